@@ -1,0 +1,219 @@
+package dev.hindsight.core;
+
+import dev.hindsight.core.internal.EventValidator;
+import dev.hindsight.core.internal.SubscriptionWorker;
+import dev.hindsight.core.spi.EventLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The user API of an event store: validated appends, aggregate and global reads, as-of reads and subscriptions, over
+ * any {@link EventLog} engine. Thread-safe.
+ */
+public final class EventStore implements AutoCloseable {
+    private static final int MAX_PAGE = 10_000;
+
+    private final EventLog log;
+    private final EventValidator validator;
+    private final AtomicLong subscriptionIds = new AtomicLong();
+
+    private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids) {
+        this.log = log;
+        this.validator = new EventValidator(limits, clock, ids);
+    }
+
+    /** A store over {@code log} with default limits, the system UTC clock and random UUIDs. */
+    public static EventStore of(EventLog log) {
+        return builder(log).build();
+    }
+
+    public static Builder builder(EventLog log) {
+        return new Builder(log);
+    }
+
+    /** The engine underneath. */
+    public EventLog log() {
+        return log;
+    }
+
+    /**
+     * Appends events to an aggregate, atomically.
+     *
+     * @throws InvalidRequestException on malformed input (nothing is stored)
+     * @throws SizeLimitExceededException over the size limits (nothing is stored)
+     * @throws WrongExpectedVersionException if the aggregate is not at {@code expected}
+     * @throws DuplicateEventIdException if an event id is already stored with other content
+     * @throws TimestampOrderException if a timestamp is before the aggregate's last event
+     */
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<EventData> events) {
+        Objects.requireNonNull(expected, "expected");
+        return log.append(aggregateId, expected, validator.validate(aggregateId, events));
+    }
+
+    /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */
+    public AppendResult append(String aggregateId, ExpectedVersion expected, EventData event) {
+        return append(aggregateId, expected, List.of(event));
+    }
+
+    /**
+     * Reads a page of an aggregate.
+     *
+     * @param fromVersion forward: first version returned (≥ 1); backward: highest version returned
+     *     ({@code Long.MAX_VALUE} for the end)
+     * @param limit 1–10,000
+     * @throws InvalidRequestException on a bad id, version or limit
+     */
+    public AggregateSlice read(String aggregateId, long fromVersion, int limit, ReadDirection direction) {
+        EventValidator.validateAggregateId(aggregateId);
+        checkLimit(limit);
+        if (fromVersion < 1) {
+            throw new InvalidRequestException("from_version must be >= 1");
+        }
+        long version = log.aggregateVersion(aggregateId);
+        return new AggregateSlice(aggregateId, version, log.readAggregate(aggregateId, fromVersion, limit, direction));
+    }
+
+    /** Reads a whole aggregate forwards. */
+    public AggregateSlice read(String aggregateId) {
+        EventValidator.validateAggregateId(aggregateId);
+        List<RecordedEvent> all = new ArrayList<>();
+        long from = 1;
+        while (true) {
+            List<RecordedEvent> page = log.readAggregate(aggregateId, from, MAX_PAGE, ReadDirection.FORWARD);
+            all.addAll(page);
+            if (page.size() < MAX_PAGE) {
+                break;
+            }
+            from = page.getLast().version() + 1;
+        }
+        return new AggregateSlice(aggregateId, all.isEmpty() ? 0 : all.getLast().version(), all);
+    }
+
+    /**
+     * Reads an aggregate as it was at {@code asOf}: its events whose {@code metadata.timestamp} ≤ {@code asOf}, forwards
+     * from {@code fromVersion}. Timestamps never decrease within an aggregate, so these form a prefix. The slice's
+     * version is the aggregate's version at that instant.
+     */
+    public AggregateSlice readAsOf(String aggregateId, Instant asOf, long fromVersion, int limit) {
+        EventValidator.validateAggregateId(aggregateId);
+        checkLimit(limit);
+        List<RecordedEvent> out = new ArrayList<>();
+        long versionAtInstant = 0;
+        long from = Math.max(1, fromVersion);
+        scan:
+        while (true) {
+            List<RecordedEvent> page = log.readAggregate(aggregateId, from, MAX_PAGE, ReadDirection.FORWARD);
+            for (RecordedEvent e : page) {
+                if (e.timestamp().isAfter(asOf)) {
+                    break scan;
+                }
+                versionAtInstant = e.version();
+                if (out.size() < limit) {
+                    out.add(e);
+                }
+            }
+            if (page.size() < MAX_PAGE) {
+                break;
+            }
+            from = page.getLast().version() + 1;
+        }
+        if (versionAtInstant == 0 && fromVersion > 1) {
+            versionAtInstant = countUpTo(aggregateId, asOf);
+        }
+        return new AggregateSlice(aggregateId, versionAtInstant, out);
+    }
+
+    private long countUpTo(String aggregateId, Instant asOf) {
+        return readAsOf(aggregateId, asOf, 1, 1).version();
+    }
+
+    /**
+     * Reads the global log after a cursor.
+     *
+     * @param limit 1–10,000
+     */
+    public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+        checkLimit(limit);
+        return log.readAll(after, limit, filter);
+    }
+
+    /** Cursor after the last committed event. */
+    public Position head() {
+        return log.head();
+    }
+
+    /**
+     * Subscribes to the global log: every matching event after {@code after}, in order, exactly once, first the stored
+     * ones (catch-up) and then live ones as they commit. The handler runs on one virtual thread.
+     */
+    public Subscription subscribe(Position after, EventFilter filter, EventHandler handler) {
+        return new SubscriptionWorker(log, after, filter, handler, Long.toString(subscriptionIds.incrementAndGet()))
+                .start();
+    }
+
+    /**
+     * Waits until the log's head covers {@code position}.
+     *
+     * @return whether it did within {@code timeout}
+     */
+    public boolean awaitPosition(Position position, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!log.head().covers(position)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            log.awaitAfter(log.head(), Duration.ofNanos(left));
+        }
+        return true;
+    }
+
+    private static void checkLimit(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("limit must be between 1 and " + MAX_PAGE + ", was " + limit);
+        }
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+
+    /** Configures an {@link EventStore}. Not thread-safe. */
+    public static final class Builder {
+        private final EventLog log;
+        private StoreLimits limits = StoreLimits.DEFAULT;
+        private Clock clock = Clock.systemUTC();
+        private Supplier<UUID> ids = UUID::randomUUID;
+
+        private Builder(EventLog log) {
+            this.log = Objects.requireNonNull(log, "log");
+        }
+
+        public Builder limits(StoreLimits limits) {
+            this.limits = Objects.requireNonNull(limits);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        public Builder idSupplier(Supplier<UUID> ids) {
+            this.ids = Objects.requireNonNull(ids);
+            return this;
+        }
+
+        public EventStore build() {
+            return new EventStore(log, limits, clock, ids);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.hindsight.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The shared Jackson mapper and small helpers. Thread-safe. */
+public final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /**
+     * Parses {@code text} as a JSON object.
+     *
+     * @param what names the field in the error message
+     * @throws InvalidRequestException if it is not well-formed JSON or not an object
+     */
+    public static ObjectNode parseObject(String text, String what) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException(what + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new InvalidRequestException(what + " must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Compact JSON text of {@code node}. */
+    public static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize JSON tree", e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.hindsight.core.spi;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A storage engine: the raw, append-only log of events. Implementations are thread-safe.
+ *
+ * <p>Guarantees every engine gives (the conformance suite in {@code testkit} checks each):
+ *
+ * <ol>
+ *   <li>{@link #append} is atomic: all events of the call or none, with the expected version checked atomically;
+ *   <li>per aggregate, versions are contiguous from 1;
+ *   <li>an append whose event ids are all already stored with the same content (at the same aggregate) succeeds
+ *       again with the original result and stores nothing; an id stored with other content is rejected;
+ *   <li>once {@code append} returns, the events are durable (per the engine's configured durability) and visible;
+ *   <li>{@link #readAll} after a position returns committed events in position order with no gaps: an event that
+ *       commits later never has a position at or before one already returned.
+ * </ol>
+ */
+public interface EventLog extends AutoCloseable {
+
+    /**
+     * Appends events to one aggregate.
+     *
+     * @param aggregateId the aggregate; every event's {@code aggregateId} equals it
+     * @param expected the expected version
+     * @param events one or more validated events
+     * @return versions and position of the stored (or previously stored, on an idempotent retry) events
+     * @throws dev.hindsight.core.WrongExpectedVersionException on a version conflict
+     * @throws dev.hindsight.core.DuplicateEventIdException if an event id is stored with different content
+     * @throws dev.hindsight.core.TimestampOrderException if a timestamp is before the aggregate's last one
+     * @throws dev.hindsight.core.StoreUnavailableException if the write cannot be made durable now
+     */
+    AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events);
+
+    /**
+     * Reads one aggregate.
+     *
+     * @param fromVersion first version to return (forward) or the highest (backward); {@code Long.MAX_VALUE} with
+     *     backward means "from the end"
+     * @param limit maximum number of events, ≥ 1
+     * @return the events, in the requested order; empty if none
+     */
+    List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection direction);
+
+    /** The aggregate's current version: its number of events, 0 if it has none. */
+    long aggregateVersion(String aggregateId);
+
+    /**
+     * Reads the global log.
+     *
+     * @param after cursor: return events after it ({@link Position#START} for all)
+     * @param limit maximum number of events returned, ≥ 1
+     * @param filter which events to return; the returned {@code next} moves past skipped ones
+     */
+    GlobalSlice readAll(Position after, int limit, EventFilter filter);
+
+    /** The start cursor of this log: before its first event. */
+    default Position start() {
+        return Position.START;
+    }
+
+    /** Cursor after the last committed event. */
+    Position head();
+
+    /**
+     * Blocks until an event after {@code after} is committed, or the timeout passes, or the log closes.
+     *
+     * @return whether an event after {@code after} exists now
+     * @throws InterruptedException if interrupted while waiting
+     */
+    boolean awaitAfter(Position after, Duration timeout) throws InterruptedException;
+
+    /** Whether positions form one total order across aggregates (false for partitioned engines). */
+    default boolean totallyOrdered() {
+        return true;
+    }
+
+    /** Releases files and connections; in-flight appends finish first. Idempotent. */
+    @Override
+    void close();
+}

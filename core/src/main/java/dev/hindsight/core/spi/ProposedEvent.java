@@ -1,0 +1,37 @@
+package dev.hindsight.core.spi;
+
+import dev.hindsight.core.RecordedEvent;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A validated event handed to an engine: everything but version, position and commit time.
+ *
+ * @param eventId unique id
+ * @param aggregateId the aggregate
+ * @param eventType type name
+ * @param schemaVersion payload shape version
+ * @param eventData JSON object text
+ * @param metadata JSON object text including {@code timestamp}
+ * @param timestamp the parsed {@code metadata.timestamp}
+ */
+public record ProposedEvent(
+        UUID eventId,
+        String aggregateId,
+        String eventType,
+        int schemaVersion,
+        String eventData,
+        String metadata,
+        Instant timestamp)
+        implements RecordedEvent.ProposedContent {
+
+    public ProposedEvent {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(aggregateId, "aggregateId");
+        Objects.requireNonNull(eventType, "eventType");
+        Objects.requireNonNull(eventData, "eventData");
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(timestamp, "timestamp");
+    }
+}
