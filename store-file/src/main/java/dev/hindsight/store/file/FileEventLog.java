@@ -1,0 +1,242 @@
+package dev.hindsight.store.file;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreLockedException;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.file.internal.FileLogReader;
+import dev.hindsight.store.file.internal.GroupCommitWriter;
+import dev.hindsight.store.file.internal.LogState;
+import dev.hindsight.store.file.internal.Recovery;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The embedded file-log engine: a segmented append-only log (format in the {@code internal} package docs) with a
+ * single group-commit writer, crash recovery on open and in-memory indexes rebuilt from the log. Thread-safe: any
+ * number of threads may append and read concurrently; readers never take the writer's lock.
+ *
+ * <p>Opening takes an exclusive OS lock on {@code <dir>/LOCK}; a second process (or a second open in this one) fails
+ * at once with {@link StoreLockedException}.
+ */
+public final class FileEventLog implements EventLog {
+    private final FileLogOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final LogState state;
+    private final FileLogReader reader;
+    private final GroupCommitWriter writer;
+    private final ReentrantLock waitLock = new ReentrantLock();
+    private final Condition published = waitLock.newCondition();
+    private final AtomicInteger waiters = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final long recoveredTruncatedBytes;
+
+    private FileEventLog(FileLogOptions options, FileChannel lockChannel, FileLock lock, Recovery.Result recovered,
+            Clock clock) {
+        this.options = options;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.state = recovered.state();
+        this.recoveredTruncatedBytes = recovered.truncatedBytes();
+        this.reader = new FileLogReader(state);
+        this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
+        writer.start();
+    }
+
+    /** Opens (creating if needed) the log in {@code options.directory()}, with the system UTC clock. */
+    public static FileEventLog open(FileLogOptions options) {
+        return open(options, Clock.systemUTC());
+    }
+
+    /**
+     * Opens (creating if needed) the log, recovering it after a crash.
+     *
+     * @throws StoreLockedException if another process has it open
+     * @throws CorruptionException if acknowledged data is damaged (names file and offset)
+     * @throws StoreUnavailableException on other I/O errors
+     */
+    public static FileEventLog open(FileLogOptions options, Clock clock) {
+        if (options.segmentBytes() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("segmentBytes must be < 2 GiB");
+        }
+        FileChannel ch = null;
+        try {
+            Files.createDirectories(segmentsDir(options));
+            ch = FileChannel.open(options.directory().resolve("LOCK"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new StoreLockedException("data directory " + options.directory()
+                        + " is in use by another Hindsight process (lock held on its LOCK file)");
+            }
+            Recovery.Result recovered;
+            try {
+                recovered = Recovery.run(segmentsDir(options), (int) options.segmentBytes());
+            } catch (RuntimeException | IOException e) {
+                lock.release();
+                throw e;
+            }
+            return new FileEventLog(options, ch, lock, recovered, clock);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new StoreUnavailableException("cannot open " + options.directory() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(@Nullable FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing; the original error is what matters
+            }
+        }
+    }
+
+    private static Path segmentsDir(FileLogOptions options) {
+        return options.directory().resolve("segments");
+    }
+
+    /** The options it was opened with. */
+    public FileLogOptions options() {
+        return options;
+    }
+
+    /** Bytes of torn tail that recovery removed when this log was opened (0 after a clean shutdown). */
+    public long recoveredTruncatedBytes() {
+        return recoveredTruncatedBytes;
+    }
+
+    /** Registers the observer told about every group-commit batch (replaces any previous one). */
+    public void onCommit(@Nullable CommitObserver observer) {
+        writer.observe(observer);
+    }
+
+    @Override
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        return writer.append(aggregateId, expected, events);
+    }
+
+    @Override
+    public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
+        return reader.readAggregate(aggregateId, fromVersion, limit, dir);
+    }
+
+    @Override
+    public long aggregateVersion(String aggregateId) {
+        return reader.aggregateVersion(aggregateId);
+    }
+
+    @Override
+    public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+        if (!(after instanceof Position.Sequence s)) {
+            throw new InvalidRequestException("the file log takes a numeric position, not " + after);
+        }
+        return reader.readAll(s.value(), limit, filter);
+    }
+
+    @Override
+    public Position head() {
+        return Position.of(reader.committed());
+    }
+
+    /** Number of aggregates in the log. */
+    public int aggregateCount() {
+        return reader.aggregateCount();
+    }
+
+    @Override
+    public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+        long target = after instanceof Position.Sequence s ? s.value() : 0;
+        if (reader.committed() > target) {
+            return true;
+        }
+        long nanos = timeout.toNanos();
+        waiters.incrementAndGet();
+        waitLock.lock();
+        try {
+            while (reader.committed() <= target && !closed.get()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = published.awaitNanos(nanos);
+            }
+            return reader.committed() > target;
+        } finally {
+            waitLock.unlock();
+            waiters.decrementAndGet();
+        }
+    }
+
+    private void signalPublished() {
+        if (waiters.get() > 0) {
+            waitLock.lock();
+            try {
+                published.signalAll();
+            } finally {
+                waitLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Stops accepting appends, finishes and forces the queued ones, wakes waiting subscribers, closes the files and
+     * releases the directory lock. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writer.close();
+        signalAll();
+        state.closeSegmentsQuietly();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // the OS releases the lock with the process anyway
+        }
+    }
+
+    private void signalAll() {
+        waitLock.lock();
+        try {
+            published.signalAll();
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+}

@@ -1,0 +1,58 @@
+package dev.hindsight.store.file.internal;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Aggregate id → positions of its events (by version), rebuilt from the log on open. One writer, many readers: an
+ * entry's {@code count} is written (volatile) after its position array holds the new entries.
+ */
+final class AggregateIndex {
+    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+    /** The events of one aggregate. */
+    static final class Entry {
+        private volatile long[] positions = new long[4];
+        private volatile int count;
+        /** Writer only. */
+        @Nullable Instant lastTimestamp;
+
+        int count() {
+            return count;
+        }
+
+        /** Position of {@code version} (1-based, ≤ count read before). */
+        long position(long version) {
+            return positions[(int) (version - 1)];
+        }
+
+        void add(long position, Instant timestamp) {
+            long[] ps = positions;
+            int c = count;
+            if (c == ps.length) {
+                ps = Arrays.copyOf(ps, c * 2);
+                ps[c] = position;
+                positions = ps;
+            } else {
+                ps[c] = position;
+            }
+            lastTimestamp = timestamp;
+            count = c + 1;
+        }
+    }
+
+    @Nullable Entry get(String aggregateId) {
+        return entries.get(aggregateId);
+    }
+
+    /** Writer only. */
+    Entry getOrCreate(String aggregateId) {
+        return entries.computeIfAbsent(aggregateId, k -> new Entry());
+    }
+
+    int size() {
+        return entries.size();
+    }
+}

@@ -1,0 +1,439 @@
+package dev.hindsight.store.file.internal;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.HindsightException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.AppendChecks;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.file.CommitObserver;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of a file log, with group commit: appenders enqueue; the writer takes everything queued, checks
+ * each append against the index (plus what earlier appends of the same batch staged), writes the accepted ones with
+ * one {@code write}, forces once, publishes them to readers and only then completes the appenders' futures. A
+ * rejected append fails alone. Thread-safety: {@link #submit} from any thread; everything else runs on the writer
+ * thread.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
+    private static final int MAX_APPENDS_PER_BATCH = 8192;
+
+    private final LogState state;
+    private final FileLogOptions options;
+    private final Path segmentsDir;
+    private final Clock clock;
+    private final Runnable onPublish;
+    private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+    private final Thread thread;
+    private volatile @Nullable CommitObserver observer;
+    private boolean closed; // guarded by closeLock
+
+    // Writer-thread state for the batch being built.
+    private ByteBuffer buf;
+    private final List<Request> staged = new ArrayList<>();
+    private final List<Request> finished = new ArrayList<>();
+    private final Map<String, long[]> stagedVersions = new HashMap<>();
+    private final Map<String, Instant> stagedTimestamps = new HashMap<>();
+    private final Map<UUID, RecordedEvent> stagedEvents = new HashMap<>();
+    private long nextPosition;
+    private long batchStart;
+    private int lastFrameOffset = -1;
+    private long unsyncedSinceNanos = -1;
+
+    /** An append waiting for the writer. */
+    static final class Request {
+        final String aggregateId;
+        final ExpectedVersion expected;
+        final List<ProposedEvent> events;
+        final byte[][] frames;
+        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        @Nullable AppendResult result;
+        long firstPosition;
+        long firstVersion;
+        int firstOffset;
+
+        Request(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+            this.aggregateId = aggregateId;
+            this.expected = expected;
+            this.events = events;
+            this.frames = new byte[events.size()][];
+            for (int i = 0; i < frames.length; i++) {
+                frames[i] = FrameCodec.encode(events.get(i));
+            }
+        }
+
+        int bytes() {
+            int n = 0;
+            for (byte[] f : frames) {
+                n += f.length;
+            }
+            return n;
+        }
+    }
+
+    private static final Request POISON = new Request("", ExpectedVersion.ANY, List.of());
+
+    public GroupCommitWriter(LogState state, FileLogOptions options, Path segmentsDir, Clock clock,
+            Runnable onPublish) {
+        this.state = state;
+        this.options = options;
+        this.segmentsDir = segmentsDir;
+        this.clock = clock;
+        this.onPublish = onPublish;
+        this.buf = ByteBuffer.allocateDirect(options.maxBatchBytes());
+        this.thread = Thread.ofPlatform().name("hindsight-writer").daemon(false).unstarted(this::run);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public void observe(@Nullable CommitObserver observer) {
+        this.observer = observer;
+    }
+
+    /**
+     * Appends and waits until the append is durable (per policy) and visible, or rejected.
+     */
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        Request r = new Request(aggregateId, expected, events);
+        closeLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new StoreClosedException("the store is closed");
+            }
+            queue.add(r);
+        } finally {
+            closeLock.readLock().unlock();
+        }
+        try {
+            return r.future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof HindsightException h) {
+                throw h;
+            }
+            throw e;
+        }
+    }
+
+    private void run() {
+        List<Request> batch = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            try {
+                Request first = nextRequest();
+                if (first == null) {
+                    syncIfDue(true);
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_APPENDS_PER_BATCH);
+                if (batch.remove(POISON)) {
+                    // close() enqueues the poison under the write lock, so nothing can be queued behind it
+                    stop = true;
+                }
+                processBatch(batch);
+            } catch (InterruptedException e) {
+                stop = true;
+            } catch (RuntimeException | Error e) {
+                LOG.error("writer failed on a batch", e);
+                failAll(batch, new StoreUnavailableException("internal writer error: " + e, e));
+            } finally {
+                batch.clear();
+            }
+        }
+        try {
+            forceActive();
+        } catch (IOException e) {
+            LOG.error("final fsync failed", e);
+        }
+    }
+
+    private @Nullable Request nextRequest() throws InterruptedException {
+        if (unsyncedSinceNanos >= 0 && options.fsync() == FsyncPolicy.INTERVAL) {
+            long due = unsyncedSinceNanos + options.fsyncInterval().toNanos() - System.nanoTime();
+            return due <= 0 ? null : queue.poll(due, TimeUnit.NANOSECONDS);
+        }
+        return queue.take();
+    }
+
+    private void processBatch(List<Request> batch) {
+        resetBuffer();
+        for (Request r : batch) {
+            try {
+                stage(r);
+            } catch (HindsightException e) {
+                r.future.completeExceptionally(e);
+            }
+        }
+        flush();
+    }
+
+    private void resetBuffer() {
+        buf.clear();
+        batchStart = state.committed() + 1;
+        nextPosition = batchStart;
+        lastFrameOffset = -1;
+        stagedVersions.clear();
+        stagedTimestamps.clear();
+        stagedEvents.clear();
+    }
+
+    private void stage(Request r) {
+        AppendResult retry = AppendChecks.idempotentResult(r.events, this::storedEvent);
+        if (retry != null) {
+            r.result = retry;
+            finished.add(r);
+            return;
+        }
+        long[] sv = stagedVersions.get(r.aggregateId);
+        AggregateIndex.Entry entry = state.aggregates.get(r.aggregateId);
+        long current = sv != null ? sv[0] : entry == null ? 0 : entry.count();
+        Instant lastTs = stagedTimestamps.containsKey(r.aggregateId) ? stagedTimestamps.get(r.aggregateId)
+                : entry == null ? null : entry.lastTimestamp;
+        AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs, r.events);
+        int bytes = r.bytes();
+        makeRoom(bytes);
+        long recordedAt = micros(clock.instant());
+        r.firstPosition = nextPosition;
+        r.firstVersion = current + 1;
+        r.firstOffset = buf.position();
+        for (int i = 0; i < r.frames.length; i++) {
+            int off = buf.position();
+            buf.put(r.frames[i]);
+            boolean last = i == r.frames.length - 1;
+            FrameCodec.seal(buf, off, nextPosition, current + 1 + i, recordedAt, batchStart,
+                    last ? FrameCodec.COMMIT : 0);
+            lastFrameOffset = off;
+            ProposedEvent p = r.events.get(i);
+            stagedEvents.put(p.eventId(), new RecordedEvent(p.eventId(), p.aggregateId(), p.eventType(),
+                    p.schemaVersion(), p.eventData(), p.metadata(), current + 1 + i, Position.of(nextPosition),
+                    p.timestamp(), Instant.EPOCH));
+            nextPosition++;
+        }
+        stagedVersions.put(r.aggregateId, new long[] {current + r.frames.length});
+        stagedTimestamps.put(r.aggregateId, r.events.getLast().timestamp());
+        r.result = new AppendResult(r.aggregateId, r.firstVersion, current + r.frames.length,
+                Position.of(nextPosition - 1));
+        staged.add(r);
+        finished.add(r);
+    }
+
+    private @Nullable RecordedEvent storedEvent(ProposedEvent p) {
+        RecordedEvent s = stagedEvents.get(p.eventId());
+        if (s != null) {
+            return s;
+        }
+        long pos = state.ids.get(p.eventId());
+        return pos == 0 ? null : state.read(pos);
+    }
+
+    /** Makes sure {@code bytes} more fit in the buffer and in the active segment, flushing and rolling as needed. */
+    private void makeRoom(int bytes) {
+        int segmentSpace = state.active().capacity() - Segment.HEADER_BYTES;
+        if (bytes > segmentSpace) {
+            throw new StoreUnavailableException("append of " + bytes + " bytes does not fit in a segment of "
+                    + options.segmentBytes() + " bytes; raise the segment size");
+        }
+        if (state.writeOffset + buf.position() + bytes > state.active().capacity()) {
+            flushKeepingStaging();
+            roll();
+        }
+        if (bytes > buf.remaining()) {
+            flushKeepingStaging();
+            if (bytes > buf.capacity()) {
+                buf = ByteBuffer.allocateDirect(bytes);
+            }
+        }
+    }
+
+    /** Flushes what is staged; staged appends of this batch stay visible to the version checks via the index. */
+    private void flushKeepingStaging() {
+        flush();
+        resetBuffer();
+    }
+
+    private void flush() {
+        if (lastFrameOffset >= 0) {
+            buf.put(lastFrameOffset + 8, (byte) (buf.get(lastFrameOffset + 8) | FrameCodec.BATCH_END));
+            FrameCodec.reseal(buf, lastFrameOffset);
+        }
+        int bytes = buf.position();
+        long fsyncNanos = 0;
+        if (bytes > 0) {
+            Segment seg = state.active();
+            try {
+                buf.flip();
+                seg.write(buf, state.writeOffset);
+                fsyncNanos = syncAfterWrite(seg);
+            } catch (IOException | RuntimeException e) {
+                rollBackWrite(seg, e);
+                return;
+            }
+            publish(seg);
+            state.writeOffset += bytes;
+        }
+        int events = (int) (nextPosition - batchStart);
+        int appends = finished.size();
+        for (Request r : finished) {
+            r.future.complete(r.result);
+        }
+        staged.clear();
+        finished.clear();
+        if (bytes > 0) {
+            onPublish.run();
+            CommitObserver o = observer;
+            if (o != null) {
+                o.committed(appends, events, bytes, fsyncNanos);
+            }
+        }
+    }
+
+    private long syncAfterWrite(Segment seg) throws IOException {
+        switch (options.fsync()) {
+            case ALWAYS -> {
+                long t0 = System.nanoTime();
+                seg.force();
+                return System.nanoTime() - t0;
+            }
+            case INTERVAL -> {
+                if (unsyncedSinceNanos < 0) {
+                    unsyncedSinceNanos = System.nanoTime();
+                }
+                return syncIfDue(false);
+            }
+            case NEVER -> {
+                return 0;
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private long syncIfDue(boolean idle) {
+        if (unsyncedSinceNanos < 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (!idle && now - unsyncedSinceNanos < options.fsyncInterval().toNanos()) {
+            return 0;
+        }
+        try {
+            state.active().force();
+            unsyncedSinceNanos = -1;
+        } catch (IOException e) {
+            LOG.error("interval fsync failed", e);
+        }
+        return System.nanoTime() - now;
+    }
+
+    private void publish(Segment seg) {
+        for (Request r : staged) {
+            int off = r.firstOffset;
+            AggregateIndex.Entry entry = state.aggregates.getOrCreate(r.aggregateId);
+            for (int i = 0; i < r.frames.length; i++) {
+                long pos = r.firstPosition + i;
+                state.setLocation(pos, seg.ordinal(), (int) (state.writeOffset + off));
+                entry.add(pos, r.events.get(i).timestamp());
+                state.ids.put(r.events.get(i).eventId(), pos);
+                off += r.frames[i].length;
+            }
+        }
+        state.publish(nextPosition - 1);
+    }
+
+    private void rollBackWrite(Segment seg, Exception cause) {
+        LOG.warn("write of {} bytes to {} failed; rolling back", buf.limit(), seg.path(), cause);
+        try {
+            seg.cutAt(state.writeOffset);
+        } catch (IOException e) {
+            LOG.error("could not cut {} back to {}", seg.path(), state.writeOffset, e);
+        }
+        StoreUnavailableException failure = new StoreUnavailableException(
+                "the write could not be made durable (" + cause.getMessage() + "); nothing was stored", cause);
+        for (Request r : finished) {
+            if (staged.contains(r) || r.result == null
+                    || ((Position.Sequence) r.result.position()).value() >= batchStart) {
+                r.future.completeExceptionally(failure);
+            } else {
+                r.future.complete(r.result);
+            }
+        }
+        staged.clear();
+        finished.clear();
+        resetBuffer();
+    }
+
+    private void roll() {
+        try {
+            Segment old = state.active();
+            old.force();
+            Segment next = Segment.create(segmentsDir, old.ordinal() + 1, state.committed() + 1,
+                    (int) options.segmentBytes());
+            state.addSegment(next);
+            state.writeOffset = Segment.HEADER_BYTES;
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot roll to a new segment: " + e.getMessage(), e);
+        }
+    }
+
+    private void forceActive() throws IOException {
+        if (options.fsync() != FsyncPolicy.NEVER) {
+            state.active().force();
+        }
+    }
+
+    private static void failAll(List<Request> batch, HindsightException e) {
+        for (Request r : batch) {
+            r.future.completeExceptionally(e);
+        }
+    }
+
+    private static long micros(Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+    }
+
+    /** Stops accepting appends, lets queued ones finish and be forced, then stops the writer thread. */
+    @Override
+    public void close() {
+        closeLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(POISON);
+        } finally {
+            closeLock.writeLock().unlock();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

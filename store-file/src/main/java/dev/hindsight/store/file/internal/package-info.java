@@ -1,0 +1,32 @@
+/**
+ * Implementation of the file log; not API.
+ *
+ * <h2>On-disk format</h2>
+ *
+ * <p>A data directory holds {@code LOCK} (held with an OS file lock while open) and {@code segments/}. A segment is
+ * named by the zero-padded position of its first event ({@code 00000000000000000001.log}), preallocated (sparse) to
+ * the configured segment size, and starts with a 64-byte header: magic {@code HSLOG001}, format version (int), base
+ * position (long). Records follow, one per event, each framed as
+ *
+ * <pre>
+ * int   length       payload length N
+ * int   crc32c       over flags and payload
+ * byte  flags        bit 0: COMMIT, set on the last event of an append (atomic batches);
+ *                    bit 1: BATCH_END, set on the last event of one group-commit write
+ * N bytes payload:   long position, long version, long recordedAt (epoch micros), long timestamp seconds,
+ *                    int timestamp nanos, int schemaVersion, long eventId msb, long eventId lsb,
+ *                    short aggregateId length, short eventType length, int data length, int metadata length,
+ *                    long batchStart (position of the first event of its group-commit write), then aggregateId, eventType, data, metadata (UTF-8)
+ * </pre>
+ *
+ * <p>A zero length marks the end of written data. On open every segment is scanned: records must have valid CRCs,
+ * consecutive positions and per-aggregate consecutive versions; the index is rebuilt from them. Events after the last
+ * COMMIT record are an unfinished append and are dropped. In the last segment a bad record is a torn tail, and is
+ * truncated (the file is cut and re-extended, so stale bytes become zeros), unless a complete later write follows it
+ * (a valid BATCH_END record whose batchStart lies beyond the bad record): then, as for a bad record in an older
+ * segment, it is corruption of acknowledged data and open fails naming the file and offset.
+ */
+@NullMarked
+package dev.hindsight.store.file.internal;
+
+import org.jspecify.annotations.NullMarked;

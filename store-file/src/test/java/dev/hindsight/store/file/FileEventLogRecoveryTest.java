@@ -1,0 +1,166 @@
+package dev.hindsight.store.file;
+
+import static dev.hindsight.store.file.FileLogTestSupport.appendN;
+import static dev.hindsight.store.file.FileLogTestSupport.segments;
+import static dev.hindsight.store.file.FileLogTestSupport.small;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreLockedException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileEventLogRecoveryTest {
+    @TempDir
+    Path dir;
+
+    private List<RecordedEvent> all(EventStore store) {
+        List<RecordedEvent> out = new ArrayList<>();
+        Position p = Position.START;
+        while (true) {
+            GlobalSlice s = store.readAll(p, 1000, EventFilter.ALL);
+            out.addAll(s.events());
+            if (s.events().isEmpty()) {
+                return out;
+            }
+            p = s.next();
+        }
+    }
+
+    @Test
+    void reopen_afterClose_keepsEveryEventAndIndex() throws IOException {
+        List<RecordedEvent> before;
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            appendN(store, "a-1", 1000);
+            appendN(store, "b-1", 1000);
+            before = all(store);
+        }
+        assertThat(segments(dir).size()).isGreaterThan(1);
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            assertThat(all(store)).isEqualTo(before);
+            assertThat(store.read("a-1").version()).isEqualTo(1000);
+            assertThat(store.read("b-1").events()).hasSize(1000);
+            assertThat(store.append("a-1", ExpectedVersion.exact(1000), EventData.of("X", "{}")).lastVersion())
+                    .isEqualTo(1001);
+        }
+    }
+
+    @Test
+    void open_twice_failsFastWithLockError() {
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            assertThatThrownBy(() -> FileEventLog.open(small(dir)))
+                    .isInstanceOf(StoreLockedException.class)
+                    .hasMessageContaining("in use");
+            assertThat(log.head()).isEqualTo(Position.START);
+        }
+    }
+
+    @Test
+    void recover_truncatedLastRecord_dropsOnlyTheTornTail() throws IOException {
+        long endOf99;
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            EventStore store = EventStore.of(log);
+            appendN(store, "a-1", 99);
+            endOf99 = endOfData(dir);
+            appendN(store, "a-1", 1);
+        }
+        long end = endOfData(dir);
+        try (RandomAccessFile f = new RandomAccessFile(segments(dir).getLast().toFile(), "rw")) {
+            f.seek(end - 10);
+            f.write(new byte[10]); // tear the last record: its last 10 bytes never reached the disk
+        }
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            assertThat(log.recoveredTruncatedBytes()).isPositive();
+            assertThat(log.head()).isEqualTo(Position.of(99));
+            EventStore store = EventStore.of(log);
+            assertThat(store.append("a-1", ExpectedVersion.exact(99), EventData.of("X", "{}")).lastVersion())
+                    .isEqualTo(100);
+        }
+        assertThat(endOfData(dir)).isGreaterThan(endOf99);
+    }
+
+    @Test
+    void recover_flippedByteInLastRecord_truncatesToLastValid() throws IOException {
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            appendN(store, "a-1", 50);
+        }
+        long end = endOfData(dir);
+        flip(segments(dir).getLast(), end - 20);
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            assertThat(store.head()).isEqualTo(Position.of(49));
+            assertThat(all(store)).hasSize(49);
+        }
+    }
+
+    @Test
+    void recover_corruptionInTheMiddle_failsNamingFileAndOffset() throws IOException {
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            appendN(store, "a-1", 100);
+        }
+        Path seg = segments(dir).getLast();
+        flip(seg, 64 + 40 * 130); // somewhere around event 40; events 41..100 follow as acknowledged writes
+        assertThatThrownBy(() -> FileEventLog.open(small(dir)))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(seg.getFileName().toString())
+                .hasMessageContaining("offset");
+    }
+
+    @Test
+    void recover_corruptionInSealedSegment_failsNamingFile() throws IOException {
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            appendN(store, "a-1", 1500);
+        }
+        List<Path> segs = segments(dir);
+        assertThat(segs.size()).isGreaterThan(1);
+        flip(segs.getFirst(), 64 + 1000);
+        assertThatThrownBy(() -> FileEventLog.open(small(dir)))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(segs.getFirst().getFileName().toString());
+    }
+
+    @Test
+    void read_corruptedAfterOpen_isNeverServed() throws IOException {
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            EventStore store = EventStore.of(log);
+            appendN(store, "a-1", 10);
+            flip(segments(dir).getLast(), 64 + 30);
+            assertThatThrownBy(() -> store.read("a-1")).isInstanceOf(CorruptionException.class)
+                    .hasMessageContaining("offset 64");
+        }
+    }
+
+    static void flip(Path file, long at) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5A);
+        }
+    }
+
+    /** Offset just past the last non-zero byte of the last segment. */
+    static long endOfData(Path dir) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(segments(dir).getLast().toFile(), "r")) {
+            byte[] all = new byte[(int) f.length()];
+            f.readFully(all);
+            int i = all.length;
+            while (i > 0 && all[i - 1] == 0) {
+                i--;
+            }
+            return i;
+        }
+    }
+}

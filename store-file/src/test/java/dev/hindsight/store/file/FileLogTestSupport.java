@@ -1,0 +1,32 @@
+package dev.hindsight.store.file;
+
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Helpers shared by the file-engine tests. */
+final class FileLogTestSupport {
+    private FileLogTestSupport() {}
+
+    static FileLogOptions small(Path dir) {
+        return FileLogOptions.defaults(dir).withSegmentBytes(256 * 1024);
+    }
+
+    static void appendN(EventStore store, String aggregate, int n) {
+        for (int i = 0; i < n; i++) {
+            store.append(aggregate, ExpectedVersion.ANY,
+                    EventData.of("Thing" + (i % 3), "{\"i\":" + i + ",\"pad\":\"" + "x".repeat(i % 50) + "\"}"));
+        }
+    }
+
+    static List<Path> segments(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
+            return s.sorted().toList();
+        }
+    }
+}
