@@ -397,7 +397,8 @@ public final class GroupCommitWriter implements AutoCloseable {
             state.addSegment(next);
             state.writeOffset = Segment.HEADER_BYTES;
         } catch (IOException e) {
-            throw new StoreUnavailableException("cannot roll to a new segment: " + e.getMessage(), e);
+            throw new StoreUnavailableException("cannot start a new segment (" + e.getMessage()
+                    + "); nothing was stored", e);
         }
     }
 

@@ -26,6 +26,7 @@ public final class Recovery {
     private final List<Pending> pending = new ArrayList<>();
     private long expected = 1;
     private long truncatedBytes;
+    private ByteBuffer scratch = ByteBuffer.allocate(0);
 
     private record Pending(long position, int offset, String aggregateId, UUID id, Instant timestamp) {}
 
@@ -63,7 +64,8 @@ public final class Recovery {
     }
 
     private void scan(Segment seg, boolean last) throws IOException {
-        ByteBuffer map = seg.map();
+        scratch = seg.readAll(scratch);
+        ByteBuffer map = scratch;
         int off = Segment.HEADER_BYTES;
         int lastCommitEnd = off;
         while (off + FrameCodec.HEADER <= seg.capacity()) {
@@ -96,6 +98,9 @@ public final class Recovery {
                 LOG.warn("truncating torn tail of {}: {} bytes after offset {}", seg.path(), truncatedBytes,
                         lastCommitEnd);
                 seg.cutAt(lastCommitEnd);
+            }
+            if (scratch.capacity() > (64 << 20)) {
+                scratch = ByteBuffer.allocate(0);
             }
             state.writeOffset = lastCommitEnd;
         } else if (lastCommitEnd != off) {

@@ -45,14 +45,21 @@ public final class Segment implements AutoCloseable {
         Path path = dir.resolve(fileName(basePosition));
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.put(MAGIC).putInt(FORMAT).putLong(basePosition).clear();
-        writeFully(ch, header, 0);
-        ch.truncate(HEADER_BYTES);
-        extend(ch, capacity);
-        ch.force(true);
-        forceDirectory(dir);
-        return new Segment(ordinal, basePosition, path, ch, capacity);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+            header.put(MAGIC).putInt(FORMAT).putLong(basePosition).clear();
+            writeFully(ch, header, 0);
+            ch.truncate(HEADER_BYTES);
+            extend(ch, capacity);
+            ch.force(true);
+            forceDirectory(dir);
+            return new Segment(ordinal, basePosition, path, ch, capacity);
+        } catch (IOException | RuntimeException e) {
+            // a half-made segment must not survive: recovery would take it for a damaged one
+            ch.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
     }
 
     /** Opens an existing segment, checking its header. */
@@ -118,6 +125,28 @@ public final class Segment implements AutoCloseable {
     /** The read-only map; absolute reads only. */
     ByteBuffer map() {
         return map;
+    }
+
+    /**
+     * Reads the whole segment through the channel into {@code into} (allocating a bigger one if needed). Recovery
+     * uses this instead of the map: reading never-written (sparse) regions through a map can fault on file systems
+     * that allocate on read, such as a full tmpfs.
+     */
+    ByteBuffer readAll(ByteBuffer into) throws IOException {
+        ByteBuffer b = into.capacity() >= capacity ? into : ByteBuffer.allocate(capacity);
+        b.clear().limit(capacity);
+        long pos = 0;
+        while (b.hasRemaining()) {
+            int n = channel.read(b, pos);
+            if (n < 0) {
+                break;
+            }
+            pos += n;
+        }
+        while (b.hasRemaining()) {
+            b.put((byte) 0);
+        }
+        return b.clear().limit(capacity);
     }
 
     /** Writes {@code src} at {@code offset}. Writer thread only. */
