@@ -53,6 +53,7 @@ public final class FileEventLog implements EventLog {
     private final AtomicInteger waiters = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long recoveredTruncatedBytes;
+    private final long recoveredCheckpoint;
 
     private FileEventLog(FileLogOptions options, FileChannel lockChannel, FileLock lock, Recovery.Result recovered,
             Clock clock) {
@@ -61,6 +62,7 @@ public final class FileEventLog implements EventLog {
         this.lock = lock;
         this.state = recovered.state();
         this.recoveredTruncatedBytes = recovered.truncatedBytes();
+        this.recoveredCheckpoint = recovered.checkpointPosition();
         this.reader = new FileLogReader(state);
         this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
         writer.start();
@@ -136,6 +138,11 @@ public final class FileEventLog implements EventLog {
     /** Bytes of torn tail that recovery removed when this log was opened (0 after a clean shutdown). */
     public long recoveredTruncatedBytes() {
         return recoveredTruncatedBytes;
+    }
+
+    /** The position up to which the index was loaded from its checkpoint on open (0: rebuilt by a full scan). */
+    public long indexCheckpointPosition() {
+        return recoveredCheckpoint;
     }
 
     /** Registers the observer told about every group-commit batch (replaces any previous one). */

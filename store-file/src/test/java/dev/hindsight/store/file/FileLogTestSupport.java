@@ -26,7 +26,7 @@ final class FileLogTestSupport {
 
     static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
-            return s.sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
         }
     }
 }

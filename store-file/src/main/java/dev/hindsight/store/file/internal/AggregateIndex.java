@@ -28,6 +28,19 @@ final class AggregateIndex {
             return positions[(int) (version - 1)];
         }
 
+        /** Copies this entry's positions (versions 1..count). */
+        long[] positionsCopy() {
+            int c = count;
+            return Arrays.copyOf(positions, c);
+        }
+
+        /** Replaces an empty entry's content (loading a checkpoint); writer only. */
+        void load(long[] ps, @Nullable Instant last) {
+            positions = ps.length == 0 ? new long[4] : ps;
+            lastTimestamp = last;
+            count = ps.length;
+        }
+
         void add(long position, Instant timestamp) {
             long[] ps = positions;
             int c = count;
@@ -41,6 +54,11 @@ final class AggregateIndex {
             lastTimestamp = timestamp;
             count = c + 1;
         }
+    }
+
+    /** Visits every entry; writer only. */
+    void forEach(java.util.function.BiConsumer<String, Entry> visitor) {
+        entries.forEach(visitor);
     }
 
     @Nullable Entry get(String aggregateId) {

@@ -174,6 +174,16 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
+    /** Persists the index up to the committed head, the last record of the sealed and forced {@code seg}. */
+    private void checkpoint(Segment seg) {
+        try {
+            IndexCheckpoint.write(segmentsDir, state, seg.ordinal());
+        } catch (IOException e) {
+            // the index is derived data: without a checkpoint the next open scans the whole log
+            LOG.warn("could not write the index checkpoint", e);
+        }
+    }
+
     private @Nullable Request nextRequest() throws InterruptedException {
         if (unsyncedSinceNanos >= 0 && options.fsync() == FsyncPolicy.INTERVAL) {
             long due = unsyncedSinceNanos + options.fsyncInterval().toNanos() - System.nanoTime();
@@ -392,6 +402,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         try {
             Segment old = state.active();
             old.force();
+            checkpoint(old);
             Segment next = Segment.create(segmentsDir, old.ordinal() + 1, state.committed() + 1,
                     (int) options.segmentBytes());
             state.addSegment(next);
@@ -403,9 +414,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void forceActive() throws IOException {
-        if (options.fsync() != FsyncPolicy.NEVER) {
-            state.active().force();
-        }
+        state.active().force();
     }
 
     private static void failAll(List<Request> batch, HindsightException e) {

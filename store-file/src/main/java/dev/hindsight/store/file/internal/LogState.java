@@ -34,6 +34,10 @@ public final class LogState {
         committed = position;
     }
 
+    long location(long position) {
+        return locations.get(position);
+    }
+
     void setLocation(long position, int ordinal, int offset) {
         locations.set(position, location(ordinal, offset));
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final int ZERO_CHECK = 4096;
 
-    private final LogState state = new LogState();
+    private LogState state = new LogState();
     private final List<Pending> pending = new ArrayList<>();
     private long expected = 1;
     private long truncatedBytes;
@@ -31,7 +32,7 @@ public final class Recovery {
     private record Pending(long position, int offset, String aggregateId, UUID id, Instant timestamp) {}
 
     /** Result of recovery. */
-    public record Result(LogState state, long truncatedBytes) {}
+    public record Result(LogState state, long truncatedBytes, long checkpointPosition) {}
 
     private Recovery() {}
 
@@ -46,9 +47,13 @@ public final class Recovery {
         try (Stream<Path> s = Files.list(segmentsDir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
         }
+        IndexCheckpoint.Resume resume = r.loadCheckpoint(segmentsDir, files, segmentBytes);
         for (int i = 0; i < files.size(); i++) {
             Segment seg = Segment.open(files.get(i), i, segmentBytes);
             r.state.addSegment(seg);
+            if (resume != null && i < resume.ordinal()) {
+                continue; // covered by the checkpoint; its records are verified when read
+            }
             if (seg.basePosition() != r.expected) {
                 throw new CorruptionException("segment " + seg.path() + " starts at position " + seg.basePosition()
                         + " but position " + r.expected + " was expected (a segment is missing or misnamed)");
@@ -60,7 +65,31 @@ public final class Recovery {
             r.state.writeOffset = Segment.HEADER_BYTES;
         }
         r.state.publish(r.expected - 1);
-        return new Result(r.state, r.truncatedBytes);
+        return new Result(r.state, r.truncatedBytes, resume == null ? 0 : resume.position());
+    }
+
+    /**
+     * Loads the index checkpoint if it matches the log: its last record must be where it says, intact.
+     */
+    private IndexCheckpoint.@Nullable Resume loadCheckpoint(Path dir, List<Path> files, int segmentBytes)
+            throws IOException {
+        LogState candidate = new LogState();
+        IndexCheckpoint.Resume resume = IndexCheckpoint.load(dir, candidate);
+        if (resume == null || resume.ordinal() >= files.size() || resume.ordinal() < 1) {
+            return null;
+        }
+        int sealed = resume.ordinal() - 1;
+        try (Segment seg = Segment.open(files.get(sealed), sealed, segmentBytes)) {
+            long loc = candidate.location(resume.position());
+            ByteBuffer b = seg.readAll(ByteBuffer.allocate(0));
+            if ((int) (loc >>> 32) != sealed || !validFrameAt(b, (int) loc, seg.capacity(), resume.position())) {
+                LOG.warn("index checkpoint does not match the log; rebuilding the index from the log");
+                return null;
+            }
+        }
+        state = candidate;
+        expected = resume.position() + 1;
+        return resume;
     }
 
     private void scan(Segment seg, boolean last) throws IOException {

@@ -51,6 +51,28 @@ final class UuidIndex {
         return size;
     }
 
+    /** Receives one entry of {@link #forEach}. */
+    interface EntryConsumer {
+        void accept(long msb, long lsb, long position) throws java.io.IOException;
+    }
+
+    /** Visits every entry. */
+    void forEach(EntryConsumer consumer) throws java.io.IOException {
+        for (int i = 0; i < pos.length; i++) {
+            if (pos[i] != 0) {
+                consumer.accept(msb[i], lsb[i], pos[i]);
+            }
+        }
+    }
+
+    /** Adds an entry by its parts (loading a checkpoint). */
+    void put(long m, long l, long position) {
+        if ((size + 1) * 2L > msb.length) {
+            grow();
+        }
+        insert(m, l, position);
+    }
+
     private void insert(long m, long l, long p) {
         int i = slot(m, l);
         while (pos[i] != 0) {
