@@ -83,4 +83,38 @@ public abstract class TimestampOrderTck extends TckFixture {
         assertThat(store.read("order-1").events()).extracting(RecordedEvent::timestamp).containsExactly(T2);
         assertThat(store.read("order-2").events()).extracting(RecordedEvent::timestamp).containsExactly(T0, T1);
     }
+
+    @Test
+    void append_storeAssignedTimestampsFromRacingWriters_neverRejectedAndNeverDecrease() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clockTicks = new java.util.concurrent.atomic.AtomicLong();
+        // A clock that runs backwards on every read: the worst case of writers reading the clock in another order
+        // than the engine serializes them (and of an NTP step back).
+        java.time.Clock backwards = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return T0.minusMillis(clockTicks.incrementAndGet());
+            }
+        };
+        dev.hindsight.core.EventStore racing = dev.hindsight.core.EventStore.builder(log).clock(backwards).build();
+        for (int i = 0; i < 20; i++) {
+            racing.append("order-1", ExpectedVersion.ANY,
+                    dev.hindsight.core.EventData.of("Tick", "{}"));
+        }
+        List<RecordedEvent> events = store.read("order-1").events();
+        assertThat(events).hasSize(20);
+        for (int i = 1; i < events.size(); i++) {
+            assertThat(events.get(i).timestamp()).isAfterOrEqualTo(events.get(i - 1).timestamp());
+            assertThat(events.get(i).metadata()).contains(events.get(i).timestamp().toString());
+        }
+    }
 }

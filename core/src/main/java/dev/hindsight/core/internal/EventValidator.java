@@ -65,6 +65,7 @@ public final class EventValidator {
             String data = Json.write(Json.parseObject(e.eventData(), "event_data" + where));
             ObjectNode meta = e.metadata() == null ? Json.mapper().createObjectNode()
                     : Json.parseObject(e.metadata(), "metadata" + where);
+            boolean assigned = meta.get("timestamp") == null || meta.get("timestamp").isNull();
             Instant timestamp = timestampOf(meta, now, where);
             String metadata = Json.write(meta);
             long size = utf8Length(e.eventType()) + utf8Length(data) + utf8Length(metadata);
@@ -80,7 +81,8 @@ public final class EventValidator {
             if (!seen.add(id)) {
                 throw new InvalidRequestException("event_id " + id + " appears twice in one append");
             }
-            out.add(new ProposedEvent(id, aggregateId, e.eventType(), e.schemaVersion(), data, metadata, timestamp));
+            out.add(new ProposedEvent(id, aggregateId, e.eventType(), e.schemaVersion(), data, metadata, timestamp,
+                    assigned));
         }
         return out;
     }

@@ -54,11 +54,12 @@ public final class InMemoryEventLog implements EventLog {
             }
             List<RecordedEvent> stream = byAggregate.getOrDefault(aggregateId, List.of());
             Instant lastTs = stream.isEmpty() ? null : stream.getLast().timestamp();
-            AppendChecks.checkNewAppend(aggregateId, expected, stream.size(), lastTs, events);
+            List<ProposedEvent> accepted =
+                    AppendChecks.checkNewAppend(aggregateId, expected, stream.size(), lastTs, events);
             List<RecordedEvent> target = byAggregate.computeIfAbsent(aggregateId, k -> new ArrayList<>());
             Instant now = clock.instant();
             long firstVersion = target.size() + 1;
-            for (ProposedEvent p : events) {
+            for (ProposedEvent p : accepted) {
                 RecordedEvent r = new RecordedEvent(p.eventId(), aggregateId, p.eventType(), p.schemaVersion(),
                         p.eventData(), p.metadata(), target.size() + 1, Position.of(all.size() + 1), p.timestamp(),
                         now);

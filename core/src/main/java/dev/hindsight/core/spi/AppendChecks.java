@@ -65,19 +65,34 @@ public final class AppendChecks {
      *
      * @param currentVersion the aggregate's version
      * @param lastTimestamp timestamp of its last event, {@code null} if it has none
+     * @return the events to store: {@code events} itself, or a copy in which store-assigned timestamps that would go
+     *     backwards (clock steps, or concurrent appenders that read the clock in another order) are moved up to the
+     *     previous event's timestamp
+     * @throws WrongExpectedVersionException on a version conflict
+     * @throws TimestampOrderException if a client-given timestamp is before the previous event's
      */
-    public static void checkNewAppend(String aggregateId, ExpectedVersion expected, long currentVersion,
-            @Nullable Instant lastTimestamp, List<ProposedEvent> events) {
+    public static List<ProposedEvent> checkNewAppend(String aggregateId, ExpectedVersion expected,
+            long currentVersion, @Nullable Instant lastTimestamp, List<ProposedEvent> events) {
         if (!expected.matches(currentVersion)) {
             throw new WrongExpectedVersionException(aggregateId, expected, currentVersion);
         }
         Instant previous = lastTimestamp;
-        for (ProposedEvent p : events) {
+        List<ProposedEvent> out = events;
+        for (int i = 0; i < events.size(); i++) {
+            ProposedEvent p = events.get(i);
             if (previous != null && p.timestamp().isBefore(previous)) {
-                throw new TimestampOrderException("metadata.timestamp " + p.timestamp() + " is before the previous"
-                        + " event's " + previous + " in aggregate '" + aggregateId + "'");
+                if (!p.timestampAssigned()) {
+                    throw new TimestampOrderException("metadata.timestamp " + p.timestamp() + " is before the"
+                            + " previous event's " + previous + " in aggregate '" + aggregateId + "'");
+                }
+                if (out == events) {
+                    out = new java.util.ArrayList<>(events);
+                }
+                p = p.withTimestamp(previous);
+                out.set(i, p);
             }
             previous = p.timestamp();
         }
+        return out;
     }
 }

@@ -15,6 +15,8 @@ import java.util.UUID;
  * @param eventData JSON object text
  * @param metadata JSON object text including {@code timestamp}
  * @param timestamp the parsed {@code metadata.timestamp}
+ * @param timestampAssigned whether the store chose the timestamp (the client sent none); such a timestamp is moved
+ *     up to the aggregate's last one instead of being rejected as out of order
  */
 public record ProposedEvent(
         UUID eventId,
@@ -23,7 +25,8 @@ public record ProposedEvent(
         int schemaVersion,
         String eventData,
         String metadata,
-        Instant timestamp)
+        Instant timestamp,
+        boolean timestampAssigned)
         implements RecordedEvent.ProposedContent {
 
     public ProposedEvent {
@@ -33,5 +36,13 @@ public record ProposedEvent(
         Objects.requireNonNull(eventData, "eventData");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(timestamp, "timestamp");
+    }
+
+    /** This event with {@code metadata.timestamp} (and {@link #timestamp()}) replaced by {@code t}. */
+    public ProposedEvent withTimestamp(Instant t) {
+        com.fasterxml.jackson.databind.node.ObjectNode meta = dev.hindsight.core.Json.parseObject(metadata, "metadata");
+        meta.put("timestamp", t.toString());
+        return new ProposedEvent(eventId, aggregateId, eventType, schemaVersion, eventData,
+                dev.hindsight.core.Json.write(meta), t, timestampAssigned);
     }
 }

@@ -69,7 +69,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     static final class Request {
         final String aggregateId;
         final ExpectedVersion expected;
-        final List<ProposedEvent> events;
+        List<ProposedEvent> events;
         final byte[][] frames;
         final CompletableFuture<AppendResult> future = new CompletableFuture<>();
         @Nullable AppendResult result;
@@ -84,6 +84,14 @@ public final class GroupCommitWriter implements AutoCloseable {
             this.frames = new byte[events.size()][];
             for (int i = 0; i < frames.length; i++) {
                 frames[i] = FrameCodec.encode(events.get(i));
+            }
+        }
+
+        /** Replaces the events (with adjusted timestamps) and re-encodes them; writer thread only. */
+        void replaceEvents(List<ProposedEvent> adjusted) {
+            events = adjusted;
+            for (int i = 0; i < frames.length; i++) {
+                frames[i] = FrameCodec.encode(adjusted.get(i));
             }
         }
 
@@ -226,7 +234,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         long current = sv != null ? sv[0] : entry == null ? 0 : entry.count();
         Instant lastTs = stagedTimestamps.containsKey(r.aggregateId) ? stagedTimestamps.get(r.aggregateId)
                 : entry == null ? null : entry.lastTimestamp;
-        AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs, r.events);
+        List<ProposedEvent> accepted = AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs,
+                r.events);
+        if (accepted != r.events) {
+            r.replaceEvents(accepted);
+        }
         int bytes = r.bytes();
         makeRoom(bytes);
         long recordedAt = micros(clock.instant());
