@@ -178,6 +178,17 @@ public final class FileEventLog implements EventLog {
         return Position.of(reader.committed());
     }
 
+    /**
+     * Checks the whole store: every record's CRC, positions contiguous from 1, versions contiguous per aggregate, and
+     * the aggregate index pointing at exactly those records. Reads only; safe while appends continue (it checks up to
+     * the head at its start).
+     *
+     * @param maxProblems stop collecting after this many problems
+     */
+    public VerifyReport verify(int maxProblems) {
+        return reader.verify(maxProblems);
+    }
+
     /** Number of aggregates in the log. */
     public int aggregateCount() {
         return reader.aggregateCount();

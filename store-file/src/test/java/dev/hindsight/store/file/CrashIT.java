@@ -77,8 +77,9 @@ class CrashIT {
     }
 
     private void verify(Map<String, String> acked, int round) {
-        try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir)
-                .withSegmentBytes(1 << 20)))) {
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir).withSegmentBytes(1 << 20));
+                EventStore store = EventStore.of(log)) {
+            assertThat(log.verify(20).problems()).as("round %d: verify", round).isEmpty();
             Map<String, Long> lastVersion = new HashMap<>();
             Position p = Position.START;
             long expectedPosition = 1;

@@ -173,9 +173,14 @@ class FileEventLogRecoveryTest {
         try (FileEventLog log = FileEventLog.open(small(dir))) {
             EventStore store = EventStore.of(log);
             appendN(store, "a-1", 10);
+            assertThat(log.verify(10).ok()).isTrue();
+            assertThat(log.verify(10).events()).isEqualTo(10);
             flip(segments(dir).getLast(), 64 + 30);
             assertThatThrownBy(() -> store.read("a-1")).isInstanceOf(CorruptionException.class)
                     .hasMessageContaining("offset 64");
+            List<String> problems = log.verify(10).problems();
+            assertThat(problems.getFirst()).contains("position 1", "CRC", "offset 64");
+            assertThat(problems).hasSize(2).last().asString().contains("jumps from version 0 to 2");
         }
     }
 

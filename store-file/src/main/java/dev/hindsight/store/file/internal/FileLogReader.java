@@ -70,4 +70,34 @@ public final class FileLogReader {
         }
         return new GlobalSlice(out, Position.of(p));
     }
+
+    /** See {@code FileEventLog.verify}. */
+    public dev.hindsight.store.file.VerifyReport verify(int maxProblems) {
+        long head = state.committed();
+        List<String> problems = new ArrayList<>();
+        java.util.Map<String, Long> versions = new java.util.HashMap<>();
+        for (long p = 1; p <= head && problems.size() < maxProblems; p++) {
+            RecordedEvent e;
+            try {
+                e = state.read(p);
+            } catch (dev.hindsight.core.CorruptionException ex) {
+                problems.add("position " + p + ": " + ex.getMessage());
+                continue;
+            }
+            if (!e.position().equals(Position.of(p))) {
+                problems.add("position " + p + ": record says position " + e.position());
+            }
+            long previous = versions.getOrDefault(e.aggregateId(), 0L);
+            versions.put(e.aggregateId(), e.version());
+            if (e.version() != previous + 1) {
+                problems.add("position " + p + ": aggregate '" + e.aggregateId() + "' jumps from version " + previous
+                        + " to " + e.version());
+            }
+            AggregateIndex.Entry entry = state.aggregates.get(e.aggregateId());
+            if (entry == null || entry.count() < e.version() || entry.position(e.version()) != p) {
+                problems.add("position " + p + ": aggregate index of '" + e.aggregateId() + "' does not point here");
+            }
+        }
+        return new dev.hindsight.store.file.VerifyReport(head, versions.size(), problems);
+    }
 }
