@@ -21,11 +21,13 @@ public final class EventStore implements AutoCloseable {
     private static final int MAX_PAGE = 10_000;
 
     private final EventLog log;
+    private final StoreLimits limits;
     private final EventValidator validator;
     private final AtomicLong subscriptionIds = new AtomicLong();
 
     private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids) {
         this.log = log;
+        this.limits = limits;
         this.validator = new EventValidator(limits, clock, ids);
     }
 
@@ -36,6 +38,11 @@ public final class EventStore implements AutoCloseable {
 
     public static Builder builder(EventLog log) {
         return new Builder(log);
+    }
+
+    /** The size limits appends are checked against. */
+    public StoreLimits limits() {
+        return limits;
     }
 
     /** The engine underneath. */

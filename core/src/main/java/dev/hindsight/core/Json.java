@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The shared Jackson mapper and small helpers. Thread-safe. */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Numbers stay exact: decimals are read as BigDecimal (no double rounding, no "Infinity"). */
+    private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
 
     private Json() {}
 

@@ -188,4 +188,13 @@ public abstract class AppendReadTck extends TckFixture {
         assertThat(stored.getFirst().timestamp()).isEqualTo(given);
         assertThat(json(stored.getFirst().metadata()).get("timestamp").asText()).isEqualTo(given.toString());
     }
+
+    @Test
+    void append_preciseAndHugeNumbers_roundTripExactly() {
+        String data = "{\"amount\":0.10000000000000000001,\"big\":1e400,\"n\":12345678901234567890123}";
+        store.append("order-1", ExpectedVersion.ANY, EventData.of("Priced", data));
+        String stored = store.read("order-1").events().getFirst().eventData();
+        assertThat(stored).contains("0.10000000000000000001").contains("12345678901234567890123")
+                .doesNotContain("Infinity");
+    }
 }

@@ -1,0 +1,293 @@
+package dev.hindsight.aggregate;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Names;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.WrongExpectedVersionException;
+import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads aggregates (latest usable snapshot + replay of later events through upcasters and {@link Decider#evolve}),
+ * time travels (as of a version or an instant), and handles commands: load, decide, append with the loaded version as
+ * expected version, and on a conflict reload and re-decide up to a bounded number of times. Snapshots are written after
+ * the append is durable, in the background; a failed snapshot write is logged and counted and never fails a command.
+ * Thread-safe.
+ *
+ * @param <C> commands
+ * @param <S> state
+ * @param <E> events
+ */
+public final class AggregateRepository<C, S, E> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AggregateRepository.class);
+    private static final int PAGE = 1000;
+
+    private final EventStore store;
+    private final Decider<C, S, E> decider;
+    private final EventTypeRegistry<E> registry;
+    private final Upcasters upcasters;
+    private final StateCodec<S> codec;
+    private final @Nullable SnapshotStore snapshots;
+    private final SnapshotPolicy policy;
+    private final int maxRetries;
+    private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong snapshotsWritten = new AtomicLong();
+    private final AtomicLong snapshotFailures = new AtomicLong();
+    private final AtomicLong snapshotMismatches = new AtomicLong();
+    private final AtomicLong conflictRetries = new AtomicLong();
+
+    private AggregateRepository(Builder<C, S, E> b) {
+        this.store = b.store;
+        this.decider = b.decider;
+        this.registry = b.registry;
+        this.upcasters = b.upcasters;
+        this.codec = b.codec;
+        this.snapshots = b.snapshots;
+        this.policy = b.policy;
+        this.maxRetries = b.maxRetries;
+    }
+
+    public static <C, S, E> Builder<C, S, E> builder(EventStore store, Decider<C, S, E> decider,
+            EventTypeRegistry<E> registry, StateCodec<S> codec) {
+        return new Builder<>(store, decider, registry, codec);
+    }
+
+    /** Counters since start. */
+    public record Stats(long snapshotsWritten, long snapshotFailures, long snapshotMismatches, long conflictRetries) {}
+
+    public Stats stats() {
+        return new Stats(snapshotsWritten.get(), snapshotFailures.get(), snapshotMismatches.get(),
+                conflictRetries.get());
+    }
+
+    /** The current state. */
+    public Loaded<S> load(String aggregateId) {
+        return load(aggregateId, Long.MAX_VALUE, null);
+    }
+
+    /** The state after event {@code version} (or the current state if the aggregate has fewer events). */
+    public Loaded<S> loadAtVersion(String aggregateId, long version) {
+        if (version < 0) {
+            throw new IllegalArgumentException("version must be >= 0");
+        }
+        return load(aggregateId, version, null);
+    }
+
+    /** The state after the last event whose {@code metadata.timestamp} ≤ {@code asOf}. */
+    public Loaded<S> loadAsOf(String aggregateId, Instant asOf) {
+        return load(aggregateId, Long.MAX_VALUE, Objects.requireNonNull(asOf));
+    }
+
+    private Loaded<S> load(String aggregateId, long maxVersion, @Nullable Instant asOf) {
+        Names.checkAggregateId(aggregateId);
+        S state = decider.initialState();
+        long version = 0;
+        Position position = null;
+        Instant timestamp = null;
+        Snapshot snap = chooseSnapshot(aggregateId, maxVersion, asOf);
+        if (snap != null) {
+            state = codec.read(snap.state());
+            version = snap.version();
+            timestamp = snap.timestamp();
+        }
+        long fromSnapshot = version;
+        long replayed = 0;
+        long from = version + 1;
+        scan:
+        while (from <= maxVersion) {
+            List<RecordedEvent> page = store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
+            for (RecordedEvent e : page) {
+                if (e.version() > maxVersion || (asOf != null && e.timestamp().isAfter(asOf))) {
+                    break scan;
+                }
+                for (RecordedEvent u : upcasters.upcast(e)) {
+                    state = decider.evolve(state, registry.fromRecorded(u));
+                }
+                version = e.version();
+                position = e.position();
+                timestamp = e.timestamp();
+                replayed++;
+            }
+            if (page.size() < PAGE) {
+                break;
+            }
+            from = page.getLast().version() + 1;
+        }
+        return new Loaded<>(aggregateId, state, version, position, timestamp, fromSnapshot, replayed);
+    }
+
+    private @Nullable Snapshot chooseSnapshot(String aggregateId, long maxVersion, @Nullable Instant asOf) {
+        if (snapshots == null) {
+            return null;
+        }
+        List<Snapshot> kept;
+        try {
+            kept = snapshots.snapshots(aggregateId);
+        } catch (RuntimeException e) {
+            snapshotFailures.incrementAndGet();
+            LOG.warn("cannot read snapshots of {}; replaying from the start", aggregateId, e);
+            return null;
+        }
+        for (Snapshot s : kept) {
+            if (s.version() > maxVersion || (asOf != null && s.timestamp().isAfter(asOf))) {
+                continue;
+            }
+            if (!s.stateSchema().equals(codec.fingerprint())) {
+                snapshotMismatches.incrementAndGet();
+                continue;
+            }
+            return s;
+        }
+        return null;
+    }
+
+    /** Handles a command with the system's default metadata and no caller-given expected version. */
+    public CommandResult<S, E> handle(String aggregateId, C command) {
+        return handle(aggregateId, command, null, null);
+    }
+
+    /**
+     * Handles a command.
+     *
+     * @param expected if given, the append must find the aggregate at this version (no retries on conflict); if
+     *     {@code null}, the loaded version is expected and conflicts are retried
+     * @param metadata JSON object text for every produced event, or {@code null}
+     * @throws WrongExpectedVersionException if {@code expected} does not match, or conflicts persist after the
+     *     configured number of retries
+     */
+    public CommandResult<S, E> handle(String aggregateId, C command, @Nullable ExpectedVersion expected,
+            @Nullable String metadata) {
+        WrongExpectedVersionException last = null;
+        for (int attempt = 1; attempt <= maxRetries + 1; attempt++) {
+            Loaded<S> loaded = load(aggregateId);
+            if (expected != null && !expected.matches(loaded.version())) {
+                throw new WrongExpectedVersionException(aggregateId, expected, loaded.version());
+            }
+            List<E> events = decider.decide(command, loaded.state());
+            if (events.isEmpty()) {
+                return new CommandResult<>(aggregateId, loaded.state(), loaded.version(), loaded.position(), events,
+                        attempt);
+            }
+            List<EventData> data = new ArrayList<>(events.size());
+            for (E e : events) {
+                data.add(registry.toEventData(e, null, metadata));
+            }
+            AppendResult result;
+            try {
+                result = store.append(aggregateId, ExpectedVersion.exact(loaded.version()), data);
+            } catch (WrongExpectedVersionException conflict) {
+                if (expected != null) {
+                    throw conflict;
+                }
+                last = conflict;
+                conflictRetries.incrementAndGet();
+                continue;
+            }
+            S state = loaded.state();
+            for (E e : events) {
+                state = decider.evolve(state, e);
+            }
+            if (snapshots != null && policy.shouldSnapshot(loaded.version(), result.lastVersion(), data)) {
+                scheduleSnapshot(aggregateId, state, result.lastVersion());
+            }
+            return new CommandResult<>(aggregateId, state, result.lastVersion(), result.position(), events, attempt);
+        }
+        throw Objects.requireNonNull(last);
+    }
+
+    private void scheduleSnapshot(String aggregateId, S state, long version) {
+        SnapshotStore target = Objects.requireNonNull(snapshots);
+        try {
+            snapshotWriter.execute(() -> writeSnapshot(target, aggregateId, state, version));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            snapshotFailures.incrementAndGet();
+        }
+    }
+
+    /** Writes a snapshot of {@code state} at {@code version} now (also used by tools and tests). */
+    public void writeSnapshot(SnapshotStore target, String aggregateId, S state, long version) {
+        try {
+            List<RecordedEvent> at = store.read(aggregateId, version, 1, ReadDirection.FORWARD).events();
+            if (at.isEmpty() || at.getFirst().version() != version) {
+                throw new IllegalStateException("event " + version + " of " + aggregateId + " is not readable");
+            }
+            target.save(new Snapshot(aggregateId, version, at.getFirst().timestamp(), codec.fingerprint(),
+                    codec.write(state)));
+            snapshotsWritten.incrementAndGet();
+        } catch (RuntimeException e) {
+            snapshotFailures.incrementAndGet();
+            LOG.warn("snapshot of {} at version {} failed", aggregateId, version, e);
+        }
+    }
+
+    /** Waits for background snapshot writes to finish (for tests and shutdown). */
+    public void awaitSnapshots() throws InterruptedException {
+        snapshotWriter.shutdown();
+        snapshotWriter.awaitTermination(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        snapshotWriter.close();
+    }
+
+    /** Configures an {@link AggregateRepository}. Not thread-safe. */
+    public static final class Builder<C, S, E> {
+        private final EventStore store;
+        private final Decider<C, S, E> decider;
+        private final EventTypeRegistry<E> registry;
+        private final StateCodec<S> codec;
+        private Upcasters upcasters = Upcasters.none();
+        private @Nullable SnapshotStore snapshots;
+        private SnapshotPolicy policy = SnapshotPolicy.defaultPolicy();
+        private int maxRetries = 10;
+
+        private Builder(EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry,
+                StateCodec<S> codec) {
+            this.store = Objects.requireNonNull(store);
+            this.decider = Objects.requireNonNull(decider);
+            this.registry = Objects.requireNonNull(registry);
+            this.codec = Objects.requireNonNull(codec);
+        }
+
+        public Builder<C, S, E> upcasters(Upcasters upcasters) {
+            this.upcasters = Objects.requireNonNull(upcasters);
+            return this;
+        }
+
+        public Builder<C, S, E> snapshots(@Nullable SnapshotStore snapshots, SnapshotPolicy policy) {
+            this.snapshots = snapshots;
+            this.policy = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** Conflict retries when no expected version is given; default 10. */
+        public Builder<C, S, E> maxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries must be >= 0");
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        public AggregateRepository<C, S, E> build() {
+            return new AggregateRepository<>(this);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.hindsight.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** A tiny client of the Hindsight HTTP API (java.net.http). Thread-safe. */
+final class HttpApi {
+    private final String base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    HttpApi(String baseUrl) {
+        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    record Response(int status, String body) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    /** {@code /api/aggregates/<id>/events}, the id encoded as one path segment. */
+    static String aggregatePath(String aggregateId) {
+        return "/api/aggregates/" + URLEncoder.encode(aggregateId, StandardCharsets.UTF_8).replace("+", "%20")
+                + "/events";
+    }
+
+    /** {@code ?k=v&...} of the non-null entries, encoded; empty if none. */
+    static String query(Map<String, ?> params) {
+        StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
+        params.forEach((k, v) -> {
+            if (v != null) {
+                q.add(k + "=" + URLEncoder.encode(v.toString(), StandardCharsets.UTF_8));
+            }
+        });
+        return q.toString();
+    }
+
+    Response get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    Response post(String path, String json, Map<String, String> headers) {
+        HttpRequest.Builder r = request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(r::header);
+        return send(r.build());
+    }
+
+    /** Opens a streaming GET (for Server-Sent Events); the caller reads and closes the body. */
+    HttpResponse<InputStream> stream(String path, Map<String, String> headers) {
+        HttpRequest.Builder r = request(path).header("Accept", "text/event-stream").GET();
+        headers.forEach(r::header);
+        try {
+            return http.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path));
+    }
+
+    private Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    private CliException unreachable(IOException e) {
+        String why = e instanceof ConnectException ? "connection refused (is `hindsight serve` running?)"
+                : String.valueOf(e.getMessage());
+        return new CliException("cannot reach " + base + ": " + why);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.hindsight.cli;
+
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.server.FileEngineMetrics;
+import dev.hindsight.server.HindsightServer;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hindsight serve}: the HTTP API on the embedded file store (or in memory), until SIGTERM / Ctrl-C, which stop
+ * it gracefully through a shutdown hook. Not thread-safe: one run per instance.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the HTTP server on the embedded store. SIGTERM or Ctrl-C stops it gracefully.")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    /** Which engine to serve. */
+    enum StoreKind { file, memory }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+    String host;
+
+    @Option(names = "--data-dir", defaultValue = "./data", description = "Data directory (default: ./data).")
+    Path dataDir;
+
+    @Option(names = "--fsync", defaultValue = "always", converter = FsyncConverter.class,
+            description = "When to fsync appends: always, interval or never (default: always).")
+    FsyncPolicy fsync;
+
+    @Option(names = "--store", defaultValue = "file",
+            description = "Engine: ${COMPLETION-CANDIDATES} (default: file; memory keeps nothing).")
+    StoreKind store;
+
+    /** Parses {@code always|interval|never}. */
+    static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
+        @Override
+        public FsyncPolicy convert(String value) {
+            try {
+                return FsyncPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        HindsightServer server = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down: finishing requests in flight, then closing the store");
+            server.stop();
+            LOG.info("stopped");
+            stopped.countDown();
+        }, "hindsight-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private String describeData() {
+        return store == StoreKind.memory ? "in memory, not persisted" : dataDir.toString();
+    }
+
+    /** Opens the store and starts the server; the caller stops it. */
+    HindsightServer start() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        EventLog log = openLog(registry);
+        EventStore eventStore = EventStore.of(log);
+        HindsightServer server = HindsightServer.builder(eventStore).host(host).port(port).registry(registry).build();
+        try {
+            return server.start();
+        } catch (RuntimeException e) {
+            server.stop();
+            throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
+        }
+    }
+
+    private EventLog openLog(PrometheusMeterRegistry registry) {
+        if (store == StoreKind.memory) {
+            return new InMemoryEventLog();
+        }
+        FileEventLog log;
+        try {
+            log = FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(fsync));
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the store in " + dataDir + ": " + e.getMessage());
+        }
+        FileEngineMetrics.bind(log, registry);
+        return log;
+    }
+}

@@ -1,0 +1,275 @@
+package dev.hindsight.server;
+
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.StoreLimits;
+import dev.hindsight.server.internal.ApiError;
+import dev.hindsight.server.internal.EventsApi;
+import dev.hindsight.server.internal.JsonErrorHandler;
+import dev.hindsight.server.internal.LiveFeed;
+import dev.hindsight.server.internal.Params;
+import dev.hindsight.server.internal.ServerMetrics;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Hindsight HTTP server (Javalin on Jetty, one virtual thread per request) over an {@link EventStore}:
+ *
+ * <ul>
+ *   <li>{@code POST /api/aggregates/{aggregate_id}/events} — append one event or an array (header
+ *       {@code Expected-Version});
+ *   <li>{@code GET /api/aggregates/{aggregate_id}/events} — read an aggregate, optionally {@code as_of} an instant;
+ *   <li>{@code GET /api/events} — read the global log; {@code GET /api/events/live} — follow it as Server-Sent Events;
+ *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text).
+ * </ul>
+ *
+ * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
+ * stops accepting connections, waits until requests in flight have sent their responses, then stops Jetty and closes
+ * the store (which flushes and fsyncs). Thread-safe; start and stop at most once.
+ */
+public final class HindsightServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HindsightServer.class);
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS", "TRACE", "CONNECT");
+
+    private final EventStore store;
+    private final PrometheusMeterRegistry registry;
+    private final ServerMetrics metrics;
+    private final LiveFeed live;
+    private final Builder options;
+    private final Javalin app;
+    private boolean started; // guarded by this
+    private boolean stopped; // guarded by this
+
+    /** A server for {@code store} on {@code port} (0 = any free port) with default options. */
+    public HindsightServer(EventStore store, int port, PrometheusMeterRegistry registry) {
+        this(builder(store).port(port).registry(registry));
+    }
+
+    private HindsightServer(Builder b) {
+        this.options = b;
+        this.store = b.store;
+        this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new ServerMetrics(registry);
+        this.live = new LiveFeed(store, metrics, b.keepAlive);
+        EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
+        this.app = Javalin.create(cfg -> configure(cfg, api));
+    }
+
+    public static Builder builder(EventStore store) {
+        return new Builder(store);
+    }
+
+    private void configure(JavalinConfig cfg, EventsApi api) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.concurrency.useVirtualThreads = true;
+        cfg.http.prefer405over404 = true;
+        cfg.http.maxRequestSize = options.maxBodyBytes;
+        cfg.jetty.modifyServer(server -> {
+            server.setErrorHandler(new JsonErrorHandler());
+            // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
+            // timeout) until every request in flight has completed its response; new ones get 503.
+            server.insertHandler(new GracefulHandler());
+            server.setStopTimeout(options.shutdownTimeout.toMillis());
+        });
+        String events = "/api/aggregates/{aggregate_id}/events";
+        cfg.routes.post(events, route("POST", events, api::append));
+        cfg.routes.get(events, route("GET", events, api::readAggregate));
+        cfg.routes.get("/api/events", route("GET", "/api/events", api::readAll));
+        cfg.routes.get("/api/events/live", route("GET", "/api/events/live", live::handle));
+        cfg.routes.get("/health", route("GET", "/health", api::health));
+        cfg.routes.get("/metrics", route("GET", "/metrics", this::scrape));
+        // Failures outside our routes (unknown path, wrong method): the same JSON errors. Javalin has a built-in
+        // handler for HttpResponseException; registering ours for that exact class replaces it.
+        cfg.routes.exception(HttpResponseException.class, this::unmatched);
+        cfg.routes.exception(Exception.class, this::unmatched);
+    }
+
+    /** Wraps a handler: errors as JSON, request metrics. */
+    private Handler route(String method, String route, Handler handler) {
+        return ctx -> {
+            try {
+                Params.checkQueryString(ctx.queryString());
+                handler.handle(ctx);
+            } catch (Exception e) {
+                respond(ctx, ApiError.from(e));
+            } finally {
+                metrics.request(method, route, ctx.statusCode());
+            }
+        };
+    }
+
+    private void unmatched(Exception e, Context ctx) {
+        respond(ctx, ApiError.from(e));
+        String method = ctx.req().getMethod();
+        // Clients choose the method name: keep the metric's label set bounded.
+        metrics.request(STANDARD_METHODS.contains(method) ? method : "OTHER", "unmatched", ctx.statusCode());
+    }
+
+    private static void respond(Context ctx, ApiError error) {
+        if (ctx.res().isCommitted()) {
+            LOG.debug("response already committed; dropping error {}", error);
+            return;
+        }
+        ctx.status(error.status()).contentType("application/json").result(error.toJson());
+    }
+
+    private void scrape(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @throws IllegalStateException if already started
+     * @throws io.javalin.util.JavalinException if the port cannot be bound
+     */
+    public synchronized HindsightServer start() {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        app.start(options.host, options.port);
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector ac) {
+                // On shutdown, idle keep-alive connections are closed after this long (Jetty's default is 1 s); a
+                // connection busy with a request is not idle and is left to finish.
+                ac.setShutdownIdleTimeout(100);
+            }
+        }
+        return this;
+    }
+
+    /** The bound port (the real one when constructed with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The registry {@code /metrics} scrapes; add meters to it freely. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public EventStore store() {
+        return store;
+    }
+
+    /**
+     * Stops gracefully: ends live feeds, stops accepting connections, lets requests in flight finish (up to the
+     * shutdown timeout), stops Jetty, then closes the store. Idempotent.
+     */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            live.close();
+            if (started) {
+                app.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("HTTP server did not stop cleanly", e);
+        } finally {
+            if (options.closeStore) {
+                store.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Options of a {@link HindsightServer}. Not thread-safe. */
+    public static final class Builder {
+        private final EventStore store;
+        private @Nullable PrometheusMeterRegistry registry;
+        private @Nullable String host;
+        private int port = 8080;
+        private int maxBodyBytes;
+        private Duration keepAlive = Duration.ofSeconds(15);
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private boolean closeStore = true;
+
+        private Builder(EventStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+            limits(store.limits());
+        }
+
+        /** Port to listen on; 0 picks a free one. Default 8080. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0-65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Interface to bind, e.g. {@code 127.0.0.1}; default all interfaces. */
+        public Builder host(@Nullable String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** Registry for {@code /metrics}; default a fresh one. */
+        public Builder registry(PrometheusMeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry);
+            return this;
+        }
+
+        /** Request bodies over this many bytes get 413 unparsed; default the store's append limit + 1 MiB. */
+        public Builder maxBodyBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxBodyBytes must be positive");
+            }
+            this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        /** Derives {@link #maxBodyBytes} from the store's limits: the append limit plus 1 MiB for JSON overhead. */
+        public Builder limits(StoreLimits limits) {
+            return maxBodyBytes((int) Math.min(Integer.MAX_VALUE - 16, limits.maxAppendBytes() + (1L << 20)));
+        }
+
+        /** Interval of SSE keep-alive comments; default 15 s. */
+        public Builder keepAlive(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("keepAlive must be positive");
+            }
+            this.keepAlive = interval;
+            return this;
+        }
+
+        /** How long {@link #stop()} waits for requests in flight; default 30 s. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Whether {@link #stop()} closes the store; default true. */
+        public Builder closeStoreOnStop(boolean close) {
+            this.closeStore = close;
+            return this;
+        }
+
+        public HindsightServer build() {
+            return new HindsightServer(this);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.hindsight.server.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.hindsight.core.AggregateSlice;
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.HindsightException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.SizeLimitExceededException;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
+
+/** The JSON events API: append, aggregate reads (also as of an instant), global log reads, health. Thread-safe. */
+public final class EventsApi {
+    private final EventStore store;
+    private final ServerMetrics metrics;
+    private final int maxBodyBytes;
+
+    /**
+     * @param maxBodyBytes request bodies larger than this are refused with 413 before parsing
+     */
+    public EventsApi(EventStore store, ServerMetrics metrics, int maxBodyBytes) {
+        this.store = store;
+        this.metrics = metrics;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** {@code POST /api/aggregates/{aggregate_id}/events}. */
+    public void append(Context ctx) throws IOException {
+        try {
+            String header = ctx.header("Expected-Version");
+            ExpectedVersion expected = header == null || header.isBlank() ? ExpectedVersion.ANY
+                    : ExpectedVersion.parse(header);
+            List<EventData> events = AppendRequest.parse(body(ctx));
+            AppendResult r = store.append(ctx.pathParam("aggregate_id"), expected, events);
+            metrics.appended(r);
+            json(ctx.status(201), JsonOut.write(g -> {
+                g.writeStartObject();
+                g.writeStringField("aggregate_id", r.aggregateId());
+                g.writeNumberField("first_version", r.firstVersion());
+                g.writeNumberField("last_version", r.lastVersion());
+                g.writeStringField("position", r.position().toString());
+                g.writeEndObject();
+            }));
+        } catch (HindsightException e) {
+            metrics.appendFailed(e.code());
+            throw e;
+        } catch (RuntimeException e) {
+            metrics.appendFailed("internal_error");
+            throw e;
+        }
+    }
+
+    /** {@code GET /api/aggregates/{aggregate_id}/events?from_version=&limit=&direction=&as_of=}. */
+    public void readAggregate(Context ctx) throws IOException {
+        String id = ctx.pathParam("aggregate_id");
+        String dirText = Params.query(ctx, "direction");
+        ReadDirection direction = dirText == null ? ReadDirection.FORWARD : ReadDirection.parse(dirText);
+        String fromText = Params.query(ctx, "from_version");
+        long from = fromText != null ? Params.parseLong(fromText, "from_version")
+                : direction == ReadDirection.FORWARD ? 1 : Long.MAX_VALUE;
+        int limit = Params.limit(ctx);
+        String asOfText = Params.query(ctx, "as_of");
+        AggregateSlice slice;
+        if (asOfText == null) {
+            slice = store.read(id, from, limit, direction);
+        } else {
+            Instant asOf = Params.instant(asOfText, "as_of");
+            slice = direction == ReadDirection.FORWARD ? store.readAsOf(id, asOf, from, limit)
+                    : backwardAsOf(id, asOf, from, limit);
+        }
+        if (slice.version() == 0) {
+            throw new NotFoundException(asOfText == null ? "aggregate '" + id + "' has no events"
+                    : "aggregate '" + id + "' had no events at " + asOfText);
+        }
+        json(ctx, JsonOut.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("aggregate_id", slice.aggregateId());
+            g.writeNumberField("version", slice.version());
+            events(g, slice.events());
+            g.writeEndObject();
+        }));
+    }
+
+    private AggregateSlice backwardAsOf(String id, Instant asOf, long from, int limit) {
+        long versionThen = store.readAsOf(id, asOf, 1, 1).version();
+        if (versionThen == 0) {
+            return new AggregateSlice(id, 0, List.of());
+        }
+        AggregateSlice page = store.read(id, Math.min(from, versionThen), limit, ReadDirection.BACKWARD);
+        return new AggregateSlice(id, versionThen, page.events());
+    }
+
+    /** {@code GET /api/events?after=&limit=&event_type=&aggregate_prefix=}. */
+    public void readAll(Context ctx) throws IOException {
+        String afterText = Params.query(ctx, "after");
+        Position after = afterText == null ? store.log().start()
+                : Params.position(afterText, "after", store.log().start());
+        GlobalSlice slice = store.readAll(after, Params.limit(ctx), Params.filter(ctx));
+        json(ctx, JsonOut.write(g -> {
+            g.writeStartObject();
+            events(g, slice.events());
+            g.writeStringField("next", slice.next().toString());
+            g.writeEndObject();
+        }));
+    }
+
+    /** {@code GET /health}. */
+    public void health(Context ctx) throws IOException {
+        Position head = store.head();
+        json(ctx, JsonOut.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("status", "ok");
+            g.writeStringField("head", head.toString());
+            g.writeEndObject();
+        }));
+    }
+
+    private static void events(JsonGenerator g, List<RecordedEvent> events) throws IOException {
+        g.writeArrayFieldStart("events");
+        for (RecordedEvent e : events) {
+            JsonOut.event(g, e);
+        }
+        g.writeEndArray();
+    }
+
+    /** Reads the request body, refusing (413) bodies over the limit before parsing any of it. */
+    private byte[] body(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            throw tooLarge(declared);
+        }
+        byte[] body;
+        try (InputStream in = ctx.req().getInputStream()) {
+            body = in.readNBytes(maxBodyBytes + 1);
+        }
+        if (body.length > maxBodyBytes) {
+            throw tooLarge(-1);
+        }
+        return body;
+    }
+
+    private SizeLimitExceededException tooLarge(long declared) {
+        return new SizeLimitExceededException("request body " + (declared >= 0 ? "is " + declared + " bytes" : "is too"
+                + " large") + "; the limit is " + maxBodyBytes + " bytes");
+    }
+
+    static void json(Context ctx, byte[] body) {
+        ctx.contentType("application/json").result(body);
+    }
+
+    /** No such aggregate (or none at the requested instant): 404 {@code not_found}. */
+    public static final class NotFoundException extends RuntimeException {
+        public NotFoundException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

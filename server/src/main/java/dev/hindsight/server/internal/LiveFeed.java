@@ -1,0 +1,174 @@
+package dev.hindsight.server.internal;
+
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.HindsightException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.Subscription;
+import io.javalin.http.Context;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code GET /api/events/live}: the global log as Server-Sent Events, one {@link EventStore#subscribe subscription}
+ * per client. Each event is a frame {@code id: <position>}, {@code event: event}, {@code data: <event JSON>}; a client
+ * resumes after the position in its {@code Last-Event-ID} header (which wins over {@code ?after=}); without either it
+ * starts at the current head. A comment line is sent every keep-alive interval; a failed write means the client has
+ * gone, and its subscription is closed. Thread-safe.
+ */
+public final class LiveFeed {
+    /** The SSE event name of every event frame; the event type is in the JSON. */
+    public static final String EVENT_NAME = "event";
+
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final EventStore store;
+    private final ServerMetrics metrics;
+    private final Duration keepAlive;
+    private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive) {
+        this.store = store;
+        this.metrics = metrics;
+        this.keepAlive = keepAlive;
+    }
+
+    public void handle(Context ctx) throws IOException, InterruptedException {
+        if (closed) {
+            throw new StoreClosedException("the server is shutting down");
+        }
+        Position start = store.log().start();
+        String lastId = ctx.header("Last-Event-ID");
+        String afterText = Params.query(ctx, "after");
+        Position after = lastId != null && !lastId.isBlank() ? Params.position(lastId.trim(), "Last-Event-ID", start)
+                : afterText != null ? Params.position(afterText, "after", start) : store.head();
+        EventFilter filter = Params.filter(ctx);
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setCharacterEncoding("UTF-8");
+        res.setContentType("text/event-stream");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+        Stream stream = new Stream(res.getOutputStream());
+        open.add(stream);
+        metrics.liveOpened();
+        if (closed) {
+            stream.end(); // close() ran between the check above and add(): it may not have seen this stream
+        }
+        try {
+            if (!stream.comment("hindsight live feed after " + after)) {
+                return;
+            }
+            try (Subscription sub = store.subscribe(after, filter, stream::send)) {
+                stream.pump(sub, keepAlive);
+            }
+        } finally {
+            open.remove(stream);
+            metrics.liveClosed();
+        }
+    }
+
+    /** Refuses new streams and ends every open one (on shutdown); their handlers then return. */
+    public void close() {
+        closed = true;
+        for (Stream s : open) {
+            s.end();
+        }
+    }
+
+    /** One client's stream. Writes are serialized on {@code this}; {@code ended} is guarded by it too. */
+    private static final class Stream {
+        private final ServletOutputStream out;
+        private boolean ended;
+
+        Stream(ServletOutputStream out) {
+            this.out = out;
+        }
+
+        /**
+         * Subscription handler: writes one frame. A failed write ends the stream (the client has gone) without failing
+         * the subscription; {@link #pump} then closes it.
+         */
+        void send(RecordedEvent e) throws IOException {
+            String json = new String(JsonOut.event(e), StandardCharsets.UTF_8);
+            StringBuilder frame = new StringBuilder(json.length() + 64)
+                    .append("id: ").append(e.position()).append('\n')
+                    .append("event: ").append(EVENT_NAME).append('\n');
+            // Compact JSON has no raw newlines, but a stored payload is not ours to trust blindly.
+            for (String line : json.split("\n", -1)) {
+                frame.append("data: ").append(line).append('\n');
+            }
+            write(frame.append('\n').toString());
+        }
+
+        boolean comment(String text) {
+            return write(": " + text + "\n\n");
+        }
+
+        /** Writes and flushes; returns false (and ends the stream) if the client has gone. */
+        private synchronized boolean write(String text) {
+            if (ended) {
+                return false;
+            }
+            try {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return true;
+            } catch (IOException e) {
+                ended = true;
+                notifyAll();
+                return false;
+            }
+        }
+
+        synchronized void end() {
+            ended = true;
+            notifyAll();
+        }
+
+        /** Blocks until the stream ends or the subscription stops, sending keep-alive comments meanwhile. */
+        void pump(Subscription sub, Duration keepAlive) throws InterruptedException {
+            long nextPing = System.nanoTime() + keepAlive.toNanos();
+            while (true) {
+                synchronized (this) {
+                    if (ended) {
+                        return;
+                    }
+                    wait(Math.max(1, Math.min(POLL.toMillis(), keepAlive.toMillis())));
+                    if (ended) {
+                        return;
+                    }
+                }
+                if (!sub.isRunning()) {
+                    reportFailure(sub.failure());
+                    return;
+                }
+                if (System.nanoTime() - nextPing >= 0) {
+                    if (!comment("keep-alive")) {
+                        return;
+                    }
+                    nextPing = System.nanoTime() + keepAlive.toNanos();
+                }
+            }
+        }
+
+        private void reportFailure(Optional<Throwable> failure) {
+            if (failure.isEmpty() || failure.get() instanceof IOException) {
+                return;
+            }
+            Throwable t = failure.get();
+            String code = t instanceof HindsightException h ? h.code() : "internal_error";
+            ApiError error = ApiError.of(0, code, String.valueOf(t.getMessage()));
+            write("event: error\ndata: " + new String(error.toJson(), StandardCharsets.UTF_8) + "\n\n");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.hindsight.server.internal;
+
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.Position;
+import io.javalin.http.Context;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** Parses query parameters and headers; anything malformed is an {@link InvalidRequestException}. Stateless. */
+public final class Params {
+    public static final int DEFAULT_LIMIT = 100;
+    public static final int MAX_LIMIT = 10_000;
+
+    private Params() {}
+
+    /**
+     * Rejects a query string with malformed percent-escapes, which the servlet layer would otherwise drop silently
+     * (so that {@code ?limit=%zz} is a 400, not the default limit).
+     */
+    public static void checkQueryString(@Nullable String query) {
+        if (query == null || query.indexOf('%') < 0) {
+            return;
+        }
+        for (String part : query.split("&")) {
+            try {
+                URLDecoder.decode(part, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("malformed query string near '" + part + "': " + e.getMessage());
+            }
+        }
+    }
+
+    /** A query parameter, {@code null} when absent or blank. */
+    public static @Nullable String query(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    public static int limit(Context ctx) {
+        String v = query(ctx, "limit");
+        if (v == null) {
+            return DEFAULT_LIMIT;
+        }
+        long n = parseLong(v, "limit");
+        if (n < 1 || n > MAX_LIMIT) {
+            throw new InvalidRequestException("limit must be between 1 and " + MAX_LIMIT + ", was " + v);
+        }
+        return (int) n;
+    }
+
+    public static long parseLong(String v, String name) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(name + " must be an integer, was '" + v + "'");
+        }
+    }
+
+    /**
+     * An ISO-8601 instant such as {@code 2024-05-01T12:00:00Z} or with an offset. A {@code +} in a query string decodes
+     * to a space, so a space before the offset is read as {@code +}.
+     */
+    public static Instant instant(String v, String name) {
+        try {
+            return Instant.parse(v.replace(' ', '+'));
+        } catch (DateTimeParseException e) {
+            throw new InvalidRequestException(name + " must be an ISO-8601 instant like 2024-05-01T12:00:00Z, was '"
+                    + v + "'");
+        }
+    }
+
+    /**
+     * Parses a position and checks it is of the same kind as {@code start} (a sequence number for totally ordered
+     * engines, a partition vector for partitioned ones).
+     */
+    public static Position position(String v, String name, Position start) {
+        Position p;
+        try {
+            p = Position.parse(v);
+        } catch (InvalidRequestException e) {
+            throw new InvalidRequestException(name + ": " + e.getMessage());
+        }
+        if (p.getClass() != start.getClass()) {
+            throw new InvalidRequestException(name + " '" + v + "' is not a position of this store (like '" + start
+                    + "')");
+        }
+        return p;
+    }
+
+    /** The {@code event_type=A,B} (repeatable) and {@code aggregate_prefix} filter. */
+    public static EventFilter filter(Context ctx) {
+        Set<String> types = new LinkedHashSet<>();
+        for (String v : ctx.queryParams("event_type")) {
+            for (String t : v.split(",")) {
+                if (!t.isBlank()) {
+                    types.add(t.trim());
+                }
+            }
+        }
+        String prefix = ctx.queryParam("aggregate_prefix");
+        return new EventFilter(types, prefix == null ? "" : prefix);
+    }
+}
