@@ -1,22 +1,25 @@
 package dev.hindsight.core.memory;
 
 import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Snapshots in memory, newest {@code keep} per aggregate. Thread-safe. */
+/** Snapshots in memory, kept per a {@link SnapshotRetention}. Thread-safe. */
 public final class InMemorySnapshotStore implements SnapshotStore {
-    private final int keep;
+    private final SnapshotRetention retention;
     private final Map<String, List<Snapshot>> byAggregate = new ConcurrentHashMap<>();
 
+    public InMemorySnapshotStore(SnapshotRetention retention) {
+        this.retention = retention;
+    }
+
+    /** Keeps the newest {@code keep} and no anchors. */
     public InMemorySnapshotStore(int keep) {
-        if (keep < 1) {
-            throw new IllegalArgumentException("keep must be >= 1");
-        }
-        this.keep = keep;
+        this(new SnapshotRetention(keep, 0));
     }
 
     @Override
@@ -26,10 +29,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
             list.removeIf(s -> s.version() == snapshot.version());
             list.add(snapshot);
             list.sort((a, b) -> Long.compare(b.version(), a.version()));
-            while (list.size() > keep) {
-                list.removeLast();
-            }
-            return List.copyOf(list);
+            return List.copyOf(retention.retain(list, Snapshot::version));
         });
     }
 

@@ -3,6 +3,7 @@ package dev.hindsight.store.file;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Snapshots in one append-only file, {@code <dir>/snapshots.log}, framed {@code length | crc32c | payload} (payload:
- * aggregate id, version, timestamp, state schema, state), with an in-memory index of the newest {@code keep} per
- * aggregate. Snapshots are derived data, so writes are not forced; a torn tail is truncated on open, and the file is
+ * aggregate id, version, timestamp, state schema, state), with an in-memory index of the snapshots kept per
+ * aggregate ({@link SnapshotRetention}). Snapshots are derived data, so writes are not forced; a torn tail is truncated on open, and the file is
  * compacted on open when most of it is dropped snapshots. Thread-safe: writes are serialized by the instance lock,
  * reads are positional and lock-free.
  */
@@ -37,16 +38,17 @@ public final class FileSnapshotStore implements SnapshotStore {
     private record Ref(long version, long offset, int length) {}
 
     private final Path dir;
-    private final int keep;
+    private final SnapshotRetention retention;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<String, List<Ref>> index = new ConcurrentHashMap<>();
     private FileChannel channel; // guarded by this for writes
     private long end; // guarded by this
 
-    private FileSnapshotStore(Path dir, int keep, FileChannel lockChannel, FileLock lock) throws IOException {
+    private FileSnapshotStore(Path dir, SnapshotRetention retention, FileChannel lockChannel, FileLock lock)
+            throws IOException {
         this.dir = dir;
-        this.keep = keep;
+        this.retention = retention;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -61,9 +63,15 @@ public final class FileSnapshotStore implements SnapshotStore {
      * @throws StoreLockedException if another process has it open
      */
     public static FileSnapshotStore open(Path dir, int keep) {
-        if (keep < 1) {
-            throw new IllegalArgumentException("keep must be >= 1");
-        }
+        return open(dir, new SnapshotRetention(keep, 0));
+    }
+
+    /**
+     * Opens (creating) the snapshot store in {@code dir}, keeping snapshots per {@code retention}.
+     *
+     * @throws StoreLockedException if another process has it open
+     */
+    public static FileSnapshotStore open(Path dir, SnapshotRetention retention) {
         try {
             Files.createDirectories(dir);
             FileChannel lc = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -77,7 +85,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 lc.close();
                 throw new StoreLockedException("snapshot directory " + dir + " is in use by another process");
             }
-            return new FileSnapshotStore(dir, keep, lc, l);
+            return new FileSnapshotStore(dir, retention, lc, l);
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot open snapshots in " + dir + ": " + e.getMessage(), e);
         }
@@ -155,10 +163,7 @@ public final class FileSnapshotStore implements SnapshotStore {
             refs.removeIf(r -> r.version() == ref.version());
             refs.add(ref);
             refs.sort((a, b) -> Long.compare(b.version(), a.version()));
-            while (refs.size() > keep) {
-                refs.removeLast();
-            }
-            return List.copyOf(refs);
+            return List.copyOf(retention.retain(refs, Ref::version));
         });
     }
 
