@@ -1,0 +1,385 @@
+package dev.hindsight.projection.internal;
+
+import dev.hindsight.aggregate.Upcasters;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.projection.Projection;
+import dev.hindsight.projection.ProjectionOptions;
+import dev.hindsight.projection.ReadModelDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one generation of one projection up to date: reads the global log in batches after its checkpoint, applies
+ * each batch and saves the new checkpoint in one transaction (so a crash redoes exactly the uncommitted batch), and
+ * waits for new events when caught up. A failing batch is retried event by event to find the failing event, which is
+ * retried with backoff and then either dead-lettered (its aggregate parked) or stops the runner as failed. Thread-safe:
+ * the loop runs on its own virtual thread; the getters and {@link #awaitPosition} may be called from anywhere.
+ */
+public final class Runner {
+    private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+    private static final Duration IDLE_WAIT = Duration.ofMillis(500);
+
+    /** Called (on the runner's thread) the first time a catch-up reaches the head. */
+    public interface CaughtUp {
+        void reached(Runner runner);
+    }
+
+    private final EventStore store;
+    private final ReadModelDatabase db;
+    private final Projection projection;
+    private final Upcasters upcasters;
+    private final ProjectionOptions options;
+    private final long generation;
+    private final Set<String> tables;
+    private final EventFilter filter;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition progressed = lock.newCondition();
+    private final Condition pausedCond = lock.newCondition();
+    private final AtomicLong processed = new AtomicLong();
+    private final Set<String> parked = new HashSet<>();
+    private volatile Position position;
+    private volatile String state;
+    private volatile boolean running;
+    private volatile boolean pauseRequested;
+    private volatile boolean paused;
+    private volatile int batchSize;
+    private volatile @Nullable CaughtUp onCaughtUp;
+    private volatile java.util.function.@Nullable Supplier<Position> catchUpTarget;
+    private volatile @Nullable String lastError;
+    private volatile @Nullable String failedPosition;
+    private volatile @Nullable Thread thread;
+
+    public Runner(EventStore store, ReadModelDatabase db, Projection projection, Upcasters upcasters,
+            ProjectionOptions options, long generation, Position start, int batchSize, String state) {
+        this.store = store;
+        this.db = db;
+        this.projection = projection;
+        this.upcasters = upcasters;
+        this.options = options;
+        this.generation = generation;
+        this.tables = Set.copyOf(projection.tables());
+        this.filter = new EventFilter(projection.eventTypes(), "");
+        this.position = start;
+        this.batchSize = batchSize;
+        this.state = state;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public Position position() {
+        return position;
+    }
+
+    public String state() {
+        return state;
+    }
+
+    public long processed() {
+        return processed.get();
+    }
+
+    public @Nullable String lastError() {
+        return lastError;
+    }
+
+    public @Nullable String failedPosition() {
+        return failedPosition;
+    }
+
+    /**
+     * Sets what happens when this (rebuilding) runner first catches up: when its position covers {@code target}'s
+     * current value (checked after every batch), or when it reaches the head of the log.
+     */
+    public void onCaughtUp(java.util.function.Supplier<Position> target, @Nullable CaughtUp callback) {
+        this.catchUpTarget = target;
+        this.onCaughtUp = callback;
+    }
+
+    /** Switches a rebuild runner to live operation. */
+    public void goLive(int liveBatchSize) {
+        this.batchSize = liveBatchSize;
+        this.state = "running";
+    }
+
+    public Runner start(String threadName) {
+        running = true;
+        Thread t = Thread.ofVirtual().name(threadName).unstarted(this::loop);
+        thread = t;
+        t.start();
+        return this;
+    }
+
+    private void loop() {
+        try (Connection c = db.openWriter()) {
+            parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
+            SessionImpl session = new SessionImpl(c, db.dialect(), tables, SessionImpl.generationSuffix(generation));
+            while (running) {
+                awaitUnpaused();
+                if (!running) {
+                    break;
+                }
+                GlobalSlice slice = store.readAll(position, batchSize, filter);
+                if (slice.events().isEmpty()) {
+                    if (!slice.next().equals(position)) {
+                        commitBatch(session, List.of(), slice.next());
+                        continue;
+                    }
+                    CaughtUp cb = onCaughtUp;
+                    if (cb != null) {
+                        onCaughtUp = null;
+                        cb.reached(this);
+                        continue;
+                    }
+                    store.log().awaitAfter(position, IDLE_WAIT);
+                    continue;
+                }
+                if (!applyBatch(session, slice.events(), slice.next())) {
+                    return;
+                }
+                CaughtUp cb = onCaughtUp;
+                java.util.function.Supplier<Position> target = catchUpTarget;
+                if (cb != null && target != null && position.covers(target.get())) {
+                    onCaughtUp = null;
+                    cb.reached(this);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException | RuntimeException e) {
+            if (running) {
+                LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
+                lastError = e.toString();
+                failedPosition = position.toString();
+                state = "failed";
+            }
+        } finally {
+            running = false;
+            signalAll();
+        }
+    }
+
+    /** Applies a batch in one transaction; on failure isolates the failing event. Returns false if it must stop. */
+    private boolean applyBatch(SessionImpl session, List<RecordedEvent> events, Position next)
+            throws SQLException, InterruptedException {
+        try {
+            commitBatch(session, events, next);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            lastError = e.toString();
+            LOG.warn("projection {}: batch after {} failed ({}); retrying event by event", projection.name(),
+                    position, e.toString());
+        }
+        for (RecordedEvent e : events) {
+            if (!applyOne(session, e)) {
+                return false;
+            }
+        }
+        if (!next.equals(position)) {
+            commitBatch(session, List.of(), next);
+        }
+        return true;
+    }
+
+    private boolean applyOne(SessionImpl session, RecordedEvent e) throws SQLException, InterruptedException {
+        Position after = position.advanceTo(e.position());
+        long backoff = options.retryBackoff().toMillis();
+        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+            try {
+                commitBatch(session, List.of(e), after);
+                return true;
+            } catch (SQLException | RuntimeException ex) {
+                lastError = "event " + e.position() + " (" + e.eventType() + " of " + e.aggregateId() + "): " + ex;
+                if (attempt < options.maxAttempts()) {
+                    Thread.sleep(Math.min(backoff, 30_000));
+                    backoff *= 2;
+                }
+            }
+        }
+        if (options.deadLetter()) {
+            Connection c = session.connection();
+            ReadModelDatabase.inTransaction(c, () -> {
+                Catalog.addDeadLetter(c, projection.name(), generation, e, String.valueOf(lastError));
+                Catalog.saveCheckpoint(c, projection.name(), generation, after);
+            });
+            parked.add(e.aggregateId());
+            advance(after, 0);
+            LOG.warn("projection {}: event {} dead-lettered; aggregate {} parked", projection.name(), e.position(),
+                    e.aggregateId());
+            return true;
+        }
+        failedPosition = e.position().toString();
+        state = "failed";
+        running = false;
+        LOG.error("projection {} failed at {}: {}", projection.name(), e.position(), lastError);
+        return false;
+    }
+
+    private void commitBatch(SessionImpl session, List<RecordedEvent> events, Position next) throws SQLException {
+        Connection c = session.connection();
+        int[] applied = {0};
+        ReadModelDatabase.inTransaction(c, () -> {
+            for (RecordedEvent e : events) {
+                if (parked.contains(e.aggregateId())) {
+                    Catalog.addDeadLetter(c, projection.name(), generation, e,
+                            "aggregate parked after an earlier failure");
+                    continue;
+                }
+                for (RecordedEvent u : upcasters.upcast(e)) {
+                    projection.apply(u, session);
+                }
+                applied[0]++;
+            }
+            Catalog.saveCheckpoint(c, projection.name(), generation, next);
+        });
+        advance(next, applied[0]);
+    }
+
+    private void advance(Position next, int applied) {
+        lock.lock();
+        try {
+            position = next;
+            processed.addAndGet(applied);
+            progressed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until this runner's position covers {@code target}.
+     *
+     * @return whether it did within the timeout
+     */
+    public boolean awaitPosition(Position target, Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!position.covers(target)) {
+                if (nanos <= 0 || (!running && !paused)) {
+                    return position.covers(target);
+                }
+                nanos = progressed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops at the next batch boundary and waits until it is parked there. */
+    public void pause() throws InterruptedException {
+        lock.lock();
+        try {
+            pauseRequested = true;
+            while (running && !paused) {
+                pausedCond.await(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void resume() {
+        lock.lock();
+        try {
+            pauseRequested = false;
+            pausedCond.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitUnpaused() throws InterruptedException {
+        if (!pauseRequested) {
+            return;
+        }
+        lock.lock();
+        try {
+            paused = true;
+            pausedCond.signalAll();
+            while (pauseRequested && running) {
+                pausedCond.await();
+            }
+            paused = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the loop and waits for it to end. */
+    public void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            t.interrupt();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!"failed".equals(state)) {
+            state = "stopped";
+        }
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void signalAll() {
+        lock.lock();
+        try {
+            progressed.signalAll();
+            pausedCond.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies everything after {@code from} up to and including {@code until} into the tables named with
+     * {@code suffix}, on the calling thread, without checkpoints (for verify).
+     */
+    public static void replayInto(EventStore store, Connection c, ReadModelDatabase db, Projection projection,
+            Upcasters upcasters, String suffix, Position until, int batchSize) throws SQLException {
+        SessionImpl session = new SessionImpl(c, db.dialect(), Set.copyOf(projection.tables()), suffix);
+        EventFilter filter = new EventFilter(projection.eventTypes(), "");
+        Position[] at = {store.log().start()};
+        boolean[] done = {false};
+        while (!done[0] && !at[0].covers(until)) {
+            GlobalSlice slice = store.readAll(at[0], batchSize, filter);
+            ReadModelDatabase.inTransaction(c, () -> {
+                for (RecordedEvent e : slice.events()) {
+                    if (!until.covers(e.position())) {
+                        done[0] = true;
+                        return;
+                    }
+                    for (RecordedEvent u : upcasters.upcast(e)) {
+                        projection.apply(u, session);
+                    }
+                }
+            });
+            if (slice.events().isEmpty() && slice.next().equals(at[0])) {
+                break;
+            }
+            at[0] = slice.next();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/** Implementation of the projection runner; not API. */
+@NullMarked
+package dev.hindsight.projection.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,216 @@
+package dev.hindsight.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Position;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The projection runner on the embedded default: the file log and a SQLite read model on disk. */
+class ProjectionEngineTest {
+    @TempDir
+    Path dir;
+
+    private EventStore store;
+    private ReadModelDatabase db;
+    private ProjectionEngine engine;
+
+    @BeforeEach
+    void open() {
+        store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
+        db = ReadModelDatabase.sqlite(dir.resolve("readmodel.db"));
+    }
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+        db.close();
+        store.close();
+    }
+
+    static AppendResult add(EventStore store, String cart, String sku, long qty) {
+        return store.append(cart, ExpectedVersion.ANY,
+                EventData.of("ItemAdded", "{\"sku\":\"" + sku + "\",\"qty\":" + qty + "}"));
+    }
+
+    static long qty(ProjectionEngine engine, String projection, String cart, String sku) {
+        return engine.query(projection, s -> {
+            try (PreparedStatement ps = s.connection().prepareStatement(
+                    "SELECT qty FROM " + s.table(projection + "_items") + " WHERE cart_id = ? AND sku = ?")) {
+                ps.setString(1, cart);
+                ps.setString(2, sku);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Test
+    void live_appendThenQueryWithMinPosition_readsItsOwnWrite() throws Exception {
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        for (int i = 0; i < 50; i++) {
+            AppendResult r = add(store, "cart-1", "apple", 1);
+            assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5))).isTrue();
+            assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(i + 1);
+        }
+        store.append("other", ExpectedVersion.ANY, EventData.of("Unrelated", "{}"));
+        AppendResult last = add(store, "cart-2", "pear", 3);
+        assertThat(engine.awaitPosition("carts", last.position(), Duration.ofSeconds(5))).isTrue();
+        ProjectionStatus st = engine.status("carts");
+        assertThat(st.state()).isEqualTo("running");
+        assertThat(st.position()).isEqualTo(last.position().toString());
+        assertThat(st.lagEvents()).isZero();
+    }
+
+    @Test
+    void awaitPosition_beyondHead_timesOutWithFalse() throws Exception {
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        add(store, "cart-1", "apple", 1);
+        assertThat(engine.awaitPosition("carts", Position.of(99), Duration.ofMillis(300))).isFalse();
+    }
+
+    @Test
+    void restart_resumesFromCheckpointWithoutReapplying() throws Exception {
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        AppendResult r = null;
+        for (int i = 0; i < 1000; i++) {
+            r = add(store, "cart-" + (i % 10), "sku-" + (i % 7), 1);
+        }
+        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(10))).isTrue();
+        engine.close();
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        AppendResult more = add(store, "cart-0", "sku-0", 1);
+        assertThat(engine.awaitPosition("carts", more.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.verify("carts").ok()).isTrue();
+        long total = 0;
+        for (int c = 0; c < 10; c++) {
+            for (int s = 0; s < 7; s++) {
+                total += qty(engine, "carts", "cart-" + c, "sku-" + s);
+            }
+        }
+        assertThat(total).isEqualTo(1001);
+    }
+
+    @Test
+    void failingHandler_stopsOnlyThatProjectionWithPositionAndError() throws Exception {
+        ProjectionOptions fast = ProjectionOptions.DEFAULT.withRetry(2, Duration.ofMillis(10));
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts"), fast)
+                .add(new CartProjection("tolerant"), fast.withDeadLetter(true)).build().start();
+        add(store, "cart-1", "apple", 1);
+        AppendResult poison = store.append("cart-1", ExpectedVersion.ANY,
+                EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1,\"poison\":true}"));
+        add(store, "cart-1", "apple", 5);
+        AppendResult last = add(store, "cart-2", "pear", 2);
+        assertThat(engine.awaitPosition("tolerant", last.position(), Duration.ofSeconds(10))).isTrue();
+        awaitState("carts", "failed");
+        ProjectionStatus failed = engine.status("carts");
+        assertThat(failed.failedPosition()).isEqualTo(poison.position().toString());
+        assertThat(failed.lastError()).contains("poison pill");
+        assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(1);
+        // the tolerant one parked cart-1 after the poison; cart-2 went on
+        ProjectionStatus tolerant = engine.status("tolerant");
+        assertThat(tolerant.state()).isEqualTo("running");
+        assertThat(tolerant.deadLetters()).isEqualTo(2);
+        assertThat(qty(engine, "tolerant", "cart-1", "apple")).isEqualTo(1);
+        assertThat(qty(engine, "tolerant", "cart-2", "pear")).isEqualTo(2);
+        List<String> letters = engine.query("tolerant", s -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = s.connection().createStatement().executeQuery(
+                    "SELECT position, aggregate_id FROM hindsight_dead_letter WHERE name = 'tolerant' ORDER BY seq")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + "@" + rs.getString(2));
+                }
+            }
+            return out;
+        });
+        assertThat(letters).containsExactly(poison.position() + "@cart-1",
+                Position.of(((Position.Sequence) poison.position()).value() + 1) + "@cart-1");
+    }
+
+    private void awaitState(String name, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!engine.status(name).state().equals(state) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(engine.status(name).state()).isEqualTo(state);
+    }
+
+    @Test
+    void rebuild_whileWritesContinue_switchesToAnIdenticalNewGenerationAndKeepsServing() throws Exception {
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        for (int i = 0; i < 3000; i++) {
+            add(store, "cart-" + (i % 50), "sku-" + (i % 3), 1);
+        }
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger(3000);
+        Thread writer = Thread.ofPlatform().start(() -> {
+            while (writing.get()) {
+                add(store, "cart-" + (written.get() % 50), "sku-0", 1);
+                written.incrementAndGet();
+                try {
+                    Thread.sleep(0, 200_000); // ~ thousands of events/s: a busy shop, not a flood
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        engine.rebuild("carts");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (engine.status("carts").generation() == 1 && System.nanoTime() < deadline) {
+            assertThat(qty(engine, "carts", "cart-0", "sku-0")).isPositive(); // the old generation keeps serving
+            Thread.sleep(5);
+        }
+        writing.set(false);
+        writer.join();
+        assertThat(engine.status("carts").generation()).isEqualTo(2);
+        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.status("carts").state()).isEqualTo("running");
+        VerifyReport report = engine.verify("carts");
+        assertThat(report.missingRows()).isEmpty();
+        assertThat(report.extraRows()).isEmpty();
+        long total = engine.query("carts", s -> {
+            try (ResultSet rs = s.connection().createStatement().executeQuery(
+                    "SELECT SUM(qty) FROM " + s.table("carts_items"))) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        assertThat(total).isEqualTo(written.get());
+    }
+
+    @Test
+    void verify_tamperedRow_isReported() throws Exception {
+        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        AppendResult r = null;
+        for (int i = 0; i < 20; i++) {
+            r = add(store, "cart-" + (i % 4), "apple", 1);
+        }
+        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5))).isTrue();
+        engine.query("carts", s -> s.connection().createStatement().executeUpdate(
+                "UPDATE " + s.table("carts_items") + " SET qty = 99 WHERE cart_id = 'cart-2'"));
+        VerifyReport report = engine.verify("carts");
+        assertThat(report.ok()).isFalse();
+        assertThat(report.missingRows()).singleElement().asString().contains("cart-2", "qty=5");
+        assertThat(report.extraRows()).singleElement().asString().contains("cart-2", "qty=99");
+    }
+}
