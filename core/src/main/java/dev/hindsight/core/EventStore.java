@@ -24,6 +24,7 @@ public final class EventStore implements AutoCloseable {
     private final StoreLimits limits;
     private final EventValidator validator;
     private final AtomicLong subscriptionIds = new AtomicLong();
+    private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids) {
         this.log = log;
@@ -161,8 +162,10 @@ public final class EventStore implements AutoCloseable {
      * ones (catch-up) and then live ones as they commit. The handler runs on one virtual thread.
      */
     public Subscription subscribe(Position after, EventFilter filter, EventHandler handler) {
-        return new SubscriptionWorker(log, after, filter, handler, Long.toString(subscriptionIds.incrementAndGet()))
-                .start();
+        SubscriptionWorker w = new SubscriptionWorker(log, after, filter, handler,
+                Long.toString(subscriptionIds.incrementAndGet()), subscriptions::remove);
+        subscriptions.add(w);
+        return w.start();
     }
 
     /**
@@ -188,8 +191,12 @@ public final class EventStore implements AutoCloseable {
         }
     }
 
+    /** Stops every subscription, then closes the engine. */
     @Override
     public void close() {
+        for (Subscription s : java.util.List.copyOf(subscriptions)) {
+            s.close();
+        }
         log.close();
     }
 

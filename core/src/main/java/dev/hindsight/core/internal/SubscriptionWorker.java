@@ -32,7 +32,11 @@ public final class SubscriptionWorker implements Subscription {
     private volatile boolean running = true;
     private volatile @Nullable Throwable failure;
 
-    public SubscriptionWorker(EventLog log, Position after, EventFilter filter, EventHandler handler, String name) {
+    private final java.util.function.Consumer<SubscriptionWorker> onEnd;
+
+    public SubscriptionWorker(EventLog log, Position after, EventFilter filter, EventHandler handler, String name,
+            java.util.function.Consumer<SubscriptionWorker> onEnd) {
+        this.onEnd = onEnd;
         this.log = log;
         this.position = after;
         this.filter = filter;
@@ -70,6 +74,7 @@ public final class SubscriptionWorker implements Subscription {
             }
         } finally {
             running = false;
+            onEnd.accept(this);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +43,15 @@ public final class FileSnapshotStore implements SnapshotStore {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<String, List<Ref>> index = new ConcurrentHashMap<>();
-    private FileChannel channel; // guarded by this for writes
+    private volatile FileChannel channel; // guarded by this for writes; replaced when an interrupt closed it
+    private volatile boolean closed;
     private long end; // guarded by this
+
+    /** One positional I/O operation; it must start over from scratch when called again. */
+    @FunctionalInterface
+    private interface Io<T> {
+        T run(FileChannel ch) throws IOException;
+    }
 
     private FileSnapshotStore(Path dir, SnapshotRetention retention, FileChannel lockChannel, FileLock lock)
             throws IOException {
@@ -53,7 +61,12 @@ public final class FileSnapshotStore implements SnapshotStore {
         this.lock = lock;
         this.channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        recover();
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /**
@@ -85,7 +98,12 @@ public final class FileSnapshotStore implements SnapshotStore {
                 lc.close();
                 throw new StoreLockedException("snapshot directory " + dir + " is in use by another process");
             }
-            return new FileSnapshotStore(dir, retention, lc, l);
+            try {
+                return new FileSnapshotStore(dir, retention, lc, l);
+            } catch (IOException | RuntimeException e) {
+                lc.close(); // releases the lock: a failed open must not keep the directory locked
+                throw e;
+            }
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot open snapshots in " + dir + ": " + e.getMessage(), e);
         }
@@ -94,6 +112,7 @@ public final class FileSnapshotStore implements SnapshotStore {
     private void recover() throws IOException {
         long size = channel.size();
         long off = 0;
+        long good = 0; // end of the last intact record: what follows it is a torn tail
         long live = 0;
         while (off + 8 <= size) {
             ByteBuffer head = ByteBuffer.allocate(8);
@@ -105,17 +124,21 @@ public final class FileSnapshotStore implements SnapshotStore {
             ByteBuffer payload = ByteBuffer.allocate(len);
             channel.read(payload, off + 8);
             if (crc(payload.array()) != head.getInt(4)) {
-                break;
+                // damaged: skip it (snapshots are derived data); if nothing intact follows, it is cut off below
+                LOG.warn("snapshot record in {} at offset {} fails its CRC; skipped", dir.resolve(FILE), off);
+                off += 8 + len;
+                continue;
             }
             Snapshot s = decode(payload.array());
             remember(s.aggregateId(), new Ref(s.version(), off, 8 + len));
             off += 8 + len;
+            good = off;
         }
-        if (off < size) {
-            LOG.warn("truncating torn tail of {} at offset {} ({} bytes)", dir.resolve(FILE), off, size - off);
-            channel.truncate(off);
+        if (good < size) {
+            LOG.warn("truncating torn tail of {} at offset {} ({} bytes)", dir.resolve(FILE), good, size - good);
+            channel.truncate(good);
         }
-        end = off;
+        end = good;
         for (List<Ref> refs : index.values()) {
             for (Ref r : refs) {
                 live += r.length();
@@ -174,9 +197,13 @@ public final class FileSnapshotStore implements SnapshotStore {
         b.putInt(payload.length).putInt(crc(payload)).put(payload).flip();
         try {
             long at = end;
-            while (b.hasRemaining()) {
-                channel.write(b, at + b.position());
-            }
+            io(ch -> {
+                b.rewind();
+                while (b.hasRemaining()) {
+                    ch.write(b, at + b.position());
+                }
+                return null;
+            });
             end += 8 + payload.length;
             remember(s.aggregateId(), new Ref(s.version(), at, 8 + payload.length));
         } catch (IOException e) {
@@ -199,12 +226,15 @@ public final class FileSnapshotStore implements SnapshotStore {
         for (Ref r : refs) {
             try {
                 ByteBuffer b = ByteBuffer.allocate(r.length());
-                FileChannel ch = channel;
-                while (b.hasRemaining()) {
-                    if (ch.read(b, r.offset() + b.position()) < 0) {
-                        break;
+                io(ch -> {
+                    b.clear();
+                    while (b.hasRemaining()) {
+                        if (ch.read(b, r.offset() + b.position()) < 0) {
+                            break;
+                        }
                     }
-                }
+                    return null;
+                });
                 byte[] payload = new byte[r.length() - 8];
                 b.get(8, payload);
                 if (crc(payload) != b.getInt(4)) {
@@ -217,6 +247,39 @@ public final class FileSnapshotStore implements SnapshotStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs {@code op} so that thread interrupts cannot break the store: an interrupt closes a {@link FileChannel} for
+     * every thread using it. The caller's interrupt status is cleared for the operation and restored after it; if an
+     * interrupt (of this or another thread) closed the channel meanwhile, it is reopened and the operation retried.
+     */
+    private <T> T io(Io<T> op) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                FileChannel ch = channel;
+                try {
+                    return op.run(ch);
+                } catch (ClosedChannelException e) {
+                    if (closed) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized void reopen(FileChannel broken) throws IOException {
+        if (channel == broken && !closed) {
+            channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
     }
 
     private static byte[] encode(Snapshot s) {
@@ -254,6 +317,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public synchronized void close() {
+        closed = true;
         try {
             channel.close();
             lock.release();

@@ -184,6 +184,104 @@ class FileEventLogRecoveryTest {
         }
     }
 
+    @Test
+    void recover_halfMadeSegmentAfterACrashDuringRoll_opensWithoutIt() throws IOException {
+        FileLogOptions options = small(dir).withSegmentBytes(64 * 1024);
+        try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            appendN(store, "a-1", 10);
+        }
+        // kill -9 (or power loss) between creating the next segment and making its header durable
+        Path next = dir.resolve("segments").resolve(String.format("%020d.log", 11));
+        java.nio.file.Files.createFile(next);
+        try (FileEventLog log = FileEventLog.open(options)) {
+            assertThat(log.head()).isEqualTo(Position.of(10));
+        }
+        java.nio.file.Files.write(next, new byte[64 * 1024]);
+        try (FileEventLog log = FileEventLog.open(options)) {
+            EventStore store = EventStore.of(log);
+            assertThat(log.head()).isEqualTo(Position.of(10));
+            appendN(store, "a-1", 600); // rolls into a new segment
+            assertThat(segments(dir)).hasSize(2).doesNotContain(next);
+            assertThat(store.read("a-1").version()).isEqualTo(610);
+        }
+        try (FileEventLog log = FileEventLog.open(options)) {
+            assertThat(log.aggregateVersion("a-1")).isEqualTo(610);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+    }
+
+    @Test
+    void recover_halfMadeSegmentInTheMiddle_isStillCorruption() throws IOException {
+        FileLogOptions options = small(dir).withSegmentBytes(64 * 1024);
+        try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            appendN(store, "a-1", 1000);
+        }
+        List<Path> segs = segments(dir);
+        assertThat(segs.size()).isGreaterThan(2);
+        java.nio.file.Files.write(segs.get(1), new byte[64 * 1024]);
+        assertThatThrownBy(() -> FileEventLog.open(options)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(segs.get(1).getFileName().toString());
+    }
+
+    @Test
+    void reopen_checkpointWithDamagedCount_fallsBackToAFullScan() throws IOException {
+        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
+            appendN(store, "a-1", 1500);
+        }
+        Path checkpoint = dir.resolve("segments").resolve("index.checkpoint");
+        byte[] bytes = java.nio.file.Files.readAllBytes(checkpoint);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        long p = b.getLong(8);
+        int aggregateCount = (int) (24 + 8 * p);
+        int idLength = Short.toUnsignedInt(b.getShort(aggregateCount + 4));
+        int positionCount = aggregateCount + 4 + 2 + idLength + 12;
+        assertThat(b.getInt(positionCount)).isPositive();
+        b.putInt(positionCount, 0x7FFF_FFF0); // a bit flip in a count, before the CRC is checked
+        java.nio.file.Files.write(checkpoint, bytes);
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            assertThat(log.indexCheckpointPosition()).isZero();
+            assertThat(log.aggregateVersion("a-1")).isEqualTo(1500);
+        }
+    }
+
+    @Test
+    void reopen_staleCheckpointOfASegmentThatGrewAfterIt_fallsBackToAFullScan() throws IOException {
+        // A checkpoint is written at a roll before the next segment is created. If creating it fails (disk full),
+        // the writer goes on filling the old segment; if at the next, successful, roll the checkpoint cannot be
+        // written, the old checkpoint is left behind: it names a last position that is no longer the segment's last.
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        try (FileEventLog log = FileEventLog.open(small(a).withSegmentBytes(64 * 1024))) {
+            for (int i = 0; i < 66; i++) {
+                log.append("agg", ExpectedVersion.ANY, List.of(event(875)));
+            }
+        }
+        try (FileEventLog log = FileEventLog.open(small(b).withSegmentBytes(64 * 1024))) {
+            for (int i = 0; i < 65; i++) {
+                log.append("agg", ExpectedVersion.ANY, List.of(event(875)));
+            }
+            log.append("agg", ExpectedVersion.ANY, List.of(event(2))); // still fits in the first segment
+            log.append("agg", ExpectedVersion.ANY, List.of(event(875)));
+        }
+        assertThat(segments(b)).hasSize(2);
+        assertThat(segments(b).getLast().getFileName().toString()).isEqualTo(String.format("%020d.log", 67));
+        java.nio.file.Files.copy(a.resolve("segments").resolve("index.checkpoint"),
+                b.resolve("segments").resolve("index.checkpoint"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (FileEventLog log = FileEventLog.open(small(b).withSegmentBytes(64 * 1024))) {
+            assertThat(log.head()).isEqualTo(Position.of(67));
+            assertThat(log.aggregateVersion("agg")).isEqualTo(67);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+    }
+
+    /** An event whose frame size depends only on {@code dataLength}. */
+    private static dev.hindsight.core.spi.ProposedEvent event(int dataLength) {
+        java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        String data = dataLength <= 2 ? "{}" : "{\"p\":\"" + "x".repeat(dataLength - 8) + "\"}";
+        return new dev.hindsight.core.spi.ProposedEvent(java.util.UUID.randomUUID(), "agg", "T", 1, data,
+                "{\"timestamp\":\"" + t + "\"}", t, false);
+    }
+
     static void flip(Path file, long at) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(at);

@@ -41,6 +41,24 @@ final class AggregateIndex {
             count = ps.length;
         }
 
+        /**
+         * Adds the contiguous positions {@code first .. first + n - 1} of one append and only then publishes the new
+         * count, so readers see all of the append or none of it. Writer only.
+         */
+        void addAppend(long first, int n, Instant last) {
+            long[] ps = positions;
+            int c = count;
+            if (c + n > ps.length) {
+                ps = Arrays.copyOf(ps, Math.max(ps.length * 2, c + n));
+            }
+            for (int i = 0; i < n; i++) {
+                ps[c + i] = first + i;
+            }
+            positions = ps;
+            lastTimestamp = last;
+            count = c + n;
+        }
+
         void add(long position, Instant timestamp) {
             long[] ps = positions;
             int c = count;

@@ -56,7 +56,7 @@ public final class FileLogReader {
 
     public GlobalSlice readAll(long after, int limit, EventFilter filter) {
         long head = state.committed();
-        List<RecordedEvent> out = new ArrayList<>(Math.min(limit, (int) Math.min(Integer.MAX_VALUE, head - after)));
+        List<RecordedEvent> out = new ArrayList<>(Math.min(limit, Math.clamp(head - after, 0, Integer.MAX_VALUE)));
         long p = after;
         int scanned = 0;
         boolean all = filter.isAll();

@@ -64,6 +64,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private long batchStart;
     private int lastFrameOffset = -1;
     private long unsyncedSinceNanos = -1;
+    private long rollBacks;
 
     /** An append waiting for the writer. */
     static final class Request {
@@ -171,6 +172,9 @@ public final class GroupCommitWriter implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 LOG.error("writer failed on a batch", e);
                 failAll(batch, new StoreUnavailableException("internal writer error: " + e, e));
+                // what this batch staged was never written: it must not be published with the next write
+                staged.clear();
+                finished.clear();
             } finally {
                 batch.clear();
             }
@@ -240,7 +244,13 @@ public final class GroupCommitWriter implements AutoCloseable {
             r.replaceEvents(accepted);
         }
         int bytes = r.bytes();
+        long rollBacksBefore = rollBacks;
         makeRoom(bytes);
+        if (rollBacks != rollBacksBefore) {
+            // makeRoom's flush failed and dropped the staged appends this one was just checked against: check again
+            stage(r);
+            return;
+        }
         long recordedAt = micros(clock.instant());
         r.firstPosition = nextPosition;
         r.firstVersion = current + 1;
@@ -380,15 +390,17 @@ public final class GroupCommitWriter implements AutoCloseable {
             for (int i = 0; i < r.frames.length; i++) {
                 long pos = r.firstPosition + i;
                 state.setLocation(pos, seg.ordinal(), (int) (state.writeOffset + off));
-                entry.add(pos, r.events.get(i).timestamp());
                 state.ids.put(r.events.get(i).eventId(), pos);
                 off += r.frames[i].length;
             }
+            // all events of the append become visible to readers of the aggregate at once
+            entry.addAppend(r.firstPosition, r.frames.length, r.events.getLast().timestamp());
         }
         state.publish(nextPosition - 1);
     }
 
     private void rollBackWrite(Segment seg, Exception cause) {
+        rollBacks++;
         LOG.warn("write of {} bytes to {} failed; rolling back", buf.limit(), seg.path(), cause);
         try {
             seg.cutAt(state.writeOffset);
@@ -452,9 +464,18 @@ public final class GroupCommitWriter implements AutoCloseable {
         } finally {
             closeLock.writeLock().unlock();
         }
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        // Wait for the writer even if this thread is interrupted: returning early would let the caller close the
+        // files (and release the directory lock) under appends still being written.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

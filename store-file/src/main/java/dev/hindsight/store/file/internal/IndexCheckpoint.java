@@ -146,7 +146,13 @@ final class IndexCheckpoint {
                     in.readFully(b);
                     long sec = in.readLong();
                     int nanos = in.readInt();
-                    long[] ps = new long[in.readInt()];
+                    // read before the CRC can be checked: a damaged count must not make a huge allocation (an
+                    // OutOfMemoryError would fail the open instead of falling back to a scan)
+                    int count = in.readInt();
+                    if (count < 0 || count > size / 8) {
+                        return null;
+                    }
+                    long[] ps = new long[count];
                     for (int i = 0; i < ps.length; i++) {
                         ps[i] = in.readLong();
                     }

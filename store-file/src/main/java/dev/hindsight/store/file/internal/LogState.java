@@ -70,8 +70,10 @@ public final class LogState {
     /** Whether the event at {@code position} passes {@code test} on its aggregate id and type, without decoding. */
     boolean matches(long position, String prefix, java.util.Set<String> types) {
         long loc = locations.get(position);
-        ByteBuffer map = segmentOf(loc).map();
+        Segment seg = segmentOf(loc);
         int off = (int) loc;
+        seg.verifyFrame(off); // a damaged record must fail the read, not be skipped as "not matching"
+        ByteBuffer map = seg.map();
         int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
         int typeLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_TYPE_LEN));
         int p = off + FrameCodec.OFF_VARIABLE;

@@ -3,9 +3,11 @@ package dev.hindsight.store.file.internal;
 import dev.hindsight.core.CorruptionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +49,14 @@ public final class Recovery {
         try (Stream<Path> s = Files.list(segmentsDir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
         }
+        if (!files.isEmpty() && allZeros(files.getLast())) {
+            // A crash while a segment was being created (before its header was durable). Records are only written
+            // after the header is forced, so it holds nothing: remove it, the writer creates it again when it rolls.
+            LOG.warn("removing {}: a segment whose creation never completed (no header, no records)", files.getLast());
+            Files.delete(files.getLast());
+            Segment.forceDirectory(segmentsDir);
+            files = files.subList(0, files.size() - 1);
+        }
         IndexCheckpoint.Resume resume = r.loadCheckpoint(segmentsDir, files, segmentBytes);
         for (int i = 0; i < files.size(); i++) {
             Segment seg = Segment.open(files.get(i), i, segmentBytes);
@@ -78,6 +88,11 @@ public final class Recovery {
         if (resume == null || resume.ordinal() >= files.size() || resume.ordinal() < 1) {
             return null;
         }
+        if (!files.get(resume.ordinal()).getFileName().toString().equals(Segment.fileName(resume.position() + 1))) {
+            // the sealed segment went on after the checkpoint was written (a later checkpoint could not be written)
+            LOG.warn("index checkpoint is older than the log; rebuilding the index from the log");
+            return null;
+        }
         int sealed = resume.ordinal() - 1;
         try (Segment seg = Segment.open(files.get(sealed), sealed, segmentBytes)) {
             long loc = candidate.location(resume.position());
@@ -90,6 +105,26 @@ public final class Recovery {
         state = candidate;
         expected = resume.position() + 1;
         return resume;
+    }
+
+    private static boolean allZeros(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            long pos = 0;
+            while (true) {
+                b.clear();
+                int n = ch.read(b, pos);
+                if (n < 0) {
+                    return true;
+                }
+                for (int i = 0; i < n; i++) {
+                    if (b.get(i) != 0) {
+                        return false;
+                    }
+                }
+                pos += n;
+            }
+        }
     }
 
     private void scan(Segment seg, boolean last) throws IOException {

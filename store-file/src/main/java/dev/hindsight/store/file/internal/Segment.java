@@ -188,6 +188,23 @@ public final class Segment implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Verifies the frame at {@code offset} in place, without copying it.
+     *
+     * @throws CorruptionException if its length or CRC is bad
+     */
+    void verifyFrame(int offset) {
+        int len = map.getInt(offset);
+        if (len < FrameCodec.FIXED || offset + FrameCodec.HEADER + (long) len > capacity) {
+            throw new CorruptionException("bad record length " + len + " in " + path + " at offset " + offset);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(map.slice(offset + 8, 1 + len));
+        if (map.getInt(offset + 4) != (int) crc.getValue()) {
+            throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         channel.close();
