@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
             AppendCommand.class,
             ReadCommand.class,
             TailCommand.class,
+            VerifyCommand.class,
+            OrdersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

@@ -5,6 +5,7 @@ import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
+import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
@@ -100,7 +101,15 @@ final class ServeCommand implements Callable<Integer> {
         new ProcessorMetrics().bindTo(registry);
         EventLog log = openLog(registry);
         EventStore eventStore = EventStore.of(log);
-        HindsightServer server = HindsightServer.builder(eventStore).host(host).port(port).registry(registry).build();
+        ServerPlugin orders;
+        try {
+            orders = OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
+        } catch (RuntimeException e) {
+            eventStore.close();
+            throw e;
+        }
+        HindsightServer server = HindsightServer.builder(eventStore).host(host).port(port).registry(registry)
+                .plugin(orders).build();
         try {
             return server.start();
         } catch (RuntimeException e) {

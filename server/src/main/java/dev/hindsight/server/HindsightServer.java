@@ -6,6 +6,7 @@ import dev.hindsight.server.internal.ApiError;
 import dev.hindsight.server.internal.EventsApi;
 import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
+import dev.hindsight.server.internal.OpenApi;
 import dev.hindsight.server.internal.Params;
 import dev.hindsight.server.internal.ServerMetrics;
 import io.javalin.Javalin;
@@ -13,9 +14,12 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.eclipse.jetty.server.AbstractConnector;
@@ -33,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *       {@code Expected-Version});
  *   <li>{@code GET /api/aggregates/{aggregate_id}/events} — read an aggregate, optionally {@code as_of} an instant;
  *   <li>{@code GET /api/events} — read the global log; {@code GET /api/events/live} — follow it as Server-Sent Events;
- *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text).
+ *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text);
+ *   <li>{@code GET /api/openapi.json} — the OpenAPI document of every route, the plugins' included;
+ *   <li>the routes of each {@link ServerPlugin} given to the builder (e.g. the order system).
  * </ul>
  *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
@@ -50,6 +56,8 @@ public final class HindsightServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final LiveFeed live;
     private final Builder options;
+    private final List<ServerPlugin> plugins;
+    private final List<Route> routes = new ArrayList<>();
     private final Javalin app;
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
@@ -65,9 +73,18 @@ public final class HindsightServer implements AutoCloseable {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ServerMetrics(registry);
         this.live = new LiveFeed(store, metrics, b.keepAlive);
+        this.plugins = List.copyOf(b.plugins);
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
         this.app = Javalin.create(cfg -> configure(cfg, api));
     }
+
+    /**
+     * One registered route.
+     *
+     * @param method {@code GET} or {@code POST}
+     * @param path the path template, e.g. {@code /api/aggregates/{aggregate_id}/events}
+     */
+    public record Route(String method, String path) {}
 
     public static Builder builder(EventStore store) {
         return new Builder(store);
@@ -87,16 +104,56 @@ public final class HindsightServer implements AutoCloseable {
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
         String events = "/api/aggregates/{aggregate_id}/events";
-        cfg.routes.post(events, route("POST", events, api::append));
-        cfg.routes.get(events, route("GET", events, api::readAggregate));
-        cfg.routes.get("/api/events", route("GET", "/api/events", api::readAll));
-        cfg.routes.get("/api/events/live", route("GET", "/api/events/live", live::handle));
-        cfg.routes.get("/health", route("GET", "/health", api::health));
-        cfg.routes.get("/metrics", route("GET", "/metrics", this::scrape));
+        add(cfg, "POST", events, api::append);
+        add(cfg, "GET", events, api::readAggregate);
+        add(cfg, "GET", "/api/events", api::readAll);
+        add(cfg, "GET", "/api/events/live", live::handle);
+        add(cfg, "GET", "/health", api::health);
+        add(cfg, "GET", "/metrics", this::scrape);
+        Routes pluginRoutes = new Routes() {
+            @Override
+            public void get(String path, Handler handler) {
+                add(cfg, "GET", path, handler);
+            }
+
+            @Override
+            public void post(String path, Handler handler) {
+                add(cfg, "POST", path, handler);
+            }
+
+            @Override
+            public EventStore store() {
+                return store;
+            }
+
+            @Override
+            public MeterRegistry registry() {
+                return registry;
+            }
+        };
+        List<String> fragments = new ArrayList<>();
+        for (ServerPlugin p : plugins) {
+            p.register(pluginRoutes);
+            String doc = p.openApi();
+            if (doc != null) {
+                fragments.add(doc);
+            }
+        }
+        byte[] openApi = OpenApi.document(fragments);
+        add(cfg, "GET", "/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
         // Failures outside our routes (unknown path, wrong method): the same JSON errors. Javalin has a built-in
         // handler for HttpResponseException; registering ours for that exact class replaces it.
         cfg.routes.exception(HttpResponseException.class, this::unmatched);
         cfg.routes.exception(Exception.class, this::unmatched);
+    }
+
+    private void add(JavalinConfig cfg, String method, String path, Handler handler) {
+        switch (method) {
+            case "GET" -> cfg.routes.get(path, route(method, path, handler));
+            case "POST" -> cfg.routes.post(path, route(method, path, handler));
+            default -> throw new IllegalArgumentException("unsupported method " + method);
+        }
+        routes.add(new Route(method, path));
     }
 
     /** Wraps a handler: errors as JSON, request metrics. */
@@ -168,9 +225,14 @@ public final class HindsightServer implements AutoCloseable {
         return store;
     }
 
+    /** Every route it serves, in registration order (for the OpenAPI document's tests and diagnostics). */
+    public List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
     /**
      * Stops gracefully: ends live feeds, stops accepting connections, lets requests in flight finish (up to the
-     * shutdown timeout), stops Jetty, then closes the store. Idempotent.
+     * shutdown timeout), stops Jetty, closes the plugins (in reverse order), then closes the store. Idempotent.
      */
     public synchronized void stop() {
         if (stopped) {
@@ -185,6 +247,13 @@ public final class HindsightServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("HTTP server did not stop cleanly", e);
         } finally {
+            for (ServerPlugin p : plugins.reversed()) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("plugin {} did not close cleanly", p.getClass().getName(), e);
+                }
+            }
             if (options.closeStore) {
                 store.close();
             }
@@ -206,6 +275,7 @@ public final class HindsightServer implements AutoCloseable {
         private Duration keepAlive = Duration.ofSeconds(15);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private boolean closeStore = true;
+        private final List<ServerPlugin> plugins = new ArrayList<>();
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -265,6 +335,12 @@ public final class HindsightServer implements AutoCloseable {
         /** Whether {@link #stop()} closes the store; default true. */
         public Builder closeStoreOnStop(boolean close) {
             this.closeStore = close;
+            return this;
+        }
+
+        /** Mounts a plugin's routes; the server closes it on {@link #stop()}. */
+        public Builder plugin(ServerPlugin plugin) {
+            plugins.add(Objects.requireNonNull(plugin, "plugin"));
             return this;
         }
 

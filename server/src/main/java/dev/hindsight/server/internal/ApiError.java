@@ -11,6 +11,7 @@ import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.TimestampOrderException;
 import dev.hindsight.core.WrongExpectedVersionException;
+import dev.hindsight.server.ApiException;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
@@ -53,6 +54,7 @@ public record ApiError(int status, String code, String message, @Nullable WrongE
                 yield of(500, h.code(), h.getMessage());
             }
             case EventsApi.NotFoundException n -> of(404, "not_found", n.getMessage());
+            case ApiException a -> of(a.status(), a.code(), String.valueOf(a.getMessage()));
             case HttpResponseException h -> fromStatus(h.getStatus(), h.getMessage());
             default -> {
                 LOG.error("unexpected error while serving a request", t);

@@ -1,0 +1,178 @@
+package dev.hindsight.orders;
+
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.spi.SnapshotStore;
+import dev.hindsight.orders.http.OrdersPlugin;
+import dev.hindsight.orders.projection.OrdersProjection;
+import dev.hindsight.projection.ProjectionEngine;
+import dev.hindsight.projection.ReadModelDatabase;
+import dev.hindsight.server.ServerPlugin;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The order system assembled: the write side ({@link OrderService} with its snapshot store), the {@code orders} read
+ * model (a {@link ProjectionEngine} over a {@link ReadModelDatabase}) and the HTTP API ({@link #plugin()}). It owns
+ * what it is given and closes it: the projection engine, then the service, the snapshot store, the read-model
+ * database and the on-close hook (not the event store). Thread-safe.
+ */
+public final class OrderSystem implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OrderSystem.class);
+
+    private final OrderService service;
+    private final @Nullable SnapshotStore snapshots;
+    private final @Nullable ReadModelDatabase database;
+    private final @Nullable ProjectionEngine projections;
+    private final Supplier<UUID> ids;
+    private final Duration minPositionTimeout;
+    private final Runnable onClose;
+    private boolean closed; // guarded by this
+
+    private OrderSystem(Builder b) {
+        this.snapshots = b.snapshots;
+        this.database = b.database;
+        this.ids = b.ids;
+        this.minPositionTimeout = b.minPositionTimeout;
+        this.onClose = b.onClose;
+        this.service = new OrderService(b.store, b.snapshots, b.clock);
+        this.projections = b.database == null ? null
+                : ProjectionEngine.builder(b.store, b.database).add(new OrdersProjection())
+                        .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS).build();
+    }
+
+    public static Builder builder(EventStore store) {
+        return new Builder(store);
+    }
+
+    /** Starts the read model (catching up from its checkpoint in the background). */
+    public OrderSystem start() {
+        if (projections != null) {
+            projections.start();
+        }
+        return this;
+    }
+
+    public OrderService service() {
+        return service;
+    }
+
+    /** The read models' engine, {@code null} when built without a database. */
+    public @Nullable ProjectionEngine projections() {
+        return projections;
+    }
+
+    /** Source of new order, correlation and refund ids. */
+    public Supplier<UUID> ids() {
+        return ids;
+    }
+
+    /** How long {@code GET /api/orders?min_position=} waits for the read model. */
+    public Duration minPositionTimeout() {
+        return minPositionTimeout;
+    }
+
+    /** The HTTP API; mount it with {@code HindsightServer.Builder.plugin}. The server's stop closes this system. */
+    public ServerPlugin plugin() {
+        return new OrdersPlugin(this);
+    }
+
+    /** Publishes snapshot and retry counters as gauges ({@code hindsight.orders.*}). */
+    public OrderSystem bindMetrics(MeterRegistry registry) {
+        Gauge.builder("hindsight.orders.snapshots.written", service, s -> s.stats().snapshotsWritten())
+                .description("Order snapshots written").register(registry);
+        Gauge.builder("hindsight.orders.snapshots.failed", service, s -> s.stats().snapshotFailures())
+                .description("Order snapshot reads or writes that failed").register(registry);
+        Gauge.builder("hindsight.orders.conflict.retries", service, s -> s.stats().conflictRetries())
+                .description("Commands re-decided after a concurrent append").register(registry);
+        return this;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (projections != null) {
+            projections.close();
+        }
+        service.close();
+        closeQuietly(snapshots, "snapshot store");
+        closeQuietly(database, "read-model database");
+        closeQuietly(onClose::run, "on-close hook");
+    }
+
+    private static void closeQuietly(@Nullable AutoCloseable c, String what) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing the {} failed", what, e);
+        }
+    }
+
+    /** Configures an {@link OrderSystem}. Not thread-safe. */
+    public static final class Builder {
+        private final EventStore store;
+        private @Nullable SnapshotStore snapshots;
+        private @Nullable ReadModelDatabase database;
+        private Clock clock = Clock.systemUTC();
+        private Supplier<UUID> ids = UUID::randomUUID;
+        private Duration minPositionTimeout = Duration.ofSeconds(5);
+        private Runnable onClose = () -> { };
+
+        private Builder(EventStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** Where order snapshots go (owned by the system from now on); default none. */
+        public Builder snapshots(SnapshotStore snapshots) {
+            this.snapshots = Objects.requireNonNull(snapshots);
+            return this;
+        }
+
+        /** Where the {@code orders} read model lives (owned by the system from now on); default none. */
+        public Builder readModel(ReadModelDatabase database) {
+            this.database = Objects.requireNonNull(database);
+            return this;
+        }
+
+        /** The clock command instants are read from; default the system UTC clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** Source of new ids; default random UUIDs. */
+        public Builder ids(Supplier<UUID> ids) {
+            this.ids = Objects.requireNonNull(ids);
+            return this;
+        }
+
+        /** How long a list with {@code min_position} waits for the read model; default 5 s. */
+        public Builder minPositionTimeout(Duration timeout) {
+            this.minPositionTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Runs last when the system closes (e.g. to remove a scratch directory). */
+        public Builder onClose(Runnable hook) {
+            this.onClose = Objects.requireNonNull(hook);
+            return this;
+        }
+
+        public OrderSystem build() {
+            return new OrderSystem(this);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.hindsight.orders;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A clock that moves {@code stepMillis} forward on every read, from a fixed start. Thread-safe. */
+public final class SteppingClock extends Clock {
+    public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private final AtomicLong ticks = new AtomicLong();
+    private final long stepMillis;
+
+    public SteppingClock(long stepMillis) {
+        this.stepMillis = stepMillis;
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public Instant instant() {
+        return START.plusMillis(stepMillis * ticks.getAndIncrement());
+    }
+}
