@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
             ReadCommand.class,
             TailCommand.class,
             VerifyCommand.class,
+            ProjectionsCommand.class,
             OrdersCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -128,6 +128,49 @@ final class OrderQueriesApi {
         ctx.contentType("application/json").result(OrderJson.projections(engine().status()));
     }
 
+    /** {@code GET /api/projections/{name}}. */
+    void projection(Context ctx) {
+        ProjectionEngine engine = engine();
+        String name = knownProjection(engine, ctx.pathParam("name"));
+        ctx.contentType("application/json").result(OrderJson.projections(List.of(engine.status(name))));
+    }
+
+    /** {@code POST /api/projections/{name}/rebuild}: starts a zero-downtime rebuild; 202 with the status. */
+    void rebuild(Context ctx) {
+        ProjectionEngine engine = engine();
+        String name = knownProjection(engine, ctx.pathParam("name"));
+        if (engine.status(name).rebuildPosition() != null) {
+            throw new ApiException(409, "rebuild_running", "projection '" + name + "' is already rebuilding");
+        }
+        engine.rebuild(name);
+        ctx.status(202).contentType("application/json").result(OrderJson.projections(List.of(engine.status(name))));
+    }
+
+    /** {@code POST /api/projections/{name}/verify}: recompute from the log and diff against the live read model. */
+    void verify(Context ctx) throws InterruptedException {
+        ProjectionEngine engine = engine();
+        String name = knownProjection(engine, ctx.pathParam("name"));
+        dev.hindsight.projection.VerifyReport report = engine.verify(name);
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("projection", report.projection());
+        body.put("ok", report.ok());
+        body.put("position", report.position());
+        body.put("missing_rows", report.missingRows());
+        body.put("extra_rows", report.extraRows());
+        try {
+            ctx.contentType("application/json").result(dev.hindsight.core.Json.mapper().writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String knownProjection(ProjectionEngine engine, String name) {
+        if (engine.status().stream().noneMatch(s -> s.name().equals(name))) {
+            throw new ApiException(404, "not_found", "no projection named '" + name + "'");
+        }
+        return name;
+    }
+
     private ProjectionEngine engine() {
         if (projections == null) {
             throw new ApiException(503, "unavailable", "this server runs no read models");

@@ -39,6 +39,9 @@ public final class OrdersPlugin implements ServerPlugin {
         routes.post("/api/orders/{order_id}/refund", OrderErrors.mapped(commands::refund));
         routes.post("/api/orders/{order_id}/adjust", OrderErrors.mapped(commands::adjust));
         routes.get("/api/projections", queries::projections);
+        routes.get("/api/projections/{name}", queries::projection);
+        routes.post("/api/projections/{name}/rebuild", queries::rebuild);
+        routes.post("/api/projections/{name}/verify", queries::verify);
     }
 
     @Override
