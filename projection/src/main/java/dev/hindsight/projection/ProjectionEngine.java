@@ -108,7 +108,9 @@ public final class ProjectionEngine implements AutoCloseable {
         boolean broken = false;
         try {
             c = db.borrowReader();
-            return query.run(session(c, p, activeGeneration.get(projectionName)));
+            try (SessionImpl s = session(c, p, activeGeneration.get(projectionName))) {
+                return query.run(s);
+            }
         } catch (SQLException e) {
             broken = true;
             throw new StoreUnavailableException("read-model query failed: " + e.getMessage(), e);

@@ -1,6 +1,8 @@
 package dev.hindsight.projection;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 
 /**
  * What a projection sees while it writes or queries: a JDBC connection inside the runner's transaction (do not commit
@@ -16,4 +18,10 @@ public interface SqlSession {
     String table(String logical);
 
     Dialect dialect();
+
+    /**
+     * A prepared statement for {@code sql}, cached for the life of this session (a runner's session lives as long as
+     * the runner, so hot handlers prepare each statement once). Do not close it; set all parameters before each use.
+     */
+    PreparedStatement prepare(String sql) throws SQLException;
 }

@@ -119,40 +119,38 @@ public final class OrdersProjection implements Projection {
     private static void created(SqlSession s, String id, long v, OrderCreated c) throws SQLException {
         Currency currency = Currency.getInstance(c.currency());
         String t = s.table(TABLE);
-        try (PreparedStatement ps = s.connection().prepareStatement("INSERT INTO " + t + " (" + COLUMNS + ") VALUES"
+        PreparedStatement ps = s.prepare("INSERT INTO " + t + " (" + COLUMNS + ") VALUES"
                 + " (?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, ?) ON CONFLICT (order_id) DO UPDATE SET"
                 + " user_id = excluded.user_id, status = excluded.status, currency = excluded.currency,"
                 + " total_amount_minor = excluded.total_amount_minor, refunded_amount_minor = 0,"
                 + " item_count = excluded.item_count, created_at = excluded.created_at,"
                 + " updated_at = excluded.updated_at, paid_at = NULL, shipped_at = NULL, delivered_at = NULL,"
-                + " cancelled_at = NULL, returned_at = NULL, version = excluded.version")) {
-            ps.setString(1, id);
-            ps.setString(2, c.userId());
-            ps.setString(3, OrderStatus.CREATED.wire());
-            ps.setString(4, c.currency());
-            ps.setLong(5, Money.of(c.totalAmount(), currency, "total_amount").minor());
-            ps.setLong(6, itemCount(c.items()));
-            ps.setLong(7, micros(c.createdAt()));
-            ps.setLong(8, micros(c.createdAt()));
-            ps.setLong(9, v);
-            ps.executeUpdate();
-        }
+                + " cancelled_at = NULL, returned_at = NULL, version = excluded.version");
+        ps.setString(1, id);
+        ps.setString(2, c.userId());
+        ps.setString(3, OrderStatus.CREATED.wire());
+        ps.setString(4, c.currency());
+        ps.setLong(5, Money.of(c.totalAmount(), currency, "total_amount").minor());
+        ps.setLong(6, itemCount(c.items()));
+        ps.setLong(7, micros(c.createdAt()));
+        ps.setLong(8, micros(c.createdAt()));
+        ps.setLong(9, v);
+        ps.executeUpdate();
     }
 
     private static void update(SqlSession s, String id, long version, Instant at, String set, Object... values)
             throws SQLException {
-        try (PreparedStatement ps = s.connection().prepareStatement("UPDATE " + s.table(TABLE) + " SET " + set
-                + ", updated_at = ?, version = ? WHERE order_id = ? AND version < ?")) {
-            int i = 1;
-            for (Object value : values) {
-                ps.setObject(i++, value);
-            }
-            ps.setLong(i++, micros(at));
-            ps.setLong(i++, version);
-            ps.setString(i++, id);
-            ps.setLong(i, version);
-            ps.executeUpdate();
+        PreparedStatement ps = s.prepare("UPDATE " + s.table(TABLE) + " SET " + set
+                + ", updated_at = ?, version = ? WHERE order_id = ? AND version < ?");
+        int i = 1;
+        for (Object value : values) {
+            ps.setObject(i++, value);
         }
+        ps.setLong(i++, micros(at));
+        ps.setLong(i++, version);
+        ps.setString(i++, id);
+        ps.setLong(i, version);
+        ps.executeUpdate();
     }
 
     private static long itemCount(List<OrderLine> lines) {

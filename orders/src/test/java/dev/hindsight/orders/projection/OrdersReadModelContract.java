@@ -172,6 +172,7 @@ abstract class OrdersReadModelContract {
     void reapplyingEvents_changesNothing_andVerifyAgreesWithAReplay() throws Exception {
         OrdersProjection projection = new OrdersProjection();
         List<OrderRow> before = engine.query("orders", q -> OrderQueries.list(q, all()).orders());
+        java.util.Map<String, java.sql.PreparedStatement> statements = new java.util.HashMap<>();
         try (var c = engine.database().openWriter()) {
             SqlSession session = new SqlSession() {
                 @Override
@@ -187,6 +188,17 @@ abstract class OrdersReadModelContract {
                 @Override
                 public dev.hindsight.projection.Dialect dialect() {
                     return engine.database().dialect();
+                }
+
+                @Override
+                public java.sql.PreparedStatement prepare(String sql) throws java.sql.SQLException {
+                    return statements.computeIfAbsent(sql, k -> {
+                        try {
+                            return c.prepareStatement(k);
+                        } catch (java.sql.SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
                 }
             };
             ReadModelDatabase.inTransaction(c, () -> {

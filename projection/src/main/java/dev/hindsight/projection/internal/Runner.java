@@ -129,7 +129,25 @@ public final class Runner {
         try (Connection c = db.openWriter()) {
             parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
             SessionImpl session = new SessionImpl(c, db.dialect(), tables, SessionImpl.generationSuffix(generation));
-            while (running) {
+            runLoop(session);
+            session.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException | RuntimeException e) {
+            if (running) {
+                LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
+                lastError = e.toString();
+                failedPosition = position.toString();
+                state = "failed";
+            }
+        } finally {
+            running = false;
+            signalAll();
+        }
+    }
+
+    private void runLoop(SessionImpl session) throws SQLException, InterruptedException {
+        while (running) {
                 awaitUnpaused();
                 if (!running) {
                     break;
@@ -158,19 +176,6 @@ public final class Runner {
                     onCaughtUp = null;
                     cb.reached(this);
                 }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (SQLException | RuntimeException e) {
-            if (running) {
-                LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
-                lastError = e.toString();
-                failedPosition = position.toString();
-                state = "failed";
-            }
-        } finally {
-            running = false;
-            signalAll();
         }
     }
 
