@@ -46,6 +46,10 @@ public final class ProjectionEngine implements AutoCloseable {
     private final Map<String, Runner> rebuilding = new ConcurrentHashMap<>();
     private final Map<String, Long> activeGeneration = new ConcurrentHashMap<>();
     private final Map<String, long[]> rates = new ConcurrentHashMap<>();
+    /** Guards {@link #readers} and {@link #pendingDrop}, and the switch of {@link #activeGeneration}. */
+    private final Object generations = new Object();
+    private final Map<String, Integer> readers = new java.util.HashMap<>();
+    private final java.util.Set<String> pendingDrop = new java.util.HashSet<>();
 
     private ProjectionEngine(Builder b) {
         this.store = b.store;
@@ -101,14 +105,22 @@ public final class ProjectionEngine implements AutoCloseable {
         return p;
     }
 
-    /** Runs a query against the live generation of {@code projectionName}'s tables. */
+    /**
+     * Runs a query against the live generation of {@code projectionName}'s tables. A generation replaced by a rebuild
+     * is dropped only after the last query that started on it has finished.
+     */
     public <T> T query(String projectionName, SqlQuery<T> query) {
         Projection p = projection(projectionName);
+        long gen;
+        synchronized (generations) {
+            gen = activeGeneration.get(projectionName);
+            readers.merge(key(projectionName, gen), 1, Integer::sum);
+        }
         Connection c = null;
         boolean broken = false;
         try {
             c = db.borrowReader();
-            try (SessionImpl s = session(c, p, activeGeneration.get(projectionName))) {
+            try (SessionImpl s = session(c, p, gen)) {
                 return query.run(s);
             }
         } catch (SQLException e) {
@@ -118,6 +130,34 @@ public final class ProjectionEngine implements AutoCloseable {
             if (c != null) {
                 db.release(c, broken);
             }
+            boolean drop;
+            synchronized (generations) {
+                String k = key(projectionName, gen);
+                int left = readers.merge(k, -1, Integer::sum);
+                if (left == 0) {
+                    readers.remove(k);
+                }
+                drop = left == 0 && pendingDrop.remove(k);
+            }
+            if (drop) {
+                dropGeneration(p, gen);
+            }
+        }
+    }
+
+    private static String key(String name, long generation) {
+        return name + "#" + generation;
+    }
+
+    private void dropGeneration(Projection p, long generation) {
+        try (Connection c = db.openWriter()) {
+            ReadModelDatabase.inTransaction(c, () -> {
+                dropTables(c, p, generation);
+                Catalog.forget(c, p.name(), generation);
+            });
+            LOG.info("dropped generation {} of projection {}", generation, p.name());
+        } catch (SQLException e) {
+            LOG.warn("could not drop generation {} of projection {}; its tables stay", generation, p.name(), e);
         }
     }
 
@@ -251,14 +291,20 @@ public final class ProjectionEngine implements AutoCloseable {
         old.stop();
         try (Connection c = db.openWriter()) {
             ReadModelDatabase.inTransaction(c, () -> Catalog.setActiveGeneration(c, name, next.generation()));
-            activeGeneration.put(name, next.generation());
+            boolean dropNow;
+            synchronized (generations) {
+                activeGeneration.put(name, next.generation());
+                dropNow = !readers.containsKey(key(name, old.generation()));
+                if (!dropNow) {
+                    pendingDrop.add(key(name, old.generation()));
+                }
+            }
             live.put(name, next);
             rebuilding.remove(name);
             next.goLive(options.get(name).batchSize());
-            ReadModelDatabase.inTransaction(c, () -> {
-                dropTables(c, p, old.generation());
-                Catalog.forget(c, name, old.generation());
-            });
+            if (dropNow) {
+                dropGeneration(p, old.generation());
+            }
             LOG.info("projection {} switched to generation {} at {}", name, next.generation(), next.position());
         } catch (SQLException e) {
             LOG.error("switching projection {} to generation {} failed; the old one keeps serving", name,

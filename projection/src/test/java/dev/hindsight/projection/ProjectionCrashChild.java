@@ -19,7 +19,7 @@ public final class ProjectionCrashChild {
         System.out.flush();
         long i = 0;
         while (true) {
-            ProjectionEngineTest.add(store, "cart-" + (i % 97), "sku-" + (i % 5), 1 + i % 3);
+            ProjectionEngineContract.add(store, "cart-" + (i % 97), "sku-" + (i % 5), 1 + i % 3);
             i++;
         }
     }
