@@ -9,32 +9,82 @@ source "$ROOT/scripts/jdk.sh"
 hindsight_select_jdk
 echo "test.sh: using JDK $HINDSIGHT_JAVA_VERSION at $JAVA_HOME" >&2
 
-# PostgreSQL: not needed by the current tests, but a later engine's integration tests will be. Start the local
-# cluster when it is installed and not running; never fail here.
+# PostgreSQL: the store-postgres and cli tests need a server at 127.0.0.1:5432 with role/password hindsight and a
+# database hindsight_test (override everything with HINDSIGHT_PG_URL / HINDSIGHT_PG_USER / HINDSIGHT_PG_PASSWORD).
+# Installs PostgreSQL via apt when absent, starts the local cluster when stopped, and creates the role and database
+# when missing; fails loudly when it cannot, since those suites never skip.
+as_postgres() {
+    if [[ $(id -u) -eq 0 ]]; then
+        su postgres -c "$*"
+    else
+        sudo -n -u postgres sh -c "$*"
+    fi
+}
+
 ensure_postgres() {
-    if ! command -v pg_isready >/dev/null 2>&1; then
-        echo "test.sh: note: PostgreSQL is not installed; skipping (not needed yet)" >&2
+    if [[ -n "${HINDSIGHT_PG_URL:-}" ]]; then
+        echo "test.sh: using the PostgreSQL at HINDSIGHT_PG_URL" >&2
         return 0
     fi
-    if pg_isready -q -h 127.0.0.1; then
-        return 0
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+        echo "test.sh: installing PostgreSQL (apt-get install -y postgresql)" >&2
+        local sudo=""
+        [[ $(id -u) -eq 0 ]] || sudo="sudo -n"
+        $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2 \
+            || { echo "test.sh: could not install PostgreSQL" >&2; exit 1; }
     fi
-    local version
-    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1 || true)
-    if [[ -z "$version" ]] || ! command -v pg_ctlcluster >/dev/null 2>&1; then
-        echo "test.sh: note: no PostgreSQL cluster found under /etc/postgresql; skipping" >&2
-        return 0
+    if ! pg_isready -q -h 127.0.0.1; then
+        local version
+        version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1 || true)
+        if [[ -z "$version" ]]; then
+            echo "test.sh: PostgreSQL is installed but has no cluster under /etc/postgresql" >&2
+            exit 1
+        fi
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+        for _ in $(seq 1 40); do
+            pg_isready -q -h 127.0.0.1 && break
+            sleep 0.5
+        done
+        pg_isready -q -h 127.0.0.1 || { echo "test.sh: PostgreSQL $version did not start" >&2; exit 1; }
     fi
-    if ! pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2; then
-        echo "test.sh: note: could not start PostgreSQL $version (continuing; not needed yet)" >&2
-        return 0
-    fi
-    for _ in $(seq 1 20); do
-        pg_isready -q -h 127.0.0.1 && return 0
-        sleep 0.5
-    done
-    echo "test.sh: note: PostgreSQL $version did not become ready (continuing; not needed yet)" >&2
+    as_postgres "psql -qAtc \"SELECT 1 FROM pg_roles WHERE rolname = 'hindsight'\" | grep -q 1 \
+        || psql -qc \"CREATE ROLE hindsight LOGIN PASSWORD 'hindsight'\"" >&2 \
+        || { echo "test.sh: could not create the PostgreSQL role hindsight" >&2; exit 1; }
+    as_postgres "psql -qAtc \"SELECT 1 FROM pg_database WHERE datname = 'hindsight_test'\" | grep -q 1 \
+        || psql -qc \"CREATE DATABASE hindsight_test OWNER hindsight ENCODING 'UTF8' TEMPLATE template0\"" >&2 \
+        || { echo "test.sh: could not create the PostgreSQL database hindsight_test" >&2; exit 1; }
 }
 ensure_postgres
+
+# Browser tests (module ui-tests): Debian's Chromium and ChromeDriver (/usr/bin/chromium, /usr/bin/chromedriver), never
+# a downloaded browser. Installed here when missing, as root or through passwordless sudo; otherwise a clear failure.
+ensure_chromium() {
+    if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+        return 0
+    fi
+    local -a as_root=()
+    if ((EUID != 0)); then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            as_root=(sudo -n)
+        else
+            echo "test.sh: error: the browser tests need Debian's chromium and chromium-driver, and this user cannot" \
+                "install them; run as root: apt-get install -y chromium chromium-driver" >&2
+            exit 1
+        fi
+    fi
+    echo "test.sh: installing chromium and chromium-driver for the browser tests (about 35 s) ..." >&2
+    local log
+    log=$(mktemp)
+    if ! { "${as_root[@]}" apt-get update -qq \
+        && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+        >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "test.sh: error: could not install chromium and chromium-driver (apt-get output above)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+}
+ensure_chromium
 
 exec ./mvnw -B verify "$@"

@@ -14,12 +14,14 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.eclipse.jetty.server.AbstractConnector;
@@ -39,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/events} — read the global log; {@code GET /api/events/live} — follow it as Server-Sent Events;
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text);
  *   <li>{@code GET /api/openapi.json} — the OpenAPI document of every route, the plugins' included;
- *   <li>the routes of each {@link ServerPlugin} given to the builder (e.g. the order system).
+ *   <li>the routes of each {@link ServerPlugin} given to the builder (e.g. the order system), and the static files
+ *       it asks for ({@link Routes#staticFiles}, e.g. the order system's web UI at {@code /}).
  * </ul>
  *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
@@ -119,6 +122,17 @@ public final class HindsightServer implements AutoCloseable {
             @Override
             public void post(String path, Handler handler) {
                 add(cfg, "POST", path, handler);
+            }
+
+            @Override
+            public void staticFiles(String hostedPath, String classpathDirectory) {
+                cfg.staticFiles.add(files -> {
+                    files.hostedPath = hostedPath;
+                    files.directory = classpathDirectory;
+                    files.location = Location.CLASSPATH;
+                    // Revalidate on every load: a UI served from the jar changes with each release.
+                    files.headers = Map.of("Cache-Control", "no-cache");
+                });
             }
 
             @Override

@@ -15,6 +15,17 @@ public interface Routes {
 
     void post(String path, Handler handler);
 
+    /**
+     * Serves the files in a classpath directory as static files (e.g. a web UI) under {@code hostedPath}; a request for
+     * a directory gets its {@code index.html}. Routes win over files: a request that matches a route is never served
+     * from here, and a path with neither answers the usual JSON {@code 404}. Static files are not in the OpenAPI
+     * document nor in {@link HindsightServer#routes()}.
+     *
+     * @param hostedPath the URL prefix, e.g. {@code /}
+     * @param classpathDirectory the resource directory, e.g. {@code /dev/hindsight/orders/ui}
+     */
+    void staticFiles(String hostedPath, String classpathDirectory);
+
     /** The store the server serves. */
     EventStore store();
 

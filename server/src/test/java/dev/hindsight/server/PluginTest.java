@@ -73,6 +73,40 @@ class PluginTest {
     }
 
     @Test
+    void staticFiles_servedFromClasspath_routesWin_unknownPathsStayJson404() {
+        ServerPlugin ui = routes -> {
+            routes.staticFiles("/", "/dev/hindsight/server/static-test");
+            routes.get("/api/greetings/{name}", ctx -> ctx.result("hi " + ctx.pathParam("name")));
+        };
+        try (TestServer t = new TestServer(new InMemoryEventLog(), b -> b.plugin(ui))) {
+            TestServer.Response index = t.get("/");
+            assertThat(index.status()).isEqualTo(200);
+            assertThat(index.contentType()).startsWith("text/html");
+            assertThat(index.body()).contains("static-index-marker");
+            assertThat(t.get("/index.html").body()).contains("static-index-marker");
+            TestServer.Response js = t.get("/js/app.js");
+            assertThat(js.status()).isEqualTo(200);
+            assertThat(js.contentType()).contains("javascript");
+            assertThat(js.body()).contains("static-js-marker");
+
+            assertThat(t.get("/api/greetings/ann").body()).isEqualTo("hi ann");
+            assertThat(t.get("/health").json().get("status").asText()).isEqualTo("ok");
+            for (String missing : new String[] {"/nothing.css", "/api/nothing", "/js/nothing.js"}) {
+                TestServer.Response r = t.get(missing);
+                assertThat(r.status()).as(missing).isEqualTo(404);
+                assertThat(r.error()).as(missing).isEqualTo("not_found");
+            }
+            // Outside the directory: refused (Jetty rejects the ambiguous path), never served.
+            for (String escape : new String[] {"/js/../../PluginTest.class", "/%2e%2e/PluginTest.class"}) {
+                TestServer.Response r = t.get(escape);
+                assertThat(r.status()).as(escape).isBetween(400, 404);
+                assertThat(r.contentType()).as(escape).startsWith("application/json");
+            }
+            assertThat(registered(t.server)).doesNotContain("GET /", "GET /index.html");
+        }
+    }
+
+    @Test
     void apiException_rejectsNonErrorStatus() {
         assertThatThrownBy(() -> new ApiException(200, "ok", "fine")).isInstanceOf(IllegalArgumentException.class);
     }

@@ -10,11 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Mounts the order system's API into a Hindsight server; closing it (the server does on stop) closes the order
- * system. Thread-safe.
+ * Mounts the order system's API and its web UI (at {@code /}) into a Hindsight server; closing it (the server does
+ * on stop) closes the order system. Thread-safe.
  */
 public final class OrdersPlugin implements ServerPlugin {
     private static final String OPENAPI = "openapi.json";
+    /** The web UI (plain ES modules and CSS, no build step): served at {@code /}. */
+    static final String UI = "/dev/hindsight/orders/ui";
 
     private final OrderSystem system;
 
@@ -39,6 +41,7 @@ public final class OrdersPlugin implements ServerPlugin {
         routes.post("/api/orders/{order_id}/refund", OrderErrors.mapped(commands::refund));
         routes.post("/api/orders/{order_id}/adjust", OrderErrors.mapped(commands::adjust));
         routes.get("/api/projections", queries::projections);
+        routes.staticFiles("/", UI);
         routes.get("/api/projections/{name}", queries::projection);
         routes.post("/api/projections/{name}/rebuild", queries::rebuild);
         routes.post("/api/projections/{name}/verify", queries::verify);
