@@ -15,8 +15,8 @@ import java.util.function.ToLongFunction;
  * @param anchorEvery bucket width for anchors; 0 disables anchors
  */
 public record SnapshotRetention(int keep, long anchorEvery) {
-    /** Newest 5, plus one per 1,000 versions. */
-    public static final SnapshotRetention DEFAULT = new SnapshotRetention(5, 1000);
+    /** Newest 5, plus one per 250 versions (a time-travel load replays at most ~250 events). */
+    public static final SnapshotRetention DEFAULT = new SnapshotRetention(5, 250);
 
     public SnapshotRetention {
         if (keep < 1 || anchorEvery < 0) {
