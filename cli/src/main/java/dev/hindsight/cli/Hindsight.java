@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
             VerifyCommand.class,
             ProjectionsCommand.class,
             OrdersCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
+            LoadgenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

@@ -9,6 +9,8 @@ import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -18,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -37,7 +40,7 @@ final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     /** Which engine to serve. */
-    enum StoreKind { file, memory }
+    enum StoreKind { file, memory, postgres }
 
     @Spec
     CommandSpec spec;
@@ -57,8 +60,31 @@ final class ServeCommand implements Callable<Integer> {
     FsyncPolicy fsync;
 
     @Option(names = "--store", defaultValue = "file",
-            description = "Engine: ${COMPLETION-CANDIDATES} (default: file; memory keeps nothing).")
+            description = "Engine: ${COMPLETION-CANDIDATES} (default: file; memory keeps nothing; postgres needs"
+                    + " --pg-url).")
     StoreKind store;
+
+    @Option(names = "--pg-url", defaultValue = "${env:HINDSIGHT_PG_URL}",
+            description = "PostgreSQL JDBC URL for --store postgres, e.g. jdbc:postgresql://127.0.0.1:5432/hindsight"
+                    + " (default: $HINDSIGHT_PG_URL).")
+    @Nullable String pgUrl;
+
+    @Option(names = "--pg-user", defaultValue = "${env:HINDSIGHT_PG_USER}",
+            description = "PostgreSQL user (default: $HINDSIGHT_PG_USER, else the driver's default).")
+    @Nullable String pgUser;
+
+    @Option(names = "--pg-password", defaultValue = "${env:HINDSIGHT_PG_PASSWORD}",
+            description = "PostgreSQL password (default: $HINDSIGHT_PG_PASSWORD; prefer the variable, which other"
+                    + " users cannot see in the process list).")
+    @Nullable String pgPassword;
+
+    @Option(names = "--pg-schema", defaultValue = "hindsight",
+            description = "Schema of the store's tables, created if missing (default: ${DEFAULT-VALUE}).")
+    String pgSchema;
+
+    @Option(names = "--pg-group-commit", defaultValue = "false",
+            description = "Merge concurrent appends into shared transactions (default: ${DEFAULT-VALUE}).")
+    boolean pgGroupCommit;
 
     /** Parses {@code always|interval|never}. */
     static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
@@ -90,7 +116,11 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private String describeData() {
-        return store == StoreKind.memory ? "in memory, not persisted" : dataDir.toString();
+        return switch (store) {
+            case memory -> "in memory, not persisted";
+            case file -> dataDir.toString();
+            case postgres -> pgUrl + ", schema " + pgSchema;
+        };
     }
 
     /** Opens the store and starts the server; the caller stops it. */
@@ -122,6 +152,9 @@ final class ServeCommand implements Callable<Integer> {
         if (store == StoreKind.memory) {
             return new InMemoryEventLog();
         }
+        if (store == StoreKind.postgres) {
+            return openPostgres();
+        }
         FileEventLog log;
         try {
             log = FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(fsync));
@@ -130,5 +163,28 @@ final class ServeCommand implements Callable<Integer> {
         }
         FileEngineMetrics.bind(log, registry);
         return log;
+    }
+
+    private EventLog openPostgres() {
+        if (pgUrl == null || pgUrl.isBlank()) {
+            throw new CliException("--store postgres needs --pg-url (or HINDSIGHT_PG_URL)");
+        }
+        PostgresOptions options;
+        try {
+            PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
+            options = defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword)).withSchema(pgSchema)
+                    .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        try {
+            return PostgresEventLog.open(options);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the PostgreSQL store at " + pgUrl + ": " + e.getMessage());
+        }
+    }
+
+    private static @Nullable String blankToNull(@Nullable String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

@@ -1,6 +1,6 @@
 package dev.hindsight.orders;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.hindsight.aggregate.AggregateRepository;
 import dev.hindsight.aggregate.CommandResult;
 import dev.hindsight.aggregate.Loaded;
@@ -8,7 +8,6 @@ import dev.hindsight.aggregate.SnapshotPolicy;
 import dev.hindsight.aggregate.StateCodec;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.Json;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.TimestampOrderException;
 import dev.hindsight.core.spi.SnapshotStore;
@@ -43,6 +42,8 @@ public final class OrderService implements AutoCloseable {
 
     /** Attempts with a later instant when a concurrent writer appended a later-timestamped event first. */
     private static final int TIMESTAMP_RETRIES = 3;
+
+    private static final JsonStringEncoder JSON_TEXT = JsonStringEncoder.getInstance();
 
     private final EventStore store;
     private final AggregateRepository<OrderCommand, OrderState, OrderEvent> repository;
@@ -104,14 +105,18 @@ public final class OrderService implements AutoCloseable {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    private static String metadata(Instant at, Caller caller) {
-        ObjectNode m = Json.mapper().createObjectNode();
-        m.put("timestamp", at.toString());
+    /**
+     * {@code {"timestamp", "user_id"?, "correlation_id"}}, written directly: this runs once per command, and building
+     * a tree to serialize it cost as much as deciding the command (the store canonicalizes it anyway).
+     */
+    static String metadata(Instant at, Caller caller) {
+        StringBuilder m = new StringBuilder(128).append("{\"timestamp\":\"").append(at).append('"');
         if (caller.userId() != null) {
-            m.put("user_id", caller.userId());
+            JSON_TEXT.quoteAsString(caller.userId(), m.append(",\"user_id\":\""));
+            m.append('"');
         }
-        m.put("correlation_id", caller.correlationId());
-        return Json.write(m);
+        JSON_TEXT.quoteAsString(caller.correlationId(), m.append(",\"correlation_id\":\""));
+        return m.append("\"}").toString();
     }
 
     /** The current state (version 0: no such order). */

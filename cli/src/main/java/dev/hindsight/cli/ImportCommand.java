@@ -1,0 +1,321 @@
+package dev.hindsight.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.Position;
+import java.io.BufferedReader;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hindsight import}: appends the events of a JSON Lines file (as {@code export} writes it) to a running
+ * server, keeping each event's {@code event_id}, type, schema version, data and metadata (so its business timestamp).
+ * Consecutive lines of one aggregate with consecutive versions go in one atomic append (at most {@value #MAX_BATCH}
+ * events or {@value #MAX_BATCH_CHARS} characters of JSON) whose expected version is the first line's version - 1:
+ * importing the same file again stores nothing (the appends are idempotent retries), and a store whose aggregates
+ * already hold other events is reported as a conflict, naming the line. Lines are sent in file order, one append at a time, so the
+ * imported store keeps the file's global order. A malformed line stops the import with exit code 1 and its line
+ * number; the batch it interrupted is not sent (earlier batches stay imported; re-running after fixing the file
+ * skips them). Reads the file as a stream (constant memory). Not thread-safe.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Append the events of a JSON Lines file (from `hindsight export`) to a running server,"
+                + " idempotently.")
+final class ImportCommand implements Callable<Integer> {
+    static final int MAX_BATCH = 500;
+    static final int MAX_BATCH_CHARS = 1 << 20;
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final ObjectReader READER = Json.mapper().reader()
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerUrl server;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "JSON Lines file of events; - for stdin.")
+    String file;
+
+    @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
+    boolean progress;
+
+    /** One event line, parsed. */
+    private record Line(long number, String aggregateId, long version, ObjectNode event, int chars) {}
+
+    /** A line that cannot be imported: the message names it. */
+    private static final class LineException extends Exception {
+        LineException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private HttpApi api;
+    private Position headAtStart = Position.START;
+    private long imported;
+    private long alreadyPresent;
+    private long appends;
+
+    @Override
+    public Integer call() throws IOException {
+        api = server.api();
+        HttpApi.Response health = api.get("/health");
+        if (!health.ok()) {
+            return Output.error(spec, health);
+        }
+        headAtStart = Position.parse(JsonLines.parseResponse(health.body()).path("head").asText());
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "import", "events", progress);
+        long size = "-".equals(file) ? -1 : size(Path.of(file));
+        long lines = 0;
+        List<Line> batch = new ArrayList<>();
+        try (CountingStream in = new CountingStream(open());
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8
+                        .newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
+            String text;
+            while ((text = readLine(reader, lines + 1)) != null) {
+                lines++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                Line line;
+                try {
+                    line = parse(text, lines);
+                } catch (LineException e) {
+                    throw new LineException(e.getMessage() + (batch.isEmpty() ? "" : "; the " + batch.size()
+                            + " event(s) of '" + batch.getFirst().aggregateId() + "' before it (from line "
+                            + batch.getFirst().number() + ") were not imported"));
+                }
+                if (!batch.isEmpty() && !continues(batch, line)) {
+                    send(batch);
+                    batch.clear();
+                }
+                batch.add(line);
+                bar.update(size > 0 ? (double) in.count / size : -1, imported + alreadyPresent);
+            }
+            if (!batch.isEmpty()) {
+                send(batch);
+            }
+        } catch (LineException e) {
+            bar.finish(-1, imported + alreadyPresent);
+            summary(false);
+            throw new CliException(e.getMessage());
+        }
+        bar.finish(1, imported + alreadyPresent);
+        summary(true);
+        return 0;
+    }
+
+    private InputStream open() throws IOException {
+        if ("-".equals(file)) {
+            return System.in;
+        }
+        try {
+            return Files.newInputStream(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new CliException("no such file: " + file);
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String readLine(BufferedReader reader, long number) throws LineException, IOException {
+        try {
+            return reader.readLine();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LineException("line " + number + ": not valid UTF-8");
+        }
+    }
+
+    private void summary(boolean done) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("hindsight: import %s: %,d events imported, %,d already present, in %,d appends%n",
+                done ? "done" : "stopped", imported, alreadyPresent, appends);
+        err.flush();
+    }
+
+    private static boolean continues(List<Line> batch, Line line) {
+        Line last = batch.getLast();
+        int chars = batch.stream().mapToInt(Line::chars).sum();
+        return line.aggregateId().equals(last.aggregateId()) && line.version() == last.version() + 1
+                && batch.size() < MAX_BATCH && chars + line.chars() <= MAX_BATCH_CHARS;
+    }
+
+    /** Parses and checks one line; what the server needs goes into {@code event}, the rest is dropped. */
+    static Line parse(String text, long number) throws LineException {
+        JsonNode n;
+        try {
+            n = READER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new LineException("line " + number + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new LineException("line " + number + ": expected a JSON object (one event per line)");
+        }
+        String id = text(n, "event_id", number);
+        if (!UUID_TEXT.matcher(id).matches()) {
+            throw new LineException("line " + number + ": event_id must be a UUID, was '" + id + "'");
+        }
+        String aggregate = text(n, "aggregate_id", number);
+        String type = text(n, "event_type", number);
+        JsonNode version = n.get("version");
+        if (version == null || !version.isIntegralNumber() || !version.canConvertToLong() || version.asLong() < 1) {
+            throw new LineException("line " + number + ": version must be an integer >= 1");
+        }
+        JsonNode schema = n.get("schema_version");
+        if (schema != null && !schema.isNull() && (!schema.isIntegralNumber() || !schema.canConvertToInt()
+                || schema.asInt() < 1)) {
+            throw new LineException("line " + number + ": schema_version must be an integer >= 1");
+        }
+        JsonNode data = n.get("event_data");
+        if (data == null || !data.isObject()) {
+            throw new LineException("line " + number + ": event_data must be a JSON object");
+        }
+        JsonNode metadata = n.get("metadata");
+        if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
+            throw new LineException("line " + number + ": metadata must be a JSON object");
+        }
+        ObjectNode event = Json.mapper().createObjectNode();
+        event.put("event_id", UUID.fromString(id).toString());
+        event.put("event_type", type);
+        event.put("schema_version", schema == null || schema.isNull() ? 1 : schema.asInt());
+        event.set("event_data", data);
+        if (metadata != null && !metadata.isNull()) {
+            event.set("metadata", metadata);
+        }
+        return new Line(number, aggregate, version.asLong(), event, text.length());
+    }
+
+    private static String text(JsonNode n, String field, long number) throws LineException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
+            throw new LineException("line " + number + ": " + field + " is required and must be a non-empty string");
+        }
+        return v.textValue();
+    }
+
+    /**
+     * Appends a batch atomically. If the server finds some but not all of its event ids stored (the file was
+     * imported before in other batches), each event is sent alone, which resolves every one to stored or new.
+     */
+    private void send(List<Line> batch) throws LineException {
+        HttpApi.Response r = append(batch);
+        if (r.status() == 409 && batch.size() > 1 && "duplicate_event_id".equals(code(r))) {
+            for (Line line : batch) {
+                HttpApi.Response one = append(List.of(line));
+                if (!one.ok()) {
+                    throw failure(List.of(line), one);
+                }
+                count(one, 1);
+            }
+            return;
+        }
+        if (!r.ok()) {
+            throw failure(batch, r);
+        }
+        count(r, batch.size());
+    }
+
+    private HttpApi.Response append(List<Line> batch) {
+        ArrayNode body = Json.mapper().createArrayNode();
+        batch.forEach(l -> body.add(l.event()));
+        appends++;
+        return api.post(HttpApi.aggregatePath(batch.getFirst().aggregateId()), Json.write(body),
+                Map.of("Expected-Version", Long.toString(batch.getFirst().version() - 1)));
+    }
+
+    /** Counts an accepted append as new events or, if it answered with positions from before the import, as present. */
+    private void count(HttpApi.Response r, int events) {
+        Position at = Position.parse(JsonLines.parseResponse(r.body()).path("position").asText());
+        if (headAtStart.covers(at)) {
+            alreadyPresent += events;
+        } else {
+            imported += events;
+        }
+    }
+
+    private static String code(HttpApi.Response r) {
+        JsonNode n = JsonLines.parseOrNull(r.body());
+        return n == null ? "" : n.path("error").asText();
+    }
+
+    private static LineException failure(List<Line> batch, HttpApi.Response r) {
+        Line first = batch.getFirst();
+        String where = batch.size() == 1 ? "line " + first.number()
+                : "lines " + first.number() + "-" + batch.getLast().number();
+        JsonNode n = JsonLines.parseOrNull(r.body());
+        String code = n == null ? "http_" + r.status() : n.path("error").asText();
+        String message = n == null ? JsonLines.abbreviate(r.body()) : n.path("message").asText();
+        if ("wrong_expected_version".equals(code)) {
+            return new LineException(where + ": conflict: the store has aggregate '" + first.aggregateId()
+                    + "' at version " + n.path("actual").asText() + ", but the file continues it from version "
+                    + (first.version() - 1) + " (the store holds other events than the file)");
+        }
+        if ("duplicate_event_id".equals(code)) {
+            return new LineException(where + ": conflict: " + message);
+        }
+        return new LineException(where + ": the server refused the append (HTTP " + r.status() + " " + code
+                + "): " + message);
+    }
+
+    /** Counts the bytes read, for the progress bar. */
+    private static final class CountingStream extends FilterInputStream {
+        long count;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+    }
+}

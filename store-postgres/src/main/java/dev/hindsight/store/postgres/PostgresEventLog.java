@@ -1,0 +1,278 @@
+package dev.hindsight.store.postgres;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.postgres.internal.AppendCall;
+import dev.hindsight.store.postgres.internal.Appender;
+import dev.hindsight.store.postgres.internal.CommitSignals;
+import dev.hindsight.store.postgres.internal.EventReader;
+import dev.hindsight.store.postgres.internal.GroupCommitter;
+import dev.hindsight.store.postgres.internal.Migrations;
+import dev.hindsight.store.postgres.internal.Notifications;
+import dev.hindsight.store.postgres.internal.Retrying;
+import dev.hindsight.store.postgres.internal.SingleAppend;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The PostgreSQL engine: events in a hash-partitioned table, one round trip per append, and a global order that
+ * subscribers can follow without ever skipping an event that commits late (ADR 0004).
+ *
+ * <p>Positions are {@code (transaction id << 20) + index of the event in its transaction}: strictly increasing in the
+ * order readers see events, but not contiguous. {@link #readAll} and {@link #head} only see appends older than the
+ * oldest append of this store still running, so an event never appears below a position already returned; the price
+ * is that a slow append delays (never reorders) what readers see. Every write to the events must go through the
+ * engine.
+ * Aggregate reads see every committed event at once. Waiting subscribers are woken by local commits and by
+ * {@code LISTEN/NOTIFY} for commits of other processes.
+ *
+ * <p>Acknowledged appends are committed (durable unless {@link PostgresOptions#synchronousCommit()} is off). An append
+ * whose connection is lost is retried for {@link PostgresOptions#retryFor()} and then fails with
+ * {@link StoreUnavailableException}; it is then either fully stored or not at all, and retrying it with the same event
+ * ids is safe. Reads retry the same way.
+ *
+ * <p>Thread-safe. {@link #close()} waits for appends in flight.
+ */
+public final class PostgresEventLog implements EventLog {
+    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final PostgresOptions options;
+    private final DataSource ds;
+    private final @Nullable HikariDataSource ownedPool;
+    private final EventReader reader;
+    private final Retrying retrying;
+    private final CommitSignals signals = new CommitSignals();
+    private final Notifications notifications;
+    private final @Nullable GroupCommitter group;
+    private final Appender appender;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean closed;
+
+    private PostgresEventLog(DataSource ds, PostgresOptions options, @Nullable HikariDataSource ownedPool) {
+        this.options = options;
+        this.ds = ds;
+        this.ownedPool = ownedPool;
+        this.reader = new EventReader(ds, options.schema());
+        this.retrying = new Retrying(options.retryFor(), () -> closed);
+        this.notifications = new Notifications(ds, options.schema(), signals);
+        SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications::claim);
+        this.group = options.groupCommit()
+                ? new GroupCommitter(ds, new AppendCall(options.schema(), notifications.channel(),
+                        notifications::claim), single, options.groupCommitWriters(), options.schema())
+                : null;
+        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed);
+    }
+
+    /**
+     * Opens the store described by {@code options} with its own connection pool (closed with the log), creating or
+     * migrating its schema first unless {@link PostgresOptions#migrate()} is off.
+     *
+     * @throws StoreUnavailableException if the database cannot be reached or migrated
+     */
+    public static PostgresEventLog open(PostgresOptions options) {
+        HikariDataSource pool;
+        try {
+            pool = options.openPool();
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException("cannot connect to " + options.jdbcUrl() + ": " + e.getMessage(), e);
+        }
+        try {
+            return start(pool, options, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the store on a connection pool the caller owns (and closes after the log); the pool should allow one
+     * connection more than the appenders need, for the notification listener. Only the schema and behaviour settings
+     * of {@code options} apply; the connection settings are the pool's.
+     *
+     * @throws StoreUnavailableException if the schema cannot be migrated
+     */
+    public static PostgresEventLog open(DataSource dataSource, PostgresOptions options) {
+        return start(dataSource, options, null);
+    }
+
+    private static PostgresEventLog start(DataSource ds, PostgresOptions options, @Nullable HikariDataSource owned) {
+        if (options.migrate()) {
+            Migrations.migrate(ds, options.schema(), options.partitions());
+        }
+        PostgresEventLog log = new PostgresEventLog(ds, options, owned);
+        log.notifications.start();
+        return log;
+    }
+
+    /** The options it was opened with. */
+    public PostgresOptions options() {
+        return options;
+    }
+
+    /** The connection pool it uses, for the snapshot and checkpoint stores of the same database. */
+    public DataSource dataSource() {
+        return ds;
+    }
+
+    /**
+     * Group-commit counters since open.
+     *
+     * @param batches transactions the group committer ran
+     * @param appends appends they carried
+     */
+    public record GroupCommitStats(long batches, long appends) {}
+
+    /** How group commit has merged appends so far (zeros when it is off). */
+    public GroupCommitStats groupCommitStats() {
+        return group == null ? new GroupCommitStats(0, 0) : new GroupCommitStats(group.batches(), group.appends());
+    }
+
+    /** Whether the connection that receives other processes' commit notifications is up. */
+    public boolean listening() {
+        return notifications.listening();
+    }
+
+    @Override
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        inFlight.incrementAndGet();
+        try {
+            ensureOpen();
+            return appender.append(aggregateId, expected, events);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void committed(long position, boolean notified) {
+        signals.committed(position);
+        if (notified) {
+            notifications.announced(position);
+        } else {
+            notifications.request(position);
+        }
+    }
+
+    @Override
+    public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
+        ensureOpen();
+        return retrying.run("reading '" + aggregateId + "'",
+                () -> reader.readAggregate(aggregateId, fromVersion, limit, dir));
+    }
+
+    @Override
+    public long aggregateVersion(String aggregateId) {
+        ensureOpen();
+        return retrying.run("reading the version of '" + aggregateId + "'", () -> reader.aggregateVersion(aggregateId));
+    }
+
+    @Override
+    public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+        long from = sequence(after);
+        ensureOpen();
+        return retrying.run("reading the global log", () -> reader.readAll(from, limit, filter));
+    }
+
+    @Override
+    public Position head() {
+        ensureOpen();
+        return Position.of(retrying.run("reading the head", reader::head));
+    }
+
+    /**
+     * Waits for a visible event after {@code after}. Blocks on commit signals (local commits, notifications) without
+     * polling; only while an event is known to be committed but not yet visible (an older transaction still runs) does
+     * it look again with a short backoff. While the database is unreachable it keeps waiting until the timeout.
+     */
+    @Override
+    public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+        long target = sequence(after);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long backoff = TimeUnit.MILLISECONDS.toNanos(1);
+        while (true) {
+            long generation = signals.generation();
+            if (closed) {
+                return false;
+            }
+            Long head = headOrNull();
+            if (head != null && head > target) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            if (head == null || signals.knownCommitted() > target) {
+                signals.awaitChange(generation, Math.min(backoff, left));
+                backoff = Math.min(MAX_POLL_NANOS, backoff * 2);
+            } else {
+                signals.awaitChange(generation, left);
+            }
+        }
+    }
+
+    private @Nullable Long headOrNull() {
+        try {
+            return reader.head();
+        } catch (java.sql.SQLException e) {
+            return null;
+        }
+    }
+
+    private static long sequence(Position p) {
+        if (!(p instanceof Position.Sequence s)) {
+            throw new InvalidRequestException("the PostgreSQL engine takes a numeric position, not " + p);
+        }
+        return s.value();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreClosedException("the store is closed");
+        }
+    }
+
+    /**
+     * Stops taking appends, waits for those in flight (at most the retry time plus a little), stops the notification
+     * threads, wakes waiting subscribers and closes the pool if the log owns it. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + options.retryFor().toNanos() + TimeUnit.SECONDS.toNanos(5);
+        while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (group != null) {
+            group.close();
+        }
+        notifications.close();
+        signals.wake();
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+}

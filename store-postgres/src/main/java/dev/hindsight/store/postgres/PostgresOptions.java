@@ -1,0 +1,158 @@
+package dev.hindsight.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where a PostgreSQL store lives and how it behaves. Immutable and thread-safe; start from {@link #defaults(String)}.
+ *
+ * @param jdbcUrl e.g. {@code jdbc:postgresql://127.0.0.1:5432/hindsight}
+ * @param user database user, {@code null} for the driver's default
+ * @param password its password, {@code null} for none
+ * @param schema schema holding the store's tables, created by the migrations: a lower-case SQL identifier of at most
+ *     48 characters (default {@code hindsight}); several stores can share a database with different schemas
+ * @param partitions hash partitions of the event tables, fixed when the schema is created (default 16)
+ * @param poolSize most pooled connections (default 16); the notification listener holds one more
+ * @param groupCommit merge concurrent appends into one transaction (default off); a rejected append still fails alone
+ * @param groupCommitWriters how many group-commit transactions may run at once (default 2)
+ * @param synchronousCommit {@code false} runs the sessions with {@code synchronous_commit = off}: an acknowledged
+ *     append may be lost if the server crashes (never half-applied, never out of order); default {@code true}
+ * @param retryFor how long an operation keeps retrying after a lost connection or a deadlock before it fails with
+ *     {@link dev.hindsight.core.StoreUnavailableException} (default 5 s); appends retry safely because they are
+ *     idempotent by event id
+ * @param migrate whether opening runs the schema migrations (default {@code true})
+ * @param applicationName shown in {@code pg_stat_activity} (default {@code hindsight})
+ */
+public record PostgresOptions(
+        String jdbcUrl,
+        @Nullable String user,
+        @Nullable String password,
+        String schema,
+        int partitions,
+        int poolSize,
+        boolean groupCommit,
+        int groupCommitWriters,
+        boolean synchronousCommit,
+        Duration retryFor,
+        boolean migrate,
+        String applicationName) {
+
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
+
+    public PostgresOptions {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(retryFor, "retryFor");
+        Objects.requireNonNull(applicationName, "applicationName");
+        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+        }
+        if (!SCHEMA.matcher(schema).matches()) {
+            throw new IllegalArgumentException("schema must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 48"
+                    + " characters), was '" + schema + "'");
+        }
+        if (partitions < 1 || partitions > 1024) {
+            throw new IllegalArgumentException("partitions must be between 1 and 1024, was " + partitions);
+        }
+        if (poolSize < 2) {
+            throw new IllegalArgumentException("poolSize must be >= 2, was " + poolSize);
+        }
+        if (groupCommitWriters < 1) {
+            throw new IllegalArgumentException("groupCommitWriters must be >= 1, was " + groupCommitWriters);
+        }
+        if (retryFor.isNegative()) {
+            throw new IllegalArgumentException("retryFor must not be negative");
+        }
+    }
+
+    /** The defaults for a database at {@code jdbcUrl}, with the driver's default credentials. */
+    public static PostgresOptions defaults(String jdbcUrl) {
+        return new PostgresOptions(jdbcUrl, null, null, "hindsight", 16, 16, false, 2, true, Duration.ofSeconds(5),
+                true, "hindsight");
+    }
+
+    public PostgresOptions withCredentials(@Nullable String user, @Nullable String password) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withSchema(String schema) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withPartitions(int partitions) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withPoolSize(int poolSize) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    /** Turns app-side group commit on or off, with {@code writers} concurrent group transactions. */
+    public PostgresOptions withGroupCommit(boolean groupCommit, int writers) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit, writers,
+                synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withSynchronousCommit(boolean synchronousCommit) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withRetryFor(Duration retryFor) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withMigrate(boolean migrate) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    public PostgresOptions withApplicationName(String applicationName) {
+        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
+                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+    }
+
+    /**
+     * Opens a connection pool for these options: {@code poolSize} connections plus one for the notification listener.
+     * The caller closes it.
+     *
+     * @throws com.zaxxer.hikari.pool.HikariPool.PoolInitializationException if the database cannot be reached
+     */
+    public HikariDataSource openPool() {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+            cfg.setUsername(user);
+        }
+        if (password != null) {
+            cfg.setPassword(password);
+        }
+        cfg.setPoolName("hindsight-" + schema);
+        cfg.setMaximumPoolSize(poolSize + 1);
+        cfg.setMinimumIdle(Math.min(4, poolSize + 1));
+        cfg.setConnectionTimeout(Math.max(250, Math.min(30_000, retryFor.toMillis())));
+        cfg.setValidationTimeout(Math.max(250, Math.min(5_000, retryFor.toMillis())));
+        cfg.addDataSourceProperty("ApplicationName", applicationName);
+        cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        if (!synchronousCommit) {
+            cfg.setConnectionInitSql("SET synchronous_commit = off");
+        }
+        return new HikariDataSource(cfg);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresOptions[" + jdbcUrl + ", user=" + user + ", schema=" + schema + ", partitions=" + partitions
+                + ", poolSize=" + poolSize + ", groupCommit=" + groupCommit + "/" + groupCommitWriters
+                + ", synchronousCommit=" + synchronousCommit + ", retryFor=" + retryFor + "]";
+    }
+}

@@ -1,0 +1,248 @@
+package dev.hindsight.store.postgres.internal;
+
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.spi.ProposedEvent;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Several appends to distinct aggregates in one round trip and one transaction, set-based, for group commit: first
+ * the aggregates' advisory locks in key order (so concurrent batches cannot deadlock) and the store's appender lock
+ * (see {@link SingleAppend} for why the locks come before anything that assigns the transaction id), then one
+ * statement that checks every append against its stream row, updates or creates the rows that pass, and inserts their
+ * events and event ids. A rejected append changes nothing and does not fail the others. Stateless, thread-safe.
+ */
+public final class AppendCall {
+
+    /** One append to make. */
+    public record Request(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {}
+
+    /** What happened to one append. */
+    public enum Status {
+        /** Appended; the outcome carries its first version and last position. */
+        APPENDED,
+        /** The expected version did not match; the outcome carries the actual version. */
+        WRONG_VERSION,
+        /** The first event's timestamp is before the aggregate's last; the outcome carries both. */
+        TIMESTAMP_BEFORE_LAST,
+        /** Lost a race (to create the aggregate): try again. */
+        RETRY,
+        /** An event id is already stored (a unique violation on {@code event_ids}). */
+        DUPLICATE_ID
+    }
+
+    /**
+     * The outcome of one append.
+     *
+     * @param version first version when appended, else the aggregate's version
+     * @param position position of the last appended event, when appended
+     * @param lastTimestamp the aggregate's last timestamp, for {@link Status#TIMESTAMP_BEFORE_LAST}
+     * @param notified whether the append's transaction also sent the commit notification for it
+     */
+    public record Outcome(Status status, long version, long position, @Nullable Instant lastTimestamp,
+            boolean notified) {
+        /** An outcome without a notification. */
+        public Outcome(Status status, long version, long position, @Nullable Instant lastTimestamp) {
+            this(status, version, position, lastTimestamp, false);
+        }
+    }
+
+    private final String schema;
+    private final String channel;
+    private final BooleanSupplier claimNotification;
+    private final String lock;
+    private final String sql;
+    private final String streams;
+
+    /**
+     * @param channel the commit-notification channel
+     * @param claimNotification asked once per batch whether its transaction should send the commit notification
+     */
+    public AppendCall(String schema, String channel, BooleanSupplier claimNotification) {
+        this.schema = schema;
+        this.channel = channel;
+        this.claimNotification = claimNotification;
+        String s = schema + ".";
+        this.lock = "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT hashtextextended(x, 1752066404) AS k"
+                + " FROM unnest(?::text[]) x ORDER BY 1) l;\nSELECT " + SingleAppend.appenderLock(schema);
+        // The stream rows are found with "aggregate_id = ANY (aggregates)": an index scan whatever the planner thinks
+        // of the unnested arrays' size (a join against them alone became a hash join over all of streams).
+        this.sql = "WITH a AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::bigint[], ?::int[],"
+                + " ?::bigint[], ?::int[], ?::int[]) WITH ORDINALITY AS a(agg, exp, n, fsec, fnano, lsec, lnano, eoff,"
+                + " i)),\n"
+                + "s AS (UPDATE " + s + "streams st SET version = st.version + a.n, last_ts_sec = a.lsec,"
+                + " last_ts_nano = a.lnano FROM a WHERE st.aggregate_id = ANY (?::text[]) AND st.aggregate_id = a.agg"
+                + " AND (a.exp = -1 OR (a.exp = -2 AND st.version > 0) OR st.version = a.exp)"
+                + " AND (st.last_ts_sec, st.last_ts_nano) <= (a.fsec, a.fnano)"
+                + " RETURNING a.i, st.version - a.n AS v0),\n"
+                + "x0 AS (SELECT aggregate_id FROM " + s + "streams WHERE aggregate_id = ANY (?::text[])),\n"
+                + "c AS (INSERT INTO " + s + "streams (aggregate_id, version, last_ts_sec, last_ts_nano)"
+                + " SELECT a.agg, a.n, a.lsec, a.lnano FROM a WHERE a.exp IN (-1, 0)"
+                + " AND NOT EXISTS (SELECT 1 FROM x0 WHERE x0.aggregate_id = a.agg)"
+                + " ON CONFLICT DO NOTHING RETURNING aggregate_id),\n"
+                + "b AS (SELECT i, v0 FROM s"
+                + " UNION ALL SELECT a.i, 0::bigint FROM c JOIN a ON a.agg = c.aggregate_id),\n"
+                + "o AS (SELECT b.i, b.v0, a.agg, a.n, a.eoff, (sum(a.n) OVER (ORDER BY b.i) - a.n)::int AS pbase"
+                + " FROM b JOIN a ON a.i = b.i),\n"
+                + "e AS (INSERT INTO " + s + "events (position, version, ts, event_id, schema_version, ts_nanos,"
+                + " aggregate_id, event_type, event_data, metadata)"
+                + " SELECT (pg_current_xact_id()::text::bigint << 20) + o.pbase + (u.ord - o.eoff) - 1,"
+                + " o.v0 + (u.ord - o.eoff), to_timestamp(u.sec) + (u.nano / 1000) * interval '1 microsecond', u.id,"
+                + " u.sv, (u.nano % 1000)::smallint, o.agg, u.ty, u.d::json, u.m::json"
+                + " FROM unnest(?::int[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[])"
+                + " WITH ORDINALITY AS u(app, id, ty, sv, d, m, sec, nano, ord) JOIN o ON o.i = u.app"
+                + " RETURNING event_id, version, aggregate_id, position),\n"
+                + "x AS (INSERT INTO " + s + "event_ids (event_id, version, aggregate_id)"
+                + " SELECT event_id, version, aggregate_id FROM e),\n"
+                + "m AS (SELECT max(position) AS p FROM e),\n"
+                + "n AS (SELECT pg_notify(?, m.p::text) FROM m WHERE ? AND m.p IS NOT NULL)\n"
+                + "SELECT o.i, o.v0, o.pbase, o.n, (SELECT p FROM m), (SELECT count(*) FROM n) FROM o";
+        this.streams = "SELECT aggregate_id, version, last_ts_sec, last_ts_nano FROM " + s
+                + "streams WHERE aggregate_id = ANY (?)";
+    }
+
+    /**
+     * Runs the appends on {@code c} (in autocommit mode, as one transaction) and returns one outcome per request, in
+     * order. The aggregates must be distinct, and each append's events in timestamp order.
+     *
+     * @throws SQLException as raised: a unique violation on {@code event_ids} means some event id is already stored
+     */
+    public List<Outcome> execute(Connection c, List<Request> requests) throws SQLException {
+        int k = requests.size();
+        int n = 0;
+        for (Request r : requests) {
+            n += r.events().size();
+        }
+        String[] keys = new String[k];
+        String[] aggregates = new String[k];
+        long[] expected = new long[k];
+        int[] counts = new int[k];
+        long[] firstSec = new long[k];
+        int[] firstNano = new int[k];
+        long[] lastSec = new long[k];
+        int[] lastNano = new int[k];
+        int[] offsets = new int[k];
+        int[] owner = new int[n];
+        UUID[] ids = new UUID[n];
+        String[] types = new String[n];
+        int[] schemas = new int[n];
+        String[] data = new String[n];
+        String[] metadata = new String[n];
+        long[] seconds = new long[n];
+        int[] nanos = new int[n];
+        int e = 0;
+        for (int i = 0; i < k; i++) {
+            Request r = requests.get(i);
+            aggregates[i] = r.aggregateId();
+            keys[i] = SingleAppend.lockKey(schema, r.aggregateId());
+            expected[i] = encode(r.expected());
+            counts[i] = r.events().size();
+            offsets[i] = e;
+            Instant first = r.events().getFirst().timestamp();
+            Instant last = r.events().getLast().timestamp();
+            firstSec[i] = first.getEpochSecond();
+            firstNano[i] = first.getNano();
+            lastSec[i] = last.getEpochSecond();
+            lastNano[i] = last.getNano();
+            for (ProposedEvent p : r.events()) {
+                owner[e] = i + 1;
+                ids[e] = p.eventId();
+                types[e] = p.eventType();
+                schemas[e] = p.schemaVersion();
+                data[e] = p.eventData();
+                metadata[e] = p.metadata();
+                seconds[e] = p.timestamp().getEpochSecond();
+                nanos[e] = p.timestamp().getNano();
+                e++;
+            }
+        }
+        Outcome[] out = new Outcome[k];
+        try (PreparedStatement ps = c.prepareStatement(SingleAppend.GENERIC_PLAN + lock + ";\n" + sql)) {
+            // Typed Java arrays go to the server in binary form: no quoting of the JSON texts.
+            boolean notify = claimNotification.getAsBoolean();
+            Object[] params = {keys, aggregates, expected, counts, firstSec, firstNano, lastSec, lastNano, offsets,
+                aggregates, aggregates, owner, ids, types, schemas, data, metadata, seconds, nanos, channel, notify};
+            for (int p = 0; p < params.length; p++) {
+                ps.setObject(p + 1, params[p]);
+            }
+            ps.execute();
+            if (!ps.getMoreResults() || !ps.getMoreResults() || !ps.getMoreResults()) {
+                throw new SQLException("the group append statement returned no result");
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                while (rs.next()) {
+                    int i = rs.getInt(1) - 1;
+                    long v0 = rs.getLong(2);
+                    long transaction = rs.getLong(5) >>> 20 << 20;
+                    out[i] = new Outcome(Status.APPENDED, v0 + 1, transaction + rs.getInt(3) + rs.getInt(4) - 1, null,
+                            notify);
+                }
+            }
+        }
+        rejected(c, requests, out);
+        return List.of(out);
+    }
+
+    /** Fills in why the appends without an outcome were rejected, from their stream rows as they are now. */
+    private void rejected(Connection c, List<Request> requests, Outcome[] out) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                missing.add(requests.get(i).aggregateId());
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        Map<String, long[]> rows = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(streams)) {
+            ps.setArray(1, c.createArrayOf("text", missing.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getInt(4)});
+                }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                Request r = requests.get(i);
+                long[] row = rows.get(r.aggregateId());
+                out[i] = row == null
+                        ? why(r.expected(), 0, null, r.events().getFirst().timestamp())
+                        : why(r.expected(), row[0], Instant.ofEpochSecond(row[1], row[2]),
+                                r.events().getFirst().timestamp());
+            }
+        }
+    }
+
+    /** Why an append was not made, given the aggregate's version and last timestamp ({@code null}: none). */
+    static Outcome why(ExpectedVersion expected, long actual, @Nullable Instant last, Instant first) {
+        if (!expected.matches(actual)) {
+            return new Outcome(Status.WRONG_VERSION, actual, 0, null);
+        }
+        if (last != null && first.isBefore(last)) {
+            return new Outcome(Status.TIMESTAMP_BEFORE_LAST, actual, 0, last);
+        }
+        return new Outcome(Status.RETRY, actual, 0, null);
+    }
+
+    /** The statements' encoding of an expected version: -1 any, -2 exists, n >= 0 exactly n. */
+    static long encode(ExpectedVersion expected) {
+        return switch (expected) {
+            case ExpectedVersion.Any a -> -1;
+            case ExpectedVersion.Exists x -> -2;
+            case ExpectedVersion.NoStream s -> 0;
+            case ExpectedVersion.Exact v -> v.version();
+        };
+    }
+}

@@ -1,0 +1,266 @@
+package dev.hindsight.store.postgres.internal;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.SizeLimitExceededException;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.TimestampOrderException;
+import dev.hindsight.core.WrongExpectedVersionException;
+import dev.hindsight.core.spi.AppendChecks;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.postgres.internal.AppendCall.Outcome;
+import dev.hindsight.store.postgres.internal.AppendCall.Request;
+import dev.hindsight.store.postgres.internal.AppendCall.Status;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The append algorithm, with {@link AppendChecks}' rules in their order (idempotent retry, expected version,
+ * timestamps).
+ *
+ * <p>The fast path is one statement ({@link SingleAppend}, or {@link AppendCall} in a group-commit batch) that checks
+ * the expected version and the timestamp order against the aggregate's stream row under its advisory lock, in one
+ * round trip. Anything else is resolved here and is rare: a rejected version first checks whether the events are
+ * already stored (an idempotent retry returns the original result); an event id that is already stored does the same;
+ * a store-assigned timestamp that would go backwards, or a batch whose own timestamps decrease, takes the locked path,
+ * which takes the aggregate's lock, applies {@link AppendChecks} exactly as written to what is stored, and appends in
+ * the same transaction.
+ *
+ * <p>Lost connections and deadlocks are retried (for the configured time): safe, because an append is idempotent by
+ * event id, so a retry of an append that did commit returns its original result. Thread-safe.
+ */
+public final class Appender {
+    /** Told of every append this process commits. */
+    @FunctionalInterface
+    public interface Committed {
+        /**
+         * @param position position of the append's last event
+         * @param notified whether its transaction also sent the commit notification
+         */
+        void committed(long position, boolean notified);
+    }
+
+    /** Positions encode the event's index within its transaction in 20 bits. */
+    public static final int MAX_EVENTS_PER_APPEND = 1 << 20;
+    private static final int MAX_ATTEMPTS = 50;
+
+    private final DataSource ds;
+    private final SingleAppend single;
+    private final AtomicInteger concurrent = new AtomicInteger();
+    private final EventReader reader;
+    private final Retrying retrying;
+    private final @Nullable GroupCommitter group;
+    private final Committed committed;
+    private final String schema;
+    private final String lockAggregate;
+    private final String lockStream;
+
+    /**
+     * @param group the group committer, or {@code null} to run every append alone
+     * @param committed told of every append this process commits
+     */
+    public Appender(DataSource ds, String schema, SingleAppend single, EventReader reader, Retrying retrying,
+            @Nullable GroupCommitter group, Committed committed) {
+        this.ds = ds;
+        this.single = single;
+        this.reader = reader;
+        this.retrying = retrying;
+        this.group = group;
+        this.committed = committed;
+        this.schema = schema;
+        // Only the aggregate's lock here; the append statement takes the store's appender lock right before it writes.
+        this.lockAggregate = "SELECT pg_advisory_xact_lock(hashtextextended(?, 1752066404))";
+        this.lockStream = "SELECT version, last_ts_sec, last_ts_nano FROM " + schema
+                + ".streams WHERE aggregate_id = ?";
+    }
+
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        if (events.size() > MAX_EVENTS_PER_APPEND) {
+            throw new SizeLimitExceededException("the PostgreSQL engine takes at most " + MAX_EVENTS_PER_APPEND
+                    + " events per append");
+        }
+        List<ProposedEvent> ordered;
+        try {
+            // Orders the batch among itself; the function compares its first event with the aggregate's last.
+            ordered = AppendChecks.checkNewAppend(aggregateId, ExpectedVersion.ANY, 0, null, events);
+        } catch (TimestampOrderException e) {
+            return locked(aggregateId, expected, events);
+        }
+        Request request = new Request(aggregateId, expected, ordered);
+        concurrent.incrementAndGet();
+        try {
+            return fastPath(aggregateId, expected, events, request);
+        } finally {
+            concurrent.decrementAndGet();
+        }
+    }
+
+    private AppendResult fastPath(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events,
+            Request request) {
+        // Group commit only pays when appends overlap; a lone append goes straight to the database.
+        boolean viaGroup = group != null && concurrent.get() > 1;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Outcome o = viaGroup ? group.submit(request) : null;
+            if (o == null) {
+                viaGroup = false;
+                o = alone(request);
+            }
+            switch (o.status()) {
+                case APPENDED -> {
+                    return appended(aggregateId, events.size(), o);
+                }
+                case WRONG_VERSION -> {
+                    AppendResult retry = idempotentResult(events);
+                    if (retry != null) {
+                        return retry;
+                    }
+                    throw new WrongExpectedVersionException(aggregateId, expected, o.version());
+                }
+                case TIMESTAMP_BEFORE_LAST -> {
+                    return locked(aggregateId, expected, events);
+                }
+                case DUPLICATE_ID -> {
+                    AppendResult retry = idempotentResult(events);
+                    if (retry != null) {
+                        return retry;
+                    }
+                }
+                case RETRY -> {
+                    // lost a race to create the aggregate: the next attempt sees it
+                }
+            }
+        }
+        throw new StoreUnavailableException("append to '" + aggregateId + "' kept racing with concurrent appends");
+    }
+
+    private AppendResult appended(String aggregateId, int count, Outcome o) {
+        committed.committed(o.position(), o.notified());
+        return new AppendResult(aggregateId, o.version(), o.version() + count - 1, Position.of(o.position()));
+    }
+
+    /** One append in its own (autocommit) transaction. */
+    private Outcome alone(Request request) {
+        return retrying.run("append to '" + request.aggregateId() + "'", () -> {
+            try (Connection c = ds.getConnection()) {
+                try {
+                    return single.execute(c, request.aggregateId(), request.expected(), request.events());
+                } catch (SQLException e) {
+                    Outcome taken = uniqueViolation(e);
+                    if (taken == null) {
+                        throw e;
+                    }
+                    return taken;
+                }
+            }
+        });
+    }
+
+    /** A unique violation as an outcome: an event id already stored, or (defensively) a version already taken. */
+    private static @Nullable Outcome uniqueViolation(SQLException e) {
+        if (SqlErrors.isUniqueViolation(e, "event_ids")) {
+            return new Outcome(Status.DUPLICATE_ID, 0, 0, null);
+        }
+        if (SqlErrors.isUniqueViolation(e, "events")) {
+            return new Outcome(Status.RETRY, 0, 0, null);
+        }
+        return null;
+    }
+
+    /**
+     * The exact path: locks the aggregate's stream row, applies {@link AppendChecks} to what is stored, and appends in
+     * the same transaction.
+     */
+    private AppendResult locked(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            AppendResult result = retrying.run("append to '" + aggregateId + "'",
+                    () -> lockedOnce(aggregateId, expected, events));
+            if (result != null) {
+                return result;
+            }
+        }
+        throw new StoreUnavailableException("append to '" + aggregateId + "' kept racing with concurrent appends");
+    }
+
+    private @Nullable AppendResult lockedOnce(String aggregateId, ExpectedVersion expected,
+            List<ProposedEvent> events) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long version = 0;
+                Instant last = null;
+                // The aggregate's advisory lock serializes its appends (no row lock needed) and comes before anything
+                // that assigns a transaction id (see SingleAppend).
+                try (PreparedStatement ps = c.prepareStatement(lockAggregate)) {
+                    ps.setString(1, SingleAppend.lockKey(schema, aggregateId));
+                    ps.execute();
+                }
+                try (PreparedStatement ps = c.prepareStatement(lockStream)) {
+                    ps.setString(1, aggregateId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            version = rs.getLong(1);
+                            last = Instant.ofEpochSecond(rs.getLong(2), rs.getInt(3));
+                        }
+                    }
+                }
+                Map<UUID, RecordedEvent> stored = reader.byIds(c, ids(events));
+                AppendResult retry = AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
+                if (retry != null) {
+                    c.rollback();
+                    return retry;
+                }
+                List<ProposedEvent> accepted = AppendChecks.checkNewAppend(aggregateId, expected, version, last,
+                        events);
+                Outcome o;
+                try {
+                    o = single.execute(c, aggregateId, ExpectedVersion.exact(version), accepted);
+                } catch (SQLException e) {
+                    if (uniqueViolation(e) != null) {
+                        // An id committed by a concurrent append after the lookup: resolve it on the next attempt.
+                        c.rollback();
+                        return null;
+                    }
+                    throw e;
+                }
+                if (o.status() != Status.APPENDED) {
+                    c.rollback();
+                    return null;
+                }
+                c.commit();
+                return appended(aggregateId, accepted.size(), o);
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        }
+    }
+
+    /** The original result if these events are all stored already, {@code null} if none is. */
+    private @Nullable AppendResult idempotentResult(List<ProposedEvent> events) {
+        Map<UUID, RecordedEvent> stored = retrying.run("looking up event ids", () -> reader.byIds(ids(events)));
+        return AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
+    }
+
+    private static List<UUID> ids(List<ProposedEvent> events) {
+        return events.stream().map(ProposedEvent::eventId).toList();
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is going back to the pool or away; the transaction ends either way
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package dev.hindsight.store.postgres.internal;
+
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine's queries: global pages (through the {@code read_all} function, gap-free), aggregate pages, versions, the
+ * head, and event lookups by id. Every method borrows a pooled connection for one statement.
+ *
+ * <p>Unfiltered global reads read ahead: a page of {@value #READ_AHEAD} events is fetched and kept (the last
+ * {@value #CHUNKS} such chunks), and the following small pages of a subscriber catching up are cut from it. That is
+ * safe because a chunk is everything in its position range: the rows below the visible bound are final and events are
+ * immutable. Thread-safe: {@code chunks} is guarded by the instance lock.
+ */
+public final class EventReader {
+    static final int READ_AHEAD = 4096;
+    static final int CHUNKS = 4;
+
+    /** Every event with a position in {@code (after, last]}, in order. */
+    private record Chunk(long after, long last, List<RecordedEvent> events) {
+        boolean covers(long position) {
+            return after <= position && position < last;
+        }
+
+        GlobalSlice slice(long from, int limit) {
+            int lo = 0;
+            int hi = events.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (value(events.get(mid)) <= from) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            List<RecordedEvent> page = events.subList(lo, Math.min(events.size(), lo + limit));
+            return new GlobalSlice(page, page.getLast().position());
+        }
+    }
+
+    private final Chunk[] chunks = new Chunk[CHUNKS];
+    private int nextChunk;
+    private static final String COLUMNS = "position, aggregate_id, version, event_id, event_type, schema_version,"
+            + " event_data, metadata, ts, ts_nanos, recorded_at";
+
+    private final DataSource ds;
+    private final String readAll;
+    private final String head;
+    private final String forward;
+    private final String backward;
+    private final String version;
+    private final String byIds;
+
+    public EventReader(DataSource ds, String schema) {
+        this.ds = ds;
+        this.readAll = "SELECT head, " + COLUMNS + " FROM " + schema + ".read_all(?, ?, ?, ?)";
+        this.head = "SELECT " + schema + ".head()";
+        this.forward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version >= ?"
+                + " ORDER BY version LIMIT ?";
+        this.backward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version <= ?"
+                + " ORDER BY version DESC LIMIT ?";
+        this.version = "SELECT version FROM " + schema + ".streams WHERE aggregate_id = ?";
+        this.byIds = "SELECT " + COLUMNS.replaceAll("(\\w+)", "e.$1") + " FROM " + schema + ".event_ids i JOIN "
+                + schema + ".events e ON e.aggregate_id = i.aggregate_id AND e.version = i.version"
+                + " WHERE i.event_id = ANY (?)";
+    }
+
+    /** A gap-free page of the global log after {@code after}; {@code next} is the head when the log is exhausted. */
+    public GlobalSlice readAll(long after, int limit, EventFilter filter) throws SQLException {
+        if (!filter.isAll() || limit >= READ_AHEAD) {
+            return query(after, limit, filter);
+        }
+        Chunk cached = cached(after);
+        if (cached != null) {
+            return cached.slice(after, limit);
+        }
+        GlobalSlice ahead = query(after, READ_AHEAD, filter);
+        if (ahead.events().size() <= limit) {
+            return ahead;
+        }
+        Chunk chunk = new Chunk(after, value(ahead.events().getLast()), ahead.events());
+        remember(chunk);
+        return chunk.slice(after, limit);
+    }
+
+    private synchronized @Nullable Chunk cached(long after) {
+        for (Chunk c : chunks) {
+            if (c != null && c.covers(after)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private synchronized void remember(Chunk chunk) {
+        chunks[nextChunk] = chunk;
+        nextChunk = (nextChunk + 1) % CHUNKS;
+    }
+
+    private static long value(RecordedEvent e) {
+        return ((Position.Sequence) e.position()).value();
+    }
+
+    private GlobalSlice query(long after, int limit, EventFilter filter) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(readAll)) {
+            ps.setLong(1, after);
+            ps.setInt(2, limit);
+            if (filter.eventTypes().isEmpty()) {
+                ps.setNull(3, Types.ARRAY);
+            } else {
+                ps.setArray(3, c.createArrayOf("text", filter.eventTypes().toArray()));
+            }
+            if (filter.aggregatePrefix().isEmpty()) {
+                ps.setNull(4, Types.VARCHAR);
+            } else {
+                ps.setString(4, filter.aggregatePrefix());
+            }
+            List<RecordedEvent> events = new ArrayList<>(Math.min(limit, 1024));
+            long headValue = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    headValue = rs.getLong(1);
+                    rs.getLong(2);
+                    if (!rs.wasNull()) {
+                        events.add(event(rs, 2));
+                    }
+                }
+            }
+            long next = events.size() < limit ? Math.max(after, headValue)
+                    : ((Position.Sequence) events.getLast().position()).value();
+            return new GlobalSlice(events, Position.of(next));
+        }
+    }
+
+    /** The last visible position, 0 if none. */
+    public long head() throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(head);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir)
+            throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(dir == ReadDirection.FORWARD ? forward : backward)) {
+            ps.setString(1, aggregateId);
+            ps.setLong(2, fromVersion);
+            ps.setInt(3, limit);
+            List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(event(rs, 1));
+                }
+            }
+            return out;
+        }
+    }
+
+    public long aggregateVersion(String aggregateId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(version)) {
+            ps.setString(1, aggregateId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** The stored events with these ids, by id (absent ids are missing from the map). */
+    public Map<UUID, RecordedEvent> byIds(List<UUID> ids) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(byIds)) {
+            return byIds(c, ps, ids);
+        }
+    }
+
+    /** {@link #byIds(List)} on a connection the caller holds (inside its transaction). */
+    public Map<UUID, RecordedEvent> byIds(Connection c, List<UUID> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(byIds)) {
+            return byIds(c, ps, ids);
+        }
+    }
+
+    private static Map<UUID, RecordedEvent> byIds(Connection c, PreparedStatement ps, List<UUID> ids)
+            throws SQLException {
+        Array array = c.createArrayOf("uuid", ids.toArray());
+        ps.setArray(1, array);
+        Map<UUID, RecordedEvent> out = new HashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                RecordedEvent e = event(rs, 1);
+                out.put(e.eventId(), e);
+            }
+        }
+        return out;
+    }
+
+    /** Maps the {@link #COLUMNS} starting at column {@code at}. */
+    private static RecordedEvent event(ResultSet rs, int at) throws SQLException {
+        long position = rs.getLong(at);
+        String aggregateId = rs.getString(at + 1);
+        long version = rs.getLong(at + 2);
+        UUID id = rs.getObject(at + 3, UUID.class);
+        String type = rs.getString(at + 4);
+        int schemaVersion = rs.getInt(at + 5);
+        String data = rs.getString(at + 6);
+        String metadata = rs.getString(at + 7);
+        Instant ts = instant(rs.getObject(at + 8, OffsetDateTime.class)).plusNanos(rs.getShort(at + 9));
+        Instant recordedAt = instant(rs.getObject(at + 10, OffsetDateTime.class));
+        return new RecordedEvent(id, aggregateId, type, schemaVersion, data, metadata, version, Position.of(position),
+                ts, recordedAt);
+    }
+
+    private static Instant instant(OffsetDateTime t) {
+        return t.toInstant();
+    }
+}

@@ -1,0 +1,228 @@
+package dev.hindsight.store.postgres.internal;
+
+import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.postgres.internal.AppendCall.Outcome;
+import dev.hindsight.store.postgres.internal.AppendCall.Request;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * App-side group commit: appenders queue their appends; a few writer threads each take what is queued (up to
+ * {@value #MAX_APPENDS} appends to distinct aggregates, {@value #MAX_EVENTS} events, {@value #MAX_CHARS} characters)
+ * and run it as one {@link AppendCall} (a batch of one as a {@link SingleAppend}), so one round trip and one commit
+ * serve many appends. With several writers, one batch executes while another waits for its commit to be flushed. The
+ * appender only queues when appends overlap (see {@link Appender}).
+ *
+ * <p>A rejected append (wrong version, timestamp, lost creation race) is reported to its own appender and does not
+ * fail the others. A statement that fails as a whole (an event id already stored, a deadlock, a lost connection)
+ * hands every append of the batch back to its appender with {@code null}, and each then runs alone; that is safe even
+ * if the batch did commit, because appends are idempotent by event id.
+ *
+ * <p>Thread-safe: the queue is a concurrent deque, and {@code drain} makes taking a batch atomic. {@link #close()} lets
+ * the writers finish what is queued.
+ */
+public final class GroupCommitter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+    static final int MAX_EVENTS = 10_000;
+    static final long MAX_CHARS = 16L << 20;
+    /** Most appends per batch: each holds an advisory lock until commit, in a lock table of limited size. */
+    static final int MAX_APPENDS = 256;
+
+    private record Pending(Request request, long chars, CompletableFuture<@Nullable Outcome> result) {}
+
+    /** Queued once per writer by {@link #close()}: behind everything queued before, it stops that writer. */
+    private static final Pending STOP = new Pending(new Request("", dev.hindsight.core.ExpectedVersion.ANY, List.of()),
+            0, new CompletableFuture<>());
+
+    private final DataSource ds;
+    private final AppendCall call;
+    private final SingleAppend single;
+    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
+    private final ReentrantLock drain = new ReentrantLock();
+    private final List<Thread> writers = new ArrayList<>();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong appends = new AtomicLong();
+    private volatile boolean closed;
+
+    public GroupCommitter(DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name) {
+        this.ds = ds;
+        this.call = call;
+        this.single = single;
+        for (int i = 0; i < writerCount; i++) {
+            writers.add(Thread.ofPlatform().daemon().name("hindsight-group-commit-" + name + "-" + i)
+                    .start(this::run));
+        }
+    }
+
+    /**
+     * Queues an append and waits for its batch.
+     *
+     * @return the function's outcome, or {@code null} if the batch failed as a whole and the caller must run the append
+     *     alone
+     * @throws StoreClosedException if the committer is closed
+     */
+    public @Nullable Outcome submit(Request request) {
+        if (closed) {
+            throw new StoreClosedException("the store is closed");
+        }
+        long chars = 0;
+        for (ProposedEvent e : request.events()) {
+            chars += e.eventData().length() + e.metadata().length();
+        }
+        Pending p = new Pending(request, chars, new CompletableFuture<>());
+        queue.addLast(p);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return p.result().get();
+                } catch (InterruptedException e) {
+                    // The append is queued and will run; its outcome must still be reported.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (true) {
+            List<Pending> batch = next();
+            if (batch.isEmpty()) {
+                return;
+            }
+            commit(batch);
+        }
+    }
+
+    /**
+     * Takes the next batch: the oldest queued append, then what is queued behind it up to the limits, skipping (and
+     * putting back in front, in order) appends to an aggregate already in the batch. Queued appends come from
+     * different threads and are concurrent, so any order among them is a valid one. Empty when the committer stops.
+     */
+    private List<Pending> next() {
+        drain.lock();
+        try {
+            Pending first = queue.takeFirst();
+            if (first == STOP) {
+                return List.of();
+            }
+            List<Pending> batch = new ArrayList<>();
+            List<Pending> deferred = new ArrayList<>();
+            Set<String> aggregates = new HashSet<>();
+            batch.add(first);
+            aggregates.add(first.request().aggregateId());
+            int events = first.request().events().size();
+            long chars = first.chars();
+            for (Pending p = queue.pollFirst(); p != null; p = queue.pollFirst()) {
+                if (p == STOP || batch.size() >= MAX_APPENDS || events + p.request().events().size() > MAX_EVENTS
+                        || chars + p.chars() > MAX_CHARS) {
+                    queue.addFirst(p);
+                    break;
+                }
+                if (!aggregates.add(p.request().aggregateId())) {
+                    deferred.add(p);
+                    continue;
+                }
+                batch.add(p);
+                events += p.request().events().size();
+                chars += p.chars();
+            }
+            for (int i = deferred.size() - 1; i >= 0; i--) {
+                queue.addFirst(deferred.get(i));
+            }
+            return batch;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } finally {
+            drain.unlock();
+        }
+    }
+
+    /** Batches run so far. */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Appends carried by those batches. */
+    public long appends() {
+        return appends.get();
+    }
+
+    private void commit(List<Pending> batch) {
+        batches.incrementAndGet();
+        appends.addAndGet(batch.size());
+        List<Request> requests = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            requests.add(p.request());
+        }
+        List<Outcome> outcomes;
+        try (Connection c = ds.getConnection()) {
+            if (requests.size() == 1) {
+                // Alone in its batch: the single-append statement is leaner than the set-based one.
+                Request r = requests.getFirst();
+                outcomes = List.of(single.execute(c, r.aggregateId(), r.expected(), r.events()));
+            } else {
+                outcomes = call.execute(c, requests);
+            }
+        } catch (SQLException e) {
+            LOG.debug("group of {} appends failed as a whole ({}); running them one by one", batch.size(),
+                    e.getMessage());
+            for (Pending p : batch) {
+                p.result().complete(null);
+            }
+            return;
+        } catch (RuntimeException e) {
+            for (Pending p : batch) {
+                p.result().completeExceptionally(e);
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(outcomes.get(i));
+        }
+    }
+
+    /** Stops taking appends, lets the writers finish the queued ones, and waits for them. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = 0; i < writers.size(); i++) {
+            queue.addLast(STOP);
+        }
+        for (Thread t : writers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

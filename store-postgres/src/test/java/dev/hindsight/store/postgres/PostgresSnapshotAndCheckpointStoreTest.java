@@ -1,0 +1,91 @@
+package dev.hindsight.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotRetention;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots (retention, replacement, exact timestamps) and checkpoints (both position forms) on PostgreSQL. */
+class PostgresSnapshotAndCheckpointStoreTest {
+    private static final Instant T = Instant.parse("2024-05-01T10:00:00.123456789Z");
+    private static String schema;
+    private static PostgresOptions options;
+    private static HikariDataSource pool;
+
+    @BeforeAll
+    static void createSchema() {
+        schema = PgTestSupport.newSchema("snap");
+        options = PgTestSupport.options(schema).withPoolSize(4).withPartitions(2);
+        pool = options.openPool();
+    }
+
+    @AfterAll
+    static void dropSchema() throws Exception {
+        pool.close();
+        PgTestSupport.dropSchema(schema);
+    }
+
+    @Test
+    void snapshots_savedAndRead_newestFirstWithExactFields() {
+        PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, new SnapshotRetention(5, 0));
+        Snapshot first = new Snapshot("order-1", 10, T, "OrderState/1", "{\"status\":\"placed\",\"total\":1250}");
+        Snapshot second = new Snapshot("order-1", 20, T.plusNanos(1), "OrderState/1", "{\"b\":1,\"a\":2}");
+
+        store.save(first);
+        store.save(second);
+        store.save(new Snapshot("order-2", 3, T, "OrderState/1", "{}"));
+
+        assertThat(store.snapshots("order-1")).containsExactly(second, first);
+        assertThat(store.snapshots("order-3")).isEmpty();
+    }
+
+    @Test
+    void snapshots_sameVersionSavedAgain_replacesIt() {
+        PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, SnapshotRetention.DEFAULT);
+        store.save(new Snapshot("replaced", 5, T, "OrderState/1", "{\"v\":1}"));
+        Snapshot newer = new Snapshot("replaced", 5, T, "OrderState/2", "{\"v\":2}");
+
+        store.save(newer);
+
+        assertThat(store.snapshots("replaced")).containsExactly(newer);
+    }
+
+    @Test
+    void snapshots_overRetention_keepNewestAndOneAnchorPerBucket() {
+        SnapshotRetention retention = new SnapshotRetention(3, 100);
+        PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, retention);
+        List<Long> saved = LongStream.rangeClosed(1, 30).map(i -> i * 10).boxed().toList();
+
+        for (long v : saved) {
+            store.save(new Snapshot("long-lived", v, T, "S/1", "{\"v\":" + v + "}"));
+        }
+
+        List<Long> expected = retention.retain(saved.reversed(), v -> v);
+        assertThat(store.snapshots("long-lived")).extracting(Snapshot::version).containsExactlyElementsOf(expected)
+                .startsWith(300L, 290L, 280L).contains(10L, 100L, 200L).hasSize(6);
+    }
+
+    @Test
+    void checkpoints_saveLoadOverwriteAndList() {
+        PostgresCheckpointStore store = PostgresCheckpointStore.open(pool, options);
+
+        assertThat(store.load("orders-view")).isEmpty();
+        store.save("orders-view", Position.of(42));
+        store.save("orders-view", Position.of(56135516163L));
+        store.save("kafka-mirror", new Position.Vector(new long[] {17, 5, 0}));
+
+        assertThat(store.load("orders-view")).contains(Position.of(56135516163L));
+        assertThat(store.load("kafka-mirror")).contains(new Position.Vector(new long[] {17, 5, 0}));
+        assertThat(store.all()).isEqualTo(Map.of("orders-view", Position.of(56135516163L), "kafka-mirror",
+                new Position.Vector(new long[] {17, 5, 0})));
+    }
+}

@@ -1,0 +1,443 @@
+package dev.hindsight.store.postgres.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.Subscription;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * The PostgreSQL engine against raw baselines on the same database, in one run: single-row autocommit INSERTs,
+ * 100-row INSERTs and COPY into the seed's events table (jsonb, hash-partitioned, no checks) against the engine with
+ * 1-event and 100-event appends at 1, 8 and 32 appenders, with and without group commit; then subscriber catch-up
+ * over 1,000,000 events. Prints a Markdown report.
+ *
+ * <p>The machine is shared and noisy, so each comparison runs in interleaved rounds (baseline, engine, engine with
+ * group commit, again, ...) and reports the median of {@code bench.rounds} (default 3) measurements, with the range.
+ *
+ * <p>Not a test: run it with {@code ./mvnw -pl store-postgres exec:java} or {@code java -cp <test classpath>}.
+ * System properties: {@code bench.seconds} per measurement (default 5), {@code bench.catchup} events (default
+ * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run), {@code bench.clients} (only that client
+ * count). The database comes from
+ * {@code HINDSIGHT_PG_URL} / {@code _USER} / {@code _PASSWORD} as in the tests.
+ */
+public final class PostgresAppendBench {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final long SECONDS = Long.getLong("bench.seconds", 3);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    private static final int CATCH_UP = Integer.getInteger("bench.catchup", 1_000_000);
+    private static final String ONLY = System.getProperty("bench.only", "");
+    private static final int CLIENTS = Integer.getInteger("bench.clients", 0);
+    private static final int AGGREGATES = 10_000;
+    private static final String SCHEMA = "bench_" + UUID.randomUUID().toString().substring(0, 8);
+    private static final String RAW = SCHEMA + "_raw";
+
+    private final List<String> rows = new ArrayList<>();
+
+    private PostgresAppendBench() {}
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    public static void main(String[] args) throws Exception {
+        new PostgresAppendBench().run();
+    }
+
+    /** One client of a scenario: each call writes some events (rows) and says how many. */
+    private interface Client {
+        int run(SplittableRandom random) throws Exception;
+
+        default void close() throws Exception {}
+    }
+
+    /** Opens the clients of one measurement. */
+    @FunctionalInterface
+    private interface ClientFactory {
+        Client open(int client) throws Exception;
+    }
+
+    /** One contender of a comparison: opens what a measurement needs and closes it afterwards. */
+    private interface Scenario {
+        String name();
+
+        ClientFactory start(int clients) throws Exception;
+
+        /** Releases what {@link #start} opened; may return a note for the report. */
+        default String stop() throws Exception {
+            return "";
+        }
+    }
+
+    private void run() throws Exception {
+        execute("CREATE SCHEMA " + RAW);
+        try {
+            execute("CREATE TABLE " + RAW + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
+                    + " event_type VARCHAR(100) NOT NULL, event_data JSONB NOT NULL, metadata JSONB,"
+                    + " version BIGINT NOT NULL, created_at TIMESTAMP DEFAULT NOW(),"
+                    + " PRIMARY KEY (event_id, aggregate_id)) PARTITION BY HASH (aggregate_id)");
+            execute("CREATE INDEX ON " + RAW + ".seed_events (aggregate_id, version)");
+            for (int i = 0; i < 16; i++) {
+                execute("CREATE TABLE " + RAW + ".seed_events_p" + i + " PARTITION OF " + RAW
+                        + ".seed_events FOR VALUES WITH (MODULUS 16, REMAINDER " + i + ")");
+            }
+            for (int events : new int[] {1, 100}) {
+                for (int c : new int[] {1, 8, 32}) {
+                    compare(events, c);
+                }
+            }
+            if (matches("catch-up")) {
+                catchUp();
+            }
+        } finally {
+            execute("DROP SCHEMA " + RAW + " CASCADE");
+            execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        }
+        System.out.println();
+        System.out.println("| scenario | clients | events per call | events/s (median) | range | engine / baseline |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        rows.forEach(System.out::println);
+    }
+
+    private static boolean matches(String name) {
+        return ONLY.isEmpty() || java.util.regex.Pattern.compile(ONLY).matcher(name).find();
+    }
+
+    private static Connection connect() throws SQLException {
+        return DriverManager.getConnection(URL, USER, PASSWORD);
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static String data(SplittableRandom r) {
+        return "{\"order_id\":\"o-" + r.nextInt(1_000_000) + "\",\"amount\":" + r.nextInt(100_000)
+                + ",\"currency\":\"EUR\",\"items\":[{\"sku\":\"A-" + r.nextInt(1000) + "\",\"qty\":" + r.nextInt(1, 5)
+                + "}]}";
+    }
+
+    /** Metadata as the store keeps it; the engine scenarios leave out the timestamp, which the store assigns. */
+    private static String metadata(SplittableRandom r) {
+        return engineMetadata(r).replace("}", ",\"timestamp\":\"" + Instant.now() + "\"}");
+    }
+
+    private static String engineMetadata(SplittableRandom r) {
+        return "{\"user_id\":\"u-" + r.nextInt(10_000) + "\",\"correlation_id\":\"" + new UUID(r.nextLong(),
+                r.nextLong()) + "\"}";
+    }
+
+    private static ClientFactory rawInsert(int rowsPerStatement) {
+        StringBuilder sql = new StringBuilder("INSERT INTO " + RAW + ".seed_events (aggregate_id, event_type,"
+                + " event_data, metadata, version) VALUES ");
+        for (int i = 0; i < rowsPerStatement; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(?, ?, ?::jsonb, ?::jsonb, ?)");
+        }
+        return client -> {
+            Connection c = connect();
+            PreparedStatement ps = c.prepareStatement(sql.toString());
+            return new Client() {
+                @Override
+                public int run(SplittableRandom r) throws SQLException {
+                    String aggregate = "order-" + r.nextInt(AGGREGATES);
+                    int p = 1;
+                    for (int i = 0; i < rowsPerStatement; i++) {
+                        ps.setString(p++, aggregate);
+                        ps.setString(p++, "OrderPlaced");
+                        ps.setString(p++, data(r));
+                        ps.setString(p++, metadata(r));
+                        ps.setLong(p++, i + 1);
+                    }
+                    ps.executeUpdate();
+                    return rowsPerStatement;
+                }
+
+                @Override
+                public void close() throws SQLException {
+                    c.close();
+                }
+            };
+        };
+    }
+
+    private static ClientFactory rawCopy(int rowsPerCopy) {
+        String sql = "COPY " + RAW + ".seed_events (aggregate_id, event_type, event_data, metadata, version)"
+                + " FROM STDIN (FORMAT csv)";
+        return client -> {
+            Connection c = connect();
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            return new Client() {
+                @Override
+                public int run(SplittableRandom r) throws Exception {
+                    StringBuilder csv = new StringBuilder();
+                    String aggregate = "order-" + r.nextInt(AGGREGATES);
+                    for (int i = 0; i < rowsPerCopy; i++) {
+                        csv.append(aggregate).append(",OrderPlaced,\"").append(data(r).replace("\"", "\"\""))
+                                .append("\",\"").append(metadata(r).replace("\"", "\"\"")).append("\",")
+                                .append(i + 1).append('\n');
+                    }
+                    copy.copyIn(sql, new StringReader(csv.toString()));
+                    return rowsPerCopy;
+                }
+
+                @Override
+                public void close() throws SQLException {
+                    c.close();
+                }
+            };
+        };
+    }
+
+    /** A raw baseline: no engine, nothing to open besides the clients' own connections. */
+    private static Scenario raw(String name, ClientFactory factory) {
+        return new Scenario() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ClientFactory start(int clients) {
+                return factory;
+            }
+        };
+    }
+
+    /** The engine, with or without group commit: appends of {@code events} store-timestamped events. */
+    private static Scenario engine(boolean group, int events) {
+        return new Scenario() {
+            private PostgresEventLog log;
+
+            @Override
+            public String name() {
+                return "engine, " + events + "-event appends" + (group ? ", group commit" : "");
+            }
+
+            @Override
+            public ClientFactory start(int clients) {
+                PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD)
+                        .withSchema(SCHEMA).withPoolSize(Math.max(4, clients + 2))
+                        .withGroupCommit(group, Integer.getInteger("bench.writers", 2));
+                log = PostgresEventLog.open(options);
+                EventStore store = EventStore.of(log);
+                return client -> r -> {
+                    List<EventData> batch = new ArrayList<>(events);
+                    for (int i = 0; i < events; i++) {
+                        batch.add(new EventData(null, "OrderPlaced", 1, data(r), engineMetadata(r)));
+                    }
+                    store.append("order-" + r.nextInt(AGGREGATES), ExpectedVersion.ANY, batch);
+                    return events;
+                };
+            }
+
+            @Override
+            public String stop() {
+                PostgresEventLog.GroupCommitStats stats = log.groupCommitStats();
+                log.close();
+                return stats.batches() == 0 ? ""
+                        : String.format(Locale.ROOT, "%.1f appends per transaction",
+                                stats.appends() / (double) stats.batches());
+            }
+        };
+    }
+
+    /** Baselines, the engine and the engine with group commit, in interleaved rounds; prints medians and ratios. */
+    private void compare(int events, int clients) throws Exception {
+        List<Scenario> scenarios = new ArrayList<>();
+        if (events == 1) {
+            scenarios.add(raw("raw single-row autocommit INSERT", rawInsert(1)));
+        } else {
+            scenarios.add(raw("raw " + events + "-row INSERT", rawInsert(events)));
+            scenarios.add(raw("raw COPY of " + events + " rows", rawCopy(events)));
+        }
+        scenarios.add(engine(false, events));
+        scenarios.add(engine(true, events));
+        scenarios.removeIf(sc -> !matches(sc.name()));
+        if (scenarios.isEmpty() || (CLIENTS > 0 && clients != CLIENTS)) {
+            return;
+        }
+        List<List<Double>> rates = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (int i = 0; i < scenarios.size(); i++) {
+            rates.add(new ArrayList<>());
+            notes.add("");
+        }
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario sc = scenarios.get(i);
+                ClientFactory factory = sc.start(clients);
+                try {
+                    rates.get(i).add(measure(sc.name(), clients, factory));
+                } finally {
+                    notes.set(i, sc.stop());
+                }
+            }
+        }
+        double baseline = median(rates.getFirst());
+        for (int i = 0; i < scenarios.size(); i++) {
+            List<Double> r = rates.get(i);
+            double m = median(r);
+            String ratio = i == 0 ? "baseline" : String.format(Locale.ROOT, "%.2f", m / baseline);
+            String note = notes.get(i).isEmpty() ? "" : " (" + notes.get(i) + ")";
+            String row = String.format(Locale.ROOT, "| %s%s | %d | %d | %,.0f | %,.0f–%,.0f | %s |", scenarios.get(i)
+                    .name(), note, clients, events, m, r.stream().mapToDouble(d -> d).min().orElse(0),
+                    r.stream().mapToDouble(d -> d).max().orElse(0), ratio);
+            System.out.println(row);
+            rows.add(row);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** Runs {@code clients} clients for {@code bench.seconds} after a short warm-up; returns events (rows) per second. */
+    private static double measure(String name, int clients, ClientFactory factory) throws Exception {
+        AtomicLong written = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] window = new long[2];
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            int id = i;
+            threads.add(Thread.ofPlatform().start(() -> {
+                Client client = null;
+                try {
+                    client = factory.open(id);
+                    SplittableRandom random = new SplittableRandom(id * 7919L + System.nanoTime());
+                    for (int w = 0; w < 10; w++) {
+                        client.run(random);
+                    }
+                    ready.countDown();
+                    go.await();
+                    long local = 0;
+                    while (System.nanoTime() < window[1]) {
+                        local += client.run(random);
+                    }
+                    written.addAndGet(local);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    ready.countDown();
+                } finally {
+                    try {
+                        if (client != null) {
+                            client.close();
+                        }
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            }));
+        }
+        ready.await();
+        window[0] = System.nanoTime();
+        window[1] = window[0] + SECONDS * 1_000_000_000L;
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException(name + " failed", failure.get());
+        }
+        return written.get() / ((System.nanoTime() - window[0]) / 1e9);
+    }
+
+    private void catchUp() throws Exception {
+        PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(SCHEMA)
+                .withPoolSize(10).withGroupCommit(true, 2);
+        try (PostgresEventLog log = PostgresEventLog.open(options)) {
+            EventStore store = EventStore.of(log);
+            long already = countEvents();
+            long missing = CATCH_UP - already;
+            if (missing > 0) {
+                int per = 100;
+                List<Thread> fillers = new ArrayList<>();
+                AtomicLong left = new AtomicLong(missing);
+                for (int i = 0; i < 8; i++) {
+                    SplittableRandom r = new SplittableRandom(i);
+                    fillers.add(Thread.ofPlatform().start(() -> {
+                        while (left.addAndGet(-per) > -per) {
+                            List<EventData> batch = new ArrayList<>(per);
+                            for (int k = 0; k < per; k++) {
+                                batch.add(new EventData(null, "OrderPlaced", 1, data(r), engineMetadata(r)));
+                            }
+                            store.append("order-" + r.nextInt(AGGREGATES), ExpectedVersion.ANY, batch);
+                        }
+                    }));
+                }
+                for (Thread t : fillers) {
+                    t.join();
+                }
+            }
+            execute("VACUUM ANALYZE " + SCHEMA + ".events");
+            long total = countEvents();
+            Position head = store.head();
+            AtomicLong received = new AtomicLong();
+            long start = System.nanoTime();
+            try (Subscription sub = store.subscribe(Position.START, EventFilter.ALL, e -> received.incrementAndGet())) {
+                while (!sub.position().covers(head)) {
+                    Thread.sleep(1);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String row = String.format(Locale.ROOT, "| subscriber catch-up from 0 over %,d events (%.1f s) | 1 | 512 |"
+                    + " %,.0f | | |", total, seconds, received.get() / seconds);
+            System.out.println(row);
+            rows.add(row);
+            for (int page : new int[] {512, 10_000}) {
+                long read = 0;
+                long t0 = System.nanoTime();
+                Position cursor = Position.START;
+                while (true) {
+                    var slice = store.readAll(cursor, page, EventFilter.ALL);
+                    if (slice.events().isEmpty()) {
+                        break;
+                    }
+                    read += slice.events().size();
+                    cursor = slice.next();
+                }
+                double s2 = (System.nanoTime() - t0) / 1e9;
+                String r2 = String.format(Locale.ROOT, "| readAll from 0 over %,d events, pages of %,d (%.1f s) | 1 |"
+                        + " %d | %,.0f | | |", read, page, s2, page, read / s2);
+                System.out.println(r2);
+                rows.add(r2);
+            }
+        }
+    }
+
+    private static long countEvents() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT count(*) FROM " + SCHEMA + ".events")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
