@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Place in a store's global log, opaque to users and comparable within one store.
  *
- * <p>Totally ordered engines (file log, PostgreSQL) use {@link Sequence}: the n-th committed event has position n,
- * {@link #START} (0) is before the first. Partitioned engines (Kafka) use {@link Vector}: one offset per partition,
+ * <p>Totally ordered engines (file log, PostgreSQL) use {@link Sequence}: positions increase in the order readers see
+ * events, {@link #START} (0) is before the first. The file log numbers events 1, 2, 3, ...; PostgreSQL's positions are
+ * sparse (derived from the committing transaction), so never compute with them. Partitioned engines (Kafka) use {@link Vector}: one offset per partition,
  * the offset of the next event to read; a checkpoint stores the whole vector. An event's own position in a partitioned
  * engine is a vector with one entry. Wire form ({@link #toString()} / {@link #parse(String)}): {@code "42"} or
  * {@code "0:17,1:5,2:0"}.
@@ -18,7 +19,7 @@ public sealed interface Position {
     /**
      * A position in a totally ordered log.
      *
-     * @param value number of events up to and including this one; 0 before the first
+     * @param value the position; 0 before the first event
      */
     record Sequence(long value) implements Position, Comparable<Sequence> {
         public Sequence {
