@@ -62,8 +62,8 @@ final class LoadgenCommand implements Callable<Integer> {
             + " 60s, 5m (default: 60s; none when --days is given).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Unmeasured run of the measure phase's load first (JIT, caches; default: 10s).")
+    @Option(names = "--warmup", defaultValue = "30s", converter = DurationConverter.class,
+            description = "Unmeasured run of the measure phase's load first (JIT, caches; default: 30s).")
     Duration warmup;
 
     @Option(names = "--rate", defaultValue = "1000", converter = RateConverter.class,

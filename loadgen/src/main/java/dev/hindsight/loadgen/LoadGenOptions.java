@@ -62,7 +62,7 @@ public record LoadGenOptions(@Nullable Path dataDir, @Nullable URI url, FsyncPol
         private int days;
         private double fillRate;
         private @Nullable Duration duration;
-        private Duration warmup = Duration.ofSeconds(10);
+        private Duration warmup = Duration.ofSeconds(30);
         private double rate = 1000;
         private long ordersPerDay = 100_000;
         private int users = 200_000;
@@ -106,7 +106,7 @@ public record LoadGenOptions(@Nullable Path dataDir, @Nullable URI url, FsyncPol
             return this;
         }
 
-        /** Unmeasured run of the measure phase's load before it; default 10 s. */
+        /** Unmeasured run of the measure phase's load before it (JIT, caches, connections); default 30 s. */
         public Builder warmup(Duration warmup) {
             this.warmup = warmup;
             return this;
