@@ -46,6 +46,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private final @Nullable SnapshotStore snapshots;
     private final SnapshotPolicy policy;
     private final int maxRetries;
+    private final @Nullable StateCache<S> cache;
     private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong snapshotsWritten = new AtomicLong();
     private final AtomicLong snapshotFailures = new AtomicLong();
@@ -61,6 +62,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         this.snapshots = b.snapshots;
         this.policy = b.policy;
         this.maxRetries = b.maxRetries;
+        this.cache = b.cachedStates > 0 ? new StateCache<>(b.cachedStates) : null;
     }
 
     public static <C, S, E> Builder<C, S, E> builder(EventStore store, Decider<C, S, E> decider,
@@ -68,17 +70,85 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return new Builder<>(store, decider, registry, codec);
     }
 
-    /** Counters since start. */
-    public record Stats(long snapshotsWritten, long snapshotFailures, long snapshotMismatches, long conflictRetries) {}
+    /**
+     * Counters since start.
+     *
+     * @param cacheHits current-state loads that started from the state cache (0 without a cache)
+     * @param cacheMisses current-state loads that found nothing usable in it
+     */
+    public record Stats(long snapshotsWritten, long snapshotFailures, long snapshotMismatches, long conflictRetries,
+            long cacheHits, long cacheMisses) {}
 
     public Stats stats() {
         return new Stats(snapshotsWritten.get(), snapshotFailures.get(), snapshotMismatches.get(),
-                conflictRetries.get());
+                conflictRetries.get(), cache == null ? 0 : cache.hits(), cache == null ? 0 : cache.misses());
     }
 
     /** The current state. */
     public Loaded<S> load(String aggregateId) {
-        return load(aggregateId, Long.MAX_VALUE, null);
+        if (cache != null) {
+            Names.checkAggregateId(aggregateId);
+            StateCache.Entry<S> cached = cache.get(aggregateId);
+            if (cached != null) {
+                Loaded<S> loaded = loadFrom(aggregateId, cached);
+                if (loaded != null) {
+                    return loaded;
+                }
+            }
+        }
+        Loaded<S> loaded = load(aggregateId, Long.MAX_VALUE, null);
+        if (cache != null && loaded.exists()) {
+            cache.put(aggregateId, loaded.state(), loaded.version());
+        }
+        return loaded;
+    }
+
+    /**
+     * The current state from a cached state: reads the events from the cached version on (the first one, already
+     * applied, only gives its position and timestamp) and applies the later ones. {@code null} if the cached version
+     * is not readable as expected (then the caller loads without the cache).
+     */
+    private @Nullable Loaded<S> loadFrom(String aggregateId, StateCache.Entry<S> cached) {
+        S state = cached.state();
+        long version = cached.version();
+        Position position = null;
+        Instant timestamp = null;
+        long replayed = 0;
+        long from = version;
+        while (true) {
+            List<RecordedEvent> page = store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
+            for (RecordedEvent e : page) {
+                if (e.version() == cached.version()) {
+                    position = e.position();
+                    timestamp = e.timestamp();
+                    continue;
+                }
+                if (position == null || e.version() != version + 1) {
+                    cache.remove(aggregateId);
+                    return null;
+                }
+                for (RecordedEvent u : upcasters.upcast(e)) {
+                    state = decider.evolve(state, registry.fromRecorded(u));
+                }
+                version = e.version();
+                position = e.position();
+                timestamp = e.timestamp();
+                replayed++;
+            }
+            if (page.size() < PAGE) {
+                break;
+            }
+            from = page.getLast().version() + 1;
+        }
+        if (position == null) {
+            cache.remove(aggregateId);
+            return null;
+        }
+        cache.hit();
+        if (replayed > 0) {
+            cache.put(aggregateId, state, version);
+        }
+        return new Loaded<>(aggregateId, state, version, position, timestamp, cached.version(), replayed);
     }
 
     /** The state after event {@code version} (or the current state if the aggregate has fewer events). */
@@ -203,6 +273,9 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
             for (E e : events) {
                 state = decider.evolve(state, e);
             }
+            if (cache != null) {
+                cache.put(aggregateId, state, result.lastVersion());
+            }
             if (snapshots != null && policy.shouldSnapshot(loaded.version(), result.lastVersion(), data)) {
                 scheduleSnapshot(aggregateId, state, result.lastVersion());
             }
@@ -257,6 +330,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         private @Nullable SnapshotStore snapshots;
         private SnapshotPolicy policy = SnapshotPolicy.defaultPolicy();
         private int maxRetries = 10;
+        private int cachedStates;
 
         private Builder(EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry,
                 StateCodec<S> codec) {
@@ -283,6 +357,20 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
                 throw new IllegalArgumentException("maxRetries must be >= 0");
             }
             this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /**
+         * Keeps the current state of up to {@code aggregates} recently used aggregates in memory (least recently used
+         * out first), so that loading the current state only reads and applies the events appended since: a command
+         * on a hot aggregate then decodes no event and reads no snapshot. Time travel never uses the cache. Relies on
+         * the {@link Decider} contract that states are immutable. Default 0: no cache.
+         */
+        public Builder<C, S, E> cacheStates(int aggregates) {
+            if (aggregates < 0) {
+                throw new IllegalArgumentException("aggregates must be >= 0");
+            }
+            this.cachedStates = aggregates;
             return this;
         }
 

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param version its version (0: no events)
  * @param position global position of event {@code version}, {@code null} if it has none
  * @param timestamp {@code metadata.timestamp} of event {@code version}, {@code null} if it has none
- * @param fromSnapshot the snapshot version the load started from, 0 if it replayed from the start
+ * @param fromSnapshot the snapshot (or cached state) version the load started from, 0 if it replayed from the start
  * @param replayed number of events replayed on top of it
  */
 public record Loaded<S>(String aggregateId, S state, long version, @Nullable Position position,
