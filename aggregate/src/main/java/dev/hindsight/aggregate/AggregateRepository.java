@@ -103,54 +103,6 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return loaded;
     }
 
-    /**
-     * The current state from a cached state: reads the events from the cached version on (the first one, already
-     * applied, only gives its position and timestamp) and applies the later ones. {@code null} if the cached version
-     * is not readable as expected (then the caller loads without the cache).
-     */
-    private @Nullable Loaded<S> loadFrom(String aggregateId, StateCache.Entry<S> cached) {
-        S state = cached.state();
-        long version = cached.version();
-        Position position = null;
-        Instant timestamp = null;
-        long replayed = 0;
-        long from = version;
-        while (true) {
-            List<RecordedEvent> page = store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
-            for (RecordedEvent e : page) {
-                if (e.version() == cached.version()) {
-                    position = e.position();
-                    timestamp = e.timestamp();
-                    continue;
-                }
-                if (position == null || e.version() != version + 1) {
-                    cache.remove(aggregateId);
-                    return null;
-                }
-                for (RecordedEvent u : upcasters.upcast(e)) {
-                    state = decider.evolve(state, registry.fromRecorded(u));
-                }
-                version = e.version();
-                position = e.position();
-                timestamp = e.timestamp();
-                replayed++;
-            }
-            if (page.size() < PAGE) {
-                break;
-            }
-            from = page.getLast().version() + 1;
-        }
-        if (position == null) {
-            cache.remove(aggregateId);
-            return null;
-        }
-        cache.hit();
-        if (replayed > 0) {
-            cache.put(aggregateId, state, version);
-        }
-        return new Loaded<>(aggregateId, state, version, position, timestamp, cached.version(), replayed);
-    }
-
     /** The state after event {@code version} (or the current state if the aggregate has fewer events). */
     public Loaded<S> loadAtVersion(String aggregateId, long version) {
         if (version < 0) {
@@ -164,42 +116,92 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return load(aggregateId, Long.MAX_VALUE, Objects.requireNonNull(asOf));
     }
 
+
+    /**
+     * The current state from a cached state: re-reads the cached version's event (for its position and timestamp
+     * only) and applies the later ones. {@code null} if the cached version is not readable as expected (then the
+     * caller loads without the cache).
+     */
+    private @Nullable Loaded<S> loadFrom(String aggregateId, StateCache.Entry<S> cached) {
+        Replay<S> r = new Replay<>(cached.state(), cached.version(), null, null);
+        if (!replay(aggregateId, r, Long.MAX_VALUE, null, true) || r.position == null) {
+            Objects.requireNonNull(cache).remove(aggregateId);
+            return null;
+        }
+        Objects.requireNonNull(cache).hit();
+        if (r.replayed > 0) {
+            cache.put(aggregateId, r.state, r.version);
+        }
+        return new Loaded<>(aggregateId, r.state, r.version, r.position, r.timestamp, cached.version(), r.replayed);
+    }
+
     private Loaded<S> load(String aggregateId, long maxVersion, @Nullable Instant asOf) {
         Names.checkAggregateId(aggregateId);
-        S state = decider.initialState();
-        long version = 0;
-        Position position = null;
-        Instant timestamp = null;
+        Replay<S> r = new Replay<>(decider.initialState(), 0, null, null);
         Snapshot snap = chooseSnapshot(aggregateId, maxVersion, asOf);
         if (snap != null) {
-            state = codec.read(snap.state());
-            version = snap.version();
-            timestamp = snap.timestamp();
+            r = new Replay<>(codec.read(snap.state()), snap.version(), null, snap.timestamp());
         }
-        long fromSnapshot = version;
-        long replayed = 0;
-        long from = version + 1;
-        scan:
+        long fromSnapshot = r.version;
+        if (!replay(aggregateId, r, maxVersion, asOf, false)) {
+            throw new IllegalStateException("the events of " + aggregateId + " are not contiguous after version "
+                    + r.version);
+        }
+        return new Loaded<>(aggregateId, r.state, r.version, r.position, r.timestamp, fromSnapshot, r.replayed);
+    }
+
+    /** A replay in progress: the state after event {@code version}. */
+    private static final class Replay<S> {
+        S state;
+        long version;
+        @Nullable Position position;
+        @Nullable Instant timestamp;
+        long replayed;
+
+        Replay(S state, long version, @Nullable Position position, @Nullable Instant timestamp) {
+            this.state = state;
+            this.version = version;
+            this.position = position;
+            this.timestamp = timestamp;
+        }
+    }
+
+    /**
+     * Applies the events after {@code r.version} (through the upcasters) up to {@code maxVersion} and, if given, the
+     * last one with a timestamp ≤ {@code asOf}. With {@code reread}, the event at {@code r.version} is read too, for
+     * its position and timestamp only. {@code false} if an expected version is missing.
+     */
+    private boolean replay(String aggregateId, Replay<S> r, long maxVersion, @Nullable Instant asOf, boolean reread) {
+        long known = reread ? r.version : -1;
+        long from = reread ? r.version : r.version + 1;
         while (from <= maxVersion) {
             List<RecordedEvent> page = store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
             for (RecordedEvent e : page) {
+                if (e.version() == known) {
+                    r.position = e.position();
+                    r.timestamp = e.timestamp();
+                    continue;
+                }
                 if (e.version() > maxVersion || (asOf != null && e.timestamp().isAfter(asOf))) {
-                    break scan;
+                    return true;
+                }
+                if (e.version() != r.version + 1 || (reread && r.position == null)) {
+                    return false;
                 }
                 for (RecordedEvent u : upcasters.upcast(e)) {
-                    state = decider.evolve(state, registry.fromRecorded(u));
+                    r.state = decider.evolve(r.state, registry.fromRecorded(u));
                 }
-                version = e.version();
-                position = e.position();
-                timestamp = e.timestamp();
-                replayed++;
+                r.version = e.version();
+                r.position = e.position();
+                r.timestamp = e.timestamp();
+                r.replayed++;
             }
             if (page.size() < PAGE) {
-                break;
+                return true;
             }
             from = page.getLast().version() + 1;
         }
-        return new Loaded<>(aggregateId, state, version, position, timestamp, fromSnapshot, replayed);
+        return true;
     }
 
     private @Nullable Snapshot chooseSnapshot(String aggregateId, long maxVersion, @Nullable Instant asOf) {
