@@ -2,13 +2,14 @@ package dev.hindsight.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
+import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
+import dev.hindsight.testkit.clock.SteppingClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -2,16 +2,17 @@ package dev.hindsight.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
+import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FileSnapshotStore;
 import dev.hindsight.store.file.FsyncPolicy;
+import dev.hindsight.testkit.clock.SteppingClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

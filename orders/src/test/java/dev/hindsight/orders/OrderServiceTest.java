@@ -14,6 +14,7 @@ import dev.hindsight.orders.command.DeliverOrder;
 import dev.hindsight.orders.command.PayOrder;
 import dev.hindsight.orders.command.ShipOrder;
 import dev.hindsight.orders.decider.OrderState;
+import dev.hindsight.testkit.clock.SettableClock;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Currency;

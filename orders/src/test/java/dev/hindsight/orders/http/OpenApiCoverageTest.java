@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.orders.OrdersServer;
-import dev.hindsight.orders.SteppingClock;
+import dev.hindsight.testkit.clock.SteppingClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -3,9 +3,9 @@ package dev.hindsight.orders.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.orders.OrdersServer;
 import dev.hindsight.orders.OrdersServer.Response;
-import dev.hindsight.orders.SteppingClock;
+import dev.hindsight.orders.OrdersServer;
+import dev.hindsight.testkit.clock.SteppingClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

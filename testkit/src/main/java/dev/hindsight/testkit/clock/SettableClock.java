@@ -1,4 +1,4 @@
-package dev.hindsight.orders;
+package dev.hindsight.testkit.clock;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -6,7 +6,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that shows whatever instant it was last set to. Thread-safe. */
+/** A UTC clock that shows whatever instant it was last set to. Thread-safe. */
 public final class SettableClock extends Clock {
     private final AtomicReference<Instant> now;
 

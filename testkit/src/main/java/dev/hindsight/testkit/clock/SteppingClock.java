@@ -1,4 +1,4 @@
-package dev.hindsight.orders;
+package dev.hindsight.testkit.clock;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -6,11 +6,16 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock that moves {@code stepMillis} forward on every read, from a fixed start. Thread-safe. */
+/** A UTC clock that moves {@code stepMillis} forward on every read, from {@link #START}. Thread-safe. */
 public final class SteppingClock extends Clock {
     public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private final AtomicLong ticks = new AtomicLong();
     private final long stepMillis;
+
+    /** One second a read. */
+    public SteppingClock() {
+        this(1000);
+    }
 
     public SteppingClock(long stepMillis) {
         this.stepMillis = stepMillis;
