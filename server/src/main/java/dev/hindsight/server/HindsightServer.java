@@ -24,9 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,10 +95,24 @@ public final class HindsightServer implements AutoCloseable {
         return new Builder(store);
     }
 
+    /**
+     * Jetty's own threads (acceptor, selectors) on platform threads, request handling on virtual threads. Javalin's
+     * all-virtual pool runs the NIO selector on a virtual thread too; on JDK 25 we saw such a server stop accepting
+     * for good under CPU starvation (selector parked in the JDK's poller, connections left in the listen backlog), so
+     * the selector stays on a platform thread, as Jetty's documentation recommends.
+     */
+    private static QueuedThreadPool threadPool() {
+        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+        pool.setName("hindsight-http");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        return pool;
+    }
+
     private void configure(JavalinConfig cfg, EventsApi api) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
+        cfg.jetty.threadPool = threadPool();
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = options.maxBodyBytes;
         cfg.jetty.modifyServer(server -> {
