@@ -24,7 +24,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,8 +43,10 @@ import picocli.CommandLine.Spec;
  * Consecutive lines of one aggregate with consecutive versions go in one atomic append (at most {@value #MAX_BATCH}
  * events or {@value #MAX_BATCH_CHARS} characters of JSON) whose expected version is the first line's version - 1:
  * importing the same file again stores nothing (the appends are idempotent retries), and a store whose aggregates
- * already hold other events is reported as a conflict, naming the line. Lines are sent in file order, one append at a time, so the
- * imported store keeps the file's global order. A malformed line stops the import with exit code 1 and its line
+ * already hold other events is reported as a conflict, naming the line. By default appends are sent in file order,
+ * one at a time, so the imported store keeps the file's global order; with {@code --parallel N} they go through N
+ * lanes chosen by aggregate id, each sequential: every aggregate keeps its order, the global order across aggregates
+ * only roughly (many times faster on a durable store, since concurrent appends share fsyncs). A malformed line stops the import with exit code 1 and its line
  * number; the batch it interrupted is not sent (earlier batches stay imported; re-running after fixing the file
  * skips them). Reads the file as a stream (constant memory). Not thread-safe.
  */
@@ -69,6 +75,12 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
 
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+            description = "Appends in flight (default: 1, which keeps the file's global order exactly). With N > 1 each"
+                    + " aggregate keeps its order, but events of different aggregates may be stored in another order"
+                    + " than the file's; much faster.")
+    int parallel;
+
     /** One event line, parsed. */
     private record Line(long number, String aggregateId, long version, ObjectNode event, int chars) {}
 
@@ -81,12 +93,15 @@ final class ImportCommand implements Callable<Integer> {
 
     private HttpApi api;
     private Position headAtStart = Position.START;
-    private long imported;
-    private long alreadyPresent;
-    private long appends;
+    private final AtomicLong imported = new AtomicLong();
+    private final AtomicLong alreadyPresent = new AtomicLong();
+    private final AtomicLong appends = new AtomicLong();
 
     @Override
     public Integer call() throws IOException {
+        if (parallel < 1 || parallel > 256) {
+            throw new CliException("--parallel must be between 1 and 256, was " + parallel);
+        }
         api = server.api();
         HttpApi.Response health = api.get("/health");
         if (!health.ok()) {
@@ -97,7 +112,8 @@ final class ImportCommand implements Callable<Integer> {
         long size = "-".equals(file) ? -1 : size(Path.of(file));
         long lines = 0;
         List<Line> batch = new ArrayList<>();
-        try (CountingStream in = new CountingStream(open());
+        Lanes lanes = new Lanes(parallel);
+        try (lanes; CountingStream in = new CountingStream(open());
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8
                         .newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
             String text;
@@ -115,21 +131,23 @@ final class ImportCommand implements Callable<Integer> {
                             + batch.getFirst().number() + ") were not imported"));
                 }
                 if (!batch.isEmpty() && !continues(batch, line)) {
-                    send(batch);
-                    batch.clear();
+                    lanes.submit(batch);
+                    batch = new ArrayList<>();
                 }
                 batch.add(line);
-                bar.update(size > 0 ? (double) in.count / size : -1, imported + alreadyPresent);
+                bar.update(size > 0 ? (double) in.count / size : -1, imported.get() + alreadyPresent.get());
             }
             if (!batch.isEmpty()) {
-                send(batch);
+                lanes.submit(batch);
             }
+            lanes.finish();
         } catch (LineException e) {
-            bar.finish(-1, imported + alreadyPresent);
+            lanes.finishQuietly();
+            bar.finish(-1, imported.get() + alreadyPresent.get());
             summary(false);
             throw new CliException(e.getMessage());
         }
-        bar.finish(1, imported + alreadyPresent);
+        bar.finish(1, imported.get() + alreadyPresent.get());
         summary(true);
         return 0;
     }
@@ -164,7 +182,7 @@ final class ImportCommand implements Callable<Integer> {
     private void summary(boolean done) {
         PrintWriter err = spec.commandLine().getErr();
         err.printf("hindsight: import %s: %,d events imported, %,d already present, in %,d appends%n",
-                done ? "done" : "stopped", imported, alreadyPresent, appends);
+                done ? "done" : "stopped", imported.get(), alreadyPresent.get(), appends.get());
         err.flush();
     }
 
@@ -253,7 +271,7 @@ final class ImportCommand implements Callable<Integer> {
     private HttpApi.Response append(List<Line> batch) {
         ArrayNode body = Json.mapper().createArrayNode();
         batch.forEach(l -> body.add(l.event()));
-        appends++;
+        appends.incrementAndGet();
         return api.post(HttpApi.aggregatePath(batch.getFirst().aggregateId()), Json.write(body),
                 Map.of("Expected-Version", Long.toString(batch.getFirst().version() - 1)));
     }
@@ -262,9 +280,9 @@ final class ImportCommand implements Callable<Integer> {
     private void count(HttpApi.Response r, int events) {
         Position at = Position.parse(JsonLines.parseResponse(r.body()).path("position").asText());
         if (headAtStart.covers(at)) {
-            alreadyPresent += events;
+            alreadyPresent.addAndGet(events);
         } else {
-            imported += events;
+            imported.addAndGet(events);
         }
     }
 
@@ -290,6 +308,110 @@ final class ImportCommand implements Callable<Integer> {
         }
         return new LineException(where + ": the server refused the append (HTTP " + r.status() + " " + code
                 + "): " + message);
+    }
+
+    /**
+     * Sends batches: with one lane, at once on the reading thread; with more, each lane is a virtual thread taking
+     * its batches in order from a bounded queue (so reading never runs far ahead), a batch going to the lane of its
+     * aggregate. The first failure stops every lane and is rethrown to the reader; a line of the file whose batch
+     * was not yet sent is then not imported.
+     */
+    private final class Lanes implements AutoCloseable {
+        private static final List<Line> END = List.of();
+        private final List<BlockingQueue<List<Line>>> queues = new ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private final AtomicReference<LineException> failure = new AtomicReference<>();
+
+        Lanes(int count) {
+            if (count == 1) {
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                BlockingQueue<List<Line>> q = new ArrayBlockingQueue<>(16);
+                queues.add(q);
+                threads.add(Thread.ofVirtual().name("import-lane-" + i).start(() -> drain(q)));
+            }
+        }
+
+        void submit(List<Line> batch) throws LineException {
+            rethrow();
+            if (queues.isEmpty()) {
+                send(batch);
+                return;
+            }
+            int lane = Math.floorMod(batch.getFirst().aggregateId().hashCode(), queues.size());
+            try {
+                queues.get(lane).put(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LineException("interrupted");
+            }
+        }
+
+        private void drain(BlockingQueue<List<Line>> q) {
+            try {
+                while (true) {
+                    List<Line> batch = q.take();
+                    if (batch == END) {
+                        return;
+                    }
+                    if (failure.get() == null) {
+                        try {
+                            send(batch);
+                        } catch (LineException | RuntimeException e) {
+                            failure.compareAndSet(null, e instanceof LineException le ? le
+                                    : new LineException("line " + batch.getFirst().number() + ": " + e.getMessage()));
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits for every lane to send what it was given; rethrows the first failure. */
+        void finish() throws LineException {
+            stop(false);
+            rethrow();
+        }
+
+        /** Stops the lanes after the batches they are sending; those still queued are dropped. */
+        void finishQuietly() {
+            stop(true);
+        }
+
+        private void stop(boolean drop) {
+            for (BlockingQueue<List<Line>> q : queues) {
+                if (drop) {
+                    q.clear();
+                }
+                try {
+                    q.put(END);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            queues.clear();
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void rethrow() throws LineException {
+            LineException e = failure.get();
+            if (e != null) {
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            stop(true);
+        }
     }
 
     /** Counts the bytes read, for the progress bar. */

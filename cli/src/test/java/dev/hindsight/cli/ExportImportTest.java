@@ -131,6 +131,48 @@ class ExportImportTest {
     }
 
     @Test
+    void importParallel_everyAggregateIdenticalAndInOrder_reimportIsANoOp() throws IOException {
+        HindsightServer a = source();
+        Path first = export(a);
+        List<JsonNode> exported = withoutPositionAndRecordedAt(lines(first));
+        HindsightServer b = serve();
+
+        CliRun imported = CliRun.of("import", first.toString(), "--parallel", "8", "--url", url(b));
+
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.err()).contains("1,231 events imported, 0 already present");
+        List<JsonNode> again = withoutPositionAndRecordedAt(lines(export(b)));
+        assertThat(again).containsExactlyInAnyOrderElementsOf(exported);
+        assertThat(byAggregate(again)).isEqualTo(byAggregate(exported));
+        CliRun twice = CliRun.of("import", first.toString(), "--parallel", "8", "--url", url(b));
+        assertThat(twice.err()).contains("0 events imported, 1,231 already present");
+        assertThat(CliRun.of("import", first.toString(), "--parallel", "0", "--url", url(b)).err())
+                .contains("--parallel must be between 1 and 256");
+    }
+
+    @Test
+    void importParallel_intoAConflictingStore_exit1NamingTheLine() throws IOException {
+        HindsightServer a = source();
+        Path file = export(a);
+        HindsightServer c = serve();
+        c.store().append("acct-2", ExpectedVersion.NO_STREAM, EventData.of("Other", "{}"));
+
+        CliRun r = CliRun.of("import", file.toString(), "--parallel", "4", "--url", url(c));
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("line " + lineOf(file, "acct-2", 1) + ": conflict", "'acct-2' at version 1",
+                "import stopped");
+        assertThat(c.store().read("acct-2").version()).isEqualTo(1);
+    }
+
+    /** Each aggregate's events, in their order. */
+    private static java.util.Map<String, List<JsonNode>> byAggregate(List<JsonNode> events) {
+        java.util.Map<String, List<JsonNode>> out = new java.util.TreeMap<>();
+        events.forEach(e -> out.computeIfAbsent(e.get("aggregate_id").asText(), k -> new ArrayList<>()).add(e));
+        return out;
+    }
+
+    @Test
     void export_after_onlyLaterEvents_andProgressWhenAskedFor() throws IOException {
         HindsightServer a = source();
         CliRun r = CliRun.of("export", "--after", "1225", "--progress", "--url", url(a));
