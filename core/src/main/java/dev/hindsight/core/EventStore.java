@@ -1,6 +1,7 @@
 package dev.hindsight.core;
 
 import dev.hindsight.core.internal.EventValidator;
+import dev.hindsight.core.internal.RandomUuids;
 import dev.hindsight.core.internal.SubscriptionWorker;
 import dev.hindsight.core.spi.EventLog;
 import java.time.Clock;
@@ -205,7 +206,7 @@ public final class EventStore implements AutoCloseable {
         private final EventLog log;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
-        private Supplier<UUID> ids = UUID::randomUUID;
+        private Supplier<UUID> ids = new RandomUuids();
 
         private Builder(EventLog log) {
             this.log = Objects.requireNonNull(log, "log");

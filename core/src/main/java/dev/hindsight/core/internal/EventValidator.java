@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns user {@link EventData} into engine-ready {@link ProposedEvent}s: validates ids, types, JSON and sizes,
@@ -53,38 +54,74 @@ public final class EventValidator {
         }
         Instant now = clock.instant();
         List<ProposedEvent> out = new ArrayList<>(events.size());
-        Set<UUID> seen = new HashSet<>();
+        Set<UUID> seen = events.size() == 1 ? Set.of() : new HashSet<>();
         long total = 0;
         for (int i = 0; i < events.size(); i++) {
             EventData e = events.get(i);
-            String where = events.size() == 1 ? "" : " (event " + i + ")";
-            validateEventType(e.eventType(), where);
+            validateEventType(e.eventType(), i, events.size());
             if (e.schemaVersion() < 1) {
-                throw new InvalidRequestException("schema_version must be >= 1" + where);
+                throw new InvalidRequestException("schema_version must be >= 1" + where(i, events.size()));
             }
-            String data = Json.write(Json.parseObject(e.eventData(), "event_data" + where));
-            ObjectNode meta = e.metadata() == null ? Json.mapper().createObjectNode()
-                    : Json.parseObject(e.metadata(), "metadata" + where);
-            boolean assigned = meta.get("timestamp") == null || meta.get("timestamp").isNull();
-            Instant timestamp = timestampOf(meta, now, where);
-            String metadata = Json.write(meta);
-            long size = utf8Length(e.eventType()) + utf8Length(data) + utf8Length(metadata);
+            CanonicalJson.Result data = canonicalData(e.eventData(), i, events.size());
+            CanonicalJson.Result meta = canonicalMetadata(e.metadata(), now, i, events.size());
+            // event types are ASCII (checked above): their length in chars is their length in UTF-8
+            long size = e.eventType().length() + data.utf8Bytes() + meta.utf8Bytes();
             if (size > limits.maxEventBytes()) {
-                throw new SizeLimitExceededException("event" + where + " is " + size + " bytes; the limit is "
-                        + limits.maxEventBytes());
+                throw new SizeLimitExceededException("event" + where(i, events.size()) + " is " + size
+                        + " bytes; the limit is " + limits.maxEventBytes());
             }
             total += size;
             if (total > limits.maxAppendBytes()) {
                 throw new SizeLimitExceededException("append exceeds " + limits.maxAppendBytes() + " bytes");
             }
             UUID id = e.eventId() != null ? e.eventId() : ids.get();
-            if (!seen.add(id)) {
+            if (events.size() > 1 && !seen.add(id)) {
                 throw new InvalidRequestException("event_id " + id + " appears twice in one append");
             }
-            out.add(new ProposedEvent(id, aggregateId, e.eventType(), e.schemaVersion(), data, metadata, timestamp,
-                    assigned));
+            out.add(new ProposedEvent(id, aggregateId, e.eventType(), e.schemaVersion(), data.text(), meta.text(),
+                    requireTimestamp(meta), meta.timestampAssigned()));
         }
         return out;
+    }
+
+    /** " (event i)" in messages about a multi-event append; built only when an error is thrown. */
+    private static String where(int i, int n) {
+        return n == 1 ? "" : " (event " + i + ")";
+    }
+
+    private static Instant requireTimestamp(CanonicalJson.Result meta) {
+        Instant t = meta.timestamp();
+        if (t == null) {
+            throw new IllegalStateException("metadata without timestamp");
+        }
+        return t;
+    }
+
+    /** Canonical {@code event_data}: the streaming fast path, else the tree path (which also reports errors). */
+    private static CanonicalJson.Result canonicalData(String json, int i, int n) {
+        CanonicalJson.Result fast = CanonicalJson.data(json);
+        if (fast != null) {
+            return fast;
+        }
+        String text = Json.write(Json.parseObject(json, "event_data" + where(i, n)));
+        return new CanonicalJson.Result(text, utf8Length(text), null, false);
+    }
+
+    /** Canonical {@code metadata} with its timestamp: the streaming fast path, else the tree path. */
+    private static CanonicalJson.Result canonicalMetadata(@Nullable String json, Instant now, int i, int n) {
+        if (json == null) {
+            return CanonicalJson.metadataOf(now);
+        }
+        CanonicalJson.Result fast = CanonicalJson.metadata(json, now);
+        if (fast != null) {
+            return fast;
+        }
+        String where = where(i, n);
+        ObjectNode meta = Json.parseObject(json, "metadata" + where);
+        boolean assigned = meta.get("timestamp") == null || meta.get("timestamp").isNull();
+        Instant timestamp = timestampOf(meta, now, where);
+        String text = Json.write(meta);
+        return new CanonicalJson.Result(text, utf8Length(text), timestamp, assigned);
     }
 
     private static Instant timestampOf(ObjectNode meta, Instant now, String where) {
@@ -137,17 +174,35 @@ public final class EventValidator {
      * @throws InvalidRequestException otherwise
      */
     public static void validateEventType(String type, String where) {
+        if (!validEventType(type)) {
+            throw new InvalidRequestException(eventTypeProblem(type) + where);
+        }
+    }
+
+    private static void validateEventType(String type, int i, int n) {
+        if (!validEventType(type)) {
+            throw new InvalidRequestException(eventTypeProblem(type) + where(i, n));
+        }
+    }
+
+    private static boolean validEventType(String type) {
         if (type.isEmpty() || type.length() > MAX_EVENT_TYPE_CHARS) {
-            throw new InvalidRequestException("event_type must be 1-100 characters" + where);
+            return false;
         }
         for (int i = 0; i < type.length(); i++) {
             char c = type.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '_' || c == '.' || c == '-';
             if (!ok) {
-                throw new InvalidRequestException("event_type may only contain A-Z a-z 0-9 _ . -" + where);
+                return false;
             }
         }
+        return true;
+    }
+
+    private static String eventTypeProblem(String type) {
+        return type.isEmpty() || type.length() > MAX_EVENT_TYPE_CHARS ? "event_type must be 1-100 characters"
+                : "event_type may only contain A-Z a-z 0-9 _ . -";
     }
 
     static long utf8Length(String s) {

@@ -28,10 +28,15 @@ final class AggregateIndex {
             return positions[(int) (version - 1)];
         }
 
-        /** Copies this entry's positions (versions 1..count). */
-        long[] positionsCopy() {
+        /**
+         * Copies this entry's positions that are ≤ {@code p}; safe from any thread while the writer appends (the list
+         * only grows, and entries below a published count never change).
+         */
+        long[] positionsUpTo(long p) {
             int c = count;
-            return Arrays.copyOf(positions, c);
+            long[] ps = positions;
+            int i = Arrays.binarySearch(ps, 0, c, p); // positions increase strictly
+            return Arrays.copyOf(ps, i >= 0 ? i + 1 : -(i + 1));
         }
 
         /** Replaces an empty entry's content (loading a checkpoint); writer only. */
@@ -74,7 +79,7 @@ final class AggregateIndex {
         }
     }
 
-    /** Visits every entry; writer only. */
+    /** Visits every entry (weakly consistent: entries added meanwhile may or may not be seen). */
     void forEach(java.util.function.BiConsumer<String, Entry> visitor) {
         entries.forEach(visitor);
     }

@@ -21,11 +21,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -35,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * The single writer of a file log, with group commit: appenders enqueue; the writer takes everything queued, checks
  * each append against the index (plus what earlier appends of the same batch staged), writes the accepted ones with
  * one {@code write}, forces once, publishes them to readers and only then completes the appenders' futures. A
- * rejected append fails alone. Thread-safety: {@link #submit} from any thread; everything else runs on the writer
- * thread.
+ * rejected append fails alone. Thread-safety: {@link #append} from any thread; everything else runs on the writer
+ * thread, except completing the futures of durable appends (the {@code hindsight-acks} thread) and writing index
+ * checkpoints (the {@code hindsight-checkpoint} thread), both handed work by the writer.
  */
 public final class GroupCommitWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -57,14 +60,33 @@ public final class GroupCommitWriter implements AutoCloseable {
     private ByteBuffer buf;
     private final List<Request> staged = new ArrayList<>();
     private final List<Request> finished = new ArrayList<>();
-    private final Map<String, long[]> stagedVersions = new HashMap<>();
-    private final Map<String, Instant> stagedTimestamps = new HashMap<>();
-    private final Map<UUID, RecordedEvent> stagedEvents = new HashMap<>();
+    private final Map<String, StagedAggregate> stagedAggregates = new HashMap<>();
+    private final StagedIds stagedIds = new StagedIds();
+    private final ExecutorService checkpoints = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hindsight-checkpoint").daemon(true).factory());
+    private final AtomicLong latestCheckpoint = new AtomicLong();
+    /**
+     * Completes the futures of durable appends, so that the writer does not wake every appender itself: each wake-up
+     * of a parked thread is a system call, and 50 of them per batch were as long as the batch's fdatasync.
+     */
+    private final ExecutorService acks = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hindsight-acks").daemon(true).factory());
     private long nextPosition;
     private long batchStart;
     private int lastFrameOffset = -1;
     private long unsyncedSinceNanos = -1;
     private long rollBacks;
+
+    /** Version and last timestamp of an aggregate after the appends staged so far in this batch. */
+    private static final class StagedAggregate {
+        long version;
+        Instant lastTimestamp;
+
+        StagedAggregate(long version, Instant lastTimestamp) {
+            this.version = version;
+            this.lastTimestamp = lastTimestamp;
+        }
+    }
 
     /** An append waiting for the writer. */
     static final class Request {
@@ -77,6 +99,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         long firstPosition;
         long firstVersion;
         int firstOffset;
+        /** Writer only: its success was handed to the acknowledgement thread; nothing may fail it any more. */
+        boolean acknowledged;
 
         Request(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
             this.aggregateId = aggregateId;
@@ -186,14 +210,25 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    /** Persists the index up to the committed head, the last record of the sealed and forced {@code seg}. */
+    /**
+     * Persists the index up to the committed head, the last record of the sealed and forced {@code seg}, on the
+     * checkpoint thread: rewriting the whole index took the writer (and so every appender) 100–500 ms per roll.
+     */
     private void checkpoint(Segment seg) {
-        try {
-            IndexCheckpoint.write(segmentsDir, state, seg.ordinal());
-        } catch (IOException e) {
-            // the index is derived data: without a checkpoint the next open scans the whole log
-            LOG.warn("could not write the index checkpoint", e);
-        }
+        long p = state.committed();
+        int ordinal = seg.ordinal();
+        latestCheckpoint.set(p);
+        checkpoints.execute(() -> {
+            if (latestCheckpoint.get() != p) {
+                return; // a later roll already asked for a newer one
+            }
+            try {
+                IndexCheckpoint.write(segmentsDir, state, ordinal, p);
+            } catch (IOException | RuntimeException e) {
+                // the index is derived data: without a checkpoint the next open scans the whole log
+                LOG.warn("could not write the index checkpoint", e);
+            }
+        });
     }
 
     private @Nullable Request nextRequest() throws InterruptedException {
@@ -221,9 +256,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         batchStart = state.committed() + 1;
         nextPosition = batchStart;
         lastFrameOffset = -1;
-        stagedVersions.clear();
-        stagedTimestamps.clear();
-        stagedEvents.clear();
+        stagedAggregates.clear();
+        stagedIds.clear();
     }
 
     private void stage(Request r) {
@@ -233,11 +267,10 @@ public final class GroupCommitWriter implements AutoCloseable {
             finished.add(r);
             return;
         }
-        long[] sv = stagedVersions.get(r.aggregateId);
-        AggregateIndex.Entry entry = state.aggregates.get(r.aggregateId);
-        long current = sv != null ? sv[0] : entry == null ? 0 : entry.count();
-        Instant lastTs = stagedTimestamps.containsKey(r.aggregateId) ? stagedTimestamps.get(r.aggregateId)
-                : entry == null ? null : entry.lastTimestamp;
+        StagedAggregate sa = stagedAggregates.get(r.aggregateId);
+        AggregateIndex.Entry entry = sa != null ? null : state.aggregates.get(r.aggregateId);
+        long current = sa != null ? sa.version : entry == null ? 0 : entry.count();
+        Instant lastTs = sa != null ? sa.lastTimestamp : entry == null ? null : entry.lastTimestamp;
         List<ProposedEvent> accepted = AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs,
                 r.events);
         if (accepted != r.events) {
@@ -262,14 +295,16 @@ public final class GroupCommitWriter implements AutoCloseable {
             FrameCodec.seal(buf, off, nextPosition, current + 1 + i, recordedAt, batchStart,
                     last ? FrameCodec.COMMIT : 0);
             lastFrameOffset = off;
-            ProposedEvent p = r.events.get(i);
-            stagedEvents.put(p.eventId(), new RecordedEvent(p.eventId(), p.aggregateId(), p.eventType(),
-                    p.schemaVersion(), p.eventData(), p.metadata(), current + 1 + i, Position.of(nextPosition),
-                    p.timestamp(), Instant.EPOCH));
+            stagedIds.put(r.events.get(i).eventId(), nextPosition);
             nextPosition++;
         }
-        stagedVersions.put(r.aggregateId, new long[] {current + r.frames.length});
-        stagedTimestamps.put(r.aggregateId, r.events.getLast().timestamp());
+        if (sa == null) {
+            stagedAggregates.put(r.aggregateId, new StagedAggregate(current + r.frames.length,
+                    r.events.getLast().timestamp()));
+        } else {
+            sa.version = current + r.frames.length;
+            sa.lastTimestamp = r.events.getLast().timestamp();
+        }
         r.result = new AppendResult(r.aggregateId, r.firstVersion, current + r.frames.length,
                 Position.of(nextPosition - 1));
         staged.add(r);
@@ -277,12 +312,31 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private @Nullable RecordedEvent storedEvent(ProposedEvent p) {
-        RecordedEvent s = stagedEvents.get(p.eventId());
-        if (s != null) {
-            return s;
+        long staged = stagedIds.get(p.eventId());
+        if (staged != 0) {
+            return stagedEvent(staged);
         }
         long pos = state.ids.get(p.eventId());
         return pos == 0 ? null : state.read(pos);
+    }
+
+    /** The event staged (not yet written) at {@code position}, as it will be stored. */
+    private RecordedEvent stagedEvent(long position) {
+        int lo = 0;
+        int hi = staged.size() - 1;
+        while (lo < hi) { // the last staged append starting at or before position
+            int mid = (lo + hi + 1) >>> 1;
+            if (staged.get(mid).firstPosition <= position) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Request r = staged.get(lo);
+        int i = (int) (position - r.firstPosition);
+        ProposedEvent p = r.events.get(i);
+        return new RecordedEvent(p.eventId(), p.aggregateId(), p.eventType(), p.schemaVersion(), p.eventData(),
+                p.metadata(), r.firstVersion + i, Position.of(position), p.timestamp(), Instant.EPOCH);
     }
 
     /** Makes sure {@code bytes} more fit in the buffer and in the active segment, flushing and rolling as needed. */
@@ -332,8 +386,16 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         int events = (int) (nextPosition - batchStart);
         int appends = finished.size();
-        for (Request r : finished) {
-            r.future.complete(r.result);
+        if (appends > 0) {
+            Request[] done = finished.toArray(new Request[0]);
+            for (Request r : done) {
+                r.acknowledged = true;
+            }
+            acks.execute(() -> {
+                for (Request r : done) {
+                    r.future.complete(r.result);
+                }
+            });
         }
         staged.clear();
         finished.clear();
@@ -443,12 +505,30 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private static void failAll(List<Request> batch, HindsightException e) {
         for (Request r : batch) {
-            r.future.completeExceptionally(e);
+            if (!r.acknowledged) { // durable already (a flush earlier in this batch): its success stands
+                r.future.completeExceptionally(e);
+            }
         }
     }
 
     private static long micros(Instant t) {
         return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+    }
+
+    /** Shuts {@code executor} down and waits for its tasks; whether this thread was interrupted meanwhile. */
+    private static boolean awaitShutdown(ExecutorService executor, String what) {
+        executor.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
+                    return interrupted;
+                }
+                LOG.warn("still waiting for {}", what);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
     }
 
     /** Stops accepting appends, lets queued ones finish and be forced, then stops the writer thread. */
@@ -475,6 +555,8 @@ public final class GroupCommitWriter implements AutoCloseable {
                 interrupted = true;
             }
         }
+        interrupted |= awaitShutdown(acks, "the last acknowledgements");
+        interrupted |= awaitShutdown(checkpoints, "the index checkpoint to be written");
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

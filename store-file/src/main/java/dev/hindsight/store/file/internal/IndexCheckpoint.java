@@ -7,12 +7,15 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -25,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * end of the last sealed segment (position P), written atomically (temp file, fsync, rename, fsync directory) when a
  * segment rolls. On open, recovery loads it and scans (and CRC-verifies) only the segments after it; a missing,
  * damaged or stale checkpoint just means a full scan, since the index is derived data. Sealed segments covered by the
- * checkpoint are still verified record by record on every read. Not thread-safe: used by the writer thread or by
- * recovery.
+ * checkpoint are still verified record by record on every read. Thread-safety: {@link #write} runs on the
+ * checkpoint thread concurrently with the writer (see there); {@link #load} runs during recovery.
  *
  * <p>Format: magic {@code HSIDX001}, long P, int ordinal of the first segment after P, int 0 (reserved), P longs of
  * locations, int aggregate count and per aggregate (short id length, id bytes, long timestamp seconds, int nanos,
@@ -49,19 +52,24 @@ final class IndexCheckpoint {
     private IndexCheckpoint() {}
 
     /**
-     * Writes the state up to {@code state.committed()}, which must be the last record of the just-sealed and forced
-     * segment {@code sealedOrdinal}.
+     * Writes the state up to {@code p}, the last record of the sealed and forced segment {@code sealedOrdinal}.
+     *
+     * <p>Runs on its own thread while the writer goes on appending, so it takes from the live state only what is
+     * immutable up to {@code p}: locations of positions ≤ {@code p}, and each aggregate's positions ≤ {@code p} (a
+     * prefix of its position list, which only grows). Event ids and each aggregate's last timestamp as of {@code p}
+     * come from the records themselves, read from the sealed segments' maps; the event-id table is the writer's
+     * alone.
      */
-    static void write(Path dir, LogState state, int sealedOrdinal) throws IOException {
-        long p = state.committed();
+    static void write(Path dir, LogState state, int sealedOrdinal, long p) throws IOException {
         if (p == 0) {
             return;
         }
         Path tmp = dir.resolve(FILE + ".tmp");
         CRC32C crc = new CRC32C();
         try (OutputStream fos = Files.newOutputStream(tmp);
-                CheckedOutputStream cos = new CheckedOutputStream(new BufferedOutputStream(fos, 1 << 16), crc);
-                DataOutputStream out = new DataOutputStream(cos)) {
+                // the buffer sits above the checksum, which then sees 64 KiB blocks instead of every 8-byte long
+                DataOutputStream out = new DataOutputStream(
+                        new BufferedOutputStream(new CheckedOutputStream(fos, crc), 1 << 16))) {
             out.writeLong(MAGIC);
             out.writeLong(p);
             out.writeInt(sealedOrdinal + 1);
@@ -69,18 +77,26 @@ final class IndexCheckpoint {
             for (long i = 1; i <= p; i++) {
                 out.writeLong(state.location(i));
             }
-            out.writeInt(state.aggregates.size());
-            try {
-                state.aggregates.forEach((id, e) -> writeAggregate(out, id, e));
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-            out.writeInt(state.ids.size());
-            state.ids.forEach((m, l, pos) -> {
-                out.writeLong(m);
-                out.writeLong(l);
-                out.writeLong(pos);
+            List<Map.Entry<String, long[]>> aggregates = new ArrayList<>();
+            state.aggregates.forEach((id, e) -> {
+                long[] ps = e.positionsUpTo(p);
+                if (ps.length > 0) {
+                    aggregates.add(Map.entry(id, ps));
+                }
             });
+            out.writeInt(aggregates.size());
+            for (Map.Entry<String, long[]> a : aggregates) {
+                writeAggregate(out, state, a.getKey(), a.getValue());
+            }
+            out.writeInt(Math.toIntExact(p));
+            for (long i = 1; i <= p; i++) {
+                long loc = state.location(i);
+                ByteBuffer map = state.segments()[(int) (loc >>> 32)].map();
+                int off = (int) loc;
+                out.writeLong(map.getLong(off + FrameCodec.OFF_ID_MSB));
+                out.writeLong(map.getLong(off + FrameCodec.OFF_ID_LSB));
+                out.writeLong(i);
+            }
             out.flush();
             int value = (int) crc.getValue();
             fos.write(new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
@@ -92,21 +108,18 @@ final class IndexCheckpoint {
         Segment.forceDirectory(dir);
     }
 
-    private static void writeAggregate(DataOutputStream out, String id, AggregateIndex.Entry e) {
-        try {
-            byte[] b = id.getBytes(StandardCharsets.UTF_8);
-            long[] ps = e.positionsCopy();
-            out.writeShort(b.length);
-            out.write(b);
-            Instant ts = e.lastTimestamp;
-            out.writeLong(ts == null ? 0 : ts.getEpochSecond());
-            out.writeInt(ts == null ? 0 : ts.getNano());
-            out.writeInt(ps.length);
-            for (long p : ps) {
-                out.writeLong(p);
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+    private static void writeAggregate(DataOutputStream out, LogState state, String id, long[] ps)
+            throws IOException {
+        byte[] b = id.getBytes(StandardCharsets.UTF_8);
+        long loc = state.location(ps[ps.length - 1]);
+        ByteBuffer map = state.segments()[(int) (loc >>> 32)].map();
+        out.writeShort(b.length);
+        out.write(b);
+        out.writeLong(map.getLong((int) loc + FrameCodec.OFF_TS_SECONDS));
+        out.writeInt(map.getInt((int) loc + FrameCodec.OFF_TS_NANOS));
+        out.writeInt(ps.length);
+        for (long p : ps) {
+            out.writeLong(p);
         }
     }
 
