@@ -15,8 +15,11 @@ import java.util.function.ToLongFunction;
  * @param anchorEvery bucket width for anchors; 0 disables anchors
  */
 public record SnapshotRetention(int keep, long anchorEvery) {
-    /** Newest 5, plus one per 250 versions (a time-travel load replays at most ~250 events). */
-    public static final SnapshotRetention DEFAULT = new SnapshotRetention(5, 250);
+    /**
+     * Newest 5, plus one per 100 versions: with the default policy (a snapshot every 100 events) every snapshot
+     * becomes an anchor as it ages, so a time-travel load replays at most ~100 events.
+     */
+    public static final SnapshotRetention DEFAULT = new SnapshotRetention(5, 100);
 
     public SnapshotRetention {
         if (keep < 1 || anchorEvery < 0) {
