@@ -204,29 +204,35 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The newest usable snapshot at or before the target: asks the store for just that one; only if its state schema
+     * does not match the running code (counted) does it look through all kept snapshots for an older usable one.
+     */
     private @Nullable Snapshot chooseSnapshot(String aggregateId, long maxVersion, @Nullable Instant asOf) {
         if (snapshots == null) {
             return null;
         }
-        List<Snapshot> kept;
         try {
-            kept = snapshots.snapshots(aggregateId);
+            Snapshot latest = snapshots.latest(aggregateId, maxVersion, asOf);
+            if (latest == null || latest.stateSchema().equals(codec.fingerprint())) {
+                return latest;
+            }
+            for (Snapshot s : snapshots.snapshots(aggregateId)) {
+                if (s.version() > maxVersion || (asOf != null && s.timestamp().isAfter(asOf))) {
+                    continue;
+                }
+                if (!s.stateSchema().equals(codec.fingerprint())) {
+                    snapshotMismatches.incrementAndGet();
+                    continue;
+                }
+                return s;
+            }
+            return null;
         } catch (RuntimeException e) {
             snapshotFailures.incrementAndGet();
             LOG.warn("cannot read snapshots of {}; replaying from the start", aggregateId, e);
             return null;
         }
-        for (Snapshot s : kept) {
-            if (s.version() > maxVersion || (asOf != null && s.timestamp().isAfter(asOf))) {
-                continue;
-            }
-            if (!s.stateSchema().equals(codec.fingerprint())) {
-                snapshotMismatches.incrementAndGet();
-                continue;
-            }
-            return s;
-        }
-        return null;
     }
 
     /** Handles a command with the system's default metadata and no caller-given expected version. */

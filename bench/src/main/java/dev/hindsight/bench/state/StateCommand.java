@@ -100,7 +100,8 @@ public final class StateCommand implements Callable<Integer> {
             long span = last.toEpochMilli() - first.toEpochMilli();
             long[] travel = time(() -> withSnapshots.loadAsOf(tt,
                     first.plusMillis((long) (random.nextDouble() * span))), iterations);
-            row("time travel to a random instant (snapshots kept: newest 5 + one per 250)", 10_000, travel, 2.0,
+            row("time travel to a random instant (snapshots kept: newest " + SnapshotRetention.DEFAULT.keep()
+                    + " + one per " + SnapshotRetention.DEFAULT.anchorEvery() + ")", 10_000, travel, 2.0,
                     "p99 ≤ 2 ms");
             String big = "acc-replay";
             fill(store, big, replayEvents);

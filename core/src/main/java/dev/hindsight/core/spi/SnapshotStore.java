@@ -1,6 +1,8 @@
 package dev.hindsight.core.spi;
 
+import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where aggregate snapshots live. Snapshots are derived data: losing one only costs a longer replay. Engines keep the
@@ -18,6 +20,20 @@ public interface SnapshotStore extends AutoCloseable {
 
     /** The kept snapshots of an aggregate, newest (highest version) first; empty if none. */
     List<Snapshot> snapshots(String aggregateId);
+
+    /**
+     * The newest kept snapshot of an aggregate at or below {@code maxVersion} and, if {@code asOf} is given, taken of
+     * an event whose timestamp is at or before it; {@code null} if none. Engines override this to read only that one
+     * snapshot (a long aggregate keeps hundreds of time-travel anchors).
+     */
+    default @Nullable Snapshot latest(String aggregateId, long maxVersion, @Nullable Instant asOf) {
+        for (Snapshot s : snapshots(aggregateId)) {
+            if (s.version() <= maxVersion && (asOf == null || !s.timestamp().isAfter(asOf))) {
+                return s;
+            }
+        }
+        return null;
+    }
 
     @Override
     void close();

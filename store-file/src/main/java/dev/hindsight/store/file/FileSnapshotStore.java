@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,7 @@ public final class FileSnapshotStore implements SnapshotStore {
     private static final String FILE = "snapshots.log";
     private static final long COMPACT_MIN_BYTES = 64L << 20;
 
-    private record Ref(long version, long offset, int length) {}
+    private record Ref(long version, Instant timestamp, long offset, int length) {}
 
     private final Path dir;
     private final SnapshotRetention retention;
@@ -130,7 +131,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 continue;
             }
             Snapshot s = decode(payload.array());
-            remember(s.aggregateId(), new Ref(s.version(), off, 8 + len));
+            remember(s.aggregateId(), new Ref(s.version(), s.timestamp(), off, 8 + len));
             off += 8 + len;
             good = off;
         }
@@ -164,7 +165,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                     while (b.hasRemaining()) {
                         target.write(b, out + b.position());
                     }
-                    refs.add(new Ref(r.version(), out, r.length()));
+                    refs.add(new Ref(r.version(), r.timestamp(), out, r.length()));
                     out += r.length();
                 }
                 moved.put(e.getKey(), refs);
@@ -205,7 +206,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 return null;
             });
             end += 8 + payload.length;
-            remember(s.aggregateId(), new Ref(s.version(), at, 8 + payload.length));
+            remember(s.aggregateId(), new Ref(s.version(), s.timestamp(), at, 8 + payload.length));
         } catch (IOException e) {
             try {
                 channel.truncate(end);
@@ -224,29 +225,55 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
         List<Snapshot> out = new ArrayList<>(refs.size());
         for (Ref r : refs) {
-            try {
-                ByteBuffer b = ByteBuffer.allocate(r.length());
-                io(ch -> {
-                    b.clear();
-                    while (b.hasRemaining()) {
-                        if (ch.read(b, r.offset() + b.position()) < 0) {
-                            break;
-                        }
-                    }
-                    return null;
-                });
-                byte[] payload = new byte[r.length() - 8];
-                b.get(8, payload);
-                if (crc(payload) != b.getInt(4)) {
-                    LOG.warn("snapshot of {} at version {} fails its CRC; skipped", aggregateId, r.version());
-                    continue;
-                }
-                out.add(decode(payload));
-            } catch (IOException e) {
-                throw new StoreUnavailableException("cannot read snapshot: " + e.getMessage(), e);
+            Snapshot s = read(aggregateId, r);
+            if (s != null) {
+                out.add(s);
             }
         }
         return out;
+    }
+
+    /** Reads only the one snapshot needed, found in the in-memory index (which holds versions and timestamps). */
+    @Override
+    public @Nullable Snapshot latest(String aggregateId, long maxVersion, @Nullable Instant asOf) {
+        List<Ref> refs = index.get(aggregateId);
+        if (refs == null) {
+            return null;
+        }
+        for (Ref r : refs) {
+            if (r.version() <= maxVersion && (asOf == null || !r.timestamp().isAfter(asOf))) {
+                Snapshot s = read(aggregateId, r);
+                if (s != null) {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** One snapshot, or {@code null} if its record fails its CRC (logged). */
+    private @Nullable Snapshot read(String aggregateId, Ref r) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(r.length());
+            io(ch -> {
+                b.clear();
+                while (b.hasRemaining()) {
+                    if (ch.read(b, r.offset() + b.position()) < 0) {
+                        break;
+                    }
+                }
+                return null;
+            });
+            byte[] payload = new byte[r.length() - 8];
+            b.get(8, payload);
+            if (crc(payload) != b.getInt(4)) {
+                LOG.warn("snapshot of {} at version {} fails its CRC; skipped", aggregateId, r.version());
+                return null;
+            }
+            return decode(payload);
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot read snapshot: " + e.getMessage(), e);
+        }
     }
 
     /**
