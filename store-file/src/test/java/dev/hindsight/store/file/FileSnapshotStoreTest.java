@@ -50,6 +50,27 @@ class FileSnapshotStoreTest {
     }
 
     @Test
+    void latest_picksNewestAtOrBeforeVersionAndInstant_alsoAfterReopen() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        for (int round = 0; round < 2; round++) {
+            try (FileSnapshotStore store = FileSnapshotStore.open(dir, 5)) {
+                if (round == 0) {
+                    for (long v : new long[] {10, 20, 30}) {
+                        store.save(snapshot("a-1", v));
+                    }
+                }
+                assertThat(store.latest("a-1", Long.MAX_VALUE, null)).isEqualTo(snapshot("a-1", 30));
+                assertThat(store.latest("a-1", 29, null)).isEqualTo(snapshot("a-1", 20));
+                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(25))).isEqualTo(snapshot("a-1", 20));
+                assertThat(store.latest("a-1", 25, t0.plusSeconds(10))).isEqualTo(snapshot("a-1", 10));
+                assertThat(store.latest("a-1", 9, null)).isNull();
+                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(9))).isNull();
+                assertThat(store.latest("none", Long.MAX_VALUE, null)).isNull();
+            }
+        }
+    }
+
+    @Test
     void save_sameVersionAgain_replacesIt() {
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 5)) {
             store.save(snapshot("a-1", 10));
