@@ -8,20 +8,32 @@ import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileSnapshotStore;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Assembles the order system for {@code serve} on the embedded default: snapshots in {@code <data-dir>/snapshots},
+ * Assembles the order system for {@code serve}. On the embedded default: snapshots in {@code <data-dir>/snapshots},
  * the SQLite read model in {@code <data-dir>/readmodel.db}; with no data directory (the in-memory store) snapshots
- * stay in memory and the read model lives in a temporary directory removed on stop. Stateless.
+ * stay in memory and the read model lives in a temporary directory removed on stop. On PostgreSQL everything stays in
+ * the store's database, so the server needs no local disk: snapshots in the store's own {@code snapshots} table and
+ * the read model in a schema of its own, {@code <schema>_readmodel}. Stateless.
  */
 final class OrdersWiring {
+    /** Appended to the store's schema to name the read model's schema. */
+    static final String READ_MODEL_SCHEMA_SUFFIX = "_readmodel";
+
     private OrdersWiring() {}
 
     /**
@@ -61,6 +73,68 @@ final class OrdersWiring {
             throw new CliException("cannot start the order system" + (dataDir == null ? "" : " in " + dataDir)
                     + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Builds and starts the order system on PostgreSQL, next to the events of {@code log}: snapshots in the store's
+     * schema (same connection pool), the read model in schema {@code <schema>_readmodel} of the same database (created
+     * if missing), through connections of its own so that read-model queries and projection batches never wait for
+     * the appenders' pool. Returns its HTTP plugin; the server's stop closes it.
+     *
+     * @param options the options {@code log} was opened with
+     * @throws CliException if the snapshot store or read model cannot be opened
+     */
+    static ServerPlugin postgres(EventStore store, PostgresEventLog log, PostgresOptions options,
+            MeterRegistry registry) {
+        String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
+        SnapshotStore snapshots = null;
+        try {
+            createSchema(log, readModelSchema);
+            // The log has just migrated the schema (snapshots table included).
+            snapshots = PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false),
+                    SnapshotRetention.DEFAULT);
+            return OrderSystem.builder(store)
+                    .snapshots(snapshots)
+                    .readModel(ReadModelDatabase.postgres(readModelSource(options, readModelSchema)))
+                    .build()
+                    .bindMetrics(registry)
+                    .start()
+                    .plugin();
+        } catch (SQLException | RuntimeException e) {
+            if (snapshots != null) {
+                snapshots.close();
+            }
+            throw new CliException("cannot start the order system on PostgreSQL (schema " + readModelSchema + "): "
+                    + e.getMessage());
+        }
+    }
+
+    /** The schema name comes from {@link PostgresOptions}, which admits lower-case identifiers only. */
+    private static void createSchema(PostgresEventLog log, String schema) throws SQLException {
+        try (Connection c = log.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+        } catch (SQLException e) {
+            // Two servers starting at once: IF NOT EXISTS still races in the catalog; the loser's schema exists.
+            if (!"23505".equals(e.getSQLState()) && !"42P06".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+    }
+
+    /** Connections whose search path is the read model's schema, where the projections create their tables. */
+    private static PGSimpleDataSource readModelSource(PostgresOptions options, String schema) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(options.jdbcUrl());
+        if (options.user() != null) {
+            ds.setUser(options.user());
+        }
+        if (options.password() != null) {
+            ds.setPassword(options.password());
+        }
+        ds.setCurrentSchema(schema);
+        ds.setApplicationName(options.applicationName() + "-readmodel");
+        ds.setTcpKeepAlive(true);
+        return ds;
     }
 
     private static void deleteQuietly(@Nullable Path dir) {

@@ -11,6 +11,7 @@ import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.TimeOrderedUuids;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hindsight serve}: the HTTP API on the embedded file store (or in memory), until SIGTERM / Ctrl-C, which stop
- * it gracefully through a shutdown hook. Not thread-safe: one run per instance.
+ * {@code hindsight serve}: the HTTP API and the order system on the embedded file store (or in memory, or on
+ * PostgreSQL with no local disk), until SIGTERM / Ctrl-C, which stop it gracefully through a shutdown hook. Not
+ * thread-safe: one run per instance.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the HTTP server on the embedded store. SIGTERM or Ctrl-C stops it gracefully.")
@@ -52,7 +54,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     String host;
 
-    @Option(names = "--data-dir", defaultValue = "./data", description = "Data directory (default: ./data).")
+    @Option(names = "--data-dir", defaultValue = "./data",
+            description = "Data directory (default: ./data; unused with --store postgres, which keeps everything in the"
+                    + " database).")
     Path dataDir;
 
     @Option(names = "--fsync", defaultValue = "always", converter = FsyncConverter.class,
@@ -119,7 +123,8 @@ final class ServeCommand implements Callable<Integer> {
         return switch (store) {
             case memory -> "in memory, not persisted";
             case file -> dataDir.toString();
-            case postgres -> pgUrl + ", schema " + pgSchema;
+            case postgres -> pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
+                    + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX;
         };
     }
 
@@ -129,11 +134,19 @@ final class ServeCommand implements Callable<Integer> {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        EventLog log = openLog(registry);
-        EventStore eventStore = EventStore.of(log);
+        PostgresOptions pgOptions = store == StoreKind.postgres ? postgresOptions() : null;
+        PostgresEventLog pgLog = pgOptions == null ? null : openPostgres(pgOptions);
+        EventLog log = pgLog != null ? pgLog : openLog(registry);
+        // On PostgreSQL, time-ordered event ids keep the engine's event-id index appending at its right edge.
+        EventStore eventStore = pgLog != null
+                ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build()
+                : EventStore.of(log);
         ServerPlugin orders;
         try {
-            orders = OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
+            // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
+            orders = pgLog != null && pgOptions != null
+                    ? OrdersWiring.postgres(eventStore, pgLog, pgOptions, registry)
+                    : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
         } catch (RuntimeException e) {
             eventStore.close();
             throw e;
@@ -148,12 +161,10 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** The file or in-memory store. */
     private EventLog openLog(PrometheusMeterRegistry registry) {
         if (store == StoreKind.memory) {
             return new InMemoryEventLog();
-        }
-        if (store == StoreKind.postgres) {
-            return openPostgres();
         }
         FileEventLog log;
         try {
@@ -165,18 +176,20 @@ final class ServeCommand implements Callable<Integer> {
         return log;
     }
 
-    private EventLog openPostgres() {
+    private PostgresOptions postgresOptions() {
         if (pgUrl == null || pgUrl.isBlank()) {
             throw new CliException("--store postgres needs --pg-url (or HINDSIGHT_PG_URL)");
         }
-        PostgresOptions options;
         try {
             PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
-            options = defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword)).withSchema(pgSchema)
+            return defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword)).withSchema(pgSchema)
                     .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters());
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    private PostgresEventLog openPostgres(PostgresOptions options) {
         try {
             return PostgresEventLog.open(options);
         } catch (RuntimeException e) {

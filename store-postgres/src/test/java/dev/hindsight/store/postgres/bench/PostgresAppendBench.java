@@ -9,6 +9,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.Subscription;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.TimeOrderedUuids;
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -37,10 +38,13 @@ import org.postgresql.copy.CopyManager;
  * group commit, again, ...) and reports the median of {@code bench.rounds} (default 3) measurements, with the range.
  *
  * <p>Not a test: run it with {@code ./mvnw -pl store-postgres exec:java} or {@code java -cp <test classpath>}.
- * System properties: {@code bench.seconds} per measurement (default 5), {@code bench.catchup} events (default
- * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run), {@code bench.clients} (only that client
- * count). The database comes from
- * {@code HINDSIGHT_PG_URL} / {@code _USER} / {@code _PASSWORD} as in the tests.
+ * System properties: {@code bench.seconds} per measurement (default 3), {@code bench.catchup} events (default
+ * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run),
+ * {@code bench.clients} (only that client count), {@code bench.writers} (comma-separated group-commit writer counts,
+ * one scenario each; default: the engine's default), {@code bench.ids} ({@code random}, the store's default ids, or
+ * {@code ordered}: the engine's stores assign time-ordered ids, {@link TimeOrderedUuids}). The load average
+ * ({@code /proc/loadavg}) is printed with every comparison. The database comes from {@code HINDSIGHT_PG_URL} /
+ * {@code _USER} / {@code _PASSWORD} as in the tests.
  */
 public final class PostgresAppendBench {
     private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
@@ -51,6 +55,10 @@ public final class PostgresAppendBench {
     private static final int CATCH_UP = Integer.getInteger("bench.catchup", 1_000_000);
     private static final String ONLY = System.getProperty("bench.only", "");
     private static final int CLIENTS = Integer.getInteger("bench.clients", 0);
+    /** {@code bench.ids=ordered}: the engine's stores assign {@link TimeOrderedUuids} instead of random ids. */
+    private static final boolean ORDERED_IDS = "ordered".equals(System.getProperty("bench.ids", "random"));
+    private static final String WRITERS = System.getProperty("bench.writers",
+            String.valueOf(PostgresOptions.defaults(URL).groupCommitWriters()));
     private static final int AGGREGATES = 10_000;
     private static final String SCHEMA = "bench_" + UUID.randomUUID().toString().substring(0, 8);
     private static final String RAW = SCHEMA + "_raw";
@@ -94,6 +102,8 @@ public final class PostgresAppendBench {
     }
 
     private void run() throws Exception {
+        System.out.println("start " + Instant.now() + ", load average " + loadAverage() + ", event ids "
+                + (ORDERED_IDS ? "ordered (v7)" : "random (v4, the store's default)"));
         execute("CREATE SCHEMA " + RAW);
         try {
             execute("CREATE TABLE " + RAW + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
@@ -135,6 +145,10 @@ public final class PostgresAppendBench {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
+    }
+
+    private static EventStore eventStore(PostgresEventLog log) {
+        return ORDERED_IDS ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build() : EventStore.of(log);
     }
 
     private static String data(SplittableRandom r) {
@@ -230,22 +244,23 @@ public final class PostgresAppendBench {
     }
 
     /** The engine, with or without group commit: appends of {@code events} store-timestamped events. */
-    private static Scenario engine(boolean group, int events) {
+    private static Scenario engine(boolean group, int writers, int events) {
         return new Scenario() {
             private PostgresEventLog log;
 
             @Override
             public String name() {
-                return "engine, " + events + "-event appends" + (group ? ", group commit" : "");
+                return "engine, " + events + "-event appends"
+                        + (group ? ", group commit (" + writers + " writers)" : "");
             }
 
             @Override
             public ClientFactory start(int clients) {
                 PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD)
                         .withSchema(SCHEMA).withPoolSize(Math.max(4, clients + 2))
-                        .withGroupCommit(group, Integer.getInteger("bench.writers", 2));
+                        .withGroupCommit(group, writers);
                 log = PostgresEventLog.open(options);
-                EventStore store = EventStore.of(log);
+                EventStore store = eventStore(log);
                 return client -> r -> {
                     List<EventData> batch = new ArrayList<>(events);
                     for (int i = 0; i < events; i++) {
@@ -276,8 +291,10 @@ public final class PostgresAppendBench {
             scenarios.add(raw("raw " + events + "-row INSERT", rawInsert(events)));
             scenarios.add(raw("raw COPY of " + events + " rows", rawCopy(events)));
         }
-        scenarios.add(engine(false, events));
-        scenarios.add(engine(true, events));
+        scenarios.add(engine(false, 1, events));
+        for (String w : WRITERS.split(",")) {
+            scenarios.add(engine(true, Integer.parseInt(w.trim()), events));
+        }
         scenarios.removeIf(sc -> !matches(sc.name()));
         if (scenarios.isEmpty() || (CLIENTS > 0 && clients != CLIENTS)) {
             return;
@@ -299,6 +316,7 @@ public final class PostgresAppendBench {
                 }
             }
         }
+        System.out.println("load average after " + clients + " clients x " + events + " events: " + loadAverage());
         double baseline = median(rates.getFirst());
         for (int i = 0; i < scenarios.size(); i++) {
             List<Double> r = rates.get(i);
@@ -310,6 +328,16 @@ public final class PostgresAppendBench {
                     r.stream().mapToDouble(d -> d).max().orElse(0), ratio);
             System.out.println(row);
             rows.add(row);
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages, where the system reports them. */
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
@@ -374,7 +402,7 @@ public final class PostgresAppendBench {
         PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(SCHEMA)
                 .withPoolSize(10).withGroupCommit(true, 2);
         try (PostgresEventLog log = PostgresEventLog.open(options)) {
-            EventStore store = EventStore.of(log);
+            EventStore store = eventStore(log);
             long already = countEvents();
             long missing = CATCH_UP - already;
             if (missing > 0) {
