@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.Json;
 import dev.hindsight.core.RecordedEvent;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EventTypeRegistry<E> {
     /** The mapper for event and state JSON: snake_case, ISO-8601 instants, tolerant of added fields. */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    public static final ObjectMapper MAPPER = new ObjectMapper(Json.factoryBuilder().build())
             .registerModule(new JavaTimeModule())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

@@ -138,7 +138,29 @@ class AggregateRepositoryTest {
 
     @Test
     void handle_sixteenConcurrentSendersOnOneAggregate_losesNoCommand() throws Exception {
-        var repo = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+        // deciding takes a millisecond, so senders that loaded the same version really race to append it
+        Decider<Command, State, Event> slow = new Decider<>() {
+            @Override
+            public State initialState() {
+                return Account.DECIDER.initialState();
+            }
+
+            @Override
+            public List<Event> decide(Command command, State state) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Account.DECIDER.decide(command, state);
+            }
+
+            @Override
+            public State evolve(State state, Event event) {
+                return Account.DECIDER.evolve(state, event);
+            }
+        };
+        var repo = AggregateRepository.builder(store, slow, Account.REGISTRY, StateCodec.of(State.class, 1))
                 .snapshots(snapshots, SnapshotPolicy.everyNEvents(10)).maxRetries(1000).build();
         repo.handle("acc-1", new Account.Open("ann"));
         int senders = 16;

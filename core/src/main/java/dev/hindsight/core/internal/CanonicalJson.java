@@ -186,7 +186,7 @@ final class CanonicalJson {
             return null;
         }
         try {
-            return Instant.parse(p.getText());
+            return IsoInstants.parse(p.getText());
         } catch (DateTimeParseException e) {
             return null;
         }

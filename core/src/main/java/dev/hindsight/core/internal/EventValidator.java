@@ -134,7 +134,7 @@ public final class EventValidator {
             throw new InvalidRequestException("metadata.timestamp must be an ISO-8601 string" + where);
         }
         try {
-            Instant parsed = Instant.parse(ts.asText());
+            Instant parsed = IsoInstants.parse(ts.asText());
             meta.put("timestamp", parsed.toString());
             return parsed;
         } catch (DateTimeParseException ex) {
