@@ -1,13 +1,10 @@
 package dev.hindsight.testkit.clock;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A UTC clock that shows whatever instant it was last set to. Thread-safe. */
-public final class SettableClock extends Clock {
+public final class SettableClock extends UtcClock {
     private final AtomicReference<Instant> now;
 
     public SettableClock(Instant start) {
@@ -16,16 +13,6 @@ public final class SettableClock extends Clock {
 
     public void set(Instant instant) {
         now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 
     @Override

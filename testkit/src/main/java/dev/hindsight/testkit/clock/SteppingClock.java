@@ -1,13 +1,10 @@
 package dev.hindsight.testkit.clock;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A UTC clock that moves {@code stepMillis} forward on every read, from {@link #START}. Thread-safe. */
-public final class SteppingClock extends Clock {
+public final class SteppingClock extends UtcClock {
     public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private final AtomicLong ticks = new AtomicLong();
     private final long stepMillis;
@@ -19,16 +16,6 @@ public final class SteppingClock extends Clock {
 
     public SteppingClock(long stepMillis) {
         this.stepMillis = stepMillis;
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 
     @Override
