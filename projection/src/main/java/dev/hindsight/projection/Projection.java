@@ -30,6 +30,16 @@ public interface Projection {
     void apply(RecordedEvent event, SqlSession session) throws SQLException;
 
     /**
+     * Whether a generation built from position 0 (a rebuild, the first start) may drop its tables' non-unique indexes
+     * and create them again once it has caught up, which makes the build several times faster. Say {@code true} only
+     * if the handlers find rows through primary keys or unique constraints alone (those always stay); a handler that
+     * looks rows up through a dropped index would scan the table instead. Default {@code false}.
+     */
+    default boolean deferIndexes() {
+        return false;
+    }
+
+    /**
      * Columns that identify a row of {@code table} for {@link ProjectionRunner#verify}; by default the first column.
      */
     default List<String> keyColumns(String table) {

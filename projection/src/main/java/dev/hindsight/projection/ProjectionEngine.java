@@ -5,10 +5,14 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.projection.internal.Catalog;
+import dev.hindsight.projection.internal.FastBuild;
+import dev.hindsight.projection.internal.InlineApplier;
 import dev.hindsight.projection.internal.Runner;
 import dev.hindsight.projection.internal.SessionImpl;
+import dev.hindsight.projection.internal.Switches;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -24,6 +28,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +55,7 @@ public final class ProjectionEngine implements AutoCloseable {
     private final Object generations = new Object();
     private final Map<String, Integer> readers = new java.util.HashMap<>();
     private final java.util.Set<String> pendingDrop = new java.util.HashSet<>();
+    private volatile @Nullable InlineApplier inline;
 
     private ProjectionEngine(Builder b) {
         this.store = b.store;
@@ -73,24 +79,110 @@ public final class ProjectionEngine implements AutoCloseable {
             ReadModelDatabase.inTransaction(c, () -> Catalog.create(c));
             for (Projection p : projections.values()) {
                 long[] gen = {Catalog.activeGeneration(c, p.name()).orElse(0L)};
-                if (gen[0] == 0) {
-                    gen[0] = 1;
+                boolean unfinished = gen[0] != 0 && FastBuild.pending(c, p.name(), gen[0]);
+                boolean fresh = gen[0] == 0 || unfinished;
+                // A first build over a non-empty log, or one that did not finish: (again) from position 0, fast.
+                boolean building = unfinished
+                        || (fresh && Switches.fastBuild() && lag(store.head(), store.log().start()) > 0);
+                if (fresh) {
+                    gen[0] = Math.max(1, gen[0]);
                     ReadModelDatabase.inTransaction(c, () -> {
-                        p.createTables(session(c, p, 1));
-                        Catalog.setActiveGeneration(c, p.name(), 1);
-                        Catalog.saveCheckpoint(c, p.name(), 1, store.log().start());
+                        dropTables(c, p, gen[0]);
+                        Catalog.forget(c, p.name(), gen[0]);
+                        p.createTables(session(c, p, gen[0]));
+                        if (building && Switches.fastBuild()) {
+                            FastBuild.prepare(c, db.dialect(), p, gen[0]);
+                        }
+                        Catalog.setActiveGeneration(c, p.name(), gen[0]);
+                        Catalog.saveCheckpoint(c, p.name(), gen[0], store.log().start());
                     });
                 }
                 Position from = Catalog.checkpoint(c, p.name(), gen[0]).orElse(store.log().start());
                 activeGeneration.put(p.name(), gen[0]);
                 ProjectionOptions o = options.get(p.name());
-                Runner r = new Runner(store, db, p, upcasters, o, gen[0], from, o.batchSize(), "running");
+                Runner r = new Runner(store, db, p, upcasters, o, gen[0], from,
+                        building ? o.rebuildBatchSize() : o.batchSize(), building ? "building" : "running");
+                if (building) {
+                    r.onCaughtUp(store::head, caughtUp -> {
+                        finishBuild(p, caughtUp);
+                        caughtUp.goLive(o.batchSize());
+                    });
+                }
                 live.put(p.name(), r.start("projection-" + p.name()));
             }
+            inline = inlineApplier(c);
         } catch (SQLException e) {
             throw new StoreUnavailableException("cannot start projections on " + db + ": " + e.getMessage(), e);
         }
         return this;
+    }
+
+    private @Nullable InlineApplier inlineApplier(Connection c) throws SQLException {
+        List<Projection> inlined = new ArrayList<>();
+        for (String name : new java.util.TreeSet<>(projections.keySet())) {
+            if (options.get(name).inline()) {
+                inlined.add(projections.get(name));
+            }
+        }
+        if (inlined.isEmpty()) {
+            return null;
+        }
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT current_database(), current_schema(), current_setting('search_path')")) {
+            rs.next();
+            if (rs.getString(2) == null) {
+                throw new SQLException("the read model's search path names no existing schema");
+            }
+            return new InlineApplier(inlined, upcasters, rs.getString(1), rs.getString(2), rs.getString(3));
+        }
+    }
+
+    /**
+     * Applies one append's events to the inline projections ({@link ProjectionOptions#inline()}) on the append's
+     * connection, inside its transaction: the way to keep them in step with a PostgreSQL store in the same database,
+     * registered as the store's inline hook ({@code postgresEventLog.addInlineHook(engine::applyInline)}; this module
+     * does not depend on the store). When the append returns, its rows are committed with it; if a handler throws, the
+     * append is rolled back. A projection whose runner is not running (still building its first generation, failed,
+     * stopped) is skipped here and its runner applies the events from the log later, as it does for events appended
+     * without the hook. Every writer to the store must register the hook, or an aggregate's events could be applied out
+     * of order. Thread-safe.
+     *
+     * @param c the append's connection (not committed, rolled back or closed here)
+     * @param events the append's events, in order
+     * @throws SQLException from a handler, or if {@code c} is not to the read model's database
+     */
+    public void applyInline(Connection c, List<RecordedEvent> events) throws SQLException {
+        InlineApplier a = inline;
+        if (a != null) {
+            a.apply(c, events, name -> {
+                Runner r = live.get(name);
+                return r != null && "running".equals(r.state()) && r.isRunning();
+            });
+        }
+    }
+
+    /**
+     * Makes a generation built from position 0 durable and indexed ({@link FastBuild#finish}).
+     *
+     * @return whether it did; if not, the generation stays usable but incomplete and the error is logged
+     */
+    private boolean finishBuild(Projection p, Runner r) {
+        long t0 = System.nanoTime();
+        try (Connection c = db.openWriter()) {
+            ReadModelDatabase.inTransaction(c, () -> FastBuild.finish(c, p.name(), r.generation()));
+            LOG.info("projection {} generation {} built up to {}; made durable and indexed in {} ms", p.name(),
+                    r.generation(), r.position(), (System.nanoTime() - t0) / 1_000_000);
+            return true;
+        } catch (SQLException e) {
+            if (r.isRunning()) {
+                LOG.error("could not finish building generation {} of projection {}", r.generation(), p.name(), e);
+            } else {
+                LOG.info("stopped before finishing generation {} of projection {}; it is built again on the next"
+                        + " start", r.generation(), p.name());
+            }
+            return false;
+        }
     }
 
     private SessionImpl session(Connection c, Projection p, long generation) {
@@ -269,8 +361,11 @@ public final class ProjectionEngine implements AutoCloseable {
             long g = gen;
             ReadModelDatabase.inTransaction(c, () -> {
                 dropTables(c, p, g);
-                p.createTables(session(c, p, g));
                 Catalog.forget(c, name, g);
+                p.createTables(session(c, p, g));
+                if (Switches.fastBuild()) {
+                    FastBuild.prepare(c, db.dialect(), p, g);
+                }
                 Catalog.saveCheckpoint(c, name, g, store.log().start());
             });
         } catch (SQLException e) {
@@ -279,7 +374,14 @@ public final class ProjectionEngine implements AutoCloseable {
         Runner next = new Runner(store, db, p, upcasters, o, gen, store.log().start(), o.rebuildBatchSize(),
                 "rebuilding");
         Runner current = live.get(name);
-        next.onCaughtUp(current::position, r -> switchTo(p, r));
+        next.onCaughtUp(current::position, r -> {
+            if (finishBuild(p, r)) {
+                switchTo(p, r);
+            } else {
+                rebuilding.remove(name);
+                r.stop();
+            }
+        });
         rebuilding.put(name, next);
         next.start("rebuild-" + name + "-g" + gen);
         LOG.info("rebuilding projection {} into generation {}", name, gen);
@@ -430,7 +532,16 @@ public final class ProjectionEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException if a projection is inline but the read model is not PostgreSQL
+         */
         public ProjectionEngine build() {
+            for (Map.Entry<String, ProjectionOptions> e : options.entrySet()) {
+                if (e.getValue().inline() && db.dialect() != Dialect.POSTGRES) {
+                    throw new IllegalArgumentException("projection " + e.getKey()
+                            + " is inline, which needs a PostgreSQL read model (in the event store's database)");
+                }
+            }
             return new ProjectionEngine(this);
         }
     }

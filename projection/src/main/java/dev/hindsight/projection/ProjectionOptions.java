@@ -12,9 +12,11 @@ import java.time.Duration;
  * @param deadLetter on giving up: {@code false} marks the projection failed and stops it (default); {@code true} puts
  *     the event in the projection's dead-letter list and parks its aggregate — later events of that aggregate join the
  *     list in order, other aggregates proceed
+ * @param inline also apply events inside the append's transaction, through {@link ProjectionEngine#applyInline}
+ *     (PostgreSQL read model in the event store's database only; default {@code false})
  */
 public record ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAttempts, Duration retryBackoff,
-        boolean deadLetter) {
+        boolean deadLetter, boolean inline) {
     public static final ProjectionOptions DEFAULT = new ProjectionOptions(500, 5000, 5, Duration.ofMillis(100), false);
 
     public ProjectionOptions {
@@ -23,11 +25,22 @@ public record ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAtte
         }
     }
 
+    /** Options of a projection that is not inline. */
+    public ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAttempts, Duration retryBackoff,
+            boolean deadLetter) {
+        this(batchSize, rebuildBatchSize, maxAttempts, retryBackoff, deadLetter, false);
+    }
+
     public ProjectionOptions withDeadLetter(boolean on) {
-        return new ProjectionOptions(batchSize, rebuildBatchSize, maxAttempts, retryBackoff, on);
+        return new ProjectionOptions(batchSize, rebuildBatchSize, maxAttempts, retryBackoff, on, inline);
     }
 
     public ProjectionOptions withRetry(int attempts, Duration backoff) {
-        return new ProjectionOptions(batchSize, rebuildBatchSize, attempts, backoff, deadLetter);
+        return new ProjectionOptions(batchSize, rebuildBatchSize, attempts, backoff, deadLetter, inline);
+    }
+
+    /** Makes the projection inline (or not); see {@link ProjectionEngine#applyInline}. */
+    public ProjectionOptions withInline(boolean on) {
+        return new ProjectionOptions(batchSize, rebuildBatchSize, maxAttempts, retryBackoff, deadLetter, on);
     }
 }

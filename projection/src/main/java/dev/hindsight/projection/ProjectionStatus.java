@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
  * A projection's health.
  *
  * @param name the projection
- * @param state {@code running}, {@code rebuilding}, {@code failed} or {@code stopped}
+ * @param state {@code running}; {@code building} while a first build from position 0 has not caught up (queries see
+ *     what it has done so far); {@code rebuilding}; {@code failed} or {@code stopped}
  * @param generation the generation of its live tables
  * @param position cursor after the last processed event (wire form)
  * @param head the store's head (wire form)

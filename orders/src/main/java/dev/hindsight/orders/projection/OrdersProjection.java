@@ -52,6 +52,12 @@ public final class OrdersProjection implements Projection {
         return OrderEvents.TYPES;
     }
 
+    /** Handlers find rows by {@code order_id} (the primary key) only; the other indexes serve queries. */
+    @Override
+    public boolean deferIndexes() {
+        return true;
+    }
+
     @Override
     public List<String> keyColumns(String table) {
         return List.of("order_id");

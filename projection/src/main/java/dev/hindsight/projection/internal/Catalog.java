@@ -28,6 +28,11 @@ public final class Catalog {
                     + " generation BIGINT NOT NULL, position TEXT NOT NULL, seq BIGINT NOT NULL, aggregate_id TEXT NOT NULL,"
                     + " event_id TEXT NOT NULL, event_type TEXT NOT NULL, error TEXT NOT NULL,"
                     + " PRIMARY KEY (name, generation, seq))");
+            s.execute("CREATE TABLE IF NOT EXISTS hindsight_inline (name TEXT NOT NULL, generation BIGINT NOT NULL,"
+                    + " first_position BIGINT NOT NULL, last_position BIGINT NOT NULL,"
+                    + " PRIMARY KEY (name, generation, first_position))");
+            s.execute("CREATE TABLE IF NOT EXISTS hindsight_pending_ddl (name TEXT NOT NULL, generation BIGINT NOT NULL,"
+                    + " seq INTEGER NOT NULL, ddl TEXT NOT NULL, PRIMARY KEY (name, generation, seq))");
         }
     }
 
@@ -81,7 +86,7 @@ public final class Catalog {
     }
 
     public static void forget(Connection c, String name, long generation) throws SQLException {
-        for (String table : new String[] {"hindsight_checkpoint", "hindsight_dead_letter"}) {
+        for (String table : new String[] {"hindsight_checkpoint", "hindsight_dead_letter", "hindsight_inline"}) {
             try (PreparedStatement ps = c.prepareStatement(
                     "DELETE FROM " + table + " WHERE name = ? AND generation = ?")) {
                 ps.setString(1, name);
@@ -89,6 +94,7 @@ public final class Catalog {
                 ps.executeUpdate();
             }
         }
+        FastBuild.forget(c, name, generation);
     }
 
     public static void addDeadLetter(Connection c, String name, long generation, RecordedEvent e, String error)

@@ -128,7 +128,8 @@ public final class Runner {
     private void loop() {
         try (Connection c = db.openWriter()) {
             parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
-            SessionImpl session = new SessionImpl(c, db.dialect(), tables, SessionImpl.generationSuffix(generation));
+            SessionImpl session = new SessionImpl(c, db.dialect(), tables, SessionImpl.generationSuffix(generation),
+                    Switches.batchWrites());
             runLoop(session);
             session.close();
         } catch (InterruptedException e) {
@@ -217,7 +218,7 @@ public final class Runner {
             }
         }
         if (options.deadLetter()) {
-            Connection c = session.connection();
+            Connection c = session.rawConnection();
             ReadModelDatabase.inTransaction(c, () -> {
                 Catalog.addDeadLetter(c, projection.name(), generation, e, String.valueOf(lastError));
                 Catalog.saveCheckpoint(c, projection.name(), generation, after);
@@ -236,11 +237,19 @@ public final class Runner {
     }
 
     private void commitBatch(SessionImpl session, List<RecordedEvent> events, Position next) throws SQLException {
-        Connection c = session.connection();
+        Connection c = session.rawConnection();
         int[] applied = {0};
-        ReadModelDatabase.inTransaction(c, () -> {
+        inTransaction(session, () -> {
+            List<long[]> inline = options.inline() && next instanceof Position.Sequence n
+                    ? InlineMarkers.upTo(c, projection.name(), generation, n.value()) : List.of();
             for (RecordedEvent e : events) {
+                if (!inline.isEmpty() && e.position() instanceof Position.Sequence p
+                        && InlineMarkers.covered(inline, p.value())) {
+                    applied[0]++; // applied by its append (an inline projection)
+                    continue;
+                }
                 if (parked.contains(e.aggregateId())) {
+                    session.flush();
                     Catalog.addDeadLetter(c, projection.name(), generation, e,
                             "aggregate parked after an earlier failure");
                     continue;
@@ -250,9 +259,32 @@ public final class Runner {
                 }
                 applied[0]++;
             }
+            session.flush();
+            if (!inline.isEmpty()) {
+                InlineMarkers.passed(c, projection.name(), generation, ((Position.Sequence) next).value());
+            }
             Catalog.saveCheckpoint(c, projection.name(), generation, next);
         });
         advance(next, applied[0]);
+    }
+
+    /**
+     * {@link ReadModelDatabase#inTransaction} for work through {@code session}: {@code work} must {@link
+     * SessionImpl#flush()} before it returns; if it throws, the session's queued updates are dropped (after any still
+     * running has ended) before the rollback.
+     */
+    static void inTransaction(SessionImpl session, ReadModelDatabase.SqlWork work) throws SQLException {
+        ReadModelDatabase.inTransaction(session.rawConnection(), () -> {
+            boolean done = false;
+            try {
+                work.run();
+                done = true;
+            } finally {
+                if (!done) {
+                    session.discard(); // before the rollback: nothing of this transaction may still be running
+                }
+            }
+        });
     }
 
     private void advance(Position next, int applied) {
@@ -364,22 +396,29 @@ public final class Runner {
      */
     public static void replayInto(EventStore store, Connection c, ReadModelDatabase db, Projection projection,
             Upcasters upcasters, String suffix, Position until, int batchSize) throws SQLException {
-        SessionImpl session = new SessionImpl(c, db.dialect(), Set.copyOf(projection.tables()), suffix);
+        try (SessionImpl session = new SessionImpl(c, db.dialect(), Set.copyOf(projection.tables()), suffix, true)) {
+            replayInto(store, session, projection, upcasters, until, batchSize);
+        }
+    }
+
+    private static void replayInto(EventStore store, SessionImpl session, Projection projection, Upcasters upcasters,
+            Position until, int batchSize) throws SQLException {
         EventFilter filter = new EventFilter(projection.eventTypes(), "");
         Position[] at = {store.log().start()};
         boolean[] done = {false};
         while (!done[0] && !at[0].covers(until)) {
             GlobalSlice slice = store.readAll(at[0], batchSize, filter);
-            ReadModelDatabase.inTransaction(c, () -> {
+            inTransaction(session, () -> {
                 for (RecordedEvent e : slice.events()) {
                     if (!until.covers(e.position())) {
                         done[0] = true;
-                        return;
+                        break;
                     }
                     for (RecordedEvent u : upcasters.upcast(e)) {
                         projection.apply(u, session);
                     }
                 }
+                session.flush();
             });
             if (slice.events().isEmpty() && slice.next().equals(at[0])) {
                 break;

@@ -8,36 +8,87 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link SqlSession} over one connection whose logical tables map to {@code <table><suffix>}. Confined to one
+ * A {@link SqlSession} over one connection whose logical tables map to {@code <table><suffix>}. A writing session
+ * (the runner's, an inline hook's) defers its handlers' updates into JDBC batches ({@link DeferredWrites}); its owner
+ * calls {@link #flush()} before it commits and {@link #discard()} when it rolls back. Not thread-safe: confined to one
  * thread.
- *
- * @param connection the connection
- * @param dialect its dialect
- * @param tables the projection's logical tables
- * @param suffix appended to each, e.g. {@code _g2}
  */
-public record SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix,
-        Map<String, PreparedStatement> statements) implements SqlSession, AutoCloseable {
+public final class SessionImpl implements SqlSession, AutoCloseable {
+    private final Connection raw;
+    private final Dialect dialect;
+    private final Set<String> tables;
+    private final String suffix;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final @Nullable DeferredWrites deferred;
 
+    /** A session that executes every statement at once (queries, DDL). */
     public SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix) {
-        this(connection, dialect, tables, suffix, new HashMap<>());
+        this(connection, dialect, tables, suffix, false);
+    }
+
+    /**
+     * @param deferWrites whether {@code executeUpdate()} on statements from {@link #prepare} is batched
+     */
+    public SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix,
+            boolean deferWrites) {
+        this.raw = connection;
+        this.dialect = dialect;
+        this.tables = Set.copyOf(tables);
+        this.suffix = suffix;
+        this.deferred = deferWrites ? new DeferredWrites(connection, dialect == Dialect.POSTGRES) : null;
+    }
+
+    /** The connection handlers see: in a writing session, every use first sends the queued updates. */
+    @Override
+    public Connection connection() {
+        return deferred == null ? raw : deferred.connection();
+    }
+
+    /** The connection itself, for the owner's own statements (after {@link #flush()}). */
+    public Connection rawConnection() {
+        return raw;
+    }
+
+    @Override
+    public Dialect dialect() {
+        return dialect;
     }
 
     @Override
     public PreparedStatement prepare(String sql) throws SQLException {
         PreparedStatement ps = statements.get(sql);
         if (ps == null || ps.isClosed()) {
-            ps = connection.prepareStatement(sql);
+            flush(); // nothing in flight while the connection prepares (and SetBased reads the catalog)
+            PreparedStatement fresh = raw.prepareStatement(sql);
+            ps = deferred == null ? fresh : deferred.deferring(fresh, sql);
             statements.put(sql, ps);
         }
         return ps;
     }
 
-    /** Closes the cached statements (not the connection). */
+    /** Sends the queued updates; call before committing or running the owner's own statements. */
+    public void flush() throws SQLException {
+        if (deferred != null) {
+            deferred.flush();
+        }
+    }
+
+    /** Drops the queued updates; call before the transaction rolls back. */
+    public void discard() {
+        if (deferred != null) {
+            deferred.discard();
+        }
+    }
+
+    /** Closes the cached statements (not the connection); queued updates are dropped. */
     @Override
     public void close() {
+        if (deferred != null) {
+            deferred.close();
+        }
         for (PreparedStatement ps : statements.values()) {
             try {
                 ps.close();

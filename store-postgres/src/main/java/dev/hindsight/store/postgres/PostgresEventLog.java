@@ -18,6 +18,7 @@ import dev.hindsight.store.postgres.internal.Appender;
 import dev.hindsight.store.postgres.internal.CommitSignals;
 import dev.hindsight.store.postgres.internal.EventReader;
 import dev.hindsight.store.postgres.internal.GroupCommitter;
+import dev.hindsight.store.postgres.internal.InlineHooks;
 import dev.hindsight.store.postgres.internal.Migrations;
 import dev.hindsight.store.postgres.internal.Notifications;
 import dev.hindsight.store.postgres.internal.Retrying;
@@ -60,6 +61,7 @@ public final class PostgresEventLog implements EventLog {
     private final Notifications notifications;
     private final @Nullable GroupCommitter group;
     private final Appender appender;
+    private final InlineHooks inline = new InlineHooks();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closed;
 
@@ -73,9 +75,10 @@ public final class PostgresEventLog implements EventLog {
         SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications::claim);
         this.group = options.groupCommit()
                 ? new GroupCommitter(ds, new AppendCall(options.schema(), notifications.channel(),
-                        notifications::claim), single, options.groupCommitWriters(), options.schema())
+                        notifications::claim), single, options.groupCommitWriters(), options.schema(), inline)
                 : null;
-        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed);
+        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed,
+                inline);
     }
 
     /**
@@ -140,6 +143,19 @@ public final class PostgresEventLog implements EventLog {
     /** How group commit has merged appends so far (zeros when it is off). */
     public GroupCommitStats groupCommitStats() {
         return group == null ? new GroupCommitStats(0, 0) : new GroupCommitStats(group.batches(), group.appends());
+    }
+
+    /**
+     * Registers work to run inside every append's transaction, before it commits (an inline projection); see
+     * {@link InlineAppendHook}. Appends already running are not affected.
+     */
+    public void addInlineHook(InlineAppendHook hook) {
+        inline.add(java.util.Objects.requireNonNull(hook));
+    }
+
+    /** Unregisters a hook added with {@link #addInlineHook}; returns whether it was registered. */
+    public boolean removeInlineHook(InlineAppendHook hook) {
+        return inline.remove(hook);
     }
 
     /** Whether the connection that receives other processes' commit notifications is up. */

@@ -62,6 +62,7 @@ public final class Appender {
     private final Retrying retrying;
     private final @Nullable GroupCommitter group;
     private final Committed committed;
+    private final InlineHooks inline;
     private final String schema;
     private final String lockAggregate;
     private final String lockStream;
@@ -69,9 +70,11 @@ public final class Appender {
     /**
      * @param group the group committer, or {@code null} to run every append alone
      * @param committed told of every append this process commits
+     * @param inline hooks run inside each append's transaction before it commits ({@link InlineHooks})
      */
     public Appender(DataSource ds, String schema, SingleAppend single, EventReader reader, Retrying retrying,
-            @Nullable GroupCommitter group, Committed committed) {
+            @Nullable GroupCommitter group, Committed committed, InlineHooks inline) {
+        this.inline = inline;
         this.ds = ds;
         this.single = single;
         this.reader = reader;
@@ -154,7 +157,8 @@ public final class Appender {
         return retrying.run("append to '" + request.aggregateId() + "'", () -> {
             try (Connection c = ds.getConnection()) {
                 try {
-                    return single.execute(c, request.aggregateId(), request.expected(), request.events());
+                    return inline.single(c, request, () -> single.execute(c, request.aggregateId(),
+                            request.expected(), request.events()));
                 } catch (SQLException e) {
                     Outcome taken = uniqueViolation(e);
                     if (taken == null) {
@@ -237,6 +241,7 @@ public final class Appender {
                     c.rollback();
                     return null;
                 }
+                inline.beforeCommit(c, accepted, o);
                 c.commit();
                 return appended(aggregateId, accepted.size(), o);
             } catch (SQLException | RuntimeException e) {

@@ -58,7 +58,11 @@ public final class GroupCommitter implements AutoCloseable {
     private final AtomicLong appends = new AtomicLong();
     private volatile boolean closed;
 
-    public GroupCommitter(DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name) {
+    private final InlineHooks inline;
+
+    public GroupCommitter(DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name,
+            InlineHooks inline) {
+        this.inline = inline;
         this.ds = ds;
         this.call = call;
         this.single = single;
@@ -184,9 +188,10 @@ public final class GroupCommitter implements AutoCloseable {
             if (requests.size() == 1) {
                 // Alone in its batch: the single-append statement is leaner than the set-based one.
                 Request r = requests.getFirst();
-                outcomes = List.of(single.execute(c, r.aggregateId(), r.expected(), r.events()));
+                outcomes = inline.group(c, requests,
+                        () -> List.of(single.execute(c, r.aggregateId(), r.expected(), r.events())));
             } else {
-                outcomes = call.execute(c, requests);
+                outcomes = inline.group(c, requests, () -> call.execute(c, requests));
             }
         } catch (SQLException e) {
             LOG.debug("group of {} appends failed as a whole ({}); running them one by one", batch.size(),

@@ -1,0 +1,118 @@
+package dev.hindsight.projection.internal;
+
+import dev.hindsight.aggregate.Upcasters;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.projection.Dialect;
+import dev.hindsight.projection.Projection;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Applies an append's events to the inline projections on the append's own connection, inside its transaction. Per
+ * projection, one round trip first sets the read model's search path (transaction-local), checks that the connection
+ * is to the read model's database, and writes the {@link InlineMarkers marker} into the live generation, read from the
+ * catalog {@code FOR SHARE} so that a rebuild cannot switch generations (or drop the tables being written) until this
+ * append has ended; then the handlers run with their updates batched ({@link DeferredWrites}). Thread-safe: state is
+ * per call.
+ */
+public final class InlineApplier {
+    private final List<Projection> projections;
+    private final Upcasters upcasters;
+    private final String database;
+    private final String searchPath;
+    private final String mark;
+
+    /**
+     * @param projections the inline projections, in the order to apply them (a fixed order keeps lock order fixed)
+     * @param database the read model's database ({@code current_database()})
+     * @param schema the schema holding the catalog ({@code current_schema()} of the read model)
+     * @param searchPath the read model's search path, set for the handlers
+     */
+    public InlineApplier(List<Projection> projections, Upcasters upcasters, String database, String schema,
+            String searchPath) {
+        this.projections = List.copyOf(projections);
+        this.upcasters = upcasters;
+        this.database = database;
+        this.searchPath = searchPath;
+        String q = "\"" + schema.replace("\"", "\"\"") + "\".";
+        this.mark = "SELECT set_config('search_path', ?, true), current_database();\n"
+                + "INSERT INTO " + q + "hindsight_inline (name, generation, first_position, last_position)"
+                + " SELECT name, generation, ?, ? FROM " + q + "hindsight_projection WHERE name = ? FOR SHARE"
+                + " RETURNING generation";
+    }
+
+    /**
+     * Applies {@code events} (one append's) to each projection for which {@code ready} holds; the others' runners
+     * apply them later from the log.
+     */
+    public void apply(Connection c, List<RecordedEvent> events, Predicate<String> ready) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        long first = sequence(events.getFirst());
+        long last = sequence(events.getLast());
+        for (Projection p : projections) {
+            if (!ready.test(p.name())) {
+                continue;
+            }
+            List<RecordedEvent> mine = new ArrayList<>();
+            for (RecordedEvent e : events) {
+                if (p.eventTypes().isEmpty() || p.eventTypes().contains(e.eventType())) {
+                    mine.add(e);
+                }
+            }
+            if (mine.isEmpty()) {
+                continue;
+            }
+            long generation = mark(c, p.name(), first, last);
+            try (SessionImpl s = new SessionImpl(c, Dialect.POSTGRES, java.util.Set.copyOf(p.tables()),
+                    SessionImpl.generationSuffix(generation), Switches.batchWrites())) {
+                for (RecordedEvent e : mine) {
+                    for (RecordedEvent u : upcasters.upcast(e)) {
+                        p.apply(u, s);
+                    }
+                }
+                s.flush();
+            }
+        }
+    }
+
+    private long mark(Connection c, String name, long first, long last) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(mark)) {
+            ps.setString(1, searchPath);
+            ps.setLong(2, first);
+            ps.setLong(3, last);
+            ps.setString(4, name);
+            ps.execute();
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                if (!database.equals(rs.getString(2))) {
+                    throw new SQLException("inline projection " + name + ": the append's database is "
+                            + rs.getString(2) + ", the read model's is " + database + " (they must be the same)");
+                }
+            }
+            if (!ps.getMoreResults()) {
+                throw new SQLException("inline projection " + name + ": no marker written");
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                if (!rs.next()) {
+                    throw new SQLException("inline projection " + name + " has no active generation");
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long sequence(RecordedEvent e) throws SQLException {
+        if (e.position() instanceof Position.Sequence s) {
+            return s.value();
+        }
+        throw new SQLException("inline projections need numeric positions, got " + e.position());
+    }
+}
