@@ -7,8 +7,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -124,9 +126,14 @@ public final class Catalog {
     }
 
     public static Set<String> parkedAggregates(Connection c, String name, long generation) throws SQLException {
-        Set<String> out = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT DISTINCT aggregate_id FROM hindsight_dead_letter WHERE name = ? AND generation = ?")) {
+        return new HashSet<>(strings(c, "SELECT DISTINCT aggregate_id FROM hindsight_dead_letter"
+                + " WHERE name = ? AND generation = ?", name, generation));
+    }
+
+    /** The first column of {@code sql}'s rows, its two parameters bound to a projection's name and generation. */
+    static List<String> strings(Connection c, String sql, String name, long generation) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, name);
             ps.setLong(2, generation);
             try (ResultSet rs = ps.executeQuery()) {

@@ -75,18 +75,8 @@ public final class FastBuild {
     }
 
     private static List<String> ddl(Connection c, String name, long generation) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT ddl FROM hindsight_pending_ddl WHERE name = ? AND generation = ? ORDER BY seq")) {
-            ps.setString(1, name);
-            ps.setLong(2, generation);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+        return Catalog.strings(c, "SELECT ddl FROM hindsight_pending_ddl WHERE name = ? AND generation = ? ORDER BY seq",
+                name, generation);
     }
 
     /** Name and definition of each index of {@code table} that enforces no constraint. */
