@@ -6,8 +6,10 @@ import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ReadModelDatabase;
+import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileSnapshotStore;
+import dev.hindsight.store.postgres.InlineAppendHook;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
@@ -19,6 +21,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -81,10 +85,16 @@ final class OrdersWiring {
      * if missing), through connections of its own so that read-model queries and projection batches never wait for
      * the appenders' pool. Returns its HTTP plugin; the server's stop closes it.
      *
+     * <p>With {@code inline}, the {@code orders} projection is inline: its hook is registered on {@code log}, so each
+     * append's read-model rows commit in the append's transaction, on the append's connection (the hook sets the read
+     * model's search path for the rest of that transaction; the store's own statements name their schema). The hook is
+     * unregistered when the system closes.
+     *
      * @param options the options {@code log} was opened with
+     * @param inline whether the {@code orders} projection runs inline
      * @throws CliException if the snapshot store or read model cannot be opened
      */
-    static ServerPlugin postgres(EventStore store, PostgresEventLog log, PostgresOptions options,
+    static ServerPlugin postgres(EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline,
             MeterRegistry registry) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
@@ -93,13 +103,28 @@ final class OrdersWiring {
             // The log has just migrated the schema (snapshots table included).
             snapshots = PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false),
                     SnapshotRetention.DEFAULT);
-            return OrderSystem.builder(store)
+            AtomicReference<@Nullable InlineAppendHook> hook = new AtomicReference<>();
+            OrderSystem system = OrderSystem.builder(store)
                     .snapshots(snapshots)
                     .readModel(ReadModelDatabase.postgres(readModelSource(options, readModelSchema)))
+                    .inlineProjection(inline)
+                    .onClose(() -> {
+                        InlineAppendHook h = hook.get();
+                        if (h != null) {
+                            log.removeInlineHook(h);
+                        }
+                    })
                     .build()
                     .bindMetrics(registry)
-                    .start()
-                    .plugin();
+                    .start();
+            if (inline) {
+                // Registered after start: the engine knows its inline projections (and their schema) only then.
+                ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
+                InlineAppendHook h = engine::applyInline;
+                hook.set(h);
+                log.addInlineHook(h);
+            }
+            return system.plugin();
         } catch (SQLException | RuntimeException e) {
             if (snapshots != null) {
                 snapshots.close();

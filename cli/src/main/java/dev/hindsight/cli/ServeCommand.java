@@ -90,6 +90,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Merge concurrent appends into shared transactions (default: ${DEFAULT-VALUE}).")
     boolean pgGroupCommit;
 
+    @Option(names = "--inline-projections", defaultValue = "false",
+            description = "With --store postgres: update the orders read model inside each append's transaction, so a"
+                    + " read right after a command sees it (default: ${DEFAULT-VALUE}: in the background, moments"
+                    + " later). Appends take a little longer. Every server appending to the store must use it.")
+    boolean inlineProjections;
+
     /** Parses {@code always|interval|never}. */
     static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
         @Override
@@ -124,12 +130,16 @@ final class ServeCommand implements Callable<Integer> {
             case memory -> "in memory, not persisted";
             case file -> dataDir.toString();
             case postgres -> pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
-                    + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX;
+                    + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
         };
     }
 
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
+        if (inlineProjections && store != StoreKind.postgres) {
+            throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
+                    + " append's PostgreSQL transaction; the " + store + " store has none)");
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -145,7 +155,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
             orders = pgLog != null && pgOptions != null
-                    ? OrdersWiring.postgres(eventStore, pgLog, pgOptions, registry)
+                    ? OrdersWiring.postgres(eventStore, pgLog, pgOptions, inlineProjections, registry)
                     : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
         } catch (RuntimeException e) {
             eventStore.close();

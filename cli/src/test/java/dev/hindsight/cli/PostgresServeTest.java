@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
 import dev.hindsight.server.HindsightServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -153,6 +157,117 @@ class PostgresServeTest {
                 "--url", url);
         assertThat(conflict.exitCode()).isEqualTo(1);
         assertThat(conflict.err() + conflict.out()).contains("wrong_expected_version");
+    }
+
+    /**
+     * With {@code --inline-projections} the order's read-model row (in schema {@code <schema>_readmodel}, through the
+     * append's connection to the store's schema) commits with each append. To prove the row comes from the append and
+     * not from the background runner, the test holds the projection's checkpoint row locked, so that no runner batch
+     * can commit; the control test below shows the same lock keeps a non-inline read model behind.
+     */
+    @Test
+    void serveOnPostgres_inlineProjections_readModelCurrentWhenTheCommandReturns() throws Exception {
+        String url = serve("--inline-projections");
+        String readModel = schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX;
+
+        try (Connection lock = lockCheckpoint(readModel)) {
+            String id = createAndPay(url, "ina");
+            JsonNode orders = getJson(url + "/api/orders?user_id=ina").get("orders");
+
+            assertThat(orders).hasSize(1);
+            assertThat(orders.get(0).get("order_id").asText()).isEqualTo(id);
+            assertThat(orders.get(0).get("status").asText()).isEqualTo("paid");
+            // The runner is held back: the projection's checkpoint has not moved past the append.
+            assertThat(queryStrings(lock, "SELECT position FROM " + readModel + ".hindsight_checkpoint"
+                    + " WHERE name = ?", "orders")).doesNotContain(lastPosition(url, id));
+            lock.rollback();
+        }
+        JsonNode projections = getJson(url + "/api/projections").get("projections");
+        assertThat(projections).hasSize(1);
+        assertThat(projections.get(0).get("name").asText()).isEqualTo("orders");
+        assertThat(projections.get(0).get("state").asText()).isEqualTo("running");
+        // The runner, released, skips what the appends applied: still one row, paid.
+        String id = getJson(url + "/api/orders?user_id=ina").get("orders").get(0).get("order_id").asText();
+        CliRun list = CliRun.of("orders", "list", "--user", "ina", "--min-position", lastPosition(url, id), "--all",
+                "--url", url);
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out().lines().toList()).hasSize(1);
+        assertThat(Json.mapper().readTree(list.out().lines().toList().getFirst()).get("status").asText())
+                .isEqualTo("paid");
+    }
+
+    /** The control for the test above: without the option, the same lock keeps the read model behind. */
+    @Test
+    void serveOnPostgres_withoutInline_checkpointLockHoldsTheReadModelBack() throws Exception {
+        String url = serve();
+        String readModel = schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX;
+
+        try (Connection lock = lockCheckpoint(readModel)) {
+            createAndPay(url, "nil");
+            Thread.sleep(300); // time enough for the runner, were it not held back
+            assertThat(getJson(url + "/api/orders?user_id=nil").get("orders")).isEmpty();
+            lock.rollback();
+        }
+    }
+
+    @Test
+    void serve_inlineProjectionsOnFileStore_failsWithAClearMessage() {
+        CliRun run = CliRun.of("serve", "--store", "file", "--data-dir", dataDir.toString(), "--port", "0",
+                "--inline-projections");
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("--inline-projections needs --store postgres");
+        assertThat(dataDir.resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
+    void serve_help_describesInlineProjections() {
+        CliRun run = CliRun.of("serve", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("--inline-projections");
+    }
+
+    /** Starts {@code serve --store postgres} on this test's schema; returns its URL. */
+    private String serve(String... extra) {
+        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres", "--pg-url", URL,
+                "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema, "--data-dir",
+                dataDir.toString()));
+        args.addAll(List.of(extra));
+        ServeCommand serve = Hindsight.commandLine().parseArgs(args.toArray(String[]::new)).subcommand()
+                .commandSpec().commandLine().getCommand();
+        server = serve.start();
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    /** A transaction holding the {@code orders} projection's checkpoint row, which every runner batch updates. */
+    private static Connection lockCheckpoint(String readModel) throws SQLException {
+        Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+        c.setAutoCommit(false);
+        assertThat(queryStrings(c, "SELECT position FROM " + readModel + ".hindsight_checkpoint WHERE name = ?"
+                + " FOR UPDATE", "orders")).hasSize(1);
+        return c;
+    }
+
+    private static String createAndPay(String url, String user) throws IOException {
+        String id = json(CliRun.of("orders", "create", "--user", user, "--currency", "EUR", "--item", "lamp:1:30.00",
+                "--url", url)).get("order_id").asText();
+        json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + user, "--amount", "30.00", "--url", url));
+        return id;
+    }
+
+    private static String lastPosition(String url, String id) throws IOException {
+        JsonNode events = json(CliRun.of("orders", "history", id, "--url", url)).get("events");
+        return events.get(events.size() - 1).get("position").asText();
+    }
+
+    private static JsonNode getJson(String uri) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(uri)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return Json.mapper().readTree(r.body());
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.http.OrdersPlugin;
 import dev.hindsight.orders.projection.OrdersProjection;
 import dev.hindsight.projection.ProjectionEngine;
+import dev.hindsight.projection.ProjectionOptions;
 import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.server.ServerPlugin;
 import io.micrometer.core.instrument.Gauge;
@@ -44,7 +45,8 @@ public final class OrderSystem implements AutoCloseable {
         this.onClose = b.onClose;
         this.service = new OrderService(b.store, b.snapshots, b.clock);
         this.projections = b.database == null ? null
-                : ProjectionEngine.builder(b.store, b.database).add(new OrdersProjection())
+                : ProjectionEngine.builder(b.store, b.database)
+                        .add(new OrdersProjection(), ProjectionOptions.DEFAULT.withInline(b.inline))
                         .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS).build();
     }
 
@@ -130,6 +132,7 @@ public final class OrderSystem implements AutoCloseable {
         private Supplier<UUID> ids = UUID::randomUUID;
         private Duration minPositionTimeout = Duration.ofSeconds(5);
         private Runnable onClose = () -> { };
+        private boolean inline;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -171,7 +174,24 @@ public final class OrderSystem implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Makes the {@code orders} projection inline ({@link ProjectionOptions#withInline}); default off. It then needs
+         * a PostgreSQL read model in the event store's database, and the caller registers {@code
+         * projections()::applyInline} as the store's inline hook once the system has started.
+         */
+        public Builder inlineProjection(boolean on) {
+            this.inline = on;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if the projection is inline but there is no read model
+         * @throws IllegalArgumentException if it is inline and the read model is not PostgreSQL
+         */
         public OrderSystem build() {
+            if (inline && database == null) {
+                throw new IllegalStateException("an inline orders projection needs a read model");
+            }
             return new OrderSystem(this);
         }
     }
