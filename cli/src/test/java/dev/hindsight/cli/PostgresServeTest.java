@@ -186,6 +186,7 @@ class PostgresServeTest {
         assertThat(projections).hasSize(1);
         assertThat(projections.get(0).get("name").asText()).isEqualTo("orders");
         assertThat(projections.get(0).get("state").asText()).isEqualTo("running");
+        assertThat(projections.get(0).get("mode").asText()).isEqualTo("inline");
         // The runner, released, skips what the appends applied: still one row, paid.
         String id = getJson(url + "/api/orders?user_id=ina").get("orders").get(0).get("order_id").asText();
         CliRun list = CliRun.of("orders", "list", "--user", "ina", "--min-position", lastPosition(url, id), "--all",

@@ -306,7 +306,8 @@ public final class ProjectionEngine implements AutoCloseable {
             deadLetters = -1;
         }
         String state = rb != null ? "rebuilding" : r.state();
-        return new ProjectionStatus(name, state, r.generation(), at.toString(), head.toString(), lagEvents,
+        String mode = options.get(name).inline() ? "inline" : "async";
+        return new ProjectionStatus(name, state, mode, r.generation(), at.toString(), head.toString(), lagEvents,
                 lagMillis, rate(name, r), deadLetters, r.lastError(), r.failedPosition(),
                 rb == null ? null : rb.position().toString());
     }

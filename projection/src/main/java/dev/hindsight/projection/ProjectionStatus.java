@@ -8,6 +8,8 @@ import org.jspecify.annotations.Nullable;
  * @param name the projection
  * @param state {@code running}; {@code building} while a first build from position 0 has not caught up (queries see
  *     what it has done so far); {@code rebuilding}; {@code failed} or {@code stopped}
+ * @param mode {@code async} (applied by its runner from the log) or {@code inline} (also applied in each append's
+ *     transaction, {@link ProjectionOptions#inline()})
  * @param generation the generation of its live tables
  * @param position cursor after the last processed event (wire form)
  * @param head the store's head (wire form)
@@ -19,6 +21,6 @@ import org.jspecify.annotations.Nullable;
  * @param failedPosition where it stopped, when failed
  * @param rebuildPosition progress of a running rebuild
  */
-public record ProjectionStatus(String name, String state, long generation, String position, String head,
-        long lagEvents, long lagMillis, double eventsPerSecond, long deadLetters, @Nullable String lastError,
-        @Nullable String failedPosition, @Nullable String rebuildPosition) {}
+public record ProjectionStatus(String name, String state, String mode, long generation, String position,
+        String head, long lagEvents, long lagMillis, double eventsPerSecond, long deadLetters,
+        @Nullable String lastError, @Nullable String failedPosition, @Nullable String rebuildPosition) {}

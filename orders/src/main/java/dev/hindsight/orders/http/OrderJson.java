@@ -148,6 +148,7 @@ final class OrderJson {
                 g.writeStartObject();
                 g.writeStringField("name", p.name());
                 g.writeStringField("state", p.state());
+                g.writeStringField("mode", p.mode());
                 g.writeNumberField("generation", p.generation());
                 g.writeStringField("position", p.position());
                 g.writeStringField("head", p.head());

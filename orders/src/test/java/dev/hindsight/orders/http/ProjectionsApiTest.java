@@ -43,6 +43,7 @@ class ProjectionsApiTest {
         Response r = t.get("/api/projections/orders");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("projections").get(0).get("name").asText()).isEqualTo("orders");
+        assertThat(r.json().get("projections").get(0).get("mode").asText()).isEqualTo("async");
         Response missing = t.get("/api/projections/nope");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.json().get("error").asText()).isEqualTo("not_found");
