@@ -65,8 +65,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         this.cache = b.cachedStates > 0 ? new StateCache<>(b.cachedStates) : null;
     }
 
-    public static <C, S, E> Builder<C, S, E> builder(EventStore store, Decider<C, S, E> decider,
-            EventTypeRegistry<E> registry, StateCodec<S> codec) {
+    public static <C, S, E> Builder<C, S, E> builder(
+            EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry, StateCodec<S> codec) {
         return new Builder<>(store, decider, registry, codec);
     }
 
@@ -76,12 +76,22 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
      * @param cacheHits current-state loads that started from the state cache (0 without a cache)
      * @param cacheMisses current-state loads that found nothing usable in it
      */
-    public record Stats(long snapshotsWritten, long snapshotFailures, long snapshotMismatches, long conflictRetries,
-            long cacheHits, long cacheMisses) {}
+    public record Stats(
+            long snapshotsWritten,
+            long snapshotFailures,
+            long snapshotMismatches,
+            long conflictRetries,
+            long cacheHits,
+            long cacheMisses) {}
 
     public Stats stats() {
-        return new Stats(snapshotsWritten.get(), snapshotFailures.get(), snapshotMismatches.get(),
-                conflictRetries.get(), cache == null ? 0 : cache.hits(), cache == null ? 0 : cache.misses());
+        return new Stats(
+                snapshotsWritten.get(),
+                snapshotFailures.get(),
+                snapshotMismatches.get(),
+                conflictRetries.get(),
+                cache == null ? 0 : cache.hits(),
+                cache == null ? 0 : cache.misses());
     }
 
     /** The current state. */
@@ -116,7 +126,6 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return load(aggregateId, Long.MAX_VALUE, Objects.requireNonNull(asOf));
     }
 
-
     /**
      * The current state from a cached state: re-reads the cached version's event (for its position and timestamp
      * only) and applies the later ones. {@code null} if the cached version is not readable as expected (then the
@@ -144,8 +153,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         }
         long fromSnapshot = r.version;
         if (!replay(aggregateId, r, maxVersion, asOf, false)) {
-            throw new IllegalStateException("the events of " + aggregateId + " are not contiguous after version "
-                    + r.version);
+            throw new IllegalStateException(
+                    "the events of " + aggregateId + " are not contiguous after version " + r.version);
         }
         return new Loaded<>(aggregateId, r.state, r.version, r.position, r.timestamp, fromSnapshot, r.replayed);
     }
@@ -154,8 +163,13 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private static final class Replay<S> {
         S state;
         long version;
-        @Nullable Position position;
-        @Nullable Instant timestamp;
+
+        @Nullable
+        Position position;
+
+        @Nullable
+        Instant timestamp;
+
         long replayed;
 
         Replay(S state, long version, @Nullable Position position, @Nullable Instant timestamp) {
@@ -175,7 +189,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         long known = reread ? r.version : -1;
         long from = reread ? r.version : r.version + 1;
         while (from <= maxVersion) {
-            List<RecordedEvent> page = store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
+            List<RecordedEvent> page =
+                    store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
             for (RecordedEvent e : page) {
                 if (e.version() == known) {
                     r.position = e.position();
@@ -249,8 +264,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
      * @throws WrongExpectedVersionException if {@code expected} does not match, or conflicts persist after the
      *     configured number of retries
      */
-    public CommandResult<S, E> handle(String aggregateId, C command, @Nullable ExpectedVersion expected,
-            @Nullable String metadata) {
+    public CommandResult<S, E> handle(
+            String aggregateId, C command, @Nullable ExpectedVersion expected, @Nullable String metadata) {
         WrongExpectedVersionException last = null;
         for (int attempt = 1; attempt <= maxRetries + 1; attempt++) {
             Loaded<S> loaded = load(aggregateId);
@@ -259,8 +274,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
             }
             List<E> events = decider.decide(command, loaded.state());
             if (events.isEmpty()) {
-                return new CommandResult<>(aggregateId, loaded.state(), loaded.version(), loaded.position(), events,
-                        attempt);
+                return new CommandResult<>(
+                        aggregateId, loaded.state(), loaded.version(), loaded.position(), events, attempt);
             }
             List<EventData> data = new ArrayList<>(events.size());
             for (E e : events) {
@@ -304,12 +319,13 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     /** Writes a snapshot of {@code state} at {@code version} now (also used by tools and tests). */
     public void writeSnapshot(SnapshotStore target, String aggregateId, S state, long version) {
         try {
-            List<RecordedEvent> at = store.read(aggregateId, version, 1, ReadDirection.FORWARD).events();
+            List<RecordedEvent> at =
+                    store.read(aggregateId, version, 1, ReadDirection.FORWARD).events();
             if (at.isEmpty() || at.getFirst().version() != version) {
                 throw new IllegalStateException("event " + version + " of " + aggregateId + " is not readable");
             }
-            target.save(new Snapshot(aggregateId, version, at.getFirst().timestamp(), codec.fingerprint(),
-                    codec.write(state)));
+            target.save(new Snapshot(
+                    aggregateId, version, at.getFirst().timestamp(), codec.fingerprint(), codec.write(state)));
             snapshotsWritten.incrementAndGet();
         } catch (RuntimeException e) {
             snapshotFailures.incrementAndGet();
@@ -340,8 +356,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         private int maxRetries = 10;
         private int cachedStates;
 
-        private Builder(EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry,
-                StateCodec<S> codec) {
+        private Builder(
+                EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry, StateCodec<S> codec) {
             this.store = Objects.requireNonNull(store);
             this.decider = Objects.requireNonNull(decider);
             this.registry = Objects.requireNonNull(registry);

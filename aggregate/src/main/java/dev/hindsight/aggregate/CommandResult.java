@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param events the events the command produced (empty: nothing was appended)
  * @param attempts how many times it was decided (1 + conflict retries)
  */
-public record CommandResult<S, E>(String aggregateId, S state, long version, @Nullable Position position,
-        List<E> events, int attempts) {
+public record CommandResult<S, E>(
+        String aggregateId, S state, long version, @Nullable Position position, List<E> events, int attempts) {
     public CommandResult {
         Objects.requireNonNull(aggregateId, "aggregateId");
         Objects.requireNonNull(state, "state");

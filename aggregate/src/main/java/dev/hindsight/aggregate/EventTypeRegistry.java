@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EventTypeRegistry<E> {
     /** The mapper for event and state JSON: snake_case, ISO-8601 instants, tolerant of added fields. */
-    public static final ObjectMapper MAPPER = new ObjectMapper(Json.factoryBuilder().build())
+    public static final ObjectMapper MAPPER = new ObjectMapper(
+                    Json.factoryBuilder().build())
             .registerModule(new JavaTimeModule())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -72,10 +73,15 @@ public final class EventTypeRegistry<E> {
             throw new IllegalArgumentException(event.getClass().getName() + " is not registered");
         }
         try {
-            return new EventData(eventId, e.key().eventType(), e.key().schemaVersion(),
-                    e.writer().writeValueAsString(event), metadata);
+            return new EventData(
+                    eventId,
+                    e.key().eventType(),
+                    e.key().schemaVersion(),
+                    e.writer().writeValueAsString(event),
+                    metadata);
         } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("cannot serialize " + event.getClass().getName(), ex);
+            throw new IllegalStateException(
+                    "cannot serialize " + event.getClass().getName(), ex);
         }
     }
 

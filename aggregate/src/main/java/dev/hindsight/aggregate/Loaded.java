@@ -16,8 +16,14 @@ import org.jspecify.annotations.Nullable;
  * @param fromSnapshot the snapshot (or cached state) version the load started from, 0 if it replayed from the start
  * @param replayed number of events replayed on top of it
  */
-public record Loaded<S>(String aggregateId, S state, long version, @Nullable Position position,
-        @Nullable Instant timestamp, long fromSnapshot, long replayed) {
+public record Loaded<S>(
+        String aggregateId,
+        S state,
+        long version,
+        @Nullable Position position,
+        @Nullable Instant timestamp,
+        long fromSnapshot,
+        long replayed) {
     public Loaded {
         Objects.requireNonNull(aggregateId, "aggregateId");
         Objects.requireNonNull(state, "state");

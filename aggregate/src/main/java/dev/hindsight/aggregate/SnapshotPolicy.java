@@ -45,7 +45,7 @@ public interface SnapshotPolicy {
 
     /** Snapshot when this or {@code other} says so. */
     default SnapshotPolicy or(SnapshotPolicy other) {
-        return (before, after, appended) -> shouldSnapshot(before, after, appended)
-                || other.shouldSnapshot(before, after, appended);
+        return (before, after, appended) ->
+                shouldSnapshot(before, after, appended) || other.shouldSnapshot(before, after, appended);
     }
 }

@@ -30,7 +30,8 @@ final class StateCache<S> {
     }
 
     /** The cached entry, or {@code null} (counted as a miss). */
-    @Nullable Entry<S> get(String aggregateId) {
+    @Nullable
+    Entry<S> get(String aggregateId) {
         Stripe<S> s = stripe(aggregateId);
         Entry<S> e;
         synchronized (s) {

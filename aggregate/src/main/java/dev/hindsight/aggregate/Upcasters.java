@@ -52,7 +52,9 @@ public final class Upcasters {
             }
         }
         Map<String, TreeSet<Integer>> versions = new HashMap<>();
-        byKey.keySet().forEach(k -> versions.computeIfAbsent(k.eventType(), t -> new TreeSet<>()).add(k.schemaVersion()));
+        byKey.keySet()
+                .forEach(k -> versions.computeIfAbsent(k.eventType(), t -> new TreeSet<>())
+                        .add(k.schemaVersion()));
         versions.forEach((type, vs) -> {
             for (int v = vs.first(); v <= vs.last(); v++) {
                 if (!vs.contains(v)) {
@@ -119,11 +121,20 @@ public final class Upcasters {
         Upcaster u = byKey.get(key);
         if (u == null) {
             int part = out.size();
-            UUID id = part == 0 ? original.eventId()
+            UUID id = part == 0
+                    ? original.eventId()
                     : UUID.nameUUIDFromBytes((original.eventId() + "/" + part).getBytes(StandardCharsets.UTF_8));
-            out.add(new RecordedEvent(id, original.aggregateId(), key.eventType(), key.schemaVersion(),
-                    Json.write(data), original.metadata(), original.version(), original.position(),
-                    original.timestamp(), original.recordedAt()));
+            out.add(new RecordedEvent(
+                    id,
+                    original.aggregateId(),
+                    key.eventType(),
+                    key.schemaVersion(),
+                    Json.write(data),
+                    original.metadata(),
+                    original.version(),
+                    original.position(),
+                    original.timestamp(),
+                    original.recordedAt()));
             return;
         }
         for (Upcaster.Upcast next : u.upcast(data)) {

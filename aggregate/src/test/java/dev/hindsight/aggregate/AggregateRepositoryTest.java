@@ -3,10 +3,10 @@ package dev.hindsight.aggregate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
-import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
@@ -24,12 +24,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class AggregateRepositoryTest {
-    private final EventStore store = EventStore.builder(new InMemoryEventLog()).clock(new SteppingClock()).build();
+    private final EventStore store = EventStore.builder(new InMemoryEventLog())
+            .clock(new SteppingClock())
+            .build();
     private final InMemorySnapshotStore snapshots = new InMemorySnapshotStore(5);
 
     private AggregateRepository<Command, State, Event> repo(SnapshotStore snaps, SnapshotPolicy policy, int stateV) {
         return AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, stateV))
-                .snapshots(snaps, policy).build();
+                .snapshots(snaps, policy)
+                .build();
     }
 
     @Test
@@ -41,7 +44,8 @@ class AggregateRepositoryTest {
         assertThat(r.version()).isEqualTo(2);
         assertThat(r.position()).isEqualTo(Position.of(2));
         assertThat(r.events()).containsExactly(new Account.Deposited(500));
-        assertThat(store.read("acc-1").events()).extracting(e -> e.eventType())
+        assertThat(store.read("acc-1").events())
+                .extracting(e -> e.eventType())
                 .containsExactly("AccountOpened", "AccountDeposited");
         assertThat(store.read("acc-1").events().get(1).schemaVersion()).isEqualTo(2);
     }
@@ -60,8 +64,7 @@ class AggregateRepositoryTest {
     void handle_rejectedCommand_throwsAndAppendsNothing() {
         var repo = repo(snapshots, SnapshotPolicy.never(), 1);
         repo.handle("acc-1", new Account.Open("ann"));
-        assertThatThrownBy(() -> repo.handle("acc-1", new Account.Withdraw(1)))
-                .isInstanceOf(Account.Rejected.class);
+        assertThatThrownBy(() -> repo.handle("acc-1", new Account.Withdraw(1))).isInstanceOf(Account.Rejected.class);
         assertThat(store.head()).isEqualTo(Position.of(1));
     }
 
@@ -102,8 +105,12 @@ class AggregateRepositoryTest {
         }
         v1.awaitSnapshots();
         // A snapshot in a shape the running code cannot read: it must never be deserialized.
-        snapshots.save(new Snapshot("acc-1", 10, store.read("acc-1").events().getLast().timestamp(),
-                State.class.getName() + "@1", "{\"not\":\"a state\"}"));
+        snapshots.save(new Snapshot(
+                "acc-1",
+                10,
+                store.read("acc-1").events().getLast().timestamp(),
+                State.class.getName() + "@1",
+                "{\"not\":\"a state\"}"));
         var v2 = repo(snapshots, SnapshotPolicy.everyNEvents(5), 2);
         Loaded<State> loaded = v2.load("acc-1");
         assertThat(loaded.fromSnapshot()).isZero();
@@ -161,7 +168,9 @@ class AggregateRepositoryTest {
             }
         };
         var repo = AggregateRepository.builder(store, slow, Account.REGISTRY, StateCodec.of(State.class, 1))
-                .snapshots(snapshots, SnapshotPolicy.everyNEvents(10)).maxRetries(1000).build();
+                .snapshots(snapshots, SnapshotPolicy.everyNEvents(10))
+                .maxRetries(1000)
+                .build();
         repo.handle("acc-1", new Account.Open("ann"));
         int senders = 16;
         int perSender = 25;
@@ -173,7 +182,8 @@ class AggregateRepositoryTest {
                 try {
                     start.await();
                     for (int i = 0; i < perSender; i++) {
-                        attempts.addAndGet(repo.handle("acc-1", new Account.Deposit(1)).attempts());
+                        attempts.addAndGet(
+                                repo.handle("acc-1", new Account.Deposit(1)).attempts());
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -2,10 +2,10 @@ package dev.hindsight.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
-import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
@@ -18,11 +18,15 @@ import org.junit.jupiter.api.Test;
 
 /** The repository's state cache: fast current loads that never serve a stale or wrong state. */
 class StateCacheTest {
-    private final EventStore store = EventStore.builder(new InMemoryEventLog()).clock(new SteppingClock()).build();
+    private final EventStore store = EventStore.builder(new InMemoryEventLog())
+            .clock(new SteppingClock())
+            .build();
 
     private AggregateRepository<Command, State, Event> repo(int cached) {
         return AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
-                .snapshots(new InMemorySnapshotStore(5), SnapshotPolicy.everyNEvents(10)).cacheStates(cached).build();
+                .snapshots(new InMemorySnapshotStore(5), SnapshotPolicy.everyNEvents(10))
+                .cacheStates(cached)
+                .build();
     }
 
     @Test
@@ -35,8 +39,10 @@ class StateCacheTest {
         assertThat(loaded.version()).isEqualTo(2);
         assertThat(loaded.replayed()).isZero();
         assertThat(loaded.fromSnapshot()).isEqualTo(2);
-        assertThat(loaded.position()).isEqualTo(store.read("acc-1").events().get(1).position());
-        assertThat(loaded.timestamp()).isEqualTo(store.read("acc-1").events().get(1).timestamp());
+        assertThat(loaded.position())
+                .isEqualTo(store.read("acc-1").events().get(1).position());
+        assertThat(loaded.timestamp())
+                .isEqualTo(store.read("acc-1").events().get(1).timestamp());
         assertThat(repo.stats().cacheHits()).isGreaterThanOrEqualTo(2); // the second handle and the load
     }
 
@@ -125,8 +131,8 @@ class StateCacheTest {
         for (Thread t : all) {
             t.join();
         }
-        var fresh = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY,
-                StateCodec.of(State.class, 1)).build();
+        var fresh = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .build();
         long total = 0;
         for (int a = 0; a < 8; a++) {
             Loaded<State> full = fresh.load("acc-" + a);

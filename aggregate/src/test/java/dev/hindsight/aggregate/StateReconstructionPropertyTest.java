@@ -2,10 +2,9 @@ package dev.hindsight.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.aggregate.account.Account.Command;
-import dev.hindsight.aggregate.account.Account.Event;
-import dev.hindsight.aggregate.account.Account.State;
 import dev.hindsight.aggregate.account.Account;
+import dev.hindsight.aggregate.account.Account.Command;
+import dev.hindsight.aggregate.account.Account.State;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.store.file.FileEventLog;
@@ -45,11 +44,15 @@ class StateReconstructionPropertyTest {
             case 1 -> SnapshotPolicy.onEventTypes(Set.of("AccountWithdrawn", "AccountCorrected"));
             default -> SnapshotPolicy.everyNEvents(7).or(SnapshotPolicy.onEventTypes(Set.of("AccountOpened")));
         };
-        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(d.resolve("log")).withFsync(FsyncPolicy.NEVER));
+        try (FileEventLog log = FileEventLog.open(
+                        FileLogOptions.defaults(d.resolve("log")).withFsync(FsyncPolicy.NEVER));
                 FileSnapshotStore snaps = FileSnapshotStore.open(d.resolve("snapshots"), 1 + random.nextInt(4))) {
-            EventStore store = EventStore.builder(log).clock(new SteppingClock()).build();
-            var repo = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY,
-                    StateCodec.of(State.class, 1)).snapshots(snaps, policy).build();
+            EventStore store =
+                    EventStore.builder(log).clock(new SteppingClock()).build();
+            var repo = AggregateRepository.builder(
+                            store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                    .snapshots(snaps, policy)
+                    .build();
             String id = "acc-" + seed;
             repo.handle(id, new Account.Open("owner-" + seed));
             int commands = 20 + random.nextInt(120);
@@ -74,8 +77,10 @@ class StateReconstructionPropertyTest {
                 s = Account.DECIDER.evolve(s, Account.REGISTRY.fromRecorded(e));
                 truth.add(s);
             }
-            var reader = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY,
-                    StateCodec.of(State.class, 1)).snapshots(snaps, policy).build();
+            var reader = AggregateRepository.builder(
+                            store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                    .snapshots(snaps, policy)
+                    .build();
             long fromSnapshots = 0;
             for (int v = 0; v <= events.size(); v++) {
                 Loaded<State> atVersion = reader.loadAtVersion(id, v);
@@ -84,14 +89,19 @@ class StateReconstructionPropertyTest {
                 fromSnapshots += atVersion.fromSnapshot() > 0 ? 1 : 0;
                 if (v > 0) {
                     Instant ts = events.get(v - 1).timestamp();
-                    assertThat(reader.loadAsOf(id, ts).state()).as("seed %d as of event %d", seed, v)
+                    assertThat(reader.loadAsOf(id, ts).state())
+                            .as("seed %d as of event %d", seed, v)
                             .isEqualTo(truth.get(v));
-                    assertThat(reader.loadAsOf(id, ts.plusMillis(500)).version()).isEqualTo(v);
+                    assertThat(reader.loadAsOf(id, ts.plusMillis(500)).version())
+                            .isEqualTo(v);
                 }
             }
-            assertThat(reader.loadAsOf(id, SteppingClock.START.minusSeconds(1)).version()).isZero();
+            assertThat(reader.loadAsOf(id, SteppingClock.START.minusSeconds(1)).version())
+                    .isZero();
             assertThat(reader.load(id).state()).isEqualTo(truth.getLast());
-            assertThat(fromSnapshots).as("seed %d: some loads used a snapshot", seed).isPositive();
+            assertThat(fromSnapshots)
+                    .as("seed %d: some loads used a snapshot", seed)
+                    .isPositive();
             assertThat(reader.stats().snapshotMismatches()).isZero();
         }
     }

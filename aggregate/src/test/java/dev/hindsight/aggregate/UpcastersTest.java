@@ -26,12 +26,12 @@ class UpcastersTest {
     });
 
     private static RecordedEvent stored(String type, int schema, String data) {
-        return new RecordedEvent(UUID.randomUUID(), "acc-1", type, schema, data, "{}", 1, Position.of(1),
-                Instant.EPOCH, Instant.EPOCH);
+        return new RecordedEvent(
+                UUID.randomUUID(), "acc-1", type, schema, data, "{}", 1, Position.of(1), Instant.EPOCH, Instant.EPOCH);
     }
 
-    private static Upcaster custom(EventKey from, List<EventKey> to,
-            java.util.function.Function<ObjectNode, List<Upcaster.Upcast>> f) {
+    private static Upcaster custom(
+            EventKey from, List<EventKey> to, java.util.function.Function<ObjectNode, List<Upcaster.Upcast>> f) {
         return new Upcaster() {
             @Override
             public EventKey from() {
@@ -60,7 +60,8 @@ class UpcastersTest {
             assertThat(e.schemaVersion()).isEqualTo(3);
             assertThat(Json.parseObject(e.eventData(), "d").get("c").asInt()).isEqualTo(4);
         });
-        assertThat(chain.upcast(stored("T", 2, "{\"b\":5}")).getFirst().eventData()).isEqualTo("{\"b\":5,\"c\":10}");
+        assertThat(chain.upcast(stored("T", 2, "{\"b\":5}")).getFirst().eventData())
+                .isEqualTo("{\"b\":5,\"c\":10}");
     }
 
     @Test
@@ -75,14 +76,26 @@ class UpcastersTest {
         EventKey from = new EventKey("OrderPlacedAndPaid", 1);
         EventKey placed = new EventKey("OrderPlaced", 1);
         EventKey paid = new EventKey("OrderPaid", 1);
-        Upcasters chain = Upcasters.of(List.of(custom(from, List.of(placed, paid), d -> List.of(
-                new Upcaster.Upcast(placed, Json.mapper().createObjectNode().put("total", d.get("total").asInt())),
-                new Upcaster.Upcast(paid, Json.mapper().createObjectNode().put("paid", d.get("total").asInt()))))));
+        Upcasters chain = Upcasters.of(List.of(custom(
+                from,
+                List.of(placed, paid),
+                d -> List.of(
+                        new Upcaster.Upcast(
+                                placed,
+                                Json.mapper()
+                                        .createObjectNode()
+                                        .put("total", d.get("total").asInt())),
+                        new Upcaster.Upcast(
+                                paid,
+                                Json.mapper()
+                                        .createObjectNode()
+                                        .put("paid", d.get("total").asInt()))))));
         RecordedEvent original = stored("OrderPlacedAndPaid", 1, "{\"total\":7}");
         List<RecordedEvent> out = chain.upcast(original);
         assertThat(out).extracting(RecordedEvent::eventType).containsExactly("OrderPlaced", "OrderPaid");
         assertThat(out.get(0).eventId()).isEqualTo(original.eventId());
-        assertThat(out.get(1).eventId()).isNotEqualTo(original.eventId())
+        assertThat(out.get(1).eventId())
+                .isNotEqualTo(original.eventId())
                 .isEqualTo(chain.upcast(original).get(1).eventId());
         assertThat(out).allSatisfy(e -> assertThat(e.version()).isEqualTo(original.version()));
     }
@@ -90,30 +103,35 @@ class UpcastersTest {
     @Test
     void register_gap_isRejected() {
         assertThatThrownBy(() -> Upcasters.of(List.of(Upcaster.of("T", 1, d -> d), Upcaster.of("T", 3, d -> d))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gap").hasMessageContaining("v2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gap")
+                .hasMessageContaining("v2");
     }
 
     @Test
     void register_cycle_isRejected() {
         EventKey a = new EventKey("A", 1);
         EventKey b = new EventKey("B", 1);
-        assertThatThrownBy(() -> Upcasters.of(List.of(custom(a, List.of(b), d -> List.of()),
-                custom(b, List.of(a), d -> List.of())))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Upcasters.of(
+                        List.of(custom(a, List.of(b), d -> List.of()), custom(b, List.of(a), d -> List.of()))))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cycle");
     }
 
     @Test
     void register_twoUpcastersForOneShape_isRejected() {
         assertThatThrownBy(() -> Upcasters.of(List.of(Upcaster.of("T", 1, d -> d), Upcaster.of("T", 1, d -> d))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two upcasters");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("two upcasters");
     }
 
     @Test
     void upcast_undeclaredOutput_fails() {
         EventKey a = new EventKey("A", 1);
-        Upcasters chain = Upcasters.of(List.of(custom(a, List.of(new EventKey("A", 2)),
-                d -> List.of(new Upcaster.Upcast(new EventKey("Z", 9), d)))));
-        assertThatThrownBy(() -> chain.upcast(stored("A", 1, "{}"))).isInstanceOf(IllegalStateException.class)
+        Upcasters chain = Upcasters.of(List.of(custom(
+                a, List.of(new EventKey("A", 2)), d -> List.of(new Upcaster.Upcast(new EventKey("Z", 9), d)))));
+        assertThatThrownBy(() -> chain.upcast(stored("A", 1, "{}")))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("undeclared");
     }
 
@@ -121,7 +139,8 @@ class UpcastersTest {
     void repository_oldStoredAndOldClientEvents_areUpcastOnReadAndNeverRewritten() {
         EventStore store = EventStore.of(new InMemoryEventLog());
         var repo = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
-                .upcasters(Upcasters.of(List.of(AMT_TO_AMOUNT))).build();
+                .upcasters(Upcasters.of(List.of(AMT_TO_AMOUNT)))
+                .build();
         repo.handle("acc-1", new Account.Open("ann"));
         // an old client still writes schema_version 1 with the old field name
         store.append("acc-1", ExpectedVersion.ANY, new EventData(null, "AccountDeposited", 1, "{\"amt\":40}", null));
@@ -138,7 +157,8 @@ class UpcastersTest {
                 .build();
         repo.handle("acc-1", new Account.Open("ann"));
         store.append("acc-1", ExpectedVersion.ANY, new EventData(null, "AccountDeposited", 1, "{\"amt\":40}", null));
-        assertThatThrownBy(() -> repo.load("acc-1")).hasMessageContaining("schema_version 1")
+        assertThatThrownBy(() -> repo.load("acc-1"))
+                .hasMessageContaining("schema_version 1")
                 .hasMessageContaining("upcaster");
     }
 
@@ -162,7 +182,8 @@ class UpcastersTest {
             for (int v = startVersion; v <= steps; v++) {
                 expected = expected * 3 + adds[v - 1];
             }
-            RecordedEvent out = chain.upcast(stored("T", startVersion, "{\"x\":" + x + "}")).getFirst();
+            RecordedEvent out =
+                    chain.upcast(stored("T", startVersion, "{\"x\":" + x + "}")).getFirst();
             assertThat(out.schemaVersion()).isEqualTo(steps + 1 == startVersion ? startVersion : steps + 1);
             assertThat(Json.parseObject(out.eventData(), "d").get("x").asInt()).isEqualTo(expected);
         }

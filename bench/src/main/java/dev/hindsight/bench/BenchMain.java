@@ -15,14 +15,23 @@ import picocli.CommandLine.Unmatched;
  * Entry point of {@code hindsight-bench.jar}: {@code append} runs the end-to-end scenario, {@code jmh} hands its
  * arguments to the JMH runner (whose benchmark list is in the same jar).
  */
-@Command(name = "hindsight-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "hindsight-bench",
+        mixinStandardHelpOptions = true,
         description = "Hindsight benchmarks.",
-        subcommands = {AppendCommand.class, RawCommand.class, StateCommand.class, ProjectionBenchCommand.class,
-            BenchMain.Jmh.class})
+        subcommands = {
+            AppendCommand.class,
+            RawCommand.class,
+            StateCommand.class,
+            ProjectionBenchCommand.class,
+            BenchMain.Jmh.class
+        })
 public final class BenchMain implements Callable<Integer> {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(new CommandLine(new BenchMain())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args));
     }
 
     @Override

@@ -19,7 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code hindsight append}: append one event to an aggregate over HTTP; prints the answer. Not thread-safe. */
-@Command(name = "append", mixinStandardHelpOptions = true,
+@Command(
+        name = "append",
+        mixinStandardHelpOptions = true,
         description = "Append one event to an aggregate of a running server.")
 final class AppendCommand implements Callable<Integer> {
     @Spec
@@ -31,10 +33,16 @@ final class AppendCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "AGGREGATE", description = "Aggregate id.")
     String aggregate;
 
-    @Option(names = {"--type", "-t"}, required = true, description = "Event type, e.g. OrderPlaced.")
+    @Option(
+            names = {"--type", "-t"},
+            required = true,
+            description = "Event type, e.g. OrderPlaced.")
     String type;
 
-    @Option(names = {"--data", "-d"}, required = true, description = "Event data: a JSON object.")
+    @Option(
+            names = {"--data", "-d"},
+            required = true,
+            description = "Event data: a JSON object.")
     String data;
 
     @Option(names = "--metadata", description = "Metadata: a JSON object (user_id, correlation_id, timestamp, ...).")
@@ -46,8 +54,7 @@ final class AppendCommand implements Callable<Integer> {
     @Option(names = "--schema-version", description = "Payload schema version (default: 1).")
     Integer schemaVersion;
 
-    @Option(names = "--expected-version",
-            description = "any, no_stream, exists or a version number (default: any).")
+    @Option(names = "--expected-version", description = "any, no_stream, exists or a version number (default: any).")
     String expectedVersion;
 
     @Override
@@ -63,16 +70,21 @@ final class AppendCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "Invalid --expected-version: " + e.getMessage());
             }
         }
-        HttpApi.Response r = server.api().post(HttpApi.aggregatePath(aggregate), body(),
-                expectedVersion == null ? Map.of() : Map.of("Expected-Version", expectedVersion.trim()));
+        HttpApi.Response r = server.api()
+                .post(
+                        HttpApi.aggregatePath(aggregate),
+                        body(),
+                        expectedVersion == null ? Map.of() : Map.of("Expected-Version", expectedVersion.trim()));
         return Output.answer(spec, r);
     }
 
     private void requireObject(String json, String option) {
         JsonNode n = JsonLines.parseOrNull(json);
         if (n == null || !n.isObject()) {
-            throw new ParameterException(spec.commandLine(), option + " must be a JSON object, e.g. '{\"total\": 42}'"
-                    + (n == null ? " (not valid JSON: " + JsonLines.abbreviate(json) + ")" : ""));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option + " must be a JSON object, e.g. '{\"total\": 42}'"
+                            + (n == null ? " (not valid JSON: " + JsonLines.abbreviate(json) + ")" : ""));
         }
     }
 

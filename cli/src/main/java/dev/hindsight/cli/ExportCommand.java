@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
  * in commit order, from {@code --after} up to the head as it was when the export started. Streams page by page
  * (constant memory); numbers are copied exactly. Not thread-safe.
  */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
         description = "Write the global event log as JSON Lines to stdout (e.g. `hindsight export > events.jsonl`).")
 final class ExportCommand implements Callable<Integer> {
     static final int PAGE = 1_000;
@@ -30,7 +32,9 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     ServerUrl server;
 
-    @Option(names = "--after", defaultValue = "0",
+    @Option(
+            names = "--after",
+            defaultValue = "0",
             description = "Only events after this position (default: 0, everything).")
     String after;
 
@@ -50,15 +54,16 @@ final class ExportCommand implements Callable<Integer> {
         if (!health.ok()) {
             return Output.error(spec, health);
         }
-        Position head = Position.parse(JsonLines.parseResponse(health.body()).path("head").asText());
+        Position head = Position.parse(
+                JsonLines.parseResponse(health.body()).path("head").asText());
         PrintWriter out = spec.commandLine().getOut();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "export", "events", progress);
         long total = span(from, head);
         long written = 0;
         Position cursor = from;
         while (!cursor.covers(head)) {
-            HttpApi.Response r = api.get("/api/events" + HttpApi.query(java.util.Map.of("after", cursor.toString(),
-                    "limit", PAGE)));
+            HttpApi.Response r =
+                    api.get("/api/events" + HttpApi.query(java.util.Map.of("after", cursor.toString(), "limit", PAGE)));
             if (!r.ok()) {
                 out.flush();
                 return Output.error(spec, r);

@@ -34,8 +34,10 @@ public final class Hindsight implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: use one of "
-                + String.join(", ", spec.subcommands().keySet()));
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "Missing command: use one of "
+                        + String.join(", ", spec.subcommands().keySet()));
     }
 
     public static void main(String[] args) {
@@ -67,8 +69,7 @@ public final class Hindsight implements Runnable {
         @Override
         public String[] getVersion() {
             String v = Hindsight.class.getPackage().getImplementationVersion();
-            return new String[] {"hindsight " + (v == null ? "(development build)" : v),
-                "Java " + Runtime.version()};
+            return new String[] {"hindsight " + (v == null ? "(development build)" : v), "Java " + Runtime.version()};
         }
     }
 }

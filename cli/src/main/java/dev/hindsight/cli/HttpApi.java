@@ -16,7 +16,8 @@ import java.util.StringJoiner;
 /** A tiny client of the Hindsight HTTP API (java.net.http). Thread-safe. */
 final class HttpApi {
     private final String base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     HttpApi(String baseUrl) {
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -30,8 +31,8 @@ final class HttpApi {
 
     /** {@code /api/aggregates/<id>/events}, the id encoded as one path segment. */
     static String aggregatePath(String aggregateId) {
-        return "/api/aggregates/" + URLEncoder.encode(aggregateId, StandardCharsets.UTF_8).replace("+", "%20")
-                + "/events";
+        return "/api/aggregates/"
+                + URLEncoder.encode(aggregateId, StandardCharsets.UTF_8).replace("+", "%20") + "/events";
     }
 
     /** {@code ?k=v&...} of the non-null entries, encoded; empty if none. */
@@ -50,7 +51,8 @@ final class HttpApi {
     }
 
     Response post(String path, String json, Map<String, String> headers) {
-        HttpRequest.Builder r = request(path).header("Content-Type", "application/json")
+        HttpRequest.Builder r = request(path)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         headers.forEach(r::header);
         return send(r.build());
@@ -58,7 +60,8 @@ final class HttpApi {
 
     /** Opens a streaming GET (for Server-Sent Events); the caller reads and closes the body. */
     HttpResponse<InputStream> stream(String path, Map<String, String> headers) {
-        HttpRequest.Builder r = request(path).header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder r =
+                request(path).header("Accept", "text/event-stream").GET();
         headers.forEach(r::header);
         try {
             return http.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -87,7 +90,8 @@ final class HttpApi {
     }
 
     private CliException unreachable(IOException e) {
-        String why = e instanceof ConnectException ? "connection refused (is `hindsight serve` running?)"
+        String why = e instanceof ConnectException
+                ? "connection refused (is `hindsight serve` running?)"
                 : String.valueOf(e.getMessage());
         return new CliException("cannot reach " + base + ": " + why);
     }

@@ -50,15 +50,18 @@ import picocli.CommandLine.Spec;
  * number; the batch it interrupted is not sent (earlier batches stay imported; re-running after fixing the file
  * skips them). Reads the file as a stream (constant memory). Not thread-safe.
  */
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
         description = "Append the events of a JSON Lines file (from `hindsight export`) to a running server,"
                 + " idempotently.")
 final class ImportCommand implements Callable<Integer> {
     static final int MAX_BATCH = 500;
     static final int MAX_BATCH_CHARS = 1 << 20;
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final ObjectReader READER = Json.mapper().reader()
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final ObjectReader READER = Json.mapper()
+            .reader()
             .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -75,7 +78,10 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
 
-    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+    @Option(
+            names = "--parallel",
+            defaultValue = "1",
+            paramLabel = "N",
             description = "Appends in flight (default: 1, which keeps the file's global order exactly). With N > 1 each"
                     + " aggregate keeps its order, but events of different aggregates may be stored in another order"
                     + " than the file's; much faster.")
@@ -107,15 +113,17 @@ final class ImportCommand implements Callable<Integer> {
         if (!health.ok()) {
             return Output.error(spec, health);
         }
-        headAtStart = Position.parse(JsonLines.parseResponse(health.body()).path("head").asText());
+        headAtStart = Position.parse(
+                JsonLines.parseResponse(health.body()).path("head").asText());
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "import", "events", progress);
         long size = "-".equals(file) ? -1 : size(Path.of(file));
         long lines = 0;
         List<Line> batch = new ArrayList<>();
         Lanes lanes = new Lanes(parallel);
-        try (lanes; CountingStream in = new CountingStream(open());
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8
-                        .newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
+        try (lanes;
+                CountingStream in = new CountingStream(open());
+                BufferedReader reader = new BufferedReader(new InputStreamReader(
+                        in, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
             String text;
             while ((text = readLine(reader, lines + 1)) != null) {
                 lines++;
@@ -126,9 +134,13 @@ final class ImportCommand implements Callable<Integer> {
                 try {
                     line = parse(text, lines);
                 } catch (LineException e) {
-                    throw new LineException(e.getMessage() + (batch.isEmpty() ? "" : "; the " + batch.size()
-                            + " event(s) of '" + batch.getFirst().aggregateId() + "' before it (from line "
-                            + batch.getFirst().number() + ") were not imported"));
+                    throw new LineException(e.getMessage()
+                            + (batch.isEmpty()
+                                    ? ""
+                                    : "; the " + batch.size()
+                                            + " event(s) of '"
+                                            + batch.getFirst().aggregateId() + "' before it (from line "
+                                            + batch.getFirst().number() + ") were not imported"));
                 }
                 if (!batch.isEmpty() && !continues(batch, line)) {
                     lanes.submit(batch);
@@ -181,7 +193,8 @@ final class ImportCommand implements Callable<Integer> {
 
     private void summary(boolean done) {
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("hindsight: import %s: %,d events imported, %,d already present, in %,d appends%n",
+        err.printf(
+                "hindsight: import %s: %,d events imported, %,d already present, in %,d appends%n",
                 done ? "done" : "stopped", imported.get(), alreadyPresent.get(), appends.get());
         err.flush();
     }
@@ -189,8 +202,10 @@ final class ImportCommand implements Callable<Integer> {
     private static boolean continues(List<Line> batch, Line line) {
         Line last = batch.getLast();
         int chars = batch.stream().mapToInt(Line::chars).sum();
-        return line.aggregateId().equals(last.aggregateId()) && line.version() == last.version() + 1
-                && batch.size() < MAX_BATCH && chars + line.chars() <= MAX_BATCH_CHARS;
+        return line.aggregateId().equals(last.aggregateId())
+                && line.version() == last.version() + 1
+                && batch.size() < MAX_BATCH
+                && chars + line.chars() <= MAX_BATCH_CHARS;
     }
 
     /** Parses and checks one line; what the server needs goes into {@code event}, the rest is dropped. */
@@ -215,8 +230,9 @@ final class ImportCommand implements Callable<Integer> {
             throw new LineException("line " + number + ": version must be an integer >= 1");
         }
         JsonNode schema = n.get("schema_version");
-        if (schema != null && !schema.isNull() && (!schema.isIntegralNumber() || !schema.canConvertToInt()
-                || schema.asInt() < 1)) {
+        if (schema != null
+                && !schema.isNull()
+                && (!schema.isIntegralNumber() || !schema.canConvertToInt() || schema.asInt() < 1)) {
             throw new LineException("line " + number + ": schema_version must be an integer >= 1");
         }
         JsonNode data = n.get("event_data");
@@ -272,13 +288,16 @@ final class ImportCommand implements Callable<Integer> {
         ArrayNode body = Json.mapper().createArrayNode();
         batch.forEach(l -> body.add(l.event()));
         appends.incrementAndGet();
-        return api.post(HttpApi.aggregatePath(batch.getFirst().aggregateId()), Json.write(body),
+        return api.post(
+                HttpApi.aggregatePath(batch.getFirst().aggregateId()),
+                Json.write(body),
                 Map.of("Expected-Version", Long.toString(batch.getFirst().version() - 1)));
     }
 
     /** Counts an accepted append as new events or, if it answered with positions from before the import, as present. */
     private void count(HttpApi.Response r, int events) {
-        Position at = Position.parse(JsonLines.parseResponse(r.body()).path("position").asText());
+        Position at = Position.parse(
+                JsonLines.parseResponse(r.body()).path("position").asText());
         if (headAtStart.covers(at)) {
             alreadyPresent.addAndGet(events);
         } else {
@@ -293,11 +312,13 @@ final class ImportCommand implements Callable<Integer> {
 
     private static LineException failure(List<Line> batch, HttpApi.Response r) {
         Line first = batch.getFirst();
-        String where = batch.size() == 1 ? "line " + first.number()
+        String where = batch.size() == 1
+                ? "line " + first.number()
                 : "lines " + first.number() + "-" + batch.getLast().number();
         JsonNode n = JsonLines.parseOrNull(r.body());
         String code = n == null ? "http_" + r.status() : n.path("error").asText();
-        String message = n == null ? JsonLines.abbreviate(r.body()) : n.path("message").asText();
+        String message =
+                n == null ? JsonLines.abbreviate(r.body()) : n.path("message").asText();
         if ("wrong_expected_version".equals(code)) {
             return new LineException(where + ": conflict: the store has aggregate '" + first.aggregateId()
                     + "' at version " + n.path("actual").asText() + ", but the file continues it from version "
@@ -306,8 +327,8 @@ final class ImportCommand implements Callable<Integer> {
         if ("duplicate_event_id".equals(code)) {
             return new LineException(where + ": conflict: " + message);
         }
-        return new LineException(where + ": the server refused the append (HTTP " + r.status() + " " + code
-                + "): " + message);
+        return new LineException(
+                where + ": the server refused the append (HTTP " + r.status() + " " + code + "): " + message);
     }
 
     /**
@@ -359,8 +380,12 @@ final class ImportCommand implements Callable<Integer> {
                         try {
                             send(batch);
                         } catch (LineException | RuntimeException e) {
-                            failure.compareAndSet(null, e instanceof LineException le ? le
-                                    : new LineException("line " + batch.getFirst().number() + ": " + e.getMessage()));
+                            failure.compareAndSet(
+                                    null,
+                                    e instanceof LineException le
+                                            ? le
+                                            : new LineException(
+                                                    "line " + batch.getFirst().number() + ": " + e.getMessage()));
                         }
                     }
                 }

@@ -8,8 +8,8 @@ import dev.hindsight.core.Json;
 
 /** JSON helpers for the client commands; numbers are kept as written (BigDecimal), not rounded to doubles. */
 final class JsonLines {
-    private static final ObjectReader READER = Json.mapper().reader()
-            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ObjectReader READER =
+            Json.mapper().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private JsonLines() {}
 

@@ -29,54 +29,82 @@ import picocli.CommandLine.TypeConversionException;
  * server ({@code --url}) and prints a report; {@code --out} also writes it as JSON. Exit 1 when commands or reads
  * failed or the store is inconsistent afterwards. Not thread-safe.
  */
-@Command(name = "loadgen", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Replay the seed's order scenario (100K orders/day, ~10 events each) and report throughput,"
-                + " latency percentiles, projection lag and bytes on disk.",
+@Command(
+        name = "loadgen",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Replay the seed's order scenario (100K orders/day, ~10 events each) and report throughput,"
+                    + " latency percentiles, projection lag and bytes on disk.",
             "Phases: --days N fills N simulated days as fast as possible; --duration runs at --rate (default the"
-                    + " seed's peak, 1000 events/s) with reads over HTTP beside. Default: 60 s at 1000 events/s."})
+                    + " seed's peak, 1000 events/s) with reads over HTTP beside. Default: 60 s at 1000 events/s."
+        })
 final class LoadgenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", description = "Embedded store to drive (Java API; created if missing; default"
-            + " ./data). With --url: only measured for bytes on disk.")
+    @Option(
+            names = "--data-dir",
+            description = "Embedded store to drive (Java API; created if missing; default"
+                    + " ./data). With --url: only measured for bytes on disk.")
     Path dataDir;
 
-    @Option(names = "--url", description = "Drive a running server over HTTP instead (timestamps are then the"
-            + " server's clock).")
+    @Option(
+            names = "--url",
+            description = "Drive a running server over HTTP instead (timestamps are then the" + " server's clock).")
     URI url;
 
-    @Option(names = "--fsync", defaultValue = "always", converter = ServeCommand.FsyncConverter.class,
+    @Option(
+            names = "--fsync",
+            defaultValue = "always",
+            converter = ServeCommand.FsyncConverter.class,
             description = "Embedded store's fsync policy: always, interval or never (default: always).")
     FsyncPolicy fsync;
 
-    @Option(names = "--days", defaultValue = "0", description = "Fill phase: this many simulated days of orders"
-            + " (each lifecycle to its end).")
+    @Option(
+            names = "--days",
+            defaultValue = "0",
+            description = "Fill phase: this many simulated days of orders" + " (each lifecycle to its end).")
     int days;
 
-    @Option(names = "--fill-rate", defaultValue = "max", converter = RateConverter.class,
+    @Option(
+            names = "--fill-rate",
+            defaultValue = "max",
+            converter = RateConverter.class,
             description = "Events/s of the fill phase, or max (default: max).")
     double fillRate;
 
-    @Option(names = "--duration", converter = DurationConverter.class, description = "Measure phase length, e.g."
-            + " 60s, 5m (default: 60s; none when --days is given).")
+    @Option(
+            names = "--duration",
+            converter = DurationConverter.class,
+            description = "Measure phase length, e.g." + " 60s, 5m (default: 60s; none when --days is given).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(
+            names = "--warmup",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
             description = "Unmeasured run of the measure phase's load first (JIT, caches; default: 30s).")
     Duration warmup;
 
-    @Option(names = "--rate", defaultValue = "1000", converter = RateConverter.class,
+    @Option(
+            names = "--rate",
+            defaultValue = "1000",
+            converter = RateConverter.class,
             description = "Events/s of the measure phase, or max (default: 1000, the seed's peak).")
     double rate;
 
-    @Option(names = "--read-rate", defaultValue = "300",
+    @Option(
+            names = "--read-rate",
+            defaultValue = "300",
             description = "Reads/s over HTTP in the measure phase: order loads, queries by user and by status in turn"
                     + " (default: 300; 0: none).")
     double readRate;
 
-    @Option(names = "--orders-per-day", defaultValue = "100000", description = "Simulated arrivals a day (default:"
-            + " 100000).")
+    @Option(
+            names = "--orders-per-day",
+            defaultValue = "100000",
+            description = "Simulated arrivals a day (default:" + " 100000).")
     long ordersPerDay;
 
     @Option(names = "--users", defaultValue = "200000", description = "Customers (default: 200000).")
@@ -88,11 +116,15 @@ final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Scenario seed (default: 42).")
     long seed;
 
-    @Option(names = "--start", description = "Simulated start (ISO-8601); default: after the store's last event,"
-            + " or --days before today for an empty store.")
+    @Option(
+            names = "--start",
+            description = "Simulated start (ISO-8601); default: after the store's last event,"
+                    + " or --days before today for an empty store.")
     String start;
 
-    @Option(names = "--verify-orders", defaultValue = "100000",
+    @Option(
+            names = "--verify-orders",
+            defaultValue = "100000",
             description = "Afterwards, check at most this many of the run's orders (default: 100000).")
     int verifyOrders;
 
@@ -183,8 +215,9 @@ final class LoadgenCommand implements Callable<Integer> {
             try {
                 startAt = Instant.parse(start);
             } catch (DateTimeParseException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid --start '" + start
-                        + "': expected an ISO-8601 instant like 2024-05-01T00:00:00Z");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "Invalid --start '" + start + "': expected an ISO-8601 instant like 2024-05-01T00:00:00Z");
             }
         }
         try {

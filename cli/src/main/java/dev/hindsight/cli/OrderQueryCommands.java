@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
 final class OrderQueryCommands {
     private OrderQueryCommands() {}
 
-    @Command(name = "get", mixinStandardHelpOptions = true,
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
             description = "Print an order now, at a version, or as of an instant (time travel).")
     static final class Get implements Callable<Integer> {
         @Spec
@@ -66,7 +68,9 @@ final class OrderQueryCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "List orders from the read model, newest first.")
     static final class ListOrders implements Callable<Integer> {
         @Spec

@@ -28,12 +28,21 @@ import picocli.CommandLine.Spec;
  * with {@code --all} follows the cursors) and prints the server's JSON answer; errors go to stderr with exit code 1.
  * Not thread-safe.
  */
-@Command(name = "orders", mixinStandardHelpOptions = true,
+@Command(
+        name = "orders",
+        mixinStandardHelpOptions = true,
         description = "Work with the order system of a running server.",
         subcommands = {
-            OrdersCommand.Create.class, OrdersCommand.Pay.class, OrdersCommand.Ship.class, OrdersCommand.Deliver.class,
-            OrdersCommand.Cancel.class, OrdersCommand.Return.class, OrdersCommand.Refund.class,
-            OrdersCommand.Adjust.class, OrderQueryCommands.Get.class, OrderQueryCommands.History.class,
+            OrdersCommand.Create.class,
+            OrdersCommand.Pay.class,
+            OrdersCommand.Ship.class,
+            OrdersCommand.Deliver.class,
+            OrdersCommand.Cancel.class,
+            OrdersCommand.Return.class,
+            OrdersCommand.Refund.class,
+            OrdersCommand.Adjust.class,
+            OrderQueryCommands.Get.class,
+            OrderQueryCommands.History.class,
             OrderQueryCommands.ListOrders.class
         })
 final class OrdersCommand implements Runnable {
@@ -42,8 +51,10 @@ final class OrdersCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing subcommand: use one of "
-                + String.join(", ", spec.subcommands().keySet()));
+        throw new ParameterException(
+                spec.commandLine(),
+                "Missing subcommand: use one of "
+                        + String.join(", ", spec.subcommands().keySet()));
     }
 
     static String orderPath(String id, String suffix) {
@@ -95,8 +106,8 @@ final class OrdersCommand implements Runnable {
         @Override
         public Integer call() {
             String verb = spec.name();
-            return Output.answer(spec, server.api().post(orderPath(orderId, "/" + verb), json(this::body),
-                    write.headers()));
+            return Output.answer(
+                    spec, server.api().post(orderPath(orderId, "/" + verb), json(this::body), write.headers()));
         }
     }
 
@@ -129,8 +140,9 @@ final class OrdersCommand implements Runnable {
             int last = item.lastIndexOf(':');
             int mid = last < 0 ? -1 : item.lastIndexOf(':', last - 1);
             if (mid <= 0) {
-                throw new ParameterException(spec.commandLine(), "Invalid --item '" + item
-                        + "': expected SKU:QUANTITY:UNIT_PRICE, e.g. book:2:19.99");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "Invalid --item '" + item + "': expected SKU:QUANTITY:UNIT_PRICE, e.g. book:2:19.99");
             }
             g.writeStartObject();
             g.writeStringField("sku", item.substring(0, mid));
@@ -168,7 +180,10 @@ final class OrdersCommand implements Runnable {
         @Option(names = "--currency", defaultValue = "USD", description = "ISO 4217 code (default: USD).")
         String currency;
 
-        @Option(names = "--item", required = true, paramLabel = "SKU:QTY:PRICE",
+        @Option(
+                names = "--item",
+                required = true,
+                paramLabel = "SKU:QTY:PRICE",
                 description = "A line, e.g. book:2:19.99; repeat for more.")
         List<String> items;
 
@@ -191,7 +206,10 @@ final class OrdersCommand implements Runnable {
         @Option(names = "--amount", required = true, description = "Amount paid, e.g. 41.48.")
         String amount;
 
-        @Option(names = "--method", defaultValue = "credit_card", description = "Payment method (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--method",
+                defaultValue = "credit_card",
+                description = "Payment method (default: ${DEFAULT-VALUE}).")
         String method;
 
         @Override
@@ -246,7 +264,9 @@ final class OrdersCommand implements Runnable {
         }
     }
 
-    @Command(name = "refund", mixinStandardHelpOptions = true,
+    @Command(
+            name = "refund",
+            mixinStandardHelpOptions = true,
             description = "Refund a cancelled or returned order (all that is left, unless --amount).")
     static final class Refund extends OrderWrite {
         @Option(names = "--amount", description = "Amount to refund; default: all that is left.")
@@ -291,8 +311,9 @@ final class OrdersCommand implements Runnable {
         try {
             Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid " + option + " '" + value
-                    + "': expected an ISO-8601 instant like 2024-05-01T12:00:00Z");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "Invalid " + option + " '" + value + "': expected an ISO-8601 instant like 2024-05-01T12:00:00Z");
         }
     }
 }

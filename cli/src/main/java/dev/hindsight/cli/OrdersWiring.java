@@ -5,8 +5,8 @@ import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.OrderSystem;
-import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.projection.ProjectionEngine;
+import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileSnapshotStore;
 import dev.hindsight.store.postgres.InlineAppendHook;
@@ -74,8 +74,8 @@ final class OrdersWiring {
                 snapshots.close();
             }
             deleteQuietly(scratch);
-            throw new CliException("cannot start the order system" + (dataDir == null ? "" : " in " + dataDir)
-                    + ": " + e.getMessage());
+            throw new CliException("cannot start the order system" + (dataDir == null ? "" : " in " + dataDir) + ": "
+                    + e.getMessage());
         }
     }
 
@@ -94,15 +94,15 @@ final class OrdersWiring {
      * @param inline whether the {@code orders} projection runs inline
      * @throws CliException if the snapshot store or read model cannot be opened
      */
-    static ServerPlugin postgres(EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline,
-            MeterRegistry registry) {
+    static ServerPlugin postgres(
+            EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline, MeterRegistry registry) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
         try {
             createSchema(log, readModelSchema);
             // The log has just migrated the schema (snapshots table included).
-            snapshots = PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false),
-                    SnapshotRetention.DEFAULT);
+            snapshots =
+                    PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false), SnapshotRetention.DEFAULT);
             AtomicReference<@Nullable InlineAppendHook> hook = new AtomicReference<>();
             OrderSystem system = OrderSystem.builder(store)
                     .snapshots(snapshots)
@@ -129,14 +129,15 @@ final class OrdersWiring {
             if (snapshots != null) {
                 snapshots.close();
             }
-            throw new CliException("cannot start the order system on PostgreSQL (schema " + readModelSchema + "): "
-                    + e.getMessage());
+            throw new CliException(
+                    "cannot start the order system on PostgreSQL (schema " + readModelSchema + "): " + e.getMessage());
         }
     }
 
     /** The schema name comes from {@link PostgresOptions}, which admits lower-case identifiers only. */
     private static void createSchema(PostgresEventLog log, String schema) throws SQLException {
-        try (Connection c = log.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = log.dataSource().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
         } catch (SQLException e) {
             // Two servers starting at once: IF NOT EXISTS still races in the catalog; the loser's schema exists.

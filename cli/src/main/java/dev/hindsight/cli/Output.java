@@ -20,8 +20,10 @@ final class Output {
     static int error(CommandSpec spec, HttpApi.Response r) {
         PrintWriter err = spec.commandLine().getErr();
         String body = r.body().strip();
-        err.println(body.isEmpty() ? "{\"error\":\"http_" + r.status() + "\",\"message\":\"HTTP " + r.status() + "\"}"
-                : body);
+        err.println(
+                body.isEmpty()
+                        ? "{\"error\":\"http_" + r.status() + "\",\"message\":\"HTTP " + r.status() + "\"}"
+                        : body);
         err.flush();
         return 1;
     }

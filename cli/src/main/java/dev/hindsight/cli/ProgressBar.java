@@ -80,7 +80,10 @@ final class ProgressBar {
         StringBuilder sb = new StringBuilder(label).append(' ');
         if (fraction >= 0) {
             int filled = (int) Math.round(Math.min(1, fraction) * WIDTH);
-            sb.append('[').append("=".repeat(filled)).append(" ".repeat(WIDTH - filled)).append(']')
+            sb.append('[')
+                    .append("=".repeat(filled))
+                    .append(" ".repeat(WIDTH - filled))
+                    .append(']')
                     .append(String.format(" %3.0f%% ", Math.min(1, fraction) * 100));
         }
         sb.append(String.format("%,d %s, %,.0f/s, %.0f s", count, unit, count / seconds, seconds));

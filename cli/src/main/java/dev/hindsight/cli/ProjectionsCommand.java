@@ -11,18 +11,23 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code hindsight projections status|rebuild|verify}: read-model administration over HTTP. Not thread-safe. */
-@Command(name = "projections", mixinStandardHelpOptions = true,
+@Command(
+        name = "projections",
+        mixinStandardHelpOptions = true,
         description = "Read models: status and lag, zero-downtime rebuild, verify against the log.",
-        subcommands = {ProjectionsCommand.Status.class, ProjectionsCommand.Rebuild.class,
-            ProjectionsCommand.Verify.class})
+        subcommands = {
+            ProjectionsCommand.Status.class,
+            ProjectionsCommand.Rebuild.class,
+            ProjectionsCommand.Verify.class
+        })
 final class ProjectionsCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "Missing subcommand: status, rebuild or verify");
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "Missing subcommand: status, rebuild or verify");
     }
 
     static String path(String name, String action) {
@@ -46,7 +51,9 @@ final class ProjectionsCommand implements Runnable {
         }
     }
 
-    @Command(name = "rebuild", mixinStandardHelpOptions = true,
+    @Command(
+            name = "rebuild",
+            mixinStandardHelpOptions = true,
             description = "Rebuild a projection beside the live one and switch when caught up.")
     static final class Rebuild implements Callable<Integer> {
         @Spec
@@ -64,7 +71,9 @@ final class ProjectionsCommand implements Runnable {
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
             description = "Recompute a projection from the log and diff it against the live read model; exit 1 on a"
                     + " difference.")
     static final class Verify implements Callable<Integer> {

@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
  * {@code hindsight read}: an aggregate's events, one JSON object per line; all of them (paging 1,000 at a time) unless
  * {@code --limit}. Not thread-safe.
  */
-@Command(name = "read", mixinStandardHelpOptions = true,
+@Command(
+        name = "read",
+        mixinStandardHelpOptions = true,
         description = "Print an aggregate's events as JSON lines (all of them, unless --limit).")
 final class ReadCommand implements Callable<Integer> {
     private static final int PAGE = 1_000;
@@ -52,7 +54,8 @@ final class ReadCommand implements Callable<Integer> {
             try {
                 Instant.parse(asOf);
             } catch (DateTimeParseException e) {
-                throw new ParameterException(spec.commandLine(),
+                throw new ParameterException(
+                        spec.commandLine(),
                         "Invalid --as-of '" + asOf + "': expected an ISO-8601 instant like 2024-05-01T12:00:00Z");
             }
         }

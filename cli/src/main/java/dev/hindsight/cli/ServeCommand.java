@@ -26,23 +26,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code hindsight serve}: the HTTP API and the order system on the embedded file store (or in memory, or on
  * PostgreSQL with no local disk), until SIGTERM / Ctrl-C, which stop it gracefully through a shutdown hook. Not
  * thread-safe: one run per instance.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
         description = "Run the HTTP server on the embedded store. SIGTERM or Ctrl-C stops it gracefully.")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     /** Which engine to serve. */
-    enum StoreKind { file, memory, postgres }
+    enum StoreKind {
+        file,
+        memory,
+        postgres
+    }
 
     @Spec
     CommandSpec spec;
@@ -50,47 +56,71 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
             description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     String host;
 
-    @Option(names = "--data-dir", defaultValue = "./data",
+    @Option(
+            names = "--data-dir",
+            defaultValue = "./data",
             description = "Data directory (default: ./data; unused with --store postgres, which keeps everything in the"
                     + " database).")
     Path dataDir;
 
-    @Option(names = "--fsync", defaultValue = "always", converter = FsyncConverter.class,
+    @Option(
+            names = "--fsync",
+            defaultValue = "always",
+            converter = FsyncConverter.class,
             description = "When to fsync appends: always, interval or never (default: always).")
     FsyncPolicy fsync;
 
-    @Option(names = "--store", defaultValue = "file",
+    @Option(
+            names = "--store",
+            defaultValue = "file",
             description = "Engine: ${COMPLETION-CANDIDATES} (default: file; memory keeps nothing; postgres needs"
                     + " --pg-url).")
     StoreKind store;
 
-    @Option(names = "--pg-url", defaultValue = "${env:HINDSIGHT_PG_URL}",
+    @Option(
+            names = "--pg-url",
+            defaultValue = "${env:HINDSIGHT_PG_URL}",
             description = "PostgreSQL JDBC URL for --store postgres, e.g. jdbc:postgresql://127.0.0.1:5432/hindsight"
                     + " (default: $HINDSIGHT_PG_URL).")
-    @Nullable String pgUrl;
+    @Nullable
+    String pgUrl;
 
-    @Option(names = "--pg-user", defaultValue = "${env:HINDSIGHT_PG_USER}",
+    @Option(
+            names = "--pg-user",
+            defaultValue = "${env:HINDSIGHT_PG_USER}",
             description = "PostgreSQL user (default: $HINDSIGHT_PG_USER, else the driver's default).")
-    @Nullable String pgUser;
+    @Nullable
+    String pgUser;
 
-    @Option(names = "--pg-password", defaultValue = "${env:HINDSIGHT_PG_PASSWORD}",
+    @Option(
+            names = "--pg-password",
+            defaultValue = "${env:HINDSIGHT_PG_PASSWORD}",
             description = "PostgreSQL password (default: $HINDSIGHT_PG_PASSWORD; prefer the variable, which other"
                     + " users cannot see in the process list).")
-    @Nullable String pgPassword;
+    @Nullable
+    String pgPassword;
 
-    @Option(names = "--pg-schema", defaultValue = "hindsight",
+    @Option(
+            names = "--pg-schema",
+            defaultValue = "hindsight",
             description = "Schema of the store's tables, created if missing (default: ${DEFAULT-VALUE}).")
     String pgSchema;
 
-    @Option(names = "--pg-group-commit", defaultValue = "false",
+    @Option(
+            names = "--pg-group-commit",
+            defaultValue = "false",
             description = "Merge concurrent appends into shared transactions (default: ${DEFAULT-VALUE}).")
     boolean pgGroupCommit;
 
-    @Option(names = "--inline-projections", defaultValue = "false",
+    @Option(
+            names = "--inline-projections",
+            defaultValue = "false",
             description = "With --store postgres: update the orders read model inside each append's transaction, so a"
                     + " read right after a command sees it (default: ${DEFAULT-VALUE}: in the background, moments"
                     + " later). Appends take a little longer. Every server appending to the store must use it.")
@@ -112,12 +142,15 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         HindsightServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down: finishing requests in flight, then closing the store");
-            server.stop();
-            LOG.info("stopped");
-            stopped.countDown();
-        }, "hindsight-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("shutting down: finishing requests in flight, then closing the store");
+                            server.stop();
+                            LOG.info("stopped");
+                            stopped.countDown();
+                        },
+                        "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")");
         out.flush();
@@ -129,8 +162,9 @@ final class ServeCommand implements Callable<Integer> {
         return switch (store) {
             case memory -> "in memory, not persisted";
             case file -> dataDir.toString();
-            case postgres -> pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
-                    + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
+            case postgres ->
+                pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
+                        + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
         };
     }
 
@@ -161,8 +195,12 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
-        HindsightServer server = HindsightServer.builder(eventStore).host(host).port(port).registry(registry)
-                .plugin(orders).build();
+        HindsightServer server = HindsightServer.builder(eventStore)
+                .host(host)
+                .port(port)
+                .registry(registry)
+                .plugin(orders)
+                .build();
         try {
             return server.start();
         } catch (RuntimeException e) {
@@ -192,7 +230,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         try {
             PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
-            return defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword)).withSchema(pgSchema)
+            return defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
+                    .withSchema(pgSchema)
                     .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters());
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());

@@ -12,7 +12,9 @@ final class ServerUrl {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--url", defaultValue = "${HINDSIGHT_URL:-http://localhost:8080}",
+    @Option(
+            names = "--url",
+            defaultValue = "${HINDSIGHT_URL:-http://localhost:8080}",
             description = "Server base URL (default: $HINDSIGHT_URL or ${DEFAULT-VALUE}).")
     String url = "http://localhost:8080";
 

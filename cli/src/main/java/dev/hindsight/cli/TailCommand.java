@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code hindsight tail}: follow the global log (Server-Sent Events) and print each event as a JSON line; exits 0 when
  * the server ends the stream. Not thread-safe.
  */
-@Command(name = "tail", mixinStandardHelpOptions = true,
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
         description = "Follow the global event log and print each event as a JSON line, until interrupted.")
 final class TailCommand implements Callable<Integer> {
     @Spec
@@ -48,8 +50,10 @@ final class TailCommand implements Callable<Integer> {
         HttpResponse<InputStream> res = server.api().stream("/api/events/live" + HttpApi.query(q), Map.of());
         try (InputStream body = res.body()) {
             if (res.statusCode() != 200) {
-                return Output.error(spec, new HttpApi.Response(res.statusCode(),
-                        new String(body.readAllBytes(), StandardCharsets.UTF_8)));
+                return Output.error(
+                        spec,
+                        new HttpApi.Response(
+                                res.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8)));
             }
             return follow(body);
         }

@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
  * versions, index consistency). Exit 0 when sound, 1 with the problems listed otherwise. Needs the store closed (the
  * server stopped): it takes the data directory's lock. Not thread-safe.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
         description = "Check an embedded store's integrity (CRCs, contiguous versions, index); exit 1 on a problem.")
 final class VerifyCommand implements Callable<Integer> {
     @Spec
@@ -49,8 +51,13 @@ final class VerifyCommand implements Callable<Integer> {
         for (String p : report.problems()) {
             out.println("PROBLEM " + p);
         }
-        out.printf("%s: %d events in %d aggregates checked in %.1f s: %s%n", dir, report.events(),
-                report.aggregates(), seconds, report.ok() ? "OK" : report.problems().size() + " problem(s)");
+        out.printf(
+                "%s: %d events in %d aggregates checked in %.1f s: %s%n",
+                dir,
+                report.events(),
+                report.aggregates(),
+                seconds,
+                report.ok() ? "OK" : report.problems().size() + " problem(s)");
         out.flush();
         return report.ok() ? 0 : 1;
     }

@@ -19,7 +19,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.hindsight");
     }
 
@@ -37,9 +38,16 @@ class ArchitectureTest {
     @Test
     void classesWereImported() {
         // guards against a vacuous pass: every module's main classes are on this test's class path
-        for (String p : List.of("dev.hindsight.core", "dev.hindsight.store.file", "dev.hindsight.store.postgres",
-                "dev.hindsight.aggregate", "dev.hindsight.projection", "dev.hindsight.server", "dev.hindsight.orders",
-                "dev.hindsight.loadgen", "dev.hindsight.cli")) {
+        for (String p : List.of(
+                "dev.hindsight.core",
+                "dev.hindsight.store.file",
+                "dev.hindsight.store.postgres",
+                "dev.hindsight.aggregate",
+                "dev.hindsight.projection",
+                "dev.hindsight.server",
+                "dev.hindsight.orders",
+                "dev.hindsight.loadgen",
+                "dev.hindsight.cli")) {
             if (!classes.containPackage(p)) {
                 throw new AssertionError("no classes imported from " + p);
             }
@@ -49,45 +57,102 @@ class ArchitectureTest {
     @Test
     void aRuleAgainstAnExistingDependency_fails() {
         // the server does use the file engine (for its metrics): a rule forbidding that must report it
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> noClasses().that().resideInAPackage(SERVER)
-                .should().dependOnClassesThat().resideInAPackage(FILE).check(classes))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("dev.hindsight.server");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> noClasses()
+                        .that()
+                        .resideInAPackage(SERVER)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAPackage(FILE)
+                        .check(classes))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("dev.hindsight.server");
     }
 
     @Test
     void core_dependsOnNoOtherModule() {
-        noClasses().that().resideInAPackage(CORE).should().dependOnClassesThat().resideInAnyPackage(FILE, POSTGRES,
-                AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(CORE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
     }
 
     @Test
     void engines_dependOnlyOnCore_neverOnEachOther() {
-        noClasses().that().resideInAPackage(FILE).should().dependOnClassesThat().resideInAnyPackage(POSTGRES,
-                AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
-        noClasses().that().resideInAPackage(POSTGRES).should().dependOnClassesThat().resideInAnyPackage(FILE,
-                AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(FILE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(POSTGRES)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
     }
 
     @Test
     void libraries_neverReachUpIntoServerApplicationsOrCli() {
-        noClasses().that().resideInAPackage(AGGREGATE).should().dependOnClassesThat().resideInAnyPackage(FILE,
-                POSTGRES, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
-        noClasses().that().resideInAPackage(PROJECTION).should().dependOnClassesThat().resideInAnyPackage(FILE,
-                POSTGRES, SERVER, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
-        noClasses().that().resideInAPackage(SERVER).should().dependOnClassesThat().resideInAnyPackage(POSTGRES,
-                AGGREGATE, PROJECTION, ORDERS, LOADGEN, CLI, TESTKIT).check(classes);
-        noClasses().that().resideInAPackage(ORDERS).should().dependOnClassesThat().resideInAnyPackage(FILE,
-                POSTGRES, LOADGEN, CLI, TESTKIT).check(classes);
-        noClasses().that().resideInAPackage(LOADGEN).should().dependOnClassesThat().resideInAnyPackage(CLI, TESTKIT)
+        noClasses()
+                .that()
+                .resideInAPackage(AGGREGATE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, POSTGRES, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(PROJECTION)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, POSTGRES, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(SERVER)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(POSTGRES, AGGREGATE, PROJECTION, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(ORDERS)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, POSTGRES, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(LOADGEN)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(CLI, TESTKIT)
                 .check(classes);
     }
 
     @Test
     void internalPackages_areUsedOnlyInsideTheirModule() {
-        for (String module : List.of("dev.hindsight.core", "dev.hindsight.store.file", "dev.hindsight.store.postgres",
-                "dev.hindsight.aggregate", "dev.hindsight.projection", "dev.hindsight.server", "dev.hindsight.orders")) {
-            noClasses().that().resideOutsideOfPackage(module + "..").should().dependOnClassesThat()
-                    .resideInAPackage(module + ".internal..").check(classes);
+        for (String module : List.of(
+                "dev.hindsight.core",
+                "dev.hindsight.store.file",
+                "dev.hindsight.store.postgres",
+                "dev.hindsight.aggregate",
+                "dev.hindsight.projection",
+                "dev.hindsight.server",
+                "dev.hindsight.orders")) {
+            noClasses()
+                    .that()
+                    .resideOutsideOfPackage(module + "..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage(module + ".internal..")
+                    .check(classes);
         }
     }
 }

@@ -23,7 +23,8 @@ class ArgumentsTest {
                 Arguments.of(new String[] {"append", "a", "--type", "E", "--data", "{not json"}, "JSON object"),
                 Arguments.of(new String[] {"append", "a", "--type", "E", "--data", "[1]"}, "JSON object"),
                 Arguments.of(new String[] {"append", "a", "-t", "E", "-d", "{}", "--metadata", "x"}, "--metadata"),
-                Arguments.of(new String[] {"append", "a", "-t", "E", "-d", "{}", "--expected-version", "soon"},
+                Arguments.of(
+                        new String[] {"append", "a", "-t", "E", "-d", "{}", "--expected-version", "soon"},
                         "--expected-version"),
                 Arguments.of(new String[] {"append", "a", "-t", "E", "-d", "{}", "--event-id", "nope"}, "--event-id"),
                 Arguments.of(new String[] {"append", "a", "-t", "E", "-d", "{}", "--url", "ftp://x"}, "--url"),

@@ -32,8 +32,12 @@ class ExportImportTest {
     }
 
     private HindsightServer serve() {
-        ServeCommand serve = Hindsight.commandLine().parseArgs("serve", "--port", "0", "--store", "memory")
-                .subcommand().commandSpec().commandLine().getCommand();
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs("serve", "--port", "0", "--store", "memory")
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         HindsightServer s = serve.start();
         servers.add(s);
         return s;
@@ -47,21 +51,43 @@ class ExportImportTest {
     private HindsightServer source() {
         HindsightServer a = serve();
         for (int i = 0; i < 3; i++) {
-            CliRun created = CliRun.of("orders", "create", "--user", "ann", "--currency", "USD", "--item",
-                    "book:2:19.90", "--url", url(a));
+            CliRun created = CliRun.of(
+                    "orders",
+                    "create",
+                    "--user",
+                    "ann",
+                    "--currency",
+                    "USD",
+                    "--item",
+                    "book:2:19.90",
+                    "--url",
+                    url(a));
             assertThat(created.exitCode()).as(created.err()).isZero();
             String id = json(created.out()).get("order_id").asText();
             assertThat(CliRun.of("orders", "pay", id, "--payment-id", "p" + i, "--amount", "39.80", "--url", url(a))
-                    .exitCode()).isZero();
+                            .exitCode())
+                    .isZero();
         }
         for (int i = 0; i < 25; i++) {
-            a.store().append("acct-" + (i % 4), ExpectedVersion.ANY, new EventData(null, "Deposited", 1 + i % 2,
-                    "{\"amount\":150.00,\"big\":12345678901234567890.10,\"note\":\"\\u00e9\\u20ac \\\"q\\\"\"}",
-                    "{\"user_id\":\"u" + i + "\",\"timestamp\":\"2026-01-0" + (1 + i / 10) + "T00:00:0" + i % 10
-                            + "Z\",\"nested\":{\"k\":[1,2.50]}}"));
+            a.store()
+                    .append(
+                            "acct-" + (i % 4),
+                            ExpectedVersion.ANY,
+                            new EventData(
+                                    null,
+                                    "Deposited",
+                                    1 + i % 2,
+                                    "{\"amount\":150.00,\"big\":12345678901234567890.10,\"note\":\"\\u00e9\\u20ac \\\"q\\\"\"}",
+                                    "{\"user_id\":\"u" + i + "\",\"timestamp\":\"2026-01-0" + (1 + i / 10) + "T00:00:0"
+                                            + i % 10 + "Z\",\"nested\":{\"k\":[1,2.50]}}"));
         }
-        a.store().append("big", ExpectedVersion.NO_STREAM, java.util.stream.IntStream.range(0, 1_200)
-                .mapToObj(i -> EventData.of("Tick", "{\"i\":" + i + "}")).toList());
+        a.store()
+                .append(
+                        "big",
+                        ExpectedVersion.NO_STREAM,
+                        java.util.stream.IntStream.range(0, 1_200)
+                                .mapToObj(i -> EventData.of("Tick", "{\"i\":" + i + "}"))
+                                .toList());
         return a;
     }
 
@@ -84,12 +110,14 @@ class ExportImportTest {
     }
 
     private static List<JsonNode> withoutPositionAndRecordedAt(List<JsonNode> events) {
-        return events.stream().map(e -> {
-            ObjectNode c = e.deepCopy();
-            c.remove("position");
-            c.remove("recorded_at");
-            return (JsonNode) c;
-        }).toList();
+        return events.stream()
+                .map(e -> {
+                    ObjectNode c = e.deepCopy();
+                    c.remove("position");
+                    c.remove("recorded_at");
+                    return (JsonNode) c;
+                })
+                .toList();
     }
 
     private static JsonNode json(String text) {
@@ -107,8 +135,18 @@ class ExportImportTest {
         List<JsonNode> exported = lines(first);
         assertThat(exported).hasSize(6 + 25 + 1_200);
         JsonNode e0 = exported.getFirst();
-        assertThat(e0.fieldNames()).toIterable().containsExactly("event_id", "aggregate_id", "event_type",
-                "schema_version", "event_data", "metadata", "version", "position", "recorded_at");
+        assertThat(e0.fieldNames())
+                .toIterable()
+                .containsExactly(
+                        "event_id",
+                        "aggregate_id",
+                        "event_type",
+                        "schema_version",
+                        "event_data",
+                        "metadata",
+                        "version",
+                        "position",
+                        "recorded_at");
         assertThat(Files.readString(first)).contains("\"amount\":150.00", "12345678901234567890.10");
 
         HindsightServer b = serve();
@@ -120,7 +158,8 @@ class ExportImportTest {
         assertThat(withoutPositionAndRecordedAt(again)).isEqualTo(withoutPositionAndRecordedAt(exported));
         // the order API sees the imported orders as they were
         String orderId = exported.getFirst().get("aggregate_id").asText();
-        JsonNode order = json(CliRun.of("orders", "get", orderId, "--url", url(b)).out());
+        JsonNode order =
+                json(CliRun.of("orders", "get", orderId, "--url", url(b)).out());
         assertThat(order.get("status").asText()).isEqualTo("paid");
         assertThat(order.get("total_amount").decimalValue()).isEqualByComparingTo("39.80");
 
@@ -146,7 +185,8 @@ class ExportImportTest {
         assertThat(byAggregate(again)).isEqualTo(byAggregate(exported));
         CliRun twice = CliRun.of("import", first.toString(), "--parallel", "8", "--url", url(b));
         assertThat(twice.err()).contains("0 events imported, 1,231 already present");
-        assertThat(CliRun.of("import", first.toString(), "--parallel", "0", "--url", url(b)).err())
+        assertThat(CliRun.of("import", first.toString(), "--parallel", "0", "--url", url(b))
+                        .err())
                 .contains("--parallel must be between 1 and 256");
     }
 
@@ -160,15 +200,17 @@ class ExportImportTest {
         CliRun r = CliRun.of("import", file.toString(), "--parallel", "4", "--url", url(c));
 
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).contains("line " + lineOf(file, "acct-2", 1) + ": conflict", "'acct-2' at version 1",
-                "import stopped");
+        assertThat(r.err())
+                .contains(
+                        "line " + lineOf(file, "acct-2", 1) + ": conflict", "'acct-2' at version 1", "import stopped");
         assertThat(c.store().read("acct-2").version()).isEqualTo(1);
     }
 
     /** Each aggregate's events, in their order. */
     private static java.util.Map<String, List<JsonNode>> byAggregate(List<JsonNode> events) {
         java.util.Map<String, List<JsonNode>> out = new java.util.TreeMap<>();
-        events.forEach(e -> out.computeIfAbsent(e.get("aggregate_id").asText(), k -> new ArrayList<>()).add(e));
+        events.forEach(e -> out.computeIfAbsent(e.get("aggregate_id").asText(), k -> new ArrayList<>())
+                .add(e));
         return out;
     }
 
@@ -182,7 +224,8 @@ class ExportImportTest {
         assertThat(lines).hasSize(6);
         assertThat(json(lines.getFirst()).get("position").asText()).isEqualTo("1226");
         assertThat(r.err()).contains("export", "6 events");
-        assertThat(CliRun.of("export", "--after", "soon", "--url", url(a)).exitCode()).isEqualTo(2);
+        assertThat(CliRun.of("export", "--after", "soon", "--url", url(a)).exitCode())
+                .isEqualTo(2);
     }
 
     @Test
@@ -224,15 +267,16 @@ class ExportImportTest {
         CliRun missing = CliRun.of("import", file.toString(), "--url", url(b));
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("line 1: event_type is required");
-        assertThat(CliRun.of("import", dir.resolve("nope.jsonl").toString(), "--url", url(b)).err())
+        assertThat(CliRun.of("import", dir.resolve("nope.jsonl").toString(), "--url", url(b))
+                        .err())
                 .contains("no such file");
     }
 
     private static int lineOf(Path file, String aggregate, long version) throws IOException {
         List<JsonNode> all = lines(file);
         for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).get("aggregate_id").asText().equals(aggregate) && all.get(i).get("version").asLong()
-                    == version) {
+            if (all.get(i).get("aggregate_id").asText().equals(aggregate)
+                    && all.get(i).get("version").asLong() == version) {
                 return i + 1;
             }
         }

@@ -13,13 +13,31 @@ class LoadgenCommandTest {
     @Test
     void tinyRun_printsTheTable_writesTheJson_exit0(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("reports/report.json");
-        CliRun r = CliRun.of("loadgen", "--data-dir", dir.resolve("data").toString(), "--fsync", "never", "--days",
-                "1", "--orders-per-day", "30", "--duration", "1s", "--warmup", "0s", "--rate", "300", "--read-rate",
-                "30", "--quiet", "--out", out.toString());
+        CliRun r = CliRun.of(
+                "loadgen",
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--fsync",
+                "never",
+                "--days",
+                "1",
+                "--orders-per-day",
+                "30",
+                "--duration",
+                "1s",
+                "--warmup",
+                "0s",
+                "--rate",
+                "300",
+                "--read-rate",
+                "30",
+                "--quiet",
+                "--out",
+                out.toString());
 
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("fill", "measure", "order load GET /api/orders/{id}", "bytes/event",
-                "consistency: ", "OK");
+        assertThat(r.out())
+                .contains("fill", "measure", "order load GET /api/orders/{id}", "bytes/event", "consistency: ", "OK");
         JsonNode report = Json.mapper().readTree(out.toFile());
         assertThat(report.get("ok").asBoolean()).isTrue();
         assertThat(report.get("options").get("fill_rate").asText()).isEqualTo("max");

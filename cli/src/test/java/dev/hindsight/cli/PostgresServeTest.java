@@ -51,7 +51,8 @@ class PostgresServeTest {
         if (server != null) {
             server.stop();
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
         }
@@ -65,14 +66,32 @@ class PostgresServeTest {
     @Test
     void serveOnPostgres_orders_snapshotsAndReadModelInPostgresNotOnDisk() throws Exception {
         Path unused = dataDir.resolve("unused");
-        ServeCommand serve = Hindsight.commandLine().parseArgs("serve", "--port", "0", "--store", "postgres",
-                "--pg-url", URL, "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema,
-                "--data-dir", unused.toString()).subcommand().commandSpec().commandLine().getCommand();
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--data-dir",
+                        unused.toString())
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         server = serve.start();
         String url = "http://127.0.0.1:" + server.port();
 
-        JsonNode created = json(CliRun.of("orders", "create", "--user", "pia", "--currency", "EUR",
-                "--item", "lamp:1:30.00", "--url", url));
+        JsonNode created = json(CliRun.of(
+                "orders", "create", "--user", "pia", "--currency", "EUR", "--item", "lamp:1:30.00", "--url", url));
         String id = created.get("order_id").asText();
         // Paying is a major state change: the order system snapshots the order.
         json(CliRun.of("orders", "pay", id, "--payment-id", "pay_9", "--amount", "30.00", "--url", url));
@@ -83,18 +102,25 @@ class PostgresServeTest {
         assertThat(list.exitCode()).as(list.err()).isZero();
         List<String> lines = list.out().lines().toList();
         assertThat(lines).hasSize(1);
-        assertThat(Json.mapper().readTree(lines.getFirst()).get("order_id").asText()).isEqualTo(id);
-        assertThat(Json.mapper().readTree(lines.getFirst()).get("status").asText()).isEqualTo("paid");
+        assertThat(Json.mapper().readTree(lines.getFirst()).get("order_id").asText())
+                .isEqualTo(id);
+        assertThat(Json.mapper().readTree(lines.getFirst()).get("status").asText())
+                .isEqualTo("paid");
         try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD)) {
             String readModel = schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX;
-            assertThat(queryStrings(c, "SELECT status FROM " + readModel + "." + ordersTable(c, readModel)
-                    + " WHERE order_id = ?", id)).containsExactly("paid");
+            assertThat(queryStrings(
+                            c,
+                            "SELECT status FROM " + readModel + "." + ordersTable(c, readModel) + " WHERE order_id = ?",
+                            id))
+                    .containsExactly("paid");
             // Snapshots are written in the background after the append: wait for it, up to 10 s.
             long deadline = System.nanoTime() + 10_000_000_000L;
             List<String> snapshots = List.of();
             while (snapshots.isEmpty() && System.nanoTime() < deadline) {
-                snapshots = queryStrings(c, "SELECT state::text FROM " + schema + ".snapshots"
-                        + " WHERE position(? IN aggregate_id) > 0", id);
+                snapshots = queryStrings(
+                        c,
+                        "SELECT state::text FROM " + schema + ".snapshots" + " WHERE position(? IN aggregate_id) > 0",
+                        id);
                 if (snapshots.isEmpty()) {
                     Thread.sleep(50);
                 }
@@ -107,8 +133,11 @@ class PostgresServeTest {
 
     /** The read model's {@code orders} table (its name carries the projection's generation). */
     private static String ordersTable(Connection c, String readModel) throws SQLException {
-        List<String> tables = queryStrings(c, "SELECT table_name FROM information_schema.tables"
-                + " WHERE table_schema = ? AND table_name LIKE 'orders%' ORDER BY table_name", readModel);
+        List<String> tables = queryStrings(
+                c,
+                "SELECT table_name FROM information_schema.tables"
+                        + " WHERE table_schema = ? AND table_name LIKE 'orders%' ORDER BY table_name",
+                readModel);
         assertThat(tables).hasSize(1);
         return tables.getFirst();
     }
@@ -128,17 +157,45 @@ class PostgresServeTest {
 
     @Test
     void serveOnPostgres_appendThenReadOverHttp() throws IOException {
-        ServeCommand serve = Hindsight.commandLine().parseArgs("serve", "--port", "0", "--store", "postgres",
-                "--pg-url", URL, "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema,
-                "--data-dir", dataDir.toString()).subcommand().commandSpec().commandLine().getCommand();
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--data-dir",
+                        dataDir.toString())
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         server = serve.start();
         String url = "http://127.0.0.1:" + server.port();
 
-        CliRun placed = CliRun.of("append", "order-1", "--type", "OrderPlaced", "--data", "{\"total\": 4200}",
-                "--metadata", "{\"user_id\":\"u-7\",\"timestamp\":\"2024-05-01T10:00:00Z\"}",
-                "--expected-version", "no_stream", "--url", url);
-        CliRun paid = CliRun.of("append", "order-1", "-t", "OrderPaid", "-d", "{}", "--expected-version", "1",
-                "--url", url);
+        CliRun placed = CliRun.of(
+                "append",
+                "order-1",
+                "--type",
+                "OrderPlaced",
+                "--data",
+                "{\"total\": 4200}",
+                "--metadata",
+                "{\"user_id\":\"u-7\",\"timestamp\":\"2024-05-01T10:00:00Z\"}",
+                "--expected-version",
+                "no_stream",
+                "--url",
+                url);
+        CliRun paid =
+                CliRun.of("append", "order-1", "-t", "OrderPaid", "-d", "{}", "--expected-version", "1", "--url", url);
         CliRun read = CliRun.of("read", "order-1", "--url", url);
 
         assertThat(placed.exitCode()).as(placed.err()).isZero();
@@ -153,8 +210,8 @@ class PostgresServeTest {
         // The server gives events time-ordered ids on PostgreSQL (TimeOrderedUuids).
         assertThat(UUID.fromString(first.get("event_id").asText()).version()).isEqualTo(7);
         assertThat(Json.mapper().readTree(lines.get(1)).get("version").asLong()).isEqualTo(2);
-        CliRun conflict = CliRun.of("append", "order-1", "-t", "OrderPaid", "-d", "{}", "--expected-version", "1",
-                "--url", url);
+        CliRun conflict =
+                CliRun.of("append", "order-1", "-t", "OrderPaid", "-d", "{}", "--expected-version", "1", "--url", url);
         assertThat(conflict.exitCode()).isEqualTo(1);
         assertThat(conflict.err() + conflict.out()).contains("wrong_expected_version");
     }
@@ -178,8 +235,11 @@ class PostgresServeTest {
             assertThat(orders.get(0).get("order_id").asText()).isEqualTo(id);
             assertThat(orders.get(0).get("status").asText()).isEqualTo("paid");
             // The runner is held back: the projection's checkpoint has not moved past the append.
-            assertThat(queryStrings(lock, "SELECT position FROM " + readModel + ".hindsight_checkpoint"
-                    + " WHERE name = ?", "orders")).doesNotContain(lastPosition(url, id));
+            assertThat(queryStrings(
+                            lock,
+                            "SELECT position FROM " + readModel + ".hindsight_checkpoint" + " WHERE name = ?",
+                            "orders"))
+                    .doesNotContain(lastPosition(url, id));
             lock.rollback();
         }
         JsonNode projections = getJson(url + "/api/projections").get("projections");
@@ -188,12 +248,19 @@ class PostgresServeTest {
         assertThat(projections.get(0).get("state").asText()).isEqualTo("running");
         assertThat(projections.get(0).get("mode").asText()).isEqualTo("inline");
         // The runner, released, skips what the appends applied: still one row, paid.
-        String id = getJson(url + "/api/orders?user_id=ina").get("orders").get(0).get("order_id").asText();
-        CliRun list = CliRun.of("orders", "list", "--user", "ina", "--min-position", lastPosition(url, id), "--all",
-                "--url", url);
+        String id = getJson(url + "/api/orders?user_id=ina")
+                .get("orders")
+                .get(0)
+                .get("order_id")
+                .asText();
+        CliRun list = CliRun.of(
+                "orders", "list", "--user", "ina", "--min-position", lastPosition(url, id), "--all", "--url", url);
         assertThat(list.exitCode()).as(list.err()).isZero();
         assertThat(list.out().lines().toList()).hasSize(1);
-        assertThat(Json.mapper().readTree(list.out().lines().toList().getFirst()).get("status").asText())
+        assertThat(Json.mapper()
+                        .readTree(list.out().lines().toList().getFirst())
+                        .get("status")
+                        .asText())
                 .isEqualTo("paid");
     }
 
@@ -213,8 +280,8 @@ class PostgresServeTest {
 
     @Test
     void serve_inlineProjectionsOnFileStore_failsWithAClearMessage() {
-        CliRun run = CliRun.of("serve", "--store", "file", "--data-dir", dataDir.toString(), "--port", "0",
-                "--inline-projections");
+        CliRun run = CliRun.of(
+                "serve", "--store", "file", "--data-dir", dataDir.toString(), "--port", "0", "--inline-projections");
 
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.err()).contains("--inline-projections needs --store postgres");
@@ -231,12 +298,29 @@ class PostgresServeTest {
 
     /** Starts {@code serve --store postgres} on this test's schema; returns its URL. */
     private String serve(String... extra) {
-        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres", "--pg-url", URL,
-                "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema, "--data-dir",
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--store",
+                "postgres",
+                "--pg-url",
+                URL,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema,
+                "--data-dir",
                 dataDir.toString()));
         args.addAll(List.of(extra));
-        ServeCommand serve = Hindsight.commandLine().parseArgs(args.toArray(String[]::new)).subcommand()
-                .commandSpec().commandLine().getCommand();
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(args.toArray(String[]::new))
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         server = serve.start();
         return "http://127.0.0.1:" + server.port();
     }
@@ -245,14 +329,28 @@ class PostgresServeTest {
     private static Connection lockCheckpoint(String readModel) throws SQLException {
         Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
         c.setAutoCommit(false);
-        assertThat(queryStrings(c, "SELECT position FROM " + readModel + ".hindsight_checkpoint WHERE name = ?"
-                + " FOR UPDATE", "orders")).hasSize(1);
+        assertThat(queryStrings(
+                        c,
+                        "SELECT position FROM " + readModel + ".hindsight_checkpoint WHERE name = ?" + " FOR UPDATE",
+                        "orders"))
+                .hasSize(1);
         return c;
     }
 
     private static String createAndPay(String url, String user) throws IOException {
-        String id = json(CliRun.of("orders", "create", "--user", user, "--currency", "EUR", "--item", "lamp:1:30.00",
-                "--url", url)).get("order_id").asText();
+        String id = json(CliRun.of(
+                        "orders",
+                        "create",
+                        "--user",
+                        user,
+                        "--currency",
+                        "EUR",
+                        "--item",
+                        "lamp:1:30.00",
+                        "--url",
+                        url))
+                .get("order_id")
+                .asText();
         json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + user, "--amount", "30.00", "--url", url));
         return id;
     }
@@ -264,8 +362,8 @@ class PostgresServeTest {
 
     private static JsonNode getJson(String uri) throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(uri)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(uri)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             return Json.mapper().readTree(r.body());
         }

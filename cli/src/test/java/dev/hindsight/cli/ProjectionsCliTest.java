@@ -14,14 +14,19 @@ import org.junit.jupiter.api.io.TempDir;
 class ProjectionsCliTest {
     @Test
     void statusRebuildVerify_overHttp_andUnknownProjectionExitsOne(@TempDir Path dir) throws Exception {
-        ServeCommand serve = Hindsight.commandLine().parseArgs("serve", "--port", "0", "--data-dir", dir.toString(),
-                "--fsync", "never").subcommand().commandSpec().commandLine().getCommand();
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs("serve", "--port", "0", "--data-dir", dir.toString(), "--fsync", "never")
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         HindsightServer server = serve.start();
         String url = "http://127.0.0.1:" + server.port();
         try {
             for (int i = 0; i < 5; i++) {
                 assertThat(CliRun.of("orders", "create", "--user", "ann", "--item", "book:1:5.00", "--url", url)
-                        .exitCode()).isZero();
+                                .exitCode())
+                        .isZero();
             }
             JsonNode status = json(CliRun.of("projections", "status", "--url", url));
             assertThat(status.get("projections").get(0).get("name").asText()).isEqualTo("orders");
@@ -31,7 +36,9 @@ class ProjectionsCliTest {
             JsonNode one;
             do {
                 Thread.sleep(50);
-                one = json(CliRun.of("projections", "status", "orders", "--url", url)).get("projections").get(0);
+                one = json(CliRun.of("projections", "status", "orders", "--url", url))
+                        .get("projections")
+                        .get(0);
             } while (one.get("generation").asLong() < 2 && System.nanoTime() < deadline);
             assertThat(one.get("generation").asLong()).isEqualTo(2);
             CliRun verify = CliRun.of("projections", "verify", "orders", "--url", url);

@@ -37,14 +37,36 @@ class RoundTripTest {
 
     @Test
     void appendThenRead_printsEventsAsJsonLines() throws IOException {
-        CliRun a1 = CliRun.of("append", "order 1", "--type", "OrderPlaced", "--data", "{\"total\": 42.10}",
-                "--metadata", "{\"user_id\":\"u1\",\"timestamp\":\"2024-05-01T10:00:00Z\"}",
-                "--expected-version", "no_stream", "--url", url);
-        CliRun a2 = CliRun.of("append", "order 1", "-t", "OrderPaid", "-d", "{}", "--expected-version", "1",
-                "--metadata", "{\"timestamp\":\"2024-05-02T10:00:00Z\"}", "--url", url);
+        CliRun a1 = CliRun.of(
+                "append",
+                "order 1",
+                "--type",
+                "OrderPlaced",
+                "--data",
+                "{\"total\": 42.10}",
+                "--metadata",
+                "{\"user_id\":\"u1\",\"timestamp\":\"2024-05-01T10:00:00Z\"}",
+                "--expected-version",
+                "no_stream",
+                "--url",
+                url);
+        CliRun a2 = CliRun.of(
+                "append",
+                "order 1",
+                "-t",
+                "OrderPaid",
+                "-d",
+                "{}",
+                "--expected-version",
+                "1",
+                "--metadata",
+                "{\"timestamp\":\"2024-05-02T10:00:00Z\"}",
+                "--url",
+                url);
 
         assertThat(a1.exitCode()).as(a1.err()).isZero();
-        assertThat(Json.mapper().readTree(a1.out()).get("last_version").asLong()).isEqualTo(1);
+        assertThat(Json.mapper().readTree(a1.out()).get("last_version").asLong())
+                .isEqualTo(1);
         assertThat(a2.exitCode()).as(a2.err()).isZero();
 
         CliRun read = CliRun.of("read", "order 1", "--url", url);
@@ -65,8 +87,13 @@ class RoundTripTest {
 
     @Test
     void read_pagesThroughMoreThanOnePage() {
-        server.store().append("big", ExpectedVersion.ANY,
-                IntStream.range(0, 1_500).mapToObj(i -> EventData.of("E", "{\"i\":" + i + "}")).toList());
+        server.store()
+                .append(
+                        "big",
+                        ExpectedVersion.ANY,
+                        IntStream.range(0, 1_500)
+                                .mapToObj(i -> EventData.of("E", "{\"i\":" + i + "}"))
+                                .toList());
 
         CliRun fwd = CliRun.of("read", "big", "--url", url);
         CliRun back = CliRun.of("read", "big", "--backward", "--url", url);
@@ -109,7 +136,12 @@ class RoundTripTest {
         try {
             CliRun read = CliRun.of("read", "x", "--url", urlOf(again));
             assertThat(read.exitCode()).as(read.err()).isZero();
-            assertThat(Json.mapper().readTree(read.out()).get("event_data").get("k").asInt()).isEqualTo(1);
+            assertThat(Json.mapper()
+                            .readTree(read.out())
+                            .get("event_data")
+                            .get("k")
+                            .asInt())
+                    .isEqualTo(1);
         } finally {
             again.stop();
         }
@@ -129,7 +161,11 @@ class RoundTripTest {
     }
 
     private static HindsightServer startServe(String... args) {
-        ServeCommand serve = Hindsight.commandLine().parseArgs(args).subcommand().commandSpec().commandLine()
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(args)
+                .subcommand()
+                .commandSpec()
+                .commandLine()
                 .getCommand();
         return serve.start();
     }
@@ -145,8 +181,11 @@ class RoundTripTest {
         StringWriter out = new StringWriter();
         CommandLine cl = Hindsight.commandLine();
         cl.setOut(new PrintWriter(out, true));
-        TailCommand tail = cl.parseArgs("tail", "--after", "0", "--url", url).subcommand().commandSpec()
-                .commandLine().getCommand();
+        TailCommand tail = cl.parseArgs("tail", "--after", "0", "--url", url)
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
         // The server's graceful stop ends the stream, and tail exits 0 after printing what it got.
         Thread t = Thread.ofVirtual().start(() -> {
             try {
@@ -162,7 +201,9 @@ class RoundTripTest {
         List<String> lines = out.toString().lines().toList();
         assertThat(code).isZero();
         assertThat(lines).hasSize(2);
-        assertThat(Json.mapper().readTree(lines.get(0)).get("event_type").asText()).isEqualTo("First");
-        assertThat(Json.mapper().readTree(lines.get(1)).get("event_type").asText()).isEqualTo("Second");
+        assertThat(Json.mapper().readTree(lines.get(0)).get("event_type").asText())
+                .isEqualTo("First");
+        assertThat(Json.mapper().readTree(lines.get(1)).get("event_type").asText())
+                .isEqualTo("Second");
     }
 }

@@ -36,7 +36,8 @@ class VerifyCommandTest {
             }
         }
         StringWriter out = new StringWriter();
-        assertThat(run(out, new StringWriter(), "verify", "--data-dir", dir.toString())).isZero();
+        assertThat(run(out, new StringWriter(), "verify", "--data-dir", dir.toString()))
+                .isZero();
         assertThat(out.toString()).contains("20 events in 3 aggregates", "OK");
 
         Path segment;
@@ -58,7 +59,13 @@ class VerifyCommandTest {
     @Test
     void verify_noStore_failsWithAClearMessage() {
         StringWriter err = new StringWriter();
-        assertThat(run(new StringWriter(), err, "verify", "--data-dir", dir.resolve("nothing").toString())).isEqualTo(1);
+        assertThat(run(
+                        new StringWriter(),
+                        err,
+                        "verify",
+                        "--data-dir",
+                        dir.resolve("nothing").toString()))
+                .isEqualTo(1);
         assertThat(err.toString()).contains("no Hindsight store");
     }
 }

@@ -14,7 +14,11 @@ import org.jspecify.annotations.Nullable;
  * @param metadata JSON object text, or {@code null}; the store adds {@code timestamp} when absent
  */
 public record EventData(
-        @Nullable UUID eventId, String eventType, int schemaVersion, String eventData, @Nullable String metadata) {
+        @Nullable UUID eventId,
+        String eventType,
+        int schemaVersion,
+        String eventData,
+        @Nullable String metadata) {
 
     public EventData {
         Objects.requireNonNull(eventType, "eventType");

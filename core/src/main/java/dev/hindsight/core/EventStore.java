@@ -163,8 +163,8 @@ public final class EventStore implements AutoCloseable {
      * ones (catch-up) and then live ones as they commit. The handler runs on one virtual thread.
      */
     public Subscription subscribe(Position after, EventFilter filter, EventHandler handler) {
-        SubscriptionWorker w = new SubscriptionWorker(log, after, filter, handler,
-                Long.toString(subscriptionIds.incrementAndGet()), subscriptions::remove);
+        SubscriptionWorker w = new SubscriptionWorker(
+                log, after, filter, handler, Long.toString(subscriptionIds.incrementAndGet()), subscriptions::remove);
         subscriptions.add(w);
         return w.start();
     }

@@ -14,7 +14,7 @@ public final class Json {
      * through a pool shared by all threads ({@link #factoryBuilder()}).
      */
     private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder(
-            factoryBuilder().build())
+                    factoryBuilder().build())
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();

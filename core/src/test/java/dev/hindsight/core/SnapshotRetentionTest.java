@@ -14,8 +14,8 @@ class SnapshotRetentionTest {
 
     @Test
     void retain_fewerThanKeep_keepsAll() {
-        assertThat(new SnapshotRetention(5, 1000).retain(List.of(30L, 20L, 10L), v -> v)).containsExactly(30L, 20L,
-                10L);
+        assertThat(new SnapshotRetention(5, 1000).retain(List.of(30L, 20L, 10L), v -> v))
+                .containsExactly(30L, 20L, 10L);
     }
 
     @Test
@@ -26,6 +26,7 @@ class SnapshotRetentionTest {
 
     @Test
     void retain_withoutAnchors_keepsOnlyNewest() {
-        assertThat(new SnapshotRetention(2, 0).retain(newestFirst(10, 100, 10), v -> v)).containsExactly(100L, 90L);
+        assertThat(new SnapshotRetention(2, 0).retain(newestFirst(10, 100, 10), v -> v))
+                .containsExactly(100L, 90L);
     }
 }

@@ -14,8 +14,14 @@ import java.util.List;
  * @param readModelMismatches orders whose read-model row has another version (or is missing)
  * @param examples the first few mismatches
  */
-record Consistency(long ordersCreated, long readModelRowsBefore, long readModelRowsAfter, long ordersChecked,
-        long loadMismatches, long readModelMismatches, List<String> examples) {
+record Consistency(
+        long ordersCreated,
+        long readModelRowsBefore,
+        long readModelRowsAfter,
+        long ordersChecked,
+        long loadMismatches,
+        long readModelMismatches,
+        List<String> examples) {
 
     Consistency {
         examples = List.copyOf(examples);
@@ -23,7 +29,8 @@ record Consistency(long ordersCreated, long readModelRowsBefore, long readModelR
 
     /** Whether the read model gained exactly one row per created order (true when it cannot be counted). */
     boolean rowsOk() {
-        return readModelRowsBefore < 0 || readModelRowsAfter < 0
+        return readModelRowsBefore < 0
+                || readModelRowsAfter < 0
                 || readModelRowsAfter - readModelRowsBefore == ordersCreated;
     }
 

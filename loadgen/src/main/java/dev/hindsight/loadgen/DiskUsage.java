@@ -75,15 +75,20 @@ record DiskUsage(long log, long snapshots, long readModel, long other, boolean a
         List<String> cmd = new ArrayList<>(List.of("du", "-s", "-B1", "--"));
         entries.forEach(p -> cmd.add(p.getFileName().toString()));
         try {
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(false).start();
+            Process p = new ProcessBuilder(cmd)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(false)
+                    .start();
             Map<Path, Long> out = new HashMap<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     int tab = line.indexOf('\t');
                     if (tab > 0) {
-                        out.put(Path.of(line.substring(tab + 1)), Long.parseLong(line.substring(0, tab).trim()));
+                        out.put(
+                                Path.of(line.substring(tab + 1)),
+                                Long.parseLong(line.substring(0, tab).trim()));
                     }
                 }
             }
@@ -102,13 +107,15 @@ record DiskUsage(long log, long snapshots, long readModel, long other, boolean a
 
     private static long apparent(Path p) {
         try (Stream<Path> all = Files.walk(p)) {
-            return all.filter(Files::isRegularFile).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
+            return all.filter(Files::isRegularFile)
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException e) {
+                            return 0;
+                        }
+                    })
+                    .sum();
         } catch (IOException e) {
             return 0;
         }

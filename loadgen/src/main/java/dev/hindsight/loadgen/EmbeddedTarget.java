@@ -101,10 +101,10 @@ final class EmbeddedTarget implements Target {
     }
 
     @Override
-    public Outcome execute(OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor,
-            String correlationId) {
-        CommandResult<OrderState, OrderEvent> r = system.service().handle(order.orderId(), command, null,
-                new OrderService.Caller(actor, correlationId));
+    public Outcome execute(
+            OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor, String correlationId) {
+        CommandResult<OrderState, OrderEvent> r =
+                system.service().handle(order.orderId(), command, null, new OrderService.Caller(actor, correlationId));
         return new Outcome(order.orderId(), r.version(), String.valueOf(r.position()));
     }
 
@@ -125,8 +125,13 @@ final class EmbeddedTarget implements Target {
     @Override
     public synchronized URI httpEndpoint() {
         if (server == null) {
-            server = HindsightServer.builder(store).host("127.0.0.1").port(0).closeStoreOnStop(false)
-                    .plugin(new Borrowed(system.plugin())).build().start();
+            server = HindsightServer.builder(store)
+                    .host("127.0.0.1")
+                    .port(0)
+                    .closeStoreOnStop(false)
+                    .plugin(new Borrowed(system.plugin()))
+                    .build()
+                    .start();
         }
         return URI.create("http://127.0.0.1:" + server.port());
     }
@@ -176,8 +181,9 @@ final class EmbeddedTarget implements Target {
     public List<OrderRef> sampleOrders(int n) {
         return projections.query(OrdersProjection.NAME, s -> {
             List<OrderRef> out = new ArrayList<>(n);
-            try (PreparedStatement ps = s.connection().prepareStatement("SELECT order_id, user_id FROM "
-                    + s.table(OrdersProjection.TABLE) + " ORDER BY random() LIMIT ?")) {
+            try (PreparedStatement ps = s.connection()
+                    .prepareStatement("SELECT order_id, user_id FROM " + s.table(OrdersProjection.TABLE)
+                            + " ORDER BY random() LIMIT ?")) {
                 ps.setInt(1, n);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

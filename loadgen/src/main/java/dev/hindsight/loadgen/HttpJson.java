@@ -15,8 +15,10 @@ import java.util.Map;
 /** A small JSON client of one Hindsight server (java.net.http, HTTP/1.1 keep-alive). Thread-safe. */
 final class HttpJson {
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     HttpJson(URI base) {
         String s = base.toString();
@@ -43,14 +45,15 @@ final class HttpJson {
             try {
                 return Json.mapper().readTree(body);
             } catch (IOException e) {
-                throw new IllegalStateException("the server answered HTTP " + status + " with something that is not"
-                        + " JSON: " + body, e);
+                throw new IllegalStateException(
+                        "the server answered HTTP " + status + " with something that is not" + " JSON: " + body, e);
             }
         }
     }
 
     Response get(String pathAndQuery) {
-        return send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build());
+        return send(
+                HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build());
     }
 
     Response post(String path, String json, Map<String, String> headers) {
@@ -64,7 +67,9 @@ final class HttpJson {
     private Response send(HttpRequest request) {
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Response(r.statusCode(), r.body(),
+            return new Response(
+                    r.statusCode(),
+                    r.body(),
                     r.headers().firstValue("Consistency-Position").orElse(""));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach " + base + ": " + e.getMessage(), e);

@@ -36,8 +36,9 @@ import org.jspecify.annotations.Nullable;
  * {@code min_position}); its rows cannot be counted from here. Thread-safe.
  */
 final class HttpTarget implements Target {
-    private static final String[] STATUSES = {"created", "paid", "shipped", "delivered", "cancelled", "returned",
-        "refunded"};
+    private static final String[] STATUSES = {
+        "created", "paid", "shipped", "delivered", "cancelled", "returned", "refunded"
+    };
 
     private final HttpJson http;
 
@@ -51,8 +52,8 @@ final class HttpTarget implements Target {
     }
 
     @Override
-    public Outcome execute(OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor,
-            String correlationId) {
+    public Outcome execute(
+            OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor, String correlationId) {
         String code = order.currency().getCurrencyCode();
         ObjectNode body = Json.mapper().createObjectNode();
         String path = "/api/orders/" + order.orderId() + "/" + verb.wire();
@@ -73,7 +74,7 @@ final class HttpTarget implements Target {
                 body.put("tracking_number", s.trackingNumber());
                 body.put("carrier", s.carrier());
             }
-            case DeliverOrder d -> { }
+            case DeliverOrder d -> {}
             case CancelOrder c -> body.put("reason", c.reason());
             case ReturnOrder r -> body.put("reason", r.reason());
             case RefundOrder r -> {
@@ -83,19 +84,22 @@ final class HttpTarget implements Target {
                 }
             }
         }
-        HttpJson.Response r = http.post(path, Json.write(body),
-                Map.of("X-User-Id", actor, "X-Correlation-Id", correlationId));
+        HttpJson.Response r =
+                http.post(path, Json.write(body), Map.of("X-User-Id", actor, "X-Correlation-Id", correlationId));
         if (!r.ok()) {
             throw new IllegalStateException(verb.wire() + " answered HTTP " + r.status() + ": " + r.body());
         }
         JsonNode state = r.json();
-        return new Outcome(state.path("order_id").asText(), state.path("version").asLong(), r.position());
+        return new Outcome(
+                state.path("order_id").asText(), state.path("version").asLong(), r.position());
     }
 
     private static void items(ObjectNode body, List<LineItem> items, String currency) {
         ArrayNode arr = body.putArray("items");
         for (LineItem i : items) {
-            arr.addObject().put("sku", i.sku()).put("quantity", i.quantity())
+            arr.addObject()
+                    .put("sku", i.sku())
+                    .put("quantity", i.quantity())
                     .put("unit_price", Money.decimal(i.unitPrice(), currency));
         }
     }
@@ -167,7 +171,8 @@ final class HttpTarget implements Target {
             return null;
         }
         try {
-            return Instant.parse(events.get(0).path("metadata").path("timestamp").asText());
+            return Instant.parse(
+                    events.get(0).path("metadata").path("timestamp").asText());
         } catch (DateTimeParseException e) {
             return null;
         }

@@ -82,8 +82,14 @@ final class LatencyHistogram {
 
     /** The usual summary: count, p50, p95, p99, p99.9, max and mean, in milliseconds. */
     Summary summary() {
-        return new Summary(count(), ms(percentileMicros(0.50)), ms(percentileMicros(0.95)),
-                ms(percentileMicros(0.99)), ms(percentileMicros(0.999)), ms(maxMicros()), meanMicros() / 1000.0);
+        return new Summary(
+                count(),
+                ms(percentileMicros(0.50)),
+                ms(percentileMicros(0.95)),
+                ms(percentileMicros(0.99)),
+                ms(percentileMicros(0.999)),
+                ms(maxMicros()),
+                meanMicros() / 1000.0);
     }
 
     private static double ms(long micros) {

@@ -28,9 +28,22 @@ import org.jspecify.annotations.Nullable;
  *     midnight (UTC) for an empty store
  * @param verifyOrders after the run, load at most this many of the run's orders (a random sample) and check them
  */
-public record LoadGenOptions(@Nullable Path dataDir, @Nullable URI url, FsyncPolicy fsync, int days, double fillRate,
-        Duration duration, Duration warmup, double rate, long ordersPerDay, int users, int concurrency,
-        double readRate, long seed, @Nullable Instant start, int verifyOrders) {
+public record LoadGenOptions(
+        @Nullable Path dataDir,
+        @Nullable URI url,
+        FsyncPolicy fsync,
+        int days,
+        double fillRate,
+        Duration duration,
+        Duration warmup,
+        double rate,
+        long ordersPerDay,
+        int users,
+        int concurrency,
+        double readRate,
+        long seed,
+        @Nullable Instant start,
+        int verifyOrders) {
 
     public LoadGenOptions {
         Objects.requireNonNull(fsync, "fsync");
@@ -155,8 +168,22 @@ public record LoadGenOptions(@Nullable Path dataDir, @Nullable URI url, FsyncPol
 
         public LoadGenOptions build() {
             Duration d = duration != null ? duration : days > 0 ? Duration.ZERO : Duration.ofSeconds(60);
-            return new LoadGenOptions(dataDir, url, fsync, days, fillRate, d, warmup, rate, ordersPerDay, users,
-                    concurrency, readRate, seed, start, verifyOrders);
+            return new LoadGenOptions(
+                    dataDir,
+                    url,
+                    fsync,
+                    days,
+                    fillRate,
+                    d,
+                    warmup,
+                    rate,
+                    ordersPerDay,
+                    users,
+                    concurrency,
+                    readRate,
+                    seed,
+                    start,
+                    verifyOrders);
         }
     }
 }

@@ -48,7 +48,8 @@ public final class LoadGenerator {
         Instant startedAt = Instant.now();
         double loadStart = loadAverage();
         SimulatedClock clock = new SimulatedClock(Instant.EPOCH);
-        Target target = o.url() != null ? new HttpTarget(o.url())
+        Target target = o.url() != null
+                ? new HttpTarget(o.url())
                 : EmbeddedTarget.open(Objects.requireNonNull(o.dataDir()), o.fsync(), clock);
         List<WritePhase.Result> phases = new ArrayList<>();
         Report.@Nullable Reads reads = null;
@@ -61,25 +62,31 @@ public final class LoadGenerator {
             long rowsBefore = target.readModelRows();
             long simStart = SimulatedClock.micros(simulatedStart(o, target));
             clock.advanceTo(simStart);
-            Scenario scenario = new Scenario(o.seed(), o.users(), o.ordersPerDay(),
-                    UUID.randomUUID().getMostSignificantBits());
+            Scenario scenario = new Scenario(
+                    o.seed(), o.users(), o.ordersPerDay(), UUID.randomUUID().getMostSignificantBits());
             Timeline timeline = new Timeline(scenario, simStart);
             Reservoir<OrderRun> created = new Reservoir<>(Math.max(10_000, o.verifyOrders()), o.seed());
             boolean http = o.url() != null;
             if (o.days() > 0) {
-                WritePhase.Plan fill = new WritePhase.Plan("fill", o.days() * o.ordersPerDay(), o.fillRate(), null,
-                        o.concurrency(), lagEvery(o.fillRate(), http), true);
+                WritePhase.Plan fill = new WritePhase.Plan(
+                        "fill",
+                        o.days() * o.ordersPerDay(),
+                        o.fillRate(),
+                        null,
+                        o.concurrency(),
+                        lagEvery(o.fillRate(), http),
+                        true);
                 phases.add(new WritePhase(fill, target, timeline, clock, created, progress).run());
             }
             if (!o.duration().isZero()) {
                 HttpJson api = o.readRate() > 0 ? new HttpJson(target.httpEndpoint()) : null;
                 List<Target.OrderRef> sample = api == null ? List.of() : target.sampleOrders(READ_SAMPLE);
                 if (!o.warmup().isZero()) {
-                    warmup = measure("warmup", o, o.warmup(), target, timeline, clock, created, api, sample,
-                            progress).writes();
+                    warmup = measure("warmup", o, o.warmup(), target, timeline, clock, created, api, sample, progress)
+                            .writes();
                 }
-                Measured m = measure("measure", o, o.duration(), target, timeline, clock, created, api, sample,
-                        progress);
+                Measured m =
+                        measure("measure", o, o.duration(), target, timeline, clock, created, api, sample, progress);
                 phases.add(m.writes());
                 reads = m.reads();
             }
@@ -90,22 +97,36 @@ public final class LoadGenerator {
             target.close();
         }
         DiskUsage disk = o.dataDir() != null && Files.isDirectory(o.dataDir()) ? DiskUsage.of(o.dataDir()) : null;
-        Report.Machine machine = new Report.Machine(Runtime.getRuntime().availableProcessors(), cpuModel(),
-                Runtime.version().toString(), System.getProperty("os.name") + " " + System.getProperty("os.version")
-                        + " " + System.getProperty("os.arch"), loadStart, loadAverage());
-        return new Report(o, description, machine, startedAt, Instant.now(), warmup, phases, reads, events, disk,
-                consistency);
+        Report.Machine machine = new Report.Machine(
+                Runtime.getRuntime().availableProcessors(),
+                cpuModel(),
+                Runtime.version().toString(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"),
+                loadStart,
+                loadAverage());
+        return new Report(
+                o, description, machine, startedAt, Instant.now(), warmup, phases, reads, events, disk, consistency);
     }
 
     /** A measure phase's writes and, if there were any, reads. */
     private record Measured(WritePhase.Result writes, Report.@Nullable Reads reads) {}
 
     /** Writes at the measure rate for {@code length}, with reads beside them when {@code api} is given. */
-    private static Measured measure(String name, LoadGenOptions o, Duration length, Target target, Timeline timeline,
-            SimulatedClock clock, Reservoir<OrderRun> created, @Nullable HttpJson api, List<Target.OrderRef> sample,
-            @Nullable PrintWriter progress) throws InterruptedException {
-        WritePhase.Plan plan = new WritePhase.Plan(name, Long.MAX_VALUE, o.rate(), length, o.concurrency(),
-                lagEvery(o.rate(), o.url() != null), false);
+    private static Measured measure(
+            String name,
+            LoadGenOptions o,
+            Duration length,
+            Target target,
+            Timeline timeline,
+            SimulatedClock clock,
+            Reservoir<OrderRun> created,
+            @Nullable HttpJson api,
+            List<Target.OrderRef> sample,
+            @Nullable PrintWriter progress)
+            throws InterruptedException {
+        WritePhase.Plan plan = new WritePhase.Plan(
+                name, Long.MAX_VALUE, o.rate(), length, o.concurrency(), lagEvery(o.rate(), o.url() != null), false);
         ReadLoad readLoad = api == null ? null : new ReadLoad(api, o.readRate(), sample, created, o.seed());
         WritePhase.Result writes;
         if (readLoad != null) {
@@ -118,8 +139,12 @@ public final class LoadGenerator {
                 readLoad.stop();
             }
         }
-        return new Measured(writes, readLoad == null ? null
-                : new Report.Reads(o.readRate(), readLoad.loads, readLoad.byUser, readLoad.byStatus, readLoad.errors));
+        return new Measured(
+                writes,
+                readLoad == null
+                        ? null
+                        : new Report.Reads(
+                                o.readRate(), readLoad.loads, readLoad.byUser, readLoad.byStatus, readLoad.errors));
     }
 
     /** Probes about 100 commands a second (20 over HTTP, where each probe is a request). */
@@ -140,7 +165,10 @@ public final class LoadGenerator {
         if (last != null) {
             return last.plusSeconds(1);
         }
-        return LocalDate.now(ZoneOffset.UTC).minusDays(o.days()).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return LocalDate.now(ZoneOffset.UTC)
+                .minusDays(o.days())
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant();
     }
 
     private static Consistency check(Target target, Reservoir<OrderRun> created, long rowsBefore, int limit) {
@@ -164,8 +192,8 @@ public final class LoadGenerator {
                 example(examples, run.orderId() + " has read-model version " + row + ", expected " + run.version());
             }
         }
-        return new Consistency(created.seen(), rowsBefore, rowsAfter, sample.size(), loadMismatches, rowMismatches,
-                examples);
+        return new Consistency(
+                created.seen(), rowsBefore, rowsAfter, sample.size(), loadMismatches, rowMismatches, examples);
     }
 
     private static void example(List<String> examples, String text) {
@@ -180,8 +208,10 @@ public final class LoadGenerator {
 
     private static String cpuModel() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst().orElse("unknown");
+            return lines.filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse("unknown");
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }

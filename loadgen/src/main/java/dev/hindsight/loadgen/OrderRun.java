@@ -28,10 +28,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class OrderRun {
     private static final String[] CARRIERS = {"UPS", "FedEx", "DHL", "USPS"};
-    private static final String[] PAYMENT_METHODS = {"credit_card", "credit_card", "paypal", "apple_pay",
-        "bank_transfer"};
-    private static final String[] CANCEL_REASONS = {"customer_request", "found_cheaper", "ordered_by_mistake",
-        "payment_review_failed"};
+    private static final String[] PAYMENT_METHODS = {
+        "credit_card", "credit_card", "paypal", "apple_pay", "bank_transfer"
+    };
+    private static final String[] CANCEL_REASONS = {
+        "customer_request", "found_cheaper", "ordered_by_mistake", "payment_review_failed"
+    };
     private static final String[] RETURN_REASONS = {"damaged", "wrong_size", "not_as_described", "changed_mind"};
     private static final long SECOND = 1_000_000L;
     private static final long MINUTE = 60 * SECOND;
@@ -187,7 +189,8 @@ final class OrderRun {
                 yield at -> new PayOrder(paymentId, amount, null, method, at);
             }
             case SHIP -> {
-                String tracking = "1Z" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36).toUpperCase();
+                String tracking = "1Z"
+                        + Long.toString(random.nextLong() & Long.MAX_VALUE, 36).toUpperCase();
                 String carrier = CARRIERS[random.nextInt(CARRIERS.length)];
                 yield at -> new ShipOrder(tracking, carrier, at);
             }

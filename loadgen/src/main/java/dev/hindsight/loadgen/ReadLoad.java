@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  * at the start. Latency counts from when a read was due. Not thread-safe: start and stop once.
  */
 final class ReadLoad {
-    private static final String[] STATUSES = {"created", "paid", "shipped", "delivered", "cancelled", "returned",
-        "refunded"};
+    private static final String[] STATUSES = {
+        "created", "paid", "shipped", "delivered", "cancelled", "returned", "refunded"
+    };
     private static final int MAX_IN_FLIGHT = 64;
 
     private final HttpJson http;

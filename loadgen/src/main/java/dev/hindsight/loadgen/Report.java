@@ -39,8 +39,8 @@ public final class Report {
      * @param byStatus {@code GET /api/orders?status=}
      * @param errors failed reads
      */
-    record Reads(double rate, LatencyHistogram loads, LatencyHistogram byUser, LatencyHistogram byStatus,
-            Errors errors) {}
+    record Reads(
+            double rate, LatencyHistogram loads, LatencyHistogram byUser, LatencyHistogram byStatus, Errors errors) {}
 
     private final LoadGenOptions options;
     private final String target;
@@ -54,8 +54,16 @@ public final class Report {
     private final @Nullable DiskUsage disk;
     private final Consistency consistency;
 
-    Report(LoadGenOptions options, String target, Machine machine, Instant startedAt, Instant finishedAt,
-            WritePhase.@Nullable Result warmup, List<WritePhase.Result> phases, @Nullable Reads reads, long events,
+    Report(
+            LoadGenOptions options,
+            String target,
+            Machine machine,
+            Instant startedAt,
+            Instant finishedAt,
+            WritePhase.@Nullable Result warmup,
+            List<WritePhase.Result> phases,
+            @Nullable Reads reads,
+            long events,
             @Nullable DiskUsage disk,
             Consistency consistency) {
         this.options = options;
@@ -75,18 +83,21 @@ public final class Report {
     public List<String> problems() {
         List<String> out = new ArrayList<>();
         if (warmup != null && warmup.errors().total() > 0) {
-            out.add("warmup: " + warmup.errors().total() + " command(s) failed: " + warmup.errors().byKind());
+            out.add("warmup: " + warmup.errors().total() + " command(s) failed: "
+                    + warmup.errors().byKind());
         }
         for (WritePhase.Result p : phases) {
             if (p.errors().total() > 0) {
-                out.add(p.name() + ": " + p.errors().total() + " command(s) failed: " + p.errors().byKind());
+                out.add(p.name() + ": " + p.errors().total() + " command(s) failed: "
+                        + p.errors().byKind());
             }
             if (p.lagTimeouts() > 0) {
                 out.add(p.name() + ": " + p.lagTimeouts() + " projection lag probe(s) timed out");
             }
         }
         if (reads != null && reads.errors().total() > 0) {
-            out.add("reads: " + reads.errors().total() + " failed: " + reads.errors().byKind());
+            out.add("reads: " + reads.errors().total() + " failed: "
+                    + reads.errors().byKind());
         }
         if (!consistency.rowsOk()) {
             out.add("the read model has " + (consistency.readModelRowsAfter() - consistency.readModelRowsBefore())
@@ -148,7 +159,10 @@ public final class Report {
         c.put("ok", consistency.ok());
         root.put("ok", problems().isEmpty());
         try {
-            return Json.mapper().writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
+            return Json.mapper()
+                            .writer()
+                            .with(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -179,8 +193,9 @@ public final class Report {
         o.put("events_per_second", round(p.eventsPerSecond(), 1));
         o.put("commands_per_second", round(p.eventsPerSecond(), 1));
         o.put("read_model_caught_up_seconds", p.catchUpSeconds() < 0 ? null : round(p.catchUpSeconds(), 3));
-        o.put("events_per_second_incl_catch_up", p.catchUpSeconds() <= 0 ? null
-                : round(p.commands() / p.catchUpSeconds(), 1));
+        o.put(
+                "events_per_second_incl_catch_up",
+                p.catchUpSeconds() <= 0 ? null : round(p.commands() / p.catchUpSeconds(), 1));
         o.put("process_cpu_seconds", round(p.cpuSeconds(), 2));
         o.put("cpu_microseconds_per_event", round(p.cpuMicrosPerEvent(), 1));
         ObjectNode sustained = o.putObject("sustained_events_per_second");
@@ -269,18 +284,25 @@ public final class Report {
     /** The report as a plain-text table. */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("Hindsight loadgen: %s, %d cores, Java %s, load average %.1f -> %.1f%n", target,
-                machine.cores(), machine.java(), machine.loadAverageStart(), machine.loadAverageEnd()));
-        sb.append(String.format("%n%-8s %10s %11s %9s %11s %12s %14s %10s%n", "phase", "orders", "events", "seconds",
-                "events/s", "commands/s", "read model at", "CPU µs/ev"));
+        sb.append(String.format(
+                "Hindsight loadgen: %s, %d cores, Java %s, load average %.1f -> %.1f%n",
+                target, machine.cores(), machine.java(), machine.loadAverageStart(), machine.loadAverageEnd()));
+        sb.append(String.format(
+                "%n%-8s %10s %11s %9s %11s %12s %14s %10s%n",
+                "phase", "orders", "events", "seconds", "events/s", "commands/s", "read model at", "CPU µs/ev"));
         for (WritePhase.Result p : phases) {
-            sb.append(String.format("%-8s %,10d %,11d %9.1f %,11.0f %,12.0f %14s %10.0f%n", p.name(), p.ordersCreated(),
-                    p.commands(), p.seconds(), p.eventsPerSecond(), p.eventsPerSecond(),
+            sb.append(String.format(
+                    "%-8s %,10d %,11d %9.1f %,11.0f %,12.0f %14s %10.0f%n",
+                    p.name(),
+                    p.ordersCreated(),
+                    p.commands(),
+                    p.seconds(),
+                    p.eventsPerSecond(),
+                    p.eventsPerSecond(),
                     p.catchUpSeconds() < 0 ? "-" : String.format("%.1f s", p.catchUpSeconds()),
                     p.cpuMicrosPerEvent()));
         }
-        sb.append(String.format("%n%-34s %9s %8s %8s %8s %8s%n", "latency (ms)", "count", "p50", "p95", "p99",
-                "max"));
+        sb.append(String.format("%n%-34s %9s %8s %8s %8s %8s%n", "latency (ms)", "count", "p50", "p95", "p99", "max"));
         for (WritePhase.Result p : phases) {
             row(sb, "commands [" + p.name() + "]", p.latency());
         }
@@ -293,22 +315,36 @@ public final class Report {
             row(sb, "projection lag [" + p.name() + "]", p.lag());
             row(sb, "projection status lag [" + p.name() + "]", p.statusLag());
             if (p.commits() != null) {
-                row(sb, String.format("fsync [%s, %.0f events/batch]", p.name(), p.commits().eventsPerBatch()),
+                row(
+                        sb,
+                        String.format(
+                                "fsync [%s, %.0f events/batch]",
+                                p.name(), p.commits().eventsPerBatch()),
                         p.commits().fsync);
             }
         }
         sb.append('\n');
         if (disk != null && events > 0) {
-            sb.append(String.format("store: %,d events, %,.1f MB on disk = %,.0f bytes/event (log %,.0f, snapshots"
-                    + " %,.0f, read model %,.0f)%n", events, disk.total() / 1e6, perEvent(disk.total()),
-                    perEvent(disk.log()), perEvent(disk.snapshots()), perEvent(disk.readModel())));
+            sb.append(String.format(
+                    "store: %,d events, %,.1f MB on disk = %,.0f bytes/event (log %,.0f, snapshots"
+                            + " %,.0f, read model %,.0f)%n",
+                    events,
+                    disk.total() / 1e6,
+                    perEvent(disk.total()),
+                    perEvent(disk.log()),
+                    perEvent(disk.snapshots()),
+                    perEvent(disk.readModel())));
         } else {
             sb.append(String.format("store: %,d events (bytes on disk: not measured)%n", events));
         }
-        sb.append(String.format("consistency: %,d orders created; read model rows %s; %,d orders checked: %s%n",
-                consistency.ordersCreated(), consistency.readModelRowsAfter() < 0 ? "not counted"
+        sb.append(String.format(
+                "consistency: %,d orders created; read model rows %s; %,d orders checked: %s%n",
+                consistency.ordersCreated(),
+                consistency.readModelRowsAfter() < 0
+                        ? "not counted"
                         : String.format("+%,d", consistency.readModelRowsAfter() - consistency.readModelRowsBefore()),
-                consistency.ordersChecked(), consistency.ok() ? "OK" : "MISMATCH " + consistency.examples()));
+                consistency.ordersChecked(),
+                consistency.ok() ? "OK" : "MISMATCH " + consistency.examples()));
         for (String problem : problems()) {
             sb.append("PROBLEM ").append(problem).append('\n');
         }
@@ -317,7 +353,7 @@ public final class Report {
 
     private static void row(StringBuilder sb, String name, LatencyHistogram h) {
         LatencyHistogram.Summary s = h.summary();
-        sb.append(String.format("%-34s %,9d %8.2f %8.2f %8.2f %8.2f%n", name, s.count(), s.p50(), s.p95(), s.p99(),
-                s.max()));
+        sb.append(String.format(
+                "%-34s %,9d %8.2f %8.2f %8.2f %8.2f%n", name, s.count(), s.p50(), s.p95(), s.p99(), s.max()));
     }
 }

@@ -37,8 +37,8 @@ interface Target extends AutoCloseable {
      * @param correlationId the request's correlation id (metadata)
      * @throws RuntimeException if it fails (rejected, conflict, I/O); the order is then abandoned
      */
-    Outcome execute(OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor,
-            String correlationId);
+    Outcome execute(
+            OrderRun order, Verb verb, Function<Instant, OrderCommand> command, String actor, String correlationId);
 
     /**
      * Starts counting the engine's group commits into {@code stats} (replacing any earlier sink); whether this target
@@ -62,7 +62,8 @@ interface Target extends AutoCloseable {
     long eventCount();
 
     /** The {@code metadata.timestamp} of the last event, {@code null} for an empty store or if unknown. */
-    @Nullable Instant lastEventTimestamp();
+    @Nullable
+    Instant lastEventTimestamp();
 
     /** Rows in the {@code orders} read model, -1 if it cannot be counted from here. */
     long readModelRows();

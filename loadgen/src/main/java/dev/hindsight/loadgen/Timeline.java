@@ -58,7 +58,8 @@ final class Timeline {
      * @return the step, or {@code null} when nothing is left: no arrivals allowed, nothing pending, nothing running
      * @throws InterruptedException if interrupted while waiting
      */
-    @Nullable Step take() throws InterruptedException {
+    @Nullable
+    Step take() throws InterruptedException {
         lock.lock();
         try {
             while (true) {

@@ -4,7 +4,14 @@ import java.util.Locale;
 
 /** The steps of an order's lifecycle, one order command each. */
 enum Verb {
-    CREATE, ADJUST, PAY, SHIP, DELIVER, CANCEL, RETURN, REFUND;
+    CREATE,
+    ADJUST,
+    PAY,
+    SHIP,
+    DELIVER,
+    CANCEL,
+    RETURN,
+    REFUND;
 
     /** Lower-case name, as in the HTTP routes ({@code /api/orders/{id}/pay}). */
     String wire() {

@@ -40,7 +40,13 @@ final class WritePhase {
      * @param lagEvery probe the read-model lag after every this-many-th command
      * @param awaitCatchUp whether to wait, after the last write, until the read model has caught up (and time it)
      */
-    record Plan(String name, long arrivals, double rate, @Nullable Duration duration, int concurrency, int lagEvery,
+    record Plan(
+            String name,
+            long arrivals,
+            double rate,
+            @Nullable Duration duration,
+            int concurrency,
+            int lagEvery,
             boolean awaitCatchUp) {}
 
     /**
@@ -66,11 +72,24 @@ final class WritePhase {
      * @param simulatedFrom simulated time at the start (µs since the epoch)
      * @param simulatedTo simulated time at the end
      */
-    record Result(String name, long ordersCreated, long commands, Map<Verb, Long> byVerb, Errors errors,
-            double seconds, double catchUpSeconds, LatencyHistogram latency, LatencyHistogram serviceTime,
-            LatencyHistogram lag, long lagTimeouts, LatencyHistogram statusLag, double cpuSeconds,
+    record Result(
+            String name,
+            long ordersCreated,
+            long commands,
+            Map<Verb, Long> byVerb,
+            Errors errors,
+            double seconds,
+            double catchUpSeconds,
+            LatencyHistogram latency,
+            LatencyHistogram serviceTime,
+            LatencyHistogram lag,
+            long lagTimeouts,
+            LatencyHistogram statusLag,
+            double cpuSeconds,
             @Nullable CommitStats commits,
-            long[] perSecond, long simulatedFrom, long simulatedTo) {
+            long[] perSecond,
+            long simulatedFrom,
+            long simulatedTo) {
         double eventsPerSecond() {
             return seconds <= 0 ? 0 : commands / seconds;
         }
@@ -101,7 +120,12 @@ final class WritePhase {
     private volatile boolean running;
     private long t0;
 
-    WritePhase(Plan plan, Target target, Timeline timeline, SimulatedClock clock, Reservoir<OrderRun> created,
+    WritePhase(
+            Plan plan,
+            Target target,
+            Timeline timeline,
+            SimulatedClock clock,
+            Reservoir<OrderRun> created,
             @Nullable PrintWriter progress) {
         this.plan = plan;
         this.target = target;
@@ -152,13 +176,29 @@ final class WritePhase {
         for (int i = 0; i < secs; i++) {
             counts[i] = perSecond.get(i);
         }
-        return new Result(plan.name(), orders.sum(), commands.sum(), verbs, errors, (end - t0) / 1e9, catchUp,
-                latency, serviceTime, lag, lagTimeouts.sum(), statusLag, cpuSeconds, observed ? commits : null, counts,
-                simFrom, clock.nowMicros());
+        return new Result(
+                plan.name(),
+                orders.sum(),
+                commands.sum(),
+                verbs,
+                errors,
+                (end - t0) / 1e9,
+                catchUp,
+                latency,
+                serviceTime,
+                lag,
+                lagTimeouts.sum(),
+                statusLag,
+                cpuSeconds,
+                observed ? commits : null,
+                counts,
+                simFrom,
+                clock.nowMicros());
     }
 
     private void dispatch(ExecutorService workers, ExecutorService probes) throws InterruptedException {
-        long deadline = plan.duration() == null ? Long.MAX_VALUE : t0 + plan.duration().toNanos();
+        long deadline =
+                plan.duration() == null ? Long.MAX_VALUE : t0 + plan.duration().toNanos();
         double interval = plan.rate() > 0 ? 1e9 / plan.rate() : 0;
         for (long i = 0; ; i++) {
             long due = 0;
@@ -285,8 +325,8 @@ final class WritePhase {
             List<String> parts = new ArrayList<>();
             parts.add(String.format("%,d events", n));
             parts.add(String.format("%,.0f/s now", (n - last) * 1e9 / (now - lastAt)));
-            parts.add("simulated " + SimulatedClock.instant(clock.nowMicros()).truncatedTo(
-                    java.time.temporal.ChronoUnit.MINUTES));
+            parts.add("simulated "
+                    + SimulatedClock.instant(clock.nowMicros()).truncatedTo(java.time.temporal.ChronoUnit.MINUTES));
             parts.add(String.format("%,d orders", orders.sum()));
             parts.add(String.format("%,d in progress", timeline.pendingOrders()));
             if (errors.total() > 0) {

@@ -26,10 +26,19 @@ class LoadGeneratorTest {
 
     @Test
     void embedded_fillThenMeasure_reportsEveryMetric_storeConsistent(@TempDir Path dir) throws Exception {
-        LoadGenOptions o = LoadGenOptions.builder().dataDir(dir).fsync(FsyncPolicy.NEVER).days(1).ordersPerDay(200)
-                .users(50).duration(Duration.ofSeconds(2)).warmup(Duration.ofSeconds(1)).rate(300).readRate(90)
+        LoadGenOptions o = LoadGenOptions.builder()
+                .dataDir(dir)
+                .fsync(FsyncPolicy.NEVER)
+                .days(1)
+                .ordersPerDay(200)
+                .users(50)
+                .duration(Duration.ofSeconds(2))
+                .warmup(Duration.ofSeconds(1))
+                .rate(300)
+                .readRate(90)
                 .concurrency(32)
-                .start(Instant.parse("2026-01-01T00:00:00Z")).build();
+                .start(Instant.parse("2026-01-01T00:00:00Z"))
+                .build();
 
         Report report = LoadGenerator.run(o, null);
 
@@ -49,11 +58,12 @@ class LoadGeneratorTest {
         assertThat(measure.get("name").asText()).isEqualTo("measure");
         assertThat(measure.get("events").asLong()).isBetween(300L, 700L);
         for (JsonNode phase : List.of(fill, measure)) {
-            for (String m : List.of("command_latency_ms", "command_service_time_ms", "projection_lag_ms",
-                    "projection_status_lag_ms")) {
+            for (String m : List.of(
+                    "command_latency_ms", "command_service_time_ms", "projection_lag_ms", "projection_status_lag_ms")) {
                 assertThat(phase.get(m).fieldNames()).toIterable().containsAll(LATENCY_FIELDS);
             }
-            assertThat(phase.get("command_latency_ms").get("count").asLong()).isEqualTo(phase.get("events").asLong());
+            assertThat(phase.get("command_latency_ms").get("count").asLong())
+                    .isEqualTo(phase.get("events").asLong());
             assertThat(phase.get("projection_lag_ms").get("count").asLong()).isPositive();
             assertThat(phase.get("commands_by_verb").get("create").asLong()).isPositive();
             assertThat(phase.get("group_commit").get("batches").asLong()).isPositive();
@@ -64,17 +74,20 @@ class LoadGeneratorTest {
         }
         JsonNode store = r.get("store");
         assertThat(r.get("warmup").get("events").asLong()).isPositive();
-        long events = fill.get("events").asLong() + measure.get("events").asLong()
+        long events = fill.get("events").asLong()
+                + measure.get("events").asLong()
                 + r.get("warmup").get("events").asLong();
         assertThat(store.get("events").asLong()).isEqualTo(events);
         assertThat(store.get("bytes_on_disk").get("log").asLong()).isPositive();
         assertThat(store.get("bytes_on_disk").get("read_model").asLong()).isPositive();
         assertThat(store.get("bytes_per_event").get("total").asDouble()).isPositive();
         JsonNode c = r.get("consistency");
-        long orders = fill.get("orders_created").asLong() + measure.get("orders_created").asLong()
+        long orders = fill.get("orders_created").asLong()
+                + measure.get("orders_created").asLong()
                 + r.get("warmup").get("orders_created").asLong();
         assertThat(c.get("orders_created").asLong()).isEqualTo(orders);
-        assertThat(c.get("read_model_rows_after").asLong() - c.get("read_model_rows_before").asLong())
+        assertThat(c.get("read_model_rows_after").asLong()
+                        - c.get("read_model_rows_before").asLong())
                 .isEqualTo(orders);
         assertThat(c.get("orders_checked").asLong()).isEqualTo(orders);
         assertThat(c.get("load_version_mismatches").asLong()).isZero();
@@ -82,26 +95,50 @@ class LoadGeneratorTest {
         assertThat(report.table()).contains("order load GET /api/orders/{id}", "bytes/event", "consistency");
 
         // The store is the embedded default's layout: a second run continues it, after its last event.
-        Report again = LoadGenerator.run(LoadGenOptions.builder().dataDir(dir).fsync(FsyncPolicy.NEVER)
-                .duration(Duration.ofSeconds(1)).warmup(Duration.ZERO).rate(100).readRate(30).build(), null);
+        Report again = LoadGenerator.run(
+                LoadGenOptions.builder()
+                        .dataDir(dir)
+                        .fsync(FsyncPolicy.NEVER)
+                        .duration(Duration.ofSeconds(1))
+                        .warmup(Duration.ZERO)
+                        .rate(100)
+                        .readRate(30)
+                        .build(),
+                null);
         JsonNode second = Json.mapper().readTree(again.toJson());
         assertThat(again.problems()).isEmpty();
-        assertThat(second.get("consistency").get("read_model_rows_before").asLong()).isEqualTo(orders);
-        assertThat(Instant.parse(second.get("phases").get(0).get("simulated_from").asText()))
+        assertThat(second.get("consistency").get("read_model_rows_before").asLong())
+                .isEqualTo(orders);
+        assertThat(Instant.parse(
+                        second.get("phases").get(0).get("simulated_from").asText()))
                 .isAfter(Instant.parse(fill.get("simulated_to").asText()).minusSeconds(1));
     }
 
     @Test
     void http_againstARunningServer_reportsAndStaysConsistent(@TempDir Path dir) throws Exception {
         EventStore store = EventStore.of(new InMemoryEventLog());
-        HindsightServer server = HindsightServer.builder(store).host("127.0.0.1").port(0)
-                .plugin(OrderSystem.builder(store).snapshots(new InMemorySnapshotStore(SnapshotRetention.DEFAULT))
-                        .readModel(ReadModelDatabase.sqlite(dir.resolve("readmodel.db"))).build().start().plugin())
-                .build().start();
+        HindsightServer server = HindsightServer.builder(store)
+                .host("127.0.0.1")
+                .port(0)
+                .plugin(OrderSystem.builder(store)
+                        .snapshots(new InMemorySnapshotStore(SnapshotRetention.DEFAULT))
+                        .readModel(ReadModelDatabase.sqlite(dir.resolve("readmodel.db")))
+                        .build()
+                        .start()
+                        .plugin())
+                .build()
+                .start();
         try {
-            LoadGenOptions o = LoadGenOptions.builder().url(URI.create("http://127.0.0.1:" + server.port()))
-                    .days(1).ordersPerDay(40).duration(Duration.ofSeconds(2)).warmup(Duration.ZERO).rate(150)
-                    .readRate(60).concurrency(16).build();
+            LoadGenOptions o = LoadGenOptions.builder()
+                    .url(URI.create("http://127.0.0.1:" + server.port()))
+                    .days(1)
+                    .ordersPerDay(40)
+                    .duration(Duration.ofSeconds(2))
+                    .warmup(Duration.ZERO)
+                    .rate(150)
+                    .readRate(60)
+                    .concurrency(16)
+                    .build();
 
             Report report = LoadGenerator.run(o, null);
 
@@ -109,14 +146,25 @@ class LoadGeneratorTest {
             JsonNode r = Json.mapper().readTree(report.toJson());
             assertThat(r.get("target").asText()).startsWith("server http://127.0.0.1:");
             JsonNode c = r.get("consistency");
-            assertThat(c.get("orders_checked").asLong()).isEqualTo(c.get("orders_created").asLong()).isPositive();
+            assertThat(c.get("orders_checked").asLong())
+                    .isEqualTo(c.get("orders_created").asLong())
+                    .isPositive();
             assertThat(c.get("load_version_mismatches").asLong()).isZero();
-            assertThat(r.get("reads").get("order_load_ms").get("count").asLong()).isPositive();
-            assertThat(r.get("phases").get(0).get("projection_lag_ms").get("count").asLong()).isPositive();
+            assertThat(r.get("reads").get("order_load_ms").get("count").asLong())
+                    .isPositive();
+            assertThat(r.get("phases")
+                            .get(0)
+                            .get("projection_lag_ms")
+                            .get("count")
+                            .asLong())
+                    .isPositive();
             assertThat(r.get("store").get("bytes_on_disk").isNull()).isTrue();
             assertThat(r.get("phases").get(0).get("group_commit").isNull()).isTrue();
-            assertThat(r.get("store").get("events").asLong()).isEqualTo(store.head().toString().isEmpty() ? 0
-                    : Long.parseLong(store.head().toString()));
+            assertThat(r.get("store").get("events").asLong())
+                    .isEqualTo(
+                            store.head().toString().isEmpty()
+                                    ? 0
+                                    : Long.parseLong(store.head().toString()));
         } finally {
             server.stop();
         }

@@ -27,7 +27,8 @@ class ScenarioTest {
             long version = 0;
             while (!run.done()) {
                 at = at.plusNanos(run.delayBeforeNext() * 1000);
-                List<OrderEvent> produced = OrderDecider.INSTANCE.decide(run.nextCommand().apply(at), state);
+                List<OrderEvent> produced =
+                        OrderDecider.INSTANCE.decide(run.nextCommand().apply(at), state);
                 for (OrderEvent e : produced) {
                     state = OrderDecider.INSTANCE.evolve(state, e);
                 }
@@ -40,8 +41,8 @@ class ScenarioTest {
 
         assertThat((double) events / orders).isBetween(9.0, 11.0);
         // a return always ends refunded, so RETURNED is never final
-        assertThat(finalStatus.keySet()).containsOnly(OrderStatus.DELIVERED, OrderStatus.CANCELLED,
-                OrderStatus.REFUNDED);
+        assertThat(finalStatus.keySet())
+                .containsOnly(OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.REFUNDED);
         assertThat(finalStatus.get(OrderStatus.DELIVERED)).isGreaterThan(orders * 3 / 4);
     }
 

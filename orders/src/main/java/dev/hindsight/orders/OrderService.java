@@ -40,8 +40,7 @@ public final class OrderService implements AutoCloseable {
     public static final SnapshotPolicy SNAPSHOT_POLICY = SnapshotPolicy.everyNEvents(10)
             .or(SnapshotPolicy.onEventTypes(Set.of(OrderEvents.PAID, OrderEvents.SHIPPED, OrderEvents.DELIVERED)));
 
-    public static final StateCodec<OrderState> STATE_CODEC = StateCodec.of(OrderState.class,
-            OrderState.SCHEMA_VERSION);
+    public static final StateCodec<OrderState> STATE_CODEC = StateCodec.of(OrderState.class, OrderState.SCHEMA_VERSION);
 
     /** Attempts with a later instant when a concurrent writer appended a later-timestamped event first. */
     private static final int TIMESTAMP_RETRIES = 3;
@@ -88,8 +87,11 @@ public final class OrderService implements AutoCloseable {
      * @throws dev.hindsight.core.WrongExpectedVersionException on a version conflict
      * @throws dev.hindsight.core.InvalidRequestException on malformed input
      */
-    public CommandResult<OrderState, OrderEvent> handle(String orderId, Function<Instant, OrderCommand> command,
-            @Nullable ExpectedVersion expected, Caller caller) {
+    public CommandResult<OrderState, OrderEvent> handle(
+            String orderId,
+            Function<Instant, OrderCommand> command,
+            @Nullable ExpectedVersion expected,
+            Caller caller) {
         Instant at = now();
         for (int attempt = 1; ; attempt++) {
             try {
@@ -114,7 +116,8 @@ public final class OrderService implements AutoCloseable {
      * a tree to serialize it cost as much as deciding the command (the store canonicalizes it anyway).
      */
     static String metadata(Instant at, Caller caller) {
-        StringBuilder m = new StringBuilder(128).append("{\"timestamp\":\"").append(at).append('"');
+        StringBuilder m =
+                new StringBuilder(128).append("{\"timestamp\":\"").append(at).append('"');
         if (caller.userId() != null) {
             JSON_TEXT.quoteAsString(caller.userId(), m.append(",\"user_id\":\""));
             m.append('"');

@@ -44,10 +44,12 @@ public final class OrderSystem implements AutoCloseable {
         this.minPositionTimeout = b.minPositionTimeout;
         this.onClose = b.onClose;
         this.service = new OrderService(b.store, b.snapshots, b.clock);
-        this.projections = b.database == null ? null
+        this.projections = b.database == null
+                ? null
                 : ProjectionEngine.builder(b.store, b.database)
                         .add(new OrdersProjection(), ProjectionOptions.DEFAULT.withInline(b.inline))
-                        .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS).build();
+                        .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS)
+                        .build();
     }
 
     public static Builder builder(EventStore store) {
@@ -88,12 +90,24 @@ public final class OrderSystem implements AutoCloseable {
 
     /** Publishes snapshot and retry counters as gauges ({@code hindsight.orders.*}). */
     public OrderSystem bindMetrics(MeterRegistry registry) {
-        Gauge.builder("hindsight.orders.snapshots.written", service, s -> s.stats().snapshotsWritten())
-                .description("Order snapshots written").register(registry);
-        Gauge.builder("hindsight.orders.snapshots.failed", service, s -> s.stats().snapshotFailures())
-                .description("Order snapshot reads or writes that failed").register(registry);
-        Gauge.builder("hindsight.orders.conflict.retries", service, s -> s.stats().conflictRetries())
-                .description("Commands re-decided after a concurrent append").register(registry);
+        Gauge.builder(
+                        "hindsight.orders.snapshots.written",
+                        service,
+                        s -> s.stats().snapshotsWritten())
+                .description("Order snapshots written")
+                .register(registry);
+        Gauge.builder(
+                        "hindsight.orders.snapshots.failed",
+                        service,
+                        s -> s.stats().snapshotFailures())
+                .description("Order snapshot reads or writes that failed")
+                .register(registry);
+        Gauge.builder(
+                        "hindsight.orders.conflict.retries",
+                        service,
+                        s -> s.stats().conflictRetries())
+                .description("Commands re-decided after a concurrent append")
+                .register(registry);
         return this;
     }
 
@@ -131,7 +145,7 @@ public final class OrderSystem implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Supplier<UUID> ids = UUID::randomUUID;
         private Duration minPositionTimeout = Duration.ofSeconds(5);
-        private Runnable onClose = () -> { };
+        private Runnable onClose = () -> {};
         private boolean inline;
 
         private Builder(EventStore store) {

@@ -27,9 +27,16 @@ class MoneyTest {
 
     @Test
     void of_rejectsMoreDecimalsNegativeAndHuge() {
-        for (String[] bad : new String[][] {{"1.001", "USD"}, {"1.5", "JPY"}, {"0.0001", "BHD"}, {"-1", "USD"},
-            {"1e999999999", "USD"}, {"1000000000000000", "USD"}}) {
-            assertThatThrownBy(() -> of(bad[0], bad[1])).as(bad[0] + " " + bad[1])
+        for (String[] bad : new String[][] {
+            {"1.001", "USD"},
+            {"1.5", "JPY"},
+            {"0.0001", "BHD"},
+            {"-1", "USD"},
+            {"1e999999999", "USD"},
+            {"1000000000000000", "USD"}
+        }) {
+            assertThatThrownBy(() -> of(bad[0], bad[1]))
+                    .as(bad[0] + " " + bad[1])
                     .isInstanceOf(InvalidRequestException.class);
         }
         assertThat(of("999999999999999", "USD").minor()).isEqualTo(99_999_999_999_999_900L);

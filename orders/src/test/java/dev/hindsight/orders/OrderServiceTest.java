@@ -53,8 +53,9 @@ class OrderServiceTest {
         create("o1");
         clock.set(T.minusSeconds(10));
 
-        OrderState paid = service.handle("o1", at -> new PayOrder("p", new BigDecimal("10.00"), null, "card", at),
-                null, CALLER).state();
+        OrderState paid = service.handle(
+                        "o1", at -> new PayOrder("p", new BigDecimal("10.00"), null, "card", at), null, CALLER)
+                .state();
 
         List<RecordedEvent> events = store.read("o1").events();
         assertThat(events).hasSize(2);

@@ -29,18 +29,23 @@ public final class OrdersServer implements AutoCloseable {
     public final EventStore store;
     public final OrderSystem system;
     public final HindsightServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public OrdersServer(Path dir, Clock clock) {
-        this.store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log"))
-                .withFsync(FsyncPolicy.NEVER)));
+        this.store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
         this.system = OrderSystem.builder(store)
                 .snapshots(FileSnapshotStore.open(dir.resolve("snapshots"), SnapshotRetention.DEFAULT))
                 .readModel(ReadModelDatabase.sqlite(dir.resolve("readmodel.db")))
                 .clock(clock)
                 .build()
                 .start();
-        this.server = HindsightServer.builder(store).host("127.0.0.1").port(0).plugin(system.plugin()).build()
+        this.server = HindsightServer.builder(store)
+                .host("127.0.0.1")
+                .port(0)
+                .plugin(system.plugin())
+                .build()
                 .start();
     }
 
@@ -57,7 +62,8 @@ public final class OrdersServer implements AutoCloseable {
     }
 
     public Response post(String path, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return send(b);
@@ -65,11 +71,16 @@ public final class OrdersServer implements AutoCloseable {
 
     public Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<String> r = http.send(
+                    request.timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Response(r.statusCode(), r.body(), r.headers().map().entrySet().stream()
-                    .collect(java.util.stream.Collectors.toMap(e -> e.getKey().toLowerCase(java.util.Locale.ROOT),
-                            e -> e.getValue().getFirst())));
+            return new Response(
+                    r.statusCode(),
+                    r.body(),
+                    r.headers().map().entrySet().stream()
+                            .collect(java.util.stream.Collectors.toMap(
+                                    e -> e.getKey().toLowerCase(java.util.Locale.ROOT),
+                                    e -> e.getValue().getFirst())));
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {
@@ -80,8 +91,10 @@ public final class OrdersServer implements AutoCloseable {
 
     /** Places an order of {@code qty} × {@code sku} at {@code price} USD for {@code user}; returns its id. */
     public String create(String user, String sku, int qty, String price) {
-        Response r = post("/api/orders", "{\"user_id\":\"" + user + "\",\"currency\":\"USD\",\"items\":[{\"sku\":\""
-                + sku + "\",\"quantity\":" + qty + ",\"unit_price\":" + price + "}]}");
+        Response r = post(
+                "/api/orders",
+                "{\"user_id\":\"" + user + "\",\"currency\":\"USD\",\"items\":[{\"sku\":\"" + sku + "\",\"quantity\":"
+                        + qty + ",\"unit_price\":" + price + "}]}");
         if (r.status() != 201) {
             throw new AssertionError("create failed: " + r);
         }

@@ -53,6 +53,7 @@ public final class ProjectionEngine implements AutoCloseable {
     private final Map<String, long[]> rates = new ConcurrentHashMap<>();
     /** Guards {@link #readers} and {@link #pendingDrop}, and the switch of {@link #activeGeneration}. */
     private final Object generations = new Object();
+
     private final Map<String, Integer> readers = new java.util.HashMap<>();
     private final java.util.Set<String> pendingDrop = new java.util.HashSet<>();
     private volatile @Nullable InlineApplier inline;
@@ -83,7 +84,9 @@ public final class ProjectionEngine implements AutoCloseable {
                 boolean fresh = gen[0] == 0 || unfinished;
                 // A first build over a non-empty log, or one that did not finish: (again) from position 0, fast.
                 boolean building = unfinished
-                        || (fresh && Switches.fastBuild() && lag(store.head(), store.log().start()) > 0);
+                        || (fresh
+                                && Switches.fastBuild()
+                                && lag(store.head(), store.log().start()) > 0);
                 if (fresh) {
                     gen[0] = Math.max(1, gen[0]);
                     ReadModelDatabase.inTransaction(c, () -> {
@@ -97,11 +100,20 @@ public final class ProjectionEngine implements AutoCloseable {
                         Catalog.saveCheckpoint(c, p.name(), gen[0], store.log().start());
                     });
                 }
-                Position from = Catalog.checkpoint(c, p.name(), gen[0]).orElse(store.log().start());
+                Position from = Catalog.checkpoint(c, p.name(), gen[0])
+                        .orElse(store.log().start());
                 activeGeneration.put(p.name(), gen[0]);
                 ProjectionOptions o = options.get(p.name());
-                Runner r = new Runner(store, db, p, upcasters, o, gen[0], from,
-                        building ? o.rebuildBatchSize() : o.batchSize(), building ? "building" : "running");
+                Runner r = new Runner(
+                        store,
+                        db,
+                        p,
+                        upcasters,
+                        o,
+                        gen[0],
+                        from,
+                        building ? o.rebuildBatchSize() : o.batchSize(),
+                        building ? "building" : "running");
                 if (building) {
                     r.onCaughtUp(store::head, caughtUp -> {
                         finishBuild(p, caughtUp);
@@ -128,8 +140,8 @@ public final class ProjectionEngine implements AutoCloseable {
             return null;
         }
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(
-                        "SELECT current_database(), current_schema(), current_setting('search_path')")) {
+                ResultSet rs =
+                        s.executeQuery("SELECT current_database(), current_schema(), current_setting('search_path')")) {
             rs.next();
             if (rs.getString(2) == null) {
                 throw new SQLException("the read model's search path names no existing schema");
@@ -171,15 +183,22 @@ public final class ProjectionEngine implements AutoCloseable {
         long t0 = System.nanoTime();
         try (Connection c = db.openWriter()) {
             ReadModelDatabase.inTransaction(c, () -> FastBuild.finish(c, p.name(), r.generation()));
-            LOG.info("projection {} generation {} built up to {}; made durable and indexed in {} ms", p.name(),
-                    r.generation(), r.position(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.info(
+                    "projection {} generation {} built up to {}; made durable and indexed in {} ms",
+                    p.name(),
+                    r.generation(),
+                    r.position(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return true;
         } catch (SQLException e) {
             if (r.isRunning()) {
                 LOG.error("could not finish building generation {} of projection {}", r.generation(), p.name(), e);
             } else {
-                LOG.info("stopped before finishing generation {} of projection {}; it is built again on the next"
-                        + " start", r.generation(), p.name());
+                LOG.info(
+                        "stopped before finishing generation {} of projection {}; it is built again on the next"
+                                + " start",
+                        r.generation(),
+                        p.name());
             }
             return false;
         }
@@ -295,8 +314,10 @@ public final class ProjectionEngine implements AutoCloseable {
         if (lagEvents > 0) {
             GlobalSlice next = store.readAll(at, 1, dev.hindsight.core.EventFilter.ALL);
             if (!next.events().isEmpty()) {
-                lagMillis = Math.max(0, Duration.between(next.events().getFirst().recordedAt(), Instant.now())
-                        .toMillis());
+                lagMillis = Math.max(
+                        0,
+                        Duration.between(next.events().getFirst().recordedAt(), Instant.now())
+                                .toMillis());
             }
         }
         long deadLetters;
@@ -307,8 +328,19 @@ public final class ProjectionEngine implements AutoCloseable {
         }
         String state = rb != null ? "rebuilding" : r.state();
         String mode = options.get(name).inline() ? "inline" : "async";
-        return new ProjectionStatus(name, state, mode, r.generation(), at.toString(), head.toString(), lagEvents,
-                lagMillis, rate(name, r), deadLetters, r.lastError(), r.failedPosition(),
+        return new ProjectionStatus(
+                name,
+                state,
+                mode,
+                r.generation(),
+                at.toString(),
+                head.toString(),
+                lagEvents,
+                lagMillis,
+                rate(name, r),
+                deadLetters,
+                r.lastError(),
+                r.failedPosition(),
                 rb == null ? null : rb.position().toString());
     }
 
@@ -372,8 +404,8 @@ public final class ProjectionEngine implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreUnavailableException("cannot start rebuild of " + name + ": " + e.getMessage(), e);
         }
-        Runner next = new Runner(store, db, p, upcasters, o, gen, store.log().start(), o.rebuildBatchSize(),
-                "rebuilding");
+        Runner next =
+                new Runner(store, db, p, upcasters, o, gen, store.log().start(), o.rebuildBatchSize(), "rebuilding");
         Runner current = live.get(name);
         next.onCaughtUp(current::position, r -> {
             if (finishBuild(p, r)) {
@@ -410,12 +442,23 @@ public final class ProjectionEngine implements AutoCloseable {
             }
             LOG.info("projection {} switched to generation {} at {}", name, next.generation(), next.position());
         } catch (SQLException e) {
-            LOG.error("switching projection {} to generation {} failed; the old one keeps serving", name,
-                    next.generation(), e);
+            LOG.error(
+                    "switching projection {} to generation {} failed; the old one keeps serving",
+                    name,
+                    next.generation(),
+                    e);
             rebuilding.remove(name);
             next.stop();
-            Runner restarted = new Runner(store, db, p, upcasters, options.get(name), old.generation(),
-                    old.position(), options.get(name).batchSize(), "running");
+            Runner restarted = new Runner(
+                    store,
+                    db,
+                    p,
+                    upcasters,
+                    options.get(name),
+                    old.generation(),
+                    old.position(),
+                    options.get(name).batchSize(),
+                    "running");
             live.put(name, restarted.start("projection-" + name));
         }
     }
@@ -447,7 +490,8 @@ public final class ProjectionEngine implements AutoCloseable {
                 dropTables(c, p, suffix);
                 p.createTables(new SessionImpl(c, db.dialect(), Set.copyOf(p.tables()), suffix));
             });
-            Runner.replayInto(store, c, db, p, upcasters, suffix, at, options.get(name).rebuildBatchSize());
+            Runner.replayInto(
+                    store, c, db, p, upcasters, suffix, at, options.get(name).rebuildBatchSize());
             List<String> missing = new ArrayList<>();
             List<String> extra = new ArrayList<>();
             String liveSuffix = SessionImpl.generationSuffix(r.generation());
@@ -521,8 +565,8 @@ public final class ProjectionEngine implements AutoCloseable {
             for (Projection other : projections.values()) {
                 for (String t : projection.tables()) {
                     if (other.tables().contains(t)) {
-                        throw new IllegalArgumentException("projections " + other.name() + " and "
-                                + projection.name() + " both declare table " + t);
+                        throw new IllegalArgumentException("projections " + other.name() + " and " + projection.name()
+                                + " both declare table " + t);
                     }
                 }
             }

@@ -15,8 +15,13 @@ import java.time.Duration;
  * @param inline also apply events inside the append's transaction, through {@link ProjectionEngine#applyInline}
  *     (PostgreSQL read model in the event store's database only; default {@code false})
  */
-public record ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAttempts, Duration retryBackoff,
-        boolean deadLetter, boolean inline) {
+public record ProjectionOptions(
+        int batchSize,
+        int rebuildBatchSize,
+        int maxAttempts,
+        Duration retryBackoff,
+        boolean deadLetter,
+        boolean inline) {
     public static final ProjectionOptions DEFAULT = new ProjectionOptions(500, 5000, 5, Duration.ofMillis(100), false);
 
     public ProjectionOptions {
@@ -26,8 +31,8 @@ public record ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAtte
     }
 
     /** Options of a projection that is not inline. */
-    public ProjectionOptions(int batchSize, int rebuildBatchSize, int maxAttempts, Duration retryBackoff,
-            boolean deadLetter) {
+    public ProjectionOptions(
+            int batchSize, int rebuildBatchSize, int maxAttempts, Duration retryBackoff, boolean deadLetter) {
         this(batchSize, rebuildBatchSize, maxAttempts, retryBackoff, deadLetter, false);
     }
 

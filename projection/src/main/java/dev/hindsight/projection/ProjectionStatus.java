@@ -21,6 +21,17 @@ import org.jspecify.annotations.Nullable;
  * @param failedPosition where it stopped, when failed
  * @param rebuildPosition progress of a running rebuild
  */
-public record ProjectionStatus(String name, String state, String mode, long generation, String position,
-        String head, long lagEvents, long lagMillis, double eventsPerSecond, long deadLetters,
-        @Nullable String lastError, @Nullable String failedPosition, @Nullable String rebuildPosition) {}
+public record ProjectionStatus(
+        String name,
+        String state,
+        String mode,
+        long generation,
+        String position,
+        String head,
+        long lagEvents,
+        long lagMillis,
+        double eventsPerSecond,
+        long deadLetters,
+        @Nullable String lastError,
+        @Nullable String failedPosition,
+        @Nullable String rebuildPosition) {}

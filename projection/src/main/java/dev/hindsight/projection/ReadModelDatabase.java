@@ -31,8 +31,8 @@ public final class ReadModelDatabase implements AutoCloseable {
         Connection open() throws SQLException;
     }
 
-    private ReadModelDatabase(Dialect dialect, ConnectionFactory factory, ConnectionFactory writerFactory,
-            String description) {
+    private ReadModelDatabase(
+            Dialect dialect, ConnectionFactory factory, ConnectionFactory writerFactory, String description) {
         this.dialect = dialect;
         this.factory = factory;
         this.writerFactory = writerFactory;
@@ -54,8 +54,11 @@ public final class ReadModelDatabase implements AutoCloseable {
             throw new StoreUnavailableException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
         }
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        return new ReadModelDatabase(Dialect.SQLITE, () -> sqliteConnection(url, false),
-                () -> sqliteConnection(url, true), "sqlite:" + file);
+        return new ReadModelDatabase(
+                Dialect.SQLITE,
+                () -> sqliteConnection(url, false),
+                () -> sqliteConnection(url, true),
+                "sqlite:" + file);
     }
 
     /**
@@ -77,8 +80,8 @@ public final class ReadModelDatabase implements AutoCloseable {
     /** A PostgreSQL database (the read-model schema is the data source's default schema). */
     public static ReadModelDatabase postgres(DataSource dataSource) {
         Objects.requireNonNull(dataSource);
-        return new ReadModelDatabase(Dialect.POSTGRES, dataSource::getConnection, dataSource::getConnection,
-                "postgres");
+        return new ReadModelDatabase(
+                Dialect.POSTGRES, dataSource::getConnection, dataSource::getConnection, "postgres");
     }
 
     public Dialect dialect() {

@@ -55,17 +55,19 @@ final class CartProjection implements Projection {
         if (d.path("poison").asBoolean(false)) {
             throw new IllegalStateException("poison pill at " + e.position());
         }
-        try (PreparedStatement ps = s.connection().prepareStatement("INSERT INTO " + s.table(items)
-                + " (cart_id, sku, qty) VALUES (?, ?, ?) ON CONFLICT (cart_id, sku) DO UPDATE SET qty = "
-                + s.table(items) + ".qty + excluded.qty")) {
+        try (PreparedStatement ps = s.connection()
+                .prepareStatement("INSERT INTO " + s.table(items)
+                        + " (cart_id, sku, qty) VALUES (?, ?, ?) ON CONFLICT (cart_id, sku) DO UPDATE SET qty = "
+                        + s.table(items) + ".qty + excluded.qty")) {
             ps.setString(1, e.aggregateId());
             ps.setString(2, d.get("sku").asText());
             ps.setLong(3, d.get("qty").asLong());
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = s.connection().prepareStatement("INSERT INTO " + s.table(carts)
-                + " (cart_id, lines) VALUES (?, 1) ON CONFLICT (cart_id) DO UPDATE SET lines = "
-                + s.table(carts) + ".lines + 1")) {
+        try (PreparedStatement ps = s.connection()
+                .prepareStatement("INSERT INTO " + s.table(carts)
+                        + " (cart_id, lines) VALUES (?, 1) ON CONFLICT (cart_id) DO UPDATE SET lines = "
+                        + s.table(carts) + ".lines + 1")) {
             ps.setString(1, e.aggregateId());
             ps.executeUpdate();
         }

@@ -57,14 +57,22 @@ class InlineProjectionPostgresIT {
     }
 
     private void openStore(boolean groupCommit) {
-        log = PostgresEventLog.open(PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD)
-                .withSchema(storeSchema).withGroupCommit(groupCommit, 2));
+        log = PostgresEventLog.open(PostgresOptions.defaults(URL)
+                .withCredentials(USER, PASSWORD)
+                .withSchema(storeSchema)
+                .withGroupCommit(groupCommit, 2));
         store = EventStore.of(log);
     }
 
     private void startEngine(Projection p) {
         engine = ProjectionEngine.builder(store, db)
-                .add(p, ProjectionOptions.DEFAULT.withRetry(1, Duration.ofMillis(1)).withInline(true)).build().start();
+                .add(
+                        p,
+                        ProjectionOptions.DEFAULT
+                                .withRetry(1, Duration.ofMillis(1))
+                                .withInline(true))
+                .build()
+                .start();
         log.addInlineHook(engine::applyInline);
     }
 
@@ -82,14 +90,16 @@ class InlineProjectionPostgresIT {
     }
 
     private static void execute(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
 
     /** Reads the read model over a connection of its own, bypassing the engine. */
     private long modelLong(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql.replace("$", modelSchema + "."))) {
             rs.next();
             return rs.getLong(1);
@@ -115,13 +125,17 @@ class InlineProjectionPostgresIT {
             ProjectionEngineContract.add(store, "cart-1", "apple", 1);
             assertThat(qty("cart-1")).isEqualTo(i); // no waiting: committed with the append
         }
-        AppendResult many = store.append("cart-2", ExpectedVersion.ANY, List.of(
-                EventData.of("ItemAdded", "{\"sku\":\"a\",\"qty\":1}"),
-                EventData.of("ItemAdded", "{\"sku\":\"b\",\"qty\":2}")));
+        AppendResult many = store.append(
+                "cart-2",
+                ExpectedVersion.ANY,
+                List.of(
+                        EventData.of("ItemAdded", "{\"sku\":\"a\",\"qty\":1}"),
+                        EventData.of("ItemAdded", "{\"sku\":\"b\",\"qty\":2}")));
         assertThat(qty("cart-2")).isEqualTo(3);
         assertThat(qty("before")).isEqualTo(2);
         // the runner passes over what the appends applied: position = the last append, nothing applied twice
-        assertThat(engine.awaitPosition("carts", many.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", many.position(), Duration.ofSeconds(10)))
+                .isTrue();
         awaitNoMarkers();
         ProjectionStatus st = engine.status("carts");
         assertThat(st.state()).isEqualTo("running");
@@ -145,19 +159,25 @@ class InlineProjectionPostgresIT {
         startEngine(new CartProjection("carts"));
         ProjectionEngineContract.add(store, "cart-1", "apple", 1);
         Position head = store.head();
-        assertThatThrownBy(() -> store.append("cart-1", ExpectedVersion.ANY,
-                EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":5,\"poison\":true}")))
-                .isInstanceOf(InlineHookException.class).hasMessageContaining("poison pill");
+        assertThatThrownBy(() -> store.append(
+                        "cart-1",
+                        ExpectedVersion.ANY,
+                        EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":5,\"poison\":true}")))
+                .isInstanceOf(InlineHookException.class)
+                .hasMessageContaining("poison pill");
         assertThat(store.head()).isEqualTo(head);
         assertThat(store.log().aggregateVersion("cart-1")).isEqualTo(1);
         assertThat(store.readAll(head, 10, EventFilter.ALL).events()).isEmpty();
-        assertThat(modelLong("SELECT COUNT(*) FROM $carts_items_g1 WHERE sku = 'x'")).isZero();
+        assertThat(modelLong("SELECT COUNT(*) FROM $carts_items_g1 WHERE sku = 'x'"))
+                .isZero();
         assertThat(modelLong("SELECT COUNT(*) FROM $hindsight_inline WHERE last_position > "
-                + ((Position.Sequence) head).value())).isZero();
+                        + ((Position.Sequence) head).value()))
+                .isZero();
         // the store and the projection go on
         AppendResult next = ProjectionEngineContract.add(store, "cart-1", "apple", 1);
         assertThat(qty("cart-1")).isEqualTo(2);
-        assertThat(engine.awaitPosition("carts", next.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", next.position(), Duration.ofSeconds(10)))
+                .isTrue();
         assertThat(engine.status("carts").state()).isEqualTo("running");
     }
 
@@ -174,9 +194,13 @@ class InlineProjectionPostgresIT {
                 for (int i = 0; i < 40; i++) {
                     boolean poison = i % 10 == 7;
                     try {
-                        store.append("cart-" + ((self * 40 + i) % 23), ExpectedVersion.ANY,
-                                EventData.of("ItemAdded", "{\"sku\":\"s" + (i % 3) + "\",\"qty\":1"
-                                        + (poison ? ",\"poison\":true}" : "}")));
+                        store.append(
+                                "cart-" + ((self * 40 + i) % 23),
+                                ExpectedVersion.ANY,
+                                EventData.of(
+                                        "ItemAdded",
+                                        "{\"sku\":\"s" + (i % 3) + "\",\"qty\":1"
+                                                + (poison ? ",\"poison\":true}" : "}")));
                         assertThat(poison).isFalse();
                         stored.incrementAndGet();
                     } catch (InlineHookException e) {
@@ -200,7 +224,8 @@ class InlineProjectionPostgresIT {
         assertThat(events).isEqualTo(stored.get());
         PostgresEventLog.GroupCommitStats gc = log.groupCommitStats();
         assertThat(gc.appends()).isGreaterThan(gc.batches()); // appends were merged into shared transactions
-        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10)))
+                .isTrue();
         awaitNoMarkers();
         assertThat(engine.verify("carts").ok()).isTrue();
     }
@@ -227,14 +252,16 @@ class InlineProjectionPostgresIT {
             written.incrementAndGet();
         }
         long total = engine.query("carts", s -> {
-            try (PreparedStatement ps = s.connection().prepareStatement(
-                    "SELECT SUM(qty) FROM " + s.table("carts_items")); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps =
+                            s.connection().prepareStatement("SELECT SUM(qty) FROM " + s.table("carts_items"));
+                    ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
         });
         assertThat(total).isEqualTo(written.get()); // generation 2 is written inline, at once
-        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10)))
+                .isTrue();
         assertThat(engine.verify("carts").ok()).isTrue();
     }
 
@@ -243,26 +270,33 @@ class InlineProjectionPostgresIT {
         openStore(false);
         startEngine(new LedgerProjection("ledger"));
         ProjectionEngineContract.add(store, "cart-1", "apple", 2);
-        store.append("cart-2", ExpectedVersion.ANY, List.of(
-                EventData.of("ItemAdded", "{\"sku\":\"a\",\"qty\":1}"),
-                EventData.of("ItemAdded", "{\"sku\":\"b\",\"qty\":4}")));
+        store.append(
+                "cart-2",
+                ExpectedVersion.ANY,
+                List.of(
+                        EventData.of("ItemAdded", "{\"sku\":\"a\",\"qty\":1}"),
+                        EventData.of("ItemAdded", "{\"sku\":\"b\",\"qty\":4}")));
         // committed with the appends; each handler call saw the sum including its own (queued) write
         assertThat(modelLong("SELECT SUM(n) FROM $ledger_rows_g1")).isEqualTo(7);
-        assertThat(modelLong("SELECT COUNT(*) FROM $ledger_seen_g1 WHERE total = total_raw")).isEqualTo(3);
+        assertThat(modelLong("SELECT COUNT(*) FROM $ledger_seen_g1 WHERE total = total_raw"))
+                .isEqualTo(3);
         assertThat(modelLong("SELECT MAX(total) FROM $ledger_seen_g1")).isEqualTo(7);
-        assertThat(engine.awaitPosition("ledger", store.head(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("ledger", store.head(), Duration.ofSeconds(10)))
+                .isTrue();
         awaitNoMarkers();
         assertThat(engine.verify("ledger").ok()).isTrue();
     }
 
     @Test
     void build_inlineOnSqlite_isRejected() {
-        ReadModelDatabase sqlite = ReadModelDatabase.sqlite(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
-                "inline-" + suffix + ".db"));
+        ReadModelDatabase sqlite = ReadModelDatabase.sqlite(
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "inline-" + suffix + ".db"));
         openStore(false);
         assertThatThrownBy(() -> ProjectionEngine.builder(store, sqlite)
-                .add(new CartProjection("carts"), ProjectionOptions.DEFAULT.withInline(true)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PostgreSQL");
+                        .add(new CartProjection("carts"), ProjectionOptions.DEFAULT.withInline(true))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PostgreSQL");
         sqlite.close();
     }
 }

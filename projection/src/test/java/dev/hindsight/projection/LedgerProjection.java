@@ -82,8 +82,8 @@ final class LedgerProjection implements Projection {
             rs.next();
             totalRaw = rs.getLong(1);
         }
-        PreparedStatement rec = s.prepare("INSERT INTO " + s.table(seen)
-                + " (pos, total, total_raw, update_result) VALUES (?, ?, ?, ?)");
+        PreparedStatement rec = s.prepare(
+                "INSERT INTO " + s.table(seen) + " (pos, total, total_raw, update_result) VALUES (?, ?, ?, ?)");
         rec.setLong(1, ((Position.Sequence) e.position()).value());
         rec.setLong(2, total);
         rec.setLong(3, totalRaw);

@@ -14,7 +14,9 @@ public final class ProjectionCrashChild {
         EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log"))));
         ReadModelDatabase db = ReadModelDatabase.sqlite(dir.resolve("readmodel.db"));
         ProjectionEngine engine = ProjectionEngine.builder(store, db)
-                .add(new CartProjection("carts"), ProjectionOptions.DEFAULT).build().start();
+                .add(new CartProjection("carts"), ProjectionOptions.DEFAULT)
+                .build()
+                .start();
         System.out.println("READY " + engine.status("carts").position());
         System.out.flush();
         long i = 0;

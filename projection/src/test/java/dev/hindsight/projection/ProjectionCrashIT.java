@@ -38,11 +38,16 @@ class ProjectionCrashIT {
     void kill9_midBatch_restartGivesExactlyOnceEffect() throws Exception {
         Random random = new Random(7);
         for (int round = 0; round < ROUNDS; round++) {
-            Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                    System.getProperty("java.class.path"), ProjectionCrashChild.class.getName(), dir.toString())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8));
+            Process child = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            ProjectionCrashChild.class.getName(),
+                            dir.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).startsWith("READY");
             Thread.sleep(300 + random.nextInt(900));
             child.destroyForcibly();
@@ -54,9 +59,12 @@ class ProjectionCrashIT {
     private void check(int round) throws Exception {
         try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log"))));
                 ReadModelDatabase db = ReadModelDatabase.sqlite(dir.resolve("readmodel.db"));
-                ProjectionEngine engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts"))
-                        .build().start()) {
-            assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(60))).isTrue();
+                ProjectionEngine engine = ProjectionEngine.builder(store, db)
+                        .add(new CartProjection("carts"))
+                        .build()
+                        .start()) {
+            assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(60)))
+                    .isTrue();
             long expected = 0;
             Position p = Position.START;
             while (true) {
@@ -70,13 +78,16 @@ class ProjectionCrashIT {
                 p = s.next();
             }
             long total = engine.query("carts", session -> {
-                try (ResultSet rs = session.connection().createStatement().executeQuery(
-                        "SELECT COALESCE(SUM(qty), 0) FROM " + session.table("carts_items"))) {
+                try (ResultSet rs = session.connection()
+                        .createStatement()
+                        .executeQuery("SELECT COALESCE(SUM(qty), 0) FROM " + session.table("carts_items"))) {
                     rs.next();
                     return rs.getLong(1);
                 }
             });
-            assertThat(total).as("round %d: sum of qty over %s events", round, store.head()).isEqualTo(expected);
+            assertThat(total)
+                    .as("round %d: sum of qty over %s events", round, store.head())
+                    .isEqualTo(expected);
             VerifyReport report = engine.verify("carts");
             assertThat(report.missingRows()).as("round %d", round).isEqualTo(List.of());
             assertThat(report.extraRows()).as("round %d", round).isEqualTo(List.of());

@@ -43,7 +43,8 @@ abstract class ProjectionEngineContract {
 
     @BeforeEach
     void open() throws Exception {
-        store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
+        store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
         db = openDatabase(dir);
     }
 
@@ -58,14 +59,15 @@ abstract class ProjectionEngineContract {
     }
 
     static AppendResult add(EventStore store, String cart, String sku, long qty) {
-        return store.append(cart, ExpectedVersion.ANY,
-                EventData.of("ItemAdded", "{\"sku\":\"" + sku + "\",\"qty\":" + qty + "}"));
+        return store.append(
+                cart, ExpectedVersion.ANY, EventData.of("ItemAdded", "{\"sku\":\"" + sku + "\",\"qty\":" + qty + "}"));
     }
 
     static long qty(ProjectionEngine engine, String projection, String cart, String sku) {
         return engine.query(projection, s -> {
-            try (PreparedStatement ps = s.connection().prepareStatement(
-                    "SELECT qty FROM " + s.table(projection + "_items") + " WHERE cart_id = ? AND sku = ?")) {
+            try (PreparedStatement ps = s.connection()
+                    .prepareStatement(
+                            "SELECT qty FROM " + s.table(projection + "_items") + " WHERE cart_id = ? AND sku = ?")) {
                 ps.setString(1, cart);
                 ps.setString(2, sku);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -77,15 +79,20 @@ abstract class ProjectionEngineContract {
 
     @Test
     void live_appendThenQueryWithMinPosition_readsItsOwnWrite() throws Exception {
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         for (int i = 0; i < 50; i++) {
             AppendResult r = add(store, "cart-1", "apple", 1);
-            assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5))).isTrue();
+            assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5)))
+                    .isTrue();
             assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(i + 1);
         }
         store.append("other", ExpectedVersion.ANY, EventData.of("Unrelated", "{}"));
         AppendResult last = add(store, "cart-2", "pear", 3);
-        assertThat(engine.awaitPosition("carts", last.position(), Duration.ofSeconds(5))).isTrue();
+        assertThat(engine.awaitPosition("carts", last.position(), Duration.ofSeconds(5)))
+                .isTrue();
         ProjectionStatus st = engine.status("carts");
         assertThat(st.state()).isEqualTo("running");
         assertThat(st.position()).isEqualTo(last.position().toString());
@@ -94,23 +101,35 @@ abstract class ProjectionEngineContract {
 
     @Test
     void awaitPosition_beyondHead_timesOutWithFalse() throws Exception {
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         add(store, "cart-1", "apple", 1);
-        assertThat(engine.awaitPosition("carts", Position.of(99), Duration.ofMillis(300))).isFalse();
+        assertThat(engine.awaitPosition("carts", Position.of(99), Duration.ofMillis(300)))
+                .isFalse();
     }
 
     @Test
     void restart_resumesFromCheckpointWithoutReapplying() throws Exception {
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         AppendResult r = null;
         for (int i = 0; i < 1000; i++) {
             r = add(store, "cart-" + (i % 10), "sku-" + (i % 7), 1);
         }
-        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(10)))
+                .isTrue();
         engine.close();
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         AppendResult more = add(store, "cart-0", "sku-0", 1);
-        assertThat(engine.awaitPosition("carts", more.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", more.position(), Duration.ofSeconds(10)))
+                .isTrue();
         assertThat(engine.verify("carts").ok()).isTrue();
         long total = 0;
         for (int c = 0; c < 10; c++) {
@@ -124,14 +143,18 @@ abstract class ProjectionEngineContract {
     @Test
     void failingHandler_stopsOnlyThatProjectionWithPositionAndError() throws Exception {
         ProjectionOptions fast = ProjectionOptions.DEFAULT.withRetry(2, Duration.ofMillis(10));
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts"), fast)
-                .add(new CartProjection("tolerant"), fast.withDeadLetter(true)).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"), fast)
+                .add(new CartProjection("tolerant"), fast.withDeadLetter(true))
+                .build()
+                .start();
         add(store, "cart-1", "apple", 1);
-        AppendResult poison = store.append("cart-1", ExpectedVersion.ANY,
-                EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1,\"poison\":true}"));
+        AppendResult poison = store.append(
+                "cart-1", ExpectedVersion.ANY, EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1,\"poison\":true}"));
         add(store, "cart-1", "apple", 5);
         AppendResult last = add(store, "cart-2", "pear", 2);
-        assertThat(engine.awaitPosition("tolerant", last.position(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("tolerant", last.position(), Duration.ofSeconds(10)))
+                .isTrue();
         awaitState("carts", "failed");
         ProjectionStatus failed = engine.status("carts");
         assertThat(failed.failedPosition()).isEqualTo(poison.position().toString());
@@ -145,16 +168,20 @@ abstract class ProjectionEngineContract {
         assertThat(qty(engine, "tolerant", "cart-2", "pear")).isEqualTo(2);
         List<String> letters = engine.query("tolerant", s -> {
             List<String> out = new ArrayList<>();
-            try (ResultSet rs = s.connection().createStatement().executeQuery(
-                    "SELECT position, aggregate_id FROM hindsight_dead_letter WHERE name = 'tolerant' ORDER BY seq")) {
+            try (ResultSet rs = s.connection()
+                    .createStatement()
+                    .executeQuery(
+                            "SELECT position, aggregate_id FROM hindsight_dead_letter WHERE name = 'tolerant' ORDER BY seq")) {
                 while (rs.next()) {
                     out.add(rs.getString(1) + "@" + rs.getString(2));
                 }
             }
             return out;
         });
-        assertThat(letters).containsExactly(poison.position() + "@cart-1",
-                Position.of(((Position.Sequence) poison.position()).value() + 1) + "@cart-1");
+        assertThat(letters)
+                .containsExactly(
+                        poison.position() + "@cart-1",
+                        Position.of(((Position.Sequence) poison.position()).value() + 1) + "@cart-1");
     }
 
     private void awaitState(String name, String state) throws InterruptedException {
@@ -167,11 +194,15 @@ abstract class ProjectionEngineContract {
 
     @Test
     void rebuild_whileWritesContinue_switchesToAnIdenticalNewGenerationAndKeepsServing() throws Exception {
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         for (int i = 0; i < 3000; i++) {
             add(store, "cart-" + (i % 50), "sku-" + (i % 3), 1);
         }
-        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(30))).isTrue();
+        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(30)))
+                .isTrue();
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger(3000);
         Thread writer = Thread.ofPlatform().start(() -> {
@@ -194,14 +225,15 @@ abstract class ProjectionEngineContract {
         writing.set(false);
         writer.join();
         assertThat(engine.status("carts").generation()).isEqualTo(2);
-        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10))).isTrue();
+        assertThat(engine.awaitPosition("carts", store.head(), Duration.ofSeconds(10)))
+                .isTrue();
         assertThat(engine.status("carts").state()).isEqualTo("running");
         VerifyReport report = engine.verify("carts");
         assertThat(report.missingRows()).isEmpty();
         assertThat(report.extraRows()).isEmpty();
         long total = engine.query("carts", s -> {
-            try (ResultSet rs = s.connection().createStatement().executeQuery(
-                    "SELECT SUM(qty) FROM " + s.table("carts_items"))) {
+            try (ResultSet rs =
+                    s.connection().createStatement().executeQuery("SELECT SUM(qty) FROM " + s.table("carts_items"))) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -211,8 +243,10 @@ abstract class ProjectionEngineContract {
 
     private long sum(String projection, String sql) {
         return engine.query(projection, s -> {
-            try (ResultSet rs = s.connection().createStatement().executeQuery(sql.replace("$rows",
-                    s.table(projection + "_rows")).replace("$seen", s.table(projection + "_seen")))) {
+            try (ResultSet rs = s.connection()
+                    .createStatement()
+                    .executeQuery(sql.replace("$rows", s.table(projection + "_rows"))
+                            .replace("$seen", s.table(projection + "_seen")))) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -220,7 +254,8 @@ abstract class ProjectionEngineContract {
     }
 
     private void awaitRunning(String name) throws InterruptedException {
-        assertThat(engine.awaitPosition(name, store.head(), Duration.ofSeconds(30))).isTrue();
+        assertThat(engine.awaitPosition(name, store.head(), Duration.ofSeconds(30)))
+                .isTrue();
         awaitState(name, "running");
     }
 
@@ -229,12 +264,18 @@ abstract class ProjectionEngineContract {
         for (int i = 0; i < 300; i++) {
             add(store, "cart-" + (i % 7), "apple", 1);
         }
-        engine = ProjectionEngine.builder(store, db).add(new LedgerProjection("ledger")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new LedgerProjection("ledger"))
+                .build()
+                .start();
         awaitRunning("ledger");
         // one catch-up batch (5,000 events): each handler's reads ran after its write was queued
         assertThat(sum("ledger", "SELECT COUNT(*) FROM $seen")).isEqualTo(300);
-        assertThat(sum("ledger", "SELECT COUNT(*) FROM $seen s WHERE s.total = s.total_raw AND s.total ="
-                + " (SELECT COUNT(*) FROM $seen x WHERE x.pos <= s.pos)")).isEqualTo(300);
+        assertThat(sum(
+                        "ledger",
+                        "SELECT COUNT(*) FROM $seen s WHERE s.total = s.total_raw AND s.total ="
+                                + " (SELECT COUNT(*) FROM $seen x WHERE x.pos <= s.pos)"))
+                .isEqualTo(300);
         assertThat(sum("ledger", "SELECT MIN(update_result) FROM $seen")).isEqualTo(java.sql.Statement.SUCCESS_NO_INFO);
         assertThat(sum("ledger", "SELECT SUM(n) FROM $rows")).isEqualTo(300);
         assertThat(engine.verify("ledger").ok()).isTrue();
@@ -244,13 +285,19 @@ abstract class ProjectionEngineContract {
     void batchedWrites_eventFailingMidBatch_dropsItsQueuedWriteAndAppliesEveryOtherOnce() throws Exception {
         for (int i = 0; i < 100; i++) {
             if (i == 60) {
-                store.append("cart-poison", ExpectedVersion.ANY,
+                store.append(
+                        "cart-poison",
+                        ExpectedVersion.ANY,
                         EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1000,\"poison\":true}"));
             }
             add(store, "cart-" + (i % 5), "apple", 1);
         }
-        ProjectionOptions o = ProjectionOptions.DEFAULT.withRetry(2, Duration.ofMillis(5)).withDeadLetter(true);
-        engine = ProjectionEngine.builder(store, db).add(new LedgerProjection("ledger"), o).build().start();
+        ProjectionOptions o =
+                ProjectionOptions.DEFAULT.withRetry(2, Duration.ofMillis(5)).withDeadLetter(true);
+        engine = ProjectionEngine.builder(store, db)
+                .add(new LedgerProjection("ledger"), o)
+                .build()
+                .start();
         awaitRunning("ledger");
         assertThat(engine.status("ledger").deadLetters()).isEqualTo(1);
         assertThat(sum("ledger", "SELECT SUM(n) FROM $rows")).isEqualTo(100);
@@ -269,8 +316,9 @@ abstract class ProjectionEngineContract {
                             + " 'index' AND tbl_name = '" + t + "' ORDER BY name)";
             try (ResultSet rs = s.connection().createStatement().executeQuery(sql)) {
                 rs.next();
-                return rs.getString(1).replaceAll("sqlite_autoindex_[a-z_0-9]+", "pk").replaceAll("[a-z_0-9]+_pkey",
-                        "pk");
+                return rs.getString(1)
+                        .replaceAll("sqlite_autoindex_[a-z_0-9]+", "pk")
+                        .replaceAll("[a-z_0-9]+_pkey", "pk");
             }
         });
     }
@@ -280,7 +328,10 @@ abstract class ProjectionEngineContract {
         for (int i = 0; i < 200; i++) {
             add(store, "cart-" + (i % 9), "apple", 1);
         }
-        engine = ProjectionEngine.builder(store, db).add(new LedgerProjection("ledger")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new LedgerProjection("ledger"))
+                .build()
+                .start();
         awaitRunning("ledger");
         assertThat(shape("ledger", "ledger_rows")).isEqualTo("ledger_rows_g1_n,pk p");
         assertThat(shape("ledger", "ledger_seen")).isEqualTo("pk p");
@@ -304,12 +355,33 @@ abstract class ProjectionEngineContract {
         java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
         LedgerProjection ledger = new LedgerProjection("ledger");
         Projection gated = new Projection() {
-            @Override public String name() { return ledger.name(); }
-            @Override public List<String> tables() { return ledger.tables(); }
-            @Override public java.util.Set<String> eventTypes() { return ledger.eventTypes(); }
-            @Override public boolean deferIndexes() { return true; }
-            @Override public void createTables(SqlSession s) throws java.sql.SQLException { ledger.createTables(s); }
-            @Override public void apply(dev.hindsight.core.RecordedEvent e, SqlSession s) throws java.sql.SQLException {
+            @Override
+            public String name() {
+                return ledger.name();
+            }
+
+            @Override
+            public List<String> tables() {
+                return ledger.tables();
+            }
+
+            @Override
+            public java.util.Set<String> eventTypes() {
+                return ledger.eventTypes();
+            }
+
+            @Override
+            public boolean deferIndexes() {
+                return true;
+            }
+
+            @Override
+            public void createTables(SqlSession s) throws java.sql.SQLException {
+                ledger.createTables(s);
+            }
+
+            @Override
+            public void apply(dev.hindsight.core.RecordedEvent e, SqlSession s) throws java.sql.SQLException {
                 if (((Position.Sequence) e.position()).value() >= 150) {
                     reached.countDown();
                     throw new IllegalStateException("stop here");
@@ -323,11 +395,15 @@ abstract class ProjectionEngineContract {
         awaitState("ledger", "failed");
         engine.close();
         // what PostgreSQL crash recovery does to the unlogged tables of a generation still being built
-        try (java.sql.Connection c = db.openWriter(); java.sql.Statement st = c.createStatement()) {
+        try (java.sql.Connection c = db.openWriter();
+                java.sql.Statement st = c.createStatement()) {
             st.execute("DELETE FROM ledger_rows_g1");
             st.execute("DELETE FROM ledger_seen_g1");
         }
-        engine = ProjectionEngine.builder(store, db).add(new LedgerProjection("ledger"), small).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new LedgerProjection("ledger"), small)
+                .build()
+                .start();
         awaitRunning("ledger");
         assertThat(sum("ledger", "SELECT SUM(n) FROM $rows")).isEqualTo(200);
         assertThat(sum("ledger", "SELECT COUNT(*) FROM $seen")).isEqualTo(200);
@@ -336,14 +412,21 @@ abstract class ProjectionEngineContract {
 
     @Test
     void verify_tamperedRow_isReported() throws Exception {
-        engine = ProjectionEngine.builder(store, db).add(new CartProjection("carts")).build().start();
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
         AppendResult r = null;
         for (int i = 0; i < 20; i++) {
             r = add(store, "cart-" + (i % 4), "apple", 1);
         }
-        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5))).isTrue();
-        engine.query("carts", s -> s.connection().createStatement().executeUpdate(
-                "UPDATE " + s.table("carts_items") + " SET qty = 99 WHERE cart_id = 'cart-2'"));
+        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5)))
+                .isTrue();
+        engine.query(
+                "carts",
+                s -> s.connection()
+                        .createStatement()
+                        .executeUpdate("UPDATE " + s.table("carts_items") + " SET qty = 99 WHERE cart_id = 'cart-2'"));
         VerifyReport report = engine.verify("carts");
         assertThat(report.ok()).isFalse();
         assertThat(report.missingRows()).singleElement().asString().contains("cart-2", "qty=5");

@@ -42,7 +42,8 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
     }
 
     private static void execute(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

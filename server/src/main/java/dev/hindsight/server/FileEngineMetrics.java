@@ -22,19 +22,30 @@ public final class FileEngineMetrics implements CommitObserver {
     private final Counter bytes;
 
     public FileEngineMetrics(MeterRegistry registry) {
-        this.fsync = Timer.builder("hindsight.fsync").description("Time spent forcing a group-commit batch to disk")
-                .publishPercentiles(0.5, 0.9, 0.99, 0.999).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(10))
+        this.fsync = Timer.builder("hindsight.fsync")
+                .description("Time spent forcing a group-commit batch to disk")
+                .publishPercentiles(0.5, 0.9, 0.99, 0.999)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(20_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
-        this.batchEvents = DistributionSummary.builder("hindsight.commit.batch.events").baseUnit("events")
-                .description("Events written per group-commit batch").publishPercentiles(0.5, 0.99)
-                .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(100_000.0)
+        this.batchEvents = DistributionSummary.builder("hindsight.commit.batch.events")
+                .baseUnit("events")
+                .description("Events written per group-commit batch")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(1.0)
+                .maximumExpectedValue(100_000.0)
                 .register(registry);
-        this.batchAppends = DistributionSummary.builder("hindsight.commit.batch.appends").baseUnit("appends")
-                .description("Appends acknowledged per group-commit batch").publishPercentiles(0.5, 0.99)
+        this.batchAppends = DistributionSummary.builder("hindsight.commit.batch.appends")
+                .baseUnit("appends")
+                .description("Appends acknowledged per group-commit batch")
+                .publishPercentiles(0.5, 0.99)
                 .register(registry);
-        this.bytes = Counter.builder("hindsight.commit.bytes").baseUnit("bytes")
-                .description("Bytes written by group commits").register(registry);
+        this.bytes = Counter.builder("hindsight.commit.bytes")
+                .baseUnit("bytes")
+                .description("Bytes written by group commits")
+                .register(registry);
     }
 
     /** Registers the meters and subscribes them to {@code log}'s commits. */

@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HindsightServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HindsightServer.class);
-    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-            "OPTIONS", "TRACE", "CONNECT");
+    private static final Set<String> STANDARD_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
     private final EventStore store;
     private final PrometheusMeterRegistry registry;
@@ -170,7 +170,11 @@ public final class HindsightServer implements AutoCloseable {
             }
         }
         byte[] openApi = OpenApi.document(fragments);
-        add(cfg, "GET", "/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+        add(
+                cfg,
+                "GET",
+                "/api/openapi.json",
+                ctx -> ctx.contentType("application/json").result(openApi));
         // Failures outside our routes (unknown path, wrong method): the same JSON errors. Javalin has a built-in
         // handler for HttpResponseException; registering ours for that exact class replaces it.
         cfg.routes.exception(HttpResponseException.class, this::unmatched);

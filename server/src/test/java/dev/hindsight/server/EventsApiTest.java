@@ -38,21 +38,25 @@ class EventsApiTest {
 
     @Test
     void append_array_storesAllAtomically() {
-        var r = t.post("/api/aggregates/order-1/events", "[" + event("A", "{}") + "," + event("B", "{\"x\":[1,2]}")
-                + "]");
+        var r = t.post(
+                "/api/aggregates/order-1/events", "[" + event("A", "{}") + "," + event("B", "{\"x\":[1,2]}") + "]");
 
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get("first_version").asLong()).isEqualTo(1);
         assertThat(r.json().get("last_version").asLong()).isEqualTo(2);
-        assertThat(t.store.read("order-1").events()).extracting(e -> e.eventType()).containsExactly("A", "B");
+        assertThat(t.store.read("order-1").events())
+                .extracting(e -> e.eventType())
+                .containsExactly("A", "B");
     }
 
     @Test
     void read_afterAppend_returnsEventsWithAllFields() {
         String id = "3f2b6c1e-8a4d-4f7e-9c1a-2b3c4d5e6f70";
-        t.post("/api/aggregates/order-1/events", "{\"event_id\":\"" + id + "\",\"event_type\":\"OrderPlaced\","
-                + "\"schema_version\":2,\"event_data\":{\"total\":42,\"items\":[\"a\"]},"
-                + "\"metadata\":{\"user_id\":\"u1\",\"timestamp\":\"2024-05-01T12:00:00Z\"}}");
+        t.post(
+                "/api/aggregates/order-1/events",
+                "{\"event_id\":\"" + id + "\",\"event_type\":\"OrderPlaced\","
+                        + "\"schema_version\":2,\"event_data\":{\"total\":42,\"items\":[\"a\"]},"
+                        + "\"metadata\":{\"user_id\":\"u1\",\"timestamp\":\"2024-05-01T12:00:00Z\"}}");
 
         var r = t.get("/api/aggregates/order-1/events");
 
@@ -82,7 +86,8 @@ class EventsApiTest {
 
         var fwd = t.get("/api/aggregates/a/events?from_version=2&limit=2").json();
         var back = t.get("/api/aggregates/a/events?direction=backward&limit=2").json();
-        var backFrom = t.get("/api/aggregates/a/events?direction=backward&from_version=2").json();
+        var backFrom = t.get("/api/aggregates/a/events?direction=backward&from_version=2")
+                .json();
 
         assertThat(versions(fwd)).containsExactly(2L, 3L);
         assertThat(fwd.get("version").asLong()).isEqualTo(5);
@@ -93,13 +98,17 @@ class EventsApiTest {
     @Test
     void read_asOf_returnsPrefixAtInstant() {
         for (int i = 1; i <= 3; i++) {
-            t.post("/api/aggregates/a/events", "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":"
-                    + "{\"timestamp\":\"2024-05-0" + i + "T00:00:00Z\"}}");
+            t.post(
+                    "/api/aggregates/a/events",
+                    "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":" + "{\"timestamp\":\"2024-05-0" + i
+                            + "T00:00:00Z\"}}");
         }
 
         var at2 = t.get("/api/aggregates/a/events?as_of=2024-05-02T12:00:00Z").json();
-        var at2back = t.get("/api/aggregates/a/events?as_of=2024-05-02T12:00:00Z&direction=backward").json();
-        var withOffset = t.get("/api/aggregates/a/events?as_of=2024-05-02T02:00:00%2B02:00").json();
+        var at2back = t.get("/api/aggregates/a/events?as_of=2024-05-02T12:00:00Z&direction=backward")
+                .json();
+        var withOffset = t.get("/api/aggregates/a/events?as_of=2024-05-02T02:00:00%2B02:00")
+                .json();
         var before = t.get("/api/aggregates/a/events?as_of=2024-04-01T00:00:00Z");
 
         assertThat(at2.get("version").asLong()).isEqualTo(2);
@@ -127,7 +136,8 @@ class EventsApiTest {
 
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get("aggregate_id").asText()).isEqualTo("order é+1");
-        assertThat(back.json().get("events").get(0).get("aggregate_id").asText()).isEqualTo("order é+1");
+        assertThat(back.json().get("events").get(0).get("aggregate_id").asText())
+                .isEqualTo("order é+1");
     }
 
     @Test
@@ -148,11 +158,19 @@ class EventsApiTest {
 
     @Test
     void append_matchingExpectedVersions_succeed() {
-        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "no_stream").status()).isEqualTo(201);
-        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "exists").status()).isEqualTo(201);
-        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "2").status()).isEqualTo(201);
-        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), " any ").status()).isEqualTo(201);
-        assertThat(t.post("/api/aggregates/b/events", event("E", "{}"), "exists").status()).isEqualTo(409);
+        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "no_stream")
+                        .status())
+                .isEqualTo(201);
+        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "exists")
+                        .status())
+                .isEqualTo(201);
+        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), "2").status())
+                .isEqualTo(201);
+        assertThat(t.post("/api/aggregates/a/events", event("E", "{}"), " any ").status())
+                .isEqualTo(201);
+        assertThat(t.post("/api/aggregates/b/events", event("E", "{}"), "exists")
+                        .status())
+                .isEqualTo(409);
     }
 
     @Test
@@ -172,8 +190,9 @@ class EventsApiTest {
         String id = "3f2b6c1e-8a4d-4f7e-9c1a-2b3c4d5e6f70";
         t.post("/api/aggregates/a/events", "{\"event_id\":\"" + id + "\",\"event_type\":\"E\",\"event_data\":{}}");
 
-        var r = t.post("/api/aggregates/a/events", "{\"event_id\":\"" + id + "\",\"event_type\":\"E\","
-                + "\"event_data\":{\"other\":true}}");
+        var r = t.post(
+                "/api/aggregates/a/events",
+                "{\"event_id\":\"" + id + "\",\"event_type\":\"E\"," + "\"event_data\":{\"other\":true}}");
 
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.error()).isEqualTo("duplicate_event_id");
@@ -181,11 +200,13 @@ class EventsApiTest {
 
     @Test
     void append_timestampBeforeLast_409TimestampOutOfOrder() {
-        t.post("/api/aggregates/a/events", "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":"
-                + "{\"timestamp\":\"2024-05-02T00:00:00Z\"}}");
+        t.post(
+                "/api/aggregates/a/events",
+                "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":" + "{\"timestamp\":\"2024-05-02T00:00:00Z\"}}");
 
-        var r = t.post("/api/aggregates/a/events", "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":"
-                + "{\"timestamp\":\"2024-05-01T00:00:00Z\"}}");
+        var r = t.post(
+                "/api/aggregates/a/events",
+                "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":" + "{\"timestamp\":\"2024-05-01T00:00:00Z\"}}");
 
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.error()).isEqualTo("timestamp_out_of_order");
@@ -220,7 +241,8 @@ class EventsApiTest {
             byte[] chunk = "[".repeat(600).getBytes();
             var publisher = HttpRequest.BodyPublishers.ofByteArrays(List.of(chunk, chunk));
 
-            var r = small.send(HttpRequest.newBuilder(small.uri("/api/aggregates/a/events")).POST(publisher));
+            var r = small.send(HttpRequest.newBuilder(small.uri("/api/aggregates/a/events"))
+                    .POST(publisher));
 
             assertThat(r.status()).isEqualTo(413);
         }
@@ -235,8 +257,10 @@ class EventsApiTest {
 
         var all = t.get("/api/events").json();
         var after2 = t.get("/api/events?after=2&limit=1").json();
-        var orders = t.get("/api/events?aggregate_prefix=order-&event_type=OrderShipped,UserCreated").json();
-        var repeated = t.get("/api/events?event_type=UserCreated&event_type=OrderShipped").json();
+        var orders = t.get("/api/events?aggregate_prefix=order-&event_type=OrderShipped,UserCreated")
+                .json();
+        var repeated = t.get("/api/events?event_type=UserCreated&event_type=OrderShipped")
+                .json();
 
         assertThat(positions(all)).containsExactly("1", "2", "3", "4");
         assertThat(all.get("next").asText()).isEqualTo("4");

@@ -26,15 +26,20 @@ class FileEngineServerTest {
     @Test
     void appendStopReopen_eventsStillThere() {
         try (TestServer t = serve(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
-            assertThat(t.post("/api/aggregates/a/events", "[{\"event_type\":\"A\",\"event_data\":{\"n\":1}},"
-                    + "{\"event_type\":\"B\",\"event_data\":{}}]").status()).isEqualTo(201);
+            assertThat(t.post(
+                                    "/api/aggregates/a/events",
+                                    "[{\"event_type\":\"A\",\"event_data\":{\"n\":1}},"
+                                            + "{\"event_type\":\"B\",\"event_data\":{}}]")
+                            .status())
+                    .isEqualTo(201);
         }
         try (TestServer t = serve(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
             var r = t.get("/api/aggregates/a/events");
 
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.json().get("version").asLong()).isEqualTo(2);
-            assertThat(r.json().get("events").get(0).get("event_data").get("n").asInt()).isEqualTo(1);
+            assertThat(r.json().get("events").get(0).get("event_data").get("n").asInt())
+                    .isEqualTo(1);
         }
     }
 
@@ -45,7 +50,8 @@ class FileEngineServerTest {
 
             String metrics = t.get("/metrics").body();
 
-            assertThat(metrics).containsPattern("hindsight_fsync_seconds_count [1-9]")
+            assertThat(metrics)
+                    .containsPattern("hindsight_fsync_seconds_count [1-9]")
                     .containsPattern("hindsight_commit_batch_events_count [1-9]")
                     .contains("hindsight_fsync_seconds_bucket");
         }

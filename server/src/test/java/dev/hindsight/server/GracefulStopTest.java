@@ -90,8 +90,9 @@ class GracefulStopTest {
 
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(t.server::stop);
 
-        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() ->
-                assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class));
+        await().atMost(5, TimeUnit.SECONDS)
+                .untilAsserted(() -> assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
+                        .isInstanceOf(ConnectException.class));
         Thread.sleep(1_000); // longer than the connectors' shutdown idle timeout: a busy connection is not idle
         assertThat(stopping).isNotDone();
         assertThat(log.closed).isFalse();
@@ -113,8 +114,8 @@ class GracefulStopTest {
         t.server.stop();
         t.server.stop();
 
-        assertThatThrownBy(() -> t.store.append("a", ExpectedVersion.ANY,
-                dev.hindsight.core.EventData.of("E", "{}"))).isInstanceOf(StoreClosedException.class);
+        assertThatThrownBy(() -> t.store.append("a", ExpectedVersion.ANY, dev.hindsight.core.EventData.of("E", "{}")))
+                .isInstanceOf(StoreClosedException.class);
         t.http.close();
     }
 }

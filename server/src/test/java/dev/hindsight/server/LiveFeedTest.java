@@ -20,8 +20,11 @@ class LiveFeedTest {
     }
 
     private void append(String aggregate, String type) {
-        assertThat(t.post("/api/aggregates/" + aggregate + "/events",
-                "{\"event_type\":\"" + type + "\",\"event_data\":{\"n\":1}}").status()).isEqualTo(201);
+        assertThat(t.post(
+                                "/api/aggregates/" + aggregate + "/events",
+                                "{\"event_type\":\"" + type + "\",\"event_data\":{\"n\":1}}")
+                        .status())
+                .isEqualTo(201);
     }
 
     private SseReader open(String query, String lastEventId) throws Exception {
@@ -49,7 +52,8 @@ class LiveFeedTest {
             assertThat(e1.get("event_data").get("n").asInt()).isEqualTo(1);
             assertThat(f2.id()).isEqualTo("2");
             assertThat(f3.id()).isEqualTo("3");
-            assertThat(Json.mapper().readTree(f3.data()).get("event_type").asText()).isEqualTo("Third");
+            assertThat(Json.mapper().readTree(f3.data()).get("event_type").asText())
+                    .isEqualTo("Third");
         }
     }
 

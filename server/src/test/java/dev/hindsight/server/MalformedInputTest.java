@@ -43,39 +43,62 @@ class MalformedInputTest {
                 Arguments.of("event_type number", "{\"event_type\":7,\"event_data\":{}}", "event_type"),
                 Arguments.of("event_type bad chars", "{\"event_type\":\"a b\",\"event_data\":{}}", "event_type"),
                 Arguments.of("event_type empty", "{\"event_type\":\"\",\"event_data\":{}}", "event_type"),
-                Arguments.of("event_type too long", "{\"event_type\":\"" + "a".repeat(101) + "\",\"event_data\":{}}",
+                Arguments.of(
+                        "event_type too long",
+                        "{\"event_type\":\"" + "a".repeat(101) + "\",\"event_data\":{}}",
                         "event_type"),
                 Arguments.of("missing event_data", "{\"event_type\":\"E\"}", "event_data"),
                 Arguments.of("event_data a string", "{\"event_type\":\"E\",\"event_data\":\"{}\"}", "event_data"),
                 Arguments.of("event_data an array", "{\"event_type\":\"E\",\"event_data\":[]}", "event_data"),
-                Arguments.of("metadata a string", "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":\"m\"}",
-                        "metadata"),
-                Arguments.of("metadata.timestamp bad", "{\"event_type\":\"E\",\"event_data\":{},"
-                        + "\"metadata\":{\"timestamp\":\"yesterday\"}}", "timestamp"),
-                Arguments.of("metadata.timestamp number", "{\"event_type\":\"E\",\"event_data\":{},"
-                        + "\"metadata\":{\"timestamp\":5}}", "timestamp"),
-                Arguments.of("bad UUID", "{\"event_id\":\"not-a-uuid\",\"event_type\":\"E\",\"event_data\":{}}",
-                        "event_id"),
-                Arguments.of("short UUID form", "{\"event_id\":\"1-1-1-1-1\",\"event_type\":\"E\",\"event_data\":{}}",
+                Arguments.of(
+                        "metadata a string", "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":\"m\"}", "metadata"),
+                Arguments.of(
+                        "metadata.timestamp bad",
+                        "{\"event_type\":\"E\",\"event_data\":{}," + "\"metadata\":{\"timestamp\":\"yesterday\"}}",
+                        "timestamp"),
+                Arguments.of(
+                        "metadata.timestamp number",
+                        "{\"event_type\":\"E\",\"event_data\":{}," + "\"metadata\":{\"timestamp\":5}}",
+                        "timestamp"),
+                Arguments.of(
+                        "bad UUID", "{\"event_id\":\"not-a-uuid\",\"event_type\":\"E\",\"event_data\":{}}", "event_id"),
+                Arguments.of(
+                        "short UUID form",
+                        "{\"event_id\":\"1-1-1-1-1\",\"event_type\":\"E\",\"event_data\":{}}",
                         "event_id"),
                 Arguments.of("UUID number", "{\"event_id\":12,\"event_type\":\"E\",\"event_data\":{}}", "event_id"),
-                Arguments.of("schema_version string", "{\"event_type\":\"E\",\"schema_version\":\"2\","
-                        + "\"event_data\":{}}", "schema_version"),
-                Arguments.of("schema_version zero", "{\"event_type\":\"E\",\"schema_version\":0,\"event_data\":{}}",
+                Arguments.of(
+                        "schema_version string",
+                        "{\"event_type\":\"E\",\"schema_version\":\"2\"," + "\"event_data\":{}}",
                         "schema_version"),
-                Arguments.of("schema_version fraction", "{\"event_type\":\"E\",\"schema_version\":1.5,"
-                        + "\"event_data\":{}}", "schema_version"),
-                Arguments.of("schema_version huge", "{\"event_type\":\"E\",\"schema_version\":99999999999,"
-                        + "\"event_data\":{}}", "schema_version"),
-                Arguments.of("unknown fields", "{\"event_type\":\"E\",\"event_data\":{},\"typo\":1,\"data\":2}",
+                Arguments.of(
+                        "schema_version zero",
+                        "{\"event_type\":\"E\",\"schema_version\":0,\"event_data\":{}}",
+                        "schema_version"),
+                Arguments.of(
+                        "schema_version fraction",
+                        "{\"event_type\":\"E\",\"schema_version\":1.5," + "\"event_data\":{}}",
+                        "schema_version"),
+                Arguments.of(
+                        "schema_version huge",
+                        "{\"event_type\":\"E\",\"schema_version\":99999999999," + "\"event_data\":{}}",
+                        "schema_version"),
+                Arguments.of(
+                        "unknown fields",
+                        "{\"event_type\":\"E\",\"event_data\":{},\"typo\":1,\"data\":2}",
                         "data, typo"),
-                Arguments.of("duplicate key", "{\"event_type\":\"E\",\"event_type\":\"F\",\"event_data\":{}}",
-                        "Duplicate"),
-                Arguments.of("duplicate event ids in one append", "[{\"event_id\":\"3f2b6c1e-8a4d-4f7e-9c1a-"
-                        + "2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}},{\"event_id\":\"3f2b6c1e-8a4d-"
-                        + "4f7e-9c1a-2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}}]", "twice"),
-                Arguments.of("deep nesting", "{\"event_type\":\"E\",\"event_data\":" + "{\"a\":".repeat(2000) + "1"
-                        + "}".repeat(2001), "JSON"));
+                Arguments.of(
+                        "duplicate key", "{\"event_type\":\"E\",\"event_type\":\"F\",\"event_data\":{}}", "Duplicate"),
+                Arguments.of(
+                        "duplicate event ids in one append",
+                        "[{\"event_id\":\"3f2b6c1e-8a4d-4f7e-9c1a-"
+                                + "2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}},{\"event_id\":\"3f2b6c1e-8a4d-"
+                                + "4f7e-9c1a-2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}}]",
+                        "twice"),
+                Arguments.of(
+                        "deep nesting",
+                        "{\"event_type\":\"E\",\"event_data\":" + "{\"a\":".repeat(2000) + "1" + "}".repeat(2001),
+                        "JSON"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,9 +139,20 @@ class MalformedInputTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "limit=0", "limit=10001", "limit=abc", "limit=-5", "limit=1e3", "from_version=0", "from_version=x",
-        "direction=sideways", "as_of=yesterday", "as_of=2024-13-01T00:00:00Z", "from_version=99999999999999999999"})
+    @ValueSource(
+            strings = {
+                "limit=0",
+                "limit=10001",
+                "limit=abc",
+                "limit=-5",
+                "limit=1e3",
+                "from_version=0",
+                "from_version=x",
+                "direction=sideways",
+                "as_of=yesterday",
+                "as_of=2024-13-01T00:00:00Z",
+                "from_version=99999999999999999999"
+            })
     void readAggregate_badQuery_400(String query) {
         var r = T.get("/api/aggregates/a/events?" + query);
 
@@ -127,8 +161,16 @@ class MalformedInputTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"after=-1", "after=abc", "after=0:1", "after=1:5,0:2x", "limit=0", "limit=20000",
-        "after=99999999999999999999"})
+    @ValueSource(
+            strings = {
+                "after=-1",
+                "after=abc",
+                "after=0:1",
+                "after=1:5,0:2x",
+                "limit=0",
+                "limit=20000",
+                "after=99999999999999999999"
+            })
     void readAll_badQuery_400(String query) {
         var r = T.get("/api/events?" + query);
 
@@ -146,18 +188,27 @@ class MalformedInputTest {
 
     @Test
     void live_badLastEventId_400() {
-        var r = T.send(HttpRequest.newBuilder(T.uri("/api/events/live")).header("Last-Event-ID", "nope").GET());
+        var r = T.send(HttpRequest.newBuilder(T.uri("/api/events/live"))
+                .header("Last-Event-ID", "nope")
+                .GET());
 
         assertThat(r.status()).as(r.body()).isEqualTo(400);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/api/events?limit=%zz", "/api/events?after=%", "/api/aggregates/a/events?limit=%G1",
-        "/api/aggregates/%zz/events", "/api/events/live?after=%x"})
+    @ValueSource(
+            strings = {
+                "/api/events?limit=%zz",
+                "/api/events?after=%",
+                "/api/aggregates/a/events?limit=%G1",
+                "/api/aggregates/%zz/events",
+                "/api/events/live?after=%x"
+            })
     void malformedPercentEncoding_400Json(String target) throws IOException {
         try (Socket s = new Socket("127.0.0.1", T.server.port())) {
-            s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
             assertThat(response).startsWith("HTTP/1.1 400").contains("\"error\":\"invalid_request\"");

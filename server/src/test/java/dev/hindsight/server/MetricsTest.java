@@ -19,8 +19,9 @@ class MetricsTest {
     @Test
     void metrics_countAppendsEventsErrorsAndRequests() {
         t.post("/api/aggregates/a/events", "{\"event_type\":\"E\",\"event_data\":{}}");
-        t.post("/api/aggregates/a/events", "[{\"event_type\":\"E\",\"event_data\":{}},"
-                + "{\"event_type\":\"E\",\"event_data\":{}}]");
+        t.post(
+                "/api/aggregates/a/events",
+                "[{\"event_type\":\"E\",\"event_data\":{}}," + "{\"event_type\":\"E\",\"event_data\":{}}]");
         t.post("/api/aggregates/a/events", "{\"event_type\":\"E\",\"event_data\":{}}", "no_stream");
         t.post("/api/aggregates/a/events", "nope");
         t.get("/api/aggregates/a/events");

@@ -28,7 +28,9 @@ final class SseReader implements AutoCloseable {
     volatile boolean ended;
 
     SseReader(HttpClient http, URI uri, @Nullable String lastEventId) throws IOException, InterruptedException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri)
+                .header("Accept", "text/event-stream")
+                .GET();
         if (lastEventId != null) {
             req.header("Last-Event-ID", lastEventId);
         }
@@ -62,7 +64,9 @@ final class SseReader implements AutoCloseable {
                 } else if (line.startsWith("data:")) {
                     String d = line.substring(5);
                     d = d.startsWith(" ") ? d.substring(1) : d;
-                    data = data == null ? new StringBuilder(d) : data.append('\n').append(d);
+                    data = data == null
+                            ? new StringBuilder(d)
+                            : data.append('\n').append(d);
                 }
             }
         } catch (IOException e) {

@@ -17,7 +17,8 @@ import java.util.function.UnaryOperator;
 final class TestServer implements AutoCloseable {
     final EventStore store;
     final HindsightServer server;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(EventLog log) {
         this(log, b -> b);
@@ -25,8 +26,10 @@ final class TestServer implements AutoCloseable {
 
     TestServer(EventLog log, UnaryOperator<HindsightServer.Builder> options) {
         this.store = EventStore.of(log);
-        this.server = options.apply(HindsightServer.builder(store).host("127.0.0.1").port(0)
-                .keepAlive(Duration.ofMillis(200))).build().start();
+        this.server = options.apply(
+                        HindsightServer.builder(store).host("127.0.0.1").port(0).keepAlive(Duration.ofMillis(200)))
+                .build()
+                .start();
     }
 
     URI uri(String path) {
@@ -42,15 +45,20 @@ final class TestServer implements AutoCloseable {
     }
 
     Response post(String path, String body, String expectedVersion) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Expected-Version", expectedVersion)
+        return send(HttpRequest.newBuilder(uri(path))
+                .header("Expected-Version", expectedVersion)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<String> r = http.send(
+                    request.timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Response(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+            return new Response(
+                    r.statusCode(),
+                    r.body(),
+                    r.headers().firstValue("Content-Type").orElse(""));
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {

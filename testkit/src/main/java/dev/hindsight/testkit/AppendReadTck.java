@@ -60,8 +60,10 @@ public abstract class AppendReadTck extends TckFixture {
 
         store.append("order-1", ExpectedVersion.ANY, batch);
 
-        assertThat(store.read("order-1").events()).extracting(RecordedEvent::eventId)
-                .containsExactlyElementsOf(batch.stream().map(EventData::eventId).toList());
+        assertThat(store.read("order-1").events())
+                .extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(
+                        batch.stream().map(EventData::eventId).toList());
     }
 
     @Test
@@ -111,8 +113,10 @@ public abstract class AppendReadTck extends TckFixture {
         List<Long> seen = new ArrayList<>();
 
         long from = 1;
-        for (List<RecordedEvent> page = store.read("order-1", from, 5, ReadDirection.FORWARD).events();
-                !page.isEmpty(); page = store.read("order-1", from, 5, ReadDirection.FORWARD).events()) {
+        for (List<RecordedEvent> page =
+                        store.read("order-1", from, 5, ReadDirection.FORWARD).events();
+                !page.isEmpty();
+                page = store.read("order-1", from, 5, ReadDirection.FORWARD).events()) {
             seen.addAll(versions(page));
             from = page.getLast().version() + 1;
         }
@@ -129,7 +133,9 @@ public abstract class AppendReadTck extends TckFixture {
         assertThat(store.read("order-2").events()).isEmpty();
         assertThat(store.read("order-2").version()).isZero();
         assertThat(store.read("order-2", 1, 10, ReadDirection.FORWARD).events()).isEmpty();
-        assertThat(store.read("order-2", Long.MAX_VALUE, 10, ReadDirection.BACKWARD).events()).isEmpty();
+        assertThat(store.read("order-2", Long.MAX_VALUE, 10, ReadDirection.BACKWARD)
+                        .events())
+                .isEmpty();
         assertThat(log.aggregateVersion("order-2")).isZero();
         assertThat(log.aggregateVersion("order-1")).isEqualTo(1);
     }
@@ -142,8 +148,8 @@ public abstract class AppendReadTck extends TckFixture {
         String metadata = "{\"user_id\":\"u-7\",\"correlation_id\":\"c-1\",\"causation_id\":\"c-0\","
                 + "\"timestamp\":\"2024-05-01T10:00:00.123456Z\"}";
 
-        AppendResult result = store.append("order-1", ExpectedVersion.NO_STREAM,
-                new EventData(id, "OrderCreated", 3, data, metadata));
+        AppendResult result = store.append(
+                "order-1", ExpectedVersion.NO_STREAM, new EventData(id, "OrderCreated", 3, data, metadata));
 
         List<RecordedEvent> stored = store.read("order-1").events();
         assertThat(stored).hasSize(1);
@@ -194,7 +200,9 @@ public abstract class AppendReadTck extends TckFixture {
         String data = "{\"amount\":0.10000000000000000001,\"big\":1e400,\"n\":12345678901234567890123}";
         store.append("order-1", ExpectedVersion.ANY, EventData.of("Priced", data));
         String stored = store.read("order-1").events().getFirst().eventData();
-        assertThat(stored).contains("0.10000000000000000001").contains("12345678901234567890123")
+        assertThat(stored)
+                .contains("0.10000000000000000001")
+                .contains("12345678901234567890123")
                 .doesNotContain("Infinity");
     }
 }

@@ -66,8 +66,10 @@ public abstract class ConcurrencyTck extends TckFixture {
         assertThat(successes.get()).isPositive();
         assertThat(successes.get() + conflicts.get()).isEqualTo(WRITERS * ATTEMPTS_PER_WRITER);
         assertThat(stored).hasSize(successfulEvents.get());
-        assertThat(versions(stored)).containsExactlyElementsOf(
-                LongStream.rangeClosed(1, successfulEvents.get()).boxed().toList());
+        assertThat(versions(stored))
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, successfulEvents.get())
+                        .boxed()
+                        .toList());
         assertThat(ids(stored)).doesNotHaveDuplicates();
         assertThat(store.read("order-1").version()).isEqualTo(successfulEvents.get());
         assertThat(readWholeLog(store)).hasSize(successfulEvents.get());
@@ -84,8 +86,9 @@ public abstract class ConcurrencyTck extends TckFixture {
         });
 
         List<RecordedEvent> stored = store.read("order-1").events();
-        assertThat(versions(stored)).containsExactlyElementsOf(
-                LongStream.rangeClosed(1, WRITERS * perWriter).boxed().toList());
+        assertThat(versions(stored))
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, WRITERS * perWriter).boxed().toList());
         assertThat(ids(stored)).doesNotHaveDuplicates();
     }
 
@@ -121,8 +124,10 @@ public abstract class ConcurrencyTck extends TckFixture {
         });
 
         for (int w = 0; w < WRITERS; w++) {
-            assertThat(versions(store.read("order-" + w).events())).as("order-%d", w)
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, perWriter).boxed().toList());
+            assertThat(versions(store.read("order-" + w).events()))
+                    .as("order-%d", w)
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, perWriter).boxed().toList());
         }
         assertThat(readWholeLog(store)).hasSize(WRITERS * perWriter);
     }

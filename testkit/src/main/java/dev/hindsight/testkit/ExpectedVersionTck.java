@@ -120,16 +120,19 @@ public abstract class ExpectedVersionTck extends TckFixture {
         Position head = store.head();
         List<EventData> batch = events(5);
 
-        WrongExpectedVersionException e = catchThrowableOfType(WrongExpectedVersionException.class,
-                () -> store.append("order-1", ExpectedVersion.exact(1), batch));
+        WrongExpectedVersionException e = catchThrowableOfType(
+                WrongExpectedVersionException.class, () -> store.append("order-1", ExpectedVersion.exact(1), batch));
 
         assertThat(e).isNotNull();
         assertThat(before).hasSize(2);
         assertThat(store.read("order-1").events()).isEqualTo(before);
         assertThat(store.read("order-1").version()).isEqualTo(2);
         assertThat(store.head()).isEqualTo(head);
-        assertThat(readWholeLog(store)).hasSize(3).extracting(RecordedEvent::eventId)
-                .doesNotContainAnyElementsOf(batch.stream().map(EventData::eventId).toList());
+        assertThat(readWholeLog(store))
+                .hasSize(3)
+                .extracting(RecordedEvent::eventId)
+                .doesNotContainAnyElementsOf(
+                        batch.stream().map(EventData::eventId).toList());
     }
 
     @Test
@@ -147,9 +150,11 @@ public abstract class ExpectedVersionTck extends TckFixture {
     /** Appends one event at {@code expected}, expecting a conflict that changes nothing. */
     private WrongExpectedVersionException conflict(String aggregateId, ExpectedVersion expected) {
         List<RecordedEvent> before = store.read(aggregateId).events();
-        WrongExpectedVersionException e = catchThrowableOfType(WrongExpectedVersionException.class,
-                () -> store.append(aggregateId, expected, event(99)));
-        assertThat(e).as("append at %s to '%s' must be rejected", expected, aggregateId).isNotNull();
+        WrongExpectedVersionException e = catchThrowableOfType(
+                WrongExpectedVersionException.class, () -> store.append(aggregateId, expected, event(99)));
+        assertThat(e)
+                .as("append at %s to '%s' must be rejected", expected, aggregateId)
+                .isNotNull();
         assertThat(store.read(aggregateId).events()).isEqualTo(before);
         return e;
     }

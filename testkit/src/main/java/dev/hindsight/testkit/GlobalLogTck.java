@@ -77,7 +77,8 @@ public abstract class GlobalLogTck extends TckFixture {
         appendInterleaved(30);
         store.append("order-z", ExpectedVersion.ANY, event("Other", "{}"));
         EventFilter paid = new EventFilter(Set.of("OrderPaid"), "");
-        List<RecordedEvent> expected = readWholeLog(store).stream().filter(e -> e.eventType().equals("OrderPaid"))
+        List<RecordedEvent> expected = readWholeLog(store).stream()
+                .filter(e -> e.eventType().equals("OrderPaid"))
                 .toList();
 
         GlobalSlice slice = store.readAll(log.start(), 100, paid);
@@ -93,7 +94,8 @@ public abstract class GlobalLogTck extends TckFixture {
     void readAll_filteredInSmallPages_returnsEachMatchOnce() {
         appendInterleaved(30);
         EventFilter paid = new EventFilter(Set.of("OrderPaid"), "");
-        List<RecordedEvent> expected = readWholeLog(store).stream().filter(e -> e.eventType().equals("OrderPaid"))
+        List<RecordedEvent> expected = readWholeLog(store).stream()
+                .filter(e -> e.eventType().equals("OrderPaid"))
                 .toList();
         List<RecordedEvent> paged = new ArrayList<>();
 
@@ -122,9 +124,11 @@ public abstract class GlobalLogTck extends TckFixture {
         assertThat(users).extracting(RecordedEvent::aggregateId).containsExactly("user-1");
         assertThat(userSlice.events()).isEqualTo(users);
         List<RecordedEvent> paidB = readWholeLog(store).stream()
-                .filter(e -> e.aggregateId().equals("order-b") && e.eventType().equals("OrderPaid")).toList();
+                .filter(e -> e.aggregateId().equals("order-b") && e.eventType().equals("OrderPaid"))
+                .toList();
         assertThat(paidB).isNotEmpty();
-        assertThat(readWholeLog(store, new EventFilter(Set.of("OrderPaid"), "order-b"))).isEqualTo(paidB);
+        assertThat(readWholeLog(store, new EventFilter(Set.of("OrderPaid"), "order-b")))
+                .isEqualTo(paidB);
     }
 
     @Test
@@ -154,7 +158,9 @@ public abstract class GlobalLogTck extends TckFixture {
 
         assertThat(order2).hasSize(3);
         assertThat(order2.getLast().position()).isEqualTo(result.position());
-        assertThat(readWholeLog(store)).filteredOn(e -> e.aggregateId().equals("order-2")).isEqualTo(order2);
+        assertThat(readWholeLog(store))
+                .filteredOn(e -> e.aggregateId().equals("order-2"))
+                .isEqualTo(order2);
     }
 
     /** Positions strictly increase along {@code events}: globally for a totally ordered engine, else per aggregate. */
@@ -162,11 +168,19 @@ public abstract class GlobalLogTck extends TckFixture {
         if (log.totallyOrdered()) {
             for (int i = 1; i < events.size(); i++) {
                 assertThat(isAfter(events.get(i).position(), events.get(i - 1).position()))
-                        .as("position %s after %s", events.get(i).position(), events.get(i - 1).position()).isTrue();
+                        .as(
+                                "position %s after %s",
+                                events.get(i).position(), events.get(i - 1).position())
+                        .isTrue();
             }
         }
-        byAggregate(events).forEach((aggregate, own) -> assertThat(versions(own)).as(aggregate).isSorted()
-                .doesNotHaveDuplicates().startsWith(1L).endsWith((long) own.size()));
+        byAggregate(events)
+                .forEach((aggregate, own) -> assertThat(versions(own))
+                        .as(aggregate)
+                        .isSorted()
+                        .doesNotHaveDuplicates()
+                        .startsWith(1L)
+                        .endsWith((long) own.size()));
     }
 
     /** {@code n} single-event appends cycling over three aggregates; every third event is an {@code OrderPaid}. */

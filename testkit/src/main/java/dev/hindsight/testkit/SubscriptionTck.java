@@ -57,7 +57,8 @@ public abstract class SubscriptionTck extends TckFixture {
                 for (int i = 0; i < APPENDS_PER_WRITER; i++) {
                     List<EventData> batch = events(1 + i % 2);
                     if (i % 2 == 0) {
-                        own = writers.append("sub-" + w, ExpectedVersion.exact(own), batch).lastVersion();
+                        own = writers.append("sub-" + w, ExpectedVersion.exact(own), batch)
+                                .lastVersion();
                     } else {
                         writers.append("sub-shared", ExpectedVersion.ANY, batch);
                     }
@@ -88,8 +89,9 @@ public abstract class SubscriptionTck extends TckFixture {
 
             awaitCaughtUp(sub);
 
-            assertThat(versions(List.copyOf(received))).containsExactlyElementsOf(
-                    LongStream.rangeClosed(6, 12).boxed().toList());
+            assertThat(versions(List.copyOf(received)))
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(6, 12).boxed().toList());
             assertThat(sub.failure()).isEmpty();
         }
     }
@@ -133,7 +135,9 @@ public abstract class SubscriptionTck extends TckFixture {
             store.append("order-1", ExpectedVersion.ANY, event("OrderPaid", "{}"));
             awaitCaughtUp(sub);
 
-            assertThat(List.copyOf(received)).isEqualTo(readWholeLog(store, paid)).hasSize(5);
+            assertThat(List.copyOf(received))
+                    .isEqualTo(readWholeLog(store, paid))
+                    .hasSize(5);
             assertThat(sub.failure()).isEmpty();
         }
     }
@@ -152,9 +156,11 @@ public abstract class SubscriptionTck extends TckFixture {
         })) {
             awaitUntil(() -> "the subscription stops", () -> !sub.isRunning());
 
-            assertThat(sub.failure()).hasValueSatisfying(t -> assertThat(
-                    Stream.iterate(t, Objects::nonNull, Throwable::getCause).anyMatch(c -> c == boom))
-                    .as("failure %s is or is caused by the handler's exception", t).isTrue());
+            assertThat(sub.failure())
+                    .hasValueSatisfying(t -> assertThat(Stream.iterate(t, Objects::nonNull, Throwable::getCause)
+                                    .anyMatch(c -> c == boom))
+                            .as("failure %s is or is caused by the handler's exception", t)
+                            .isTrue());
             assertThat(calls.get()).isEqualTo(2);
         }
     }
@@ -165,8 +171,10 @@ public abstract class SubscriptionTck extends TckFixture {
      */
     private void awaitCaughtUp(Subscription sub) throws InterruptedException {
         Position head = store.head();
-        awaitUntil(() -> "the subscription at " + sub.position() + " catches up with head " + head + " ("
-                + received.size() + " events received)", () -> !sub.isRunning() || sub.position().covers(head));
+        awaitUntil(
+                () -> "the subscription at " + sub.position() + " catches up with head " + head + " (" + received.size()
+                        + " events received)",
+                () -> !sub.isRunning() || sub.position().covers(head));
         assertThat(sub.failure()).isEmpty();
         assertThat(sub.isRunning()).isTrue();
     }
@@ -179,11 +187,16 @@ public abstract class SubscriptionTck extends TckFixture {
             assertThat(ids(got)).containsExactlyElementsOf(ids(all));
             for (int i = 1; i < got.size(); i++) {
                 assertThat(isAfter(got.get(i).position(), got.get(i - 1).position()))
-                        .as("delivered position %s after %s", got.get(i).position(), got.get(i - 1).position())
+                        .as(
+                                "delivered position %s after %s",
+                                got.get(i).position(), got.get(i - 1).position())
                         .isTrue();
             }
         }
-        byAggregate(got).forEach((aggregate, own) -> assertThat(versions(own)).as(aggregate)
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, own.size()).boxed().toList()));
+        byAggregate(got)
+                .forEach((aggregate, own) -> assertThat(versions(own))
+                        .as(aggregate)
+                        .containsExactlyElementsOf(
+                                LongStream.rangeClosed(1, own.size()).boxed().toList()));
     }
 }

@@ -32,6 +32,7 @@ final class TckSupport {
     static final Duration DEADLINE = Duration.ofSeconds(10);
     /** A fixed instant for stores whose clock must not move. */
     static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+
     private static final int PAGE = 1000;
 
     private TckSupport() {}

@@ -67,7 +67,8 @@ public abstract class TimestampOrderTck extends TckFixture {
         store.append("order-1", ExpectedVersion.ANY, eventAt(T1));
         store.append("order-1", ExpectedVersion.ANY, List.of(eventAt(T2), eventAt(T2)));
 
-        assertThat(store.read("order-1").events()).extracting(RecordedEvent::timestamp)
+        assertThat(store.read("order-1").events())
+                .extracting(RecordedEvent::timestamp)
                 .containsExactly(T1, T1, T2, T2);
     }
 
@@ -80,8 +81,12 @@ public abstract class TimestampOrderTck extends TckFixture {
                 .isInstanceOf(TimestampOrderException.class);
         store.append("order-2", ExpectedVersion.ANY, eventAt(T1));
 
-        assertThat(store.read("order-1").events()).extracting(RecordedEvent::timestamp).containsExactly(T2);
-        assertThat(store.read("order-2").events()).extracting(RecordedEvent::timestamp).containsExactly(T0, T1);
+        assertThat(store.read("order-1").events())
+                .extracting(RecordedEvent::timestamp)
+                .containsExactly(T2);
+        assertThat(store.read("order-2").events())
+                .extracting(RecordedEvent::timestamp)
+                .containsExactly(T0, T1);
     }
 
     @Test
@@ -105,16 +110,18 @@ public abstract class TimestampOrderTck extends TckFixture {
                 return T0.minusMillis(clockTicks.incrementAndGet());
             }
         };
-        dev.hindsight.core.EventStore racing = dev.hindsight.core.EventStore.builder(log).clock(backwards).build();
+        dev.hindsight.core.EventStore racing =
+                dev.hindsight.core.EventStore.builder(log).clock(backwards).build();
         for (int i = 0; i < 20; i++) {
-            racing.append("order-1", ExpectedVersion.ANY,
-                    dev.hindsight.core.EventData.of("Tick", "{}"));
+            racing.append("order-1", ExpectedVersion.ANY, dev.hindsight.core.EventData.of("Tick", "{}"));
         }
         List<RecordedEvent> events = store.read("order-1").events();
         assertThat(events).hasSize(20);
         for (int i = 1; i < events.size(); i++) {
-            assertThat(events.get(i).timestamp()).isAfterOrEqualTo(events.get(i - 1).timestamp());
-            assertThat(events.get(i).metadata()).contains(events.get(i).timestamp().toString());
+            assertThat(events.get(i).timestamp())
+                    .isAfterOrEqualTo(events.get(i - 1).timestamp());
+            assertThat(events.get(i).metadata())
+                    .contains(events.get(i).timestamp().toString());
         }
     }
 }

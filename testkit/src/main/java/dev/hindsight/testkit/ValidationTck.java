@@ -69,7 +69,9 @@ public abstract class ValidationTck extends TckFixture {
         store.append(id, ExpectedVersion.NO_STREAM, event(1));
 
         assertThat(store.read(id).version()).isEqualTo(1);
-        assertThat(store.read(id).events()).singleElement().satisfies(e -> assertThat(e.aggregateId()).isEqualTo(id));
+        assertThat(store.read(id).events())
+                .singleElement()
+                .satisfies(e -> assertThat(e.aggregateId()).isEqualTo(id));
     }
 
     @Test
@@ -85,7 +87,8 @@ public abstract class ValidationTck extends TckFixture {
     void append_eventTypeOfExactly100Chars_accepted() {
         store.append("order-2", ExpectedVersion.NO_STREAM, typed("T".repeat(100)));
 
-        assertThat(store.read("order-2").events()).singleElement()
+        assertThat(store.read("order-2").events())
+                .singleElement()
                 .satisfies(e -> assertThat(e.eventType()).isEqualTo("T".repeat(100)));
     }
 
@@ -106,7 +109,8 @@ public abstract class ValidationTck extends TckFixture {
     @Test
     void append_metadataTimestampNotIso8601_rejectedAndNothingStored() {
         for (String ts : List.of("\"yesterday\"", "\"2024-13-01T00:00:00Z\"", "\"2024-05-01 10:00\"", "1714557600")) {
-            assertRejected(InvalidRequestException.class,
+            assertRejected(
+                    InvalidRequestException.class,
                     () -> append("order-1", event(1).withMetadata("{\"timestamp\":" + ts + "}")));
         }
     }
@@ -128,15 +132,18 @@ public abstract class ValidationTck extends TckFixture {
     void append_sameEventIdTwiceInOneBatch_rejectedAndNothingStored() {
         EventData e = event(1);
 
-        assertRejected(InvalidRequestException.class,
+        assertRejected(
+                InvalidRequestException.class,
                 () -> store.append("order-2", ExpectedVersion.ANY, List.of(e, event(2), e)));
     }
 
     @Test
     void append_validAndInvalidEventInOneBatch_rejectedAndNothingStored() {
-        assertRejected(InvalidRequestException.class,
+        assertRejected(
+                InvalidRequestException.class,
                 () -> store.append("order-1", ExpectedVersion.exact(1), List.of(event(1), event("Tested", "[]"))));
-        assertRejected(InvalidRequestException.class,
+        assertRejected(
+                InvalidRequestException.class,
                 () -> store.append("order-2", ExpectedVersion.ANY, List.of(event(1), event(2), typed("bad type"))));
     }
 
@@ -144,9 +151,10 @@ public abstract class ValidationTck extends TckFixture {
     void append_eventOverSizeLimit_rejectedAndNothingStored() {
         EventStore limited = EventStore.builder(log).limits(SMALL).build();
 
-        assertRejected(SizeLimitExceededException.class,
-                () -> limited.append("order-1", ExpectedVersion.ANY, sized(1100)));
-        assertRejected(SizeLimitExceededException.class,
+        assertRejected(
+                SizeLimitExceededException.class, () -> limited.append("order-1", ExpectedVersion.ANY, sized(1100)));
+        assertRejected(
+                SizeLimitExceededException.class,
                 () -> limited.append("order-2", ExpectedVersion.ANY, List.of(sized(100), sized(1100))));
     }
 
@@ -158,15 +166,17 @@ public abstract class ValidationTck extends TckFixture {
             fiveOf900Bytes.add(sized(900));
         }
 
-        assertRejected(SizeLimitExceededException.class,
-                () -> limited.append("order-1", ExpectedVersion.ANY, fiveOf900Bytes));
-        assertRejected(SizeLimitExceededException.class,
-                () -> limited.append("order-1", ExpectedVersion.ANY, events(101)));
+        assertRejected(
+                SizeLimitExceededException.class, () -> limited.append("order-1", ExpectedVersion.ANY, fiveOf900Bytes));
+        assertRejected(
+                SizeLimitExceededException.class, () -> limited.append("order-1", ExpectedVersion.ANY, events(101)));
     }
 
     @Test
     void append_exactlyMaxEventsPerAppend_accepted() {
-        EventStore limited = EventStore.builder(log).limits(new StoreLimits(1024, 1 << 20, 100)).build();
+        EventStore limited = EventStore.builder(log)
+                .limits(new StoreLimits(1024, 1 << 20, 100))
+                .build();
 
         limited.append("order-1", ExpectedVersion.exact(1), events(100));
 
@@ -182,8 +192,10 @@ public abstract class ValidationTck extends TckFixture {
         assertThatThrownBy(append).isInstanceOf(type);
         assertThat(store.head()).isEqualTo(headBefore);
         assertThat(readWholeLog(store)).isEqualTo(logBefore);
-        assertThat(store.read("order-1").events()).as("order-1 still holds exactly its seed event")
-                .extracting(RecordedEvent::eventId).containsExactly(seedId);
+        assertThat(store.read("order-1").events())
+                .as("order-1 still holds exactly its seed event")
+                .extracting(RecordedEvent::eventId)
+                .containsExactly(seedId);
     }
 
     private static EventData typed(String type) {

@@ -48,7 +48,8 @@ class TckFailsAgainstDoNothingEngineTest {
 
         TestExecutionSummary s = summary.getSummary();
         Set<String> suites = Arrays.stream(EventLogTck.class.getDeclaredClasses())
-                .filter(c -> c.isAnnotationPresent(Nested.class)).map(Class::getSimpleName)
+                .filter(c -> c.isAnnotationPresent(Nested.class))
+                .map(Class::getSimpleName)
                 .collect(Collectors.toSet());
         assertThat(suites).hasSizeGreaterThanOrEqualTo(9);
         assertThat(s.getContainersFailedCount()).as("containers failed").isZero();
@@ -56,7 +57,8 @@ class TckFailsAgainstDoNothingEngineTest {
         assertThat(s.getTestsFailedCount()).isPositive();
         for (String suite : suites) {
             assertThat(failures.failed.getOrDefault(suite, 0L))
-                    .as("failed tests in %s (of %s run)", suite, failures.started.get(suite)).isPositive();
+                    .as("failed tests in %s (of %s run)", suite, failures.started.get(suite))
+                    .isPositive();
         }
     }
 
@@ -81,8 +83,10 @@ class TckFailsAgainstDoNothingEngineTest {
 
         private static String suiteOf(TestIdentifier id) {
             return UniqueId.parse(id.getUniqueId()).getSegments().stream()
-                    .filter(s -> s.getType().equals("nested-class")).map(UniqueId.Segment::getValue)
-                    .findFirst().orElse("(top level)");
+                    .filter(s -> s.getType().equals("nested-class"))
+                    .map(UniqueId.Segment::getValue)
+                    .findFirst()
+                    .orElse("(top level)");
         }
     }
 
@@ -104,8 +108,8 @@ class TckFailsAgainstDoNothingEngineTest {
         @Override
         public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
             long first = expected instanceof ExpectedVersion.Exact x ? x.version() + 1 : 1;
-            return new AppendResult(aggregateId, first, first + events.size() - 1,
-                    Position.of(positions.addAndGet(events.size())));
+            return new AppendResult(
+                    aggregateId, first, first + events.size() - 1, Position.of(positions.addAndGet(events.size())));
         }
 
         @Override

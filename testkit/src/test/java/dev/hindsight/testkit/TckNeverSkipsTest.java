@@ -25,7 +25,8 @@ class TckNeverSkipsTest {
             files = walk.filter(p -> p.toString().endsWith(".java")).toList();
         }
 
-        assertThat(files).as("TCK sources under %s", SOURCES.toAbsolutePath())
+        assertThat(files)
+                .as("TCK sources under %s", SOURCES.toAbsolutePath())
                 .anyMatch(p -> p.endsWith("EventLogTck.java"));
         for (Path file : files) {
             String text = Files.readString(file);

@@ -39,9 +39,11 @@ class OrdersUiIT {
             throw failure;
         }
         String name = "FAILED-" + context.getRequiredTestMethod().getName();
-        AssertionError report = new AssertionError(failure.getMessage() + "\n  page: " + browser.driver.getCurrentUrl()
-                + "\n  screenshot: " + browser.screenshot(name).toAbsolutePath() + "\n  browser console:\n"
-                + browser.consoleLog(), failure);
+        AssertionError report = new AssertionError(
+                failure.getMessage() + "\n  page: " + browser.driver.getCurrentUrl()
+                        + "\n  screenshot: " + browser.screenshot(name).toAbsolutePath() + "\n  browser console:\n"
+                        + browser.consoleLog(),
+                failure);
         throw report;
     };
 
@@ -92,12 +94,14 @@ class OrdersUiIT {
         browser.screenshot("01-orders-list");
 
         // Open it (the row is re-rendered when its own event arrives live: find it afresh); pay and ship it.
-        browser.click(By.cssSelector("[data-testid='order-row'][data-order-id='" + id + "'] [data-testid='order-link']"));
+        browser.click(
+                By.cssSelector("[data-testid='order-row'][data-order-id='" + id + "'] [data-testid='order-link']"));
         awaitPageStatus("created");
         assertThat(browser.find("order-total").getText()).isEqualTo("$44.48");
         browser.click("action-pay");
         WebElement pay = browser.find("action-dialog");
-        assertThat(pay.findElement(testId("pay-amount")).getDomProperty("value")).isEqualTo("44.48");
+        assertThat(pay.findElement(testId("pay-amount")).getDomProperty("value"))
+                .isEqualTo("44.48");
         pay.findElement(testId("dialog-submit")).click();
         awaitPageStatus("paid");
         browser.click("action-ship");
@@ -143,11 +147,14 @@ class OrdersUiIT {
         for (int i = 0; i < 3; i++) {
             WebElement r = audit.get(i);
             assertThat(r.findElement(testId("audit-type")).getText())
-                    .isEqualTo(List.of("OrderCreated", "OrderPaid", "OrderShipped").get(i));
+                    .isEqualTo(
+                            List.of("OrderCreated", "OrderPaid", "OrderShipped").get(i));
             assertThat(r.findElement(testId("audit-version")).getText()).isEqualTo(String.valueOf(i + 1));
             assertThat(r.findElement(testId("audit-user")).getText()).isEqualTo("ui-clerk");
             String correlation = r.findElement(testId("audit-correlation")).getText();
-            assertThat(correlation).isEqualTo(history.get(i).get("correlation_id").asText()).isNotBlank();
+            assertThat(correlation)
+                    .isEqualTo(history.get(i).get("correlation_id").asText())
+                    .isNotBlank();
             assertThat(r.findElement(testId("audit-position")).getText())
                     .isEqualTo(history.get(i).get("position").asText());
             correlations.add(correlation);
@@ -201,14 +208,17 @@ class OrdersUiIT {
         server.pay(id);
 
         List<WebElement> mine = browser.until(d -> {
-            List<WebElement> items = d.findElements(By.cssSelector("[data-testid='feed-item'][data-aggregate-id='" + id
-                    + "']"));
+            List<WebElement> items =
+                    d.findElements(By.cssSelector("[data-testid='feed-item'][data-aggregate-id='" + id + "']"));
             return items.size() == 2 ? items : null;
         });
         // Newest first.
         assertThat(mine.get(0).getDomAttribute("data-event-type")).isEqualTo("OrderPaid");
         assertThat(mine.get(1).getDomAttribute("data-event-type")).isEqualTo("OrderCreated");
-        assertThat(browser.find("live-feed").findElements(testId("feed-item")).getFirst().getDomAttribute("data-aggregate-id"))
+        assertThat(browser.find("live-feed")
+                        .findElements(testId("feed-item"))
+                        .getFirst()
+                        .getDomAttribute("data-aggregate-id"))
                 .isEqualTo(id);
         browser.screenshot("04-live-events");
     }
@@ -223,12 +233,13 @@ class OrdersUiIT {
         browser.find("orders-empty");
 
         String id = server.createOrder(user, "chair", 2, "45.00");
-        WebElement row = browser.until(d -> d.findElement(By.cssSelector("[data-testid='order-row'][data-order-id='" + id
-                + "']")));
+        WebElement row = browser.until(
+                d -> d.findElement(By.cssSelector("[data-testid='order-row'][data-order-id='" + id + "']")));
         assertThat(row.getDomAttribute("data-status")).isEqualTo("created");
         server.pay(id);
-        browser.until(d -> "paid".equals(d.findElement(By.cssSelector("[data-testid='order-row'][data-order-id='" + id
-                + "']")).getDomAttribute("data-status")));
+        browser.until(d -> "paid"
+                .equals(d.findElement(By.cssSelector("[data-testid='order-row'][data-order-id='" + id + "']"))
+                        .getDomAttribute("data-status")));
     }
 
     @Test
@@ -242,20 +253,22 @@ class OrdersUiIT {
                 LockSupport.parkNanos(10_000_000);
             }
         });
-        WebElement card = browser.until(d -> d.findElement(By.cssSelector(
-                "[data-testid='projection-card'][data-name='orders']")));
+        WebElement card = browser.until(
+                d -> d.findElement(By.cssSelector("[data-testid='projection-card'][data-name='orders']")));
         browser.until(d -> "running".equals(card.getDomAttribute("data-state")));
         assertThat(card.findElement(testId("projection-lag-events")).getText()).matches("\\d[\\d,]*\\s?events");
         assertThat(card.findElement(testId("projection-lag-ms")).getText()).matches("[\\d.]+ (ms|s|min)");
         assertThat(card.findElement(testId("projection-eps")).getText()).matches("[\\d,.]+\\s?/s");
         // The charts gain a point every second.
         try {
-            browser.until(d -> Integer.parseInt(card.findElement(testId("chart-lag")).getDomAttribute("data-points")) >= 4);
+            browser.until(
+                    d -> Integer.parseInt(card.findElement(testId("chart-lag")).getDomAttribute("data-points")) >= 4);
         } finally {
             writing.set(false);
             writer.join();
         }
-        assertThat(card.findElement(testId("chart-throughput")).findElements(By.tagName("path"))).hasSize(2);
+        assertThat(card.findElement(testId("chart-throughput")).findElements(By.tagName("path")))
+                .hasSize(2);
         assertThat(browser.find("head-position").getText()).matches("\\d+");
         browser.screenshot("05-projections");
     }
@@ -277,7 +290,9 @@ class OrdersUiIT {
         type(browser.find("filter-user"), user);
         browser.find("filter-apply").click();
         browser.until(d -> rowsShown().size() == 25);
-        assertThat(rowsShown()).allSatisfy(r -> assertThat(r.findElement(testId("order-user")).getText()).isEqualTo(user));
+        assertThat(rowsShown())
+                .allSatisfy(r -> assertThat(r.findElement(testId("order-user")).getText())
+                        .isEqualTo(user));
         // Newest first.
         assertThat(rowsShown().getFirst().getDomAttribute("data-order-id")).isEqualTo(ids.getLast());
         browser.find("load-more").click();
@@ -287,7 +302,8 @@ class OrdersUiIT {
 
         new Select(browser.find("filter-status")).selectByValue("paid");
         browser.until(d -> rowsShown().size() == 3);
-        assertThat(rowsShown()).allSatisfy(r -> assertThat(r.getDomAttribute("data-status")).isEqualTo("paid"));
+        assertThat(rowsShown())
+                .allSatisfy(r -> assertThat(r.getDomAttribute("data-status")).isEqualTo("paid"));
 
         // A date range that ends yesterday holds none of them; one from today holds them all again.
         new Select(browser.find("filter-status")).selectByValue("");
@@ -352,9 +368,12 @@ class OrdersUiIT {
     }
 
     private void setDate(String testId, int daysFromToday) {
-        browser.js("const d = new Date(); d.setDate(d.getDate() + arguments[1]);"
-                + "arguments[0].value = d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-'"
-                + " + String(d.getDate()).padStart(2, '0');", browser.find(testId), daysFromToday);
+        browser.js(
+                "const d = new Date(); d.setDate(d.getDate() + arguments[1]);"
+                        + "arguments[0].value = d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-'"
+                        + " + String(d.getDate()).padStart(2, '0');",
+                browser.find(testId),
+                daysFromToday);
     }
 
     private static void fillItem(WebElement row, String sku, String quantity, String price) {

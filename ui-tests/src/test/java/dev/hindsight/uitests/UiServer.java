@@ -27,18 +27,25 @@ import java.time.Duration;
  */
 final class UiServer implements AutoCloseable {
     private final HindsightServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     UiServer(Path dir) {
-        EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log"))
-                .withFsync(FsyncPolicy.NEVER)));
+        EventStore store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
         OrderSystem system = OrderSystem.builder(store)
                 .snapshots(FileSnapshotStore.open(dir.resolve("snapshots"), SnapshotRetention.DEFAULT))
                 .readModel(ReadModelDatabase.sqlite(dir.resolve("readmodel.db")))
                 .build()
                 .start();
-        this.server = HindsightServer.builder(store).host("127.0.0.1").port(0).keepAlive(Duration.ofSeconds(2))
-                .shutdownTimeout(Duration.ofSeconds(2)).plugin(system.plugin()).build().start();
+        this.server = HindsightServer.builder(store)
+                .host("127.0.0.1")
+                .port(0)
+                .keepAlive(Duration.ofSeconds(2))
+                .shutdownTimeout(Duration.ofSeconds(2))
+                .plugin(system.plugin())
+                .build()
+                .start();
     }
 
     String url(String path) {
@@ -50,25 +57,37 @@ final class UiServer implements AutoCloseable {
     }
 
     JsonNode post(String path, String json, int expectedStatus) {
-        return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
-                .header("X-User-Id", "api-test").POST(HttpRequest.BodyPublishers.ofString(json)), expectedStatus);
+        return send(
+                HttpRequest.newBuilder(URI.create(url(path)))
+                        .header("Content-Type", "application/json")
+                        .header("X-User-Id", "api-test")
+                        .POST(HttpRequest.BodyPublishers.ofString(json)),
+                expectedStatus);
     }
 
     /** Places an order through the API; returns its id. */
     String createOrder(String user, String sku, int quantity, String unitPrice) {
-        return post("/api/orders", "{\"user_id\":\"" + user + "\",\"currency\":\"USD\",\"items\":[{\"sku\":\"" + sku
-                + "\",\"quantity\":" + quantity + ",\"unit_price\":" + unitPrice + "}]}", 201).get("order_id").asText();
+        return post(
+                        "/api/orders",
+                        "{\"user_id\":\"" + user + "\",\"currency\":\"USD\",\"items\":[{\"sku\":\"" + sku
+                                + "\",\"quantity\":" + quantity + ",\"unit_price\":" + unitPrice + "}]}",
+                        201)
+                .get("order_id")
+                .asText();
     }
 
     void pay(String orderId) {
         String total = get("/api/orders/" + orderId).get("total_amount").asText();
-        post("/api/orders/" + orderId + "/pay", "{\"payment_id\":\"pay_api\",\"amount\":" + total
-                + ",\"payment_method\":\"card\"}", 200);
+        post(
+                "/api/orders/" + orderId + "/pay",
+                "{\"payment_id\":\"pay_api\",\"amount\":" + total + ",\"payment_method\":\"card\"}",
+                200);
     }
 
     private JsonNode send(HttpRequest.Builder request, int expectedStatus) {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<String> r = http.send(
+                    request.timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             if (r.statusCode() != expectedStatus) {
                 throw new AssertionError("expected " + expectedStatus + " but got " + r.statusCode() + ": " + r.body());

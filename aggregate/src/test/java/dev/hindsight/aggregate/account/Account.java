@@ -8,7 +8,11 @@ import java.util.List;
 public final class Account {
     private Account() {}
 
-    public enum Status { NEW, OPEN, CLOSED }
+    public enum Status {
+        NEW,
+        OPEN,
+        CLOSED
+    }
 
     public record State(Status status, String owner, long balance, int transactions) {
         public static final State INITIAL = new State(Status.NEW, "", 0, 0);

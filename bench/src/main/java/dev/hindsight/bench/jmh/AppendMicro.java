@@ -36,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class AppendMicro {
     @Param({"500"})
     int payloadBytes;
@@ -72,8 +74,15 @@ public class AppendMicro {
     @Benchmark
     public AppendResult logAppendOne() {
         long n = ids.incrementAndGet();
-        ProposedEvent p = new ProposedEvent(new UUID(0x4842L, n), "agg-" + (n & 1023), Payloads.EVENT_TYPE, 1, json,
-                "{\"timestamp\":\"2026-11-26T00:00:00Z\"}", Instant.EPOCH, false);
+        ProposedEvent p = new ProposedEvent(
+                new UUID(0x4842L, n),
+                "agg-" + (n & 1023),
+                Payloads.EVENT_TYPE,
+                1,
+                json,
+                "{\"timestamp\":\"2026-11-26T00:00:00Z\"}",
+                Instant.EPOCH,
+                false);
         return temp.log.append(p.aggregateId(), ExpectedVersion.ANY, List.of(p));
     }
 

@@ -17,8 +17,9 @@ final class TempLog implements AutoCloseable {
 
     TempLog() {
         try {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("hindsight.bench.dir",
-                    System.getProperty("java.io.tmpdir"))), "hindsight-jmh-");
+            dir = Files.createTempDirectory(
+                    Path.of(System.getProperty("hindsight.bench.dir", System.getProperty("java.io.tmpdir"))),
+                    "hindsight-jmh-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

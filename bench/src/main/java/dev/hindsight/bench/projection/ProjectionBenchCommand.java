@@ -42,16 +42,21 @@ import picocli.CommandLine.Option;
  * PostgreSQL with {@code --pg-url}), and live projection lag (append acknowledged → read model committed) at sustained
  * rates on the embedded default (file log with fsync=always, SQLite). Not thread-safe.
  */
-@Command(name = "projections", mixinStandardHelpOptions = true,
+@Command(
+        name = "projections",
+        mixinStandardHelpOptions = true,
         description = "Projection rebuild rate and live lag (issue 5 floors).")
 public final class ProjectionBenchCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Scratch directory (default: a new temp dir).")
-    @Nullable Path dir;
+    @Nullable
+    Path dir;
 
     @Option(names = "--events", defaultValue = "1000000", description = "Order events for the rebuild (default 1M).")
     int events;
 
-    @Option(names = "--baseline-events", defaultValue = "100000",
+    @Option(
+            names = "--baseline-events",
+            defaultValue = "100000",
             description = "Order events for the baseline comparison (batched writes and fast builds off vs on).")
     int baselineEvents;
 
@@ -62,7 +67,8 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
     int seconds;
 
     @Option(names = "--pg-url", description = "Also rebuild into PostgreSQL (JDBC URL); user/password below.")
-    @Nullable String pgUrl;
+    @Nullable
+    String pgUrl;
 
     @Option(names = "--pg-user", defaultValue = "hindsight")
     String pgUser;
@@ -77,39 +83,55 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
         rows.add("| measurement | value | floor | result |");
         rows.add("|---|---:|---|---|");
         if (baselineEvents > 0) {
-            try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(d.resolve("log-baseline"))
-                    .withFsync(FsyncPolicy.NEVER)))) {
+            try (EventStore store = EventStore.of(FileEventLog.open(
+                    FileLogOptions.defaults(d.resolve("log-baseline")).withFsync(FsyncPolicy.NEVER)))) {
                 fill(store, baselineEvents);
                 for (boolean on : new boolean[] {false, true}) {
                     // the switches are read when a runner or build starts (dev.hindsight.projection.internal.Switches)
                     System.setProperty("hindsight.projection.batchWrites", String.valueOf(on));
                     System.setProperty("hindsight.projection.fastBuild", String.valueOf(on));
                     String label = on ? "this build" : "baseline: one statement per round trip, logged + indexed";
-                    double sq = rebuild(store, ReadModelDatabase.sqlite(d.resolve("baseline-" + on + ".db")),
-                            baselineEvents);
-                    rows.add(String.format(Locale.ROOT, "| rebuild into SQLite, %,d events (%s) | %,.0f events/s |"
-                            + "  |  |", baselineEvents, label, sq));
+                    double sq = rebuild(
+                            store, ReadModelDatabase.sqlite(d.resolve("baseline-" + on + ".db")), baselineEvents);
+                    rows.add(String.format(
+                            Locale.ROOT,
+                            "| rebuild into SQLite, %,d events (%s) | %,.0f events/s |" + "  |  |",
+                            baselineEvents,
+                            label,
+                            sq));
                     if (pgUrl != null) {
                         double pg = rebuildPostgres(store, baselineEvents);
-                        rows.add(String.format(Locale.ROOT, "| rebuild into PostgreSQL, %,d events (%s) | %,.0f"
-                                + " events/s |  |  |", baselineEvents, label, pg));
+                        rows.add(String.format(
+                                Locale.ROOT,
+                                "| rebuild into PostgreSQL, %,d events (%s) | %,.0f" + " events/s |  |  |",
+                                baselineEvents,
+                                label,
+                                pg));
                     }
                 }
             }
         }
-        try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(d.resolve("log"))
-                .withFsync(FsyncPolicy.NEVER)))) {
+        try (EventStore store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(d.resolve("log")).withFsync(FsyncPolicy.NEVER)))) {
             long t0 = System.nanoTime();
             fill(store, events);
-            System.err.printf(Locale.ROOT, "filled %d order events in %.1f s%n", events,
-                    (System.nanoTime() - t0) / 1e9);
+            System.err.printf(
+                    Locale.ROOT, "filled %d order events in %.1f s%n", events, (System.nanoTime() - t0) / 1e9);
             double sqlite = rebuild(store, ReadModelDatabase.sqlite(d.resolve("rebuild.db")), events);
-            rows.add(String.format(Locale.ROOT, "| rebuild of `orders` into SQLite, %,d events | %,.0f events/s |"
-                    + " ≥ 100,000/s | %s |", events, sqlite, sqlite >= 100_000 ? "PASS" : "MISS"));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "| rebuild of `orders` into SQLite, %,d events | %,.0f events/s |" + " ≥ 100,000/s | %s |",
+                    events,
+                    sqlite,
+                    sqlite >= 100_000 ? "PASS" : "MISS"));
             if (pgUrl != null) {
                 double pg = rebuildPostgres(store, events);
-                rows.add(String.format(Locale.ROOT, "| rebuild of `orders` into PostgreSQL, %,d events | %,.0f"
-                        + " events/s | ≥ 100,000/s | %s |", events, pg, pg >= 100_000 ? "PASS" : "MISS"));
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| rebuild of `orders` into PostgreSQL, %,d events | %,.0f" + " events/s | ≥ 100,000/s | %s |",
+                        events,
+                        pg,
+                        pg >= 100_000 ? "PASS" : "MISS"));
             }
         }
         for (int rate : rates) {
@@ -117,9 +139,17 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
             double p50 = pct(lag, 50) / 1e6;
             double p99 = pct(lag, 99) / 1e6;
             boolean floored = rate >= 10_000;
-            rows.add(String.format(Locale.ROOT, "| live lag at %,d events/s for %d s (fsync=always, SQLite): p50 /"
-                    + " p99 over %,d samples | %.1f / %.1f ms | %s | %s |", rate, seconds, lag.length, p50, p99,
-                    floored ? "p99 ≤ 50 ms" : "(seed: 1–2 s ok)", floored ? (p99 <= 50 ? "PASS" : "MISS") : ""));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "| live lag at %,d events/s for %d s (fsync=always, SQLite): p50 /"
+                            + " p99 over %,d samples | %.1f / %.1f ms | %s | %s |",
+                    rate,
+                    seconds,
+                    lag.length,
+                    p50,
+                    p99,
+                    floored ? "p99 ≤ 50 ms" : "(seed: 1–2 s ok)",
+                    floored ? (p99 <= 50 ? "PASS" : "MISS") : ""));
         }
         rows.forEach(System.out::println);
         return 0;
@@ -150,9 +180,11 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
     /** Catch-up of a fresh engine from position 0 into {@code db} until durable and indexed; events/s. */
     private double rebuild(EventStore store, ReadModelDatabase db, int count) throws InterruptedException {
         long t0 = System.nanoTime();
-        try (ProjectionEngine engine = ProjectionEngine.builder(store, db).upcasters(OrderEvents.UPCASTERS)
+        try (ProjectionEngine engine = ProjectionEngine.builder(store, db)
+                .upcasters(OrderEvents.UPCASTERS)
                 .add(new OrdersProjection(), new ProjectionOptions(5000, 5000, 3, Duration.ofMillis(100), false))
-                .build().start()) {
+                .build()
+                .start()) {
             if (!engine.awaitPosition(OrdersProjection.NAME, store.head(), Duration.ofMinutes(30))) {
                 throw new IllegalStateException("rebuild did not finish: " + engine.status(OrdersProjection.NAME));
             }
@@ -184,14 +216,23 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
     private static AppendResult append(EventStore store, int order, int stage, Instant at) {
         String id = String.format(Locale.ROOT, "ord_%08d", order);
         OrderEvent e = switch (stage) {
-            case 0 -> new OrderCreated(id, "user_" + (order % 5000), List.of(new OrderLine("sku-" + (order % 300), 2,
-                    new BigDecimal("19.99")), new OrderLine("pen", 1, new BigDecimal("1.50"))), "USD",
-                    new BigDecimal("41.48"), at);
+            case 0 ->
+                new OrderCreated(
+                        id,
+                        "user_" + (order % 5000),
+                        List.of(
+                                new OrderLine("sku-" + (order % 300), 2, new BigDecimal("19.99")),
+                                new OrderLine("pen", 1, new BigDecimal("1.50"))),
+                        "USD",
+                        new BigDecimal("41.48"),
+                        at);
             case 1 -> new OrderPaid("pay_" + order, new BigDecimal("41.48"), "USD", "credit_card", at);
             case 2 -> new OrderShipped("1Z" + order, "UPS", at);
             default -> new OrderDelivered(at);
         };
-        EventData data = OrderEvents.REGISTRY.toEventData(e, null,
+        EventData data = OrderEvents.REGISTRY.toEventData(
+                e,
+                null,
                 "{\"timestamp\":\"" + at + "\",\"user_id\":\"clerk\",\"correlation_id\":\"req-" + order + "\"}");
         return store.append(id, stage == 0 ? ExpectedVersion.NO_STREAM : ExpectedVersion.exact(stage), data);
     }
@@ -200,8 +241,10 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
     private static long[] live(Path d, int rate, int seconds) throws Exception {
         try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(d.resolve("log"))));
                 ReadModelDatabase db = ReadModelDatabase.sqlite(d.resolve("readmodel.db"));
-                ProjectionEngine engine = ProjectionEngine.builder(store, db).add(new OrdersProjection())
-                        .build().start()) {
+                ProjectionEngine engine = ProjectionEngine.builder(store, db)
+                        .add(new OrdersProjection())
+                        .build()
+                        .start()) {
             long total = (long) rate * seconds;
             int sampleEvery = Math.max(1, rate / 1000);
             AtomicLong ticket = new AtomicLong();
@@ -229,8 +272,8 @@ public final class ProjectionBenchCommand implements Callable<Integer> {
                             long acked = System.nanoTime();
                             Thread w = Thread.ofVirtual().start(() -> {
                                 try {
-                                    if (engine.awaitPosition(OrdersProjection.NAME, r.position(),
-                                            Duration.ofSeconds(30))) {
+                                    if (engine.awaitPosition(
+                                            OrdersProjection.NAME, r.position(), Duration.ofSeconds(30))) {
                                         samples.add(System.nanoTime() - acked);
                                     }
                                 } catch (InterruptedException e) {

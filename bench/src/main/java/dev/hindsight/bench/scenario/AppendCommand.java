@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
  * raw write + fdatasync baseline of the same bytes per sync; reads run on a log written for them. Prints a Markdown
  * report and optionally writes it as JSON.
  */
-@Command(name = "append", mixinStandardHelpOptions = true,
+@Command(
+        name = "append",
+        mixinStandardHelpOptions = true,
         description = "Durable append and read throughput of the file engine, against raw-fsync baselines.")
 public final class AppendCommand implements Callable<Integer> {
 
@@ -31,8 +33,10 @@ public final class AppendCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "Measured seconds per cell (default: ${DEFAULT-VALUE})")
     double seconds = 10;
 
-    @Option(names = "--rounds", description = "Times the whole list of append cells (each with its baseline) is run;"
-            + " rounds of a cell are merged, which evens out a noisy disk (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rounds",
+            description = "Times the whole list of append cells (each with its baseline) is run;"
+                    + " rounds of a cell are merged, which evens out a noisy disk (default: ${DEFAULT-VALUE})")
     int rounds = 1;
 
     @Option(names = "--warmup-seconds", description = "Unmeasured seconds before each cell (default: ${DEFAULT-VALUE})")
@@ -41,7 +45,9 @@ public final class AppendCommand implements Callable<Integer> {
     @Option(names = "--appenders", split = ",", description = "Single-event appender counts (default: 1,16,64,256)")
     List<Integer> appenders = List.of(1, 16, 64, 256);
 
-    @Option(names = "--batch", split = ",",
+    @Option(
+            names = "--batch",
+            split = ",",
             description = "Events per append (default: 1,100); 1 runs every --appenders count, larger ones run"
                     + " --batch-appenders appenders")
     List<Integer> batches = List.of(1, 100);
@@ -52,20 +58,26 @@ public final class AppendCommand implements Callable<Integer> {
     @Option(names = "--payload-bytes", description = "event_data size (default: ${DEFAULT-VALUE})")
     int payloadBytes = 500;
 
-    @Option(names = "--threads", split = ",",
+    @Option(
+            names = "--threads",
+            split = ",",
             description = "Appender thread kinds; the first is the one the floors are checked on"
                     + " (default: platform,virtual)")
     List<ThreadKind> threads = List.of(ThreadKind.PLATFORM, ThreadKind.VIRTUAL);
 
-    @Option(names = "--random-at", split = ",",
+    @Option(
+            names = "--random-at",
+            split = ",",
             description = "Appender counts that also run on random aggregates, 0 for none (default: 64)")
     List<Integer> randomAt = List.of(64);
 
     @Option(names = "--random-aggregates", description = "Pool size for random aggregates (default: ${DEFAULT-VALUE})")
     int randomAggregates = 10_000;
 
-    @Option(names = "--baseline-file", description = "Raw baseline file layout: SPARSE (like the engine's segments),"
-            + " GROW or PREWRITTEN (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--baseline-file",
+            description = "Raw baseline file layout: SPARSE (like the engine's segments),"
+                    + " GROW or PREWRITTEN (default: ${DEFAULT-VALUE})")
     FileMode baselineMode = FileMode.SPARSE;
 
     @Option(names = "--read-events", description = "Events in the read log, 0 skips reads (default: ${DEFAULT-VALUE})")
@@ -78,7 +90,8 @@ public final class AppendCommand implements Callable<Integer> {
     int readIterations = 10_000;
 
     @Option(names = "--out", description = "Also write the results as JSON to this file")
-    @Nullable Path out;
+    @Nullable
+    Path out;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -95,16 +108,22 @@ public final class AppendCommand implements Callable<Integer> {
             for (AppendCell cell : cells()) {
                 progress("round " + round + "/" + rounds + ", engine " + cell.label());
                 EngineAppendRun.Result e = engine.run(cell, warmup, measure);
-                progress(String.format(Locale.ROOT, "    %,.0f events/s, %.1f events/fsync, p99 %s ms",
-                        e.eventsPerSecond(), e.eventsPerFsync(), Latency.ms(e.latency().p99())));
+                progress(String.format(
+                        Locale.ROOT,
+                        "    %,.0f events/s, %.1f events/fsync, p99 %s ms",
+                        e.eventsPerSecond(),
+                        e.eventsPerFsync(),
+                        Latency.ms(e.latency().p99())));
                 if (e.batches() == 0) {
                     progress("    no batch committed (errors: " + e.errors() + "); stopping");
                     return 1;
                 }
-                RawFsyncBaseline.Result b = RawFsyncBaseline.run(dir, baselineMode, e.bytesPerFsync(), warmup,
-                        measure);
-                progress(String.format(Locale.ROOT, "    raw: %,d bytes per fdatasync, %,.0f fdatasyncs/s",
-                        e.bytesPerFsync(), b.syncsPerSecond()));
+                RawFsyncBaseline.Result b = RawFsyncBaseline.run(dir, baselineMode, e.bytesPerFsync(), warmup, measure);
+                progress(String.format(
+                        Locale.ROOT,
+                        "    raw: %,d bytes per fdatasync, %,.0f fdatasyncs/s",
+                        e.bytesPerFsync(),
+                        b.syncsPerSecond()));
                 report.add(CellRow.of(e, b));
             }
             if (frameBytes == 0) {
@@ -113,14 +132,19 @@ public final class AppendCommand implements Callable<Integer> {
             for (int frames : fixedBaselineFrames()) {
                 progress("round " + round + "/" + rounds + ", raw " + frames + " frame(s) of " + frameBytes
                         + " bytes per fdatasync");
-                report.addFixedBaseline(frames,
-                        RawFsyncBaseline.run(dir, baselineMode, frames * frameBytes, warmup, measure));
+                report.addFixedBaseline(
+                        frames, RawFsyncBaseline.run(dir, baselineMode, frames * frameBytes, warmup, measure));
             }
         }
         if (readEvents > 0) {
             progress("reads   " + readEvents + " events, " + eventsPerAggregate + " per aggregate");
-            report.reads(ReadScenario.run(dir, Math.max(1, readEvents / eventsPerAggregate), eventsPerAggregate,
-                    payloadBytes, readIterations, measure));
+            report.reads(ReadScenario.run(
+                    dir,
+                    Math.max(1, readEvents / eventsPerAggregate),
+                    eventsPerAggregate,
+                    payloadBytes,
+                    readIterations,
+                    measure));
         }
         System.out.println(report.markdown());
         if (out != null) {
@@ -158,13 +182,38 @@ public final class AppendCommand implements Callable<Integer> {
     }
 
     private List<String> commandLine() {
-        List<String> args = new ArrayList<>(List.of("append", "--dir", dir.toString(), "--seconds", fmt(seconds),
-                "--warmup-seconds", fmt(warmupSeconds), "--rounds", Integer.toString(rounds), "--appenders", join(appenders), "--batch", join(batches),
-                "--batch-appenders", Integer.toString(batchAppenders), "--payload-bytes",
-                Integer.toString(payloadBytes), "--threads", join(threads), "--random-at", join(randomAt),
-                "--random-aggregates", Integer.toString(randomAggregates), "--baseline-file", baselineMode.name(),
-                "--read-events", Integer.toString(readEvents), "--events-per-aggregate",
-                Integer.toString(eventsPerAggregate), "--read-iterations", Integer.toString(readIterations)));
+        List<String> args = new ArrayList<>(List.of(
+                "append",
+                "--dir",
+                dir.toString(),
+                "--seconds",
+                fmt(seconds),
+                "--warmup-seconds",
+                fmt(warmupSeconds),
+                "--rounds",
+                Integer.toString(rounds),
+                "--appenders",
+                join(appenders),
+                "--batch",
+                join(batches),
+                "--batch-appenders",
+                Integer.toString(batchAppenders),
+                "--payload-bytes",
+                Integer.toString(payloadBytes),
+                "--threads",
+                join(threads),
+                "--random-at",
+                join(randomAt),
+                "--random-aggregates",
+                Integer.toString(randomAggregates),
+                "--baseline-file",
+                baselineMode.name(),
+                "--read-events",
+                Integer.toString(readEvents),
+                "--events-per-aggregate",
+                Integer.toString(eventsPerAggregate),
+                "--read-iterations",
+                Integer.toString(readIterations)));
         if (out != null) {
             args.addAll(List.of("--out", out.toString()));
         }

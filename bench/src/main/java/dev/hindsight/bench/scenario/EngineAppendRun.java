@@ -49,9 +49,22 @@ public final class EngineAppendRun {
      *     number of cores: noise from neighbours
      * @param errors appends that failed, by exception class
      */
-    public record Result(AppendCell cell, double seconds, long appends, long events, Histogram latencies,
-            long batches, long batchEvents, long batchBytes, Histogram fsyncs, Histogram cycles, double cpuSeconds,
-            long allocatedBytes, double writerRunSeconds, double writerWaitSeconds, double othersCpuSeconds,
+    public record Result(
+            AppendCell cell,
+            double seconds,
+            long appends,
+            long events,
+            Histogram latencies,
+            long batches,
+            long batchEvents,
+            long batchBytes,
+            Histogram fsyncs,
+            Histogram cycles,
+            double cpuSeconds,
+            long allocatedBytes,
+            double writerRunSeconds,
+            double writerWaitSeconds,
+            double othersCpuSeconds,
             Map<String, Long> errors) {
 
         /** Both measurements together, as if one window. */
@@ -64,11 +77,23 @@ public final class EngineAppendRun {
             c.add(o.cycles);
             Map<String, Long> e = new TreeMap<>(errors);
             o.errors.forEach((k, v) -> e.merge(k, v, Long::sum));
-            return new Result(cell, seconds + o.seconds, appends + o.appends, events + o.events, l,
-                    batches + o.batches, batchEvents + o.batchEvents, batchBytes + o.batchBytes, f, c,
-                    cpuSeconds + o.cpuSeconds, allocatedBytes + o.allocatedBytes,
-                    writerRunSeconds + o.writerRunSeconds, writerWaitSeconds + o.writerWaitSeconds,
-                    othersCpuSeconds + o.othersCpuSeconds, e);
+            return new Result(
+                    cell,
+                    seconds + o.seconds,
+                    appends + o.appends,
+                    events + o.events,
+                    l,
+                    batches + o.batches,
+                    batchEvents + o.batchEvents,
+                    batchBytes + o.batchBytes,
+                    f,
+                    c,
+                    cpuSeconds + o.cpuSeconds,
+                    allocatedBytes + o.allocatedBytes,
+                    writerRunSeconds + o.writerRunSeconds,
+                    writerWaitSeconds + o.writerWaitSeconds,
+                    othersCpuSeconds + o.othersCpuSeconds,
+                    e);
         }
 
         public Latency latency() {
@@ -219,13 +244,23 @@ public final class EngineAppendRun {
             phase = DONE;
         }
         Files2.deleteRecursively(dir);
-        return collect(cell, workers, stats, from, to,
-                new WriterThreadMeter.Reading(writerTo.runNanos() - writerFrom.runNanos(),
-                        writerTo.waitNanos() - writerFrom.waitNanos()));
+        return collect(
+                cell,
+                workers,
+                stats,
+                from,
+                to,
+                new WriterThreadMeter.Reading(
+                        writerTo.runNanos() - writerFrom.runNanos(), writerTo.waitNanos() - writerFrom.waitNanos()));
     }
 
-    private static Result collect(AppendCell cell, List<Worker> workers, BatchStats stats, ProcessMeter.Reading from,
-            ProcessMeter.Reading to, WriterThreadMeter.Reading writer) {
+    private static Result collect(
+            AppendCell cell,
+            List<Worker> workers,
+            BatchStats stats,
+            ProcessMeter.Reading from,
+            ProcessMeter.Reading to,
+            WriterThreadMeter.Reading writer) {
         Histogram all = Latency.histogram();
         long appends = 0;
         long events = 0;
@@ -237,9 +272,22 @@ public final class EngineAppendRun {
             w.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
         }
         double seconds = (to.nanos() - from.nanos()) / 1e9;
-        return new Result(cell, seconds, appends, events, all, stats.batches, stats.events, stats.bytes, stats.fsync,
-                stats.cycle, seconds * ProcessMeter.cpuPercent(from, to) / 100, ProcessMeter.allocated(from, to),
-                writer.runNanos() / 1e9, writer.waitNanos() / 1e9, seconds * ProcessMeter.othersPercent(from, to) / 100,
+        return new Result(
+                cell,
+                seconds,
+                appends,
+                events,
+                all,
+                stats.batches,
+                stats.events,
+                stats.bytes,
+                stats.fsync,
+                stats.cycle,
+                seconds * ProcessMeter.cpuPercent(from, to) / 100,
+                ProcessMeter.allocated(from, to),
+                writer.runNanos() / 1e9,
+                writer.waitNanos() / 1e9,
+                seconds * ProcessMeter.othersPercent(from, to) / 100,
                 errors);
     }
 

@@ -14,21 +14,21 @@ import java.util.Locale;
  * @param margin headroom, as text: for "≥" floors measurement ÷ floor − 1, for "≤" floors floor ÷ measurement − 1;
  *     negative means missed by that much
  */
-public record Floor(String metric, String floor, String value, String baseline, String ratio, boolean pass,
-        String margin) {
+public record Floor(
+        String metric, String floor, String value, String baseline, String ratio, boolean pass, String margin) {
 
     /** A floor "value ≥ min". */
     static Floor atLeast(String metric, double min, double value, String unit, String baseline, String ratio) {
         boolean pass = value >= min;
-        return new Floor(metric, "≥ " + num(min) + unit, num(value) + unit, baseline, ratio, pass,
-                pct(value / min - 1));
+        return new Floor(
+                metric, "≥ " + num(min) + unit, num(value) + unit, baseline, ratio, pass, pct(value / min - 1));
     }
 
     /** A floor "value ≤ max". */
     static Floor atMost(String metric, double max, double value, String unit, String baseline, String ratio) {
         boolean pass = value <= max;
-        return new Floor(metric, "≤ " + num(max) + unit, num(value) + unit, baseline, ratio, pass,
-                pct(max / value - 1));
+        return new Floor(
+                metric, "≤ " + num(max) + unit, num(value) + unit, baseline, ratio, pass, pct(max / value - 1));
     }
 
     String verdict() {

@@ -24,8 +24,13 @@ public record Latency(long count, long p50, long p99, long p999, long max, doubl
         if (h.getTotalCount() == 0) {
             return NONE;
         }
-        return new Latency(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99),
-                h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
+        return new Latency(
+                h.getTotalCount(),
+                h.getValueAtPercentile(50),
+                h.getValueAtPercentile(99),
+                h.getValueAtPercentile(99.9),
+                h.getMaxValue(),
+                h.getMean());
     }
 
     static String ms(long nanos) {

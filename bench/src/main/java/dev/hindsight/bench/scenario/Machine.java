@@ -17,16 +17,19 @@ import java.nio.file.Path;
  * @param fileSystem its file system: type and device
  * @param loadAverage one-minute load average when the run started
  */
-public record Machine(int cores, long memoryBytes, String os, String jdk, String dir, String fileSystem,
-        double loadAverage) {
+public record Machine(
+        int cores, long memoryBytes, String os, String jdk, String dir, String fileSystem, double loadAverage) {
 
     static Machine describe(Path dir) throws IOException {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         FileStore store = Files.getFileStore(dir);
-        return new Machine(Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize(),
+        return new Machine(
+                Runtime.getRuntime().availableProcessors(),
+                os.getTotalMemorySize(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version"),
-                dir.toAbsolutePath().toString(), store.type() + " (" + store.name() + ")",
+                dir.toAbsolutePath().toString(),
+                store.type() + " (" + store.name() + ")",
                 ProcessMeter.loadAverage());
     }
 }

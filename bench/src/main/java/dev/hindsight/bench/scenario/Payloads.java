@@ -15,8 +15,8 @@ public final class Payloads {
      * string.
      */
     public static String json(int bytes, long seed) {
-        String head = "{\"order_id\":\"o-" + seed + "\",\"customer_id\":\"c-" + (seed % 997)
-                + "\",\"amount_minor\":" + (1000 + seed % 9000) + ",\"currency\":\"EUR\",\"note\":\"";
+        String head = "{\"order_id\":\"o-" + seed + "\",\"customer_id\":\"c-" + (seed % 997) + "\",\"amount_minor\":"
+                + (1000 + seed % 9000) + ",\"currency\":\"EUR\",\"note\":\"";
         String tail = "\"}";
         int pad = Math.max(0, bytes - head.length() - tail.length());
         StringBuilder sb = new StringBuilder(bytes).append(head);

@@ -26,14 +26,15 @@ final class ProcessMeter {
     private ProcessMeter() {}
 
     static Reading read() {
-        return new Reading(System.nanoTime(), OS.getProcessCpuTime(), THREADS.getTotalThreadAllocatedBytes(),
-                machineBusyNanos());
+        return new Reading(
+                System.nanoTime(), OS.getProcessCpuTime(), THREADS.getTotalThreadAllocatedBytes(), machineBusyNanos());
     }
 
     /** Busy CPU time of the machine: user, nice, system, irq, softirq and steal from {@code /proc/stat}. */
     private static long machineBusyNanos() {
         try {
-            String first = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).getFirst();
+            String first = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat"))
+                    .getFirst();
             String[] f = first.trim().split("\\s+");
             long ticks = 0;
             for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
@@ -50,14 +51,16 @@ final class ProcessMeter {
         if (from.machineBusyNanos() == 0) {
             return 0;
         }
-        double wall = (to.nanos() - from.nanos()) * (double) Runtime.getRuntime().availableProcessors();
+        double wall =
+                (to.nanos() - from.nanos()) * (double) Runtime.getRuntime().availableProcessors();
         long others = (to.machineBusyNanos() - from.machineBusyNanos()) - (to.cpuNanos() - from.cpuNanos());
         return Math.max(0, 100.0 * others / wall);
     }
 
     /** CPU used between two readings, as a percentage of all cores (100 = every core busy). */
     static double cpuPercent(Reading from, Reading to) {
-        double wall = (to.nanos() - from.nanos()) * (double) Runtime.getRuntime().availableProcessors();
+        double wall =
+                (to.nanos() - from.nanos()) * (double) Runtime.getRuntime().availableProcessors();
         return wall <= 0 ? 0 : 100.0 * (to.cpuNanos() - from.cpuNanos()) / wall;
     }
 

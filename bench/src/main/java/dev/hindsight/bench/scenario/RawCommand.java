@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
  * {@code hindsight-bench raw}: the raw write + fdatasync loop alone, for each file layout and size, to see what the
  * disk gives and how much the file layout costs.
  */
-@Command(name = "raw", mixinStandardHelpOptions = true,
+@Command(
+        name = "raw",
+        mixinStandardHelpOptions = true,
         description = "Raw sequential write + fdatasync throughput and latency, per file layout and write size.")
 public final class RawCommand implements Callable<Integer> {
 
@@ -40,9 +42,17 @@ public final class RawCommand implements Callable<Integer> {
         for (int bytes : sizes) {
             for (FileMode mode : modes) {
                 RawFsyncBaseline.Result r = RawFsyncBaseline.run(dir, mode, bytes, Duration.ofSeconds(1), measure);
-                System.out.println(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %.1f | %s | %s | %s | %s | %s |",
-                        mode.label(), bytes, r.syncsPerSecond(), r.megabytesPerSecond(), Latency.ms(r.cycle().p50()),
-                        Latency.ms(r.cycle().p99()), Latency.ms(r.fsync().p50()), Latency.ms(r.fsync().p99()),
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "| %s | %,d | %,.0f | %.1f | %s | %s | %s | %s | %s |",
+                        mode.label(),
+                        bytes,
+                        r.syncsPerSecond(),
+                        r.megabytesPerSecond(),
+                        Latency.ms(r.cycle().p50()),
+                        Latency.ms(r.cycle().p99()),
+                        Latency.ms(r.fsync().p50()),
+                        Latency.ms(r.fsync().p99()),
                         Latency.ms(r.fsync().p999())));
             }
         }

@@ -86,8 +86,8 @@ public final class RawFsyncBaseline {
         Path file = dir.resolve("raw-" + mode.label() + "-" + bytesPerSync + ".dat");
         try {
             Files.deleteIfExists(file);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(
+                    file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 prepare(ch, mode);
                 return loop(ch, mode, bytesPerSync, warmup, measure);
             } finally {

@@ -50,13 +50,21 @@ public final class ReadScenario {
      * @param scanEventsPerSecond global scan through {@code readAll}
      * @param rawScanEventsPerSecond baseline: frame walk with CRC32C over the mapped segments
      */
-    public record Result(long events, int eventsPerAggregate, double populateSeconds, double openSeconds,
-            Latency load, Latency rawLoad, double scanEventsPerSecond, double rawScanEventsPerSecond) {}
+    public record Result(
+            long events,
+            int eventsPerAggregate,
+            double populateSeconds,
+            double openSeconds,
+            Latency load,
+            Latency rawLoad,
+            double scanEventsPerSecond,
+            double rawScanEventsPerSecond) {}
 
     private ReadScenario() {}
 
-    public static Result run(Path root, int aggregates, int eventsPerAggregate, int payloadBytes, int loadIterations,
-            Duration scanTime) throws InterruptedException {
+    public static Result run(
+            Path root, int aggregates, int eventsPerAggregate, int payloadBytes, int loadIterations, Duration scanTime)
+            throws InterruptedException {
         Path dir = root.resolve("reads");
         Files2.deleteRecursively(dir);
         FileLogOptions options = FileLogOptions.defaults(dir).withFsync(FsyncPolicy.NEVER);

@@ -85,66 +85,148 @@ final class Report {
         sb.append("| metric | floor | measured | baseline (same run) | ratio | verdict | headroom |\n");
         sb.append("|---|---|---|---|---|---|---|\n");
         for (Floor f : floors()) {
-            sb.append("| ").append(f.metric()).append(" | ").append(f.floor()).append(" | ").append(f.value())
-                    .append(" | ").append(f.baseline()).append(" | ").append(f.ratio()).append(" | **")
-                    .append(f.verdict()).append("** | ").append(f.margin()).append(" |\n");
+            sb.append("| ")
+                    .append(f.metric())
+                    .append(" | ")
+                    .append(f.floor())
+                    .append(" | ")
+                    .append(f.value())
+                    .append(" | ")
+                    .append(f.baseline())
+                    .append(" | ")
+                    .append(f.ratio())
+                    .append(" | **")
+                    .append(f.verdict())
+                    .append("** | ")
+                    .append(f.margin())
+                    .append(" |\n");
         }
         sb.append("\n## Durable appends (fsync=always) and their raw baselines\n\n");
         sb.append("Baseline: one thread, `FileChannel.write` of the engine's mean bytes per fsync, then `force(false)`,"
-                + " same file system, right after the cell. ").append(rounds).append(rounds == 1 ? " round" : " rounds")
+                        + " same file system, right after the cell. ")
+                .append(rounds)
+                .append(rounds == 1 ? " round" : " rounds")
                 .append(" of every cell; a row merges its rounds (sums of counts over the sum of windows, merged"
                         + " latency histograms).\n\n");
         sb.append("| cell | events/s | appends/s | p50 ms | p99 ms | p99.9 ms | fsyncs/s | events/fsync | bytes/fsync"
                 + " | engine fsync p50 ms | raw fdatasyncs/s | raw fsync p50 ms | raw events/s | engine ÷ raw"
                 + " | p99 ÷ raw fsync p50 | p99 ÷ raw fsync p99 | longest writer cycle ms | CPU % | CPU µs/event | writer on CPU %"
                 + " | writer waiting for CPU % | other processes' CPU % | alloc B/event | errors |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        sb.append(
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (CellRow r : rows()) {
             EngineAppendRun.Result e = r.engine();
             RawFsyncBaseline.Result b = r.baseline();
-            sb.append("| ").append(e.cell().label()).append(" | ").append(n(e.eventsPerSecond())).append(" | ")
-                    .append(n(e.appendsPerSecond())).append(" | ").append(Latency.ms(e.latency().p50()))
-                    .append(" | ").append(Latency.ms(e.latency().p99())).append(" | ")
-                    .append(Latency.ms(e.latency().p999())).append(" | ").append(n(e.fsyncsPerSecond()))
-                    .append(" | ").append(fmt1(e.eventsPerFsync())).append(" | ").append(n(e.bytesPerFsync()))
-                    .append(" | ").append(Latency.ms(e.fsync().p50())).append(" | ")
-                    .append(n(b.syncsPerSecond())).append(" | ").append(Latency.ms(b.fsync().p50())).append(" | ")
-                    .append(n(r.baselineEventsPerSecond())).append(" | ").append(pct(r.ratio())).append(" | ")
-                    .append(fmt1(r.p99InFsyncs())).append(" | ")
-                    .append(fmt1((double) e.latency().p99() / Math.max(1, b.fsync().p99()))).append(" | ")
-                    .append(Latency.ms(e.cycle().max())).append(" | ").append(fmt1(e.cpuPercent())).append(" | ")
-                    .append(fmt1(e.cpuMicrosPerEvent())).append(" | ")
-                    .append(fmt1(e.writerBusyPercent())).append(" | ").append(fmt1(e.writerWaitPercent())).append(" | ")
-                    .append(fmt1(e.othersCpuPercent())).append(" | ")
-                    .append(n(e.allocatedBytesPerEvent())).append(" | ").append(errors(e)).append(" |\n");
+            sb.append("| ")
+                    .append(e.cell().label())
+                    .append(" | ")
+                    .append(n(e.eventsPerSecond()))
+                    .append(" | ")
+                    .append(n(e.appendsPerSecond()))
+                    .append(" | ")
+                    .append(Latency.ms(e.latency().p50()))
+                    .append(" | ")
+                    .append(Latency.ms(e.latency().p99()))
+                    .append(" | ")
+                    .append(Latency.ms(e.latency().p999()))
+                    .append(" | ")
+                    .append(n(e.fsyncsPerSecond()))
+                    .append(" | ")
+                    .append(fmt1(e.eventsPerFsync()))
+                    .append(" | ")
+                    .append(n(e.bytesPerFsync()))
+                    .append(" | ")
+                    .append(Latency.ms(e.fsync().p50()))
+                    .append(" | ")
+                    .append(n(b.syncsPerSecond()))
+                    .append(" | ")
+                    .append(Latency.ms(b.fsync().p50()))
+                    .append(" | ")
+                    .append(n(r.baselineEventsPerSecond()))
+                    .append(" | ")
+                    .append(pct(r.ratio()))
+                    .append(" | ")
+                    .append(fmt1(r.p99InFsyncs()))
+                    .append(" | ")
+                    .append(fmt1(
+                            (double) e.latency().p99() / Math.max(1, b.fsync().p99())))
+                    .append(" | ")
+                    .append(Latency.ms(e.cycle().max()))
+                    .append(" | ")
+                    .append(fmt1(e.cpuPercent()))
+                    .append(" | ")
+                    .append(fmt1(e.cpuMicrosPerEvent()))
+                    .append(" | ")
+                    .append(fmt1(e.writerBusyPercent()))
+                    .append(" | ")
+                    .append(fmt1(e.writerWaitPercent()))
+                    .append(" | ")
+                    .append(fmt1(e.othersCpuPercent()))
+                    .append(" | ")
+                    .append(n(e.allocatedBytesPerEvent()))
+                    .append(" | ")
+                    .append(errors(e))
+                    .append(" |\n");
         }
         sb.append("\n## Fixed-size raw baselines (no group commit: one write + fdatasync per append)\n\n");
         sb.append("| frames/fdatasync | bytes/fdatasync | fdatasyncs/s | events/s | MB/s | write+fsync p50 ms"
                 + " | write+fsync p99 ms | fsync p50 ms | fsync p99 ms | fsync p99.9 ms |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        fixed.forEach((frames, b) -> sb.append("| ").append(frames).append(" | ").append(n(b.bytesPerSync()))
-                .append(" | ").append(n(b.syncsPerSecond())).append(" | ").append(n(b.syncsPerSecond() * frames))
-                .append(" | ").append(fmt1(b.megabytesPerSecond())).append(" | ").append(Latency.ms(b.cycle().p50()))
-                .append(" | ").append(Latency.ms(b.cycle().p99())).append(" | ").append(Latency.ms(b.fsync().p50()))
-                .append(" | ").append(Latency.ms(b.fsync().p99())).append(" | ")
-                .append(Latency.ms(b.fsync().p999())).append(" |\n"));
+        fixed.forEach((frames, b) -> sb.append("| ")
+                .append(frames)
+                .append(" | ")
+                .append(n(b.bytesPerSync()))
+                .append(" | ")
+                .append(n(b.syncsPerSecond()))
+                .append(" | ")
+                .append(n(b.syncsPerSecond() * frames))
+                .append(" | ")
+                .append(fmt1(b.megabytesPerSecond()))
+                .append(" | ")
+                .append(Latency.ms(b.cycle().p50()))
+                .append(" | ")
+                .append(Latency.ms(b.cycle().p99()))
+                .append(" | ")
+                .append(Latency.ms(b.fsync().p50()))
+                .append(" | ")
+                .append(Latency.ms(b.fsync().p99()))
+                .append(" | ")
+                .append(Latency.ms(b.fsync().p999()))
+                .append(" |\n"));
         if (reads != null) {
             ReadScenario.Result r = reads;
-            sb.append("\n## Reads (").append(n(r.events())).append(" events, ").append(r.eventsPerAggregate())
+            sb.append("\n## Reads (")
+                    .append(n(r.events()))
+                    .append(" events, ")
+                    .append(r.eventsPerAggregate())
                     .append(" per aggregate, interleaved; written with fsync=never in ")
-                    .append(fmt1(r.populateSeconds())).append(" s, reopened in ").append(fmt2(r.openSeconds()))
+                    .append(fmt1(r.populateSeconds()))
+                    .append(" s, reopened in ")
+                    .append(fmt2(r.openSeconds()))
                     .append(" s)\n\n");
             sb.append("| metric | engine | raw baseline (map + CRC32C, no decode) | engine ÷ raw |\n");
             sb.append("|---|---:|---:|---:|\n");
-            sb.append("| load one aggregate, p50 ms | ").append(Latency.ms(r.load().p50())).append(" | ")
-                    .append(Latency.ms(r.rawLoad().p50())).append(" | ")
-                    .append(times(r.load().p50(), r.rawLoad().p50())).append(" slower |\n");
-            sb.append("| load one aggregate, p99 ms | ").append(Latency.ms(r.load().p99())).append(" | ")
-                    .append(Latency.ms(r.rawLoad().p99())).append(" | ")
-                    .append(times(r.load().p99(), r.rawLoad().p99())).append(" slower |\n");
-            sb.append("| global scan, events/s | ").append(n(r.scanEventsPerSecond())).append(" | ")
-                    .append(n(r.rawScanEventsPerSecond())).append(" | ")
-                    .append(pct(r.scanEventsPerSecond() / r.rawScanEventsPerSecond())).append(" |\n");
+            sb.append("| load one aggregate, p50 ms | ")
+                    .append(Latency.ms(r.load().p50()))
+                    .append(" | ")
+                    .append(Latency.ms(r.rawLoad().p50()))
+                    .append(" | ")
+                    .append(times(r.load().p50(), r.rawLoad().p50()))
+                    .append(" slower |\n");
+            sb.append("| load one aggregate, p99 ms | ")
+                    .append(Latency.ms(r.load().p99()))
+                    .append(" | ")
+                    .append(Latency.ms(r.rawLoad().p99()))
+                    .append(" | ")
+                    .append(times(r.load().p99(), r.rawLoad().p99()))
+                    .append(" slower |\n");
+            sb.append("| global scan, events/s | ")
+                    .append(n(r.scanEventsPerSecond()))
+                    .append(" | ")
+                    .append(n(r.rawScanEventsPerSecond()))
+                    .append(" | ")
+                    .append(pct(r.scanEventsPerSecond() / r.rawScanEventsPerSecond()))
+                    .append(" |\n");
         }
         return sb.toString();
     }
@@ -152,43 +234,73 @@ final class Report {
     List<Floor> floors() {
         List<Floor> out = new ArrayList<>();
         cell(FLOOR_APPENDERS, 1).ifPresent(r -> {
-            String label = FLOOR_APPENDERS + " single-event appenders (" + r.engine().cell().threads().label() + ")";
-            String base = n(r.baselineEventsPerSecond()) + " events/s (raw @ " + fmt1(r.engine().eventsPerFsync())
-                    + " events/fsync)";
-            out.add(Floor.atLeast(label + ", events/s", 50_000, r.engine().eventsPerSecond(), "", base,
-                    pct(r.ratio())));
-            out.add(Floor.atLeast(label + ", % of raw fsync at the same batch size", 50, 100 * r.ratio(), "%", base,
-                    pct(r.ratio())));
-            out.add(Floor.atMost(label + ", p99 latency in raw fsync p50s", 3, r.p99InFsyncs(), "",
+            String label = FLOOR_APPENDERS + " single-event appenders ("
+                    + r.engine().cell().threads().label() + ")";
+            String base = n(r.baselineEventsPerSecond()) + " events/s (raw @ "
+                    + fmt1(r.engine().eventsPerFsync()) + " events/fsync)";
+            out.add(Floor.atLeast(
+                    label + ", events/s", 50_000, r.engine().eventsPerSecond(), "", base, pct(r.ratio())));
+            out.add(Floor.atLeast(
+                    label + ", % of raw fsync at the same batch size", 50, 100 * r.ratio(), "%", base, pct(r.ratio())));
+            out.add(Floor.atMost(
+                    label + ", p99 latency in raw fsync p50s",
+                    3,
+                    r.p99InFsyncs(),
+                    "",
                     "raw fsync p50 " + Latency.ms(r.baseline().fsync().p50()) + " ms, engine p99 "
                             + Latency.ms(r.engine().latency().p99()) + " ms; the raw loop's own write+fsync p99 is "
-                            + fmt1((double) r.baseline().cycle().p99() / Math.max(1, r.baseline().fsync().p50()))
+                            + fmt1((double) r.baseline().cycle().p99()
+                                    / Math.max(1, r.baseline().fsync().p50()))
                             + " fsync p50s",
                     fmt1(r.p99InFsyncs())));
         });
         cell(-1, FLOOR_BATCH).ifPresent(r -> {
             String label = r.engine().cell().appenders() + " appenders × " + FLOOR_BATCH + "-event batches ("
                     + r.engine().cell().threads().label() + ")";
-            out.add(Floor.atLeast(label + ", events/s", 300_000, r.engine().eventsPerSecond(), "",
-                    n(r.baselineEventsPerSecond()) + " events/s (raw @ " + fmt1(r.engine().eventsPerFsync())
-                            + " events/fsync)", pct(r.ratio())));
+            out.add(Floor.atLeast(
+                    label + ", events/s",
+                    300_000,
+                    r.engine().eventsPerSecond(),
+                    "",
+                    n(r.baselineEventsPerSecond()) + " events/s (raw @ "
+                            + fmt1(r.engine().eventsPerFsync()) + " events/fsync)",
+                    pct(r.ratio())));
             RawFsyncBaseline.Result b = fixed.get(FLOOR_BATCH);
             if (b != null) {
                 double raw = b.syncsPerSecond() * FLOOR_BATCH;
                 double ratio = r.engine().eventsPerSecond() / raw;
-                out.add(Floor.atLeast(label + ", % of raw fsync of one 100-event batch per fsync", 50, 100 * ratio,
-                        "%", n(raw) + " events/s", pct(ratio)));
+                out.add(Floor.atLeast(
+                        label + ", % of raw fsync of one 100-event batch per fsync",
+                        50,
+                        100 * ratio,
+                        "%",
+                        n(raw) + " events/s",
+                        pct(ratio)));
             }
-            out.add(Floor.atLeast(label + ", % of raw fsync at the achieved batch size", 50, 100 * r.ratio(), "%",
-                    n(r.baselineEventsPerSecond()) + " events/s", pct(r.ratio())));
+            out.add(Floor.atLeast(
+                    label + ", % of raw fsync at the achieved batch size",
+                    50,
+                    100 * r.ratio(),
+                    "%",
+                    n(r.baselineEventsPerSecond()) + " events/s",
+                    pct(r.ratio())));
         });
         if (reads != null) {
             ReadScenario.Result r = reads;
-            out.add(Floor.atMost("load one aggregate of " + r.eventsPerAggregate() + " events, p99 ms", 2,
-                    r.load().p99() / 1e6, "", "raw " + Latency.ms(r.rawLoad().p99()) + " ms",
+            out.add(Floor.atMost(
+                    "load one aggregate of " + r.eventsPerAggregate() + " events, p99 ms",
+                    2,
+                    r.load().p99() / 1e6,
+                    "",
+                    "raw " + Latency.ms(r.rawLoad().p99()) + " ms",
                     times(r.load().p99(), r.rawLoad().p99())));
-            out.add(Floor.atLeast("global scan, events/s", 1_000_000, r.scanEventsPerSecond(), "",
-                    "raw " + n(r.rawScanEventsPerSecond()), pct(r.scanEventsPerSecond() / r.rawScanEventsPerSecond())));
+            out.add(Floor.atLeast(
+                    "global scan, events/s",
+                    1_000_000,
+                    r.scanEventsPerSecond(),
+                    "",
+                    "raw " + n(r.rawScanEventsPerSecond()),
+                    pct(r.scanEventsPerSecond() / r.rawScanEventsPerSecond())));
         }
         return out;
     }
@@ -200,9 +312,12 @@ final class Report {
             return Optional.empty();
         }
         AppendCell.ThreadKind kind = rows.getFirst().engine().cell().threads();
-        return rows.stream().filter(r -> r.engine().cell().threads() == kind
-                && r.engine().cell().aggregates() == Aggregates.OWN && r.engine().cell().batch() == batch
-                && (appenders < 0 || r.engine().cell().appenders() == appenders)).findFirst();
+        return rows.stream()
+                .filter(r -> r.engine().cell().threads() == kind
+                        && r.engine().cell().aggregates() == Aggregates.OWN
+                        && r.engine().cell().batch() == batch
+                        && (appenders < 0 || r.engine().cell().appenders() == appenders))
+                .findFirst();
     }
 
     void writeJson(Path file) throws IOException {
@@ -266,7 +381,11 @@ final class Report {
             return "0";
         }
         StringBuilder sb = new StringBuilder();
-        e.errors().forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(v).append(' ').append(k));
+        e.errors()
+                .forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ")
+                        .append(v)
+                        .append(' ')
+                        .append(k));
         return sb.toString();
     }
 

@@ -27,8 +27,8 @@ final class Ledger {
             .build();
 
     /** v1 had no {@code source}. */
-    static final Upcasters UPCASTERS = Upcasters.of(List.of(
-            Upcaster.of("AccountDeposited", 1, d -> d.put("source", "legacy"))));
+    static final Upcasters UPCASTERS =
+            Upcasters.of(List.of(Upcaster.of("AccountDeposited", 1, d -> d.put("source", "legacy"))));
 
     static final Decider<Object, State, Event> DECIDER = new Decider<>() {
         @Override

@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
  * events upcast); time travel to random instants in a 10,000-event aggregate. Prints a Markdown table with the
  * issue's floors. Not thread-safe.
  */
-@Command(name = "state", mixinStandardHelpOptions = true,
+@Command(
+        name = "state",
+        mixinStandardHelpOptions = true,
         description = "Aggregate load, full replay and time-travel latency (issue 3 floors).")
 public final class StateCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Scratch directory (default: a new temp dir).")
@@ -51,7 +53,8 @@ public final class StateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path d = dir != null ? dir : Files.createTempDirectory("hindsight-bench-state");
-        AtomicLong clockMillis = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
+        AtomicLong clockMillis =
+                new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
         Clock clock = new Clock() {
             @Override
             public java.time.ZoneId getZone() {
@@ -68,15 +71,18 @@ public final class StateCommand implements Callable<Integer> {
                 return Instant.ofEpochMilli(clockMillis.addAndGet(1000));
             }
         };
-        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(d.resolve("log")).withFsync(
-                FsyncPolicy.NEVER));
+        try (FileEventLog log = FileEventLog.open(
+                        FileLogOptions.defaults(d.resolve("log")).withFsync(FsyncPolicy.NEVER));
                 FileSnapshotStore snaps = FileSnapshotStore.open(d.resolve("snapshots"), SnapshotRetention.DEFAULT)) {
             EventStore store = EventStore.builder(log).clock(clock).build();
             StateCodec<Ledger.State> codec = StateCodec.of(Ledger.State.class, 1);
             var withSnapshots = AggregateRepository.builder(store, Ledger.DECIDER, Ledger.REGISTRY, codec)
-                    .upcasters(Ledger.UPCASTERS).snapshots(snaps, SnapshotPolicy.defaultPolicy()).build();
+                    .upcasters(Ledger.UPCASTERS)
+                    .snapshots(snaps, SnapshotPolicy.defaultPolicy())
+                    .build();
             var withoutSnapshots = AggregateRepository.builder(store, Ledger.DECIDER, Ledger.REGISTRY, codec)
-                    .upcasters(Ledger.UPCASTERS).build();
+                    .upcasters(Ledger.UPCASTERS)
+                    .build();
             rows.add("| measurement | events | p50 ms | p99 ms | floor | result |");
             rows.add("|---|---:|---:|---:|---|---|");
             for (int n : new int[] {10, 1_000, 100_000}) {
@@ -84,7 +90,11 @@ public final class StateCommand implements Callable<Integer> {
                 fill(store, id, n);
                 snapshotEvery100(withSnapshots, snaps, store, id, n);
                 long[] with = time(() -> withSnapshots.load(id), iterations);
-                row("load, default snapshots (every 100)", n, with, n == 100_000 ? 1.0 : -1,
+                row(
+                        "load, default snapshots (every 100)",
+                        n,
+                        with,
+                        n == 100_000 ? 1.0 : -1,
                         n == 100_000 ? "p99 ≤ 1 ms" : "");
                 int iters = n >= 100_000 ? Math.max(20, iterations / 100) : iterations;
                 long[] without = time(() -> withoutSnapshots.load(id), iters);
@@ -98,10 +108,15 @@ public final class StateCommand implements Callable<Integer> {
             Instant last = ttEvents.getLast().timestamp();
             Random random = new Random(42);
             long span = last.toEpochMilli() - first.toEpochMilli();
-            long[] travel = time(() -> withSnapshots.loadAsOf(tt,
-                    first.plusMillis((long) (random.nextDouble() * span))), iterations);
-            row("time travel to a random instant (snapshots kept: newest " + SnapshotRetention.DEFAULT.keep()
-                    + " + one per " + SnapshotRetention.DEFAULT.anchorEvery() + ")", 10_000, travel, 2.0,
+            long[] travel = time(
+                    () -> withSnapshots.loadAsOf(tt, first.plusMillis((long) (random.nextDouble() * span))),
+                    iterations);
+            row(
+                    "time travel to a random instant (snapshots kept: newest " + SnapshotRetention.DEFAULT.keep()
+                            + " + one per " + SnapshotRetention.DEFAULT.anchorEvery() + ")",
+                    10_000,
+                    travel,
+                    2.0,
                     "p99 ≤ 2 ms");
             String big = "acc-replay";
             fill(store, big, replayEvents);
@@ -115,9 +130,14 @@ public final class StateCommand implements Callable<Integer> {
                 }
                 best = Math.min(best, s);
             }
-            rows.add(String.format(Locale.ROOT, "| full replay, no snapshots, 10%% upcast (best of 5) | %d | %.0f ms"
-                    + " total | %.0f events/s | ≤ 1.5 s (≥ 700k/s) | %s |", replayEvents, best * 1000,
-                    replayEvents / best, replayEvents / best >= 700_000 ? "PASS" : "MISS"));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "| full replay, no snapshots, 10%% upcast (best of 5) | %d | %.0f ms"
+                            + " total | %.0f events/s | ≤ 1.5 s (≥ 700k/s) | %s |",
+                    replayEvents,
+                    best * 1000,
+                    replayEvents / best,
+                    replayEvents / best >= 700_000 ? "PASS" : "MISS"));
         }
         rows.forEach(System.out::println);
         return 0;
@@ -127,8 +147,8 @@ public final class StateCommand implements Callable<Integer> {
         double p50 = percentile(sortedNanos, 50) / 1e6;
         double p99 = percentile(sortedNanos, 99) / 1e6;
         String result = floorMs < 0 ? "" : p99 <= floorMs ? "PASS" : "MISS";
-        rows.add(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %s | %s |", what, events, p50, p99, floor,
-                result));
+        rows.add(String.format(
+                Locale.ROOT, "| %s | %d | %.3f | %.3f | %s | %s |", what, events, p50, p99, floor, result));
     }
 
     private static long percentile(long[] sorted, double p) {
@@ -163,8 +183,12 @@ public final class StateCommand implements Callable<Integer> {
     }
 
     /** Writes the snapshots the default policy would have written (every 100 events) from a single replay. */
-    private static void snapshotEvery100(AggregateRepository<Object, Ledger.State, Ledger.Event> repo,
-            FileSnapshotStore snaps, EventStore store, String id, int n) {
+    private static void snapshotEvery100(
+            AggregateRepository<Object, Ledger.State, Ledger.Event> repo,
+            FileSnapshotStore snaps,
+            EventStore store,
+            String id,
+            int n) {
         Ledger.State s = Ledger.DECIDER.initialState();
         long v = 0;
         for (RecordedEvent e : store.read(id).events()) {

@@ -32,8 +32,12 @@ final class CanonicalJson {
      * The mapper's factory (same read constraints), but writing characters outside the BMP as raw UTF-8 as the
      * tree path does (the UTF-8 generator would escape them as surrogate pairs by default).
      */
-    private static final JsonFactory FACTORY = Json.mapper().getFactory().rebuild()
-            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    private static final JsonFactory FACTORY = Json.mapper()
+            .getFactory()
+            .rebuild()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
+
     private static final String TIMESTAMP = "timestamp";
 
     /**

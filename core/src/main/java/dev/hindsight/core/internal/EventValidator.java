@@ -49,8 +49,8 @@ public final class EventValidator {
             throw new InvalidRequestException("an append needs at least one event");
         }
         if (events.size() > limits.maxEventsPerAppend()) {
-            throw new SizeLimitExceededException("append has " + events.size() + " events; the limit is "
-                    + limits.maxEventsPerAppend());
+            throw new SizeLimitExceededException(
+                    "append has " + events.size() + " events; the limit is " + limits.maxEventsPerAppend());
         }
         Instant now = clock.instant();
         List<ProposedEvent> out = new ArrayList<>(events.size());
@@ -78,8 +78,15 @@ public final class EventValidator {
             if (events.size() > 1 && !seen.add(id)) {
                 throw new InvalidRequestException("event_id " + id + " appears twice in one append");
             }
-            out.add(new ProposedEvent(id, aggregateId, e.eventType(), e.schemaVersion(), data.text(), meta.text(),
-                    requireTimestamp(meta), meta.timestampAssigned()));
+            out.add(new ProposedEvent(
+                    id,
+                    aggregateId,
+                    e.eventType(),
+                    e.schemaVersion(),
+                    data.text(),
+                    meta.text(),
+                    requireTimestamp(meta),
+                    meta.timestampAssigned()));
         }
         return out;
     }
@@ -118,7 +125,8 @@ public final class EventValidator {
         }
         String where = where(i, n);
         ObjectNode meta = Json.parseObject(json, "metadata" + where);
-        boolean assigned = meta.get("timestamp") == null || meta.get("timestamp").isNull();
+        boolean assigned =
+                meta.get("timestamp") == null || meta.get("timestamp").isNull();
         Instant timestamp = timestampOf(meta, now, where);
         String text = Json.write(meta);
         return new CanonicalJson.Result(text, utf8Length(text), timestamp, assigned);
@@ -157,9 +165,13 @@ public final class EventValidator {
             if (Character.isISOControl(c) || c == '/') {
                 throw new InvalidRequestException("aggregate_id must not contain control characters or '/'");
             }
-            if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < aggregateId.length()
-                    && Character.isLowSurrogate(aggregateId.charAt(i + 1)))
-                    && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(aggregateId.charAt(i - 1)))) {
+            if (Character.isSurrogate(c)
+                    && !(Character.isHighSurrogate(c)
+                            && i + 1 < aggregateId.length()
+                            && Character.isLowSurrogate(aggregateId.charAt(i + 1)))
+                    && !(Character.isLowSurrogate(c)
+                            && i > 0
+                            && Character.isHighSurrogate(aggregateId.charAt(i - 1)))) {
                 throw new InvalidRequestException("aggregate_id is not valid Unicode");
             }
         }
@@ -191,8 +203,12 @@ public final class EventValidator {
         }
         for (int i = 0; i < type.length(); i++) {
             char c = type.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '.' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '.'
+                    || c == '-';
             if (!ok) {
                 return false;
             }
@@ -201,7 +217,8 @@ public final class EventValidator {
     }
 
     private static String eventTypeProblem(String type) {
-        return type.isEmpty() || type.length() > MAX_EVENT_TYPE_CHARS ? "event_type must be 1-100 characters"
+        return type.isEmpty() || type.length() > MAX_EVENT_TYPE_CHARS
+                ? "event_type must be 1-100 characters"
                 : "event_type may only contain A-Z a-z 0-9 _ . -";
     }
 

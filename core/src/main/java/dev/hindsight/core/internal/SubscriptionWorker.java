@@ -34,7 +34,12 @@ public final class SubscriptionWorker implements Subscription {
 
     private final java.util.function.Consumer<SubscriptionWorker> onEnd;
 
-    public SubscriptionWorker(EventLog log, Position after, EventFilter filter, EventHandler handler, String name,
+    public SubscriptionWorker(
+            EventLog log,
+            Position after,
+            EventFilter filter,
+            EventHandler handler,
+            String name,
             java.util.function.Consumer<SubscriptionWorker> onEnd) {
         this.onEnd = onEnd;
         this.log = log;

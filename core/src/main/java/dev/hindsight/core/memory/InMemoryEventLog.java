@@ -60,8 +60,16 @@ public final class InMemoryEventLog implements EventLog {
             Instant now = clock.instant();
             long firstVersion = target.size() + 1;
             for (ProposedEvent p : accepted) {
-                RecordedEvent r = new RecordedEvent(p.eventId(), aggregateId, p.eventType(), p.schemaVersion(),
-                        p.eventData(), p.metadata(), target.size() + 1, Position.of(all.size() + 1), p.timestamp(),
+                RecordedEvent r = new RecordedEvent(
+                        p.eventId(),
+                        aggregateId,
+                        p.eventType(),
+                        p.schemaVersion(),
+                        p.eventData(),
+                        p.metadata(),
+                        target.size() + 1,
+                        Position.of(all.size() + 1),
+                        p.timestamp(),
                         now);
                 all.add(r);
                 target.add(r);
@@ -169,5 +177,4 @@ public final class InMemoryEventLog implements EventLog {
             throw new StoreClosedException("the store is closed");
         }
     }
-
 }

@@ -44,8 +44,8 @@ public final class AppendChecks {
             if (first == null) {
                 first = r;
             } else if (r.version() != last.version() + 1) {
-                throw new DuplicateEventIdException("event_id " + p.eventId() + " is stored, but not as part of the"
-                        + " same append");
+                throw new DuplicateEventIdException(
+                        "event_id " + p.eventId() + " is stored, but not as part of the" + " same append");
             }
             last = r;
             found++;
@@ -71,8 +71,12 @@ public final class AppendChecks {
      * @throws WrongExpectedVersionException on a version conflict
      * @throws TimestampOrderException if a client-given timestamp is before the previous event's
      */
-    public static List<ProposedEvent> checkNewAppend(String aggregateId, ExpectedVersion expected,
-            long currentVersion, @Nullable Instant lastTimestamp, List<ProposedEvent> events) {
+    public static List<ProposedEvent> checkNewAppend(
+            String aggregateId,
+            ExpectedVersion expected,
+            long currentVersion,
+            @Nullable Instant lastTimestamp,
+            List<ProposedEvent> events) {
         if (!expected.matches(currentVersion)) {
             throw new WrongExpectedVersionException(aggregateId, expected, currentVersion);
         }

@@ -42,7 +42,14 @@ public record ProposedEvent(
     public ProposedEvent withTimestamp(Instant t) {
         com.fasterxml.jackson.databind.node.ObjectNode meta = dev.hindsight.core.Json.parseObject(metadata, "metadata");
         meta.put("timestamp", t.toString());
-        return new ProposedEvent(eventId, aggregateId, eventType, schemaVersion, eventData,
-                dev.hindsight.core.Json.write(meta), t, timestampAssigned);
+        return new ProposedEvent(
+                eventId,
+                aggregateId,
+                eventType,
+                schemaVersion,
+                eventData,
+                dev.hindsight.core.Json.write(meta),
+                t,
+                timestampAssigned);
     }
 }

@@ -28,11 +28,44 @@ import org.junit.jupiter.api.Test;
  */
 class CanonicalJsonTest {
     private static final Instant NOW = Instant.parse("2026-11-26T18:00:00.123456Z");
-    private static final String[] NUMBERS = {"0", "-0", "7", "-12", "2147483647", "2147483648", "-2147483649",
-        "9223372036854775807", "9223372036854775808", "-99999999999999999999999", "0.0", "-0.0", "1.50", "1.5e3",
-        "1E+400", "-2.5E-7", "3.141592653589793238462643383279", "1e0", "100e-2", "0.1", "1.0000000000000001"};
-    private static final String[] STRINGS = {"", "a", "Grüße", "日本語", "😀 emoji", "tab\\tnew\\nline", "\\u00e9",
-        "\\u0000\\u001f\\u007f", "quote\\\"back\\\\slash", "\\/solidus", "\\ud83d\\ude00", "\u2028\u2029", "ctl\\b\\f\\r"};
+    private static final String[] NUMBERS = {
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "2147483647",
+        "2147483648",
+        "-2147483649",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-99999999999999999999999",
+        "0.0",
+        "-0.0",
+        "1.50",
+        "1.5e3",
+        "1E+400",
+        "-2.5E-7",
+        "3.141592653589793238462643383279",
+        "1e0",
+        "100e-2",
+        "0.1",
+        "1.0000000000000001"
+    };
+    private static final String[] STRINGS = {
+        "",
+        "a",
+        "Grüße",
+        "日本語",
+        "😀 emoji",
+        "tab\\tnew\\nline",
+        "\\u00e9",
+        "\\u0000\\u001f\\u007f",
+        "quote\\\"back\\\\slash",
+        "\\/solidus",
+        "\\ud83d\\ude00",
+        "\u2028\u2029",
+        "ctl\\b\\f\\r"
+    };
 
     /** The old validator's path: a tree with exact decimals, written compactly. */
     private static String viaTree(String json) {
@@ -60,15 +93,25 @@ class CanonicalJsonTest {
     @Test
     void metadata_randomDocuments_sameAsTreePathWithTimestamp() {
         Random random = new Random(42);
-        String[] timestamps = {null, "null", "\"2026-01-02T03:04:05Z\"", "\"2026-01-02T03:04:05.120Z\"",
-            "\"2026-01-02T03:04:05.000000001Z\"", "\"2026-01-02T05:04:05+02:00\"", "\"1970-01-01T00:00:00Z\""};
+        String[] timestamps = {
+            null,
+            "null",
+            "\"2026-01-02T03:04:05Z\"",
+            "\"2026-01-02T03:04:05.120Z\"",
+            "\"2026-01-02T03:04:05.000000001Z\"",
+            "\"2026-01-02T05:04:05+02:00\"",
+            "\"1970-01-01T00:00:00Z\""
+        };
         for (int i = 0; i < 5_000; i++) {
             String body = object(random, 1).strip();
             String ts = timestamps[random.nextInt(timestamps.length)];
-            String json = ts == null ? body
-                    : Json.parseObject(body, "b").isEmpty() ? "{\"timestamp\":" + ts + "}"
-                    : random.nextBoolean() ? "{\"timestamp\":" + ts + "," + body.substring(1)
-                    : body.substring(0, body.length() - 1) + ",\"timestamp\":" + ts + "}";
+            String json = ts == null
+                    ? body
+                    : Json.parseObject(body, "b").isEmpty()
+                            ? "{\"timestamp\":" + ts + "}"
+                            : random.nextBoolean()
+                                    ? "{\"timestamp\":" + ts + "," + body.substring(1)
+                                    : body.substring(0, body.length() - 1) + ",\"timestamp\":" + ts + "}";
             CanonicalJson.Result r = CanonicalJson.metadata(json, NOW);
             ObjectNode tree = Json.parseObject(json, "metadata");
             JsonNode t = tree.get("timestamp");
@@ -104,17 +147,36 @@ class CanonicalJsonTest {
 
     @Test
     void data_whereTreeAndStreamCouldDiffer_givesUp() {
-        for (String json : List.of("{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":{\"x\":1,\"x\":2}}", "{} trailing", "{}{}",
-                "[1]", "\"s\"", "12", "", "   ", "{", "{\"a\":}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}",
-                "{\"s\":\"\\ud800\"}", "{\"a\":1}]")) {
+        for (String json : List.of(
+                "{\"a\":1,\"b\":2,\"a\":3}",
+                "{\"a\":{\"x\":1,\"x\":2}}",
+                "{} trailing",
+                "{}{}",
+                "[1]",
+                "\"s\"",
+                "12",
+                "",
+                "   ",
+                "{",
+                "{\"a\":}",
+                "{'a':1}",
+                "{\"a\":NaN}",
+                "{\"a\":01}",
+                "{\"s\":\"\\ud800\"}",
+                "{\"a\":1}]")) {
             assertThat(CanonicalJson.data(json)).as(json).isNull();
         }
     }
 
     @Test
     void metadata_badTimestamps_givesUp() {
-        for (String json : List.of("{\"timestamp\":5}", "{\"timestamp\":\"yesterday\"}", "{\"timestamp\":{}}",
-                "{\"timestamp\":\"2026-01-02\"}", "{\"timestamp\":\"+2026-01-02T03:04:05Z\"}", "{\"timestamp\":null,\"timestamp\":\"2026-01-02T03:04:05Z\"}")) {
+        for (String json : List.of(
+                "{\"timestamp\":5}",
+                "{\"timestamp\":\"yesterday\"}",
+                "{\"timestamp\":{}}",
+                "{\"timestamp\":\"2026-01-02\"}",
+                "{\"timestamp\":\"+2026-01-02T03:04:05Z\"}",
+                "{\"timestamp\":null,\"timestamp\":\"2026-01-02T03:04:05Z\"}")) {
             assertThat(CanonicalJson.metadata(json, NOW)).as(json).isNull();
         }
     }
@@ -122,8 +184,15 @@ class CanonicalJsonTest {
     @Test
     void validate_duplicateKeys_keepTreeSemantics() {
         EventValidator v = validator(StoreLimits.DEFAULT);
-        ProposedEvent p = v.validate("a", List.of(new EventData(null, "T", 1, "{\"a\":1,\"b\":2,\"a\":3}",
-                "{\"timestamp\":\"2026-01-02T03:04:05Z\",\"k\":1,\"timestamp\":null}"))).getFirst();
+        ProposedEvent p = v.validate(
+                        "a",
+                        List.of(new EventData(
+                                null,
+                                "T",
+                                1,
+                                "{\"a\":1,\"b\":2,\"a\":3}",
+                                "{\"timestamp\":\"2026-01-02T03:04:05Z\",\"k\":1,\"timestamp\":null}")))
+                .getFirst();
         assertThat(p.eventData()).isEqualTo("{\"a\":3,\"b\":2}");
         assertThat(p.metadata()).isEqualTo("{\"timestamp\":\"" + NOW + "\",\"k\":1}");
         assertThat(p.timestampAssigned()).isTrue();
@@ -133,14 +202,16 @@ class CanonicalJsonTest {
     void validate_errors_unchanged() {
         EventValidator v = validator(StoreLimits.DEFAULT);
         assertThatThrownBy(() -> v.validate("a", List.of(EventData.of("T", "[1]"))))
-                .isInstanceOf(InvalidRequestException.class).hasMessage("event_data must be a JSON object");
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("event_data must be a JSON object");
         assertThatThrownBy(() -> v.validate("a", List.of(EventData.of("T", "{}"), EventData.of("T", "{x"))))
-                .isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("event_data (event 1) is not"
-                        + " valid JSON");
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageStartingWith("event_data (event 1) is not" + " valid JSON");
         assertThatThrownBy(() -> v.validate("a", List.of(EventData.of("T", "{}").withMetadata("{\"timestamp\":1}"))))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessage("metadata.timestamp must be an ISO-8601 string");
-        assertThatThrownBy(() -> v.validate("a", List.of(EventData.of("T", "{}").withMetadata("{\"timestamp\":\"x\"}"))))
+        assertThatThrownBy(
+                        () -> v.validate("a", List.of(EventData.of("T", "{}").withMetadata("{\"timestamp\":\"x\"}"))))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessage("metadata.timestamp is not an ISO-8601 instant: 'x'");
         assertThatThrownBy(() -> v.validate("a", List.of(EventData.of("T", "{}"), EventData.of("T!", "{}"))))
@@ -153,10 +224,12 @@ class CanonicalJsonTest {
         String meta = "{\"timestamp\":\"" + NOW + "\"}";
         String data = "{\"s\":\"é\"}"; // 10 bytes of UTF-8, 9 chars
         int exact = 1 + 10 + meta.length();
-        assertThat(validator(new StoreLimits(exact, 1 << 20, 10)).validate("a",
-                List.of(EventData.of("T", "{ \"s\" : \"\\u00e9\" }")))).hasSize(1);
-        assertThatThrownBy(() -> validator(new StoreLimits(exact - 1, 1 << 20, 10)).validate("a",
-                List.of(EventData.of("T", data)))).isInstanceOf(SizeLimitExceededException.class)
+        assertThat(validator(new StoreLimits(exact, 1 << 20, 10))
+                        .validate("a", List.of(EventData.of("T", "{ \"s\" : \"\\u00e9\" }"))))
+                .hasSize(1);
+        assertThatThrownBy(() -> validator(new StoreLimits(exact - 1, 1 << 20, 10))
+                        .validate("a", List.of(EventData.of("T", data))))
+                .isInstanceOf(SizeLimitExceededException.class)
                 .hasMessage("event is " + exact + " bytes; the limit is " + (exact - 1));
     }
 
@@ -184,8 +257,13 @@ class CanonicalJsonTest {
                 sb.append(',');
             }
             // a small key space makes some duplicate keys
-            sb.append(ws(r)).append('"').append(r.nextInt(10) == 0 ? "k" : "k" + r.nextInt(1000)).append('"')
-                    .append(ws(r)).append(':').append(value(r, depth + 1));
+            sb.append(ws(r))
+                    .append('"')
+                    .append(r.nextInt(10) == 0 ? "k" : "k" + r.nextInt(1000))
+                    .append('"')
+                    .append(ws(r))
+                    .append(':')
+                    .append(value(r, depth + 1));
         }
         return sb.append(ws(r)).append('}').append(ws(r)).toString();
     }

@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * @param paymentMethod e.g. {@code credit_card}
  * @param at when
  */
-public record PayOrder(String paymentId, BigDecimal amount, @Nullable String currency, String paymentMethod,
-        Instant at) implements OrderCommand {
+public record PayOrder(
+        String paymentId, BigDecimal amount, @Nullable String currency, String paymentMethod, Instant at)
+        implements OrderCommand {
     public PayOrder {
         paymentId = Text.required(paymentId, "payment_id", Text.MAX_ID);
         Objects.requireNonNull(amount, "amount");

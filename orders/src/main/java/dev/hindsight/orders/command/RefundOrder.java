@@ -13,8 +13,11 @@ import org.jspecify.annotations.Nullable;
  * @param reason why, optional
  * @param at when
  */
-public record RefundOrder(String refundId, @Nullable BigDecimal amount, @Nullable String reason, Instant at)
-        implements OrderCommand {
+public record RefundOrder(
+        String refundId,
+        @Nullable BigDecimal amount,
+        @Nullable String reason,
+        Instant at) implements OrderCommand {
     public RefundOrder {
         refundId = Text.required(refundId, "refund_id", Text.MAX_ID);
         reason = Text.optional(reason, "reason", Text.MAX_REASON);

@@ -53,65 +53,76 @@ public final class OrderDecider implements Decider<OrderCommand, OrderState, Ord
                 throw new OrderRejected(Reason.ALREADY_EXISTS, "order '" + s.orderId() + "' already exists");
             }
             long total = LineItem.total(c.items());
-            return List.of(new OrderCreated(c.orderId(), c.userId(), OrderLine.of(c.items(), c.currency()),
-                    c.currency().getCurrencyCode(), new Money(total, c.currency()).decimal(), c.at()));
+            return List.of(new OrderCreated(
+                    c.orderId(),
+                    c.userId(),
+                    OrderLine.of(c.items(), c.currency()),
+                    c.currency().getCurrencyCode(),
+                    new Money(total, c.currency()).decimal(),
+                    c.at()));
         }
         if (s.status() == OrderStatus.NONE) {
             throw new OrderRejected(Reason.NOT_FOUND, "no such order");
         }
         Currency currency = Currency.getInstance(s.currency());
-        return List.of(switch (command) {
-            case CreateOrder c -> throw new IllegalStateException("handled above");
-            case AdjustItems a -> {
-                allow(s, a, OrderStatus.CREATED);
-                Money total = new Money(LineItem.total(a.items()), currency);
-                yield new OrderItemsAdjusted(OrderLine.of(a.items(), currency), total.decimal(), s.currency(),
-                        a.reason(), a.at());
-            }
-            case PayOrder p -> {
-                allow(s, p, OrderStatus.CREATED);
-                Money amount = Money.of(p.amount(), currency, "amount");
-                if (p.currency() != null && !p.currency().equals(s.currency())) {
-                    throw new OrderRejected(Reason.AMOUNT_MISMATCH, "payment in " + p.currency() + " for an order in "
-                            + s.currency());
-                }
-                if (amount.minor() != s.totalAmount()) {
-                    throw new OrderRejected(Reason.AMOUNT_MISMATCH, "payment of " + amount + " does not match the"
-                            + " order total " + new Money(s.totalAmount(), currency));
-                }
-                yield new OrderPaid(p.paymentId(), amount.decimal(), s.currency(), p.paymentMethod(), p.at());
-            }
-            case ShipOrder sh -> {
-                allow(s, sh, OrderStatus.PAID);
-                yield new OrderShipped(sh.trackingNumber(), sh.carrier(), sh.at());
-            }
-            case DeliverOrder d -> {
-                allow(s, d, OrderStatus.SHIPPED);
-                yield new OrderDelivered(d.at());
-            }
-            case CancelOrder c -> {
-                allow(s, c, OrderStatus.CREATED, OrderStatus.PAID);
-                yield new OrderCancelled(c.reason(), c.at());
-            }
-            case ReturnOrder r -> {
-                allow(s, r, OrderStatus.DELIVERED);
-                yield new OrderReturned(r.reason(), r.at());
-            }
-            case RefundOrder r -> refund(s, r, currency);
-        });
+        return List.of(
+                switch (command) {
+                    case CreateOrder c -> throw new IllegalStateException("handled above");
+                    case AdjustItems a -> {
+                        allow(s, a, OrderStatus.CREATED);
+                        Money total = new Money(LineItem.total(a.items()), currency);
+                        yield new OrderItemsAdjusted(
+                                OrderLine.of(a.items(), currency), total.decimal(), s.currency(), a.reason(), a.at());
+                    }
+                    case PayOrder p -> {
+                        allow(s, p, OrderStatus.CREATED);
+                        Money amount = Money.of(p.amount(), currency, "amount");
+                        if (p.currency() != null && !p.currency().equals(s.currency())) {
+                            throw new OrderRejected(
+                                    Reason.AMOUNT_MISMATCH,
+                                    "payment in " + p.currency() + " for an order in " + s.currency());
+                        }
+                        if (amount.minor() != s.totalAmount()) {
+                            throw new OrderRejected(
+                                    Reason.AMOUNT_MISMATCH,
+                                    "payment of " + amount + " does not match the" + " order total "
+                                            + new Money(s.totalAmount(), currency));
+                        }
+                        yield new OrderPaid(p.paymentId(), amount.decimal(), s.currency(), p.paymentMethod(), p.at());
+                    }
+                    case ShipOrder sh -> {
+                        allow(s, sh, OrderStatus.PAID);
+                        yield new OrderShipped(sh.trackingNumber(), sh.carrier(), sh.at());
+                    }
+                    case DeliverOrder d -> {
+                        allow(s, d, OrderStatus.SHIPPED);
+                        yield new OrderDelivered(d.at());
+                    }
+                    case CancelOrder c -> {
+                        allow(s, c, OrderStatus.CREATED, OrderStatus.PAID);
+                        yield new OrderCancelled(c.reason(), c.at());
+                    }
+                    case ReturnOrder r -> {
+                        allow(s, r, OrderStatus.DELIVERED);
+                        yield new OrderReturned(r.reason(), r.at());
+                    }
+                    case RefundOrder r -> refund(s, r, currency);
+                });
     }
 
     private static OrderRefunded refund(OrderState s, RefundOrder r, Currency currency) {
         allow(s, r, OrderStatus.CANCELLED, OrderStatus.RETURNED);
         if (s.refundable() == 0) {
-            throw new OrderRejected(Reason.INVALID_TRANSITION, "cannot refund: nothing was paid or all of it was"
-                    + " refunded");
+            throw new OrderRejected(
+                    Reason.INVALID_TRANSITION, "cannot refund: nothing was paid or all of it was" + " refunded");
         }
-        Money amount = r.amount() == null ? new Money(s.refundable(), currency)
-                : Money.of(r.amount(), currency, "amount");
+        Money amount =
+                r.amount() == null ? new Money(s.refundable(), currency) : Money.of(r.amount(), currency, "amount");
         if (amount.minor() == 0 || amount.minor() > s.refundable()) {
-            throw new OrderRejected(Reason.AMOUNT_MISMATCH, "refund of " + amount + " must be more than 0 and at most"
-                    + " the " + new Money(s.refundable(), currency) + " left to refund");
+            throw new OrderRejected(
+                    Reason.AMOUNT_MISMATCH,
+                    "refund of " + amount + " must be more than 0 and at most" + " the "
+                            + new Money(s.refundable(), currency) + " left to refund");
         }
         return new OrderRefunded(r.refundId(), amount.decimal(), s.currency(), r.reason(), r.at());
     }
@@ -119,9 +130,11 @@ public final class OrderDecider implements Decider<OrderCommand, OrderState, Ord
     private static void allow(OrderState s, OrderCommand c, OrderStatus... allowed) {
         Set<OrderStatus> ok = EnumSet.copyOf(Arrays.asList(allowed));
         if (!ok.contains(s.status())) {
-            throw new OrderRejected(Reason.INVALID_TRANSITION, "cannot " + c.verb() + " an order that is "
-                    + s.status().wire() + " (only one that is " + ok.stream().map(OrderStatus::wire)
-                            .collect(Collectors.joining(" or ")) + ")");
+            throw new OrderRejected(
+                    Reason.INVALID_TRANSITION,
+                    "cannot " + c.verb() + " an order that is "
+                            + s.status().wire() + " (only one that is "
+                            + ok.stream().map(OrderStatus::wire).collect(Collectors.joining(" or ")) + ")");
         }
     }
 
@@ -137,17 +150,20 @@ public final class OrderDecider implements Decider<OrderCommand, OrderState, Ord
                 d.userId = c.userId();
                 d.currency = c.currency();
                 d.items = OrderLine.toItems(c.items(), currency);
-                d.totalAmount = Money.of(c.totalAmount(), currency, "total_amount").minor();
+                d.totalAmount =
+                        Money.of(c.totalAmount(), currency, "total_amount").minor();
                 d.createdAt = c.createdAt();
             }
             case OrderItemsAdjusted a -> {
                 Currency currency = Currency.getInstance(a.currency());
                 d.items = OrderLine.toItems(a.items(), currency);
-                d.totalAmount = Money.of(a.totalAmount(), currency, "total_amount").minor();
+                d.totalAmount =
+                        Money.of(a.totalAmount(), currency, "total_amount").minor();
             }
             case OrderPaid p -> {
                 d.status = OrderStatus.PAID;
-                d.paidAmount = Money.of(p.amount(), Currency.getInstance(p.currency()), "amount").minor();
+                d.paidAmount = Money.of(p.amount(), Currency.getInstance(p.currency()), "amount")
+                        .minor();
                 d.paymentId = p.paymentId();
                 d.paymentMethod = p.paymentMethod();
                 d.paidAt = p.paidAt();
@@ -173,7 +189,8 @@ public final class OrderDecider implements Decider<OrderCommand, OrderState, Ord
                 d.returnedAt = r.returnedAt();
             }
             case OrderRefunded r -> {
-                d.refundedAmount += Money.of(r.amount(), Currency.getInstance(r.currency()), "amount").minor();
+                d.refundedAmount += Money.of(r.amount(), Currency.getInstance(r.currency()), "amount")
+                        .minor();
                 d.refundedAt = r.refundedAt();
                 if (d.refundedAmount >= d.paidAmount) {
                     d.status = OrderStatus.REFUNDED;

@@ -33,20 +33,57 @@ import org.jspecify.annotations.Nullable;
  * @param refundedAt when the last refund was made
  * @param updatedAt when its last event happened
  */
-public record OrderState(OrderStatus status, String orderId, String userId, String currency, List<LineItem> items,
-        long totalAmount, long paidAmount, long refundedAmount, @Nullable String paymentId,
-        @Nullable String paymentMethod, @Nullable String trackingNumber, @Nullable String carrier,
-        @Nullable String cancelReason, @Nullable String returnReason, @Nullable Instant createdAt,
-        @Nullable Instant paidAt, @Nullable Instant shippedAt, @Nullable Instant deliveredAt,
-        @Nullable Instant cancelledAt, @Nullable Instant returnedAt, @Nullable Instant refundedAt,
+public record OrderState(
+        OrderStatus status,
+        String orderId,
+        String userId,
+        String currency,
+        List<LineItem> items,
+        long totalAmount,
+        long paidAmount,
+        long refundedAmount,
+        @Nullable String paymentId,
+        @Nullable String paymentMethod,
+        @Nullable String trackingNumber,
+        @Nullable String carrier,
+        @Nullable String cancelReason,
+        @Nullable String returnReason,
+        @Nullable Instant createdAt,
+        @Nullable Instant paidAt,
+        @Nullable Instant shippedAt,
+        @Nullable Instant deliveredAt,
+        @Nullable Instant cancelledAt,
+        @Nullable Instant returnedAt,
+        @Nullable Instant refundedAt,
         @Nullable Instant updatedAt) {
 
     /** Declared shape version for snapshot fingerprints: bump it when the components change. */
     public static final int SCHEMA_VERSION = 1;
 
     /** The state of an order with no events. */
-    public static final OrderState NONE = new OrderState(OrderStatus.NONE, "", "", "", List.of(), 0, 0, 0, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null);
+    public static final OrderState NONE = new OrderState(
+            OrderStatus.NONE,
+            "",
+            "",
+            "",
+            List.of(),
+            0,
+            0,
+            0,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
 
     public OrderState {
         Objects.requireNonNull(status, "status");
@@ -76,20 +113,48 @@ public record OrderState(OrderStatus status, String orderId, String userId, Stri
         long totalAmount;
         long paidAmount;
         long refundedAmount;
-        @Nullable String paymentId;
-        @Nullable String paymentMethod;
-        @Nullable String trackingNumber;
-        @Nullable String carrier;
-        @Nullable String cancelReason;
-        @Nullable String returnReason;
-        @Nullable Instant createdAt;
-        @Nullable Instant paidAt;
-        @Nullable Instant shippedAt;
-        @Nullable Instant deliveredAt;
-        @Nullable Instant cancelledAt;
-        @Nullable Instant returnedAt;
-        @Nullable Instant refundedAt;
-        @Nullable Instant updatedAt;
+
+        @Nullable
+        String paymentId;
+
+        @Nullable
+        String paymentMethod;
+
+        @Nullable
+        String trackingNumber;
+
+        @Nullable
+        String carrier;
+
+        @Nullable
+        String cancelReason;
+
+        @Nullable
+        String returnReason;
+
+        @Nullable
+        Instant createdAt;
+
+        @Nullable
+        Instant paidAt;
+
+        @Nullable
+        Instant shippedAt;
+
+        @Nullable
+        Instant deliveredAt;
+
+        @Nullable
+        Instant cancelledAt;
+
+        @Nullable
+        Instant returnedAt;
+
+        @Nullable
+        Instant refundedAt;
+
+        @Nullable
+        Instant updatedAt;
 
         private Draft(OrderState s) {
             status = s.status;
@@ -117,9 +182,29 @@ public record OrderState(OrderStatus status, String orderId, String userId, Stri
         }
 
         OrderState build() {
-            return new OrderState(status, orderId, userId, currency, items, totalAmount, paidAmount, refundedAmount,
-                    paymentId, paymentMethod, trackingNumber, carrier, cancelReason, returnReason, createdAt, paidAt,
-                    shippedAt, deliveredAt, cancelledAt, returnedAt, refundedAt, updatedAt);
+            return new OrderState(
+                    status,
+                    orderId,
+                    userId,
+                    currency,
+                    items,
+                    totalAmount,
+                    paidAmount,
+                    refundedAmount,
+                    paymentId,
+                    paymentMethod,
+                    trackingNumber,
+                    carrier,
+                    cancelReason,
+                    returnReason,
+                    createdAt,
+                    paidAt,
+                    shippedAt,
+                    deliveredAt,
+                    cancelledAt,
+                    returnedAt,
+                    refundedAt,
+                    updatedAt);
         }
     }
 }

@@ -15,8 +15,14 @@ import java.util.Objects;
  * @param totalAmount sum of the lines
  * @param createdAt when
  */
-public record OrderCreated(String orderId, String userId, List<OrderLine> items, String currency,
-        BigDecimal totalAmount, Instant createdAt) implements OrderEvent {
+public record OrderCreated(
+        String orderId,
+        String userId,
+        List<OrderLine> items,
+        String currency,
+        BigDecimal totalAmount,
+        Instant createdAt)
+        implements OrderEvent {
     public OrderCreated {
         Objects.requireNonNull(orderId, "orderId");
         Objects.requireNonNull(userId, "userId");

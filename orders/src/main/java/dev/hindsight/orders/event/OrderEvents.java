@@ -16,8 +16,8 @@ public final class OrderEvents {
     public static final String REFUNDED = "OrderRefunded";
 
     /** Every order event type. */
-    public static final Set<String> TYPES = Set.of(CREATED, ITEMS_ADJUSTED, PAID, SHIPPED, DELIVERED, CANCELLED,
-            RETURNED, REFUNDED);
+    public static final Set<String> TYPES =
+            Set.of(CREATED, ITEMS_ADJUSTED, PAID, SHIPPED, DELIVERED, CANCELLED, RETURNED, REFUNDED);
 
     public static final EventTypeRegistry<OrderEvent> REGISTRY = EventTypeRegistry.<OrderEvent>builder()
             .register(OrderCreated.class, CREATED)

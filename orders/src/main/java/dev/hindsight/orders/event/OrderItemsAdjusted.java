@@ -15,8 +15,12 @@ import org.jspecify.annotations.Nullable;
  * @param reason why, if given
  * @param adjustedAt when
  */
-public record OrderItemsAdjusted(List<OrderLine> items, BigDecimal totalAmount, String currency,
-        @Nullable String reason, Instant adjustedAt) implements OrderEvent {
+public record OrderItemsAdjusted(
+        List<OrderLine> items,
+        BigDecimal totalAmount,
+        String currency,
+        @Nullable String reason,
+        Instant adjustedAt) implements OrderEvent {
     public OrderItemsAdjusted {
         items = List.copyOf(items);
         Objects.requireNonNull(totalAmount, "totalAmount");

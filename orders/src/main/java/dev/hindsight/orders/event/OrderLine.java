@@ -25,7 +25,8 @@ public record OrderLine(String sku, int quantity, BigDecimal unitPrice) {
     }
 
     public LineItem toItem(Currency currency) {
-        return new LineItem(sku, quantity, Money.of(unitPrice, currency, "unit_price").minor());
+        return new LineItem(
+                sku, quantity, Money.of(unitPrice, currency, "unit_price").minor());
     }
 
     public static List<OrderLine> of(List<LineItem> items, Currency currency) {

@@ -14,7 +14,11 @@ import org.jspecify.annotations.Nullable;
  * @param reason why, if given
  * @param refundedAt when
  */
-public record OrderRefunded(String refundId, BigDecimal amount, String currency, @Nullable String reason,
+public record OrderRefunded(
+        String refundId,
+        BigDecimal amount,
+        String currency,
+        @Nullable String reason,
         Instant refundedAt) implements OrderEvent {
     public OrderRefunded {
         Objects.requireNonNull(refundId, "refundId");

@@ -56,16 +56,16 @@ final class OrderCommandsApi {
         List<LineItem> items = b.items(currency);
         String orderId = "ord_" + ids.get();
         OrderService.Caller caller = caller(ctx);
-        CommandResult<OrderState, OrderEvent> r = service.handle(orderId,
-                at -> new CreateOrder(orderId, userId, items, currency, at), null, caller);
+        CommandResult<OrderState, OrderEvent> r =
+                service.handle(orderId, at -> new CreateOrder(orderId, userId, items, currency, at), null, caller);
         ctx.header("Location", "/api/orders/" + orderId);
         answer(ctx, 201, r, caller);
     }
 
     /** {@code POST .../pay} {@code {"payment_id", "amount", "payment_method", "currency"?}}. */
     void pay(Context ctx) {
-        RequestBody b = RequestBody.parse(ctx.bodyAsBytes(), Set.of("payment_id", "amount", "payment_method",
-                "currency"));
+        RequestBody b =
+                RequestBody.parse(ctx.bodyAsBytes(), Set.of("payment_id", "amount", "payment_method", "currency"));
         String paymentId = b.text("payment_id");
         BigDecimal amount = b.number("amount");
         String method = b.text("payment_method");
@@ -130,8 +130,8 @@ final class OrderCommandsApi {
         answer(ctx, 200, service.handle(orderId, command, expectedVersion(ctx), caller), caller);
     }
 
-    private static void answer(Context ctx, int status, CommandResult<OrderState, OrderEvent> r,
-            OrderService.Caller caller) {
+    private static void answer(
+            Context ctx, int status, CommandResult<OrderState, OrderEvent> r, OrderService.Caller caller) {
         ctx.status(status);
         ctx.header(CORRELATION_ID, caller.correlationId());
         if (r.position() != null) {
@@ -155,7 +155,8 @@ final class OrderCommandsApi {
     private OrderService.Caller caller(Context ctx) {
         String user = header(ctx, USER_ID);
         String correlation = header(ctx, CORRELATION_ID);
-        return new OrderService.Caller(user, correlation != null ? correlation : ids.get().toString());
+        return new OrderService.Caller(
+                user, correlation != null ? correlation : ids.get().toString());
     }
 
     private static @Nullable String header(Context ctx, String name) {

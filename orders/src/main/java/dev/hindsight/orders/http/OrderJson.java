@@ -82,7 +82,8 @@ final class OrderJson {
         return write(g -> {
             g.writeStartObject();
             g.writeStringField("order_id", orderId);
-            g.writeNumberField("version", events.isEmpty() ? 0 : events.getLast().version());
+            g.writeNumberField(
+                    "version", events.isEmpty() ? 0 : events.getLast().version());
             g.writeArrayFieldStart("events");
             for (RecordedEvent e : events) {
                 JsonNode meta = Json.parseObject(e.metadata(), "metadata");

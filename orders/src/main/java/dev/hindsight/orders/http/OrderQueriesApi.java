@@ -31,7 +31,10 @@ final class OrderQueriesApi {
     private final @Nullable ProjectionEngine projections;
     private final Duration minPositionTimeout;
 
-    OrderQueriesApi(OrderService service, EventStore store, @Nullable ProjectionEngine projections,
+    OrderQueriesApi(
+            OrderService service,
+            EventStore store,
+            @Nullable ProjectionEngine projections,
             Duration minPositionTimeout) {
         this.service = Objects.requireNonNull(service);
         this.store = Objects.requireNonNull(store);
@@ -55,8 +58,8 @@ final class OrderQueriesApi {
             }
             loaded = service.loadAtVersion(id, version);
             if (loaded.exists() && loaded.version() < version) {
-                throw new ApiException(404, "not_found", "order '" + id + "' has " + loaded.version()
-                        + " versions, not " + version);
+                throw new ApiException(
+                        404, "not_found", "order '" + id + "' has " + loaded.version() + " versions, not " + version);
             }
         } else if (asOfText != null) {
             loaded = service.loadAsOf(id, instant(asOfText, "as_of"));
@@ -90,9 +93,11 @@ final class OrderQueriesApi {
         String to = query(ctx, "created_to");
         String limit = query(ctx, "limit");
         String cursor = query(ctx, "cursor");
-        OrderQueries.Filter filter = new OrderQueries.Filter(query(ctx, "user_id"),
+        OrderQueries.Filter filter = new OrderQueries.Filter(
+                query(ctx, "user_id"),
                 statusText == null ? null : OrderStatus.parse(statusText),
-                from == null ? null : instant(from, "created_from"), to == null ? null : instant(to, "created_to"),
+                from == null ? null : instant(from, "created_from"),
+                to == null ? null : instant(to, "created_to"),
                 limit == null ? OrderQueries.DEFAULT_LIMIT : limit(limit),
                 cursor == null ? null : OrderQueries.Cursor.decode(cursor));
         if (filter.status() == OrderStatus.NONE) {
@@ -118,8 +123,11 @@ final class OrderQueriesApi {
                     + " before its head " + store.head());
         }
         if (!engine.awaitPosition(OrdersProjection.NAME, p, minPositionTimeout)) {
-            throw new ApiException(503, "read_model_behind", "the orders read model did not reach position " + text
-                    + " within " + minPositionTimeout.toMillis() + " ms; retry");
+            throw new ApiException(
+                    503,
+                    "read_model_behind",
+                    "the orders read model did not reach position " + text + " within " + minPositionTimeout.toMillis()
+                            + " ms; retry");
         }
     }
 
@@ -158,7 +166,8 @@ final class OrderQueriesApi {
         body.put("missing_rows", report.missingRows());
         body.put("extra_rows", report.extraRows());
         try {
-            ctx.contentType("application/json").result(dev.hindsight.core.Json.mapper().writeValueAsBytes(body));
+            ctx.contentType("application/json")
+                    .result(dev.hindsight.core.Json.mapper().writeValueAsBytes(body));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -181,8 +190,8 @@ final class OrderQueriesApi {
     private static int limit(String text) {
         long n = parseLong(text, "limit");
         if (n < 1 || n > OrderQueries.MAX_LIMIT) {
-            throw new InvalidRequestException("limit must be between 1 and " + OrderQueries.MAX_LIMIT + ", was "
-                    + text);
+            throw new InvalidRequestException(
+                    "limit must be between 1 and " + OrderQueries.MAX_LIMIT + ", was " + text);
         }
         return (int) n;
     }
@@ -205,8 +214,8 @@ final class OrderQueriesApi {
         try {
             return java.time.OffsetDateTime.parse(v.replace(' ', '+')).toInstant();
         } catch (DateTimeParseException e) {
-            throw new InvalidRequestException(name + " must be an ISO-8601 instant like 2024-05-01T12:00:00Z, was '"
-                    + v + "'");
+            throw new InvalidRequestException(
+                    name + " must be an ISO-8601 instant like 2024-05-01T12:00:00Z, was '" + v + "'");
         }
     }
 }

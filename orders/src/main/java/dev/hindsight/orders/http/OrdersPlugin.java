@@ -27,8 +27,8 @@ public final class OrdersPlugin implements ServerPlugin {
     @Override
     public void register(Routes routes) {
         OrderCommandsApi commands = new OrderCommandsApi(system.service(), system.ids());
-        OrderQueriesApi queries = new OrderQueriesApi(system.service(), routes.store(), system.projections(),
-                system.minPositionTimeout());
+        OrderQueriesApi queries = new OrderQueriesApi(
+                system.service(), routes.store(), system.projections(), system.minPositionTimeout());
         routes.post("/api/orders", OrderErrors.mapped(commands::create));
         routes.get("/api/orders", OrderErrors.mapped(queries::list));
         routes.get("/api/orders/{order_id}", OrderErrors.mapped(queries::get));

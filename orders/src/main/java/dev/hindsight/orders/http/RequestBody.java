@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * Immutable once parsed.
  */
 final class RequestBody {
-    private static final ObjectReader READER = Json.mapper().reader()
+    private static final ObjectReader READER = Json.mapper()
+            .reader()
             .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -79,7 +80,8 @@ final class RequestBody {
     }
 
     /** A string field, {@code null} when absent or JSON null. */
-    @Nullable String optText(String field) {
+    @Nullable
+    String optText(String field) {
         return text(node, field, "");
     }
 
@@ -104,7 +106,8 @@ final class RequestBody {
     }
 
     /** A number field, {@code null} when absent or JSON null. */
-    @Nullable BigDecimal optNumber(String field) {
+    @Nullable
+    BigDecimal optNumber(String field) {
         return number(node, field, "");
     }
 
@@ -151,15 +154,15 @@ final class RequestBody {
             }
         });
         if (!unknown.isEmpty()) {
-            throw new InvalidRequestException(where + String.join(", " + where, unknown)
-                    + ": unknown; allowed: sku, quantity, unit_price");
+            throw new InvalidRequestException(
+                    where + String.join(", " + where, unknown) + ": unknown; allowed: sku, quantity, unit_price");
         }
         String sku = text(item, "sku", where);
         BigDecimal quantity = number(item, "quantity", where);
         BigDecimal price = number(item, "unit_price", where);
         if (sku == null || quantity == null || price == null) {
-            throw new InvalidRequestException(where + "sku, " + where + "quantity and " + where
-                    + "unit_price are required");
+            throw new InvalidRequestException(
+                    where + "sku, " + where + "quantity and " + where + "unit_price are required");
         }
         int q;
         try {
@@ -168,9 +171,11 @@ final class RequestBody {
             throw new InvalidRequestException(where + "quantity must be a whole number, was " + quantity);
         }
         try {
-            return new LineItem(sku, q, Money.of(price, currency, where + "unit_price").minor());
+            return new LineItem(
+                    sku, q, Money.of(price, currency, where + "unit_price").minor());
         } catch (InvalidRequestException e) {
-            throw e.getMessage() != null && e.getMessage().startsWith(where) ? e
+            throw e.getMessage() != null && e.getMessage().startsWith(where)
+                    ? e
                     : new InvalidRequestException(where + e.getMessage());
         }
     }

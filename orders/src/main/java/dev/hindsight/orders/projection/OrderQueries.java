@@ -37,7 +37,8 @@ public final class OrderQueries {
         }
 
         public String encode() {
-            return Base64.getUrlEncoder().withoutPadding()
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
                     .encodeToString(("o1:" + createdAt + ":" + orderId).getBytes(StandardCharsets.UTF_8));
         }
 
@@ -70,8 +71,13 @@ public final class OrderQueries {
      * @param limit page size, 1–{@value #MAX_LIMIT}
      * @param after continue after this cursor
      */
-    public record Filter(@Nullable String userId, @Nullable OrderStatus status, @Nullable Instant createdFrom,
-            @Nullable Instant createdTo, int limit, @Nullable Cursor after) {
+    public record Filter(
+            @Nullable String userId,
+            @Nullable OrderStatus status,
+            @Nullable Instant createdFrom,
+            @Nullable Instant createdTo,
+            int limit,
+            @Nullable Cursor after) {
         public Filter {
             if (limit < 1 || limit > MAX_LIMIT) {
                 throw new InvalidRequestException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
@@ -97,8 +103,8 @@ public final class OrderQueries {
 
     /** Lists orders, newest first (ties broken by order id, descending). */
     public static Page list(SqlSession s, Filter f) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT " + OrdersProjection.COLUMNS + " FROM "
-                + s.table(OrdersProjection.TABLE) + " WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder(
+                "SELECT " + OrdersProjection.COLUMNS + " FROM " + s.table(OrdersProjection.TABLE) + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (f.userId() != null) {
             sql.append(" AND user_id = ?");
@@ -146,8 +152,9 @@ public final class OrderQueries {
 
     /** One order's row, or {@code null}. */
     public static @Nullable OrderRow get(SqlSession s, String orderId) throws SQLException {
-        try (PreparedStatement ps = s.connection().prepareStatement("SELECT " + OrdersProjection.COLUMNS + " FROM "
-                + s.table(OrdersProjection.TABLE) + " WHERE order_id = ?")) {
+        try (PreparedStatement ps = s.connection()
+                .prepareStatement("SELECT " + OrdersProjection.COLUMNS + " FROM " + s.table(OrdersProjection.TABLE)
+                        + " WHERE order_id = ?")) {
             ps.setString(1, orderId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? row(rs) : null;
@@ -156,10 +163,22 @@ public final class OrderQueries {
     }
 
     private static OrderRow row(ResultSet rs) throws SQLException {
-        return new OrderRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getLong(7), OrdersProjection.instant(rs.getLong(8)),
-                OrdersProjection.instant(rs.getLong(9)), instant(rs, 10), instant(rs, 11), instant(rs, 12),
-                instant(rs, 13), instant(rs, 14), rs.getLong(15));
+        return new OrderRow(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getLong(7),
+                OrdersProjection.instant(rs.getLong(8)),
+                OrdersProjection.instant(rs.getLong(9)),
+                instant(rs, 10),
+                instant(rs, 11),
+                instant(rs, 12),
+                instant(rs, 13),
+                instant(rs, 14),
+                rs.getLong(15));
     }
 
     private static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {

@@ -23,10 +23,22 @@ import org.jspecify.annotations.Nullable;
  * @param returnedAt when it was returned
  * @param version the order's version the row reflects
  */
-public record OrderRow(String orderId, String userId, String status, String currency, long totalAmount,
-        long refundedAmount, long itemCount, Instant createdAt, Instant updatedAt, @Nullable Instant paidAt,
-        @Nullable Instant shippedAt, @Nullable Instant deliveredAt, @Nullable Instant cancelledAt,
-        @Nullable Instant returnedAt, long version) {
+public record OrderRow(
+        String orderId,
+        String userId,
+        String status,
+        String currency,
+        long totalAmount,
+        long refundedAmount,
+        long itemCount,
+        Instant createdAt,
+        Instant updatedAt,
+        @Nullable Instant paidAt,
+        @Nullable Instant shippedAt,
+        @Nullable Instant deliveredAt,
+        @Nullable Instant cancelledAt,
+        @Nullable Instant returnedAt,
+        long version) {
     public OrderRow {
         Objects.requireNonNull(orderId, "orderId");
         Objects.requireNonNull(userId, "userId");

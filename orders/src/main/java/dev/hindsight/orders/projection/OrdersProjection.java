@@ -99,24 +99,66 @@ public final class OrdersProjection implements Projection {
             case OrderCreated c -> created(s, id, v, c);
             case OrderItemsAdjusted a -> {
                 Currency currency = Currency.getInstance(a.currency());
-                update(s, id, v, a.at(), "total_amount_minor = ?, item_count = ?",
-                        Money.of(a.totalAmount(), currency, "total_amount").minor(), itemCount(a.items()));
+                update(
+                        s,
+                        id,
+                        v,
+                        a.at(),
+                        "total_amount_minor = ?, item_count = ?",
+                        Money.of(a.totalAmount(), currency, "total_amount").minor(),
+                        itemCount(a.items()));
             }
-            case OrderPaid p -> update(s, id, v, p.at(), "status = ?, paid_at = ?", OrderStatus.PAID.wire(),
-                    micros(p.paidAt()));
-            case OrderShipped sh -> update(s, id, v, sh.at(), "status = ?, shipped_at = ?",
-                    OrderStatus.SHIPPED.wire(), micros(sh.shippedAt()));
-            case OrderDelivered d -> update(s, id, v, d.at(), "status = ?, delivered_at = ?",
-                    OrderStatus.DELIVERED.wire(), micros(d.deliveredAt()));
-            case OrderCancelled c -> update(s, id, v, c.at(), "status = ?, cancelled_at = ?",
-                    OrderStatus.CANCELLED.wire(), micros(c.cancelledAt()));
-            case OrderReturned r -> update(s, id, v, r.at(), "status = ?, returned_at = ?",
-                    OrderStatus.RETURNED.wire(), micros(r.returnedAt()));
+            case OrderPaid p ->
+                update(s, id, v, p.at(), "status = ?, paid_at = ?", OrderStatus.PAID.wire(), micros(p.paidAt()));
+            case OrderShipped sh ->
+                update(
+                        s,
+                        id,
+                        v,
+                        sh.at(),
+                        "status = ?, shipped_at = ?",
+                        OrderStatus.SHIPPED.wire(),
+                        micros(sh.shippedAt()));
+            case OrderDelivered d ->
+                update(
+                        s,
+                        id,
+                        v,
+                        d.at(),
+                        "status = ?, delivered_at = ?",
+                        OrderStatus.DELIVERED.wire(),
+                        micros(d.deliveredAt()));
+            case OrderCancelled c ->
+                update(
+                        s,
+                        id,
+                        v,
+                        c.at(),
+                        "status = ?, cancelled_at = ?",
+                        OrderStatus.CANCELLED.wire(),
+                        micros(c.cancelledAt()));
+            case OrderReturned r ->
+                update(
+                        s,
+                        id,
+                        v,
+                        r.at(),
+                        "status = ?, returned_at = ?",
+                        OrderStatus.RETURNED.wire(),
+                        micros(r.returnedAt()));
             case OrderRefunded r -> {
-                long amount = Money.of(r.amount(), Currency.getInstance(r.currency()), "amount").minor();
+                long amount = Money.of(r.amount(), Currency.getInstance(r.currency()), "amount")
+                        .minor();
                 // Payments are always of the full total, so "all paid money refunded" is refunded >= total.
-                update(s, id, v, r.at(), "refunded_amount_minor = refunded_amount_minor + ?, status = CASE WHEN"
-                        + " refunded_amount_minor + ? >= total_amount_minor THEN ? ELSE status END", amount, amount,
+                update(
+                        s,
+                        id,
+                        v,
+                        r.at(),
+                        "refunded_amount_minor = refunded_amount_minor + ?, status = CASE WHEN"
+                                + " refunded_amount_minor + ? >= total_amount_minor THEN ? ELSE status END",
+                        amount,
+                        amount,
                         OrderStatus.REFUNDED.wire());
             }
         }

@@ -82,11 +82,15 @@ class OrderDeciderTest {
             assertThat(s.status()).isEqualTo(status);
             for (Map.Entry<String, Function<Instant, OrderCommand>> c : COMMANDS.entrySet()) {
                 if (ALLOWED.get(status).contains(c.getKey())) {
-                    assertThat(D.decide(c.getValue().apply(T), s)).as(status + " " + c.getKey()).hasSize(1);
+                    assertThat(D.decide(c.getValue().apply(T), s))
+                            .as(status + " " + c.getKey())
+                            .hasSize(1);
                 } else {
-                    assertThatThrownBy(() -> D.decide(c.getValue().apply(T), s)).as(status + " " + c.getKey())
-                            .isInstanceOfSatisfying(OrderRejected.class, r ->
-                                    assertThat(r.reason()).isEqualTo(OrderRejected.Reason.INVALID_TRANSITION));
+                    assertThatThrownBy(() -> D.decide(c.getValue().apply(T), s))
+                            .as(status + " " + c.getKey())
+                            .isInstanceOfSatisfying(
+                                    OrderRejected.class,
+                                    r -> assertThat(r.reason()).isEqualTo(OrderRejected.Reason.INVALID_TRANSITION));
                 }
             }
         }
@@ -96,24 +100,28 @@ class OrderDeciderTest {
     void commandsOnNoOrder_notFound_createTwice_alreadyExists() {
         for (Function<Instant, OrderCommand> c : COMMANDS.values()) {
             assertThatThrownBy(() -> D.decide(c.apply(T), D.initialState()))
-                    .isInstanceOfSatisfying(OrderRejected.class, r ->
-                            assertThat(r.code()).isEqualTo("not_found"));
+                    .isInstanceOfSatisfying(
+                            OrderRejected.class, r -> assertThat(r.code()).isEqualTo("not_found"));
         }
         assertThatThrownBy(() -> D.decide(new CreateOrder("o1", "u", ITEMS, USD, T), run(List.of())))
-                .isInstanceOfSatisfying(OrderRejected.class, r -> assertThat(r.code()).isEqualTo("already_exists"));
+                .isInstanceOfSatisfying(
+                        OrderRejected.class, r -> assertThat(r.code()).isEqualTo("already_exists"));
     }
 
     @Test
     void payment_mustMatchTotalAndCurrency_decimalsBeyondTheCurrencyAreMalformed() {
         OrderState created = run(List.of());
         assertThatThrownBy(() -> D.decide(new PayOrder("p", new BigDecimal("29.99"), null, "c", T), created))
-                .hasMessageContaining("29.99 USD").extracting(e -> ((OrderRejected) e).code())
+                .hasMessageContaining("29.99 USD")
+                .extracting(e -> ((OrderRejected) e).code())
                 .isEqualTo("amount_mismatch");
         assertThatThrownBy(() -> D.decide(new PayOrder("p", new BigDecimal("30"), "EUR", "c", T), created))
-                .extracting(e -> ((OrderRejected) e).code()).isEqualTo("amount_mismatch");
+                .extracting(e -> ((OrderRejected) e).code())
+                .isEqualTo("amount_mismatch");
         assertThatThrownBy(() -> D.decide(new PayOrder("p", new BigDecimal("30.001"), null, "c", T), created))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThat(D.decide(new PayOrder("p", new BigDecimal("30.000"), "USD", "c", T), created)).hasSize(1);
+        assertThat(D.decide(new PayOrder("p", new BigDecimal("30.000"), "USD", "c", T), created))
+                .hasSize(1);
     }
 
     @Test
@@ -123,13 +131,15 @@ class OrderDeciderTest {
         assertThat(part.status()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(part.refundable()).isEqualTo(2_000);
         assertThatThrownBy(() -> D.decide(new RefundOrder("r2", new BigDecimal("20.01"), null, T), part))
-                .extracting(e -> ((OrderRejected) e).code()).isEqualTo("amount_mismatch");
+                .extracting(e -> ((OrderRejected) e).code())
+                .isEqualTo("amount_mismatch");
         OrderState all = apply(part, new RefundOrder("r2", null, null, T));
         assertThat(all.status()).isEqualTo(OrderStatus.REFUNDED);
         assertThat(all.refundedAmount()).isEqualTo(3_000);
         OrderState unpaidCancel = run(List.of("cancel"));
         assertThatThrownBy(() -> D.decide(new RefundOrder("r", null, null, T), unpaidCancel))
-                .extracting(e -> ((OrderRejected) e).code()).isEqualTo("invalid_transition");
+                .extracting(e -> ((OrderRejected) e).code())
+                .isEqualTo("invalid_transition");
     }
 
     @Test

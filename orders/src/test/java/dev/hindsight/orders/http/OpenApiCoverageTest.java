@@ -35,7 +35,9 @@ class OpenApiCoverageTest {
                 for (Map.Entry<String, JsonNode> op : path.getValue().properties()) {
                     if (METHODS.contains(op.getKey())) {
                         documented.add(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
-                        assertThat(op.getValue().has("responses")).as(op.getKey() + " " + path.getKey()).isTrue();
+                        assertThat(op.getValue().has("responses"))
+                                .as(op.getKey() + " " + path.getKey())
+                                .isTrue();
                     }
                 }
                 checkPathParameters(doc, path.getKey(), path.getValue());
@@ -45,12 +47,19 @@ class OpenApiCoverageTest {
 
             assertThat(documented).as("documented but not served").isSubsetOf(served);
             assertThat(served).as("served but not documented").isSubsetOf(documented);
-            assertThat(served).contains("POST /api/orders", "GET /api/orders/{order_id}/history",
-                    "GET /api/projections", "POST /api/aggregates/{aggregate_id}/events");
+            assertThat(served)
+                    .contains(
+                            "POST /api/orders",
+                            "GET /api/orders/{order_id}/history",
+                            "GET /api/projections",
+                            "POST /api/aggregates/{aggregate_id}/events");
             List<String> refs = new ArrayList<>();
             collectRefs(doc, refs);
-            assertThat(refs).isNotEmpty().allSatisfy(ref -> assertThat(doc.at(ref.substring(1)).isMissingNode())
-                    .as("unresolved " + ref).isFalse());
+            assertThat(refs)
+                    .isNotEmpty()
+                    .allSatisfy(ref -> assertThat(doc.at(ref.substring(1)).isMissingNode())
+                            .as("unresolved " + ref)
+                            .isFalse());
         }
     }
 
@@ -60,8 +69,10 @@ class OpenApiCoverageTest {
             String name = m.group(1);
             boolean declared = false;
             for (JsonNode p : item.path("parameters")) {
-                JsonNode resolved = p.has("$ref") ? doc.at(p.get("$ref").asText().substring(1)) : p;
-                declared |= name.equals(resolved.path("name").asText()) && "path".equals(resolved.path("in").asText());
+                JsonNode resolved =
+                        p.has("$ref") ? doc.at(p.get("$ref").asText().substring(1)) : p;
+                declared |= name.equals(resolved.path("name").asText())
+                        && "path".equals(resolved.path("in").asText());
             }
             assertThat(declared).as(path + " declares {" + name + "}").isTrue();
         }

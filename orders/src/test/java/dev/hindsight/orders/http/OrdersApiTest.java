@@ -3,8 +3,8 @@ package dev.hindsight.orders.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.orders.OrdersServer;
+import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.testkit.clock.SteppingClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +40,9 @@ class OrdersApiTest {
     }
 
     private String paid(String id) {
-        Response r = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p1\",\"amount\":30.00,"
-                + "\"payment_method\":\"card\"}");
+        Response r = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p1\",\"amount\":30.00," + "\"payment_method\":\"card\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return id;
     }
@@ -52,9 +53,11 @@ class OrdersApiTest {
 
     @Test
     void create_201WithStateLocationPositionAndCorrelation() {
-        Response r = t.post("/api/orders", "{\"user_id\":\"user_789\",\"currency\":\"USD\",\"items\":["
-                + "{\"sku\":\"book\",\"quantity\":2,\"unit_price\":19.99},{\"sku\":\"pen\",\"quantity\":1,"
-                + "\"unit_price\":1.5}]}");
+        Response r = t.post(
+                "/api/orders",
+                "{\"user_id\":\"user_789\",\"currency\":\"USD\",\"items\":["
+                        + "{\"sku\":\"book\",\"quantity\":2,\"unit_price\":19.99},{\"sku\":\"pen\",\"quantity\":1,"
+                        + "\"unit_price\":1.5}]}");
 
         assertThat(r.status()).isEqualTo(201);
         JsonNode o = r.json();
@@ -76,35 +79,50 @@ class OrdersApiTest {
 
     @Test
     void amounts_useTheCurrencysScale() {
-        assertThat(t.post("/api/orders", createBody("JPY", "1500")).json().get("total_amount").toString())
+        assertThat(t.post("/api/orders", createBody("JPY", "1500"))
+                        .json()
+                        .get("total_amount")
+                        .toString())
                 .isEqualTo("3000");
-        assertThat(t.post("/api/orders", createBody("BHD", "1.234")).json().get("total_amount").toString())
+        assertThat(t.post("/api/orders", createBody("BHD", "1.234"))
+                        .json()
+                        .get("total_amount")
+                        .toString())
                 .isEqualTo("2.468");
-        assertThat(t.post("/api/orders", createBody("USD", "15")).json().get("total_amount").toString())
+        assertThat(t.post("/api/orders", createBody("USD", "15"))
+                        .json()
+                        .get("total_amount")
+                        .toString())
                 .isEqualTo("30.00");
         assertThat(t.post("/api/orders", createBody("USD", "1.230")).status()).isEqualTo(201);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "not json", "[]", "{\"user_id\":\"u\",\"currency\":\"USD\"}",
-        "{\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[]}",
-        "{\"user_id\":\"u\",\"currency\":\"usd\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"ZZZ\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.234}]}",
-        "{\"user_id\":\"u\",\"currency\":\"JPY\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.5}]}",
-        "{\"user_id\":\"u\",\"currency\":\"BHD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.2345}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":-1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":\"1\"}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":0,\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1.5,\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1e30}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1,\"x\":1}]}",
-        "{\"user_id\":\"u\",\"user_id\":\"v\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,"
-                + "\"unit_price\":1}]}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}],"
-                + "\"total\":1}",
-        "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]} x"})
+    @ValueSource(
+            strings = {
+                "",
+                "not json",
+                "[]",
+                "{\"user_id\":\"u\",\"currency\":\"USD\"}",
+                "{\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[]}",
+                "{\"user_id\":\"u\",\"currency\":\"usd\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"ZZZ\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.234}]}",
+                "{\"user_id\":\"u\",\"currency\":\"JPY\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.5}]}",
+                "{\"user_id\":\"u\",\"currency\":\"BHD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1.2345}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":-1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":\"1\"}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":0,\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1.5,\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1e30}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1,\"x\":1}]}",
+                "{\"user_id\":\"u\",\"user_id\":\"v\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,"
+                        + "\"unit_price\":1}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}],"
+                        + "\"total\":1}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1}]} x"
+            })
     void create_malformed_400(String body) {
         Response r = t.post("/api/orders", body);
 
@@ -117,8 +135,10 @@ class OrdersApiTest {
     void lifecycle_everyCommand200WithNewStateAndIncreasingPositions() {
         String id = t.create("u2", "lamp", 3, "10.00");
         List<Long> positions = new ArrayList<>();
-        Response pay = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"pay_1\",\"amount\":30,"
-                + "\"payment_method\":\"credit_card\",\"currency\":\"USD\"}");
+        Response pay = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"pay_1\",\"amount\":30,"
+                        + "\"payment_method\":\"credit_card\",\"currency\":\"USD\"}");
         Response ship = ship(id);
         Response deliver = t.post("/api/orders/" + id + "/deliver", "{}");
         Response ret = t.post("/api/orders/" + id + "/return", "{\"reason\":\"broken\"}");
@@ -147,23 +167,29 @@ class OrdersApiTest {
     @Test
     void adjust_correctsAnUnpaidOrder_thenPaymentMustMatchTheNewTotal() {
         String id = t.create("u3", "cup", 1, "5.00");
-        Response adj = t.post("/api/orders/" + id + "/adjust", "{\"items\":[{\"sku\":\"cup\",\"quantity\":4,"
-                + "\"unit_price\":5}],\"reason\":\"customer called\"}");
+        Response adj = t.post(
+                "/api/orders/" + id + "/adjust",
+                "{\"items\":[{\"sku\":\"cup\",\"quantity\":4," + "\"unit_price\":5}],\"reason\":\"customer called\"}");
 
         assertThat(adj.status()).as(adj.body()).isEqualTo(200);
         assertThat(adj.json().get("total_amount").toString()).isEqualTo("20.00");
-        assertThat(t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":5.00,"
-                + "\"payment_method\":\"card\"}").error()).isEqualTo("amount_mismatch");
+        assertThat(t.post(
+                                "/api/orders/" + id + "/pay",
+                                "{\"payment_id\":\"p\",\"amount\":5.00," + "\"payment_method\":\"card\"}")
+                        .error())
+                .isEqualTo("amount_mismatch");
         paidWith(id, "20.00");
-        Response late = t.post("/api/orders/" + id + "/adjust", "{\"items\":[{\"sku\":\"cup\",\"quantity\":1,"
-                + "\"unit_price\":5}]}");
+        Response late = t.post(
+                "/api/orders/" + id + "/adjust",
+                "{\"items\":[{\"sku\":\"cup\",\"quantity\":1," + "\"unit_price\":5}]}");
         assertThat(late.status()).isEqualTo(422);
         assertThat(late.error()).isEqualTo("invalid_transition");
     }
 
     private void paidWith(String id, String amount) {
-        Response r = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":" + amount
-                + ",\"payment_method\":\"card\"}");
+        Response r = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p\",\"amount\":" + amount + ",\"payment_method\":\"card\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
@@ -172,14 +198,16 @@ class OrdersApiTest {
         String payTwice = paid(t.create("u4", "book", 2, "15.00"));
         String unpaid = t.create("u4", "book", 2, "15.00");
         String cancelled = t.create("u4", "book", 2, "15.00");
-        assertThat(t.post("/api/orders/" + cancelled + "/cancel", "{\"reason\":\"changed mind\"}").status())
+        assertThat(t.post("/api/orders/" + cancelled + "/cancel", "{\"reason\":\"changed mind\"}")
+                        .status())
                 .isEqualTo(200);
         String undelivered = paid(t.create("u4", "book", 2, "15.00"));
         assertThat(ship(undelivered).status()).isEqualTo(200);
 
         List<Response> violations = List.of(
-                t.post("/api/orders/" + payTwice + "/pay", "{\"payment_id\":\"p2\",\"amount\":30.00,"
-                        + "\"payment_method\":\"card\"}"),
+                t.post(
+                        "/api/orders/" + payTwice + "/pay",
+                        "{\"payment_id\":\"p2\",\"amount\":30.00," + "\"payment_method\":\"card\"}"),
                 ship(unpaid),
                 t.post("/api/orders/" + cancelled + "/deliver", "{}"),
                 t.post("/api/orders/" + undelivered + "/return", "{\"reason\":\"x\"}"),
@@ -192,18 +220,22 @@ class OrdersApiTest {
             assertThat(r.error()).isEqualTo("invalid_transition");
         }
         assertThat(violations.getFirst().json().get("message").asText()).contains("pay", "paid");
-        assertThat(t.get("/api/orders/" + undelivered).json().get("version").asLong()).isEqualTo(3);
+        assertThat(t.get("/api/orders/" + undelivered).json().get("version").asLong())
+                .isEqualTo(3);
     }
 
     @Test
     void wrongAmounts_422AmountMismatch_tooManyDecimals400() {
         String id = t.create("u5", "book", 2, "15.00");
-        Response wrong = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":29.99,"
-                + "\"payment_method\":\"card\"}");
-        Response otherCurrency = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":30.00,"
-                + "\"payment_method\":\"card\",\"currency\":\"EUR\"}");
-        Response decimals = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":30.001,"
-                + "\"payment_method\":\"card\"}");
+        Response wrong = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p\",\"amount\":29.99," + "\"payment_method\":\"card\"}");
+        Response otherCurrency = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p\",\"amount\":30.00," + "\"payment_method\":\"card\",\"currency\":\"EUR\"}");
+        Response decimals = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p\",\"amount\":30.001," + "\"payment_method\":\"card\"}");
         paid(id);
         t.post("/api/orders/" + id + "/cancel", "{}");
         Response tooMuch = t.post("/api/orders/" + id + "/refund", "{\"amount\":30.01}");
@@ -235,12 +267,21 @@ class OrdersApiTest {
 
     @Test
     void unknownOrder_404OnEveryRead() {
-        assertThat(t.post("/api/orders/ord_nobody/pay", "{\"payment_id\":\"p\",\"amount\":1,"
-                + "\"payment_method\":\"card\"}").status()).isEqualTo(404);
-        assertThat(t.post("/api/orders/ord_nobody/adjust", "{\"items\":[{\"sku\":\"a\",\"quantity\":1,"
-                + "\"unit_price\":1}]}").status()).isEqualTo(404);
-        for (String path : List.of("/api/orders/ord_nobody", "/api/orders/ord_nobody/history",
-                "/api/orders/ord_nobody?version=1", "/api/orders/ord_nobody?as_of=2030-01-01T00:00:00Z")) {
+        assertThat(t.post(
+                                "/api/orders/ord_nobody/pay",
+                                "{\"payment_id\":\"p\",\"amount\":1," + "\"payment_method\":\"card\"}")
+                        .status())
+                .isEqualTo(404);
+        assertThat(t.post(
+                                "/api/orders/ord_nobody/adjust",
+                                "{\"items\":[{\"sku\":\"a\",\"quantity\":1," + "\"unit_price\":1}]}")
+                        .status())
+                .isEqualTo(404);
+        for (String path : List.of(
+                "/api/orders/ord_nobody",
+                "/api/orders/ord_nobody/history",
+                "/api/orders/ord_nobody?version=1",
+                "/api/orders/ord_nobody?as_of=2030-01-01T00:00:00Z")) {
             Response r = t.get(path);
             assertThat(r.status()).as(path).isEqualTo(404);
             assertThat(r.error()).isEqualTo("not_found");
@@ -264,11 +305,14 @@ class OrdersApiTest {
 
     @Test
     void history_everyEventWithWhoWhenCorrelationAndData() {
-        Response created = t.post("/api/orders", createBody("USD", "15.00"),
+        Response created = t.post(
+                "/api/orders",
+                createBody("USD", "15.00"),
                 Map.of("X-User-Id", "clerk-7", "X-Correlation-Id", "req-abc"));
         String id = created.json().get("order_id").asText();
-        Response pay = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"pay_xyz\",\"amount\":30.00,"
-                + "\"payment_method\":\"credit_card\"}");
+        Response pay = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"pay_xyz\",\"amount\":30.00," + "\"payment_method\":\"credit_card\"}");
         ship(id);
 
         Response h = t.get("/api/orders/" + id + "/history");
@@ -276,7 +320,8 @@ class OrdersApiTest {
         assertThat(h.status()).isEqualTo(200);
         JsonNode events = h.json().get("events");
         assertThat(h.json().get("version").asLong()).isEqualTo(3);
-        assertThat(events).extracting(e -> e.get("event_type").asText())
+        assertThat(events)
+                .extracting(e -> e.get("event_type").asText())
                 .containsExactly("OrderCreated", "OrderPaid", "OrderShipped");
         assertThat(events).extracting(e -> e.get("version").asLong()).containsExactly(1L, 2L, 3L);
         JsonNode first = events.get(0);
@@ -285,13 +330,15 @@ class OrdersApiTest {
         assertThat(first.get("position").asText()).isEqualTo(created.header("Consistency-Position"));
         assertThat(first.get("data").get("total_amount").toString()).isEqualTo("30.00");
         assertThat(first.get("data").get("user_id").asText()).isEqualTo("u1");
-        assertThat(first.get("timestamp").asText()).isEqualTo(created.json().get("created_at").asText());
+        assertThat(first.get("timestamp").asText())
+                .isEqualTo(created.json().get("created_at").asText());
         JsonNode paid = events.get(1);
         assertThat(paid.get("user_id").isNull()).isTrue();
         assertThat(paid.get("correlation_id").asText()).isEqualTo(pay.header("X-Correlation-Id"));
         assertThat(paid.get("data").get("amount").toString()).isEqualTo("30.00");
         assertThat(paid.get("data").get("payment_id").asText()).isEqualTo("pay_xyz");
-        assertThat(paid.get("timestamp").asText()).isEqualTo(pay.json().get("paid_at").asText());
+        assertThat(paid.get("timestamp").asText())
+                .isEqualTo(pay.json().get("paid_at").asText());
         assertThat(events.get(2).get("event_id").asText()).matches("[0-9a-f-]{36}");
     }
 
@@ -310,8 +357,9 @@ class OrdersApiTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                answers.add(t.post("/api/orders/" + id + "/adjust", "{\"items\":[{\"sku\":\"cup\",\"quantity\":" + qty
-                        + ",\"unit_price\":1}]}"));
+                answers.add(t.post(
+                        "/api/orders/" + id + "/adjust",
+                        "{\"items\":[{\"sku\":\"cup\",\"quantity\":" + qty + ",\"unit_price\":1}]}"));
             }));
         }
         go.countDown();
@@ -319,14 +367,18 @@ class OrdersApiTest {
             th.join();
         }
 
-        assertThat(answers).hasSize(writers).allSatisfy(r -> assertThat(r.status()).as(r.body()).isEqualTo(200));
+        assertThat(answers)
+                .hasSize(writers)
+                .allSatisfy(r -> assertThat(r.status()).as(r.body()).isEqualTo(200));
         JsonNode events = t.get("/api/orders/" + id + "/history").json().get("events");
         assertThat(events).hasSize(writers + 1);
         List<String> stamps = new ArrayList<>();
         events.forEach(e -> stamps.add(e.get("timestamp").asText()));
         assertThat(stamps.stream().map(java.time.Instant::parse).toList()).isSorted();
-        events.forEach(e -> assertThat(e.get("timestamp").asText()).isIn(
-                e.get("data").path("adjusted_at").asText(), e.get("data").path("created_at").asText()));
+        events.forEach(e -> assertThat(e.get("timestamp").asText())
+                .isIn(
+                        e.get("data").path("adjusted_at").asText(),
+                        e.get("data").path("created_at").asText()));
     }
 
     @Test
@@ -344,29 +396,36 @@ class OrdersApiTest {
         String paidAt = now.get("paid_at").asText();
         String createdAt = now.get("created_at").asText();
 
-        assertThat(t.get("/api/orders/" + id + "?version=1").json().get("status").asText()).isEqualTo("created");
+        assertThat(t.get("/api/orders/" + id + "?version=1")
+                        .json()
+                        .get("status")
+                        .asText())
+                .isEqualTo("created");
         assertThat(t.get("/api/orders/" + id + "?version=2").json()).isEqualTo(now);
         assertThat(t.get("/api/orders/" + id + "?as_of=" + paidAt).json()).isEqualTo(now);
-        JsonNode before = t.get("/api/orders/" + id + "?as_of=" + java.time.Instant.parse(paidAt).minusMillis(1))
+        JsonNode before = t.get("/api/orders/" + id + "?as_of="
+                        + java.time.Instant.parse(paidAt).minusMillis(1))
                 .json();
         assertThat(before.get("status").asText()).isEqualTo("created");
         assertThat(before.get("version").asLong()).isEqualTo(1);
-        Response tooEarly = t.get("/api/orders/" + id + "?as_of=" + java.time.Instant.parse(createdAt)
-                .minusMillis(1));
+        Response tooEarly = t.get("/api/orders/" + id + "?as_of="
+                + java.time.Instant.parse(createdAt).minusMillis(1));
         assertThat(tooEarly.status()).isEqualTo(404);
         assertThat(tooEarly.json().get("message").asText()).contains("did not exist");
         assertThat(t.get("/api/orders/" + id + "?version=3").status()).isEqualTo(404);
         assertThat(t.get("/api/orders/" + id + "?version=0").status()).isEqualTo(400);
         assertThat(t.get("/api/orders/" + id + "?version=x").status()).isEqualTo(400);
         assertThat(t.get("/api/orders/" + id + "?as_of=yesterday").status()).isEqualTo(400);
-        assertThat(t.get("/api/orders/" + id + "?version=1&as_of=" + paidAt).status()).isEqualTo(400);
+        assertThat(t.get("/api/orders/" + id + "?version=1&as_of=" + paidAt).status())
+                .isEqualTo(400);
     }
 
     @Test
     void list_minPositionReadsYourWrite_andProjectionsReportLag() {
         String id = t.create("reader-1", "book", 2, "15.00");
-        Response pay = t.post("/api/orders/" + id + "/pay", "{\"payment_id\":\"p\",\"amount\":30.00,"
-                + "\"payment_method\":\"card\"}");
+        Response pay = t.post(
+                "/api/orders/" + id + "/pay",
+                "{\"payment_id\":\"p\",\"amount\":30.00," + "\"payment_method\":\"card\"}");
 
         Response list = t.get("/api/orders?user_id=reader-1&min_position=" + pay.header("Consistency-Position"));
 
@@ -377,8 +436,10 @@ class OrdersApiTest {
         assertThat(row.get("version").asLong()).isEqualTo(2);
         assertThat(row.get("total_amount").toString()).isEqualTo("30.00");
         assertThat(row.get("item_count").asLong()).isEqualTo(2);
-        assertThat(row.get("created_at").asText()).isEqualTo(pay.json().get("created_at").asText());
-        assertThat(row.get("paid_at").asText()).isEqualTo(pay.json().get("paid_at").asText());
+        assertThat(row.get("created_at").asText())
+                .isEqualTo(pay.json().get("created_at").asText());
+        assertThat(row.get("paid_at").asText())
+                .isEqualTo(pay.json().get("paid_at").asText());
         assertThat(list.json().get("next_cursor").isNull()).isTrue();
         assertThat(t.get("/api/orders?min_position=999999999").status()).isEqualTo(400);
         assertThat(t.get("/api/orders?status=lost").status()).isEqualTo(400);

@@ -3,8 +3,8 @@ package dev.hindsight.orders.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.orders.OrdersServer;
+import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.testkit.clock.SteppingClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -31,8 +31,10 @@ class ProjectionsApiTest {
 
     private void createOrders(int n) {
         for (int i = 0; i < n; i++) {
-            Response r = t.post("/api/orders", "{\"user_id\":\"u" + (i % 5) + "\",\"currency\":\"USD\",\"items\":"
-                    + "[{\"sku\":\"book\",\"quantity\":1,\"unit_price\":10.00}]}");
+            Response r = t.post(
+                    "/api/orders",
+                    "{\"user_id\":\"u" + (i % 5) + "\",\"currency\":\"USD\",\"items\":"
+                            + "[{\"sku\":\"book\",\"quantity\":1,\"unit_price\":10.00}]}");
             assertThat(r.status()).as(r.body()).isEqualTo(201);
         }
     }
@@ -58,7 +60,11 @@ class ProjectionsApiTest {
         long deadline = System.nanoTime() + 20_000_000_000L;
         JsonNode st;
         do {
-            assertThat(t.get("/api/orders?user_id=u1&limit=100").json().get("orders").size()).isEqualTo(8);
+            assertThat(t.get("/api/orders?user_id=u1&limit=100")
+                            .json()
+                            .get("orders")
+                            .size())
+                    .isEqualTo(8);
             st = t.get("/api/projections/orders").json().get("projections").get(0);
             Thread.sleep(20);
         } while ((st.get("generation").asLong() < 2 || !st.get("state").asText().equals("running"))

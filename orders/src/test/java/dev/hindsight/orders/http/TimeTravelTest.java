@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.RecordedEvent;
-import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.orders.OrdersServer;
+import dev.hindsight.orders.OrdersServer.Response;
 import dev.hindsight.orders.decider.OrderDecider;
 import dev.hindsight.orders.decider.OrderState;
 import dev.hindsight.orders.event.OrderEvents;
@@ -63,10 +63,16 @@ class TimeTravelTest {
         String total = now.get("total_amount").toString();
         String path = "/api/orders/" + id + "/";
         Response r = switch (random.nextInt(9)) {
-            case 0, 1 -> t.post(path + "adjust", "{\"items\":[{\"sku\":\"a\",\"quantity\":" + (1 + random.nextInt(9))
-                    + ",\"unit_price\":" + (1 + random.nextInt(50)) + ".25}]}");
-            case 2 -> t.post(path + "pay", "{\"payment_id\":\"p" + random.nextInt(99) + "\",\"amount\":" + total
-                    + ",\"payment_method\":\"card\"}");
+            case 0, 1 ->
+                t.post(
+                        path + "adjust",
+                        "{\"items\":[{\"sku\":\"a\",\"quantity\":" + (1 + random.nextInt(9)) + ",\"unit_price\":"
+                                + (1 + random.nextInt(50)) + ".25}]}");
+            case 2 ->
+                t.post(
+                        path + "pay",
+                        "{\"payment_id\":\"p" + random.nextInt(99) + "\",\"amount\":" + total
+                                + ",\"payment_method\":\"card\"}");
             case 3 -> t.post(path + "ship", "{\"tracking_number\":\"T\",\"carrier\":\"DHL\"}");
             case 4 -> t.post(path + "deliver", "{}");
             case 5 -> t.post(path + "cancel", "{\"reason\":\"r\"}");
@@ -88,7 +94,8 @@ class TimeTravelTest {
             OrderState state = OrderDecider.INSTANCE.initialState();
             for (RecordedEvent e : events) {
                 state = OrderDecider.INSTANCE.evolve(state, OrderEvents.REGISTRY.fromRecorded(e));
-                JsonNode got = t.get("/api/orders/" + id + "?version=" + e.version()).json();
+                JsonNode got =
+                        t.get("/api/orders/" + id + "?version=" + e.version()).json();
                 assertThat(got).as(id + " v" + e.version()).isEqualTo(json(OrderJson.state(state, e.version())));
                 checkMinimalModel(got, events.subList(0, (int) e.version()));
                 if (t.system.service().loadAtVersion(id, e.version()).fromSnapshot() > 0) {
@@ -112,12 +119,13 @@ class TimeTravelTest {
                 instants.add(e.timestamp().minusMillis(1));
             }
             for (int i = 0; i < 10; i++) {
-                instants.add(first.plusMillis(random.nextLong(Math.max(1, last.toEpochMilli() - first.toEpochMilli()
-                        + 500))));
+                instants.add(first.plusMillis(
+                        random.nextLong(Math.max(1, last.toEpochMilli() - first.toEpochMilli() + 500))));
             }
             for (Instant at : instants) {
                 Response r = t.get("/api/orders/" + id + "?as_of=" + at);
-                List<RecordedEvent> prefix = events.stream().filter(e -> !e.timestamp().isAfter(at)).toList();
+                List<RecordedEvent> prefix =
+                        events.stream().filter(e -> !e.timestamp().isAfter(at)).toList();
                 if (prefix.isEmpty()) {
                     assertThat(r.status()).as(id + " @" + at).isEqualTo(404);
                     continue;
@@ -126,7 +134,8 @@ class TimeTravelTest {
                 for (RecordedEvent e : prefix) {
                     state = OrderDecider.INSTANCE.evolve(state, OrderEvents.REGISTRY.fromRecorded(e));
                 }
-                assertThat(r.json()).as(id + " @" + at)
+                assertThat(r.json())
+                        .as(id + " @" + at)
                         .isEqualTo(json(OrderJson.state(state, prefix.getLast().version())));
                 checkMinimalModel(r.json(), prefix);
             }
@@ -156,13 +165,14 @@ class TimeTravelTest {
                         status = "refunded";
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
         assertThat(got.get("status").asText()).isEqualTo(status);
         assertThat(got.get("version").asLong()).isEqualTo(prefix.size());
         assertThat(got.get("refunded_amount").decimalValue()).isEqualByComparingTo(refunded);
-        assertThat(got.get("updated_at").asText()).isEqualTo(prefix.getLast().timestamp().toString());
+        assertThat(got.get("updated_at").asText())
+                .isEqualTo(prefix.getLast().timestamp().toString());
     }
 
     private static JsonNode json(byte[] bytes) {

@@ -66,10 +66,13 @@ abstract class OrdersReadModelContract {
     @BeforeAll
     void fill() throws Exception {
         dir = Files.createTempDirectory("orders-rm-");
-        store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir.resolve("log"))
-                .withFsync(FsyncPolicy.NEVER)));
-        system = OrderSystem.builder(store).readModel(database(dir))
-                .clock(CLOCK).build().start();
+        store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
+        system = OrderSystem.builder(store)
+                .readModel(database(dir))
+                .clock(CLOCK)
+                .build()
+                .start();
         engine = system.projections();
         OrderService service = system.service();
         Random random = new Random(7);
@@ -81,10 +84,11 @@ abstract class OrdersReadModelContract {
             CLOCK.set(T0.plusSeconds(i - i / 3));
             String user = "user-" + (i % 4);
             List<LineItem> items = List.of(new LineItem("sku", 1 + random.nextInt(3), 250 + random.nextInt(1000)));
-            OrderState s = service.handle(id, at -> new CreateOrder(id, user, items, usd, at), null, CALLER).state();
+            OrderState s = service.handle(id, at -> new CreateOrder(id, user, items, usd, at), null, CALLER)
+                    .state();
             CLOCK.set(CLOCK.instant().plusMillis(10));
             switch (random.nextInt(5)) {
-                case 0 -> { }
+                case 0 -> {}
                 case 1 -> pay(service, id, s);
                 case 2 -> {
                     pay(service, id, s);
@@ -131,7 +135,8 @@ abstract class OrdersReadModelContract {
             assertThat(row.updatedAt()).isEqualTo(s.updatedAt());
             assertThat(row.paidAt()).isEqualTo(s.paidAt());
             assertThat(row.cancelledAt()).isEqualTo(s.cancelledAt());
-            assertThat(row.version()).isEqualTo(system.service().load(s.orderId()).version());
+            assertThat(row.version())
+                    .isEqualTo(system.service().load(s.orderId()).version());
         }
     }
 
@@ -140,17 +145,30 @@ abstract class OrdersReadModelContract {
         check(null, null, null, null, s -> true);
         check("user-2", null, null, null, s -> s.userId().equals("user-2"));
         check(null, OrderStatus.CANCELLED, null, null, s -> s.status() == OrderStatus.CANCELLED);
-        check("user-1", OrderStatus.CREATED, null, null,
+        check(
+                "user-1",
+                OrderStatus.CREATED,
+                null,
+                null,
                 s -> s.userId().equals("user-1") && s.status() == OrderStatus.CREATED);
         Instant from = T0.plusSeconds(10);
         Instant to = T0.plusSeconds(40);
-        check(null, null, from, to, s -> !s.createdAt().isBefore(from) && s.createdAt().isBefore(to));
+        check(
+                null,
+                null,
+                from,
+                to,
+                s -> !s.createdAt().isBefore(from) && s.createdAt().isBefore(to));
     }
 
     private void check(String user, OrderStatus status, Instant from, Instant to, Predicate<OrderState> p) {
-        List<String> expected = written.stream().filter(p)
-                .sorted(Comparator.comparing(OrderState::createdAt).thenComparing(OrderState::orderId).reversed())
-                .map(OrderState::orderId).toList();
+        List<String> expected = written.stream()
+                .filter(p)
+                .sorted(Comparator.comparing(OrderState::createdAt)
+                        .thenComparing(OrderState::orderId)
+                        .reversed())
+                .map(OrderState::orderId)
+                .toList();
         List<String> got = new ArrayList<>();
         OrderQueries.Cursor cursor = null;
         int pages = 0;
@@ -171,7 +189,8 @@ abstract class OrdersReadModelContract {
     @Test
     void reapplyingEvents_changesNothing_andVerifyAgreesWithAReplay() throws Exception {
         OrdersProjection projection = new OrdersProjection();
-        List<OrderRow> before = engine.query("orders", q -> OrderQueries.list(q, all()).orders());
+        List<OrderRow> before =
+                engine.query("orders", q -> OrderQueries.list(q, all()).orders());
         java.util.Map<String, java.sql.PreparedStatement> statements = new java.util.HashMap<>();
         try (var c = engine.database().openWriter()) {
             SqlSession session = new SqlSession() {
@@ -209,7 +228,8 @@ abstract class OrdersReadModelContract {
                 }
             });
         }
-        List<OrderRow> after = engine.query("orders", q -> OrderQueries.list(q, all()).orders());
+        List<OrderRow> after =
+                engine.query("orders", q -> OrderQueries.list(q, all()).orders());
         assertThat(after).isEqualTo(before);
 
         VerifyReport report = engine.verify("orders");

@@ -20,8 +20,7 @@ class OrdersReadModelPostgresIT extends OrdersReadModelContract {
     private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
     private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
 
-    private final String schema = ("t_orders_" + UUID.randomUUID().toString().substring(0, 8))
-            .toLowerCase(Locale.ROOT);
+    private final String schema = ("t_orders_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
 
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
@@ -45,7 +44,8 @@ class OrdersReadModelPostgresIT extends OrdersReadModelContract {
     }
 
     private static void execute(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

@@ -19,8 +19,8 @@ class OrdersReadModelTest extends OrdersReadModelContract {
     void queries_useTheIndexesWithoutSorting() {
         String byUser = plan("SELECT order_id FROM %s WHERE user_id = 'u' AND (created_at, order_id) < (1, 'x')"
                 + " ORDER BY created_at DESC, order_id DESC LIMIT 10");
-        String byStatus = plan("SELECT order_id FROM %s WHERE status = 'paid' ORDER BY created_at DESC,"
-                + " order_id DESC LIMIT 10");
+        String byStatus = plan(
+                "SELECT order_id FROM %s WHERE status = 'paid' ORDER BY created_at DESC," + " order_id DESC LIMIT 10");
         String all = plan("SELECT order_id FROM %s ORDER BY created_at DESC, order_id DESC LIMIT 10");
 
         assertThat(byUser).contains("_user_created").doesNotContain("TEMP B-TREE");

@@ -9,8 +9,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,8 +33,9 @@ public final class Catalog {
             s.execute("CREATE TABLE IF NOT EXISTS hindsight_inline (name TEXT NOT NULL, generation BIGINT NOT NULL,"
                     + " first_position BIGINT NOT NULL, last_position BIGINT NOT NULL,"
                     + " PRIMARY KEY (name, generation, first_position))");
-            s.execute("CREATE TABLE IF NOT EXISTS hindsight_pending_ddl (name TEXT NOT NULL, generation BIGINT NOT NULL,"
-                    + " seq INTEGER NOT NULL, ddl TEXT NOT NULL, PRIMARY KEY (name, generation, seq))");
+            s.execute(
+                    "CREATE TABLE IF NOT EXISTS hindsight_pending_ddl (name TEXT NOT NULL, generation BIGINT NOT NULL,"
+                            + " seq INTEGER NOT NULL, ddl TEXT NOT NULL, PRIMARY KEY (name, generation, seq))");
         }
     }
 
@@ -57,8 +58,8 @@ public final class Catalog {
     }
 
     public static long maxGeneration(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT MAX(generation) FROM hindsight_checkpoint WHERE name = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT MAX(generation) FROM hindsight_checkpoint WHERE name = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
@@ -67,8 +68,8 @@ public final class Catalog {
     }
 
     public static Optional<Position> checkpoint(Connection c, String name, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT position FROM hindsight_checkpoint WHERE name = ? AND generation = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT position FROM hindsight_checkpoint WHERE name = ? AND generation = ?")) {
             ps.setString(1, name);
             ps.setLong(2, generation);
             try (ResultSet rs = ps.executeQuery()) {
@@ -89,8 +90,8 @@ public final class Catalog {
 
     public static void forget(Connection c, String name, long generation) throws SQLException {
         for (String table : new String[] {"hindsight_checkpoint", "hindsight_dead_letter", "hindsight_inline"}) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM " + table + " WHERE name = ? AND generation = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM " + table + " WHERE name = ? AND generation = ?")) {
                 ps.setString(1, name);
                 ps.setLong(2, generation);
                 ps.executeUpdate();
@@ -126,8 +127,11 @@ public final class Catalog {
     }
 
     public static Set<String> parkedAggregates(Connection c, String name, long generation) throws SQLException {
-        return new HashSet<>(strings(c, "SELECT DISTINCT aggregate_id FROM hindsight_dead_letter"
-                + " WHERE name = ? AND generation = ?", name, generation));
+        return new HashSet<>(strings(
+                c,
+                "SELECT DISTINCT aggregate_id FROM hindsight_dead_letter" + " WHERE name = ? AND generation = ?",
+                name,
+                generation));
     }
 
     /** The first column of {@code sql}'s rows, its two parameters bound to a projection's name and generation. */
@@ -146,8 +150,8 @@ public final class Catalog {
     }
 
     public static long deadLetterCount(Connection c, String name, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM hindsight_dead_letter WHERE name = ? AND generation = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT COUNT(*) FROM hindsight_dead_letter WHERE name = ? AND generation = ?")) {
             ps.setString(1, name);
             ps.setLong(2, generation);
             try (ResultSet rs = ps.executeQuery()) {

@@ -35,17 +35,47 @@ final class DeferredWrites {
     static final int MAX_QUEUED = 1000;
 
     /** Statement methods that neither execute nor observe anything: they pass straight through. */
-    private static final Set<String> LOCAL = Set.of("setNull", "setBoolean", "setByte", "setShort", "setInt",
-            "setLong", "setFloat", "setDouble", "setBigDecimal", "setString", "setBytes", "setDate", "setTime",
-            "setTimestamp", "setObject", "clearParameters", "isClosed", "hashCode", "equals", "toString");
+    private static final Set<String> LOCAL = Set.of(
+            "setNull",
+            "setBoolean",
+            "setByte",
+            "setShort",
+            "setInt",
+            "setLong",
+            "setFloat",
+            "setDouble",
+            "setBigDecimal",
+            "setString",
+            "setBytes",
+            "setDate",
+            "setTime",
+            "setTimestamp",
+            "setObject",
+            "clearParameters",
+            "isClosed",
+            "hashCode",
+            "equals",
+            "toString");
     /** Setters whose value a set-based statement can carry (with {@code setObject} of such a value). */
-    private static final Set<String> RECORDABLE = Set.of("setNull", "setBoolean", "setShort", "setInt", "setLong",
-            "setFloat", "setDouble", "setBigDecimal", "setString", "setObject");
+    private static final Set<String> RECORDABLE = Set.of(
+            "setNull",
+            "setBoolean",
+            "setShort",
+            "setInt",
+            "setLong",
+            "setFloat",
+            "setDouble",
+            "setBigDecimal",
+            "setString",
+            "setObject");
 
     /** One statement's queue: recorded parameter rows (set-based candidate) or a JDBC batch. */
     private final class Slot {
         final PreparedStatement raw;
-        @Nullable SetBased plan;
+
+        @Nullable
+        SetBased plan;
+
         Object[] current;
         final List<Object[]> rows = new ArrayList<>();
         int batched;
@@ -124,7 +154,8 @@ final class DeferredWrites {
             }
         }
 
-        @Nullable Object invoke(Method m, Object @Nullable [] args) throws Throwable {
+        @Nullable
+        Object invoke(Method m, Object @Nullable [] args) throws Throwable {
             String name = m.getName();
             boolean update = (name.equals("executeUpdate") || name.equals("executeLargeUpdate")) && args == null;
             if (plan == null) {
@@ -144,7 +175,8 @@ final class DeferredWrites {
                 if (queued() >= MAX_QUEUED) {
                     flushPending(true);
                 }
-                return name.equals("executeUpdate") ? (Object) Statement.SUCCESS_NO_INFO
+                return name.equals("executeUpdate")
+                        ? (Object) Statement.SUCCESS_NO_INFO
                         : (Object) (long) Statement.SUCCESS_NO_INFO;
             }
             if (plan != null && record(name, args)) {
@@ -153,7 +185,10 @@ final class DeferredWrites {
             if (!LOCAL.contains(name)) {
                 DeferredWrites.this.flush();
             }
-            if (plan != null && !name.equals("isClosed") && !name.equals("hashCode") && !name.equals("equals")
+            if (plan != null
+                    && !name.equals("isClosed")
+                    && !name.equals("hashCode")
+                    && !name.equals("equals")
                     && !name.equals("toString")) {
                 plain();
             }
@@ -166,8 +201,12 @@ final class DeferredWrites {
                 Arrays.fill(current, SetBased.UNSET);
                 return true;
             }
-            if (!RECORDABLE.contains(name) || args == null || args.length != 2 || !(args[0] instanceof Integer i)
-                    || i < 1 || i > current.length) {
+            if (!RECORDABLE.contains(name)
+                    || args == null
+                    || args.length != 2
+                    || !(args[0] instanceof Integer i)
+                    || i < 1
+                    || i > current.length) {
                 return false;
             }
             Object v = args[1];
@@ -175,8 +214,13 @@ final class DeferredWrites {
                 v = new SetBased.Null((Integer) v);
             } else if (v == null) {
                 return false;
-            } else if (!(v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof String
-                    || v instanceof Boolean || v instanceof Double || v instanceof Float
+            } else if (!(v instanceof Long
+                    || v instanceof Integer
+                    || v instanceof Short
+                    || v instanceof String
+                    || v instanceof Boolean
+                    || v instanceof Double
+                    || v instanceof Float
                     || v instanceof BigDecimal)) {
                 return false;
             }
@@ -201,8 +245,8 @@ final class DeferredWrites {
     DeferredWrites(Connection raw, boolean setBased) {
         this.raw = raw;
         this.setBased = setBased;
-        this.connection = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, this::onConnection);
+        this.connection = (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, this::onConnection);
     }
 
     /** The connection as handlers see it: each call first sends what is queued. */
@@ -299,8 +343,8 @@ final class DeferredWrites {
     PreparedStatement deferring(PreparedStatement statement, String sql) throws SQLException {
         Slot slot = new Slot(statement, setBased ? SetBased.of(raw, sql) : null);
         InvocationHandler h = (proxy, m, args) -> slot.invoke(m, args);
-        return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
-                new Class<?>[] {PreparedStatement.class}, h);
+        return (PreparedStatement) Proxy.newProxyInstance(
+                PreparedStatement.class.getClassLoader(), new Class<?>[] {PreparedStatement.class}, h);
     }
 
     private @Nullable Object onConnection(Object proxy, Method m, Object @Nullable [] args) throws Throwable {
@@ -318,7 +362,8 @@ final class DeferredWrites {
 
     /** A statement made from the connection: every call first sends what is queued. */
     private Statement flushing(Statement s) {
-        Class<?> type = s instanceof CallableStatement ? CallableStatement.class
+        Class<?> type = s instanceof CallableStatement
+                ? CallableStatement.class
                 : s instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
         InvocationHandler h = (proxy, m, args) -> {
             if (LOCAL.contains(m.getName())) {

@@ -66,8 +66,8 @@ public final class FastBuild {
     }
 
     static void forget(Connection c, String name, long generation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "DELETE FROM hindsight_pending_ddl WHERE name = ? AND generation = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("DELETE FROM hindsight_pending_ddl WHERE name = ? AND generation = ?")) {
             ps.setString(1, name);
             ps.setLong(2, generation);
             ps.executeUpdate();
@@ -75,8 +75,11 @@ public final class FastBuild {
     }
 
     private static List<String> ddl(Connection c, String name, long generation) throws SQLException {
-        return Catalog.strings(c, "SELECT ddl FROM hindsight_pending_ddl WHERE name = ? AND generation = ? ORDER BY seq",
-                name, generation);
+        return Catalog.strings(
+                c,
+                "SELECT ddl FROM hindsight_pending_ddl WHERE name = ? AND generation = ? ORDER BY seq",
+                name,
+                generation);
     }
 
     /** Name and definition of each index of {@code table} that enforces no constraint. */

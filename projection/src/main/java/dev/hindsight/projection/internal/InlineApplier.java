@@ -34,8 +34,8 @@ public final class InlineApplier {
      * @param schema the schema holding the catalog ({@code current_schema()} of the read model)
      * @param searchPath the read model's search path, set for the handlers
      */
-    public InlineApplier(List<Projection> projections, Upcasters upcasters, String database, String schema,
-            String searchPath) {
+    public InlineApplier(
+            List<Projection> projections, Upcasters upcasters, String database, String schema, String searchPath) {
         this.projections = List.copyOf(projections);
         this.upcasters = upcasters;
         this.database = database;
@@ -71,8 +71,12 @@ public final class InlineApplier {
                 continue;
             }
             long generation = mark(c, p.name(), first, last);
-            try (SessionImpl s = new SessionImpl(c, Dialect.POSTGRES, java.util.Set.copyOf(p.tables()),
-                    SessionImpl.generationSuffix(generation), Switches.batchWrites())) {
+            try (SessionImpl s = new SessionImpl(
+                    c,
+                    Dialect.POSTGRES,
+                    java.util.Set.copyOf(p.tables()),
+                    SessionImpl.generationSuffix(generation),
+                    Switches.batchWrites())) {
                 for (RecordedEvent e : mine) {
                     for (RecordedEvent u : upcasters.upcast(e)) {
                         p.apply(u, s);
@@ -93,8 +97,8 @@ public final class InlineApplier {
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
                 if (!database.equals(rs.getString(2))) {
-                    throw new SQLException("inline projection " + name + ": the append's database is "
-                            + rs.getString(2) + ", the read model's is " + database + " (they must be the same)");
+                    throw new SQLException("inline projection " + name + ": the append's database is " + rs.getString(2)
+                            + ", the read model's is " + database + " (they must be the same)");
                 }
             }
             if (!ps.getMoreResults()) {

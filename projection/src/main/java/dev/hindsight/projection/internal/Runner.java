@@ -63,8 +63,16 @@ public final class Runner {
     private volatile @Nullable String failedPosition;
     private volatile @Nullable Thread thread;
 
-    public Runner(EventStore store, ReadModelDatabase db, Projection projection, Upcasters upcasters,
-            ProjectionOptions options, long generation, Position start, int batchSize, String state) {
+    public Runner(
+            EventStore store,
+            ReadModelDatabase db,
+            Projection projection,
+            Upcasters upcasters,
+            ProjectionOptions options,
+            long generation,
+            Position start,
+            int batchSize,
+            String state) {
         this.store = store;
         this.db = db;
         this.projection = projection;
@@ -128,8 +136,8 @@ public final class Runner {
     private void loop() {
         try (Connection c = db.openWriter()) {
             parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
-            SessionImpl session = new SessionImpl(c, db.dialect(), tables, SessionImpl.generationSuffix(generation),
-                    Switches.batchWrites());
+            SessionImpl session = new SessionImpl(
+                    c, db.dialect(), tables, SessionImpl.generationSuffix(generation), Switches.batchWrites());
             runLoop(session);
             session.close();
         } catch (InterruptedException e) {
@@ -149,34 +157,34 @@ public final class Runner {
 
     private void runLoop(SessionImpl session) throws SQLException, InterruptedException {
         while (running) {
-                awaitUnpaused();
-                if (!running) {
-                    break;
-                }
-                GlobalSlice slice = store.readAll(position, batchSize, filter);
-                if (slice.events().isEmpty()) {
-                    if (!slice.next().equals(position)) {
-                        commitBatch(session, List.of(), slice.next());
-                        continue;
-                    }
-                    CaughtUp cb = onCaughtUp;
-                    if (cb != null) {
-                        onCaughtUp = null;
-                        cb.reached(this);
-                        continue;
-                    }
-                    store.log().awaitAfter(position, IDLE_WAIT);
+            awaitUnpaused();
+            if (!running) {
+                break;
+            }
+            GlobalSlice slice = store.readAll(position, batchSize, filter);
+            if (slice.events().isEmpty()) {
+                if (!slice.next().equals(position)) {
+                    commitBatch(session, List.of(), slice.next());
                     continue;
                 }
-                if (!applyBatch(session, slice.events(), slice.next())) {
-                    return;
-                }
                 CaughtUp cb = onCaughtUp;
-                java.util.function.Supplier<Position> target = catchUpTarget;
-                if (cb != null && target != null && position.covers(target.get())) {
+                if (cb != null) {
                     onCaughtUp = null;
                     cb.reached(this);
+                    continue;
                 }
+                store.log().awaitAfter(position, IDLE_WAIT);
+                continue;
+            }
+            if (!applyBatch(session, slice.events(), slice.next())) {
+                return;
+            }
+            CaughtUp cb = onCaughtUp;
+            java.util.function.Supplier<Position> target = catchUpTarget;
+            if (cb != null && target != null && position.covers(target.get())) {
+                onCaughtUp = null;
+                cb.reached(this);
+            }
         }
     }
 
@@ -188,8 +196,11 @@ public final class Runner {
             return true;
         } catch (SQLException | RuntimeException e) {
             lastError = e.toString();
-            LOG.warn("projection {}: batch after {} failed ({}); retrying event by event", projection.name(),
-                    position, e.toString());
+            LOG.warn(
+                    "projection {}: batch after {} failed ({}); retrying event by event",
+                    projection.name(),
+                    position,
+                    e.toString());
         }
         for (RecordedEvent e : events) {
             if (!applyOne(session, e)) {
@@ -225,7 +236,10 @@ public final class Runner {
             });
             parked.add(e.aggregateId());
             advance(after, 0);
-            LOG.warn("projection {}: event {} dead-lettered; aggregate {} parked", projection.name(), e.position(),
+            LOG.warn(
+                    "projection {}: event {} dead-lettered; aggregate {} parked",
+                    projection.name(),
+                    e.position(),
                     e.aggregateId());
             return true;
         }
@@ -241,17 +255,19 @@ public final class Runner {
         int[] applied = {0};
         inTransaction(session, () -> {
             List<long[]> inline = options.inline() && next instanceof Position.Sequence n
-                    ? InlineMarkers.upTo(c, projection.name(), generation, n.value()) : List.of();
+                    ? InlineMarkers.upTo(c, projection.name(), generation, n.value())
+                    : List.of();
             for (RecordedEvent e : events) {
-                if (!inline.isEmpty() && e.position() instanceof Position.Sequence p
+                if (!inline.isEmpty()
+                        && e.position() instanceof Position.Sequence p
                         && InlineMarkers.covered(inline, p.value())) {
                     applied[0]++; // applied by its append (an inline projection)
                     continue;
                 }
                 if (parked.contains(e.aggregateId())) {
                     session.flush();
-                    Catalog.addDeadLetter(c, projection.name(), generation, e,
-                            "aggregate parked after an earlier failure");
+                    Catalog.addDeadLetter(
+                            c, projection.name(), generation, e, "aggregate parked after an earlier failure");
                     continue;
                 }
                 for (RecordedEvent u : upcasters.upcast(e)) {
@@ -394,15 +410,29 @@ public final class Runner {
      * Applies everything after {@code from} up to and including {@code until} into the tables named with
      * {@code suffix}, on the calling thread, without checkpoints (for verify).
      */
-    public static void replayInto(EventStore store, Connection c, ReadModelDatabase db, Projection projection,
-            Upcasters upcasters, String suffix, Position until, int batchSize) throws SQLException {
+    public static void replayInto(
+            EventStore store,
+            Connection c,
+            ReadModelDatabase db,
+            Projection projection,
+            Upcasters upcasters,
+            String suffix,
+            Position until,
+            int batchSize)
+            throws SQLException {
         try (SessionImpl session = new SessionImpl(c, db.dialect(), Set.copyOf(projection.tables()), suffix, true)) {
             replayInto(store, session, projection, upcasters, until, batchSize);
         }
     }
 
-    private static void replayInto(EventStore store, SessionImpl session, Projection projection, Upcasters upcasters,
-            Position until, int batchSize) throws SQLException {
+    private static void replayInto(
+            EventStore store,
+            SessionImpl session,
+            Projection projection,
+            Upcasters upcasters,
+            Position until,
+            int batchSize)
+            throws SQLException {
         EventFilter filter = new EventFilter(projection.eventTypes(), "");
         Position[] at = {store.log().start()};
         boolean[] done = {false};

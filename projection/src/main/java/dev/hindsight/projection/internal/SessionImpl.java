@@ -32,8 +32,7 @@ public final class SessionImpl implements SqlSession, AutoCloseable {
     /**
      * @param deferWrites whether {@code executeUpdate()} on statements from {@link #prepare} is batched
      */
-    public SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix,
-            boolean deferWrites) {
+    public SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix, boolean deferWrites) {
         this.raw = connection;
         this.dialect = dialect;
         this.tables = Set.copyOf(tables);

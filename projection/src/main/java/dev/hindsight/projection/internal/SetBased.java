@@ -41,10 +41,10 @@ final class SetBased {
     /** A parameter not bound yet. */
     static final Object UNSET = new Object();
 
-    private static final Pattern UNSAFE = Pattern.compile("['\"$;]|--|/\\*|\\?[?|&-]"
-            + "|\\b(?i:select|returning|with|from|using|current|or|between)\\b");
-    private static final Pattern UPDATE = Pattern.compile(
-            "(?is)\\s*update\\s+([a-z_][a-z0-9_]*)\\s+set\\s+(.+?)\\s+where\\s+(.+?)\\s*");
+    private static final Pattern UNSAFE = Pattern.compile(
+            "['\"$;]|--|/\\*|\\?[?|&-]" + "|\\b(?i:select|returning|with|from|using|current|or|between)\\b");
+    private static final Pattern UPDATE =
+            Pattern.compile("(?is)\\s*update\\s+([a-z_][a-z0-9_]*)\\s+set\\s+(.+?)\\s+where\\s+(.+?)\\s*");
     private static final Pattern INSERT = Pattern.compile("(?is)\\s*insert\\s+into\\s+([a-z_][a-z0-9_]*)\\s*"
             + "\\(([^()]*)\\)\\s*values\\s*\\((.*?)\\)\\s*(on\\s+conflict\\s*\\(([^()]*)\\)\\s*do\\s+.*)?");
     private static final Pattern KEY = Pattern.compile("(?i)\\s*([a-z_][a-z0-9_]*)\\s*=\\s*\\?\\s*");
@@ -84,7 +84,9 @@ final class SetBased {
 
     private static @Nullable SetBased update(Connection c, String table, String set, String where, int params)
             throws SQLException {
-        if (where.contains("(") || where.contains(")") || where.toLowerCase(Locale.ROOT).contains("case")) {
+        if (where.contains("(")
+                || where.contains(")")
+                || where.toLowerCase(Locale.ROOT).contains("case")) {
             return null;
         }
         int before = count(set);
@@ -101,12 +103,20 @@ final class SetBased {
         if (!uniqueKey(c, table, keyColumns)) {
             return null;
         }
-        return new SetBased("UPDATE " + table + " SET " + parameters(set, 0) + " FROM ", " WHERE "
-                + parameters(where, count(set)), params, keyParams.stream().mapToInt(Integer::intValue).toArray());
+        return new SetBased(
+                "UPDATE " + table + " SET " + parameters(set, 0) + " FROM ",
+                " WHERE " + parameters(where, count(set)),
+                params,
+                keyParams.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    private static @Nullable SetBased insert(String table, String columns, String values, @Nullable String conflict,
-            @Nullable String conflictColumns, int params) {
+    private static @Nullable SetBased insert(
+            String table,
+            String columns,
+            String values,
+            @Nullable String conflict,
+            @Nullable String conflictColumns,
+            int params) {
         int depth = 0;
         for (int i = 0; i < values.length(); i++) {
             depth += values.charAt(i) == '(' ? 1 : values.charAt(i) == ')' ? -1 : 0;
@@ -139,8 +149,11 @@ final class SetBased {
             }
         }
         int valueParams = count(values);
-        return new SetBased("INSERT INTO " + table + " (" + columns + ") SELECT " + parameters(values, 0) + " FROM ",
-                conflict == null ? "" : " " + parameters(conflict, valueParams), params, keys);
+        return new SetBased(
+                "INSERT INTO " + table + " (" + columns + ") SELECT " + parameters(values, 0) + " FROM ",
+                conflict == null ? "" : " " + parameters(conflict, valueParams),
+                params,
+                keys);
     }
 
     /** Whether {@code columns} include every column of a unique, non-partial, non-expression index of the table. */

@@ -83,18 +83,28 @@ class DeferredWritesPostgresIT {
         assertThat(SetBased.of(c, sql(2, "t_now"))).isNotNull();
         assertThat(SetBased.of(c, sql(3, "t_now"))).isNull(); // grp is not unique
         assertThat(SetBased.of(c, sql(4, "t_now"))).isNotNull();
-        assertThat(SetBased.of(c, "UPDATE t_now SET a = ? WHERE id = ? OR grp = ?")).isNull();
+        assertThat(SetBased.of(c, "UPDATE t_now SET a = ? WHERE id = ? OR grp = ?"))
+                .isNull();
         assertThat(SetBased.of(c, "UPDATE t_now SET s = 'x?' WHERE id = ?")).isNull();
-        assertThat(SetBased.of(c, "UPDATE t_now SET a = (SELECT max(a) FROM t_later) WHERE id = ?")).isNull();
-        assertThat(SetBased.of(c, "UPDATE t_now SET a = ? WHERE id = ? RETURNING a")).isNull();
-        assertThat(SetBased.of(c, "INSERT INTO t_now (id, a, s, v, grp) VALUES (? + 1, ?, ?, ?, ?)"
-                + " ON CONFLICT (id) DO NOTHING")).isNull(); // the conflict key is not a plain parameter
+        assertThat(SetBased.of(c, "UPDATE t_now SET a = (SELECT max(a) FROM t_later) WHERE id = ?"))
+                .isNull();
+        assertThat(SetBased.of(c, "UPDATE t_now SET a = ? WHERE id = ? RETURNING a"))
+                .isNull();
+        assertThat(SetBased.of(
+                        c,
+                        "INSERT INTO t_now (id, a, s, v, grp) VALUES (? + 1, ?, ?, ?, ?)"
+                                + " ON CONFLICT (id) DO NOTHING"))
+                .isNull(); // the conflict key is not a plain parameter
         SetBased update = SetBased.of(c, sql(2, "t_now"));
-        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 1, 6L}))).isTrue();
-        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 1, 5L}))).isFalse();
-        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 2L, 6L}))).isFalse(); // types
-        assertThat(update.fits(List.of(new Object[] {new SetBased.Null(Types.VARCHAR), 1, 5L},
-                new Object[] {"b", 1, 6L}))).isTrue();
+        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 1, 6L})))
+                .isTrue();
+        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 1, 5L})))
+                .isFalse();
+        assertThat(update.fits(List.of(new Object[] {"a", 1, 5L}, new Object[] {"b", 2L, 6L})))
+                .isFalse(); // types
+        assertThat(update.fits(
+                        List.of(new Object[] {new SetBased.Null(Types.VARCHAR), 1, 5L}, new Object[] {"b", 1, 6L})))
+                .isTrue();
     }
 
     @Test
@@ -115,13 +125,14 @@ class DeferredWritesPostgresIT {
                 long id = distinct ? base + i : base + random.nextInt(5);
                 version++;
                 String s = random.nextInt(5) == 0 ? null : "s" + random.nextInt(100);
-                rows.add(switch (kind) {
-                    case 0 -> new Object[] {id, (long) random.nextInt(10), s, random.nextInt(3)};
-                    case 1 -> new Object[] {(long) random.nextInt(10), version, id, version};
-                    case 2 -> new Object[] {s, random.nextInt(3), id};
-                    case 3 -> new Object[] {(long) random.nextInt(10), random.nextInt(3)};
-                    default -> new Object[] {id, (long) random.nextInt(10), s, version, random.nextInt(3)};
-                });
+                rows.add(
+                        switch (kind) {
+                            case 0 -> new Object[] {id, (long) random.nextInt(10), s, random.nextInt(3)};
+                            case 1 -> new Object[] {(long) random.nextInt(10), version, id, version};
+                            case 2 -> new Object[] {s, random.nextInt(3), id};
+                            case 3 -> new Object[] {(long) random.nextInt(10), random.nextInt(3)};
+                            default -> new Object[] {id, (long) random.nextInt(10), s, version, random.nextInt(3)};
+                        });
             }
             if (distinct && length > 1 && kind != 3) {
                 setBasedRuns++;
@@ -139,8 +150,9 @@ class DeferredWritesPostgresIT {
             }
             if (random.nextInt(10) == 0) {
                 // a read in between sees everything queued before it
-                try (ResultSet rs = deferred.connection().createStatement().executeQuery(
-                        "SELECT count(*), coalesce(sum(a), 0) FROM t_later")) {
+                try (ResultSet rs = deferred.connection()
+                        .createStatement()
+                        .executeQuery("SELECT count(*), coalesce(sum(a), 0) FROM t_later")) {
                     rs.next();
                     assertThat(rs.getString(1) + "/" + rs.getString(2)).isEqualTo(summary("t_now"));
                 }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * @param message human-readable detail
  * @param conflict the version conflict, for {@code wrong_expected_version}
  */
-public record ApiError(int status, String code, String message, @Nullable WrongExpectedVersionException conflict) {
+public record ApiError(
+        int status, String code, String message, @Nullable WrongExpectedVersionException conflict) {
     private static final Logger LOG = LoggerFactory.getLogger(ApiError.class);
 
     public static ApiError of(int status, String code, String message) {

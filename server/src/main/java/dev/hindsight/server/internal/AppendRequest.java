@@ -24,11 +24,12 @@ import org.jspecify.annotations.Nullable;
  * keys, wrong types, trailing garbage and non-canonical UUIDs are rejected. Stateless, thread-safe.
  */
 public final class AppendRequest {
-    private static final Set<String> FIELDS = Set.of("event_id", "event_type", "schema_version", "event_data",
-            "metadata");
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final ObjectReader READER = Json.mapper().reader()
+    private static final Set<String> FIELDS =
+            Set.of("event_id", "event_type", "schema_version", "event_data", "metadata");
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final ObjectReader READER = Json.mapper()
+            .reader()
             .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS); // keep numbers as written, not as doubles
@@ -96,8 +97,11 @@ public final class AppendRequest {
         if (meta != null && !meta.isObject()) {
             throw new InvalidRequestException("metadata must be a JSON object" + where);
         }
-        return new EventData(eventId(present(node, "event_id"), where), type.textValue(),
-                schemaVersion(present(node, "schema_version"), where), Json.write(data),
+        return new EventData(
+                eventId(present(node, "event_id"), where),
+                type.textValue(),
+                schemaVersion(present(node, "schema_version"), where),
+                Json.write(data),
                 meta == null ? null : Json.write(meta));
     }
 
@@ -106,8 +110,8 @@ public final class AppendRequest {
             return null;
         }
         if (!id.isTextual() || !UUID_TEXT.matcher(id.textValue()).matches()) {
-            throw new InvalidRequestException("event_id must be a UUID string like"
-                    + " \"3f2b6c1e-8a4d-4f7e-9c1a-2b3c4d5e6f70\"" + where);
+            throw new InvalidRequestException(
+                    "event_id must be a UUID string like" + " \"3f2b6c1e-8a4d-4f7e-9c1a-2b3c4d5e6f70\"" + where);
         }
         return UUID.fromString(id.textValue());
     }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.hindsight.core.AggregateSlice;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
-import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.HindsightException;
 import dev.hindsight.core.Position;
@@ -37,8 +37,8 @@ public final class EventsApi {
     public void append(Context ctx) throws IOException {
         try {
             String header = ctx.header("Expected-Version");
-            ExpectedVersion expected = header == null || header.isBlank() ? ExpectedVersion.ANY
-                    : ExpectedVersion.parse(header);
+            ExpectedVersion expected =
+                    header == null || header.isBlank() ? ExpectedVersion.ANY : ExpectedVersion.parse(header);
             List<EventData> events = AppendRequest.parse(body(ctx));
             AppendResult r = store.append(ctx.pathParam("aggregate_id"), expected, events);
             metrics.appended(r);
@@ -65,7 +65,8 @@ public final class EventsApi {
         String dirText = Params.query(ctx, "direction");
         ReadDirection direction = dirText == null ? ReadDirection.FORWARD : ReadDirection.parse(dirText);
         String fromText = Params.query(ctx, "from_version");
-        long from = fromText != null ? Params.parseLong(fromText, "from_version")
+        long from = fromText != null
+                ? Params.parseLong(fromText, "from_version")
                 : direction == ReadDirection.FORWARD ? 1 : Long.MAX_VALUE;
         int limit = Params.limit(ctx);
         String asOfText = Params.query(ctx, "as_of");
@@ -74,12 +75,15 @@ public final class EventsApi {
             slice = store.read(id, from, limit, direction);
         } else {
             Instant asOf = Params.instant(asOfText, "as_of");
-            slice = direction == ReadDirection.FORWARD ? store.readAsOf(id, asOf, from, limit)
+            slice = direction == ReadDirection.FORWARD
+                    ? store.readAsOf(id, asOf, from, limit)
                     : backwardAsOf(id, asOf, from, limit);
         }
         if (slice.version() == 0) {
-            throw new NotFoundException(asOfText == null ? "aggregate '" + id + "' has no events"
-                    : "aggregate '" + id + "' had no events at " + asOfText);
+            throw new NotFoundException(
+                    asOfText == null
+                            ? "aggregate '" + id + "' has no events"
+                            : "aggregate '" + id + "' had no events at " + asOfText);
         }
         json(ctx, JsonOut.write(g -> {
             g.writeStartObject();
@@ -102,7 +106,8 @@ public final class EventsApi {
     /** {@code GET /api/events?after=&limit=&event_type=&aggregate_prefix=}. */
     public void readAll(Context ctx) throws IOException {
         String afterText = Params.query(ctx, "after");
-        Position after = afterText == null ? store.log().start()
+        Position after = afterText == null
+                ? store.log().start()
                 : Params.position(afterText, "after", store.log().start());
         GlobalSlice slice = store.readAll(after, Params.limit(ctx), Params.filter(ctx));
         json(ctx, JsonOut.write(g -> {
@@ -132,25 +137,56 @@ public final class EventsApi {
         g.writeEndArray();
     }
 
-    /** Reads the request body, refusing (413) bodies over the limit before parsing any of it. */
+    /**
+     * Reads the request body, refusing (413) bodies over the limit before parsing any of it. The rest of a refused body
+     * is read and dropped (up to {@link #DRAIN_BYTES}) before the answer goes out: a server that answers and closes
+     * while the client is still sending makes the client's TCP stack see a reset instead of the 413.
+     */
     private byte[] body(Context ctx) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBodyBytes) {
+            drain(ctx, declared);
             throw tooLarge(declared);
         }
         byte[] body;
-        try (InputStream in = ctx.req().getInputStream()) {
-            body = in.readNBytes(maxBodyBytes + 1);
-        }
+        InputStream in = ctx.req().getInputStream();
+        body = in.readNBytes(maxBodyBytes + 1);
         if (body.length > maxBodyBytes) {
+            drain(ctx, -1);
             throw tooLarge(-1);
         }
+        in.close();
         return body;
     }
 
+    /** Most bytes of a refused body read and dropped; beyond that the connection is closed after the answer. */
+    static final long DRAIN_BYTES = 16L << 20;
+
+    private static void drain(Context ctx, long declared) {
+        if (declared > DRAIN_BYTES) {
+            ctx.header("Connection", "close");
+            return;
+        }
+        byte[] buf = new byte[64 * 1024];
+        long seen = 0;
+        try {
+            InputStream in = ctx.req().getInputStream();
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                seen += n;
+                if (seen > DRAIN_BYTES) {
+                    ctx.header("Connection", "close");
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            ctx.header("Connection", "close"); // the client went away or broke off: nothing more to read
+        }
+    }
+
     private SizeLimitExceededException tooLarge(long declared) {
-        return new SizeLimitExceededException("request body " + (declared >= 0 ? "is " + declared + " bytes" : "is too"
-                + " large") + "; the limit is " + maxBodyBytes + " bytes");
+        return new SizeLimitExceededException(
+                "request body " + (declared >= 0 ? "is " + declared + " bytes" : "is too" + " large")
+                        + "; the limit is " + maxBodyBytes + " bytes");
     }
 
     static void json(Context ctx, byte[] body) {

@@ -17,8 +17,13 @@ public final class JsonErrorHandler extends ErrorHandler {
     private static final HttpField JSON = new HttpField(HttpHeader.CONTENT_TYPE, "application/json");
 
     @Override
-    protected void generateResponse(Request request, Response response, int code, @Nullable String message,
-            @Nullable Throwable cause, Callback callback) {
+    protected void generateResponse(
+            Request request,
+            Response response,
+            int code,
+            @Nullable String message,
+            @Nullable Throwable cause,
+            Callback callback) {
         response.getHeaders().put(JSON);
         response.write(true, ByteBuffer.wrap(ApiError.fromStatus(code, message).toJson()), callback);
     }

@@ -49,7 +49,8 @@ public final class LiveFeed {
         Position start = store.log().start();
         String lastId = ctx.header("Last-Event-ID");
         String afterText = Params.query(ctx, "after");
-        Position after = lastId != null && !lastId.isBlank() ? Params.position(lastId.trim(), "Last-Event-ID", start)
+        Position after = lastId != null && !lastId.isBlank()
+                ? Params.position(lastId.trim(), "Last-Event-ID", start)
                 : afterText != null ? Params.position(afterText, "after", start) : store.head();
         EventFilter filter = Params.filter(ctx);
         HttpServletResponse res = ctx.res();
@@ -101,8 +102,12 @@ public final class LiveFeed {
         void send(RecordedEvent e) throws IOException {
             String json = new String(JsonOut.event(e), StandardCharsets.UTF_8);
             StringBuilder frame = new StringBuilder(json.length() + 64)
-                    .append("id: ").append(e.position()).append('\n')
-                    .append("event: ").append(EVENT_NAME).append('\n');
+                    .append("id: ")
+                    .append(e.position())
+                    .append('\n')
+                    .append("event: ")
+                    .append(EVENT_NAME)
+                    .append('\n');
             // Compact JSON has no raw newlines, but a stored payload is not ours to trust blindly.
             for (String line : json.split("\n", -1)) {
                 frame.append("data: ").append(line).append('\n');

@@ -70,8 +70,8 @@ public final class Params {
         try {
             return Instant.parse(v.replace(' ', '+'));
         } catch (DateTimeParseException e) {
-            throw new InvalidRequestException(name + " must be an ISO-8601 instant like 2024-05-01T12:00:00Z, was '"
-                    + v + "'");
+            throw new InvalidRequestException(
+                    name + " must be an ISO-8601 instant like 2024-05-01T12:00:00Z, was '" + v + "'");
         }
     }
 
@@ -87,8 +87,8 @@ public final class Params {
             throw new InvalidRequestException(name + ": " + e.getMessage());
         }
         if (p.getClass() != start.getClass()) {
-            throw new InvalidRequestException(name + " '" + v + "' is not a position of this store (like '" + start
-                    + "')");
+            throw new InvalidRequestException(
+                    name + " '" + v + "' is not a position of this store (like '" + start + "')");
         }
         return p;
     }

@@ -19,11 +19,14 @@ public final class ServerMetrics {
     public ServerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.appends = Counter.builder("hindsight.appends")
-                .description("Successful appends (including idempotent retries)").register(registry);
+                .description("Successful appends (including idempotent retries)")
+                .register(registry);
         this.events = Counter.builder("hindsight.appended.events")
-                .description("Events in successful appends").register(registry);
+                .description("Events in successful appends")
+                .register(registry);
         Gauge.builder("hindsight.live.clients", liveClients, AtomicInteger::get)
-                .description("Open /api/events/live streams").register(registry);
+                .description("Open /api/events/live streams")
+                .register(registry);
     }
 
     public void appended(AppendResult r) {
@@ -32,14 +35,21 @@ public final class ServerMetrics {
     }
 
     public void appendFailed(String code) {
-        Counter.builder("hindsight.append.errors").description("Rejected or failed appends by error code")
-                .tag("code", code).register(registry).increment();
+        Counter.builder("hindsight.append.errors")
+                .description("Rejected or failed appends by error code")
+                .tag("code", code)
+                .register(registry)
+                .increment();
     }
 
     public void request(String method, String route, int status) {
-        Counter.builder("hindsight.http.requests").description("HTTP requests by route and status")
-                .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
-                .register(registry).increment();
+        Counter.builder("hindsight.http.requests")
+                .description("HTTP requests by route and status")
+                .tag("method", method)
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
     }
 
     public void liveOpened() {

@@ -55,8 +55,8 @@ public final class FileEventLog implements EventLog {
     private final long recoveredTruncatedBytes;
     private final long recoveredCheckpoint;
 
-    private FileEventLog(FileLogOptions options, FileChannel lockChannel, FileLock lock, Recovery.Result recovered,
-            Clock clock) {
+    private FileEventLog(
+            FileLogOptions options, FileChannel lockChannel, FileLock lock, Recovery.Result recovered, Clock clock) {
         this.options = options;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -87,8 +87,8 @@ public final class FileEventLog implements EventLog {
         FileChannel ch = null;
         try {
             Files.createDirectories(segmentsDir(options));
-            ch = FileChannel.open(options.directory().resolve("LOCK"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            ch = FileChannel.open(
+                    options.directory().resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = ch.tryLock();
@@ -256,5 +256,4 @@ public final class FileEventLog implements EventLog {
             waitLock.unlock();
         }
     }
-
 }

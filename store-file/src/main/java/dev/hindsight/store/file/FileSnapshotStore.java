@@ -60,8 +60,8 @@ public final class FileSnapshotStore implements SnapshotStore {
         this.retention = retention;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        this.channel = FileChannel.open(
+                dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             recover();
         } catch (IOException | RuntimeException e) {
@@ -154,8 +154,8 @@ public final class FileSnapshotStore implements SnapshotStore {
         Path tmp = dir.resolve(FILE + ".compact");
         Map<String, List<Ref>> moved = new ConcurrentHashMap<>();
         long out = 0;
-        try (FileChannel target = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel target = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             for (Map.Entry<String, List<Ref>> e : index.entrySet()) {
                 List<Ref> refs = new ArrayList<>();
                 for (Ref r : e.getValue()) {
@@ -314,8 +314,14 @@ public final class FileSnapshotStore implements SnapshotStore {
         byte[] schema = s.stateSchema().getBytes(StandardCharsets.UTF_8);
         byte[] state = s.state().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(2 + agg.length + 8 + 12 + 2 + schema.length + 4 + state.length);
-        b.putShort((short) agg.length).put(agg).putLong(s.version()).putLong(s.timestamp().getEpochSecond())
-                .putInt(s.timestamp().getNano()).putShort((short) schema.length).put(schema).putInt(state.length)
+        b.putShort((short) agg.length)
+                .put(agg)
+                .putLong(s.version())
+                .putLong(s.timestamp().getEpochSecond())
+                .putInt(s.timestamp().getNano())
+                .putShort((short) schema.length)
+                .put(schema)
+                .putInt(state.length)
                 .put(state);
         return b.array();
     }

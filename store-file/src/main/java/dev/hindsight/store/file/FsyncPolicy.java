@@ -19,7 +19,8 @@ public enum FsyncPolicy {
             case "always" -> ALWAYS;
             case "interval" -> INTERVAL;
             case "never" -> NEVER;
-            default -> throw new IllegalArgumentException("fsync must be always, interval or never, was '" + text + "'");
+            default ->
+                throw new IllegalArgumentException("fsync must be always, interval or never, was '" + text + "'");
         };
     }
 }

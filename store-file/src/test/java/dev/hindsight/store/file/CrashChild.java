@@ -23,7 +23,8 @@ public final class CrashChild {
         int threads = Integer.parseInt(args[1]);
         String round = args[2];
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
-        EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir).withSegmentBytes(1 << 20)));
+        EventStore store =
+                EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir).withSegmentBytes(1 << 20)));
         out.println("READY");
         out.flush();
         List<Thread> ts = new ArrayList<>();
@@ -44,7 +45,10 @@ public final class CrashChild {
             int n = 1 + (int) (i % 4);
             List<EventData> batch = new ArrayList<>();
             for (int k = 0; k < n; k++) {
-                batch.add(new EventData(UUID.randomUUID(), "Crashed", 1,
+                batch.add(new EventData(
+                        UUID.randomUUID(),
+                        "Crashed",
+                        1,
                         "{\"thread\":" + thread + ",\"i\":" + i + ",\"k\":" + k + ",\"pad\":\"" + "p".repeat(k * 40)
                                 + "\"}",
                         null));
@@ -54,8 +58,13 @@ public final class CrashChild {
                 AppendResult r = store.append(agg, ExpectedVersion.exact(v), batch);
                 StringBuilder sb = new StringBuilder();
                 for (int k = 0; k < n; k++) {
-                    sb.append("ACK ").append(agg).append(' ').append(r.firstVersion() + k).append(' ')
-                            .append(batch.get(k).eventId()).append('\n');
+                    sb.append("ACK ")
+                            .append(agg)
+                            .append(' ')
+                            .append(r.firstVersion() + k)
+                            .append(' ')
+                            .append(batch.get(k).eventId())
+                            .append('\n');
                 }
                 synchronized (out) {
                     out.print(sb);

@@ -42,8 +42,8 @@ class CrashIT {
         long totalAcked = 0;
         for (int round = 0; round < ROUNDS; round++) {
             Process child = startChild(round);
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).as("child started").isEqualTo("READY");
             if (round == 0) {
                 assertThatThrownBy(() -> FileEventLog.open(FileLogOptions.defaults(dir)))
@@ -88,7 +88,9 @@ class CrashIT {
                 for (RecordedEvent e : s.events()) {
                     assertThat(e.position()).isEqualTo(Position.of(expectedPosition++));
                     long prev = lastVersion.getOrDefault(e.aggregateId(), 0L);
-                    assertThat(e.version()).as("contiguous versions of %s", e.aggregateId()).isEqualTo(prev + 1);
+                    assertThat(e.version())
+                            .as("contiguous versions of %s", e.aggregateId())
+                            .isEqualTo(prev + 1);
                     lastVersion.put(e.aggregateId(), e.version());
                 }
                 if (s.events().isEmpty()) {
@@ -98,21 +100,33 @@ class CrashIT {
             }
             for (Map.Entry<String, String> a : acked.entrySet()) {
                 String[] k = a.getKey().split(" ");
-                List<RecordedEvent> got = store.read(k[0], Long.parseLong(k[1]), 1,
-                        dev.hindsight.core.ReadDirection.FORWARD).events();
-                assertThat(got).as("round %d: acknowledged %s", round, a.getKey()).hasSize(1);
+                List<RecordedEvent> got = store.read(
+                                k[0], Long.parseLong(k[1]), 1, dev.hindsight.core.ReadDirection.FORWARD)
+                        .events();
+                assertThat(got)
+                        .as("round %d: acknowledged %s", round, a.getKey())
+                        .hasSize(1);
                 assertThat(got.getFirst().eventId().toString()).isEqualTo(a.getValue());
             }
             String agg = "after-crash-" + round;
-            assertThat(store.append(agg, ExpectedVersion.NO_STREAM, EventData.of("Resumed", "{}")).lastVersion())
+            assertThat(store.append(agg, ExpectedVersion.NO_STREAM, EventData.of("Resumed", "{}"))
+                            .lastVersion())
                     .isEqualTo(1);
         }
     }
 
     private Process startChild(int round) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-                dir.toString(), "16", Integer.toString(round));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashChild.class.getName(),
+                dir.toString(),
+                "16",
+                Integer.toString(round));
+        return new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
     }
 }

@@ -37,7 +37,8 @@ class DiskFullIT {
         mount = tmp.resolve("small");
         Files.createDirectories(mount);
         Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             fail("this test mounts a 4 MiB tmpfs and needs root: " + output);
@@ -57,8 +58,8 @@ class DiskFullIT {
     @Test
     void append_afterAFailedWriteInTheSameBatch_isCheckedWithoutTheFailedAppend() throws Exception {
         Path data = mount.resolve("data");
-        FileLogOptions options = new FileLogOptions(data, FsyncPolicy.ALWAYS, java.time.Duration.ofMillis(100),
-                1 << 20, 64 * 1024);
+        FileLogOptions options =
+                new FileLogOptions(data, FsyncPolicy.ALWAYS, java.time.Duration.ofMillis(100), 1 << 20, 64 * 1024);
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean armed = new AtomicBoolean(true);
@@ -79,24 +80,32 @@ class DiskFullIT {
             // leave 5 free pages: A1 (~62 KiB) cannot be written, A2 (~5 KiB) can
             long free = Files.getFileStore(mount).getUsableSpace();
             Files.write(mount.resolve("filler"), new byte[(int) (free - 5 * 4096)]);
-            CompletableFuture<AppendResult> a1 = CompletableFuture.supplyAsync(() -> store.append("order-1",
-                    ExpectedVersion.ANY, EventData.of("Big", "{\"pad\":\"" + "x".repeat(62 * 1024) + "\"}")));
+            CompletableFuture<AppendResult> a1 = CompletableFuture.supplyAsync(() -> store.append(
+                    "order-1",
+                    ExpectedVersion.ANY,
+                    EventData.of("Big", "{\"pad\":\"" + "x".repeat(62 * 1024) + "\"}")));
             Thread.sleep(300);
-            CompletableFuture<AppendResult> a2 = CompletableFuture.supplyAsync(() -> store.append("order-1",
-                    ExpectedVersion.ANY, EventData.of("Small", "{\"pad\":\"" + "y".repeat(5 * 1024) + "\"}")));
+            CompletableFuture<AppendResult> a2 = CompletableFuture.supplyAsync(() -> store.append(
+                    "order-1",
+                    ExpectedVersion.ANY,
+                    EventData.of("Small", "{\"pad\":\"" + "y".repeat(5 * 1024) + "\"}")));
             Thread.sleep(300);
             release.countDown();
 
             assertThat(a1.handle((r, e) -> e == null ? null : e.getCause()).get(10, TimeUnit.SECONDS))
-                    .as("A1 hit the full disk").isInstanceOf(StoreUnavailableException.class);
+                    .as("A1 hit the full disk")
+                    .isInstanceOf(StoreUnavailableException.class);
             AppendResult second = a2.get(10, TimeUnit.SECONDS);
             assertThat(second.firstVersion()).isEqualTo(2);
-            assertThat(store.read("order-1").events()).extracting(e -> e.version()).containsExactly(1L, 2L);
+            assertThat(store.read("order-1").events())
+                    .extracting(e -> e.version())
+                    .containsExactly(1L, 2L);
             assertThat(log.verify(10).problems()).isEmpty();
         }
         try (FileEventLog log = FileEventLog.open(options)) {
             assertThat(log.aggregateVersion("order-1")).isEqualTo(2);
-            assertThat(EventStore.of(log).read("order-1").events().getLast().eventType()).isEqualTo("Small");
+            assertThat(EventStore.of(log).read("order-1").events().getLast().eventType())
+                    .isEqualTo("Small");
         }
     }
 
@@ -126,15 +135,16 @@ class DiskFullIT {
             assertThat(log.head()).isEqualTo(Position.of(acknowledged));
             assertThat(store.read("order-1").events()).hasSize((int) acknowledged);
             long before = acknowledged;
-            assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.exact(before),
-                    EventData.of("Filled", payload))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() ->
+                            store.append("order-1", ExpectedVersion.exact(before), EventData.of("Filled", payload)))
+                    .isInstanceOf(StoreUnavailableException.class);
 
             Files.delete(filler);
             store.append("order-1", ExpectedVersion.exact(acknowledged), EventData.of("Filled", payload));
             acknowledged++;
         }
-        try (EventStore store = EventStore.of(FileEventLog.open(FileLogOptions.defaults(data)
-                .withSegmentBytes(segmentBytes)))) {
+        try (EventStore store =
+                EventStore.of(FileEventLog.open(FileLogOptions.defaults(data).withSegmentBytes(segmentBytes)))) {
             assertThat(store.read("order-1").version()).isEqualTo(acknowledged);
             assertThat(store.head()).isEqualTo(Position.of(acknowledged));
         }

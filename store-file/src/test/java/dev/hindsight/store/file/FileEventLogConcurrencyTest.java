@@ -50,8 +50,8 @@ class FileEventLogConcurrencyTest {
     @Test
     void readAggregate_whileMultiEventAppendsPublish_neverSeesPartOfAnAppend() throws Exception {
         int batch = 256;
-        try (FileEventLog log = FileEventLog.open(small(dir).withFsync(FsyncPolicy.NEVER)
-                .withSegmentBytes(64L << 20))) {
+        try (FileEventLog log =
+                FileEventLog.open(small(dir).withFsync(FsyncPolicy.NEVER).withSegmentBytes(64L << 20))) {
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong partial = new AtomicLong(-1);
             Thread writer = Thread.ofPlatform().start(() -> {
@@ -77,7 +77,9 @@ class FileEventLogConcurrencyTest {
             });
             writer.join();
             reader.join();
-            assertThat(partial.get()).as("a reader saw a version in the middle of an atomic append").isEqualTo(-1);
+            assertThat(partial.get())
+                    .as("a reader saw a version in the middle of an atomic append")
+                    .isEqualTo(-1);
         }
     }
 
@@ -105,9 +107,13 @@ class FileEventLogConcurrencyTest {
         boolean stillInterrupted = Thread.interrupted();
         releaser.join();
 
-        assertThat(stillInterrupted).as("close keeps the caller's interrupt status").isTrue();
-        assertThat(inFlight.handle((r, e) -> e == null ? r.lastVersion() : e.getCause()).get(10, TimeUnit.SECONDS))
-                .as("the append queued before close finishes").isEqualTo(2L);
+        assertThat(stillInterrupted)
+                .as("close keeps the caller's interrupt status")
+                .isTrue();
+        assertThat(inFlight.handle((r, e) -> e == null ? r.lastVersion() : e.getCause())
+                        .get(10, TimeUnit.SECONDS))
+                .as("the append queued before close finishes")
+                .isEqualTo(2L);
         try (FileEventLog reopened = FileEventLog.open(small(dir))) {
             assertThat(reopened.aggregateVersion("agg-1")).isEqualTo(2);
         }
@@ -137,7 +143,7 @@ class FileEventLogConcurrencyTest {
         log.close();
         EventStore store = EventStore.of(log);
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> store.append("agg-1", ExpectedVersion.ANY, EventData.of("X", "{}")))
+                        () -> store.append("agg-1", ExpectedVersion.ANY, EventData.of("X", "{}")))
                 .isInstanceOf(StoreClosedException.class);
     }
 
@@ -152,8 +158,8 @@ class FileEventLogConcurrencyTest {
             CompletableFuture<AppendResult> staged = CompletableFuture.supplyAsync(
                     () -> log.append("agg-x", ExpectedVersion.ANY, List.of(proposed("agg-x"))));
             Thread.sleep(200);
-            CompletableFuture<AppendResult> empty = CompletableFuture.supplyAsync(
-                    () -> log.append("agg-y", ExpectedVersion.ANY, List.of()));
+            CompletableFuture<AppendResult> empty =
+                    CompletableFuture.supplyAsync(() -> log.append("agg-y", ExpectedVersion.ANY, List.of()));
             Thread.sleep(200);
             gate.release.countDown();
             Throwable stagedOutcome = staged.handle((r, e) -> e).get(10, TimeUnit.SECONDS);

@@ -52,8 +52,11 @@ class FileEventLogReadTest {
                     .hasMessageContaining(first.getFileName().toString());
             assertThatThrownBy(() -> log.readAll(Position.START, 10, new EventFilter(Set.of(), "b-")))
                     .isInstanceOf(CorruptionException.class);
-            assertThat(log.readAll(Position.of(1), 10, new EventFilter(Set.of("Thing0"), "")).events())
-                    .first().extracting(e -> e.position()).isEqualTo(Position.of(4));
+            assertThat(log.readAll(Position.of(1), 10, new EventFilter(Set.of("Thing0"), ""))
+                            .events())
+                    .first()
+                    .extracting(e -> e.position())
+                    .isEqualTo(Position.of(4));
         }
     }
 }

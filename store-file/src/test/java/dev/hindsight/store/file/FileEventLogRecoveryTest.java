@@ -53,7 +53,8 @@ class FileEventLogRecoveryTest {
             assertThat(all(store)).isEqualTo(before);
             assertThat(store.read("a-1").version()).isEqualTo(1000);
             assertThat(store.read("b-1").events()).hasSize(1000);
-            assertThat(store.append("a-1", ExpectedVersion.exact(1000), EventData.of("X", "{}")).lastVersion())
+            assertThat(store.append("a-1", ExpectedVersion.exact(1000), EventData.of("X", "{}"))
+                            .lastVersion())
                     .isEqualTo(1001);
         }
     }
@@ -83,7 +84,8 @@ class FileEventLogRecoveryTest {
             assertThat(store.read("a-1").version()).isEqualTo(1500);
             assertThat(store.read("b-1").version()).isEqualTo(15);
             assertThat(store.head()).isEqualTo(Position.of(1515));
-            assertThat(store.append("b-1", ExpectedVersion.exact(15), EventData.of("X", "{}")).lastVersion())
+            assertThat(store.append("b-1", ExpectedVersion.exact(15), EventData.of("X", "{}"))
+                            .lastVersion())
                     .isEqualTo(16);
         }
     }
@@ -116,7 +118,8 @@ class FileEventLogRecoveryTest {
             assertThat(log.recoveredTruncatedBytes()).isPositive();
             assertThat(log.head()).isEqualTo(Position.of(99));
             EventStore store = EventStore.of(log);
-            assertThat(store.append("a-1", ExpectedVersion.exact(99), EventData.of("X", "{}")).lastVersion())
+            assertThat(store.append("a-1", ExpectedVersion.exact(99), EventData.of("X", "{}"))
+                            .lastVersion())
                     .isEqualTo(100);
         }
         assertThat(endOfData(dir)).isGreaterThan(endOf99);
@@ -158,7 +161,8 @@ class FileEventLogRecoveryTest {
         flip(segs.getFirst(), 64 + 1000);
         // the index checkpoint covers sealed segments: open succeeds, but the damaged record is never served
         try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
-            assertThatThrownBy(() -> store.read("a-1")).isInstanceOf(CorruptionException.class)
+            assertThatThrownBy(() -> store.read("a-1"))
+                    .isInstanceOf(CorruptionException.class)
                     .hasMessageContaining(segs.getFirst().getFileName().toString());
         }
         java.nio.file.Files.delete(dir.resolve("segments").resolve("index.checkpoint"));
@@ -176,7 +180,8 @@ class FileEventLogRecoveryTest {
             assertThat(log.verify(10).ok()).isTrue();
             assertThat(log.verify(10).events()).isEqualTo(10);
             flip(segments(dir).getLast(), 64 + 30);
-            assertThatThrownBy(() -> store.read("a-1")).isInstanceOf(CorruptionException.class)
+            assertThatThrownBy(() -> store.read("a-1"))
+                    .isInstanceOf(CorruptionException.class)
                     .hasMessageContaining("offset 64");
             List<String> problems = log.verify(10).problems();
             assertThat(problems.getFirst()).contains("position 1", "CRC", "offset 64");
@@ -219,7 +224,8 @@ class FileEventLogRecoveryTest {
         List<Path> segs = segments(dir);
         assertThat(segs.size()).isGreaterThan(2);
         java.nio.file.Files.write(segs.get(1), new byte[64 * 1024]);
-        assertThatThrownBy(() -> FileEventLog.open(options)).isInstanceOf(CorruptionException.class)
+        assertThatThrownBy(() -> FileEventLog.open(options))
+                .isInstanceOf(CorruptionException.class)
                 .hasMessageContaining(segs.get(1).getFileName().toString());
     }
 
@@ -265,8 +271,10 @@ class FileEventLogRecoveryTest {
         }
         assertThat(segments(b)).hasSize(2);
         assertThat(segments(b).getLast().getFileName().toString()).isEqualTo(String.format("%020d.log", 67));
-        java.nio.file.Files.copy(a.resolve("segments").resolve("index.checkpoint"),
-                b.resolve("segments").resolve("index.checkpoint"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.copy(
+                a.resolve("segments").resolve("index.checkpoint"),
+                b.resolve("segments").resolve("index.checkpoint"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try (FileEventLog log = FileEventLog.open(small(b).withSegmentBytes(64 * 1024))) {
             assertThat(log.head()).isEqualTo(Position.of(67));
             assertThat(log.aggregateVersion("agg")).isEqualTo(67);
@@ -278,8 +286,8 @@ class FileEventLogRecoveryTest {
     private static dev.hindsight.core.spi.ProposedEvent event(int dataLength) {
         java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
         String data = dataLength <= 2 ? "{}" : "{\"p\":\"" + "x".repeat(dataLength - 8) + "\"}";
-        return new dev.hindsight.core.spi.ProposedEvent(java.util.UUID.randomUUID(), "agg", "T", 1, data,
-                "{\"timestamp\":\"" + t + "\"}", t, false);
+        return new dev.hindsight.core.spi.ProposedEvent(
+                java.util.UUID.randomUUID(), "agg", "T", 1, data, "{\"timestamp\":\"" + t + "\"}", t, false);
     }
 
     static void flip(Path file, long at) throws IOException {

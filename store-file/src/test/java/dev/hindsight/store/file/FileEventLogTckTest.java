@@ -13,7 +13,8 @@ class FileEventLogTckTest extends EventLogTck {
 
     @Override
     protected EventLog openEmptyLog() {
-        return FileEventLog.open(FileLogOptions.defaults(dir.resolve(UUID.randomUUID().toString()))
-                .withSegmentBytes(1 << 20));
+        return FileEventLog.open(
+                FileLogOptions.defaults(dir.resolve(UUID.randomUUID().toString()))
+                        .withSegmentBytes(1 << 20));
     }
 }

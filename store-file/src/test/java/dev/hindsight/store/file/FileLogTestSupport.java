@@ -19,14 +19,18 @@ final class FileLogTestSupport {
 
     static void appendN(EventStore store, String aggregate, int n) {
         for (int i = 0; i < n; i++) {
-            store.append(aggregate, ExpectedVersion.ANY,
+            store.append(
+                    aggregate,
+                    ExpectedVersion.ANY,
                     EventData.of("Thing" + (i % 3), "{\"i\":" + i + ",\"pad\":\"" + "x".repeat(i % 50) + "\"}"));
         }
     }
 
     static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
     }
 }

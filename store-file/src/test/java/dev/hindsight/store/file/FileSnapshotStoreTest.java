@@ -23,7 +23,11 @@ class FileSnapshotStoreTest {
     Path dir;
 
     private static Snapshot snapshot(String aggregate, long version) {
-        return new Snapshot(aggregate, version, Instant.parse("2026-01-01T00:00:00Z").plusSeconds(version), "S1",
+        return new Snapshot(
+                aggregate,
+                version,
+                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(version),
+                "S1",
                 "{\"v\":" + version + "}");
     }
 
@@ -61,10 +65,12 @@ class FileSnapshotStoreTest {
                 }
                 assertThat(store.latest("a-1", Long.MAX_VALUE, null)).isEqualTo(snapshot("a-1", 30));
                 assertThat(store.latest("a-1", 29, null)).isEqualTo(snapshot("a-1", 20));
-                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(25))).isEqualTo(snapshot("a-1", 20));
+                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(25)))
+                        .isEqualTo(snapshot("a-1", 20));
                 assertThat(store.latest("a-1", 25, t0.plusSeconds(10))).isEqualTo(snapshot("a-1", 10));
                 assertThat(store.latest("a-1", 9, null)).isNull();
-                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(9))).isNull();
+                assertThat(store.latest("a-1", Long.MAX_VALUE, t0.plusSeconds(9)))
+                        .isNull();
                 assertThat(store.latest("none", Long.MAX_VALUE, null)).isNull();
             }
         }
@@ -79,8 +85,8 @@ class FileSnapshotStoreTest {
             assertThat(store.snapshots("a-1")).containsExactly(replaced);
         }
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 5)) {
-            assertThat(store.snapshots("a-1")).containsExactly(new Snapshot("a-1", 10, Instant.EPOCH, "S2",
-                    "{\"new\":true}"));
+            assertThat(store.snapshots("a-1"))
+                    .containsExactly(new Snapshot("a-1", 10, Instant.EPOCH, "S2", "{\"new\":true}"));
         }
     }
 
@@ -198,7 +204,9 @@ class FileSnapshotStoreTest {
                 read = store.snapshots("a-1");
                 store.save(snapshot("a-1", 2));
             } finally {
-                assertThat(Thread.interrupted()).as("the interrupt status is kept").isTrue();
+                assertThat(Thread.interrupted())
+                        .as("the interrupt status is kept")
+                        .isTrue();
             }
             assertThat(read).containsExactly(snapshot("a-1", 1));
             assertThat(versions(store, "a-1")).containsExactly(2L, 1L);

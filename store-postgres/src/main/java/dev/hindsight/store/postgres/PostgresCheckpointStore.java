@@ -54,7 +54,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public Optional<Position> load(String name) {
         return retrying.run("loading checkpoint '" + name + "'", () -> {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(select)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(select)) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(Position.parse(rs.getString(1))) : Optional.<Position>empty();
@@ -66,7 +67,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public void save(String name, Position position) {
         retrying.run("saving checkpoint '" + name + "'", () -> {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(upsert)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(upsert)) {
                 ps.setString(1, name);
                 ps.setString(2, position.toString());
                 ps.executeUpdate();
@@ -79,7 +81,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public Map<String, Position> all() {
         return retrying.run("loading checkpoints", () -> {
             Map<String, Position> out = new TreeMap<>();
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(selectAll);
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(selectAll);
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), Position.parse(rs.getString(2)));

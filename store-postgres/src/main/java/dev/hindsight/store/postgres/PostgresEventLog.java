@@ -74,11 +74,15 @@ public final class PostgresEventLog implements EventLog {
         this.notifications = new Notifications(ds, options.schema(), signals);
         SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications::claim);
         this.group = options.groupCommit()
-                ? new GroupCommitter(ds, new AppendCall(options.schema(), notifications.channel(),
-                        notifications::claim), single, options.groupCommitWriters(), options.schema(), inline)
+                ? new GroupCommitter(
+                        ds,
+                        new AppendCall(options.schema(), notifications.channel(), notifications::claim),
+                        single,
+                        options.groupCommitWriters(),
+                        options.schema(),
+                        inline)
                 : null;
-        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed,
-                inline);
+        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed, inline);
     }
 
     /**
@@ -186,8 +190,8 @@ public final class PostgresEventLog implements EventLog {
     @Override
     public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
         ensureOpen();
-        return retrying.run("reading '" + aggregateId + "'",
-                () -> reader.readAggregate(aggregateId, fromVersion, limit, dir));
+        return retrying.run(
+                "reading '" + aggregateId + "'", () -> reader.readAggregate(aggregateId, fromVersion, limit, dir));
     }
 
     @Override
@@ -290,5 +294,4 @@ public final class PostgresEventLog implements EventLog {
             ownedPool.close();
         }
     }
-
 }

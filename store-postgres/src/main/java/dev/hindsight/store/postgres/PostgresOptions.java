@@ -71,54 +71,153 @@ public record PostgresOptions(
 
     /** The defaults for a database at {@code jdbcUrl}, with the driver's default credentials. */
     public static PostgresOptions defaults(String jdbcUrl) {
-        return new PostgresOptions(jdbcUrl, null, null, "hindsight", 16, 16, false, 2, true, Duration.ofSeconds(5),
-                true, "hindsight");
+        return new PostgresOptions(
+                jdbcUrl, null, null, "hindsight", 16, 16, false, 2, true, Duration.ofSeconds(5), true, "hindsight");
     }
 
     public PostgresOptions withCredentials(@Nullable String user, @Nullable String password) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withSchema(String schema) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withPartitions(int partitions) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withPoolSize(int poolSize) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     /** Turns app-side group commit on or off, with {@code writers} concurrent group transactions. */
     public PostgresOptions withGroupCommit(boolean groupCommit, int writers) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit, writers,
-                synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                writers,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withSynchronousCommit(boolean synchronousCommit) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withRetryFor(Duration retryFor) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withMigrate(boolean migrate) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     public PostgresOptions withApplicationName(String applicationName) {
-        return new PostgresOptions(jdbcUrl, user, password, schema, partitions, poolSize, groupCommit,
-                groupCommitWriters, synchronousCommit, retryFor, migrate, applicationName);
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
     }
 
     /**

@@ -54,13 +54,13 @@ public final class PostgresSnapshotStore implements SnapshotStore {
      * {@link PostgresEventLog#dataSource()}), migrating the schema first unless {@link PostgresOptions#migrate()} is
      * off.
      */
-    public static PostgresSnapshotStore open(DataSource dataSource, PostgresOptions options,
-            SnapshotRetention retention) {
+    public static PostgresSnapshotStore open(
+            DataSource dataSource, PostgresOptions options, SnapshotRetention retention) {
         if (options.migrate()) {
             Migrations.migrate(dataSource, options.schema(), options.partitions());
         }
-        return new PostgresSnapshotStore(dataSource, options.schema(), retention,
-                new Retrying(options.retryFor(), () -> false));
+        return new PostgresSnapshotStore(
+                dataSource, options.schema(), retention, new Retrying(options.retryFor(), () -> false));
     }
 
     @Override
@@ -122,12 +122,15 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     @Override
     public List<Snapshot> snapshots(String aggregateId) {
         return retrying.run("reading snapshots of '" + aggregateId + "'", () -> {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(select)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(select)) {
                 ps.setString(1, aggregateId);
                 List<Snapshot> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Instant ts = rs.getObject(3, OffsetDateTime.class).toInstant().plusNanos(rs.getShort(4));
+                        Instant ts = rs.getObject(3, OffsetDateTime.class)
+                                .toInstant()
+                                .plusNanos(rs.getShort(4));
                         out.add(new Snapshot(rs.getString(1), rs.getLong(2), ts, rs.getString(5), rs.getString(6)));
                     }
                 }

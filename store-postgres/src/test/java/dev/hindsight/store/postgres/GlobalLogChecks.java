@@ -37,7 +37,8 @@ final class GlobalLogChecks {
         Follower(EventStore store, String name) {
             this.store = store;
             this.current = store.subscribe(store.log().start(), EventFilter.ALL, received::add);
-            this.supervisor = Thread.ofPlatform().daemon().name("follower-" + name).start(this::supervise);
+            this.supervisor =
+                    Thread.ofPlatform().daemon().name("follower-" + name).start(this::supervise);
         }
 
         private void supervise() {
@@ -108,7 +109,9 @@ final class GlobalLogChecks {
             assertThat(p).as("position after %s", previous).isGreaterThan(previous);
             previous = p;
             long expected = versions.merge(e.aggregateId(), 1L, Long::sum);
-            assertThat(e.version()).as("version of %s in log order", e.aggregateId()).isEqualTo(expected);
+            assertThat(e.version())
+                    .as("version of %s in log order", e.aggregateId())
+                    .isEqualTo(expected);
         }
     }
 

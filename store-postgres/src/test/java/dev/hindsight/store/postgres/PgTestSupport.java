@@ -32,7 +32,10 @@ final class PgTestSupport {
 
     /** Options for the test database and {@code schema}, with a pool big enough for the suites' 16 writers. */
     static PostgresOptions options(String schema) {
-        return PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema).withPoolSize(20)
+        return PostgresOptions.defaults(URL)
+                .withCredentials(USER, PASSWORD)
+                .withSchema(schema)
+                .withPoolSize(20)
                 .withApplicationName("hindsight-test-" + schema);
     }
 
@@ -43,7 +46,8 @@ final class PgTestSupport {
 
     /** Runs {@code sql} on a connection of its own. */
     static void execute(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
@@ -57,7 +61,8 @@ final class PgTestSupport {
      * relations costs a file sync each at commit.
      */
     static void truncateEvents(String schema) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SET LOCAL synchronous_commit = off");
             s.execute("DELETE FROM " + schema + ".events");

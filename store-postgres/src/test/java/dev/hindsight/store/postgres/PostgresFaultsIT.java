@@ -68,10 +68,11 @@ class PostgresFaultsIT {
 
     @Test
     void backendsKilledRepeatedly_appendsAllOrNothing_noAcknowledgedEventLost_subscribersExact() throws Exception {
-        PostgresOptions options = PgTestSupport.options(schema).withPoolSize(WRITERS + 2)
-                .withApplicationName(application);
+        PostgresOptions options =
+                PgTestSupport.options(schema).withPoolSize(WRITERS + 2).withApplicationName(application);
         PostgresEventLog plain = open(options.withRetryFor(Duration.ZERO));
-        PostgresEventLog grouped = open(options.withRetryFor(Duration.ofSeconds(1)).withGroupCommit(true, 2));
+        PostgresEventLog grouped =
+                open(options.withRetryFor(Duration.ofSeconds(1)).withGroupCommit(true, 2));
         List<EventStore> stores = List.of(EventStore.of(plain), EventStore.of(grouped));
         List<Follower> followers = List.of(new Follower(stores.get(0), "plain"), new Follower(stores.get(1), "group"));
 
@@ -117,7 +118,9 @@ class PostgresFaultsIT {
             t.join();
         }
         killer.join();
-        assertThat(unexpected.get()).as("nothing but StoreUnavailableException may fail").isNull();
+        assertThat(unexpected.get())
+                .as("nothing but StoreUnavailableException may fail")
+                .isNull();
         assertThat(kills.get()).as("backends killed").isGreaterThan(WRITERS);
         assertThat(attempts).as("some appends failed").anyMatch(a -> !a.acknowledged());
 
@@ -147,16 +150,19 @@ class PostgresFaultsIT {
             long present = a.ids().stream().filter(stored::containsKey).count();
             if (a.acknowledged()) {
                 acknowledged++;
-                assertThat(present).as("acknowledged append to %s is stored", a.aggregateId())
+                assertThat(present)
+                        .as("acknowledged append to %s is stored", a.aggregateId())
                         .isEqualTo(a.ids().size());
             } else {
                 failed++;
-                assertThat(present).as("failed append to %s is all or nothing", a.aggregateId())
+                assertThat(present)
+                        .as("failed append to %s is all or nothing", a.aggregateId())
                         .isIn(0L, (long) a.ids().size());
                 failedButStored += present > 0 ? 1 : 0;
             }
         }
-        assertThat(log).filteredOn(e -> !e.aggregateId().equals("after-faults"))
+        assertThat(log)
+                .filteredOn(e -> !e.aggregateId().equals("after-faults"))
                 .allSatisfy(e -> assertThat(attempted).contains(e.eventId()));
 
         Position head = stores.get(0).head();
@@ -168,10 +174,11 @@ class PostgresFaultsIT {
             resubscriptions += f.resubscriptions();
             assertDeliveredExactly("subscriber " + i, f.received(), log);
         }
-        System.out.printf("faults: %d backends killed in %d s; %d appends acknowledged, %d failed with"
-                + " StoreUnavailableException (%d of them had committed); %d events; subscribers resubscribed %d"
-                + " times and each received all events exactly once in order%n", kills.get(), RUN.toSeconds(),
-                acknowledged, failed, failedButStored, log.size(), resubscriptions);
+        System.out.printf(
+                "faults: %d backends killed in %d s; %d appends acknowledged, %d failed with"
+                        + " StoreUnavailableException (%d of them had committed); %d events; subscribers resubscribed %d"
+                        + " times and each received all events exactly once in order%n",
+                kills.get(), RUN.toSeconds(), acknowledged, failed, failedButStored, log.size(), resubscriptions);
     }
 
     private PostgresEventLog open(PostgresOptions options) {
@@ -181,9 +188,10 @@ class PostgresFaultsIT {
     }
 
     private int killBackends() throws Exception {
-        try (Connection c = PgTestSupport.connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?"
-                        + " AND pid <> pg_backend_pid()")) {
+        try (Connection c = PgTestSupport.connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?"
+                                + " AND pid <> pg_backend_pid()")) {
             ps.setString(1, application);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -199,5 +207,4 @@ class PostgresFaultsIT {
             Thread.sleep(10);
         }
     }
-
 }

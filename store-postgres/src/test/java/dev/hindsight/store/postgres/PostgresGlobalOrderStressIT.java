@@ -63,7 +63,8 @@ class PostgresGlobalOrderStressIT {
     void asyncCommitSessionsMixedIn_everySubscriberGetsExactlyTheCommittedEventsInOrder() throws Exception {
         PostgresOptions options = PgTestSupport.options(schema).withPoolSize(WRITERS / 2 + 4);
         PostgresEventLog sync = open(options);
-        PostgresEventLog async = open(options.withSynchronousCommit(false).withGroupCommit(true, 2)
+        PostgresEventLog async = open(options.withSynchronousCommit(false)
+                .withGroupCommit(true, 2)
                 .withApplicationName("hindsight-test-async-" + schema));
 
         run("mixed", List.of(EventStore.of(sync), EventStore.of(async)));
@@ -113,7 +114,8 @@ class PostgresGlobalOrderStressIT {
         EventStore reader = stores.getFirst();
         List<RecordedEvent> log = readWholeLog(reader);
         Position head = reader.head();
-        assertThat(log.stream().map(RecordedEvent::eventId).toList()).doesNotHaveDuplicates()
+        assertThat(log.stream().map(RecordedEvent::eventId).toList())
+                .doesNotHaveDuplicates()
                 .containsExactlyInAnyOrderElementsOf(acknowledged);
         assertThat(log.getLast().position()).isEqualTo(head);
         assertWellFormed(log);
@@ -126,8 +128,16 @@ class PostgresGlobalOrderStressIT {
             assertThat(f.resubscriptions()).as("subscriber %d never failed", i).isZero();
             assertDeliveredExactly("subscriber " + i, f.received(), log);
         }
-        System.out.printf("stress %s: %d writers x %d s: %d appends, %d events (%.0f events/s), %d subscribers each"
-                + " received all %d in order%n", mode, WRITERS, RUN.toSeconds(), appends.get(), log.size(),
-                log.size() / (double) RUN.toSeconds(), SUBSCRIBERS, log.size());
+        System.out.printf(
+                "stress %s: %d writers x %d s: %d appends, %d events (%.0f events/s), %d subscribers each"
+                        + " received all %d in order%n",
+                mode,
+                WRITERS,
+                RUN.toSeconds(),
+                appends.get(),
+                log.size(),
+                log.size() / (double) RUN.toSeconds(),
+                SUBSCRIBERS,
+                log.size());
     }
 }

@@ -46,7 +46,8 @@ class PostgresGlobalOrderTest {
 
     @Test
     void appenderWithSmallerIdCommittingLate_isNeverSkipped() throws Exception {
-        try (Connection late = PgTestSupport.connect(); Statement s = late.createStatement()) {
+        try (Connection late = PgTestSupport.connect();
+                Statement s = late.createStatement()) {
             late.setAutoCommit(false);
             // An append in flight, as the engine makes it: the store's appender lock and the aggregate's lock first,
             // then the writes, which give it its transaction id (smaller than the append below).
@@ -59,15 +60,20 @@ class PostgresGlobalOrderTest {
 
             AppendResult early = store.append("early", ExpectedVersion.NO_STREAM, EventData.of("Early", "{}"));
 
-            assertThat(store.read("early").version()).as("aggregate reads see it at once").isEqualTo(1);
+            assertThat(store.read("early").version())
+                    .as("aggregate reads see it at once")
+                    .isEqualTo(1);
             assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
-                    .as("the global log shows nothing past the late appender").isEmpty();
+                    .as("the global log shows nothing past the late appender")
+                    .isEmpty();
             assertThat(store.head()).isEqualTo(Position.START);
-            assertThat(log.awaitAfter(Position.START, java.time.Duration.ofMillis(50))).isFalse();
+            assertThat(log.awaitAfter(Position.START, java.time.Duration.ofMillis(50)))
+                    .isFalse();
 
             late.commit();
 
-            List<RecordedEvent> all = store.readAll(Position.START, 100, EventFilter.ALL).events();
+            List<RecordedEvent> all =
+                    store.readAll(Position.START, 100, EventFilter.ALL).events();
             assertThat(all).extracting(RecordedEvent::aggregateId).containsExactly("late", "early");
             assertThat(store.head()).isEqualTo(early.position());
         }
@@ -75,7 +81,8 @@ class PostgresGlobalOrderTest {
 
     @Test
     void longTransactionThatDoesNotAppend_holdsNothingBack() throws Exception {
-        try (Connection other = PgTestSupport.connect(); Statement s = other.createStatement()) {
+        try (Connection other = PgTestSupport.connect();
+                Statement s = other.createStatement()) {
             other.setAutoCommit(false);
             s.execute("CREATE TABLE " + schema + ".unrelated (x int)");
             s.execute("INSERT INTO " + schema + ".unrelated VALUES (1)");
@@ -84,7 +91,8 @@ class PostgresGlobalOrderTest {
             AppendResult r = store.append("order-1", ExpectedVersion.NO_STREAM, EventData.of("Placed", "{}"));
 
             assertThat(store.head()).isEqualTo(r.position());
-            assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events()).hasSize(1);
+            assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
+                    .hasSize(1);
             other.rollback();
         }
     }

@@ -70,7 +70,8 @@ class PostgresNotificationTest {
             assertThat(sub.failure()).isEmpty();
         }
         List<Long> sorted = latenciesMs.stream().sorted().toList();
-        assertThat(sorted.get(sorted.size() / 2)).as("median delivery latency in ms, of %s", latenciesMs)
+        assertThat(sorted.get(sorted.size() / 2))
+                .as("median delivery latency in ms, of %s", latenciesMs)
                 .isLessThan(250);
     }
 

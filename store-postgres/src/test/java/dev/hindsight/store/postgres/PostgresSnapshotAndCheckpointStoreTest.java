@@ -63,15 +63,20 @@ class PostgresSnapshotAndCheckpointStoreTest {
     void snapshots_overRetention_keepNewestAndOneAnchorPerBucket() {
         SnapshotRetention retention = new SnapshotRetention(3, 100);
         PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, retention);
-        List<Long> saved = LongStream.rangeClosed(1, 30).map(i -> i * 10).boxed().toList();
+        List<Long> saved =
+                LongStream.rangeClosed(1, 30).map(i -> i * 10).boxed().toList();
 
         for (long v : saved) {
             store.save(new Snapshot("long-lived", v, T, "S/1", "{\"v\":" + v + "}"));
         }
 
         List<Long> expected = retention.retain(saved.reversed(), v -> v);
-        assertThat(store.snapshots("long-lived")).extracting(Snapshot::version).containsExactlyElementsOf(expected)
-                .startsWith(300L, 290L, 280L).contains(10L, 100L, 200L).hasSize(6);
+        assertThat(store.snapshots("long-lived"))
+                .extracting(Snapshot::version)
+                .containsExactlyElementsOf(expected)
+                .startsWith(300L, 290L, 280L)
+                .contains(10L, 100L, 200L)
+                .hasSize(6);
     }
 
     @Test
@@ -85,7 +90,10 @@ class PostgresSnapshotAndCheckpointStoreTest {
 
         assertThat(store.load("orders-view")).contains(Position.of(56135516163L));
         assertThat(store.load("kafka-mirror")).contains(new Position.Vector(new long[] {17, 5, 0}));
-        assertThat(store.all()).isEqualTo(Map.of("orders-view", Position.of(56135516163L), "kafka-mirror",
-                new Position.Vector(new long[] {17, 5, 0})));
+        assertThat(store.all())
+                .isEqualTo(Map.of(
+                        "orders-view", Position.of(56135516163L), "kafka-mirror", new Position.Vector(new long[] {
+                            17, 5, 0
+                        })));
     }
 }

@@ -34,6 +34,7 @@ class TimeOrderedUuidsTest {
         // As unsigned 128-bit numbers (the order of PostgreSQL's uuid type), not UUID.compareTo, which is signed.
         UUID a = first.get();
         UUID b = later.get();
-        assertThat(Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits())).isNegative();
+        assertThat(Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits()))
+                .isNegative();
     }
 }

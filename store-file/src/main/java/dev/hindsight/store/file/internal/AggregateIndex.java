@@ -17,7 +17,8 @@ final class AggregateIndex {
         private volatile long[] positions = new long[4];
         private volatile int count;
         /** Writer only. */
-        @Nullable Instant lastTimestamp;
+        @Nullable
+        Instant lastTimestamp;
 
         int count() {
             return count;
@@ -84,7 +85,8 @@ final class AggregateIndex {
         entries.forEach(visitor);
     }
 
-    @Nullable Entry get(String aggregateId) {
+    @Nullable
+    Entry get(String aggregateId) {
         return entries.get(aggregateId);
     }
 

@@ -63,8 +63,8 @@ public final class FrameCodec {
     }
 
     /** Fills in the writer-assigned fields of the frame at {@code off} in {@code buf} and computes its CRC. */
-    static void seal(ByteBuffer buf, int off, long position, long version, long recordedAtMicros, long batchStart,
-            byte flags) {
+    static void seal(
+            ByteBuffer buf, int off, long position, long version, long recordedAtMicros, long batchStart, byte flags) {
         buf.putLong(off + OFF_POSITION, position);
         buf.putLong(off + OFF_VERSION, version);
         buf.putLong(off + OFF_RECORDED_AT, recordedAtMicros);
@@ -127,8 +127,10 @@ public final class FrameCodec {
         if (len < FIXED) {
             return false;
         }
-        long sum = (long) FIXED + Short.toUnsignedInt(b.getShort(off + OFF_AGG_LEN))
-                + Short.toUnsignedInt(b.getShort(off + OFF_TYPE_LEN)) + b.getInt(off + OFF_DATA_LEN)
+        long sum = (long) FIXED
+                + Short.toUnsignedInt(b.getShort(off + OFF_AGG_LEN))
+                + Short.toUnsignedInt(b.getShort(off + OFF_TYPE_LEN))
+                + b.getInt(off + OFF_DATA_LEN)
                 + b.getInt(off + OFF_META_LEN);
         return b.getInt(off + OFF_DATA_LEN) >= 0 && b.getInt(off + OFF_META_LEN) >= 0 && sum == len;
     }

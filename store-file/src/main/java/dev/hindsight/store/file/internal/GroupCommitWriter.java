@@ -71,6 +71,7 @@ public final class GroupCommitWriter implements AutoCloseable {
      */
     private final ExecutorService acks = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("hindsight-acks").daemon(true).factory());
+
     private long nextPosition;
     private long batchStart;
     private int lastFrameOffset = -1;
@@ -95,7 +96,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         List<ProposedEvent> events;
         final byte[][] frames;
         final CompletableFuture<AppendResult> future = new CompletableFuture<>();
-        @Nullable AppendResult result;
+
+        @Nullable
+        AppendResult result;
+
         long firstPosition;
         long firstVersion;
         int firstOffset;
@@ -131,8 +135,8 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private static final Request POISON = new Request("", ExpectedVersion.ANY, List.of());
 
-    public GroupCommitWriter(LogState state, FileLogOptions options, Path segmentsDir, Clock clock,
-            Runnable onPublish) {
+    public GroupCommitWriter(
+            LogState state, FileLogOptions options, Path segmentsDir, Clock clock, Runnable onPublish) {
         this.state = state;
         this.options = options;
         this.segmentsDir = segmentsDir;
@@ -271,8 +275,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         AggregateIndex.Entry entry = sa != null ? null : state.aggregates.get(r.aggregateId);
         long current = sa != null ? sa.version : entry == null ? 0 : entry.count();
         Instant lastTs = sa != null ? sa.lastTimestamp : entry == null ? null : entry.lastTimestamp;
-        List<ProposedEvent> accepted = AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs,
-                r.events);
+        List<ProposedEvent> accepted =
+                AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs, r.events);
         if (accepted != r.events) {
             r.replaceEvents(accepted);
         }
@@ -292,21 +296,23 @@ public final class GroupCommitWriter implements AutoCloseable {
             int off = buf.position();
             buf.put(r.frames[i]);
             boolean last = i == r.frames.length - 1;
-            FrameCodec.seal(buf, off, nextPosition, current + 1 + i, recordedAt, batchStart,
-                    last ? FrameCodec.COMMIT : 0);
+            FrameCodec.seal(
+                    buf, off, nextPosition, current + 1 + i, recordedAt, batchStart, last ? FrameCodec.COMMIT : 0);
             lastFrameOffset = off;
             stagedIds.put(r.events.get(i).eventId(), nextPosition);
             nextPosition++;
         }
         if (sa == null) {
-            stagedAggregates.put(r.aggregateId, new StagedAggregate(current + r.frames.length,
-                    r.events.getLast().timestamp()));
+            stagedAggregates.put(
+                    r.aggregateId,
+                    new StagedAggregate(
+                            current + r.frames.length, r.events.getLast().timestamp()));
         } else {
             sa.version = current + r.frames.length;
             sa.lastTimestamp = r.events.getLast().timestamp();
         }
-        r.result = new AppendResult(r.aggregateId, r.firstVersion, current + r.frames.length,
-                Position.of(nextPosition - 1));
+        r.result = new AppendResult(
+                r.aggregateId, r.firstVersion, current + r.frames.length, Position.of(nextPosition - 1));
         staged.add(r);
         finished.add(r);
     }
@@ -335,8 +341,17 @@ public final class GroupCommitWriter implements AutoCloseable {
         Request r = staged.get(lo);
         int i = (int) (position - r.firstPosition);
         ProposedEvent p = r.events.get(i);
-        return new RecordedEvent(p.eventId(), p.aggregateId(), p.eventType(), p.schemaVersion(), p.eventData(),
-                p.metadata(), r.firstVersion + i, Position.of(position), p.timestamp(), Instant.EPOCH);
+        return new RecordedEvent(
+                p.eventId(),
+                p.aggregateId(),
+                p.eventType(),
+                p.schemaVersion(),
+                p.eventData(),
+                p.metadata(),
+                r.firstVersion + i,
+                Position.of(position),
+                p.timestamp(),
+                Instant.EPOCH);
     }
 
     /** Makes sure {@code bytes} more fit in the buffer and in the active segment, flushing and rolling as needed. */
@@ -472,7 +487,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         StoreUnavailableException failure = new StoreUnavailableException(
                 "the write could not be made durable (" + cause.getMessage() + "); nothing was stored", cause);
         for (Request r : finished) {
-            if (staged.contains(r) || r.result == null
+            if (staged.contains(r)
+                    || r.result == null
                     || ((Position.Sequence) r.result.position()).value() >= batchStart) {
                 r.future.completeExceptionally(failure);
             } else {
@@ -489,13 +505,13 @@ public final class GroupCommitWriter implements AutoCloseable {
             Segment old = state.active();
             old.force();
             checkpoint(old);
-            Segment next = Segment.create(segmentsDir, old.ordinal() + 1, state.committed() + 1,
-                    (int) options.segmentBytes());
+            Segment next =
+                    Segment.create(segmentsDir, old.ordinal() + 1, state.committed() + 1, (int) options.segmentBytes());
             state.addSegment(next);
             state.writeOffset = Segment.HEADER_BYTES;
         } catch (IOException e) {
-            throw new StoreUnavailableException("cannot start a new segment (" + e.getMessage()
-                    + "); nothing was stored", e);
+            throw new StoreUnavailableException(
+                    "cannot start a new segment (" + e.getMessage() + "); nothing was stored", e);
         }
     }
 

@@ -68,8 +68,8 @@ final class IndexCheckpoint {
         CRC32C crc = new CRC32C();
         try (OutputStream fos = Files.newOutputStream(tmp);
                 // the buffer sits above the checksum, which then sees 64 KiB blocks instead of every 8-byte long
-                DataOutputStream out = new DataOutputStream(
-                        new BufferedOutputStream(new CheckedOutputStream(fos, crc), 1 << 16))) {
+                DataOutputStream out =
+                        new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(fos, crc), 1 << 16))) {
             out.writeLong(MAGIC);
             out.writeLong(p);
             out.writeInt(sealedOrdinal + 1);
@@ -108,8 +108,7 @@ final class IndexCheckpoint {
         Segment.forceDirectory(dir);
     }
 
-    private static void writeAggregate(DataOutputStream out, LogState state, String id, long[] ps)
-            throws IOException {
+    private static void writeAggregate(DataOutputStream out, LogState state, String id, long[] ps) throws IOException {
         byte[] b = id.getBytes(StandardCharsets.UTF_8);
         long loc = state.location(ps[ps.length - 1]);
         ByteBuffer map = state.segments()[(int) (loc >>> 32)].map();
@@ -169,7 +168,8 @@ final class IndexCheckpoint {
                     for (int i = 0; i < ps.length; i++) {
                         ps[i] = in.readLong();
                     }
-                    state.aggregates.getOrCreate(new String(b, StandardCharsets.UTF_8))
+                    state.aggregates
+                            .getOrCreate(new String(b, StandardCharsets.UTF_8))
                             .load(ps, ps.length == 0 ? null : Instant.ofEpochSecond(sec, nanos));
                 }
                 int ids = in.readInt();

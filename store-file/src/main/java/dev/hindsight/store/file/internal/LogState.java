@@ -17,6 +17,7 @@ public final class LogState {
     final AggregateIndex aggregates = new AggregateIndex();
     /** Writer only. */
     final UuidIndex ids = new UuidIndex();
+
     private volatile long committed;
     /** Writer only: offset of the end of data in the active (last) segment. */
     long writeOffset;

@@ -47,7 +47,9 @@ public final class Recovery {
         Recovery r = new Recovery();
         List<Path> files;
         try (Stream<Path> s = Files.list(segmentsDir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
         if (!files.isEmpty() && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
@@ -159,7 +161,10 @@ public final class Recovery {
             int dataEnd = lastNonZero(map, lastCommitEnd, seg.capacity());
             if (dataEnd > lastCommitEnd) {
                 truncatedBytes = dataEnd - lastCommitEnd;
-                LOG.warn("truncating torn tail of {}: {} bytes after offset {}", seg.path(), truncatedBytes,
+                LOG.warn(
+                        "truncating torn tail of {}: {} bytes after offset {}",
+                        seg.path(),
+                        truncatedBytes,
                         lastCommitEnd);
                 seg.cutAt(lastCommitEnd);
             }
@@ -168,8 +173,8 @@ public final class Recovery {
             }
             state.writeOffset = lastCommitEnd;
         } else if (lastCommitEnd != off) {
-            throw new CorruptionException("unfinished append at the end of sealed segment " + seg.path()
-                    + " at offset " + lastCommitEnd);
+            throw new CorruptionException(
+                    "unfinished append at the end of sealed segment " + seg.path() + " at offset " + lastCommitEnd);
         }
     }
 
@@ -178,8 +183,8 @@ public final class Recovery {
         byte[] agg = new byte[aggLen];
         map.get(off + FrameCodec.OFF_VARIABLE, agg);
         UUID id = new UUID(map.getLong(off + FrameCodec.OFF_ID_MSB), map.getLong(off + FrameCodec.OFF_ID_LSB));
-        Instant ts = Instant.ofEpochSecond(map.getLong(off + FrameCodec.OFF_TS_SECONDS),
-                map.getInt(off + FrameCodec.OFF_TS_NANOS));
+        Instant ts = Instant.ofEpochSecond(
+                map.getLong(off + FrameCodec.OFF_TS_SECONDS), map.getInt(off + FrameCodec.OFF_TS_NANOS));
         state.setLocation(expected, ordinal, off);
         pending.add(new Pending(expected, off, new String(agg, StandardCharsets.UTF_8), id, ts));
         expected++;
@@ -214,7 +219,8 @@ public final class Recovery {
             return false;
         }
         int len = map.getInt(off);
-        if (len < FrameCodec.FIXED || (long) off + FrameCodec.HEADER + len > capacity
+        if (len < FrameCodec.FIXED
+                || (long) off + FrameCodec.HEADER + len > capacity
                 || !FrameCodec.lengthsConsistent(map, off, len)) {
             return false;
         }
@@ -237,7 +243,8 @@ public final class Recovery {
             if (len < FrameCodec.FIXED || len > capacity || (map.get(k + 8) & ~3) != 0) {
                 continue;
             }
-            if (validFrameAt(map, k, capacity, -1) && (map.get(k + 8) & FrameCodec.BATCH_END) != 0
+            if (validFrameAt(map, k, capacity, -1)
+                    && (map.get(k + 8) & FrameCodec.BATCH_END) != 0
                     && map.getLong(k + FrameCodec.OFF_BATCH_START) > badPosition) {
                 return true;
             }

@@ -43,8 +43,8 @@ public final class Segment implements AutoCloseable {
     /** Creates a new, empty segment whose first event will have {@code basePosition}. */
     static Segment create(Path dir, int ordinal, long basePosition, int capacity) throws IOException {
         Path path = dir.resolve(fileName(basePosition));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(
+                path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
             header.put(MAGIC).putInt(FORMAT).putLong(basePosition).clear();
@@ -69,7 +69,8 @@ public final class Segment implements AutoCloseable {
         int n = ch.read(header, 0);
         header.flip();
         byte[] magic = new byte[MAGIC.length];
-        if (n < HEADER_BYTES || !java.util.Arrays.equals(readMagic(header, magic), MAGIC)
+        if (n < HEADER_BYTES
+                || !java.util.Arrays.equals(readMagic(header, magic), MAGIC)
                 || header.getInt(8) != FORMAT) {
             ch.close();
             throw new CorruptionException("segment " + path + " has no valid header at offset 0");

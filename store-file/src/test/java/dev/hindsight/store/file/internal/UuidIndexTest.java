@@ -30,7 +30,8 @@ class UuidIndexTest {
                 // lookups while a migration runs: old, recent and absent ids
                 UUID old = ids.get(random.nextInt(ids.size()));
                 assertThat(index.get(old)).isEqualTo(model.get(old));
-                assertThat(index.get(new UUID(random.nextLong(), random.nextLong()))).isZero();
+                assertThat(index.get(new UUID(random.nextLong(), random.nextLong())))
+                        .isZero();
             }
         }
         assertThat(sawMigration).isTrue();
@@ -72,7 +73,8 @@ class UuidIndexTest {
                 model.put(id, (long) i);
             }
             model.forEach((id, pos) -> assertThat(staged.get(id)).isEqualTo(pos));
-            assertThat(staged.get(new UUID(random.nextLong(), random.nextLong()))).isZero();
+            assertThat(staged.get(new UUID(random.nextLong(), random.nextLong())))
+                    .isZero();
             staged.clear();
             model.keySet().forEach(id -> assertThat(staged.get(id)).isZero());
         }

@@ -49,7 +49,11 @@ public final class AppendCall {
      * @param lastTimestamp the aggregate's last timestamp, for {@link Status#TIMESTAMP_BEFORE_LAST}
      * @param notified whether the append's transaction also sent the commit notification for it
      */
-    public record Outcome(Status status, long version, long position, @Nullable Instant lastTimestamp,
+    public record Outcome(
+            Status status,
+            long version,
+            long position,
+            @Nullable Instant lastTimestamp,
             boolean notified) {
         /** An outcome without a notification. */
         public Outcome(Status status, long version, long position, @Nullable Instant lastTimestamp) {
@@ -170,8 +174,29 @@ public final class AppendCall {
         try (PreparedStatement ps = c.prepareStatement(SingleAppend.GENERIC_PLAN + lock + ";\n" + sql)) {
             // Typed Java arrays go to the server in binary form: no quoting of the JSON texts.
             boolean notify = claimNotification.getAsBoolean();
-            Object[] params = {keys, aggregates, expected, counts, firstSec, firstNano, lastSec, lastNano, offsets,
-                aggregates, aggregates, owner, ids, types, schemas, data, metadata, seconds, nanos, channel, notify};
+            Object[] params = {
+                keys,
+                aggregates,
+                expected,
+                counts,
+                firstSec,
+                firstNano,
+                lastSec,
+                lastNano,
+                offsets,
+                aggregates,
+                aggregates,
+                owner,
+                ids,
+                types,
+                schemas,
+                data,
+                metadata,
+                seconds,
+                nanos,
+                channel,
+                notify
+            };
             for (int p = 0; p < params.length; p++) {
                 ps.setObject(p + 1, params[p]);
             }
@@ -184,8 +209,8 @@ public final class AppendCall {
                     int i = rs.getInt(1) - 1;
                     long v0 = rs.getLong(2);
                     long transaction = rs.getLong(5) >>> 20 << 20;
-                    out[i] = new Outcome(Status.APPENDED, v0 + 1, transaction + rs.getInt(3) + rs.getInt(4) - 1, null,
-                            notify);
+                    out[i] = new Outcome(
+                            Status.APPENDED, v0 + 1, transaction + rs.getInt(3) + rs.getInt(4) - 1, null, notify);
                 }
             }
         }
@@ -219,7 +244,10 @@ public final class AppendCall {
                 long[] row = rows.get(r.aggregateId());
                 out[i] = row == null
                         ? why(r.expected(), 0, null, r.events().getFirst().timestamp())
-                        : why(r.expected(), row[0], Instant.ofEpochSecond(row[1], row[2]),
+                        : why(
+                                r.expected(),
+                                row[0],
+                                Instant.ofEpochSecond(row[1], row[2]),
                                 r.events().getFirst().timestamp());
             }
         }

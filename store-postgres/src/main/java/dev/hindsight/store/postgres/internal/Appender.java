@@ -53,6 +53,7 @@ public final class Appender {
 
     /** Positions encode the event's index within its transaction in 20 bits. */
     public static final int MAX_EVENTS_PER_APPEND = 1 << 20;
+
     private static final int MAX_ATTEMPTS = 50;
 
     private final DataSource ds;
@@ -72,8 +73,15 @@ public final class Appender {
      * @param committed told of every append this process commits
      * @param inline hooks run inside each append's transaction before it commits ({@link InlineHooks})
      */
-    public Appender(DataSource ds, String schema, SingleAppend single, EventReader reader, Retrying retrying,
-            @Nullable GroupCommitter group, Committed committed, InlineHooks inline) {
+    public Appender(
+            DataSource ds,
+            String schema,
+            SingleAppend single,
+            EventReader reader,
+            Retrying retrying,
+            @Nullable GroupCommitter group,
+            Committed committed,
+            InlineHooks inline) {
         this.inline = inline;
         this.ds = ds;
         this.single = single;
@@ -84,14 +92,14 @@ public final class Appender {
         this.schema = schema;
         // Only the aggregate's lock here; the append statement takes the store's appender lock right before it writes.
         this.lockAggregate = "SELECT pg_advisory_xact_lock(hashtextextended(?, 1752066404))";
-        this.lockStream = "SELECT version, last_ts_sec, last_ts_nano FROM " + schema
-                + ".streams WHERE aggregate_id = ?";
+        this.lockStream =
+                "SELECT version, last_ts_sec, last_ts_nano FROM " + schema + ".streams WHERE aggregate_id = ?";
     }
 
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         if (events.size() > MAX_EVENTS_PER_APPEND) {
-            throw new SizeLimitExceededException("the PostgreSQL engine takes at most " + MAX_EVENTS_PER_APPEND
-                    + " events per append");
+            throw new SizeLimitExceededException(
+                    "the PostgreSQL engine takes at most " + MAX_EVENTS_PER_APPEND + " events per append");
         }
         List<ProposedEvent> ordered;
         try {
@@ -109,8 +117,8 @@ public final class Appender {
         }
     }
 
-    private AppendResult fastPath(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events,
-            Request request) {
+    private AppendResult fastPath(
+            String aggregateId, ExpectedVersion expected, List<ProposedEvent> events, Request request) {
         // Group commit only pays when appends overlap; a lone append goes straight to the database.
         boolean viaGroup = group != null && concurrent.get() > 1;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -157,8 +165,10 @@ public final class Appender {
         return retrying.run("append to '" + request.aggregateId() + "'", () -> {
             try (Connection c = ds.getConnection()) {
                 try {
-                    return inline.single(c, request, () -> single.execute(c, request.aggregateId(),
-                            request.expected(), request.events()));
+                    return inline.single(
+                            c,
+                            request,
+                            () -> single.execute(c, request.aggregateId(), request.expected(), request.events()));
                 } catch (SQLException e) {
                     Outcome taken = uniqueViolation(e);
                     if (taken == null) {
@@ -187,8 +197,8 @@ public final class Appender {
      */
     private AppendResult locked(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            AppendResult result = retrying.run("append to '" + aggregateId + "'",
-                    () -> lockedOnce(aggregateId, expected, events));
+            AppendResult result =
+                    retrying.run("append to '" + aggregateId + "'", () -> lockedOnce(aggregateId, expected, events));
             if (result != null) {
                 return result;
             }
@@ -196,8 +206,8 @@ public final class Appender {
         throw new StoreUnavailableException("append to '" + aggregateId + "' kept racing with concurrent appends");
     }
 
-    private @Nullable AppendResult lockedOnce(String aggregateId, ExpectedVersion expected,
-            List<ProposedEvent> events) throws SQLException {
+    private @Nullable AppendResult lockedOnce(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events)
+            throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -224,8 +234,8 @@ public final class Appender {
                     c.rollback();
                     return retry;
                 }
-                List<ProposedEvent> accepted = AppendChecks.checkNewAppend(aggregateId, expected, version, last,
-                        events);
+                List<ProposedEvent> accepted =
+                        AppendChecks.checkNewAppend(aggregateId, expected, version, last, events);
                 Outcome o;
                 try {
                     o = single.execute(c, aggregateId, ExpectedVersion.exact(version), accepted);

@@ -120,7 +120,8 @@ public final class EventReader {
     }
 
     private GlobalSlice query(long after, int limit, EventFilter filter) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(readAll)) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(readAll)) {
             ps.setLong(1, after);
             ps.setInt(2, limit);
             if (filter.eventTypes().isEmpty()) {
@@ -144,7 +145,8 @@ public final class EventReader {
                     }
                 }
             }
-            long next = events.size() < limit ? Math.max(after, headValue)
+            long next = events.size() < limit
+                    ? Math.max(after, headValue)
                     : ((Position.Sequence) events.getLast().position()).value();
             return new GlobalSlice(events, Position.of(next));
         }
@@ -152,7 +154,8 @@ public final class EventReader {
 
     /** The last visible position, 0 if none. */
     public long head() throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(head);
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(head);
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
@@ -177,7 +180,8 @@ public final class EventReader {
     }
 
     public long aggregateVersion(String aggregateId) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(version)) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(version)) {
             ps.setString(1, aggregateId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
@@ -187,7 +191,8 @@ public final class EventReader {
 
     /** The stored events with these ids, by id (absent ids are missing from the map). */
     public Map<UUID, RecordedEvent> byIds(List<UUID> ids) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(byIds)) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(byIds)) {
             return byIds(c, ps, ids);
         }
     }
@@ -225,8 +230,8 @@ public final class EventReader {
         String metadata = rs.getString(at + 7);
         Instant ts = instant(rs.getObject(at + 8, OffsetDateTime.class)).plusNanos(rs.getShort(at + 9));
         Instant recordedAt = instant(rs.getObject(at + 10, OffsetDateTime.class));
-        return new RecordedEvent(id, aggregateId, type, schemaVersion, data, metadata, version, Position.of(position),
-                ts, recordedAt);
+        return new RecordedEvent(
+                id, aggregateId, type, schemaVersion, data, metadata, version, Position.of(position), ts, recordedAt);
     }
 
     private static Instant instant(OffsetDateTime t) {

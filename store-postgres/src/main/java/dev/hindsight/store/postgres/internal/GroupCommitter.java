@@ -45,8 +45,8 @@ public final class GroupCommitter implements AutoCloseable {
     private record Pending(Request request, long chars, CompletableFuture<@Nullable Outcome> result) {}
 
     /** Queued once per writer by {@link #close()}: behind everything queued before, it stops that writer. */
-    private static final Pending STOP = new Pending(new Request("", dev.hindsight.core.ExpectedVersion.ANY, List.of()),
-            0, new CompletableFuture<>());
+    private static final Pending STOP = new Pending(
+            new Request("", dev.hindsight.core.ExpectedVersion.ANY, List.of()), 0, new CompletableFuture<>());
 
     private final DataSource ds;
     private final AppendCall call;
@@ -60,14 +60,16 @@ public final class GroupCommitter implements AutoCloseable {
 
     private final InlineHooks inline;
 
-    public GroupCommitter(DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name,
-            InlineHooks inline) {
+    public GroupCommitter(
+            DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name, InlineHooks inline) {
         this.inline = inline;
         this.ds = ds;
         this.call = call;
         this.single = single;
         for (int i = 0; i < writerCount; i++) {
-            writers.add(Thread.ofPlatform().daemon().name("hindsight-group-commit-" + name + "-" + i)
+            writers.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("hindsight-group-commit-" + name + "-" + i)
                     .start(this::run));
         }
     }
@@ -141,7 +143,9 @@ public final class GroupCommitter implements AutoCloseable {
             int events = first.request().events().size();
             long chars = first.chars();
             for (Pending p = queue.pollFirst(); p != null; p = queue.pollFirst()) {
-                if (p == STOP || batch.size() >= MAX_APPENDS || events + p.request().events().size() > MAX_EVENTS
+                if (p == STOP
+                        || batch.size() >= MAX_APPENDS
+                        || events + p.request().events().size() > MAX_EVENTS
                         || chars + p.chars() > MAX_CHARS) {
                     queue.addFirst(p);
                     break;
@@ -188,13 +192,15 @@ public final class GroupCommitter implements AutoCloseable {
             if (requests.size() == 1) {
                 // Alone in its batch: the single-append statement is leaner than the set-based one.
                 Request r = requests.getFirst();
-                outcomes = inline.group(c, requests,
-                        () -> List.of(single.execute(c, r.aggregateId(), r.expected(), r.events())));
+                outcomes = inline.group(
+                        c, requests, () -> List.of(single.execute(c, r.aggregateId(), r.expected(), r.events())));
             } else {
                 outcomes = inline.group(c, requests, () -> call.execute(c, requests));
             }
         } catch (SQLException e) {
-            LOG.debug("group of {} appends failed as a whole ({}); running them one by one", batch.size(),
+            LOG.debug(
+                    "group of {} appends failed as a whole ({}); running them one by one",
+                    batch.size(),
                     e.getMessage());
             for (Pending p : batch) {
                 p.result().complete(null);

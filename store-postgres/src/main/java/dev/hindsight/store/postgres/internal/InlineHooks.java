@@ -88,8 +88,8 @@ public final class InlineHooks {
         }
     }
 
-    private void beforeCommit(Connection c, List<ProposedEvent> stored, Outcome o, Instant recordedAt,
-            boolean inGroup) throws SQLException {
+    private void beforeCommit(Connection c, List<ProposedEvent> stored, Outcome o, Instant recordedAt, boolean inGroup)
+            throws SQLException {
         List<RecordedEvent> events = recorded(stored, o, recordedAt);
         for (InlineAppendHook hook : hooks) {
             try {
@@ -109,8 +109,10 @@ public final class InlineHooks {
     }
 
     private static InlineHookException failed(List<RecordedEvent> events, Exception e) {
-        return new InlineHookException("append to '" + events.getFirst().aggregateId()
-                + "' rolled back: an inline projection failed: " + e.getMessage(), e);
+        return new InlineHookException(
+                "append to '" + events.getFirst().aggregateId() + "' rolled back: an inline projection failed: "
+                        + e.getMessage(),
+                e);
     }
 
     /** The events as stored: consecutive versions from the first and positions up to the last. */
@@ -119,8 +121,17 @@ public final class InlineHooks {
         long firstPosition = o.position() - stored.size() + 1;
         for (int i = 0; i < stored.size(); i++) {
             ProposedEvent p = stored.get(i);
-            out.add(new RecordedEvent(p.eventId(), p.aggregateId(), p.eventType(), p.schemaVersion(), p.eventData(),
-                    p.metadata(), o.version() + i, Position.of(firstPosition + i), p.timestamp(), recordedAt));
+            out.add(new RecordedEvent(
+                    p.eventId(),
+                    p.aggregateId(),
+                    p.eventType(),
+                    p.schemaVersion(),
+                    p.eventData(),
+                    p.metadata(),
+                    o.version() + i,
+                    Position.of(firstPosition + i),
+                    p.timestamp(),
+                    recordedAt));
         }
         return List.copyOf(out);
     }

@@ -46,12 +46,17 @@ public final class Migrations {
 
     private static void warnOnOtherPartitionCount(DataSource ds, String schema, int partitions) {
         String sql = "SELECT count(*) FROM pg_inherits WHERE inhparent = to_regclass(?)";
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, schema + ".events");
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && rs.getInt(1) != partitions) {
-                    LOG.warn("schema {} has {} event partitions, not the configured {}: the partition count only"
-                            + " applies when a schema is created", schema, rs.getInt(1), partitions);
+                    LOG.warn(
+                            "schema {} has {} event partitions, not the configured {}: the partition count only"
+                                    + " applies when a schema is created",
+                            schema,
+                            rs.getInt(1),
+                            partitions);
                 }
             }
         } catch (SQLException e) {

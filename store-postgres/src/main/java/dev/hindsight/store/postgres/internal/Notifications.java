@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +40,7 @@ public final class Notifications implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 2_000;
     /** Least time between two notifications: a burst of commits costs one notification per interval. */
     private static final long NOTIFY_INTERVAL_MS = 5;
+
     private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(NOTIFY_INTERVAL_MS);
 
     private final DataSource ds;
@@ -60,8 +61,10 @@ public final class Notifications implements AutoCloseable {
         this.ds = ds;
         this.channel = "hindsight_" + schema;
         this.signals = signals;
-        this.listener = Thread.ofPlatform().daemon().name("hindsight-listen-" + schema).unstarted(this::listen);
-        this.notifier = Thread.ofPlatform().daemon().name("hindsight-notify-" + schema).unstarted(this::notifyLoop);
+        this.listener =
+                Thread.ofPlatform().daemon().name("hindsight-listen-" + schema).unstarted(this::listen);
+        this.notifier =
+                Thread.ofPlatform().daemon().name("hindsight-notify-" + schema).unstarted(this::notifyLoop);
     }
 
     public Notifications start() {
@@ -163,8 +166,11 @@ public final class Notifications implements AutoCloseable {
                 if (isClosed()) {
                     break;
                 }
-                LOG.warn("commit listener on {} lost its connection ({}); reconnecting in {} ms", channel,
-                        e.getMessage(), backoff);
+                LOG.warn(
+                        "commit listener on {} lost its connection ({}); reconnecting in {} ms",
+                        channel,
+                        e.getMessage(),
+                        backoff);
                 sleep(backoff);
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
             } finally {
@@ -231,7 +237,8 @@ public final class Notifications implements AutoCloseable {
             if (!claim()) {
                 continue;
             }
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, channel);
                 ps.setString(2, Long.toString(position));
                 ps.execute();

@@ -11,8 +11,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -48,6 +48,7 @@ public final class SingleAppend {
      */
     static final String GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
             + " set_config('enable_seqscan', 'off', true);\n";
+
     private static final Pattern PARAM = Pattern.compile("(?<!:):([a-z]+)");
 
     /** SQL with {@code :name} parameters turned into positional ones. */
@@ -85,8 +86,8 @@ public final class SingleAppend {
         this.claimNotification = claimNotification;
         String s = schema + ".";
         // CASE fixes the order: the locks only once the row passes the checks (a stale writer does not queue for them).
-        String lock = "pg_advisory_xact_lock(hashtextextended(:key, 1752066404)) IS NOT NULL"
-                + " AND " + appenderLock(schema) + " IS NOT NULL";
+        String lock = "pg_advisory_xact_lock(hashtextextended(:key, 1752066404)) IS NOT NULL" + " AND "
+                + appenderLock(schema) + " IS NOT NULL";
         String check = "(:exp = -1 OR (:exp = -2 AND st.version > 0) OR st.version = :exp)"
                 + " AND (st.last_ts_sec, st.last_ts_nano) <= (:fsec, :fnano)";
         String update = "UPDATE " + s + "streams st SET version = st.version + :n, last_ts_sec = :lsec,"
@@ -187,8 +188,15 @@ public final class SingleAppend {
         known.put(aggregateId, Boolean.TRUE);
     }
 
-    private void bind(PreparedStatement ps, int at, String name, String aggregateId,
-            ExpectedVersion expected, List<ProposedEvent> events, ProposedEvent first, ProposedEvent last)
+    private void bind(
+            PreparedStatement ps,
+            int at,
+            String name,
+            String aggregateId,
+            ExpectedVersion expected,
+            List<ProposedEvent> events,
+            ProposedEvent first,
+            ProposedEvent last)
             throws SQLException {
         switch (name) {
             case "key" -> ps.setString(at, lockKey(schema, aggregateId));
@@ -204,13 +212,28 @@ public final class SingleAppend {
             case "type" -> ps.setString(at, first.eventType());
             case "data" -> ps.setString(at, first.eventData());
             case "meta" -> ps.setString(at, first.metadata());
-            case "ids" -> ps.setObject(at, events.stream().map(ProposedEvent::eventId).toArray(UUID[]::new));
-            case "types" -> ps.setObject(at, events.stream().map(ProposedEvent::eventType).toArray(String[]::new));
-            case "svs" -> ps.setObject(at, events.stream().mapToInt(ProposedEvent::schemaVersion).toArray());
-            case "datas" -> ps.setObject(at, events.stream().map(ProposedEvent::eventData).toArray(String[]::new));
-            case "metas" -> ps.setObject(at, events.stream().map(ProposedEvent::metadata).toArray(String[]::new));
-            case "secs" -> ps.setObject(at, events.stream().mapToLong(e -> e.timestamp().getEpochSecond()).toArray());
-            case "nanos" -> ps.setObject(at, events.stream().mapToInt(e -> e.timestamp().getNano()).toArray());
+            case "ids" ->
+                ps.setObject(at, events.stream().map(ProposedEvent::eventId).toArray(UUID[]::new));
+            case "types" ->
+                ps.setObject(at, events.stream().map(ProposedEvent::eventType).toArray(String[]::new));
+            case "svs" ->
+                ps.setObject(
+                        at,
+                        events.stream().mapToInt(ProposedEvent::schemaVersion).toArray());
+            case "datas" ->
+                ps.setObject(at, events.stream().map(ProposedEvent::eventData).toArray(String[]::new));
+            case "metas" ->
+                ps.setObject(at, events.stream().map(ProposedEvent::metadata).toArray(String[]::new));
+            case "secs" ->
+                ps.setObject(
+                        at,
+                        events.stream()
+                                .mapToLong(e -> e.timestamp().getEpochSecond())
+                                .toArray());
+            case "nanos" ->
+                ps.setObject(
+                        at,
+                        events.stream().mapToInt(e -> e.timestamp().getNano()).toArray());
             default -> throw new IllegalStateException("unknown parameter " + name);
         }
     }

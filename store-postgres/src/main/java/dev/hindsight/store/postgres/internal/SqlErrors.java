@@ -29,8 +29,12 @@ public final class SqlErrors {
             }
             if (t instanceof SQLException s) {
                 String state = s.getSQLState();
-                if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                        || state.equals("57P03") || state.equals("53300"))) {
+                if (state != null
+                        && (state.startsWith("08")
+                                || state.equals("57P01")
+                                || state.equals("57P02")
+                                || state.equals("57P03")
+                                || state.equals("53300"))) {
                     return true;
                 }
             }

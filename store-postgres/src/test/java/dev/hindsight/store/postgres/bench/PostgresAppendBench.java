@@ -1,6 +1,5 @@
 package dev.hindsight.store.postgres.bench;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
@@ -57,8 +56,9 @@ public final class PostgresAppendBench {
     private static final int CLIENTS = Integer.getInteger("bench.clients", 0);
     /** {@code bench.ids=ordered}: the engine's stores assign {@link TimeOrderedUuids} instead of random ids. */
     private static final boolean ORDERED_IDS = "ordered".equals(System.getProperty("bench.ids", "random"));
-    private static final String WRITERS = System.getProperty("bench.writers",
-            String.valueOf(PostgresOptions.defaults(URL).groupCommitWriters()));
+
+    private static final String WRITERS = System.getProperty(
+            "bench.writers", String.valueOf(PostgresOptions.defaults(URL).groupCommitWriters()));
     private static final int AGGREGATES = 10_000;
     private static final String SCHEMA = "bench_" + UUID.randomUUID().toString().substring(0, 8);
     private static final String RAW = SCHEMA + "_raw";
@@ -134,7 +134,8 @@ public final class PostgresAppendBench {
     }
 
     private static boolean matches(String name) {
-        return ONLY.isEmpty() || java.util.regex.Pattern.compile(ONLY).matcher(name).find();
+        return ONLY.isEmpty()
+                || java.util.regex.Pattern.compile(ONLY).matcher(name).find();
     }
 
     private static Connection connect() throws SQLException {
@@ -142,13 +143,16 @@ public final class PostgresAppendBench {
     }
 
     private static void execute(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
 
     private static EventStore eventStore(PostgresEventLog log) {
-        return ORDERED_IDS ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build() : EventStore.of(log);
+        return ORDERED_IDS
+                ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build()
+                : EventStore.of(log);
     }
 
     private static String data(SplittableRandom r) {
@@ -163,8 +167,8 @@ public final class PostgresAppendBench {
     }
 
     private static String engineMetadata(SplittableRandom r) {
-        return "{\"user_id\":\"u-" + r.nextInt(10_000) + "\",\"correlation_id\":\"" + new UUID(r.nextLong(),
-                r.nextLong()) + "\"}";
+        return "{\"user_id\":\"u-" + r.nextInt(10_000) + "\",\"correlation_id\":\""
+                + new UUID(r.nextLong(), r.nextLong()) + "\"}";
     }
 
     private static ClientFactory rawInsert(int rowsPerStatement) {
@@ -212,9 +216,14 @@ public final class PostgresAppendBench {
                     StringBuilder csv = new StringBuilder();
                     String aggregate = "order-" + r.nextInt(AGGREGATES);
                     for (int i = 0; i < rowsPerCopy; i++) {
-                        csv.append(aggregate).append(",OrderPlaced,\"").append(data(r).replace("\"", "\"\""))
-                                .append("\",\"").append(metadata(r).replace("\"", "\"\"")).append("\",")
-                                .append(i + 1).append('\n');
+                        csv.append(aggregate)
+                                .append(",OrderPlaced,\"")
+                                .append(data(r).replace("\"", "\"\""))
+                                .append("\",\"")
+                                .append(metadata(r).replace("\"", "\"\""))
+                                .append("\",")
+                                .append(i + 1)
+                                .append('\n');
                     }
                     copy.copyIn(sql, new StringReader(csv.toString()));
                     return rowsPerCopy;
@@ -256,8 +265,10 @@ public final class PostgresAppendBench {
 
             @Override
             public ClientFactory start(int clients) {
-                PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD)
-                        .withSchema(SCHEMA).withPoolSize(Math.max(4, clients + 2))
+                PostgresOptions options = PostgresOptions.defaults(URL)
+                        .withCredentials(USER, PASSWORD)
+                        .withSchema(SCHEMA)
+                        .withPoolSize(Math.max(4, clients + 2))
                         .withGroupCommit(group, writers);
                 log = PostgresEventLog.open(options);
                 EventStore store = eventStore(log);
@@ -275,8 +286,11 @@ public final class PostgresAppendBench {
             public String stop() {
                 PostgresEventLog.GroupCommitStats stats = log.groupCommitStats();
                 log.close();
-                return stats.batches() == 0 ? ""
-                        : String.format(Locale.ROOT, "%.1f appends per transaction",
+                return stats.batches() == 0
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "%.1f appends per transaction",
                                 stats.appends() / (double) stats.batches());
             }
         };
@@ -323,9 +337,17 @@ public final class PostgresAppendBench {
             double m = median(r);
             String ratio = i == 0 ? "baseline" : String.format(Locale.ROOT, "%.2f", m / baseline);
             String note = notes.get(i).isEmpty() ? "" : " (" + notes.get(i) + ")";
-            String row = String.format(Locale.ROOT, "| %s%s | %d | %d | %,.0f | %,.0f–%,.0f | %s |", scenarios.get(i)
-                    .name(), note, clients, events, m, r.stream().mapToDouble(d -> d).min().orElse(0),
-                    r.stream().mapToDouble(d -> d).max().orElse(0), ratio);
+            String row = String.format(
+                    Locale.ROOT,
+                    "| %s%s | %d | %d | %,.0f | %,.0f–%,.0f | %s |",
+                    scenarios.get(i).name(),
+                    note,
+                    clients,
+                    events,
+                    m,
+                    r.stream().mapToDouble(d -> d).min().orElse(0),
+                    r.stream().mapToDouble(d -> d).max().orElse(0),
+                    ratio);
             System.out.println(row);
             rows.add(row);
         }
@@ -334,7 +356,9 @@ public final class PostgresAppendBench {
     /** The 1, 5 and 15 minute load averages, where the system reports them. */
     private static String loadAverage() {
         try {
-            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ");
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .trim()
+                    .split(" ");
             return f[0] + " " + f[1] + " " + f[2];
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
@@ -399,8 +423,11 @@ public final class PostgresAppendBench {
     }
 
     private void catchUp() throws Exception {
-        PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(SCHEMA)
-                .withPoolSize(10).withGroupCommit(true, 2);
+        PostgresOptions options = PostgresOptions.defaults(URL)
+                .withCredentials(USER, PASSWORD)
+                .withSchema(SCHEMA)
+                .withPoolSize(10)
+                .withGroupCommit(true, 2);
         try (PostgresEventLog log = PostgresEventLog.open(options)) {
             EventStore store = eventStore(log);
             long already = countEvents();
@@ -436,8 +463,12 @@ public final class PostgresAppendBench {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            String row = String.format(Locale.ROOT, "| subscriber catch-up from 0 over %,d events (%.1f s) | 1 | 512 |"
-                    + " %,.0f | | |", total, seconds, received.get() / seconds);
+            String row = String.format(
+                    Locale.ROOT,
+                    "| subscriber catch-up from 0 over %,d events (%.1f s) | 1 | 512 |" + " %,.0f | | |",
+                    total,
+                    seconds,
+                    received.get() / seconds);
             System.out.println(row);
             rows.add(row);
             for (int page : new int[] {512, 10_000}) {
@@ -453,8 +484,14 @@ public final class PostgresAppendBench {
                     cursor = slice.next();
                 }
                 double s2 = (System.nanoTime() - t0) / 1e9;
-                String r2 = String.format(Locale.ROOT, "| readAll from 0 over %,d events, pages of %,d (%.1f s) | 1 |"
-                        + " %d | %,.0f | | |", read, page, s2, page, read / s2);
+                String r2 = String.format(
+                        Locale.ROOT,
+                        "| readAll from 0 over %,d events, pages of %,d (%.1f s) | 1 |" + " %d | %,.0f | | |",
+                        read,
+                        page,
+                        s2,
+                        page,
+                        read / s2);
                 System.out.println(r2);
                 rows.add(r2);
             }
@@ -462,7 +499,8 @@ public final class PostgresAppendBench {
     }
 
     private static long countEvents() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement();
+        try (Connection c = connect();
+                Statement s = c.createStatement();
                 var rs = s.executeQuery("SELECT count(*) FROM " + SCHEMA + ".events")) {
             rs.next();
             return rs.getLong(1);

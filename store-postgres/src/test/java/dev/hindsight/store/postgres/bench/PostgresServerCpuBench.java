@@ -44,6 +44,7 @@ public final class PostgresServerCpuBench {
     private static final int AGGREGATES = 10_000;
     /** Events per case and round: enough backend CPU for the 10 ms clock ticks of {@code /proc} to be ~1 %. */
     private static final int EVENTS = 20_000;
+
     private static final String DATA = "{\"order_id\":\"o-123456\",\"amount\":12345,\"currency\":\"EUR\",\"items\":"
             + "[{\"sku\":\"A-123\",\"qty\":3}]}";
     private static final String METADATA = "{\"user_id\":\"u-1234\",\"correlation_id\":"
@@ -66,14 +67,17 @@ public final class PostgresServerCpuBench {
 
     public static void main(String[] args) throws Exception {
         String schema = "cpu_" + UUID.randomUUID().toString().substring(0, 8);
-        PostgresOptions options = PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
-        try (PostgresEventLog log = PostgresEventLog.open(options); Connection c = log.dataSource().getConnection()) {
+        PostgresOptions options =
+                PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
+        try (PostgresEventLog log = PostgresEventLog.open(options);
+                Connection c = log.dataSource().getConnection()) {
             if (!Boolean.getBoolean("bench.sync")) {
                 execute(c, "SET synchronous_commit = off");
             }
             createSeedTable(c, schema);
             int pid;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 pid = rs.getInt(1);
             }
@@ -85,12 +89,19 @@ public final class PostgresServerCpuBench {
                 }
             }
             String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            System.out.printf(Locale.ROOT, "%s, load average %s %s %s, synchronous_commit %s, %d rounds (median)%n",
-                    Instant.now(), load[0], load[1], load[2], Boolean.getBoolean("bench.sync") ? "on" : "off", ROUNDS);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, load average %s %s %s, synchronous_commit %s, %d rounds (median)%n",
+                    Instant.now(),
+                    load[0],
+                    load[1],
+                    load[2],
+                    Boolean.getBoolean("bench.sync") ? "on" : "off",
+                    ROUNDS);
             System.out.println("| statement | server CPU µs per event | wall µs per event |");
             System.out.println("| --- | ---: | ---: |");
-            results.forEach((name, r) -> System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f |%n", name,
-                    median(r, 0), median(r, 1)));
+            results.forEach((name, r) ->
+                    System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f |%n", name, median(r, 0), median(r, 1)));
         } finally {
             try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD)) {
                 execute(c, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -122,7 +133,9 @@ public final class PostgresServerCpuBench {
             }));
         }
         for (int appends : new int[] {4, 16}) {
-            cases.add(new Case("engine, group-commit batch of " + appends + " 1-event appends (AppendCall)", appends,
+            cases.add(new Case(
+                    "engine, group-commit batch of " + appends + " 1-event appends (AppendCall)",
+                    appends,
                     r -> call.execute(c, batch(r, appends))));
         }
         return cases;
@@ -190,14 +203,18 @@ public final class PostgresServerCpuBench {
 
     /** The seed's table, as in {@link PostgresAppendBench}. */
     private static void createSeedTable(Connection c, String schema) throws SQLException {
-        execute(c, "CREATE TABLE " + schema + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
-                + " event_type VARCHAR(100) NOT NULL, event_data JSONB NOT NULL, metadata JSONB,"
-                + " version BIGINT NOT NULL, created_at TIMESTAMP DEFAULT NOW(),"
-                + " PRIMARY KEY (event_id, aggregate_id)) PARTITION BY HASH (aggregate_id)");
+        execute(
+                c,
+                "CREATE TABLE " + schema + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
+                        + " event_type VARCHAR(100) NOT NULL, event_data JSONB NOT NULL, metadata JSONB,"
+                        + " version BIGINT NOT NULL, created_at TIMESTAMP DEFAULT NOW(),"
+                        + " PRIMARY KEY (event_id, aggregate_id)) PARTITION BY HASH (aggregate_id)");
         execute(c, "CREATE INDEX ON " + schema + ".seed_events (aggregate_id, version)");
         for (int i = 0; i < 16; i++) {
-            execute(c, "CREATE TABLE " + schema + ".seed_events_p" + i + " PARTITION OF " + schema
-                    + ".seed_events FOR VALUES WITH (MODULUS 16, REMAINDER " + i + ")");
+            execute(
+                    c,
+                    "CREATE TABLE " + schema + ".seed_events_p" + i + " PARTITION OF " + schema
+                            + ".seed_events FOR VALUES WITH (MODULUS 16, REMAINDER " + i + ")");
         }
     }
 
