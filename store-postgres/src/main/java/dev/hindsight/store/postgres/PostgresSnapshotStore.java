@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Snapshots in the {@code snapshots} table, kept per a {@link SnapshotRetention}: saving one deletes those the rule
@@ -33,6 +34,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     private final String versions;
     private final String delete;
     private final String select;
+    private final String selectLatest;
 
     private PostgresSnapshotStore(DataSource ds, String schema, SnapshotRetention retention, Retrying retrying) {
         this.ds = ds;
@@ -47,6 +49,10 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         this.delete = "DELETE FROM " + schema + ".snapshots WHERE aggregate_id = ? AND version = ANY (?)";
         this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
+        // (ts, ts_nanos) compares as the instant: ts is the timestamp truncated to microseconds, ts_nanos the rest
+        this.selectLatest = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
+                + ".snapshots WHERE aggregate_id = ? AND version <= ? AND (ts, ts_nanos) <= (?, ?)"
+                + " ORDER BY version DESC LIMIT 1";
     }
 
     /**
@@ -125,18 +131,37 @@ public final class PostgresSnapshotStore implements SnapshotStore {
             try (Connection c = ds.getConnection();
                     PreparedStatement ps = c.prepareStatement(select)) {
                 ps.setString(1, aggregateId);
-                List<Snapshot> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Instant ts = rs.getObject(3, OffsetDateTime.class)
-                                .toInstant()
-                                .plusNanos(rs.getShort(4));
-                        out.add(new Snapshot(rs.getString(1), rs.getLong(2), ts, rs.getString(5), rs.getString(6)));
-                    }
-                }
-                return out;
+                return read(ps);
             }
         });
+    }
+
+    /** One query for just the snapshot a load needs. */
+    @Override
+    public @Nullable Snapshot latest(String aggregateId, long maxVersion, @Nullable Instant asOf) {
+        return retrying.run("reading the latest snapshot of '" + aggregateId + "'", () -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(selectLatest)) {
+                Instant bound = asOf == null ? Instant.parse("9999-12-31T23:59:59.999999999Z") : asOf;
+                ps.setString(1, aggregateId);
+                ps.setLong(2, maxVersion);
+                ps.setObject(3, OffsetDateTime.ofInstant(bound.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+                ps.setShort(4, (short) (bound.getNano() % 1000));
+                List<Snapshot> found = read(ps);
+                return found.isEmpty() ? null : found.getFirst();
+            }
+        });
+    }
+
+    private static List<Snapshot> read(PreparedStatement ps) throws SQLException {
+        List<Snapshot> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Instant ts = rs.getObject(3, OffsetDateTime.class).toInstant().plusNanos(rs.getShort(4));
+                out.add(new Snapshot(rs.getString(1), rs.getLong(2), ts, rs.getString(5), rs.getString(6)));
+            }
+        }
+        return out;
     }
 
     /** Nothing to release: the pool belongs to the caller. */

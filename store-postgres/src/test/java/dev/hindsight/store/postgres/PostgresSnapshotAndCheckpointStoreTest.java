@@ -35,6 +35,23 @@ class PostgresSnapshotAndCheckpointStoreTest {
     }
 
     @Test
+    void latest_picksNewestAtOrBeforeVersionAndInstant_toTheNanosecond() {
+        PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, new SnapshotRetention(5, 0));
+        Snapshot v10 = new Snapshot("latest-1", 10, T, "S/1", "{\"v\":10}");
+        Snapshot v20 = new Snapshot("latest-1", 20, T.plusNanos(1), "S/1", "{\"v\":20}"); // same microsecond
+        Snapshot v30 = new Snapshot("latest-1", 30, T.plusSeconds(5), "S/1", "{\"v\":30}");
+        List.of(v10, v20, v30).forEach(store::save);
+
+        assertThat(store.latest("latest-1", Long.MAX_VALUE, null)).isEqualTo(v30);
+        assertThat(store.latest("latest-1", 29, null)).isEqualTo(v20);
+        assertThat(store.latest("latest-1", Long.MAX_VALUE, T.plusSeconds(1))).isEqualTo(v20);
+        assertThat(store.latest("latest-1", Long.MAX_VALUE, T)).isEqualTo(v10); // v20 is 1 ns later
+        assertThat(store.latest("latest-1", 9, null)).isNull();
+        assertThat(store.latest("latest-1", Long.MAX_VALUE, T.minusNanos(1))).isNull();
+        assertThat(store.latest("none", Long.MAX_VALUE, null)).isNull();
+    }
+
+    @Test
     void snapshots_savedAndRead_newestFirstWithExactFields() {
         PostgresSnapshotStore store = PostgresSnapshotStore.open(pool, options, new SnapshotRetention(5, 0));
         Snapshot first = new Snapshot("order-1", 10, T, "OrderState/1", "{\"status\":\"placed\",\"total\":1250}");
