@@ -66,28 +66,7 @@ class PostgresServeTest {
     @Test
     void serveOnPostgres_orders_snapshotsAndReadModelInPostgresNotOnDisk() throws Exception {
         Path unused = dataDir.resolve("unused");
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--data-dir",
-                        unused.toString())
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        server = serve.start();
+        serveIn(unused);
         String url = "http://127.0.0.1:" + server.port();
 
         JsonNode created = json(CliRun.of(
@@ -157,28 +136,7 @@ class PostgresServeTest {
 
     @Test
     void serveOnPostgres_appendThenReadOverHttp() throws IOException {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--data-dir",
-                        dataDir.toString())
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        server = serve.start();
+        serve();
         String url = "http://127.0.0.1:" + server.port();
 
         CliRun placed = CliRun.of(
@@ -298,6 +256,10 @@ class PostgresServeTest {
 
     /** Starts {@code serve --store postgres} on this test's schema; returns its URL. */
     private String serve(String... extra) {
+        return serveIn(dataDir, extra);
+    }
+
+    private String serveIn(Path dir, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "serve",
                 "--port",
@@ -313,7 +275,7 @@ class PostgresServeTest {
                 "--pg-schema",
                 schema,
                 "--data-dir",
-                dataDir.toString()));
+                dir.toString()));
         args.addAll(List.of(extra));
         ServeCommand serve = Hindsight.commandLine()
                 .parseArgs(args.toArray(String[]::new))
