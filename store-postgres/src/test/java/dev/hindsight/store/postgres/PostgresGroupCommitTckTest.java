@@ -1,6 +1,5 @@
 package dev.hindsight.store.postgres;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.testkit.EventLogTck;
 import org.junit.jupiter.api.AfterAll;
@@ -11,28 +10,20 @@ import org.junit.jupiter.api.BeforeAll;
  * once), emptied before every test, with app-side group commit merging concurrent appends into shared transactions.
  */
 class PostgresGroupCommitTckTest extends EventLogTck {
-    private static String schema;
-    private static PostgresOptions options;
-    private static HikariDataSource pool;
+    private static PgTckFixture fixture;
 
     @BeforeAll
     static void createSchema() {
-        schema = PgTestSupport.newSchema("tckgc");
-        options = PgTestSupport.options(schema).withGroupCommit(true, 2);
-        pool = options.openPool();
-        PostgresEventLog.open(pool, options).close();
-        options = options.withMigrate(false);
+        fixture = new PgTckFixture("tckgc", o -> o.withGroupCommit(true, 2));
     }
 
     @AfterAll
     static void dropSchema() throws Exception {
-        pool.close();
-        PgTestSupport.dropSchema(schema);
+        fixture.close();
     }
 
     @Override
     protected EventLog openEmptyLog() throws Exception {
-        PgTestSupport.truncateEvents(schema);
-        return PostgresEventLog.open(pool, options);
+        return fixture.openEmpty();
     }
 }
