@@ -119,6 +119,7 @@ final class ImportCommand implements Callable<Integer> {
         long size = "-".equals(file) ? -1 : size(Path.of(file));
         long lines = 0;
         List<Line> batch = new ArrayList<>();
+        int batchChars = 0;
         Lanes lanes = new Lanes(parallel);
         try (lanes;
                 CountingStream in = new CountingStream(open());
@@ -142,11 +143,13 @@ final class ImportCommand implements Callable<Integer> {
                                             + batch.getFirst().aggregateId() + "' before it (from line "
                                             + batch.getFirst().number() + ") were not imported"));
                 }
-                if (!batch.isEmpty() && !continues(batch, line)) {
+                if (!batch.isEmpty() && !continues(batch, batchChars, line)) {
                     lanes.submit(batch);
                     batch = new ArrayList<>();
+                    batchChars = 0;
                 }
                 batch.add(line);
+                batchChars += line.chars();
                 bar.update(size > 0 ? (double) in.count / size : -1, imported.get() + alreadyPresent.get());
             }
             if (!batch.isEmpty()) {
@@ -199,9 +202,9 @@ final class ImportCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private static boolean continues(List<Line> batch, Line line) {
+    /** Whether {@code line} may join {@code batch} (holding {@code chars} characters of JSON). */
+    private static boolean continues(List<Line> batch, int chars, Line line) {
         Line last = batch.getLast();
-        int chars = batch.stream().mapToInt(Line::chars).sum();
         return line.aggregateId().equals(last.aggregateId())
                 && line.version() == last.version() + 1
                 && batch.size() < MAX_BATCH
