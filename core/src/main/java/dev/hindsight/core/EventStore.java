@@ -1,7 +1,6 @@
 package dev.hindsight.core;
 
 import dev.hindsight.core.internal.EventValidator;
-import dev.hindsight.core.internal.RandomUuids;
 import dev.hindsight.core.internal.SubscriptionWorker;
 import dev.hindsight.core.spi.EventLog;
 import java.time.Clock;
@@ -206,7 +205,7 @@ public final class EventStore implements AutoCloseable {
         private final EventLog log;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
-        private Supplier<UUID> ids = new RandomUuids();
+        private Supplier<UUID> ids = EventIds.random();
 
         private Builder(EventLog log) {
             this.log = Objects.requireNonNull(log, "log");

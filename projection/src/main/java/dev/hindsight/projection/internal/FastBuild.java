@@ -17,7 +17,7 @@ import java.util.List;
  * unique ones). What undoes it ({@code SET LOGGED}, the {@code CREATE INDEX} statements) is kept in the catalog table
  * {@code hindsight_pending_ddl} of that generation and run by {@link #finish} in one transaction. A generation with
  * pending DDL is incomplete: after a crash PostgreSQL empties unlogged tables, so such a generation is never trusted
- * on restart (see {@code ProjectionEngine.start}). Stateless, thread-safe.
+ * on restart (see {@link Lifecycle#start}). Stateless, thread-safe.
  */
 public final class FastBuild {
     private FastBuild() {}

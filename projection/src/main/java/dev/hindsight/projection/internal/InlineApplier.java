@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -45,6 +46,25 @@ public final class InlineApplier {
                 + "INSERT INTO " + q + "hindsight_inline (name, generation, first_position, last_position)"
                 + " SELECT name, generation, ?, ? FROM " + q + "hindsight_projection WHERE name = ? FOR SHARE"
                 + " RETURNING generation";
+    }
+
+    /**
+     * An applier for the read model that {@code c} is connected to: reads its database, schema and search path.
+     *
+     * @param projections the inline projections, in the order to apply them
+     * @throws SQLException also if the read model's search path names no existing schema
+     */
+    public static InlineApplier forReadModel(Connection c, List<Projection> projections, Upcasters upcasters)
+            throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT current_database(), current_schema(), current_setting('search_path')")) {
+            rs.next();
+            if (rs.getString(2) == null) {
+                throw new SQLException("the read model's search path names no existing schema");
+            }
+            return new InlineApplier(projections, upcasters, rs.getString(1), rs.getString(2), rs.getString(3));
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.hindsight.projection.internal;
 
 import dev.hindsight.projection.Dialect;
+import dev.hindsight.projection.Projection;
 import dev.hindsight.projection.SqlSession;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -96,6 +97,11 @@ public final class SessionImpl implements SqlSession, AutoCloseable {
             }
         }
         statements.clear();
+    }
+
+    /** A session that executes every statement at once over the tables of one generation of {@code p}. */
+    public static SessionImpl ofGeneration(Connection c, Dialect dialect, Projection p, long generation) {
+        return new SessionImpl(c, dialect, Set.copyOf(p.tables()), generationSuffix(generation));
     }
 
     /** Physical-name suffix of a generation. */

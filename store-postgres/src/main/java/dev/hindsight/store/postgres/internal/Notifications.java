@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * notification covered are announced by a notifier thread once the interval has passed, in a transaction of its own.
  * Local waiters do not depend on any of it; they are woken directly.
  *
- * <p>Thread-safe: {@code wanted}, {@code sent} and {@code closed} are guarded by {@code lock}; {@code lastClaim} is
- * atomic.
+ * <p>Thread-safe: {@code wanted}, {@code sent} and {@code lastClaim} are atomic and {@code closed} volatile, so that
+ * appends, which report every commit, never queue for a lock; {@code lock} only pairs the notifier's wait on
+ * {@code work} with its signal.
  */
 public final class Notifications implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifications.class);
@@ -51,9 +52,12 @@ public final class Notifications implements AutoCloseable {
     private final Thread listener;
     private final Thread notifier;
     private final AtomicLong lastClaim = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
-    private long wanted;
-    private long sent;
-    private boolean closed;
+    private final AtomicLong wanted = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    /** Whether the notifier waits on {@code work} (set under {@code lock}); appenders signal only then. */
+    private volatile boolean idle;
+
+    private volatile boolean closed;
     private volatile boolean listening;
     private volatile @Nullable Connection physical;
 
@@ -95,34 +99,26 @@ public final class Notifications implements AutoCloseable {
 
     /** Records that a committed transaction notified positions up to {@code position}. */
     public void announced(long position) {
-        lock.lock();
-        try {
-            sent = Math.max(sent, position);
-        } finally {
-            lock.unlock();
-        }
+        sent.accumulateAndGet(position, Math::max);
     }
 
     /** Asks for a notification that positions up to {@code position} are committed, unless one covers it already. */
     public void request(long position) {
-        lock.lock();
-        try {
-            if (position > wanted) {
-                wanted = position;
+        // Called for every append: atomics only, unless the notifier sleeps on the condition. It sets idle (under
+        // the lock) before it looks at wanted, and this moves wanted before it looks at idle, so either it sees the
+        // new wanted or this sees idle and signals it under the lock (which it holds until it waits).
+        if (position > wanted.get() && position > wanted.getAndAccumulate(position, Math::max) && idle) {
+            lock.lock();
+            try {
                 work.signal();
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
     private boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     private void listen() {
@@ -213,26 +209,22 @@ public final class Notifications implements AutoCloseable {
         while (true) {
             lock.lock();
             try {
-                while (wanted <= sent && !closed) {
+                idle = true;
+                while (wanted.get() <= sent.get() && !closed) {
                     work.awaitUninterruptibly();
                 }
                 if (closed) {
                     return;
                 }
             } finally {
+                idle = false;
                 lock.unlock();
             }
             // Give the appends of a burst the chance to notify in their own transactions.
             sleep(NOTIFY_INTERVAL_MS);
-            long position;
-            lock.lock();
-            try {
-                if (wanted <= sent || closed) {
-                    continue;
-                }
-                position = wanted;
-            } finally {
-                lock.unlock();
+            long position = wanted.get();
+            if (position <= sent.get() || closed) {
+                continue;
             }
             if (!claim()) {
                 continue;

@@ -37,7 +37,8 @@ import org.postgresql.copy.CopyManager;
  * group commit, again, ...) and reports the median of {@code bench.rounds} (default 3) measurements, with the range.
  *
  * <p>Not a test: run it with {@code ./mvnw -pl store-postgres exec:java} or {@code java -cp <test classpath>}.
- * System properties: {@code bench.seconds} per measurement (default 3), {@code bench.catchup} events (default
+ * System properties: {@code bench.seconds} per measurement (default 3), {@code bench.warmup} untimed seconds per
+ * scenario before the rounds (default 5), {@code bench.catchup} events (default
  * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run),
  * {@code bench.clients} (only that client count), {@code bench.writers} (comma-separated group-commit writer counts,
  * one scenario each; default: the engine's default), {@code bench.ids} ({@code random}, the store's default ids, or
@@ -50,6 +51,13 @@ public final class PostgresAppendBench {
     private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
     private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
     private static final long SECONDS = Long.getLong("bench.seconds", 3);
+    /**
+     * Untimed seconds each scenario of a comparison runs once before the measured rounds: the JIT compiles the
+     * engine's paths (several seconds of compiler threads competing with the measured ones on 2 cores) and the
+     * database warms its caches, so that rounds measure steady state for baselines and engine alike.
+     */
+    private static final long WARMUP_SECONDS = Long.getLong("bench.warmup", 5);
+
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final int CATCH_UP = Integer.getInteger("bench.catchup", 1_000_000);
     private static final String ONLY = System.getProperty("bench.only", "");
@@ -268,7 +276,9 @@ public final class PostgresAppendBench {
                 PostgresOptions options = PostgresOptions.defaults(URL)
                         .withCredentials(USER, PASSWORD)
                         .withSchema(SCHEMA)
-                        .withPoolSize(Math.max(4, clients + 2))
+                        // Group commit needs a connection per writer and a few for appends that run alone; the
+                        // smaller pool also keeps every scenario of a comparison within max_connections (100).
+                        .withPoolSize(group ? Math.max(4, writers + clients / 4) : Math.max(4, clients + 2))
                         .withGroupCommit(group, writers);
                 log = PostgresEventLog.open(options);
                 EventStore store = eventStore(log);
@@ -319,15 +329,26 @@ public final class PostgresAppendBench {
             rates.add(new ArrayList<>());
             notes.add("");
         }
-        for (int round = 0; round < ROUNDS; round++) {
-            for (int i = 0; i < scenarios.size(); i++) {
-                Scenario sc = scenarios.get(i);
-                ClientFactory factory = sc.start(clients);
-                try {
-                    rates.get(i).add(measure(sc.name(), clients, factory));
-                } finally {
-                    notes.set(i, sc.stop());
+        // Each scenario is opened once per comparison (an engine keeps its pool, its backends and their plan caches
+        // across the rounds, as a running application does), warmed up untimed, then measured in interleaved rounds.
+        List<ClientFactory> factories = new ArrayList<>();
+        try {
+            for (Scenario sc : scenarios) {
+                factories.add(sc.start(clients));
+            }
+            if (WARMUP_SECONDS > 0) {
+                for (int i = 0; i < scenarios.size(); i++) {
+                    measure(scenarios.get(i).name() + " (warm-up)", clients, factories.get(i), WARMUP_SECONDS);
                 }
+            }
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int i = 0; i < scenarios.size(); i++) {
+                    rates.get(i).add(measure(scenarios.get(i).name(), clients, factories.get(i), SECONDS));
+                }
+            }
+        } finally {
+            for (int i = 0; i < factories.size(); i++) {
+                notes.set(i, scenarios.get(i).stop());
             }
         }
         System.out.println("load average after " + clients + " clients x " + events + " events: " + loadAverage());
@@ -370,8 +391,8 @@ public final class PostgresAppendBench {
         return sorted.get(sorted.size() / 2);
     }
 
-    /** Runs {@code clients} clients for {@code bench.seconds} after a short warm-up; returns events (rows) per second. */
-    private static double measure(String name, int clients, ClientFactory factory) throws Exception {
+    /** Runs {@code clients} clients for {@code seconds} after a short warm-up; returns events (rows) per second. */
+    private static double measure(String name, int clients, ClientFactory factory, long seconds) throws Exception {
         AtomicLong written = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(clients);
@@ -411,7 +432,7 @@ public final class PostgresAppendBench {
         }
         ready.await();
         window[0] = System.nanoTime();
-        window[1] = window[0] + SECONDS * 1_000_000_000L;
+        window[1] = window[0] + seconds * 1_000_000_000L;
         go.countDown();
         for (Thread t : threads) {
             t.join();
