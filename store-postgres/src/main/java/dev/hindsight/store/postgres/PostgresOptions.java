@@ -236,6 +236,10 @@ public record PostgresOptions(
             cfg.setPassword(password);
         }
         cfg.setPoolName("hindsight-" + schema);
+        // Every statement of an append must see what committed before it (the checks read the aggregate's last event
+        // after taking its lock) and reads of the global log need a new snapshot per statement: whatever the
+        // server's default, READ COMMITTED.
+        cfg.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         cfg.setMaximumPoolSize(poolSize + 1);
         cfg.setMinimumIdle(Math.min(4, poolSize + 1));
         cfg.setConnectionTimeout(Math.max(250, Math.min(30_000, retryFor.toMillis())));

@@ -67,7 +67,6 @@ final class PgTestSupport {
             s.execute("SET LOCAL synchronous_commit = off");
             s.execute("DELETE FROM " + schema + ".events");
             s.execute("DELETE FROM " + schema + ".event_ids");
-            s.execute("DELETE FROM " + schema + ".streams");
             c.commit();
         }
     }

@@ -53,7 +53,6 @@ class PostgresGlobalOrderTest {
             // then the writes, which give it its transaction id (smaller than the append below).
             s.execute("SELECT pg_advisory_xact_lock_shared(hashtext('" + schema + "') & 2147483647, 1752066404)");
             s.execute("SELECT pg_advisory_xact_lock(hashtextextended('" + schema + "/late', 1752066404))");
-            s.execute("INSERT INTO " + schema + ".streams VALUES ('late', 1, 0, 0)");
             s.execute("INSERT INTO " + schema + ".events (position, version, ts, event_id, schema_version, ts_nanos,"
                     + " aggregate_id, event_type, event_data, metadata) VALUES (pg_current_xact_id()::text::bigint << 20,"
                     + " 1, now(), gen_random_uuid(), 1, 0, 'late', 'Late', '{}', '{}')");

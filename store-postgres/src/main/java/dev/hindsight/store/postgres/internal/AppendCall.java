@@ -7,10 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -19,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * Several appends to distinct aggregates in one round trip and one transaction, set-based, for group commit: first
  * the aggregates' advisory locks in key order (so concurrent batches cannot deadlock) and the store's appender lock
  * (see {@link SingleAppend} for why the locks come before anything that assigns the transaction id), then one
- * statement that checks every append against its stream row, updates or creates the rows that pass, and inserts their
- * events and event ids. A rejected append changes nothing and does not fail the others. Stateless, thread-safe.
+ * statement, with a snapshot taken after the locks, that reads every aggregate's last event, checks each append
+ * against it, and inserts the events and event ids of those that pass, returning for each append either its result
+ * or what it was checked against. A rejected append changes nothing and does not fail the others. Stateless,
+ * thread-safe.
  */
 public final class AppendCall {
 
@@ -35,7 +34,7 @@ public final class AppendCall {
         WRONG_VERSION,
         /** The first event's timestamp is before the aggregate's last; the outcome carries both. */
         TIMESTAMP_BEFORE_LAST,
-        /** Lost a race (to create the aggregate): try again. */
+        /** Not appended for no reason the checks name (defensive; the locks rule out races): try again. */
         RETRY,
         /** An event id is already stored (a unique violation on {@code event_ids}). */
         DUPLICATE_ID
@@ -66,7 +65,6 @@ public final class AppendCall {
     private final BooleanSupplier claimNotification;
     private final String lock;
     private final String sql;
-    private final String streams;
 
     /**
      * @param channel the commit-notification channel
@@ -77,31 +75,27 @@ public final class AppendCall {
         this.channel = channel;
         this.claimNotification = claimNotification;
         String s = schema + ".";
-        this.lock = "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT hashtextextended(x, 1752066404) AS k"
-                + " FROM unnest(?::text[]) x ORDER BY 1) l;\nSELECT " + SingleAppend.appenderLock(schema);
-        // The stream rows are found with "aggregate_id = ANY (aggregates)": an index scan whatever the planner thinks
-        // of the unnested arrays' size (a join against them alone became a hash join over all of streams).
+        this.lock = "SELECT " + SingleAppend.PLAN_SETTINGS + ", (SELECT count(pg_advisory_xact_lock(k)) FROM"
+                + " (SELECT hashtextextended(x, 1752066404) AS k FROM unnest(?::text[]) x ORDER BY 1) l)";
+        // r: each append with its aggregate's last event (by the primary key, one partition per lookup), or version 0
+        // and no timestamp; b: those that pass their checks; k: the store's appender lock, taken (once: a volatile CTE
+        // is not inlined) when o is first read, before e writes anything; o: the first versions and offsets in the
+        // transaction of the appends that pass.
         this.sql = "WITH a AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::bigint[], ?::int[],"
-                + " ?::bigint[], ?::int[], ?::int[]) WITH ORDINALITY AS a(agg, exp, n, fsec, fnano, lsec, lnano, eoff,"
-                + " i)),\n"
-                + "s AS (UPDATE " + s + "streams st SET version = st.version + a.n, last_ts_sec = a.lsec,"
-                + " last_ts_nano = a.lnano FROM a WHERE st.aggregate_id = ANY (?::text[]) AND st.aggregate_id = a.agg"
-                + " AND (a.exp = -1 OR (a.exp = -2 AND st.version > 0) OR st.version = a.exp)"
-                + " AND (st.last_ts_sec, st.last_ts_nano) <= (a.fsec, a.fnano)"
-                + " RETURNING a.i, st.version - a.n AS v0),\n"
-                + "x0 AS (SELECT aggregate_id FROM " + s + "streams WHERE aggregate_id = ANY (?::text[])),\n"
-                + "c AS (INSERT INTO " + s + "streams (aggregate_id, version, last_ts_sec, last_ts_nano)"
-                + " SELECT a.agg, a.n, a.lsec, a.lnano FROM a WHERE a.exp IN (-1, 0)"
-                + " AND NOT EXISTS (SELECT 1 FROM x0 WHERE x0.aggregate_id = a.agg)"
-                + " ON CONFLICT DO NOTHING RETURNING aggregate_id),\n"
-                + "b AS (SELECT i, v0 FROM s"
-                + " UNION ALL SELECT a.i, 0::bigint FROM c JOIN a ON a.agg = c.aggregate_id),\n"
-                + "o AS (SELECT b.i, b.v0, a.agg, a.n, a.eoff, (sum(a.n) OVER (ORDER BY b.i) - a.n)::int AS pbase"
-                + " FROM b JOIN a ON a.i = b.i),\n"
+                + " ?::int[]) WITH ORDINALITY AS a(agg, exp, n, fsec, fnano, eoff, i)),\n"
+                + "r AS (SELECT a.*, coalesce(l.version, 0) AS v, l.ts, l.ts_nanos AS tn FROM a LEFT JOIN LATERAL"
+                + " (SELECT e.version, e.ts, e.ts_nanos FROM " + s + "events e WHERE e.aggregate_id = a.agg"
+                + " ORDER BY e.version DESC LIMIT 1) l ON true),\n"
+                + "b AS (SELECT r.* FROM r WHERE (r.exp = -1 OR (r.exp = -2 AND r.v > 0) OR r.v = r.exp)"
+                + " AND (r.ts IS NULL OR (r.ts, r.tn) <= (" + SingleAppend.timestamp("r.fsec", "r.fnano")
+                + ", (r.fnano % 1000)::smallint))),\n"
+                + "k AS (SELECT " + SingleAppend.appenderLock(schema) + " AS held),\n"
+                + "o AS (SELECT b.i, b.v AS v0, b.agg, b.n, b.eoff, (sum(b.n) OVER (ORDER BY b.i) - b.n)::int AS pbase"
+                + " FROM b, k),\n"
                 + "e AS (INSERT INTO " + s + "events (position, version, ts, event_id, schema_version, ts_nanos,"
                 + " aggregate_id, event_type, event_data, metadata)"
                 + " SELECT (pg_current_xact_id()::text::bigint << 20) + o.pbase + (u.ord - o.eoff) - 1,"
-                + " o.v0 + (u.ord - o.eoff), to_timestamp(u.sec) + (u.nano / 1000) * interval '1 microsecond', u.id,"
+                + " o.v0 + (u.ord - o.eoff), " + SingleAppend.timestamp("u.sec", "u.nano") + ", u.id,"
                 + " u.sv, (u.nano % 1000)::smallint, o.agg, u.ty, u.d::json, u.m::json"
                 + " FROM unnest(?::int[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[])"
                 + " WITH ORDINALITY AS u(app, id, ty, sv, d, m, sec, nano, ord) JOIN o ON o.i = u.app"
@@ -110,9 +104,8 @@ public final class AppendCall {
                 + " SELECT event_id, version, aggregate_id FROM e),\n"
                 + "m AS (SELECT max(position) AS p FROM e),\n"
                 + "n AS (SELECT pg_notify(?, m.p::text) FROM m WHERE ? AND m.p IS NOT NULL)\n"
-                + "SELECT o.i, o.v0, o.pbase, o.n, (SELECT p FROM m), (SELECT count(*) FROM n) FROM o";
-        this.streams = "SELECT aggregate_id, version, last_ts_sec, last_ts_nano FROM " + s
-                + "streams WHERE aggregate_id = ANY (?)";
+                + "SELECT r.i, o.v0, o.pbase, o.n, (SELECT p FROM m), (SELECT count(*) FROM n), r.v, "
+                + SingleAppend.epochMicros("r.ts") + ", r.tn FROM r LEFT JOIN o ON o.i = r.i";
     }
 
     /**
@@ -133,8 +126,6 @@ public final class AppendCall {
         int[] counts = new int[k];
         long[] firstSec = new long[k];
         int[] firstNano = new int[k];
-        long[] lastSec = new long[k];
-        int[] lastNano = new int[k];
         int[] offsets = new int[k];
         int[] owner = new int[n];
         UUID[] ids = new UUID[n];
@@ -153,11 +144,8 @@ public final class AppendCall {
             counts[i] = r.events().size();
             offsets[i] = e;
             Instant first = r.events().getFirst().timestamp();
-            Instant last = r.events().getLast().timestamp();
             firstSec[i] = first.getEpochSecond();
             firstNano[i] = first.getNano();
-            lastSec[i] = last.getEpochSecond();
-            lastNano[i] = last.getNano();
             for (ProposedEvent p : r.events()) {
                 owner[e] = i + 1;
                 ids[e] = p.eventId();
@@ -171,7 +159,7 @@ public final class AppendCall {
             }
         }
         Outcome[] out = new Outcome[k];
-        try (PreparedStatement ps = c.prepareStatement(SingleAppend.GENERIC_PLAN + lock + ";\n" + sql)) {
+        try (PreparedStatement ps = c.prepareStatement(lock + ";\n" + sql)) {
             // Typed Java arrays go to the server in binary form: no quoting of the JSON texts.
             boolean notify = claimNotification.getAsBoolean();
             Object[] params = {
@@ -181,11 +169,7 @@ public final class AppendCall {
                 counts,
                 firstSec,
                 firstNano,
-                lastSec,
-                lastNano,
                 offsets,
-                aggregates,
-                aggregates,
                 owner,
                 ids,
                 types,
@@ -201,56 +185,32 @@ public final class AppendCall {
                 ps.setObject(p + 1, params[p]);
             }
             ps.execute();
-            if (!ps.getMoreResults() || !ps.getMoreResults() || !ps.getMoreResults()) {
+            if (!ps.getMoreResults()) {
                 throw new SQLException("the group append statement returned no result");
             }
             try (ResultSet rs = ps.getResultSet()) {
                 while (rs.next()) {
                     int i = rs.getInt(1) - 1;
                     long v0 = rs.getLong(2);
-                    long transaction = rs.getLong(5) >>> 20 << 20;
-                    out[i] = new Outcome(
-                            Status.APPENDED, v0 + 1, transaction + rs.getInt(3) + rs.getInt(4) - 1, null, notify);
-                }
-            }
-        }
-        rejected(c, requests, out);
-        return List.of(out);
-    }
-
-    /** Fills in why the appends without an outcome were rejected, from their stream rows as they are now. */
-    private void rejected(Connection c, List<Request> requests, Outcome[] out) throws SQLException {
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == null) {
-                missing.add(requests.get(i).aggregateId());
-            }
-        }
-        if (missing.isEmpty()) {
-            return;
-        }
-        Map<String, long[]> rows = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(streams)) {
-            ps.setArray(1, c.createArrayOf("text", missing.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getInt(4)});
-                }
-            }
-        }
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == null) {
-                Request r = requests.get(i);
-                long[] row = rows.get(r.aggregateId());
-                out[i] = row == null
-                        ? why(r.expected(), 0, null, r.events().getFirst().timestamp())
-                        : why(
+                    if (!rs.wasNull()) {
+                        long transaction = rs.getLong(5) >>> 20 << 20;
+                        out[i] = new Outcome(
+                                Status.APPENDED, v0 + 1, transaction + rs.getInt(3) + rs.getInt(4) - 1, null, notify);
+                    } else {
+                        long actual = rs.getLong(7);
+                        long micros = rs.getLong(8);
+                        Instant last = rs.wasNull() ? null : SingleAppend.instant(micros, rs.getShort(9));
+                        Request r = requests.get(i);
+                        out[i] = why(
                                 r.expected(),
-                                row[0],
-                                Instant.ofEpochSecond(row[1], row[2]),
+                                actual,
+                                last,
                                 r.events().getFirst().timestamp());
+                    }
+                }
             }
         }
+        return List.of(out);
     }
 
     /** Why an append was not made, given the aggregate's version and last timestamp ({@code null}: none). */

@@ -29,9 +29,8 @@ import org.jspecify.annotations.Nullable;
  * The append algorithm, with {@link AppendChecks}' rules in their order (idempotent retry, expected version,
  * timestamps).
  *
- * <p>The fast path is one statement ({@link SingleAppend}, or {@link AppendCall} in a group-commit batch) that checks
- * the expected version and the timestamp order against the aggregate's stream row under its advisory lock, in one
- * round trip. Anything else is resolved here and is rare: a rejected version first checks whether the events are
+ * <p>The fast path is one round trip ({@link SingleAppend}, or {@link AppendCall} in a group-commit batch) that checks
+ * the expected version and the timestamp order against the aggregate's last event under its advisory lock. Anything else is resolved here and is rare: a rejected version first checks whether the events are
  * already stored (an idempotent retry returns the original result); an event id that is already stored does the same;
  * a store-assigned timestamp that would go backwards, or a batch whose own timestamps decrease, takes the locked path,
  * which takes the aggregate's lock, applies {@link AppendChecks} exactly as written to what is stored, and appends in
@@ -66,7 +65,7 @@ public final class Appender {
     private final InlineHooks inline;
     private final String schema;
     private final String lockAggregate;
-    private final String lockStream;
+    private final String lastEvent;
 
     /**
      * @param group the group committer, or {@code null} to run every append alone
@@ -92,8 +91,8 @@ public final class Appender {
         this.schema = schema;
         // Only the aggregate's lock here; the append statement takes the store's appender lock right before it writes.
         this.lockAggregate = "SELECT pg_advisory_xact_lock(hashtextextended(?, 1752066404))";
-        this.lockStream =
-                "SELECT version, last_ts_sec, last_ts_nano FROM " + schema + ".streams WHERE aggregate_id = ?";
+        this.lastEvent = "SELECT version, " + SingleAppend.epochMicros("ts") + ", ts_nanos FROM " + schema
+                + ".events WHERE aggregate_id = ? ORDER BY version DESC LIMIT 1";
     }
 
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
@@ -192,8 +191,8 @@ public final class Appender {
     }
 
     /**
-     * The exact path: locks the aggregate's stream row, applies {@link AppendChecks} to what is stored, and appends in
-     * the same transaction.
+     * The exact path: takes the aggregate's lock, applies {@link AppendChecks} to what is stored, and appends in the
+     * same transaction.
      */
     private AppendResult locked(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -219,12 +218,13 @@ public final class Appender {
                     ps.setString(1, SingleAppend.lockKey(schema, aggregateId));
                     ps.execute();
                 }
-                try (PreparedStatement ps = c.prepareStatement(lockStream)) {
+                // Under the lock, a new snapshot (READ COMMITTED): the aggregate's last event as it is.
+                try (PreparedStatement ps = c.prepareStatement(lastEvent)) {
                     ps.setString(1, aggregateId);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
                             version = rs.getLong(1);
-                            last = Instant.ofEpochSecond(rs.getLong(2), rs.getInt(3));
+                            last = SingleAppend.instant(rs.getLong(2), rs.getShort(3));
                         }
                     }
                 }

@@ -77,7 +77,7 @@ public final class EventReader {
                 + " ORDER BY version LIMIT ?";
         this.backward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version <= ?"
                 + " ORDER BY version DESC LIMIT ?";
-        this.version = "SELECT version FROM " + schema + ".streams WHERE aggregate_id = ?";
+        this.version = "SELECT version FROM " + schema + ".events WHERE aggregate_id = ? ORDER BY version DESC LIMIT 1";
         this.byIds = "SELECT " + COLUMNS.replaceAll("(\\w+)", "e.$1") + " FROM " + schema + ".event_ids i JOIN "
                 + schema + ".events e ON e.aggregate_id = i.aggregate_id AND e.version = i.version"
                 + " WHERE i.event_id = ANY (?)";

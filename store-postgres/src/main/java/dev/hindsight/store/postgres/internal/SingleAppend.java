@@ -11,43 +11,37 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One append as one SQL statement, one round trip and one (autocommit) transaction; the hot path. Group commit uses
- * {@link AppendCall}, which applies the same rules set-based to several aggregates.
+ * One append in one round trip and one (autocommit) transaction; the hot path. Group commit uses {@link AppendCall},
+ * which applies the same rules set-based to several aggregates.
  *
- * <p>The statement updates the aggregate's stream row only if the expected version and the timestamp order hold,
- * inserts the events (versions and positions computed from that row and the transaction id) and their ids, and
- * returns the first version and last position; when the row is absent and the append may create the aggregate, it
- * inserts the row instead. Both writes are guarded by the aggregate's advisory lock and then the store's shared
- * appender lock, taken in the WHERE clause and so before the transaction writes anything and gets its id: of two
- * transactions appending to one aggregate the later must get the larger id, or the global order (by transaction id,
- * ADR 0004) would disagree with the version order; and readers find running appenders by the second.
- * Reading the row under a snapshot from before the lock is safe: an UPDATE re-checks its condition on the newest row
- * version, and an INSERT that lost a race to create the row inserts nothing (the append is then retried).
+ * <p>The round trip carries two statements. The first fixes transaction-local planner settings and takes the
+ * aggregate's advisory lock, which serializes the aggregate's appends; the second, which gets a fresh snapshot after
+ * the lock (READ COMMITTED), reads the aggregate's last event (version and timestamp, by the primary key), checks the
+ * expected version and the timestamp order against it, takes the store's shared appender lock, inserts the events
+ * (versions and positions computed from the last version and the transaction id) and their ids, and returns the first
+ * version and last position together with what it read. Both locks are taken before the transaction writes anything
+ * and so before it gets its id: of two transactions appending to one aggregate the later must get the larger id, or
+ * the global order (by transaction id, ADR 0004) would disagree with the version order; and readers find running
+ * appenders by the second. A rejected append writes nothing, and what the statement read says why; no second query.
  *
- * <p>Four variants (one or more events × aggregate known to exist or not) keep the statement minimal: a single event
- * needs no arrays, and an aggregate that exists needs no insert branch. Stream rows are never deleted, so the set of
- * aggregates seen to exist ({@link #known}) never goes stale. When nothing was appended, a second query reads the row
- * to say why. Thread-safe.
+ * <p>Two variants (one event, or several as arrays) keep the statement minimal. Thread-safe.
  */
 public final class SingleAppend {
-    private static final int KNOWN_MAX = 200_000;
-
     /**
-     * Prefixed to the statements that take arrays. The planner cannot size the unnested arrays, so it kept choosing
-     * custom plans (re-planning a statement with several writes and a partitioned insert, about 1 ms, on every
-     * execution) and, for batches, sequential scans of {@code streams}. Transaction-local settings: a generic plan,
-     * made without sequential scans (every table access of these statements is by key).
+     * Selected by the first statement of every append, with the aggregate locks. The planner cannot size unnested arrays, so it kept choosing custom plans
+     * (re-planning a statement with several writes and a partitioned insert, about 1 ms, on every execution) and, for
+     * batches, sequential scans; and even for a single event a generic plan costs the server about a sixth less CPU
+     * (measured 2026-11-26, {@code PostgresServerCpuBench}). Transaction-local settings: a generic plan, made without
+     * sequential scans (every table access of these statements is by key).
      */
-    static final String GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
-            + " set_config('enable_seqscan', 'off', true);\n";
+    static final String PLAN_SETTINGS =
+            "set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)";
 
     private static final Pattern PARAM = Pattern.compile("(?<!:):([a-z]+)");
 
@@ -69,12 +63,8 @@ public final class SingleAppend {
     private final String schema;
     private final String channel;
     private final BooleanSupplier claimNotification;
-    private final Named oneExisting;
-    private final Named oneAny;
-    private final Named manyExisting;
-    private final Named manyAny;
-    private final String stream;
-    private final Map<String, Boolean> known = new ConcurrentHashMap<>();
+    private final Named one;
+    private final Named many;
 
     /**
      * @param channel the commit-notification channel
@@ -85,47 +75,53 @@ public final class SingleAppend {
         this.channel = channel;
         this.claimNotification = claimNotification;
         String s = schema + ".";
-        // CASE fixes the order: the locks only once the row passes the checks (a stale writer does not queue for them).
-        String lock = "pg_advisory_xact_lock(hashtextextended(:key, 1752066404)) IS NOT NULL" + " AND "
-                + appenderLock(schema) + " IS NOT NULL";
-        String check = "(:exp = -1 OR (:exp = -2 AND st.version > 0) OR st.version = :exp)"
-                + " AND (st.last_ts_sec, st.last_ts_nano) <= (:fsec, :fnano)";
-        String update = "UPDATE " + s + "streams st SET version = st.version + :n, last_ts_sec = :lsec,"
-                + " last_ts_nano = :lnano WHERE st.aggregate_id = :agg AND CASE WHEN " + check + " THEN " + lock
-                + " ELSE false END"
-                + " RETURNING st.version - :n AS v0";
-        String create = "INSERT INTO " + s + "streams (aggregate_id, version, last_ts_sec, last_ts_nano)"
-                + " SELECT :agg, :n, :lsec, :lnano WHERE CASE WHEN :exp IN (-1, 0)"
-                + " AND NOT EXISTS (SELECT 1 FROM " + s + "streams x WHERE x.aggregate_id = :agg) THEN " + lock
-                + " ELSE false END"
-                + " ON CONFLICT DO NOTHING RETURNING 0::bigint AS v0";
+        String lock = "SELECT " + PLAN_SETTINGS + ", pg_advisory_xact_lock(hashtextextended(:key, 1752066404));\n";
+        // l: the aggregate's last event; r: what the checks need (version 0 and no timestamp when it has none).
+        String read = "WITH l AS (SELECT e.version, e.ts, e.ts_nanos FROM " + s + "events e WHERE e.aggregate_id = :agg"
+                + " ORDER BY e.version DESC LIMIT 1),"
+                + " r AS (SELECT coalesce((SELECT version FROM l), 0) AS v, (SELECT ts FROM l) AS ts,"
+                + " (SELECT ts_nanos FROM l) AS tn),"
+                + " b AS (SELECT r.v AS v0 FROM r WHERE (:exp = -1 OR (:exp = -2 AND r.v > 0) OR r.v = :exp)"
+                + " AND (r.ts IS NULL OR (r.ts, r.tn) <= (" + timestamp(":fsec", ":fnano")
+                + ", (:fnano % 1000)::smallint))"
+                + " AND " + appenderLock(schema) + " IS NOT NULL),";
         String columns = " (position, version, ts, event_id, schema_version, ts_nanos, aggregate_id, event_type,"
                 + " event_data, metadata)";
-        String one = "INSERT INTO " + s + "events" + columns
-                + " SELECT pg_current_xact_id()::text::bigint << 20, b.v0 + 1,"
-                + " to_timestamp(:fsec) + (:fnano / 1000) * interval '1 microsecond', :id, :sv,"
-                + " (:fnano % 1000)::smallint, :agg, :type, :data::json, :meta::json FROM b"
-                + " RETURNING event_id, version, aggregate_id, position";
-        String many = "INSERT INTO " + s + "events" + columns
-                + " SELECT (pg_current_xact_id()::text::bigint << 20) + u.ord - 1, b.v0 + u.ord,"
-                + " to_timestamp(u.sec) + (u.nano / 1000) * interval '1 microsecond', u.id, u.sv,"
-                + " (u.nano % 1000)::smallint, :agg, u.ty, u.d::json, u.m::json"
+        String oneInsert = " e AS (INSERT INTO " + s + "events" + columns
+                + " SELECT pg_current_xact_id()::text::bigint << 20, b.v0 + 1, " + timestamp(":fsec", ":fnano")
+                + ", :id, :sv, (:fnano % 1000)::smallint, :agg, :type, :data::json, :meta::json FROM b"
+                + " RETURNING event_id, version, aggregate_id, position)";
+        String manyInsert = " e AS (INSERT INTO " + s + "events" + columns
+                + " SELECT (pg_current_xact_id()::text::bigint << 20) + u.ord - 1, b.v0 + u.ord, "
+                + timestamp("u.sec", "u.nano") + ", u.id, u.sv, (u.nano % 1000)::smallint, :agg, u.ty, u.d::json,"
+                + " u.m::json"
                 + " FROM b, unnest(:ids::uuid[], :types::text[], :svs::int[], :datas::text[], :metas::text[],"
                 + " :secs::bigint[], :nanos::int[]) WITH ORDINALITY AS u(id, ty, sv, d, m, sec, nano, ord)"
-                + " RETURNING event_id, version, aggregate_id, position";
+                + " RETURNING event_id, version, aggregate_id, position)";
         String tail = ", i AS (INSERT INTO " + s + "event_ids (event_id, version, aggregate_id)"
                 + " SELECT event_id, version, aggregate_id FROM e),"
                 + " m AS (SELECT max(position) AS p FROM e),"
                 + " n AS (SELECT pg_notify(:channel, m.p::text) FROM m WHERE :notify AND m.p IS NOT NULL)"
-                + " SELECT (SELECT v0 FROM b), (SELECT p FROM m), (SELECT count(*) FROM n)";
-        String existing = "WITH b AS (" + update + "), e AS (";
-        String any = "WITH s AS (" + update + "), c AS (" + create + "),"
-                + " b AS (SELECT v0 FROM s UNION ALL SELECT v0 FROM c), e AS (";
-        this.oneExisting = Named.of(existing + one + ")" + tail);
-        this.oneAny = Named.of(any + one + ")" + tail);
-        this.manyExisting = Named.of(GENERIC_PLAN + existing + many + ")" + tail);
-        this.manyAny = Named.of(GENERIC_PLAN + any + many + ")" + tail);
-        this.stream = "SELECT version, last_ts_sec, last_ts_nano FROM " + s + "streams WHERE aggregate_id = ?";
+                + " SELECT (SELECT v0 FROM b), (SELECT p FROM m), (SELECT count(*) FROM n), r.v, "
+                + epochMicros("r.ts") + ", r.tn FROM r";
+        this.one = Named.of(lock + read + oneInsert + tail);
+        this.many = Named.of(lock + read + manyInsert + tail);
+    }
+
+    /** SQL for the {@code timestamptz} of an instant given as epoch seconds and nanoseconds (to the microsecond). */
+    static String timestamp(String seconds, String nanos) {
+        return "to_timestamp(" + seconds + ") + (" + nanos + " / 1000) * interval '1 microsecond'";
+    }
+
+    /** SQL for a {@code timestamptz}'s microseconds since the epoch, exactly (a bigint; NULL for NULL). */
+    static String epochMicros(String timestamp) {
+        return "(extract(epoch FROM " + timestamp + ") * 1000000)::bigint";
+    }
+
+    /** The instant of a stored timestamp: microseconds since the epoch plus the remaining nanoseconds. */
+    static Instant instant(long micros, int nanos) {
+        return Instant.ofEpochSecond(
+                Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L + nanos);
     }
 
     /**
@@ -150,11 +146,9 @@ public final class SingleAppend {
      */
     public Outcome execute(Connection c, String aggregateId, ExpectedVersion expected, List<ProposedEvent> events)
             throws SQLException {
-        boolean exists = known.containsKey(aggregateId);
         boolean single = events.size() == 1;
-        Named sql = single ? (exists ? oneExisting : oneAny) : (exists ? manyExisting : manyAny);
+        Named sql = single ? one : many;
         ProposedEvent first = events.getFirst();
-        ProposedEvent last = events.getLast();
         boolean notify = claimNotification.getAsBoolean();
         try (PreparedStatement ps = c.prepareStatement(sql.sql())) {
             for (int i = 0; i < sql.names().size(); i++) {
@@ -162,30 +156,25 @@ public final class SingleAppend {
                 switch (name) {
                     case "channel" -> ps.setString(i + 1, channel);
                     case "notify" -> ps.setBoolean(i + 1, notify);
-                    default -> bind(ps, i + 1, name, aggregateId, expected, events, first, last);
+                    default -> bind(ps, i + 1, name, aggregateId, expected, events, first);
                 }
             }
             ps.execute();
-            if (!single && !ps.getMoreResults()) {
+            if (!ps.getMoreResults()) {
                 throw new SQLException("the append statement returned no result");
             }
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
                 long v0 = rs.getLong(1);
                 if (!rs.wasNull()) {
-                    remember(aggregateId);
                     return new Outcome(Status.APPENDED, v0 + 1, rs.getLong(2), null, notify);
                 }
+                long actual = rs.getLong(4);
+                long micros = rs.getLong(5);
+                Instant lastStored = rs.wasNull() ? null : instant(micros, rs.getShort(6));
+                return AppendCall.why(expected, actual, lastStored, first.timestamp());
             }
         }
-        return rejected(c, aggregateId, expected, first.timestamp());
-    }
-
-    private void remember(String aggregateId) {
-        if (known.size() >= KNOWN_MAX) {
-            known.clear();
-        }
-        known.put(aggregateId, Boolean.TRUE);
     }
 
     private void bind(
@@ -195,8 +184,7 @@ public final class SingleAppend {
             String aggregateId,
             ExpectedVersion expected,
             List<ProposedEvent> events,
-            ProposedEvent first,
-            ProposedEvent last)
+            ProposedEvent first)
             throws SQLException {
         switch (name) {
             case "key" -> ps.setString(at, lockKey(schema, aggregateId));
@@ -205,8 +193,6 @@ public final class SingleAppend {
             case "n" -> ps.setInt(at, events.size());
             case "fsec" -> ps.setLong(at, first.timestamp().getEpochSecond());
             case "fnano" -> ps.setInt(at, first.timestamp().getNano());
-            case "lsec" -> ps.setLong(at, last.timestamp().getEpochSecond());
-            case "lnano" -> ps.setInt(at, last.timestamp().getNano());
             case "id" -> ps.setObject(at, first.eventId());
             case "sv" -> ps.setInt(at, first.schemaVersion());
             case "type" -> ps.setString(at, first.eventType());
@@ -236,27 +222,5 @@ public final class SingleAppend {
                         events.stream().mapToInt(e -> e.timestamp().getNano()).toArray());
             default -> throw new IllegalStateException("unknown parameter " + name);
         }
-    }
-
-    /** Why nothing was appended, from the stream row as it is now. */
-    private Outcome rejected(Connection c, String aggregateId, ExpectedVersion expected, Instant first)
-            throws SQLException {
-        long actual = 0;
-        Instant last = null;
-        try (PreparedStatement ps = c.prepareStatement(stream)) {
-            ps.setString(1, aggregateId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    actual = rs.getLong(1);
-                    last = Instant.ofEpochSecond(rs.getLong(2), rs.getInt(3));
-                }
-            }
-        }
-        if (last == null) {
-            known.remove(aggregateId);
-        } else {
-            remember(aggregateId);
-        }
-        return AppendCall.why(expected, actual, last, first);
     }
 }
