@@ -11,7 +11,6 @@ import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
-import dev.hindsight.store.postgres.TimeOrderedUuids;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -181,10 +180,8 @@ final class ServeCommand implements Callable<Integer> {
         PostgresOptions pgOptions = store == StoreKind.postgres ? postgresOptions() : null;
         PostgresEventLog pgLog = pgOptions == null ? null : openPostgres(pgOptions);
         EventLog log = pgLog != null ? pgLog : openLog(registry);
-        // On PostgreSQL, time-ordered event ids keep the engine's event-id index appending at its right edge.
-        EventStore eventStore = pgLog != null
-                ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build()
-                : EventStore.of(log);
+        // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
+        EventStore eventStore = EventStore.of(log);
         ServerPlugin orders;
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The user API of an event store: validated appends, aggregate and global reads, as-of reads and subscriptions, over
@@ -32,7 +33,7 @@ public final class EventStore implements AutoCloseable {
         this.validator = new EventValidator(limits, clock, ids);
     }
 
-    /** A store over {@code log} with default limits, the system UTC clock and random UUIDs. */
+    /** A store over {@code log} with default limits, the system UTC clock and the engine's preferred event ids. */
     public static EventStore of(EventLog log) {
         return builder(log).build();
     }
@@ -205,7 +206,7 @@ public final class EventStore implements AutoCloseable {
         private final EventLog log;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
-        private Supplier<UUID> ids = EventIds.random();
+        private @Nullable Supplier<UUID> ids;
 
         private Builder(EventLog log) {
             this.log = Objects.requireNonNull(log, "log");
@@ -227,7 +228,7 @@ public final class EventStore implements AutoCloseable {
         }
 
         public EventStore build() {
-            return new EventStore(log, limits, clock, ids);
+            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds());
         }
     }
 }

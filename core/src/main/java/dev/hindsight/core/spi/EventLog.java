@@ -2,6 +2,7 @@ package dev.hindsight.core.spi;
 
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventIds;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
@@ -9,6 +10,8 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * A storage engine: the raw, append-only log of events. Implementations are thread-safe.
@@ -78,6 +81,16 @@ public interface EventLog extends AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     boolean awaitAfter(Position after, Duration timeout) throws InterruptedException;
+
+    /**
+     * The event ids this engine stores best, for stores that do not choose their own
+     * ({@code EventStore.Builder.idSupplier}): random version 4 UUIDs ({@link dev.hindsight.core.EventIds#random()})
+     * unless the engine says otherwise (the PostgreSQL engine prefers time-ordered ones, which append at the right
+     * edge of its event-id index). Called once per store.
+     */
+    default Supplier<UUID> preferredIds() {
+        return EventIds.random();
+    }
 
     /** Whether positions form one total order across aggregates (false for partitioned engines). */
     default boolean totallyOrdered() {

@@ -48,11 +48,20 @@ public final class StatusReporter {
                                 .toMillis());
             }
         }
-        long deadLetters;
-        try (Connection c = readers.borrow()) {
+        long deadLetters = -1;
+        Connection c = null;
+        boolean broken = false;
+        try {
+            // A pooled reader, given back afterwards: status is polled (the web UI every few seconds), and closing
+            // the reader would make the next call open a new connection.
+            c = readers.borrow();
             deadLetters = Catalog.deadLetterCount(c, name, r.generation());
         } catch (SQLException e) {
-            deadLetters = -1;
+            broken = true;
+        } finally {
+            if (c != null) {
+                readers.release(c, broken);
+            }
         }
         String state = rb != null ? "rebuilding" : r.state();
         String mode = inline ? "inline" : "async";

@@ -25,8 +25,10 @@ import dev.hindsight.store.postgres.internal.Retrying;
 import dev.hindsight.store.postgres.internal.SingleAppend;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -185,6 +187,12 @@ public final class PostgresEventLog implements EventLog {
         } else {
             notifications.request(position);
         }
+    }
+
+    /** Time-ordered ids ({@link TimeOrderedUuids}): they insert at the right edge of the event-id index (ADR 0004). */
+    @Override
+    public Supplier<UUID> preferredIds() {
+        return new TimeOrderedUuids();
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 
 /**
  * Event ids for the PostgreSQL engine: version 7 UUIDs (RFC 9562), the milliseconds since the epoch in the top 48 bits
- * and 74 random bits. Use them with {@code EventStore.builder(log).idSupplier(new TimeOrderedUuids())}.
+ * and 74 random bits: the PostgreSQL engine's preferred ids ({@link PostgresEventLog#preferredIds()}), which an
+ * {@code EventStore} over it assigns unless it is given an id supplier of its own.
  *
  * <p>Why: the engine keeps every event id in one unique B-tree ({@code event_ids}, ADR 0004). Random (version 4) ids
  * insert all over that index, so as it grows each append dirties a leaf page of its own; ids that grow with time

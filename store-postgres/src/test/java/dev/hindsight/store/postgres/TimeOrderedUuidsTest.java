@@ -2,6 +2,9 @@ package dev.hindsight.store.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -36,5 +39,29 @@ class TimeOrderedUuidsTest {
         UUID b = later.get();
         assertThat(Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits()))
                 .isNegative();
+    }
+
+    @Test
+    void engineDefault_storeWithoutItsOwnIds_assignsTimeOrderedIds() throws Exception {
+        String schema = PgTestSupport.newSchema("ids");
+        try (PostgresEventLog log = PostgresEventLog.open(
+                        PgTestSupport.options(schema).withPoolSize(2).withPartitions(2));
+                EventStore store = EventStore.of(log)) {
+            store.append("a-1", ExpectedVersion.NO_STREAM, EventData.of("Happened", "{}"));
+
+            assertThat(store.read("a-1").events().getFirst().eventId().version())
+                    .isEqualTo(7);
+            assertThat(EventStore.builder(log)
+                            .idSupplier(() -> new UUID(0x4000L, 0x8000_0000_0000_0001L))
+                            .build()
+                            .append("a-2", ExpectedVersion.NO_STREAM, EventData.of("Happened", "{}"))
+                            .aggregateId())
+                    .as("a store's own ids still win")
+                    .isEqualTo("a-2");
+            assertThat(store.read("a-2").events().getFirst().eventId())
+                    .isEqualTo(new UUID(0x4000L, 0x8000_0000_0000_0001L));
+        } finally {
+            PgTestSupport.dropSchema(schema);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.hindsight.store.postgres.bench;
 
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventIds;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
@@ -41,8 +42,8 @@ import org.postgresql.copy.CopyManager;
  * scenario before the rounds (default 5), {@code bench.catchup} events (default
  * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run),
  * {@code bench.clients} (only that client count), {@code bench.writers} (comma-separated group-commit writer counts,
- * one scenario each; default: the engine's default), {@code bench.ids} ({@code random}, the store's default ids, or
- * {@code ordered}: the engine's stores assign time-ordered ids, {@link TimeOrderedUuids}). The load average
+ * one scenario each; default: the engine's default), {@code bench.ids} ({@code ordered}, the engine's default
+ * time-ordered ids, {@link TimeOrderedUuids}, or {@code random}: version 4 ids). The load average
  * ({@code /proc/loadavg}) is printed with every comparison. The database comes from {@code HINDSIGHT_PG_URL} /
  * {@code _USER} / {@code _PASSWORD} as in the tests.
  */
@@ -62,8 +63,11 @@ public final class PostgresAppendBench {
     private static final int CATCH_UP = Integer.getInteger("bench.catchup", 1_000_000);
     private static final String ONLY = System.getProperty("bench.only", "");
     private static final int CLIENTS = Integer.getInteger("bench.clients", 0);
-    /** {@code bench.ids=ordered}: the engine's stores assign {@link TimeOrderedUuids} instead of random ids. */
-    private static final boolean ORDERED_IDS = "ordered".equals(System.getProperty("bench.ids", "random"));
+    /**
+     * {@code bench.ids=random}: the engine's stores assign random (version 4) ids instead of the engine's preferred
+     * time-ordered ones ({@link TimeOrderedUuids}, {@code EventLog.preferredIds}).
+     */
+    private static final boolean RANDOM_IDS = "random".equals(System.getProperty("bench.ids", "ordered"));
 
     private static final String WRITERS = System.getProperty(
             "bench.writers", String.valueOf(PostgresOptions.defaults(URL).groupCommitWriters()));
@@ -111,7 +115,7 @@ public final class PostgresAppendBench {
 
     private void run() throws Exception {
         System.out.println("start " + Instant.now() + ", load average " + loadAverage() + ", event ids "
-                + (ORDERED_IDS ? "ordered (v7)" : "random (v4, the store's default)"));
+                + (RANDOM_IDS ? "random (v4)" : "time-ordered (v7, the engine's default)"));
         execute("CREATE SCHEMA " + RAW);
         try {
             execute("CREATE TABLE " + RAW + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
@@ -158,8 +162,8 @@ public final class PostgresAppendBench {
     }
 
     private static EventStore eventStore(PostgresEventLog log) {
-        return ORDERED_IDS
-                ? EventStore.builder(log).idSupplier(new TimeOrderedUuids()).build()
+        return RANDOM_IDS
+                ? EventStore.builder(log).idSupplier(EventIds.random()).build()
                 : EventStore.of(log);
     }
 
