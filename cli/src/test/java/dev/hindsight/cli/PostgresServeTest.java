@@ -174,6 +174,85 @@ class PostgresServeTest {
         assertThat(conflict.err() + conflict.out()).contains("wrong_expected_version");
     }
 
+    @Test
+    void serveOnPostgres_groupCommitOnByDefault_overlappingAppendsShareTransactions() throws Exception {
+        String url = serve();
+        assertThat(metric(url, "hindsight_pg_group_commit_enabled")).isEqualTo(1.0);
+
+        // Rounds of 16 concurrent appends to distinct aggregates, until some overlapped (the first round all but
+        // certainly does; a lone append runs alone by design).
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (int round = 0; round < 20 && metric(url, "hindsight_pg_group_commit_appends_total") == 0; round++) {
+                List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    sent.add(http.sendAsync(
+                            HttpRequest.newBuilder(
+                                            URI.create(url + "/api/aggregates/gc-" + round + "-" + i + "/events"))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(
+                                            "{\"event_type\":\"Happened\",\"event_data\":{}}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                }
+                for (var f : sent) {
+                    assertThat(f.get().statusCode()).as(f.get().body()).isEqualTo(201);
+                }
+            }
+        }
+        double batches = metric(url, "hindsight_pg_group_commit_batches_total");
+        double appends = metric(url, "hindsight_pg_group_commit_appends_total");
+        assertThat(appends).isPositive();
+        assertThat(batches).isPositive().isLessThanOrEqualTo(appends);
+    }
+
+    @Test
+    void serve_groupCommitFlag_parsesBothForms() {
+        assertThat(parseServe().pgGroupCommit).isTrue();
+        assertThat(parseServe("--pg-group-commit").pgGroupCommit).isTrue();
+        assertThat(parseServe("--no-pg-group-commit").pgGroupCommit).isFalse();
+    }
+
+    private static ServeCommand parseServe(String... args) {
+        List<String> all = new ArrayList<>(List.of("serve"));
+        all.addAll(List.of(args));
+        return Hindsight.commandLine()
+                .parseArgs(all.toArray(String[]::new))
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
+    }
+
+    @Test
+    void serveOnPostgres_noGroupCommit_runsEveryAppendAlone() throws Exception {
+        String url = serve("--no-pg-group-commit");
+        for (int i = 0; i < 4; i++) {
+            assertThat(CliRun.of("append", "solo-" + i, "-t", "Happened", "-d", "{}", "--url", url)
+                            .exitCode())
+                    .isZero();
+        }
+
+        assertThat(metric(url, "hindsight_pg_group_commit_enabled")).isEqualTo(0.0);
+        assertThat(metric(url, "hindsight_pg_group_commit_batches_total")).isZero();
+    }
+
+    /** A sample's value from the server's Prometheus text ({@code name value} lines without labels). */
+    private static double metric(String url, String name) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String text = http.send(
+                            HttpRequest.newBuilder(URI.create(url + "/metrics"))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return text.lines()
+                    .filter(l -> l.startsWith(name + " "))
+                    .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(name + " not in /metrics:\n" + text));
+        }
+    }
+
     /**
      * With {@code --inline-projections} the order's read-model row (in schema {@code <schema>_readmodel}, through the
      * append's connection to the store's schema) commits with each append. To prove the row comes from the append and

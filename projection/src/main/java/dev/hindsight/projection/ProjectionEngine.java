@@ -149,6 +149,11 @@ public final class ProjectionEngine implements AutoCloseable {
      * batches; when they have caught up, the live runner stops and the new generation becomes live in one
      * transaction; the old tables are dropped. The live tables keep serving until the switch. Returns at once.
      *
+     * <p>An inline projection ({@link ProjectionOptions#inline()}) stays inline before and after the switch, but not
+     * during it: an append that commits while the old runner has stopped and the new one is not yet live is applied
+     * by the new generation's runner from the log a moment later, so read-your-writes for such an append needs
+     * {@link #awaitPosition} (as for an asynchronous projection).
+     *
      * @throws InvalidRequestException if a rebuild of it is already running
      */
     public synchronized void rebuild(String name) {
