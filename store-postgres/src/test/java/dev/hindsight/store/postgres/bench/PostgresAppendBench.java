@@ -43,7 +43,8 @@ import org.postgresql.copy.CopyManager;
  * 1,000,000), {@code bench.only} (a regular expression found in the names of the scenarios to run),
  * {@code bench.clients} (only that client count), {@code bench.writers} (comma-separated group-commit writer counts,
  * one scenario each; default: the engine's default), {@code bench.ids} ({@code ordered}, the engine's default
- * time-ordered ids, {@link TimeOrderedUuids}, or {@code random}: version 4 ids). The load average
+ * time-ordered ids, {@link TimeOrderedUuids}, or {@code random}: version 4 ids), {@code bench.threads}
+ * ({@code platform} or {@code virtual} client threads). The load average
  * ({@code /proc/loadavg}) is printed with every comparison. The database comes from {@code HINDSIGHT_PG_URL} /
  * {@code _USER} / {@code _PASSWORD} as in the tests.
  */
@@ -63,6 +64,12 @@ public final class PostgresAppendBench {
     private static final int CATCH_UP = Integer.getInteger("bench.catchup", 1_000_000);
     private static final String ONLY = System.getProperty("bench.only", "");
     private static final int CLIENTS = Integer.getInteger("bench.clients", 0);
+    /**
+     * {@code bench.threads=virtual}: every scenario's clients (baselines too) are virtual threads, as the HTTP server's
+     * request handlers are; default platform threads.
+     */
+    private static final boolean VIRTUAL_THREADS = "virtual".equals(System.getProperty("bench.threads", "platform"));
+
     /**
      * {@code bench.ids=random}: the engine's stores assign random (version 4) ids instead of the engine's preferred
      * time-ordered ones ({@link TimeOrderedUuids}, {@code EventLog.preferredIds}).
@@ -115,7 +122,8 @@ public final class PostgresAppendBench {
 
     private void run() throws Exception {
         System.out.println("start " + Instant.now() + ", load average " + loadAverage() + ", event ids "
-                + (RANDOM_IDS ? "random (v4)" : "time-ordered (v7, the engine's default)"));
+                + (RANDOM_IDS ? "random (v4)" : "time-ordered (v7, the engine's default)") + ", "
+                + (VIRTUAL_THREADS ? "virtual" : "platform") + " client threads");
         execute("CREATE SCHEMA " + RAW);
         try {
             execute("CREATE TABLE " + RAW + ".seed_events (event_id BIGSERIAL, aggregate_id VARCHAR(255) NOT NULL,"
@@ -405,7 +413,7 @@ public final class PostgresAppendBench {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             int id = i;
-            threads.add(Thread.ofPlatform().start(() -> {
+            threads.add((VIRTUAL_THREADS ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
                 Client client = null;
                 try {
                     client = factory.open(id);
