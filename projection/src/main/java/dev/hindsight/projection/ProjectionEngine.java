@@ -87,8 +87,9 @@ public final class ProjectionEngine implements AutoCloseable {
      * does not depend on the store). When the append returns, its rows are committed with it; if a handler throws, the
      * append is rolled back. A projection whose runner is not running (still building its first generation, failed,
      * stopped) is skipped here and its runner applies the events from the log later, as it does for events appended
-     * without the hook. Every writer to the store must register the hook, or an aggregate's events could be applied out
-     * of order. Thread-safe.
+     * without the hook; later appends of the same aggregate are then skipped too until the runner has passed what was
+     * left to it, so that no aggregate's events are applied out of order. Every writer to the store must register the
+     * hook, for the same reason (the hook knows only what its own process left to the runner). Thread-safe.
      *
      * @param c the append's connection (not committed, rolled back or closed here)
      * @param events the append's events, in order
@@ -149,10 +150,10 @@ public final class ProjectionEngine implements AutoCloseable {
      * batches; when they have caught up, the live runner stops and the new generation becomes live in one
      * transaction; the old tables are dropped. The live tables keep serving until the switch. Returns at once.
      *
-     * <p>An inline projection ({@link ProjectionOptions#inline()}) stays inline before and after the switch, but not
-     * during it: an append that commits while the old runner has stopped and the new one is not yet live is applied
-     * by the new generation's runner from the log a moment later, so read-your-writes for such an append needs
-     * {@link #awaitPosition} (as for an asynchronous projection).
+     * <p>An inline projection ({@link ProjectionOptions#inline()}) stays inline before the switch, and again once the
+     * new generation's runner has passed every append offered to the hook before the switch; appends in between are
+     * applied by that runner from the log, in order, so read-your-writes for them needs {@link #awaitPosition} (as for
+     * an asynchronous projection).
      *
      * @throws InvalidRequestException if a rebuild of it is already running
      */
@@ -162,7 +163,9 @@ public final class ProjectionEngine implements AutoCloseable {
 
     /**
      * Recomputes a projection from the log into scratch tables up to the live runner's position (pausing it meanwhile)
-     * and compares them row by row with the live tables.
+     * and compares them row by row with the live tables. For an inline projection, rows that appends wrote inline
+     * beyond the runner's position show up as extra rows: verify it after {@link #awaitPosition} of the head, with no
+     * appends running.
      */
     public VerifyReport verify(String name) throws InterruptedException {
         Projection p = projection(name);

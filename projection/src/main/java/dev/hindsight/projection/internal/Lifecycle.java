@@ -41,6 +41,7 @@ public final class Lifecycle {
     private final Map<String, Runner> live = new ConcurrentHashMap<>();
     private final Map<String, Runner> rebuilding = new ConcurrentHashMap<>();
     private volatile @Nullable InlineApplier inline;
+    private final Map<String, InlineHandover> handovers = new ConcurrentHashMap<>();
 
     /**
      * @param projections by name; {@link #start} starts them in this map's iteration order
@@ -160,15 +161,19 @@ public final class Lifecycle {
     }
 
     /**
-     * Applies one append's events to the inline projections whose runner is running live; see
-     * {@link ProjectionEngine#applyInline}.
+     * Applies one append's events to the inline projections whose runner is running live and has applied everything of
+     * the aggregate left to it ({@link InlineHandover}); see {@link ProjectionEngine#applyInline}.
      */
     public void applyInline(Connection c, List<RecordedEvent> events) throws SQLException {
         InlineApplier a = inline;
-        if (a != null) {
+        if (a != null && !events.isEmpty()) {
+            String aggregateId = events.getFirst().aggregateId();
+            long last = sequence(events.getLast().position());
             a.apply(c, events, name -> {
                 Runner r = live.get(name);
-                return r != null && "running".equals(r.state()) && r.isRunning();
+                boolean running = r != null && "running".equals(r.state()) && r.isRunning();
+                long at = running && r.position() instanceof Position.Sequence s ? s.value() : 0;
+                return handover(name).claim(aggregateId, last, running, at);
             });
         }
     }
@@ -273,6 +278,8 @@ public final class Lifecycle {
             boolean dropNow = generations.switchTo(name, old.generation(), next.generation());
             live.put(name, next);
             rebuilding.remove(name);
+            // Appends the hook wrote into the old generation reach the new one through its runner.
+            handover(name).switched();
             next.goLive(options.get(name).batchSize());
             if (dropNow) {
                 generations.drop(p, old.generation());
@@ -298,6 +305,17 @@ public final class Lifecycle {
                     "running");
             live.put(name, restarted.start("projection-" + name));
         }
+    }
+
+    private InlineHandover handover(String name) {
+        return handovers.computeIfAbsent(name, n -> new InlineHandover());
+    }
+
+    private static long sequence(Position p) throws SQLException {
+        if (p instanceof Position.Sequence s) {
+            return s.value();
+        }
+        throw new SQLException("inline projections need numeric positions, got " + p);
     }
 
     /** Stops every runner, rebuilds first. */
