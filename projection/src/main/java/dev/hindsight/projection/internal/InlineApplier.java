@@ -12,7 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * Applies an append's events to the inline projections on the append's own connection, inside its transaction. Per
@@ -67,18 +67,25 @@ public final class InlineApplier {
         }
     }
 
+    /** What {@code ready} answers for a projection that must not be applied inline now. */
+    public static final long NOT_READY = -1;
+
     /**
-     * Applies {@code events} (one append's) to each projection for which {@code ready} holds; the others' runners
-     * apply them later from the log.
+     * Applies {@code events} (one append's) to each projection that {@code ready} gives a generation for; the others'
+     * runners apply them later from the log. {@code ready} answers the generation of the live runner it judged (or
+     * {@link #NOT_READY}); if the catalog names another generation by the time the append marks its events (a rebuild
+     * switched in between), the judgement is void and the append fails with a serialization failure (SQLState 40001),
+     * which the store retries as a whole.
      */
-    public void apply(Connection c, List<RecordedEvent> events, Predicate<String> ready) throws SQLException {
+    public void apply(Connection c, List<RecordedEvent> events, ToLongFunction<String> ready) throws SQLException {
         if (events.isEmpty()) {
             return;
         }
         long first = sequence(events.getFirst());
         long last = sequence(events.getLast());
         for (Projection p : projections) {
-            if (!ready.test(p.name())) {
+            long judged = ready.applyAsLong(p.name());
+            if (judged == NOT_READY) {
                 continue;
             }
             List<RecordedEvent> mine = new ArrayList<>();
@@ -91,6 +98,11 @@ public final class InlineApplier {
                 continue;
             }
             long generation = mark(c, p.name(), first, last);
+            if (generation != judged) {
+                throw new SQLException(
+                        "projection " + p.name() + " switched to generation " + generation + " during the append",
+                        "40001");
+            }
             try (SessionImpl s = new SessionImpl(
                     c,
                     Dialect.POSTGRES,

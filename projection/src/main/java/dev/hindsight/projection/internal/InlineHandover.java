@@ -50,6 +50,14 @@ final class InlineHandover {
     }
 
     /**
+     * The live runner starts (at engine start): appends committed up to {@code head} were not offered to this hook
+     * (or were by a process that is gone), so nothing is applied inline until the runner has passed {@code head}.
+     */
+    void startAfter(long head) {
+        floor = Math.max(floor, head);
+    }
+
+    /**
      * A new generation has gone live: it lacks what the hook applied to the old one, until its runner passes every
      * position offered so far.
      */

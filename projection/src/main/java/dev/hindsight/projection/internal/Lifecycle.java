@@ -108,6 +108,9 @@ public final class Lifecycle {
         }
         Position from = Catalog.checkpoint(c, p.name(), gen).orElse(store.log().start());
         generations.started(p.name(), gen);
+        // What was committed before this process could offer it to the hook may still be ahead of the checkpoint
+        // (appended while no engine ran, or while a runner had failed): nothing inline until the runner has passed it.
+        handover(p.name()).startAfter(sequence(store.head()));
         ProjectionOptions o = options.get(p.name());
         Runner r = new Runner(
                 store,
@@ -173,7 +176,9 @@ public final class Lifecycle {
                 Runner r = live.get(name);
                 boolean running = r != null && "running".equals(r.state()) && r.isRunning();
                 long at = running && r.position() instanceof Position.Sequence s ? s.value() : 0;
-                return handover(name).claim(aggregateId, last, running, at);
+                return r != null && handover(name).claim(aggregateId, last, running, at)
+                        ? r.generation()
+                        : InlineApplier.NOT_READY;
             });
         }
     }

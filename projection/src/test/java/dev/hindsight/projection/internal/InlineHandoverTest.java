@@ -46,4 +46,17 @@ class InlineHandoverTest {
                 .isFalse();
         assertThat(handover.claim("cart-3", 27, true, 26)).isTrue();
     }
+
+    @Test
+    void atStart_nothingInlineUntilTheRunnerPassedTheHeadItStartedBelow() {
+        // Events up to 100 were committed before the hook could see them (another run of the process, say).
+        handover.startAfter(100);
+
+        assertThat(handover.claim("cart-1", 120, true, 40)).isFalse();
+        assertThat(handover.claim("cart-2", 130, true, 100)).isTrue();
+        assertThat(handover.claim("cart-1", 140, true, 119))
+                .as("its 120 is still ahead")
+                .isFalse();
+        assertThat(handover.claim("cart-1", 150, true, 140)).isTrue();
+    }
 }

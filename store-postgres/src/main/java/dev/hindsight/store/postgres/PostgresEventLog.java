@@ -23,6 +23,10 @@ import dev.hindsight.store.postgres.internal.Migrations;
 import dev.hindsight.store.postgres.internal.Notifications;
 import dev.hindsight.store.postgres.internal.Retrying;
 import dev.hindsight.store.postgres.internal.SingleAppend;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -120,12 +124,32 @@ public final class PostgresEventLog implements EventLog {
     }
 
     private static PostgresEventLog start(DataSource ds, PostgresOptions options, @Nullable HikariDataSource owned) {
+        requireReadCommitted(ds);
         if (options.migrate()) {
             Migrations.migrate(ds, options.schema(), options.partitions());
         }
         PostgresEventLog log = new PostgresEventLog(ds, options, owned);
         log.notifications.start();
         return log;
+    }
+
+    /**
+     * Appends read the aggregate's last event after taking its lock, and reads of the global log need a new snapshot
+     * per statement (ADR 0004): both need READ COMMITTED, which the engine's own pool sets; a caller's pool may not.
+     */
+    private static void requireReadCommitted(DataSource ds) {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT current_setting('transaction_isolation')")) {
+            rs.next();
+            String level = rs.getString(1);
+            if (!"read committed".equals(level)) {
+                throw new IllegalArgumentException("the PostgreSQL engine needs connections in READ COMMITTED; the"
+                        + " data source gives " + level + " (set the pool's transaction isolation)");
+            }
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("cannot check the data source: " + e.getMessage(), e);
+        }
     }
 
     /** The options it was opened with. */

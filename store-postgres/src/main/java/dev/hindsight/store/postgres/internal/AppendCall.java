@@ -78,8 +78,8 @@ public final class AppendCall {
         this.lock = "SELECT " + SingleAppend.PLAN_SETTINGS + ", (SELECT count(pg_advisory_xact_lock(k)) FROM"
                 + " (SELECT hashtextextended(x, 1752066404) AS k FROM unnest(?::text[]) x ORDER BY 1) l)";
         // r: each append with its aggregate's last event (by the primary key, one partition per lookup), or version 0
-        // and no timestamp; b: those that pass their checks; k: the store's appender lock, taken (once: a volatile CTE
-        // is not inlined) when o is first read, before e writes anything; o: the first versions and offsets in the
+        // and no timestamp; b: those that pass their checks; k: the store's appender lock, taken (once: MATERIALIZED,
+        // never inlined) when o is first read, before e writes anything; o: the first versions and offsets in the
         // transaction of the appends that pass.
         this.sql = "WITH a AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::bigint[], ?::int[],"
                 + " ?::int[]) WITH ORDINALITY AS a(agg, exp, n, fsec, fnano, eoff, i)),\n"
@@ -89,7 +89,7 @@ public final class AppendCall {
                 + "b AS (SELECT r.* FROM r WHERE (r.exp = -1 OR (r.exp = -2 AND r.v > 0) OR r.v = r.exp)"
                 + " AND (r.ts IS NULL OR (r.ts, r.tn) <= (" + SingleAppend.timestamp("r.fsec", "r.fnano")
                 + ", (r.fnano % 1000)::smallint))),\n"
-                + "k AS (SELECT " + SingleAppend.appenderLock(schema) + " AS held),\n"
+                + "k AS MATERIALIZED (SELECT " + SingleAppend.appenderLock(schema) + " AS held),\n"
                 + "o AS (SELECT b.i, b.v AS v0, b.agg, b.n, b.eoff, (sum(b.n) OVER (ORDER BY b.i) - b.n)::int AS pbase"
                 + " FROM b, k),\n"
                 + "e AS (INSERT INTO " + s + "events (position, version, ts, event_id, schema_version, ts_nanos,"

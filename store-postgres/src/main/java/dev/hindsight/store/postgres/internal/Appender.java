@@ -147,7 +147,7 @@ public final class Appender {
                     }
                 }
                 case RETRY -> {
-                    // lost a race to create the aggregate: the next attempt sees it
+                    // not appended for no reason the checks name (defensive): try again
                 }
             }
         }
