@@ -88,7 +88,8 @@ public final class ProjectionEngine implements AutoCloseable {
      * append is rolled back. A projection whose runner is not running (still building its first generation, failed,
      * stopped) is skipped here and its runner applies the events from the log later, as it does for events appended
      * without the hook; later appends of the same aggregate are then skipped too until the runner has passed what was
-     * left to it, so that no aggregate's events are applied out of order. Every writer to the store must register the
+     * left to it, so that no aggregate's events are applied out of order; so are the events of an aggregate the runner
+     * has parked after a dead letter (it dead-letters them too). Every writer to the store must register the
      * hook, for the same reason (the hook knows only what its own process left to the runner). Thread-safe.
      *
      * @param c the append's connection (not committed, rolled back or closed here)

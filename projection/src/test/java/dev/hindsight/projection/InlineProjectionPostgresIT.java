@@ -264,6 +264,39 @@ class InlineProjectionPostgresIT {
         assertThat(report.ok()).as(report.toString()).isTrue();
     }
 
+    @Test
+    void parkedAggregate_laterEventsAreDeadLetteredByTheRunner_notAppliedInline() throws Exception {
+        openStore(false);
+        engine = ProjectionEngine.builder(store, db)
+                .add(
+                        new CartProjection("carts"),
+                        ProjectionOptions.DEFAULT
+                                .withRetry(1, Duration.ofMillis(1))
+                                .withDeadLetter(true)
+                                .withInline(true))
+                .build()
+                .start();
+        // No hook yet: the runner meets the poison event, dead-letters it and parks cart-1.
+        ProjectionEngineContract.add(store, "cart-1", "apple", 1);
+        AppendResult poison = store.append(
+                "cart-1", ExpectedVersion.ANY, EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1,\"poison\":true}"));
+        assertThat(engine.awaitPosition("carts", poison.position(), Duration.ofSeconds(10)))
+                .isTrue();
+        assertThat(engine.status("carts").deadLetters()).isEqualTo(1);
+        log.addInlineHook(engine::applyInline);
+
+        AppendResult later = ProjectionEngineContract.add(store, "cart-1", "apple", 5);
+        ProjectionEngineContract.add(store, "cart-2", "pear", 2);
+
+        assertThat(qty("cart-2")).as("other aggregates are applied inline").isEqualTo(2);
+        assertThat(engine.awaitPosition("carts", later.position(), Duration.ofSeconds(10)))
+                .isTrue();
+        assertThat(qty("cart-1"))
+                .as("the parked aggregate keeps its state from before the failure")
+                .isEqualTo(1);
+        assertThat(engine.status("carts").deadLetters()).isEqualTo(2);
+    }
+
     private long cartsTotal() {
         return engine.query("carts", s -> {
             try (PreparedStatement ps =

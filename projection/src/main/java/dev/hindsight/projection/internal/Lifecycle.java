@@ -174,7 +174,8 @@ public final class Lifecycle {
             long last = sequence(events.getLast().position());
             a.apply(c, events, name -> {
                 Runner r = live.get(name);
-                boolean running = r != null && "running".equals(r.state()) && r.isRunning();
+                // A parked aggregate's events go to the runner, which dead-letters them (no gap applied inline).
+                boolean running = r != null && "running".equals(r.state()) && r.isRunning() && !r.isParked(aggregateId);
                 long at = running && r.position() instanceof Position.Sequence s ? s.value() : 0;
                 return r != null && handover(name).claim(aggregateId, last, running, at)
                         ? r.generation()

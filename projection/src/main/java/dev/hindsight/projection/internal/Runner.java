@@ -12,9 +12,9 @@ import dev.hindsight.projection.ReadModelDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,7 +50,9 @@ public final class Runner {
     private final Condition progressed = lock.newCondition();
     private final Condition pausedCond = lock.newCondition();
     private final AtomicLong processed = new AtomicLong();
-    private final Set<String> parked = new HashSet<>();
+    /** Aggregates whose events are dead-lettered (written by the runner's thread, read by the inline hook). */
+    private final Set<String> parked = ConcurrentHashMap.newKeySet();
+
     private volatile Position position;
     private volatile String state;
     private volatile boolean running;
@@ -333,6 +335,14 @@ public final class Runner {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether events of {@code aggregateId} are dead-lettered after an earlier failure: the inline hook leaves them to
+     * this runner, which dead-letters them too, so that the aggregate is not applied with a gap.
+     */
+    public boolean isParked(String aggregateId) {
+        return parked.contains(aggregateId);
     }
 
     /** Stops at the next batch boundary and waits until it is parked there. */
