@@ -10,7 +10,8 @@ public final class EventIds {
 
     /**
      * Random (version 4) UUIDs, as {@link UUID#randomUUID()} makes them and from the same kind of generator, but
-     * drawn in blocks so that concurrent appenders do not queue for the JVM-wide generator's lock: {@code EventLog.preferredIds()}'s default.
+     * drawn in blocks so that concurrent appenders do not queue for the JVM-wide generator's lock:
+     * {@code EventLog.preferredIds()}'s default.
      * Thread-safe.
      */
     public static Supplier<UUID> random() {

@@ -81,8 +81,8 @@ public final class InlineApplier {
         if (events.isEmpty()) {
             return;
         }
-        long first = sequence(events.getFirst());
-        long last = sequence(events.getLast());
+        long first = sequence(events.getFirst().position());
+        long last = sequence(events.getLast().position());
         for (Projection p : projections) {
             long judged = ready.applyAsLong(p.name());
             if (judged == NOT_READY) {
@@ -145,10 +145,11 @@ public final class InlineApplier {
         }
     }
 
-    private static long sequence(RecordedEvent e) throws SQLException {
-        if (e.position() instanceof Position.Sequence s) {
+    /** A position of the (PostgreSQL) store as its number. */
+    static long sequence(Position p) throws SQLException {
+        if (p instanceof Position.Sequence s) {
             return s.value();
         }
-        throw new SQLException("inline projections need numeric positions, got " + e.position());
+        throw new SQLException("inline projections need numeric positions, got " + p);
     }
 }

@@ -108,10 +108,12 @@ public final class Lifecycle {
         }
         Position from = Catalog.checkpoint(c, p.name(), gen).orElse(store.log().start());
         generations.started(p.name(), gen);
-        // What was committed before this process could offer it to the hook may still be ahead of the checkpoint
-        // (appended while no engine ran, or while a runner had failed): nothing inline until the runner has passed it.
-        handover(p.name()).startAfter(sequence(store.head()));
         ProjectionOptions o = options.get(p.name());
+        if (o.inline()) {
+            // What was committed before this process could offer it to the hook may still be ahead of the checkpoint
+            // (appended while no engine ran, or while a runner had failed): nothing inline until the runner passed it.
+            handover(p.name()).startAfter(InlineApplier.sequence(store.head()));
+        }
         Runner r = new Runner(
                 store,
                 db,
@@ -171,7 +173,7 @@ public final class Lifecycle {
         InlineApplier a = inline;
         if (a != null && !events.isEmpty()) {
             String aggregateId = events.getFirst().aggregateId();
-            long last = sequence(events.getLast().position());
+            long last = InlineApplier.sequence(events.getLast().position());
             a.apply(c, events, name -> {
                 Runner r = live.get(name);
                 // A parked aggregate's events go to the runner, which dead-letters them (no gap applied inline).
@@ -315,13 +317,6 @@ public final class Lifecycle {
 
     private InlineHandover handover(String name) {
         return handovers.computeIfAbsent(name, n -> new InlineHandover());
-    }
-
-    private static long sequence(Position p) throws SQLException {
-        if (p instanceof Position.Sequence s) {
-            return s.value();
-        }
-        throw new SQLException("inline projections need numeric positions, got " + p);
     }
 
     /** Stops every runner, rebuilds first. */

@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * insert at its right edge. Measured in {@code docs/benchmarks.md}
  * (PostgreSQL engine): 100-event appends at 32 clients went from about 0.45 to about 0.65 of the raw baseline.
  *
- * <p>Ids are unique with overwhelming probability (74 random bits per millisecond, taken from {@link EventIds#random()},
- * which draws from a {@code SecureRandom} in blocks so that concurrent appenders do not queue for it); they are ordered
+ * <p>Ids are unique with overwhelming probability (74 random bits per millisecond, taken from
+ * {@link EventIds#random()}, which draws from a {@code SecureRandom} in blocks so that concurrent appenders do not queue for it); they are ordered
  * across milliseconds, not within one, and only as well as the clocks of several processes agree. Nothing in the engine
  * relies on the order. Thread-safe.
  */

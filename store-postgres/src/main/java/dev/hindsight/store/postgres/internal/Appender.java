@@ -15,9 +15,7 @@ import dev.hindsight.store.postgres.internal.AppendCall.Request;
 import dev.hindsight.store.postgres.internal.AppendCall.Status;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * timestamps).
  *
  * <p>The fast path is one round trip ({@link SingleAppend}, or {@link AppendCall} in a group-commit batch) that checks
- * the expected version and the timestamp order against the aggregate's last event under its advisory lock. Anything else is resolved here and is rare: a rejected version first checks whether the events are
+ * the expected version and the timestamp order against the aggregate's last event under its advisory lock. Anything
+ * else is resolved here and is rare: a rejected version first checks whether the events are
  * already stored (an idempotent retry returns the original result); an event id that is already stored does the same;
  * a store-assigned timestamp that would go backwards, or a batch whose own timestamps decrease, takes the locked path,
  * which takes the aggregate's lock, applies {@link AppendChecks} exactly as written to what is stored, and appends in
@@ -65,7 +64,6 @@ public final class Appender {
     private final InlineHooks inline;
     private final String schema;
     private final String lockAggregate;
-    private final String lastEvent;
 
     /**
      * @param group the group committer, or {@code null} to run every append alone
@@ -91,8 +89,6 @@ public final class Appender {
         this.schema = schema;
         // Only the aggregate's lock here; the append statement takes the store's appender lock right before it writes.
         this.lockAggregate = "SELECT pg_advisory_xact_lock(hashtextextended(?, 1752066404))";
-        this.lastEvent = "SELECT version, " + SingleAppend.epochMicros("ts") + ", ts_nanos FROM " + schema
-                + ".events WHERE aggregate_id = ? ORDER BY version DESC LIMIT 1";
     }
 
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
@@ -210,8 +206,6 @@ public final class Appender {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
-                long version = 0;
-                Instant last = null;
                 // The aggregate's advisory lock serializes its appends (no row lock needed) and comes before anything
                 // that assigns a transaction id (see SingleAppend).
                 try (PreparedStatement ps = c.prepareStatement(lockAggregate)) {
@@ -219,15 +213,8 @@ public final class Appender {
                     ps.execute();
                 }
                 // Under the lock, a new snapshot (READ COMMITTED): the aggregate's last event as it is.
-                try (PreparedStatement ps = c.prepareStatement(lastEvent)) {
-                    ps.setString(1, aggregateId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            version = rs.getLong(1);
-                            last = SingleAppend.instant(rs.getLong(2), rs.getShort(3));
-                        }
-                    }
-                }
+                EventReader.LastEvent last = reader.lastEvent(c, aggregateId);
+                long version = last.version();
                 Map<UUID, RecordedEvent> stored = reader.byIds(c, ids(events));
                 AppendResult retry = AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
                 if (retry != null) {
@@ -235,7 +222,7 @@ public final class Appender {
                     return retry;
                 }
                 List<ProposedEvent> accepted =
-                        AppendChecks.checkNewAppend(aggregateId, expected, version, last, events);
+                        AppendChecks.checkNewAppend(aggregateId, expected, version, last.timestamp(), events);
                 Outcome o;
                 try {
                     o = single.execute(c, aggregateId, ExpectedVersion.exact(version), accepted);

@@ -66,7 +66,7 @@ public final class EventReader {
     private final String head;
     private final String forward;
     private final String backward;
-    private final String version;
+    private final String last;
     private final String byIds;
 
     public EventReader(DataSource ds, String schema) {
@@ -77,7 +77,8 @@ public final class EventReader {
                 + " ORDER BY version LIMIT ?";
         this.backward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version <= ?"
                 + " ORDER BY version DESC LIMIT ?";
-        this.version = "SELECT version FROM " + schema + ".events WHERE aggregate_id = ? ORDER BY version DESC LIMIT 1";
+        this.last = "SELECT version, " + SingleAppend.epochMicros("ts") + ", ts_nanos FROM " + schema
+                + ".events WHERE aggregate_id = ? ORDER BY version DESC LIMIT 1";
         this.byIds = "SELECT " + COLUMNS.replaceAll("(\\w+)", "e.$1") + " FROM " + schema + ".event_ids i JOIN "
                 + schema + ".events e ON e.aggregate_id = i.aggregate_id AND e.version = i.version"
                 + " WHERE i.event_id = ANY (?)";
@@ -179,12 +180,23 @@ public final class EventReader {
         }
     }
 
+    /** An aggregate's version and the timestamp of its last event ({@code null} when it has none). */
+    public record LastEvent(long version, @Nullable Instant timestamp) {}
+
     public long aggregateVersion(String aggregateId) throws SQLException {
-        try (Connection c = ds.getConnection();
-                PreparedStatement ps = c.prepareStatement(version)) {
+        try (Connection c = ds.getConnection()) {
+            return lastEvent(c, aggregateId).version();
+        }
+    }
+
+    /** The aggregate's last event as {@code c} sees it now (version 0 and no timestamp when it has none). */
+    public LastEvent lastEvent(Connection c, String aggregateId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(last)) {
             ps.setString(1, aggregateId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
+                return rs.next()
+                        ? new LastEvent(rs.getLong(1), SingleAppend.instant(rs.getLong(2), rs.getShort(3)))
+                        : new LastEvent(0, null);
             }
         }
     }

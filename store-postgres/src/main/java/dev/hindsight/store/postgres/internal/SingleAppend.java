@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class SingleAppend {
     /**
-     * Selected by the first statement of every append, with the aggregate locks. The planner cannot size unnested arrays, so it kept choosing custom plans
-     * (re-planning a statement with several writes and a partitioned insert, about 1 ms, on every execution) and, for
+     * Selected by the first statement of every append, with the aggregate locks. The planner cannot size unnested
+     * arrays, so it kept choosing custom plans (re-planning a statement with several writes and a partitioned insert, about 1 ms, on every execution) and, for
      * batches, sequential scans; and even for a single event a generic plan costs the server about a sixth less CPU
      * (measured 2026-11-26, {@code PostgresServerCpuBench}). Transaction-local settings: a generic plan, made without
      * sequential scans (every table access of these statements is by key).
