@@ -189,8 +189,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         long known = reread ? r.version : -1;
         long from = reread ? r.version : r.version + 1;
         while (from <= maxVersion) {
-            List<RecordedEvent> page =
-                    store.read(aggregateId, from, PAGE, ReadDirection.FORWARD).events();
+            List<RecordedEvent> page = store.readEvents(aggregateId, from, PAGE, ReadDirection.FORWARD);
             for (RecordedEvent e : page) {
                 if (e.version() == known) {
                     r.position = e.position();

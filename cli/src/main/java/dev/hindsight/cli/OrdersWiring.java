@@ -1,5 +1,7 @@
 package dev.hindsight.cli;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.SnapshotRetention;
@@ -25,7 +27,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Assembles the order system for {@code serve}. On the embedded default: snapshots in {@code <data-dir>/snapshots},
@@ -98,21 +99,25 @@ final class OrdersWiring {
             EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline, MeterRegistry registry) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
+        HikariDataSource readModel = null;
         try {
             createSchema(log, readModelSchema);
+            readModel = readModelSource(options, readModelSchema);
+            HikariDataSource readModelPool = readModel;
             // The log has just migrated the schema (snapshots table included).
             snapshots =
                     PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false), SnapshotRetention.DEFAULT);
             AtomicReference<@Nullable InlineAppendHook> hook = new AtomicReference<>();
             OrderSystem system = OrderSystem.builder(store)
                     .snapshots(snapshots)
-                    .readModel(ReadModelDatabase.postgres(readModelSource(options, readModelSchema)))
+                    .readModel(ReadModelDatabase.postgres(readModelPool))
                     .inlineProjection(inline)
                     .onClose(() -> {
                         InlineAppendHook h = hook.get();
                         if (h != null) {
                             log.removeInlineHook(h);
                         }
+                        readModelPool.close();
                     })
                     .build()
                     .bindMetrics(registry)
@@ -128,6 +133,9 @@ final class OrdersWiring {
         } catch (SQLException | RuntimeException e) {
             if (snapshots != null) {
                 snapshots.close();
+            }
+            if (readModel != null) {
+                readModel.close();
             }
             throw new CliException(
                     "cannot start the order system on PostgreSQL (schema " + readModelSchema + "): " + e.getMessage());
@@ -147,20 +155,33 @@ final class OrdersWiring {
         }
     }
 
-    /** Connections whose search path is the read model's schema, where the projections create their tables. */
-    private static PGSimpleDataSource readModelSource(PostgresOptions options, String schema) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(options.jdbcUrl());
+    /** Most pooled read-model connections: the engine's readers (8) plus its runners' and rebuilds' writers. */
+    static final int READ_MODEL_POOL = 12;
+
+    /**
+     * A pool of connections whose search path is the read model's schema, where the projections create their tables.
+     * Pooled and fixed-size: without a pool every query beyond the engine's few idle readers opened a new PostgreSQL
+     * backend (a process fork and a password exchange, several ms of CPU each) and closed it again, which under the
+     * seed's read load cost more than the queries themselves.
+     */
+    private static HikariDataSource readModelSource(PostgresOptions options, String schema) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(options.jdbcUrl());
         if (options.user() != null) {
-            ds.setUser(options.user());
+            cfg.setUsername(options.user());
         }
         if (options.password() != null) {
-            ds.setPassword(options.password());
+            cfg.setPassword(options.password());
         }
-        ds.setCurrentSchema(schema);
-        ds.setApplicationName(options.applicationName() + "-readmodel");
-        ds.setTcpKeepAlive(true);
-        return ds;
+        cfg.setPoolName("hindsight-" + schema);
+        cfg.setSchema(schema);
+        cfg.setMaximumPoolSize(READ_MODEL_POOL);
+        cfg.setMinimumIdle(READ_MODEL_POOL);
+        cfg.setConnectionTimeout(30_000);
+        cfg.addDataSourceProperty("ApplicationName", options.applicationName() + "-readmodel");
+        cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        cfg.addDataSourceProperty("currentSchema", schema);
+        return new HikariDataSource(cfg);
     }
 
     private static void deleteQuietly(@Nullable Path dir) {

@@ -85,8 +85,39 @@ public final class EventStore implements AutoCloseable {
         if (fromVersion < 1) {
             throw new InvalidRequestException("from_version must be >= 1");
         }
-        long version = log.aggregateVersion(aggregateId);
-        return new AggregateSlice(aggregateId, version, log.readAggregate(aggregateId, fromVersion, limit, direction));
+        List<RecordedEvent> events = log.readAggregate(aggregateId, fromVersion, limit, direction);
+        long version = versionFrom(events, fromVersion, limit, direction);
+        return new AggregateSlice(aggregateId, version >= 0 ? version : log.aggregateVersion(aggregateId), events);
+    }
+
+    /**
+     * A page of an aggregate's events without its current version: one read of the engine where {@link #read(String,
+     * long, int, ReadDirection)} may need two. For replays, which learn the version from the events.
+     *
+     * @throws InvalidRequestException on a bad id, version or limit
+     */
+    public List<RecordedEvent> readEvents(String aggregateId, long fromVersion, int limit, ReadDirection direction) {
+        EventValidator.validateAggregateId(aggregateId);
+        checkLimit(limit);
+        if (fromVersion < 1) {
+            throw new InvalidRequestException("from_version must be >= 1");
+        }
+        return log.readAggregate(aggregateId, fromVersion, limit, direction);
+    }
+
+    /**
+     * The aggregate's version when the page itself proves it, else -1. Every engine reads a page from one consistent
+     * view, and versions are contiguous: a non-empty forward page shorter than its limit ends at the aggregate's last
+     * event, and a backward page from the end starts there.
+     */
+    static long versionFrom(List<RecordedEvent> page, long fromVersion, int limit, ReadDirection direction) {
+        if (page.isEmpty()) {
+            return -1;
+        }
+        return switch (direction) {
+            case FORWARD -> page.size() < limit ? page.getLast().version() : -1;
+            case BACKWARD -> fromVersion == Long.MAX_VALUE ? page.getFirst().version() : -1;
+        };
     }
 
     /** Reads a whole aggregate forwards. */

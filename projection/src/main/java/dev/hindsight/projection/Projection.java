@@ -45,4 +45,14 @@ public interface Projection {
     default List<String> keyColumns(String table) {
         return List.of();
     }
+
+    /**
+     * Whether each event's handler reads and writes only rows of the event's own aggregate (rows keyed by its
+     * aggregate id). Then a runner may apply a batch's events of different aggregates in any order, keeping each
+     * aggregate's own order: it groups events of one type so that their identical statements go to the database as one
+     * set-based write instead of a round trip per event. Default {@code false}: the log's order exactly.
+     */
+    default boolean rowsPerAggregate() {
+        return false;
+    }
 }

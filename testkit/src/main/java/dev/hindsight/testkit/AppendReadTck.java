@@ -87,12 +87,18 @@ public abstract class AppendReadTck extends TckFixture {
         AggregateSlice middle = store.read("order-1", 3, 4, ReadDirection.FORWARD);
         AggregateSlice tail = store.read("order-1", 9, 5, ReadDirection.FORWARD);
         AggregateSlice beyond = store.read("order-1", 11, 5, ReadDirection.FORWARD);
+        AggregateSlice exactEnd = store.read("order-1", 7, 4, ReadDirection.FORWARD);
 
         assertThat(versions(middle.events())).containsExactly(3L, 4L, 5L, 6L);
         assertThat(versions(tail.events())).containsExactly(9L, 10L);
         assertThat(beyond.events()).isEmpty();
+        assertThat(versions(exactEnd.events())).containsExactly(7L, 8L, 9L, 10L);
+        // Each slice's version is the aggregate's, whether the page ends at its last event or not.
         assertThat(middle.version()).isEqualTo(10);
+        assertThat(tail.version()).isEqualTo(10);
         assertThat(beyond.version()).isEqualTo(10);
+        assertThat(exactEnd.version()).isEqualTo(10);
+        assertThat(store.readEvents("order-1", 9, 5, ReadDirection.FORWARD)).isEqualTo(tail.events());
     }
 
     @Test
@@ -105,6 +111,7 @@ public abstract class AppendReadTck extends TckFixture {
         assertThat(versions(newest.events())).containsExactly(10L, 9L, 8L);
         assertThat(versions(oldest.events())).containsExactly(4L, 3L, 2L, 1L);
         assertThat(newest.version()).isEqualTo(10);
+        assertThat(oldest.version()).isEqualTo(10);
     }
 
     @Test

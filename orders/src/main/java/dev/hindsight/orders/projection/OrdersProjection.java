@@ -58,6 +58,12 @@ public final class OrdersProjection implements Projection {
         return true;
     }
 
+    /** Every handler touches only the row of its own order. */
+    @Override
+    public boolean rowsPerAggregate() {
+        return true;
+    }
+
     @Override
     public List<String> keyColumns(String table) {
         return List.of("order_id");

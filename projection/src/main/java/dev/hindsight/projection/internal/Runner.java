@@ -259,7 +259,7 @@ public final class Runner {
             List<long[]> inline = options.inline() && next instanceof Position.Sequence n
                     ? InlineMarkers.upTo(c, projection.name(), generation, n.value())
                     : List.of();
-            for (RecordedEvent e : events) {
+            for (RecordedEvent e : projection.rowsPerAggregate() ? BatchOrder.waves(events) : events) {
                 if (!inline.isEmpty()
                         && e.position() instanceof Position.Sequence p
                         && InlineMarkers.covered(inline, p.value())) {
