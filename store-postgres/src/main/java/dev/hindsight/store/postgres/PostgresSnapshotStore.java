@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -21,7 +20,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Snapshots in the {@code snapshots} table, kept per a {@link SnapshotRetention}: saving one deletes those the rule
- * drops, in the same transaction, serialized per aggregate by an advisory lock. Snapshots are derived data, so saves
+ * drops, serialized per aggregate by an advisory lock; a save is one round trip unless retention drops something. Snapshots are derived data, so saves
  * commit with {@code synchronous_commit = off}: a crash may lose the newest ones, which only costs a longer replay.
  * Thread-safe; the caller owns the pool.
  */
@@ -29,9 +28,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     private final DataSource ds;
     private final SnapshotRetention retention;
     private final Retrying retrying;
-    private final String lock;
     private final String upsert;
-    private final String versions;
     private final String delete;
     private final String select;
     private final String selectLatest;
@@ -40,12 +37,17 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         this.ds = ds;
         this.retention = retention;
         this.retrying = retrying;
-        this.lock = "SELECT pg_advisory_xact_lock(hashtextextended('" + schema + ".snapshots/' || ?, 0))";
-        this.upsert = "INSERT INTO " + schema + ".snapshots (aggregate_id, version, ts, ts_nanos, state_schema, state)"
-                + " VALUES (?, ?, ?, ?, ?, ?::json) ON CONFLICT (aggregate_id, version) DO UPDATE SET ts = excluded.ts,"
-                + " ts_nanos = excluded.ts_nanos, state_schema = excluded.state_schema, state = excluded.state,"
-                + " saved_at = now()";
-        this.versions = "SELECT version FROM " + schema + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
+        // One round trip: commit without waiting for the WAL flush (transaction-local, so for this statement's own
+        // transaction in auto-commit), serialize per aggregate, upsert, and return every kept version newest first
+        // (the main query's snapshot predates the insert, so the inserted version is added to it).
+        this.upsert = "WITH l AS (SELECT set_config('synchronous_commit', 'off', true),"
+                + " pg_advisory_xact_lock(hashtextextended('" + schema + ".snapshots/' || ?, 0))),"
+                + " ins AS (INSERT INTO " + schema + ".snapshots (aggregate_id, version, ts, ts_nanos, state_schema,"
+                + " state) SELECT ?, ?, ?, ?, ?, ?::json FROM l ON CONFLICT (aggregate_id, version) DO UPDATE SET"
+                + " ts = excluded.ts, ts_nanos = excluded.ts_nanos, state_schema = excluded.state_schema,"
+                + " state = excluded.state, saved_at = now() RETURNING version)"
+                + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
+                + " WHERE aggregate_id = ? ORDER BY 1 DESC";
         this.delete = "DELETE FROM " + schema + ".snapshots WHERE aggregate_id = ? AND version = ANY (?)";
         this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
@@ -73,40 +75,30 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     public void save(Snapshot s) {
         retrying.run("saving a snapshot of '" + s.aggregateId() + "'", () -> {
             try (Connection c = ds.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    saveIn(c, s);
-                    c.commit();
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                }
+                c.setAutoCommit(true);
+                saveIn(c, s);
             }
             return null;
         });
     }
 
+    /**
+     * Upserts and reads the kept versions in one auto-committed statement; drops what retention no longer keeps in a
+     * second one, only when there is something to drop (a dropped snapshot left behind by a crash in between is only
+     * a spare one).
+     */
     private void saveIn(Connection c, Snapshot s) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL synchronous_commit = off");
-        }
-        try (PreparedStatement ps = c.prepareStatement(lock)) {
-            ps.setString(1, s.aggregateId());
-            ps.execute();
-        }
+        List<Long> all = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(upsert)) {
             ps.setString(1, s.aggregateId());
-            ps.setLong(2, s.version());
+            ps.setString(2, s.aggregateId());
+            ps.setLong(3, s.version());
             // The driver rounds to microseconds; truncate, and keep the remaining nanoseconds apart.
-            ps.setObject(3, OffsetDateTime.ofInstant(s.timestamp().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
-            ps.setShort(4, (short) (s.timestamp().getNano() % 1000));
-            ps.setString(5, s.stateSchema());
-            ps.setString(6, s.state());
-            ps.executeUpdate();
-        }
-        List<Long> all = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(versions)) {
-            ps.setString(1, s.aggregateId());
+            ps.setObject(4, OffsetDateTime.ofInstant(s.timestamp().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+            ps.setShort(5, (short) (s.timestamp().getNano() % 1000));
+            ps.setString(6, s.stateSchema());
+            ps.setString(7, s.state());
+            ps.setString(8, s.aggregateId());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     all.add(rs.getLong(1));
