@@ -333,6 +333,50 @@ class PostgresServeTest {
         assertThat(run.out()).contains("--inline-projections");
     }
 
+    @Test
+    void serveOnPostgres_loadgenOverUrl_reportsTheServersCountAndBytes(@TempDir Path reports) throws Exception {
+        String url = serve();
+        Path out = reports.resolve("report.json");
+
+        CliRun run = CliRun.of(
+                "loadgen",
+                "--url",
+                url,
+                "--duration",
+                "2s",
+                "--warmup",
+                "0s",
+                "--rate",
+                "100",
+                "--read-rate",
+                "10",
+                "--quiet",
+                "--out",
+                out.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        JsonNode storage = getJson(url + "/api/storage");
+        long events = storage.get("events").asLong();
+        assertThat(storage.get("engine").asText()).isEqualTo("postgres");
+        assertThat(events).isBetween(100L, 1_000L);
+        JsonNode bytes = storage.get("bytes_on_disk");
+        assertThat(bytes.get("log").asLong()).isPositive();
+        assertThat(bytes.get("snapshots").asLong()).isPositive();
+        assertThat(bytes.get("read_model").asLong()).isPositive();
+        assertThat(bytes.get("total").asLong())
+                .isEqualTo(bytes.get("log").asLong()
+                        + bytes.get("snapshots").asLong()
+                        + bytes.get("read_model").asLong());
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD)) {
+            assertThat(queryStrings(c, "SELECT count(*)::text FROM " + schema + ".events WHERE aggregate_id <> ?", ""))
+                    .containsExactly(String.valueOf(events));
+        }
+        JsonNode store = Json.mapper().readTree(out.toFile()).get("store");
+        assertThat(store.get("events").asLong()).isEqualTo(events);
+        assertThat(store.get("bytes_on_disk").get("log").asLong()).isPositive();
+        assertThat(run.out()).contains(String.format("store: %,d events, ", events));
+    }
+
     /** Starts {@code serve --store postgres} on this test's schema; returns its URL. */
     private String serve(String... extra) {
         return serveIn(dataDir, extra);

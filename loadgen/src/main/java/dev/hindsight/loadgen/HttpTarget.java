@@ -150,18 +150,58 @@ final class HttpTarget implements Target {
         return r.json().path("head").asText();
     }
 
+    /** Events as the server counts them ({@code GET /api/storage}), -1 if it cannot tell. */
     @Override
     public long eventCount() {
-        try {
-            return Long.parseLong(head());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        JsonNode storage = storage();
+        return storage == null || !storage.path("events").isIntegralNumber()
+                ? -1
+                : storage.path("events").asLong();
     }
 
+    /** Bytes on disk as the server measures them ({@code GET /api/storage}), {@code null} if any part is unknown. */
+    @Override
+    public @Nullable DiskUsage diskUsage() {
+        JsonNode storage = storage();
+        if (storage == null) {
+            return null;
+        }
+        JsonNode b = storage.path("bytes_on_disk");
+        for (String part : List.of("log", "snapshots", "read_model")) {
+            if (!b.path(part).isIntegralNumber()) {
+                return null;
+            }
+        }
+        return new DiskUsage(
+                b.path("log").asLong(),
+                b.path("snapshots").asLong(),
+                b.path("read_model").asLong(),
+                0,
+                false);
+    }
+
+    private @Nullable JsonNode storage() {
+        HttpJson.Response r = http.get("/api/storage");
+        return r.ok() ? r.json() : null;
+    }
+
+    /**
+     * The last event's timestamp, where positions are event numbers (file and in-memory engines: the event before the
+     * head); {@code null} on other engines, whose events the server stamps with its own clock anyway.
+     */
     @Override
     public @Nullable Instant lastEventTimestamp() {
-        long n = eventCount();
+        JsonNode storage = storage();
+        String engine = storage == null ? "" : storage.path("engine").asText();
+        if (!engine.equals("file") && !engine.equals("memory")) {
+            return null;
+        }
+        long n;
+        try {
+            n = Long.parseLong(head());
+        } catch (NumberFormatException e) {
+            return null;
+        }
         if (n <= 0) {
             return null;
         }

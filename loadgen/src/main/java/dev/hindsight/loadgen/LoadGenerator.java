@@ -56,6 +56,7 @@ public final class LoadGenerator {
         WritePhase.Result warmup = null;
         Consistency consistency;
         long events;
+        DiskUsage disk;
         String description = target.describe();
         try {
             target.awaitReadModel(target.head(), CATCH_UP);
@@ -93,10 +94,13 @@ public final class LoadGenerator {
             target.awaitReadModel(target.head(), CATCH_UP);
             consistency = check(target, created, rowsBefore, o.verifyOrders());
             events = target.eventCount();
+            disk = o.dataDir() != null && Files.isDirectory(o.dataDir()) ? null : target.diskUsage();
         } finally {
             target.close();
         }
-        DiskUsage disk = o.dataDir() != null && Files.isDirectory(o.dataDir()) ? DiskUsage.of(o.dataDir()) : null;
+        if (o.dataDir() != null && Files.isDirectory(o.dataDir())) {
+            disk = DiskUsage.of(o.dataDir());
+        }
         Report.Machine machine = new Report.Machine(
                 Runtime.getRuntime().availableProcessors(),
                 cpuModel(),

@@ -61,6 +61,14 @@ interface Target extends AutoCloseable {
     /** Events in the store (for a sequence-positioned store, the head), -1 if unknown. */
     long eventCount();
 
+    /**
+     * Bytes on disk as the target itself measures them (a server's {@code GET /api/storage}), {@code null} if it
+     * cannot; an embedded store's data directory is measured directly instead.
+     */
+    default @Nullable DiskUsage diskUsage() {
+        return null;
+    }
+
     /** The {@code metadata.timestamp} of the last event, {@code null} for an empty store or if unknown. */
     @Nullable
     Instant lastEventTimestamp();

@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -86,6 +88,17 @@ public final class OrderSystem implements AutoCloseable {
     /** The HTTP API; mount it with {@code HindsightServer.Builder.plugin}. The server's stop closes this system. */
     public ServerPlugin plugin() {
         return new OrdersPlugin(this);
+    }
+
+    /**
+     * Bytes of the order system's own storage: {@code snapshots} and {@code read_model} (-1 where not measured or not
+     * configured).
+     */
+    public Map<String, Long> storageBytes() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("snapshots", snapshots == null ? -1 : snapshots.bytesOnDisk());
+        out.put("read_model", database == null ? -1 : database.bytesOnDisk());
+        return out;
     }
 
     /** Publishes snapshot and retry counters as gauges ({@code hindsight.orders.*}). */

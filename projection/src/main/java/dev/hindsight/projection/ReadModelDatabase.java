@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL database read models live in: an embedded SQLite file (the zero-setup default) or PostgreSQL through a
@@ -24,6 +25,7 @@ public final class ReadModelDatabase implements AutoCloseable {
     private final ConnectionFactory writerFactory;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final String description;
+    private final @Nullable Path file;
 
     /** Opens connections. */
     @FunctionalInterface
@@ -32,7 +34,12 @@ public final class ReadModelDatabase implements AutoCloseable {
     }
 
     private ReadModelDatabase(
-            Dialect dialect, ConnectionFactory factory, ConnectionFactory writerFactory, String description) {
+            Dialect dialect,
+            ConnectionFactory factory,
+            ConnectionFactory writerFactory,
+            String description,
+            @Nullable Path file) {
+        this.file = file;
         this.dialect = dialect;
         this.factory = factory;
         this.writerFactory = writerFactory;
@@ -58,7 +65,8 @@ public final class ReadModelDatabase implements AutoCloseable {
                 Dialect.SQLITE,
                 () -> sqliteConnection(url, false),
                 () -> sqliteConnection(url, true),
-                "sqlite:" + file);
+                "sqlite:" + file,
+                file.toAbsolutePath());
     }
 
     /**
@@ -81,7 +89,7 @@ public final class ReadModelDatabase implements AutoCloseable {
     public static ReadModelDatabase postgres(DataSource dataSource) {
         Objects.requireNonNull(dataSource);
         return new ReadModelDatabase(
-                Dialect.POSTGRES, dataSource::getConnection, dataSource::getConnection, "postgres");
+                Dialect.POSTGRES, dataSource::getConnection, dataSource::getConnection, "postgres", null);
     }
 
     public Dialect dialect() {
@@ -128,6 +136,44 @@ public final class ReadModelDatabase implements AutoCloseable {
                 } finally {
                     c.setAutoCommit(true);
                 }
+            }
+        }
+    }
+
+    /**
+     * Bytes the read models take: the SQLite file with its write-ahead log, or on PostgreSQL every table of the read
+     * model's schema with its indexes; {@code -1} if they cannot be measured.
+     */
+    public long bytesOnDisk() {
+        if (file != null) {
+            long bytes = 0;
+            for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                Path p = file.resolveSibling(file.getFileName() + suffix);
+                try {
+                    bytes += Files.exists(p) ? Files.size(p) : 0;
+                } catch (java.io.IOException e) {
+                    return -1;
+                }
+            }
+            return bytes;
+        }
+        Connection c = null;
+        boolean broken = false;
+        try {
+            c = borrowReader();
+            try (java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)"
+                            + " FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
+                            + " AND c.relkind IN ('r', 'm')")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            broken = true;
+            return -1;
+        } finally {
+            if (c != null) {
+                release(c, broken);
             }
         }
     }

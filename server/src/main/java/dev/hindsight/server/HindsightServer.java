@@ -128,6 +128,7 @@ public final class HindsightServer implements AutoCloseable {
         add(cfg, "GET", "/api/events", api::readAll);
         add(cfg, "GET", "/api/events/live", live::handle);
         add(cfg, "GET", "/health", api::health);
+        add(cfg, "GET", "/api/storage", ctx -> api.storage(ctx, plugins));
         add(cfg, "GET", "/metrics", this::scrape);
         Routes pluginRoutes = new Routes() {
             @Override

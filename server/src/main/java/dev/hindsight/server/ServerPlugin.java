@@ -1,5 +1,6 @@
 package dev.hindsight.server;
 
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +21,14 @@ public interface ServerPlugin extends AutoCloseable {
      */
     default @Nullable String openApi() {
         return null;
+    }
+
+    /**
+     * Bytes the plugin keeps beside the event log, by part (e.g. {@code snapshots}, {@code read_model}), for
+     * {@code GET /api/storage}; a part it cannot measure maps to -1. Default: none.
+     */
+    default Map<String, Long> storageBytes() {
+        return Map.of();
     }
 
     /** Releases the plugin's resources; called by {@link HindsightServer#stop()} after HTTP has stopped. */

@@ -283,6 +283,20 @@ class EventsApiTest {
     }
 
     @Test
+    void storage_inMemoryStore_countsEventsAndLeavesUnmeasuredBytesNull() {
+        t.post("/api/aggregates/a/events", "[" + event("E", "{}") + "," + event("E", "{}") + "]");
+        t.post("/api/aggregates/b/events", event("E", "{}"));
+
+        var r = t.get("/api/storage");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("engine").asText()).isEqualTo("memory");
+        assertThat(r.json().get("events").asLong()).isEqualTo(3);
+        assertThat(r.json().get("bytes_on_disk").get("log").isNull()).isTrue();
+        assertThat(r.json().get("bytes_on_disk").get("total").isNull()).isTrue();
+    }
+
+    @Test
     void unknownRoute_404Json() {
         var r = t.get("/nope");
 

@@ -11,6 +11,7 @@ import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.spi.AppendChecks;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.StorageUse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,6 +129,17 @@ public final class InMemoryEventLog implements EventLog {
                 next = p;
             }
             return new GlobalSlice(out, Position.of(next));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The number of events; bytes are not measured (nothing is on disk). */
+    @Override
+    public StorageUse storage() {
+        lock.lock();
+        try {
+            return new StorageUse(all.size(), StorageUse.UNKNOWN);
         } finally {
             lock.unlock();
         }

@@ -92,6 +92,14 @@ public interface EventLog extends AutoCloseable {
         return EventIds.random();
     }
 
+    /**
+     * How many events the log holds and the bytes they take, for {@code GET /api/storage}. May cost a scan on engines
+     * that keep no count (PostgreSQL counts its rows); not for hot paths. Default: not measured.
+     */
+    default StorageUse storage() {
+        return StorageUse.NOT_MEASURED;
+    }
+
     /** Whether positions form one total order across aggregates (false for partitioned engines). */
     default boolean totallyOrdered() {
         return true;

@@ -35,6 +35,11 @@ public interface SnapshotStore extends AutoCloseable {
         return null;
     }
 
+    /** Bytes the kept snapshots take on disk (or in the database), {@link StorageUse#UNKNOWN} if not measured. */
+    default long bytesOnDisk() {
+        return StorageUse.UNKNOWN;
+    }
+
     @Override
     void close();
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -57,6 +58,12 @@ public final class OrdersPlugin implements ServerPlugin {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The snapshot store's and the read-model database's bytes. */
+    @Override
+    public Map<String, Long> storageBytes() {
+        return system.storageBytes();
     }
 
     @Override

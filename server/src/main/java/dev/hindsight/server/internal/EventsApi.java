@@ -12,11 +12,15 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.SizeLimitExceededException;
+import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.server.ServerPlugin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The JSON events API: append, aggregate reads (also as of an instant), global log reads, health. Thread-safe. */
 public final class EventsApi {
@@ -127,6 +131,52 @@ public final class EventsApi {
             g.writeStringField("head", head.toString());
             g.writeEndObject();
         }));
+    }
+
+    /**
+     * {@code GET /api/storage}: the events the store holds and the bytes on disk by part: the log (as the engine
+     * measures it), and each plugin's parts (snapshots, read model). A part that cannot be measured is {@code null},
+     * and so is the total then.
+     */
+    public void storage(Context ctx, List<? extends ServerPlugin> plugins) throws IOException {
+        StorageUse log = store.log().storage();
+        Map<String, Long> parts = new LinkedHashMap<>();
+        parts.put("log", log.bytes());
+        for (ServerPlugin p : plugins) {
+            parts.putAll(p.storageBytes());
+        }
+        boolean complete = parts.values().stream().allMatch(b -> b >= 0);
+        long total = parts.values().stream().mapToLong(b -> Math.max(0, b)).sum();
+        json(ctx, JsonOut.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("engine", engine());
+            nullable(g, "events", log.events());
+            g.writeObjectFieldStart("bytes_on_disk");
+            for (Map.Entry<String, Long> e : parts.entrySet()) {
+                nullable(g, e.getKey(), e.getValue());
+            }
+            nullable(g, "total", complete ? total : -1);
+            g.writeEndObject();
+            g.writeEndObject();
+        }));
+    }
+
+    private String engine() {
+        String name = store.log().getClass().getSimpleName();
+        return switch (name) {
+            case "FileEventLog" -> "file";
+            case "PostgresEventLog" -> "postgres";
+            case "InMemoryEventLog" -> "memory";
+            default -> name;
+        };
+    }
+
+    private static void nullable(JsonGenerator g, String field, long value) throws IOException {
+        if (value < 0) {
+            g.writeNullField(field);
+        } else {
+            g.writeNumberField(field, value);
+        }
     }
 
     private static void events(JsonGenerator g, List<RecordedEvent> events) throws IOException {

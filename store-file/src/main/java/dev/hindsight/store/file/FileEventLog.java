@@ -13,6 +13,7 @@ import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.file.internal.FileLogReader;
 import dev.hindsight.store.file.internal.GroupCommitWriter;
 import dev.hindsight.store.file.internal.LogState;
@@ -176,6 +177,12 @@ public final class FileEventLog implements EventLog {
     @Override
     public Position head() {
         return Position.of(reader.committed());
+    }
+
+    /** Events up to the head (positions are dense from 1) and the bytes of log data written for them. */
+    @Override
+    public StorageUse storage() {
+        return new StorageUse(reader.committed(), state.dataBytes());
     }
 
     /**

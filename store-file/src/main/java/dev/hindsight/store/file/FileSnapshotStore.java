@@ -5,6 +5,7 @@ import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
+import dev.hindsight.core.spi.StorageUse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -346,6 +347,16 @@ public final class FileSnapshotStore implements SnapshotStore {
         CRC32C c = new CRC32C();
         c.update(bytes);
         return (int) c.getValue();
+    }
+
+    /** The snapshot file's length (including snapshots dropped since the last compaction). */
+    @Override
+    public long bytesOnDisk() {
+        try {
+            return Files.size(dir.resolve(FILE));
+        } catch (IOException e) {
+            return StorageUse.UNKNOWN;
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.postgres.internal.AppendCall;
 import dev.hindsight.store.postgres.internal.Appender;
 import dev.hindsight.store.postgres.internal.CommitSignals;
@@ -243,6 +244,28 @@ public final class PostgresEventLog implements EventLog {
     public Position head() {
         ensureOpen();
         return Position.of(retrying.run("reading the head", reader::head));
+    }
+
+    /**
+     * Counts the committed events ({@code count(*)}: an index-only scan, so its cost grows with the store) and sums the
+     * sizes of the events partitions and the event-id table with their indexes.
+     */
+    @Override
+    public StorageUse storage() {
+        ensureOpen();
+        String schema = options.schema();
+        String sql = "SELECT (SELECT count(*) FROM " + schema + ".events),"
+                + " (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits"
+                + " WHERE inhparent = '" + schema + ".events'::regclass)"
+                + " + pg_total_relation_size('" + schema + ".event_ids')";
+        return retrying.run("measuring the store", () -> {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return new StorageUse(rs.getLong(1), rs.getLong(2));
+            }
+        });
     }
 
     /**

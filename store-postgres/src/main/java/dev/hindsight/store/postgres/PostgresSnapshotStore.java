@@ -32,6 +32,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     private final String delete;
     private final String select;
     private final String selectLatest;
+    private final String size;
 
     private PostgresSnapshotStore(DataSource ds, String schema, SnapshotRetention retention, Retrying retrying) {
         this.ds = ds;
@@ -48,6 +49,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " state = excluded.state, saved_at = now() RETURNING version)"
                 + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
                 + " WHERE aggregate_id = ? ORDER BY 1 DESC";
+        this.size = "SELECT pg_total_relation_size('" + schema + ".snapshots')";
         this.delete = "DELETE FROM " + schema + ".snapshots WHERE aggregate_id = ? AND version = ANY (?)";
         this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
@@ -115,6 +117,19 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 ps.executeUpdate();
             }
         }
+    }
+
+    /** The {@code snapshots} table with its indexes and TOAST data. */
+    @Override
+    public long bytesOnDisk() {
+        return retrying.run("measuring the snapshots", () -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(size);
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
     }
 
     @Override

@@ -49,6 +49,24 @@ public final class LogState {
         segments = list.toArray(new Segment[0]);
     }
 
+    /**
+     * Bytes of log data up to the committed head: every sealed segment whole (they roll when full), the active one up
+     * to the start of its last committed record (the sparse preallocated rest takes no space). Any thread.
+     */
+    public long dataBytes() {
+        Segment[] segs = segments;
+        long head = committed;
+        long bytes = 0;
+        for (int i = 0; i < segs.length - 1; i++) {
+            bytes += segs[i].capacity();
+        }
+        if (segs.length > 0 && head > 0) {
+            long loc = locations.get(head);
+            bytes += (loc >>> 32) == segs.length - 1 ? (int) loc : segs[segs.length - 1].capacity();
+        }
+        return bytes;
+    }
+
     Segment[] segments() {
         return segments;
     }
