@@ -125,6 +125,7 @@ public final class HindsightServer implements AutoCloseable {
         String events = "/api/aggregates/{aggregate_id}/events";
         add(cfg, "POST", events, api::append);
         add(cfg, "GET", events, api::readAggregate);
+        add(cfg, "POST", "/api/appends", api::appendMany);
         add(cfg, "GET", "/api/events", api::readAll);
         add(cfg, "GET", "/api/events/live", live::handle);
         add(cfg, "GET", "/health", api::health);

@@ -90,12 +90,17 @@ public record ApiError(
 
     private void writeTo(JsonGenerator g) throws IOException {
         g.writeStartObject();
+        writeFields(g);
+        g.writeEndObject();
+    }
+
+    /** Writes {@code error}, {@code message} (and a conflict's {@code expected} and {@code actual}) into an object. */
+    public void writeFields(JsonGenerator g) throws IOException {
         g.writeStringField("error", code);
         g.writeStringField("message", message);
         if (conflict != null) {
             g.writeStringField("expected", conflict.expected().toString());
             g.writeNumberField("actual", conflict.actual());
         }
-        g.writeEndObject();
     }
 }

@@ -42,6 +42,11 @@ public final class AppendRequest {
      * @throws InvalidRequestException if the body is not a well-formed event or event array
      */
     public static List<EventData> parse(byte[] body) {
+        return events(tree(body));
+    }
+
+    /** Parses a body into a JSON tree with the strict reader (duplicate keys, trailing tokens, exact numbers). */
+    static JsonNode tree(byte[] body) {
         JsonNode root;
         try {
             root = READER.readTree(body);
@@ -53,6 +58,15 @@ public final class AppendRequest {
         if (root == null || root.isMissingNode()) {
             throw new InvalidRequestException("body is empty; send an event object or an array of them");
         }
+        return root;
+    }
+
+    /**
+     * The events of one append: {@code root} is an event object or a non-empty array of them.
+     *
+     * @throws InvalidRequestException if it is not
+     */
+    static List<EventData> events(JsonNode root) {
         if (root.isObject()) {
             return List.of(event(root, ""));
         }

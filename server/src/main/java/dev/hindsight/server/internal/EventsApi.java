@@ -63,6 +63,26 @@ public final class EventsApi {
         }
     }
 
+    /** {@code POST /api/appends}: many appends in one request (see {@link BulkAppend}). */
+    public void appendMany(Context ctx) throws IOException {
+        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()));
+        for (BulkAppend.Outcome o : outcomes) {
+            if (o.result() != null) {
+                metrics.appended(o.result());
+            } else {
+                metrics.appendFailed(java.util.Objects.requireNonNull(o.error()).code());
+            }
+        }
+        json(ctx, JsonOut.write(g -> BulkAppend.write(g, outcomes)));
+    }
+
+    /** The body limit of a bulk request: {@value #BULK_BODY_FACTOR} single appends' worth. */
+    int maxBulkBytes() {
+        return (int) Math.min(Integer.MAX_VALUE - 16, (long) maxBodyBytes * BULK_BODY_FACTOR);
+    }
+
+    static final int BULK_BODY_FACTOR = 16;
+
     /** {@code GET /api/aggregates/{aggregate_id}/events?from_version=&limit=&direction=&as_of=}. */
     public void readAggregate(Context ctx) throws IOException {
         String id = ctx.pathParam("aggregate_id");
@@ -193,17 +213,21 @@ public final class EventsApi {
      * while the client is still sending makes the client's TCP stack see a reset instead of the 413.
      */
     private byte[] body(Context ctx) throws IOException {
+        return body(ctx, maxBodyBytes);
+    }
+
+    private byte[] body(Context ctx, int maxBodyBytes) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBodyBytes) {
             drain(ctx, declared);
-            throw tooLarge(declared);
+            throw tooLarge(declared, maxBodyBytes);
         }
         byte[] body;
         InputStream in = ctx.req().getInputStream();
         body = in.readNBytes(maxBodyBytes + 1);
         if (body.length > maxBodyBytes) {
             drain(ctx, -1);
-            throw tooLarge(-1);
+            throw tooLarge(-1, maxBodyBytes);
         }
         in.close();
         return body;
@@ -233,7 +257,7 @@ public final class EventsApi {
         }
     }
 
-    private SizeLimitExceededException tooLarge(long declared) {
+    private static SizeLimitExceededException tooLarge(long declared, int maxBodyBytes) {
         return new SizeLimitExceededException(
                 "request body " + (declared >= 0 ? "is " + declared + " bytes" : "is too" + " large")
                         + "; the limit is " + maxBodyBytes + " bytes");

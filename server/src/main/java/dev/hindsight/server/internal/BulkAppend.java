@@ -1,0 +1,192 @@
+package dev.hindsight.server.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.InvalidRequestException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code POST /api/appends}: many appends, to many aggregates, in one request. The body is
+ * {@code {"appends": [{"aggregate_id", "expected_version"?, "events": event | [event, ...]}, ...]}}; each entry is one
+ * atomic append with its own expected version, exactly as {@code POST /api/aggregates/{id}/events} would make it. The
+ * entries are independent: a malformed or rejected entry gets its error in its own result and never affects the
+ * others. Entries of one aggregate run in request order, one after another; entries of different aggregates run at
+ * once, so that the engine's group commit makes one durable write of many. The answer (200) lists one result per
+ * entry, in request order: the append's versions and position, or {@code error} and {@code message} (plus
+ * {@code expected} and {@code actual} for a version conflict). Only a body that is not such an envelope at all is
+ * refused as a whole (400). Stateless, thread-safe.
+ */
+final class BulkAppend {
+    /** Most entries in one request. */
+    static final int MAX_ENTRIES = 10_000;
+
+    private static final Set<String> FIELDS = Set.of("aggregate_id", "expected_version", "events");
+
+    private BulkAppend() {}
+
+    /** One entry's outcome: a result or an error. */
+    record Outcome(
+            String aggregateId,
+            @Nullable AppendResult result,
+            @Nullable ApiError error) {}
+
+    /** A parsed entry, or the reason it could not be parsed. */
+    private record Entry(
+            int index,
+            String aggregateId,
+            @Nullable ExpectedVersion expected,
+            @Nullable List<EventData> events,
+            @Nullable ApiError error) {}
+
+    /**
+     * Parses the envelope and runs every entry.
+     *
+     * @throws InvalidRequestException if the body is not a {@code {"appends": [...]}} object of 1 to
+     *     {@value #MAX_ENTRIES} entries
+     */
+    static List<Outcome> run(EventStore store, byte[] body) {
+        JsonNode root = AppendRequest.tree(body);
+        JsonNode appends = root.isObject() ? root.get("appends") : null;
+        if (appends == null || !appends.isArray() || root.size() != 1) {
+            throw new InvalidRequestException(
+                    "body must be {\"appends\": [{\"aggregate_id\", \"expected_version\"?, \"events\"}, ...]}");
+        }
+        if (appends.isEmpty() || appends.size() > MAX_ENTRIES) {
+            throw new InvalidRequestException(
+                    "appends must hold 1 to " + MAX_ENTRIES + " entries, not " + appends.size());
+        }
+        List<Entry> entries = new ArrayList<>(appends.size());
+        for (int i = 0; i < appends.size(); i++) {
+            entries.add(entry(i, appends.get(i)));
+        }
+        Outcome[] out = new Outcome[entries.size()];
+        Map<String, List<Entry>> byAggregate = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (e.error() != null) {
+                out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
+            } else {
+                byAggregate
+                        .computeIfAbsent(e.aggregateId(), k -> new ArrayList<>())
+                        .add(e);
+            }
+        }
+        runAll(store, byAggregate.values(), out);
+        return List.of(out);
+    }
+
+    /** Each aggregate's entries in order on a virtual thread of their own; returns when all are done. */
+    private static void runAll(EventStore store, Iterable<List<Entry>> groups, Outcome[] out) {
+        Iterator<List<Entry>> it = groups.iterator();
+        List<Entry> first = it.hasNext() ? it.next() : List.of();
+        if (!it.hasNext()) {
+            appendAll(store, first, out); // one aggregate: no thread needed
+            return;
+        }
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            threads.execute(() -> appendAll(store, first, out));
+            while (it.hasNext()) {
+                List<Entry> group = it.next();
+                threads.execute(() -> appendAll(store, group, out));
+            }
+        } // close() waits for every task
+    }
+
+    private static void appendAll(EventStore store, List<Entry> group, Outcome[] out) {
+        for (Entry e : group) {
+            try {
+                AppendResult r = store.append(
+                        e.aggregateId(),
+                        e.expected() == null ? ExpectedVersion.ANY : e.expected(),
+                        java.util.Objects.requireNonNull(e.events()));
+                out[e.index()] = new Outcome(e.aggregateId(), r, null);
+            } catch (RuntimeException ex) {
+                out[e.index()] = new Outcome(e.aggregateId(), null, ApiError.from(ex));
+            }
+        }
+    }
+
+    private static Entry entry(int index, JsonNode node) {
+        String where = " (append " + index + ")";
+        String aggregateId =
+                node.path("aggregate_id").isTextual() ? node.get("aggregate_id").textValue() : "";
+        try {
+            if (!node.isObject()) {
+                throw new InvalidRequestException("each append must be a JSON object" + where);
+            }
+            Set<String> unknown = new TreeSet<>();
+            node.fieldNames().forEachRemaining(n -> {
+                if (!FIELDS.contains(n)) {
+                    unknown.add(n);
+                }
+            });
+            if (!unknown.isEmpty()) {
+                throw new InvalidRequestException("unknown field(s) " + String.join(", ", unknown) + where
+                        + "; allowed: aggregate_id, expected_version, events");
+            }
+            if (!node.path("aggregate_id").isTextual()) {
+                throw new InvalidRequestException("aggregate_id is required and must be a string" + where);
+            }
+            JsonNode events = node.get("events");
+            if (events == null || events.isNull()) {
+                throw new InvalidRequestException("events is required" + where);
+            }
+            return new Entry(
+                    index,
+                    aggregateId,
+                    expected(node.get("expected_version"), where),
+                    AppendRequest.events(events),
+                    null);
+        } catch (InvalidRequestException e) {
+            return new Entry(index, aggregateId, null, null, ApiError.from(e));
+        }
+    }
+
+    private static @Nullable ExpectedVersion expected(@Nullable JsonNode v, String where) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return ExpectedVersion.parse(Long.toString(v.longValue()));
+        }
+        if (v.isTextual()) {
+            return ExpectedVersion.parse(v.textValue());
+        }
+        throw new InvalidRequestException(
+                "expected_version must be any, no_stream, exists or a version number" + where);
+    }
+
+    /** The answer body: {@code {"results": [...]}} in request order. */
+    static void write(JsonGenerator g, List<Outcome> outcomes) throws IOException {
+        g.writeStartObject();
+        g.writeArrayFieldStart("results");
+        for (Outcome o : outcomes) {
+            g.writeStartObject();
+            g.writeStringField("aggregate_id", o.aggregateId());
+            AppendResult r = o.result();
+            if (r != null) {
+                g.writeNumberField("first_version", r.firstVersion());
+                g.writeNumberField("last_version", r.lastVersion());
+                g.writeStringField("position", r.position().toString());
+            } else {
+                java.util.Objects.requireNonNull(o.error()).writeFields(g);
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+}
