@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,6 +59,11 @@ import picocli.CommandLine.Spec;
 final class ImportCommand implements Callable<Integer> {
     static final int MAX_BATCH = 500;
     static final int MAX_BATCH_CHARS = 1 << 20;
+    /** Most appends in one bulk request ({@code POST /api/appends}). */
+    static final int BULK_APPENDS = 1000;
+    /** Characters of event JSON after which a bulk request is sent (well below the server's bulk body limit). */
+    static final int BULK_CHARS = 4 << 20;
+
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final ObjectReader READER = Json.mapper()
@@ -102,6 +108,8 @@ final class ImportCommand implements Callable<Integer> {
     private final AtomicLong imported = new AtomicLong();
     private final AtomicLong alreadyPresent = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
+    /** Whether the server has {@code POST /api/appends}; cleared at the first 404. */
+    private volatile boolean bulk = true;
 
     @Override
     public Integer call() throws IOException {
@@ -135,6 +143,7 @@ final class ImportCommand implements Callable<Integer> {
                 try {
                     line = parse(text, lines);
                 } catch (LineException e) {
+                    lanes.flush(); // what was read before the bad line is imported, as the usage says
                     throw new LineException(e.getMessage()
                             + (batch.isEmpty()
                                     ? ""
@@ -266,10 +275,60 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /**
-     * Appends a batch atomically. If the server finds some but not all of its event ids stored (the file was
-     * imported before in other batches), each event is sent alone, which resolves every one to stored or new.
+     * Appends batches (each one aggregate's consecutive lines, atomically) in one {@code POST /api/appends}: with
+     * {@code ordered}, one after another in file order, stopping at the first that fails. A batch the server finds
+     * partly stored (the file was imported before in other batches) is sent again line by line, which resolves every
+     * line to stored or new. A server without the bulk endpoint gets one request per batch.
      */
-    private void send(List<Line> batch) throws LineException {
+    private void send(List<List<Line>> batches, boolean ordered) throws LineException {
+        if (!bulk) {
+            for (List<Line> b : batches) {
+                sendOne(b);
+            }
+            return;
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        if (ordered) {
+            body.put("ordered", true);
+        }
+        ArrayNode entries = body.putArray("appends");
+        for (List<Line> b : batches) {
+            ObjectNode e = entries.addObject();
+            e.put("aggregate_id", b.getFirst().aggregateId());
+            e.put("expected_version", b.getFirst().version() - 1);
+            ArrayNode events = e.putArray("events");
+            b.forEach(l -> events.add(l.event()));
+        }
+        appends.addAndGet(batches.size());
+        HttpApi.Response r = api.post("/api/appends", Json.write(body), Map.of());
+        if (r.status() == 404 || r.status() == 405) {
+            bulk = false; // an older server: one request per append
+            appends.addAndGet(-batches.size());
+            send(batches, ordered);
+            return;
+        }
+        if (!r.ok()) {
+            throw failure(batches.getFirst(), r.status(), JsonLines.parseOrNull(r.body()), r.body());
+        }
+        JsonNode results = JsonLines.parseResponse(r.body()).path("results");
+        for (int i = 0; i < batches.size(); i++) {
+            List<Line> b = batches.get(i);
+            JsonNode result = results.path(i);
+            String code = result.path("error").asText("");
+            if (code.isEmpty()) {
+                count(result, b.size());
+            } else if (code.equals("duplicate_event_id") && b.size() > 1) {
+                for (Line line : b) {
+                    sendOne(List.of(line));
+                }
+            } else if (!code.equals("not_attempted")) {
+                throw failure(b, 409, result, result.toString());
+            }
+        }
+    }
+
+    /** Appends one batch atomically with its own request. */
+    private void sendOne(List<Line> batch) throws LineException {
         HttpApi.Response r = append(batch);
         if (r.status() == 409 && batch.size() > 1 && "duplicate_event_id".equals(code(r))) {
             for (Line line : batch) {
@@ -277,14 +336,14 @@ final class ImportCommand implements Callable<Integer> {
                 if (!one.ok()) {
                     throw failure(List.of(line), one);
                 }
-                count(one, 1);
+                count(JsonLines.parseResponse(one.body()), 1);
             }
             return;
         }
         if (!r.ok()) {
             throw failure(batch, r);
         }
-        count(r, batch.size());
+        count(JsonLines.parseResponse(r.body()), batch.size());
     }
 
     private HttpApi.Response append(List<Line> batch) {
@@ -298,9 +357,8 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /** Counts an accepted append as new events or, if it answered with positions from before the import, as present. */
-    private void count(HttpApi.Response r, int events) {
-        Position at = Position.parse(
-                JsonLines.parseResponse(r.body()).path("position").asText());
+    private void count(JsonNode result, int events) {
+        Position at = Position.parse(result.path("position").asText());
         if (headAtStart.covers(at)) {
             alreadyPresent.addAndGet(events);
         } else {
@@ -314,14 +372,17 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private static LineException failure(List<Line> batch, HttpApi.Response r) {
+        return failure(batch, r.status(), JsonLines.parseOrNull(r.body()), r.body());
+    }
+
+    private static LineException failure(List<Line> batch, int status, @Nullable JsonNode n, String raw) {
         Line first = batch.getFirst();
         String where = batch.size() == 1
                 ? "line " + first.number()
                 : "lines " + first.number() + "-" + batch.getLast().number();
-        JsonNode n = JsonLines.parseOrNull(r.body());
-        String code = n == null ? "http_" + r.status() : n.path("error").asText();
+        String code = n == null ? "http_" + status : n.path("error").asText();
         String message =
-                n == null ? JsonLines.abbreviate(r.body()) : n.path("message").asText();
+                n == null ? JsonLines.abbreviate(raw) : n.path("message").asText();
         if ("wrong_expected_version".equals(code)) {
             return new LineException(where + ": conflict: the store has aggregate '" + first.aggregateId()
                     + "' at version " + n.path("actual").asText() + ", but the file continues it from version "
@@ -331,27 +392,33 @@ final class ImportCommand implements Callable<Integer> {
             return new LineException(where + ": conflict: " + message);
         }
         return new LineException(
-                where + ": the server refused the append (HTTP " + r.status() + " " + code + "): " + message);
+                where + ": the server refused the append (HTTP " + status + " " + code + "): " + message);
     }
 
     /**
-     * Sends batches: with one lane, at once on the reading thread; with more, each lane is a virtual thread taking
-     * its batches in order from a bounded queue (so reading never runs far ahead), a batch going to the lane of its
-     * aggregate. The first failure stops every lane and is rethrown to the reader; a line of the file whose batch
-     * was not yet sent is then not imported.
+     * Sends batches in bulk requests of up to {@value #BULK_APPENDS} appends ({@value #BULK_CHARS} characters): with one
+     * lane, from the reading thread, ordered (the file's order, stopping at the first failure); with more, each lane
+     * is a virtual thread taking the batches of its aggregates in order from a bounded queue (so reading never runs far
+     * ahead) and sending what has queued up as one request whose aggregates the server appends at once. The first
+     * failure stops every lane and is rethrown to the reader; a line of the file whose batch was not yet sent is then
+     * not imported.
      */
     private final class Lanes implements AutoCloseable {
         private static final List<Line> END = List.of();
         private final List<BlockingQueue<List<Line>>> queues = new ArrayList<>();
         private final List<Thread> threads = new ArrayList<>();
         private final AtomicReference<LineException> failure = new AtomicReference<>();
+        /** One lane: batches read but not sent yet. */
+        private final List<List<Line>> pending = new ArrayList<>();
+
+        private int pendingChars;
 
         Lanes(int count) {
             if (count == 1) {
                 return;
             }
             for (int i = 0; i < count; i++) {
-                BlockingQueue<List<Line>> q = new ArrayBlockingQueue<>(16);
+                BlockingQueue<List<Line>> q = new ArrayBlockingQueue<>(BULK_APPENDS);
                 queues.add(q);
                 threads.add(Thread.ofVirtual().name("import-lane-" + i).start(() -> drain(q)));
             }
@@ -360,7 +427,11 @@ final class ImportCommand implements Callable<Integer> {
         void submit(List<Line> batch) throws LineException {
             rethrow();
             if (queues.isEmpty()) {
-                send(batch);
+                pending.add(batch);
+                pendingChars += chars(batch);
+                if (pending.size() >= BULK_APPENDS || pendingChars >= BULK_CHARS) {
+                    flush();
+                }
                 return;
             }
             int lane = Math.floorMod(batch.getFirst().aggregateId().hashCode(), queues.size());
@@ -372,24 +443,34 @@ final class ImportCommand implements Callable<Integer> {
             }
         }
 
+        /** One lane: sends what was read so far (every batch before a malformed line is imported). */
+        void flush() throws LineException {
+            if (pending.isEmpty()) {
+                return;
+            }
+            List<List<Line>> batches = List.copyOf(pending);
+            pending.clear();
+            pendingChars = 0;
+            send(batches, true);
+        }
+
         private void drain(BlockingQueue<List<Line>> q) {
             try {
-                while (true) {
-                    List<Line> batch = q.take();
-                    if (batch == END) {
-                        return;
+                boolean end = false;
+                while (!end) {
+                    List<List<Line>> batches = new ArrayList<>();
+                    batches.add(q.take());
+                    int chars = chars(batches.getFirst());
+                    for (List<Line> next; chars < BULK_CHARS && (next = q.poll()) != null; ) {
+                        batches.add(next);
+                        chars += chars(next);
                     }
-                    if (failure.get() == null) {
-                        try {
-                            send(batch);
-                        } catch (LineException | RuntimeException e) {
-                            failure.compareAndSet(
-                                    null,
-                                    e instanceof LineException le
-                                            ? le
-                                            : new LineException(
-                                                    "line " + batch.getFirst().number() + ": " + e.getMessage()));
-                        }
+                    end = batches.getLast() == END;
+                    if (end) {
+                        batches.removeLast();
+                    }
+                    if (failure.get() == null && !batches.isEmpty()) {
+                        sendQuietly(batches);
                     }
                 }
             } catch (InterruptedException e) {
@@ -397,8 +478,30 @@ final class ImportCommand implements Callable<Integer> {
             }
         }
 
+        private void sendQuietly(List<List<Line>> batches) {
+            try {
+                send(batches, false);
+            } catch (LineException | RuntimeException e) {
+                failure.compareAndSet(
+                        null,
+                        e instanceof LineException le
+                                ? le
+                                : new LineException(
+                                        "line " + batches.getFirst().getFirst().number() + ": " + e.getMessage()));
+            }
+        }
+
+        private static int chars(List<Line> batch) {
+            int n = 0;
+            for (Line l : batch) {
+                n += l.chars();
+            }
+            return n;
+        }
+
         /** Waits for every lane to send what it was given; rethrows the first failure. */
         void finish() throws LineException {
+            flush();
             stop(false);
             rethrow();
         }

@@ -43,6 +43,19 @@ class ExportImportTest {
         return s;
     }
 
+    private static String metrics(HindsightServer s) throws IOException {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(s) + "/metrics"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
     private static String url(HindsightServer s) {
         return "http://127.0.0.1:" + s.port();
     }
@@ -153,6 +166,11 @@ class ExportImportTest {
         CliRun imported = CliRun.of("import", first.toString(), "--url", url(b));
         assertThat(imported.exitCode()).as(imported.err()).isZero();
         assertThat(imported.err()).contains("1,231 events imported, 0 already present");
+        // interleaved aggregates go in bulk requests, not one request per event
+        String metrics = metrics(b);
+        assertThat(metrics)
+                .containsPattern("hindsight_http_requests_total\\{[^}]*route=\"/api/appends\"[^}]*\\} [12]\\.0");
+        assertThat(metrics).doesNotContain("method=\"POST\",route=\"/api/aggregates/{aggregate_id}/events\"");
 
         List<JsonNode> again = lines(export(b));
         assertThat(withoutPositionAndRecordedAt(again)).isEqualTo(withoutPositionAndRecordedAt(exported));

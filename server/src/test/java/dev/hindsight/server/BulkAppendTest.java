@@ -102,6 +102,26 @@ class BulkAppendTest {
     }
 
     @Test
+    void appendMany_ordered_runsInRequestOrderAndStopsAtTheFirstFailure() {
+        var r = t.post(
+                "/api/appends",
+                "{\"ordered\":true,\"appends\":[" + entry("z", "\"no_stream\"", event("Z")) + ","
+                        + entry("y", "\"no_stream\"", event("Y")) + "," + entry("z", "\"no_stream\"", event("Z2"))
+                        + "," + entry("x", null, event("X")) + "]}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode res = r.json().get("results");
+        assertThat(res.get(0).get("position").asText()).isEqualTo("1");
+        assertThat(res.get(1).get("position").asText()).isEqualTo("2");
+        assertThat(res.get(2).get("error").asText()).isEqualTo("wrong_expected_version");
+        assertThat(res.get(3).get("error").asText()).isEqualTo("not_attempted");
+        assertThat(t.get("/api/aggregates/x/events").status()).isEqualTo(404);
+        assertThat(t.post("/api/appends", "{\"ordered\":1,\"appends\":[" + entry("w", null, event("W")) + "]}")
+                        .status())
+                .isEqualTo(400);
+    }
+
+    @Test
     void appendMany_retriedWithSameIds_idempotent() {
         String id = UUID.randomUUID().toString();
         String e = "{\"event_id\":\"" + id + "\",\"event_type\":\"X\",\"event_data\":{}}";

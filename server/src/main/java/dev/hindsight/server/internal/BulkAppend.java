@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -25,7 +26,10 @@ import org.jspecify.annotations.Nullable;
  * atomic append with its own expected version, exactly as {@code POST /api/aggregates/{id}/events} would make it. The
  * entries are independent: a malformed or rejected entry gets its error in its own result and never affects the
  * others. Entries of one aggregate run in request order, one after another; entries of different aggregates run at
- * once, so that the engine's group commit makes one durable write of many. The answer (200) lists one result per
+ * once, so that the engine's group commit makes one durable write of many. With {@code "ordered": true} every entry
+ * runs after the one before it, so the store's global order is the request's, and the first entry that fails stops the
+ * rest: they answer {@code not_attempted} (for tools such as {@code import} that must keep a file's order and stop at
+ * its first conflict). The answer (200) lists one result per
  * entry, in request order: the append's versions and position, or {@code error} and {@code message} (plus
  * {@code expected} and {@code actual} for a version conflict). Only a body that is not such an envelope at all is
  * refused as a whole (400). Stateless, thread-safe.
@@ -61,9 +65,13 @@ final class BulkAppend {
     static List<Outcome> run(EventStore store, byte[] body) {
         JsonNode root = AppendRequest.tree(body);
         JsonNode appends = root.isObject() ? root.get("appends") : null;
-        if (appends == null || !appends.isArray() || root.size() != 1) {
-            throw new InvalidRequestException(
-                    "body must be {\"appends\": [{\"aggregate_id\", \"expected_version\"?, \"events\"}, ...]}");
+        JsonNode ordered = root.isObject() ? root.get("ordered") : null;
+        if (appends == null
+                || !appends.isArray()
+                || root.size() != (ordered == null ? 1 : 2)
+                || (ordered != null && !ordered.isBoolean())) {
+            throw new InvalidRequestException("body must be {\"appends\": [{\"aggregate_id\", \"expected_version\"?,"
+                    + " \"events\"}, ...], \"ordered\"?: true|false}");
         }
         if (appends.isEmpty() || appends.size() > MAX_ENTRIES) {
             throw new InvalidRequestException(
@@ -74,6 +82,10 @@ final class BulkAppend {
             entries.add(entry(i, appends.get(i)));
         }
         Outcome[] out = new Outcome[entries.size()];
+        if (ordered != null && ordered.booleanValue()) {
+            appendInOrder(store, entries, out);
+            return List.of(out);
+        }
         Map<String, List<Entry>> byAggregate = new LinkedHashMap<>();
         for (Entry e : entries) {
             if (e.error() != null) {
@@ -105,13 +117,35 @@ final class BulkAppend {
         } // close() waits for every task
     }
 
+    /** Every entry after the one before; after the first failure the rest answer {@code not_attempted}. */
+    private static void appendInOrder(EventStore store, List<Entry> entries, Outcome[] out) {
+        int failed = -1;
+        for (Entry e : entries) {
+            if (failed >= 0) {
+                out[e.index()] = new Outcome(
+                        e.aggregateId(),
+                        null,
+                        ApiError.of(409, "not_attempted", "not attempted: append " + failed + " failed before it"));
+                continue;
+            }
+            if (e.error() != null) {
+                out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
+            } else {
+                appendAll(store, List.of(e), out);
+            }
+            if (out[e.index()].error() != null) {
+                failed = e.index();
+            }
+        }
+    }
+
     private static void appendAll(EventStore store, List<Entry> group, Outcome[] out) {
         for (Entry e : group) {
             try {
                 AppendResult r = store.append(
                         e.aggregateId(),
                         e.expected() == null ? ExpectedVersion.ANY : e.expected(),
-                        java.util.Objects.requireNonNull(e.events()));
+                        Objects.requireNonNull(e.events()));
                 out[e.index()] = new Outcome(e.aggregateId(), r, null);
             } catch (RuntimeException ex) {
                 out[e.index()] = new Outcome(e.aggregateId(), null, ApiError.from(ex));
@@ -182,7 +216,7 @@ final class BulkAppend {
                 g.writeNumberField("last_version", r.lastVersion());
                 g.writeStringField("position", r.position().toString());
             } else {
-                java.util.Objects.requireNonNull(o.error()).writeFields(g);
+                Objects.requireNonNull(o.error()).writeFields(g);
             }
             g.writeEndObject();
         }
