@@ -1,6 +1,7 @@
 package dev.hindsight.cli;
 
 import dev.hindsight.core.HindsightException;
+import dev.hindsight.loadgen.AppendLoad;
 import dev.hindsight.loadgen.LoadGenOptions;
 import dev.hindsight.loadgen.LoadGenerator;
 import dev.hindsight.loadgen.Report;
@@ -128,6 +129,15 @@ final class LoadgenCommand implements Callable<Integer> {
             description = "Afterwards, check at most this many of the run's orders (default: 100000).")
     int verifyOrders;
 
+    @Option(
+            names = "--appends",
+            paramLabel = "N",
+            description = "Instead of the order scenario: raw appends to a server (--url) as fast as it takes them,"
+                    + " N events per request over N new aggregates (1: POST /api/aggregates/{id}/events; more: POST"
+                    + " /api/appends), --concurrency requests in flight (default 64 here), for --warmup then"
+                    + " --duration; reports events/s and request latency.")
+    Integer appends;
+
     @Option(names = "--out", description = "Also write the report as JSON to this file.")
     Path out;
 
@@ -183,6 +193,9 @@ final class LoadgenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException, IOException {
+        if (appends != null) {
+            return appendLoad();
+        }
         LoadGenOptions options = options();
         PrintWriter err = spec.commandLine().getErr();
         Report report;
@@ -204,6 +217,37 @@ final class LoadgenCommand implements Callable<Integer> {
             Files.writeString(out, report.toJson(), StandardCharsets.UTF_8);
         }
         return report.problems().isEmpty() ? 0 : 1;
+    }
+
+    /** {@code --appends N}: raw append throughput over HTTP. */
+    private int appendLoad() throws InterruptedException, IOException {
+        if (url == null) {
+            throw new ParameterException(spec.commandLine(), "--appends needs --url (a running server)");
+        }
+        if (appends < 1 || appends > 10_000) {
+            throw new ParameterException(spec.commandLine(), "--appends must be 1 to 10000, was " + appends);
+        }
+        boolean concurrencyGiven = spec.commandLine().getParseResult().hasMatchedOption("--concurrency");
+        AppendLoad.Result result;
+        try {
+            result = new AppendLoad(url, appends, concurrencyGiven ? concurrency : 64)
+                    .run(
+                            warmup,
+                            duration == null ? Duration.ofSeconds(60) : duration,
+                            quiet ? null : spec.commandLine().getErr());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        spec.commandLine().getOut().print(result.table());
+        spec.commandLine().getOut().flush();
+        if (out != null) {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, result.toJson(), StandardCharsets.UTF_8);
+        }
+        return result.failedEvents() == 0 && result.events() > 0 ? 0 : 1;
     }
 
     private LoadGenOptions options() {

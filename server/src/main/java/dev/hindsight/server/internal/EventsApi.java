@@ -224,6 +224,16 @@ public final class EventsApi {
         }
         byte[] body;
         InputStream in = ctx.req().getInputStream();
+        if (declared >= 0) {
+            // The usual case: the length is known, so read exactly that into one array (no chunk list to copy).
+            body = new byte[(int) declared];
+            int n = in.readNBytes(body, 0, body.length);
+            if (n < body.length) {
+                throw new dev.hindsight.core.InvalidRequestException(
+                        "request body ended after " + n + " of " + declared + " bytes");
+            }
+            return body;
+        }
         body = in.readNBytes(maxBodyBytes + 1);
         if (body.length > maxBodyBytes) {
             drain(ctx, -1);
@@ -263,8 +273,14 @@ public final class EventsApi {
                         + "; the limit is " + maxBodyBytes + " bytes");
     }
 
-    static void json(Context ctx, byte[] body) {
-        ctx.contentType("application/json").result(body);
+    /**
+     * Sends {@code body} as the JSON answer, written straight to the response (Javalin's {@code result} would copy it
+     * through a stream and a buffer of its own).
+     */
+    static void json(Context ctx, byte[] body) throws IOException {
+        ctx.contentType("application/json");
+        ctx.res().setContentLength(body.length);
+        ctx.res().getOutputStream().write(body);
     }
 
     /** No such aggregate (or none at the requested instant): 404 {@code not_found}. */
