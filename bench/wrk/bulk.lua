@@ -1,0 +1,13 @@
+counter = 0
+local thread_id = 0
+setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
+local ev = '{"event_type":"OrderCreated","event_data":{"user_id":"user_12345","currency":"USD","items":[{"sku":"book-4711","quantity":2,"unit_price":19.99}],"total_amount":39.98},"metadata":{"user_id":"user_12345","correlation_id":"req_loadgen"}}'
+request = function()
+  counter = counter + 1
+  local r = math.random(1, 1000000000)
+  local parts = {}
+  for i = 1, 100 do
+    parts[i] = '{"aggregate_id":"bulk-' .. r .. '-' .. tid .. '-' .. counter .. '-' .. i .. '","expected_version":"no_stream","events":' .. ev .. '}'
+  end
+  return wrk.format("POST", "/api/appends", {["Content-Type"]="application/json"}, '{"appends":[' .. table.concat(parts, ",") .. ']}')
+end
