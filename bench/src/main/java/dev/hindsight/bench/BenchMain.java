@@ -1,5 +1,6 @@
 package dev.hindsight.bench;
 
+import dev.hindsight.bench.peers.PeersCommand;
 import dev.hindsight.bench.projection.ProjectionBenchCommand;
 import dev.hindsight.bench.scenario.AppendCommand;
 import dev.hindsight.bench.scenario.RawCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Unmatched;
             RawCommand.class,
             StateCommand.class,
             ProjectionBenchCommand.class,
+            PeersCommand.class,
             BenchMain.Jmh.class
         })
 public final class BenchMain implements Callable<Integer> {
