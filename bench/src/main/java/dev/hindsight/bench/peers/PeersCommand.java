@@ -222,6 +222,25 @@ public final class PeersCommand implements Callable<Integer> {
                         r / mdb,
                         r / mdb >= 5 ? "PASS" : "MISS");
             }
+            if (r > 0 && axon > 0) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s vs Axon at 32 single-event appenders: %.2f× (floor ≥ 2×): %s%n",
+                        hs,
+                        r / axon,
+                        r / axon >= 2 ? "PASS" : "MISS");
+            }
+            double[] own = loads.get(hs);
+            if (own != null && axonLoad != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s 1,000-event load p99 %.2f ms vs Axon's %.2f ms: %.2f (floor ≤ 0.5): %s%n",
+                        hs,
+                        own[1],
+                        axonLoad[1],
+                        own[1] / axonLoad[1],
+                        own[1] / axonLoad[1] <= 0.5 ? "PASS" : "MISS");
+            }
         }
     }
 
