@@ -97,7 +97,7 @@ class OrdersCliTest {
             assertThat(Json.mapper().readTree(lines.getFirst()).get("status").asText())
                     .isEqualTo("delivered");
 
-            JsonNode storage = getJson(url + "/api/storage");
+            JsonNode storage = HttpGet.json(url + "/api/storage");
             assertThat(storage.get("engine").asText()).isEqualTo("file");
             assertThat(storage.get("events").asLong()).isEqualTo(4);
             JsonNode bytes = storage.get("bytes_on_disk");
@@ -113,21 +113,6 @@ class OrdersCliTest {
         }
         assertThat(dir.resolve("readmodel.db")).exists();
         assertThat(Files.list(dir.resolve("snapshots")).count()).isPositive();
-    }
-
-    private static JsonNode getJson(String uri) throws IOException {
-        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-            java.net.http.HttpResponse<String> r = http.send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri))
-                            .GET()
-                            .build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            return Json.mapper().readTree(r.body());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
     }
 
     @Test

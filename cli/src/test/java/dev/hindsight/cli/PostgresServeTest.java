@@ -266,7 +266,7 @@ class PostgresServeTest {
 
         try (Connection lock = lockCheckpoint(readModel)) {
             String id = createAndPay(url, "ina");
-            JsonNode orders = getJson(url + "/api/orders?user_id=ina").get("orders");
+            JsonNode orders = HttpGet.json(url + "/api/orders?user_id=ina").get("orders");
 
             assertThat(orders).hasSize(1);
             assertThat(orders.get(0).get("order_id").asText()).isEqualTo(id);
@@ -279,13 +279,13 @@ class PostgresServeTest {
                     .doesNotContain(lastPosition(url, id));
             lock.rollback();
         }
-        JsonNode projections = getJson(url + "/api/projections").get("projections");
+        JsonNode projections = HttpGet.json(url + "/api/projections").get("projections");
         assertThat(projections).hasSize(1);
         assertThat(projections.get(0).get("name").asText()).isEqualTo("orders");
         assertThat(projections.get(0).get("state").asText()).isEqualTo("running");
         assertThat(projections.get(0).get("mode").asText()).isEqualTo("inline");
         // The runner, released, skips what the appends applied: still one row, paid.
-        String id = getJson(url + "/api/orders?user_id=ina")
+        String id = HttpGet.json(url + "/api/orders?user_id=ina")
                 .get("orders")
                 .get(0)
                 .get("order_id")
@@ -310,7 +310,8 @@ class PostgresServeTest {
         try (Connection lock = lockCheckpoint(readModel)) {
             createAndPay(url, "nil");
             Thread.sleep(300); // time enough for the runner, were it not held back
-            assertThat(getJson(url + "/api/orders?user_id=nil").get("orders")).isEmpty();
+            assertThat(HttpGet.json(url + "/api/orders?user_id=nil").get("orders"))
+                    .isEmpty();
             lock.rollback();
         }
     }
@@ -355,7 +356,7 @@ class PostgresServeTest {
                 out.toString());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-        JsonNode storage = getJson(url + "/api/storage");
+        JsonNode storage = HttpGet.json(url + "/api/storage");
         long events = storage.get("events").asLong();
         assertThat(storage.get("engine").asText()).isEqualTo("postgres");
         assertThat(events).isBetween(100L, 1_000L);
@@ -443,15 +444,6 @@ class PostgresServeTest {
     private static String lastPosition(String url, String id) throws IOException {
         JsonNode events = json(CliRun.of("orders", "history", id, "--url", url)).get("events");
         return events.get(events.size() - 1).get("position").asText();
-    }
-
-    private static JsonNode getJson(String uri) throws IOException, InterruptedException {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create(uri)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            return Json.mapper().readTree(r.body());
-        }
     }
 
     @Test
