@@ -25,4 +25,21 @@ final class HttpGet {
             throw new IOException(e);
         }
     }
+
+    /**
+     * Checks a {@code GET /api/storage} answer's parts: each measured and positive, the total their sum; returns the
+     * log's bytes.
+     */
+    static long assertStorageMeasured(JsonNode storage) {
+        JsonNode bytes = storage.get("bytes_on_disk");
+        long log = bytes.get("log").asLong();
+        assertThat(log).isPositive();
+        assertThat(bytes.get("snapshots").asLong()).isPositive();
+        assertThat(bytes.get("read_model").asLong()).isPositive();
+        assertThat(bytes.get("total").asLong())
+                .isEqualTo(log
+                        + bytes.get("snapshots").asLong()
+                        + bytes.get("read_model").asLong());
+        return log;
+    }
 }

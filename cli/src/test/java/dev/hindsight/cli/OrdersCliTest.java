@@ -100,14 +100,7 @@ class OrdersCliTest {
             JsonNode storage = HttpGet.json(url + "/api/storage");
             assertThat(storage.get("engine").asText()).isEqualTo("file");
             assertThat(storage.get("events").asLong()).isEqualTo(4);
-            JsonNode bytes = storage.get("bytes_on_disk");
-            assertThat(bytes.get("log").asLong()).isBetween(4 * 100L, 4 * 4096L);
-            assertThat(bytes.get("snapshots").asLong()).isPositive();
-            assertThat(bytes.get("read_model").asLong()).isPositive();
-            assertThat(bytes.get("total").asLong())
-                    .isEqualTo(bytes.get("log").asLong()
-                            + bytes.get("snapshots").asLong()
-                            + bytes.get("read_model").asLong());
+            assertThat(HttpGet.assertStorageMeasured(storage)).isBetween(4 * 100L, 4 * 4096L);
         } finally {
             server.stop();
         }

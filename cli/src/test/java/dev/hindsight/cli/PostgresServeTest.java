@@ -360,14 +360,7 @@ class PostgresServeTest {
         long events = storage.get("events").asLong();
         assertThat(storage.get("engine").asText()).isEqualTo("postgres");
         assertThat(events).isBetween(100L, 1_000L);
-        JsonNode bytes = storage.get("bytes_on_disk");
-        assertThat(bytes.get("log").asLong()).isPositive();
-        assertThat(bytes.get("snapshots").asLong()).isPositive();
-        assertThat(bytes.get("read_model").asLong()).isPositive();
-        assertThat(bytes.get("total").asLong())
-                .isEqualTo(bytes.get("log").asLong()
-                        + bytes.get("snapshots").asLong()
-                        + bytes.get("read_model").asLong());
+        HttpGet.assertStorageMeasured(storage);
         try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD)) {
             assertThat(queryStrings(c, "SELECT count(*)::text FROM " + schema + ".events WHERE aggregate_id <> ?", ""))
                     .containsExactly(String.valueOf(events));
