@@ -1,8 +1,8 @@
 package dev.hindsight.index.internal;
 
 /**
- * Sorts parallel arrays of (key, value) pairs by unsigned key, keeping the existing order of equal keys (an LSD radix
- * sort, 8 passes of 8 bits): pairs added in ascending value order come out sorted by (key, value). Not thread-safe.
+ * Sorts parallel arrays of (key, value) pairs by unsigned key then value: an LSD radix sort on the key (8 passes of 8
+ * bits, skipping passes where all keys share the byte), then the values of each group of equal keys. Not thread-safe.
  */
 public final class PairSort {
     private PairSort() {}
@@ -43,6 +43,15 @@ public final class PairSort {
         if (k != keys) {
             System.arraycopy(k, 0, keys, 0, n);
             System.arraycopy(v, 0, values, 0, n);
+        }
+        for (int i = 0, j; i < n; i = j) { // equal keys (hash collisions) added out of value order
+            j = i + 1;
+            while (j < n && keys[j] == keys[i]) {
+                j++;
+            }
+            if (j - i > 1) {
+                java.util.Arrays.sort(values, i, j);
+            }
         }
     }
 }
