@@ -77,8 +77,7 @@ class ArchitectureTest {
                 .resideInAPackage(CORE)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(
-                        INDEX, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(INDEX, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
@@ -90,8 +89,7 @@ class ArchitectureTest {
                 .resideInAPackage(INDEX)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(
-                        CORE, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(CORE, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
