@@ -25,6 +25,7 @@ class ArchitectureTest {
     }
 
     private static final String CORE = "dev.hindsight.core..";
+    private static final String INDEX = "dev.hindsight.index..";
     private static final String FILE = "dev.hindsight.store.file..";
     private static final String POSTGRES = "dev.hindsight.store.postgres..";
     private static final String AGGREGATE = "dev.hindsight.aggregate..";
@@ -40,6 +41,7 @@ class ArchitectureTest {
         // guards against a vacuous pass: every module's main classes are on this test's class path
         for (String p : List.of(
                 "dev.hindsight.core",
+                "dev.hindsight.index",
                 "dev.hindsight.store.file",
                 "dev.hindsight.store.postgres",
                 "dev.hindsight.aggregate",
@@ -75,10 +77,23 @@ class ArchitectureTest {
                 .resideInAPackage(CORE)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(INDEX, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
+    @Test
+    void index_dependsOnTheJdkOnly() {
+        // the shared index library (file engine now, the Kafka engine's per-aggregate index later) knows no module
+        noClasses()
+                .that()
+                .resideInAPackage(INDEX)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(CORE, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+    }
+
+    /** Engines know the core and the index library only, never each other. */
     @Test
     void engines_dependOnlyOnCore_neverOnEachOther() {
         noClasses()
@@ -140,6 +155,7 @@ class ArchitectureTest {
     void internalPackages_areUsedOnlyInsideTheirModule() {
         for (String module : List.of(
                 "dev.hindsight.core",
+                "dev.hindsight.index",
                 "dev.hindsight.store.file",
                 "dev.hindsight.store.postgres",
                 "dev.hindsight.aggregate",

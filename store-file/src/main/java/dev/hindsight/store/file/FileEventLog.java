@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded file-log engine: a segmented append-only log (format in the {@code internal} package docs) with a
- * single group-commit writer, crash recovery on open and in-memory indexes rebuilt from the log. Thread-safe: any
+ * single group-commit writer, crash recovery on open and on-disk indexes (ADR 0008) that are rebuilt from the log
+ * when missing or damaged; the heap it needs is bounded by its options, not by the number of events. Thread-safe: any
  * number of threads may append and read concurrently; readers never take the writer's lock.
  *
  * <p>Opening takes an exclusive OS lock on {@code <dir>/LOCK}; a second process (or a second open in this one) fails
@@ -63,7 +64,7 @@ public final class FileEventLog implements EventLog {
         this.lock = lock;
         this.state = recovered.state();
         this.recoveredTruncatedBytes = recovered.truncatedBytes();
-        this.recoveredCheckpoint = recovered.checkpointPosition();
+        this.recoveredCheckpoint = recovered.indexedPosition();
         this.reader = new FileLogReader(state);
         this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
         writer.start();
@@ -102,7 +103,8 @@ public final class FileEventLog implements EventLog {
             }
             Recovery.Result recovered;
             try {
-                recovered = Recovery.run(segmentsDir(options), (int) options.segmentBytes());
+                recovered =
+                        Recovery.run(segmentsDir(options), (int) options.segmentBytes(), options.indexCacheEntries());
             } catch (RuntimeException | IOException e) {
                 lock.release();
                 throw e;
@@ -141,7 +143,10 @@ public final class FileEventLog implements EventLog {
         return recoveredTruncatedBytes;
     }
 
-    /** The position up to which the index was loaded from its checkpoint on open (0: rebuilt by a full scan). */
+    /**
+     * The position up to which the on-disk indexes covered the log on open (0: none, every segment was scanned and
+     * its index files written).
+     */
     public long indexCheckpointPosition() {
         return recoveredCheckpoint;
     }
@@ -196,11 +201,6 @@ public final class FileEventLog implements EventLog {
         return reader.verify(maxProblems);
     }
 
-    /** Number of aggregates in the log. */
-    public int aggregateCount() {
-        return reader.aggregateCount();
-    }
-
     @Override
     public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
         long target = after instanceof Position.Sequence s ? s.value() : 0;
@@ -246,7 +246,7 @@ public final class FileEventLog implements EventLog {
         }
         writer.close();
         signalAll();
-        state.closeSegmentsQuietly();
+        state.closeQuietly();
         try {
             lock.release();
             lockChannel.close();

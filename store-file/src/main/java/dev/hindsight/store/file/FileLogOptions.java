@@ -12,9 +12,25 @@ import java.util.Objects;
  * @param fsyncInterval for {@link FsyncPolicy#INTERVAL}: the longest time between fsyncs
  * @param segmentBytes size at which the active segment is rolled; default 256 MiB
  * @param maxBatchBytes most bytes one group-commit batch writes; default 8 MiB
+ * @param indexCacheEntries most aggregates whose current version the writer caches (LRU) for aggregates not appended
+ *     to since the last segment roll; each entry is ~150 bytes; default 65,536
  */
 public record FileLogOptions(
-        Path directory, FsyncPolicy fsync, Duration fsyncInterval, long segmentBytes, int maxBatchBytes) {
+        Path directory,
+        FsyncPolicy fsync,
+        Duration fsyncInterval,
+        long segmentBytes,
+        int maxBatchBytes,
+        int indexCacheEntries) {
+
+    /** Options with the default version cache. */
+    public FileLogOptions(
+            Path directory, FsyncPolicy fsync, Duration fsyncInterval, long segmentBytes, int maxBatchBytes) {
+        this(directory, fsync, fsyncInterval, segmentBytes, maxBatchBytes, DEFAULT_INDEX_CACHE_ENTRIES);
+    }
+
+    /** Default {@link #indexCacheEntries()}. */
+    public static final int DEFAULT_INDEX_CACHE_ENTRIES = 1 << 16;
 
     public FileLogOptions {
         Objects.requireNonNull(directory, "directory");
@@ -26,6 +42,9 @@ public record FileLogOptions(
         if (maxBatchBytes < 64 * 1024) {
             throw new IllegalArgumentException("maxBatchBytes must be >= 64 KiB");
         }
+        if (indexCacheEntries < 0) {
+            throw new IllegalArgumentException("indexCacheEntries must be >= 0");
+        }
     }
 
     /** Defaults for {@code directory}: fsync always, 256 MiB segments. */
@@ -34,14 +53,18 @@ public record FileLogOptions(
     }
 
     public FileLogOptions withFsync(FsyncPolicy policy) {
-        return new FileLogOptions(directory, policy, fsyncInterval, segmentBytes, maxBatchBytes);
+        return new FileLogOptions(directory, policy, fsyncInterval, segmentBytes, maxBatchBytes, indexCacheEntries);
     }
 
     public FileLogOptions withFsyncInterval(Duration interval) {
-        return new FileLogOptions(directory, fsync, interval, segmentBytes, maxBatchBytes);
+        return new FileLogOptions(directory, fsync, interval, segmentBytes, maxBatchBytes, indexCacheEntries);
+    }
+
+    public FileLogOptions withIndexCacheEntries(int entries) {
+        return new FileLogOptions(directory, fsync, fsyncInterval, segmentBytes, maxBatchBytes, entries);
     }
 
     public FileLogOptions withSegmentBytes(long bytes) {
-        return new FileLogOptions(directory, fsync, fsyncInterval, bytes, maxBatchBytes);
+        return new FileLogOptions(directory, fsync, fsyncInterval, bytes, maxBatchBytes, indexCacheEntries);
     }
 }

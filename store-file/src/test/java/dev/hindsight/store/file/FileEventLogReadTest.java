@@ -42,7 +42,7 @@ class FileEventLogReadTest {
         }
         Path first = segments(dir).getFirst();
         assertThat(segments(dir).size()).isGreaterThan(1);
-        // event 1 ("Thing0") is the first record of the sealed first segment, which the index checkpoint covers, so
+        // event 1 ("Thing0") is the first record of the sealed first segment, which the on-disk indexes cover, so
         // open does not scan it: damage its type
         FileEventLogRecoveryTest.flip(first, 64 + 9 + 76 + "a-1".length() + 2);
         try (FileEventLog log = FileEventLog.open(small(dir))) {

@@ -60,15 +60,15 @@ class FileEventLogRecoveryTest {
     }
 
     @Test
-    void reopen_withIndexCheckpoint_scansOnlyTheTail_andFallsBackWhenItIsDamaged() throws IOException {
+    void reopen_withOnDiskIndexes_scansOnlyTheTail_andRebuildsWhenAManifestIsDamaged() throws IOException {
         List<RecordedEvent> before;
         try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
             appendN(store, "a-1", 1500);
             appendN(store, "b-1", 10);
             before = all(store);
         }
-        Path checkpoint = dir.resolve("segments").resolve("index.checkpoint");
-        assertThat(checkpoint).exists();
+        Path manifest = dir.resolve("index").resolve("aggregates.manifest");
+        assertThat(manifest).exists();
         try (FileEventLog log = FileEventLog.open(small(dir))) {
             assertThat(log.indexCheckpointPosition()).isPositive().isLessThan(1510);
             EventStore store = EventStore.of(log);
@@ -76,8 +76,7 @@ class FileEventLogRecoveryTest {
             assertThat(store.read("b-1").version()).isEqualTo(10);
             appendN(store, "b-1", 5);
         }
-        long tail = java.nio.file.Files.size(checkpoint);
-        flip(checkpoint, tail / 2);
+        flip(manifest, 20);
         try (FileEventLog log = FileEventLog.open(small(dir))) {
             assertThat(log.indexCheckpointPosition()).isZero();
             EventStore store = EventStore.of(log);
@@ -87,6 +86,10 @@ class FileEventLogRecoveryTest {
             assertThat(store.append("b-1", ExpectedVersion.exact(15), EventData.of("X", "{}"))
                             .lastVersion())
                     .isEqualTo(16);
+        }
+        try (FileEventLog log = FileEventLog.open(small(dir))) {
+            assertThat(log.indexCheckpointPosition()).isPositive(); // the rebuilt runs were written
+            assertThat(log.verify(10).problems()).isEmpty();
         }
     }
 
@@ -159,13 +162,13 @@ class FileEventLogRecoveryTest {
         List<Path> segs = segments(dir);
         assertThat(segs.size()).isGreaterThan(1);
         flip(segs.getFirst(), 64 + 1000);
-        // the index checkpoint covers sealed segments: open succeeds, but the damaged record is never served
+        // the on-disk indexes cover sealed segments: open succeeds, but the damaged record is never served
         try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
             assertThatThrownBy(() -> store.read("a-1"))
                     .isInstanceOf(CorruptionException.class)
                     .hasMessageContaining(segs.getFirst().getFileName().toString());
         }
-        java.nio.file.Files.delete(dir.resolve("segments").resolve("index.checkpoint"));
+        deleteIndexes(dir);
         assertThatThrownBy(() -> FileEventLog.open(small(dir)))
                 .isInstanceOf(CorruptionException.class)
                 .hasMessageContaining(segs.getFirst().getFileName().toString())
@@ -230,31 +233,9 @@ class FileEventLogRecoveryTest {
     }
 
     @Test
-    void reopen_checkpointWithDamagedCount_fallsBackToAFullScan() throws IOException {
-        try (EventStore store = EventStore.of(FileEventLog.open(small(dir)))) {
-            appendN(store, "a-1", 1500);
-        }
-        Path checkpoint = dir.resolve("segments").resolve("index.checkpoint");
-        byte[] bytes = java.nio.file.Files.readAllBytes(checkpoint);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-        long p = b.getLong(8);
-        int aggregateCount = (int) (24 + 8 * p);
-        int idLength = Short.toUnsignedInt(b.getShort(aggregateCount + 4));
-        int positionCount = aggregateCount + 4 + 2 + idLength + 12;
-        assertThat(b.getInt(positionCount)).isPositive();
-        b.putInt(positionCount, 0x7FFF_FFF0); // a bit flip in a count, before the CRC is checked
-        java.nio.file.Files.write(checkpoint, bytes);
-        try (FileEventLog log = FileEventLog.open(small(dir))) {
-            assertThat(log.indexCheckpointPosition()).isZero();
-            assertThat(log.aggregateVersion("a-1")).isEqualTo(1500);
-        }
-    }
-
-    @Test
-    void reopen_staleCheckpointOfASegmentThatGrewAfterIt_fallsBackToAFullScan() throws IOException {
-        // A checkpoint is written at a roll before the next segment is created. If creating it fails (disk full),
-        // the writer goes on filling the old segment; if at the next, successful, roll the checkpoint cannot be
-        // written, the old checkpoint is left behind: it names a last position that is no longer the segment's last.
+    void reopen_staleIndexOfASegmentThatGrewAfterIt_isRebuilt() throws IOException {
+        // Indexes that belong to another state of the log (here: another log whose first segment ended one event
+        // earlier) must be detected by their coverage not ending at a segment boundary, and rebuilt.
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         try (FileEventLog log = FileEventLog.open(small(a).withSegmentBytes(64 * 1024))) {
@@ -271,10 +252,13 @@ class FileEventLogRecoveryTest {
         }
         assertThat(segments(b)).hasSize(2);
         assertThat(segments(b).getLast().getFileName().toString()).isEqualTo(String.format("%020d.log", 67));
-        java.nio.file.Files.copy(
-                a.resolve("segments").resolve("index.checkpoint"),
-                b.resolve("segments").resolve("index.checkpoint"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        deleteIndexes(b);
+        java.nio.file.Files.createDirectories(b.resolve("index"));
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(a.resolve("index"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, b.resolve("index").resolve(f.getFileName()));
+            }
+        }
         try (FileEventLog log = FileEventLog.open(small(b).withSegmentBytes(64 * 1024))) {
             assertThat(log.head()).isEqualTo(Position.of(67));
             assertThat(log.aggregateVersion("agg")).isEqualTo(67);
@@ -288,6 +272,14 @@ class FileEventLogRecoveryTest {
         String data = dataLength <= 2 ? "{}" : "{\"p\":\"" + "x".repeat(dataLength - 8) + "\"}";
         return new dev.hindsight.core.spi.ProposedEvent(
                 java.util.UUID.randomUUID(), "agg", "T", 1, data, "{\"timestamp\":\"" + t + "\"}", t, false);
+    }
+
+    static void deleteIndexes(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("index"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.delete(f);
+            }
+        }
     }
 
     static void flip(Path file, long at) throws IOException {

@@ -6,45 +6,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Aggregate id → positions of its events (by version), rebuilt from the log on open. One writer, many readers: an
+ * Aggregate id → positions of its events within one segment (the in-memory part of the aggregate index: the active
+ * segment's, or a sealed one's until its index run is written). Keys are exact, so versions here need no
+ * verification: an entry's versions are {@code baseVersion + 1 .. baseVersion + count}. One writer, many readers: an
  * entry's {@code count} is written (volatile) after its position array holds the new entries.
  */
 final class AggregateIndex {
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
-    /** The events of one aggregate. */
+    /** The events of one aggregate in this segment. */
     static final class Entry {
+        /** Version of the aggregate before its first event in this segment. */
+        final long baseVersion;
+
         private volatile long[] positions = new long[4];
         private volatile int count;
-        /** Writer only. */
+        /** Writer only (readers of a frozen table only). */
         @Nullable
         Instant lastTimestamp;
+
+        Entry(long baseVersion) {
+            this.baseVersion = baseVersion;
+        }
 
         int count() {
             return count;
         }
 
-        /** Position of {@code version} (1-based, ≤ count read before). */
-        long position(long version) {
-            return positions[(int) (version - 1)];
+        /** Version after the last event of this entry. */
+        long version() {
+            return baseVersion + count;
         }
 
-        /**
-         * Copies this entry's positions that are ≤ {@code p}; safe from any thread while the writer appends (the list
-         * only grows, and entries below a published count never change).
-         */
-        long[] positionsUpTo(long p) {
+        /** The {@code i}-th position (0-based, below a count read before). */
+        long at(int i) {
+            return positions[i];
+        }
+
+        /** The positions, ascending (a copy, safe from any thread). */
+        long[] positions() {
             int c = count;
-            long[] ps = positions;
-            int i = Arrays.binarySearch(ps, 0, c, p); // positions increase strictly
-            return Arrays.copyOf(ps, i >= 0 ? i + 1 : -(i + 1));
-        }
-
-        /** Replaces an empty entry's content (loading a checkpoint); writer only. */
-        void load(long[] ps, @Nullable Instant last) {
-            positions = ps.length == 0 ? new long[4] : ps;
-            lastTimestamp = last;
-            count = ps.length;
+            return Arrays.copyOf(positions, c);
         }
 
         /**
@@ -64,20 +66,6 @@ final class AggregateIndex {
             lastTimestamp = last;
             count = c + n;
         }
-
-        void add(long position, Instant timestamp) {
-            long[] ps = positions;
-            int c = count;
-            if (c == ps.length) {
-                ps = Arrays.copyOf(ps, c * 2);
-                ps[c] = position;
-                positions = ps;
-            } else {
-                ps[c] = position;
-            }
-            lastTimestamp = timestamp;
-            count = c + 1;
-        }
     }
 
     /** Visits every entry (weakly consistent: entries added meanwhile may or may not be seen). */
@@ -90,12 +78,13 @@ final class AggregateIndex {
         return entries.get(aggregateId);
     }
 
-    /** Writer only. */
-    Entry getOrCreate(String aggregateId) {
-        return entries.computeIfAbsent(aggregateId, k -> new Entry());
-    }
-
-    int size() {
-        return entries.size();
+    /** The entry of {@code aggregateId}, created with {@code baseVersion} if absent. Writer only. */
+    Entry getOrCreate(String aggregateId, long baseVersion) {
+        Entry e = entries.get(aggregateId);
+        if (e == null) {
+            e = new Entry(baseVersion);
+            entries.put(aggregateId, e);
+        }
+        return e;
     }
 }

@@ -1,15 +1,19 @@
 package dev.hindsight.store.file.internal;
 
+import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Reads of a file log: aggregates through the aggregate index, the global log by position. Never locks; sees only
+ * Reads of a file log: aggregates through the aggregate index (verified against the events), the global log by position. Never locks; sees only
  * published data. Thread-safe.
  */
 public final class FileLogReader {
@@ -26,32 +30,61 @@ public final class FileLogReader {
         return state.committed();
     }
 
-    public int aggregateCount() {
-        return state.aggregates.size();
-    }
-
     public long aggregateVersion(String aggregateId) {
-        AggregateIndex.Entry e = state.aggregates.get(aggregateId);
-        return e == null ? 0 : e.count();
+        return state.indexes().aggregateVersion(aggregateId);
     }
 
+    /**
+     * Reads an aggregate from the index's candidate positions. The fast path takes candidate {@code v - 1} as version
+     * {@code v} and checks every event it returns (aggregate id and version); any mismatch (a hash collision put
+     * another aggregate's position among the candidates) switches to the exact list, filtered by reading each one.
+     */
     public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
-        AggregateIndex.Entry e = state.aggregates.get(aggregateId);
-        if (e == null) {
-            return List.of();
+        long[] candidates = state.indexes().candidates(aggregateId);
+        List<RecordedEvent> out = read(aggregateId, candidates, fromVersion, limit, dir);
+        if (out != null) {
+            return out;
         }
-        int count = e.count();
-        List<RecordedEvent> out = new ArrayList<>(Math.min(limit, count));
-        if (dir == ReadDirection.FORWARD) {
-            for (long v = Math.max(1, fromVersion); v <= count && out.size() < limit; v++) {
-                out.add(state.read(e.position(v)));
-            }
-        } else {
-            for (long v = Math.min(fromVersion, count); v >= 1 && out.size() < limit; v--) {
-                out.add(state.read(e.position(v)));
-            }
+        out = read(aggregateId, exactPositions(aggregateId, candidates), fromVersion, limit, dir);
+        if (out == null) {
+            throw new CorruptionException(
+                    "the aggregate index of '" + aggregateId + "' does not match its events' versions");
         }
         return out;
+    }
+
+    /** Events {@code fromVersion ..} of the aggregate if {@code ps[v - 1]} holds version v for each; else null. */
+    private @Nullable List<RecordedEvent> read(
+            String aggregateId, long[] ps, long fromVersion, int limit, ReadDirection dir) {
+        int count = ps.length;
+        List<RecordedEvent> out = new ArrayList<>(Math.min(limit, count));
+        boolean forward = dir == ReadDirection.FORWARD;
+        long v = forward ? Math.max(1, fromVersion) : Math.min(fromVersion, count);
+        for (; v >= 1 && v <= count && out.size() < limit; v += forward ? 1 : -1) {
+            RecordedEvent e = state.read(ps[(int) (v - 1)]);
+            if (e.version() != v || !e.aggregateId().equals(aggregateId)) {
+                return null;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    private long[] exactPositions(String aggregateId, long[] candidates) {
+        byte[] id = aggregateId.getBytes(StandardCharsets.UTF_8);
+        return Arrays.stream(candidates)
+                .filter(p -> state.hasAggregateId(p, id))
+                .toArray();
+    }
+
+    /** Whether the aggregate index gives position {@code p} for version {@code version} of the aggregate. */
+    private boolean indexPoints(String aggregateId, long version, long p) {
+        long[] candidates = state.indexes().candidates(aggregateId);
+        if (version <= candidates.length && candidates[(int) (version - 1)] == p) {
+            return true;
+        }
+        long[] ps = exactPositions(aggregateId, candidates);
+        return version <= ps.length && ps[(int) (version - 1)] == p;
     }
 
     public GlobalSlice readAll(long after, int limit, EventFilter filter) {
@@ -93,8 +126,7 @@ public final class FileLogReader {
                 problems.add("position " + p + ": aggregate '" + e.aggregateId() + "' jumps from version " + previous
                         + " to " + e.version());
             }
-            AggregateIndex.Entry entry = state.aggregates.get(e.aggregateId());
-            if (entry == null || entry.count() < e.version() || entry.position(e.version()) != p) {
+            if (!indexPoints(e.aggregateId(), e.version(), p)) {
                 problems.add("position " + p + ": aggregate index of '" + e.aggregateId() + "' does not point here");
             }
         }

@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * each append against the index (plus what earlier appends of the same batch staged), writes the accepted ones with
  * one {@code write}, forces once, publishes them to readers and only then completes the appenders' futures. A
  * rejected append fails alone. Thread-safety: {@link #append} from any thread; everything else runs on the writer
- * thread, except completing the futures of durable appends (the {@code hindsight-acks} thread) and writing index
- * checkpoints (the {@code hindsight-checkpoint} thread), both handed work by the writer.
+ * thread, except completing the futures of durable appends (the {@code hindsight-acks} thread) and writing a sealed
+ * segment's index files (the {@code hindsight-index-flush} thread of {@link Indexes}), both handed work by the writer.
  */
 public final class GroupCommitWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -62,9 +61,6 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final List<Request> finished = new ArrayList<>();
     private final Map<String, StagedAggregate> stagedAggregates = new HashMap<>();
     private final StagedIds stagedIds = new StagedIds();
-    private final ExecutorService checkpoints = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("hindsight-checkpoint").daemon(true).factory());
-    private final AtomicLong latestCheckpoint = new AtomicLong();
     /**
      * Completes the futures of durable appends, so that the writer does not wake every appender itself: each wake-up
      * of a parked thread is a system call, and 50 of them per batch were as long as the batch's fdatasync.
@@ -214,27 +210,6 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * Persists the index up to the committed head, the last record of the sealed and forced {@code seg}, on the
-     * checkpoint thread: rewriting the whole index took the writer (and so every appender) 100–500 ms per roll.
-     */
-    private void checkpoint(Segment seg) {
-        long p = state.committed();
-        int ordinal = seg.ordinal();
-        latestCheckpoint.set(p);
-        checkpoints.execute(() -> {
-            if (latestCheckpoint.get() != p) {
-                return; // a later roll already asked for a newer one
-            }
-            try {
-                IndexCheckpoint.write(segmentsDir, state, ordinal, p);
-            } catch (IOException | RuntimeException e) {
-                // the index is derived data: without a checkpoint the next open scans the whole log
-                LOG.warn("could not write the index checkpoint", e);
-            }
-        });
-    }
-
     private @Nullable Request nextRequest() throws InterruptedException {
         if (unsyncedSinceNanos >= 0 && options.fsync() == FsyncPolicy.INTERVAL) {
             long due = unsyncedSinceNanos + options.fsyncInterval().toNanos() - System.nanoTime();
@@ -272,9 +247,9 @@ public final class GroupCommitWriter implements AutoCloseable {
             return;
         }
         StagedAggregate sa = stagedAggregates.get(r.aggregateId);
-        AggregateIndex.Entry entry = sa != null ? null : state.aggregates.get(r.aggregateId);
-        long current = sa != null ? sa.version : entry == null ? 0 : entry.count();
-        Instant lastTs = sa != null ? sa.lastTimestamp : entry == null ? null : entry.lastTimestamp;
+        Indexes.Version stored = sa != null ? null : state.indexes().currentVersion(r.aggregateId);
+        long current = sa != null ? sa.version : stored.version();
+        Instant lastTs = sa != null ? sa.lastTimestamp : stored.lastTimestamp();
         List<ProposedEvent> accepted =
                 AppendChecks.checkNewAppend(r.aggregateId, r.expected, current, lastTs, r.events);
         if (accepted != r.events) {
@@ -322,7 +297,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         if (staged != 0) {
             return stagedEvent(staged);
         }
-        long pos = state.ids.get(p.eventId());
+        long pos = state.indexes().eventPosition(p.eventId());
         return pos == 0 ? null : state.read(pos);
     }
 
@@ -461,13 +436,14 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void publish(Segment seg) {
+        Indexes indexes = state.indexes();
+        UuidIndex ids = indexes.active().ids;
         for (Request r : staged) {
             int off = r.firstOffset;
-            AggregateIndex.Entry entry = state.aggregates.getOrCreate(r.aggregateId);
+            AggregateIndex.Entry entry = indexes.entryFor(r.aggregateId, r.firstVersion - 1);
             for (int i = 0; i < r.frames.length; i++) {
-                long pos = r.firstPosition + i;
-                state.setLocation(pos, seg.ordinal(), (int) (state.writeOffset + off));
-                state.ids.put(r.events.get(i).eventId(), pos);
+                seg.addOffset((int) (state.writeOffset + off));
+                ids.put(r.events.get(i).eventId(), r.firstPosition + i);
                 off += r.frames[i].length;
             }
             // all events of the append become visible to readers of the aggregate at once
@@ -504,10 +480,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         try {
             Segment old = state.active();
             old.force();
-            checkpoint(old);
             Segment next =
                     Segment.create(segmentsDir, old.ordinal() + 1, state.committed() + 1, (int) options.segmentBytes());
             state.addSegment(next);
+            state.indexes().roll(next); // the sealed segment's index files are written off this thread
             state.writeOffset = Segment.HEADER_BYTES;
         } catch (IOException e) {
             throw new StoreUnavailableException(
@@ -572,7 +548,6 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
         }
         interrupted |= awaitShutdown(acks, "the last acknowledgements");
-        interrupted |= awaitShutdown(checkpoints, "the index checkpoint to be written");
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

@@ -3,44 +3,44 @@ package dev.hindsight.store.file.internal;
 import dev.hindsight.core.RecordedEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory view of a file log: its segments, where each position lives, the aggregate and event-id indexes, and
- * the committed head. Thread-safety: one writer (recovery, then the group-commit writer) mutates; readers may call
- * {@link #read} and the index getters for positions ≤ {@link #committed()}, which is published last.
+ * The view of a file log shared by the writer and the readers: its segments (each with its record offsets), the
+ * indexes and the committed head. Thread-safety: one writer (recovery, then the group-commit writer) mutates; readers
+ * may call {@link #read} and the index lookups for positions ≤ {@link #committed()}, which is published last.
  */
 public final class LogState {
     private volatile Segment[] segments = new Segment[0];
-    private final LongChunks locations = new LongChunks();
-    final AggregateIndex aggregates = new AggregateIndex();
-    /** Writer only. */
-    final UuidIndex ids = new UuidIndex();
+    private @Nullable Indexes indexes;
 
     private volatile long committed;
     /** Writer only: offset of the end of data in the active (last) segment. */
     long writeOffset;
 
-    static long location(int ordinal, int offset) {
-        return ((long) ordinal << 32) | (offset & 0xFFFFFFFFL);
-    }
-
     long committed() {
         return committed;
     }
 
-    /** Publishes the head; called after every location and index entry up to it is set. */
+    /** Publishes the head; called after every offset and index entry up to it is set. */
     void publish(long position) {
         committed = position;
     }
 
-    long location(long position) {
-        return locations.get(position);
+    void indexes(Indexes i) {
+        indexes = i;
     }
 
-    void setLocation(long position, int ordinal, int offset) {
-        locations.set(position, location(ordinal, offset));
+    Indexes indexes() {
+        Indexes i = indexes;
+        if (i == null) {
+            throw new IllegalStateException("indexes not open");
+        }
+        return i;
     }
 
     void addSegment(Segment s) {
@@ -61,8 +61,8 @@ public final class LogState {
             bytes += segs[i].capacity();
         }
         if (segs.length > 0 && head > 0) {
-            long loc = locations.get(head);
-            bytes += (loc >>> 32) == segs.length - 1 ? (int) loc : segs[segs.length - 1].capacity();
+            Segment last = segs[segs.length - 1];
+            bytes += head >= last.basePosition() ? last.offsetOf(head) : last.capacity();
         }
         return bytes;
     }
@@ -76,21 +76,70 @@ public final class LogState {
         return s[s.length - 1];
     }
 
-    private Segment segmentOf(long loc) {
-        return segments[(int) (loc >>> 32)];
+    /** The segment holding {@code position} (binary search on base positions: one entry per segment). */
+    Segment segmentOf(long position) {
+        Segment[] s = segments;
+        int lo = 0;
+        int hi = s.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (s[mid].basePosition() <= position) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return s[lo];
     }
 
     /** Reads and verifies the event at {@code position} (1 ≤ position ≤ committed). */
     RecordedEvent read(long position) {
-        long loc = locations.get(position);
-        return FrameCodec.decode(segmentOf(loc).readFrame((int) loc));
+        Segment seg = segmentOf(position);
+        return FrameCodec.decode(seg.readFrame(seg.offsetOf(position)));
+    }
+
+    /** Whether the record at {@code position} has event id ({@code msb}, {@code lsb}); not CRC-checked. */
+    boolean hasEventId(long position, long msb, long lsb) {
+        Segment seg = segmentOf(position);
+        int off = seg.offsetOf(position);
+        ByteBuffer map = seg.map();
+        return map.getLong(off + FrameCodec.OFF_ID_MSB) == msb && map.getLong(off + FrameCodec.OFF_ID_LSB) == lsb;
+    }
+
+    /** Whether the (CRC-verified) record at {@code position} belongs to the aggregate with UTF-8 id {@code id}. */
+    boolean hasAggregateId(long position, byte[] id) {
+        Segment seg = segmentOf(position);
+        int off = seg.offsetOf(position);
+        seg.verifyFrame(off);
+        ByteBuffer map = seg.map();
+        if (Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN)) != id.length) {
+            return false;
+        }
+        int p = off + FrameCodec.OFF_VARIABLE;
+        for (int i = 0; i < id.length; i++) {
+            if (map.get(p + i) != id[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    long versionAt(long position) {
+        Segment seg = segmentOf(position);
+        return seg.map().getLong(seg.offsetOf(position) + FrameCodec.OFF_VERSION);
+    }
+
+    Instant timestampAt(long position) {
+        Segment seg = segmentOf(position);
+        int off = seg.offsetOf(position);
+        return Instant.ofEpochSecond(
+                seg.map().getLong(off + FrameCodec.OFF_TS_SECONDS), seg.map().getInt(off + FrameCodec.OFF_TS_NANOS));
     }
 
     /** Whether the event at {@code position} passes {@code test} on its aggregate id and type, without decoding. */
-    boolean matches(long position, String prefix, java.util.Set<String> types) {
-        long loc = locations.get(position);
-        Segment seg = segmentOf(loc);
-        int off = (int) loc;
+    boolean matches(long position, String prefix, Set<String> types) {
+        Segment seg = segmentOf(position);
+        int off = seg.offsetOf(position);
         seg.verifyFrame(off); // a damaged record must fail the read, not be skipped as "not matching"
         ByteBuffer map = seg.map();
         int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
@@ -111,7 +160,12 @@ public final class LogState {
         return true;
     }
 
-    public void closeSegmentsQuietly() {
+    /** Closes the indexes (waiting for a running flush) and the segments. */
+    public void closeQuietly() {
+        Indexes i = indexes;
+        if (i != null) {
+            i.close();
+        }
         for (Segment s : segments) {
             try {
                 s.close();

@@ -1,6 +1,9 @@
 package dev.hindsight.store.file.internal;
 
 import dev.hindsight.core.CorruptionException;
+import dev.hindsight.index.HashIndex;
+import dev.hindsight.index.IndexCorruptionException;
+import dev.hindsight.index.OffsetFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,37 +16,47 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens a log directory: scans every segment, verifies each record, rebuilds the indexes and truncates a torn tail
- * (rules in {@code package-info}). Not thread-safe; runs before the writer starts.
+ * Opens a log directory: opens the on-disk indexes, scans (and verifies record by record) only the segments they do
+ * not cover — normally just the active one — rebuilding their offsets and index entries, and truncates a torn tail
+ * (rules in {@code package-info}). A sealed segment the indexes do not cover (a crash before its flush, a damaged or
+ * missing index file, an old store without indexes) is scanned and its offset file and index runs written before the
+ * next one is scanned, so memory stays bounded by one segment. Not thread-safe; runs before the writer starts.
  */
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final int ZERO_CHECK = 4096;
+    private static final String OLD_CHECKPOINT = "index.checkpoint";
 
-    private LogState state = new LogState();
+    private final LogState state = new LogState();
     private final List<Pending> pending = new ArrayList<>();
     private long expected = 1;
     private long truncatedBytes;
     private ByteBuffer scratch = ByteBuffer.allocate(0);
+    private boolean indexAggregates;
+    private boolean indexIds;
 
-    private record Pending(long position, int offset, String aggregateId, UUID id, Instant timestamp) {}
+    private record Pending(long position, long version, String aggregateId, UUID id, Instant timestamp) {}
 
-    /** Result of recovery. */
-    public record Result(LogState state, long truncatedBytes, long checkpointPosition) {}
+    /**
+     * Result of recovery.
+     *
+     * @param indexedPosition the position up to which the on-disk indexes covered the log when opened (0: rebuilt)
+     */
+    public record Result(LogState state, long truncatedBytes, long indexedPosition) {}
 
     private Recovery() {}
 
     /**
-     * Recovers the segments in {@code segmentsDir}, creating the first one if there are none.
+     * Recovers the segments in {@code segmentsDir} (indexes in its sibling {@code index}), creating the first segment
+     * if there are none.
      *
      * @throws CorruptionException naming file and offset if acknowledged data is damaged
      */
-    public static Result run(Path segmentsDir, int segmentBytes) throws IOException {
+    public static Result run(Path segmentsDir, int segmentBytes, int cacheEntries) throws IOException {
         Recovery r = new Recovery();
         List<Path> files;
         try (Stream<Path> s = Files.list(segmentsDir)) {
@@ -59,54 +72,90 @@ public final class Recovery {
             Segment.forceDirectory(segmentsDir);
             files = files.subList(0, files.size() - 1);
         }
-        IndexCheckpoint.Resume resume = r.loadCheckpoint(segmentsDir, files, segmentBytes);
+        if (Files.deleteIfExists(segmentsDir.resolve(OLD_CHECKPOINT))) {
+            LOG.info("removed the whole-index checkpoint of an older version; indexes now live in {}", Indexes.DIR);
+        }
+        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries);
+        r.state.indexes(indexes);
+        try {
+            long covered = r.recover(segmentsDir, files, segmentBytes, indexes);
+            return new Result(r.state, r.truncatedBytes, covered);
+        } catch (IOException | RuntimeException e) {
+            r.state.closeQuietly();
+            throw e;
+        }
+    }
+
+    private long recover(Path segmentsDir, List<Path> files, int segmentBytes, Indexes indexes) throws IOException {
         for (int i = 0; i < files.size(); i++) {
-            Segment seg = Segment.open(files.get(i), i, segmentBytes);
-            r.state.addSegment(seg);
-            if (resume != null && i < resume.ordinal()) {
-                continue; // covered by the checkpoint; its records are verified when read
-            }
-            if (seg.basePosition() != r.expected) {
+            state.addSegment(Segment.open(files.get(i), i, segmentBytes));
+        }
+        Segment[] segs = state.segments();
+        checkCoverage(indexes.ids, segs, indexes);
+        checkCoverage(indexes.aggregates, segs, indexes);
+        long covered = indexes.coveredTo();
+        for (int i = 0; i < segs.length; i++) {
+            Segment seg = segs[i];
+            boolean last = i == segs.length - 1;
+            long to = last ? Long.MAX_VALUE : segs[i + 1].basePosition() - 1;
+            if (seg.basePosition() != expected) {
                 throw new CorruptionException("segment " + seg.path() + " starts at position " + seg.basePosition()
-                        + " but position " + r.expected + " was expected (a segment is missing or misnamed)");
+                        + " but position " + expected + " was expected (a segment is missing or misnamed)");
             }
-            r.scan(seg, i == files.size() - 1);
+            if (!last && to <= covered) {
+                OffsetFile f = OffsetFile.open(indexes.offsetFile(seg), seg.basePosition(), count(seg, to));
+                if (f != null) {
+                    seg.seal(f); // covered by the indexes; its records are verified when read
+                    expected = to + 1;
+                    continue;
+                }
+            }
+            indexes.startActive(seg);
+            indexAggregates = to > indexes.aggregates.view().coveredTo();
+            indexIds = to > indexes.ids.view().coveredTo();
+            scan(seg, last);
+            if (!last) {
+                indexes.flush(indexes.active(), to);
+            }
         }
-        if (files.isEmpty()) {
-            r.state.addSegment(Segment.create(segmentsDir, 0, 1, segmentBytes));
-            r.state.writeOffset = Segment.HEADER_BYTES;
+        if (segs.length == 0) {
+            Segment first = Segment.create(segmentsDir, 0, 1, segmentBytes);
+            state.addSegment(first);
+            indexes.startActive(first);
+            state.writeOffset = Segment.HEADER_BYTES;
         }
-        r.state.publish(r.expected - 1);
-        return new Result(r.state, r.truncatedBytes, resume == null ? 0 : resume.position());
+        state.publish(expected - 1);
+        return covered;
+    }
+
+    private static int count(Segment seg, long to) {
+        return Math.toIntExact(to - seg.basePosition() + 1);
     }
 
     /**
-     * Loads the index checkpoint if it matches the log: its last record must be where it says, intact.
+     * Clears {@code index} unless it covers whole sealed segments from position 1 and its last covered position is
+     * the intact last record of a sealed segment (else it belongs to another state of the log).
      */
-    private IndexCheckpoint.@Nullable Resume loadCheckpoint(Path dir, List<Path> files, int segmentBytes)
-            throws IOException {
-        LogState candidate = new LogState();
-        IndexCheckpoint.Resume resume = IndexCheckpoint.load(dir, candidate);
-        if (resume == null || resume.ordinal() >= files.size() || resume.ordinal() < 1) {
-            return null;
+    private static void checkCoverage(HashIndex index, Segment[] segs, Indexes indexes) throws IOException {
+        HashIndex.View v = index.view();
+        long c = v.coveredTo();
+        if (c == 0) {
+            return;
         }
-        if (!files.get(resume.ordinal()).getFileName().toString().equals(Segment.fileName(resume.position() + 1))) {
-            // the sealed segment went on after the checkpoint was written (a later checkpoint could not be written)
-            LOG.warn("index checkpoint is older than the log; rebuilding the index from the log");
-            return null;
-        }
-        int sealed = resume.ordinal() - 1;
-        try (Segment seg = Segment.open(files.get(sealed), sealed, segmentBytes)) {
-            long loc = candidate.location(resume.position());
-            ByteBuffer b = seg.readAll(ByteBuffer.allocate(0));
-            if ((int) (loc >>> 32) != sealed || !validFrameAt(b, (int) loc, seg.capacity(), resume.position())) {
-                LOG.warn("index checkpoint does not match the log; rebuilding the index from the log");
-                return null;
+        for (int j = 0; j + 1 < segs.length && v.coveredFrom() == 1; j++) {
+            if (segs[j + 1].basePosition() == c + 1) {
+                OffsetFile f = OffsetFile.open(indexes.offsetFile(segs[j]), segs[j].basePosition(), count(segs[j], c));
+                try {
+                    if (f == null || validFrameAt(segs[j].map(), f.offset(c), segs[j].capacity(), c)) {
+                        return; // without offsets, the scan that rebuilds them verifies the segment
+                    }
+                } catch (IndexCorruptionException e) {
+                    return; // the offset file is rebuilt by the scan
+                }
             }
         }
-        state = candidate;
-        expected = resume.position() + 1;
-        return resume;
+        LOG.warn("index {} (up to position {}) does not match the log; rebuilding it from the log", v, c);
+        index.clear();
     }
 
     private static boolean allZeros(Path file) throws IOException {
@@ -146,7 +195,7 @@ public final class Recovery {
                 }
                 break;
             }
-            accept(map, off, seg.ordinal());
+            accept(map, off, seg);
             off += FrameCodec.HEADER + len;
             if ((map.get(off - FrameCodec.HEADER - len + 8) & FrameCodec.COMMIT) != 0) {
                 commitPending();
@@ -155,6 +204,7 @@ public final class Recovery {
         }
         if (!pending.isEmpty()) {
             expected -= pending.size();
+            seg.truncateOffsets(seg.offsetCount() - pending.size());
             pending.clear();
         }
         if (last) {
@@ -178,34 +228,50 @@ public final class Recovery {
         }
     }
 
-    private void accept(ByteBuffer map, int off, int ordinal) {
-        int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
-        byte[] agg = new byte[aggLen];
-        map.get(off + FrameCodec.OFF_VARIABLE, agg);
-        UUID id = new UUID(map.getLong(off + FrameCodec.OFF_ID_MSB), map.getLong(off + FrameCodec.OFF_ID_LSB));
-        Instant ts = Instant.ofEpochSecond(
-                map.getLong(off + FrameCodec.OFF_TS_SECONDS), map.getInt(off + FrameCodec.OFF_TS_NANOS));
-        state.setLocation(expected, ordinal, off);
-        pending.add(new Pending(expected, off, new String(agg, StandardCharsets.UTF_8), id, ts));
+    private void accept(ByteBuffer map, int off, Segment seg) {
+        seg.addOffset(off);
+        if (indexAggregates || indexIds) {
+            UUID id = new UUID(map.getLong(off + FrameCodec.OFF_ID_MSB), map.getLong(off + FrameCodec.OFF_ID_LSB));
+            Instant ts = Instant.ofEpochSecond(
+                    map.getLong(off + FrameCodec.OFF_TS_SECONDS), map.getInt(off + FrameCodec.OFF_TS_NANOS));
+            long version = map.getLong(off + FrameCodec.OFF_VERSION);
+            pending.add(new Pending(expected, version, aggregateId(map, off), id, ts));
+        } else {
+            pending.add(new Pending(expected, 0, "", new UUID(0, 0), Instant.EPOCH));
+        }
         expected++;
     }
 
+    private static String aggregateId(ByteBuffer map, int off) {
+        byte[] agg = new byte[Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN))];
+        map.get(off + FrameCodec.OFF_VARIABLE, agg);
+        return new String(agg, StandardCharsets.UTF_8);
+    }
+
     private void commitPending() {
+        Indexes indexes = state.indexes();
+        Memtable m = indexes.active();
         for (Pending p : pending) {
-            state.aggregates.getOrCreate(p.aggregateId()).add(p.position(), p.timestamp());
-            state.ids.put(p.id(), p.position());
+            if (indexAggregates) {
+                indexes.entryFor(p.aggregateId(), p.version() - 1).addAppend(p.position(), 1, p.timestamp());
+            }
+            if (indexIds) {
+                m.ids.put(p.id(), p.position());
+            }
         }
         pending.clear();
     }
 
-    /** Version of the record must continue its aggregate (counting uncommitted records of the same append). */
+    /**
+     * Version of the record must continue its aggregate (counting uncommitted records of the same append). Checked
+     * only where the aggregate index is being rebuilt: in a segment it covers, later versions are already indexed.
+     */
     private boolean versionFits(ByteBuffer map, int off) {
-        int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
-        byte[] agg = new byte[aggLen];
-        map.get(off + FrameCodec.OFF_VARIABLE, agg);
-        String id = new String(agg, StandardCharsets.UTF_8);
-        AggregateIndex.Entry e = state.aggregates.get(id);
-        long base = e == null ? 0 : e.count();
+        if (!indexAggregates) {
+            return true;
+        }
+        String id = aggregateId(map, off);
+        long base = state.indexes().currentVersion(id).version();
         for (Pending p : pending) {
             if (p.aggregateId().equals(id)) {
                 base++;

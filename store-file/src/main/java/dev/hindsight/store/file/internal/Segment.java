@@ -1,6 +1,8 @@
 package dev.hindsight.store.file.internal;
 
 import dev.hindsight.core.CorruptionException;
+import dev.hindsight.index.IndexCorruptionException;
+import dev.hindsight.index.OffsetFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -9,13 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One segment file: preallocated, written by the single writer through its channel, read by anyone through a
+ * One segment file and the offsets of its records (an array while active, then an {@link OffsetFile}): preallocated, written by the single writer through its channel, read by anyone through a
  * read-only memory map. Thread-safety: reads ({@link #readFrame}) are safe from any thread for offsets below the
  * published end; {@link #write}, {@link #force} and {@link #cutAt} are called by the writer thread only.
  */
 public final class Segment implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
     static final int HEADER_BYTES = 64;
     private static final byte[] MAGIC = "HSLOG001".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
@@ -26,6 +32,15 @@ public final class Segment implements AutoCloseable {
     private final FileChannel channel;
     private final MappedByteBuffer map;
     private final int capacity;
+    /**
+     * Offsets of this segment's records while it is active (and until its offset file is written); the writer
+     * appends, readers read below the published head. Null once {@link #sealed} serves them.
+     */
+    private volatile int @Nullable [] offsets = new int[1024];
+    /** Writer only: number of offsets set. */
+    private int offsetCount;
+    /** The offset file of the sealed segment. */
+    private volatile @Nullable OffsetFile sealed;
 
     private Segment(int ordinal, long basePosition, Path path, FileChannel channel, int capacity) throws IOException {
         this.ordinal = ordinal;
@@ -204,6 +219,77 @@ public final class Segment implements AutoCloseable {
         if (map.getInt(offset + 4) != (int) crc.getValue()) {
             throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
         }
+    }
+
+    /** Sets the offset of the next record, {@code basePosition + offsetCount()}. Writer (or recovery) only. */
+    void addOffset(int offset) {
+        int[] o = offsets;
+        if (o == null) {
+            throw new IllegalStateException("segment " + path + " is sealed");
+        }
+        if (offsetCount == o.length) {
+            o = java.util.Arrays.copyOf(o, o.length * 2);
+        }
+        o[offsetCount++] = offset;
+        offsets = o;
+    }
+
+    /** Number of offsets set by the writer or recovery. Writer only. */
+    int offsetCount() {
+        return offsetCount;
+    }
+
+    /** Forgets offsets from record {@code count} on (an append rolled back, an unfinished append). Writer only. */
+    void truncateOffsets(int count) {
+        offsetCount = Math.min(offsetCount, count);
+    }
+
+    /** Writer-set offsets (for writing the offset file). */
+    int[] offsetsArray() {
+        int[] o = offsets;
+        return o == null ? new int[0] : o;
+    }
+
+    /** Serves offsets from {@code file} from now on and frees the in-memory array. */
+    void seal(OffsetFile file) {
+        sealed = file; // set before the array is dropped: readers look at the array first
+        offsets = null;
+    }
+
+    /** Offset of the record at {@code position} (published, or being recovered). */
+    int offsetOf(long position) {
+        int[] o = offsets;
+        if (o != null) {
+            return o[(int) (position - basePosition)];
+        }
+        OffsetFile f = sealed;
+        try {
+            return f.offset(position);
+        } catch (IndexCorruptionException e) {
+            return rebuildOffsets(f.count(), e)[(int) (position - basePosition)];
+        }
+    }
+
+    /** Rebuilds a damaged offset file's array from the records (they follow one another from the header on). */
+    private synchronized int[] rebuildOffsets(int count, IndexCorruptionException cause) {
+        int[] o = offsets;
+        if (o != null) {
+            return o;
+        }
+        LOG.warn("{}; rebuilding it from {}", cause.getMessage(), path);
+        o = new int[count];
+        int off = HEADER_BYTES;
+        for (int i = 0; i < count; i++) {
+            o[i] = off;
+            off += FrameCodec.HEADER + map.getInt(off);
+        }
+        try {
+            OffsetFile.write(cause.file(), basePosition, o, count);
+        } catch (IOException e) {
+            LOG.warn("could not rewrite {}", cause.file(), e);
+        }
+        offsets = o;
+        return o;
     }
 
     @Override

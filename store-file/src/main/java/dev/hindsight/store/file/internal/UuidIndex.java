@@ -4,7 +4,8 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Event id → position, an open-addressing hash table of primitive longs (24 bytes per slot in one array, no objects per entry).
+ * Event id → position for the events of one segment (the active one, or a sealed one until its index run is
+ * written), an open-addressing hash table of primitive longs (24 bytes per slot in one array, no objects per entry).
  * It grows incrementally: a full table is kept as the "old" one next to a table twice its size, and every later
  * insertion moves a few of its slots over, so no single append pays for rehashing millions of ids (a stop-the-world
  * rehash cost the writer 40 ms at 2^19 ids and doubles with every growth). Lookups check the new table, then the old
@@ -46,6 +47,27 @@ final class UuidIndex {
 
     int size() {
         return size;
+    }
+
+    /** Receives one entry. */
+    interface Visitor {
+        void visit(long msb, long lsb, long position);
+    }
+
+    /** Visits every entry once (not concurrently with {@link #put}). */
+    void forEach(Visitor visitor) {
+        Table t = table;
+        for (int i = 0; i < t.capacity; i++) {
+            if (t.slots[3 * i + 2] != 0) {
+                visitor.visit(t.slots[3 * i], t.slots[3 * i + 1], t.slots[3 * i + 2]);
+            }
+        }
+        Table o = old;
+        for (int i = migrated; o != null && i < o.capacity; i++) { // slots below migrated were moved to table
+            if (o.slots[3 * i + 2] != 0) {
+                visitor.visit(o.slots[3 * i], o.slots[3 * i + 1], o.slots[3 * i + 2]);
+            }
+        }
     }
 
     /** Whether an old table is still being moved (for tests). */

@@ -19,8 +19,8 @@
  *                    long batchStart (position of the first event of its group-commit write), then aggregateId, eventType, data, metadata (UTF-8)
  * </pre>
  *
- * <p>A zero length marks the end of written data. On open every segment is scanned: records must have valid CRCs,
- * consecutive positions and per-aggregate consecutive versions; the index is rebuilt from them. Events after the last
+ * <p>A zero length marks the end of written data. A scanned segment's records must have valid CRCs, consecutive
+ * positions and per-aggregate consecutive versions; the index entries are rebuilt from them. Events after the last
  * COMMIT record are an unfinished append and are dropped. In the last segment a bad record is a torn tail, and is
  * truncated (the file is cut and re-extended, so stale bytes become zeros), unless a complete later write follows it
  * (a valid BATCH_END record whose batchStart lies beyond the bad record): then, as for a bad record in an older

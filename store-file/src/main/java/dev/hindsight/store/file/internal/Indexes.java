@@ -1,0 +1,340 @@
+package dev.hindsight.store.file.internal;
+
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.index.HashIndex;
+import dev.hindsight.index.IndexCorruptionException;
+import dev.hindsight.index.KeyHash;
+import dev.hindsight.index.OffsetFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongBinaryOperator;
+import java.util.function.LongPredicate;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file log's indexes, on disk behind small in-memory parts (ADR 0008): event-id hash → position and aggregate-id
+ * hash → positions are {@link HashIndex} LSMs in {@code <dir>/index/} ({@code ids}, {@code aggregates}) plus one
+ * exact {@link Memtable} for the active segment and one per sealed segment not yet flushed; position → offset is
+ * each segment's array or {@link OffsetFile}. Every hit in a run is verified against the record it points to, so a
+ * hash collision costs a read, never a wrong answer. At a roll the writer freezes the active memtable and the
+ * {@code hindsight-index-flush} thread writes the segment's offset file and both runs, then drops the memtable.
+ *
+ * <p>Thread-safety: lookups for readers ({@link #aggregateVersion}, {@link #candidates}) are thread-safe and never
+ * lock; they read the memtables ({@code mem}, volatile) before the runs, and the flusher publishes a run before it
+ * drops the memtable, so no entry is ever missed (one may be seen twice, and is skipped by its position). The
+ * writer-side methods ({@link #eventPosition}, {@link #currentVersion}, {@link #entryFor}, {@link #roll}) belong to
+ * the writer thread (before it starts, to recovery); the version cache is the writer's alone.
+ */
+public final class Indexes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Indexes.class);
+    static final String DIR = "index";
+    private static final int FAN_IN = 4;
+
+    /** An aggregate's version and last event time ({@code null} when it has no events). */
+    record Version(long version, @Nullable Instant lastTimestamp) {
+        static final Version NONE = new Version(0, null);
+    }
+
+    /** The memtables: the active one and the frozen ones (oldest first) whose runs are not written yet. */
+    private record Mem(Memtable active, List<Memtable> frozen) {}
+
+    /** Hash of aggregate ids; replaced only by tests that force collisions (then restored). */
+    static volatile ToLongFunction<String> aggregateHash = KeyHash::of;
+    /** Hash of event ids (the two halves); replaced only by tests that force collisions (then restored). */
+    static volatile LongBinaryOperator idHash = KeyHash::of;
+
+    private final Path dir;
+    private final LogState state;
+    final HashIndex ids;
+    final HashIndex aggregates;
+    private volatile @Nullable Mem mem;
+    private final Map<String, Version> cache;
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hindsight-index-flush").daemon(true).factory());
+
+    private Indexes(Path dir, LogState state, HashIndex ids, HashIndex aggregates, int cacheEntries) {
+        this.dir = dir;
+        this.state = state;
+        this.ids = ids;
+        this.aggregates = aggregates;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Version> eldest) {
+                return size() > cacheEntries;
+            }
+        };
+    }
+
+    /** Opens the on-disk indexes of {@code dir}; merges run in the background. */
+    static Indexes open(Path dir, LogState state, int cacheEntries) throws IOException {
+        HashIndex ids = HashIndex.open(dir, "ids", FAN_IN, true);
+        HashIndex aggregates = HashIndex.open(dir, "aggregates", FAN_IN, true);
+        return new Indexes(dir, state, ids, aggregates, cacheEntries);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path offsetFile(Segment s) {
+        return dir.resolve(s.path().getFileName().toString().replace(".log", ".idx"));
+    }
+
+    /** Position up to which both run sets cover the log. */
+    long coveredTo() {
+        return Math.min(ids.view().coveredTo(), aggregates.view().coveredTo());
+    }
+
+    Memtable active() {
+        return mem().active();
+    }
+
+    private Mem mem() {
+        Mem m = mem;
+        if (m == null) {
+            throw new IllegalStateException("no active segment");
+        }
+        return m;
+    }
+
+    /** Makes a fresh memtable for {@code s} the active one (recovery, segment by segment). */
+    void startActive(Segment s) {
+        Mem m = mem;
+        mem = new Mem(new Memtable(s), m == null ? List.of() : m.frozen());
+    }
+
+    /** Writer, at a roll to {@code next}: freezes the active memtable and has the flusher write it. */
+    void roll(Segment next) {
+        synchronized (this) {
+            Mem m = mem();
+            List<Memtable> frozen = new ArrayList<>(m.frozen());
+            m.active().to = next.basePosition() - 1;
+            frozen.add(m.active());
+            mem = new Mem(new Memtable(next), List.copyOf(frozen));
+        }
+        flusher.execute(this::flushFrozen);
+    }
+
+    /** Flusher: writes every frozen memtable, oldest first; a failure leaves it (and later ones) for the next roll. */
+    private void flushFrozen() {
+        List<Memtable> frozen = mem().frozen();
+        for (Memtable m : frozen) {
+            try {
+                flush(m, m.to);
+            } catch (IOException | RuntimeException e) {
+                // derived data: the memtable stays in memory (and is rebuilt by a scan after a restart)
+                LOG.warn("could not write the index of {}; retrying at the next roll", m.segment.path(), e);
+                return;
+            }
+            synchronized (this) {
+                Mem now = mem();
+                List<Memtable> rest = new ArrayList<>(now.frozen());
+                rest.remove(m);
+                mem = new Mem(now.active(), List.copyOf(rest));
+            }
+        }
+    }
+
+    /**
+     * Writes the offset file of {@code m}'s segment (whose last position is {@code to}) and the runs the indexes do
+     * not have yet. Durable when it returns.
+     */
+    void flush(Memtable m, long to) throws IOException {
+        Segment seg = m.segment;
+        int n = Math.toIntExact(to - m.base() + 1);
+        if (seg.offsetsArray().length > 0 && seg.offsetCount() >= n) {
+            OffsetFile.write(offsetFile(seg), m.base(), seg.offsetsArray(), n);
+            OffsetFile f = OffsetFile.open(offsetFile(seg), m.base(), n);
+            if (f == null) {
+                throw new IOException("offset file " + offsetFile(seg) + " reads back wrong");
+            }
+            seg.seal(f);
+        }
+        long[] keys = new long[n];
+        long[] values = new long[n];
+        if (aggregates.view().coveredTo() < to) {
+            int[] k = {0};
+            m.aggregates.forEach((id, e) -> {
+                long h = aggregateHash.applyAsLong(id);
+                for (int i = 0; i < e.count(); i++) {
+                    keys[k[0]] = h;
+                    values[k[0]++] = e.at(i);
+                }
+            });
+            aggregates.addRun(keys, values, k[0], m.base(), to);
+        }
+        if (ids.view().coveredTo() < to) {
+            int[] k = {0};
+            m.ids.forEach((msb, lsb, p) -> {
+                keys[k[0]] = idHash.applyAsLong(msb, lsb);
+                values[k[0]++] = p;
+            });
+            ids.addRun(keys, values, k[0], m.base(), to);
+        }
+    }
+
+    /** Writer: the position of event {@code id} (published), or 0. */
+    long eventPosition(UUID id) {
+        Mem m = mem();
+        long p = m.active().ids.get(id);
+        for (int i = m.frozen().size() - 1; p == 0 && i >= 0; i--) {
+            p = m.frozen().get(i).ids.get(id);
+        }
+        if (p != 0) {
+            return p;
+        }
+        long msb = id.getMostSignificantBits();
+        long lsb = id.getLeastSignificantBits();
+        long[] found = {0};
+        guard(() -> ids.view().forEachNewestFirst(idHash.applyAsLong(msb, lsb), q -> {
+            if (state.hasEventId(q, msb, lsb)) {
+                found[0] = q;
+                return false;
+            }
+            return true;
+        }));
+        return found[0];
+    }
+
+    /** Writer (or recovery): the current version of {@code aggregateId}, through the bounded cache. */
+    Version currentVersion(String aggregateId) {
+        Version v = inMemtables(mem(), aggregateId);
+        if (v != null) {
+            return v;
+        }
+        v = cache.get(aggregateId);
+        if (v == null) {
+            v = lastInRuns(aggregateId);
+            cache.put(aggregateId, v);
+        }
+        return v;
+    }
+
+    /** Any thread: the current version of {@code aggregateId}. */
+    long aggregateVersion(String aggregateId) {
+        Version v = inMemtables(mem(), aggregateId);
+        return (v != null ? v : lastInRuns(aggregateId)).version();
+    }
+
+    /**
+     * Writer (or recovery): the active memtable's entry for {@code aggregateId}, created at {@code baseVersion}; a new
+     * entry evicts the cached version (from then on the memtables answer, and after a flush the runs).
+     */
+    AggregateIndex.Entry entryFor(String aggregateId, long baseVersion) {
+        AggregateIndex a = mem().active().aggregates;
+        AggregateIndex.Entry e = a.get(aggregateId);
+        if (e == null) {
+            cache.remove(aggregateId);
+            e = a.getOrCreate(aggregateId, baseVersion);
+        }
+        return e;
+    }
+
+    private static @Nullable Version inMemtables(Mem m, String aggregateId) {
+        AggregateIndex.Entry e = m.active().aggregates.get(aggregateId);
+        for (int i = m.frozen().size() - 1; e == null && i >= 0; i--) {
+            e = m.frozen().get(i).aggregates.get(aggregateId);
+        }
+        return e == null ? null : new Version(e.version(), e.lastTimestamp);
+    }
+
+    private Version lastInRuns(String aggregateId) {
+        byte[] id = aggregateId.getBytes(StandardCharsets.UTF_8);
+        Version[] found = {Version.NONE};
+        guard(() -> aggregates.view().forEachNewestFirst(aggregateHash.applyAsLong(aggregateId), p -> {
+            if (state.hasAggregateId(p, id)) {
+                found[0] = new Version(state.versionAt(p), state.timestampAt(p));
+                return false;
+            }
+            return true;
+        }));
+        return found[0];
+    }
+
+    /**
+     * Any thread: the positions that may hold events of {@code aggregateId}, ascending: every one of its events, plus
+     * (rarely) events of aggregates whose id hash collides with it. Callers verify what they read.
+     */
+    long[] candidates(String aggregateId) {
+        Mem m = mem();
+        HashIndex.View runs = aggregates.view(); // after the memtables: see the class comment
+        LongList out = new LongList();
+        guard(() -> runs.forEachOldestFirst(aggregateHash.applyAsLong(aggregateId), out));
+        long covered = runs.coveredTo();
+        for (Memtable f : m.frozen()) {
+            if (f.base() > covered) {
+                out.addAll(f.aggregates.get(aggregateId));
+            }
+        }
+        out.addAll(m.active().aggregates.get(aggregateId));
+        return out.toArray();
+    }
+
+    private static void guard(Runnable lookup) {
+        try {
+            lookup.run();
+        } catch (IndexCorruptionException e) {
+            throw new CorruptionException(
+                    "index file " + e.file() + " is damaged (" + e.getMessage()
+                            + "); it was set aside and is rebuilt from the log on the next open",
+                    e);
+        }
+    }
+
+    /** A growable list of longs that collects visited values. Not thread-safe. */
+    private static final class LongList implements LongPredicate {
+        private long[] a = new long[16];
+        private int n;
+
+        @Override
+        public boolean test(long value) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = value;
+            return true;
+        }
+
+        void addAll(AggregateIndex.@Nullable Entry e) {
+            if (e != null) {
+                for (long p : e.positions()) {
+                    test(p);
+                }
+            }
+        }
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+
+    /** Waits for the flusher (pending memtables are rebuilt by the next open's scan if it fails) and the merges. */
+    @Override
+    public void close() {
+        flusher.shutdown();
+        try {
+            if (!flusher.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("index flush still running at close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ids.close();
+        aggregates.close();
+    }
+}
