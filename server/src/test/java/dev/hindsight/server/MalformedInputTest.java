@@ -128,7 +128,10 @@ class MalformedInputTest {
         var r = T.post("/api/aggregates/" + id + "/events", OK);
 
         assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.json().get("message").asText()).containsAnyOf("aggregate_id", "malformed request");
         assertThat(T.store.head().toString()).isEqualTo("0");
+        // The connection stays usable or is closed with notice: the next request on the same client gets an answer.
+        assertThat(T.get("/health").status()).isEqualTo(200);
     }
 
     @Test
