@@ -14,6 +14,8 @@ import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.store.file.internal.BlockCache;
+import dev.hindsight.store.file.internal.Compactor;
 import dev.hindsight.store.file.internal.FileLogReader;
 import dev.hindsight.store.file.internal.GroupCommitWriter;
 import dev.hindsight.store.file.internal.LogState;
@@ -50,6 +52,7 @@ public final class FileEventLog implements EventLog {
     private final LogState state;
     private final FileLogReader reader;
     private final GroupCommitWriter writer;
+    private final @Nullable Compactor compactor;
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition published = waitLock.newCondition();
     private final AtomicInteger waiters = new AtomicInteger();
@@ -68,6 +71,12 @@ public final class FileEventLog implements EventLog {
         this.reader = new FileLogReader(state);
         this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
         writer.start();
+        this.compactor = options.compressionLevel() == 0
+                ? null
+                : new Compactor(state, segmentsDir(options), options.compressionLevel());
+        if (compactor != null) {
+            compactor.start();
+        }
     }
 
     /** Opens (creating if needed) the log in {@code options.directory()}, with the system UTC clock. */
@@ -103,8 +112,11 @@ public final class FileEventLog implements EventLog {
             }
             Recovery.Result recovered;
             try {
-                recovered =
-                        Recovery.run(segmentsDir(options), (int) options.segmentBytes(), options.indexCacheEntries());
+                recovered = Recovery.run(
+                        segmentsDir(options),
+                        (int) options.segmentBytes(),
+                        options.indexCacheEntries(),
+                        new BlockCache(options.blockCacheBytes()));
             } catch (RuntimeException | IOException e) {
                 lock.release();
                 throw e;
@@ -131,6 +143,31 @@ public final class FileEventLog implements EventLog {
 
     private static Path segmentsDir(FileLogOptions options) {
         return options.directory().resolve("segments");
+    }
+
+    /**
+     * Waits until every sealed segment queued for compression so far is compressed (benchmarks, tests, scripts that
+     * measure the store).
+     */
+    public void awaitCompaction() throws InterruptedException {
+        if (compactor != null) {
+            compactor.awaitIdle();
+        }
+    }
+
+    /** Bytes and events per storage tier, and the compression achieved so far. */
+    public LogState.Tiers tiers() {
+        return state.tiers();
+    }
+
+    /** Compaction totals since open (zeros when compression is off). */
+    public Compactor.Stats compaction() {
+        return compactor == null ? new Compactor.Stats(0, 0, 0, 0, 0) : compactor.stats();
+    }
+
+    /** Hits and misses of the compressed-block cache since open. */
+    public com.github.benmanes.caffeine.cache.stats.CacheStats blockCacheStats() {
+        return state.blockCache().stats();
     }
 
     /** The options it was opened with. */
@@ -245,6 +282,9 @@ public final class FileEventLog implements EventLog {
             return;
         }
         writer.close();
+        if (compactor != null) {
+            compactor.close();
+        }
         signalAll();
         state.closeQuietly();
         try {

@@ -14,6 +14,10 @@ import java.util.Objects;
  * @param maxBatchBytes most bytes one group-commit batch writes; default 8 MiB
  * @param indexCacheEntries most aggregates whose current version the writer caches (LRU) for aggregates not appended
  *     to since the last segment roll; each entry is ~150 bytes; default 65,536
+ * @param compressionLevel zstd level at which sealed segments are compressed in the background (1–19); 0 keeps them
+ *     plain; default {@value #DEFAULT_COMPRESSION_LEVEL}
+ * @param blockCacheBytes most bytes of decompressed blocks (and block tables) of compressed segments kept in memory;
+ *     default 64 MiB
  */
 public record FileLogOptions(
         Path directory,
@@ -21,13 +25,40 @@ public record FileLogOptions(
         Duration fsyncInterval,
         long segmentBytes,
         int maxBatchBytes,
-        int indexCacheEntries) {
+        int indexCacheEntries,
+        int compressionLevel,
+        long blockCacheBytes) {
 
     /** Options with the default version cache. */
     public FileLogOptions(
             Path directory, FsyncPolicy fsync, Duration fsyncInterval, long segmentBytes, int maxBatchBytes) {
         this(directory, fsync, fsyncInterval, segmentBytes, maxBatchBytes, DEFAULT_INDEX_CACHE_ENTRIES);
     }
+
+    /** Options with the default compression. */
+    public FileLogOptions(
+            Path directory,
+            FsyncPolicy fsync,
+            Duration fsyncInterval,
+            long segmentBytes,
+            int maxBatchBytes,
+            int indexCacheEntries) {
+        this(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                DEFAULT_COMPRESSION_LEVEL,
+                DEFAULT_BLOCK_CACHE_BYTES);
+    }
+
+    /** Default {@link #compressionLevel()}. */
+    public static final int DEFAULT_COMPRESSION_LEVEL = 3;
+
+    /** Default {@link #blockCacheBytes()}. */
+    public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L << 20;
 
     /** Default {@link #indexCacheEntries()}. */
     public static final int DEFAULT_INDEX_CACHE_ENTRIES = 1 << 16;
@@ -45,6 +76,12 @@ public record FileLogOptions(
         if (indexCacheEntries < 0) {
             throw new IllegalArgumentException("indexCacheEntries must be >= 0");
         }
+        if (compressionLevel < 0 || compressionLevel > 19) {
+            throw new IllegalArgumentException("compressionLevel must be 0 (off) to 19");
+        }
+        if (blockCacheBytes < 0) {
+            throw new IllegalArgumentException("blockCacheBytes must be >= 0");
+        }
     }
 
     /** Defaults for {@code directory}: fsync always, 256 MiB segments. */
@@ -53,18 +90,75 @@ public record FileLogOptions(
     }
 
     public FileLogOptions withFsync(FsyncPolicy policy) {
-        return new FileLogOptions(directory, policy, fsyncInterval, segmentBytes, maxBatchBytes, indexCacheEntries);
+        return new FileLogOptions(
+                directory,
+                policy,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                blockCacheBytes);
     }
 
     public FileLogOptions withFsyncInterval(Duration interval) {
-        return new FileLogOptions(directory, fsync, interval, segmentBytes, maxBatchBytes, indexCacheEntries);
+        return new FileLogOptions(
+                directory,
+                fsync,
+                interval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                blockCacheBytes);
     }
 
     public FileLogOptions withIndexCacheEntries(int entries) {
-        return new FileLogOptions(directory, fsync, fsyncInterval, segmentBytes, maxBatchBytes, entries);
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                entries,
+                compressionLevel,
+                blockCacheBytes);
     }
 
     public FileLogOptions withSegmentBytes(long bytes) {
-        return new FileLogOptions(directory, fsync, fsyncInterval, bytes, maxBatchBytes, indexCacheEntries);
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                bytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                blockCacheBytes);
+    }
+
+    /** Sealed segments compressed at zstd {@code level}; 0 keeps them plain. */
+    public FileLogOptions withCompressionLevel(int level) {
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                level,
+                blockCacheBytes);
+    }
+
+    public FileLogOptions withBlockCacheBytes(long bytes) {
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                bytes);
     }
 }

@@ -73,6 +73,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     private int lastFrameOffset = -1;
     private long unsyncedSinceNanos = -1;
     private long rollBacks;
+    /** Writer only: flushes made to free room in the middle of a batch. */
+    private long midBatchFlushes;
 
     /** Version and last timestamp of an aggregate after the appends staged so far in this batch. */
     private static final class StagedAggregate {
@@ -257,9 +259,12 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         int bytes = r.bytes();
         long rollBacksBefore = rollBacks;
+        long flushesBefore = midBatchFlushes;
         makeRoom(bytes);
-        if (rollBacks != rollBacksBefore) {
-            // makeRoom's flush failed and dropped the staged appends this one was just checked against: check again
+        if (rollBacks != rollBacksBefore || midBatchFlushes != flushesBefore) {
+            // makeRoom flushed: the staged appends this one was checked against are now stored (their versions come
+            // from the index) or, if the flush failed, dropped. Either way the staging maps were cleared, so check
+            // again against what is there now; staging into a cleared map would hide this append from later ones.
             stage(r);
             return;
         }
@@ -350,6 +355,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     /** Flushes what is staged; staged appends of this batch stay visible to the version checks via the index. */
     private void flushKeepingStaging() {
+        midBatchFlushes++;
         flush();
         resetBuffer();
     }

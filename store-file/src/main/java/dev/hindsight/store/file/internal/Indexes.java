@@ -62,6 +62,7 @@ public final class Indexes implements AutoCloseable {
     final HashIndex aggregates;
     private volatile @Nullable Mem mem;
     private final Map<String, Version> cache;
+    private volatile java.util.function.Consumer<LogFile> onSealed = s -> {};
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("hindsight-index-flush").daemon(true).factory());
 
@@ -91,8 +92,8 @@ public final class Indexes implements AutoCloseable {
         return dir;
     }
 
-    Path offsetFile(Segment s) {
-        return dir.resolve(s.path().getFileName().toString().replace(".log", ".idx"));
+    Path offsetFile(LogFile s) {
+        return dir.resolve(String.format("%020d.idx", s.basePosition()));
     }
 
     /** Position up to which both run sets cover the log. */
@@ -113,9 +114,14 @@ public final class Indexes implements AutoCloseable {
     }
 
     /** Makes a fresh memtable for {@code s} the active one (recovery, segment by segment). */
-    void startActive(Segment s) {
+    void startActive(LogFile s) {
         Mem m = mem;
         mem = new Mem(new Memtable(s), m == null ? List.of() : m.frozen());
+    }
+
+    /** Called on the flusher thread each time a sealed segment's offset file and index runs are durable. */
+    void onSealed(java.util.function.Consumer<LogFile> listener) {
+        onSealed = listener;
     }
 
     /** Writer, at a roll to {@code next}: freezes the active memtable and has the flusher write it. */
@@ -147,6 +153,7 @@ public final class Indexes implements AutoCloseable {
                 rest.remove(m);
                 mem = new Mem(now.active(), List.copyOf(rest));
             }
+            onSealed.accept(m.segment);
         }
     }
 
@@ -155,7 +162,7 @@ public final class Indexes implements AutoCloseable {
      * not have yet. Durable when it returns.
      */
     void flush(Memtable m, long to) throws IOException {
-        Segment seg = m.segment;
+        LogFile seg = m.segment;
         int n = Math.toIntExact(to - m.base() + 1);
         if (seg.offsetsArray().length > 0 && seg.offsetCount() >= n) {
             OffsetFile.write(offsetFile(seg), m.base(), seg.offsetsArray(), n);

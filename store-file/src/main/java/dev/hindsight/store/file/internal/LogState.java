@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * may call {@link #read} and the index lookups for positions ≤ {@link #committed()}, which is published last.
  */
 public final class LogState {
-    private volatile Segment[] segments = new Segment[0];
+    private volatile LogFile[] segments = new LogFile[0];
     private @Nullable Indexes indexes;
+    private BlockCache blockCache = new BlockCache(64L << 20);
 
     private volatile long committed;
     /** Writer only: offset of the end of data in the active (last) segment. */
@@ -31,6 +32,15 @@ public final class LogState {
         committed = position;
     }
 
+    void blockCache(BlockCache c) {
+        blockCache = c;
+    }
+
+    /** The cache of compressed segments' blocks. */
+    public BlockCache blockCache() {
+        return blockCache;
+    }
+
     void indexes(Indexes i) {
         indexes = i;
     }
@@ -43,10 +53,23 @@ public final class LogState {
         return i;
     }
 
-    void addSegment(Segment s) {
-        List<Segment> list = new ArrayList<>(List.of(segments));
+    synchronized void addSegment(LogFile s) {
+        List<LogFile> list = new ArrayList<>(List.of(segments));
         list.add(s);
-        segments = list.toArray(new Segment[0]);
+        segments = list.toArray(new LogFile[0]);
+    }
+
+    /** Puts {@code now} in place of {@code old} (a sealed segment changed tier); readers see one or the other. */
+    synchronized void replace(LogFile old, LogFile now) {
+        LogFile[] s = segments.clone();
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == old) {
+                s[i] = now;
+                segments = s;
+                return;
+            }
+        }
+        throw new IllegalStateException("segment " + old.path() + " is not part of the log");
     }
 
     /**
@@ -54,31 +77,70 @@ public final class LogState {
      * to the start of its last committed record (the sparse preallocated rest takes no space). Any thread.
      */
     public long dataBytes() {
-        Segment[] segs = segments;
-        long head = committed;
-        long bytes = 0;
-        for (int i = 0; i < segs.length - 1; i++) {
-            bytes += segs[i].capacity();
-        }
-        if (segs.length > 0 && head > 0) {
-            Segment last = segs[segs.length - 1];
-            bytes += head >= last.basePosition() ? last.offsetOf(head) : last.capacity();
-        }
-        return bytes;
+        return tiers().hotBytes();
     }
 
-    Segment[] segments() {
+    /** Bytes and events per tier (hot: plain and compressed local segments; archived), any thread. */
+    public Tiers tiers() {
+        LogFile[] segs = segments;
+        long head = committed;
+        long hot = 0;
+        long hotEvents = 0;
+        long archived = 0;
+        long archivedEvents = 0;
+        long plainEquivalent = 0;
+        long compressedBytes = 0;
+        for (int i = 0; i < segs.length; i++) {
+            LogFile f = segs[i];
+            long end = i + 1 < segs.length ? segs[i + 1].basePosition() - 1 : head;
+            long events = Math.max(0, end - f.basePosition() + 1);
+            long bytes;
+            if (i == segs.length - 1) {
+                bytes = head >= f.basePosition() ? f.offsetOf(head) : Segment.HEADER_BYTES;
+            } else {
+                bytes = f.storedBytes();
+            }
+            if (f instanceof CompressedSegment c) {
+                plainEquivalent += c.extent();
+                compressedBytes += bytes;
+            }
+            if (f.archived()) {
+                archived += bytes;
+                archivedEvents += events;
+            } else {
+                hot += bytes;
+                hotEvents += events;
+            }
+        }
+        return new Tiers(hot, hotEvents, archived, archivedEvents, plainEquivalent, compressedBytes);
+    }
+
+    /**
+     * Bytes and events per tier.
+     *
+     * @param compressedPlainBytes plain size of the compressed segments (hot or archived)
+     * @param compressedBytes their compressed size
+     */
+    public record Tiers(
+            long hotBytes,
+            long hotEvents,
+            long archivedBytes,
+            long archivedEvents,
+            long compressedPlainBytes,
+            long compressedBytes) {}
+
+    LogFile[] segments() {
         return segments;
     }
 
     Segment active() {
-        Segment[] s = segments;
-        return s[s.length - 1];
+        LogFile[] s = segments;
+        return (Segment) s[s.length - 1];
     }
 
     /** The segment holding {@code position} (binary search on base positions: one entry per segment). */
-    Segment segmentOf(long position) {
-        Segment[] s = segments;
+    LogFile segmentOf(long position) {
+        LogFile[] s = segments;
         int lo = 0;
         int hi = s.length - 1;
         while (lo < hi) {
@@ -94,24 +156,25 @@ public final class LogState {
 
     /** Reads and verifies the event at {@code position} (1 ≤ position ≤ committed). */
     RecordedEvent read(long position) {
-        Segment seg = segmentOf(position);
+        LogFile seg = segmentOf(position);
         return FrameCodec.decode(seg.readFrame(seg.offsetOf(position)));
     }
 
     /** Whether the record at {@code position} has event id ({@code msb}, {@code lsb}); not CRC-checked. */
     boolean hasEventId(long position, long msb, long lsb) {
-        Segment seg = segmentOf(position);
-        int off = seg.offsetOf(position);
-        ByteBuffer map = seg.map();
+        LogFile seg = segmentOf(position);
+        LogFile.Loc l = seg.locate(seg.offsetOf(position));
+        ByteBuffer map = l.buf();
+        int off = l.off();
         return map.getLong(off + FrameCodec.OFF_ID_MSB) == msb && map.getLong(off + FrameCodec.OFF_ID_LSB) == lsb;
     }
 
     /** Whether the (CRC-verified) record at {@code position} belongs to the aggregate with UTF-8 id {@code id}. */
     boolean hasAggregateId(long position, byte[] id) {
-        Segment seg = segmentOf(position);
-        int off = seg.offsetOf(position);
-        seg.verifyFrame(off);
-        ByteBuffer map = seg.map();
+        LogFile seg = segmentOf(position);
+        LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position));
+        ByteBuffer map = l.buf();
+        int off = l.off();
         if (Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN)) != id.length) {
             return false;
         }
@@ -125,23 +188,26 @@ public final class LogState {
     }
 
     long versionAt(long position) {
-        Segment seg = segmentOf(position);
-        return seg.map().getLong(seg.offsetOf(position) + FrameCodec.OFF_VERSION);
+        LogFile seg = segmentOf(position);
+        LogFile.Loc l = seg.locate(seg.offsetOf(position));
+        return l.buf().getLong(l.off() + FrameCodec.OFF_VERSION);
     }
 
     Instant timestampAt(long position) {
-        Segment seg = segmentOf(position);
-        int off = seg.offsetOf(position);
+        LogFile seg = segmentOf(position);
+        LogFile.Loc l = seg.locate(seg.offsetOf(position));
         return Instant.ofEpochSecond(
-                seg.map().getLong(off + FrameCodec.OFF_TS_SECONDS), seg.map().getInt(off + FrameCodec.OFF_TS_NANOS));
+                l.buf().getLong(l.off() + FrameCodec.OFF_TS_SECONDS),
+                l.buf().getInt(l.off() + FrameCodec.OFF_TS_NANOS));
     }
 
     /** Whether the event at {@code position} passes {@code test} on its aggregate id and type, without decoding. */
     boolean matches(long position, String prefix, Set<String> types) {
-        Segment seg = segmentOf(position);
-        int off = seg.offsetOf(position);
-        seg.verifyFrame(off); // a damaged record must fail the read, not be skipped as "not matching"
-        ByteBuffer map = seg.map();
+        LogFile seg = segmentOf(position);
+        // a damaged record must fail the read, not be skipped as "not matching"
+        LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position));
+        ByteBuffer map = l.buf();
+        int off = l.off();
         int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
         int typeLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_TYPE_LEN));
         int p = off + FrameCodec.OFF_VARIABLE;
@@ -166,7 +232,7 @@ public final class LogState {
         if (i != null) {
             i.close();
         }
-        for (Segment s : segments) {
+        for (LogFile s : segments) {
             try {
                 s.close();
             } catch (java.io.IOException ignored) {

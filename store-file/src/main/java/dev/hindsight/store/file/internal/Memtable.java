@@ -7,13 +7,13 @@ package dev.hindsight.store.file.internal;
  * {@link UuidIndex}; the id table is read only by the writer and, once frozen, by the flusher.
  */
 final class Memtable {
-    final Segment segment;
+    final LogFile segment;
     final AggregateIndex aggregates = new AggregateIndex();
     final UuidIndex ids = new UuidIndex();
     /** Last position of the segment, set when the memtable is frozen (0 while active). */
     volatile long to;
 
-    Memtable(Segment segment) {
+    Memtable(LogFile segment) {
         this.segment = segment;
     }
 

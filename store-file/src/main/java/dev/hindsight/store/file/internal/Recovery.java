@@ -56,14 +56,11 @@ public final class Recovery {
      *
      * @throws CorruptionException naming file and offset if acknowledged data is damaged
      */
-    public static Result run(Path segmentsDir, int segmentBytes, int cacheEntries) throws IOException {
+    public static Result run(Path segmentsDir, int segmentBytes, int cacheEntries, BlockCache blocks)
+            throws IOException {
         Recovery r = new Recovery();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(segmentsDir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".log"))
-                    .sorted()
-                    .toList();
-        }
+        r.state.blockCache(blocks);
+        List<Path> files = segmentFiles(segmentsDir);
         if (!files.isEmpty() && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
             // after the header is forced, so it holds nothing: remove it, the writer creates it again when it rolls.
@@ -86,16 +83,62 @@ public final class Recovery {
         }
     }
 
+    /**
+     * The segment files in position order, one per base position: a compressed file that made it into place wins over
+     * the plain one it replaces (a crash between the rename and the delete), and leftovers of an unfinished compaction
+     * are removed.
+     */
+    private static List<Path> segmentFiles(Path segmentsDir) throws IOException {
+        java.util.TreeMap<String, Path> byBase = new java.util.TreeMap<>();
+        List<Path> all;
+        try (Stream<Path> s = Files.list(segmentsDir)) {
+            all = s.sorted().toList();
+        }
+        for (Path p : all) {
+            String name = p.getFileName().toString();
+            if (name.endsWith(".zlog.tmp")) {
+                LOG.info("removing {}: a compaction that did not finish", p);
+                Files.delete(p);
+            } else if (name.endsWith(".zlog")) {
+                Path plain = byBase.put(name.substring(0, name.length() - 5), p);
+                if (plain != null) {
+                    LOG.info("removing {}: its compressed form {} is complete", plain, p);
+                    Files.delete(plain);
+                }
+            } else if (name.endsWith(".log")) {
+                String base = name.substring(0, name.length() - 4);
+                if (byBase.containsKey(base)) {
+                    LOG.info("removing {}: its compressed form {} is complete", p, byBase.get(base));
+                    Files.delete(p);
+                } else {
+                    byBase.put(base, p);
+                }
+            }
+        }
+        return List.copyOf(byBase.values());
+    }
+
+    private LogFile openFile(Path file, int ordinal, int segmentBytes) throws IOException {
+        if (file.getFileName().toString().endsWith(".zlog")) {
+            return CompressedSegment.open(ordinal, file, BlockSource.of(file), state.blockCache(), false);
+        }
+        return Segment.open(file, ordinal, segmentBytes);
+    }
+
     private long recover(Path segmentsDir, List<Path> files, int segmentBytes, Indexes indexes) throws IOException {
         for (int i = 0; i < files.size(); i++) {
-            state.addSegment(Segment.open(files.get(i), i, segmentBytes));
+            state.addSegment(openFile(files.get(i), i, segmentBytes));
         }
-        Segment[] segs = state.segments();
+        LogFile[] segs = state.segments();
+        if (segs.length > 0 && !(segs[segs.length - 1] instanceof Segment)) {
+            throw new CorruptionException("the last segment " + segs[segs.length - 1].path()
+                    + " is a sealed (compressed) one: the active segment after it is missing");
+        }
         checkCoverage(indexes.ids, segs, indexes);
         checkCoverage(indexes.aggregates, segs, indexes);
         long covered = indexes.coveredTo();
         for (int i = 0; i < segs.length; i++) {
-            Segment seg = segs[i];
+            LogFile seg = segs[i];
             boolean last = i == segs.length - 1;
             long to = last ? Long.MAX_VALUE : segs[i + 1].basePosition() - 1;
             if (seg.basePosition() != expected) {
@@ -128,7 +171,7 @@ public final class Recovery {
         return covered;
     }
 
-    private static int count(Segment seg, long to) {
+    private static int count(LogFile seg, long to) {
         return Math.toIntExact(to - seg.basePosition() + 1);
     }
 
@@ -136,7 +179,7 @@ public final class Recovery {
      * Clears {@code index} unless it covers whole sealed segments from position 1 and its last covered position is
      * the intact last record of a sealed segment (else it belongs to another state of the log).
      */
-    private static void checkCoverage(HashIndex index, Segment[] segs, Indexes indexes) throws IOException {
+    private static void checkCoverage(HashIndex index, LogFile[] segs, Indexes indexes) throws IOException {
         HashIndex.View v = index.view();
         long c = v.coveredTo();
         if (c == 0) {
@@ -146,7 +189,7 @@ public final class Recovery {
             if (segs[j + 1].basePosition() == c + 1) {
                 OffsetFile f = OffsetFile.open(indexes.offsetFile(segs[j]), segs[j].basePosition(), count(segs[j], c));
                 try {
-                    if (f == null || validFrameAt(segs[j].map(), f.offset(c), segs[j].capacity(), c)) {
+                    if (f == null || validFrameAt(segs[j], f.offset(c), c)) {
                         return; // without offsets, the scan that rebuilds them verifies the segment
                     }
                 } catch (IndexCorruptionException e) {
@@ -178,18 +221,19 @@ public final class Recovery {
         }
     }
 
-    private void scan(Segment seg, boolean last) throws IOException {
+    private void scan(LogFile seg, boolean last) throws IOException {
         scratch = seg.readAll(scratch);
         ByteBuffer map = scratch;
+        int capacity = seg.extent();
         int off = Segment.HEADER_BYTES;
         int lastCommitEnd = off;
-        while (off + FrameCodec.HEADER <= seg.capacity()) {
+        while (off + FrameCodec.HEADER <= capacity) {
             int len = map.getInt(off);
-            if (len == 0 && zerosFollow(map, off, seg.capacity())) {
+            if (len == 0 && zerosFollow(map, off, capacity)) {
                 break;
             }
-            if (!validFrameAt(map, off, seg.capacity(), expected) || !versionFits(map, off)) {
-                if (!last || laterCompleteWrite(map, off, seg.capacity(), expected)) {
+            if (!validFrameAt(map, off, capacity, expected) || !versionFits(map, off)) {
+                if (!last || laterCompleteWrite(map, off, capacity, expected)) {
                     throw new CorruptionException("corrupt record in " + seg.path() + " at offset " + off
                             + " (expected position " + expected + "); later acknowledged data follows it");
                 }
@@ -208,7 +252,7 @@ public final class Recovery {
             pending.clear();
         }
         if (last) {
-            int dataEnd = lastNonZero(map, lastCommitEnd, seg.capacity());
+            int dataEnd = lastNonZero(map, lastCommitEnd, capacity);
             if (dataEnd > lastCommitEnd) {
                 truncatedBytes = dataEnd - lastCommitEnd;
                 LOG.warn(
@@ -216,7 +260,7 @@ public final class Recovery {
                         seg.path(),
                         truncatedBytes,
                         lastCommitEnd);
-                seg.cutAt(lastCommitEnd);
+                ((Segment) seg).cutAt(lastCommitEnd);
             }
             if (scratch.capacity() > (64 << 20)) {
                 scratch = ByteBuffer.allocate(0);
@@ -228,7 +272,7 @@ public final class Recovery {
         }
     }
 
-    private void accept(ByteBuffer map, int off, Segment seg) {
+    private void accept(ByteBuffer map, int off, LogFile seg) {
         seg.addOffset(off);
         if (indexAggregates || indexIds) {
             UUID id = new UUID(map.getLong(off + FrameCodec.OFF_ID_MSB), map.getLong(off + FrameCodec.OFF_ID_LSB));
@@ -278,6 +322,16 @@ public final class Recovery {
             }
         }
         return map.getLong(off + FrameCodec.OFF_VERSION) == base + 1;
+    }
+
+    /** Whether a valid frame for {@code expectedPosition} is at {@code off} of {@code seg}. */
+    private static boolean validFrameAt(LogFile seg, int off, long expectedPosition) {
+        try {
+            LogFile.Loc l = seg.locate(off);
+            return validFrameAt(l.buf(), l.off(), l.buf().limit(), expectedPosition);
+        } catch (CorruptionException e) {
+            return false;
+        }
     }
 
     static boolean validFrameAt(ByteBuffer map, int off, int capacity, long expectedPosition) {

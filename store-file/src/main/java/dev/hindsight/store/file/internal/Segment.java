@@ -1,8 +1,6 @@
 package dev.hindsight.store.file.internal;
 
 import dev.hindsight.core.CorruptionException;
-import dev.hindsight.index.IndexCorruptionException;
-import dev.hindsight.index.OffsetFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -11,40 +9,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One segment file and the offsets of its records (an array while active, then an {@link OffsetFile}): preallocated, written by the single writer through its channel, read by anyone through a
- * read-only memory map. Thread-safety: reads ({@link #readFrame}) are safe from any thread for offsets below the
- * published end; {@link #write}, {@link #force} and {@link #cutAt} are called by the writer thread only.
+ * A plain segment file, the tier every segment starts in: preallocated, written by the single writer through its
+ * channel, read by anyone through a read-only memory map. Thread-safety: reads ({@link #readFrame}) are safe from any
+ * thread for offsets below the published end; {@link #write}, {@link #force} and {@link #cutAt} are called by the
+ * writer thread only.
  */
-public final class Segment implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+public final class Segment extends LogFile {
     static final int HEADER_BYTES = 64;
     private static final byte[] MAGIC = "HSLOG001".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
 
-    private final int ordinal;
-    private final long basePosition;
     private final Path path;
     private final FileChannel channel;
     private final MappedByteBuffer map;
     private final int capacity;
-    /**
-     * Offsets of this segment's records while it is active (and until its offset file is written); the writer
-     * appends, readers read below the published head. Null once {@link #sealed} serves them.
-     */
-    private volatile int @Nullable [] offsets = new int[1024];
-    /** Writer only: number of offsets set. */
-    private int offsetCount;
-    /** The offset file of the sealed segment. */
-    private volatile @Nullable OffsetFile sealed;
 
     private Segment(int ordinal, long basePosition, Path path, FileChannel channel, int capacity) throws IOException {
-        this.ordinal = ordinal;
-        this.basePosition = basePosition;
+        super(ordinal, basePosition, path);
         this.path = path;
         this.channel = channel;
         this.capacity = capacity;
@@ -122,18 +105,6 @@ public final class Segment implements AutoCloseable {
         }
     }
 
-    public int ordinal() {
-        return ordinal;
-    }
-
-    public long basePosition() {
-        return basePosition;
-    }
-
-    public Path path() {
-        return path;
-    }
-
     public int capacity() {
         return capacity;
     }
@@ -148,6 +119,7 @@ public final class Segment implements AutoCloseable {
      * uses this instead of the map: reading never-written (sparse) regions through a map can fault on file systems
      * that allocate on read, such as a full tmpfs.
      */
+    @Override
     ByteBuffer readAll(ByteBuffer into) throws IOException {
         ByteBuffer b = into.capacity() >= capacity ? into : ByteBuffer.allocate(capacity);
         b.clear().limit(capacity);
@@ -185,111 +157,19 @@ public final class Segment implements AutoCloseable {
         channel.force(true);
     }
 
-    /**
-     * Reads and verifies the frame at {@code offset}.
-     *
-     * @throws CorruptionException if its CRC does not match
-     */
-    byte[] readFrame(int offset) {
-        int len = map.getInt(offset);
-        if (len < FrameCodec.FIXED || offset + FrameCodec.HEADER + (long) len > capacity) {
-            throw new CorruptionException("bad record length " + len + " in " + path + " at offset " + offset);
-        }
-        byte[] f = new byte[FrameCodec.HEADER + len];
-        map.get(offset, f, 0, f.length);
-        int stored = ByteBuffer.wrap(f).getInt(4);
-        if (stored != FrameCodec.crc(f, 8, 1 + len)) {
-            throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
-        }
-        return f;
+    @Override
+    Loc locate(int offset) {
+        return new Loc(map, offset);
     }
 
-    /**
-     * Verifies the frame at {@code offset} in place, without copying it.
-     *
-     * @throws CorruptionException if its length or CRC is bad
-     */
-    void verifyFrame(int offset) {
-        int len = map.getInt(offset);
-        if (len < FrameCodec.FIXED || offset + FrameCodec.HEADER + (long) len > capacity) {
-            throw new CorruptionException("bad record length " + len + " in " + path + " at offset " + offset);
-        }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(map.slice(offset + 8, 1 + len));
-        if (map.getInt(offset + 4) != (int) crc.getValue()) {
-            throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
-        }
+    @Override
+    int extent() {
+        return capacity;
     }
 
-    /** Sets the offset of the next record, {@code basePosition + offsetCount()}. Writer (or recovery) only. */
-    void addOffset(int offset) {
-        int[] o = offsets;
-        if (o == null) {
-            throw new IllegalStateException("segment " + path + " is sealed");
-        }
-        if (offsetCount == o.length) {
-            o = java.util.Arrays.copyOf(o, o.length * 2);
-        }
-        o[offsetCount++] = offset;
-        offsets = o;
-    }
-
-    /** Number of offsets set by the writer or recovery. Writer only. */
-    int offsetCount() {
-        return offsetCount;
-    }
-
-    /** Forgets offsets from record {@code count} on (an append rolled back, an unfinished append). Writer only. */
-    void truncateOffsets(int count) {
-        offsetCount = Math.min(offsetCount, count);
-    }
-
-    /** Writer-set offsets (for writing the offset file). */
-    int[] offsetsArray() {
-        int[] o = offsets;
-        return o == null ? new int[0] : o;
-    }
-
-    /** Serves offsets from {@code file} from now on and frees the in-memory array. */
-    void seal(OffsetFile file) {
-        sealed = file; // set before the array is dropped: readers look at the array first
-        offsets = null;
-    }
-
-    /** Offset of the record at {@code position} (published, or being recovered). */
-    int offsetOf(long position) {
-        int[] o = offsets;
-        if (o != null) {
-            return o[(int) (position - basePosition)];
-        }
-        OffsetFile f = sealed;
-        try {
-            return f.offset(position);
-        } catch (IndexCorruptionException e) {
-            return rebuildOffsets(f.count(), e)[(int) (position - basePosition)];
-        }
-    }
-
-    /** Rebuilds a damaged offset file's array from the records (they follow one another from the header on). */
-    private synchronized int[] rebuildOffsets(int count, IndexCorruptionException cause) {
-        int[] o = offsets;
-        if (o != null) {
-            return o;
-        }
-        LOG.warn("{}; rebuilding it from {}", cause.getMessage(), path);
-        o = new int[count];
-        int off = HEADER_BYTES;
-        for (int i = 0; i < count; i++) {
-            o[i] = off;
-            off += FrameCodec.HEADER + map.getInt(off);
-        }
-        try {
-            OffsetFile.write(cause.file(), basePosition, o, count);
-        } catch (IOException e) {
-            LOG.warn("could not rewrite {}", cause.file(), e);
-        }
-        offsets = o;
-        return o;
+    @Override
+    long storedBytes() {
+        return capacity;
     }
 
     @Override

@@ -1,0 +1,228 @@
+package dev.hindsight.store.file.internal;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.core.StoreUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * A sealed segment in the compressed format ({@code .zlog}, layout in {@code package-info}): the plain segment's
+ * records, in the same offsets, cut into blocks of whole records, each compressed with zstd and checksummed. Blocks
+ * and the block table are read on demand from a {@link BlockSource} (the local file, or the archive) and kept in the
+ * log's bounded {@link BlockCache}. Every record is still CRC-checked when read. Thread-safe.
+ */
+public final class CompressedSegment extends LogFile {
+    static final byte[] MAGIC = "HSZLOG01".getBytes(StandardCharsets.US_ASCII);
+    static final int FORMAT = 1;
+    static final int CODEC_ZSTD = 1;
+    /** Header layout: magic, format, base, blocks, table offset, extent, records, codec, header CRC at 44. */
+    static final int OFF_BASE = 12;
+
+    static final int OFF_BLOCKS = 20;
+    static final int OFF_TABLE = 24;
+    static final int OFF_EXTENT = 32;
+    static final int OFF_RECORDS = 36;
+    static final int OFF_CODEC = 40;
+    static final int OFF_HEADER_CRC = 44;
+    static final int TABLE_ENTRY = 20;
+
+    private final BlockSource source;
+    private final BlockCache cache;
+    private final int extent;
+    private final int records;
+    private final int blocks;
+    private final long tableOffset;
+    private final long storedBytes;
+    private final boolean archived;
+
+    /** The block table: block {@code i} holds offsets {@code [start[i], start[i+1])} and is stored at fileOffset. */
+    record Table(int[] start, long[] fileOffset, int[] length, int[] crc) implements BlockCache.Sized {
+        @Override
+        public int bytes() {
+            return start.length * TABLE_ENTRY + 64;
+        }
+    }
+
+    /** A decompressed block, in the segment's offset space from {@code start}. */
+    record Block(int start, ByteBuffer data) implements BlockCache.Sized {
+        @Override
+        public int bytes() {
+            return data.capacity() + 32;
+        }
+    }
+
+    private CompressedSegment(
+            int ordinal,
+            long base,
+            Path path,
+            BlockSource source,
+            BlockCache cache,
+            ByteBuffer header,
+            long size,
+            boolean archived) {
+        super(ordinal, base, path);
+        this.source = source;
+        this.cache = cache;
+        this.blocks = header.getInt(OFF_BLOCKS);
+        this.tableOffset = header.getLong(OFF_TABLE);
+        this.extent = header.getInt(OFF_EXTENT);
+        this.records = header.getInt(OFF_RECORDS);
+        this.storedBytes = size;
+        this.archived = archived;
+    }
+
+    /**
+     * Opens a compressed segment over {@code source}, checking its header.
+     *
+     * @param path the local path it has (or would have), for messages and file names
+     * @throws CorruptionException if the header is damaged or is not a compressed segment's
+     */
+    static CompressedSegment open(int ordinal, Path path, BlockSource source, BlockCache cache, boolean archived)
+            throws IOException {
+        long size = source.size();
+        if (size < Segment.HEADER_BYTES) {
+            throw new CorruptionException("compressed segment " + source.describe() + " is too short: " + size);
+        }
+        ByteBuffer h = ByteBuffer.wrap(source.read(0, Segment.HEADER_BYTES));
+        if (!Arrays.equals(Arrays.copyOf(h.array(), MAGIC.length), MAGIC)
+                || h.getInt(8) != FORMAT
+                || h.getInt(OFF_CODEC) != CODEC_ZSTD
+                || h.getInt(OFF_HEADER_CRC) != crc(h.array(), 0, OFF_HEADER_CRC)) {
+            throw new CorruptionException("compressed segment " + source.describe() + " has no valid header");
+        }
+        return new CompressedSegment(ordinal, h.getLong(OFF_BASE), path, source, cache, h, size, archived);
+    }
+
+    /** Number of records (the plain segment's). */
+    int records() {
+        return records;
+    }
+
+    BlockSource source() {
+        return source;
+    }
+
+    @Override
+    int extent() {
+        return extent;
+    }
+
+    @Override
+    long storedBytes() {
+        return storedBytes;
+    }
+
+    @Override
+    boolean archived() {
+        return archived;
+    }
+
+    @Override
+    Loc locate(int offset) {
+        Table t = table();
+        int i = Arrays.binarySearch(t.start(), offset);
+        if (i < 0) {
+            i = -i - 2;
+        }
+        if (i < 0 || offset >= extent) {
+            throw new CorruptionException("offset " + offset + " is outside the blocks of " + source.describe());
+        }
+        Block b = block(t, i);
+        return new Loc(b.data(), offset - b.start());
+    }
+
+    private Table table() {
+        return cache.get(new BlockCache.Key(this, -1), k -> loadTable());
+    }
+
+    private Block block(Table t, int i) {
+        return cache.get(new BlockCache.Key(this, i), k -> loadBlock(t, i));
+    }
+
+    private Table loadTable() {
+        byte[] raw = io(() -> source.read(tableOffset, blocks * TABLE_ENTRY + 4));
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (b.getInt(blocks * TABLE_ENTRY) != crc(raw, 0, blocks * TABLE_ENTRY)) {
+            throw new CorruptionException("block table of " + source.describe() + " fails its CRC");
+        }
+        int[] start = new int[blocks];
+        long[] fileOffset = new long[blocks];
+        int[] length = new int[blocks];
+        int[] crc = new int[blocks];
+        for (int i = 0; i < blocks; i++) {
+            start[i] = b.getInt();
+            fileOffset[i] = b.getLong();
+            length[i] = b.getInt();
+            crc[i] = b.getInt();
+        }
+        return new Table(start, fileOffset, length, crc);
+    }
+
+    private Block loadBlock(Table t, int i) {
+        byte[] compressed = io(() -> source.read(t.fileOffset()[i], t.length()[i]));
+        if (crc(compressed, 0, compressed.length) != t.crc()[i]) {
+            throw new CorruptionException("block " + i + " of " + source.describe() + " fails its CRC (offset "
+                    + t.fileOffset()[i] + ", " + t.length()[i] + " bytes)");
+        }
+        int start = t.start()[i];
+        int end = i + 1 < blocks ? t.start()[i + 1] : extent;
+        try {
+            byte[] data = Zstd.decompress(compressed, end - start);
+            if (data.length != end - start) {
+                throw new CorruptionException("block " + i + " of " + source.describe() + " decompresses to "
+                        + data.length + " bytes, not " + (end - start));
+            }
+            return new Block(start, ByteBuffer.wrap(data));
+        } catch (ZstdException e) {
+            throw new CorruptionException(
+                    "block " + i + " of " + source.describe() + " does not decompress: " + e.getMessage());
+        }
+    }
+
+    @Override
+    ByteBuffer readAll(ByteBuffer into) throws IOException {
+        ByteBuffer b = into.capacity() >= extent ? into : ByteBuffer.allocate(extent);
+        b.clear().limit(extent);
+        Table t = table();
+        for (int i = 0; i < blocks; i++) {
+            Block blk = loadBlock(t, i); // not cached: a scan would evict everything else
+            b.put(blk.start(), blk.data(), 0, blk.data().capacity());
+        }
+        for (int i = 0; i < Segment.HEADER_BYTES && i < extent; i++) {
+            b.put(i, (byte) 0); // the plain header is not kept; scans start after it
+        }
+        return b;
+    }
+
+    static int crc(byte[] a, int from, int length) {
+        CRC32C c = new CRC32C();
+        c.update(a, from, length);
+        return (int) c.getValue();
+    }
+
+    private interface IoCall<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T io(IoCall<T> call) {
+        try {
+            return call.run();
+        } catch (IOException e) {
+            throw new StoreUnavailableException(
+                    "cannot read " + source.describe() + " (" + e.getMessage() + ")", new UncheckedIOException(e));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        cache.invalidate(this);
+        source.close();
+    }
+}
