@@ -1,0 +1,185 @@
+package dev.hindsight.archive;
+
+import dev.hindsight.core.spi.ObjectStore;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * An S3 bucket (or an S3-compatible server at a configured endpoint, path-style) under a key prefix. Credentials come
+ * from the SDK's default chain ({@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}, profiles, instance roles).
+ * Request checksums are sent only where S3 requires them, which S3-compatible servers accept. Thread-safe.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final @Nullable URI endpoint;
+
+    private S3ObjectStore(S3Client s3, String bucket, String prefix, @Nullable URI endpoint) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+        this.endpoint = endpoint;
+    }
+
+    /**
+     * A store for {@code bucket} and {@code prefix}.
+     *
+     * @param endpoint an S3-compatible server (path-style addressing), or null for AWS S3 (region from the
+     *     environment, else us-east-1)
+     */
+    public static S3ObjectStore open(String bucket, String prefix, @Nullable URI endpoint) {
+        var b = S3Client.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .requestChecksumCalculation(
+                        software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(
+                        software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED);
+        String region = System.getenv("AWS_REGION");
+        b.region(Region.of(region == null || region.isBlank() ? "us-east-1" : region));
+        if (endpoint != null) {
+            b.endpointOverride(endpoint)
+                    .serviceConfiguration(S3Configuration.builder()
+                            .pathStyleAccessEnabled(true)
+                            .build());
+        }
+        return new S3ObjectStore(b.build(), bucket, prefix, endpoint);
+    }
+
+    private String key(String k) {
+        return prefix + k;
+    }
+
+    @Override
+    public void put(String key, Path file) throws IOException {
+        call(() -> s3.putObject(r -> r.bucket(bucket).key(key(key)), RequestBody.fromFile(file)));
+    }
+
+    @Override
+    public void put(String key, byte[] bytes) throws IOException {
+        call(() -> s3.putObject(r -> r.bucket(bucket).key(key(key)), RequestBody.fromBytes(bytes)));
+    }
+
+    @Override
+    public byte[] get(String key, long offset, int length) throws IOException {
+        if (length == 0) {
+            return new byte[0];
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        ResponseBytes<GetObjectResponse> r = call(
+                () -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range), ResponseTransformer.toBytes()));
+        byte[] out = r.asByteArrayUnsafe();
+        if (out.length != length) {
+            throw new IOException(
+                    describe() + key + ": asked for " + length + " bytes at " + offset + ", got " + out.length);
+        }
+        return out;
+    }
+
+    @Override
+    public byte @Nullable [] get(String key) throws IOException {
+        try {
+            return call(() -> s3.getObject(g -> g.bucket(bucket).key(key(key)), ResponseTransformer.toBytes()))
+                    .asByteArrayUnsafe();
+        } catch (NotFound e) {
+            return null;
+        }
+    }
+
+    @Override
+    public @Nullable ObjectInfo head(String key) throws IOException {
+        try {
+            HeadObjectResponse h =
+                    call(() -> s3.headObject(r -> r.bucket(bucket).key(key(key))));
+            String etag = h.eTag() == null ? "" : h.eTag().replace("\"", "").toLowerCase(Locale.ROOT);
+            return new ObjectInfo(h.contentLength(), etag);
+        } catch (NotFound e) {
+            return null;
+        }
+    }
+
+    @Override
+    public List<String> list(String under) throws IOException {
+        List<String> out = new ArrayList<>();
+        String token = null;
+        do {
+            String t = token;
+            ListObjectsV2Response r = call(() -> s3.listObjectsV2(l -> {
+                l.bucket(bucket).prefix(key(under));
+                if (t != null) {
+                    l.continuationToken(t);
+                }
+            }));
+            for (S3Object o : r.contents()) {
+                out.add(o.key().substring(prefix.length()));
+            }
+            token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+        } while (token != null);
+        out.sort(null);
+        return out;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        call(() -> s3.deleteObject(r -> r.bucket(bucket).key(key(key))));
+    }
+
+    @Override
+    public String describe() {
+        return "s3://" + bucket + "/" + prefix + (endpoint == null ? "" : " (endpoint " + endpoint + ")");
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    /** A missing object (404), told apart from failures. */
+    private static final class NotFound extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    private interface Call<T> {
+        T run();
+    }
+
+    private <T> T call(Call<T> c) throws IOException {
+        try {
+            return c.run();
+        } catch (NoSuchKeyException e) {
+            throw new NotFound(e.getMessage());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new NotFound(e.getMessage());
+            }
+            throw new IOException(describe() + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new IOException(describe() + ": " + e.getMessage(), e);
+        }
+    }
+}

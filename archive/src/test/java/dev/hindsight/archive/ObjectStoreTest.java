@@ -1,0 +1,72 @@
+package dev.hindsight.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hindsight.core.spi.ObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Both object stores behave the same: put, ranged get, head with MD5, list, delete; S3 against a real s3proxy. */
+class ObjectStoreTest {
+    @TempDir
+    static Path tmp;
+
+    private static S3TestServer s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3TestServer.start(tmp.resolve("s3"), "bucket");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s3.close();
+    }
+
+    private static ObjectStore open(String kind, String prefix) throws Exception {
+        return kind.equals("s3")
+                ? s3.store("bucket", prefix)
+                : ObjectStores.open(tmp.resolve("local-" + prefix).toUri().toString(), null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "file"})
+    void putGetHeadListDelete_roundTrip(String kind) throws Exception {
+        try (ObjectStore store = open(kind, "p1")) {
+            byte[] data = "0123456789abcdef".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+            Path f = Files.write(tmp.resolve(kind + ".bin"), data);
+            store.put("segments/a.zlog", f);
+            store.put("manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
+
+            assertThat(store.get("segments/a.zlog", 10, 6)).isEqualTo("abcdef".getBytes(StandardCharsets.US_ASCII));
+            assertThat(store.get("segments/a.zlog")).isEqualTo(data);
+            assertThat(store.get("missing")).isNull();
+            var info = store.head("segments/a.zlog");
+            assertThat(info.size()).isEqualTo(data.length);
+            assertThat(info.md5())
+                    .isEqualTo(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("MD5").digest(data)));
+            assertThat(store.head("missing")).isNull();
+            assertThat(store.list("segments/")).containsExactly("segments/a.zlog");
+            store.delete("segments/a.zlog");
+            assertThat(store.list("")).containsExactly("manifest.json");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3://", "s3:///x", "ftp://host/x", "relative/path"})
+    void open_unsupportedUrl_saysWhatIsSupported(String url) {
+        assertThatThrownBy(() -> ObjectStores.open(url, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("s3://BUCKET/PREFIX");
+    }
+}
