@@ -14,6 +14,8 @@ import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.store.file.internal.ArchiveManifest;
+import dev.hindsight.store.file.internal.Archiver;
 import dev.hindsight.store.file.internal.BlockCache;
 import dev.hindsight.store.file.internal.Compactor;
 import dev.hindsight.store.file.internal.FileLogReader;
@@ -53,6 +55,7 @@ public final class FileEventLog implements EventLog {
     private final FileLogReader reader;
     private final GroupCommitWriter writer;
     private final @Nullable Compactor compactor;
+    private final @Nullable Archiver archiver;
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition published = waitLock.newCondition();
     private final AtomicInteger waiters = new AtomicInteger();
@@ -76,6 +79,23 @@ public final class FileEventLog implements EventLog {
                 : new Compactor(state, segmentsDir(options), options.compressionLevel());
         if (compactor != null) {
             compactor.start();
+        }
+        ArchiveOptions a = options.archive();
+        if (a != null && compactor != null) {
+            try {
+                archiver = new Archiver(
+                        state,
+                        options.directory(),
+                        a.store(),
+                        a.after(),
+                        clock,
+                        ArchiveManifest.readLocal(options.directory()));
+            } catch (IOException e) {
+                throw new StoreUnavailableException("cannot read the archive manifest: " + e.getMessage(), e);
+            }
+            archiver.start(a.checkInterval());
+        } else {
+            archiver = null;
         }
     }
 
@@ -116,7 +136,9 @@ public final class FileEventLog implements EventLog {
                         segmentsDir(options),
                         (int) options.segmentBytes(),
                         options.indexCacheEntries(),
-                        new BlockCache(options.blockCacheBytes()));
+                        new BlockCache(options.blockCacheBytes()),
+                        ArchiveManifest.readLocal(options.directory()),
+                        options.archive() == null ? null : options.archive().store());
             } catch (RuntimeException | IOException e) {
                 lock.release();
                 throw e;
@@ -153,6 +175,23 @@ public final class FileEventLog implements EventLog {
         if (compactor != null) {
             compactor.awaitIdle();
         }
+    }
+
+    /**
+     * Archives now every compressed segment old enough (waiting for pending compactions first); null when no archive
+     * is configured.
+     */
+    public Archiver.@Nullable Run archiveNow() throws InterruptedException {
+        if (archiver == null) {
+            return null;
+        }
+        awaitCompaction();
+        return archiver.runOnce();
+    }
+
+    /** The last archive run, or null (none yet, or no archive configured). */
+    public Archiver.@Nullable Run lastArchiveRun() {
+        return archiver == null ? null : archiver.lastRun();
     }
 
     /** Bytes and events per storage tier, and the compression achieved so far. */
@@ -282,6 +321,9 @@ public final class FileEventLog implements EventLog {
             return;
         }
         writer.close();
+        if (archiver != null) {
+            archiver.close();
+        }
         if (compactor != null) {
             compactor.close();
         }

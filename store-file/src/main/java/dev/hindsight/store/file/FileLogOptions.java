@@ -3,6 +3,7 @@ package dev.hindsight.store.file;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configuration of a {@link FileEventLog}.
@@ -18,6 +19,7 @@ import java.util.Objects;
  *     plain; default {@value #DEFAULT_COMPRESSION_LEVEL}
  * @param blockCacheBytes most bytes of decompressed blocks (and block tables) of compressed segments kept in memory;
  *     default 64 MiB
+ * @param archive where and when sealed segments move to object storage; null: never
  */
 public record FileLogOptions(
         Path directory,
@@ -27,7 +29,8 @@ public record FileLogOptions(
         int maxBatchBytes,
         int indexCacheEntries,
         int compressionLevel,
-        long blockCacheBytes) {
+        long blockCacheBytes,
+        @Nullable ArchiveOptions archive) {
 
     /** Options with the default version cache. */
     public FileLogOptions(
@@ -51,7 +54,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 DEFAULT_COMPRESSION_LEVEL,
-                DEFAULT_BLOCK_CACHE_BYTES);
+                DEFAULT_BLOCK_CACHE_BYTES,
+                null);
     }
 
     /** Default {@link #compressionLevel()}. */
@@ -98,7 +102,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 compressionLevel,
-                blockCacheBytes);
+                blockCacheBytes,
+                archive);
     }
 
     public FileLogOptions withFsyncInterval(Duration interval) {
@@ -110,7 +115,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 compressionLevel,
-                blockCacheBytes);
+                blockCacheBytes,
+                archive);
     }
 
     public FileLogOptions withIndexCacheEntries(int entries) {
@@ -122,7 +128,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 entries,
                 compressionLevel,
-                blockCacheBytes);
+                blockCacheBytes,
+                archive);
     }
 
     public FileLogOptions withSegmentBytes(long bytes) {
@@ -134,7 +141,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 compressionLevel,
-                blockCacheBytes);
+                blockCacheBytes,
+                archive);
     }
 
     /** Sealed segments compressed at zstd {@code level}; 0 keeps them plain. */
@@ -147,7 +155,8 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 level,
-                blockCacheBytes);
+                blockCacheBytes,
+                archive);
     }
 
     public FileLogOptions withBlockCacheBytes(long bytes) {
@@ -159,6 +168,21 @@ public record FileLogOptions(
                 maxBatchBytes,
                 indexCacheEntries,
                 compressionLevel,
-                bytes);
+                bytes,
+                archive);
+    }
+
+    /** Sealed segments archived per {@code archive}; null: never. */
+    public FileLogOptions withArchive(@Nullable ArchiveOptions archive) {
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                blockCacheBytes,
+                archive);
     }
 }

@@ -23,6 +23,60 @@ public interface BlockSource extends AutoCloseable {
     @Override
     void close() throws IOException;
 
+    /** Bytes in memory (a whole object fetched in one request). */
+    static BlockSource of(byte[] bytes, String describe) {
+        return new BlockSource() {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                if (offset < 0 || offset + length > bytes.length) {
+                    throw new IOException(describe + " ends at " + bytes.length + ", before " + (offset + length));
+                }
+                return java.util.Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
+            }
+
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public String describe() {
+                return describe;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** An object of an object store; {@code size} from the archive manifest. */
+    static BlockSource of(
+            dev.hindsight.core.spi.@org.jspecify.annotations.Nullable ObjectStore store, String key, long size) {
+        return new BlockSource() {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                if (store == null) {
+                    throw new IOException("it is archived (" + key + ") and no archive is configured; open the store"
+                            + " with its archive URL (--archive-url) to read it");
+                }
+                return store.get(key, offset, length);
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public String describe() {
+                return (store == null ? "archive" : store.describe()) + key;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     /** A local file, read through its channel. */
     static BlockSource of(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);

@@ -64,18 +64,46 @@ public final class CompressedSegment extends LogFile {
             Path path,
             BlockSource source,
             BlockCache cache,
-            ByteBuffer header,
+            int blocks,
+            long tableOffset,
+            int extent,
+            int records,
             long size,
             boolean archived) {
         super(ordinal, base, path);
         this.source = source;
         this.cache = cache;
-        this.blocks = header.getInt(OFF_BLOCKS);
-        this.tableOffset = header.getLong(OFF_TABLE);
-        this.extent = header.getInt(OFF_EXTENT);
-        this.records = header.getInt(OFF_RECORDS);
+        this.blocks = blocks;
+        this.tableOffset = tableOffset;
+        this.extent = extent;
+        this.records = records;
         this.storedBytes = size;
         this.archived = archived;
+    }
+
+    /** An archived segment, from its manifest entry: opening it touches nothing remote. */
+    static CompressedSegment archived(
+            int ordinal, Path path, BlockSource source, BlockCache cache, ArchiveManifest.Entry e) {
+        return new CompressedSegment(
+                ordinal,
+                e.base(),
+                path,
+                source,
+                cache,
+                e.blocks(),
+                e.tableOffset(),
+                e.extent(),
+                e.records(),
+                e.bytes(),
+                true);
+    }
+
+    int blocks() {
+        return blocks;
+    }
+
+    long tableOffset() {
+        return tableOffset;
     }
 
     /**
@@ -97,7 +125,18 @@ public final class CompressedSegment extends LogFile {
                 || h.getInt(OFF_HEADER_CRC) != crc(h.array(), 0, OFF_HEADER_CRC)) {
             throw new CorruptionException("compressed segment " + source.describe() + " has no valid header");
         }
-        return new CompressedSegment(ordinal, h.getLong(OFF_BASE), path, source, cache, h, size, archived);
+        return new CompressedSegment(
+                ordinal,
+                h.getLong(OFF_BASE),
+                path,
+                source,
+                cache,
+                h.getInt(OFF_BLOCKS),
+                h.getLong(OFF_TABLE),
+                h.getInt(OFF_EXTENT),
+                h.getInt(OFF_RECORDS),
+                size,
+                archived);
     }
 
     /** Number of records (the plain segment's). */
@@ -190,9 +229,23 @@ public final class CompressedSegment extends LogFile {
     ByteBuffer readAll(ByteBuffer into) throws IOException {
         ByteBuffer b = into.capacity() >= extent ? into : ByteBuffer.allocate(extent);
         b.clear().limit(extent);
-        Table t = table();
+        byte[] whole = source.read(0, Math.toIntExact(storedBytes)); // one request for an archived segment
+        BlockSource local = BlockSource.of(whole, source.describe());
+        CompressedSegment copy = new CompressedSegment(
+                ordinal(),
+                basePosition(),
+                path(),
+                local,
+                cache,
+                blocks,
+                tableOffset,
+                extent,
+                records,
+                storedBytes,
+                false);
+        Table t = copy.loadTable();
         for (int i = 0; i < blocks; i++) {
-            Block blk = loadBlock(t, i); // not cached: a scan would evict everything else
+            Block blk = copy.loadBlock(t, i); // not cached: a scan would evict everything else
             b.put(blk.start(), blk.data(), 0, blk.data().capacity());
         }
         for (int i = 0; i < Segment.HEADER_BYTES && i < extent; i++) {

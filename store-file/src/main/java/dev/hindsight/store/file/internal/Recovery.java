@@ -38,6 +38,8 @@ public final class Recovery {
     private ByteBuffer scratch = ByteBuffer.allocate(0);
     private boolean indexAggregates;
     private boolean indexIds;
+    private ArchiveManifest archived = ArchiveManifest.EMPTY;
+    private dev.hindsight.core.spi.@org.jspecify.annotations.Nullable ObjectStore archive;
 
     private record Pending(long position, long version, String aggregateId, UUID id, Instant timestamp) {}
 
@@ -56,12 +58,20 @@ public final class Recovery {
      *
      * @throws CorruptionException naming file and offset if acknowledged data is damaged
      */
-    public static Result run(Path segmentsDir, int segmentBytes, int cacheEntries, BlockCache blocks)
+    public static Result run(
+            Path segmentsDir,
+            int segmentBytes,
+            int cacheEntries,
+            BlockCache blocks,
+            ArchiveManifest archived,
+            dev.hindsight.core.spi.@org.jspecify.annotations.Nullable ObjectStore archive)
             throws IOException {
         Recovery r = new Recovery();
         r.state.blockCache(blocks);
-        List<Path> files = segmentFiles(segmentsDir);
-        if (!files.isEmpty() && allZeros(files.getLast())) {
+        r.archived = archived;
+        r.archive = archive;
+        List<Path> files = segmentFiles(segmentsDir, archived);
+        if (!files.isEmpty() && Files.exists(files.getLast()) && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
             // after the header is forced, so it holds nothing: remove it, the writer creates it again when it rolls.
             LOG.warn("removing {}: a segment whose creation never completed (no header, no records)", files.getLast());
@@ -88,8 +98,12 @@ public final class Recovery {
      * the plain one it replaces (a crash between the rename and the delete), and leftovers of an unfinished compaction
      * are removed.
      */
-    private static List<Path> segmentFiles(Path segmentsDir) throws IOException {
+    private static List<Path> segmentFiles(Path segmentsDir, ArchiveManifest archived) throws IOException {
         java.util.TreeMap<String, Path> byBase = new java.util.TreeMap<>();
+        for (ArchiveManifest.Entry e : archived.segments()) {
+            // archived segments have no local file; the key's file name stands for them
+            byBase.put(String.format("%020d", e.base()), segmentsDir.resolve(ARCHIVED_MARK + e.base()));
+        }
         List<Path> all;
         try (Stream<Path> s = Files.list(segmentsDir)) {
             all = s.sorted().toList();
@@ -98,6 +112,11 @@ public final class Recovery {
             String name = p.getFileName().toString();
             if (name.endsWith(".zlog.tmp")) {
                 LOG.info("removing {}: a compaction that did not finish", p);
+                Files.delete(p);
+            } else if (byBase.containsKey(baseOf(name))
+                    && byBase.get(baseOf(name)).getFileName().toString().startsWith(ARCHIVED_MARK)) {
+                // archived and verified before the manifest listed it: the local copy is redundant
+                LOG.info("removing {}: it is archived", p);
                 Files.delete(p);
             } else if (name.endsWith(".zlog")) {
                 Path plain = byBase.put(name.substring(0, name.length() - 5), p);
@@ -118,7 +137,25 @@ public final class Recovery {
         return List.copyOf(byBase.values());
     }
 
+    private static final String ARCHIVED_MARK = "archived:";
+
+    private static String baseOf(String name) {
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+
     private LogFile openFile(Path file, int ordinal, int segmentBytes) throws IOException {
+        String name = file.getFileName().toString();
+        if (name.startsWith(ARCHIVED_MARK)) {
+            long base = Long.parseLong(name.substring(ARCHIVED_MARK.length()));
+            ArchiveManifest.Entry e = archived.segments().stream()
+                    .filter(x -> x.base() == base)
+                    .findFirst()
+                    .orElseThrow();
+            Path path = file.resolveSibling(SegmentCompressor.fileName(base));
+            return CompressedSegment.archived(
+                    ordinal, path, BlockSource.of(archive, e.key(), e.bytes()), state.blockCache(), e);
+        }
         if (file.getFileName().toString().endsWith(".zlog")) {
             return CompressedSegment.open(ordinal, file, BlockSource.of(file), state.blockCache(), false);
         }
@@ -130,17 +167,16 @@ public final class Recovery {
             state.addSegment(openFile(files.get(i), i, segmentBytes));
         }
         LogFile[] segs = state.segments();
-        if (segs.length > 0 && !(segs[segs.length - 1] instanceof Segment)) {
-            throw new CorruptionException("the last segment " + segs[segs.length - 1].path()
-                    + " is a sealed (compressed) one: the active segment after it is missing");
-        }
+        boolean activeMissing = segs.length > 0 && !(segs[segs.length - 1] instanceof Segment);
         checkCoverage(indexes.ids, segs, indexes);
         checkCoverage(indexes.aggregates, segs, indexes);
         long covered = indexes.coveredTo();
         for (int i = 0; i < segs.length; i++) {
             LogFile seg = segs[i];
-            boolean last = i == segs.length - 1;
-            long to = last ? Long.MAX_VALUE : segs[i + 1].basePosition() - 1;
+            boolean last = i == segs.length - 1 && !activeMissing;
+            long to = seg instanceof CompressedSegment c
+                    ? c.basePosition() + c.records() - 1
+                    : last ? Long.MAX_VALUE : segs[i + 1].basePosition() - 1;
             if (seg.basePosition() != expected) {
                 throw new CorruptionException("segment " + seg.path() + " starts at position " + seg.basePosition()
                         + " but position " + expected + " was expected (a segment is missing or misnamed)");
@@ -161,8 +197,9 @@ public final class Recovery {
                 indexes.flush(indexes.active(), to);
             }
         }
-        if (segs.length == 0) {
-            Segment first = Segment.create(segmentsDir, 0, 1, segmentBytes);
+        if (segs.length == 0 || activeMissing) {
+            // a new store, or one restored from its archive (only sealed segments are archived)
+            Segment first = Segment.create(segmentsDir, segs.length, expected, segmentBytes);
             state.addSegment(first);
             indexes.startActive(first);
             state.writeOffset = Segment.HEADER_BYTES;

@@ -1,0 +1,32 @@
+package dev.hindsight.store.file;
+
+import dev.hindsight.core.spi.ObjectStore;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where and when a file log archives its sealed segments.
+ *
+ * @param store the object store (S3, an S3-compatible server, a directory)
+ * @param after a sealed segment is archived once its newest event is older than this ({@link Duration#ZERO}: as soon
+ *     as it is sealed and compressed)
+ * @param checkInterval how often the archiver looks for segments to archive
+ */
+public record ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval) {
+    public ArchiveOptions {
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(after, "after");
+        Objects.requireNonNull(checkInterval, "checkInterval");
+        if (after.isNegative()) {
+            throw new IllegalArgumentException("archive-after must not be negative");
+        }
+        if (checkInterval.isNegative() || checkInterval.isZero()) {
+            throw new IllegalArgumentException("checkInterval must be positive");
+        }
+    }
+
+    /** Archive after {@code after}, checking every 10 seconds. */
+    public static ArchiveOptions of(ObjectStore store, Duration after) {
+        return new ArchiveOptions(store, after, Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,291 @@
+package dev.hindsight.store.file;
+
+import static dev.hindsight.store.file.FileLogTestSupport.appendN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.ObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Archive to a real S3-compatible server (s3proxy): upload, read-through, restore, faults. */
+class ArchiveIT {
+    private static final String BUCKET = "archive";
+
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path dir;
+
+    private static S3TestServer s3;
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s3.close();
+    }
+
+    private String prefix;
+    private ObjectStore store;
+
+    private ObjectStore newStore() {
+        prefix = "store-" + PREFIXES.incrementAndGet();
+        store = s3.store(BUCKET, prefix);
+        return store;
+    }
+
+    private FileLogOptions options(Path d, @Nullable ObjectStore archive) {
+        FileLogOptions o = FileLogOptions.defaults(d)
+                .withFsync(FsyncPolicy.NEVER)
+                .withSegmentBytes(64 * 1024)
+                .withBlockCacheBytes(256 * 1024);
+        return archive == null ? o : o.withArchive(new ArchiveOptions(archive, Duration.ZERO, Duration.ofHours(1)));
+    }
+
+    private static List<RecordedEvent> all(FileEventLog log) {
+        List<RecordedEvent> out = new ArrayList<>();
+        Position p = Position.START;
+        while (true) {
+            var slice = log.readAll(p, 500, EventFilter.ALL);
+            if (slice.events().isEmpty()) {
+                return out;
+            }
+            out.addAll(slice.events());
+            p = slice.next();
+        }
+    }
+
+    private static void fill(FileEventLog log, int events) {
+        EventStore es = EventStore.of(log);
+        for (int a = 0; a < 10; a++) {
+            appendN(es, "agg-" + a, events / 10);
+        }
+    }
+
+    private List<Path> local(String suffix) throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
+        }
+    }
+
+    @Test
+    void archive_movesSealedSegmentsToS3_andReadsFallThrough() throws Exception {
+        ObjectStore st = newStore();
+        List<RecordedEvent> written;
+        int archivedSegments;
+        try (FileEventLog log = FileEventLog.open(options(dir, st))) {
+            fill(log, 2000);
+            written = all(log);
+            var run = log.archiveNow();
+            assertThat(run.error()).isNull();
+            archivedSegments = run.segments();
+            assertThat(archivedSegments).isGreaterThanOrEqualTo(2);
+            assertThat(local(".zlog")).isEmpty();
+            assertThat(all(log)).isEqualTo(written);
+            assertThat(log.tiers().archivedEvents()).isEqualTo(run.events());
+            assertThat(log.tiers().hotEvents() + log.tiers().archivedEvents()).isEqualTo(2000);
+        }
+        assertThat(st.list("segments/")).hasSize(archivedSegments);
+        assertThat(st.get("manifest.json")).isNotNull();
+
+        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+            assertThat(all(log)).isEqualTo(written);
+            assertThat(log.readAggregate("agg-0", 1, 1000, ReadDirection.FORWARD))
+                    .hasSize(200);
+            EventStore.of(log).append("agg-0", ExpectedVersion.exact(200), EventData.of("After", "{}"));
+        }
+    }
+
+    private ObjectStore newStoreSamePrefix() {
+        return s3.store(BUCKET, prefix);
+    }
+
+    @Test
+    void restore_fromTheArchiveAlone_rebuildsAWorkingStore() throws Exception {
+        ObjectStore st = newStore();
+        List<RecordedEvent> written;
+        long archivedEvents;
+        try (FileEventLog log = FileEventLog.open(options(dir, st))) {
+            fill(log, 2000);
+            written = all(log);
+            archivedEvents = log.archiveNow().events();
+        }
+        Path fresh = dir.resolveSibling(dir.getFileName() + "-restored");
+        var status = FileArchive.restore(fresh, st);
+        assertThat(status.events()).isEqualTo(archivedEvents);
+        assertThat(status.firstPosition()).isEqualTo(1);
+
+        try (FileEventLog log = FileEventLog.open(options(fresh, st))) {
+            assertThat(all(log)).isEqualTo(written.subList(0, (int) archivedEvents));
+            assertThat(log.verify(10).problems()).isEmpty();
+            var appended = EventStore.of(log).append("new-1", ExpectedVersion.NO_STREAM, EventData.of("E", "{}"));
+            assertThat(appended.position()).isEqualTo(Position.of(archivedEvents + 1));
+        }
+        assertThatThrownBy(() -> FileArchive.restore(fresh, st)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void corruptObject_failsTheReadClearly_neverWrongData() throws Exception {
+        ObjectStore st = newStore();
+        try (FileEventLog log = FileEventLog.open(options(dir, st))) {
+            fill(log, 2000);
+            log.archiveNow();
+        }
+        Path object = s3.file(BUCKET, prefix + "/segments/00000000000000000001.zlog");
+        CompressedSegmentTest.flip(object, 64 + 50);
+
+        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+            assertThatThrownBy(() -> log.readAll(Position.START, 10, EventFilter.ALL))
+                    .isInstanceOf(CorruptionException.class)
+                    .hasMessageContaining("00000000000000000001.zlog")
+                    .hasMessageContaining("CRC");
+        }
+    }
+
+    @Test
+    void uploadFailureMidway_keepsTheSegmentLocal_andTheNextRunFinishes() throws Exception {
+        ObjectStore st = newStore();
+        FailingStore failing = new FailingStore(st, 2); // the second put fails
+        List<RecordedEvent> written;
+        try (FileEventLog log = FileEventLog.open(options(dir, failing))) {
+            fill(log, 2000);
+            written = all(log);
+            var first = log.archiveNow();
+            assertThat(first.error()).contains("injected");
+            assertThat(all(log)).isEqualTo(written);
+            int leftLocal = local(".zlog").size();
+            assertThat(leftLocal).isPositive();
+
+            var second = log.archiveNow();
+            assertThat(second.error()).isNull();
+            assertThat(local(".zlog")).isEmpty();
+            assertThat(all(log)).isEqualTo(written);
+        }
+        // one object per segment, each matching the manifest
+        var manifest = FileArchive.remoteStatus(st);
+        assertThat(st.list("segments/")).hasSize(manifest.segments());
+    }
+
+    @Test
+    void restartBetweenUploadAndManifest_reusesTheUploadedObject() throws Exception {
+        ObjectStore st = newStore();
+        List<RecordedEvent> written;
+        try (FileEventLog log = FileEventLog.open(options(dir, null))) {
+            fill(log, 2000);
+            log.awaitCompaction();
+            written = all(log);
+        }
+        // what a crash right after the upload leaves: the object, but no manifest entry and the local file
+        Path first = local(".zlog").stream().sorted().findFirst().orElseThrow();
+        st.put("segments/" + first.getFileName(), first);
+        FailingStore counting = new FailingStore(st, Integer.MAX_VALUE);
+
+        try (FileEventLog log = FileEventLog.open(options(dir, counting))) {
+            var run = log.archiveNow();
+            assertThat(run.error()).isNull();
+            assertThat(counting.segmentPuts.get()).isEqualTo(run.segments() - 1); // the first was not sent again
+            assertThat(all(log)).isEqualTo(written);
+        }
+    }
+
+    @Test
+    void archivedStore_openedWithoutItsArchive_saysHowToReadIt() throws Exception {
+        ObjectStore st = newStore();
+        try (FileEventLog log = FileEventLog.open(options(dir, st))) {
+            fill(log, 2000);
+            log.archiveNow();
+        }
+        try (FileEventLog log = FileEventLog.open(options(dir, null))) {
+            assertThatThrownBy(() -> log.readAll(Position.START, 10, EventFilter.ALL))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("--archive-url");
+            assertThat(log.readAll(Position.of(1999), 10, EventFilter.ALL).events())
+                    .hasSize(1);
+        }
+    }
+
+    /** The real store, with the n-th segment upload failing (fault injection, not a fake server). */
+    static final class FailingStore implements ObjectStore {
+        private final ObjectStore real;
+        private final int failAt;
+        final AtomicInteger segmentPuts = new AtomicInteger();
+
+        FailingStore(ObjectStore real, int failAt) {
+            this.real = real;
+            this.failAt = failAt;
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            if (segmentPuts.incrementAndGet() == failAt) {
+                throw new IOException("injected upload failure for " + key);
+            }
+            real.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) throws IOException {
+            real.put(key, bytes);
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws IOException {
+            return real.get(key, offset, length);
+        }
+
+        @Override
+        public byte @Nullable [] get(String key) throws IOException {
+            return real.get(key);
+        }
+
+        @Override
+        public @Nullable ObjectInfo head(String key) throws IOException {
+            return real.head(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws IOException {
+            return real.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {}
+    }
+}
