@@ -89,6 +89,7 @@ public final class Compactor implements AutoCloseable {
 
     /** Waits until every queued compaction has run (tests, benchmarks, {@code archive run}). */
     public void awaitIdle() throws InterruptedException {
+        state.indexes().awaitFlushed(); // a segment is queued once its index files are written
         try {
             thread.submit(() -> {}).get();
         } catch (java.util.concurrent.ExecutionException e) {

@@ -119,6 +119,15 @@ public final class Indexes implements AutoCloseable {
         mem = new Mem(new Memtable(s), m == null ? List.of() : m.frozen());
     }
 
+    /** Waits until the flusher has written every memtable frozen so far. */
+    void awaitFlushed() throws InterruptedException {
+        try {
+            flusher.submit(() -> {}).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Called on the flusher thread each time a sealed segment's offset file and index runs are durable. */
     void onSealed(java.util.function.Consumer<LogFile> listener) {
         onSealed = listener;
