@@ -223,6 +223,9 @@ public final class Recovery {
             return;
         }
         for (int j = 0; j + 1 < segs.length && v.coveredFrom() == 1; j++) {
+            if (segs[j + 1].basePosition() == c + 1 && segs[j].archived()) {
+                return; // verified before it was archived; checking it here would fetch it at every open
+            }
             if (segs[j + 1].basePosition() == c + 1) {
                 OffsetFile f = OffsetFile.open(indexes.offsetFile(segs[j]), segs[j].basePosition(), count(segs[j], c));
                 try {
