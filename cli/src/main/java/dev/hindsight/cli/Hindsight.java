@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
             ExportCommand.class,
             ImportCommand.class,
             LoadgenCommand.class,
+            ArchiveCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

@@ -163,7 +163,7 @@ final class LoadgenCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code 90}, {@code 90s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT90S}). */
+    /** {@code 90}, {@code 90s}, {@code 5m}, {@code 1h}, {@code 30d} or ISO-8601 ({@code PT90S}). */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -179,6 +179,7 @@ final class LoadgenCommand implements Callable<Integer> {
                     case 's' -> Duration.ofSeconds(n);
                     case 'm' -> Duration.ofMinutes(n);
                     case 'h' -> Duration.ofHours(n);
+                    case 'd' -> Duration.ofDays(n);
                     default -> throw new NumberFormatException();
                 };
                 if (!d.isNegative()) {
@@ -187,7 +188,7 @@ final class LoadgenCommand implements Callable<Integer> {
             } catch (NumberFormatException | DateTimeParseException e) {
                 // below
             }
-            throw new TypeConversionException("expected a duration like 60s, 5m or 1h, was '" + value + "'");
+            throw new TypeConversionException("expected a duration like 60s, 5m, 1h or 30d, was '" + value + "'");
         }
     }
 

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,6 +52,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    FileStoreOptions fileStore = new FileStoreOptions();
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
@@ -177,6 +181,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
         }
+        if (store != StoreKind.file
+                && (fileStore.archiveUrl != null || fileStore.segmentSize != null || fileStore.archiveAfter != null)) {
+            throw new CliException("--archive-url, --archive-after and --segment-size apply to the file engine (--store"
+                    + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -220,7 +229,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         FileEventLog log;
         try {
-            log = FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(fsync));
+            log = FileEventLog.open(
+                    fileStore.apply(FileLogOptions.defaults(dataDir).withFsync(fsync), fileStore.openArchive()));
         } catch (RuntimeException e) {
             throw new CliException("cannot open the store in " + dataDir + ": " + e.getMessage());
         }

@@ -52,7 +52,50 @@ public final class FileEngineMetrics implements CommitObserver {
     public static FileEngineMetrics bind(FileEventLog log, MeterRegistry registry) {
         FileEngineMetrics metrics = new FileEngineMetrics(registry);
         log.onCommit(metrics);
+        bindTiers(log, registry);
         return metrics;
+    }
+
+    /** Gauges of the storage tiers, compression, block cache and archive, read when scraped. */
+    private static void bindTiers(FileEventLog log, MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder(
+                        "hindsight.storage.hot.bytes", log, l -> l.tiers().hotBytes())
+                .baseUnit("bytes")
+                .description("Log bytes on local disk (plain and compressed segments)")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "hindsight.storage.archived.bytes", log, l -> l.tiers().archivedBytes())
+                .baseUnit("bytes")
+                .description("Log bytes held only in the archive")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "hindsight.storage.archived.events", log, l -> l.tiers().archivedEvents())
+                .description("Events held only in the archive")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("hindsight.storage.compression.ratio", log, l -> {
+                    var t = l.tiers();
+                    return t.compressedBytes() == 0 ? 0 : (double) t.compressedPlainBytes() / t.compressedBytes();
+                })
+                .description("Plain bytes per stored byte of the compressed segments")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "hindsight.block.cache.hits",
+                        log,
+                        l -> l.blockCacheStats().hitCount())
+                .description("Reads of compressed blocks served from memory")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "hindsight.block.cache.misses",
+                        log,
+                        l -> l.blockCacheStats().missCount())
+                .description("Reads of compressed blocks that decompressed (and, if archived, fetched) a block")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "hindsight.compaction.segments",
+                        log,
+                        l -> l.compaction().segments())
+                .description("Segments compressed since start")
+                .register(registry);
     }
 
     @Override

@@ -177,8 +177,47 @@ public final class EventsApi {
             }
             nullable(g, "total", complete ? total : -1);
             g.writeEndObject();
+            if (log.tiers() != null) {
+                tiers(g, log.tiers());
+            }
             g.writeEndObject();
         }));
+    }
+
+    private static void tiers(JsonGenerator g, StorageUse.Tiers t) throws IOException {
+        g.writeObjectFieldStart("tiers");
+        g.writeObjectFieldStart("hot");
+        g.writeNumberField("events", t.hotEvents());
+        g.writeNumberField("bytes", t.hotBytes());
+        g.writeEndObject();
+        g.writeObjectFieldStart("archived");
+        g.writeNumberField("events", t.archivedEvents());
+        g.writeNumberField("bytes", t.archivedBytes());
+        g.writeEndObject();
+        g.writeEndObject();
+        g.writeObjectFieldStart("compression");
+        g.writeNumberField("plain_bytes", t.compressedPlainBytes());
+        g.writeNumberField("compressed_bytes", t.compressedBytes());
+        g.writeNumberField("ratio", Math.round(t.compressionRatio() * 100) / 100.0);
+        g.writeEndObject();
+        g.writeNumberField("block_cache_hit_rate", Math.round(t.cacheHitRate() * 1000) / 1000.0);
+        StorageUse.ArchiveRun r = t.lastArchive();
+        if (r == null) {
+            g.writeNullField("last_archive_run");
+        } else {
+            g.writeObjectFieldStart("last_archive_run");
+            g.writeStringField("at", r.at().toString());
+            g.writeNumberField("segments", r.segments());
+            g.writeNumberField("events", r.events());
+            g.writeNumberField("bytes", r.bytes());
+            g.writeNumberField("millis", r.millis());
+            if (r.error() == null) {
+                g.writeNullField("error");
+            } else {
+                g.writeStringField("error", r.error());
+            }
+            g.writeEndObject();
+        }
     }
 
     private String engine() {

@@ -25,8 +25,12 @@ public record ArchiveOptions(ObjectStore store, Duration after, Duration checkIn
         }
     }
 
-    /** Archive after {@code after}, checking every 10 seconds. */
+    /** Archive after {@code after}, checking every tenth of it, between once a second and every 10 seconds. */
     public static ArchiveOptions of(ObjectStore store, Duration after) {
-        return new ArchiveOptions(store, after, Duration.ofSeconds(10));
+        Duration tenth = after.dividedBy(10);
+        Duration interval = tenth.compareTo(Duration.ofSeconds(1)) < 0
+                ? Duration.ofSeconds(1)
+                : tenth.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tenth;
+        return new ArchiveOptions(store, after, interval);
     }
 }

@@ -205,8 +205,16 @@ public final class FileEventLog implements EventLog {
     }
 
     /** Hits and misses of the compressed-block cache since open. */
-    public com.github.benmanes.caffeine.cache.stats.CacheStats blockCacheStats() {
-        return state.blockCache().stats();
+    public CacheStats blockCacheStats() {
+        var s = state.blockCache().stats();
+        return new CacheStats(s.hitCount(), s.missCount());
+    }
+
+    /** Hits and misses of a cache. */
+    public record CacheStats(long hitCount, long missCount) {
+        public long requestCount() {
+            return hitCount + missCount;
+        }
     }
 
     /** The options it was opened with. */
@@ -263,7 +271,29 @@ public final class FileEventLog implements EventLog {
     /** Events up to the head (positions are dense from 1) and the bytes of log data written for them. */
     @Override
     public StorageUse storage() {
-        return new StorageUse(reader.committed(), state.dataBytes());
+        LogState.Tiers t = state.tiers();
+        Archiver.Run run = lastArchiveRun();
+        CacheStats stats = blockCacheStats();
+        return new StorageUse(
+                reader.committed(),
+                t.hotBytes(),
+                new StorageUse.Tiers(
+                        t.hotEvents(),
+                        t.hotBytes(),
+                        t.archivedEvents(),
+                        t.archivedBytes(),
+                        t.compressedPlainBytes(),
+                        t.compressedBytes(),
+                        stats.requestCount() == 0 ? 0 : (double) stats.hitCount() / stats.requestCount(),
+                        run == null
+                                ? null
+                                : new StorageUse.ArchiveRun(
+                                        run.at(),
+                                        run.segments(),
+                                        run.events(),
+                                        run.bytes(),
+                                        run.millis(),
+                                        run.error())));
     }
 
     /**
