@@ -270,6 +270,16 @@ class OrdersUiIT {
         assertThat(card.findElement(testId("chart-throughput")).findElements(By.tagName("path")))
                 .hasSize(2);
         assertThat(browser.find("head-position").getText()).matches("\\d+");
+        // The storage card: events and bytes by part and tier from GET /api/storage (the file engine has tiers).
+        WebElement storage = browser.until(d -> d.findElement(testId("storage-card")));
+        browser.until(
+                d -> storage.findElement(testId("storage-events")).getText().matches("\\d[\\d,]*"));
+        assertThat(storage.findElement(testId("storage-bytes")).getText()).matches("[\\d,.]+ (B|KiB|MiB|GiB)");
+        assertThat(storage.findElement(testId("storage-parts")).getText())
+                .contains("log")
+                .contains("snapshots");
+        assertThat(storage.findElement(testId("storage-last-archive")).getText())
+                .contains("archive");
         browser.screenshot("05-projections");
     }
 

@@ -84,4 +84,6 @@ export const api = {
   }),
   projections: async () => (await request("GET", "/api/projections")).data,
   health: async () => (await request("GET", "/health")).data,
+  /** Events and bytes by part and storage tier (GET /api/storage). */
+  storage: async () => (await request("GET", "/api/storage")).data,
 };

@@ -4,6 +4,53 @@ import { lineChart } from "../charts.js";
 import { badge, duration, h, number } from "../dom.js";
 import { projections } from "../live.js";
 import { errorAlert } from "../ui.js";
+import { api } from "../api.js";
+
+function bytes(n) {
+  if (n === null || n === undefined) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${number(v, i ? 1 : 0)} ${units[i]}`;
+}
+
+// Storage: where the events are (hot disk, archive), how well they compress, what each part takes on disk.
+function storageCard() {
+  const events = stat("Events", "storage-events");
+  const disk = stat("On disk", "storage-bytes");
+  const hot = stat("Hot tier", "storage-hot");
+  const archived = stat("Archived", "storage-archived");
+  const ratio = stat("Compression", "storage-compression");
+  const cache = stat("Block cache hits", "storage-cache");
+  const parts = h("p", { class: "sub", "data-testid": "storage-parts" });
+  const run = h("p", { class: "sub", "data-testid": "storage-last-archive" });
+  const el = h("section", { class: "card", "data-testid": "storage-card" },
+    h("div", { class: "card-head" }, h("h2", null, "Storage")),
+    h("div", { class: "proj-stats" }, events.el, disk.el, hot.el, archived.el, ratio.el, cache.el),
+    parts, run);
+  function update(st) {
+    events.value.replaceChildren(number(st.events));
+    disk.value.replaceChildren(bytes(st.bytes_on_disk.total));
+    parts.textContent = Object.entries(st.bytes_on_disk).filter(([k]) => k !== "total")
+      .map(([k, v]) => `${k.replaceAll("_", " ")} ${bytes(v)}`).join(" · ");
+    const t = st.tiers;
+    if (t) {
+      hot.value.replaceChildren(number(t.hot.events), h("small", null, bytes(t.hot.bytes)));
+      archived.value.replaceChildren(number(t.archived.events), h("small", null, bytes(t.archived.bytes)));
+      ratio.value.replaceChildren(st.compression.ratio ? `${number(st.compression.ratio, 1)}×` : "—");
+      cache.value.replaceChildren(`${number(st.block_cache_hit_rate * 100, 1)}%`);
+      const r = st.last_archive_run;
+      run.textContent = r
+        ? `Last archive run ${new Date(r.at).toLocaleString()}: ${r.segments} segment(s), ${number(r.events)} events${r.error ? ` — ${r.error}` : ""}`
+        : "No archive run yet (archiving is off unless the server runs with --archive-url).";
+    } else {
+      for (const x of [hot, archived, ratio, cache]) x.value.replaceChildren("—");
+      run.textContent = `The ${st.engine} engine keeps one tier.`;
+    }
+  }
+  return { el, update };
+}
 
 function stat(label, testid) {
   const value = h("div", { class: "value", "data-testid": testid }, "—");
@@ -69,6 +116,17 @@ export function projectionsView() {
         h("p", null, "Read models fed from the global log: how far behind the store they are and how fast they apply events.")),
       updated),
     errorSlot, list);
+  const storage = storageCard();
+  el.append(storage.el);
+  const refreshStorage = async () => {
+    try {
+      storage.update(await api.storage());
+    } catch {
+      // the storage card keeps its last figures; the projections above report connection problems
+    }
+  };
+  refreshStorage();
+  const storageTimer = setInterval(refreshStorage, 5000);
 
   const unwatch = projections.subscribe((m) => {
     if (m.error) {
@@ -89,5 +147,5 @@ export function projectionsView() {
     updated.textContent = `Updated ${new Date().toLocaleTimeString()} · every second`;
   });
 
-  return { el, dispose: unwatch };
+  return { el, dispose: () => { unwatch(); clearInterval(storageTimer); } };
 }
