@@ -23,8 +23,8 @@ function storageCard() {
   const archived = stat("Archived", "storage-archived");
   const ratio = stat("Compression", "storage-compression");
   const cache = stat("Block cache hits", "storage-cache");
-  const parts = h("p", { class: "sub", "data-testid": "storage-parts" });
-  const run = h("p", { class: "sub", "data-testid": "storage-last-archive" });
+  const parts = h("p", { class: "storage-note", "data-testid": "storage-parts" });
+  const run = h("p", { class: "storage-note", "data-testid": "storage-last-archive" });
   const el = h("section", { class: "card", "data-testid": "storage-card" },
     h("div", { class: "card-head" }, h("h2", null, "Storage")),
     h("div", { class: "proj-stats" }, events.el, disk.el, hot.el, archived.el, ratio.el, cache.el),
