@@ -1,0 +1,350 @@
+package dev.hindsight.bench.growth;
+
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hindsight-bench growth}: grows a file store with seed-shaped events, replayed from a store that
+ * {@code hindsight loadgen --days N} filled (its order lifecycles, payloads and types; each round under new aggregate
+ * ids), and at each checkpoint measures what must stay flat as the store grows: heap after GC and open time of a fresh
+ * open, bytes per event on disk by component, compression, sequential (decompressing) read rate, the p99 load of a
+ * 1,000-event aggregate written at the start, and durable 64-appender throughput. The first checkpoint is the same-run
+ * baseline of the later ones.
+ */
+@Command(
+        name = "growth",
+        mixinStandardHelpOptions = true,
+        description = "Grow a file store to each checkpoint and measure heap, open time, bytes/event, reads, appends.")
+public final class GrowthCommand implements Callable<Integer> {
+    @Option(names = "--source", description = "A store filled by `hindsight loadgen --days N`.")
+    @Nullable
+    Path source;
+
+    @Option(
+            names = "--open-only",
+            hidden = true,
+            description = "Child process: open --dir, print open seconds and heap after GC, exit.")
+    boolean openOnly;
+
+    @Option(names = "--dir", required = true, description = "Store to grow (created; must not exist).")
+    Path dir;
+
+    @Option(
+            names = "--checkpoints",
+            split = ",",
+            description = "Event counts to measure at (default: 3000000,30000000).")
+    List<Long> checkpoints = List.of(3_000_000L, 30_000_000L);
+
+    @Option(names = "--threads", description = "Fill threads (default: ${DEFAULT-VALUE}).")
+    int threads = 8;
+
+    @Option(names = "--append-seconds", description = "Measured seconds of the 64-appender run (default: 10).")
+    int appendSeconds = 10;
+
+    private @Nullable Row baseline;
+
+    /** A source event and its aggregate. */
+    record Src(String aggregate, EventData data) {}
+
+    record Row(
+            long events,
+            double fillPerSec,
+            double openSeconds,
+            double heapMb,
+            double logBytesPerEvent,
+            double indexBytesPerEvent,
+            double ratio,
+            double compressMbPerSec,
+            double readMbPerSec,
+            double loadP99Ms,
+            double appendsPerSec) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (openOnly) {
+            long t0 = System.nanoTime();
+            try (FileEventLog log =
+                    FileEventLog.open(FileLogOptions.defaults(dir).withFsync(FsyncPolicy.NEVER))) {
+                double open = (System.nanoTime() - t0) / 1e9;
+                for (int i = 0; i < 3; i++) {
+                    System.gc();
+                }
+                long heap =
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                System.out.println(
+                        "OPEN " + open + " " + heap + " " + log.storage().events());
+            }
+            return 0;
+        }
+        if (source == null) {
+            throw new IllegalArgumentException("--source is required");
+        }
+        if (Files.exists(dir)) {
+            throw new IllegalArgumentException(dir + " exists; give a new directory");
+        }
+        List<Src> seed = loadSource();
+        System.out.printf(
+                Locale.ROOT,
+                "source: %,d events from %s; %d fill threads; %d cores%n",
+                seed.size(),
+                source,
+                threads,
+                Runtime.getRuntime().availableProcessors());
+        System.out.println("| events | fill ev/s | open s | heap after GC MB | log B/ev | index B/ev | zstd ratio |"
+                + " compress MB/s | cold seq read MB/s | 1,000-event load p99 ms | 64 appenders ev/s (fsync) |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        long written = 0;
+        int round = 0;
+        FileLogOptions fill = FileLogOptions.defaults(dir).withFsync(FsyncPolicy.NEVER);
+        for (long target : checkpoints) {
+            long t0 = System.nanoTime();
+            long before = written;
+            double fillRate;
+            dev.hindsight.store.file.internal.Compactor.Stats compaction;
+            try (FileEventLog log = FileEventLog.open(fill)) {
+                EventStore store = EventStore.of(log);
+                if (written == 0) {
+                    store.append(
+                            "big-aggregate",
+                            ExpectedVersion.NO_STREAM,
+                            seed.subList(0, 1000).stream()
+                                    .map(x -> new EventData(
+                                            null,
+                                            x.data().eventType(),
+                                            x.data().schemaVersion(),
+                                            x.data().eventData(),
+                                            null)) // timestamps of 1,000 orders interleave
+                                    .toList());
+                    written += 1000;
+                }
+                while (written < target) {
+                    written += replay(store, seed, round++, target - written);
+                }
+                log.awaitCompaction();
+                fillRate = (written - before) / ((System.nanoTime() - t0) / 1e9);
+                compaction = log.compaction();
+            }
+            print(measure(written, fillRate, compaction));
+        }
+        return 0;
+    }
+
+    private List<Src> loadSource() {
+        List<Src> out = new ArrayList<>();
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(source))) {
+            Position p = Position.START;
+            while (true) {
+                GlobalSlice s = log.readAll(p, 10_000, EventFilter.ALL);
+                if (s.events().isEmpty()) {
+                    return out;
+                }
+                for (RecordedEvent e : s.events()) {
+                    out.add(new Src(
+                            e.aggregateId(),
+                            new EventData(null, e.eventType(), e.schemaVersion(), e.eventData(), e.metadata())));
+                }
+                p = s.next();
+            }
+        }
+    }
+
+    /** Appends the source once more under new aggregate ids, per-aggregate order kept; returns events written. */
+    private long replay(EventStore store, List<Src> seed, int round, long most) throws Exception {
+        int n = (int) Math.min(seed.size(), most);
+        AtomicLong done = new AtomicLong();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int lane = t;
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < n; i++) {
+                        Src e = seed.get(i);
+                        String agg = e.aggregate() + "-r" + round;
+                        if (Math.floorMod(agg.hashCode(), threads) == lane) {
+                            store.append(agg, ExpectedVersion.ANY, e.data());
+                            done.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        }
+        return done.get();
+    }
+
+    private Row measure(long events, double fillRate, dev.hindsight.store.file.internal.Compactor.Stats c)
+            throws Exception {
+        // open time and heap after GC in a fresh JVM (this one holds the source events)
+        double[] child = openInChild();
+        double open = child[0];
+        double heap = child[1] / 1e6;
+        double readMbPerSec;
+        double loadP99;
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir).withFsync(FsyncPolicy.NEVER))) {
+            readMbPerSec = sequentialRead(log);
+            loadP99 = loadP99(log);
+        }
+        double appends = durableAppends();
+        long logBytes = sizeOf(dir.resolve("segments"));
+        long indexBytes = sizeOf(dir.resolve("index"));
+        double ratio = c.compressedBytes() == 0 ? 0 : (double) c.plainBytes() / c.compressedBytes();
+        double compressRate = c.nanos() == 0 ? 0 : c.plainBytes() / 1e6 / (c.nanos() / 1e9);
+        return new Row(
+                events,
+                fillRate,
+                open,
+                heap,
+                (double) logBytes / events,
+                (double) indexBytes / events,
+                ratio,
+                compressRate,
+                readMbPerSec,
+                loadP99,
+                appends);
+    }
+
+    /** Runs {@code growth --open-only} in a new JVM (same class path, default heap): {open seconds, heap bytes}. */
+    private double[] openInChild() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.hindsight.bench.BenchMain",
+                        "growth",
+                        "--open-only",
+                        "--dir",
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        for (String line : out.lines().toList()) {
+            if (line.startsWith("OPEN ")) {
+                String[] f = line.split(" ");
+                return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+            }
+        }
+        throw new IllegalStateException("open in a child JVM failed:\n" + out);
+    }
+
+    /** MB/s of plain record bytes read in order from position 1 (compressed segments, cold block cache). */
+    private static double sequentialRead(FileEventLog log) {
+        long t0 = System.nanoTime();
+        long bytes = 0;
+        Position p = Position.START;
+        for (int i = 0; i < 200; i++) {
+            GlobalSlice s = log.readAll(p, 1000, EventFilter.ALL);
+            for (RecordedEvent e : s.events()) {
+                bytes += e.eventData().length() + 150;
+            }
+            p = s.next();
+        }
+        return bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double loadP99(FileEventLog log) {
+        long[] ns = new long[300];
+        for (int i = 0; i < ns.length; i++) {
+            long t0 = System.nanoTime();
+            int n = log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD)
+                    .size();
+            ns[i] = System.nanoTime() - t0;
+            if (n != 1000) {
+                throw new IllegalStateException("big-aggregate has " + n + " events");
+            }
+        }
+        Arrays.sort(ns);
+        return ns[(int) (ns.length * 0.99)] / 1e6;
+    }
+
+    /** Durable (fsync always) single-event appends from 64 threads for the measured seconds. */
+    private double durableAppends() throws Exception {
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir))) {
+            EventStore store = EventStore.of(log);
+            AtomicLong count = new AtomicLong();
+            long warm = System.nanoTime() + 2_000_000_000L;
+            long end = warm + appendSeconds * 1_000_000_000L;
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 64; t++) {
+                    int lane = t;
+                    pool.submit(() -> {
+                        long i = 0;
+                        while (System.nanoTime() < end) {
+                            store.append(
+                                    "durable-" + lane + "-" + (i++ % 1000),
+                                    ExpectedVersion.ANY,
+                                    EventData.of("Measured", "{\"i\":" + i + "}"));
+                            if (System.nanoTime() > warm) {
+                                count.incrementAndGet();
+                            }
+                        }
+                        return null;
+                    });
+                }
+            }
+            return count.get() / (double) appendSeconds;
+        }
+    }
+
+    /** Allocated bytes under {@code d} ({@code du}: the active segment is preallocated sparse). */
+    private static long sizeOf(Path d) throws IOException {
+        Process p = new ProcessBuilder("du", "-sk", d.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        return Long.parseLong(out.split("\\s+")[0]) * 1024;
+    }
+
+    private void print(Row r) {
+        Row b = baseline == null ? r : baseline;
+        if (baseline == null) {
+            baseline = r;
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "| %,d | %,.0f | %.2f (%.2f×) | %.1f (%.2f×) | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %,.0f (%.0f %%) |%n",
+                r.events(),
+                r.fillPerSec(),
+                r.openSeconds(),
+                r.openSeconds() / b.openSeconds(),
+                r.heapMb(),
+                r.heapMb() / b.heapMb(),
+                r.logBytesPerEvent(),
+                r.indexBytesPerEvent(),
+                r.ratio(),
+                r.compressMbPerSec(),
+                r.readMbPerSec(),
+                r.loadP99Ms(),
+                r.appendsPerSec(),
+                100 * r.appendsPerSec() / b.appendsPerSec());
+    }
+}
