@@ -233,9 +233,9 @@ public final class GrowthCommand implements Callable<Integer> {
 
     /** Runs {@code growth --open-only} in a new JVM (same class path, default heap): {open seconds, heap bytes}. */
     private double[] openInChild() throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse("java");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(
-                        java,
+                        javaBin,
                         "-cp",
                         System.getProperty("java.class.path"),
                         "dev.hindsight.bench.BenchMain",
