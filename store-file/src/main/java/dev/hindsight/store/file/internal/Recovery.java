@@ -347,21 +347,26 @@ public final class Recovery {
     }
 
     /**
-     * Version of the record must continue its aggregate (counting uncommitted records of the same append). Checked
-     * only where the aggregate index is being rebuilt: in a segment it covers, later versions are already indexed.
+     * Version of the record must continue its aggregate within the segment being scanned (counting uncommitted records
+     * of the same append). Checked only where the aggregate index is being rebuilt. The first event of an aggregate in
+     * the segment is not checked against the runs: that would read the aggregate's newest earlier record (often a
+     * block of a compressed segment) for every aggregate of the segment, making open time grow with the active
+     * segment's aggregate count; its CRC proves it is what was written, and {@code verify} checks continuity across
+     * segments.
      */
     private boolean versionFits(ByteBuffer map, int off) {
         if (!indexAggregates) {
             return true;
         }
         String id = aggregateId(map, off);
-        long base = state.indexes().currentVersion(id).version();
-        for (Pending p : pending) {
-            if (p.aggregateId().equals(id)) {
-                base++;
+        long version = map.getLong(off + FrameCodec.OFF_VERSION);
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            if (pending.get(i).aggregateId().equals(id)) {
+                return version == pending.get(i).version() + 1;
             }
         }
-        return map.getLong(off + FrameCodec.OFF_VERSION) == base + 1;
+        AggregateIndex.Entry seen = state.indexes().active().aggregates.get(id);
+        return seen == null || version == seen.version() + 1;
     }
 
     /** Whether a valid frame for {@code expectedPosition} is at {@code off} of {@code seg}. */
