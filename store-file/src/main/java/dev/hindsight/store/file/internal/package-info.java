@@ -25,6 +25,25 @@
  * truncated (the file is cut and re-extended, so stale bytes become zeros), unless a complete later write follows it
  * (a valid BATCH_END record whose batchStart lies beyond the bad record): then, as for a bad record in an older
  * segment, it is corruption of acknowledged data and open fails naming the file and offset.
+ *
+ * <h2>Compressed segments</h2>
+ *
+ * <p>A sealed segment is rewritten in the background as {@code <base>.zlog} (ADR 0012): the same records at the same
+ * offsets of the plain layout, cut into blocks of whole records and compressed.
+ *
+ * <pre>
+ * header (64 bytes): 8 bytes magic "HSZLOG01", int format (1), long base position, int block count,
+ *                    long table offset, int extent (end of the last record in the plain layout), int record count,
+ *                    int codec (1: zstd), int crc32c of bytes 0..43, zero padding
+ * blocks:            zstd frames, each the plain bytes [start(i), start(i+1)) (the last up to extent)
+ * block table:       per block: int plain start offset, long file offset, int compressed length,
+ *                    int crc32c of the compressed bytes; then int crc32c of the table
+ * </pre>
+ *
+ * <p>A plain and a compressed file of the same base: the compressed one is complete (it is renamed into place only
+ * after it was fsynced) and the plain one is deleted on open; {@code .zlog.tmp} files are unfinished and deleted.
+ * Archived segments are the same {@code .zlog} files in the object store under {@code segments/}, listed (with their
+ * header fields and MD5) in {@code manifest.json}, also kept as {@code <data-dir>/archive/manifest.json}.
  */
 @NullMarked
 package dev.hindsight.store.file.internal;
