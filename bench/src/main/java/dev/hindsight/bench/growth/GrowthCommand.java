@@ -125,7 +125,7 @@ public final class GrowthCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             long before = written;
             double fillRate;
-            dev.hindsight.store.file.internal.Compactor.Stats compaction;
+            FileEventLog.CompactionStats compaction;
             try (FileEventLog log = FileEventLog.open(fill)) {
                 EventStore store = EventStore.of(log);
                 if (written == 0) {
@@ -200,8 +200,7 @@ public final class GrowthCommand implements Callable<Integer> {
         return done.get();
     }
 
-    private Row measure(long events, double fillRate, dev.hindsight.store.file.internal.Compactor.Stats c)
-            throws Exception {
+    private Row measure(long events, double fillRate, FileEventLog.CompactionStats c) throws Exception {
         // open time and heap after GC in a fresh JVM (this one holds the source events)
         double[] child = openInChild();
         double open = child[0];

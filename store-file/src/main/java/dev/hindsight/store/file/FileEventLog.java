@@ -181,27 +181,52 @@ public final class FileEventLog implements EventLog {
      * Archives now every compressed segment old enough (waiting for pending compactions first); null when no archive
      * is configured.
      */
-    public Archiver.@Nullable Run archiveNow() throws InterruptedException {
+    public StorageUse.@Nullable ArchiveRun archiveNow() throws InterruptedException {
         if (archiver == null) {
             return null;
         }
         awaitCompaction();
-        return archiver.runOnce();
+        return toApi(archiver.runOnce());
+    }
+
+    private static StorageUse.@Nullable ArchiveRun toApi(Archiver.@Nullable Run r) {
+        return r == null
+                ? null
+                : new StorageUse.ArchiveRun(r.at(), r.segments(), r.events(), r.bytes(), r.millis(), r.error());
     }
 
     /** The last archive run, or null (none yet, or no archive configured). */
-    public Archiver.@Nullable Run lastArchiveRun() {
-        return archiver == null ? null : archiver.lastRun();
+    public StorageUse.@Nullable ArchiveRun lastArchiveRun() {
+        return archiver == null ? null : toApi(archiver.lastRun());
     }
 
     /** Bytes and events per storage tier, and the compression achieved so far. */
-    public LogState.Tiers tiers() {
-        return state.tiers();
+    public StorageUse.Tiers tiers() {
+        StorageUse.Tiers t = storage().tiers();
+        if (t == null) {
+            throw new IllegalStateException("the file log always reports tiers");
+        }
+        return t;
     }
 
+    /**
+     * Compression totals since open.
+     *
+     * @param segments segments compressed
+     * @param plainBytes their plain size
+     * @param compressedBytes their compressed size
+     * @param nanos time spent compressing (and verifying) them
+     * @param failures compactions that failed (the segment stayed plain)
+     */
+    public record CompactionStats(long segments, long plainBytes, long compressedBytes, long nanos, long failures) {}
+
     /** Compaction totals since open (zeros when compression is off). */
-    public Compactor.Stats compaction() {
-        return compactor == null ? new Compactor.Stats(0, 0, 0, 0, 0) : compactor.stats();
+    public CompactionStats compaction() {
+        if (compactor == null) {
+            return new CompactionStats(0, 0, 0, 0, 0);
+        }
+        Compactor.Stats c = compactor.stats();
+        return new CompactionStats(c.segments(), c.plainBytes(), c.compressedBytes(), c.nanos(), c.failures());
     }
 
     /** Hits and misses of the compressed-block cache since open. */
@@ -272,7 +297,7 @@ public final class FileEventLog implements EventLog {
     @Override
     public StorageUse storage() {
         LogState.Tiers t = state.tiers();
-        Archiver.Run run = lastArchiveRun();
+        StorageUse.ArchiveRun run = lastArchiveRun();
         CacheStats stats = blockCacheStats();
         return new StorageUse(
                 reader.committed(),
