@@ -50,6 +50,16 @@ public final class S3TestServer implements AutoCloseable {
         return new S3TestServer(proxy, ctx, dir);
     }
 
+    /**
+     * Runs a server until killed, for benchmarks and manual tries ({@code bench/s3proxy.sh}): arguments DIR BUCKET; prints
+     * {@code endpoint=http://127.0.0.1:PORT}.
+     */
+    public static void main(String[] args) throws Exception {
+        S3TestServer s = start(Path.of(args[0]), args[1]);
+        System.out.println("endpoint=" + s.endpoint() + " access_key=" + ACCESS_KEY + " secret_key=" + SECRET_KEY);
+        Thread.currentThread().join();
+    }
+
     /** {@code http://127.0.0.1:PORT}. */
     public String endpoint() {
         return "http://127.0.0.1:" + proxy.getPort();

@@ -66,6 +66,17 @@ public final class GrowthCommand implements Callable<Integer> {
     @Option(names = "--append-seconds", description = "Measured seconds of the 64-appender run (default: 10).")
     int appendSeconds = 10;
 
+    @Option(
+            names = "--archive-url",
+            description = "After the last checkpoint: archive every sealed segment there, then time cold and warm"
+                    + " reads of archived aggregates (e.g. s3://bench/grown with --s3-endpoint from bench/s3proxy.sh).")
+    @Nullable
+    String archiveUrl;
+
+    @Option(names = "--s3-endpoint", description = "S3-compatible server for --archive-url.")
+    @Nullable
+    String s3Endpoint;
+
     private @Nullable Row baseline;
 
     /** A source event and its aggregate. */
@@ -151,6 +162,9 @@ public final class GrowthCommand implements Callable<Integer> {
             }
             print(measure(written, fillRate, compaction));
         }
+        if (archiveUrl != null) {
+            archivePhase(seed, round);
+        }
         return 0;
     }
 
@@ -228,6 +242,66 @@ public final class GrowthCommand implements Callable<Integer> {
                 readMbPerSec,
                 loadP99,
                 appends);
+    }
+
+    /** Archives every sealed segment, then reads archived aggregates cold (new open, empty cache) and warm. */
+    private void archivePhase(List<Src> seed, int rounds) throws Exception {
+        try (dev.hindsight.core.spi.ObjectStore store =
+                dev.hindsight.archive.ObjectStores.open(archiveUrl, s3Endpoint)) {
+            FileLogOptions o = FileLogOptions.defaults(dir)
+                    .withFsync(FsyncPolicy.NEVER)
+                    .withArchive(new dev.hindsight.store.file.ArchiveOptions(
+                            store, java.time.Duration.ZERO, java.time.Duration.ofDays(1)));
+            try (FileEventLog log = FileEventLog.open(o)) {
+                var run = log.archiveNow();
+                System.out.printf(
+                        Locale.ROOT,
+                        "archive: %d segments, %,d events, %,.1f MB in %.1f s = %.1f MB/s to %s%s%n",
+                        run.segments(),
+                        run.events(),
+                        run.bytes() / 1e6,
+                        run.millis() / 1e3,
+                        run.bytes() / 1e3 / Math.max(1, run.millis()),
+                        store.describe(),
+                        run.error() == null ? "" : " (stopped: " + run.error() + ")");
+            }
+            // aggregates of the first round are in archived segments; of the last round, in the hot tier
+            java.util.Random rnd = new java.util.Random(7);
+            List<String> archived = new ArrayList<>();
+            List<String> hot = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                archived.add(seed.get(rnd.nextInt(seed.size() / 2)).aggregate() + "-r0");
+                hot.add(seed.get(seed.size() - 1 - rnd.nextInt(seed.size() / 4)).aggregate() + "-r" + (rounds - 1));
+            }
+            try (FileEventLog log = FileEventLog.open(o)) {
+                double[] cold = readTimes(log, archived);
+                double[] warm = readTimes(log, archived);
+                double[] hotT = readTimes(log, hot);
+                System.out.printf(
+                        Locale.ROOT,
+                        "reads of one aggregate (200 each): archived cold p50 %.2f p99 %.2f ms; archived warm p50 %.2f"
+                                + " p99 %.2f ms; hot p50 %.2f p99 %.2f ms%n",
+                        cold[0],
+                        cold[1],
+                        warm[0],
+                        warm[1],
+                        hotT[0],
+                        hotT[1]);
+            }
+        }
+    }
+
+    private static double[] readTimes(FileEventLog log, List<String> ids) {
+        long[] ns = new long[ids.size()];
+        for (int i = 0; i < ns.length; i++) {
+            long t0 = System.nanoTime();
+            if (log.readAggregate(ids.get(i), 1, 1000, ReadDirection.FORWARD).isEmpty()) {
+                throw new IllegalStateException(ids.get(i) + " has no events");
+            }
+            ns[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(ns);
+        return new double[] {ns[ns.length / 2] / 1e6, ns[(int) (ns.length * 0.99)] / 1e6};
     }
 
     /** Runs {@code growth --open-only} in a new JVM (same class path, default heap): {open seconds, heap bytes}. */
