@@ -78,6 +78,7 @@ public final class GrowthCommand implements Callable<Integer> {
     String s3Endpoint;
 
     private @Nullable Row baseline;
+    private int lastRoundSize;
 
     /** A source event and its aggregate. */
     record Src(String aggregate, EventData data) {}
@@ -190,6 +191,7 @@ public final class GrowthCommand implements Callable<Integer> {
     /** Appends the source once more under new aggregate ids, per-aggregate order kept; returns events written. */
     private long replay(EventStore store, List<Src> seed, int round, long most) throws Exception {
         int n = (int) Math.min(seed.size(), most);
+        lastRoundSize = n;
         AtomicLong done = new AtomicLong();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             List<Future<?>> fs = new ArrayList<>();
@@ -271,7 +273,9 @@ public final class GrowthCommand implements Callable<Integer> {
             List<String> hot = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 archived.add(seed.get(rnd.nextInt(seed.size() / 2)).aggregate() + "-r0");
-                hot.add(seed.get(seed.size() - 1 - rnd.nextInt(seed.size() / 4)).aggregate() + "-r" + (rounds - 1));
+                hot.add(seed.get(lastRoundSize - 1 - rnd.nextInt(Math.max(1, lastRoundSize / 4)))
+                                .aggregate()
+                        + "-r" + (rounds - 1));
             }
             try (FileEventLog log = FileEventLog.open(o)) {
                 double[] cold = readTimes(log, archived);

@@ -33,6 +33,10 @@ public final class BlockCache {
         return (T) cache.get(key, load);
     }
 
+    boolean contains(Key key) {
+        return cache.getIfPresent(key) != null;
+    }
+
     /** Drops every entry of {@code segment} (it changed tier or closed). */
     void invalidate(CompressedSegment segment) {
         cache.asMap().keySet().removeIf(k -> k.segment() == segment);

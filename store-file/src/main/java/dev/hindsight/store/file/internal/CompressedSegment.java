@@ -177,6 +177,36 @@ public final class CompressedSegment extends LogFile {
         return new Loc(b.data(), offset - b.start());
     }
 
+    /**
+     * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet (an archived segment fetches each
+     * with its own request, so an aggregate spread over many blocks waits for the slowest request, not their sum).
+     */
+    void prefetch(int[] offsets, int count) {
+        Table t = table();
+        java.util.BitSet missing = new java.util.BitSet();
+        for (int k = 0; k < count; k++) {
+            int i = Arrays.binarySearch(t.start(), offsets[k]);
+            i = i < 0 ? -i - 2 : i;
+            if (i >= 0 && !cache.contains(new BlockCache.Key(this, i))) {
+                missing.set(i);
+            }
+        }
+        if (missing.cardinality() < 2) {
+            return;
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            missing.stream()
+                    .limit(64)
+                    .forEach(i -> pool.execute(() -> {
+                        try {
+                            block(t, i);
+                        } catch (RuntimeException e) {
+                            // the read that needs this block fetches it again and reports the failure
+                        }
+                    }));
+        }
+    }
+
     private Table table() {
         return cache.get(new BlockCache.Key(this, -1), k -> loadTable());
     }

@@ -41,6 +41,7 @@ public final class FileLogReader {
      */
     public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
         long[] candidates = state.indexes().candidates(aggregateId);
+        state.prefetch(candidates);
         List<RecordedEvent> out = read(aggregateId, candidates, fromVersion, limit, dir);
         if (out != null) {
             return out;

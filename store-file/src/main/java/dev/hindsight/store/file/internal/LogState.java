@@ -154,6 +154,40 @@ public final class LogState {
         return s[lo];
     }
 
+    /**
+     * Fetches at once the not-yet-cached blocks of archived segments that hold {@code positions} (ascending), so that
+     * reading them one by one afterwards does not wait for one request per block in turn.
+     */
+    void prefetch(long[] positions) {
+        int from = 0;
+        while (from < positions.length) {
+            LogFile seg = segmentOf(positions[from]);
+            long end = seg == segments[segments.length - 1] ? Long.MAX_VALUE : nextBase(seg);
+            int to = from;
+            while (to < positions.length && positions[to] < end) {
+                to++;
+            }
+            if (seg instanceof CompressedSegment c && c.archived() && to - from > 1) {
+                int[] offsets = new int[to - from];
+                for (int k = from; k < to; k++) {
+                    offsets[k - from] = c.offsetOf(positions[k]);
+                }
+                c.prefetch(offsets, offsets.length);
+            }
+            from = Math.max(to, from + 1);
+        }
+    }
+
+    private long nextBase(LogFile seg) {
+        LogFile[] s = segments;
+        for (int i = 0; i + 1 < s.length; i++) {
+            if (s[i] == seg) {
+                return s[i + 1].basePosition();
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
     /** Reads and verifies the event at {@code position} (1 ≤ position ≤ committed). */
     RecordedEvent read(long position) {
         LogFile seg = segmentOf(position);
