@@ -46,6 +46,11 @@ public final class GrowthCommand implements Callable<Integer> {
     Path source;
 
     @Option(
+            names = "--measure-only",
+            description = "Measure the existing --dir (no fill); repeat to compare stores on a quiet machine.")
+    boolean measureOnly;
+
+    @Option(
             names = "--open-only",
             hidden = true,
             description = "Child process: open --dir, print open seconds and heap after GC, exit.")
@@ -111,6 +116,17 @@ public final class GrowthCommand implements Callable<Integer> {
                 System.out.println(
                         "OPEN " + open + " " + heap + " " + log.storage().events());
             }
+            return 0;
+        }
+        if (measureOnly) {
+            long events;
+            try (FileEventLog log =
+                    FileEventLog.open(FileLogOptions.defaults(dir).withFsync(FsyncPolicy.NEVER))) {
+                events = log.storage().events();
+            }
+            System.out.println("| events | fill ev/s | open s | heap after GC MB | log B/ev | index B/ev | zstd ratio |"
+                    + " compress MB/s | cold seq read MB/s | 1,000-event load p99 ms | 64 appenders ev/s (fsync) |");
+            print(measure(events, 0, new FileEventLog.CompactionStats(0, 0, 0, 0, 0)));
             return 0;
         }
         if (source == null) {
