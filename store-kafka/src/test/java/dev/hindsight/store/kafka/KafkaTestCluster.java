@@ -125,6 +125,7 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     private void format() throws Exception {
+        Files.createDirectories(dir);
         String clusterId = Uuid.randomUuid().toString();
         for (int i = 0; i < size; i++) {
             Path props = dir.resolve("node-" + i + ".properties");
