@@ -54,7 +54,6 @@ public final class Clients {
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
-        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeout, 10_000));
         return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -74,6 +73,8 @@ public final class Clients {
         c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
         c.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int)
                 o.requestTimeout().toMillis());
+        c.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, (int)
+                Math.min(o.requestTimeout().toMillis(), 10_000));
         return c;
     }
 }

@@ -79,8 +79,11 @@ public final class Ownership implements AutoCloseable {
                     continue;
                 }
                 consumer.poll(Duration.ofMillis(200));
+                // a writer stopped by a failed transaction is taken up again, but only while the group still
+                // assigns its partition to this node (else this node would fence the rightful owner)
                 for (PartitionWriter w : writers.values()) {
-                    if (w.failed()) {
+                    if (w.failed()
+                            && consumer.assignment().contains(new TopicPartition(options.topic(), w.partition()))) {
                         w.acquire();
                     }
                 }
