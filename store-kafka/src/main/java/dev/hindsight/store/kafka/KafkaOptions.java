@@ -144,6 +144,23 @@ public record KafkaOptions(
                 clientProperties);
     }
 
+    public KafkaOptions withIndexDir(Path indexDir) {
+        return new KafkaOptions(
+                bootstrapServers,
+                topic,
+                partitions,
+                replicationFactor,
+                minInsyncReplicas,
+                compression,
+                indexDir,
+                sessionTimeout,
+                maxPollInterval,
+                requestTimeout,
+                memtableEvents,
+                clock,
+                clientProperties);
+    }
+
     public KafkaOptions withClock(Clock clock) {
         return new KafkaOptions(
                 bootstrapServers,

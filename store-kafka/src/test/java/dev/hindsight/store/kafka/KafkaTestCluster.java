@@ -106,6 +106,11 @@ public final class KafkaTestCluster implements AutoCloseable {
         awaitBrokers((int) Stream.of(nodes).filter(n -> n != null).count());
     }
 
+    /** {@link #restartNode} without checked exceptions, for parallel restarts; does not wait for registration. */
+    public void restartNodeUnchecked(int i) {
+        startNode(i);
+    }
+
     /** Admin client properties for this cluster. */
     public Map<String, Object> clientConfig() {
         return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -114,6 +119,11 @@ public final class KafkaTestCluster implements AutoCloseable {
     /** Shuts every running node down in parallel and deletes nothing (the caller owns {@code dir}). */
     @Override
     public void close() {
+        stopAll();
+    }
+
+    /** Shuts every running node down in parallel; {@link #restartNode} starts them again. */
+    public void stopAll() {
         try {
             parallel(IntStream.range(0, size).boxed().toList(), i -> {
                 stopNode(i);
