@@ -15,13 +15,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class Clients {
     private Clients() {}
 
-    /** A {@code read_committed} consumer without a group, for manual assignment. */
-    public static KafkaConsumer<byte[], byte[]> reader(KafkaOptions o, String clientId) {
+    /**
+     * A {@code read_committed} consumer without a group, for manual assignment.
+     *
+     * @param maxWaitMs {@code fetch.max.wait.ms}: short for point reads (a consumer pipelines its next fetch, and a
+     *     seek waits for that parked fetch to come back), longer for the indexer that follows the partitions' ends
+     */
+    public static KafkaConsumer<byte[], byte[]> reader(KafkaOptions o, String clientId, int maxWaitMs) {
         Map<String, Object> c = common(o, clientId);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, maxWaitMs);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
         return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

@@ -39,7 +39,7 @@ public final class Indexer implements AutoCloseable {
     public Indexer(KafkaOptions options, List<PartitionIndex> indexes, String clientPrefix) {
         this.options = options;
         this.indexes = List.copyOf(indexes);
-        this.consumer = Clients.reader(options, clientPrefix + "-indexer");
+        this.consumer = Clients.reader(options, clientPrefix + "-indexer", 20);
         List<TopicPartition> tps = new ArrayList<>();
         for (PartitionIndex idx : indexes) {
             tps.add(new TopicPartition(options.topic(), idx.partition()));

@@ -57,7 +57,7 @@ public final class RecordFetcher implements AutoCloseable {
         boolean healthy = false;
         try {
             if (c == null) {
-                c = Clients.reader(options, clientPrefix + "-reader-" + created.incrementAndGet());
+                c = Clients.reader(options, clientPrefix + "-reader-" + created.incrementAndGet(), 2);
             }
             T result = body.apply(c);
             healthy = true;
