@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param compression producer {@code compression.type}: {@code gzip} (the seed's), {@code zstd}, {@code lz4},
  *     {@code snappy} or {@code none}
  * @param indexDir this node's directory for the per-aggregate and event-id indexes ({@code <indexDir>/<topic>/p-N})
- * @param sessionTimeout ownership group session timeout: how long a silent node keeps its partitions
+ * @param sessionTimeout ownership group session timeout: how long a silent (dead) node keeps its partitions; default
+ *     6 s, the brokers' default {@code group.min.session.timeout.ms}
  * @param maxPollInterval how long the ownership thread may stall before the node gives its partitions up
  * @param requestTimeout timeout of one Kafka request, of waiting for ownership or for the index to catch up
  * @param memtableEvents events per partition indexed in memory before they are written as an index run
@@ -68,7 +69,7 @@ public record KafkaOptions(
                 2,
                 "gzip",
                 indexDir,
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(6),
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(30),
                 100_000,
