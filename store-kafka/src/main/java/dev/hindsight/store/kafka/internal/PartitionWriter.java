@@ -10,8 +10,13 @@ import dev.hindsight.store.kafka.NotPartitionOwnerException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * producer ({@code transactional.id} = topic + partition, the same on every node) and calls
  * {@code initTransactions()}, which fences any previous owner's producer and ends its open transaction; then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
- * event before the first check. Each append checks idempotency and the expected version against the index, writes its
- * events in one transaction, and returns once the indexer has indexed them.
+ * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
+ * the index and the requests before it in its batch, the batch is written in one transaction, and each append returns
+ * once the indexer has indexed it.
  *
- * <p>Thread-safe: appends are serialized by {@code lock}, which guards {@code producer} and {@code state}. A fenced or
+ * <p>Thread-safe: batches are serialized by {@code lock}, which guards {@code producer}, {@code state} and the
+ * requests taken from the concurrent {@code pending} queue. A fenced or
  * failed producer is closed and the writer stops accepting appends ({@link NotPartitionOwnerException}) until the
  * ownership layer acquires the partition again.
  */
@@ -52,7 +59,10 @@ public final class PartitionWriter implements AutoCloseable {
     private final Indexer indexer;
     private final RecordFetcher fetcher;
     private final AggregateReader reader;
+    private static final int MAX_BATCH = 256;
+
     private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<AppendRequest> pending = new ConcurrentLinkedQueue<>();
     // guarded by lock
     private @Nullable KafkaProducer<byte[], byte[]> producer;
     // guarded by lock (volatile for the unlocked reads of isReady)
@@ -110,62 +120,127 @@ public final class PartitionWriter implements AutoCloseable {
         }
     }
 
-    /** Appends under the partition's lock; see {@link dev.hindsight.core.spi.EventLog#append}. */
+    /**
+     * Appends; see {@link dev.hindsight.core.spi.EventLog#append}. Group commit: the request is queued, and whichever
+     * appender holds the lock next checks every queued request in order (against the index and the versions of the
+     * requests before it in the batch) and writes all accepted ones in one transaction. A request that fails its
+     * checks fails alone; if the transaction fails, every request in it fails (none is acknowledged).
+     */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        AppendRequest request = new AppendRequest(aggregateId, expected, events);
+        pending.add(request);
         lock.lock();
         try {
-            KafkaProducer<byte[], byte[]> p = producer;
-            if (state != State.READY || p == null) {
-                throw new NotPartitionOwnerException(options.topic(), partition);
+            while (!request.done()) {
+                runBatch();
             }
-            AppendResult retry =
-                    AppendChecks.idempotentResult(events, e -> reader.byIdAnywhere(partition, e.eventId()));
-            if (retry != null) {
-                return retry;
-            }
-            PartitionIndex.Tail tail = reader.tail(partition, aggregateId);
-            List<ProposedEvent> accepted =
-                    AppendChecks.checkNewAppend(aggregateId, expected, tail.version(), tail.lastTimestamp(), events);
-            long lastOffset = write(p, tail.version(), accepted);
-            if (!indexer.awaitHeadPast(partition, lastOffset, options.requestTimeout())) {
-                throw new StoreUnavailableException("committed, but the index of partition " + partition
-                        + " did not reach offset " + lastOffset + " in time; the append is durable");
-            }
-            return new AppendResult(
-                    aggregateId,
-                    tail.version() + 1,
-                    tail.version() + accepted.size(),
-                    RecordCodec.positionOf(partition, lastOffset, options.partitions()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("interrupted while appending", e);
         } finally {
             lock.unlock();
         }
+        return request.outcome();
     }
 
-    /** Writes {@code events} in one transaction; returns the last event's offset. Caller holds {@code lock}. */
-    private long write(KafkaProducer<byte[], byte[]> p, long version, List<ProposedEvent> events)
-            throws InterruptedException {
+    /** Checks and writes the queued requests. Caller holds {@code lock}. */
+    private void runBatch() {
+        List<AppendRequest> batch = new ArrayList<>();
+        AppendRequest next;
+        while (batch.size() < MAX_BATCH && (next = pending.poll()) != null) {
+            batch.add(next);
+        }
+        KafkaProducer<byte[], byte[]> p = producer;
+        if (state != State.READY || p == null) {
+            batch.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition)));
+            return;
+        }
+        List<AppendRequest> toWrite = new ArrayList<>();
+        List<AppendRequest> deferred = new ArrayList<>();
+        Map<String, PartitionIndex.Tail> tails = new HashMap<>();
+        Set<UUID> ids = new HashSet<>();
+        for (AppendRequest r : batch) {
+            if (r.events.stream().anyMatch(e -> ids.contains(e.eventId()))) {
+                deferred.add(r); // same ids as an earlier request of this batch: checked after it is stored
+                continue;
+            }
+            try {
+                AppendResult retry =
+                        AppendChecks.idempotentResult(r.events, e -> reader.byIdAnywhere(partition, e.eventId()));
+                if (retry != null) {
+                    r.complete(retry);
+                    continue;
+                }
+                PartitionIndex.Tail tail = tails.get(r.aggregateId);
+                if (tail == null) {
+                    tail = reader.tail(partition, r.aggregateId);
+                }
+                List<ProposedEvent> accepted = AppendChecks.checkNewAppend(
+                        r.aggregateId, r.expected, tail.version(), tail.lastTimestamp(), r.events);
+                r.accept(accepted, tail.version() + 1);
+                tails.put(
+                        r.aggregateId,
+                        new PartitionIndex.Tail(
+                                tail.version() + accepted.size(),
+                                accepted.getLast().timestamp(),
+                                -1));
+                r.events.forEach(e -> ids.add(e.eventId()));
+                toWrite.add(r);
+            } catch (RuntimeException e) {
+                r.fail(e);
+            }
+        }
+        if (!toWrite.isEmpty()) {
+            write(p, toWrite);
+        }
+        pending.addAll(deferred);
+    }
+
+    /** Writes the accepted requests in one transaction and completes them. Caller holds {@code lock}. */
+    private void write(KafkaProducer<byte[], byte[]> p, List<AppendRequest> requests) {
         Instant now = options.clock().instant();
         try {
             p.beginTransaction();
-            List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
-            for (int i = 0; i < events.size(); i++) {
-                sent.add(p.send(RecordCodec.encode(options.topic(), partition, events.get(i), version + i + 1, now)));
+            List<Future<RecordMetadata>> last = new ArrayList<>(requests.size());
+            for (AppendRequest r : requests) {
+                Future<RecordMetadata> f = null;
+                for (int i = 0; i < r.accepted.size(); i++) {
+                    f = p.send(
+                            RecordCodec.encode(options.topic(), partition, r.accepted.get(i), r.firstVersion + i, now));
+                }
+                last.add(f);
             }
             p.commitTransaction();
-            return sent.getLast().get().offset();
+            long maxOffset = -1;
+            long[] offsets = new long[requests.size()];
+            for (int i = 0; i < requests.size(); i++) {
+                offsets[i] = last.get(i).get().offset();
+                maxOffset = Math.max(maxOffset, offsets[i]);
+            }
+            if (!indexer.awaitHeadPast(partition, maxOffset, options.requestTimeout())) {
+                throw new StoreUnavailableException("committed, but the index of partition " + partition
+                        + " did not reach offset " + maxOffset + " in time; the append is durable");
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                AppendRequest r = requests.get(i);
+                r.complete(new AppendResult(
+                        r.aggregateId,
+                        r.firstVersion,
+                        r.firstVersion + r.accepted.size() - 1,
+                        RecordCodec.positionOf(partition, offsets[i], options.partitions())));
+            }
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fail("fenced by a newer owner", e);
-            throw new NotPartitionOwnerException(options.topic(), partition, e);
+            requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition, e)));
         } catch (KafkaException | ExecutionException e) {
             // the transaction's outcome is unknown to us: stop writing until re-acquired, which ends it either way
             fail("a transaction failed", e);
-            throw new StoreUnavailableException(
+            requests.forEach(r -> r.fail(new StoreUnavailableException(
                     "the append to partition " + partition + " failed; it may or may not be stored (retry with the"
                             + " same event ids, which is idempotent): " + e.getMessage(),
-                    e);
+                    e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+        } catch (StoreUnavailableException e) {
+            requests.forEach(r -> r.fail(e));
         }
     }
 
