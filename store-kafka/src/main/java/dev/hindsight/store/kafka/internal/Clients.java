@@ -55,6 +55,9 @@ public final class Clients {
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression());
         c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // back-to-back transactions: the next one retries (CONCURRENT_TRANSACTIONS) while the last one's markers are
+        // written; the default 100 ms backoff dominated an append's latency
+        c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
         int timeout = (int) o.requestTimeout().toMillis();
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);

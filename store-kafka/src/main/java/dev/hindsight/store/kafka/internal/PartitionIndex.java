@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The per-aggregate and event-id index of one partition: two {@link HashIndex} LSMs on disk (aggregate-id hash →
  * offset, event-id hash → offset; a run covers offsets {@code [from - 1, to - 1]}, positions being 1-based) and an exact
- * memtable of the records indexed since the last run. Fed only by the {@link Indexer} in offset order; flushed as a run
- * when the memtable holds {@code memtableEvents} events, and at close. Run hits are hash hits: callers verify them
+ * memtable of the records indexed since the last run. Fed in offset order by the {@link Indexer} and, on the owning
+ * node, by the partition's writer right after its commit (so an append is visible here without waiting for the
+ * indexer's fetch; the indexer then skips those offsets); flushed as a run by the indexer thread when the memtable
+ * holds {@code memtableEvents} events, and at close. Run hits are hash hits: callers verify them
  * against the record.
  *
  * <p>Thread-safe: the memtable, {@link #head} and {@link #fetchedTo} are guarded by {@code this}; lookups take the
@@ -132,7 +134,10 @@ public final class PartitionIndex implements AutoCloseable {
         return memEvents >= memtableEvents;
     }
 
-    /** Writes the memtable as one run of each index (durable), then drops it. Called by the indexer thread only. */
+    /**
+     * Writes the memtable as one run of each index (durable), then drops the entries the run covers. Called by the
+     * indexer thread only (or at close).
+     */
     public void flush() throws IOException {
         long[] aggKeys;
         long[] aggValues;
@@ -173,11 +178,14 @@ public final class PartitionIndex implements AutoCloseable {
             // merge down until no level is full
         }
         synchronized (this) {
-            memOffsets.clear();
-            memTails.clear();
-            memIds.clear();
-            memFrom = -1;
-            memEvents = 0;
+            // the owner's writer may have added entries past the run meanwhile: keep those
+            long end = to;
+            memOffsets.values().forEach(offsets -> offsets.removeIf(o -> o < end));
+            memOffsets.values().removeIf(List::isEmpty);
+            memTails.values().removeIf(t -> t.lastOffset() < end);
+            memIds.values().removeIf(o -> o < end);
+            memEvents = memIds.size();
+            memFrom = memIds.values().stream().mapToLong(Long::longValue).min().orElse(-1);
         }
     }
 
@@ -194,16 +202,26 @@ public final class PartitionIndex implements AutoCloseable {
         }
     }
 
-    /** Offsets that may hold events of {@code aggregateId}, ascending: run hits (to verify), then exact memtable ones. */
+    /**
+     * Offsets that may hold events of {@code aggregateId}, ascending and distinct: run hits (to verify), then exact
+     * memtable ones past the runs (a flush publishes its run before it drops the memtable entries it covers, so an
+     * entry may be in both for a moment).
+     */
     public List<Long> candidateOffsets(String aggregateId) {
         List<Long> mem;
         synchronized (this) {
             mem = List.copyOf(memOffsets.getOrDefault(aggregateId, List.of()));
         }
-        List<Long> out = new ArrayList<>();
-        aggregates.view().forEachOldestFirst(KeyHash.of(aggregateId), v -> out.add(v));
-        out.addAll(mem);
-        return out;
+        HashIndex.View view = aggregates.view();
+        long runsEnd = view.coveredTo(); // runs cover offsets below it
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        view.forEachOldestFirst(KeyHash.of(aggregateId), v -> out.add(v));
+        for (long o : mem) {
+            if (o >= runsEnd) {
+                out.add(o);
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     /** Run offsets that may hold {@code aggregateId}'s events, newest first, until {@code visitor} says stop. */
