@@ -17,6 +17,7 @@ import dev.hindsight.store.kafka.internal.Indexer;
 import dev.hindsight.store.kafka.internal.Ownership;
 import dev.hindsight.store.kafka.internal.PartitionIndex;
 import dev.hindsight.store.kafka.internal.PartitionWriter;
+import dev.hindsight.store.kafka.internal.RecordCache;
 import dev.hindsight.store.kafka.internal.RecordCodec;
 import dev.hindsight.store.kafka.internal.RecordFetcher;
 import dev.hindsight.store.kafka.internal.TopicSetup;
@@ -45,6 +46,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * transaction committed and this node's index has it (so it is visible to reads here). Thread-safe.
  */
 public final class KafkaEventLog implements EventLog {
+    /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
+    private static final int RECORD_CACHE = 16_384;
+
     private final KafkaOptions options;
     private final int partitions;
     private final List<PartitionIndex> indexes;
@@ -59,8 +63,9 @@ public final class KafkaEventLog implements EventLog {
         this.partitions = options.partitions();
         this.indexes = indexes;
         this.fetcher = fetcher;
-        this.indexer = new Indexer(options, indexes, prefix);
-        this.reader = new AggregateReader(indexes, fetcher, partitions);
+        RecordCache cache = new RecordCache(RECORD_CACHE);
+        this.indexer = new Indexer(options, indexes, cache, prefix);
+        this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
         this.ownership =
                 new Ownership(options, prefix, p -> new PartitionWriter(options, p, prefix, indexer, fetcher, reader));
     }

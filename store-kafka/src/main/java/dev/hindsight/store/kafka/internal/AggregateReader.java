@@ -2,6 +2,7 @@ package dev.hindsight.store.kafka.internal;
 
 import dev.hindsight.core.RecordedEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -10,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Answers per-aggregate and per-event-id questions from a partition's index, verifying every hash hit against the
- * record it points to (key, {@code version} and {@code event_id} headers), so collisions cost reads, never answers.
+ * event it points to (aggregate id, version, event id), so collisions cost reads, never answers. Recent events come
+ * from the {@link RecordCache}; others are fetched from Kafka.
  * Thread-safe (stateless over thread-safe parts).
  */
 public final class AggregateReader {
@@ -18,7 +20,10 @@ public final class AggregateReader {
     private final RecordFetcher fetcher;
     private final int partitions;
 
-    public AggregateReader(List<PartitionIndex> indexes, RecordFetcher fetcher, int partitions) {
+    private final RecordCache cache;
+
+    public AggregateReader(List<PartitionIndex> indexes, RecordFetcher fetcher, RecordCache cache, int partitions) {
+        this.cache = cache;
         this.indexes = List.copyOf(indexes);
         this.fetcher = fetcher;
         this.partitions = partitions;
@@ -34,10 +39,8 @@ public final class AggregateReader {
         long head = idx.head();
         PartitionIndex.Tail[] found = {PartitionIndex.Tail.NONE};
         idx.forEachRunOffsetNewestFirst(aggregateId, off -> {
-            ConsumerRecord<byte[], byte[]> r =
-                    fetcher.fetch(p, List.of(off), head).get(off);
-            if (r != null && aggregateId.equals(RecordCodec.aggregateId(r))) {
-                RecordedEvent e = RecordCodec.decode(r, partitions);
+            RecordedEvent e = events(p, List.of(off), head).get(off);
+            if (e != null && aggregateId.equals(e.aggregateId())) {
                 found[0] = new PartitionIndex.Tail(e.version(), e.timestamp(), off);
                 return false;
             }
@@ -80,10 +83,9 @@ public final class AggregateReader {
         }
         candidates.addAll(idx.runOffsets(id));
         for (long off : candidates) {
-            ConsumerRecord<byte[], byte[]> r =
-                    fetcher.fetch(p, List.of(off), head).get(off);
-            if (r != null && id.equals(RecordCodec.eventId(r))) {
-                return RecordCodec.decode(r, partitions);
+            RecordedEvent e = events(p, List.of(off), head).get(off);
+            if (e != null && id.equals(e.eventId())) {
+                return e;
             }
         }
         return null;
@@ -102,11 +104,11 @@ public final class AggregateReader {
         if (fast != null) {
             return fast;
         }
-        Map<Long, ConsumerRecord<byte[], byte[]>> all = fetcher.fetch(p, candidates, head);
+        Map<Long, RecordedEvent> all = events(p, candidates, head);
         List<Long> own = new ArrayList<>();
         for (long off : candidates) {
-            ConsumerRecord<byte[], byte[]> r = all.get(off);
-            if (r != null && aggregateId.equals(RecordCodec.aggregateId(r))) {
+            RecordedEvent e = all.get(off);
+            if (e != null && aggregateId.equals(e.aggregateId())) {
                 own.add(off);
             }
         }
@@ -136,13 +138,11 @@ public final class AggregateReader {
         }
         List<Long> wanted =
                 versions.stream().map(v -> offsets.get((int) (v - 1))).toList();
-        Map<Long, ConsumerRecord<byte[], byte[]>> got = fetcher.fetch(p, wanted, head);
+        Map<Long, RecordedEvent> got = events(p, wanted, head);
         List<RecordedEvent> out = new ArrayList<>(versions.size());
         for (int i = 0; i < versions.size(); i++) {
-            ConsumerRecord<byte[], byte[]> r = got.get(wanted.get(i));
-            boolean ok = r != null
-                    && aggregateId.equals(RecordCodec.aggregateId(r))
-                    && RecordCodec.version(r) == versions.get(i);
+            RecordedEvent r = got.get(wanted.get(i));
+            boolean ok = r != null && aggregateId.equals(r.aggregateId()) && r.version() == versions.get(i);
             if (!ok) {
                 if (verifyOnly) {
                     return null;
@@ -150,7 +150,32 @@ public final class AggregateReader {
                 throw new dev.hindsight.core.CorruptionException("aggregate '" + aggregateId + "' in partition " + p
                         + ": the record at offset " + wanted.get(i) + " is not version " + versions.get(i));
             }
-            out.add(RecordCodec.decode(r, partitions));
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** The committed events at {@code offsets}: from the cache, the rest fetched (and decoded) from Kafka. */
+    private Map<Long, RecordedEvent> events(int p, List<Long> offsets, long head) {
+        Map<Long, RecordedEvent> out = new HashMap<>();
+        List<Long> missing = new ArrayList<>();
+        for (long off : offsets) {
+            RecordedEvent e = cache.get(p, off);
+            if (e != null) {
+                out.put(off, e);
+            } else {
+                missing.add(off);
+            }
+        }
+        if (!missing.isEmpty()) {
+            for (Map.Entry<Long, ConsumerRecord<byte[], byte[]>> f :
+                    fetcher.fetch(p, missing, head).entrySet()) {
+                try {
+                    out.put(f.getKey(), RecordCodec.decode(f.getValue(), partitions));
+                } catch (RuntimeException notAnEvent) {
+                    // a foreign record: no event of any aggregate
+                }
+            }
         }
         return out;
     }

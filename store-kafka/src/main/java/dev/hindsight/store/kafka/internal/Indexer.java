@@ -36,7 +36,10 @@ public final class Indexer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long generation;
 
-    public Indexer(KafkaOptions options, List<PartitionIndex> indexes, String clientPrefix) {
+    private final RecordCache cache;
+
+    public Indexer(KafkaOptions options, List<PartitionIndex> indexes, RecordCache cache, String clientPrefix) {
+        this.cache = cache;
         this.options = options;
         this.indexes = List.copyOf(indexes);
         this.consumer = Clients.reader(options, clientPrefix + "-indexer", 20);
@@ -103,6 +106,7 @@ public final class Indexer implements AutoCloseable {
                     ex.toString());
             return;
         }
+        cache.put(r.partition(), r.offset(), e);
         idx.add(r.offset(), e.aggregateId(), e.eventId(), e.version(), e.timestamp());
     }
 
