@@ -56,6 +56,7 @@ public final class KafkaEventLog implements EventLog {
     private final Indexer indexer;
     private final AggregateReader reader;
     private final Ownership ownership;
+    private final RecordCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KafkaEventLog(KafkaOptions options, List<PartitionIndex> indexes, RecordFetcher fetcher, String prefix) {
@@ -63,11 +64,13 @@ public final class KafkaEventLog implements EventLog {
         this.partitions = options.partitions();
         this.indexes = indexes;
         this.fetcher = fetcher;
-        RecordCache cache = new RecordCache(RECORD_CACHE);
+        this.cache = new RecordCache(RECORD_CACHE);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
-        this.ownership =
-                new Ownership(options, prefix, p -> new PartitionWriter(options, p, prefix, indexer, fetcher, reader));
+        this.ownership = new Ownership(
+                options,
+                prefix,
+                p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
     }
 
     /**

@@ -21,8 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows every partition of the topic with one {@code read_committed} consumer on its own thread and feeds each
  * {@link PartitionIndex}, from where the index's runs end. Every node indexes every partition, so any node answers
- * reads; the owner of a partition waits on it before it accepts appends (catch-up) and before it acknowledges one
- * (the append is then visible to reads). Thread-safe: waiters use {@link #await}.
+ * reads; the owner of a partition waits on it before it accepts appends (catch-up). Thread-safe: waiters use {@link #await}.
  */
 public final class Indexer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Indexer.class);
@@ -110,7 +109,8 @@ public final class Indexer implements AutoCloseable {
         idx.add(r.offset(), e.aggregateId(), e.eventId(), e.version(), e.timestamp());
     }
 
-    private void signal() {
+    /** Wakes the waiters of {@link #await} (the index changed). */
+    public void signal() {
         lock.lock();
         try {
             generation++;
@@ -139,12 +139,6 @@ public final class Indexer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Waits until partition {@code p}'s head is past {@code offset}. */
-    public boolean awaitHeadPast(int p, long offset, Duration timeout) throws InterruptedException {
-        PartitionIndex idx = indexes.get(p);
-        return await(() -> idx.head() > offset, timeout);
     }
 
     /** Waits until the indexer has read partition {@code p} up to {@code position}. */

@@ -2,6 +2,7 @@ package dev.hindsight.store.kafka.internal;
 
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.AppendChecks;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * {@code initTransactions()}, which fences any previous owner's producer and ends its open transaction; then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
  * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
- * the index and the requests before it in its batch, the batch is written in one transaction, and each append returns
- * once the indexer has indexed it.
+ * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
+ * the writer adds its events to this node's index itself and returns.
  *
  * <p>Thread-safe: batches are serialized by {@code lock}, which guards {@code producer}, {@code state} and the
  * requests taken from the concurrent {@code pending} queue. A fenced or
@@ -57,6 +58,8 @@ public final class PartitionWriter implements AutoCloseable {
     private final int partition;
     private final String clientId;
     private final Indexer indexer;
+    private final PartitionIndex index;
+    private final RecordCache cache;
     private final RecordFetcher fetcher;
     private final AggregateReader reader;
     private static final int MAX_BATCH = 256;
@@ -73,12 +76,16 @@ public final class PartitionWriter implements AutoCloseable {
             int partition,
             String clientId,
             Indexer indexer,
+            PartitionIndex index,
+            RecordCache cache,
             RecordFetcher fetcher,
             AggregateReader reader) {
         this.options = options;
         this.partition = partition;
         this.clientId = clientId;
         this.indexer = indexer;
+        this.index = index;
+        this.cache = cache;
         this.fetcher = fetcher;
         this.reader = reader;
     }
@@ -198,33 +205,52 @@ public final class PartitionWriter implements AutoCloseable {
         Instant now = options.clock().instant();
         try {
             p.beginTransaction();
-            List<Future<RecordMetadata>> last = new ArrayList<>(requests.size());
+            List<List<Future<RecordMetadata>>> sent = new ArrayList<>(requests.size());
             for (AppendRequest r : requests) {
-                Future<RecordMetadata> f = null;
+                List<Future<RecordMetadata>> own = new ArrayList<>(r.accepted.size());
                 for (int i = 0; i < r.accepted.size(); i++) {
-                    f = p.send(
-                            RecordCodec.encode(options.topic(), partition, r.accepted.get(i), r.firstVersion + i, now));
+                    own.add(p.send(RecordCodec.encode(
+                            options.topic(), partition, r.accepted.get(i), r.firstVersion + i, now)));
                 }
-                last.add(f);
+                sent.add(own);
             }
             p.commitTransaction();
-            long maxOffset = -1;
-            long[] offsets = new long[requests.size()];
+            // committed: index the events here now (the indexer skips them later), so the next check and reads on
+            // this node see them; reads fetch them once the markers make them visible to read_committed consumers
+            long[] lastOffsets = new long[requests.size()];
             for (int i = 0; i < requests.size(); i++) {
-                offsets[i] = last.get(i).get().offset();
-                maxOffset = Math.max(maxOffset, offsets[i]);
+                AppendRequest r = requests.get(i);
+                List<Future<RecordMetadata>> own = sent.get(i);
+                for (int j = 0; j < own.size(); j++) {
+                    long offset = own.get(j).get().offset();
+                    ProposedEvent e = r.accepted.get(j);
+                    long version = r.firstVersion + j;
+                    cache.put(
+                            partition,
+                            offset,
+                            new RecordedEvent(
+                                    e.eventId(),
+                                    r.aggregateId,
+                                    e.eventType(),
+                                    e.schemaVersion(),
+                                    e.eventData(),
+                                    e.metadata(),
+                                    version,
+                                    RecordCodec.positionOf(partition, offset, options.partitions()),
+                                    e.timestamp(),
+                                    now));
+                    index.add(offset, r.aggregateId, e.eventId(), version, e.timestamp());
+                    lastOffsets[i] = offset;
+                }
             }
-            if (!indexer.awaitHeadPast(partition, maxOffset, options.requestTimeout())) {
-                throw new StoreUnavailableException("committed, but the index of partition " + partition
-                        + " did not reach offset " + maxOffset + " in time; the append is durable");
-            }
+            indexer.signal();
             for (int i = 0; i < requests.size(); i++) {
                 AppendRequest r = requests.get(i);
                 r.complete(new AppendResult(
                         r.aggregateId,
                         r.firstVersion,
                         r.firstVersion + r.accepted.size() - 1,
-                        RecordCodec.positionOf(partition, offsets[i], options.partitions())));
+                        RecordCodec.positionOf(partition, lastOffsets[i], options.partitions())));
             }
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fail("fenced by a newer owner", e);
@@ -239,8 +265,6 @@ public final class PartitionWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
-        } catch (StoreUnavailableException e) {
-            requests.forEach(r -> r.fail(e));
         }
     }
 
