@@ -131,4 +131,13 @@ class KafkaServeIT {
         assertThat(Json.mapper().readTree(lines.getFirst()).get("status").asText())
                 .isEqualTo("paid");
     }
+
+    @Test
+    void serveOnKafka_withoutBootstrap_failsWithClearMessage() {
+        CliRun r = CliRun.of(
+                "serve", "--port", "0", "--store", "kafka", "--kafka-bootstrap", "", "--data-dir", dataDir.toString());
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err()).contains("--store kafka needs --kafka-bootstrap");
+    }
 }
