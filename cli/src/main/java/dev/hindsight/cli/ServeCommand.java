@@ -9,6 +9,8 @@ import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
+import dev.hindsight.store.kafka.KafkaEventLog;
+import dev.hindsight.store.kafka.KafkaOptions;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -47,7 +49,8 @@ final class ServeCommand implements Callable<Integer> {
     enum StoreKind {
         file,
         memory,
-        postgres
+        postgres,
+        kafka
     }
 
     @Spec
@@ -83,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--store",
             defaultValue = "file",
             description = "Engine: ${COMPLETION-CANDIDATES} (default: file; memory keeps nothing; postgres needs"
-                    + " --pg-url).")
+                    + " --pg-url; kafka needs --kafka-bootstrap).")
     StoreKind store;
 
     @Option(
@@ -124,6 +127,33 @@ final class ServeCommand implements Callable<Integer> {
                     + " twice the single-event throughput at 32 concurrent appenders (docs/benchmarks.md)."
                     + " Default: on; --no-pg-group-commit turns it off.")
     boolean pgGroupCommit;
+
+    @Option(
+            names = "--kafka-bootstrap",
+            defaultValue = "${env:HINDSIGHT_KAFKA_BOOTSTRAP}",
+            description = "Kafka bootstrap servers HOST:PORT[,...] for --store kafka (default:"
+                    + " $HINDSIGHT_KAFKA_BOOTSTRAP).")
+    @Nullable
+    String kafkaBootstrap;
+
+    @Option(
+            names = "--kafka-topic",
+            defaultValue = "hindsight-events",
+            description = "The store's topic, created if missing (default: ${DEFAULT-VALUE}).")
+    String kafkaTopic;
+
+    @Option(
+            names = "--kafka-partitions",
+            defaultValue = "50",
+            description = "Partitions of a topic this server creates (default: ${DEFAULT-VALUE}).")
+    int kafkaPartitions;
+
+    @Option(
+            names = "--kafka-replication",
+            defaultValue = "3",
+            description = "Replication of a topic this server creates; min.insync.replicas is min(2, replication)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int kafkaReplication;
 
     @Option(
             names = "--inline-projections",
@@ -169,6 +199,8 @@ final class ServeCommand implements Callable<Integer> {
         return switch (store) {
             case memory -> "in memory, not persisted";
             case file -> dataDir.toString();
+            case kafka ->
+                "Kafka " + kafkaBootstrap + ", topic " + kafkaTopic + "; index, snapshots and read model in " + dataDir;
             case postgres ->
                 pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
                         + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
@@ -222,10 +254,13 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The file or in-memory store. */
+    /** The file, in-memory or Kafka store. */
     private EventLog openLog(PrometheusMeterRegistry registry) {
         if (store == StoreKind.memory) {
             return new InMemoryEventLog();
+        }
+        if (store == StoreKind.kafka) {
+            return openKafka();
         }
         FileEventLog log;
         try {
@@ -236,6 +271,24 @@ final class ServeCommand implements Callable<Integer> {
         }
         FileEngineMetrics.bind(log, registry);
         return log;
+    }
+
+    /**
+     * The Kafka store: events in the topic; this node's index of it, and the order system's snapshots and read model,
+     * in the data directory (as with the file store).
+     */
+    private EventLog openKafka() {
+        if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
+            throw new CliException("--store kafka needs --kafka-bootstrap (or HINDSIGHT_KAFKA_BOOTSTRAP)");
+        }
+        try {
+            KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
+                    .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
+            return KafkaEventLog.open(options);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
+                    + e.getMessage());
+        }
     }
 
     private PostgresOptions postgresOptions() {

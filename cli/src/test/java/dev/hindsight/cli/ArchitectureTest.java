@@ -28,6 +28,7 @@ class ArchitectureTest {
     private static final String INDEX = "dev.hindsight.index..";
     private static final String FILE = "dev.hindsight.store.file..";
     private static final String POSTGRES = "dev.hindsight.store.postgres..";
+    private static final String KAFKA = "dev.hindsight.store.kafka..";
     private static final String AGGREGATE = "dev.hindsight.aggregate..";
     private static final String PROJECTION = "dev.hindsight.projection..";
     private static final String SERVER = "dev.hindsight.server..";
@@ -44,6 +45,7 @@ class ArchitectureTest {
                 "dev.hindsight.index",
                 "dev.hindsight.store.file",
                 "dev.hindsight.store.postgres",
+                "dev.hindsight.store.kafka",
                 "dev.hindsight.aggregate",
                 "dev.hindsight.projection",
                 "dev.hindsight.server",
@@ -77,7 +79,8 @@ class ArchitectureTest {
                 .resideInAPackage(CORE)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(INDEX, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(
+                        INDEX, FILE, POSTGRES, KAFKA, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
@@ -89,7 +92,8 @@ class ArchitectureTest {
                 .resideInAPackage(INDEX)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(CORE, FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(
+                        CORE, FILE, POSTGRES, KAFKA, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
@@ -101,14 +105,21 @@ class ArchitectureTest {
                 .resideInAPackage(FILE)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(POSTGRES, KAFKA, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
         noClasses()
                 .that()
                 .resideInAPackage(POSTGRES)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FILE, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(FILE, KAFKA, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(KAFKA)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(FILE, POSTGRES, AGGREGATE, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
     }
 
@@ -119,28 +130,28 @@ class ArchitectureTest {
                 .resideInAPackage(AGGREGATE)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FILE, POSTGRES, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(FILE, POSTGRES, KAFKA, PROJECTION, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
         noClasses()
                 .that()
                 .resideInAPackage(PROJECTION)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FILE, POSTGRES, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(FILE, POSTGRES, KAFKA, SERVER, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
         noClasses()
                 .that()
                 .resideInAPackage(SERVER)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(POSTGRES, AGGREGATE, PROJECTION, ORDERS, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(POSTGRES, KAFKA, AGGREGATE, PROJECTION, ORDERS, LOADGEN, CLI, TESTKIT)
                 .check(classes);
         noClasses()
                 .that()
                 .resideInAPackage(ORDERS)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FILE, POSTGRES, LOADGEN, CLI, TESTKIT)
+                .resideInAnyPackage(FILE, POSTGRES, KAFKA, LOADGEN, CLI, TESTKIT)
                 .check(classes);
         noClasses()
                 .that()
@@ -158,6 +169,7 @@ class ArchitectureTest {
                 "dev.hindsight.index",
                 "dev.hindsight.store.file",
                 "dev.hindsight.store.postgres",
+                "dev.hindsight.store.kafka",
                 "dev.hindsight.aggregate",
                 "dev.hindsight.projection",
                 "dev.hindsight.server",

@@ -1,6 +1,7 @@
 package dev.hindsight.server.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.hindsight.core.EventJson;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.RecordedEvent;
 import java.io.ByteArrayOutputStream;
@@ -27,22 +28,10 @@ public final class JsonOut {
 
     /**
      * Writes one event: {@code event_id, aggregate_id, event_type, schema_version, event_data, metadata, version,
-     * position, recorded_at}. {@code event_data} and {@code metadata} are the stored JSON text, copied as is.
+     * position, recorded_at}: {@link EventJson}, shared with the Kafka engine's record values.
      */
     public static void event(JsonGenerator g, RecordedEvent e) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("event_id", e.eventId().toString());
-        g.writeStringField("aggregate_id", e.aggregateId());
-        g.writeStringField("event_type", e.eventType());
-        g.writeNumberField("schema_version", e.schemaVersion());
-        g.writeFieldName("event_data");
-        g.writeRawValue(e.eventData());
-        g.writeFieldName("metadata");
-        g.writeRawValue(e.metadata());
-        g.writeNumberField("version", e.version());
-        g.writeStringField("position", e.position().toString());
-        g.writeStringField("recorded_at", e.recordedAt().toString());
-        g.writeEndObject();
+        EventJson.write(g, e);
     }
 
     /** One event as compact JSON bytes. */

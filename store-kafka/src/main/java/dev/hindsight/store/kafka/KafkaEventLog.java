@@ -1,0 +1,271 @@
+package dev.hindsight.store.kafka;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.kafka.internal.AggregateReader;
+import dev.hindsight.store.kafka.internal.Indexer;
+import dev.hindsight.store.kafka.internal.Ownership;
+import dev.hindsight.store.kafka.internal.PartitionIndex;
+import dev.hindsight.store.kafka.internal.PartitionWriter;
+import dev.hindsight.store.kafka.internal.RecordCache;
+import dev.hindsight.store.kafka.internal.RecordCodec;
+import dev.hindsight.store.kafka.internal.RecordFetcher;
+import dev.hindsight.store.kafka.internal.TopicSetup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Kafka engine: a store is one topic, partitioned by aggregate id (Kafka's default partitioner hash of the UTF-8
+ * aggregate id), one record per event (format: {@link RecordCodec}). Positions are {@link Position.Vector}s of
+ * per-partition offsets; {@link #totallyOrdered()} is false: the global log is ordered per partition, so per
+ * aggregate.
+ *
+ * <p>Several nodes may open the same topic: a consumer group assigns each partition to one node, whose transactional
+ * producer is its only writer (older owners are fenced); an append whose aggregate lives in a partition this node does
+ * not own fails with {@link NotPartitionOwnerException} (a redirect, not a forward). Every node indexes every partition
+ * on local disk, so reads work on any node (they may lag the owner by the indexing delay). See
+ * {@code docs/adr/0010-kafka-engine.md}.
+ *
+ * <p>Durability: {@code acks=all} with the topic's {@code min.insync.replicas}; an append returns once its
+ * transaction committed and this node's index has it (so it is visible to reads here). Thread-safe.
+ */
+public final class KafkaEventLog implements EventLog {
+    /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
+    private static final int RECORD_CACHE = 16_384;
+
+    private final KafkaOptions options;
+    private final int partitions;
+    private final List<PartitionIndex> indexes;
+    private final RecordFetcher fetcher;
+    private final Indexer indexer;
+    private final AggregateReader reader;
+    private final Ownership ownership;
+    private final RecordCache cache;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private KafkaEventLog(KafkaOptions options, List<PartitionIndex> indexes, RecordFetcher fetcher, String prefix) {
+        this.options = options;
+        this.partitions = options.partitions();
+        this.indexes = indexes;
+        this.fetcher = fetcher;
+        this.cache = new RecordCache(RECORD_CACHE);
+        this.indexer = new Indexer(options, indexes, cache, prefix);
+        this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
+        this.ownership = new Ownership(
+                options,
+                prefix,
+                p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
+    }
+
+    /**
+     * Opens the store: creates the topic if it does not exist (else takes its partition count), opens the local
+     * indexes, starts indexing and joins the ownership group, and waits until this node's first partitions are ready.
+     *
+     * @throws StoreUnavailableException if Kafka cannot be reached or ownership is not settled within the request
+     *     timeout
+     */
+    public static KafkaEventLog open(KafkaOptions requested) {
+        String prefix = "hindsight-" + requested.topic() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
+        List<PartitionIndex> indexes = new ArrayList<>();
+        RecordFetcher fetcher = new RecordFetcher(options, prefix, 4);
+        try {
+            List<Integer> all = new ArrayList<>();
+            for (int p = 0; p < options.partitions(); p++) {
+                indexes.add(PartitionIndex.open(
+                        options.indexDir().resolve(options.topic()).resolve("p-" + p), p, options.memtableEvents()));
+                all.add(p);
+            }
+            Map<Integer, Long> ends = fetcher.stableEnds(all);
+            for (PartitionIndex idx : indexes) {
+                if (idx.resumeOffset() > ends.get(idx.partition())) {
+                    idx.clear(); // the topic was recreated: the index describes records that no longer exist
+                }
+            }
+            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix);
+            log.indexer.start();
+            log.ownership.start();
+            if (!log.ownership.awaitFirstAssignment(options.requestTimeout())) {
+                log.close();
+                throw new StoreUnavailableException("no partition assignment from the ownership group of topic '"
+                        + options.topic() + "' within " + options.requestTimeout());
+            }
+            return log;
+        } catch (IOException e) {
+            indexes.forEach(PartitionIndex::close);
+            fetcher.close();
+            throw new UncheckedIOException("cannot open the index of topic '" + options.topic() + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while opening", e);
+        }
+    }
+
+    /** The options in force (with the topic's actual partition count). */
+    public KafkaOptions options() {
+        return options;
+    }
+
+    /** Partitions this node owns (writes) now, ascending. */
+    public List<Integer> ownedPartitions() {
+        return ownership.ownedPartitions();
+    }
+
+    /** The partition of {@code aggregateId}. */
+    public int partitionOf(String aggregateId) {
+        return RecordCodec.partitionOf(aggregateId, partitions);
+    }
+
+    @Override
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        ensureOpen();
+        int p = partitionOf(aggregateId);
+        PartitionWriter w = ownership.writer(p);
+        if (w == null) {
+            throw new NotPartitionOwnerException(options.topic(), p);
+        }
+        return w.append(aggregateId, expected, events);
+    }
+
+    @Override
+    public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection direction) {
+        ensureOpen();
+        return reader.read(
+                partitionOf(aggregateId), aggregateId, fromVersion, limit, direction == ReadDirection.FORWARD);
+    }
+
+    @Override
+    public long aggregateVersion(String aggregateId) {
+        ensureOpen();
+        return reader.tail(partitionOf(aggregateId), aggregateId).version();
+    }
+
+    @Override
+    public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+        ensureOpen();
+        long[] from = cursor(after);
+        long[] head = heads();
+        long[] next = from.clone();
+        List<RecordedEvent> out = new ArrayList<>();
+        fetcher.readRanges(from, head, r -> {
+            if (out.size() >= limit) {
+                return false;
+            }
+            next[r.partition()] = r.offset() + 1;
+            RecordedEvent e;
+            try {
+                e = RecordCodec.decode(r, partitions);
+            } catch (RuntimeException notAnEvent) {
+                return true; // a foreign record: the indexer skips it too
+            }
+            if (filter.test(e)) {
+                out.add(e);
+            }
+            return true;
+        });
+        return new GlobalSlice(out, new Position.Vector(next));
+    }
+
+    @Override
+    public Position start() {
+        return new Position.Vector(new long[partitions]);
+    }
+
+    @Override
+    public Position head() {
+        return new Position.Vector(heads());
+    }
+
+    @Override
+    public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+        long[] from = cursor(after);
+        return indexer.await(
+                        () -> {
+                            for (int p = 0; p < partitions; p++) {
+                                if (indexes.get(p).head() > from[p]) {
+                                    return true;
+                                }
+                            }
+                            return closed.get();
+                        },
+                        timeout)
+                && !closed.get();
+    }
+
+    @Override
+    public boolean totallyOrdered() {
+        return false;
+    }
+
+    /** Stops the ownership thread as a stalled node would, without giving partitions up (fault tests only). */
+    void freezeOwnership() {
+        ownership.freeze();
+    }
+
+    /** Lets a frozen ownership thread run again. */
+    void thawOwnership() {
+        ownership.thaw();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ownership.close();
+        indexer.close();
+        indexes.forEach(PartitionIndex::close);
+        fetcher.close();
+    }
+
+    private long[] heads() {
+        long[] h = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            h[p] = indexes.get(p).head();
+        }
+        return h;
+    }
+
+    private long[] cursor(Position after) {
+        return switch (after) {
+            case Position.Sequence s -> {
+                if (s.value() != 0) {
+                    throw new InvalidRequestException("position '" + s
+                            + "' is not a position of this store: it is partitioned, use p:offset,...");
+                }
+                yield new long[partitions];
+            }
+            case Position.Vector v -> {
+                long[] o = v.offsets();
+                if (o.length > partitions) {
+                    throw new InvalidRequestException(
+                            "position '" + v + "' has more than " + partitions + " partitions");
+                }
+                yield java.util.Arrays.copyOf(o, partitions);
+            }
+        };
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new StoreClosedException("the store is closed");
+        }
+    }
+}

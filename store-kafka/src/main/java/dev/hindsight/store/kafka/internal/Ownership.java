@@ -1,0 +1,179 @@
+package dev.hindsight.store.kafka.internal;
+
+import dev.hindsight.store.kafka.KafkaOptions;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Partition ownership through a consumer group ({@code hindsight-owners-<topic>}): this node writes exactly the
+ * partitions the group assigns to its member. The member never reads records (its partitions are paused); its thread
+ * only polls, which keeps the membership alive and runs the rebalance callbacks: an assigned partition gets a
+ * {@link PartitionWriter} that fences the previous owner and catches up; a revoked or lost one has its writer closed.
+ * A node whose thread stalls longer than {@code max.poll.interval.ms}, or that stops heartbeating for the session
+ * timeout, loses its partitions to the others, and their {@code initTransactions()} fences its producers.
+ *
+ * <p>Thread-safe: {@code writers} is a concurrent map; the consumer is confined to the ownership thread.
+ */
+public final class Ownership implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Ownership.class);
+
+    private final KafkaOptions options;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final IntFunction<PartitionWriter> newWriter;
+    private final Map<Integer, PartitionWriter> writers = new ConcurrentHashMap<>();
+    private final CountDownLatch firstAssignment = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile @Nullable CountDownLatch frozen;
+
+    public Ownership(KafkaOptions options, String clientPrefix, IntFunction<PartitionWriter> newWriter) {
+        this.options = options;
+        this.newWriter = newWriter;
+        this.consumer = Clients.owner(options, clientPrefix + "-owner");
+        this.thread = Thread.ofPlatform()
+                .name("hindsight-kafka-ownership-" + options.topic())
+                .daemon(true)
+                .unstarted(this::run);
+    }
+
+    public Ownership start() {
+        consumer.subscribe(List.of(options.topic()), new Listener());
+        thread.start();
+        return this;
+    }
+
+    /** Waits until the group has assigned this node its first partitions (possibly none) and they are ready. */
+    public boolean awaitFirstAssignment(Duration timeout) throws InterruptedException {
+        return firstAssignment.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The writer of {@code partition} if this node owns it. */
+    public @Nullable PartitionWriter writer(int partition) {
+        return writers.get(partition);
+    }
+
+    /** Partitions this node owns and writes now. */
+    public List<Integer> ownedPartitions() {
+        return PartitionWriter.ready(writers);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                CountDownLatch f = frozen;
+                if (f != null) {
+                    f.await();
+                    continue;
+                }
+                consumer.poll(Duration.ofMillis(200));
+                // a writer stopped by a failed transaction is taken up again, but only while the group still
+                // assigns its partition to this node (else this node would fence the rightful owner)
+                for (PartitionWriter w : writers.values()) {
+                    if (w.failed()
+                            && consumer.assignment().contains(new TopicPartition(options.topic(), w.partition()))) {
+                        w.acquire();
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("ownership of topic {} stopped: this node writes nothing more", options.topic(), e);
+        } finally {
+            try {
+                consumer.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the ownership consumer", e);
+            }
+            writers.values().forEach(PartitionWriter::close);
+            writers.clear();
+            firstAssignment.countDown();
+        }
+    }
+
+    /**
+     * Stops the ownership thread without telling anyone, as a stalled or partitioned node would (tests only): the
+     * node keeps believing it owns its partitions until {@link #thaw()}.
+     */
+    public void freeze() {
+        frozen = new CountDownLatch(1);
+    }
+
+    public void thaw() {
+        CountDownLatch f = frozen;
+        frozen = null;
+        if (f != null) {
+            f.countDown();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thaw();
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Listener implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            consumer.pause(partitions);
+            // in parallel: each acquire waits for initTransactions() and the index catch-up
+            List<Thread> acquiring = partitions.stream()
+                    .map(tp -> writers.computeIfAbsent(tp.partition(), newWriter::apply))
+                    .map(w -> Thread.ofVirtual()
+                            .name("hindsight-kafka-acquire-" + w.partition())
+                            .start(w::acquire))
+                    .toList();
+            for (Thread t : acquiring) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            LOG.info("owns partitions {} of topic {}", ownedPartitions(), options.topic());
+            firstAssignment.countDown();
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drop(partitions);
+        }
+
+        private void drop(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                PartitionWriter w = writers.remove(tp.partition());
+                if (w != null) {
+                    w.close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.hindsight.store.kafka.internal;
+
+import dev.hindsight.index.HashIndex;
+import dev.hindsight.index.KeyHash;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The per-aggregate and event-id index of one partition: two {@link HashIndex} LSMs on disk (aggregate-id hash →
+ * offset, event-id hash → offset; a run covers offsets {@code [from - 1, to - 1]}, positions being 1-based) and an exact
+ * memtable of the records indexed since the last run. Fed in offset order by the {@link Indexer} and, on the owning
+ * node, by the partition's writer right after its commit (so an append is visible here without waiting for the
+ * indexer's fetch; the indexer then skips those offsets); flushed as a run by the indexer thread when the memtable
+ * holds {@code memtableEvents} events, and at close. Run hits are hash hits: callers verify them
+ * against the record.
+ *
+ * <p>Thread-safe: the memtable, {@link #head} and {@link #fetchedTo} are guarded by {@code this}; lookups take the
+ * memtable under the lock and then read the runs' immutable view (which a flush publishes before it clears the
+ * memtable, so a lookup never misses an entry).
+ */
+public final class PartitionIndex implements AutoCloseable {
+    /** The tail of an aggregate: its version, last event's timestamp and offset. */
+    public record Tail(long version, @Nullable Instant lastTimestamp, long lastOffset) {
+        public static final Tail NONE = new Tail(0, null, -1);
+    }
+
+    private static final int VERSION_CACHE = 4096;
+
+    private final int partition;
+    private final HashIndex aggregates;
+    private final HashIndex ids;
+    private final int memtableEvents;
+    // guarded by this
+    private final Map<String, List<Long>> memOffsets = new HashMap<>();
+    private final Map<String, Tail> memTails = new HashMap<>();
+    private final Map<UUID, Long> memIds = new HashMap<>();
+    private final Map<String, Tail> tailCache = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Tail> eldest) {
+            return size() > VERSION_CACHE;
+        }
+    };
+    private long memFrom = -1;
+    private long memEvents;
+    private long head;
+    private long fetchedTo;
+
+    private PartitionIndex(int partition, HashIndex aggregates, HashIndex ids, int memtableEvents) {
+        this.partition = partition;
+        this.aggregates = aggregates;
+        this.ids = ids;
+        this.memtableEvents = memtableEvents;
+        this.head = aggregates.view().coveredTo();
+        this.fetchedTo = head;
+    }
+
+    /** Opens the index of {@code partition} in {@code dir}; an index whose two halves disagree is cleared. */
+    public static PartitionIndex open(Path dir, int partition, int memtableEvents) throws IOException {
+        Files.createDirectories(dir);
+        HashIndex agg = HashIndex.open(dir, "aggregates", 4, false);
+        HashIndex id = HashIndex.open(dir, "ids", 4, false);
+        if (agg.view().coveredTo() != id.view().coveredTo()) {
+            agg.clear();
+            id.clear();
+        }
+        return new PartitionIndex(partition, agg, id, memtableEvents);
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    /** Offset the indexer resumes at: everything before it is in the runs. */
+    public long resumeOffset() {
+        return aggregates.view().coveredTo();
+    }
+
+    /** Drops everything (the topic no longer holds what the index covers). */
+    public synchronized void clear() throws IOException {
+        aggregates.clear();
+        ids.clear();
+        memOffsets.clear();
+        memTails.clear();
+        memIds.clear();
+        tailCache.clear();
+        memFrom = -1;
+        memEvents = 0;
+        head = 0;
+        fetchedTo = 0;
+    }
+
+    /** Indexes the committed record at {@code offset}; records at or below the head are ignored. */
+    public synchronized void add(long offset, String aggregateId, UUID eventId, long version, Instant timestamp) {
+        if (offset < head) {
+            return;
+        }
+        if (memFrom < 0) {
+            memFrom = offset;
+        }
+        memOffsets.computeIfAbsent(aggregateId, k -> new ArrayList<>(4)).add(offset);
+        memTails.put(aggregateId, new Tail(version, timestamp, offset));
+        tailCache.remove(aggregateId);
+        memIds.put(eventId, offset);
+        memEvents++;
+        head = offset + 1;
+    }
+
+    /** Records that the indexer's consumer has read everything before {@code position}. */
+    public synchronized void fetchedTo(long position) {
+        fetchedTo = Math.max(fetchedTo, position);
+    }
+
+    /** Offset after the last committed event indexed: the partition's entry of the log's head. */
+    public synchronized long head() {
+        return head;
+    }
+
+    /** Offset up to which the indexer has read (past transaction markers too). */
+    public synchronized long fetchedTo() {
+        return fetchedTo;
+    }
+
+    /** Whether the memtable should be written as a run. */
+    public synchronized boolean wantsFlush() {
+        return memEvents >= memtableEvents;
+    }
+
+    /**
+     * Writes the memtable as one run of each index (durable), then drops the entries the run covers. Called by the
+     * indexer thread only (or at close).
+     */
+    public void flush() throws IOException {
+        long[] aggKeys;
+        long[] aggValues;
+        long[] idKeys;
+        long[] idValues;
+        long from;
+        long to;
+        synchronized (this) {
+            if (memEvents == 0) {
+                return;
+            }
+            int n = (int) memEvents;
+            aggKeys = new long[n];
+            aggValues = new long[n];
+            int i = 0;
+            for (Map.Entry<String, List<Long>> e : memOffsets.entrySet()) {
+                long h = KeyHash.of(e.getKey());
+                for (long off : e.getValue()) {
+                    aggKeys[i] = h;
+                    aggValues[i++] = off;
+                }
+            }
+            idKeys = new long[memIds.size()];
+            idValues = new long[memIds.size()];
+            int j = 0;
+            for (Map.Entry<UUID, Long> e : memIds.entrySet()) {
+                idKeys[j] = KeyHash.of(
+                        e.getKey().getMostSignificantBits(), e.getKey().getLeastSignificantBits());
+                idValues[j++] = e.getValue();
+            }
+            long covered = aggregates.view().coveredTo();
+            from = covered == 0 ? memFrom + 1 : covered + 1;
+            to = head;
+        }
+        aggregates.addRun(aggKeys, aggValues, aggKeys.length, from, to);
+        ids.addRun(idKeys, idValues, idKeys.length, from, to);
+        while (aggregates.mergeOnce() || ids.mergeOnce()) {
+            // merge down until no level is full
+        }
+        synchronized (this) {
+            // the owner's writer may have added entries past the run meanwhile: keep those
+            long end = to;
+            memOffsets.values().forEach(offsets -> offsets.removeIf(o -> o < end));
+            memOffsets.values().removeIf(List::isEmpty);
+            memTails.values().removeIf(t -> t.lastOffset() < end);
+            memIds.values().removeIf(o -> o < end);
+            memEvents = memIds.size();
+            memFrom = memIds.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+        }
+    }
+
+    /** The exact tail of {@code aggregateId} if it is in the memtable or the cache, else {@code null}. */
+    public synchronized @Nullable Tail knownTail(String aggregateId) {
+        Tail t = memTails.get(aggregateId);
+        return t != null ? t : tailCache.get(aggregateId);
+    }
+
+    /** Remembers a tail verified against the log (ignored if the memtable has a newer one). */
+    public synchronized void cacheTail(String aggregateId, Tail tail) {
+        if (!memTails.containsKey(aggregateId)) {
+            tailCache.put(aggregateId, tail);
+        }
+    }
+
+    /**
+     * Offsets that may hold events of {@code aggregateId}, ascending and distinct: run hits (to verify), then exact
+     * memtable ones past the runs (a flush publishes its run before it drops the memtable entries it covers, so an
+     * entry may be in both for a moment).
+     */
+    public List<Long> candidateOffsets(String aggregateId) {
+        List<Long> mem;
+        synchronized (this) {
+            mem = List.copyOf(memOffsets.getOrDefault(aggregateId, List.of()));
+        }
+        HashIndex.View view = aggregates.view();
+        long runsEnd = view.coveredTo(); // runs cover offsets below it
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        view.forEachOldestFirst(KeyHash.of(aggregateId), v -> out.add(v));
+        for (long o : mem) {
+            if (o >= runsEnd) {
+                out.add(o);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** Run offsets that may hold {@code aggregateId}'s events, newest first, until {@code visitor} says stop. */
+    public void forEachRunOffsetNewestFirst(String aggregateId, java.util.function.LongPredicate visitor) {
+        aggregates.view().forEachNewestFirst(KeyHash.of(aggregateId), visitor);
+    }
+
+    /** The exact offset of event {@code id} if it is in the memtable. */
+    public synchronized @Nullable Long memtableOffset(UUID id) {
+        return memIds.get(id);
+    }
+
+    /** Run offsets that may hold event {@code id} (to verify), newest first. */
+    public List<Long> runOffsets(UUID id) {
+        List<Long> out = new ArrayList<>(1);
+        ids.view()
+                .forEachNewestFirst(
+                        KeyHash.of(id.getMostSignificantBits(), id.getLeastSignificantBits()), v -> out.add(v));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } catch (IOException e) {
+            System.getLogger(PartitionIndex.class.getName())
+                    .log(System.Logger.Level.WARNING, "index flush of partition " + partition + " failed", e);
+        } finally {
+            aggregates.close();
+            ids.close();
+        }
+    }
+}

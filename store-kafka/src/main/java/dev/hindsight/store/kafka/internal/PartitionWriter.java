@@ -1,0 +1,317 @@
+package dev.hindsight.store.kafka.internal;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.AppendChecks;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.kafka.KafkaOptions;
+import dev.hindsight.store.kafka.NotPartitionOwnerException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of one partition on the node that owns it. {@link #acquire} creates the partition's transactional
+ * producer ({@code transactional.id} = topic + partition, the same on every node) and calls
+ * {@code initTransactions()}, which fences any previous owner's producer and ends its open transaction; then it waits
+ * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
+ * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
+ * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
+ * the writer adds its events to this node's index itself and returns.
+ *
+ * <p>Thread-safe: batches are serialized by {@code lock}, which guards {@code producer}, {@code state} and the
+ * requests taken from the concurrent {@code pending} queue. A fenced or
+ * failed producer is closed and the writer stops accepting appends ({@link NotPartitionOwnerException}) until the
+ * ownership layer acquires the partition again.
+ */
+public final class PartitionWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionWriter.class);
+
+    private enum State {
+        ACQUIRING,
+        READY,
+        FAILED,
+        CLOSED
+    }
+
+    private final KafkaOptions options;
+    private final int partition;
+    private final String clientId;
+    private final Indexer indexer;
+    private final PartitionIndex index;
+    private final RecordCache cache;
+    private final RecordFetcher fetcher;
+    private final AggregateReader reader;
+    private static final int MAX_BATCH = 256;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<AppendRequest> pending = new ConcurrentLinkedQueue<>();
+    // guarded by lock
+    private @Nullable KafkaProducer<byte[], byte[]> producer;
+    // guarded by lock (volatile for the unlocked reads of isReady)
+    private volatile State state = State.ACQUIRING;
+
+    public PartitionWriter(
+            KafkaOptions options,
+            int partition,
+            String clientId,
+            Indexer indexer,
+            PartitionIndex index,
+            RecordCache cache,
+            RecordFetcher fetcher,
+            AggregateReader reader) {
+        this.options = options;
+        this.partition = partition;
+        this.clientId = clientId;
+        this.indexer = indexer;
+        this.index = index;
+        this.cache = cache;
+        this.fetcher = fetcher;
+        this.reader = reader;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public boolean isReady() {
+        return state == State.READY;
+    }
+
+    /** Takes the partition over: fences the previous owner, then catches the index up. */
+    public void acquire() {
+        lock.lock();
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            closeProducer();
+            state = State.ACQUIRING;
+            KafkaProducer<byte[], byte[]> p = Clients.writer(options, partition, clientId + "-p" + partition);
+            producer = p;
+            p.initTransactions();
+            long stable = fetcher.stableEnds(List.of(partition)).get(partition);
+            if (!indexer.awaitFetched(partition, stable, options.requestTimeout())) {
+                throw new StoreUnavailableException("the index of partition " + partition + " did not reach offset "
+                        + stable + " within " + options.requestTimeout());
+            }
+            state = State.READY;
+            LOG.debug("owner of partition {} (stable offset {})", partition, stable);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted while acquiring", e);
+        } catch (RuntimeException e) {
+            fail("acquiring failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends; see {@link dev.hindsight.core.spi.EventLog#append}. Group commit: the request is queued, and whichever
+     * appender holds the lock next checks every queued request in order (against the index and the versions of the
+     * requests before it in the batch) and writes all accepted ones in one transaction. A request that fails its
+     * checks fails alone; if the transaction fails, every request in it fails (none is acknowledged).
+     */
+    public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        AppendRequest request = new AppendRequest(aggregateId, expected, events);
+        pending.add(request);
+        lock.lock();
+        try {
+            while (!request.done()) {
+                runBatch();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return request.outcome();
+    }
+
+    /** Checks and writes the queued requests. Caller holds {@code lock}. */
+    private void runBatch() {
+        List<AppendRequest> batch = new ArrayList<>();
+        AppendRequest next;
+        while (batch.size() < MAX_BATCH && (next = pending.poll()) != null) {
+            batch.add(next);
+        }
+        KafkaProducer<byte[], byte[]> p = producer;
+        if (state != State.READY || p == null) {
+            batch.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition)));
+            return;
+        }
+        List<AppendRequest> toWrite = new ArrayList<>();
+        List<AppendRequest> deferred = new ArrayList<>();
+        Map<String, PartitionIndex.Tail> tails = new HashMap<>();
+        Set<UUID> ids = new HashSet<>();
+        for (AppendRequest r : batch) {
+            if (r.events.stream().anyMatch(e -> ids.contains(e.eventId()))) {
+                deferred.add(r); // same ids as an earlier request of this batch: checked after it is stored
+                continue;
+            }
+            try {
+                AppendResult retry =
+                        AppendChecks.idempotentResult(r.events, e -> reader.byIdAnywhere(partition, e.eventId()));
+                if (retry != null) {
+                    r.complete(retry);
+                    continue;
+                }
+                PartitionIndex.Tail tail = tails.get(r.aggregateId);
+                if (tail == null) {
+                    tail = reader.tail(partition, r.aggregateId);
+                }
+                List<ProposedEvent> accepted = AppendChecks.checkNewAppend(
+                        r.aggregateId, r.expected, tail.version(), tail.lastTimestamp(), r.events);
+                r.accept(accepted, tail.version() + 1);
+                tails.put(
+                        r.aggregateId,
+                        new PartitionIndex.Tail(
+                                tail.version() + accepted.size(),
+                                accepted.getLast().timestamp(),
+                                -1));
+                r.events.forEach(e -> ids.add(e.eventId()));
+                toWrite.add(r);
+            } catch (RuntimeException e) {
+                r.fail(e);
+            }
+        }
+        if (!toWrite.isEmpty()) {
+            write(p, toWrite);
+        }
+        pending.addAll(deferred);
+    }
+
+    /** Writes the accepted requests in one transaction and completes them. Caller holds {@code lock}. */
+    private void write(KafkaProducer<byte[], byte[]> p, List<AppendRequest> requests) {
+        Instant now = options.clock().instant();
+        try {
+            p.beginTransaction();
+            List<List<Future<RecordMetadata>>> sent = new ArrayList<>(requests.size());
+            for (AppendRequest r : requests) {
+                List<Future<RecordMetadata>> own = new ArrayList<>(r.accepted.size());
+                for (int i = 0; i < r.accepted.size(); i++) {
+                    own.add(p.send(RecordCodec.encode(
+                            options.topic(), partition, r.accepted.get(i), r.firstVersion + i, now)));
+                }
+                sent.add(own);
+            }
+            p.commitTransaction();
+            // committed: index the events here now (the indexer skips them later), so the next check and reads on
+            // this node see them; reads fetch them once the markers make them visible to read_committed consumers
+            long[] lastOffsets = new long[requests.size()];
+            for (int i = 0; i < requests.size(); i++) {
+                AppendRequest r = requests.get(i);
+                List<Future<RecordMetadata>> own = sent.get(i);
+                for (int j = 0; j < own.size(); j++) {
+                    long offset = own.get(j).get().offset();
+                    ProposedEvent e = r.accepted.get(j);
+                    long version = r.firstVersion + j;
+                    cache.put(
+                            partition,
+                            offset,
+                            new RecordedEvent(
+                                    e.eventId(),
+                                    r.aggregateId,
+                                    e.eventType(),
+                                    e.schemaVersion(),
+                                    e.eventData(),
+                                    e.metadata(),
+                                    version,
+                                    RecordCodec.positionOf(partition, offset, options.partitions()),
+                                    e.timestamp(),
+                                    now));
+                    index.add(offset, r.aggregateId, e.eventId(), version, e.timestamp());
+                    lastOffsets[i] = offset;
+                }
+            }
+            indexer.signal();
+            for (int i = 0; i < requests.size(); i++) {
+                AppendRequest r = requests.get(i);
+                r.complete(new AppendResult(
+                        r.aggregateId,
+                        r.firstVersion,
+                        r.firstVersion + r.accepted.size() - 1,
+                        RecordCodec.positionOf(partition, lastOffsets[i], options.partitions())));
+            }
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            fail("fenced by a newer owner", e);
+            requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition, e)));
+        } catch (KafkaException | ExecutionException e) {
+            // the transaction's outcome is unknown to us: stop writing until re-acquired, which ends it either way
+            fail("a transaction failed", e);
+            requests.forEach(r -> r.fail(new StoreUnavailableException(
+                    "the append to partition " + partition + " failed; it may or may not be stored (retry with the"
+                            + " same event ids, which is idempotent): " + e.getMessage(),
+                    e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+        }
+    }
+
+    /** Stops accepting appends; the next {@link #acquire} starts over. Caller holds {@code lock}. */
+    private void fail(String why, Exception cause) {
+        LOG.warn("writer of partition {} stops: {}: {}", partition, why, cause.toString());
+        if (state != State.CLOSED) {
+            state = State.FAILED;
+        }
+        closeProducer();
+    }
+
+    /** Whether the writer stopped after a failure and waits to be acquired again. */
+    public boolean failed() {
+        return state == State.FAILED;
+    }
+
+    private void closeProducer() {
+        KafkaProducer<byte[], byte[]> p = producer;
+        producer = null;
+        if (p != null) {
+            try {
+                p.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("closing the producer of partition {}", partition, e);
+            }
+        }
+    }
+
+    /** Gives the partition up: waits for an append in progress, then closes the producer. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            state = State.CLOSED;
+            closeProducer();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For diagnostics: which partitions a set of writers holds ready. */
+    public static List<Integer> ready(Map<Integer, PartitionWriter> writers) {
+        return writers.values().stream()
+                .filter(PartitionWriter::isReady)
+                .map(PartitionWriter::partition)
+                .sorted()
+                .toList();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.hindsight.store.kafka;
+
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.testkit.EventLogTck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The Kafka engine passes the whole conformance suite against a real in-process KRaft broker: a fresh topic (3
+ * partitions) and index directory per test, so every test starts from an empty store; the engine owns all partitions.
+ */
+class KafkaEventLogIT extends EventLogTck {
+    private static final AtomicInteger TOPICS = new AtomicInteger();
+    private static Path dir;
+    private static KafkaTestCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        dir = Files.createTempDirectory("hindsight-kafka-tck");
+        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        try {
+            cluster.close();
+        } finally {
+            KafkaTestCluster.deleteTree(dir);
+        }
+    }
+
+    @Override
+    protected EventLog openEmptyLog() {
+        String topic = "tck-" + TOPICS.incrementAndGet();
+        return KafkaEventLog.open(KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("index"))
+                .withTopicLayout(3, 1, 1));
+    }
+}
