@@ -193,7 +193,7 @@ public final class FileSnapshotStore implements SnapshotStore {
     private void recovered(SnapshotGeneration g, Rec r) throws IOException {
         long[] dropped = new long[1];
         boolean kept = decide(g.records(r.aggregateId()), r, dropped);
-        g.index(r.aggregateId(), r.offset());
+        g.index(r);
         g.addLive((kept ? r.length() : 0) - dropped[0]);
     }
 
@@ -241,7 +241,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     /** Writes {@code s} to {@code g} unless retention would drop it at once. Caller holds the lock. */
     private void saveIn(SnapshotGeneration g, Snapshot s) throws IOException {
-        Rec placeholder = new Rec(s.aggregateId(), s.version(), s.timestamp(), Long.MAX_VALUE, 0, 0, 0, new byte[0]);
+        Rec placeholder = new Rec(s.aggregateId(), s.version(), s.timestamp(), Long.MAX_VALUE, 0, 0, 0, null);
         long[] dropped = new long[1];
         if (!decide(g.records(s.aggregateId()), placeholder, dropped)) {
             return; // older than what retention keeps (a late background save): writing it would only add dead bytes
@@ -251,7 +251,8 @@ public final class FileSnapshotStore implements SnapshotStore {
         byte[] frame = SnapshotRecords.snapshotRecord(
                 s.aggregateId(), s.version(), s.timestamp(), c.dictionary(), raw.length, c.body());
         long at = g.append(frame);
-        g.index(s.aggregateId(), at);
+        g.index(new Rec(
+                s.aggregateId(), s.version(), s.timestamp(), at, frame.length, c.dictionary(), raw.length, null));
         g.addLive(frame.length - dropped[0]);
         sample(g, raw);
     }
@@ -316,7 +317,11 @@ public final class FileSnapshotStore implements SnapshotStore {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("snapshot compaction of {} failed; retried later", old.file(), e);
+            if (closed) {
+                LOG.info("snapshot compaction of {} stopped: the store is closing", old.file());
+            } else {
+                LOG.warn("snapshot compaction of {} failed; retried later", old.file(), e);
+            }
         } finally {
             if (c != null) {
                 c.abandon();

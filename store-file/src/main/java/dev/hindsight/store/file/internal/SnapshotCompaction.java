@@ -83,7 +83,7 @@ public final class SnapshotCompaction {
         byte[] body;
         if (r.dictionary() == oldDictionary) {
             dictionary = next.dictionary();
-            body = r.body();
+            body = java.util.Objects.requireNonNull(r.body(), "scanned records have bodies");
         } else {
             byte[] raw = old.decompress(r);
             if (raw == null) {
@@ -96,7 +96,8 @@ public final class SnapshotCompaction {
         byte[] frame = SnapshotRecords.snapshotRecord(
                 r.aggregateId(), r.version(), r.timestamp(), dictionary, r.rawLength(), body);
         long at = next.append(frame);
-        next.index(r.aggregateId(), at);
+        next.index(new Rec(
+                r.aggregateId(), r.version(), r.timestamp(), at, frame.length, dictionary, r.rawLength(), null));
         next.addLive(frame.length);
     }
 

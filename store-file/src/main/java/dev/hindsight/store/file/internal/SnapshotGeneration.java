@@ -1,6 +1,7 @@
 package dev.hindsight.store.file.internal;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
 import dev.hindsight.index.HashIndex;
@@ -20,8 +21,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,7 +70,7 @@ public final class SnapshotGeneration implements AutoCloseable {
     private final long generation;
     private final FileSnapshotOptions options;
     private final HashIndex index;
-    private final Map<Long, long[]> memtable = new ConcurrentHashMap<>();
+    private final Map<Long, Rec[]> memtable = new ConcurrentHashMap<>(); // heads of the records (no bodies)
     private final Map<Long, ZstdDictDecompress> decompressors = new ConcurrentHashMap<>();
     private volatile Path file;
     private volatile FileChannel channel;
@@ -81,7 +84,8 @@ public final class SnapshotGeneration implements AutoCloseable {
     private long live;
     private long dictionary;
     private byte @Nullable [] dictionaryBytes;
-    private @Nullable ZstdDictCompress compressor;
+    private @Nullable ZstdDictCompress compressor; // referenced while ctx uses it
+    private final ZstdCompressCtx ctx;
 
     private SnapshotGeneration(Path dir, long generation, FileSnapshotOptions options, Path file, FileChannel ch)
             throws IOException {
@@ -90,6 +94,10 @@ public final class SnapshotGeneration implements AutoCloseable {
         this.options = options;
         this.file = file;
         this.channel = ch;
+        this.ctx = new ZstdCompressCtx()
+                .setLevel(options.level())
+                .setDictID(false) // records name their dictionary themselves
+                .setContentSize(false); // and their raw length
         this.index = HashIndex.open(dir.resolve(name(generation) + ".index"), "aggregates", 4, true);
     }
 
@@ -212,6 +220,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         dictionary = offset;
         dictionaryBytes = dict;
         compressor = new ZstdDictCompress(dict, options.level());
+        ctx.loadDict(compressor);
     }
 
     public long generation() {
@@ -263,6 +272,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         dictionary = at;
         dictionaryBytes = dict.clone();
         compressor = new ZstdDictCompress(dict, options.level());
+        ctx.loadDict(compressor);
         decompressors.put(at, new ZstdDictDecompress(dict));
     }
 
@@ -270,17 +280,19 @@ public final class SnapshotGeneration implements AutoCloseable {
     public record Compressed(long dictionary, byte[] body) {}
 
     public Compressed compress(byte[] raw) {
-        ZstdDictCompress c = compressor;
-        return c == null
-                ? new Compressed(0, Zstd.compress(raw, options.level()))
-                : new Compressed(dictionary, Zstd.compress(raw, c));
+        return new Compressed(compressor == null ? 0 : dictionary, ctx.compress(raw));
     }
 
     /** The state part of a record, or {@code null} if it cannot be decompressed (logged; treated as damaged). */
-    public byte @Nullable [] decompress(Rec r) {
+    public byte @Nullable [] decompress(Rec head) {
         try {
+            Rec r = withBody(head);
+            if (r == null) {
+                return null;
+            }
+            byte[] body = java.util.Objects.requireNonNull(r.body());
             if (r.dictionary() == 0) {
-                return Zstd.decompress(r.body(), r.rawLength());
+                return Zstd.decompress(body, r.rawLength());
             }
             ZstdDictDecompress d = decompressors.get(r.dictionary());
             if (d == null) {
@@ -292,28 +304,35 @@ public final class SnapshotGeneration implements AutoCloseable {
                 d = new ZstdDictDecompress(Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length));
                 decompressors.putIfAbsent(r.dictionary(), d);
             }
-            return Zstd.decompress(r.body(), d, r.rawLength());
+            return Zstd.decompress(body, d, r.rawLength());
         } catch (IOException | RuntimeException e) {
             if (e instanceof Retired) {
                 throw (Retired) e;
             }
             LOG.warn(
-                    "snapshot of {} at version {} does not decompress: {}", r.aggregateId(), r.version(), e.toString());
+                    "snapshot of {} at version {} does not decompress: {}",
+                    head.aggregateId(),
+                    head.version(),
+                    e.toString());
             return null;
         }
     }
 
-    /** Adds a record's location to the memtable, writing the memtable as an index run when it is full. */
-    public void index(String aggregateId, long offset) throws IOException {
-        long h = KeyHash.of(aggregateId);
+    /**
+     * Adds a record to the memtable (its head only: the body is dropped), writing the memtable as an index run when it
+     * is full.
+     */
+    public void index(Rec r) throws IOException {
+        long h = KeyHash.of(r.aggregateId());
         if (n == keys.length) {
             keys = Arrays.copyOf(keys, Math.min(keys.length * 2, Math.max(options.memtableEntries(), n + 1)));
             values = Arrays.copyOf(values, keys.length);
         }
         keys[n] = h;
-        values[n++] = offset;
-        memtable.merge(h, new long[] {offset}, (a, b) -> {
-            long[] c = Arrays.copyOf(a, a.length + 1);
+        values[n++] = r.offset();
+        Rec head = r.body() == null ? r : r.withoutBody();
+        memtable.merge(h, new Rec[] {head}, (a, b) -> {
+            Rec[] c = Arrays.copyOf(a, a.length + 1);
             c[a.length] = b[0];
             return c;
         });
@@ -366,29 +385,55 @@ public final class SnapshotGeneration implements AutoCloseable {
      */
     public List<Rec> records(String aggregateId) throws IOException {
         long h = KeyHash.of(aggregateId);
-        long[] mem = memtable.get(h); // before the runs: a flush publishes its run before clearing the memtable
-        List<Long> offsets = new ArrayList<>();
+        Rec[] mem = memtable.get(h); // before the runs: a flush publishes its run before clearing the memtable
+        Map<Long, Rec> byVersion = new HashMap<>();
+        Set<Long> known = new HashSet<>();
         if (mem != null) {
-            for (long o : mem) {
-                offsets.add(o);
+            for (Rec r : mem) {
+                known.add(r.offset());
+                if (r.aggregateId().equals(aggregateId)) {
+                    byVersion.merge(r.version(), r, SnapshotGeneration::later);
+                }
             }
         }
+        List<Long> offsets = new ArrayList<>();
         try {
             index.view().forEachNewestFirst(h, o -> offsets.add(o));
         } catch (IndexCorruptionException e) {
             LOG.warn("snapshot index of {} is damaged ({}); rebuilt on the next open", file, e.getMessage());
         }
-        Map<Long, Rec> byVersion = new HashMap<>();
-        for (long o : offsets.stream().distinct().toList()) {
-            byte[] frame = readFrame(o);
-            Rec r = frame == null ? null : SnapshotRecords.decode(frame, 0, frame.length - SnapshotRecords.FRAME, o);
-            if (r != null && r.aggregateId().equals(aggregateId)) {
-                byVersion.merge(r.version(), r, (a, b) -> a.offset() > b.offset() ? a : b);
+        for (long o : offsets) {
+            if (known.add(o)) {
+                byte[] frame = readFrame(o);
+                Rec r = frame == null
+                        ? null
+                        : SnapshotRecords.decode(frame, 0, frame.length - SnapshotRecords.FRAME, o);
+                if (r != null && r.aggregateId().equals(aggregateId)) {
+                    byVersion.merge(r.version(), r, SnapshotGeneration::later);
+                }
             }
         }
         List<Rec> out = new ArrayList<>(byVersion.values());
         out.sort(Comparator.comparingLong(Rec::version).reversed());
         return out;
+    }
+
+    private static Rec later(Rec a, Rec b) {
+        return a.offset() > b.offset() ? a : b;
+    }
+
+    /** The record with its body, read from the file if {@code r} is a memtable head; {@code null} if damaged. */
+    private @Nullable Rec withBody(Rec r) throws IOException {
+        if (r.body() != null) {
+            return r;
+        }
+        byte[] frame = readFrame(r.offset());
+        Rec full = frame == null
+                ? null
+                : SnapshotRecords.decode(frame, 0, frame.length - SnapshotRecords.FRAME, r.offset());
+        return full != null && full.aggregateId().equals(r.aggregateId()) && full.version() == r.version()
+                ? full
+                : null;
     }
 
     /** The intact frame at {@code offset}, or {@code null} if it is damaged (logged). */
@@ -504,6 +549,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         retired = true;
         channel.close();
         index.close();
+        ctx.close();
         deleteFiles(dir, generation);
     }
 
@@ -518,6 +564,7 @@ public final class SnapshotGeneration implements AutoCloseable {
             LOG.warn("could not write the snapshot index of {} on close (rebuilt on open)", file, e);
         }
         closed = true;
+        ctx.close();
         try {
             channel.close();
         } catch (IOException e) {

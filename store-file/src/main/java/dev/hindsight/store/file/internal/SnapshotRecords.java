@@ -33,7 +33,8 @@ public final class SnapshotRecords {
      * @param length frame and payload bytes
      * @param dictionary offset of the dictionary record its state was compressed with, 0 for none
      * @param rawLength bytes of the state part before compression
-     * @param body the compressed state part (state schema and state)
+     * @param body the compressed state part (state schema and state); {@code null} in a head kept in memory (read
+     *     from the file when needed)
      */
     public record Rec(
             String aggregateId,
@@ -43,7 +44,13 @@ public final class SnapshotRecords {
             int length,
             long dictionary,
             int rawLength,
-            byte[] body) {}
+            byte @Nullable [] body) {
+
+        /** This record without its body (a head for the memtable). */
+        public Rec withoutBody() {
+            return new Rec(aggregateId, version, timestamp, offset, length, dictionary, rawLength, null);
+        }
+    }
 
     /** The 24-byte header of generation {@code generation}: magic, format, generation, CRC32C of those. */
     public static ByteBuffer header(long generation) {
