@@ -2,6 +2,7 @@ package dev.hindsight.store.file.internal;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
 import dev.hindsight.index.HashIndex;
@@ -25,7 +26,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +48,7 @@ public final class SnapshotGeneration implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotGeneration.class);
     private static final int READ_AHEAD = 512;
     private static final int MAX_RECORD = 64 << 20;
+    private static final int HEAD_CACHE = 1 << 16;
 
     /** A read of a generation that compaction replaced; retry on the current one. */
     public static final class Retired extends RuntimeException {
@@ -72,6 +76,14 @@ public final class SnapshotGeneration implements AutoCloseable {
     private final HashIndex index;
     private final Map<Long, Rec[]> memtable = new ConcurrentHashMap<>(); // heads of the records (no bodies)
     private final Map<Long, ZstdDictDecompress> decompressors = new ConcurrentHashMap<>();
+    /** Reused decompression contexts (creating one costs ~0.1 ms); at most 8 are kept. */
+    private final ArrayBlockingQueue<ZstdDecompressCtx> dctxs = new ArrayBlockingQueue<>(8);
+    /**
+     * Heads of records read from the file, direct-mapped by offset (bounded; records never change, so an entry is
+     * never stale): a long aggregate's hundreds of anchors are read once, not on every load.
+     */
+    private final AtomicReferenceArray<Rec> heads = new AtomicReferenceArray<>(HEAD_CACHE);
+
     private volatile Path file;
     private volatile FileChannel channel;
     private volatile boolean retired;
@@ -304,7 +316,17 @@ public final class SnapshotGeneration implements AutoCloseable {
                 d = new ZstdDictDecompress(Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length));
                 decompressors.putIfAbsent(r.dictionary(), d);
             }
-            return Zstd.decompress(body, d, r.rawLength());
+            ZstdDecompressCtx dc = dctxs.poll();
+            if (dc == null) {
+                dc = new ZstdDecompressCtx();
+            }
+            try {
+                return dc.loadDict(d).decompress(body, r.rawLength());
+            } finally {
+                if (!dctxs.offer(dc)) {
+                    dc.close();
+                }
+            }
         } catch (IOException | RuntimeException e) {
             if (e instanceof Retired) {
                 throw (Retired) e;
@@ -404,10 +426,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         }
         for (long o : offsets) {
             if (known.add(o)) {
-                byte[] frame = readFrame(o);
-                Rec r = frame == null
-                        ? null
-                        : SnapshotRecords.decode(frame, 0, frame.length - SnapshotRecords.FRAME, o);
+                Rec r = head(o);
                 if (r != null && r.aggregateId().equals(aggregateId)) {
                     byVersion.merge(r.version(), r, SnapshotGeneration::later);
                 }
@@ -416,6 +435,22 @@ public final class SnapshotGeneration implements AutoCloseable {
         List<Rec> out = new ArrayList<>(byVersion.values());
         out.sort(Comparator.comparingLong(Rec::version).reversed());
         return out;
+    }
+
+    /** The head of the record at {@code offset}, from the cache or the file; {@code null} if damaged. */
+    private @Nullable Rec head(long offset) throws IOException {
+        int slot = (int) (KeyHash.mix(offset) & (HEAD_CACHE - 1));
+        Rec cached = heads.get(slot);
+        if (cached != null && cached.offset() == offset) {
+            return cached;
+        }
+        byte[] frame = readFrame(offset);
+        Rec r = frame == null ? null : SnapshotRecords.decode(frame, 0, frame.length - SnapshotRecords.FRAME, offset);
+        if (r != null) {
+            r = r.withoutBody();
+            heads.set(slot, r);
+        }
+        return r;
     }
 
     private static Rec later(Rec a, Rec b) {
