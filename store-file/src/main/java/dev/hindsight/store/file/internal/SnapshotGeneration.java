@@ -1,10 +1,5 @@
 package dev.hindsight.store.file.internal;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
-import com.github.luben.zstd.ZstdDecompressCtx;
-import com.github.luben.zstd.ZstdDictCompress;
-import com.github.luben.zstd.ZstdDictDecompress;
 import dev.hindsight.index.HashIndex;
 import dev.hindsight.index.IndexCorruptionException;
 import dev.hindsight.index.KeyHash;
@@ -26,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
@@ -75,9 +69,7 @@ public final class SnapshotGeneration implements AutoCloseable {
     private final FileSnapshotOptions options;
     private final HashIndex index;
     private final Map<Long, Rec[]> memtable = new ConcurrentHashMap<>(); // heads of the records (no bodies)
-    private final Map<Long, ZstdDictDecompress> decompressors = new ConcurrentHashMap<>();
-    /** Reused decompression contexts (creating one costs ~0.1 ms); at most 8 are kept. */
-    private final ArrayBlockingQueue<ZstdDecompressCtx> dctxs = new ArrayBlockingQueue<>(8);
+    private final SnapshotCodec codec;
     /**
      * Heads of records read from the file, direct-mapped by offset (bounded; records never change, so an entry is
      * never stale): a long aggregate's hundreds of anchors are read once, not on every load.
@@ -94,10 +86,6 @@ public final class SnapshotGeneration implements AutoCloseable {
     private long end;
     private long coveredTo;
     private long live;
-    private long dictionary;
-    private byte @Nullable [] dictionaryBytes;
-    private @Nullable ZstdDictCompress compressor; // referenced while ctx uses it
-    private final ZstdCompressCtx ctx;
 
     private SnapshotGeneration(Path dir, long generation, FileSnapshotOptions options, Path file, FileChannel ch)
             throws IOException {
@@ -106,10 +94,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         this.options = options;
         this.file = file;
         this.channel = ch;
-        this.ctx = new ZstdCompressCtx()
-                .setLevel(options.level())
-                .setDictID(false) // records name their dictionary themselves
-                .setContentSize(false); // and their raw length
+        this.codec = new SnapshotCodec(options.level());
         this.index = HashIndex.open(dir.resolve(name(generation) + ".index"), "aggregates", 4, true);
     }
 
@@ -228,11 +213,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         if (frame == null || !SnapshotRecords.isDictionary(frame, 0)) {
             return; // no usable dictionary: new records are compressed without one until the next is trained
         }
-        byte[] dict = Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length);
-        dictionary = offset;
-        dictionaryBytes = dict;
-        compressor = new ZstdDictCompress(dict, options.level());
-        ctx.loadDict(compressor);
+        codec.use(offset, Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length));
     }
 
     public long generation() {
@@ -255,7 +236,7 @@ public final class SnapshotGeneration implements AutoCloseable {
 
     /** The bytes of the dictionary new records are compressed with, {@code null} if none yet. */
     public byte @Nullable [] dictionaryBytes() {
-        return dictionaryBytes;
+        return codec.dictionaryBytes();
     }
 
     /** Appends a framed record; returns its offset. Caller holds the store lock. */
@@ -281,18 +262,14 @@ public final class SnapshotGeneration implements AutoCloseable {
     /** Appends {@code dict} as a dictionary record and compresses the next records with it. */
     public void useDictionary(byte[] dict) throws IOException {
         long at = append(SnapshotRecords.dictionaryRecord(dict));
-        dictionary = at;
-        dictionaryBytes = dict.clone();
-        compressor = new ZstdDictCompress(dict, options.level());
-        ctx.loadDict(compressor);
-        decompressors.put(at, new ZstdDictDecompress(dict));
+        codec.use(at, dict);
     }
 
     /** A compressed state part and the dictionary it used (0: none). Caller holds the store lock. */
     public record Compressed(long dictionary, byte[] body) {}
 
     public Compressed compress(byte[] raw) {
-        return new Compressed(compressor == null ? 0 : dictionary, ctx.compress(raw));
+        return codec.compress(raw);
     }
 
     /** The state part of a record, or {@code null} if it cannot be decompressed (logged; treated as damaged). */
@@ -303,30 +280,15 @@ public final class SnapshotGeneration implements AutoCloseable {
                 return null;
             }
             byte[] body = java.util.Objects.requireNonNull(r.body());
-            if (r.dictionary() == 0) {
-                return Zstd.decompress(body, r.rawLength());
-            }
-            ZstdDictDecompress d = decompressors.get(r.dictionary());
-            if (d == null) {
+            if (r.dictionary() != 0 && !codec.hasDictionary(r.dictionary())) {
                 byte[] frame = readFrame(r.dictionary());
                 if (frame == null || !SnapshotRecords.isDictionary(frame, 0)) {
                     LOG.warn("dictionary of the snapshot of {} at version {} is damaged", r.aggregateId(), r.version());
                     return null;
                 }
-                d = new ZstdDictDecompress(Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length));
-                decompressors.putIfAbsent(r.dictionary(), d);
+                codec.register(r.dictionary(), Arrays.copyOfRange(frame, SnapshotRecords.FRAME + 1, frame.length));
             }
-            ZstdDecompressCtx dc = dctxs.poll();
-            if (dc == null) {
-                dc = new ZstdDecompressCtx();
-            }
-            try {
-                return dc.loadDict(d).decompress(body, r.rawLength());
-            } finally {
-                if (!dctxs.offer(dc)) {
-                    dc.close();
-                }
-            }
+            return codec.decompress(body, r.dictionary(), r.rawLength());
         } catch (IOException | RuntimeException e) {
             if (e instanceof Retired) {
                 throw (Retired) e;
@@ -387,7 +349,7 @@ public final class SnapshotGeneration implements AutoCloseable {
             coveredTo = end;
         }
         ByteBuffer s = ByteBuffer.allocate(28);
-        s.putLong(coveredTo).putLong(live).putLong(dictionary);
+        s.putLong(coveredTo).putLong(live).putLong(codec.dictionary());
         s.putInt(SnapshotRecords.crc(s.array(), 0, 24)).flip();
         Path state = dir.resolve(name(generation) + ".state");
         Path tmp = dir.resolve(name(generation) + ".state.tmp");
@@ -515,7 +477,7 @@ public final class SnapshotGeneration implements AutoCloseable {
 
     /** Offset of the dictionary new records are compressed with, 0 if none. Caller holds the store lock. */
     public long dictionary() {
-        return dictionary;
+        return codec.dictionary();
     }
 
     /** Forces the file and renames a temporary generation's file to its final name. */
@@ -584,7 +546,7 @@ public final class SnapshotGeneration implements AutoCloseable {
         retired = true;
         channel.close();
         index.close();
-        ctx.close();
+        codec.close();
         deleteFiles(dir, generation);
     }
 
@@ -599,7 +561,7 @@ public final class SnapshotGeneration implements AutoCloseable {
             LOG.warn("could not write the snapshot index of {} on close (rebuilt on open)", file, e);
         }
         closed = true;
-        ctx.close();
+        codec.close();
         try {
             channel.close();
         } catch (IOException e) {
