@@ -15,12 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
@@ -370,13 +366,11 @@ public final class SnapshotGeneration implements AutoCloseable {
     public List<Rec> records(String aggregateId) throws IOException {
         long h = KeyHash.of(aggregateId);
         Rec[] mem = memtable.get(h); // before the runs: a flush publishes its run before clearing the memtable
-        Map<Long, Rec> byVersion = new HashMap<>();
-        Set<Long> known = new HashSet<>();
+        List<Rec> all = new ArrayList<>();
         if (mem != null) {
             for (Rec r : mem) {
-                known.add(r.offset());
                 if (r.aggregateId().equals(aggregateId)) {
-                    byVersion.merge(r.version(), r, SnapshotGeneration::later);
+                    all.add(r);
                 }
             }
         }
@@ -387,15 +381,21 @@ public final class SnapshotGeneration implements AutoCloseable {
             LOG.warn("snapshot index of {} is damaged ({}); rebuilt on the next open", file, e.getMessage());
         }
         for (long o : offsets) {
-            if (known.add(o)) {
-                Rec r = head(o);
-                if (r != null && r.aggregateId().equals(aggregateId)) {
-                    byVersion.merge(r.version(), r, SnapshotGeneration::later);
-                }
+            Rec r = head(o);
+            if (r != null && r.aggregateId().equals(aggregateId)) {
+                all.add(r); // also found in the memtable if a flush ran meanwhile: deduplicated below by offset
             }
         }
-        List<Rec> out = new ArrayList<>(byVersion.values());
-        out.sort(Comparator.comparingLong(Rec::version).reversed());
+        // highest version first; per version the last written (highest offset) wins
+        all.sort((a, b) -> a.version() != b.version()
+                ? Long.compare(b.version(), a.version())
+                : Long.compare(b.offset(), a.offset()));
+        List<Rec> out = new ArrayList<>(all.size());
+        for (Rec r : all) {
+            if (out.isEmpty() || out.getLast().version() != r.version()) {
+                out.add(r);
+            }
+        }
         return out;
     }
 
@@ -413,10 +413,6 @@ public final class SnapshotGeneration implements AutoCloseable {
             heads.set(slot, r);
         }
         return r;
-    }
-
-    private static Rec later(Rec a, Rec b) {
-        return a.offset() > b.offset() ? a : b;
     }
 
     /** The record with its body, read from the file if {@code r} is a memtable head; {@code null} if damaged. */
