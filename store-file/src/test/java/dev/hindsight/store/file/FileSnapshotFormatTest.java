@@ -246,4 +246,28 @@ class FileSnapshotFormatTest {
             assertThat(store.latest("order-1", 2, null)).isEqualTo(order(1, 1));
         }
     }
+
+    @Test
+    void latest_longAggregateWithAnchorsInIndexRuns_matchesTheRetentionModel() {
+        List<Long> saved = new ArrayList<>();
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, SMALL)) {
+            for (long v = 10; v <= 5000; v += 10) {
+                store.save(order(1, v));
+                saved.add(0, v);
+                store.save(order(2, v)); // another aggregate interleaved, so runs hold both
+            }
+            List<Long> kept = SnapshotRetention.DEFAULT.retain(saved, x -> x);
+            assertThat(store.snapshots("order-1")).extracting(Snapshot::version).containsExactlyElementsOf(kept);
+            Random r = new Random(3);
+            for (int i = 0; i < 300; i++) {
+                long target = r.nextLong(5001);
+                Long expected =
+                        kept.stream().filter(x -> x <= target).findFirst().orElse(null);
+                Snapshot s = store.latest("order-1", target, null);
+                assertThat(s == null ? null : s.version())
+                        .as("target %d", target)
+                        .isEqualTo(expected);
+            }
+        }
+    }
 }
