@@ -128,8 +128,13 @@ public final class FileSnapshotStore implements SnapshotStore {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 String f = p.getFileName().toString();
-                if (f.endsWith(".log.tmp")) {
-                    SnapshotGeneration.deleteFiles(dir, Long.parseLong(f.substring(10, 20)));
+                if (f.endsWith(".log.tmp")) { // an unfinished compaction
+                    long unfinished = SnapshotGeneration.generationOf(f.substring(0, f.length() - 4));
+                    if (unfinished >= 0) {
+                        SnapshotGeneration.deleteFiles(dir, unfinished);
+                    }
+                } else if (f.equals(LEGACY + ".compact")) { // format 1's unfinished compaction
+                    Files.deleteIfExists(p);
                 }
                 long g = SnapshotGeneration.generationOf(f);
                 if (g >= 0) {

@@ -270,4 +270,20 @@ class FileSnapshotFormatTest {
             }
         }
     }
+
+    @Test
+    void open_afterACompactionCutOff_deletesItsTemporaryGeneration() throws IOException {
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, SMALL)) {
+            store.save(order(1, 10));
+        }
+        Files.writeString(dir.resolve("snapshots-0000000002.log.tmp"), "cut off");
+        Files.createDirectories(dir.resolve("snapshots-0000000002.index"));
+        Files.writeString(dir.resolve("unrelated.log.tmp"), "not ours");
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, SMALL)) {
+            assertThat(store.snapshots("order-1")).containsExactly(order(1, 10));
+        }
+        assertThat(dir.resolve("snapshots-0000000002.log.tmp")).doesNotExist();
+        assertThat(dir.resolve("snapshots-0000000002.index")).doesNotExist();
+        assertThat(dir.resolve("unrelated.log.tmp")).exists();
+    }
 }
