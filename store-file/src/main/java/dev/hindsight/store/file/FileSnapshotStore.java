@@ -71,6 +71,9 @@ public final class FileSnapshotStore implements SnapshotStore {
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.current = openGeneration();
+        synchronized (this) {
+            maybeCompact(); // e.g. right after converting a format-1 file, which copies superseded snapshots too
+        }
     }
 
     /**
