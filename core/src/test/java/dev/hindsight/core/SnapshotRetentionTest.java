@@ -21,7 +21,25 @@ class SnapshotRetentionTest {
     @Test
     void retain_longHistory_keepsNewestAndOneAnchorPerBucket() {
         List<Long> kept = new SnapshotRetention(3, 1000).retain(newestFirst(100, 3500, 100), v -> v);
-        assertThat(kept).containsExactly(3500L, 3400L, 3300L, 3000L, 2000L, 1000L, 100L);
+        assertThat(kept).containsExactly(3500L, 3400L, 3300L, 3000L, 2000L, 1000L);
+    }
+
+    @Test
+    void retain_shortAggregate_keepsNoFirstBucketAnchor() {
+        // an order: snapshots every 10 events and on paid/shipped/delivered, ~10 events in all
+        assertThat(SnapshotRetention.DEFAULT.retain(List.of(10L, 7L, 5L, 3L), v -> v))
+                .containsExactly(10L);
+    }
+
+    @Test
+    void retain_anyTarget_leavesFewerThanTwoBucketsToReplay() {
+        SnapshotRetention r = new SnapshotRetention(1, 100);
+        List<Long> kept = r.retain(newestFirst(7, 5000, 7), v -> v);
+        for (long target = 0; target <= 5000; target++) {
+            long t = target;
+            long from = kept.stream().filter(v -> v <= t).findFirst().orElse(0L);
+            assertThat(target - from).as("replay to %d", target).isLessThan(200);
+        }
     }
 
     @Test

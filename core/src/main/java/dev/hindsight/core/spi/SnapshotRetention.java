@@ -8,18 +8,22 @@ import java.util.function.ToLongFunction;
 
 /**
  * Which snapshots of one aggregate to keep: the newest {@code keep}, plus one anchor per {@code anchorEvery} versions
- * (the lowest snapshot version in each bucket {@code [k·anchorEvery, (k+1)·anchorEvery)}), so time travel to any
- * point replays at most about {@code anchorEvery} events even in long aggregates. Stateless, thread-safe.
+ * (the lowest snapshot version in each bucket {@code [k·anchorEvery, (k+1)·anchorEvery)}, {@code k ≥ 1}), so time
+ * travel to any point replays fewer than {@code 2·anchorEvery} events (about {@code anchorEvery} with snapshots every
+ * {@code anchorEvery} versions) even in long aggregates. The first bucket has no anchor: a replay from the initial
+ * state to a version below {@code anchorEvery} is already within that bound, and short aggregates (most orders have
+ * ~10 events) keep only their newest snapshots (ADR 0011). Stateless, thread-safe.
  *
  * @param keep newest snapshots kept, ≥ 1
  * @param anchorEvery bucket width for anchors; 0 disables anchors
  */
 public record SnapshotRetention(int keep, long anchorEvery) {
     /**
-     * Newest 5, plus one per 100 versions: with the default policy (a snapshot every 100 events) every snapshot
-     * becomes an anchor as it ages, so a time-travel load replays at most ~100 events.
+     * The newest, plus one per 100 versions from version 100 on: with the default policy (a snapshot every 100
+     * events) every snapshot becomes an anchor as it ages, so a time-travel load replays at most ~100 events; an
+     * aggregate shorter than 100 versions keeps one snapshot (ADR 0011; until then the newest 5 were kept).
      */
-    public static final SnapshotRetention DEFAULT = new SnapshotRetention(5, 100);
+    public static final SnapshotRetention DEFAULT = new SnapshotRetention(1, 100);
 
     public SnapshotRetention {
         if (keep < 1 || anchorEvery < 0) {
@@ -42,7 +46,8 @@ public record SnapshotRetention(int keep, long anchorEvery) {
         if (anchorEvery > 0) {
             for (int i = newestFirst.size() - 1; i >= keep; i--) {
                 T t = newestFirst.get(i);
-                if (buckets.add(version.applyAsLong(t) / anchorEvery)) {
+                long bucket = version.applyAsLong(t) / anchorEvery;
+                if (bucket > 0 && buckets.add(bucket)) {
                     anchors.add(t);
                 }
             }

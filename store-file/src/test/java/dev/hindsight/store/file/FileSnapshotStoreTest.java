@@ -36,7 +36,7 @@ class FileSnapshotStoreTest {
     }
 
     private Path file() {
-        return dir.resolve("snapshots.log");
+        return dir.resolve("snapshots-0000000001.log");
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.hindsight.store.postgres;
 
+import com.github.luben.zstd.Zstd;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.store.postgres.internal.Migrations;
 import dev.hindsight.store.postgres.internal.Retrying;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,11 +22,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Snapshots in the {@code snapshots} table, kept per a {@link SnapshotRetention}: saving one deletes those the rule
- * drops, serialized per aggregate by an advisory lock; a save is one round trip unless retention drops something. Snapshots are derived data, so saves
+ * drops, serialized per aggregate by an advisory lock; a save is one round trip unless retention drops something. States
+ * are stored zstd-compressed ({@code state_zstd}, schema 5; rows written before keep their {@code json} state and are
+ * read as they are). Snapshots are derived data, so saves
  * commit with {@code synchronous_commit = off}: a crash may lose the newest ones, which only costs a longer replay.
  * Thread-safe; the caller owns the pool.
  */
 public final class PostgresSnapshotStore implements SnapshotStore {
+    private static final int LEVEL = 3;
+
     private final DataSource ds;
     private final SnapshotRetention retention;
     private final Retrying retrying;
@@ -44,17 +50,17 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         this.upsert = "WITH l AS (SELECT set_config('synchronous_commit', 'off', true),"
                 + " pg_advisory_xact_lock(hashtextextended('" + schema + ".snapshots/' || ?, 0))),"
                 + " ins AS (INSERT INTO " + schema + ".snapshots (aggregate_id, version, ts, ts_nanos, state_schema,"
-                + " state) SELECT ?, ?, ?, ?, ?, ?::json FROM l ON CONFLICT (aggregate_id, version) DO UPDATE SET"
+                + " state_zstd) SELECT ?, ?, ?, ?, ?, ? FROM l ON CONFLICT (aggregate_id, version) DO UPDATE SET"
                 + " ts = excluded.ts, ts_nanos = excluded.ts_nanos, state_schema = excluded.state_schema,"
-                + " state = excluded.state, saved_at = now() RETURNING version)"
+                + " state = NULL, state_zstd = excluded.state_zstd, saved_at = now() RETURNING version)"
                 + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
                 + " WHERE aggregate_id = ? ORDER BY 1 DESC";
         this.size = "SELECT pg_total_relation_size('" + schema + ".snapshots')";
         this.delete = "DELETE FROM " + schema + ".snapshots WHERE aggregate_id = ? AND version = ANY (?)";
-        this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
+        this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state, state_zstd FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
         // (ts, ts_nanos) compares as the instant: ts is the timestamp truncated to microseconds, ts_nanos the rest
-        this.selectLatest = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state FROM " + schema
+        this.selectLatest = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state, state_zstd FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? AND version <= ? AND (ts, ts_nanos) <= (?, ?)"
                 + " ORDER BY version DESC LIMIT 1";
     }
@@ -99,7 +105,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
             ps.setObject(4, OffsetDateTime.ofInstant(s.timestamp().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
             ps.setShort(5, (short) (s.timestamp().getNano() % 1000));
             ps.setString(6, s.stateSchema());
-            ps.setString(7, s.state());
+            ps.setBytes(7, Zstd.compress(s.state().getBytes(StandardCharsets.UTF_8), LEVEL));
             ps.setString(8, s.aggregateId());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -165,7 +171,10 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 Instant ts = rs.getObject(3, OffsetDateTime.class).toInstant().plusNanos(rs.getShort(4));
-                out.add(new Snapshot(rs.getString(1), rs.getLong(2), ts, rs.getString(5), rs.getString(6)));
+                byte[] zstd = rs.getBytes(7);
+                String state =
+                        zstd == null ? rs.getString(6) : new String(Zstd.decompress(zstd), StandardCharsets.UTF_8);
+                out.add(new Snapshot(rs.getString(1), rs.getLong(2), ts, rs.getString(5), state));
             }
         }
         return out;

@@ -44,6 +44,35 @@
  * after it was fsynced) and the plain one is deleted on open; {@code .zlog.tmp} files are unfinished and deleted.
  * Archived segments are the same {@code .zlog} files in the object store under {@code segments/}, listed (with their
  * header fields and MD5) in {@code manifest.json}, also kept as {@code <data-dir>/archive/manifest.json}.
+ *
+ * <h2>Snapshot files (format 2, ADR 0011)</h2>
+ *
+ * <p>A snapshot directory holds {@code LOCK} and one generation: {@code snapshots-<generation>.log} (generation
+ * zero-padded to 10 digits), its index {@code snapshots-<generation>.index/} (a {@code HashIndex} named
+ * {@code aggregates}: hash of the aggregate id → record offset; runs cover byte ranges {@code [from, to]} of the file,
+ * {@code to} being the end offset of the last record the run covers) and {@code snapshots-<generation>.state}
+ * ({@code long coveredTo, long liveBytes, long dictionaryOffset, int crc32c} of the 24 bytes before; rewritten at each
+ * index run; only a compaction trigger and the current dictionary, so a missing or stale one is ignored). The file
+ * starts with a 24-byte header: {@code long} magic {@code HSNAPSNP}, {@code int} format (2), {@code long} generation,
+ * {@code int} CRC32C of the 20 bytes before. Records follow, each framed {@code int length | int crc32c | payload}
+ * (the CRC over the payload), the payload starting with a type byte:
+ *
+ * <pre>
+ * 1 snapshot:   varint aggregateId length, aggregateId (UTF-8), varint version, long timestamp seconds,
+ *               int timestamp nanos, varint dictionary (offset of the dictionary record used, 0: none),
+ *               varint raw length, then one zstd frame of: varint stateSchema length, stateSchema, state (UTF-8)
+ * 2 dictionary: a zstd dictionary (trained on the generation's first snapshots), the rest of the payload
+ * </pre>
+ *
+ * <p>Every record of the file is indexed; which ones are kept is decided by applying the retention rule to all intact
+ * records of an aggregate (the last written wins per version), so superseded records are dead bytes until the next
+ * compaction, which writes the kept ones to {@code snapshots-<generation+1>.log.tmp} (and its index), forces it, renames
+ * it and then deletes the old generation. On open, temp generations and all but the newest generation are deleted, the
+ * index is trusted up to its coverage (cleared if it covers more than the file) and the rest of the file is scanned;
+ * a record failing its CRC is skipped, a torn tail truncated. A {@code snapshots.log} without header is format 1
+ * (earlier builds: frames of {@code short agg length, agg, long version, long seconds, int nanos, short schema length,
+ * schema, int state length, state}); it is converted into a new generation 1 on open and then deleted (a conversion
+ * cut off by a crash is redone, since the old file is deleted last).
  */
 @NullMarked
 package dev.hindsight.store.file.internal;
