@@ -96,10 +96,7 @@ class PostgresServeTest {
             long deadline = System.nanoTime() + 10_000_000_000L;
             List<String> snapshots = List.of();
             while (snapshots.isEmpty() && System.nanoTime() < deadline) {
-                snapshots = queryStrings(
-                        c,
-                        "SELECT state::text FROM " + schema + ".snapshots" + " WHERE position(? IN aggregate_id) > 0",
-                        id);
+                snapshots = snapshotStates(c, schema, id);
                 if (snapshots.isEmpty()) {
                     Thread.sleep(50);
                 }
@@ -119,6 +116,27 @@ class PostgresServeTest {
                 readModel);
         assertThat(tables).hasSize(1);
         return tables.getFirst();
+    }
+
+    /** The snapshot states of the order, as JSON: compressed ({@code state_zstd}, schema 5) or plain rows. */
+    private static List<String> snapshotStates(Connection c, String schema, String orderId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT state::text, state_zstd FROM " + schema + ".snapshots WHERE position(? IN aggregate_id) > 0")) {
+            ps.setString(1, orderId);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    byte[] zstd = rs.getBytes(2);
+                    out.add(
+                            zstd == null
+                                    ? rs.getString(1)
+                                    : new String(
+                                            com.github.luben.zstd.Zstd.decompress(zstd),
+                                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return out;
+            }
+        }
     }
 
     private static List<String> queryStrings(Connection c, String sql, String param) throws SQLException {
