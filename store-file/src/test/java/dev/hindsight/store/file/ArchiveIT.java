@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -70,16 +69,7 @@ class ArchiveIT {
     }
 
     private static List<RecordedEvent> all(FileEventLog log) {
-        List<RecordedEvent> out = new ArrayList<>();
-        Position p = Position.START;
-        while (true) {
-            var slice = log.readAll(p, 500, EventFilter.ALL);
-            if (slice.events().isEmpty()) {
-                return out;
-            }
-            out.addAll(slice.events());
-            p = slice.next();
-        }
+        return FileLogTestSupport.readWholeLog(log);
     }
 
     private static void fill(FileEventLog log, int events) {

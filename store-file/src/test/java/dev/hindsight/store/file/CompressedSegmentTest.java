@@ -16,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -36,16 +35,7 @@ class CompressedSegmentTest {
     }
 
     private static List<RecordedEvent> all(FileEventLog log) {
-        List<RecordedEvent> out = new ArrayList<>();
-        Position p = Position.START;
-        while (true) {
-            var slice = log.readAll(p, 500, EventFilter.ALL);
-            if (slice.events().isEmpty()) {
-                return out;
-            }
-            out.addAll(slice.events());
-            p = slice.next();
-        }
+        return FileLogTestSupport.readWholeLog(log);
     }
 
     private List<Path> files(String suffix) throws IOException {

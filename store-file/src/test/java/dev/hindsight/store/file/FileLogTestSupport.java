@@ -30,6 +30,20 @@ final class FileLogTestSupport {
         }
     }
 
+    /** Every event of the log, in position order, read page by page. */
+    static List<dev.hindsight.core.RecordedEvent> readWholeLog(FileEventLog log) {
+        List<dev.hindsight.core.RecordedEvent> out = new java.util.ArrayList<>();
+        dev.hindsight.core.Position p = dev.hindsight.core.Position.START;
+        while (true) {
+            var slice = log.readAll(p, 500, dev.hindsight.core.EventFilter.ALL);
+            if (slice.events().isEmpty()) {
+                return out;
+            }
+            out.addAll(slice.events());
+            p = slice.next();
+        }
+    }
+
     static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
             return s.filter(p -> p.getFileName().toString().endsWith(".log"))

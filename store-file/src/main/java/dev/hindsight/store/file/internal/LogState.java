@@ -16,6 +16,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LogState {
     private volatile LogFile[] segments = new LogFile[0];
+    /** Whether any segment reads through the archive: only then do aggregate reads prefetch blocks. */
+    private volatile boolean anyArchived;
+
     private @Nullable Indexes indexes;
     private BlockCache blockCache = new BlockCache(64L << 20);
 
@@ -57,6 +60,7 @@ public final class LogState {
         List<LogFile> list = new ArrayList<>(List.of(segments));
         list.add(s);
         segments = list.toArray(new LogFile[0]);
+        anyArchived |= s.archived();
     }
 
     /** Puts {@code now} in place of {@code old} (a sealed segment changed tier); readers see one or the other. */
@@ -66,6 +70,7 @@ public final class LogState {
             if (s[i] == old) {
                 s[i] = now;
                 segments = s;
+                anyArchived |= now.archived();
                 return;
             }
         }
@@ -159,6 +164,9 @@ public final class LogState {
      * reading them one by one afterwards does not wait for one request per block in turn.
      */
     void prefetch(long[] positions) {
+        if (!anyArchived) {
+            return; // the common case: nothing on the hot read path
+        }
         int from = 0;
         while (from < positions.length) {
             LogFile seg = segmentOf(positions[from]);
