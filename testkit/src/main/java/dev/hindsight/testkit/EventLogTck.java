@@ -44,6 +44,14 @@ public abstract class EventLogTck {
     }
 
     @Nested
+    class BatchedAppends extends AppendAllTck {
+        @Override
+        protected EventLog openEmptyLog() throws Exception {
+            return EventLogTck.this.openEmptyLog();
+        }
+    }
+
+    @Nested
     class ExpectedVersions extends ExpectedVersionTck {
         @Override
         protected EventLog openEmptyLog() throws Exception {

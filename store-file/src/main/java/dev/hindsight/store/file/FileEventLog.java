@@ -1,5 +1,6 @@
 package dev.hindsight.store.file;
 
+import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventFilter;
@@ -12,6 +13,7 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.file.internal.ArchiveManifest;
@@ -268,6 +270,12 @@ public final class FileEventLog implements EventLog {
     @Override
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         return writer.append(aggregateId, expected, events);
+    }
+
+    /** The whole batch goes to the writer at once: one hand-off, typically one durable write. */
+    @Override
+    public List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
+        return writer.appendAll(appends);
     }
 
     @Override
