@@ -222,9 +222,14 @@ final class ServeCommand implements Callable<Integer> {
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
         }
         if (store != StoreKind.file
-                && (fileStore.archiveUrl != null || fileStore.segmentSize != null || fileStore.archiveAfter != null)) {
-            throw new CliException("--archive-url, --archive-after and --segment-size apply to the file engine (--store"
-                    + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+                && (fileStore.archiveUrl != null
+                        || fileStore.segmentSize != null
+                        || fileStore.archiveAfter != null
+                        || fileStore.archiveCache != null)) {
+            throw new CliException(
+                    "--archive-url, --archive-after, --archive-cache and --segment-size apply to the file"
+                            + " engine (--store"
+                            + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
         }
         if (store != StoreKind.kafka && kafkaAdvertisedUrl != null) {
             throw new CliException("--kafka-advertised-url applies to --store kafka (the " + store
