@@ -82,6 +82,68 @@ class KafkaAppendBench {
         }
     }
 
+    /**
+     * 1,000-event aggregate loads (p50/p99 over 300 loads of 20 aggregates, after their events left the node's recent
+     * cache) and the global-log catch-up rate (pages of 1,000 from the start), on the same 3-broker cluster.
+     */
+    @Test
+    void loadsAndCatchUp() throws Exception {
+        Path dir = Files.createTempDirectory("hindsight-kafka-bench");
+        try (KafkaTestCluster cluster = KafkaTestCluster.start(dir.resolve("cluster"), 3)) {
+            KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), "loads", dir.resolve("node"))
+                    .withTopicLayout(6, 3, 2);
+            int aggregates = 20;
+            try (KafkaEventLog log = KafkaEventLog.open(options)) {
+                EventStore store = EventStore.of(log);
+                for (int a = 0; a < aggregates; a++) {
+                    for (int b = 0; b < 10; b++) {
+                        List<EventData> events = new ArrayList<>(100);
+                        for (int i = 0; i < 100; i++) {
+                            events.add(EventData.of(
+                                    "Benched",
+                                    "{\"user_id\":\"user_12345\",\"amount\":4200,\"currency\":\"EUR\",\"seq\":" + i
+                                            + "}"));
+                        }
+                        store.append("load-" + a, ExpectedVersion.ANY, events);
+                    }
+                }
+                // filler so that the aggregates' events are no longer in the 16,384-event recent cache
+                for (int f = 0; f < 200; f++) {
+                    List<EventData> events = new ArrayList<>(100);
+                    for (int i = 0; i < 100; i++) {
+                        events.add(EventData.of("Filler", "{\"n\":" + i + "}"));
+                    }
+                    store.append("filler-" + f, ExpectedVersion.ANY, events);
+                }
+                long[] nanos = new long[300];
+                for (int i = 0; i < nanos.length; i++) {
+                    long t0 = System.nanoTime();
+                    int n = store.read("load-" + (i % aggregates)).events().size();
+                    nanos[i] = System.nanoTime() - t0;
+                    if (n != 1000) {
+                        throw new IllegalStateException("loaded " + n + " events, not 1000");
+                    }
+                }
+                java.util.Arrays.sort(nanos);
+                long events = 0;
+                long t0 = System.nanoTime();
+                dev.hindsight.core.Position cursor = log.start();
+                while (!cursor.equals(log.head())) {
+                    var page = store.readAll(cursor, 1000, dev.hindsight.core.EventFilter.ALL);
+                    events += page.events().size();
+                    cursor = page.next();
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(
+                        "| 1,000-event aggregate load p50 ms | %.2f |%n| p99 ms | %.2f |%n"
+                                + "| catch-up (readAll, pages of 1,000) events/s | %.0f (%d events) |%n",
+                        nanos[150] / 1e6, nanos[296] / 1e6, events / seconds, events);
+            }
+        } finally {
+            KafkaTestCluster.deleteTree(dir);
+        }
+    }
+
     private static KafkaProducer<byte[], byte[]> rawProducer(String bootstrap) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin =
                 org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
