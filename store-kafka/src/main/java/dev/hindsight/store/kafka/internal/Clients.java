@@ -52,10 +52,14 @@ public final class Clients {
         return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** The transactional producer of one partition's writer: {@code transactional.id} = store topic + partition. */
-    public static KafkaProducer<byte[], byte[]> writer(KafkaOptions o, int partition, String clientId) {
+    /**
+     * One of the transactional producers of one partition's writer: {@code transactional.id} = store topic + partition
+     * (+ slot after the first), the same on every node, so that a new owner's {@code initTransactions()} on every slot
+     * fences all of a previous owner's producers.
+     */
+    public static KafkaProducer<byte[], byte[]> writer(KafkaOptions o, int partition, int slot, String clientId) {
         Map<String, Object> c = common(o, clientId);
-        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(o.topic(), partition));
+        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(o.topic(), partition, slot));
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression());
@@ -70,9 +74,12 @@ public final class Clients {
         return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** The {@code transactional.id} of the writer of {@code partition}: the same on every node, so owners fence. */
-    public static String transactionalId(String topic, int partition) {
-        return "hindsight-" + topic + "-" + partition;
+    /**
+     * The {@code transactional.id} of slot {@code slot} of the writer of {@code partition}: the same on every node, so
+     * owners fence (slot 0 keeps the id of stores written before there were slots).
+     */
+    public static String transactionalId(String topic, int partition, int slot) {
+        return "hindsight-" + topic + "-" + partition + (slot == 0 ? "" : "-t" + slot);
     }
 
     /** Properties for an admin client. */

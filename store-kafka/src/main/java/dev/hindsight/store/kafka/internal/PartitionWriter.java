@@ -32,14 +32,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of one partition on the node that owns it. {@link #acquire} creates the partition's transactional
- * producer ({@code transactional.id} = topic + partition, the same on every node) and calls
- * {@code initTransactions()}, which fences any previous owner's producer and ends its open transaction; then it waits
+ * producers (one per slot, {@code transactional.id} = topic + partition + slot, the same on every node) and calls
+ * {@code initTransactions()} on each, which fences the previous owner's producers and ends their open transactions;
+ * then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
  * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
  * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
  * the writer adds its events to this node's index itself and returns.
  *
- * <p>Thread-safe: batches are serialized by {@code lock}, which guards {@code producer}, {@code state} and the
+ * <p>Thread-safe: batches are serialized by {@code lock}, which guards {@code producers}, {@code state} and the
  * requests taken from the concurrent {@code pending} queue. A fenced or
  * failed producer is closed and the writer stops accepting appends ({@link NotPartitionOwnerException}) until the
  * ownership layer acquires the partition again.
@@ -63,11 +64,20 @@ public final class PartitionWriter implements AutoCloseable {
     private final RecordFetcher fetcher;
     private final AggregateReader reader;
     private static final int MAX_BATCH = 256;
+    /**
+     * Transactional producers per partition, used in turn: consecutive batches are transactions of different
+     * {@code transactional.id}s, so a batch does not wait for the previous one's markers. Batches stay serialized
+     * (one commits before the next is sent), so the partition keeps the batches' order. System property
+     * {@code hindsight.kafka.writerSlots} (default 2; 1 = one producer per partition, as before) for A/B runs.
+     */
+    private static final int SLOTS = Math.max(1, Integer.getInteger("hindsight.kafka.writerSlots", 2));
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<AppendRequest> pending = new ConcurrentLinkedQueue<>();
     // guarded by lock
-    private @Nullable KafkaProducer<byte[], byte[]> producer;
+    private @Nullable List<KafkaProducer<byte[], byte[]>> producers;
+    /** Slot of the producer that writes the next batch; guarded by lock. */
+    private int nextSlot;
     // guarded by lock (volatile for the unlocked reads of isReady)
     private volatile State state = State.ACQUIRING;
 
@@ -107,9 +117,14 @@ public final class PartitionWriter implements AutoCloseable {
             }
             closeProducer();
             state = State.ACQUIRING;
-            KafkaProducer<byte[], byte[]> p = Clients.writer(options, partition, clientId + "-p" + partition);
-            producer = p;
-            p.initTransactions();
+            List<KafkaProducer<byte[], byte[]>> ps = new ArrayList<>(SLOTS);
+            producers = ps;
+            for (int slot = 0; slot < SLOTS; slot++) {
+                KafkaProducer<byte[], byte[]> p =
+                        Clients.writer(options, partition, slot, clientId + "-p" + partition + "-t" + slot);
+                ps.add(p);
+                p.initTransactions(); // fences the previous owner's producer of this slot, ends its transaction
+            }
             long stable = fetcher.stableEnds(List.of(partition)).get(partition);
             if (!indexer.awaitFetched(partition, stable, options.requestTimeout())) {
                 throw new StoreUnavailableException("the index of partition " + partition + " did not reach offset "
@@ -154,7 +169,8 @@ public final class PartitionWriter implements AutoCloseable {
         while (batch.size() < MAX_BATCH && (next = pending.poll()) != null) {
             batch.add(next);
         }
-        KafkaProducer<byte[], byte[]> p = producer;
+        List<KafkaProducer<byte[], byte[]>> ps = producers;
+        KafkaProducer<byte[], byte[]> p = ps == null || ps.size() < SLOTS ? null : ps.get(nextSlot);
         if (state != State.READY || p == null) {
             batch.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition)));
             return;
@@ -195,6 +211,9 @@ public final class PartitionWriter implements AutoCloseable {
             }
         }
         if (!toWrite.isEmpty()) {
+            // the next batch goes through the other slot's producer: its first send need not wait until this
+            // transaction's commit markers are written (CONCURRENT_TRANSACTIONS), which took most of an append's time
+            nextSlot = (nextSlot + 1) % SLOTS;
             write(p, toWrite);
         }
         pending.addAll(deferred);
@@ -283,13 +302,16 @@ public final class PartitionWriter implements AutoCloseable {
     }
 
     private void closeProducer() {
-        KafkaProducer<byte[], byte[]> p = producer;
-        producer = null;
-        if (p != null) {
-            try {
-                p.close(Duration.ZERO);
-            } catch (RuntimeException e) {
-                LOG.debug("closing the producer of partition {}", partition, e);
+        List<KafkaProducer<byte[], byte[]>> ps = producers;
+        producers = null;
+        nextSlot = 0;
+        if (ps != null) {
+            for (KafkaProducer<byte[], byte[]> p : ps) {
+                try {
+                    p.close(Duration.ZERO);
+                } catch (RuntimeException e) {
+                    LOG.debug("closing a producer of partition {}", partition, e);
+                }
             }
         }
     }
