@@ -13,6 +13,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
+import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.TimestampOrderException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -186,7 +187,8 @@ public final class RemoteEventLog implements EventLog {
 
     /**
      * Waits for an event after {@code after}: woken by the server's live feed, checked against the global log (at
-     * least every {@value #POLL_MILLIS} ms, so a quiet or broken feed only delays).
+     * least every {@value #POLL_MILLIS} ms, so a quiet or broken feed only delays). While the server is out of reach it
+     * keeps looking until the timeout, then returns {@code false}.
      */
     @Override
     public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
@@ -196,8 +198,12 @@ public final class RemoteEventLog implements EventLog {
                 return false;
             }
             long seen = live.generation(); // before the look, so a commit between the two still wakes us
-            if (!readAll(after, 1, EventFilter.ALL).events().isEmpty()) {
-                return true;
+            try {
+                if (!readAll(after, 1, EventFilter.ALL).events().isEmpty()) {
+                    return true;
+                }
+            } catch (StoreUnavailableException e) {
+                // the server is out of reach: nothing to report yet; look again until the timeout
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
