@@ -10,6 +10,7 @@ import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FileSnapshotStore;
+import java.time.Clock;
 import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Auto-configures Hindsight from {@link HindsightProperties}: the {@link EventLog} engine ({@code hindsight.store}), the
- * {@link EventStore}, a {@link SnapshotStore}, {@link AggregateRepositories} for the {@link AggregateDefinition} beans
+ * {@link EventStore} (stamping events with the application's {@link Clock} bean if it has one), a {@link SnapshotStore}, {@link AggregateRepositories} for the {@link AggregateDefinition} beans
  * and a started {@link ProjectionEngine} for the {@link Projection} beans (read model in the application's PostgreSQL
  * with {@code hindsight.store=postgres}, else SQLite in {@code hindsight.directory}). Each bean backs off when the
  * application defines one of its type. Metrics and health: {@link HindsightObservabilityConfiguration}.
@@ -41,8 +42,10 @@ public class HindsightAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    EventStore hindsightEventStore(EventLog log) {
-        return EventStore.of(log);
+    EventStore hindsightEventStore(EventLog log, ObjectProvider<Clock> clock) {
+        return EventStore.builder(log)
+                .clock(clock.getIfAvailable(Clock::systemUTC))
+                .build();
     }
 
     @Bean(destroyMethod = "close")
