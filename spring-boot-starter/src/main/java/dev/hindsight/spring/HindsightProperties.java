@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param postgresSchema the schema of the PostgreSQL engine's tables
  * @param kafkaBootstrapServers the Kafka engine's brokers
  * @param kafkaTopic the Kafka engine's topic
+ * @param kafkaPartitions partitions of a topic the engine creates
+ * @param kafkaReplication replication factor of a topic the engine creates (min in-sync replicas: 2, or 1 with 1)
  * @param snapshotEvery a snapshot per aggregate every this many events (0: none)
  */
 @ConfigurationProperties("hindsight")
@@ -24,6 +26,8 @@ public record HindsightProperties(
         @DefaultValue("hindsight") String postgresSchema,
         @Nullable String kafkaBootstrapServers,
         @DefaultValue("hindsight-events") String kafkaTopic,
+        @DefaultValue("50") int kafkaPartitions,
+        @DefaultValue("3") int kafkaReplication,
         @DefaultValue("100") long snapshotEvery) {
 
     /** The engines. */

@@ -14,6 +14,7 @@ final class KafkaEngine {
             throw new IllegalStateException("hindsight.store=kafka needs hindsight.kafka-bootstrap-servers");
         }
         return KafkaEventLog.open(
-                KafkaOptions.defaults(servers, p.kafkaTopic(), p.directory().resolve("kafka-index")));
+                KafkaOptions.defaults(servers, p.kafkaTopic(), p.directory().resolve("kafka-index"))
+                        .withTopicLayout(p.kafkaPartitions(), p.kafkaReplication(), Math.min(2, p.kafkaReplication())));
     }
 }
