@@ -213,11 +213,15 @@ public final class RemoteEventLog implements EventLog {
         }
     }
 
-    /** Stops the live feed; later calls throw {@link StoreClosedException}. The server is not affected. Idempotent. */
+    /**
+     * Stops the live feed and the HTTP client; later calls throw {@link StoreClosedException}. The server is not
+     * affected. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
         live.close();
+        http.client().shutdownNow(); // its selector thread; in-flight calls fail with StoreUnavailableException
     }
 
     private void checkOpen() {
