@@ -93,7 +93,7 @@ ensure_chromium
 
 # The examples are separate projects (not modules of the build). Offline: everything they need is what the build above
 # resolved or installed.
-for example in examples/bank-account; do
+for example in examples/bank-account examples/bank-account-spring; do
     echo "test.sh: building and testing $example against the installed artifacts" >&2
     ./mvnw -B -o -f "$example/pom.xml" verify
 done
