@@ -44,12 +44,20 @@ final class FileStoreOptions {
     @Nullable
     Duration archiveAfter;
 
+    @Option(
+            names = "--archive-cache",
+            converter = CacheSizeConverter.class,
+            description = "File engine: disk budget for local copies of recently read archived segments in"
+                    + " DATA_DIR/archive-cache, e.g. 4GiB; 0 turns them off (default: 1GiB).")
+    @Nullable
+    Long archiveCache;
+
     /** Opens the archive's object store, or null without {@code --archive-url}. */
     @Nullable
     ObjectStore openArchive() {
         if (archiveUrl == null || archiveUrl.isBlank()) {
-            if (s3Endpoint != null || archiveAfter != null) {
-                throw new CliException("--s3-endpoint and --archive-after need --archive-url");
+            if (s3Endpoint != null || archiveAfter != null || archiveCache != null) {
+                throw new CliException("--s3-endpoint, --archive-after and --archive-cache need --archive-url");
             }
             return null;
         }
@@ -69,31 +77,50 @@ final class FileStoreOptions {
             o = o.withSegmentBytes(segmentSize);
         }
         if (archive != null) {
-            o = o.withArchive(ArchiveOptions.of(archive, archiveAfter == null ? Duration.ofDays(30) : archiveAfter));
+            ArchiveOptions a = ArchiveOptions.of(archive, archiveAfter == null ? Duration.ofDays(30) : archiveAfter);
+            o = o.withArchive(archiveCache == null ? a : a.withCacheBytes(archiveCache));
         }
         return o;
     }
 
-    /** {@code 1048576}, {@code 64KiB}, {@code 1MiB}, {@code 2GiB} (also KB/MB/GB as powers of 1024). */
+    /** {@code 1048576}, {@code 64KiB}, {@code 1MiB}, {@code 2GiB} (also KB/MB/GB as powers of 1024); -1 if not one. */
+    static long parseSize(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long unit = 1;
+        if (!v.isEmpty() && "kmgt".indexOf(v.charAt(v.length() - 1)) >= 0) {
+            unit = 1L << (10 * ("kmgt".indexOf(v.charAt(v.length() - 1)) + 1));
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            return n < 0 || n > Long.MAX_VALUE / unit ? -1 : n * unit;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** A segment size: 64 KiB to just under 2 GiB. */
     static final class SizeConverter implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
-            long unit = 1;
-            if (!v.isEmpty() && "kmg".indexOf(v.charAt(v.length() - 1)) >= 0) {
-                unit = 1L << (10 * ("kmg".indexOf(v.charAt(v.length() - 1)) + 1));
-                v = v.substring(0, v.length() - 1);
-            }
-            try {
-                long n = Long.parseLong(v.trim()) * unit;
-                if (n >= 64 * 1024 && n <= Integer.MAX_VALUE - 8) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // below
+            long n = parseSize(value);
+            if (n >= 64 * 1024 && n <= Integer.MAX_VALUE - 8) {
+                return n;
             }
             throw new TypeConversionException(
                     "expected a size from 64KiB to just under 2GiB, like 1MiB or 256MiB, was '" + value + "'");
+        }
+    }
+
+    /** A cache budget: 0 or more bytes. */
+    static final class CacheSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            long n = parseSize(value);
+            if (n >= 0) {
+                return n;
+            }
+            throw new TypeConversionException("expected a size like 0, 512MiB or 4GiB, was '" + value + "'");
         }
     }
 }

@@ -156,6 +156,14 @@ final class ServeCommand implements Callable<Integer> {
     int kafkaReplication;
 
     @Option(
+            names = "--kafka-advertised-url",
+            description = "With --store kafka: this node's HTTP base URL as the other nodes should reach it; an append"
+                    + " that reaches a node not owning the aggregate's partition is redirected (307) there. Default:"
+                    + " http://HOST:PORT from --host and --port (none with --port 0).")
+    @Nullable
+    String kafkaAdvertisedUrl;
+
+    @Option(
             names = "--inline-projections",
             defaultValue = "false",
             description = "With --store postgres: update the orders read model inside each append's transaction, so a"
@@ -214,9 +222,18 @@ final class ServeCommand implements Callable<Integer> {
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
         }
         if (store != StoreKind.file
-                && (fileStore.archiveUrl != null || fileStore.segmentSize != null || fileStore.archiveAfter != null)) {
-            throw new CliException("--archive-url, --archive-after and --segment-size apply to the file engine (--store"
-                    + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+                && (fileStore.archiveUrl != null
+                        || fileStore.segmentSize != null
+                        || fileStore.archiveAfter != null
+                        || fileStore.archiveCache != null)) {
+            throw new CliException(
+                    "--archive-url, --archive-after, --archive-cache and --segment-size apply to the file"
+                            + " engine (--store"
+                            + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+        }
+        if (store != StoreKind.kafka && kafkaAdvertisedUrl != null) {
+            throw new CliException("--kafka-advertised-url applies to --store kafka (the " + store
+                    + " store has one writer, nothing to redirect to)");
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -284,10 +301,35 @@ final class ServeCommand implements Callable<Integer> {
         try {
             KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
                     .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
-            return KafkaEventLog.open(options);
+            return KafkaEventLog.open(options, advertisedUrl());
         } catch (RuntimeException e) {
             throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
                     + e.getMessage());
+        }
+    }
+
+    /** The URL other Kafka nodes redirect appends to, or null when it is not known before the port is bound. */
+    private @Nullable String advertisedUrl() {
+        if (kafkaAdvertisedUrl != null && !kafkaAdvertisedUrl.isBlank()) {
+            String url = kafkaAdvertisedUrl.strip().replaceAll("/+$", "");
+            if (!url.matches("https?://[^/\\s]+")) {
+                throw new CliException(
+                        "--kafka-advertised-url must look like http://HOST:PORT, not '" + kafkaAdvertisedUrl + "'");
+            }
+            return url;
+        }
+        if (port == 0) {
+            return null;
+        }
+        String h = host.equals("0.0.0.0") || host.equals("::") ? localHostName() : host;
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
         }
     }
 

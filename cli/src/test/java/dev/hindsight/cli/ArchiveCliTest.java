@@ -76,7 +76,9 @@ class ArchiveCliTest {
                 "--archive-url",
                 archiveUrl,
                 "--archive-after",
-                "0s");
+                "0s",
+                "--archive-cache",
+                "8MiB");
         JsonNode storage;
         try {
             String url = "http://127.0.0.1:" + server.port();
@@ -140,6 +142,14 @@ class ArchiveCliTest {
         CliRun age = CliRun.of("archive", "run", "--archive-after", "soon");
         assertThat(age.exitCode()).isNotZero();
         assertThat(age.err()).contains("30d");
+
+        CliRun cache = CliRun.of("archive", "status", "--data-dir", tmp.toString(), "--archive-cache", "lots");
+        assertThat(cache.exitCode()).isNotZero();
+        assertThat(cache.err()).contains("expected a size like 0, 512MiB or 4GiB");
+
+        CliRun cacheAlone = CliRun.of("serve", "--port", "0", "--data-dir", tmp.toString(), "--archive-cache", "1GiB");
+        assertThat(cacheAlone.exitCode()).isNotZero();
+        assertThat(cacheAlone.err()).contains("need --archive-url");
 
         CliRun pg = CliRun.of("serve", "--store", "memory", "--segment-size", "1MiB", "--port", "0");
         assertThat(pg.exitCode()).isNotZero();

@@ -7,7 +7,13 @@ import dev.hindsight.core.Json;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.store.kafka.KafkaTestCluster;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -130,6 +136,120 @@ class KafkaServeIT {
         assertThat(lines).hasSize(1);
         assertThat(Json.mapper().readTree(lines.getFirst()).get("status").asText())
                 .isEqualTo("paid");
+    }
+
+    @Test
+    void twoNodes_appendToTheOtherNodesPartition_redirectsToItsOwner() throws Exception {
+        int portA = freePort();
+        int portB = freePort();
+        HindsightServer a = serveNode("cli-redirect", portA, dataDir.resolve("a"));
+        HindsightServer b = serveNode("cli-redirect", portB, dataDir.resolve("b"));
+        String urlA = "http://127.0.0.1:" + portA;
+        String urlB = "http://127.0.0.1:" + portB;
+        HttpClient noFollow = HttpClient.newHttpClient();
+        HttpClient follow = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+        try {
+            String body = "{\"event_type\":\"Tested\",\"event_data\":{}}";
+            HttpResponse<String> redirected = null;
+            String aggregate = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            for (int i = 0; redirected == null && System.nanoTime() < deadline; i++) {
+                aggregate = "redirect-" + i;
+                HttpResponse<String> r = noFollow.send(
+                        post(urlA + "/api/aggregates/" + aggregate + "/events", body),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 307) {
+                    redirected = r;
+                } else if (r.statusCode() == 503) {
+                    Thread.sleep(200); // partitions are moving to node B
+                } else {
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                }
+            }
+            assertThat(redirected).as("an aggregate owned by node B").isNotNull();
+            String location = redirected.headers().firstValue("Location").orElseThrow();
+            assertThat(location).isEqualTo(urlB + "/api/aggregates/" + aggregate + "/events");
+            JsonNode error = Json.mapper().readTree(redirected.body());
+            assertThat(error.get("error").asText()).isEqualTo("not_owner");
+            assertThat(error.get("message").asText()).contains(urlB);
+
+            // a client that follows redirects appends through node A without knowing the owner
+            HttpResponse<String> stored = follow.send(
+                    HttpRequest.newBuilder(URI.create(urlA + "/api/aggregates/" + aggregate + "/events"))
+                            .header("Content-Type", "application/json")
+                            .header("Expected-Version", "no_stream")
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+            assertThat(stored.uri().toString()).startsWith(urlB);
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
+    @Test
+    void advertisedUrl_badOrOnOtherStores_clearErrors() {
+        CliRun bad = CliRun.of(
+                "serve",
+                "--port",
+                "0",
+                "--store",
+                "kafka",
+                "--kafka-bootstrap",
+                cluster.bootstrapServers(),
+                "--kafka-advertised-url",
+                "ftp:/x",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("--kafka-advertised-url must look like http://HOST:PORT");
+
+        CliRun file = CliRun.of(
+                "serve", "--port", "0", "--kafka-advertised-url", "http://x:1", "--data-dir", dataDir.toString());
+        assertThat(file.exitCode()).isNotZero();
+        assertThat(file.err()).contains("--kafka-advertised-url applies to --store kafka");
+    }
+
+    private static HttpRequest post(String url, String body) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static HindsightServer serveNode(String topic, int port, Path data) {
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(
+                        "serve",
+                        "--port",
+                        Integer.toString(port),
+                        "--store",
+                        "kafka",
+                        "--kafka-bootstrap",
+                        cluster.bootstrapServers(),
+                        "--kafka-topic",
+                        topic,
+                        "--kafka-partitions",
+                        "4",
+                        "--kafka-replication",
+                        "1",
+                        "--data-dir",
+                        data.toString())
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
+        return serve.start();
     }
 
     @Test

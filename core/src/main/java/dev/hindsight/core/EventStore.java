@@ -3,6 +3,7 @@ package dev.hindsight.core;
 import dev.hindsight.core.internal.EventValidator;
 import dev.hindsight.core.internal.SubscriptionWorker;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedAppend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +70,38 @@ public final class EventStore implements AutoCloseable {
     /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */
     public AppendResult append(String aggregateId, ExpectedVersion expected, EventData event) {
         return append(aggregateId, expected, List.of(event));
+    }
+
+    /**
+     * Many independent appends in one call, each atomic on its own with its own expected version, as if each were
+     * made with {@link #append}: one that is malformed or rejected gets its error in its own outcome and never
+     * affects the others; appends of the same aggregate are judged in list order. The engine gets the valid ones as
+     * one batch (the file engine hands them to its writer at once, so a batch of many aggregates costs one durable
+     * write). This is what {@code POST /api/appends} runs.
+     *
+     * @return one outcome per append, in list order
+     */
+    public List<AppendOutcome> appendAll(List<Append> appends) {
+        AppendOutcome[] out = new AppendOutcome[appends.size()];
+        List<ProposedAppend> valid = new ArrayList<>(appends.size());
+        int[] at = new int[appends.size()];
+        for (int i = 0; i < appends.size(); i++) {
+            Append a = appends.get(i);
+            try {
+                valid.add(new ProposedAppend(
+                        a.aggregateId(), a.expected(), validator.validate(a.aggregateId(), a.events())));
+                at[valid.size() - 1] = i;
+            } catch (RuntimeException e) {
+                out[i] = AppendOutcome.failed(e);
+            }
+        }
+        if (!valid.isEmpty()) {
+            List<AppendOutcome> done = log.appendAll(valid);
+            for (int j = 0; j < done.size(); j++) {
+                out[at[j]] = done.get(j);
+            }
+        }
+        return java.util.Arrays.asList(out);
     }
 
     /**

@@ -355,6 +355,15 @@ public final class HashIndex implements AutoCloseable {
             return runs.size();
         }
 
+        /** Entries in the runs (a key with several values counts once per value). */
+        public long entries() {
+            long n = 0;
+            for (RunFile r : runs) {
+                n += r.count();
+            }
+            return n;
+        }
+
         /** Levels of the runs, oldest first (for tests and diagnostics). */
         public List<Integer> levels() {
             return runs.stream().map(RunFile::level).toList();

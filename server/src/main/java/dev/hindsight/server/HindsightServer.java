@@ -1,6 +1,7 @@
 package dev.hindsight.server;
 
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.NotOwnerException;
 import dev.hindsight.core.StoreLimits;
 import dev.hindsight.server.internal.ApiError;
 import dev.hindsight.server.internal.EventsApi;
@@ -199,6 +200,11 @@ public final class HindsightServer implements AutoCloseable {
                 Params.checkQueryString(ctx.queryString());
                 handler.handle(ctx);
             } catch (Exception e) {
+                if (e instanceof NotOwnerException n && n.owner() != null) {
+                    // a partitioned engine: the owning node takes the request (307 keeps method and body)
+                    String query = ctx.queryString();
+                    ctx.header("Location", n.owner() + ctx.path() + (query == null ? "" : "?" + query));
+                }
                 respond(ctx, ApiError.from(e));
             } finally {
                 metrics.request(method, route, ctx.statusCode());

@@ -37,6 +37,36 @@ class EventsApiTest {
     }
 
     @Test
+    void append_payloadAsWritten_isStoredInCanonicalForm() {
+        // whitespace, escapes, exact decimals, exponents, nesting, a surrogate pair, empty containers
+        String data = "{ \"total\" : 39.90 ,\n \"big\": 1e400, \"name\":\"Caf\\u00e9 \\\"x\\\"\","
+                + " \"emoji\": \"\uD83D\uDE00\", \"items\" : [ {\"sku\":\"a\", \"q\" : 2 } , [], {} ] }";
+        String meta = "{ \"user_id\" : \"u1\" , \"timestamp\" : \"2024-05-01T12:00:00.000+00:00\" }";
+        var r = t.post(
+                "/api/aggregates/order-1/events",
+                "{\"event_type\":\"A\", \"event_data\": " + data + " , \"metadata\" : " + meta + "}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var stored = t.store.read("order-1").events().getFirst();
+        assertThat(stored.eventData())
+                .isEqualTo(dev.hindsight.core.Json.write(dev.hindsight.core.Json.parseObject(data, "data")));
+        assertThat(stored.eventData()).doesNotContain(" :").contains("39.90").contains("Café");
+        assertThat(stored.metadata()).isEqualTo("{\"user_id\":\"u1\",\"timestamp\":\"2024-05-01T12:00:00Z\"}");
+    }
+
+    @Test
+    void append_duplicateKeyInsidePayload_400AndNothingStored() {
+        for (String body : List.of(
+                event("A", "{\"items\":[{\"a\":1,\"a\":2}]}"),
+                "{\"event_type\":\"A\",\"event_data\":{},\"metadata\":{\"k\":1,\"k\":1}}")) {
+            var r = t.post("/api/aggregates/order-1/events", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.json().get("message").asText()).contains("Duplicate");
+        }
+        assertThat(t.store.head().toString()).isEqualTo("0");
+    }
+
+    @Test
     void append_array_storesAllAtomically() {
         var r = t.post(
                 "/api/aggregates/order-1/events", "[" + event("A", "{}") + "," + event("B", "{\"x\":[1,2]}") + "]");

@@ -138,6 +138,15 @@ final class TckSupport {
     }
 
     /**
+     * How many times longer than the default the concurrent workers may take: system property
+     * {@value EventLogTck#WORK_SCALE_PROPERTY} (default 1). For engines whose every append is a replicated round trip (Kafka on
+     * three brokers): the concurrency suites check what is stored, not how fast.
+     */
+    static long workScale() {
+        return Math.max(1, Long.getLong(EventLogTck.WORK_SCALE_PROPERTY, 1));
+    }
+
+    /**
      * Runs {@code threads} workers on platform threads released together by a latch, waits for all of them, and
      * rethrows the first failure.
      */
@@ -157,7 +166,7 @@ final class TckSupport {
             }));
         }
         start.countDown();
-        long deadline = System.nanoTime() + DEADLINE.toNanos() * 3;
+        long deadline = System.nanoTime() + DEADLINE.toNanos() * 3 * workScale();
         for (Thread t : started) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !t.join(Duration.ofNanos(left))) {

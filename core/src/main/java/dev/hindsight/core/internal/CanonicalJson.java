@@ -80,7 +80,6 @@ final class CanonicalJson {
     private static @Nullable Result copy(String json, @Nullable Instant now) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(json.length() + (now == null ? 0 : 48));
         try (JsonParser p = FACTORY.createParser(json)) {
-            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -88,6 +87,8 @@ final class CanonicalJson {
             boolean assigned = false;
             try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
                 g.writeStartObject();
+                ObjectKeys keys = new ObjectKeys();
+                keys.open();
                 int depth = 1;
                 while (depth > 0) {
                     JsonToken t = p.nextToken();
@@ -97,10 +98,12 @@ final class CanonicalJson {
                     switch (t) {
                         case START_OBJECT -> {
                             g.writeStartObject();
+                            keys.open();
                             depth++;
                         }
                         case START_ARRAY -> {
                             g.writeStartArray();
+                            keys.openArray();
                             depth++;
                         }
                         case END_OBJECT -> {
@@ -110,15 +113,17 @@ final class CanonicalJson {
                                 assigned = true;
                             }
                             g.writeEndObject();
+                            keys.close();
                             depth--;
                         }
                         case END_ARRAY -> {
                             g.writeEndArray();
+                            keys.close();
                             depth--;
                         }
                         case FIELD_NAME -> {
                             String name = p.currentName();
-                            if (hasSurrogate(name)) {
+                            if (hasSurrogate(name) || !keys.add(name)) {
                                 return null;
                             }
                             g.writeFieldName(name);

@@ -1,5 +1,6 @@
 package dev.hindsight.core.spi;
 
+import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventIds;
@@ -8,6 +9,7 @@ import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.internal.ConcurrentAppends;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -43,6 +45,18 @@ public interface EventLog extends AutoCloseable {
      * @throws dev.hindsight.core.StoreUnavailableException if the write cannot be made durable now
      */
     AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events);
+
+    /**
+     * Many independent appends, each atomic on its own with its own expected version: one rejected append never
+     * affects the others, and appends of the same aggregate are judged in list order (each sees the ones before it).
+     * Engines with a single writer override this to hand the whole batch over at once; the default runs each
+     * aggregate's appends in order and different aggregates' at once.
+     *
+     * @return one outcome per append, in list order: its result, or the exception {@link #append} would have thrown
+     */
+    default List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
+        return ConcurrentAppends.run(this, appends);
+    }
 
     /**
      * Reads one aggregate.

@@ -182,6 +182,30 @@ class CanonicalJsonTest {
     }
 
     @Test
+    void duplicateKeys_areFoundPerObject_atEveryDepth() {
+        // the same key in sibling objects, in an object and its child, and in many-keyed objects is no duplicate
+        StringBuilder wide = new StringBuilder("{");
+        for (int i = 0; i < 40; i++) {
+            wide.append(i == 0 ? "" : ",")
+                    .append("\"k")
+                    .append(i)
+                    .append("\":{\"k")
+                    .append(i)
+                    .append("\":1}");
+        }
+        for (String ok : List.of("{\"items\":[{\"a\":1},{\"a\":2}],\"a\":{\"a\":[{\"a\":1}]}}", wide + "}")) {
+            assertThat(CanonicalJson.data(ok)).as(ok).isNotNull();
+        }
+        for (String dup : List.of(
+                "{\"items\":[{\"a\":1,\"b\":2,\"a\":3}]}",
+                "{\"a\":{\"x\":1},\"b\":[[]],\"a\":2}",
+                wide + ",\"k39\":0}",
+                wide + ",\"k0\":0}")) {
+            assertThat(CanonicalJson.data(dup)).as(dup).isNull();
+        }
+    }
+
+    @Test
     void validate_duplicateKeys_keepTreeSemantics() {
         EventValidator v = validator(StoreLimits.DEFAULT);
         ProposedEvent p = v.validate(

@@ -5,6 +5,7 @@ import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.DuplicateEventIdException;
 import dev.hindsight.core.HindsightException;
 import dev.hindsight.core.InvalidRequestException;
+import dev.hindsight.core.NotOwnerException;
 import dev.hindsight.core.SizeLimitExceededException;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreLockedException;
@@ -43,6 +44,7 @@ public record ApiError(
             case TimestampOrderException o -> of(409, o.code(), o.getMessage());
             case InvalidRequestException i -> of(400, i.code(), i.getMessage());
             case SizeLimitExceededException s -> of(413, s.code(), s.getMessage());
+            case NotOwnerException n -> of(n.owner() != null ? 307 : 503, n.code(), n.getMessage());
             case StoreUnavailableException u -> of(503, u.code(), u.getMessage());
             case StoreClosedException c -> of(503, c.code(), c.getMessage());
             case StoreLockedException l -> of(503, l.code(), l.getMessage());

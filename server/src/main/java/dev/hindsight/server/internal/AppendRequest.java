@@ -1,14 +1,8 @@
 package dev.hindsight.server.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.InvalidRequestException;
-import dev.hindsight.core.Json;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -28,11 +22,6 @@ public final class AppendRequest {
             Set.of("event_id", "event_type", "schema_version", "event_data", "metadata");
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final ObjectReader READER = Json.mapper()
-            .reader()
-            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS); // keep numbers as written, not as doubles
 
     private AppendRequest() {}
 
@@ -45,20 +34,13 @@ public final class AppendRequest {
         return events(tree(body));
     }
 
-    /** Parses a body into a JSON tree with the strict reader (duplicate keys, trailing tokens, exact numbers). */
+    /**
+     * Parses a body into a JSON tree (see {@link RequestTree}: strict, event payloads kept as written).
+     *
+     * @throws InvalidRequestException if the body is empty or not well-formed JSON
+     */
     static JsonNode tree(byte[] body) {
-        JsonNode root;
-        try {
-            root = READER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRequestException("body is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new InvalidRequestException("body could not be read: " + e.getMessage());
-        }
-        if (root == null || root.isMissingNode()) {
-            throw new InvalidRequestException("body is empty; send an event object or an array of them");
-        }
-        return root;
+        return RequestTree.parse(body);
     }
 
     /**
@@ -103,20 +85,22 @@ public final class AppendRequest {
         if (type == null || !type.isTextual()) {
             throw new InvalidRequestException("event_type is required and must be a string" + where);
         }
-        JsonNode data = present(node, "event_data");
-        if (data == null || !data.isObject()) {
+        JsonNode dataNode = present(node, "event_data");
+        String data = dataNode == null ? null : RequestTree.rawText(dataNode);
+        if (data == null) {
             throw new InvalidRequestException("event_data is required and must be a JSON object" + where);
         }
-        JsonNode meta = present(node, "metadata");
-        if (meta != null && !meta.isObject()) {
+        JsonNode metaNode = present(node, "metadata");
+        String meta = metaNode == null ? null : RequestTree.rawText(metaNode);
+        if (metaNode != null && meta == null) {
             throw new InvalidRequestException("metadata must be a JSON object" + where);
         }
         return new EventData(
                 eventId(present(node, "event_id"), where),
                 type.textValue(),
                 schemaVersion(present(node, "schema_version"), where),
-                Json.write(data),
-                meta == null ? null : Json.write(meta));
+                data,
+                meta);
     }
 
     private static @Nullable UUID eventId(@Nullable JsonNode id, String where) {

@@ -2,6 +2,8 @@ package dev.hindsight.server.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.Append;
+import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
@@ -9,15 +11,10 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.InvalidRequestException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * {@code {"appends": [{"aggregate_id", "expected_version"?, "events": event | [event, ...]}, ...]}}; each entry is one
  * atomic append with its own expected version, exactly as {@code POST /api/aggregates/{id}/events} would make it. The
  * entries are independent: a malformed or rejected entry gets its error in its own result and never affects the
- * others. Entries of one aggregate run in request order, one after another; entries of different aggregates run at
- * once, so that the engine's group commit makes one durable write of many. With {@code "ordered": true} every entry
+ * others. Entries of one aggregate are judged in request order; the valid entries go to the engine as one batch
+ * ({@link EventStore#appendAll}), so that the file engine's writer makes one durable write of many. With {@code "ordered": true} every entry
  * runs after the one before it, so the store's global order is the request's, and the first entry that fails stops the
  * rest: they answer {@code not_attempted} (for tools such as {@code import} that must keep a file's order and stop at
  * its first conflict). The answer (200) lists one result per
@@ -86,35 +83,30 @@ final class BulkAppend {
             appendInOrder(store, entries, out);
             return List.of(out);
         }
-        Map<String, List<Entry>> byAggregate = new LinkedHashMap<>();
+        List<Append> valid = new ArrayList<>(entries.size());
+        List<Entry> sent = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             if (e.error() != null) {
                 out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
             } else {
-                byAggregate
-                        .computeIfAbsent(e.aggregateId(), k -> new ArrayList<>())
-                        .add(e);
+                valid.add(new Append(
+                        e.aggregateId(),
+                        e.expected() == null ? ExpectedVersion.ANY : e.expected(),
+                        Objects.requireNonNull(e.events())));
+                sent.add(e);
             }
         }
-        runAll(store, byAggregate.values(), out);
+        if (!valid.isEmpty()) {
+            List<AppendOutcome> done = store.appendAll(valid);
+            for (int i = 0; i < done.size(); i++) {
+                Entry e = sent.get(i);
+                AppendOutcome o = done.get(i);
+                out[e.index()] = o.ok()
+                        ? new Outcome(e.aggregateId(), o.result(), null)
+                        : new Outcome(e.aggregateId(), null, ApiError.from(Objects.requireNonNull(o.error())));
+            }
+        }
         return List.of(out);
-    }
-
-    /** Each aggregate's entries in order on a virtual thread of their own; returns when all are done. */
-    private static void runAll(EventStore store, Iterable<List<Entry>> groups, Outcome[] out) {
-        Iterator<List<Entry>> it = groups.iterator();
-        List<Entry> first = it.hasNext() ? it.next() : List.of();
-        if (!it.hasNext()) {
-            appendAll(store, first, out); // one aggregate: no thread needed
-            return;
-        }
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            threads.execute(() -> appendAll(store, first, out));
-            while (it.hasNext()) {
-                List<Entry> group = it.next();
-                threads.execute(() -> appendAll(store, group, out));
-            }
-        } // close() waits for every task
     }
 
     /** Every entry after the one before; after the first failure the rest answer {@code not_attempted}. */
@@ -131,7 +123,7 @@ final class BulkAppend {
             if (e.error() != null) {
                 out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
             } else {
-                appendAll(store, List.of(e), out);
+                appendOne(store, e, out);
             }
             if (out[e.index()].error() != null) {
                 failed = e.index();
@@ -139,17 +131,15 @@ final class BulkAppend {
         }
     }
 
-    private static void appendAll(EventStore store, List<Entry> group, Outcome[] out) {
-        for (Entry e : group) {
-            try {
-                AppendResult r = store.append(
-                        e.aggregateId(),
-                        e.expected() == null ? ExpectedVersion.ANY : e.expected(),
-                        Objects.requireNonNull(e.events()));
-                out[e.index()] = new Outcome(e.aggregateId(), r, null);
-            } catch (RuntimeException ex) {
-                out[e.index()] = new Outcome(e.aggregateId(), null, ApiError.from(ex));
-            }
+    private static void appendOne(EventStore store, Entry e, Outcome[] out) {
+        try {
+            AppendResult r = store.append(
+                    e.aggregateId(),
+                    e.expected() == null ? ExpectedVersion.ANY : e.expected(),
+                    Objects.requireNonNull(e.events()));
+            out[e.index()] = new Outcome(e.aggregateId(), r, null);
+        } catch (RuntimeException ex) {
+            out[e.index()] = new Outcome(e.aggregateId(), null, ApiError.from(ex));
         }
     }
 

@@ -11,9 +11,21 @@ import java.util.Objects;
  * @param after a sealed segment is archived once its newest event is older than this ({@link Duration#ZERO}: as soon
  *     as it is sealed and compressed)
  * @param checkInterval how often the archiver looks for segments to archive
+ * @param cacheBytes most bytes of local copies of recently read archived segments in {@code <data-dir>/archive-cache}
+ *     (0: none; archived reads always go to the object store)
  */
-public record ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval) {
+public record ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval, long cacheBytes) {
+    /** Default budget of the local copies of read archived segments: 1 GiB. */
+    public static final long DEFAULT_CACHE_BYTES = 1L << 30;
+
+    public ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval) {
+        this(store, after, checkInterval, DEFAULT_CACHE_BYTES);
+    }
+
     public ArchiveOptions {
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("the archive cache size must not be negative");
+        }
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(after, "after");
         Objects.requireNonNull(checkInterval, "checkInterval");
@@ -32,5 +44,10 @@ public record ArchiveOptions(ObjectStore store, Duration after, Duration checkIn
                 ? Duration.ofSeconds(1)
                 : tenth.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tenth;
         return new ArchiveOptions(store, after, interval);
+    }
+
+    /** The same with another budget for local copies of read archived segments (0: none). */
+    public ArchiveOptions withCacheBytes(long bytes) {
+        return new ArchiveOptions(store, after, checkInterval, bytes);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hindsight.store.file;
 
+import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventFilter;
@@ -12,11 +13,14 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.store.file.internal.ArchiveCache;
 import dev.hindsight.store.file.internal.ArchiveManifest;
 import dev.hindsight.store.file.internal.Archiver;
 import dev.hindsight.store.file.internal.BlockCache;
+import dev.hindsight.store.file.internal.BlockSource;
 import dev.hindsight.store.file.internal.Compactor;
 import dev.hindsight.store.file.internal.FileLogReader;
 import dev.hindsight.store.file.internal.GroupCommitWriter;
@@ -56,6 +60,7 @@ public final class FileEventLog implements EventLog {
     private final GroupCommitWriter writer;
     private final @Nullable Compactor compactor;
     private final @Nullable Archiver archiver;
+    private final @Nullable ArchiveCache archiveCache;
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition published = waitLock.newCondition();
     private final AtomicInteger waiters = new AtomicInteger();
@@ -64,8 +69,14 @@ public final class FileEventLog implements EventLog {
     private final long recoveredCheckpoint;
 
     private FileEventLog(
-            FileLogOptions options, FileChannel lockChannel, FileLock lock, Recovery.Result recovered, Clock clock) {
+            FileLogOptions options,
+            FileChannel lockChannel,
+            FileLock lock,
+            Recovery.Result recovered,
+            Clock clock,
+            @Nullable ArchiveCache archiveCache) {
         this.options = options;
+        this.archiveCache = archiveCache;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.state = recovered.state();
@@ -131,19 +142,31 @@ public final class FileEventLog implements EventLog {
                         + " is in use by another Hindsight process (lock held on its LOCK file)");
             }
             Recovery.Result recovered;
+            ArchiveCache archiveCache = null;
             try {
+                ArchiveOptions a = options.archive();
+                if (a != null && a.cacheBytes() > 0) {
+                    archiveCache = new ArchiveCache(options.directory(), a.cacheBytes(), a.store());
+                }
+                ArchiveCache copies = archiveCache;
+                java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource = copies != null
+                        ? copies::source
+                        : e -> BlockSource.of(a == null ? null : a.store(), e.key(), e.bytes());
                 recovered = Recovery.run(
                         segmentsDir(options),
                         (int) options.segmentBytes(),
                         options.indexCacheEntries(),
                         new BlockCache(options.blockCacheBytes()),
                         ArchiveManifest.readLocal(options.directory()),
-                        options.archive() == null ? null : options.archive().store());
+                        archivedSource);
             } catch (RuntimeException | IOException e) {
+                if (archiveCache != null) {
+                    archiveCache.close();
+                }
                 lock.release();
                 throw e;
             }
-            return new FileEventLog(options, ch, lock, recovered, clock);
+            return new FileEventLog(options, ch, lock, recovered, clock, archiveCache);
         } catch (IOException e) {
             closeQuietly(ch);
             throw new StoreUnavailableException("cannot open " + options.directory() + ": " + e.getMessage(), e);
@@ -270,6 +293,12 @@ public final class FileEventLog implements EventLog {
         return writer.append(aggregateId, expected, events);
     }
 
+    /** The whole batch goes to the writer at once: one hand-off, typically one durable write. */
+    @Override
+    public List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
+        return writer.appendAll(appends);
+    }
+
     @Override
     public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
         return reader.readAggregate(aggregateId, fromVersion, limit, dir);
@@ -381,6 +410,9 @@ public final class FileEventLog implements EventLog {
         }
         if (compactor != null) {
             compactor.close();
+        }
+        if (archiveCache != null) {
+            archiveCache.close();
         }
         signalAll();
         state.closeQuietly();

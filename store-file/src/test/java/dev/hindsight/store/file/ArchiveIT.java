@@ -118,6 +118,41 @@ class ArchiveIT {
     }
 
     @Test
+    void warmArchivedReads_areServedFromTheLocalCopy() throws Exception {
+        ObjectStore st = newStore();
+        // a block cache too small to hold a block: every read below goes to a segment's source
+        FileLogOptions o = options(dir, st).withBlockCacheBytes(1);
+        try (FileEventLog log = FileEventLog.open(o)) {
+            fill(log, 2000);
+            List<RecordedEvent> written = all(log);
+            var run = log.archiveNow();
+            assertThat(run.segments()).isGreaterThanOrEqualTo(2);
+            assertThat(all(log)).isEqualTo(written); // cold: from S3; starts a checked local copy of each segment
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (cached().size() < run.segments() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(cached()).hasSize(run.segments());
+
+            for (String key : st.list("segments/")) {
+                st.delete(key); // only the local copies are left
+            }
+            assertThat(all(log)).isEqualTo(written);
+            assertThat(log.readAggregate("agg-3", 1, 1000, ReadDirection.FORWARD))
+                    .hasSize(200)
+                    .isEqualTo(written.stream()
+                            .filter(e -> e.aggregateId().equals("agg-3"))
+                            .toList());
+        }
+    }
+
+    private List<Path> cached() throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("archive-cache"))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".zlog")).toList();
+        }
+    }
+
+    @Test
     void restore_fromTheArchiveAlone_rebuildsAWorkingStore() throws Exception {
         ObjectStore st = newStore();
         List<RecordedEvent> written;

@@ -12,8 +12,11 @@ import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.kafka.internal.AggregateReader;
+import dev.hindsight.store.kafka.internal.GlobalMerge;
 import dev.hindsight.store.kafka.internal.Indexer;
+import dev.hindsight.store.kafka.internal.OwnerDirectory;
 import dev.hindsight.store.kafka.internal.Ownership;
 import dev.hindsight.store.kafka.internal.PartitionIndex;
 import dev.hindsight.store.kafka.internal.PartitionWriter;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Kafka engine: a store is one topic, partitioned by aggregate id (Kafka's default partitioner hash of the UTF-8
@@ -51,6 +55,8 @@ public final class KafkaEventLog implements EventLog {
 
     private final KafkaOptions options;
     private final int partitions;
+    private final String clientPrefix;
+    private final OwnerDirectory owners;
     private final List<PartitionIndex> indexes;
     private final RecordFetcher fetcher;
     private final Indexer indexer;
@@ -59,7 +65,14 @@ public final class KafkaEventLog implements EventLog {
     private final RecordCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private KafkaEventLog(KafkaOptions options, List<PartitionIndex> indexes, RecordFetcher fetcher, String prefix) {
+    private KafkaEventLog(
+            KafkaOptions options,
+            List<PartitionIndex> indexes,
+            RecordFetcher fetcher,
+            String prefix,
+            @Nullable String advertisedUrl) {
+        this.clientPrefix = prefix;
+        this.owners = new OwnerDirectory(options, prefix, advertisedUrl);
         this.options = options;
         this.partitions = options.partitions();
         this.indexes = indexes;
@@ -70,6 +83,7 @@ public final class KafkaEventLog implements EventLog {
         this.ownership = new Ownership(
                 options,
                 prefix,
+                advertisedUrl,
                 p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
     }
 
@@ -81,6 +95,15 @@ public final class KafkaEventLog implements EventLog {
      *     timeout
      */
     public static KafkaEventLog open(KafkaOptions requested) {
+        return open(requested, null);
+    }
+
+    /**
+     * Opens the store as {@link #open(KafkaOptions)} does, for a node whose HTTP API is at {@code advertisedUrl}: the
+     * URL is published through the ownership group, so that the other nodes can name this one as the owner of its
+     * partitions ({@link NotPartitionOwnerException#owner()}, an HTTP redirect).
+     */
+    public static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl) {
         String prefix = "hindsight-" + requested.topic() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
         KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
@@ -99,7 +122,7 @@ public final class KafkaEventLog implements EventLog {
                     idx.clear(); // the topic was recreated: the index describes records that no longer exist
                 }
             }
-            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix);
+            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl);
             log.indexer.start();
             log.ownership.start();
             if (!log.ownership.awaitFirstAssignment(options.requestTimeout())) {
@@ -139,7 +162,7 @@ public final class KafkaEventLog implements EventLog {
         int p = partitionOf(aggregateId);
         PartitionWriter w = ownership.writer(p);
         if (w == null) {
-            throw new NotPartitionOwnerException(options.topic(), p);
+            throw new NotPartitionOwnerException(options.topic(), p, owners.ownerOf(p));
         }
         return w.append(aggregateId, expected, events);
     }
@@ -162,25 +185,7 @@ public final class KafkaEventLog implements EventLog {
         ensureOpen();
         long[] from = cursor(after);
         long[] head = heads();
-        long[] next = from.clone();
-        List<RecordedEvent> out = new ArrayList<>();
-        fetcher.readRanges(from, head, r -> {
-            if (out.size() >= limit) {
-                return false;
-            }
-            next[r.partition()] = r.offset() + 1;
-            RecordedEvent e;
-            try {
-                e = RecordCodec.decode(r, partitions);
-            } catch (RuntimeException notAnEvent) {
-                return true; // a foreign record: the indexer skips it too
-            }
-            if (filter.test(e)) {
-                out.add(e);
-            }
-            return true;
-        });
-        return new GlobalSlice(out, new Position.Vector(next));
+        return new GlobalMerge(from, head, limit).fetch(fetcher).page(limit, filter, partitions);
     }
 
     @Override
@@ -209,6 +214,20 @@ public final class KafkaEventLog implements EventLog {
                 && !closed.get();
     }
 
+    /**
+     * Events this node has indexed (all partitions, not only the owned ones) and the bytes the topic takes in the
+     * brokers' log directories, every replica counted. Asks the brokers: not for hot paths.
+     */
+    @Override
+    public StorageUse storage() {
+        ensureOpen();
+        long events = 0;
+        for (PartitionIndex index : indexes) {
+            events += index.events();
+        }
+        return new StorageUse(events, TopicSetup.diskBytes(options, clientPrefix));
+    }
+
     @Override
     public boolean totallyOrdered() {
         return false;
@@ -230,6 +249,7 @@ public final class KafkaEventLog implements EventLog {
             return;
         }
         ownership.close();
+        owners.close();
         indexer.close();
         indexes.forEach(PartitionIndex::close);
         fetcher.close();

@@ -68,6 +68,10 @@ class KafkaIndexIT {
             }
             assertReads(log, written);
             assertThat(runFiles()).as("index runs written").isNotEmpty();
+            // counted through the runs and the memtable; bytes from the broker's log directory
+            var use = log.storage();
+            assertThat(use.events()).isEqualTo(62);
+            assertThat(use.bytes()).isGreaterThan(62L * 100);
 
             // an old append's retry is found through the event-id runs and answered with its original result
             assertThat(store.append("agg-0", ExpectedVersion.NO_STREAM, firstAppend))
@@ -77,6 +81,7 @@ class KafkaIndexIT {
         }
         try (KafkaEventLog reopened = KafkaEventLog.open(options)) {
             assertReads(reopened, written);
+            assertThat(reopened.storage().events()).isEqualTo(62);
             EventStore store = EventStore.of(reopened);
             EventData e = event();
             AppendResult r = store.append(

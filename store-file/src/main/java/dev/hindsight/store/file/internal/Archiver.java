@@ -157,8 +157,8 @@ public final class Archiver implements AutoCloseable {
         next.writeLocal(dataDir);
         manifest = next;
         store.put(ArchiveManifest.KEY, next.toJson());
-        CompressedSegment remote = CompressedSegment.archived(
-                c.ordinal(), c.path(), BlockSource.of(store, key, size), state.blockCache(), e);
+        CompressedSegment remote =
+                CompressedSegment.archived(c.ordinal(), c.path(), state.archivedSource(e), state.blockCache(), e);
         remote.seal(c.offsetFile());
         state.replace(c, remote);
         c.close();
@@ -166,6 +166,14 @@ public final class Archiver implements AutoCloseable {
         Segment.forceDirectory(c.path().getParent());
         LOG.info(
                 "archived {} ({} events, {} bytes) to {}", c.path().getFileName(), c.records(), size, store.describe());
+    }
+
+    static String md5(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String md5(Path file) throws IOException {

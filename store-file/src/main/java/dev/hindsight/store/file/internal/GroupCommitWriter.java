@@ -1,5 +1,6 @@
 package dev.hindsight.store.file.internal;
 
+import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.HindsightException;
@@ -8,6 +9,7 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.AppendChecks;
+import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.store.file.CommitObserver;
 import dev.hindsight.store.file.FileLogOptions;
@@ -174,6 +176,38 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Many appends handed over at once (one queue hand-off, one waiting thread), judged in list order; each is
+     * atomic on its own and a rejected one fails alone. Waits until all are durable (per policy) or rejected.
+     */
+    public List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
+        List<Request> requests = new ArrayList<>(appends.size());
+        for (ProposedAppend a : appends) {
+            requests.add(new Request(a.aggregateId(), a.expected(), a.events()));
+        }
+        closeLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new StoreClosedException("the store is closed");
+            }
+            queue.addAll(requests);
+        } finally {
+            closeLock.readLock().unlock();
+        }
+        List<AppendOutcome> out = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            try {
+                out.add(AppendOutcome.of(r.future.join()));
+            } catch (java.util.concurrent.CompletionException e) {
+                out.add(AppendOutcome.failed(
+                        e.getCause() instanceof RuntimeException re
+                                ? re
+                                : new StoreUnavailableException(e.toString(), e)));
+            }
+        }
+        return out;
     }
 
     private void run() {

@@ -21,6 +21,8 @@ public final class LogState {
 
     private @Nullable Indexes indexes;
     private BlockCache blockCache = new BlockCache(64L << 20);
+    private java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource =
+            e -> BlockSource.of(null, e.key(), e.bytes());
 
     private volatile long committed;
     /** Writer only: offset of the end of data in the active (last) segment. */
@@ -33,6 +35,15 @@ public final class LogState {
     /** Publishes the head; called after every offset and index entry up to it is set. */
     void publish(long position) {
         committed = position;
+    }
+
+    void archivedSource(java.util.function.Function<ArchiveManifest.Entry, BlockSource> f) {
+        archivedSource = f;
+    }
+
+    /** Where an archived segment's bytes are read from: the local cache's copy or the object store. */
+    BlockSource archivedSource(ArchiveManifest.Entry e) {
+        return archivedSource.apply(e);
     }
 
     void blockCache(BlockCache c) {

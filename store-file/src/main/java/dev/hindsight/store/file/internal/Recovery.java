@@ -39,7 +39,6 @@ public final class Recovery {
     private boolean indexAggregates;
     private boolean indexIds;
     private ArchiveManifest archived = ArchiveManifest.EMPTY;
-    private dev.hindsight.core.spi.@org.jspecify.annotations.Nullable ObjectStore archive;
 
     private record Pending(long position, long version, String aggregateId, UUID id, Instant timestamp) {}
 
@@ -64,12 +63,12 @@ public final class Recovery {
             int cacheEntries,
             BlockCache blocks,
             ArchiveManifest archived,
-            dev.hindsight.core.spi.@org.jspecify.annotations.Nullable ObjectStore archive)
+            java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource)
             throws IOException {
         Recovery r = new Recovery();
         r.state.blockCache(blocks);
+        r.state.archivedSource(archivedSource);
         r.archived = archived;
-        r.archive = archive;
         List<Path> files = segmentFiles(segmentsDir, archived);
         if (!files.isEmpty() && Files.exists(files.getLast()) && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
@@ -153,8 +152,7 @@ public final class Recovery {
                     .findFirst()
                     .orElseThrow();
             Path path = file.resolveSibling(SegmentCompressor.fileName(base));
-            return CompressedSegment.archived(
-                    ordinal, path, BlockSource.of(archive, e.key(), e.bytes()), state.blockCache(), e);
+            return CompressedSegment.archived(ordinal, path, state.archivedSource(e), state.blockCache(), e);
         }
         if (file.getFileName().toString().endsWith(".zlog")) {
             return CompressedSegment.open(ordinal, file, BlockSource.of(file), state.blockCache(), false);

@@ -31,10 +31,15 @@ public final class Clients {
         return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** The consumer group whose assignment decides which node writes which partition. */
+    public static String ownerGroup(KafkaOptions o) {
+        return "hindsight-owners-" + o.topic();
+    }
+
     /** The ownership group's member: it never reads records, its assignment is what this node may write. */
     public static KafkaConsumer<byte[], byte[]> owner(KafkaOptions o, String clientId) {
         Map<String, Object> c = common(o, clientId);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "hindsight-owners-" + o.topic());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, ownerGroup(o));
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) o.sessionTimeout().toMillis());
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int)

@@ -39,10 +39,18 @@ public final class Ownership implements AutoCloseable {
     private volatile boolean running = true;
     private volatile @Nullable CountDownLatch frozen;
 
-    public Ownership(KafkaOptions options, String clientPrefix, IntFunction<PartitionWriter> newWriter) {
+    /**
+     * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
+     *     {@link OwnerDirectory}), or null
+     */
+    public Ownership(
+            KafkaOptions options,
+            String clientPrefix,
+            @Nullable String advertisedUrl,
+            IntFunction<PartitionWriter> newWriter) {
         this.options = options;
         this.newWriter = newWriter;
-        this.consumer = Clients.owner(options, clientPrefix + "-owner");
+        this.consumer = Clients.owner(options, OwnerDirectory.clientId(clientPrefix + "-owner", advertisedUrl));
         this.thread = Thread.ofPlatform()
                 .name("hindsight-kafka-ownership-" + options.topic())
                 .daemon(true)

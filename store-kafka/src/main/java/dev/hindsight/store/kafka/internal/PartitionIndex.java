@@ -119,6 +119,11 @@ public final class PartitionIndex implements AutoCloseable {
         fetchedTo = Math.max(fetchedTo, position);
     }
 
+    /** Events indexed so far: one event-id entry each, in the runs or the memtable. */
+    public synchronized long events() {
+        return ids.view().entries() + memIds.size();
+    }
+
     /** Offset after the last committed event indexed: the partition's entry of the log's head. */
     public synchronized long head() {
         return head;

@@ -63,6 +63,38 @@ public final class TopicSetup {
                 .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
+    /**
+     * Bytes the topic's partitions take in the brokers' log directories, every replica counted (what the cluster
+     * stores on disk for this store).
+     *
+     * @throws StoreUnavailableException if the brokers cannot be asked
+     */
+    public static long diskBytes(KafkaOptions o, String clientPrefix) {
+        try (Admin admin = Admin.create(Clients.admin(o, clientPrefix + "-admin"))) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream()
+                    .map(org.apache.kafka.common.Node::id)
+                    .toList();
+            long bytes = 0;
+            for (var dirs :
+                    admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+                for (var dir : dirs.values()) {
+                    for (var e : dir.replicaInfos().entrySet()) {
+                        if (e.getKey().topic().equals(o.topic())) {
+                            bytes += e.getValue().size();
+                        }
+                    }
+                }
+            }
+            return bytes;
+        } catch (ExecutionException e) {
+            throw new StoreUnavailableException(
+                    "cannot measure topic '" + o.topic() + "': " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while measuring topic '" + o.topic() + "'", e);
+        }
+    }
+
     private static @Nullable TopicDescription describe(Admin admin, String topic)
             throws InterruptedException, ExecutionException {
         try {

@@ -1,0 +1,103 @@
+package dev.hindsight.store.kafka.internal;
+
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One page of the global log of a partitioned topic, in a fixed order: partitions are merged by record timestamp
+ * (the event's {@code recorded_at}), ties going to the lower partition, each partition in offset order. The order
+ * depends only on the records, never on which broker answered a fetch first, so every read of the same range returns
+ * the same sequence, and a page that stops anywhere continues exactly where the whole read would (merging the rest of
+ * each partition is the rest of the merge). With several brokers the fetch order varied between reads, and a paged
+ * read did not equal a whole read.
+ *
+ * <p>Each partition contributes at most a quota of buffered records to a page (about twice the page size over the
+ * partitions still open, so a page reads about twice what it returns); when a partition that has more runs out of
+ * buffered records the page ends early, short but in order. Not thread-safe: one per read.
+ */
+public final class GlobalMerge {
+    private final long[] from;
+    private final long[] head;
+    private final int quota;
+    private final List<ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered;
+    private final boolean[] stopped;
+
+    public GlobalMerge(long[] from, long[] head, int limit) {
+        this.from = from;
+        this.head = head;
+        int open = 0;
+        for (int p = 0; p < from.length; p++) {
+            open += from[p] < head[p] ? 1 : 0;
+        }
+        this.quota = Math.max(16, (int) Math.min(Integer.MAX_VALUE, 2L * limit / Math.max(1, open) + 1));
+        this.buffered = new ArrayList<>(from.length);
+        for (int p = 0; p < from.length; p++) {
+            buffered.add(new ArrayDeque<>());
+        }
+        this.stopped = new boolean[from.length];
+    }
+
+    /** Reads the page's records through {@code fetcher}. */
+    public GlobalMerge fetch(RecordFetcher fetcher) {
+        fetcher.readRanges(from, head, r -> {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(r.partition());
+            if (q.size() >= quota) {
+                stopped[r.partition()] = true;
+                return false;
+            }
+            q.add(r);
+            return true;
+        });
+        return this;
+    }
+
+    /**
+     * Merges the buffered records into a page of at most {@code limit} events that pass {@code filter}; the cursor
+     * moves past every merged record, kept or skipped (records that are not events are skipped too).
+     */
+    public GlobalSlice page(int limit, EventFilter filter, int partitions) {
+        long[] next = from.clone();
+        List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
+        while (out.size() < limit) {
+            int best = -1;
+            boolean blocked = false;
+            for (int p = 0; p < next.length; p++) {
+                ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(p);
+                if (q.isEmpty()) {
+                    if (next[p] < head[p] && stopped[p]) {
+                        blocked = true; // it has more, not buffered: merging on could put a later record first
+                        break;
+                    }
+                    if (!stopped[p]) {
+                        next[p] = Math.max(next[p], head[p]); // read to its end: only markers remain
+                    }
+                    continue;
+                }
+                if (best < 0 || q.peek().timestamp() < buffered.get(best).peek().timestamp()) {
+                    best = p;
+                }
+            }
+            if (blocked || best < 0) {
+                break;
+            }
+            ConsumerRecord<byte[], byte[]> r = buffered.get(best).poll();
+            next[best] = r.offset() + 1;
+            RecordedEvent e;
+            try {
+                e = RecordCodec.decode(r, partitions);
+            } catch (RuntimeException notAnEvent) {
+                continue; // a foreign record: the indexer skips it too
+            }
+            if (filter.test(e)) {
+                out.add(e);
+            }
+        }
+        return new GlobalSlice(out, new Position.Vector(next));
+    }
+}
