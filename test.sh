@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up what the tests need on a fresh machine, then runs the whole build: ./mvnw -B verify [extra Maven args].
+# Sets up what the tests need on a fresh machine, then runs the whole build: ./mvnw -B install [extra Maven args], and
+# builds and tests the examples (examples/*, separate Maven projects) against the artifacts it just installed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -87,4 +88,12 @@ ensure_chromium() {
 }
 ensure_chromium
 
-exec ./mvnw -B verify "$@"
+# install, not just verify: the examples depend on the installed dev.hindsight artifacts, as an application would.
+./mvnw -B install "$@"
+
+# The examples are separate projects (not modules of the build). Offline: everything they need is what the build above
+# resolved or installed.
+for example in examples/bank-account examples/bank-account-spring; do
+    echo "test.sh: building and testing $example against the installed artifacts" >&2
+    ./mvnw -B -o -f "$example/pom.xml" verify
+done

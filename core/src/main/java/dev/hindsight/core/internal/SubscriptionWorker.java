@@ -5,6 +5,7 @@ import dev.hindsight.core.EventHandler;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.Subscription;
 import dev.hindsight.core.spi.EventLog;
 import java.time.Duration;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives one subscription on a virtual thread: pages through {@link EventLog#readAll} (catch-up), and when it reaches
  * the head, blocks in {@link EventLog#awaitAfter} until more is committed (live). Because {@code readAll} is gap-free by
- * the engine contract, no event is missed; because the cursor only moves past delivered events, none repeats.
- * Thread-safe.
+ * the engine contract, no event is missed; because the cursor only moves past delivered events, none repeats. While the
+ * engine is unavailable ({@link StoreUnavailableException}: a database or remote server out of reach) it reads again
+ * from the same cursor every {@code UNAVAILABLE_RETRY}; any other failure ends it. Thread-safe.
  */
 public final class SubscriptionWorker implements Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionWorker.class);
@@ -54,10 +56,22 @@ public final class SubscriptionWorker implements Subscription {
         return this;
     }
 
+    /** Pause before reading again while the store is unavailable. */
+    private static final Duration UNAVAILABLE_RETRY = Duration.ofMillis(200);
+
     private void run() {
         try {
             while (running) {
-                GlobalSlice slice = log.readAll(position, PAGE, filter);
+                GlobalSlice slice;
+                try {
+                    slice = log.readAll(position, PAGE, filter);
+                } catch (StoreUnavailableException e) {
+                    // the engine (a database, a remote server) is unreachable for now: wait and read again from the
+                    // same position, so an outage delays the subscription instead of ending it
+                    LOG.debug("subscription {} waits for the store at {}", thread.getName(), position, e);
+                    Thread.sleep(UNAVAILABLE_RETRY);
+                    continue;
+                }
                 for (RecordedEvent e : slice.events()) {
                     if (!running) {
                         return;
