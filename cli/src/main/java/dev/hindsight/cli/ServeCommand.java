@@ -2,15 +2,19 @@ package dev.hindsight.cli;
 
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.server.ServerPlugin;
+import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.kafka.KafkaOptions;
+import dev.hindsight.store.kafka.relay.RelayTarget;
+import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -163,6 +167,29 @@ final class ServeCommand implements Callable<Integer> {
                     + " later). Appends take a little longer. Every server appending to the store must use it.")
     boolean inlineProjections;
 
+    @Option(
+            names = "--publish",
+            converter = PublishConverter.class,
+            description =
+                    "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC (the outbox"
+                            + " relay: at least once, in log order, in the Kafka engine's record format; resumes from a"
+                            + " checkpoint kept with the store). File and PostgreSQL engines; with --store kafka the topic"
+                            + " already is the log.")
+    @Nullable
+    RelayTarget publish;
+
+    /** Parses {@code kafka://HOST:PORT/TOPIC}. */
+    static final class PublishConverter implements ITypeConverter<RelayTarget> {
+        @Override
+        public RelayTarget convert(String value) {
+            try {
+                return RelayTarget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** Parses {@code always|interval|never}. */
     static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
         @Override
@@ -189,7 +216,8 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")");
+        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")"
+                + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
         stopped.await();
         return 0;
@@ -218,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--archive-url, --archive-after and --segment-size apply to the file engine (--store"
                     + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
         }
+        checkPublish();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -240,18 +269,45 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
-        HindsightServer server = HindsightServer.builder(eventStore)
+        HindsightServer.Builder builder = HindsightServer.builder(eventStore)
                 .host(host)
                 .port(port)
                 .registry(registry)
-                .plugin(orders)
-                .build();
+                .plugin(orders);
+        if (publish != null) {
+            // added last, closed first: the relay stops before the store closes
+            builder.plugin(relayPlugin(log, pgLog, pgOptions, publish));
+        }
+        HindsightServer server = builder.build();
         try {
             return server.start();
         } catch (RuntimeException e) {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
+    }
+
+    private void checkPublish() {
+        if (publish == null) {
+            return;
+        }
+        if (store == StoreKind.kafka) {
+            throw new CliException("--publish applies to the file and PostgreSQL engines: with --store kafka the topic"
+                    + " already is the log, readable by any Kafka consumer (README: \"Publishing events to Kafka\")");
+        }
+        if (store == StoreKind.memory) {
+            throw new CliException("--publish needs a durable store for its checkpoint (--store file or postgres), not"
+                    + " --store memory");
+        }
+    }
+
+    /** The outbox relay, its checkpoint kept with the store: the data directory, or PostgreSQL's checkpoint table. */
+    private RelayPlugin relayPlugin(
+            EventLog log, @Nullable PostgresEventLog pgLog, @Nullable PostgresOptions pgOptions, RelayTarget target) {
+        CheckpointStore checkpoints = pgLog != null && pgOptions != null
+                ? PostgresCheckpointStore.open(pgLog.dataSource(), pgOptions)
+                : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
+        return new RelayPlugin(log, checkpoints, target);
     }
 
     /** The file, in-memory or Kafka store. */
