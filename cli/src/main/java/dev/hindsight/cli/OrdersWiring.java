@@ -93,10 +93,17 @@ final class OrdersWiring {
      *
      * @param options the options {@code log} was opened with
      * @param inline whether the {@code orders} projection runs inline
+     * @param follow whether the projection's runner runs in another process (the {@code api} role without
+     *     {@code read-model}): queries and {@code min_position} follow the catalog that process commits
      * @throws CliException if the snapshot store or read model cannot be opened
      */
     static ServerPlugin postgres(
-            EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline, MeterRegistry registry) {
+            EventStore store,
+            PostgresEventLog log,
+            PostgresOptions options,
+            boolean inline,
+            boolean follow,
+            MeterRegistry registry) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
         HikariDataSource readModel = null;
@@ -112,6 +119,7 @@ final class OrdersWiring {
                     .snapshots(snapshots)
                     .readModel(ReadModelDatabase.postgres(readModelPool))
                     .inlineProjection(inline)
+                    .followProjections(follow)
                     .onClose(() -> {
                         InlineAppendHook h = hook.get();
                         if (h != null) {

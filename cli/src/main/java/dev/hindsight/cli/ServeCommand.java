@@ -178,6 +178,16 @@ final class ServeCommand implements Callable<Integer> {
     @Nullable
     RelayTarget publish;
 
+    @Option(
+            names = "--role",
+            defaultValue = "all",
+            converter = Roles.Converter.class,
+            description = "What this process runs: api (HTTP API, UI, commands), read-model (the projection runner,"
+                    + " with /health and /metrics on --port), snapshots, archive, or all (default: one process runs"
+                    + " everything), comma-separated. Split roles need --store postgres (README: \"Running the seed's"
+                    + " architecture\").")
+    Roles roles;
+
     /** Parses {@code kafka://HOST:PORT/TOPIC}. */
     static final class PublishConverter implements ITypeConverter<RelayTarget> {
         @Override
@@ -204,6 +214,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (!roles.has(Roles.Role.API)) {
+            return runReadModel();
+        }
         HindsightServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -235,8 +248,47 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
+    private int runReadModel() throws InterruptedException {
+        ReadModelProcess process = startReadModel();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            process.stop();
+                            stopped.countDown();
+                        },
+                        "hindsight-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Hindsight read-model role: /health and /metrics on http://localhost:" + process.port() + " (data: "
+                + describeData() + ")");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** {@code --role read-model}: the order system's projection runner over PostgreSQL, no HTTP API. */
+    ReadModelProcess startReadModel() {
+        RoleChecks.check(roles, store, inlineProjections, publish != null);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        PostgresOptions pgOptions = postgresOptions();
+        PostgresEventLog pgLog = openPostgres(pgOptions);
+        PostgresEngineMetrics.bind(pgLog, registry);
+        EventStore eventStore = EventStore.of(pgLog);
+        ServerPlugin orders;
+        try {
+            orders = OrdersWiring.postgres(eventStore, pgLog, pgOptions, false, false, registry);
+        } catch (RuntimeException e) {
+            eventStore.close();
+            throw e;
+        }
+        return ReadModelProcess.start(eventStore, orders, registry, host, port);
+    }
+
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
+        RoleChecks.check(roles, store, inlineProjections, publish != null);
         if (inlineProjections && store != StoreKind.postgres) {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
@@ -263,7 +315,13 @@ final class ServeCommand implements Callable<Integer> {
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
             orders = pgLog != null && pgOptions != null
-                    ? OrdersWiring.postgres(eventStore, pgLog, pgOptions, inlineProjections, registry)
+                    ? OrdersWiring.postgres(
+                            eventStore,
+                            pgLog,
+                            pgOptions,
+                            inlineProjections,
+                            !roles.has(Roles.Role.READ_MODEL),
+                            registry)
                     : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
         } catch (RuntimeException e) {
             eventStore.close();

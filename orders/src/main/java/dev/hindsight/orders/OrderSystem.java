@@ -51,6 +51,7 @@ public final class OrderSystem implements AutoCloseable {
                 : ProjectionEngine.builder(b.store, b.database)
                         .add(new OrdersProjection(), ProjectionOptions.DEFAULT.withInline(b.inline))
                         .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS)
+                        .follower(b.followProjections)
                         .build();
     }
 
@@ -160,6 +161,7 @@ public final class OrderSystem implements AutoCloseable {
         private Duration minPositionTimeout = Duration.ofSeconds(5);
         private Runnable onClose = () -> {};
         private boolean inline;
+        private boolean followProjections;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -208,6 +210,16 @@ public final class OrderSystem implements AutoCloseable {
          */
         public Builder inlineProjection(boolean on) {
             this.inline = on;
+            return this;
+        }
+
+        /**
+         * Leaves the read model's runner to another process (the {@code read-model} role): queries and
+         * {@code min_position} waits follow what that process commits ({@code ProjectionEngine.Builder.follower}).
+         * Default off.
+         */
+        public Builder followProjections(boolean on) {
+            this.followProjections = on;
             return this;
         }
 
