@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code serve --publish}: runs the outbox relay ({@link KafkaRelay}) beside the server, serves its status at
@@ -46,6 +48,38 @@ final class RelayPlugin implements ServerPlugin {
     private final CheckpointStore checkpoints;
     private final RelayTarget target;
     private @Nullable KafkaRelay relay;
+
+    /** Parses {@code --publish kafka://HOST:PORT/TOPIC}. */
+    static final class TargetConverter implements ITypeConverter<RelayTarget> {
+        @Override
+        public RelayTarget convert(String value) {
+            try {
+                return RelayTarget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Refuses {@code --publish} where it does not apply, before anything is opened.
+     *
+     * @throws CliException on the Kafka engine (the topic already is the log) and the in-memory store (no durable
+     *     checkpoint)
+     */
+    static void check(ServeCommand.StoreKind store, @Nullable RelayTarget publish) {
+        if (publish == null) {
+            return;
+        }
+        if (store == ServeCommand.StoreKind.kafka) {
+            throw new CliException("--publish applies to the file and PostgreSQL engines: with --store kafka the topic"
+                    + " already is the log, readable by any Kafka consumer (README: \"Publishing events to Kafka\")");
+        }
+        if (store == ServeCommand.StoreKind.memory) {
+            throw new CliException("--publish needs a durable store for its checkpoint (--store file or postgres), not"
+                    + " --store memory");
+        }
+    }
 
     RelayPlugin(EventLog log, CheckpointStore checkpoints, RelayTarget target) {
         this.log = log;

@@ -25,13 +25,6 @@ final class RoleChecks {
                     + " store runs as one process, --role"
                     + " all)");
         }
-        if (roles.has(Role.SNAPSHOTS)) {
-            throw new CliException("the snapshots role is not available yet: the api role takes the order snapshots as"
-                    + " it handles commands (every 10 events and after Paid, Shipped, Delivered)");
-        }
-        if (!roles.has(Role.API) && !roles.has(Role.READ_MODEL)) {
-            throw new CliException("--role " + roles + " runs nothing");
-        }
         if (inline && !roles.has(Role.READ_MODEL)) {
             throw new CliException("--inline-projections updates the read model in the api process's appends: run"
                     + " --role api,read-model (or all) with it, not --role api");

@@ -24,6 +24,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -169,7 +171,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--publish",
-            converter = PublishConverter.class,
+            converter = RelayPlugin.TargetConverter.class,
             description =
                     "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC (the outbox"
                             + " relay: at least once, in log order, in the Kafka engine's record format; resumes from a"
@@ -188,18 +190,6 @@ final class ServeCommand implements Callable<Integer> {
                     + " architecture\").")
     Roles roles;
 
-    /** Parses {@code kafka://HOST:PORT/TOPIC}. */
-    static final class PublishConverter implements ITypeConverter<RelayTarget> {
-        @Override
-        public RelayTarget convert(String value) {
-            try {
-                return RelayTarget.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
     /** Parses {@code always|interval|never}. */
     static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
         @Override
@@ -215,7 +205,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (!roles.has(Roles.Role.API)) {
-            return runReadModel();
+            return runWorker();
         }
         HindsightServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -248,8 +238,8 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
-    private int runReadModel() throws InterruptedException {
-        ReadModelProcess process = startReadModel();
+    private int runWorker() throws InterruptedException {
+        WorkerProcess process = startWorker();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -259,15 +249,18 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight read-model role: /health and /metrics on http://localhost:" + process.port() + " (data: "
-                + describeData() + ")");
+        out.println("Hindsight " + roles + " role: /health and /metrics on http://localhost:" + process.port()
+                + " (data: " + describeData() + ")");
         out.flush();
         stopped.await();
         return 0;
     }
 
-    /** {@code --role read-model}: the order system's projection runner over PostgreSQL, no HTTP API. */
-    ReadModelProcess startReadModel() {
+    /**
+     * A process without the api role ({@code --role read-model}, {@code snapshots} or both) over PostgreSQL: the
+     * projection runner and/or the snapshot service, with health and metrics only.
+     */
+    WorkerProcess startWorker() {
         RoleChecks.check(roles, store, inlineProjections, publish != null);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -276,14 +269,21 @@ final class ServeCommand implements Callable<Integer> {
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
         EventStore eventStore = EventStore.of(pgLog);
-        ServerPlugin orders;
+        List<AutoCloseable> parts = new ArrayList<>();
         try {
-            orders = OrdersWiring.postgres(eventStore, pgLog, pgOptions, false, false, registry);
+            if (roles.has(Roles.Role.SNAPSHOTS)) {
+                parts.addAll(SnapshotsRole.start(eventStore, pgLog, pgOptions, registry));
+            }
+            if (roles.has(Roles.Role.READ_MODEL)) {
+                parts.add(OrdersWiring.postgres(eventStore, pgLog, pgOptions, false, false, false, registry));
+            }
         } catch (RuntimeException e) {
-            eventStore.close();
+            parts.add(eventStore);
+            WorkerProcess.closeQuietly(parts);
             throw e;
         }
-        return ReadModelProcess.start(eventStore, orders, registry, host, port);
+        parts.add(eventStore);
+        return WorkerProcess.start(roles, parts, registry, host, port);
     }
 
     /** Opens the store and starts the server; the caller stops it. */
@@ -298,7 +298,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--archive-url, --archive-after and --segment-size apply to the file engine (--store"
                     + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
         }
-        checkPublish();
+        RelayPlugin.check(store, publish);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -321,6 +321,7 @@ final class ServeCommand implements Callable<Integer> {
                             pgOptions,
                             inlineProjections,
                             !roles.has(Roles.Role.READ_MODEL),
+                            roles.has(Roles.Role.SNAPSHOTS),
                             registry)
                     : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
         } catch (RuntimeException e) {
@@ -334,7 +335,10 @@ final class ServeCommand implements Callable<Integer> {
                 .plugin(orders);
         if (publish != null) {
             // added last, closed first: the relay stops before the store closes
-            builder.plugin(relayPlugin(log, pgLog, pgOptions, publish));
+            CheckpointStore checkpoints = pgLog != null && pgOptions != null
+                    ? PostgresCheckpointStore.open(pgLog.dataSource(), pgOptions)
+                    : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
+            builder.plugin(new RelayPlugin(log, checkpoints, publish));
         }
         HindsightServer server = builder.build();
         try {
@@ -343,29 +347,6 @@ final class ServeCommand implements Callable<Integer> {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
-    }
-
-    private void checkPublish() {
-        if (publish == null) {
-            return;
-        }
-        if (store == StoreKind.kafka) {
-            throw new CliException("--publish applies to the file and PostgreSQL engines: with --store kafka the topic"
-                    + " already is the log, readable by any Kafka consumer (README: \"Publishing events to Kafka\")");
-        }
-        if (store == StoreKind.memory) {
-            throw new CliException("--publish needs a durable store for its checkpoint (--store file or postgres), not"
-                    + " --store memory");
-        }
-    }
-
-    /** The outbox relay, its checkpoint kept with the store: the data directory, or PostgreSQL's checkpoint table. */
-    private RelayPlugin relayPlugin(
-            EventLog log, @Nullable PostgresEventLog pgLog, @Nullable PostgresOptions pgOptions, RelayTarget target) {
-        CheckpointStore checkpoints = pgLog != null && pgOptions != null
-                ? PostgresCheckpointStore.open(pgLog.dataSource(), pgOptions)
-                : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
-        return new RelayPlugin(log, checkpoints, target);
     }
 
     /** The file, in-memory or Kafka store. */

@@ -45,7 +45,11 @@ public final class OrderSystem implements AutoCloseable {
         this.ids = b.ids;
         this.minPositionTimeout = b.minPositionTimeout;
         this.onClose = b.onClose;
-        this.service = new OrderService(b.store, b.snapshots, b.clock);
+        this.service = new OrderService(
+                b.store,
+                b.snapshots,
+                b.clock,
+                b.writeSnapshots ? OrderService.SNAPSHOT_POLICY : dev.hindsight.aggregate.SnapshotPolicy.never());
         this.projections = b.database == null
                 ? null
                 : ProjectionEngine.builder(b.store, b.database)
@@ -162,6 +166,7 @@ public final class OrderSystem implements AutoCloseable {
         private Runnable onClose = () -> {};
         private boolean inline;
         private boolean followProjections;
+        private boolean writeSnapshots = true;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -220,6 +225,16 @@ public final class OrderSystem implements AutoCloseable {
          */
         public Builder followProjections(boolean on) {
             this.followProjections = on;
+            return this;
+        }
+
+        /**
+         * Whether commands write snapshots (by {@link OrderService#SNAPSHOT_POLICY}); off when a separate snapshot
+         * service ({@link OrderSnapshotService}, the {@code snapshots} role) writes them. Loads use snapshots either
+         * way. Default on.
+         */
+        public Builder writeSnapshots(boolean on) {
+            this.writeSnapshots = on;
             return this;
         }
 

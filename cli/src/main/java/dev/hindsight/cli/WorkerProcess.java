@@ -2,51 +2,53 @@ package dev.hindsight.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.hindsight.core.EventStore;
-import dev.hindsight.server.ServerPlugin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code serve --role read-model}: the order system's projection runner without the HTTP API, and a minimal HTTP port
- * for operations: {@code GET /health} ({@code {"status":"ok","role":"read-model"}}) and {@code GET /metrics}
- * (Prometheus). Thread-safe; {@link #stop} is idempotent.
+ * A {@code serve} process without the {@code api} role ({@code --role read-model}, {@code snapshots} or both): its
+ * background services, and a minimal HTTP port for operations: {@code GET /health}
+ * ({@code {"status":"ok","role":"<roles>"}}) and {@code GET /metrics} (Prometheus). Thread-safe; {@link #stop} is
+ * idempotent.
  */
-final class ReadModelProcess {
+final class WorkerProcess {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerProcess.class);
+
     private final HttpServer http;
-    private final ServerPlugin orders;
-    private final EventStore store;
+    private final List<AutoCloseable> parts;
     private boolean stopped; // guarded by this
 
-    private ReadModelProcess(HttpServer http, ServerPlugin orders, EventStore store) {
+    private WorkerProcess(HttpServer http, List<AutoCloseable> parts) {
         this.http = http;
-        this.orders = orders;
-        this.store = store;
+        this.parts = List.copyOf(parts);
     }
 
     /**
-     * Serves health and metrics on {@code host:port} while {@code orders} (started, its runner running) projects.
+     * Serves health and metrics on {@code host:port} while {@code parts} (started) run.
      *
+     * @param parts what the process runs, closed in this order on stop (the store last)
      * @throws CliException if the port cannot be bound
      */
-    static ReadModelProcess start(
-            EventStore store, ServerPlugin orders, PrometheusMeterRegistry registry, String host, int port) {
+    static WorkerProcess start(
+            Roles roles, List<AutoCloseable> parts, PrometheusMeterRegistry registry, String host, int port) {
         HttpServer http;
         try {
             http = HttpServer.create(new InetSocketAddress(host, port), 50);
         } catch (IOException e) {
-            orders.close();
-            store.close();
+            closeAll(parts);
             throw new CliException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
         }
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext(
-                "/health", ex -> answer(ex, 200, "application/json", "{\"status\":\"ok\",\"role\":\"read-model\"}"));
+                "/health", ex -> answer(ex, 200, "application/json", "{\"status\":\"ok\",\"role\":\"" + roles + "\"}"));
         http.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
         http.createContext(
                 "/",
@@ -54,10 +56,10 @@ final class ReadModelProcess {
                         ex,
                         404,
                         "application/json",
-                        "{\"error\":\"not_found\",\"message\":\"this"
-                                + " process runs the read-model role only: GET /health and /metrics; the API is on the api role\"}"));
+                        "{\"error\":\"not_found\",\"message\":\"this process runs the " + roles + " role: GET /health"
+                                + " and /metrics only; the HTTP API is on the api role\"}"));
         http.start();
-        return new ReadModelProcess(http, orders, store);
+        return new WorkerProcess(http, parts);
     }
 
     private static void answer(HttpExchange ex, int status, String type, String body) {
@@ -77,14 +79,28 @@ final class ReadModelProcess {
         return http.getAddress().getPort();
     }
 
-    /** Stops HTTP, then the runner, then closes the store. */
+    /** Stops HTTP, then the parts in order. */
     synchronized void stop() {
         if (stopped) {
             return;
         }
         stopped = true;
         http.stop(0);
-        orders.close();
-        store.close();
+        closeAll(parts);
+    }
+
+    /** Closes {@code parts} in order, logging what fails. */
+    static void closeQuietly(List<AutoCloseable> parts) {
+        closeAll(parts);
+    }
+
+    private static void closeAll(List<AutoCloseable> parts) {
+        for (AutoCloseable p : parts) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                LOG.warn("{} did not close cleanly", p, e);
+            }
+        }
     }
 }
