@@ -101,7 +101,7 @@ class RelayPostgresIT {
                     .isTrue();
             awaitLagZero(url);
             // the checkpoint is the head: every committed event is acknowledged
-            assertThat(checkpoint(topic)).isEqualTo(server.store().head().toString());
+            awaitCheckpoint(topic, server.store().head().toString());
             server.stop();
             server = null;
 
@@ -114,7 +114,7 @@ class RelayPostgresIT {
             awaitLagZero(again);
             // resumed from the checkpoint: nothing was published twice
             assertThat(reader.all()).hasSize(15);
-            assertThat(checkpoint(topic)).isEqualTo(server.store().head().toString());
+            awaitCheckpoint(topic, server.store().head().toString());
             List<Long> order0 = new ArrayList<>();
             reader.all().stream().filter(s -> s.aggregateId().equals("order-0")).forEach(s -> order0.add(s.version()));
             assertThat(order0).containsExactly(1L, 2L, 3L, 4L, 5L);
@@ -130,6 +130,15 @@ class RelayPostgresIT {
             }
             assertThat(System.nanoTime()).as("relay caught up: %s", status).isLessThan(deadline);
             Thread.sleep(100);
+        }
+    }
+
+    /** The checkpoint follows the acknowledgements within moments (it is saved at most every 50 ms). */
+    private void awaitCheckpoint(String topic, String expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!checkpoint(topic).equals(expected)) {
+            assertThat(System.nanoTime()).as("checkpoint reaches %s", expected).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 
