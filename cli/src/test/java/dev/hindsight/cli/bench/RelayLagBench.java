@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * one paced writer (10 events to 10 aggregates every millisecond), the relay publishing to a 1-broker in-process
  * cluster; lag = an event's {@code recorded_at} to the broker's acknowledgement. Not part of the test run (no *Test /
  * *IT name): {@code ./mvnw -pl cli verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
- * -Dit.test=RelayLagBench -Dfailsafe.failIfNoSpecifiedTests=false} ({@code -Dbench.seconds=30} by default).
+ * -Dit.test=RelayLagBench -Dfailsafe.failIfNoSpecifiedTests=false -Dfailsafe.includes='**}{@code /RelayLagBench.java'}
+ * ({@code -Dbench.seconds=30} by default). Results: docs/benchmarks.md, "Outbox relay".
  */
 class RelayLagBench {
     private static final int RATE = 10_000;
