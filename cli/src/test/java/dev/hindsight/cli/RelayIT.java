@@ -49,6 +49,9 @@ class RelayIT {
     @TempDir
     Path dataDir;
 
+    @TempDir
+    Path logs;
+
     private Process child;
     private HindsightServer server;
 
@@ -140,9 +143,8 @@ class RelayIT {
                         dataDir.toString(),
                         "--publish",
                         "kafka://" + cluster.bootstrapServers() + "/" + topic)
-                .redirectError(
-                        ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling(dataDir.getFileName() + "-serve.err")
-                                .toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        logs.resolve("serve.err").toFile()))
                 .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
