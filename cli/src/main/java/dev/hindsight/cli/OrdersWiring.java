@@ -93,10 +93,19 @@ final class OrdersWiring {
      *
      * @param options the options {@code log} was opened with
      * @param inline whether the {@code orders} projection runs inline
+     * @param follow whether the projection's runner runs in another process (the {@code api} role without
+     *     {@code read-model}): queries and {@code min_position} follow the catalog that process commits
+     * @param writeSnapshots whether commands write snapshots (off when the {@code snapshots} role runs apart)
      * @throws CliException if the snapshot store or read model cannot be opened
      */
     static ServerPlugin postgres(
-            EventStore store, PostgresEventLog log, PostgresOptions options, boolean inline, MeterRegistry registry) {
+            EventStore store,
+            PostgresEventLog log,
+            PostgresOptions options,
+            boolean inline,
+            boolean follow,
+            boolean writeSnapshots,
+            MeterRegistry registry) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
         HikariDataSource readModel = null;
@@ -112,6 +121,8 @@ final class OrdersWiring {
                     .snapshots(snapshots)
                     .readModel(ReadModelDatabase.postgres(readModelPool))
                     .inlineProjection(inline)
+                    .followProjections(follow)
+                    .writeSnapshots(writeSnapshots)
                     .onClose(() -> {
                         InlineAppendHook h = hook.get();
                         if (h != null) {

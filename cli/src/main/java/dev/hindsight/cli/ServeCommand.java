@@ -2,15 +2,19 @@ package dev.hindsight.cli;
 
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.server.ServerPlugin;
+import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.kafka.KafkaOptions;
+import dev.hindsight.store.kafka.relay.RelayTarget;
+import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -20,6 +24,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -171,6 +177,27 @@ final class ServeCommand implements Callable<Integer> {
                     + " later). Appends take a little longer. Every server appending to the store must use it.")
     boolean inlineProjections;
 
+    @Option(
+            names = "--publish",
+            converter = RelayPlugin.TargetConverter.class,
+            description =
+                    "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC (the outbox"
+                            + " relay: at least once, in log order, in the Kafka engine's record format; resumes from a"
+                            + " checkpoint kept with the store). File and PostgreSQL engines; with --store kafka the topic"
+                            + " already is the log.")
+    @Nullable
+    RelayTarget publish;
+
+    @Option(
+            names = "--role",
+            defaultValue = "all",
+            converter = Roles.Converter.class,
+            description = "What this process runs: api (HTTP API, UI, commands), read-model (the projection runner,"
+                    + " with /health and /metrics on --port), snapshots, archive, or all (default: one process runs"
+                    + " everything), comma-separated. Split roles need --store postgres (README: \"Running the seed's"
+                    + " architecture\").")
+    Roles roles;
+
     /** Parses {@code always|interval|never}. */
     static final class FsyncConverter implements ITypeConverter<FsyncPolicy> {
         @Override
@@ -185,6 +212,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (!roles.has(Roles.Role.API)) {
+            return runWorker();
+        }
         HindsightServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -197,7 +227,8 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")");
+        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")"
+                + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
         stopped.await();
         return 0;
@@ -215,8 +246,57 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
+    private int runWorker() throws InterruptedException {
+        WorkerProcess process = startWorker();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            process.stop();
+                            stopped.countDown();
+                        },
+                        "hindsight-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Hindsight " + roles + " role: /health and /metrics on http://localhost:" + process.port()
+                + " (data: " + describeData() + ")");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * A process without the api role ({@code --role read-model}, {@code snapshots} or both) over PostgreSQL: the
+     * projection runner and/or the snapshot service, with health and metrics only.
+     */
+    WorkerProcess startWorker() {
+        RoleChecks.check(roles, store, inlineProjections, publish != null);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        PostgresOptions pgOptions = postgresOptions();
+        PostgresEventLog pgLog = openPostgres(pgOptions);
+        PostgresEngineMetrics.bind(pgLog, registry);
+        EventStore eventStore = EventStore.of(pgLog);
+        List<AutoCloseable> parts = new ArrayList<>();
+        try {
+            if (roles.has(Roles.Role.SNAPSHOTS)) {
+                parts.addAll(SnapshotsRole.start(eventStore, pgLog, pgOptions, registry));
+            }
+            if (roles.has(Roles.Role.READ_MODEL)) {
+                parts.add(OrdersWiring.postgres(eventStore, pgLog, pgOptions, false, false, false, registry));
+            }
+        } catch (RuntimeException e) {
+            parts.add(eventStore);
+            WorkerProcess.closeQuietly(parts);
+            throw e;
+        }
+        parts.add(eventStore);
+        return WorkerProcess.start(roles, parts, registry, host, port);
+    }
+
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
+        RoleChecks.check(roles, store, inlineProjections, publish != null);
         if (inlineProjections && store != StoreKind.postgres) {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
@@ -235,6 +315,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--kafka-advertised-url applies to --store kafka (the " + store
                     + " store has one writer, nothing to redirect to)");
         }
+        RelayPlugin.check(store, publish);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -251,18 +332,32 @@ final class ServeCommand implements Callable<Integer> {
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
             orders = pgLog != null && pgOptions != null
-                    ? OrdersWiring.postgres(eventStore, pgLog, pgOptions, inlineProjections, registry)
+                    ? OrdersWiring.postgres(
+                            eventStore,
+                            pgLog,
+                            pgOptions,
+                            inlineProjections,
+                            !roles.has(Roles.Role.READ_MODEL),
+                            roles.has(Roles.Role.SNAPSHOTS),
+                            registry)
                     : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
         } catch (RuntimeException e) {
             eventStore.close();
             throw e;
         }
-        HindsightServer server = HindsightServer.builder(eventStore)
+        HindsightServer.Builder builder = HindsightServer.builder(eventStore)
                 .host(host)
                 .port(port)
                 .registry(registry)
-                .plugin(orders)
-                .build();
+                .plugin(orders);
+        if (publish != null) {
+            // added last, closed first: the relay stops before the store closes
+            CheckpointStore checkpoints = pgLog != null && pgOptions != null
+                    ? PostgresCheckpointStore.open(pgLog.dataSource(), pgOptions)
+                    : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
+            builder.plugin(new RelayPlugin(log, checkpoints, publish));
+        }
+        HindsightServer server = builder.build();
         try {
             return server.start();
         } catch (RuntimeException e) {

@@ -31,7 +31,13 @@ class ArgumentsTest {
                 Arguments.of(new String[] {"read", "a", "--as-of", "yesterday"}, "--as-of"),
                 Arguments.of(new String[] {"read", "a", "--limit", "0"}, "--limit"),
                 Arguments.of(new String[] {"read", "a", "--from-version", "x"}, "--from-version"),
-                Arguments.of(new String[] {"read"}, "AGGREGATE"));
+                Arguments.of(new String[] {"read"}, "AGGREGATE"),
+                Arguments.of(
+                        new String[] {"serve", "--publish", "http://127.0.0.1:9092/t"}, "must start with kafka://"),
+                Arguments.of(new String[] {"serve", "--publish", "kafka://127.0.0.1:9092"}, "the topic is missing"),
+                Arguments.of(new String[] {"serve", "--publish", "kafka://127.0.0.1:x/t"}, "is not a port"),
+                Arguments.of(new String[] {"kafka-dev", "--brokers", "0"}, "--brokers must be between 1 and 5"),
+                Arguments.of(new String[] {"kafka-dev", "--port", "70000"}, "--port must be between 0 and 65535"));
     }
 
     @ParameterizedTest

@@ -15,11 +15,16 @@ final class HttpGet {
     private HttpGet() {}
 
     static JsonNode json(String uri) throws IOException {
+        return Json.mapper().readTree(text(uri));
+    }
+
+    /** The body of a GET that must answer 200. */
+    static String text(String uri) throws IOException {
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> r = http.send(
                     HttpRequest.newBuilder(URI.create(uri)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            return Json.mapper().readTree(r.body());
+            return r.body();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

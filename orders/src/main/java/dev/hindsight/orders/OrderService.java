@@ -56,11 +56,19 @@ public final class OrderService implements AutoCloseable {
      * @param clock the source of command instants
      */
     public OrderService(EventStore store, @Nullable SnapshotStore snapshots, Clock clock) {
+        this(store, snapshots, clock, SNAPSHOT_POLICY);
+    }
+
+    /**
+     * @param policy when commands write snapshots; {@link SnapshotPolicy#never()} when a separate snapshot service
+     *     ({@link OrderSnapshotService}, the {@code snapshots} role) writes them and this service only loads them
+     */
+    public OrderService(EventStore store, @Nullable SnapshotStore snapshots, Clock clock, SnapshotPolicy policy) {
         this.store = Objects.requireNonNull(store);
         this.clock = Objects.requireNonNull(clock);
         this.repository = AggregateRepository.builder(store, OrderDecider.INSTANCE, OrderEvents.REGISTRY, STATE_CODEC)
                 .upcasters(OrderEvents.UPCASTERS)
-                .snapshots(snapshots, SNAPSHOT_POLICY)
+                .snapshots(snapshots, policy)
                 .cacheStates(CACHED_ORDERS)
                 .build();
     }

@@ -45,12 +45,17 @@ public final class OrderSystem implements AutoCloseable {
         this.ids = b.ids;
         this.minPositionTimeout = b.minPositionTimeout;
         this.onClose = b.onClose;
-        this.service = new OrderService(b.store, b.snapshots, b.clock);
+        this.service = new OrderService(
+                b.store,
+                b.snapshots,
+                b.clock,
+                b.writeSnapshots ? OrderService.SNAPSHOT_POLICY : dev.hindsight.aggregate.SnapshotPolicy.never());
         this.projections = b.database == null
                 ? null
                 : ProjectionEngine.builder(b.store, b.database)
                         .add(new OrdersProjection(), ProjectionOptions.DEFAULT.withInline(b.inline))
                         .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS)
+                        .follower(b.followProjections)
                         .build();
     }
 
@@ -160,6 +165,8 @@ public final class OrderSystem implements AutoCloseable {
         private Duration minPositionTimeout = Duration.ofSeconds(5);
         private Runnable onClose = () -> {};
         private boolean inline;
+        private boolean followProjections;
+        private boolean writeSnapshots = true;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -208,6 +215,26 @@ public final class OrderSystem implements AutoCloseable {
          */
         public Builder inlineProjection(boolean on) {
             this.inline = on;
+            return this;
+        }
+
+        /**
+         * Leaves the read model's runner to another process (the {@code read-model} role): queries and
+         * {@code min_position} waits follow what that process commits ({@code ProjectionEngine.Builder.follower}).
+         * Default off.
+         */
+        public Builder followProjections(boolean on) {
+            this.followProjections = on;
+            return this;
+        }
+
+        /**
+         * Whether commands write snapshots (by {@link OrderService#SNAPSHOT_POLICY}); off when a separate snapshot
+         * service ({@link OrderSnapshotService}, the {@code snapshots} role) writes them. Loads use snapshots either
+         * way. Default on.
+         */
+        public Builder writeSnapshots(boolean on) {
+            this.writeSnapshots = on;
             return this;
         }
 

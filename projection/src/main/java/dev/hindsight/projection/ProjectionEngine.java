@@ -5,6 +5,8 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.projection.internal.Follower;
 import dev.hindsight.projection.internal.Generations;
 import dev.hindsight.projection.internal.Lifecycle;
 import dev.hindsight.projection.internal.Readers;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a set of projections over one read-model database: starts one runner per projection from its checkpoint,
@@ -39,6 +42,7 @@ public final class ProjectionEngine implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final StatusReporter statuses;
     private final Verifier verifier;
+    private final @Nullable Follower follower;
 
     private ProjectionEngine(Builder b) {
         this.db = b.db;
@@ -49,6 +53,7 @@ public final class ProjectionEngine implements AutoCloseable {
         this.lifecycle = new Lifecycle(b.store, db, b.upcasters, projections, options, generations);
         this.statuses = new StatusReporter(b.store, readers);
         this.verifier = new Verifier(b.store, db, b.upcasters);
+        this.follower = b.follower ? new Follower(b.store, readers, generations, projections.keySet()) : null;
     }
 
     /** The reader pool of {@code db}, which is not API. */
@@ -74,10 +79,29 @@ public final class ProjectionEngine implements AutoCloseable {
         return db;
     }
 
-    /** Creates missing tables and starts every projection from its checkpoint. */
+    /**
+     * Creates missing tables and starts every projection from its checkpoint; a {@linkplain Builder#follower follower}
+     * instead reads which tables are live from the catalog and follows them.
+     */
     public ProjectionEngine start() {
-        lifecycle.start();
+        if (follower != null) {
+            follower.start();
+        } else {
+            lifecycle.start();
+        }
         return this;
+    }
+
+    /** Whether this engine follows projections that run in another process ({@link Builder#follower}). */
+    public boolean following() {
+        return follower != null;
+    }
+
+    private void refuseWhenFollowing(String what, String name) {
+        if (follower != null) {
+            throw new InvalidRequestException("projection " + name + " runs in another process (the read-model role);"
+                    + " " + what + " it there");
+        }
     }
 
     /**
@@ -113,7 +137,12 @@ public final class ProjectionEngine implements AutoCloseable {
      * is dropped only after the last query that started on it has finished.
      */
     public <T> T query(String projectionName, SqlQuery<T> query) {
-        return generations.query(projection(projectionName), query);
+        Projection p = projection(projectionName);
+        if (follower != null && !follower.ready(projectionName)) {
+            throw new StoreUnavailableException("the read model of " + projectionName
+                    + " does not exist yet: is a read-model process (serve --role read-model) running?");
+        }
+        return generations.query(p, query);
     }
 
     /**
@@ -124,6 +153,9 @@ public final class ProjectionEngine implements AutoCloseable {
     public boolean awaitPosition(String projectionName, Position position, Duration timeout)
             throws InterruptedException {
         projection(projectionName);
+        if (follower != null) {
+            return follower.awaitPosition(projectionName, position, timeout);
+        }
         return lifecycle.awaitPosition(projectionName, position, timeout);
     }
 
@@ -139,6 +171,9 @@ public final class ProjectionEngine implements AutoCloseable {
     /** Status of one projection. */
     public ProjectionStatus status(String name) {
         projection(name);
+        if (follower != null) {
+            return follower.status(name);
+        }
         return statuses.status(
                 name,
                 lifecycle.live(name),
@@ -159,6 +194,7 @@ public final class ProjectionEngine implements AutoCloseable {
      * @throws InvalidRequestException if a rebuild of it is already running
      */
     public synchronized void rebuild(String name) {
+        refuseWhenFollowing("rebuild", name);
         lifecycle.rebuild(projection(name));
     }
 
@@ -170,12 +206,16 @@ public final class ProjectionEngine implements AutoCloseable {
      */
     public VerifyReport verify(String name) throws InterruptedException {
         Projection p = projection(name);
+        refuseWhenFollowing("verify", name);
         return verifier.verify(p, lifecycle.live(name), options.get(name).rebuildBatchSize());
     }
 
     /** Stops every runner. The database is left open (the caller owns it). */
     @Override
     public void close() {
+        if (follower != null) {
+            follower.close();
+        }
         lifecycle.close();
     }
 
@@ -186,6 +226,7 @@ public final class ProjectionEngine implements AutoCloseable {
         private Upcasters upcasters = Upcasters.none();
         private final Map<String, Projection> projections = new LinkedHashMap<>();
         private final Map<String, ProjectionOptions> options = new LinkedHashMap<>();
+        private boolean follower;
 
         private Builder(EventStore store, ReadModelDatabase db) {
             this.store = Objects.requireNonNull(store);
@@ -226,10 +267,27 @@ public final class ProjectionEngine implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalArgumentException if a projection is inline but the read model is not PostgreSQL
+         * Makes the engine a follower: the projections' runners run in another process on the same read-model
+         * database (the {@code read-model} role), so this one runs none. Queries use the generation the catalog names
+         * (switches are followed within half a second), {@link #awaitPosition} polls the checkpoint the other process
+         * commits with each batch, {@link #status} reads it (state {@code remote}), and rebuild and verify are refused.
+         * Default: off.
+         */
+        public Builder follower(boolean on) {
+            this.follower = on;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if a projection is inline but the read model is not PostgreSQL, or inline
+         *     in a follower
          */
         public ProjectionEngine build() {
             for (Map.Entry<String, ProjectionOptions> e : options.entrySet()) {
+                if (e.getValue().inline() && follower) {
+                    throw new IllegalArgumentException("projection " + e.getKey() + " is inline, which a follower"
+                            + " cannot run (its runner runs in another process)");
+                }
                 if (e.getValue().inline() && db.dialect() != Dialect.POSTGRES) {
                     throw new IllegalArgumentException("projection " + e.getKey()
                             + " is inline, which needs a PostgreSQL read model (in the event store's database)");

@@ -1,12 +1,15 @@
 package dev.hindsight.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
+import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
@@ -97,6 +100,45 @@ abstract class ProjectionEngineContract {
         assertThat(st.state()).isEqualTo("running");
         assertThat(st.position()).isEqualTo(last.position().toString());
         assertThat(st.lagEvents()).isZero();
+    }
+
+    @Test
+    void follower_queriesAndAwaitsWhatAnotherEnginesRunnerCommits_refusesRebuild() throws Exception {
+        ProjectionEngine follower = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .follower(true)
+                .build()
+                .start();
+        try {
+            AppendResult first = add(store, "cart-1", "apple", 2);
+            assertThat(follower.awaitPosition("carts", first.position(), Duration.ofMillis(300)))
+                    .as("nobody projects yet")
+                    .isFalse();
+            assertThatThrownBy(() -> qty(follower, "carts", "cart-1", "apple"))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("does not exist yet");
+
+            engine = ProjectionEngine.builder(store, db)
+                    .add(new CartProjection("carts"))
+                    .build()
+                    .start();
+            assertThat(follower.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            assertThat(qty(follower, "carts", "cart-1", "apple")).isEqualTo(2);
+            AppendResult second = add(store, "cart-1", "apple", 3);
+            assertThat(follower.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            assertThat(qty(follower, "carts", "cart-1", "apple")).isEqualTo(5);
+            ProjectionStatus st = follower.status("carts");
+            assertThat(st.state()).isEqualTo("remote");
+            assertThat(st.position()).isEqualTo(second.position().toString());
+            assertThat(st.lagEvents()).isZero();
+            assertThatThrownBy(() -> follower.rebuild("carts"))
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("runs in another process");
+        } finally {
+            follower.close();
+        }
     }
 
     @Test

@@ -49,6 +49,11 @@ public final class Generations {
         return active.get(name);
     }
 
+    /** Whether a live generation of {@code name} is known. */
+    public boolean has(String name) {
+        return active.containsKey(name);
+    }
+
     /** Records the generation a projection starts on, before its runner starts. */
     public void started(String name, long generation) {
         active.put(name, generation);

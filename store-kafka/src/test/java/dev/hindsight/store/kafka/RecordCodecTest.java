@@ -71,4 +71,32 @@ class RecordCodecTest {
         assertThat(e.sameContentAs(p)).isTrue();
         assertThat(e.metadata()).isEqualTo(p.metadata());
     }
+
+    @Test
+    void encodeStoredEvent_isTheEnginesRecordOfTheSameEvent() {
+        Instant ts = Instant.parse("2024-05-01T10:00:00Z");
+        Instant recordedAt = Instant.parse("2024-05-01T10:00:02Z");
+        ProposedEvent p =
+                new ProposedEvent(UUID.randomUUID(), "order-7", "OrderPaid", 1, "{\"amount\":30}", "{}", ts, false);
+        RecordedEvent stored = new RecordedEvent(
+                p.eventId(),
+                "order-7",
+                "OrderPaid",
+                1,
+                "{\"amount\":30}",
+                "{}",
+                3,
+                dev.hindsight.core.Position.of(99),
+                ts,
+                recordedAt);
+
+        ProducerRecord<byte[], byte[]> relayed = RecordCodec.encode("events", stored);
+        ProducerRecord<byte[], byte[]> engine = RecordCodec.encode("events", 1, p, 3, recordedAt);
+
+        assertThat(relayed.partition()).isNull();
+        assertThat(relayed.key()).isEqualTo(engine.key());
+        assertThat(relayed.value()).isEqualTo(engine.value());
+        assertThat(relayed.headers()).isEqualTo(engine.headers());
+        assertThat(relayed.timestamp()).isEqualTo(engine.timestamp());
+    }
 }

@@ -62,6 +62,24 @@ public final class RecordCodec {
                 headers);
     }
 
+    /**
+     * The record of an event already stored elsewhere (the outbox relay of the other engines): the same key, value and
+     * headers as the engine's own records, no partition (Kafka's default partitioner picks {@link #partitionOf}).
+     */
+    public static ProducerRecord<byte[], byte[]> encode(String topic, RecordedEvent event) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(EVENT_TYPE, utf8(event.eventType()));
+        headers.add(VERSION, utf8(Long.toString(event.version())));
+        headers.add(EVENT_ID, utf8(event.eventId().toString()));
+        return new ProducerRecord<>(
+                topic,
+                null,
+                event.recordedAt().toEpochMilli(),
+                utf8(event.aggregateId()),
+                EventJson.toBytes(event, false),
+                headers);
+    }
+
     /** The stored event of a record. */
     public static RecordedEvent decode(ConsumerRecord<byte[], byte[]> record, int partitions) {
         byte[] value = record.value();

@@ -1,0 +1,141 @@
+package dev.hindsight.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.spi.CheckpointStore;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.server.Routes;
+import dev.hindsight.server.ServerPlugin;
+import dev.hindsight.store.kafka.relay.KafkaRelay;
+import dev.hindsight.store.kafka.relay.RelayTarget;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code serve --publish}: runs the outbox relay ({@link KafkaRelay}) beside the server, serves its status at
+ * {@code GET /api/relay} and its lag as metrics ({@code hindsight_relay_lag_events}, {@code hindsight_relay_lag_ms},
+ * {@code hindsight_relay_published_total}, {@code hindsight_relay_publish_latency_seconds}). The relay starts when the
+ * routes are registered and stops, before the store closes, when the server stops. Thread-safe.
+ */
+final class RelayPlugin implements ServerPlugin {
+    private static final String OPENAPI = """
+            {"paths": {"/api/relay": {"get": {
+              "summary": "Status of the outbox relay (serve --publish): what it has published to Kafka and its lag",
+              "responses": {"200": {"description": "The relay's status", "content": {"application/json": {"schema":
+                {"$ref": "#/components/schemas/RelayStatus"}}}},
+                "404": {"description": "This server publishes nowhere (no --publish)"}}}}},
+             "components": {"schemas": {"RelayStatus": {"type": "object", "properties": {
+               "target": {"type": "string", "description": "kafka://HOST:PORT/TOPIC"},
+               "published_position": {"type": "string",
+                 "description": "The checkpoint: every event up to it is acknowledged by the broker"},
+               "published_events": {"type": "integer", "description": "Events acknowledged since this server started"},
+               "lag_events": {"type": "integer",
+                 "description": "Committed events not yet acknowledged (counted up to 10,000)"},
+               "lag_ms": {"type": "integer",
+                 "description": "Age of the oldest committed event not yet acknowledged; 0 when caught up"},
+               "last_error": {"type": ["string", "null"], "description": "The last failure, until a batch succeeds"}},
+               "required": ["target", "published_position", "published_events", "lag_events", "lag_ms"]}}}}
+            """;
+
+    private final EventLog log;
+    private final CheckpointStore checkpoints;
+    private final RelayTarget target;
+    private @Nullable KafkaRelay relay;
+
+    /** Parses {@code --publish kafka://HOST:PORT/TOPIC}. */
+    static final class TargetConverter implements ITypeConverter<RelayTarget> {
+        @Override
+        public RelayTarget convert(String value) {
+            try {
+                return RelayTarget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Refuses {@code --publish} where it does not apply, before anything is opened.
+     *
+     * @throws CliException on the Kafka engine (the topic already is the log) and the in-memory store (no durable
+     *     checkpoint)
+     */
+    static void check(ServeCommand.StoreKind store, @Nullable RelayTarget publish) {
+        if (publish == null) {
+            return;
+        }
+        if (store == ServeCommand.StoreKind.kafka) {
+            throw new CliException("--publish applies to the file and PostgreSQL engines: with --store kafka the topic"
+                    + " already is the log, readable by any Kafka consumer (README: \"Publishing events to Kafka\")");
+        }
+        if (store == ServeCommand.StoreKind.memory) {
+            throw new CliException("--publish needs a durable store for its checkpoint (--store file or postgres), not"
+                    + " --store memory");
+        }
+    }
+
+    RelayPlugin(EventLog log, CheckpointStore checkpoints, RelayTarget target) {
+        this.log = log;
+        this.checkpoints = checkpoints;
+        this.target = target;
+    }
+
+    @Override
+    public synchronized void register(Routes routes) {
+        MeterRegistry registry = routes.registry();
+        Timer latency = Timer.builder("hindsight.relay.publish.latency")
+                .description("From an event's recorded_at to the broker's acknowledgement of its relayed record")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        KafkaRelay started = KafkaRelay.start(
+                log, checkpoints, target, Clock.systemUTC(), ms -> latency.record(Duration.ofMillis(ms)));
+        relay = started;
+        Gauge.builder("hindsight.relay.lag.events", started, r -> r.status().lagEvents())
+                .description("Committed events the relay has not yet had acknowledged by Kafka")
+                .register(registry);
+        Gauge.builder("hindsight.relay.lag.ms", started, r -> r.status().lagMillis())
+                .description("Age of the oldest committed event not yet acknowledged by Kafka; 0 when caught up")
+                .register(registry);
+        FunctionCounter.builder(
+                        "hindsight.relay.published", started, r -> r.status().publishedEvents())
+                .description("Events relayed and acknowledged since this server started")
+                .register(registry);
+        routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
+    }
+
+    static String json(KafkaRelay.Status s) {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("target", s.target().toString());
+        o.put("published_position", s.published().toString());
+        o.put("published_events", s.publishedEvents());
+        o.put("lag_events", s.lagEvents());
+        o.put("lag_ms", s.lagMillis());
+        if (s.lastError() == null) {
+            o.putNull("last_error");
+        } else {
+            o.put("last_error", s.lastError());
+        }
+        return o.toString();
+    }
+
+    @Override
+    public @Nullable String openApi() {
+        return OPENAPI;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (relay != null) {
+            relay.close();
+            relay = null;
+        }
+        checkpoints.close();
+    }
+}

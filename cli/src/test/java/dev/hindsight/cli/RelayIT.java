@@ -1,0 +1,227 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.Position;
+import dev.hindsight.server.HindsightServer;
+import dev.hindsight.store.file.FileCheckpointStore;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import dev.hindsight.store.kafka.KafkaTestCluster;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster: every committed event
+ * reaches an ordinary Kafka consumer in order per aggregate, in the Kafka engine's record format, also when the
+ * publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and started again, over 3
+ * rounds; the status endpoint and metrics show the lag.
+ */
+class RelayIT {
+    private static final int AGGREGATES = 50;
+    private static final int EVENTS_PER_AGGREGATE_PER_ROUND = 200;
+
+    @TempDir
+    static Path clusterDir;
+
+    private static KafkaTestCluster cluster;
+
+    @TempDir
+    Path dataDir;
+
+    @TempDir
+    Path logs;
+
+    private Process child;
+    private HindsightServer server;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = KafkaTestCluster.start(clusterDir, 1);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (child != null && child.isAlive()) {
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void publish_fileEngine_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder() throws Exception {
+        String topic = "relay-kill";
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        try (RelayTopicReader reader = new RelayTopicReader(cluster.bootstrapServers(), topic)) {
+            for (int round = 0; round < 3; round++) {
+                appendRound(round, expected);
+                int total = expected.values().stream().mapToInt(List::size).sum();
+                int before = reader.ids().size();
+
+                startChild(topic);
+                assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
+                        .as("round %d: the relay publishes", round)
+                        .isTrue();
+                child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                System.out.printf(
+                        "round %d: killed after the consumer saw %d of %d events%n",
+                        round, reader.ids().size(), total);
+
+                startChild(topic);
+                assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
+                        .as("round %d: after the restart every committed event arrives", round)
+                        .isTrue();
+                child.destroy();
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(reader.ids()).hasSize(total);
+                assertThat(reader.firstSeenByAggregate()).isEqualTo(expected);
+            }
+            assertVersionsInOrder(reader);
+        }
+    }
+
+    /** Appends a round of events to the (unlocked) file store, as the serve process would have. */
+    private void appendRound(int round, Map<String, List<String>> expected) {
+        try (EventStore store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(FsyncPolicy.parse("never"))))) {
+            for (int a = 0; a < AGGREGATES; a++) {
+                String aggregate = "relay-" + a;
+                List<EventData> batch = new ArrayList<>();
+                for (int i = 0; i < EVENTS_PER_AGGREGATE_PER_ROUND; i++) {
+                    UUID id = UUID.randomUUID();
+                    batch.add(EventData.of("Ticked", "{\"round\":" + round + ",\"i\":" + i + "}")
+                            .withId(id));
+                    expected.computeIfAbsent(aggregate, k -> new ArrayList<>()).add(id.toString());
+                    if (batch.size() == 20) {
+                        store.append(aggregate, ExpectedVersion.ANY, batch);
+                        batch.clear();
+                    }
+                }
+            }
+        }
+    }
+
+    private void startChild(String topic) throws Exception {
+        child = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Hindsight.class.getName(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--publish",
+                        "kafka://" + cluster.bootstrapServers() + "/" + topic)
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        logs.resolve("serve.err").toFile()))
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        assertThat(line).isNotNull().contains("publishing to kafka://");
+    }
+
+    private static void assertVersionsInOrder(RelayTopicReader reader) {
+        Map<String, Long> last = new LinkedHashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (RelayTopicReader.Seen s : reader.all()) {
+            if (seen.add(s.eventId())) {
+                long previous = last.getOrDefault(s.aggregateId(), 0L);
+                assertThat(s.version()).as("first sighting of %s", s.eventId()).isEqualTo(previous + 1);
+                last.put(s.aggregateId(), s.version());
+            }
+        }
+    }
+
+    @Test
+    void publish_fileEngine_statusEndpointMetricsAndCheckpointInTheDataDir() throws Exception {
+        String topic = "relay-status";
+        server = Hindsight.commandLine()
+                .parseArgs(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--publish",
+                        "kafka://" + cluster.bootstrapServers() + "/" + topic)
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .<ServeCommand>getCommand()
+                .start();
+        String url = "http://127.0.0.1:" + server.port();
+        for (int i = 1; i <= 5; i++) {
+            CliRun r = CliRun.of("append", "order-9", "-t", "Ticked", "-d", "{\"n\":" + i + "}", "--url", url);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+        }
+
+        try (RelayTopicReader reader = new RelayTopicReader(cluster.bootstrapServers(), topic)) {
+            assertThat(reader.pollUntil(ids -> ids.size() == 5, Duration.ofSeconds(60)))
+                    .isTrue();
+            RelayTopicReader.Seen first = reader.all().getFirst();
+            assertThat(first.aggregateId()).isEqualTo("order-9");
+            assertThat(first.eventType()).isEqualTo("Ticked");
+            JsonNode value = Json.mapper().readTree(first.value());
+            assertThat(value.get("event_id").asText()).isEqualTo(first.eventId());
+            assertThat(value.get("event_data").get("n").asInt()).isEqualTo(1);
+            assertThat(value.has("position")).isFalse();
+        }
+        JsonNode status = awaitCaughtUp(url, 5);
+        assertThat(status.get("target").asText()).isEqualTo("kafka://" + cluster.bootstrapServers() + "/" + topic);
+        assertThat(status.get("lag_ms").asLong()).isZero();
+        assertThat(status.get("last_error").isNull()).isTrue();
+        String metrics = HttpGet.text(url + "/metrics");
+        assertThat(metrics).contains("hindsight_relay_lag_events 0.0", "hindsight_relay_published_total 5.0");
+        assertThat(metrics).contains("hindsight_relay_publish_latency_seconds");
+        assertThat(HttpGet.text(url + "/api/openapi.json")).contains("/api/relay", "RelayStatus");
+        server.stop();
+        server = null;
+        try (FileCheckpointStore checkpoints = FileCheckpointStore.open(dataDir.resolve("checkpoints"))) {
+            assertThat(checkpoints.load("kafka-relay:" + topic)).contains(Position.of(5));
+        }
+    }
+
+    private static JsonNode awaitCaughtUp(String url, long events) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            JsonNode status = HttpGet.json(url + "/api/relay");
+            if (status.get("lag_events").asLong() == 0
+                    && status.get("published_events").asLong() == events) {
+                return status;
+            }
+            assertThat(System.nanoTime()).as("relay caught up: %s", status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}

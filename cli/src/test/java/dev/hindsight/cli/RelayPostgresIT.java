@@ -1,0 +1,155 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.server.HindsightServer;
+import dev.hindsight.store.kafka.KafkaTestCluster;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve --store postgres --publish kafka://…}: the relay publishes every event in order and keeps its
+ * checkpoint in the store's {@code checkpoints} table; a second server on the same store resumes from it instead of
+ * publishing everything again.
+ */
+class RelayPostgresIT {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+
+    private final String schema = "t_relay_" + UUID.randomUUID().toString().substring(0, 8);
+
+    @TempDir
+    Path dir;
+
+    private KafkaTestCluster cluster;
+    private HindsightServer server;
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
+        }
+    }
+
+    private String serve(String topic) {
+        server = Hindsight.commandLine()
+                .parseArgs(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--publish",
+                        "kafka://" + cluster.bootstrapServers() + "/" + topic)
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .<ServeCommand>getCommand()
+                .start();
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    private static void append(String url, String aggregate, int n) {
+        CliRun r = CliRun.of("append", aggregate, "-t", "Ticked", "-d", "{\"n\":" + n + "}", "--url", url);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+
+    @Test
+    void publish_postgres_inOrder_checkpointInTheTable_resumedByTheNextServer() throws Exception {
+        cluster = KafkaTestCluster.start(dir.resolve("kafka"), 1);
+        String topic = "relay-pg";
+        String url = serve(topic);
+        for (int i = 1; i <= 10; i++) {
+            append(url, "order-" + (i % 3), i);
+        }
+        try (RelayTopicReader reader = new RelayTopicReader(cluster.bootstrapServers(), topic)) {
+            assertThat(reader.pollUntil(ids -> ids.size() == 10, Duration.ofSeconds(60)))
+                    .isTrue();
+            awaitLagZero(url);
+            // the checkpoint is the head: every committed event is acknowledged
+            awaitCheckpoint(topic, server.store().head().toString());
+            server.stop();
+            server = null;
+
+            String again = serve(topic);
+            for (int i = 11; i <= 15; i++) {
+                append(again, "order-" + (i % 3), i);
+            }
+            assertThat(reader.pollUntil(ids -> ids.size() == 15, Duration.ofSeconds(60)))
+                    .isTrue();
+            awaitLagZero(again);
+            // resumed from the checkpoint: nothing was published twice
+            assertThat(reader.all()).hasSize(15);
+            awaitCheckpoint(topic, server.store().head().toString());
+            List<Long> order0 = new ArrayList<>();
+            reader.all().stream().filter(s -> s.aggregateId().equals("order-0")).forEach(s -> order0.add(s.version()));
+            assertThat(order0).containsExactly(1L, 2L, 3L, 4L, 5L);
+        }
+    }
+
+    private static void awaitLagZero(String url) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            JsonNode status = HttpGet.json(url + "/api/relay");
+            if (status.get("lag_events").asLong() == 0) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("relay caught up: %s", status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** The checkpoint follows the acknowledgements within moments (it is saved at most every 50 ms). */
+    private void awaitCheckpoint(String topic, String expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!checkpoint(topic).equals(expected)) {
+            assertThat(System.nanoTime()).as("checkpoint reaches %s", expected).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private String checkpoint(String topic) throws Exception {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT position FROM " + schema + ".checkpoints WHERE name = ?")) {
+            ps.setString(1, "kafka-relay:" + topic);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve --role api} and {@code serve --role read-model} as two real processes over one PostgreSQL store:
+ * commands on the api process, the read model projected by the other, read-your-writes with {@code min_position}
+ * across them; after a {@code kill -9} of the read-model process and a restart it resumes from its checkpoint and every
+ * order's read-model row equals the order replayed from the log.
+ */
+class RolesIT {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
+
+    private final String schema = "t_roles_" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Process> children = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : children) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
+        }
+    }
+
+    /** Starts {@code serve --role ROLE} in a child JVM; returns its process and base URL. */
+    private Map.Entry<Process, String> serve(String role) throws IOException {
+        Process p = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Hindsight.class.getName(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--role",
+                        role)
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve(role + ".err").toFile()))
+                .start();
+        children.add(p);
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertThat(line).as("first line of serve --role %s", role).isNotNull();
+        Matcher m = HTTP.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        return Map.entry(p, m.group(1).replace("localhost", "127.0.0.1"));
+    }
+
+    private static JsonNode json(CliRun r) throws IOException {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    /** Creates an order and pays it on the api; returns its id and the position of its last event. */
+    private static String[] createAndPay(String api, int i) throws IOException {
+        String id = json(CliRun.of(
+                        "orders",
+                        "create",
+                        "--user",
+                        "u" + (i % 3),
+                        "--currency",
+                        "EUR",
+                        "--item",
+                        "lamp:" + (1 + i % 4) + ":30.00",
+                        "--url",
+                        api))
+                .get("order_id")
+                .asText();
+        if (i % 2 == 0) {
+            json(CliRun.of(
+                    "orders",
+                    "pay",
+                    id,
+                    "--payment-id",
+                    "pay_" + i,
+                    "--amount",
+                    (30 * (1 + i % 4)) + ".00",
+                    "--url",
+                    api));
+        }
+        JsonNode events = json(CliRun.of("orders", "history", id, "--url", api)).get("events");
+        return new String[] {id, events.get(events.size() - 1).get("position").asText()};
+    }
+
+    private static Map<String, JsonNode> listAll(String api, String minPosition) throws IOException {
+        CliRun list = CliRun.of("orders", "list", "--min-position", minPosition, "--all", "--url", api);
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (String line : list.out().lines().toList()) {
+            JsonNode row = Json.mapper().readTree(line);
+            rows.put(row.get("order_id").asText(), row);
+        }
+        return rows;
+    }
+
+    @Test
+    void apiAndReadModelProcesses_readYourWrites_thenKill9AndResume_rowsEqualReplay() throws Exception {
+        Map.Entry<Process, String> readModel = serve("read-model");
+        assertThat(HttpGet.json(readModel.getValue() + "/health").get("role").asText())
+                .isEqualTo("read-model");
+        String api = serve("api").getValue();
+
+        List<String> ids = new ArrayList<>();
+        String last = null;
+        for (int i = 0; i < 6; i++) {
+            String[] created = createAndPay(api, i);
+            ids.add(created[0]);
+            last = created[1];
+            // read-your-writes across processes: the read-model process has projected this order when the api answers
+            JsonNode row = listAll(api, last).get(created[0]);
+            assertThat(row)
+                    .as("order %s in the read model at %s", created[0], last)
+                    .isNotNull();
+            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "paid" : "created");
+        }
+        assertThat(HttpGet.json(api + "/api/projections").toString()).contains("remote");
+
+        readModel.getKey().destroyForcibly(); // kill -9
+        assertThat(readModel.getKey().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 6; i < 12; i++) {
+            String[] created = createAndPay(api, i);
+            ids.add(created[0]);
+            last = created[1];
+        }
+        // the api process projects nothing itself: without the read-model process the read model stays behind
+        CliRun behind = CliRun.of("orders", "list", "--min-position", last, "--all", "--url", api);
+        assertThat(behind.exitCode()).isEqualTo(1);
+        assertThat(behind.err() + behind.out()).contains("read_model_behind");
+        serve("read-model");
+
+        Map<String, JsonNode> rows = listAll(api, last);
+        assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        for (String id : ids) {
+            JsonNode replayed = json(CliRun.of("orders", "get", id, "--url", api));
+            JsonNode row = rows.get(id);
+            for (String field : List.of("status", "total_amount", "version", "currency")) {
+                assertThat(row.get(field)).as("%s of %s", field, id).isEqualTo(replayed.get(field));
+            }
+        }
+    }
+
+    @Test
+    void splitRoles_onTheFileEngineOrWithArchive_refusedWithAClearMessage() {
+        CliRun file =
+                CliRun.of("serve", "--port", "0", "--data-dir", dir.resolve("d").toString(), "--role", "api");
+        CliRun archive = CliRun.of("serve", "--port", "0", "--store", "postgres", "--pg-url", URL, "--role", "archive");
+        CliRun unknown = CliRun.of("serve", "--role", "api,reports");
+
+        assertThat(file.exitCode()).isEqualTo(1);
+        assertThat(file.err()).contains("--role api needs --store postgres");
+        assertThat(archive.exitCode()).isEqualTo(1);
+        assertThat(archive.err()).contains("the archive role applies to the file engine only");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown role 'reports'");
+    }
+}

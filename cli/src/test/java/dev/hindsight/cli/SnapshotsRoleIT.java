@@ -1,0 +1,183 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotRetention;
+import dev.hindsight.orders.OrderService;
+import dev.hindsight.orders.OrderSnapshotService;
+import dev.hindsight.store.postgres.PostgresCheckpointStore;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresSnapshotStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve --role snapshots} as its own process beside {@code --role api} over PostgreSQL: the api writes no
+ * snapshots; the snapshot service writes them by the order policy, each equal to the state replayed from the log at its
+ * version; killed with {@code kill -9} mid-way and restarted, it resumes from its checkpoint and misses none.
+ */
+class SnapshotsRoleIT {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
+
+    private final String schema = "t_snaps_" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Process> children = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : children) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
+        }
+    }
+
+    private Map.Entry<Process, String> serve(String role) throws IOException {
+        Process p = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Hindsight.class.getName(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--role",
+                        role)
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve(role + ".err").toFile()))
+                .start();
+        children.add(p);
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertThat(line).as("first line of serve --role %s", role).isNotNull();
+        Matcher m = HTTP.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        return Map.entry(p, m.group(1).replace("localhost", "127.0.0.1"));
+    }
+
+    private static JsonNode json(CliRun r) throws IOException {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    /** An order through created, paid, shipped, delivered: the policy wants snapshots at versions 2, 3 and 4. */
+    private static String deliveredOrder(String api, int i) throws IOException {
+        String id = json(CliRun.of(
+                        "orders",
+                        "create",
+                        "--user",
+                        "u" + i,
+                        "--currency",
+                        "EUR",
+                        "--item",
+                        "lamp:1:30.00",
+                        "--url",
+                        api))
+                .get("order_id")
+                .asText();
+        json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", "30.00", "--url", api));
+        json(CliRun.of("orders", "ship", id, "--carrier", "UPS", "--tracking", "1Z" + i, "--url", api));
+        json(CliRun.of("orders", "deliver", id, "--url", api));
+        return id;
+    }
+
+    @Test
+    void snapshotsRole_writesPolicySnapshotsEqualToReplay_resumesAfterKill9() throws Exception {
+        PostgresOptions options =
+                PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
+        String api = serve("api").getValue();
+        List<String> ids = new ArrayList<>();
+        ids.add(deliveredOrder(api, 0));
+        try (PostgresEventLog log = PostgresEventLog.open(options);
+                PostgresSnapshotStore snapshots =
+                        PostgresSnapshotStore.open(log.dataSource(), options, SnapshotRetention.DEFAULT);
+                PostgresCheckpointStore checkpoints = PostgresCheckpointStore.open(log.dataSource(), options)) {
+            assertThat(snapshots.snapshots(ids.getFirst()))
+                    .as("the api role writes no snapshots")
+                    .isEmpty();
+
+            Map.Entry<Process, String> service = serve("snapshots");
+            assertThat(HttpGet.json(service.getValue() + "/health").get("role").asText())
+                    .isEqualTo("snapshots");
+            for (int i = 1; i < 4; i++) {
+                ids.add(deliveredOrder(api, i));
+            }
+            service.getKey().destroyForcibly(); // kill -9, possibly mid-batch
+            assertThat(service.getKey().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            for (int i = 4; i < 8; i++) {
+                ids.add(deliveredOrder(api, i));
+            }
+            serve("snapshots");
+
+            EventStore store = EventStore.of(log);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!checkpoints
+                    .load(OrderSnapshotService.CHECKPOINT)
+                    .map(p -> p.covers(store.head()))
+                    .orElse(false)) {
+                assertThat(System.nanoTime()).as("snapshot service caught up").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            OrderService replay = new OrderService(store, null, Clock.systemUTC());
+            for (String id : ids) {
+                List<Snapshot> kept = snapshots.snapshots(id);
+                assertThat(kept).as("snapshots of %s", id).isNotEmpty();
+                assertThat(kept.stream().mapToLong(Snapshot::version).max().orElse(0))
+                        .as("the snapshot after Delivered of %s", id)
+                        .isEqualTo(4);
+                for (Snapshot s : kept) {
+                    String replayed = OrderService.STATE_CODEC.write(
+                            replay.loadAtVersion(id, s.version()).state());
+                    assertThat(Json.mapper().readTree(s.state()))
+                            .as("snapshot of %s at %d", id, s.version())
+                            .isEqualTo(Json.mapper().readTree(replayed));
+                }
+            }
+        }
+    }
+}

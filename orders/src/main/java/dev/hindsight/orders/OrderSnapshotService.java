@@ -1,0 +1,154 @@
+package dev.hindsight.orders;
+
+import dev.hindsight.aggregate.Loaded;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.CheckpointStore;
+import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotStore;
+import dev.hindsight.orders.decider.OrderState;
+import dev.hindsight.orders.event.OrderEvents;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The snapshot service (the {@code snapshots} role): follows the global log from its checkpoint and, for every order
+ * event after which {@link OrderService#SNAPSHOT_POLICY} asks for one (every 10 events, and after Paid, Shipped,
+ * Delivered), saves a snapshot of the order's state at exactly that version. The state is rebuilt from the log (the
+ * latest snapshot at or below the version plus the events after it, at most ten or so), so a snapshot is never of a
+ * state the log does not contain, and memory is bounded by one order at a time. The checkpoint moves after a batch's
+ * snapshots are saved: after a crash the batch is done again, saving the same snapshots again (same bytes). Thread-safe:
+ * one background thread works; {@link #position()} and {@link #written()} may be read from anywhere.
+ */
+public final class OrderSnapshotService implements AutoCloseable {
+    /** The checkpoint's name in the store's checkpoint table. */
+    public static final String CHECKPOINT = "orders-snapshots";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrderSnapshotService.class);
+    private static final int BATCH = 500;
+
+    private final EventStore store;
+    private final SnapshotStore snapshots;
+    private final CheckpointStore checkpoints;
+    private final OrderService replay;
+    private final Thread thread;
+    private final AtomicLong written = new AtomicLong();
+    private volatile Position position;
+    private volatile boolean running = true;
+
+    private OrderSnapshotService(EventStore store, SnapshotStore snapshots, CheckpointStore checkpoints, Clock clock) {
+        this.store = store;
+        this.snapshots = snapshots;
+        this.checkpoints = checkpoints;
+        // loads from the snapshots this service writes; writes none on its own
+        this.replay = new OrderService(store, snapshots, clock, dev.hindsight.aggregate.SnapshotPolicy.never());
+        this.position = checkpoints.load(CHECKPOINT).orElse(store.log().start());
+        this.thread = Thread.ofPlatform().name("orders-snapshots").daemon().unstarted(this::run);
+    }
+
+    /** Starts following the log from the stored checkpoint. */
+    public static OrderSnapshotService start(
+            EventStore store, SnapshotStore snapshots, CheckpointStore checkpoints, Clock clock) {
+        OrderSnapshotService s = new OrderSnapshotService(
+                Objects.requireNonNull(store), Objects.requireNonNull(snapshots), checkpoints, clock);
+        s.thread.start();
+        return s;
+    }
+
+    /** Where the service has processed the log up to (its checkpoint). */
+    public Position position() {
+        return position;
+    }
+
+    /** Snapshots saved since this process started. */
+    public long written() {
+        return written.get();
+    }
+
+    /** Whether the policy asks for a snapshot after {@code e}. */
+    static boolean wanted(RecordedEvent e) {
+        return OrderEvents.REGISTRY.knows(e.eventType())
+                && OrderService.SNAPSHOT_POLICY.shouldSnapshot(
+                        e.version() - 1, e.version(), List.of(EventData.of(e.eventType(), e.eventData())));
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                Position from = position;
+                GlobalSlice slice = store.readAll(from, BATCH, EventFilter.ALL);
+                if (slice.events().isEmpty()) {
+                    store.log().awaitAfter(from, Duration.ofMillis(500));
+                    continue;
+                }
+                for (RecordedEvent e : slice.events()) {
+                    if (wanted(e)) {
+                        snapshot(e);
+                    }
+                }
+                checkpoints.save(CHECKPOINT, slice.next());
+                position = slice.next();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("snapshot service: retrying from its checkpoint after {}", e.toString());
+                sleep();
+            }
+        }
+    }
+
+    private void snapshot(RecordedEvent e) {
+        Loaded<OrderState> at = replay.loadAtVersion(e.aggregateId(), e.version());
+        if (at.version() != e.version()) {
+            throw new IllegalStateException(
+                    "order " + e.aggregateId() + " loaded at version " + at.version() + " instead of " + e.version());
+        }
+        // saved here, not through the repository's background writer, so that a failure stops the checkpoint
+        snapshots.save(new Snapshot(
+                e.aggregateId(),
+                e.version(),
+                e.timestamp(),
+                OrderService.STATE_CODEC.fingerprint(),
+                OrderService.STATE_CODEC.write(at.state())));
+        written.incrementAndGet();
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the service (a batch in progress is done again by the next run). */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        @Nullable Position p = position;
+        return "OrderSnapshotService at " + p;
+    }
+}

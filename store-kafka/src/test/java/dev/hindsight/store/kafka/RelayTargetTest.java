@@ -1,0 +1,50 @@
+package dev.hindsight.store.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hindsight.store.kafka.relay.RelayTarget;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code --publish kafka://HOST:PORT[,…]/TOPIC}: accepted forms and clear errors for the others. */
+class RelayTargetTest {
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "kafka://127.0.0.1:9092/orders|127.0.0.1:9092|orders",
+                "kafka://a:1,b.example:9093/order-events.v1|a:1,b.example:9093|order-events.v1",
+                "kafka://[::1]:9092/t_1|[::1]:9092|t_1"
+            })
+    void parse_validUrl_givesServersAndTopic(String url, String servers, String topic) {
+        RelayTarget t = RelayTarget.parse(url);
+
+        assertThat(t.bootstrapServers()).isEqualTo(servers);
+        assertThat(t.topic()).isEqualTo(topic);
+        assertThat(t).hasToString(url);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "http://127.0.0.1:9092/orders|must start with kafka://",
+                "kafka://127.0.0.1:9092|the topic is missing",
+                "kafka://127.0.0.1:9092/|is not a Kafka topic name",
+                "kafka://127.0.0.1:9092/a b|is not a Kafka topic name",
+                "kafka:///orders|HOST:PORT is missing",
+                "kafka://127.0.0.1/orders|is not HOST:PORT",
+                "kafka://127.0.0.1:0/orders|is not a port",
+                "kafka://127.0.0.1:http/orders|is not a port",
+                "kafka://127.0.0.1:9092,/orders|is not HOST:PORT",
+                "kafka://bad_host!:9092/orders|is not a host name"
+            })
+    void parse_badUrl_namesTheProblem(String url, String problem) {
+        assertThatThrownBy(() -> RelayTarget.parse(url))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad --publish URL")
+                .hasMessageContaining(problem)
+                .hasMessageContaining("expected kafka://HOST:PORT/TOPIC");
+    }
+}
