@@ -2,6 +2,10 @@ package dev.hindsight.server;
 
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.StoreLimits;
+import dev.hindsight.core.auth.Role;
+import dev.hindsight.core.auth.TokenStore;
+import dev.hindsight.server.internal.Access;
+import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
 import dev.hindsight.server.internal.EventsApi;
 import dev.hindsight.server.internal.JsonErrorHandler;
@@ -9,6 +13,7 @@ import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
 import dev.hindsight.server.internal.Params;
 import dev.hindsight.server.internal.ServerMetrics;
+import dev.hindsight.server.internal.TokenCache;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -47,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *       it asks for ({@link Routes#staticFiles}, e.g. the order system's web UI at {@code /}).
  * </ul>
  *
+ * <p>With a {@link TokenStore} ({@link Builder#tokens}) every route but {@code GET /health} needs
+ * {@code Authorization: Bearer TOKEN} of a role and aggregate-id scope that allow it ({@code 401 unauthorized},
+ * {@code 403 forbidden}); see {@link Access}. Reads need {@code reader}, writes {@code writer}, projection rebuilds
+ * {@code admin}.
+ *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
  * stops accepting connections, waits until requests in flight have sent their responses, then stops Jetty and closes
  * the store (which flushes and fsyncs). Thread-safe; start and stop at most once.
@@ -63,6 +73,8 @@ public final class HindsightServer implements AutoCloseable {
     private final Builder options;
     private final List<ServerPlugin> plugins;
     private final List<Route> routes = new ArrayList<>();
+    private final @Nullable TokenCache tokens;
+    private final @Nullable Access access;
     private final Javalin app;
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
@@ -79,6 +91,8 @@ public final class HindsightServer implements AutoCloseable {
         this.metrics = new ServerMetrics(registry);
         this.live = new LiveFeed(store, metrics, b.keepAlive);
         this.plugins = List.copyOf(b.plugins);
+        this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh);
+        this.access = tokens == null ? null : new Access(tokens);
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
         this.app = Javalin.create(cfg -> configure(cfg, api));
     }
@@ -126,9 +140,9 @@ public final class HindsightServer implements AutoCloseable {
         add(cfg, "POST", events, api::append);
         add(cfg, "GET", events, api::readAggregate);
         add(cfg, "POST", "/api/appends", api::appendMany);
-        add(cfg, "GET", "/api/events", api::readAll);
-        add(cfg, "GET", "/api/events/live", live::handle);
-        add(cfg, "GET", "/health", api::health);
+        add(cfg, "GET", "/api/events", api::readAll, Rule.GLOBAL_LOG);
+        add(cfg, "GET", "/api/events/live", live::handle, Rule.GLOBAL_LOG);
+        add(cfg, "GET", "/health", api::health, Rule.PUBLIC);
         add(cfg, "GET", "/api/storage", ctx -> api.storage(ctx, plugins));
         add(cfg, "GET", "/metrics", this::scrape);
         Routes pluginRoutes = new Routes() {
@@ -140,6 +154,16 @@ public final class HindsightServer implements AutoCloseable {
             @Override
             public void post(String path, Handler handler) {
                 add(cfg, "POST", path, handler);
+            }
+
+            @Override
+            public void post(String path, Role role, Handler handler) {
+                add(cfg, "POST", path, handler, new Rule(false, role, null, false));
+            }
+
+            @Override
+            public void postCreating(String path, String idPrefix, Handler handler) {
+                add(cfg, "POST", path, handler, Rule.creating(idPrefix));
             }
 
             @Override
@@ -183,19 +207,27 @@ public final class HindsightServer implements AutoCloseable {
         cfg.routes.exception(Exception.class, this::unmatched);
     }
 
+    /** Adds a route with the default rule: GETs need a reader, POSTs a writer. */
     private void add(JavalinConfig cfg, String method, String path, Handler handler) {
+        add(cfg, method, path, handler, "GET".equals(method) ? Rule.READ : Rule.WRITE);
+    }
+
+    private void add(JavalinConfig cfg, String method, String path, Handler handler, Rule rule) {
         switch (method) {
-            case "GET" -> cfg.routes.get(path, route(method, path, handler));
-            case "POST" -> cfg.routes.post(path, route(method, path, handler));
+            case "GET" -> cfg.routes.get(path, route(method, path, handler, rule));
+            case "POST" -> cfg.routes.post(path, route(method, path, handler, rule));
             default -> throw new IllegalArgumentException("unsupported method " + method);
         }
         routes.add(new Route(method, path));
     }
 
-    /** Wraps a handler: errors as JSON, request metrics. */
-    private Handler route(String method, String route, Handler handler) {
+    /** Wraps a handler: access check (when auth is on), errors as JSON, request metrics. */
+    private Handler route(String method, String route, Handler handler, Rule rule) {
         return ctx -> {
             try {
+                if (access != null) {
+                    access.check(ctx, route, rule);
+                }
                 Params.checkQueryString(ctx.queryString());
                 handler.handle(ctx);
             } catch (Exception e) {
@@ -261,6 +293,11 @@ public final class HindsightServer implements AutoCloseable {
         return store;
     }
 
+    /** Whether requests need a token ({@link Builder#tokens}). */
+    public boolean authEnabled() {
+        return access != null;
+    }
+
     /** Every route it serves, in registration order (for the OpenAPI document's tests and diagnostics). */
     public List<Route> routes() {
         return List.copyOf(routes);
@@ -279,6 +316,9 @@ public final class HindsightServer implements AutoCloseable {
             live.close();
             if (started) {
                 app.stop();
+            }
+            if (tokens != null) {
+                tokens.close();
             }
         } catch (RuntimeException e) {
             LOG.warn("HTTP server did not stop cleanly", e);
@@ -311,6 +351,8 @@ public final class HindsightServer implements AutoCloseable {
         private Duration keepAlive = Duration.ofSeconds(15);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private boolean closeStore = true;
+        private @Nullable TokenStore tokens;
+        private Duration tokenRefresh = Duration.ofMillis(500);
         private final List<ServerPlugin> plugins = new ArrayList<>();
 
         private Builder(EventStore store) {
@@ -371,6 +413,24 @@ public final class HindsightServer implements AutoCloseable {
         /** Whether {@link #stop()} closes the store; default true. */
         public Builder closeStoreOnStop(boolean close) {
             this.closeStore = close;
+            return this;
+        }
+
+        /**
+         * Turns authentication on: every route but {@code GET /health} needs a token of this store. Tokens created or
+         * revoked in it are seen within {@link #tokenRefresh} (default 500 ms). Default: none, no authentication.
+         */
+        public Builder tokens(@Nullable TokenStore tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        /** How often the server reloads its tokens; default 500 ms. */
+        public Builder tokenRefresh(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("tokenRefresh must be positive");
+            }
+            this.tokenRefresh = interval;
             return this;
         }
 

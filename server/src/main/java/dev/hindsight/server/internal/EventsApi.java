@@ -65,7 +65,7 @@ public final class EventsApi {
 
     /** {@code POST /api/appends}: many appends in one request (see {@link BulkAppend}). */
     public void appendMany(Context ctx) throws IOException {
-        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()));
+        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()), Access.writeScope(ctx));
         for (BulkAppend.Outcome o : outcomes) {
             if (o.result() != null) {
                 metrics.appended(o.result());
