@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             ImportCommand.class,
             LoadgenCommand.class,
             ArchiveCommand.class,
+            TokensCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

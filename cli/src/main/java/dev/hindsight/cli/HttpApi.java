@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.StringJoiner;
+import org.jspecify.annotations.Nullable;
 
 /** A tiny client of the Hindsight HTTP API (java.net.http). Thread-safe. */
 final class HttpApi {
@@ -19,7 +20,15 @@ final class HttpApi {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
+    private final @Nullable String token;
+
     HttpApi(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** A client sending {@code token} (if not null) as {@code Authorization: Bearer} with every request. */
+    HttpApi(String baseUrl, @Nullable String token) {
+        this.token = token;
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     }
 
@@ -74,7 +83,8 @@ final class HttpApi {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path));
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path));
+        return token == null ? r : r.header("Authorization", "Bearer " + token);
     }
 
     private Response send(HttpRequest request) {

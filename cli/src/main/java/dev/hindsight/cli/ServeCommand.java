@@ -1,6 +1,8 @@
 package dev.hindsight.cli;
 
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.auth.FileTokenStore;
+import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.server.FileEngineMetrics;
@@ -13,12 +15,15 @@ import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.kafka.KafkaOptions;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresTokenStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -65,8 +70,15 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--host",
             defaultValue = "127.0.0.1",
-            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all). Any address but loopback"
+                    + " turns --auth on.")
     String host;
+
+    @Option(
+            names = "--auth",
+            description = "Require an API token (Authorization: Bearer) on every route but GET /health. On by default"
+                    + " when --host is not a loopback address; create tokens with `hindsight tokens create`.")
+    boolean auth;
 
     @Option(
             names = "--data-dir",
@@ -189,7 +201,8 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")");
+        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData()
+                + (server.authEnabled() ? "; tokens required" : "") + ")");
         out.flush();
         stopped.await();
         return 0;
@@ -240,11 +253,20 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
+        @Nullable TokenStore tokens;
+        try {
+            tokens = authRequired() ? tokenStore(pgLog, pgOptions) : null;
+        } catch (RuntimeException e) {
+            orders.close();
+            eventStore.close();
+            throw e;
+        }
         HindsightServer server = HindsightServer.builder(eventStore)
                 .host(host)
                 .port(port)
                 .registry(registry)
                 .plugin(orders)
+                .tokens(tokens)
                 .build();
         try {
             return server.start();
@@ -252,6 +274,37 @@ final class ServeCommand implements Callable<Integer> {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
+    }
+
+    /** Whether tokens are required: {@code --auth}, or a {@code --host} that is not a loopback address. */
+    boolean authRequired() {
+        if (auth) {
+            return true;
+        }
+        try {
+            return !InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new CliException("unknown --host '" + host + "': " + e.getMessage(), 2);
+        }
+    }
+
+    /**
+     * The store's tokens (PostgreSQL: its {@code api_tokens} table; otherwise {@code tokens.json} in the data
+     * directory), refusing to serve with none: nobody could use the server.
+     */
+    private TokenStore tokenStore(@Nullable PostgresEventLog pgLog, @Nullable PostgresOptions pgOptions) {
+        TokenStore tokens = pgLog != null && pgOptions != null
+                ? PostgresTokenStore.open(pgLog.dataSource(), pgOptions.withMigrate(false))
+                : new FileTokenStore(dataDir);
+        if (tokens.list().isEmpty()) {
+            String where = pgLog != null
+                    ? "--store postgres --pg-url " + pgUrl + " --pg-schema " + pgSchema
+                    : "--data-dir " + dataDir;
+            throw new CliException("authentication is on (" + (auth ? "--auth" : "--host " + host + " is not loopback")
+                    + ") but no API token is defined; create one first: ./hindsight tokens create --role admin "
+                    + where);
+        }
+        return tokens;
     }
 
     /** The file, in-memory or Kafka store. */
