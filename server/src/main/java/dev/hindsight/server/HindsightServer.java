@@ -23,6 +23,8 @@ import io.javalin.http.staticfiles.Location;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +34,13 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -129,6 +137,10 @@ public final class HindsightServer implements AutoCloseable {
         cfg.jetty.threadPool = threadPool();
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = options.maxBodyBytes;
+        if (options.tlsKeyStore != null) {
+            KeyStore keys = options.tlsKeyStore;
+            cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, keys));
+        }
         cfg.jetty.modifyServer(server -> {
             server.setErrorHandler(new JsonErrorHandler());
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
@@ -205,6 +217,20 @@ public final class HindsightServer implements AutoCloseable {
         // handler for HttpResponseException; registering ours for that exact class replaces it.
         cfg.routes.exception(HttpResponseException.class, this::unmatched);
         cfg.routes.exception(Exception.class, this::unmatched);
+    }
+
+    /** The one connector of a TLS server: HTTPS only, on the configured host and port. */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration http, KeyStore keys) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(keys);
+        ssl.setKeyStorePassword(new String(Tls.PASSWORD));
+        ssl.setKeyManagerPassword(new String(Tls.PASSWORD));
+        // Clients may connect by IP address (no SNI) to a certificate that names a host: they check the name.
+        http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+        ServerConnector c = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+        c.setHost(options.host);
+        c.setPort(options.port);
+        return c;
     }
 
     /** Adds a route with the default rule: GETs need a reader, POSTs a writer. */
@@ -293,6 +319,11 @@ public final class HindsightServer implements AutoCloseable {
         return store;
     }
 
+    /** Whether it serves HTTPS ({@link Builder#tls}). */
+    public boolean tls() {
+        return options.tlsKeyStore != null;
+    }
+
     /** Whether requests need a token ({@link Builder#tokens}). */
     public boolean authEnabled() {
         return access != null;
@@ -353,6 +384,7 @@ public final class HindsightServer implements AutoCloseable {
         private boolean closeStore = true;
         private @Nullable TokenStore tokens;
         private Duration tokenRefresh = Duration.ofMillis(500);
+        private @Nullable KeyStore tlsKeyStore;
         private final List<ServerPlugin> plugins = new ArrayList<>();
 
         private Builder(EventStore store) {
@@ -422,6 +454,17 @@ public final class HindsightServer implements AutoCloseable {
          */
         public Builder tokens(@Nullable TokenStore tokens) {
             this.tokens = tokens;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS only, with the certificate chain of {@code certFile} and the private key of {@code keyFile}
+         * (PEM; RSA or EC; PKCS#8, PKCS#1 or SEC1). Default: plain HTTP.
+         *
+         * @throws IllegalArgumentException if a file cannot be read or parsed, or the key is not the certificate's
+         */
+        public Builder tls(Path certFile, Path keyFile) {
+            this.tlsKeyStore = Tls.keyStore(certFile, keyFile);
             return this;
         }
 
