@@ -226,7 +226,7 @@ final class LoadgenCommand implements Callable<Integer> {
     }
 
     private HttpAccess httpAccess() {
-        return new HttpAccess(access.token(), null);
+        return new HttpAccess(access.token(), access.ssl());
     }
 
     /** {@code --appends N}: raw append throughput over HTTP. */

@@ -81,6 +81,16 @@ final class ServeCommand implements Callable<Integer> {
     boolean auth;
 
     @Option(
+            names = "--tls-cert",
+            description = "PEM certificate chain (leaf first): serve HTTPS only. Needs --tls-key.")
+    @Nullable
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "PEM private key (RSA or EC, unencrypted) of --tls-cert.")
+    @Nullable
+    Path tlsKey;
+
+    @Option(
             names = "--data-dir",
             defaultValue = "./data",
             description = "Data directory (default: ./data; unused with --store postgres, which keeps everything in the"
@@ -201,8 +211,8 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData()
-                + (server.authEnabled() ? "; tokens required" : "") + ")");
+        out.println("Hindsight listening on " + (server.tls() ? "https" : "http") + "://localhost:" + server.port()
+                + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")");
         out.flush();
         stopped.await();
         return 0;
@@ -222,6 +232,9 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CliException("--tls-cert and --tls-key go together (a PEM certificate and its private key)", 2);
+        }
         if (inlineProjections && store != StoreKind.postgres) {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
@@ -261,13 +274,22 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
-        HindsightServer server = HindsightServer.builder(eventStore)
+        HindsightServer.Builder builder = HindsightServer.builder(eventStore)
                 .host(host)
                 .port(port)
                 .registry(registry)
                 .plugin(orders)
-                .tokens(tokens)
-                .build();
+                .tokens(tokens);
+        if (tlsCert != null && tlsKey != null) {
+            try {
+                builder.tls(tlsCert, tlsKey);
+            } catch (IllegalArgumentException e) {
+                orders.close();
+                eventStore.close();
+                throw new CliException("--tls-cert/--tls-key: " + e.getMessage(), 2);
+            }
+        }
+        HindsightServer server = builder.build();
         try {
             return server.start();
         } catch (RuntimeException e) {

@@ -32,6 +32,6 @@ final class ServerUrl {
         } catch (URISyntaxException e) {
             throw new ParameterException(spec.commandLine(), "Invalid --url '" + url + "': expected http://host:port");
         }
-        return new HttpApi(url, access.token());
+        return new HttpApi(url, access.token(), access.ssl());
     }
 }
