@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +80,28 @@ final class ServeCommand implements Callable<Integer> {
             description = "Require an API token (Authorization: Bearer) on every route but GET /health. On by default"
                     + " when --host is not a loopback address; create tokens with `hindsight tokens create`.")
     boolean auth;
+
+    @Option(
+            names = "--rate-limit",
+            defaultValue = "0",
+            description = "With tokens: requests a second each token may make (bursts of one second's worth); over it"
+                    + " 429 with Retry-After (default: 0, no limit).")
+    double rateLimit;
+
+    @Option(
+            names = "--max-live-feeds",
+            defaultValue = "1000",
+            description = "Most live feeds (GET /api/events/live) open at once; more get 503 (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int maxLiveFeeds;
+
+    @Option(
+            names = "--header-timeout",
+            defaultValue = "30s",
+            converter = LoadgenCommand.DurationConverter.class,
+            description = "Longest a connection may take to send a request header (slowloris clients are cut; default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
 
     @Option(
             names = "--tls-cert",
@@ -280,6 +303,16 @@ final class ServeCommand implements Callable<Integer> {
                 .registry(registry)
                 .plugin(orders)
                 .tokens(tokens);
+        try {
+            if (rateLimit > 0 && tokens == null) {
+                throw new IllegalArgumentException("--rate-limit is per token: it needs --auth");
+            }
+            builder.rateLimit(rateLimit).maxLiveFeeds(maxLiveFeeds).headerTimeout(headerTimeout);
+        } catch (IllegalArgumentException e) {
+            orders.close();
+            eventStore.close();
+            throw new CliException(e.getMessage(), 2);
+        }
         if (tlsCert != null && tlsKey != null) {
             try {
                 builder.tls(tlsCert, tlsKey);

@@ -119,4 +119,41 @@ class TokensCliTest {
             server.stop();
         }
     }
+
+    @Test
+    void serveLimits_rateLimitNeedsAuth_andAnswers429(@TempDir Path dir) {
+        assertThatThrownBy(() -> serve("serve", "--rate-limit", "5", "--port", "0", "--data-dir", dir.toString()))
+                .isInstanceOfSatisfying(
+                        CliException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--auth");
+        assertThatThrownBy(() -> serve("serve", "--max-live-feeds", "0", "--port", "0", "--data-dir", dir.toString()))
+                .isInstanceOf(CliException.class);
+        String token = CliRun.of("tokens", "create", "--role", "reader", "--data-dir", dir.toString())
+                .out()
+                .strip();
+        HindsightServer server = serve(
+                "serve",
+                "--auth",
+                "--rate-limit",
+                "2",
+                "--port",
+                "0",
+                "--data-dir",
+                dir.toString(),
+                "--fsync",
+                "never",
+                "--header-timeout",
+                "5s");
+        try {
+            String url = "http://127.0.0.1:" + server.port();
+            String errors = "";
+            for (int i = 0; i < 10; i++) {
+                errors += CliRun.of("projections", "status", "--url", url, "--token", token)
+                        .err();
+            }
+            assertThat(errors).contains("rate_limited");
+        } finally {
+            server.stop();
+        }
+    }
 }

@@ -12,7 +12,9 @@ import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
 import dev.hindsight.server.internal.Params;
+import dev.hindsight.server.internal.RateLimiter;
 import dev.hindsight.server.internal.ServerMetrics;
+import dev.hindsight.server.internal.SlowClientGuard;
 import dev.hindsight.server.internal.TokenCache;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -40,6 +42,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
@@ -83,6 +86,7 @@ public final class HindsightServer implements AutoCloseable {
     private final List<Route> routes = new ArrayList<>();
     private final @Nullable TokenCache tokens;
     private final @Nullable Access access;
+    private final SlowClientGuard slowClients;
     private final Javalin app;
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
@@ -97,10 +101,11 @@ public final class HindsightServer implements AutoCloseable {
         this.store = b.store;
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ServerMetrics(registry);
-        this.live = new LiveFeed(store, metrics, b.keepAlive);
+        this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds);
         this.plugins = List.copyOf(b.plugins);
         this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh);
-        this.access = tokens == null ? null : new Access(tokens);
+        this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
+        this.slowClients = new SlowClientGuard(b.headerTimeout);
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
         this.app = Javalin.create(cfg -> configure(cfg, api));
     }
@@ -146,6 +151,10 @@ public final class HindsightServer implements AutoCloseable {
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
             // timeout) until every request in flight has completed its response; new ones get 503.
             server.insertHandler(new GracefulHandler());
+            // A request body read slower than this fails (a client trickling its body holds nothing for long); no
+            // minimum for responses: a live feed sends little on purpose.
+            server.insertHandler(new MinimumDataRateHandler(options.minBodyRate, 0));
+            server.insertHandler(slowClients);
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
         String events = "/api/aggregates/{aggregate_id}/events";
@@ -296,6 +305,7 @@ public final class HindsightServer implements AutoCloseable {
         started = true;
         app.start(options.host, options.port);
         for (Connector c : app.jettyServer().server().getConnectors()) {
+            c.addBean(slowClients);
             if (c instanceof AbstractConnector ac) {
                 // On shutdown, idle keep-alive connections are closed after this long (Jetty's default is 1 s); a
                 // connection busy with a request is not idle and is left to finish.
@@ -351,6 +361,7 @@ public final class HindsightServer implements AutoCloseable {
             if (tokens != null) {
                 tokens.close();
             }
+            slowClients.close();
         } catch (RuntimeException e) {
             LOG.warn("HTTP server did not stop cleanly", e);
         } finally {
@@ -385,6 +396,10 @@ public final class HindsightServer implements AutoCloseable {
         private @Nullable TokenStore tokens;
         private Duration tokenRefresh = Duration.ofMillis(500);
         private @Nullable KeyStore tlsKeyStore;
+        private double rateLimit;
+        private int maxLiveFeeds = 1_000;
+        private Duration headerTimeout = Duration.ofSeconds(30);
+        private long minBodyRate = 1_024;
         private final List<ServerPlugin> plugins = new ArrayList<>();
 
         private Builder(EventStore store) {
@@ -465,6 +480,51 @@ public final class HindsightServer implements AutoCloseable {
          */
         public Builder tls(Path certFile, Path keyFile) {
             this.tlsKeyStore = Tls.keyStore(certFile, keyFile);
+            return this;
+        }
+
+        /**
+         * Requests a second each token may make (bursts up to one second's worth); over it, {@code 429 rate_limited}
+         * with {@code Retry-After}. Needs {@link #tokens}. Default 0: no limit.
+         */
+        public Builder rateLimit(double perSecond) {
+            if (perSecond < 0 || Double.isNaN(perSecond)) {
+                throw new IllegalArgumentException("rateLimit must not be negative");
+            }
+            this.rateLimit = perSecond;
+            return this;
+        }
+
+        /**
+         * Most live feeds ({@code GET /api/events/live}) open at once; more answer {@code 503 too_many_subscribers}
+         * with {@code Retry-After}. Default 1,000.
+         */
+        public Builder maxLiveFeeds(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxLiveFeeds must be positive");
+            }
+            this.maxLiveFeeds = max;
+            return this;
+        }
+
+        /**
+         * How long a connection may take to send a complete request header, from its opening or the end of its
+         * previous request; slower ones are closed (slowloris). Default 30 s, Jetty's idle timeout.
+         */
+        public Builder headerTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("headerTimeout must be positive");
+            }
+            this.headerTimeout = timeout;
+            return this;
+        }
+
+        /** Slowest request body accepted, in bytes a second (slower: 408); default 1,024. */
+        public Builder minBodyRate(long bytesPerSecond) {
+            if (bytesPerSecond < 1) {
+                throw new IllegalArgumentException("minBodyRate must be positive");
+            }
+            this.minBodyRate = bytesPerSecond;
             return this;
         }
 

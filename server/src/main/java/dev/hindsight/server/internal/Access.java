@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * Authentication ({@code Authorization: Bearer TOKEN}) and authorization (role, aggregate-id prefix scope) of a
  * request against a route's {@link Rule}. A request without a known token answers {@code 401 unauthorized} (with
  * {@code WWW-Authenticate: Bearer}); a token whose role or scope does not allow the route answers
- * {@code 403 forbidden}. Never logs or echoes a token. Thread-safe.
+ * {@code 403 forbidden}; one over its request rate limit answers {@code 429 rate_limited} with {@code Retry-After}.
+ * Never logs or echoes a token. Thread-safe.
  */
 public final class Access {
     /** The request attribute holding the authenticated {@link ApiToken}. */
@@ -25,9 +26,15 @@ public final class Access {
     private static final String LIVE_FEED = "/api/events/live";
 
     private final TokenCache tokens;
+    private final @Nullable RateLimiter limiter;
 
-    public Access(TokenCache tokens) {
+    /**
+     * @param tokens the known tokens
+     * @param limiter each token's request rate limit, or null for none
+     */
+    public Access(TokenCache tokens, @Nullable RateLimiter limiter) {
         this.tokens = tokens;
+        this.limiter = limiter;
     }
 
     /**
@@ -73,6 +80,17 @@ public final class Access {
                             ? "this route needs a token: send 'Authorization: Bearer TOKEN' (an admin creates one with"
                                     + " ./hindsight tokens create --role reader|writer|admin)"
                             : "unknown or revoked token");
+        }
+        if (limiter != null) {
+            long wait = limiter.acquire(token.name());
+            if (wait > 0) {
+                long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+                ctx.header("Retry-After", Long.toString(seconds));
+                throw new ApiException(
+                        429,
+                        "rate_limited",
+                        "token '" + token.name() + "' is over its request rate limit; retry after " + seconds + " s");
+            }
         }
         if (!token.role().includes(rule.role())) {
             throw new ApiException(

@@ -7,6 +7,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.Subscription;
+import dev.hindsight.server.ApiException;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /api/events/live}: the global log as Server-Sent Events, one {@link EventStore#subscribe subscription}
@@ -34,9 +36,15 @@ public final class LiveFeed {
     private final ServerMetrics metrics;
     private final Duration keepAlive;
     private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+    private final int maxStreams;
+    private final AtomicInteger streams = new AtomicInteger();
     private volatile boolean closed;
 
-    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive) {
+    /**
+     * @param maxStreams most streams open at once; more answer {@code 503 too_many_subscribers}
+     */
+    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive, int maxStreams) {
+        this.maxStreams = maxStreams;
         this.store = store;
         this.metrics = metrics;
         this.keepAlive = keepAlive;
@@ -53,6 +61,22 @@ public final class LiveFeed {
                 ? Params.position(lastId.trim(), "Last-Event-ID", start)
                 : afterText != null ? Params.position(afterText, "after", start) : store.head();
         EventFilter filter = Params.filter(ctx);
+        if (streams.incrementAndGet() > maxStreams) {
+            streams.decrementAndGet();
+            ctx.header("Retry-After", "5");
+            throw new ApiException(
+                    503,
+                    "too_many_subscribers",
+                    "the server already serves " + maxStreams + " live feeds; retry later");
+        }
+        try {
+            stream(ctx, after, filter);
+        } finally {
+            streams.decrementAndGet();
+        }
+    }
+
+    private void stream(Context ctx, Position after, EventFilter filter) throws IOException, InterruptedException {
         HttpServletResponse res = ctx.res();
         res.setStatus(200);
         res.setCharacterEncoding("UTF-8");
