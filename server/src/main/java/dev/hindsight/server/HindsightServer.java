@@ -101,7 +101,7 @@ public final class HindsightServer implements AutoCloseable {
         this.store = b.store;
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ServerMetrics(registry);
-        this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds);
+        this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds, b.liveFeedBuffer);
         this.plugins = List.copyOf(b.plugins);
         this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh);
         this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
@@ -398,6 +398,7 @@ public final class HindsightServer implements AutoCloseable {
         private @Nullable KeyStore tlsKeyStore;
         private double rateLimit;
         private int maxLiveFeeds = 1_000;
+        private long liveFeedBuffer = 8L << 20;
         private Duration headerTimeout = Duration.ofSeconds(30);
         private long minBodyRate = 1_024;
         private final List<ServerPlugin> plugins = new ArrayList<>();
@@ -525,6 +526,18 @@ public final class HindsightServer implements AutoCloseable {
                 throw new IllegalArgumentException("minBodyRate must be positive");
             }
             this.minBodyRate = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * Most bytes of events queued for one live-feed client; one that falls further behind gets an {@code error}
+         * frame {@code slow_consumer} and is disconnected. Default 8 MiB.
+         */
+        public Builder liveFeedBuffer(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("liveFeedBuffer must be positive");
+            }
+            this.liveFeedBuffer = bytes;
             return this;
         }
 

@@ -163,4 +163,42 @@ class LimitsTest {
             open.get(1).body().close();
         }
     }
+
+    @Test
+    void liveFeed_aConsumerThatFallsBehindTheBuffer_getsASlowConsumerErrorAndIsDisconnected() throws Exception {
+        try (TestServer t = new TestServer(new InMemoryEventLog(), b -> b.liveFeedBuffer(64 * 1024))) {
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", t.server.port()));
+                s.getOutputStream()
+                        .write("GET /api/events/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                Thread.sleep(300); // the feed starts at the head: subscribe before appending
+                String pad = "x".repeat(2_000);
+                for (int i = 0; i < 5_000; i++) {
+                    t.store.append(
+                            "slow-" + i,
+                            dev.hindsight.core.ExpectedVersion.ANY,
+                            List.of(dev.hindsight.core.EventData.of("Padded", "{\"pad\":\"" + pad + "\"}")));
+                }
+                // Only now does the client read: it gets what was buffered, then the reason, then the end.
+                s.setSoTimeout(20_000);
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                byte[] buf = new byte[65_536];
+                String tail = "";
+                int n;
+                while (!tail.contains("slow_consumer")
+                        && (n = s.getInputStream().read(buf)) > 0) {
+                    all.write(buf, 0, n);
+                    tail = tail.substring(Math.max(0, tail.length() - 200))
+                            + new String(buf, 0, n, StandardCharsets.UTF_8);
+                }
+                assertThat(tail)
+                        .contains("event: error")
+                        .contains("slow_consumer")
+                        .contains("Last-Event-ID");
+                assertThat(all.size()).isLessThan(5_000 * 2_000);
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,11 +41,16 @@ public final class LiveFeed {
     private final AtomicInteger streams = new AtomicInteger();
     private volatile boolean closed;
 
+    private final long bufferBytes;
+
     /**
      * @param maxStreams most streams open at once; more answer {@code 503 too_many_subscribers}
+     * @param bufferBytes most bytes of frames queued for one client; a client that falls further behind gets an
+     *     {@code error} frame {@code slow_consumer} and is disconnected (it resumes with {@code Last-Event-ID})
      */
-    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive, int maxStreams) {
+    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive, int maxStreams, long bufferBytes) {
         this.maxStreams = maxStreams;
+        this.bufferBytes = bufferBytes;
         this.store = store;
         this.metrics = metrics;
         this.keepAlive = keepAlive;
@@ -83,7 +89,7 @@ public final class LiveFeed {
         res.setContentType("text/event-stream");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        Stream stream = new Stream(res.getOutputStream());
+        Stream stream = new Stream(res.getOutputStream(), bufferBytes);
         open.add(stream);
         metrics.liveOpened();
         if (closed) {
@@ -110,18 +116,28 @@ public final class LiveFeed {
         }
     }
 
-    /** One client's stream. Writes are serialized on {@code this}; {@code ended} is guarded by it too. */
+    /**
+     * One client's stream. The subscription queues frames ({@link #send}); the request's thread alone writes them
+     * ({@link #pump}), so that a client that reads slowly holds at most {@code bufferBytes} of queued frames and never
+     * blocks the subscription. {@code lock} guards the queue and the flags.
+     */
     private static final class Stream {
         private final ServletOutputStream out;
+        private final long bufferBytes;
+        private final Object lock = new Object();
+        private final ArrayDeque<String> queued = new ArrayDeque<>();
+        private long queuedBytes;
         private boolean ended;
+        private boolean overflow;
 
-        Stream(ServletOutputStream out) {
+        Stream(ServletOutputStream out, long bufferBytes) {
             this.out = out;
+            this.bufferBytes = bufferBytes;
         }
 
         /**
-         * Subscription handler: writes one frame. A failed write ends the stream (the client has gone) without failing
-         * the subscription; {@link #pump} then closes it.
+         * Subscription handler: queues one frame. Past the buffer the stream is marked overflowed and later events are
+         * dropped; {@link #pump} then tells the client and ends the stream.
          */
         void send(RecordedEvent e) throws IOException {
             String json = new String(JsonOut.event(e), StandardCharsets.UTF_8);
@@ -136,48 +152,102 @@ public final class LiveFeed {
             for (String line : json.split("\n", -1)) {
                 frame.append("data: ").append(line).append('\n');
             }
-            write(frame.append('\n').toString());
+            String text = frame.append('\n').toString();
+            synchronized (lock) {
+                if (ended || overflow) {
+                    return;
+                }
+                if (queuedBytes + text.length() > bufferBytes && !queued.isEmpty()) {
+                    overflow = true;
+                } else {
+                    queued.add(text);
+                    queuedBytes += text.length();
+                }
+                lock.notifyAll();
+            }
         }
 
         boolean comment(String text) {
             return write(": " + text + "\n\n");
         }
 
-        /** Writes and flushes; returns false (and ends the stream) if the client has gone. */
-        private synchronized boolean write(String text) {
-            if (ended) {
-                return false;
+        /** Writes and flushes (on the request's thread only); returns false (and ends the stream) if the client has gone. */
+        private boolean write(String text) {
+            synchronized (lock) {
+                if (ended) {
+                    return false;
+                }
             }
             try {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 return true;
             } catch (IOException e) {
-                ended = true;
-                notifyAll();
+                end();
                 return false;
             }
         }
 
-        synchronized void end() {
-            ended = true;
-            notifyAll();
+        void end() {
+            synchronized (lock) {
+                ended = true;
+                lock.notifyAll();
+            }
         }
 
-        /** Blocks until the stream ends or the subscription stops, sending keep-alive comments meanwhile. */
+        /** Writes the queued frames; false if the client has gone. */
+        private boolean drain() {
+            while (true) {
+                String next;
+                synchronized (lock) {
+                    next = queued.poll();
+                    if (next == null) {
+                        return !ended;
+                    }
+                    queuedBytes -= next.length();
+                }
+                if (!write(next)) {
+                    return false;
+                }
+            }
+        }
+
+        /**
+         * Writes queued frames until the stream ends, the subscription stops or the client falls too far behind,
+         * sending keep-alive comments meanwhile.
+         */
         void pump(Subscription sub, Duration keepAlive) throws InterruptedException {
             long nextPing = System.nanoTime() + keepAlive.toNanos();
             while (true) {
-                synchronized (this) {
+                synchronized (lock) {
                     if (ended) {
                         return;
                     }
-                    wait(Math.max(1, Math.min(POLL.toMillis(), keepAlive.toMillis())));
+                    if (queued.isEmpty() && !overflow) {
+                        lock.wait(Math.max(1, Math.min(POLL.toMillis(), keepAlive.toMillis())));
+                    }
                     if (ended) {
                         return;
                     }
                 }
+                if (!drain()) {
+                    return;
+                }
+                boolean behind;
+                synchronized (lock) {
+                    behind = overflow && queued.isEmpty();
+                }
+                if (behind) {
+                    ApiError error = ApiError.of(
+                            0,
+                            "slow_consumer",
+                            "this client fell more than " + bufferBytes + " bytes behind the feed; reconnect with"
+                                    + " Last-Event-ID to resume after the last event received");
+                    write("event: error\ndata: " + new String(error.toJson(), StandardCharsets.UTF_8) + "\n\n");
+                    return;
+                }
                 if (!sub.isRunning()) {
+                    drain();
                     reportFailure(sub.failure());
                     return;
                 }
