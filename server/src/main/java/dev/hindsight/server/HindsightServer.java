@@ -7,6 +7,7 @@ import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.server.internal.Access;
 import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
+import dev.hindsight.server.internal.Audit;
 import dev.hindsight.server.internal.EventsApi;
 import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
@@ -86,6 +87,7 @@ public final class HindsightServer implements AutoCloseable {
     private final List<Route> routes = new ArrayList<>();
     private final @Nullable TokenCache tokens;
     private final @Nullable Access access;
+    private final Audit audit;
     private final SlowClientGuard slowClients;
     private final Javalin app;
     private boolean started; // guarded by this
@@ -103,7 +105,8 @@ public final class HindsightServer implements AutoCloseable {
         this.metrics = new ServerMetrics(registry);
         this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds, b.liveFeedBuffer);
         this.plugins = List.copyOf(b.plugins);
-        this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh);
+        this.audit = new Audit(store);
+        this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh, audit::tokens);
         this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
         this.slowClients = new SlowClientGuard(b.headerTimeout);
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
@@ -269,6 +272,9 @@ public final class HindsightServer implements AutoCloseable {
                 respond(ctx, ApiError.from(e));
             } finally {
                 metrics.request(method, route, ctx.statusCode());
+                if (rule.role() == Role.admin && "POST".equals(method) && ctx.statusCode() != 401) {
+                    audit.adminRequest(method, ctx.path(), ctx.statusCode(), ctx.attribute(Access.TOKEN));
+                }
             }
         };
     }

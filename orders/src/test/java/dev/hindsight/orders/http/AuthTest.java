@@ -121,7 +121,7 @@ class AuthTest {
         assertThat(as(admin, "POST", "/api/projections/orders/rebuild", "").status())
                 .isLessThan(300);
         // Only the writer's event and order were stored: the refused ones changed nothing.
-        assertThat(as(admin, "GET", "/api/events?after=0", "").json().get("events"))
+        assertThat(userEvents(as(admin, "GET", "/api/events?after=0", "").json()))
                 .hasSize(2);
     }
 
@@ -157,7 +157,7 @@ class AuthTest {
 
         assertThat(as(admin, "GET", "/api/aggregates/usr_1/events", "").status())
                 .isEqualTo(404);
-        assertThat(as(admin, "GET", "/api/events?after=0", "").json().get("events"))
+        assertThat(userEvents(as(admin, "GET", "/api/events?after=0", "").json()))
                 .extracting(e -> e.get("aggregate_id").asText())
                 .allMatch(id -> id.startsWith("ord_"))
                 .hasSize(3);
@@ -194,6 +194,68 @@ class AuthTest {
         assertThat(as(null, "GET", "/api/orders?access_token=" + admin, "").status())
                 .isEqualTo(401);
         http.close();
+    }
+
+    /** The events of a global-log page outside the server's system aggregates ({@code $audit}). */
+    private static List<JsonNode> userEvents(JsonNode page) {
+        List<JsonNode> out = new ArrayList<>();
+        page.get("events").forEach(e -> {
+            if (!e.get("aggregate_id").asText().startsWith("$")) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    private static List<String> auditTypes(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.get("events")
+                .forEach(e -> out.add(e.get("event_type").asText() + " "
+                        + e.get("event_data")
+                                .path("name")
+                                .asText(e.get("event_data").path("path").asText())));
+        return out;
+    }
+
+    @Test
+    void auditTrail_tokenChangesAndAdminRequests_readableByAdminsOnly() {
+        String reader = tokens.create("reader", Role.reader, null).secret();
+        awaitAccepted(reader);
+        tokens.revoke("reader");
+        awaitStatus(reader, 401);
+        assertThat(as(admin, "POST", "/api/projections/orders/rebuild", "").status())
+                .isLessThan(300);
+        String writer = tokens.create("writer", Role.writer, null).secret();
+        awaitAccepted(writer);
+
+        Response trail = as(admin, "GET", "/api/aggregates/$audit/events", "");
+        assertThat(trail.status()).as(trail.body()).isEqualTo(200);
+        assertThat(auditTypes(trail.json()))
+                .containsSubsequence(
+                        "TokenCreated root",
+                        "TokenCreated reader",
+                        "TokenRevoked reader",
+                        "AdminRequest /api/projections/orders/rebuild",
+                        "TokenCreated writer");
+        assertThat(trail.body()).doesNotContain(reader, writer, admin);
+        JsonNode rebuild = null;
+        for (JsonNode e : trail.json().get("events")) {
+            if (e.get("event_type").asText().equals("AdminRequest")) {
+                rebuild = e;
+            }
+        }
+        assertThat(rebuild.get("metadata").get("user_id").asText()).isEqualTo("token:root");
+
+        assertThat(as(writer, "GET", "/api/aggregates/$audit/events", "").status())
+                .isEqualTo(403);
+        assertThat(as(writer, "POST", "/api/aggregates/$audit/events", EVENT).status())
+                .isEqualTo(403);
+        assertThat(as(admin, "POST", "/api/aggregates/$audit/events", EVENT).status())
+                .isEqualTo(403);
+        assertThat(as(writer, "GET", "/api/events?after=0", "").json().get("events"))
+                .noneMatch(e -> e.get("aggregate_id").asText().startsWith("$"));
+        assertThat(as(admin, "GET", "/api/events?after=0", "").json().get("events"))
+                .anyMatch(e -> e.get("aggregate_id").asText().equals("$audit"));
     }
 
     private void awaitAccepted(String token) {

@@ -98,6 +98,18 @@ public final class Access {
                     "forbidden",
                     "token '" + token.name() + "' has role " + token.role() + "; this needs " + rule.role());
         }
+        for (String param : AGGREGATE_PARAMS) {
+            String id = ctx.pathParamMap().get(param);
+            if (id != null && Audit.isSystem(id)) {
+                if (rule.role() != Role.reader) {
+                    throw new ApiException(
+                            403, "forbidden", "'" + id + "' is a system aggregate: only the server writes it");
+                }
+                if (!token.role().includes(Role.admin)) {
+                    throw new ApiException(403, "forbidden", "'" + id + "' is readable by admin tokens only");
+                }
+            }
+        }
         String prefix = token.prefix();
         if (prefix != null) {
             for (String param : AGGREGATE_PARAMS) {
@@ -139,10 +151,16 @@ public final class Access {
                         + what);
     }
 
-    /** Which aggregates the request's token may write (all when auth is off). */
+    /** Which aggregates the request's token may write (all when auth is off; never a system aggregate then). */
     static Predicate<String> writeScope(Context ctx) {
         ApiToken token = ctx.attribute(TOKEN);
-        return token == null ? id -> true : token::covers;
+        return token == null ? id -> true : id -> token.covers(id) && !Audit.isSystem(id);
+    }
+
+    /** Whether the request's events must leave out system aggregates: its token is not an admin's. */
+    static boolean hidesSystem(Context ctx) {
+        ApiToken token = ctx.attribute(TOKEN);
+        return token != null && !token.role().includes(Role.admin);
     }
 
     /** The error of a bulk entry outside the token's scope. */

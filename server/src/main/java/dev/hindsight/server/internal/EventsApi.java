@@ -134,9 +134,14 @@ public final class EventsApi {
                 ? store.log().start()
                 : Params.position(afterText, "after", store.log().start());
         GlobalSlice slice = store.readAll(after, Params.limit(ctx), Params.filter(ctx));
+        List<RecordedEvent> visible = Access.hidesSystem(ctx)
+                ? slice.events().stream()
+                        .filter(e -> !Audit.isSystem(e.aggregateId()))
+                        .toList()
+                : slice.events();
         json(ctx, JsonOut.write(g -> {
             g.writeStartObject();
-            events(g, slice.events());
+            events(g, visible);
             g.writeStringField("next", slice.next().toString());
             g.writeEndObject();
         }));

@@ -89,7 +89,7 @@ public final class LiveFeed {
         res.setContentType("text/event-stream");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        Stream stream = new Stream(res.getOutputStream(), bufferBytes);
+        Stream stream = new Stream(res.getOutputStream(), bufferBytes, Access.hidesSystem(ctx));
         open.add(stream);
         metrics.liveOpened();
         if (closed) {
@@ -129,8 +129,10 @@ public final class LiveFeed {
         private long queuedBytes;
         private boolean ended;
         private boolean overflow;
+        private final boolean hideSystem;
 
-        Stream(ServletOutputStream out, long bufferBytes) {
+        Stream(ServletOutputStream out, long bufferBytes, boolean hideSystem) {
+            this.hideSystem = hideSystem;
             this.out = out;
             this.bufferBytes = bufferBytes;
         }
@@ -140,6 +142,9 @@ public final class LiveFeed {
          * dropped; {@link #pump} then tells the client and ends the stream.
          */
         void send(RecordedEvent e) throws IOException {
+            if (hideSystem && Audit.isSystem(e.aggregateId())) {
+                return;
+            }
             String json = new String(JsonOut.event(e), StandardCharsets.UTF_8);
             StringBuilder frame = new StringBuilder(json.length() + 64)
                     .append("id: ")

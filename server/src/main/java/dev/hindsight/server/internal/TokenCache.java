@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ public final class TokenCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenCache.class);
 
     private final TokenStore store;
+    private final Consumer<Map<String, ApiToken>> onChange;
     private final ScheduledExecutorService timer;
     private volatile Map<String, ApiToken> byHash;
 
@@ -31,8 +33,18 @@ public final class TokenCache implements AutoCloseable {
      * @throws RuntimeException the store's error if the first load fails
      */
     public TokenCache(TokenStore store, Duration refresh) {
+        this(store, refresh, tokens -> {});
+    }
+
+    /**
+     * As {@link #TokenCache(TokenStore, Duration)}, telling {@code onChange} the tokens by name after the first load
+     * and after every reload that changed them (e.g. to audit the change).
+     */
+    public TokenCache(TokenStore store, Duration refresh, Consumer<Map<String, ApiToken>> onChange) {
         this.store = store;
+        this.onChange = onChange;
         this.byHash = load();
+        onChange.accept(byName(byHash));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hindsight-token-refresh");
             t.setDaemon(true);
@@ -50,9 +62,19 @@ public final class TokenCache implements AutoCloseable {
         return Map.copyOf(m);
     }
 
+    private static Map<String, ApiToken> byName(Map<String, ApiToken> byHash) {
+        Map<String, ApiToken> m = new HashMap<>();
+        byHash.values().forEach(t -> m.put(t.name(), t));
+        return m;
+    }
+
     private void reload() {
         try {
-            byHash = load();
+            Map<String, ApiToken> next = load();
+            if (!next.equals(byHash)) {
+                byHash = next;
+                onChange.accept(byName(next));
+            }
         } catch (RuntimeException e) {
             LOG.warn("cannot reload API tokens (keeping the previous ones): {}", e.toString());
         }
