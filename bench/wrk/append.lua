@@ -1,6 +1,8 @@
 counter = 0
 -- With a server started with --auth: HINDSIGHT_TOKEN=<writer token> wrk ... -s append.lua
 local token = os.getenv("HINDSIGHT_TOKEN")
+-- A new sequence per run: repeated runs against one store would otherwise reuse aggregate ids (409 no_stream).
+math.randomseed(os.time())
 local thread_id = 0
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
 request = function()
