@@ -119,6 +119,12 @@ class TlsTest {
     }
 
     @Test
+    void ecKey_sec1_servesHttpsOnly() throws Exception {
+        assertThat(Files.readString(ec.pkcs1Key())).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        servesHttpsOnly(ec, ec.pkcs1Key());
+    }
+
+    @Test
     void badFiles_failTheBuildWithAClearMessage() throws IOException {
         var builder = HindsightServer.builder(dev.hindsight.core.EventStore.of(new InMemoryEventLog()));
         assertThatThrownBy(() -> builder.tls(rsa.cert(), ec.key()))

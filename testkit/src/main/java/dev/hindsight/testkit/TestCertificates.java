@@ -75,7 +75,10 @@ public final class TestCertificates {
             Path keyPem = write(dir.resolve(base + "-key.pem"), "PRIVATE KEY", key.getEncoded());
             Path pkcs1 = algorithm.equals("RSA")
                     ? write(dir.resolve(base + "-key-pkcs1.pem"), "RSA PRIVATE KEY", innerKey(key.getEncoded()))
-                    : null;
+                    : write(
+                            dir.resolve(base + "-key-sec1.pem"),
+                            "EC PRIVATE KEY",
+                            withCurve(innerKey(key.getEncoded())));
             return new Pems(certPem, keyPem, pkcs1);
         } catch (GeneralSecurityException e) {
             throw new IOException(e);
@@ -102,6 +105,36 @@ public final class TestCertificates {
         p[0]++; // OCTET STRING
         int len = length(pkcs8, p);
         return Arrays.copyOfRange(pkcs8, p[0], p[0] + len);
+    }
+
+    /** SEC1 {@code ECPrivateKey} with {@code [0] secp256r1} added after the private key (openssl's form). */
+    private static byte[] withCurve(byte[] sec1) {
+        int[] p = {0};
+        p[0]++; // SEQUENCE
+        length(sec1, p);
+        int contentStart = p[0];
+        p[0]++; // INTEGER 1
+        int version = length(sec1, p);
+        p[0] += version;
+        p[0]++; // OCTET STRING d
+        int d = length(sec1, p);
+        p[0] += d;
+        byte[] curve = java.util.HexFormat.of().parseHex("a00a06082a8648ce3d030107");
+        java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+        content.write(sec1, contentStart, p[0] - contentStart);
+        content.writeBytes(curve);
+        content.write(sec1, p[0], sec1.length - p[0]); // [1] public key, if any
+        byte[] c = content.toByteArray();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0x30);
+        if (c.length < 0x80) {
+            out.write(c.length);
+        } else {
+            out.write(0x81);
+            out.write(c.length);
+        }
+        out.writeBytes(c);
+        return out.toByteArray();
     }
 
     private static int length(byte[] der, int[] p) {
