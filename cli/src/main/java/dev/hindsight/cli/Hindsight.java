@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             LoadgenCommand.class,
             ArchiveCommand.class,
             KafkaDevCommand.class,
+            TokensCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

@@ -12,14 +12,31 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.StringJoiner;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /** A tiny client of the Hindsight HTTP API (java.net.http). Thread-safe. */
 final class HttpApi {
     private final String base;
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
+
+    private final @Nullable String token;
 
     HttpApi(String baseUrl) {
+        this(baseUrl, null, null);
+    }
+
+    /**
+     * A client sending {@code token} (if not null) as {@code Authorization: Bearer} with every request, trusting
+     * {@code ssl}'s authorities for {@code https://} (the JVM's when null).
+     */
+    HttpApi(String baseUrl, @Nullable String token, @Nullable SSLContext ssl) {
+        this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.http = b.build();
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     }
 
@@ -74,7 +91,8 @@ final class HttpApi {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path));
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path));
+        return token == null ? r : r.header("Authorization", "Bearer " + token);
     }
 
     private Response send(HttpRequest request) {
@@ -92,7 +110,10 @@ final class HttpApi {
     private CliException unreachable(IOException e) {
         String why = e instanceof ConnectException
                 ? "connection refused (is `hindsight serve` running?)"
-                : String.valueOf(e.getMessage());
+                : e instanceof javax.net.ssl.SSLHandshakeException
+                        ? "TLS handshake failed (" + e.getMessage() + "); for a self-signed server certificate pass it"
+                                + " with --ca-cert"
+                        : String.valueOf(e.getMessage());
         return new CliException("cannot reach " + base + ": " + why);
     }
 }

@@ -2,6 +2,7 @@ package dev.hindsight.cli;
 
 import dev.hindsight.core.HindsightException;
 import dev.hindsight.loadgen.AppendLoad;
+import dev.hindsight.loadgen.HttpAccess;
 import dev.hindsight.loadgen.LoadGenOptions;
 import dev.hindsight.loadgen.LoadGenerator;
 import dev.hindsight.loadgen.Report;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -54,6 +56,9 @@ final class LoadgenCommand implements Callable<Integer> {
             names = "--url",
             description = "Drive a running server over HTTP instead (timestamps are then the" + " server's clock).")
     URI url;
+
+    @Mixin
+    ClientAccess access = new ClientAccess();
 
     @Option(
             names = "--fsync",
@@ -220,6 +225,10 @@ final class LoadgenCommand implements Callable<Integer> {
         return report.problems().isEmpty() ? 0 : 1;
     }
 
+    private HttpAccess httpAccess() {
+        return new HttpAccess(access.token(), access.ssl());
+    }
+
     /** {@code --appends N}: raw append throughput over HTTP. */
     private int appendLoad() throws InterruptedException, IOException {
         if (url == null) {
@@ -231,7 +240,7 @@ final class LoadgenCommand implements Callable<Integer> {
         boolean concurrencyGiven = spec.commandLine().getParseResult().hasMatchedOption("--concurrency");
         AppendLoad.Result result;
         try {
-            result = new AppendLoad(url, appends, concurrencyGiven ? concurrency : 64)
+            result = new AppendLoad(url, appends, concurrencyGiven ? concurrency : 64, httpAccess())
                     .run(
                             warmup,
                             duration == null ? Duration.ofSeconds(60) : duration,
@@ -269,6 +278,7 @@ final class LoadgenCommand implements Callable<Integer> {
             return LoadGenOptions.builder()
                     .dataDir(dataDir != null ? dataDir : url == null ? Path.of("./data") : null)
                     .url(url)
+                    .http(httpAccess())
                     .fsync(fsync)
                     .days(days)
                     .fillRate(fillRate)

@@ -1,6 +1,8 @@
 package dev.hindsight.cli;
 
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.auth.FileTokenStore;
+import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
@@ -17,13 +19,17 @@ import dev.hindsight.store.kafka.relay.RelayTarget;
 import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresTokenStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,8 +77,47 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--host",
             defaultValue = "127.0.0.1",
-            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all). Any address but loopback"
+                    + " turns --auth on.")
     String host;
+
+    @Option(
+            names = "--auth",
+            description = "Require an API token (Authorization: Bearer) on every route but GET /health. On by default"
+                    + " when --host is not a loopback address; create tokens with `hindsight tokens create`.")
+    boolean auth;
+
+    @Option(
+            names = "--rate-limit",
+            defaultValue = "0",
+            description = "With tokens: requests a second each token may make (bursts of one second's worth); over it"
+                    + " 429 with Retry-After (default: 0, no limit).")
+    double rateLimit;
+
+    @Option(
+            names = "--max-live-feeds",
+            defaultValue = "1000",
+            description = "Most live feeds (GET /api/events/live) open at once; more get 503 (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int maxLiveFeeds;
+
+    @Option(
+            names = "--header-timeout",
+            defaultValue = "30s",
+            converter = LoadgenCommand.DurationConverter.class,
+            description = "Longest a connection may take to send a request header (slowloris clients are cut; default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
+
+    @Option(
+            names = "--tls-cert",
+            description = "PEM certificate chain (leaf first): serve HTTPS only. Needs --tls-key.")
+    @Nullable
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "PEM private key (RSA or EC, unencrypted) of --tls-cert.")
+    @Nullable
+    Path tlsKey;
 
     @Option(
             names = "--data-dir",
@@ -227,7 +272,8 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "hindsight-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Hindsight listening on http://localhost:" + server.port() + " (data: " + describeData() + ")"
+        out.println("Hindsight listening on " + (server.tls() ? "https" : "http") + "://localhost:" + server.port()
+                + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")"
                 + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
         stopped.await();
@@ -297,6 +343,9 @@ final class ServeCommand implements Callable<Integer> {
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
         RoleChecks.check(roles, store, inlineProjections, publish != null);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CliException("--tls-cert and --tls-key go together (a PEM certificate and its private key)", 2);
+        }
         if (inlineProjections && store != StoreKind.postgres) {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
@@ -345,11 +394,39 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
+        @Nullable TokenStore tokens;
+        try {
+            tokens = authRequired() ? tokenStore(pgLog, pgOptions) : null;
+        } catch (RuntimeException e) {
+            orders.close();
+            eventStore.close();
+            throw e;
+        }
         HindsightServer.Builder builder = HindsightServer.builder(eventStore)
                 .host(host)
                 .port(port)
                 .registry(registry)
-                .plugin(orders);
+                .plugin(orders)
+                .tokens(tokens);
+        try {
+            if (rateLimit > 0 && tokens == null) {
+                throw new IllegalArgumentException("--rate-limit is per token: it needs --auth");
+            }
+            builder.rateLimit(rateLimit).maxLiveFeeds(maxLiveFeeds).headerTimeout(headerTimeout);
+        } catch (IllegalArgumentException e) {
+            orders.close();
+            eventStore.close();
+            throw new CliException(e.getMessage(), 2);
+        }
+        if (tlsCert != null && tlsKey != null) {
+            try {
+                builder.tls(tlsCert, tlsKey);
+            } catch (IllegalArgumentException e) {
+                orders.close();
+                eventStore.close();
+                throw new CliException("--tls-cert/--tls-key: " + e.getMessage(), 2);
+            }
+        }
         if (publish != null) {
             // added last, closed first: the relay stops before the store closes
             CheckpointStore checkpoints = pgLog != null && pgOptions != null
@@ -364,6 +441,37 @@ final class ServeCommand implements Callable<Integer> {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
+    }
+
+    /** Whether tokens are required: {@code --auth}, or a {@code --host} that is not a loopback address. */
+    boolean authRequired() {
+        if (auth) {
+            return true;
+        }
+        try {
+            return !InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new CliException("unknown --host '" + host + "': " + e.getMessage(), 2);
+        }
+    }
+
+    /**
+     * The store's tokens (PostgreSQL: its {@code api_tokens} table; otherwise {@code tokens.json} in the data
+     * directory), refusing to serve with none: nobody could use the server.
+     */
+    private TokenStore tokenStore(@Nullable PostgresEventLog pgLog, @Nullable PostgresOptions pgOptions) {
+        TokenStore tokens = pgLog != null && pgOptions != null
+                ? PostgresTokenStore.open(pgLog.dataSource(), pgOptions.withMigrate(false))
+                : new FileTokenStore(dataDir);
+        if (tokens.list().isEmpty()) {
+            String where = pgLog != null
+                    ? "--store postgres --pg-url " + pgUrl + " --pg-schema " + pgSchema
+                    : "--data-dir " + dataDir;
+            throw new CliException("authentication is on (" + (auth ? "--auth" : "--host " + host + " is not loopback")
+                    + ") but no API token is defined; create one first: ./hindsight tokens create --role admin "
+                    + where);
+        }
+        return tokens;
     }
 
     /** The file, in-memory or Kafka store. */

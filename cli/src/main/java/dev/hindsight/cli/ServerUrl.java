@@ -2,12 +2,13 @@ package dev.hindsight.cli;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The {@code --url} option shared by the client commands. */
+/** The {@code --url} and {@code --token} options shared by the client commands. */
 final class ServerUrl {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -17,6 +18,9 @@ final class ServerUrl {
             defaultValue = "${HINDSIGHT_URL:-http://localhost:8080}",
             description = "Server base URL (default: $HINDSIGHT_URL or ${DEFAULT-VALUE}).")
     String url = "http://localhost:8080";
+
+    @Mixin
+    ClientAccess access = new ClientAccess();
 
     /** A client for the server, after checking the URL. */
     HttpApi api() {
@@ -28,6 +32,6 @@ final class ServerUrl {
         } catch (URISyntaxException e) {
             throw new ParameterException(spec.commandLine(), "Invalid --url '" + url + "': expected http://host:port");
         }
-        return new HttpApi(url);
+        return new HttpApi(url, access.token(), access.ssl());
     }
 }

@@ -27,10 +27,8 @@ public final class AppendLoad {
     private final URI base;
     private final int batch;
     private final int concurrency;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    private final HttpAccess access;
+    private final HttpClient http;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong sequence = new AtomicLong();
     private final byte[] event;
@@ -48,6 +46,18 @@ public final class AppendLoad {
      * @param concurrency requests in flight
      */
     public AppendLoad(URI base, int batch, int concurrency) {
+        this(base, batch, concurrency, HttpAccess.NONE);
+    }
+
+    /**
+     * @param base the server's base URL
+     * @param batch events (and aggregates) per request, 1 to 10,000
+     * @param concurrency requests in flight
+     * @param access token and TLS trust for the server
+     */
+    public AppendLoad(URI base, int batch, int concurrency, HttpAccess access) {
+        this.access = access;
+        this.http = access.client();
         if (batch < 1 || batch > 10_000 || concurrency < 1) {
             throw new IllegalArgumentException("batch must be 1 to 10000 and concurrency >= 1");
         }
@@ -178,7 +188,8 @@ public final class AppendLoad {
 
     private HttpRequest request(long n) {
         if (batch == 1) {
-            return HttpRequest.newBuilder(URI.create(base + "/api/aggregates/lg-" + run + "-" + n + "/events"))
+            return access.authorize(HttpRequest.newBuilder(
+                            URI.create(base + "/api/aggregates/lg-" + run + "-" + n + "/events")))
                     .header("Content-Type", "application/json")
                     .header("Expected-Version", "no_stream")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(event))
@@ -197,7 +208,7 @@ public final class AppendLoad {
                     .append('}');
         }
         body.append("]}");
-        return HttpRequest.newBuilder(URI.create(base + "/api/appends"))
+        return access.authorize(HttpRequest.newBuilder(URI.create(base + "/api/appends")))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                 .build();

@@ -9,18 +9,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 
 /** A small JSON client of one Hindsight server (java.net.http, HTTP/1.1 keep-alive). Thread-safe. */
 final class HttpJson {
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    private final HttpAccess access;
+    private final HttpClient http;
 
-    HttpJson(URI base) {
+    HttpJson(URI base, HttpAccess access) {
+        this.access = access;
+        this.http = access.client();
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
@@ -52,12 +51,13 @@ final class HttpJson {
     }
 
     Response get(String pathAndQuery) {
-        return send(
-                HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build());
+        return send(access.authorize(HttpRequest.newBuilder(URI.create(base + pathAndQuery)))
+                .GET()
+                .build());
     }
 
     Response post(String path, String json, Map<String, String> headers) {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.Builder r = access.authorize(HttpRequest.newBuilder(URI.create(base + path)))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         headers.forEach(r::header);

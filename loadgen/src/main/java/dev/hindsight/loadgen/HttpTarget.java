@@ -42,8 +42,8 @@ final class HttpTarget implements Target {
 
     private final HttpJson http;
 
-    HttpTarget(URI url) {
-        this.http = new HttpJson(url);
+    HttpTarget(URI url, HttpAccess access) {
+        this.http = new HttpJson(url, access);
     }
 
     @Override

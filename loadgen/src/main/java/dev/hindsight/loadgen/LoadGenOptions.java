@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param start simulated start time; {@code null}: after the store's last event, or {@code days} before today's
  *     midnight (UTC) for an empty store
  * @param verifyOrders after the run, load at most this many of the run's orders (a random sample) and check them
+ * @param http the token and TLS trust for {@code url}
  */
 public record LoadGenOptions(
         @Nullable Path dataDir,
@@ -43,9 +44,11 @@ public record LoadGenOptions(
         double readRate,
         long seed,
         @Nullable Instant start,
-        int verifyOrders) {
+        int verifyOrders,
+        HttpAccess http) {
 
     public LoadGenOptions {
+        Objects.requireNonNull(http, "http");
         Objects.requireNonNull(fsync, "fsync");
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(warmup, "warmup");
@@ -71,6 +74,7 @@ public record LoadGenOptions(
     public static final class Builder {
         private @Nullable Path dataDir;
         private @Nullable URI url;
+        private HttpAccess http = HttpAccess.NONE;
         private FsyncPolicy fsync = FsyncPolicy.ALWAYS;
         private int days;
         private double fillRate;
@@ -89,6 +93,12 @@ public record LoadGenOptions(
 
         public Builder dataDir(@Nullable Path dir) {
             this.dataDir = dir;
+            return this;
+        }
+
+        /** Token and TLS trust for the server at {@link #url}; default none and the JVM's trust. */
+        public Builder http(HttpAccess http) {
+            this.http = Objects.requireNonNull(http);
             return this;
         }
 
@@ -183,7 +193,8 @@ public record LoadGenOptions(
                     readRate,
                     seed,
                     start,
-                    verifyOrders);
+                    verifyOrders,
+                    http);
         }
     }
 }

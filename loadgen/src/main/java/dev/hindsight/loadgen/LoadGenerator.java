@@ -49,7 +49,7 @@ public final class LoadGenerator {
         double loadStart = loadAverage();
         SimulatedClock clock = new SimulatedClock(Instant.EPOCH);
         Target target = o.url() != null
-                ? new HttpTarget(o.url())
+                ? new HttpTarget(o.url(), o.http())
                 : EmbeddedTarget.open(Objects.requireNonNull(o.dataDir()), o.fsync(), clock);
         List<WritePhase.Result> phases = new ArrayList<>();
         Report.@Nullable Reads reads = null;
@@ -80,7 +80,7 @@ public final class LoadGenerator {
                 phases.add(new WritePhase(fill, target, timeline, clock, created, progress).run());
             }
             if (!o.duration().isZero()) {
-                HttpJson api = o.readRate() > 0 ? new HttpJson(target.httpEndpoint()) : null;
+                HttpJson api = o.readRate() > 0 ? new HttpJson(target.httpEndpoint(), o.http()) : null;
                 List<Target.OrderRef> sample = api == null ? List.of() : target.sampleOrders(READ_SAMPLE);
                 if (!o.warmup().isZero()) {
                     warmup = measure("warmup", o, o.warmup(), target, timeline, clock, created, api, sample, progress)

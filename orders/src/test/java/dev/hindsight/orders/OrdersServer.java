@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The embedded default in-process: file log, file snapshots, SQLite read model, the order system mounted into a
@@ -33,6 +34,11 @@ public final class OrdersServer implements AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public OrdersServer(Path dir, Clock clock) {
+        this(dir, clock, b -> b);
+    }
+
+    /** With extra server options (e.g. {@link HindsightServer.Builder#tokens}). */
+    public OrdersServer(Path dir, Clock clock, UnaryOperator<HindsightServer.Builder> options) {
         this.store = EventStore.of(
                 FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
         this.system = OrderSystem.builder(store)
@@ -41,10 +47,8 @@ public final class OrdersServer implements AutoCloseable {
                 .clock(clock)
                 .build()
                 .start();
-        this.server = HindsightServer.builder(store)
-                .host("127.0.0.1")
-                .port(0)
-                .plugin(system.plugin())
+        this.server = options.apply(
+                        HindsightServer.builder(store).host("127.0.0.1").port(0).plugin(system.plugin()))
                 .build()
                 .start();
     }

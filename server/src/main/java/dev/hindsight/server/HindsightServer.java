@@ -3,13 +3,21 @@ package dev.hindsight.server;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.NotOwnerException;
 import dev.hindsight.core.StoreLimits;
+import dev.hindsight.core.auth.Role;
+import dev.hindsight.core.auth.TokenStore;
+import dev.hindsight.server.internal.Access;
+import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
+import dev.hindsight.server.internal.Audit;
 import dev.hindsight.server.internal.EventsApi;
 import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
 import dev.hindsight.server.internal.Params;
+import dev.hindsight.server.internal.RateLimiter;
 import dev.hindsight.server.internal.ServerMetrics;
+import dev.hindsight.server.internal.SlowClientGuard;
+import dev.hindsight.server.internal.TokenCache;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -19,6 +27,8 @@ import io.javalin.http.staticfiles.Location;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +38,14 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,6 +65,11 @@ import org.slf4j.LoggerFactory;
  *       it asks for ({@link Routes#staticFiles}, e.g. the order system's web UI at {@code /}).
  * </ul>
  *
+ * <p>With a {@link TokenStore} ({@link Builder#tokens}) every route but {@code GET /health} needs
+ * {@code Authorization: Bearer TOKEN} of a role and aggregate-id scope that allow it ({@code 401 unauthorized},
+ * {@code 403 forbidden}); see {@link Access}. Reads need {@code reader}, writes {@code writer}, projection rebuilds
+ * {@code admin}.
+ *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
  * stops accepting connections, waits until requests in flight have sent their responses, then stops Jetty and closes
  * the store (which flushes and fsyncs). Thread-safe; start and stop at most once.
@@ -64,6 +86,10 @@ public final class HindsightServer implements AutoCloseable {
     private final Builder options;
     private final List<ServerPlugin> plugins;
     private final List<Route> routes = new ArrayList<>();
+    private final @Nullable TokenCache tokens;
+    private final @Nullable Access access;
+    private final Audit audit;
+    private final SlowClientGuard slowClients;
     private final Javalin app;
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
@@ -78,8 +104,12 @@ public final class HindsightServer implements AutoCloseable {
         this.store = b.store;
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ServerMetrics(registry);
-        this.live = new LiveFeed(store, metrics, b.keepAlive);
+        this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds, b.liveFeedBuffer);
         this.plugins = List.copyOf(b.plugins);
+        this.audit = new Audit(store);
+        this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh, audit::tokens);
+        this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
+        this.slowClients = new SlowClientGuard(b.headerTimeout);
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
         this.app = Javalin.create(cfg -> configure(cfg, api));
     }
@@ -116,20 +146,28 @@ public final class HindsightServer implements AutoCloseable {
         cfg.jetty.threadPool = threadPool();
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = options.maxBodyBytes;
+        if (options.tlsKeyStore != null) {
+            KeyStore keys = options.tlsKeyStore;
+            cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, keys));
+        }
         cfg.jetty.modifyServer(server -> {
             server.setErrorHandler(new JsonErrorHandler());
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
             // timeout) until every request in flight has completed its response; new ones get 503.
             server.insertHandler(new GracefulHandler());
+            // A request body read slower than this fails (a client trickling its body holds nothing for long); no
+            // minimum for responses: a live feed sends little on purpose.
+            server.insertHandler(new MinimumDataRateHandler(options.minBodyRate, 0));
+            server.insertHandler(slowClients);
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
         String events = "/api/aggregates/{aggregate_id}/events";
         add(cfg, "POST", events, api::append);
         add(cfg, "GET", events, api::readAggregate);
         add(cfg, "POST", "/api/appends", api::appendMany);
-        add(cfg, "GET", "/api/events", api::readAll);
-        add(cfg, "GET", "/api/events/live", live::handle);
-        add(cfg, "GET", "/health", api::health);
+        add(cfg, "GET", "/api/events", api::readAll, Rule.GLOBAL_LOG);
+        add(cfg, "GET", "/api/events/live", live::handle, Rule.GLOBAL_LOG);
+        add(cfg, "GET", "/health", api::health, Rule.PUBLIC);
         add(cfg, "GET", "/api/storage", ctx -> api.storage(ctx, plugins));
         add(cfg, "GET", "/metrics", this::scrape);
         Routes pluginRoutes = new Routes() {
@@ -141,6 +179,16 @@ public final class HindsightServer implements AutoCloseable {
             @Override
             public void post(String path, Handler handler) {
                 add(cfg, "POST", path, handler);
+            }
+
+            @Override
+            public void post(String path, Role role, Handler handler) {
+                add(cfg, "POST", path, handler, new Rule(false, role, null, false));
+            }
+
+            @Override
+            public void postCreating(String path, String idPrefix, Handler handler) {
+                add(cfg, "POST", path, handler, Rule.creating(idPrefix));
             }
 
             @Override
@@ -184,19 +232,41 @@ public final class HindsightServer implements AutoCloseable {
         cfg.routes.exception(Exception.class, this::unmatched);
     }
 
+    /** The one connector of a TLS server: HTTPS only, on the configured host and port. */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration http, KeyStore keys) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(keys);
+        ssl.setKeyStorePassword(new String(Tls.PASSWORD));
+        ssl.setKeyManagerPassword(new String(Tls.PASSWORD));
+        // Clients may connect by IP address (no SNI) to a certificate that names a host: they check the name.
+        http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+        ServerConnector c = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+        c.setHost(options.host);
+        c.setPort(options.port);
+        return c;
+    }
+
+    /** Adds a route with the default rule: GETs need a reader, POSTs a writer. */
     private void add(JavalinConfig cfg, String method, String path, Handler handler) {
+        add(cfg, method, path, handler, "GET".equals(method) ? Rule.READ : Rule.WRITE);
+    }
+
+    private void add(JavalinConfig cfg, String method, String path, Handler handler, Rule rule) {
         switch (method) {
-            case "GET" -> cfg.routes.get(path, route(method, path, handler));
-            case "POST" -> cfg.routes.post(path, route(method, path, handler));
+            case "GET" -> cfg.routes.get(path, route(method, path, handler, rule));
+            case "POST" -> cfg.routes.post(path, route(method, path, handler, rule));
             default -> throw new IllegalArgumentException("unsupported method " + method);
         }
         routes.add(new Route(method, path));
     }
 
-    /** Wraps a handler: errors as JSON, request metrics. */
-    private Handler route(String method, String route, Handler handler) {
+    /** Wraps a handler: access check (when auth is on), errors as JSON, request metrics. */
+    private Handler route(String method, String route, Handler handler, Rule rule) {
         return ctx -> {
             try {
+                if (access != null) {
+                    access.check(ctx, route, rule);
+                }
                 Params.checkQueryString(ctx.queryString());
                 handler.handle(ctx);
             } catch (Exception e) {
@@ -208,6 +278,9 @@ public final class HindsightServer implements AutoCloseable {
                 respond(ctx, ApiError.from(e));
             } finally {
                 metrics.request(method, route, ctx.statusCode());
+                if (rule.role() == Role.admin && "POST".equals(method) && ctx.statusCode() != 401) {
+                    audit.adminRequest(method, ctx.path(), ctx.statusCode(), ctx.attribute(Access.TOKEN));
+                }
             }
         };
     }
@@ -244,6 +317,7 @@ public final class HindsightServer implements AutoCloseable {
         started = true;
         app.start(options.host, options.port);
         for (Connector c : app.jettyServer().server().getConnectors()) {
+            c.addBean(slowClients);
             if (c instanceof AbstractConnector ac) {
                 // On shutdown, idle keep-alive connections are closed after this long (Jetty's default is 1 s); a
                 // connection busy with a request is not idle and is left to finish.
@@ -267,6 +341,16 @@ public final class HindsightServer implements AutoCloseable {
         return store;
     }
 
+    /** Whether it serves HTTPS ({@link Builder#tls}). */
+    public boolean tls() {
+        return options.tlsKeyStore != null;
+    }
+
+    /** Whether requests need a token ({@link Builder#tokens}). */
+    public boolean authEnabled() {
+        return access != null;
+    }
+
     /** Every route it serves, in registration order (for the OpenAPI document's tests and diagnostics). */
     public List<Route> routes() {
         return List.copyOf(routes);
@@ -286,6 +370,10 @@ public final class HindsightServer implements AutoCloseable {
             if (started) {
                 app.stop();
             }
+            if (tokens != null) {
+                tokens.close();
+            }
+            slowClients.close();
         } catch (RuntimeException e) {
             LOG.warn("HTTP server did not stop cleanly", e);
         } finally {
@@ -317,6 +405,14 @@ public final class HindsightServer implements AutoCloseable {
         private Duration keepAlive = Duration.ofSeconds(15);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private boolean closeStore = true;
+        private @Nullable TokenStore tokens;
+        private Duration tokenRefresh = Duration.ofMillis(500);
+        private @Nullable KeyStore tlsKeyStore;
+        private double rateLimit;
+        private int maxLiveFeeds = 1_000;
+        private long liveFeedBuffer = 8L << 20;
+        private Duration headerTimeout = Duration.ofSeconds(30);
+        private long minBodyRate = 1_024;
         private final List<ServerPlugin> plugins = new ArrayList<>();
 
         private Builder(EventStore store) {
@@ -377,6 +473,92 @@ public final class HindsightServer implements AutoCloseable {
         /** Whether {@link #stop()} closes the store; default true. */
         public Builder closeStoreOnStop(boolean close) {
             this.closeStore = close;
+            return this;
+        }
+
+        /**
+         * Turns authentication on: every route but {@code GET /health} needs a token of this store. Tokens created or
+         * revoked in it are seen within {@link #tokenRefresh} (default 500 ms). Default: none, no authentication.
+         */
+        public Builder tokens(@Nullable TokenStore tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS only, with the certificate chain of {@code certFile} and the private key of {@code keyFile}
+         * (PEM; RSA or EC; PKCS#8, PKCS#1 or SEC1). Default: plain HTTP.
+         *
+         * @throws IllegalArgumentException if a file cannot be read or parsed, or the key is not the certificate's
+         */
+        public Builder tls(Path certFile, Path keyFile) {
+            this.tlsKeyStore = Tls.keyStore(certFile, keyFile);
+            return this;
+        }
+
+        /**
+         * Requests a second each token may make (bursts up to one second's worth); over it, {@code 429 rate_limited}
+         * with {@code Retry-After}. Needs {@link #tokens}. Default 0: no limit.
+         */
+        public Builder rateLimit(double perSecond) {
+            if (perSecond < 0 || Double.isNaN(perSecond)) {
+                throw new IllegalArgumentException("rateLimit must not be negative");
+            }
+            this.rateLimit = perSecond;
+            return this;
+        }
+
+        /**
+         * Most live feeds ({@code GET /api/events/live}) open at once; more answer {@code 503 too_many_subscribers}
+         * with {@code Retry-After}. Default 1,000.
+         */
+        public Builder maxLiveFeeds(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxLiveFeeds must be positive");
+            }
+            this.maxLiveFeeds = max;
+            return this;
+        }
+
+        /**
+         * How long a connection may take to send a complete request header, from its opening or the end of its
+         * previous request; slower ones are closed (slowloris). Default 30 s, Jetty's idle timeout.
+         */
+        public Builder headerTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("headerTimeout must be positive");
+            }
+            this.headerTimeout = timeout;
+            return this;
+        }
+
+        /** Slowest request body accepted, in bytes a second (slower: 408); default 1,024. */
+        public Builder minBodyRate(long bytesPerSecond) {
+            if (bytesPerSecond < 1) {
+                throw new IllegalArgumentException("minBodyRate must be positive");
+            }
+            this.minBodyRate = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * Most bytes of events queued for one live-feed client; one that falls further behind gets an {@code error}
+         * frame {@code slow_consumer} and is disconnected. Default 8 MiB.
+         */
+        public Builder liveFeedBuffer(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("liveFeedBuffer must be positive");
+            }
+            this.liveFeedBuffer = bytes;
+            return this;
+        }
+
+        /** How often the server reloads its tokens; default 500 ms. */
+        public Builder tokenRefresh(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("tokenRefresh must be positive");
+            }
+            this.tokenRefresh = interval;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.hindsight.server;
 
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.auth.Role;
 import io.javalin.http.Handler;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -11,9 +12,20 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 public interface Routes {
 
+    /** A GET route that needs a {@code reader} token when authentication is on. */
     void get(String path, Handler handler);
 
+    /** A POST route that needs a {@code writer} token when authentication is on. */
     void post(String path, Handler handler);
+
+    /** A POST route that needs a token of at least {@code role} when authentication is on (e.g. admin actions). */
+    void post(String path, Role role, Handler handler);
+
+    /**
+     * A POST route that creates an aggregate whose generated id starts with {@code idPrefix}: a writer token with an
+     * aggregate-id prefix scope may call it only if every such id falls in its scope.
+     */
+    void postCreating(String path, String idPrefix, Handler handler);
 
     /**
      * Serves the files in a classpath directory as static files (e.g. a web UI) under {@code hostedPath}; a request for

@@ -3,6 +3,7 @@ package dev.hindsight.uitests;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.Json;
+import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ReadModelDatabase;
@@ -19,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded default in-process, as {@code ./hindsight serve} wires it: file log, file snapshots, SQLite read model,
@@ -31,6 +33,11 @@ final class UiServer implements AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     UiServer(Path dir) {
+        this(dir, null);
+    }
+
+    /** With authentication on when {@code tokens} is given. */
+    UiServer(Path dir, @Nullable TokenStore tokens) {
         EventStore store = EventStore.of(
                 FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
         OrderSystem system = OrderSystem.builder(store)
@@ -44,6 +51,7 @@ final class UiServer implements AutoCloseable {
                 .keepAlive(Duration.ofSeconds(2))
                 .shutdownTimeout(Duration.ofSeconds(2))
                 .plugin(system.plugin())
+                .tokens(tokens)
                 .build()
                 .start();
     }

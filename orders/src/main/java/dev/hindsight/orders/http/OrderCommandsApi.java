@@ -36,6 +36,9 @@ import org.jspecify.annotations.Nullable;
  * the event's position in {@code Consistency-Position}. Thread-safe.
  */
 final class OrderCommandsApi {
+    /** Every order id starts with this. */
+    static final String ID_PREFIX = "ord_";
+
     static final String CONSISTENCY_POSITION = "Consistency-Position";
     static final String CORRELATION_ID = "X-Correlation-Id";
     static final String USER_ID = "X-User-Id";
@@ -54,7 +57,7 @@ final class OrderCommandsApi {
         String userId = b.text("user_id");
         Currency currency = b.currency();
         List<LineItem> items = b.items(currency);
-        String orderId = "ord_" + ids.get();
+        String orderId = ID_PREFIX + ids.get();
         OrderService.Caller caller = caller(ctx);
         CommandResult<OrderState, OrderEvent> r =
                 service.handle(orderId, at -> new CreateOrder(orderId, userId, items, currency, at), null, caller);

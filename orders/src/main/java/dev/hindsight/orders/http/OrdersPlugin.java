@@ -1,5 +1,6 @@
 package dev.hindsight.orders.http;
 
+import dev.hindsight.core.auth.Role;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.server.Routes;
 import dev.hindsight.server.ServerPlugin;
@@ -30,7 +31,7 @@ public final class OrdersPlugin implements ServerPlugin {
         OrderCommandsApi commands = new OrderCommandsApi(system.service(), system.ids());
         OrderQueriesApi queries = new OrderQueriesApi(
                 system.service(), routes.store(), system.projections(), system.minPositionTimeout());
-        routes.post("/api/orders", OrderErrors.mapped(commands::create));
+        routes.postCreating("/api/orders", OrderCommandsApi.ID_PREFIX, OrderErrors.mapped(commands::create));
         routes.get("/api/orders", OrderErrors.mapped(queries::list));
         routes.get("/api/orders/{order_id}", OrderErrors.mapped(queries::get));
         routes.get("/api/orders/{order_id}/history", OrderErrors.mapped(queries::history));
@@ -44,8 +45,8 @@ public final class OrdersPlugin implements ServerPlugin {
         routes.get("/api/projections", queries::projections);
         routes.staticFiles("/", UI);
         routes.get("/api/projections/{name}", queries::projection);
-        routes.post("/api/projections/{name}/rebuild", queries::rebuild);
-        routes.post("/api/projections/{name}/verify", queries::verify);
+        routes.post("/api/projections/{name}/rebuild", Role.admin, queries::rebuild);
+        routes.post("/api/projections/{name}/verify", Role.admin, queries::verify);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,12 +55,13 @@ final class BulkAppend {
             @Nullable ApiError error) {}
 
     /**
-     * Parses the envelope and runs every entry.
+     * Parses the envelope and runs every entry; an entry whose aggregate {@code mayWrite} refuses answers
+     * {@code 403 forbidden} and is not appended.
      *
      * @throws InvalidRequestException if the body is not a {@code {"appends": [...]}} object of 1 to
      *     {@value #MAX_ENTRIES} entries
      */
-    static List<Outcome> run(EventStore store, byte[] body) {
+    static List<Outcome> run(EventStore store, byte[] body, Predicate<String> mayWrite) {
         JsonNode root = AppendRequest.tree(body);
         JsonNode appends = root.isObject() ? root.get("appends") : null;
         JsonNode ordered = root.isObject() ? root.get("ordered") : null;
@@ -76,7 +78,11 @@ final class BulkAppend {
         }
         List<Entry> entries = new ArrayList<>(appends.size());
         for (int i = 0; i < appends.size(); i++) {
-            entries.add(entry(i, appends.get(i)));
+            Entry e = entry(i, appends.get(i));
+            if (e.error() == null && !mayWrite.test(e.aggregateId())) {
+                e = new Entry(i, e.aggregateId(), null, null, Access.outsideScope(e.aggregateId()));
+            }
+            entries.add(e);
         }
         Outcome[] out = new Outcome[entries.size()];
         if (ordered != null && ordered.booleanValue()) {

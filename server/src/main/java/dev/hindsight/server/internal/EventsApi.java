@@ -65,7 +65,7 @@ public final class EventsApi {
 
     /** {@code POST /api/appends}: many appends in one request (see {@link BulkAppend}). */
     public void appendMany(Context ctx) throws IOException {
-        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()));
+        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()), Access.writeScope(ctx));
         for (BulkAppend.Outcome o : outcomes) {
             if (o.result() != null) {
                 metrics.appended(o.result());
@@ -134,9 +134,14 @@ public final class EventsApi {
                 ? store.log().start()
                 : Params.position(afterText, "after", store.log().start());
         GlobalSlice slice = store.readAll(after, Params.limit(ctx), Params.filter(ctx));
+        List<RecordedEvent> visible = Access.hidesSystem(ctx)
+                ? slice.events().stream()
+                        .filter(e -> !Audit.isSystem(e.aggregateId()))
+                        .toList()
+                : slice.events();
         json(ctx, JsonOut.write(g -> {
             g.writeStartObject();
-            events(g, slice.events());
+            events(g, visible);
             g.writeStringField("next", slice.next().toString());
             g.writeEndObject();
         }));

@@ -7,15 +7,18 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.Subscription;
+import dev.hindsight.server.ApiException;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /api/events/live}: the global log as Server-Sent Events, one {@link EventStore#subscribe subscription}
@@ -34,9 +37,20 @@ public final class LiveFeed {
     private final ServerMetrics metrics;
     private final Duration keepAlive;
     private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+    private final int maxStreams;
+    private final AtomicInteger streams = new AtomicInteger();
     private volatile boolean closed;
 
-    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive) {
+    private final long bufferBytes;
+
+    /**
+     * @param maxStreams most streams open at once; more answer {@code 503 too_many_subscribers}
+     * @param bufferBytes most bytes of frames queued for one client; a client that falls further behind gets an
+     *     {@code error} frame {@code slow_consumer} and is disconnected (it resumes with {@code Last-Event-ID})
+     */
+    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive, int maxStreams, long bufferBytes) {
+        this.maxStreams = maxStreams;
+        this.bufferBytes = bufferBytes;
         this.store = store;
         this.metrics = metrics;
         this.keepAlive = keepAlive;
@@ -53,13 +67,29 @@ public final class LiveFeed {
                 ? Params.position(lastId.trim(), "Last-Event-ID", start)
                 : afterText != null ? Params.position(afterText, "after", start) : store.head();
         EventFilter filter = Params.filter(ctx);
+        if (streams.incrementAndGet() > maxStreams) {
+            streams.decrementAndGet();
+            ctx.header("Retry-After", "5");
+            throw new ApiException(
+                    503,
+                    "too_many_subscribers",
+                    "the server already serves " + maxStreams + " live feeds; retry later");
+        }
+        try {
+            stream(ctx, after, filter);
+        } finally {
+            streams.decrementAndGet();
+        }
+    }
+
+    private void stream(Context ctx, Position after, EventFilter filter) throws IOException, InterruptedException {
         HttpServletResponse res = ctx.res();
         res.setStatus(200);
         res.setCharacterEncoding("UTF-8");
         res.setContentType("text/event-stream");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        Stream stream = new Stream(res.getOutputStream());
+        Stream stream = new Stream(res.getOutputStream(), bufferBytes, Access.hidesSystem(ctx));
         open.add(stream);
         metrics.liveOpened();
         if (closed) {
@@ -86,20 +116,35 @@ public final class LiveFeed {
         }
     }
 
-    /** One client's stream. Writes are serialized on {@code this}; {@code ended} is guarded by it too. */
+    /**
+     * One client's stream. The subscription queues frames ({@link #send}); the request's thread alone writes them
+     * ({@link #pump}), so that a client that reads slowly holds at most {@code bufferBytes} of queued frames and never
+     * blocks the subscription. {@code lock} guards the queue and the flags.
+     */
     private static final class Stream {
         private final ServletOutputStream out;
+        private final long bufferBytes;
+        private final Object lock = new Object();
+        private final ArrayDeque<String> queued = new ArrayDeque<>();
+        private long queuedBytes;
         private boolean ended;
+        private boolean overflow;
+        private final boolean hideSystem;
 
-        Stream(ServletOutputStream out) {
+        Stream(ServletOutputStream out, long bufferBytes, boolean hideSystem) {
+            this.hideSystem = hideSystem;
             this.out = out;
+            this.bufferBytes = bufferBytes;
         }
 
         /**
-         * Subscription handler: writes one frame. A failed write ends the stream (the client has gone) without failing
-         * the subscription; {@link #pump} then closes it.
+         * Subscription handler: queues one frame. Past the buffer the stream is marked overflowed and later events are
+         * dropped; {@link #pump} then tells the client and ends the stream.
          */
         void send(RecordedEvent e) throws IOException {
+            if (hideSystem && Audit.isSystem(e.aggregateId())) {
+                return;
+            }
             String json = new String(JsonOut.event(e), StandardCharsets.UTF_8);
             StringBuilder frame = new StringBuilder(json.length() + 64)
                     .append("id: ")
@@ -112,48 +157,102 @@ public final class LiveFeed {
             for (String line : json.split("\n", -1)) {
                 frame.append("data: ").append(line).append('\n');
             }
-            write(frame.append('\n').toString());
+            String text = frame.append('\n').toString();
+            synchronized (lock) {
+                if (ended || overflow) {
+                    return;
+                }
+                if (queuedBytes + text.length() > bufferBytes && !queued.isEmpty()) {
+                    overflow = true;
+                } else {
+                    queued.add(text);
+                    queuedBytes += text.length();
+                }
+                lock.notifyAll();
+            }
         }
 
         boolean comment(String text) {
             return write(": " + text + "\n\n");
         }
 
-        /** Writes and flushes; returns false (and ends the stream) if the client has gone. */
-        private synchronized boolean write(String text) {
-            if (ended) {
-                return false;
+        /** Writes and flushes (on the request's thread only); returns false (and ends the stream) if the client has gone. */
+        private boolean write(String text) {
+            synchronized (lock) {
+                if (ended) {
+                    return false;
+                }
             }
             try {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 return true;
             } catch (IOException e) {
-                ended = true;
-                notifyAll();
+                end();
                 return false;
             }
         }
 
-        synchronized void end() {
-            ended = true;
-            notifyAll();
+        void end() {
+            synchronized (lock) {
+                ended = true;
+                lock.notifyAll();
+            }
         }
 
-        /** Blocks until the stream ends or the subscription stops, sending keep-alive comments meanwhile. */
+        /** Writes the queued frames; false if the client has gone. */
+        private boolean drain() {
+            while (true) {
+                String next;
+                synchronized (lock) {
+                    next = queued.poll();
+                    if (next == null) {
+                        return !ended;
+                    }
+                    queuedBytes -= next.length();
+                }
+                if (!write(next)) {
+                    return false;
+                }
+            }
+        }
+
+        /**
+         * Writes queued frames until the stream ends, the subscription stops or the client falls too far behind,
+         * sending keep-alive comments meanwhile.
+         */
         void pump(Subscription sub, Duration keepAlive) throws InterruptedException {
             long nextPing = System.nanoTime() + keepAlive.toNanos();
             while (true) {
-                synchronized (this) {
+                synchronized (lock) {
                     if (ended) {
                         return;
                     }
-                    wait(Math.max(1, Math.min(POLL.toMillis(), keepAlive.toMillis())));
+                    if (queued.isEmpty() && !overflow) {
+                        lock.wait(Math.max(1, Math.min(POLL.toMillis(), keepAlive.toMillis())));
+                    }
                     if (ended) {
                         return;
                     }
                 }
+                if (!drain()) {
+                    return;
+                }
+                boolean behind;
+                synchronized (lock) {
+                    behind = overflow && queued.isEmpty();
+                }
+                if (behind) {
+                    ApiError error = ApiError.of(
+                            0,
+                            "slow_consumer",
+                            "this client fell more than " + bufferBytes + " bytes behind the feed; reconnect with"
+                                    + " Last-Event-ID to resume after the last event received");
+                    write("event: error\ndata: " + new String(error.toJson(), StandardCharsets.UTF_8) + "\n\n");
+                    return;
+                }
                 if (!sub.isRunning()) {
+                    drain();
                     reportFailure(sub.failure());
                     return;
                 }

@@ -3,6 +3,10 @@
 import { uuid } from "./dom.js";
 
 const OPERATOR_KEY = "hindsight.operator";
+// The API token of a server started with authentication (serve --auth): asked for on the first 401, kept for this tab
+// only (sessionStorage, gone when the tab closes), sent as "Authorization: Bearer".
+const TOKEN_KEY = "hindsight.token";
+export const TOKEN_EVENT = "hindsight-token";
 export const DEFAULT_OPERATOR = "console";
 
 export class ApiError extends Error {
@@ -31,6 +35,29 @@ export function setOperator(name) {
   else localStorage.removeItem(OPERATOR_KEY);
 }
 
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+let asking = null;
+
+/** Asks once (however many requests got 401 meanwhile) for a token; true if one was given. */
+function askForToken(reason) {
+  asking ||= new Promise((resolve) => {
+    // Let the page paint before the modal prompt.
+    setTimeout(() => {
+      const t = (window.prompt(`${reason}\nAPI token (./hindsight tokens create --role reader|writer|admin):`) || "").trim();
+      if (t) {
+        sessionStorage.setItem(TOKEN_KEY, t);
+        window.dispatchEvent(new Event(TOKEN_EVENT));
+      }
+      asking = null;
+      resolve(Boolean(t));
+    }, 0);
+  });
+  return asking;
+}
+
 async function request(method, path, { body, headers = {} } = {}) {
   const h = { Accept: "application/json", ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
@@ -39,10 +66,18 @@ async function request(method, path, { body, headers = {} } = {}) {
     h["X-Correlation-Id"] ||= uuid();
   }
   let res;
-  try {
-    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (e) {
-    throw new ApiError(0, "network_error", `The server could not be reached (${e.message}).`);
+  for (let attempt = 0; ; attempt++) {
+    const t = token();
+    if (t) h.Authorization = `Bearer ${t}`;
+    else delete h.Authorization;
+    try {
+      res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new ApiError(0, "network_error", `The server could not be reached (${e.message}).`);
+    }
+    if (res.status !== 401 || attempt >= 3) break;
+    const reason = t ? "The server refused this token." : "This server needs an API token.";
+    if (!(await askForToken(reason))) break;
   }
   const text = await res.text();
   let json = null;

@@ -1,7 +1,7 @@
 // Two shared sources the views subscribe to: the store's live event feed (one EventSource for the whole page) and
 // the projection status, polled every second with a short history for the charts.
 
-import { api } from "./api.js";
+import { api, token, TOKEN_EVENT } from "./api.js";
 
 const BACKLOG = 30;        // events replayed on page load so the feed is not empty
 const KEEP_EVENTS = 500;   // events kept in memory for the feed view
@@ -32,6 +32,11 @@ class LiveEvents {
     this.connect(after);
     // A page left open in the back/forward cache would keep its stream (and one of the browser's six connections
     // per host) open: close it when the page is hidden, resume after the last event seen when it comes back.
+    // A token given after a 401 (or a new one): reconnect with it, after the last event seen.
+    window.addEventListener(TOKEN_EVENT, () => {
+      this.source?.close();
+      this.connect(this.lastPosition ?? after);
+    });
     window.addEventListener("pagehide", () => {
       this.source?.close();
       this.source = null;
@@ -42,7 +47,12 @@ class LiveEvents {
   }
 
   connect(after) {
-    this.source = new EventSource(`/api/events/live${after !== null ? `?after=${encodeURIComponent(after)}` : ""}`);
+    // EventSource cannot send headers: the feed alone takes the token as a query parameter.
+    const q = new URLSearchParams();
+    if (after !== null) q.set("after", after);
+    if (token()) q.set("access_token", token());
+    const s = q.toString();
+    this.source = new EventSource(`/api/events/live${s ? `?${s}` : ""}`);
     this.source.addEventListener("open", () => this.setState("live"));
     this.source.addEventListener("event", (e) => this.receive(e));
     this.source.addEventListener("error", (e) => {
