@@ -108,6 +108,8 @@ final class ImportCommand implements Callable<Integer> {
     private final AtomicLong imported = new AtomicLong();
     private final AtomicLong alreadyPresent = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
+    /** Events of system aggregates ({@code $audit}): each server keeps its own trail, and HTTP never writes them. */
+    private long skippedSystem;
     /** Whether the server has {@code POST /api/appends}; cleared at the first 404. */
     private volatile boolean bulk = true;
 
@@ -151,6 +153,10 @@ final class ImportCommand implements Callable<Integer> {
                                             + " event(s) of '"
                                             + batch.getFirst().aggregateId() + "' before it (from line "
                                             + batch.getFirst().number() + ") were not imported"));
+                }
+                if (line.aggregateId().startsWith("$")) {
+                    skippedSystem++;
+                    continue;
                 }
                 if (!batch.isEmpty() && !continues(batch, batchChars, line)) {
                     lanes.submit(batch);
@@ -208,6 +214,11 @@ final class ImportCommand implements Callable<Integer> {
         err.printf(
                 "hindsight: import %s: %,d events imported, %,d already present, in %,d appends%n",
                 done ? "done" : "stopped", imported.get(), alreadyPresent.get(), appends.get());
+        if (skippedSystem > 0) {
+            err.printf(
+                    "hindsight: skipped %,d events of system aggregates ($audit): the target server keeps its own%n",
+                    skippedSystem);
+        }
         err.flush();
     }
 

@@ -188,6 +188,28 @@ class ExportImportTest {
     }
 
     @Test
+    void import_skipsSystemAggregates_andSaysSo() throws IOException {
+        HindsightServer a = source();
+        Path first = export(a);
+        List<String> text = new ArrayList<>(Files.readAllLines(first));
+        ObjectNode audit = (ObjectNode) Json.mapper().readTree(text.getFirst());
+        audit.put("aggregate_id", "$audit").put("event_id", UUID.randomUUID().toString());
+        text.add(3, Json.mapper().writeValueAsString(audit));
+        Path withAudit = dir.resolve("with-audit.jsonl");
+        Files.write(withAudit, text);
+
+        HindsightServer b = serve();
+        CliRun imported = CliRun.of("import", withAudit.toString(), "--url", url(b));
+
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.err())
+                .contains("1,231 events imported")
+                .contains("skipped 1 events of system aggregates ($audit)");
+        assertThat(lines(export(b)))
+                .noneMatch(e -> e.get("aggregate_id").asText().equals("$audit"));
+    }
+
+    @Test
     void importParallel_everyAggregateIdenticalAndInOrder_reimportIsANoOp() throws IOException {
         HindsightServer a = source();
         Path first = export(a);

@@ -53,6 +53,20 @@ class BulkAppendTest {
     }
 
     @Test
+    void systemAggregates_areNeverWrittenOverHttp_evenWithAuthenticationOff() {
+        var single = t.post("/api/aggregates/$audit/events", event("TokenCreated"));
+        assertThat(single.status()).isEqualTo(403);
+        assertThat(single.json().get("message").asText()).contains("system aggregate");
+
+        var r = bulk(entry("$audit", null, event("AdminRequest")), entry("order-1", null, event("OrderPlaced")));
+        JsonNode results = r.json().get("results");
+        assertThat(results.get(0).get("error").asText()).isEqualTo("forbidden");
+        assertThat(results.get(0).get("message").asText()).contains("system aggregate");
+        assertThat(results.get(1).get("last_version").asLong()).isEqualTo(1);
+        assertThat(t.get("/health").json().get("head").asText()).isEqualTo("1");
+    }
+
+    @Test
     void appendMany_badAndConflictingEntries_failAloneOthersStored() {
         t.post("/api/aggregates/taken/events", event("E"));
 

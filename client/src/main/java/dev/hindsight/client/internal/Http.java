@@ -29,6 +29,9 @@ public final class Http {
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
+                // a multi-node Kafka store answers an append on a node that does not own the aggregate with a 307 to
+                // the owner; 307 keeps method and body
+                .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
     }
 

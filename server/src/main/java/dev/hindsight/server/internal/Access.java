@@ -151,10 +151,10 @@ public final class Access {
                         + what);
     }
 
-    /** Which aggregates the request's token may write (all when auth is off; never a system aggregate then). */
+    /** Which aggregates the request's token may write (all when auth is off); never a system aggregate. */
     static Predicate<String> writeScope(Context ctx) {
         ApiToken token = ctx.attribute(TOKEN);
-        return token == null ? id -> true : id -> token.covers(id) && !Audit.isSystem(id);
+        return token == null ? id -> !Audit.isSystem(id) : id -> token.covers(id) && !Audit.isSystem(id);
     }
 
     /** Whether the request's events must leave out system aggregates: its token is not an admin's. */
@@ -165,7 +165,12 @@ public final class Access {
 
     /** The error of a bulk entry outside the token's scope. */
     static ApiError outsideScope(String aggregateId) {
-        return ApiError.of(
-                403, "forbidden", "the token is not allowed to write aggregate '" + aggregateId + "' (prefix scope)");
+        return Audit.isSystem(aggregateId)
+                ? ApiError.of(
+                        403, "forbidden", "'" + aggregateId + "' is a system aggregate: only the server writes it")
+                : ApiError.of(
+                        403,
+                        "forbidden",
+                        "the token is not allowed to write aggregate '" + aggregateId + "' (prefix scope)");
     }
 }

@@ -13,6 +13,7 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.SizeLimitExceededException;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.server.ApiException;
 import dev.hindsight.server.ServerPlugin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -39,6 +40,12 @@ public final class EventsApi {
 
     /** {@code POST /api/aggregates/{aggregate_id}/events}. */
     public void append(Context ctx) throws IOException {
+        if (Audit.isSystem(ctx.pathParam("aggregate_id"))) { // also with authentication off
+            throw new ApiException(
+                    403,
+                    "forbidden",
+                    "'" + ctx.pathParam("aggregate_id") + "' is a system aggregate: only the server writes it");
+        }
         try {
             String header = ctx.header("Expected-Version");
             ExpectedVersion expected =
