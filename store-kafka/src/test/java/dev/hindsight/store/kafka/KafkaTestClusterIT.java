@@ -72,14 +72,27 @@ class KafkaTestClusterIT {
                 admin.createTopics(List.of(new NewTopic("t3", 1, (short) 2)))
                         .all()
                         .get();
-                assertThat(admin.describeTopics(List.of("t3"))
+                // the new topic's metadata reaches the broker that answers the describe a moment later
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                List<org.apache.kafka.common.Node> replicas = null;
+                while (replicas == null) {
+                    try {
+                        replicas = admin.describeTopics(List.of("t3"))
                                 .allTopicNames()
                                 .get()
                                 .get("t3")
                                 .partitions()
                                 .getFirst()
-                                .replicas())
-                        .hasSize(2);
+                                .replicas();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                                || System.nanoTime() > deadline) {
+                            throw e;
+                        }
+                        Thread.sleep(100);
+                    }
+                }
+                assertThat(replicas).hasSize(2);
             }
             t0 = System.nanoTime();
         }
