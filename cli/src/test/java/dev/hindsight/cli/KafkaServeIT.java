@@ -55,28 +55,7 @@ class KafkaServeIT {
     }
 
     private String serve(String topic) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "kafka",
-                        "--kafka-bootstrap",
-                        cluster.bootstrapServers(),
-                        "--kafka-topic",
-                        topic,
-                        "--kafka-partitions",
-                        "3",
-                        "--kafka-replication",
-                        "1",
-                        "--data-dir",
-                        dataDir.toString())
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        server = serve.start();
+        server = serveNode(topic, 0, dataDir);
         return "http://127.0.0.1:" + server.port();
     }
 
@@ -240,7 +219,7 @@ class KafkaServeIT {
                         "--kafka-topic",
                         topic,
                         "--kafka-partitions",
-                        "4",
+                        "3",
                         "--kafka-replication",
                         "1",
                         "--data-dir",

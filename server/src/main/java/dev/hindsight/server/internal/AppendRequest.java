@@ -31,16 +31,7 @@ public final class AppendRequest {
      * @throws InvalidRequestException if the body is not a well-formed event or event array
      */
     public static List<EventData> parse(byte[] body) {
-        return events(tree(body));
-    }
-
-    /**
-     * Parses a body into a JSON tree (see {@link RequestTree}: strict, event payloads kept as written).
-     *
-     * @throws InvalidRequestException if the body is empty or not well-formed JSON
-     */
-    static JsonNode tree(byte[] body) {
-        return RequestTree.parse(body);
+        return events(RequestTree.parse(body));
     }
 
     /**

@@ -62,7 +62,7 @@ final class BulkAppend {
      *     {@value #MAX_ENTRIES} entries
      */
     static List<Outcome> run(EventStore store, byte[] body, Predicate<String> mayWrite) {
-        JsonNode root = AppendRequest.tree(body);
+        JsonNode root = RequestTree.parse(body);
         JsonNode appends = root.isObject() ? root.get("appends") : null;
         JsonNode ordered = root.isObject() ? root.get("ordered") : null;
         if (appends == null
