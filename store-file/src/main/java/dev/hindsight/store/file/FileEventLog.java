@@ -16,6 +16,7 @@ import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.store.file.internal.ActiveCheckpoint;
 import dev.hindsight.store.file.internal.ArchiveCache;
 import dev.hindsight.store.file.internal.ArchiveManifest;
 import dev.hindsight.store.file.internal.Archiver;
@@ -67,6 +68,7 @@ public final class FileEventLog implements EventLog {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long recoveredTruncatedBytes;
     private final long recoveredCheckpoint;
+    private final long recoveredFromActiveCheckpoint;
 
     private FileEventLog(
             FileLogOptions options,
@@ -82,6 +84,7 @@ public final class FileEventLog implements EventLog {
         this.state = recovered.state();
         this.recoveredTruncatedBytes = recovered.truncatedBytes();
         this.recoveredCheckpoint = recovered.indexedPosition();
+        this.recoveredFromActiveCheckpoint = recovered.checkpointEvents();
         this.reader = new FileLogReader(state);
         this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
         writer.start();
@@ -283,6 +286,14 @@ public final class FileEventLog implements EventLog {
         return recoveredCheckpoint;
     }
 
+    /**
+     * Events of the active segment whose index entries this open loaded from the checkpoint the last clean close
+     * wrote, instead of scanning them (0: none, the segment was scanned).
+     */
+    public long activeCheckpointEvents() {
+        return recoveredFromActiveCheckpoint;
+    }
+
     /** Registers the observer told about every group-commit batch (replaces any previous one). */
     public void onCommit(@Nullable CommitObserver observer) {
         writer.observe(observer);
@@ -405,6 +416,7 @@ public final class FileEventLog implements EventLog {
             return;
         }
         writer.close();
+        ActiveCheckpoint.write(state, options.directory().resolve("index"));
         if (archiver != null) {
             archiver.close();
         }

@@ -36,6 +36,11 @@ public final class Recovery {
     private long expected = 1;
     private long truncatedBytes;
     private ByteBuffer scratch = ByteBuffer.allocate(0);
+    /** Segment offset of {@code scratch}'s byte 0 during a scan (non-zero when scanning after a checkpoint). */
+    private int shift;
+
+    private long checkpointEvents;
+
     private boolean indexAggregates;
     private boolean indexIds;
     private ArchiveManifest archived = ArchiveManifest.EMPTY;
@@ -46,8 +51,9 @@ public final class Recovery {
      * Result of recovery.
      *
      * @param indexedPosition the position up to which the on-disk indexes covered the log when opened (0: rebuilt)
+     * @param checkpointEvents events of the active segment loaded from its {@link ActiveCheckpoint} instead of scanned
      */
-    public record Result(LogState state, long truncatedBytes, long indexedPosition) {}
+    public record Result(LogState state, long truncatedBytes, long indexedPosition, long checkpointEvents) {}
 
     private Recovery() {}
 
@@ -85,7 +91,7 @@ public final class Recovery {
         r.state.indexes(indexes);
         try {
             long covered = r.recover(segmentsDir, files, segmentBytes, indexes);
-            return new Result(r.state, r.truncatedBytes, covered);
+            return new Result(r.state, r.truncatedBytes, covered, r.checkpointEvents);
         } catch (IOException | RuntimeException e) {
             r.state.closeQuietly();
             throw e;
@@ -190,7 +196,20 @@ public final class Recovery {
             indexes.startActive(seg);
             indexAggregates = to > indexes.aggregates.view().coveredTo();
             indexIds = to > indexes.ids.view().coveredTo();
-            scan(seg, last);
+            int from = Segment.HEADER_BYTES;
+            if (last && seg instanceof Segment active && indexAggregates && indexIds) {
+                ActiveCheckpoint.Restored restored =
+                        ActiveCheckpoint.restore(segmentsDir.resolveSibling(Indexes.DIR), active, indexes.active());
+                if (restored != null) {
+                    checkpointEvents = restored.next() - expected;
+                    expected = restored.next();
+                    from = restored.writeOffset();
+                } else if (seg.offsetCount() != 0) {
+                    seg.truncateOffsets(0); // a checkpoint that failed half-way: start the segment over
+                    indexes.startActive(seg);
+                }
+            }
+            scan(seg, last, from);
             if (!last) {
                 indexes.flush(indexes.active(), to);
             }
@@ -259,11 +278,16 @@ public final class Recovery {
         }
     }
 
-    private void scan(LogFile seg, boolean last) throws IOException {
-        scratch = seg.readAll(scratch);
+    /**
+     * Scans {@code seg} from byte {@code from} (its first record, or where a restored {@link ActiveCheckpoint} ends),
+     * rebuilding offsets and memtables; for the last segment, cuts a torn tail.
+     */
+    private void scan(LogFile seg, boolean last, int from) throws IOException {
+        shift = from == Segment.HEADER_BYTES ? 0 : from;
+        scratch = shift == 0 ? seg.readAll(scratch) : ((Segment) seg).readFrom(scratch, shift);
         ByteBuffer map = scratch;
-        int capacity = seg.extent();
-        int off = Segment.HEADER_BYTES;
+        int capacity = seg.extent() - shift;
+        int off = from - shift;
         int lastCommitEnd = off;
         while (off + FrameCodec.HEADER <= capacity) {
             int len = map.getInt(off);
@@ -277,7 +301,7 @@ public final class Recovery {
             }
             if (!valid || !versionFits(map, off, aggregate)) {
                 if (!last || laterCompleteWrite(map, off, capacity, expected)) {
-                    throw new CorruptionException("corrupt record in " + seg.path() + " at offset " + off
+                    throw new CorruptionException("corrupt record in " + seg.path() + " at offset " + (off + shift)
                             + " (expected position " + expected + "); later acknowledged data follows it");
                 }
                 break;
@@ -302,21 +326,21 @@ public final class Recovery {
                         "truncating torn tail of {}: {} bytes after offset {}",
                         seg.path(),
                         truncatedBytes,
-                        lastCommitEnd);
-                ((Segment) seg).cutAt(lastCommitEnd);
+                        lastCommitEnd + shift);
+                ((Segment) seg).cutAt(lastCommitEnd + shift);
             }
             if (scratch.capacity() > (64 << 20)) {
                 scratch = ByteBuffer.allocate(0);
             }
-            state.writeOffset = lastCommitEnd;
+            state.writeOffset = lastCommitEnd + shift;
         } else if (lastCommitEnd != off) {
-            throw new CorruptionException(
-                    "unfinished append at the end of sealed segment " + seg.path() + " at offset " + lastCommitEnd);
+            throw new CorruptionException("unfinished append at the end of sealed segment " + seg.path() + " at offset "
+                    + (lastCommitEnd + shift));
         }
     }
 
     private void accept(ByteBuffer map, int off, LogFile seg, @org.jspecify.annotations.Nullable String aggregate) {
-        seg.addOffset(off);
+        seg.addOffset(off + shift);
         if (indexAggregates || indexIds) {
             UUID id = new UUID(map.getLong(off + FrameCodec.OFF_ID_MSB), map.getLong(off + FrameCodec.OFF_ID_LSB));
             Instant ts = Instant.ofEpochSecond(

@@ -137,6 +137,28 @@ public final class Segment extends LogFile {
         return b.clear().limit(capacity);
     }
 
+    /**
+     * Reads bytes {@code [from, capacity)} through the channel into {@code into} (allocating a bigger one if needed),
+     * byte {@code from} at index 0: the tail that recovery scans after a restored {@link ActiveCheckpoint}.
+     */
+    ByteBuffer readFrom(ByteBuffer into, int from) throws IOException {
+        int n = capacity - from;
+        ByteBuffer b = into.capacity() >= n ? into : ByteBuffer.allocate(n);
+        b.clear().limit(n);
+        long pos = from;
+        while (b.hasRemaining()) {
+            int r = channel.read(b, pos);
+            if (r < 0) {
+                break;
+            }
+            pos += r;
+        }
+        while (b.hasRemaining()) {
+            b.put((byte) 0);
+        }
+        return b.clear().limit(n);
+    }
+
     /** Writes {@code src} at {@code offset}. Writer thread only. */
     void write(ByteBuffer src, long offset) throws IOException {
         writeFully(channel, src, offset);
