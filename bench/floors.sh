@@ -6,7 +6,8 @@
 # the built jars (./mvnw install -DskipTests). Sections: http (issue 11: single and bulk HTTP appends vs the Java
 # API), open (issue 12: time to /health with and without the active segment's checkpoint), pg (issue 11: serve
 # --store postgres under loadgen, with the file engine in the same harness as baseline), kafka (issue 13: serve
-# --store kafka on a 3-broker kafka-dev cluster under loadgen). Pick sections with SECTIONS="http pg".
+# --store kafka on a 3-broker kafka-dev cluster under loadgen), auth (issue 15: HTTP appends with and without --auth).
+# Pick sections with SECTIONS="http pg".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,7 +15,7 @@ cd "$ROOT"
 source "$ROOT/scripts/jdk.sh"
 hindsight_select_jdk
 OUT=${1:-/tmp/floors-$(date +%H%M).txt}
-SECTIONS=${SECTIONS:-"http open pg kafka"}
+SECTIONS=${SECTIONS:-"http auth open pg kafka"}
 PG_URL=${HINDSIGHT_PG_URL:-jdbc:postgresql://127.0.0.1:5432/hindsight_test}
 export HINDSIGHT_PG_USER=${HINDSIGHT_PG_USER:-hindsight} HINDSIGHT_PG_PASSWORD=${HINDSIGHT_PG_PASSWORD:-hindsight}
 BENCH="$JAVA_HOME/bin/java -jar bench/target/hindsight-bench.jar"
@@ -36,6 +37,26 @@ http() {
         say "round $round bulk (100 events/request), wrk -t2 -c16 10 s: $(wrk -t2 -c16 -d10s -s bench/wrk/bulk.lua http://127.0.0.1:8096/ | grep Requests/sec)"
         stop "serve --data-dir $WORK/http"
         say "round $round Java API, 64 virtual-thread appenders: $($BENCH append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 --random-at 0 --threads virtual --read-events 0 2>&1 | grep '64 × 1 event' | cut -d'|' -f2-3)"
+    done
+}
+
+auth() {
+    say "== issue 15: single-event HTTP appends with --auth (writer token) vs without, same build, alternating, 3 rounds"
+    for round in 1 2 3; do
+        for mode in off on; do
+            rm -rf "$WORK/auth"
+            local token="" flags=""
+            if [[ $mode == on ]]; then
+                token=$(./hindsight tokens create --role writer --name bench --data-dir "$WORK/auth" 2> /dev/null)
+                flags="--auth"
+            fi
+            # shellcheck disable=SC2086
+            ./hindsight serve --data-dir "$WORK/auth" --port 8092 $flags > "$WORK/auth.log" 2>&1 &
+            wait_health http://127.0.0.1:8092
+            HINDSIGHT_TOKEN=$token wrk -t2 -c64 -d5s -s bench/wrk/append.lua http://127.0.0.1:8092/ > /dev/null
+            say "round $round auth $mode: $(HINDSIGHT_TOKEN=$token wrk -t2 -c64 -d10s -s bench/wrk/append.lua http://127.0.0.1:8092/ | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ')"
+            stop "serve --data-dir $WORK/auth"
+        done
     done
 }
 
@@ -115,6 +136,7 @@ for s in $SECTIONS; do
     case $s in
         http) http ;;
         open) open_time ;;
+        auth) auth ;;
         pg) pg ;;
         kafka) kafka ;;
         *) say "unknown section $s" ;;
