@@ -34,6 +34,7 @@ public final class Archiver implements AutoCloseable {
     private final Path dataDir;
     private final ObjectStore store;
     private final Duration after;
+    private final dev.hindsight.core.retention.RetentionPolicy policy;
     private final Clock clock;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hindsight-archiver").daemon(true).factory());
@@ -55,8 +56,15 @@ public final class Archiver implements AutoCloseable {
             @Nullable String error) {}
 
     public Archiver(
-            LogState state, Path dataDir, ObjectStore store, Duration after, Clock clock, ArchiveManifest manifest) {
+            LogState state,
+            Path dataDir,
+            ObjectStore store,
+            Duration after,
+            dev.hindsight.core.retention.RetentionPolicy policy,
+            Clock clock,
+            ArchiveManifest manifest) {
         this.state = state;
+        this.policy = policy;
         this.dataDir = dataDir;
         this.store = store;
         this.after = after;
@@ -108,11 +116,17 @@ public final class Archiver implements AutoCloseable {
                 continue;
             }
             long last = c.basePosition() + c.records() - 1;
-            if (last > state.committed() || state.timestampAt(last).isAfter(cutoff)) {
+            if (last > state.committed()
+                    || (policy.rules().isEmpty() ? state.timestampAt(last).isAfter(cutoff) : !due(c, start))) {
                 break;
             }
             try {
-                archive(c);
+                synchronized (state.tierLock) {
+                    if (!state.contains(c)) {
+                        break; // retention rewrote it meanwhile; the next run looks at the new file
+                    }
+                    archive(c);
+                }
                 segments++;
                 events += c.records();
                 bytes += c.storedBytes();
@@ -125,6 +139,32 @@ public final class Archiver implements AutoCloseable {
         Run r = new Run(start, segments, events, bytes, (System.nanoTime() - t0) / 1_000_000, error);
         lastRun = r;
         return r;
+    }
+
+    /**
+     * Whether every event of {@code c} is past the archive age its retention rule gives (ADR 0017); an event of a
+     * delete rule only once deleted, or once past its delete age if it is its aggregate's last event (never deleted).
+     */
+    private boolean due(CompressedSegment c, Instant now) {
+        for (long p = c.basePosition(); p < c.basePosition() + c.records(); p++) {
+            LogState.Record r = state.readRecord(p);
+            if (r.deleted()) {
+                continue;
+            }
+            dev.hindsight.core.RecordedEvent e = r.event();
+            Duration age = policy.archiveAge(e.aggregateId(), e.eventType(), after);
+            if (age == null) {
+                var rule = java.util.Objects.requireNonNull(policy.ruleFor(e.aggregateId(), e.eventType()));
+                Duration deleteAge = java.util.Objects.requireNonNull(rule.deleteAfter());
+                if (e.timestamp().isAfter(now.minus(deleteAge))
+                        || state.indexes().aggregateVersion(e.aggregateId()) != e.version()) {
+                    return false; // not yet deleted (not expired, or waiting for a projection)
+                }
+            } else if (e.timestamp().isAfter(now.minus(age))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void archive(CompressedSegment c) throws IOException {
