@@ -3,6 +3,7 @@ package dev.hindsight.store.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hindsight.core.DuplicateEventIdException;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
@@ -105,6 +106,17 @@ class FileRetentionTest {
             assertThat(log.verify(10).problems()).isEmpty();
             EventStore.of(log).append("cart_0", ExpectedVersion.exact(22), EventData.of("CartReopened", "{}"));
             EventStore.of(log).append("cart_9", ExpectedVersion.exact(21), EventData.of("CartViewed", "{}"));
+            // a deleted event's id stays taken
+            RecordedEvent gone = before.stream()
+                    .filter(e -> deleted.contains(e.position()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThatThrownBy(() -> EventStore.of(log)
+                            .append(
+                                    "other",
+                                    ExpectedVersion.ANY,
+                                    EventData.of("X", "{}").withId(gone.eventId())))
+                    .isInstanceOf(DuplicateEventIdException.class);
         }
     }
 
