@@ -14,6 +14,7 @@ import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRule;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.core.spi.StorageUse;
@@ -25,6 +26,7 @@ import dev.hindsight.store.postgres.internal.GroupCommitter;
 import dev.hindsight.store.postgres.internal.InlineHooks;
 import dev.hindsight.store.postgres.internal.Migrations;
 import dev.hindsight.store.postgres.internal.Notifications;
+import dev.hindsight.store.postgres.internal.PostgresArchiver;
 import dev.hindsight.store.postgres.internal.RetentionDeletes;
 import dev.hindsight.store.postgres.internal.Retrying;
 import dev.hindsight.store.postgres.internal.SingleAppend;
@@ -248,6 +250,26 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
             reader.forget();
         }
         return out;
+    }
+
+    /**
+     * Exports the oldest events to {@code store} in ranges of {@code segmentEvents} events, in the file engine's
+     * segment format, then deletes the exported rows but each aggregate's last event (ADR 0017: the export-and-delete
+     * half of the PostgreSQL archive; reads of archived ranges do not fall through). A range qualifies when all its
+     * events are visible, at or below {@code appliedUpTo} and older than {@code after} at {@code now}.
+     *
+     * @return what was archived; {@code error} says why a run stopped early (nothing of that range was deleted)
+     */
+    public StorageUse.ArchiveRun archiveNow(
+            ObjectStore store, Duration after, Instant now, Position appliedUpTo, int segmentEvents) {
+        if (segmentEvents < 1) {
+            throw new IllegalArgumentException("segmentEvents must be >= 1");
+        }
+        long bound = sequence(appliedUpTo);
+        ensureOpen();
+        return retrying.run(
+                "archiving old events",
+                () -> new PostgresArchiver(ds, options.schema(), reader).run(store, after, now, bound, segmentEvents));
     }
 
     @Override
