@@ -7,6 +7,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.auth.Role;
 import dev.hindsight.core.retention.RetentionRun;
 import dev.hindsight.core.retention.RetentionRunner;
+import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.server.ApiException;
 import dev.hindsight.server.Routes;
 import dev.hindsight.server.ServerPlugin;
@@ -54,20 +55,34 @@ final class RetentionPlugin implements ServerPlugin {
                  "runs": {"type": "integer"},
                  "failures": {"type": "integer"},
                  "deleted_total": {"type": "object", "additionalProperties": {"type": "integer"}},
-                 "last_run": {"oneOf": [{"$ref": "#/components/schemas/RetentionRun"}, {"type": "null"}]}}}}}}
+                 "last_run": {"oneOf": [{"$ref": "#/components/schemas/RetentionRun"}, {"type": "null"}]},
+                 "archive": {"type": "string", "description": "PostgreSQL engine with --archive-url: the archive"},
+                 "last_archive_run": {"type": ["object", "null"],
+                   "description": "PostgreSQL engine with --archive-url: the last export-and-delete run"}}}}}}
             """;
 
     private final @Nullable RetentionRunner runner;
     private final Duration interval;
     private final String unsupported;
+    private final @Nullable PostgresArchiveTask pgArchive;
 
     /**
      * @param runner the runner, or null when the engine cannot delete ({@code unsupported} says why)
      */
     RetentionPlugin(@Nullable RetentionRunner runner, Duration interval, String unsupported) {
+        this(runner, interval, unsupported, null);
+    }
+
+    /** @param pgArchive the PostgreSQL archive task (serve --store postgres --archive-url), shown as last_archive_run */
+    RetentionPlugin(
+            @Nullable RetentionRunner runner,
+            Duration interval,
+            String unsupported,
+            @Nullable PostgresArchiveTask pgArchive) {
         this.runner = runner;
         this.interval = interval;
         this.unsupported = unsupported;
+        this.pgArchive = pgArchive;
     }
 
     /** The lowest of the positions, or {@code head} when there are none (a consumer-less store). */
@@ -112,6 +127,16 @@ final class RetentionPlugin implements ServerPlugin {
                 r.start(interval);
             }
         }
+        PostgresArchiveTask pga = pgArchive;
+        if (pga != null) {
+            Gauge.builder("hindsight.archive.last.run.events", pga, t -> {
+                        StorageUse.ArchiveRun a = t.lastRun();
+                        return a == null ? 0 : a.events();
+                    })
+                    .description("Events the last PostgreSQL archive run exported (their rows deleted but last events)")
+                    .register(registry);
+            pga.start();
+        }
         routes.get("/api/retention", ctx -> ctx.contentType("application/json").result(status()));
         routes.post("/api/retention/run", Role.admin, ctx -> {
             if (r == null) {
@@ -149,6 +174,16 @@ final class RetentionPlugin implements ServerPlugin {
         if (r != null) {
             r.deletedTotals().forEach(totals::put);
         }
+        PostgresArchiveTask pga = pgArchive;
+        if (pga != null) {
+            StorageUse.ArchiveRun a = pga.lastRun();
+            o.put("archive", pga.describe());
+            if (a == null) {
+                o.putNull("last_archive_run");
+            } else {
+                o.set("last_archive_run", archiveRun(a));
+            }
+        }
         RetentionRun last = r == null ? null : r.lastRun();
         if (last == null) {
             o.putNull("last_run");
@@ -156,6 +191,21 @@ final class RetentionPlugin implements ServerPlugin {
             o.set("last_run", run(last));
         }
         return o.toString();
+    }
+
+    static ObjectNode archiveRun(StorageUse.ArchiveRun run) {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("at", run.at().toString());
+        o.put("segments", run.segments());
+        o.put("events", run.events());
+        o.put("bytes", run.bytes());
+        o.put("millis", run.millis());
+        if (run.error() == null) {
+            o.putNull("error");
+        } else {
+            o.put("error", run.error());
+        }
+        return o;
     }
 
     static ObjectNode run(RetentionRun run) {
@@ -185,6 +235,9 @@ final class RetentionPlugin implements ServerPlugin {
     public void close() {
         if (runner != null) {
             runner.close();
+        }
+        if (pgArchive != null) {
+            pgArchive.close();
         }
     }
 }

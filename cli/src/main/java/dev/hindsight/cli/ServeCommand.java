@@ -9,6 +9,7 @@ import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRunner;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ProjectionEngine;
@@ -247,6 +248,13 @@ final class ServeCommand implements Callable<Integer> {
     RelayTarget publish;
 
     @Option(
+            names = "--archive-range-events",
+            defaultValue = "100000",
+            description = "With --store postgres --archive-url: events per archived object (a range is archived once"
+                    + " that many consecutive events are older than --archive-after; default: ${DEFAULT-VALUE}).")
+    int archiveRangeEvents;
+
+    @Option(
             names = "--role",
             defaultValue = "all",
             converter = Roles.Converter.class,
@@ -363,7 +371,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
         }
+        if (store == StoreKind.postgres && (fileStore.segmentSize != null || fileStore.archiveCache != null)) {
+            throw new CliException("--archive-cache and --segment-size apply to the file engine (--store file); the"
+                    + " postgres store has no segments (README: \"Storage lifecycle\")");
+        }
         if (store != StoreKind.file
+                && store != StoreKind.postgres
                 && (fileStore.archiveUrl != null
                         || fileStore.segmentSize != null
                         || fileStore.archiveAfter != null
@@ -371,7 +384,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException(
                     "--archive-url, --archive-after, --archive-cache and --segment-size apply to the file"
                             + " engine (--store"
-                            + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+                            + " file; --archive-url and --archive-after also to postgres); the " + store
+                            + " store has no segments (README: \"Storage lifecycle\")");
         }
         if (store != StoreKind.kafka && kafkaAdvertisedUrl != null) {
             throw new CliException("--kafka-advertised-url applies to --store kafka (the " + store
@@ -379,6 +393,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         RelayPlugin.check(store, publish);
         RetentionPolicy policy = retention.policy(store, fileStore.archiveUrl != null);
+        if (archiveRangeEvents < 1) {
+            throw new CliException("--archive-range-events must be at least 1", 2);
+        }
+        ObjectStore pgArchive = store == StoreKind.postgres ? fileStore.openArchive() : null;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -449,7 +467,7 @@ final class ServeCommand implements Callable<Integer> {
                     : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
             relay = new RelayPlugin(log, checkpoints, publish);
         }
-        builder.plugin(retentionPlugin(log, policy, system, relay));
+        builder.plugin(retentionPlugin(log, policy, system, relay, pgLog, pgArchive));
         if (relay != null) {
             builder.plugin(relay); // added last, closed first: the relay stops before the store closes
         }
@@ -467,7 +485,12 @@ final class ServeCommand implements Callable<Integer> {
      * projections (including a rebuild in progress) and the relay have applied.
      */
     private RetentionPlugin retentionPlugin(
-            EventLog log, RetentionPolicy policy, OrderSystem system, @Nullable RelayPlugin relay) {
+            EventLog log,
+            RetentionPolicy policy,
+            OrderSystem system,
+            @Nullable RelayPlugin relay,
+            @Nullable PostgresEventLog pgLog,
+            @Nullable ObjectStore pgArchiveStore) {
         if (!(log instanceof RetentionSupport engine)) {
             return new RetentionPlugin(
                     null,
@@ -491,8 +514,13 @@ final class ServeCommand implements Callable<Integer> {
             }
             return RetentionPlugin.lowest(head, positions);
         };
+        PostgresArchiveTask pgArchive = null;
+        if (pgLog != null && pgArchiveStore != null) {
+            Duration after = fileStore.archiveAfter == null ? Duration.ofDays(30) : fileStore.archiveAfter;
+            pgArchive = new PostgresArchiveTask(pgLog, pgArchiveStore, after, archiveRangeEvents, appliedUpTo);
+        }
         return new RetentionPlugin(
-                new RetentionRunner(engine, policy, appliedUpTo, Clock.systemUTC()), retention.interval, "");
+                new RetentionRunner(engine, policy, appliedUpTo, Clock.systemUTC()), retention.interval, "", pgArchive);
     }
 
     /** Whether tokens are required: {@code --auth}, or a {@code --host} that is not a loopback address. */

@@ -34,7 +34,7 @@ class RetentionCliTest {
     }
 
     /** {@code requests} bulk appends of 100 aggregates, each a CartCreated then a CartViewed then a CartClosed. */
-    private static void carts(String url, int requests) throws Exception {
+    static void carts(String url, int requests) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             for (int r = 0; r < requests; r++) {
                 StringBuilder b = new StringBuilder("{\"appends\":[");
