@@ -39,6 +39,9 @@ public final class Archiver implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hindsight-archiver").daemon(true).factory());
     private ArchiveManifest manifest; // guarded by this
+    /** Segments found not yet due, and when to look again (weak: a replaced segment drops out); guarded by this. */
+    private final java.util.Map<LogFile, Instant> notBefore = new java.util.WeakHashMap<>();
+
     private volatile @Nullable Run lastRun;
     private volatile boolean closed;
 
@@ -116,9 +119,23 @@ public final class Archiver implements AutoCloseable {
                 continue;
             }
             long last = c.basePosition() + c.records() - 1;
-            if (last > state.committed()
-                    || (policy.rules().isEmpty() ? state.timestampAt(last).isAfter(cutoff) : !due(c, start))) {
+            if (last > state.committed()) {
                 break;
+            }
+            if (policy.rules().isEmpty()) {
+                if (state.timestampAt(last).isAfter(cutoff)) {
+                    break;
+                }
+            } else {
+                Instant checked = notBefore.get(c);
+                if (checked != null && start.isBefore(checked)) {
+                    break; // scanned before: nothing in it can be due yet
+                }
+                Instant next = due(c, start);
+                if (next != null) {
+                    notBefore.put(c, next);
+                    break;
+                }
             }
             try {
                 synchronized (state.tierLock) {
@@ -142,29 +159,37 @@ public final class Archiver implements AutoCloseable {
     }
 
     /**
-     * Whether every event of {@code c} is past the archive age its retention rule gives (ADR 0017); an event of a
-     * delete rule only once deleted, or once past its delete age if it is its aggregate's last event (never deleted).
+     * Null if every event of {@code c} is past the archive age its retention rule gives (ADR 0017), else the earliest
+     * time worth looking again. An event of a delete rule counts only once deleted, or once past its delete age if it
+     * is its aggregate's last event (never deleted); an expired one not yet deleted (waiting for the next retention
+     * run or a projection) is looked at again a minute later.
      */
-    private boolean due(CompressedSegment c, Instant now) {
+    private @Nullable Instant due(CompressedSegment c, Instant now) {
+        Instant next = null;
         for (long p = c.basePosition(); p < c.basePosition() + c.records(); p++) {
-            LogState.Record r = state.readRecord(p);
+            LogState.Stored r = state.readRecord(p);
             if (r.deleted()) {
                 continue;
             }
             dev.hindsight.core.RecordedEvent e = r.event();
             Duration age = policy.archiveAge(e.aggregateId(), e.eventType(), after);
+            Instant at = null;
             if (age == null) {
                 var rule = java.util.Objects.requireNonNull(policy.ruleFor(e.aggregateId(), e.eventType()));
-                Duration deleteAge = java.util.Objects.requireNonNull(rule.deleteAfter());
-                if (e.timestamp().isAfter(now.minus(deleteAge))
-                        || state.indexes().aggregateVersion(e.aggregateId()) != e.version()) {
-                    return false; // not yet deleted (not expired, or waiting for a projection)
+                Instant expires = e.timestamp().plus(java.util.Objects.requireNonNull(rule.deleteAfter()));
+                if (expires.isAfter(now)) {
+                    at = expires;
+                } else if (state.indexes().aggregateVersion(e.aggregateId()) != e.version()) {
+                    at = now.plus(Duration.ofMinutes(1));
                 }
-            } else if (e.timestamp().isAfter(now.minus(age))) {
-                return false;
+            } else if (e.timestamp().plus(age).isAfter(now)) {
+                at = e.timestamp().plus(age);
+            }
+            if (at != null && (next == null || at.isAfter(next))) {
+                next = at;
             }
         }
-        return true;
+        return next;
     }
 
     private void archive(CompressedSegment c) throws IOException {

@@ -62,7 +62,7 @@ public final class FileLogReader {
         boolean forward = dir == ReadDirection.FORWARD;
         long v = forward ? Math.max(1, fromVersion) : Math.min(fromVersion, count);
         for (; v >= 1 && v <= count && out.size() < limit; v += forward ? 1 : -1) {
-            LogState.Record r = state.readRecord(ps[(int) (v - 1)]);
+            LogState.Stored r = state.readRecord(ps[(int) (v - 1)]);
             RecordedEvent e = r.event();
             if (e.version() != v || !e.aggregateId().equals(aggregateId)) {
                 return null;
@@ -100,7 +100,7 @@ public final class FileLogReader {
         while (p < head && out.size() < limit && scanned < MAX_SCAN) {
             p++;
             if (all || state.matches(p, filter.aggregatePrefix(), filter.eventTypes())) {
-                LogState.Record r = state.readRecord(p);
+                LogState.Stored r = state.readRecord(p);
                 if (r.deleted()) {
                     scanned++; // a gap: retention deleted it (ADR 0017)
                 } else {

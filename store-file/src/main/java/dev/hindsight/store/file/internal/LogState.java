@@ -233,14 +233,14 @@ public final class LogState {
      * Reads and verifies the record at {@code position}: its event, and whether retention deleted it (then its data
      * and metadata are empty).
      */
-    Record readRecord(long position) {
+    Stored readRecord(long position) {
         LogFile seg = segmentOf(position);
         byte[] f = seg.readFrame(seg.offsetOf(position));
-        return new Record(FrameCodec.decode(f), FrameCodec.deleted(f));
+        return new Stored(FrameCodec.decode(f), FrameCodec.deleted(f));
     }
 
     /** A record as stored. */
-    record Record(RecordedEvent event, boolean deleted) {}
+    record Stored(RecordedEvent event, boolean deleted) {}
 
     /** Whether the record at {@code position} has event id ({@code msb}, {@code lsb}); not CRC-checked. */
     boolean hasEventId(long position, long msb, long lsb) {

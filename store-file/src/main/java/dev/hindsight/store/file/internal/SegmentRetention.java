@@ -103,7 +103,7 @@ public final class SegmentRetention {
 
     /** The delete rule that expires the event at {@code p}, or null if it stays. */
     private @Nullable RetentionRule expired(long p, RetentionPolicy policy, Instant now) {
-        LogState.Record r = state.readRecord(p);
+        LogState.Stored r = state.readRecord(p);
         if (r.deleted()) {
             return null;
         }
