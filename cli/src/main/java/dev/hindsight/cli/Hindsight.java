@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             ImportCommand.class,
             LoadgenCommand.class,
             ArchiveCommand.class,
+            RetentionCommand.class,
             KafkaDevCommand.class,
             TokensCommand.class,
             CommandLine.HelpCommand.class

@@ -9,7 +9,6 @@ import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ReadModelDatabase;
-import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.file.FileSnapshotStore;
 import dev.hindsight.store.postgres.InlineAppendHook;
 import dev.hindsight.store.postgres.PostgresEventLog;
@@ -42,13 +41,13 @@ final class OrdersWiring {
     private OrdersWiring() {}
 
     /**
-     * Builds and starts the order system (its read model catches up in the background) and returns its HTTP plugin;
-     * the server's stop closes it.
+     * Builds and starts the order system (its read model catches up in the background); mount its
+     * {@link OrderSystem#plugin()}, whose close (the server's stop) closes it.
      *
      * @param dataDir the store's data directory, or {@code null} for the in-memory store
      * @throws CliException if the snapshot store or read model cannot be opened
      */
-    static ServerPlugin plugin(EventStore store, @Nullable Path dataDir, MeterRegistry registry) {
+    static OrderSystem plugin(EventStore store, @Nullable Path dataDir, MeterRegistry registry) {
         SnapshotStore snapshots = null;
         Path scratch = null;
         try {
@@ -68,8 +67,7 @@ final class OrdersWiring {
                     .onClose(() -> deleteQuietly(remove))
                     .build()
                     .bindMetrics(registry)
-                    .start()
-                    .plugin();
+                    .start();
         } catch (IOException | RuntimeException e) {
             if (snapshots != null) {
                 snapshots.close();
@@ -84,7 +82,7 @@ final class OrdersWiring {
      * Builds and starts the order system on PostgreSQL, next to the events of {@code log}: snapshots in the store's
      * schema (same connection pool), the read model in schema {@code <schema>_readmodel} of the same database (created
      * if missing), through connections of its own so that read-model queries and projection batches never wait for
-     * the appenders' pool. Returns its HTTP plugin; the server's stop closes it.
+     * the appenders' pool. Returns the started system; its plugin's close (the server's stop) closes it.
      *
      * <p>With {@code inline}, the {@code orders} projection is inline: its hook is registered on {@code log}, so each
      * append's read-model rows commit in the append's transaction, on the append's connection (the hook sets the read
@@ -98,7 +96,7 @@ final class OrdersWiring {
      * @param writeSnapshots whether commands write snapshots (off when the {@code snapshots} role runs apart)
      * @throws CliException if the snapshot store or read model cannot be opened
      */
-    static ServerPlugin postgres(
+    static OrderSystem postgres(
             EventStore store,
             PostgresEventLog log,
             PostgresOptions options,
@@ -140,7 +138,7 @@ final class OrdersWiring {
                 hook.set(h);
                 log.addInlineHook(h);
             }
-            return system.plugin();
+            return system;
         } catch (SQLException | RuntimeException e) {
             if (snapshots != null) {
                 snapshots.close();

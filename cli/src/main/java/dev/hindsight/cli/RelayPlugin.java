@@ -110,6 +110,11 @@ final class RelayPlugin implements ServerPlugin {
         routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
     }
 
+    /** The relay's checkpoint (wire form): every event up to it is published; "0" before it starts. */
+    synchronized String publishedPosition() {
+        return relay == null ? "0" : relay.status().published().toString();
+    }
+
     static String json(KafkaRelay.Status s) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("target", s.target().toString());

@@ -1,14 +1,23 @@
 package dev.hindsight.cli;
 
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.Position;
 import dev.hindsight.core.auth.FileTokenStore;
 import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.retention.RetentionPolicy;
+import dev.hindsight.core.retention.RetentionRunner;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.core.spi.RetentionSupport;
+import dev.hindsight.orders.OrderSystem;
+import dev.hindsight.projection.ProjectionEngine;
+import dev.hindsight.projection.ProjectionStatus;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.server.ServerPlugin;
+import dev.hindsight.store.file.ArchiveOptions;
 import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
@@ -29,11 +38,13 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +81,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     FileStoreOptions fileStore = new FileStoreOptions();
+
+    @Mixin
+    RetentionOptions retention = new RetentionOptions();
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
@@ -234,6 +248,13 @@ final class ServeCommand implements Callable<Integer> {
     RelayTarget publish;
 
     @Option(
+            names = "--archive-range-events",
+            defaultValue = "100000",
+            description = "With --store postgres --archive-url: events per archived object (a range is archived once"
+                    + " that many consecutive events are older than --archive-after; default: ${DEFAULT-VALUE}).")
+    int archiveRangeEvents;
+
+    @Option(
             names = "--role",
             defaultValue = "all",
             converter = Roles.Converter.class,
@@ -350,7 +371,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--inline-projections needs --store postgres (inline projections commit in the"
                     + " append's PostgreSQL transaction; the " + store + " store has none)");
         }
+        if (store == StoreKind.postgres && (fileStore.segmentSize != null || fileStore.archiveCache != null)) {
+            throw new CliException("--archive-cache and --segment-size apply to the file engine (--store file); the"
+                    + " postgres store has no segments (README: \"Storage lifecycle\")");
+        }
         if (store != StoreKind.file
+                && store != StoreKind.postgres
                 && (fileStore.archiveUrl != null
                         || fileStore.segmentSize != null
                         || fileStore.archiveAfter != null
@@ -358,13 +384,19 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException(
                     "--archive-url, --archive-after, --archive-cache and --segment-size apply to the file"
                             + " engine (--store"
-                            + " file); the " + store + " store has no segments (README: \"Storage lifecycle\")");
+                            + " file; --archive-url and --archive-after also to postgres); the " + store
+                            + " store has no segments (README: \"Storage lifecycle\")");
         }
         if (store != StoreKind.kafka && kafkaAdvertisedUrl != null) {
             throw new CliException("--kafka-advertised-url applies to --store kafka (the " + store
                     + " store has one writer, nothing to redirect to)");
         }
         RelayPlugin.check(store, publish);
+        RetentionPolicy policy = retention.policy(store, fileStore.archiveUrl != null);
+        if (archiveRangeEvents < 1) {
+            throw new CliException("--archive-range-events must be at least 1", 2);
+        }
+        ObjectStore pgArchive = store == StoreKind.postgres ? fileStore.openArchive() : null;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -374,13 +406,13 @@ final class ServeCommand implements Callable<Integer> {
         if (pgLog != null) {
             PostgresEngineMetrics.bind(pgLog, registry);
         }
-        EventLog log = pgLog != null ? pgLog : openLog(registry);
+        EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
         // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
         EventStore eventStore = EventStore.of(log);
-        ServerPlugin orders;
+        OrderSystem system;
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
-            orders = pgLog != null && pgOptions != null
+            system = pgLog != null && pgOptions != null
                     ? OrdersWiring.postgres(
                             eventStore,
                             pgLog,
@@ -394,6 +426,7 @@ final class ServeCommand implements Callable<Integer> {
             eventStore.close();
             throw e;
         }
+        ServerPlugin orders = system.plugin();
         @Nullable TokenStore tokens;
         try {
             tokens = authRequired() ? tokenStore(pgLog, pgOptions) : null;
@@ -427,12 +460,16 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CliException("--tls-cert/--tls-key: " + e.getMessage(), 2);
             }
         }
+        RelayPlugin relay = null;
         if (publish != null) {
-            // added last, closed first: the relay stops before the store closes
             CheckpointStore checkpoints = pgLog != null && pgOptions != null
                     ? PostgresCheckpointStore.open(pgLog.dataSource(), pgOptions)
                     : FileCheckpointStore.open(dataDir.resolve("checkpoints"));
-            builder.plugin(new RelayPlugin(log, checkpoints, publish));
+            relay = new RelayPlugin(log, checkpoints, publish);
+        }
+        builder.plugin(retentionPlugin(log, policy, system, relay, pgLog, pgArchive));
+        if (relay != null) {
+            builder.plugin(relay); // added last, closed first: the relay stops before the store closes
         }
         HindsightServer server = builder.build();
         try {
@@ -441,6 +478,49 @@ final class ServeCommand implements Callable<Integer> {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The retention routes and runner. Events are deleted only up to the lowest position that the order system's
+     * projections (including a rebuild in progress) and the relay have applied.
+     */
+    private RetentionPlugin retentionPlugin(
+            EventLog log,
+            RetentionPolicy policy,
+            OrderSystem system,
+            @Nullable RelayPlugin relay,
+            @Nullable PostgresEventLog pgLog,
+            @Nullable ObjectStore pgArchiveStore) {
+        if (!(log instanceof RetentionSupport engine)) {
+            return new RetentionPlugin(
+                    null,
+                    retention.interval,
+                    "the " + store + " store has no retention"
+                            + (store == StoreKind.kafka ? " (Kafka has topic retention: retention.ms)" : ""));
+        }
+        Supplier<Position> appliedUpTo = () -> {
+            Position head = log.head();
+            List<@Nullable String> positions = new ArrayList<>();
+            ProjectionEngine projections = system.projections();
+            if (projections == null) {
+                return Position.START; // consumers unknown: delete nothing
+            }
+            for (ProjectionStatus s : projections.status()) {
+                positions.add(s.position());
+                positions.add(s.rebuildPosition());
+            }
+            if (relay != null) {
+                positions.add(relay.publishedPosition());
+            }
+            return RetentionPlugin.lowest(head, positions);
+        };
+        PostgresArchiveTask pgArchive = null;
+        if (pgLog != null && pgArchiveStore != null) {
+            Duration after = fileStore.archiveAfter == null ? Duration.ofDays(30) : fileStore.archiveAfter;
+            pgArchive = new PostgresArchiveTask(pgLog, pgArchiveStore, after, archiveRangeEvents, appliedUpTo);
+        }
+        return new RetentionPlugin(
+                new RetentionRunner(engine, policy, appliedUpTo, Clock.systemUTC()), retention.interval, "", pgArchive);
     }
 
     /** Whether tokens are required: {@code --auth}, or a {@code --host} that is not a loopback address. */
@@ -475,7 +555,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The file, in-memory or Kafka store. */
-    private EventLog openLog(PrometheusMeterRegistry registry) {
+    private EventLog openLog(PrometheusMeterRegistry registry, RetentionPolicy policy) {
         if (store == StoreKind.memory) {
             return new InMemoryEventLog();
         }
@@ -484,8 +564,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         FileEventLog log;
         try {
-            log = FileEventLog.open(
-                    fileStore.apply(FileLogOptions.defaults(dataDir).withFsync(fsync), fileStore.openArchive()));
+            FileLogOptions options =
+                    fileStore.apply(FileLogOptions.defaults(dataDir).withFsync(fsync), fileStore.openArchive());
+            ArchiveOptions archive = options.archive();
+            log = FileEventLog.open(archive == null ? options : options.withArchive(archive.withRetention(policy)));
         } catch (RuntimeException e) {
             throw new CliException("cannot open the store in " + dataDir + ": " + e.getMessage());
         }

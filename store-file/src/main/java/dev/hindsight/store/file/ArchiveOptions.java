@@ -1,5 +1,6 @@
 package dev.hindsight.store.file;
 
+import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.spi.ObjectStore;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,13 +14,21 @@ import java.util.Objects;
  * @param checkInterval how often the archiver looks for segments to archive
  * @param cacheBytes most bytes of local copies of recently read archived segments in {@code <data-dir>/archive-cache}
  *     (0: none; archived reads always go to the object store)
+ * @param retention per-prefix or per-type archive ages that override {@code after} (ADR 0017): a segment is archived
+ *     once every event in it is past the archive age its rule gives, and an event of a delete rule only once it is
+ *     deleted (or protected as its aggregate's last event and past its delete age)
  */
-public record ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval, long cacheBytes) {
+public record ArchiveOptions(
+        ObjectStore store, Duration after, Duration checkInterval, long cacheBytes, RetentionPolicy retention) {
     /** Default budget of the local copies of read archived segments: 1 GiB. */
     public static final long DEFAULT_CACHE_BYTES = 1L << 30;
 
     public ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval) {
         this(store, after, checkInterval, DEFAULT_CACHE_BYTES);
+    }
+
+    public ArchiveOptions(ObjectStore store, Duration after, Duration checkInterval, long cacheBytes) {
+        this(store, after, checkInterval, cacheBytes, RetentionPolicy.NONE);
     }
 
     public ArchiveOptions {
@@ -29,6 +38,7 @@ public record ArchiveOptions(ObjectStore store, Duration after, Duration checkIn
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(after, "after");
         Objects.requireNonNull(checkInterval, "checkInterval");
+        Objects.requireNonNull(retention, "retention");
         if (after.isNegative()) {
             throw new IllegalArgumentException("archive-after must not be negative");
         }
@@ -48,6 +58,11 @@ public record ArchiveOptions(ObjectStore store, Duration after, Duration checkIn
 
     /** The same with another budget for local copies of read archived segments (0: none). */
     public ArchiveOptions withCacheBytes(long bytes) {
-        return new ArchiveOptions(store, after, checkInterval, bytes);
+        return new ArchiveOptions(store, after, checkInterval, bytes, retention);
+    }
+
+    /** The same with per-prefix or per-type archive ages from {@code policy}. */
+    public ArchiveOptions withRetention(RetentionPolicy policy) {
+        return new ArchiveOptions(store, after, checkInterval, cacheBytes, policy);
     }
 }

@@ -12,9 +12,12 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.retention.RetentionPolicy;
+import dev.hindsight.core.retention.RetentionRule;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.file.internal.ActiveCheckpoint;
 import dev.hindsight.store.file.internal.ArchiveCache;
@@ -27,6 +30,7 @@ import dev.hindsight.store.file.internal.FileLogReader;
 import dev.hindsight.store.file.internal.GroupCommitWriter;
 import dev.hindsight.store.file.internal.LogState;
 import dev.hindsight.store.file.internal.Recovery;
+import dev.hindsight.store.file.internal.SegmentRetention;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -36,7 +40,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -52,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Opening takes an exclusive OS lock on {@code <dir>/LOCK}; a second process (or a second open in this one) fails
  * at once with {@link StoreLockedException}.
  */
-public final class FileEventLog implements EventLog {
+public final class FileEventLog implements EventLog, RetentionSupport {
     private final FileLogOptions options;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -62,6 +68,7 @@ public final class FileEventLog implements EventLog {
     private final @Nullable Compactor compactor;
     private final @Nullable Archiver archiver;
     private final @Nullable ArchiveCache archiveCache;
+    private final SegmentRetention retention;
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition published = waitLock.newCondition();
     private final AtomicInteger waiters = new AtomicInteger();
@@ -88,6 +95,7 @@ public final class FileEventLog implements EventLog {
         this.reader = new FileLogReader(state);
         this.writer = new GroupCommitWriter(state, options, segmentsDir(options), clock, this::signalPublished);
         writer.start();
+        this.retention = new SegmentRetention(state, segmentsDir(options), options.compressionLevel());
         this.compactor = options.compressionLevel() == 0
                 ? null
                 : new Compactor(state, segmentsDir(options), options.compressionLevel());
@@ -102,6 +110,7 @@ public final class FileEventLog implements EventLog {
                         options.directory(),
                         a.store(),
                         a.after(),
+                        a.retention(),
                         clock,
                         ArchiveManifest.readLocal(options.directory()));
             } catch (IOException e) {
@@ -219,6 +228,23 @@ public final class FileEventLog implements EventLog {
         return r == null
                 ? null
                 : new StorageUse.ArchiveRun(r.at(), r.segments(), r.events(), r.bytes(), r.millis(), r.error());
+    }
+
+    /**
+     * Deletes expired events from the sealed local segments (ADR 0017): each affected segment is rewritten with those
+     * records' data and metadata zeroed and marked deleted; positions and versions stay, reads skip them. Segments not
+     * compressed yet and the active segment are handled by a later run.
+     */
+    @Override
+    public Map<RetentionRule, Long> deleteExpired(RetentionPolicy policy, Instant now, Position appliedUpTo) {
+        if (!(appliedUpTo instanceof Position.Sequence s)) {
+            throw new InvalidRequestException("the file log takes a numeric position, not " + appliedUpTo);
+        }
+        try {
+            return retention.run(policy, now, s.value());
+        } catch (IOException e) {
+            throw new StoreUnavailableException("retention could not rewrite a segment: " + e.getMessage(), e);
+        }
     }
 
     /** The last archive run, or null (none yet, or no archive configured). */

@@ -11,8 +11,12 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.retention.RetentionPolicy;
+import dev.hindsight.core.retention.RetentionRule;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.postgres.internal.AppendCall;
 import dev.hindsight.store.postgres.internal.Appender;
@@ -22,6 +26,8 @@ import dev.hindsight.store.postgres.internal.GroupCommitter;
 import dev.hindsight.store.postgres.internal.InlineHooks;
 import dev.hindsight.store.postgres.internal.Migrations;
 import dev.hindsight.store.postgres.internal.Notifications;
+import dev.hindsight.store.postgres.internal.PostgresArchiver;
+import dev.hindsight.store.postgres.internal.RetentionDeletes;
 import dev.hindsight.store.postgres.internal.Retrying;
 import dev.hindsight.store.postgres.internal.SingleAppend;
 import java.sql.Connection;
@@ -29,7 +35,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,7 +64,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe. {@link #close()} waits for appends in flight.
  */
-public final class PostgresEventLog implements EventLog {
+public final class PostgresEventLog implements EventLog, RetentionSupport {
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final PostgresOptions options;
@@ -225,6 +233,43 @@ public final class PostgresEventLog implements EventLog {
         ensureOpen();
         return retrying.run(
                 "reading '" + aggregateId + "'", () -> reader.readAggregate(aggregateId, fromVersion, limit, dir));
+    }
+
+    /**
+     * Deletes the events that {@code policy}'s delete rules expire (ADR 0017): rows at or below {@code appliedUpTo},
+     * older than the rule's age by their timestamp, never an aggregate's last event. Archive-after rules are the
+     * archive's (not done by this engine) and ignored here.
+     */
+    @Override
+    public Map<RetentionRule, Long> deleteExpired(RetentionPolicy policy, Instant now, Position appliedUpTo) {
+        long bound = sequence(appliedUpTo);
+        ensureOpen();
+        Map<RetentionRule, Long> out = retrying.run(
+                "deleting expired events", () -> new RetentionDeletes(ds, options.schema()).run(policy, now, bound));
+        if (!out.isEmpty()) {
+            reader.forget();
+        }
+        return out;
+    }
+
+    /**
+     * Exports the oldest events to {@code store} in ranges of {@code segmentEvents} events, in the file engine's
+     * segment format, then deletes the exported rows but each aggregate's last event (ADR 0017: the export-and-delete
+     * half of the PostgreSQL archive; reads of archived ranges do not fall through). A range qualifies when all its
+     * events are visible, at or below {@code appliedUpTo} and older than {@code after} at {@code now}.
+     *
+     * @return what was archived; {@code error} says why a run stopped early (nothing of that range was deleted)
+     */
+    public StorageUse.ArchiveRun archiveNow(
+            ObjectStore store, Duration after, Instant now, Position appliedUpTo, int segmentEvents) {
+        if (segmentEvents < 1) {
+            throw new IllegalArgumentException("segmentEvents must be >= 1");
+        }
+        long bound = sequence(appliedUpTo);
+        ensureOpen();
+        return retrying.run(
+                "archiving old events",
+                () -> new PostgresArchiver(ds, options.schema(), reader).run(store, after, now, bound, segmentEvents));
     }
 
     @Override

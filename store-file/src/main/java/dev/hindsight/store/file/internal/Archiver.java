@@ -34,10 +34,14 @@ public final class Archiver implements AutoCloseable {
     private final Path dataDir;
     private final ObjectStore store;
     private final Duration after;
+    private final dev.hindsight.core.retention.RetentionPolicy policy;
     private final Clock clock;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hindsight-archiver").daemon(true).factory());
     private ArchiveManifest manifest; // guarded by this
+    /** Segments found not yet due, and when to look again (weak: a replaced segment drops out); guarded by this. */
+    private final java.util.Map<LogFile, Instant> notBefore = new java.util.WeakHashMap<>();
+
     private volatile @Nullable Run lastRun;
     private volatile boolean closed;
 
@@ -55,8 +59,15 @@ public final class Archiver implements AutoCloseable {
             @Nullable String error) {}
 
     public Archiver(
-            LogState state, Path dataDir, ObjectStore store, Duration after, Clock clock, ArchiveManifest manifest) {
+            LogState state,
+            Path dataDir,
+            ObjectStore store,
+            Duration after,
+            dev.hindsight.core.retention.RetentionPolicy policy,
+            Clock clock,
+            ArchiveManifest manifest) {
         this.state = state;
+        this.policy = policy;
         this.dataDir = dataDir;
         this.store = store;
         this.after = after;
@@ -108,11 +119,31 @@ public final class Archiver implements AutoCloseable {
                 continue;
             }
             long last = c.basePosition() + c.records() - 1;
-            if (last > state.committed() || state.timestampAt(last).isAfter(cutoff)) {
+            if (last > state.committed()) {
                 break;
             }
+            if (policy.rules().isEmpty()) {
+                if (state.timestampAt(last).isAfter(cutoff)) {
+                    break;
+                }
+            } else {
+                Instant checked = notBefore.get(c);
+                if (checked != null && start.isBefore(checked)) {
+                    break; // scanned before: nothing in it can be due yet
+                }
+                Instant next = due(c, start);
+                if (next != null) {
+                    notBefore.put(c, next);
+                    break;
+                }
+            }
             try {
-                archive(c);
+                synchronized (state.tierLock) {
+                    if (!state.contains(c)) {
+                        break; // retention rewrote it meanwhile; the next run looks at the new file
+                    }
+                    archive(c);
+                }
                 segments++;
                 events += c.records();
                 bytes += c.storedBytes();
@@ -125,6 +156,40 @@ public final class Archiver implements AutoCloseable {
         Run r = new Run(start, segments, events, bytes, (System.nanoTime() - t0) / 1_000_000, error);
         lastRun = r;
         return r;
+    }
+
+    /**
+     * Null if every event of {@code c} is past the archive age its retention rule gives (ADR 0017), else the earliest
+     * time worth looking again. An event of a delete rule counts only once deleted, or once past its delete age if it
+     * is its aggregate's last event (never deleted); an expired one not yet deleted (waiting for the next retention
+     * run or a projection) is looked at again a minute later.
+     */
+    private @Nullable Instant due(CompressedSegment c, Instant now) {
+        Instant next = null;
+        for (long p = c.basePosition(); p < c.basePosition() + c.records(); p++) {
+            LogState.Stored r = state.readRecord(p);
+            if (r.deleted()) {
+                continue;
+            }
+            dev.hindsight.core.RecordedEvent e = r.event();
+            Duration age = policy.archiveAge(e.aggregateId(), e.eventType(), after);
+            Instant at = null;
+            if (age == null) {
+                var rule = java.util.Objects.requireNonNull(policy.ruleFor(e.aggregateId(), e.eventType()));
+                Instant expires = e.timestamp().plus(java.util.Objects.requireNonNull(rule.deleteAfter()));
+                if (expires.isAfter(now)) {
+                    at = expires;
+                } else if (state.indexes().aggregateVersion(e.aggregateId()) != e.version()) {
+                    at = now.plus(Duration.ofMinutes(1));
+                }
+            } else if (e.timestamp().plus(age).isAfter(now)) {
+                at = e.timestamp().plus(age);
+            }
+            if (at != null && (next == null || at.isAfter(next))) {
+                next = at;
+            }
+        }
+        return next;
     }
 
     private void archive(CompressedSegment c) throws IOException {

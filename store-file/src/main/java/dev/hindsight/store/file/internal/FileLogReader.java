@@ -62,11 +62,14 @@ public final class FileLogReader {
         boolean forward = dir == ReadDirection.FORWARD;
         long v = forward ? Math.max(1, fromVersion) : Math.min(fromVersion, count);
         for (; v >= 1 && v <= count && out.size() < limit; v += forward ? 1 : -1) {
-            RecordedEvent e = state.read(ps[(int) (v - 1)]);
+            LogState.Stored r = state.readRecord(ps[(int) (v - 1)]);
+            RecordedEvent e = r.event();
             if (e.version() != v || !e.aggregateId().equals(aggregateId)) {
                 return null;
             }
-            out.add(e);
+            if (!r.deleted()) {
+                out.add(e); // a deleted event keeps its version; the read skips it (ADR 0017)
+            }
         }
         return out;
     }
@@ -97,7 +100,12 @@ public final class FileLogReader {
         while (p < head && out.size() < limit && scanned < MAX_SCAN) {
             p++;
             if (all || state.matches(p, filter.aggregatePrefix(), filter.eventTypes())) {
-                out.add(state.read(p));
+                LogState.Stored r = state.readRecord(p);
+                if (r.deleted()) {
+                    scanned++; // a gap: retention deleted it (ADR 0017)
+                } else {
+                    out.add(r.event());
+                }
             } else {
                 scanned++;
             }

@@ -17,6 +17,8 @@ public final class FrameCodec {
     static final int FIXED = 76;
     static final byte COMMIT = 1;
     static final byte BATCH_END = 2;
+    /** Set on a record whose event retention deleted (ADR 0017): its data and metadata bytes are zeros. */
+    static final byte DELETED = 4;
 
     static final int OFF_POSITION = HEADER;
     static final int OFF_VERSION = HEADER + 8;
@@ -120,6 +122,28 @@ public final class FrameCodec {
                 Position.of(b.getLong(OFF_POSITION)),
                 Instant.ofEpochSecond(b.getLong(OFF_TS_SECONDS), b.getInt(OFF_TS_NANOS)),
                 Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L));
+    }
+
+    /** Whether the frame in {@code f} (from the start of its header) is a deleted event's. */
+    static boolean deleted(byte[] f) {
+        return (f[8] & DELETED) != 0;
+    }
+
+    /**
+     * Turns the frame at {@code at} in {@code plain} into a deleted event's: the same length, position, version,
+     * aggregate id, event id, type and timestamps (so offsets, indexes and version checks stay valid), the data and
+     * metadata bytes zeroed, flag {@link #DELETED} set and the CRC recomputed.
+     */
+    static void delete(byte[] plain, int at) {
+        ByteBuffer b = ByteBuffer.wrap(plain);
+        int len = b.getInt(at);
+        int variable = at
+                + OFF_VARIABLE
+                + Short.toUnsignedInt(b.getShort(at + OFF_AGG_LEN))
+                + Short.toUnsignedInt(b.getShort(at + OFF_TYPE_LEN));
+        java.util.Arrays.fill(plain, variable, at + HEADER + len, (byte) 0);
+        plain[at + 8] |= DELETED;
+        reseal(b, at);
     }
 
     /** Whether the payload's declared variable lengths are consistent with its length. */

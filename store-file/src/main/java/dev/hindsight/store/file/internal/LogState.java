@@ -24,6 +24,12 @@ public final class LogState {
     private java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource =
             e -> BlockSource.of(null, e.key(), e.bytes());
 
+    /**
+     * Held while a sealed segment changes tier or content (archive, retention), so that only one of them works on a
+     * segment at a time.
+     */
+    final Object tierLock = new Object();
+
     private volatile long committed;
     /** Writer only: offset of the end of data in the active (last) segment. */
     long writeOffset;
@@ -149,6 +155,16 @@ public final class LogState {
         return segments;
     }
 
+    /** Whether {@code f} is still one of the log's segments (not replaced). */
+    boolean contains(LogFile f) {
+        for (LogFile s : segments) {
+            if (s == f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Segment active() {
         LogFile[] s = segments;
         return (Segment) s[s.length - 1];
@@ -212,6 +228,19 @@ public final class LogState {
         LogFile seg = segmentOf(position);
         return FrameCodec.decode(seg.readFrame(seg.offsetOf(position)));
     }
+
+    /**
+     * Reads and verifies the record at {@code position}: its event, and whether retention deleted it (then its data
+     * and metadata are empty).
+     */
+    Stored readRecord(long position) {
+        LogFile seg = segmentOf(position);
+        byte[] f = seg.readFrame(seg.offsetOf(position));
+        return new Stored(FrameCodec.decode(f), FrameCodec.deleted(f));
+    }
+
+    /** A record as stored. */
+    record Stored(RecordedEvent event, boolean deleted) {}
 
     /** Whether the record at {@code position} has event id ({@code msb}, {@code lsb}); not CRC-checked. */
     boolean hasEventId(long position, long msb, long lsb) {

@@ -432,7 +432,7 @@ public final class Recovery {
         int end = lastNonZero(map, off, capacity);
         for (int k = off + 1; k + FrameCodec.HEADER + FrameCodec.FIXED <= end; k++) {
             int len = map.getInt(k);
-            if (len < FrameCodec.FIXED || len > capacity || (map.get(k + 8) & ~3) != 0) {
+            if (len < FrameCodec.FIXED || len > capacity || (map.get(k + 8) & ~7) != 0) {
                 continue;
             }
             if (validFrameAt(map, k, capacity, -1)

@@ -37,6 +37,14 @@ final class SegmentCompressor {
      * @throws CorruptionException if a record of {@code seg} fails its CRC (nothing is written)
      */
     Path write(LogFile seg, int records, Path dir) throws IOException {
+        return write(seg, records, dir, new int[0]);
+    }
+
+    /**
+     * The same, with the records at {@code deleteOffsets} (ascending plain offsets) turned into deleted events'
+     * ({@link FrameCodec#delete}); the result replaces an existing {@code <base>.zlog} atomically.
+     */
+    Path write(LogFile seg, int records, Path dir, int[] deleteOffsets) throws IOException {
         Path target = dir.resolve(fileName(seg.basePosition()));
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
         int extent = recordsEnd(seg, records);
@@ -46,6 +54,7 @@ final class SegmentCompressor {
         int[] length = new int[maxBlocks];
         int[] crc = new int[maxBlocks];
         int n = 0;
+        int nextDelete = 0;
         try (FileChannel out = FileChannel.open(
                 tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             long at = Segment.HEADER_BYTES;
@@ -65,6 +74,9 @@ final class SegmentCompressor {
                 boolean full = end > blockStart && end + len - blockStart > BLOCK_BYTES;
                 if ((full || r == records) && end > blockStart) {
                     byte[] raw = plainBytes(seg, blockStart, end);
+                    while (nextDelete < deleteOffsets.length && deleteOffsets[nextDelete] < end) {
+                        FrameCodec.delete(raw, deleteOffsets[nextDelete++] - blockStart);
+                    }
                     byte[] z = Zstd.compress(raw, level);
                     if (!Arrays.equals(Zstd.decompress(z, raw.length), raw)) {
                         throw new IOException("zstd round trip of " + seg.path() + " at " + blockStart + " differs");

@@ -1,6 +1,7 @@
 package dev.hindsight.store.postgres.internal;
 
 import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.DuplicateEventIdException;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
@@ -141,6 +142,7 @@ public final class Appender {
                     if (retry != null) {
                         return retry;
                     }
+                    rejectDeletedEvents(events);
                 }
                 case RETRY -> {
                     // not appended for no reason the checks name (defensive): try again
@@ -221,6 +223,7 @@ public final class Appender {
                     c.rollback();
                     return retry;
                 }
+                rejectDeletedIds(reader.deletedIds(c, ids(events)));
                 List<ProposedEvent> accepted =
                         AppendChecks.checkNewAppend(aggregateId, expected, version, last.timestamp(), events);
                 Outcome o;
@@ -252,6 +255,22 @@ public final class Appender {
     private @Nullable AppendResult idempotentResult(List<ProposedEvent> events) {
         Map<UUID, RecordedEvent> stored = retrying.run("looking up event ids", () -> reader.byIds(ids(events)));
         return AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
+    }
+
+    /** Fails if an id belongs to an event retention deleted: ids are never reused, even after deletion. */
+    private void rejectDeletedEvents(List<ProposedEvent> events) {
+        rejectDeletedIds(retrying.run("looking up event ids", () -> {
+            try (Connection c = ds.getConnection()) {
+                return reader.deletedIds(c, ids(events));
+            }
+        }));
+    }
+
+    private static void rejectDeletedIds(List<UUID> deleted) {
+        if (!deleted.isEmpty()) {
+            throw new DuplicateEventIdException("event id " + deleted.getFirst()
+                    + " belonged to an event that retention deleted; ids are never reused");
+        }
     }
 
     private static List<UUID> ids(List<ProposedEvent> events) {

@@ -68,9 +68,13 @@ public final class EventReader {
     private final String backward;
     private final String last;
     private final String byIds;
+    private final String deletedIds;
 
     public EventReader(DataSource ds, String schema) {
         this.ds = ds;
+        this.deletedIds = "SELECT i.event_id FROM " + schema + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
+                + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
+                + " AND e.version = i.version)";
         this.readAll = "SELECT head, " + COLUMNS + " FROM " + schema + ".read_all(?, ?, ?, ?)";
         this.head = "SELECT " + schema + ".head()";
         this.forward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version >= ?"
@@ -109,6 +113,11 @@ public final class EventReader {
             }
         }
         return null;
+    }
+
+    /** Drops the read-ahead pages (rows in them were deleted). */
+    public synchronized void forget() {
+        java.util.Arrays.fill(chunks, null);
     }
 
     private synchronized void remember(Chunk chunk) {
@@ -206,6 +215,23 @@ public final class EventReader {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(byIds)) {
             return byIds(c, ps, ids);
+        }
+    }
+
+    /**
+     * Which of {@code ids} belong to events that retention deleted (their {@code event_ids} row stays so that the id
+     * is never reused, ADR 0017).
+     */
+    public List<UUID> deletedIds(Connection c, List<UUID> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(deletedIds)) {
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            List<UUID> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getObject(1, UUID.class));
+                }
+            }
+            return out;
         }
     }
 

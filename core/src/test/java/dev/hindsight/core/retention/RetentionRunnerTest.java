@@ -1,0 +1,53 @@
+package dev.hindsight.core.retention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.hindsight.core.Position;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.RetentionSupport;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class RetentionRunnerTest {
+    private static final RetentionPolicy POLICY =
+            RetentionPolicy.parse(List.of("ord_:keep", "type=CartViewed:delete-after=90d", "tmp_:delete-after=1d"));
+
+    @Test
+    void runOnce_recordsCountsPerDeleteRule_totalsAndFailures() {
+        AtomicBoolean fail = new AtomicBoolean();
+        RetentionSupport engine = (policy, now, appliedUpTo) -> {
+            if (fail.get()) {
+                throw new StoreUnavailableException("disk gone");
+            }
+            return Map.of(policy.rules().get(1), 7L);
+        };
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T12:00:00Z"), ZoneOffset.UTC);
+        try (RetentionRunner r = new RetentionRunner(engine, POLICY, () -> Position.of(42), clock)) {
+            assertNull(r.lastRun());
+            RetentionRun run = r.runOnce();
+            assertEquals("42", run.appliedUpTo());
+            assertEquals(Instant.parse("2026-12-05T12:00:00Z"), run.at());
+            assertEquals(
+                    List.of(
+                            new RetentionRun.RuleCount("type=CartViewed:delete-after=90d", 7),
+                            new RetentionRun.RuleCount("tmp_:delete-after=1d", 0)),
+                    run.rules());
+            assertEquals(7, run.deleted());
+            r.runOnce();
+            fail.set(true);
+            RetentionRun failed = r.runOnce();
+            assertEquals("disk gone", failed.error());
+            assertEquals(0, failed.deleted());
+            assertEquals(3, r.runs());
+            assertEquals(1, r.failures());
+            assertEquals(
+                    Map.of("type=CartViewed:delete-after=90d", 14L, "tmp_:delete-after=1d", 0L), r.deletedTotals());
+        }
+    }
+}

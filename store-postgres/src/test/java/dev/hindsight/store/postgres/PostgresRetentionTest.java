@@ -1,0 +1,136 @@
+package dev.hindsight.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hindsight.core.DuplicateEventIdException;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.retention.RetentionPolicy;
+import dev.hindsight.core.retention.RetentionRule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Retention on PostgreSQL (ADR 0017): expired rows deleted, each aggregate's last event kept (ADR 0004). */
+class PostgresRetentionTest {
+    private static final RetentionPolicy POLICY =
+            RetentionPolicy.parse(List.of("ord_:keep", "type=CartViewed:delete-after=90d", "tmp_:delete-after=1d"));
+    private static final Instant LATER = Instant.now().plus(Duration.ofDays(100));
+
+    private String schema;
+    private PostgresEventLog log;
+    private EventStore store;
+
+    @BeforeEach
+    void open() {
+        schema = PgTestSupport.newSchema("retention");
+        log = PostgresEventLog.open(PgTestSupport.options(schema));
+        store = EventStore.of(log);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        store.close();
+        PgTestSupport.dropSchema(schema);
+    }
+
+    private List<RecordedEvent> all() {
+        List<RecordedEvent> out = new ArrayList<>();
+        Position p = Position.START;
+        while (true) {
+            var s = log.readAll(p, 100, EventFilter.ALL);
+            if (s.events().isEmpty()) {
+                return out;
+            }
+            out.addAll(s.events());
+            p = s.next();
+        }
+    }
+
+    private void fill() {
+        for (int c = 0; c < 5; c++) {
+            store.append("cart_" + c, ExpectedVersion.NO_STREAM, EventData.of("CartCreated", "{}"));
+            for (int v = 0; v < 10; v++) {
+                store.append("cart_" + c, ExpectedVersion.ANY, EventData.of("CartViewed", "{\"v\":" + v + "}"));
+            }
+            if (c != 4) {
+                store.append("cart_" + c, ExpectedVersion.ANY, EventData.of("CartCheckedOut", "{}"));
+            }
+        }
+        store.append("ord_1", ExpectedVersion.ANY, EventData.of("CartViewed", "{}"));
+        store.append("ord_1", ExpectedVersion.ANY, EventData.of("OrderCreated", "{}"));
+        for (int i = 0; i < 4; i++) {
+            store.append("tmp_1", ExpectedVersion.ANY, EventData.of("Note", "{}"));
+        }
+    }
+
+    @Test
+    void deleteExpired_deletesExpiredRows_keepingLastEventsAndUnappliedOnes() {
+        fill();
+        List<RecordedEvent> before = all();
+        RetentionRule viewed = POLICY.rules().get(1);
+        RetentionRule tmp = POLICY.rules().get(2);
+
+        assertThat(log.deleteExpired(POLICY, Instant.now().plus(Duration.ofDays(10)), log.head()))
+                .isEqualTo(Map.of(tmp, 3L));
+        // only what every consumer applied: up to the 20th event
+        Position mid = before.get(19).position();
+        long viewsUpToMid = before.subList(0, 20).stream()
+                .filter(e ->
+                        e.eventType().equals("CartViewed") && e.aggregateId().startsWith("cart_"))
+                .count();
+        assertThat(log.deleteExpired(POLICY, LATER, mid)).isEqualTo(Map.of(viewed, viewsUpToMid));
+        assertThat(all()).allSatisfy(e -> {
+            if (((Position.Sequence) e.position()).compareTo((Position.Sequence) mid) > 0) {
+                assertThat(before).contains(e);
+            }
+        });
+        assertThat(log.deleteExpired(POLICY, LATER, log.head())).isEqualTo(Map.of(viewed, 49 - viewsUpToMid));
+        assertThat(log.deleteExpired(POLICY, LATER, log.head())).isEmpty();
+
+        Set<String> left = all().stream()
+                .map(e -> e.aggregateId() + "/" + e.version() + "/" + e.eventType())
+                .collect(Collectors.toSet());
+        assertThat(left)
+                .contains("cart_0/1/CartCreated", "cart_0/12/CartCheckedOut", "cart_4/11/CartViewed")
+                .contains("ord_1/1/CartViewed", "tmp_1/4/Note")
+                .doesNotContain("cart_0/2/CartViewed", "tmp_1/1/Note");
+        assertThat(left).hasSize(before.size() - 49 - 3);
+        assertThat(all())
+                .isEqualTo(before.stream()
+                        .filter(e -> left.contains(e.aggregateId() + "/" + e.version() + "/" + e.eventType()))
+                        .toList());
+        assertThat(log.readAggregate("cart_0", 1, 100, ReadDirection.FORWARD))
+                .extracting(RecordedEvent::version)
+                .containsExactly(1L, 12L);
+        assertThat(log.aggregateVersion("cart_4")).isEqualTo(11);
+        store.append("cart_4", ExpectedVersion.exact(11), EventData.of("CartViewed", "{}"));
+        assertThatThrownBy(() -> store.append("cart_4", ExpectedVersion.exact(11), EventData.of("X", "{}")))
+                .isInstanceOf(dev.hindsight.core.WrongExpectedVersionException.class);
+    }
+
+    @Test
+    void deleteExpired_deletedEventIds_stayTaken() {
+        UUID id = UUID.randomUUID();
+        store.append("tmp_2", ExpectedVersion.ANY, EventData.of("Note", "{}").withId(id));
+        store.append("tmp_2", ExpectedVersion.ANY, EventData.of("Note", "{}"));
+        assertThat(log.deleteExpired(POLICY, LATER, log.head())).containsValue(1L);
+        assertThatThrownBy(() -> store.append(
+                        "tmp_3", ExpectedVersion.ANY, EventData.of("Note", "{}").withId(id)))
+                .isInstanceOf(DuplicateEventIdException.class);
+    }
+}
