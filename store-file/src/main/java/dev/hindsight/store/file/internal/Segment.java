@@ -121,20 +121,7 @@ public final class Segment extends LogFile {
      */
     @Override
     ByteBuffer readAll(ByteBuffer into) throws IOException {
-        ByteBuffer b = into.capacity() >= capacity ? into : ByteBuffer.allocate(capacity);
-        b.clear().limit(capacity);
-        long pos = 0;
-        while (b.hasRemaining()) {
-            int n = channel.read(b, pos);
-            if (n < 0) {
-                break;
-            }
-            pos += n;
-        }
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
-        return b.clear().limit(capacity);
+        return readFrom(into, 0);
     }
 
     /**
