@@ -16,14 +16,17 @@ import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.kafka.internal.AggregateReader;
 import dev.hindsight.store.kafka.internal.GlobalMerge;
 import dev.hindsight.store.kafka.internal.Indexer;
+import dev.hindsight.store.kafka.internal.NodeWriter;
 import dev.hindsight.store.kafka.internal.OwnerDirectory;
 import dev.hindsight.store.kafka.internal.Ownership;
 import dev.hindsight.store.kafka.internal.PartitionIndex;
 import dev.hindsight.store.kafka.internal.PartitionWriter;
+import dev.hindsight.store.kafka.internal.PartitionWriters;
 import dev.hindsight.store.kafka.internal.RecordCache;
 import dev.hindsight.store.kafka.internal.RecordCodec;
 import dev.hindsight.store.kafka.internal.RecordFetcher;
 import dev.hindsight.store.kafka.internal.TopicSetup;
+import dev.hindsight.store.kafka.internal.Writers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -52,6 +55,13 @@ import org.jspecify.annotations.Nullable;
 public final class KafkaEventLog implements EventLog {
     /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
     private static final int RECORD_CACHE = 16_384;
+    /**
+     * Which writer protocol (ADR 0010): {@code node} (default) writes each batch of every owned partition in one
+     * transaction fenced by the ownership group's generation; {@code partition} keeps one transactional producer per
+     * partition. System property {@code hindsight.kafka.writer}, for A/B runs.
+     */
+    private static final boolean NODE_WRITER =
+            !"partition".equals(System.getProperty("hindsight.kafka.writer", "node"));
 
     private final KafkaOptions options;
     private final int partitions;
@@ -61,6 +71,7 @@ public final class KafkaEventLog implements EventLog {
     private final RecordFetcher fetcher;
     private final Indexer indexer;
     private final AggregateReader reader;
+    private final Writers writers;
     private final Ownership ownership;
     private final RecordCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -80,11 +91,12 @@ public final class KafkaEventLog implements EventLog {
         this.cache = new RecordCache(RECORD_CACHE);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
-        this.ownership = new Ownership(
-                options,
-                prefix,
-                advertisedUrl,
-                p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
+        this.writers = NODE_WRITER
+                ? new NodeWriter(options, prefix, indexer, indexes, cache, fetcher, reader)
+                : new PartitionWriters(
+                        options,
+                        p -> new PartitionWriter(options, p, prefix, indexer, indexes, cache, fetcher, reader));
+        this.ownership = new Ownership(options, prefix, advertisedUrl, writers);
     }
 
     /**
@@ -160,11 +172,10 @@ public final class KafkaEventLog implements EventLog {
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         ensureOpen();
         int p = partitionOf(aggregateId);
-        PartitionWriter w = ownership.writer(p);
-        if (w == null) {
+        if (!writers.assigned(p)) {
             throw new NotPartitionOwnerException(options.topic(), p, owners.ownerOf(p));
         }
-        return w.append(aggregateId, expected, events);
+        return writers.append(p, aggregateId, expected, events);
     }
 
     @Override

@@ -7,10 +7,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One append waiting in a {@link PartitionWriter}'s queue. Not thread-safe on its own: the writer's lock guards every
+ * One append waiting in a {@link PartitionWriter}'s or {@link NodeWriter}'s queue. Not thread-safe on its own: the writer's lock guards every
  * field; the appending thread reads the outcome only after it has held that lock once the request is done.
  */
 final class AppendRequest {
+    final int partition;
     final String aggregateId;
     final ExpectedVersion expected;
     final List<ProposedEvent> events;
@@ -19,7 +20,8 @@ final class AppendRequest {
     private @Nullable AppendResult result;
     private @Nullable RuntimeException failure;
 
-    AppendRequest(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+    AppendRequest(int partition, String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        this.partition = partition;
         this.aggregateId = aggregateId;
         this.expected = expected;
         this.events = events;
