@@ -56,12 +56,11 @@ public final class KafkaEventLog implements EventLog {
     /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
     private static final int RECORD_CACHE = 16_384;
     /**
-     * Which writer protocol (ADR 0010): {@code node} (default) writes each batch of every owned partition in one
-     * transaction fenced by the ownership group's generation; {@code partition} keeps one transactional producer per
-     * partition. System property {@code hindsight.kafka.writer}, for A/B runs.
+     * System property naming the writer protocol (ADR 0010), read when a log opens: {@code partition} (default) keeps
+     * one transactional producer per partition, fenced by its {@code transactional.id}; {@code node} writes each batch
+     * of a lane of owned partitions in one transaction, fenced by the ownership group's generation.
      */
-    private static final boolean NODE_WRITER =
-            !"partition".equals(System.getProperty("hindsight.kafka.writer", "node"));
+    public static final String WRITER_PROPERTY = "hindsight.kafka.writer";
 
     private final KafkaOptions options;
     private final int partitions;
@@ -91,7 +90,7 @@ public final class KafkaEventLog implements EventLog {
         this.cache = new RecordCache(RECORD_CACHE);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
-        this.writers = NODE_WRITER
+        this.writers = "node".equals(System.getProperty(WRITER_PROPERTY, "partition"))
                 ? new NodeWriter(options, prefix, indexer, indexes, cache, fetcher, reader)
                 : new PartitionWriters(
                         options,

@@ -16,13 +16,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node writer that died inside a transaction leaves it open: its records hold the partition's last stable offset
+ * With the node writer ({@code hindsight.kafka.writer=node}): a node writer that died inside a transaction leaves it open: its records hold the partition's last stable offset
  * back, so nothing written after them becomes readable until the transaction ends. The next owner must end it (by
  * fencing its {@code transactional.id}) instead of waiting for the transaction timeout, and the dead transaction's
  * event must never count: the new owner's append gets version 1 and reads show only it.
@@ -33,14 +34,22 @@ class KafkaHangingTransactionIT {
 
     private static KafkaTestCluster cluster;
 
+    private static @Nullable String writerBefore;
+
     @BeforeAll
     static void startCluster() throws Exception {
+        writerBefore = System.setProperty(KafkaEventLog.WRITER_PROPERTY, "node");
         cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
     }
 
     @AfterAll
     static void stopCluster() {
         cluster.close();
+        if (writerBefore == null) {
+            System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
+        } else {
+            System.setProperty(KafkaEventLog.WRITER_PROPERTY, writerBefore);
+        }
     }
 
     @Test
@@ -48,7 +57,7 @@ class KafkaHangingTransactionIT {
         Duration transactionTimeout = Duration.ofSeconds(30);
         KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), "hang", dir.resolve("node"))
                 .withTopicLayout(2, 1, 1)
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), transactionTimeout);
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), transactionTimeout);
         KafkaEventLog.open(options).close(); // creates the topic
 
         String aggregate = "order-1";

@@ -76,6 +76,8 @@ public final class Clients {
         // back-to-back transactions: the next one retries (CONCURRENT_TRANSACTIONS) while the last one's markers are
         // written; the default 100 ms backoff dominated an append's latency
         c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+        // and keep those retries short: the exponential backoff's 1 s ceiling made a busy transaction wait for a second
+        c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
         int timeout = (int) o.requestTimeout().toMillis();
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);

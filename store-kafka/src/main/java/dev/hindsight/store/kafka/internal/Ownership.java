@@ -78,9 +78,11 @@ public final class Ownership implements AutoCloseable {
                 consumer.poll(Duration.ofMillis(200));
                 // a writer stopped by a failed transaction is taken up again, but only while the group still
                 // assigns its partition to this node (else this node would fence the rightful owner)
-                writers.retryFailed(consumer.assignment().stream()
-                        .map(TopicPartition::partition)
-                        .collect(Collectors.toSet()));
+                writers.retryFailed(
+                        consumer.assignment().stream()
+                                .map(TopicPartition::partition)
+                                .collect(Collectors.toSet()),
+                        this::stableOffsets);
             }
         } catch (WakeupException e) {
             // closing

@@ -132,7 +132,7 @@ public final class PartitionWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             fail("acquiring failed", e);
         } finally {
-            lock.unlock();
+            GroupCommit.release(lock, pending);
         }
     }
 
@@ -144,15 +144,7 @@ public final class PartitionWriter implements AutoCloseable {
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         AppendRequest request = new AppendRequest(partition, aggregateId, expected, events);
-        pending.add(request);
-        lock.lock();
-        try {
-            while (!request.done()) {
-                runBatch();
-            }
-        } finally {
-            lock.unlock();
-        }
+        GroupCommit.submit(lock, pending, request, this::runBatch);
         return request.outcome();
     }
 
@@ -241,7 +233,7 @@ public final class PartitionWriter implements AutoCloseable {
             state = State.CLOSED;
             closeProducer();
         } finally {
-            lock.unlock();
+            GroupCommit.release(lock, pending);
         }
     }
 

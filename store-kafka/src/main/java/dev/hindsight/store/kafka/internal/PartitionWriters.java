@@ -72,7 +72,7 @@ public final class PartitionWriters implements Writers {
     }
 
     @Override
-    public void retryFailed(Set<Integer> assigned) {
+    public void retryFailed(Set<Integer> assigned, StableOffsets stableOffsets) {
         for (PartitionWriter w : writers.values()) {
             if (w.failed() && assigned.contains(w.partition())) {
                 w.acquire();

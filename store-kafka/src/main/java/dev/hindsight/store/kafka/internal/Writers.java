@@ -39,8 +39,11 @@ public interface Writers extends AutoCloseable {
     /** The group took {@code partitions} away (revoked or lost): no append to them starts after this returns. */
     void onRevoked(Collection<Integer> partitions);
 
-    /** Takes up again, among {@code assigned}, the partitions whose writing stopped after a failure. */
-    void retryFailed(Set<Integer> assigned);
+    /**
+     * Takes up again, among {@code assigned}, the partitions whose writing stopped after a failure or whose takeover
+     * failed.
+     */
+    void retryFailed(Set<Integer> assigned, StableOffsets stableOffsets);
 
     /** Partitions this node writes now, ascending. */
     List<Integer> ready();
