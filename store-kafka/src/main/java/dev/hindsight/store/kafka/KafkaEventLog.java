@@ -61,7 +61,7 @@ public final class KafkaEventLog implements EventLog {
     private final RecordFetcher fetcher;
     private final Indexer indexer;
     private final AggregateReader reader;
-    private final Ownership ownership;
+    private final @Nullable Ownership ownership; // null: a reader, which never appends
     private final RecordCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -70,7 +70,8 @@ public final class KafkaEventLog implements EventLog {
             List<PartitionIndex> indexes,
             RecordFetcher fetcher,
             String prefix,
-            @Nullable String advertisedUrl) {
+            @Nullable String advertisedUrl,
+            boolean writer) {
         this.clientPrefix = prefix;
         this.owners = new OwnerDirectory(options, prefix, advertisedUrl);
         this.options = options;
@@ -80,11 +81,13 @@ public final class KafkaEventLog implements EventLog {
         this.cache = new RecordCache(RECORD_CACHE);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
-        this.ownership = new Ownership(
-                options,
-                prefix,
-                advertisedUrl,
-                p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
+        this.ownership = writer
+                ? new Ownership(
+                        options,
+                        prefix,
+                        advertisedUrl,
+                        p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader))
+                : null;
     }
 
     /**
@@ -104,6 +107,23 @@ public final class KafkaEventLog implements EventLog {
      * partitions ({@link NotPartitionOwnerException#owner()}, an HTTP redirect).
      */
     public static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl) {
+        return open(requested, advertisedUrl, true);
+    }
+
+    /**
+     * Opens the store read-only, for a process that only consumes the log ({@code serve --role read-model} or
+     * {@code snapshots}): it indexes every partition and serves reads and subscriptions as {@link #open} does, but joins
+     * no ownership group, so it never takes a partition from a writing node (nor delays their rebalances), and
+     * {@link #append} fails with {@link ReadOnlyStoreException}. Creates the topic if it does not exist, as
+     * {@link #open} does.
+     *
+     * @throws StoreUnavailableException if Kafka cannot be reached
+     */
+    public static KafkaEventLog openReader(KafkaOptions requested) {
+        return open(requested, null, false);
+    }
+
+    private static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl, boolean writer) {
         String prefix = "hindsight-" + requested.topic() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
         KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
@@ -122,10 +142,14 @@ public final class KafkaEventLog implements EventLog {
                     idx.clear(); // the topic was recreated: the index describes records that no longer exist
                 }
             }
-            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl);
+            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, writer);
             log.indexer.start();
-            log.ownership.start();
-            if (!log.ownership.awaitFirstAssignment(options.requestTimeout())) {
+            Ownership ownership = log.ownership;
+            if (ownership == null) {
+                return log;
+            }
+            ownership.start();
+            if (!ownership.awaitFirstAssignment(options.requestTimeout())) {
                 log.close();
                 throw new StoreUnavailableException("no partition assignment from the ownership group of topic '"
                         + options.topic() + "' within " + options.requestTimeout());
@@ -146,9 +170,14 @@ public final class KafkaEventLog implements EventLog {
         return options;
     }
 
-    /** Partitions this node owns (writes) now, ascending. */
+    /** Partitions this node owns (writes) now, ascending; none for a {@linkplain #openReader reader}. */
     public List<Integer> ownedPartitions() {
-        return ownership.ownedPartitions();
+        return ownership == null ? List.of() : ownership.ownedPartitions();
+    }
+
+    /** Whether this log was opened with {@link #openReader}: it reads and never appends. */
+    public boolean readOnly() {
+        return ownership == null;
     }
 
     /** The partition of {@code aggregateId}. */
@@ -159,6 +188,9 @@ public final class KafkaEventLog implements EventLog {
     @Override
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         ensureOpen();
+        if (ownership == null) {
+            throw new ReadOnlyStoreException(options.topic());
+        }
         int p = partitionOf(aggregateId);
         PartitionWriter w = ownership.writer(p);
         if (w == null) {
@@ -235,12 +267,16 @@ public final class KafkaEventLog implements EventLog {
 
     /** Stops the ownership thread as a stalled node would, without giving partitions up (fault tests only). */
     void freezeOwnership() {
-        ownership.freeze();
+        if (ownership != null) {
+            ownership.freeze();
+        }
     }
 
     /** Lets a frozen ownership thread run again. */
     void thawOwnership() {
-        ownership.thaw();
+        if (ownership != null) {
+            ownership.thaw();
+        }
     }
 
     @Override
@@ -248,7 +284,9 @@ public final class KafkaEventLog implements EventLog {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        ownership.close();
+        if (ownership != null) {
+            ownership.close();
+        }
         owners.close();
         indexer.close();
         indexes.forEach(PartitionIndex::close);
