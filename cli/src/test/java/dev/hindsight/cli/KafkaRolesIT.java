@@ -24,10 +24,14 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +58,7 @@ class KafkaRolesIT {
 
     private final String schema = "t_kroles_" + UUID.randomUUID().toString().substring(0, 8);
     private final String topic = "roles-" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Process> children = new ArrayList<>();
+    private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
     private int started;
 
     @TempDir
@@ -89,7 +93,10 @@ class KafkaRolesIT {
 
     /** {@code serve --store kafka --role ROLE} with PostgreSQL, in a child JVM with a data directory of its own. */
     private RoleProcess serve(String role) throws IOException {
-        int n = started++;
+        return serve(role, started++);
+    }
+
+    private RoleProcess serve(String role, int n) throws IOException {
         return RoleProcess.start(
                 children,
                 dir.resolve(role + "-" + n + ".err"),
@@ -185,9 +192,10 @@ class KafkaRolesIT {
 
     @Test
     void apiReadModelSnapshots_asProcesses_readYourWritesAndReplayEqual() throws Exception {
-        RoleProcess api = serve("api");
-        RoleProcess readModel = serve("read-model");
-        RoleProcess snapshotsRole = serve("snapshots");
+        List<RoleProcess> processes = serveAll("api", "read-model", "snapshots");
+        RoleProcess api = processes.get(0);
+        RoleProcess readModel = processes.get(1);
+        RoleProcess snapshotsRole = processes.get(2);
         awaitHealth(readModel, "ok");
         awaitHealth(snapshotsRole, "ok");
 
@@ -249,10 +257,35 @@ class KafkaRolesIT {
         }
     }
 
+    /** Starts the roles at once (each a JVM start and a topic index), in order of {@code roles}. */
+    private List<RoleProcess> serveAll(String... roles) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<RoleProcess>> futures = new ArrayList<>();
+            for (String role : roles) {
+                int n = started++;
+                futures.add(pool.submit(() -> serve(role, n)));
+            }
+            List<RoleProcess> out = new ArrayList<>();
+            for (Future<RoleProcess> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        }
+    }
+
+    private static String metric(RoleProcess p, String prefix) throws IOException {
+        return HttpGet.text(p.url() + "/metrics")
+                .lines()
+                .filter(l -> l.startsWith(prefix))
+                .findFirst()
+                .orElse("");
+    }
+
     @Test
     void twoReadModels_oneStandsBy_takesOverAfterKill9_rowsEqualReplay() throws Exception {
-        RoleProcess api = serve("api");
-        RoleProcess first = serve("read-model");
+        List<RoleProcess> processes = serveAll("api", "read-model");
+        RoleProcess api = processes.get(0);
+        RoleProcess first = processes.get(1);
         awaitHealth(first, "ok");
         RoleProcess second = serve("read-model");
         Thread.sleep(LeasedRole.CHECK.toMillis() * 3);
@@ -260,10 +293,14 @@ class KafkaRolesIT {
                 .as("the second read-model process stands by")
                 .isEqualTo("standby");
         assertThat(first.health()).isEqualTo("ok");
+        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 0.0");
+        assertThat(metric(second, "hindsight_orders_"))
+                .as("a standby builds no order system (no runner)")
+                .isEmpty();
 
         List<String> ids = new ArrayList<>();
         String last = null;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 4; i++) {
             String[] created = order(api.url(), i, i % 2 == 0);
             ids.add(created[0]);
             last = created[1];
@@ -271,8 +308,13 @@ class KafkaRolesIT {
         assertRowsEqualReplay(api.url(), ids, last);
 
         first.kill();
+        long killed = System.nanoTime();
         awaitHealth(second, "ok");
-        for (int i = 5; i < 10; i++) {
+        System.out.printf(
+                "KafkaRolesIT: standby active %d ms after kill -9 of the active read-model%n",
+                (System.nanoTime() - killed) / 1_000_000);
+        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 1.0");
+        for (int i = 4; i < 8; i++) {
             String[] created = order(api.url(), i, i % 2 == 0);
             ids.add(created[0]);
             last = created[1];
