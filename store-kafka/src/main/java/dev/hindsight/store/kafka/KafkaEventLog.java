@@ -15,6 +15,7 @@ import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.kafka.internal.AggregateReader;
 import dev.hindsight.store.kafka.internal.GlobalMerge;
+import dev.hindsight.store.kafka.internal.IndexDirLock;
 import dev.hindsight.store.kafka.internal.Indexer;
 import dev.hindsight.store.kafka.internal.OwnerDirectory;
 import dev.hindsight.store.kafka.internal.Ownership;
@@ -63,6 +64,7 @@ public final class KafkaEventLog implements EventLog {
     private final AggregateReader reader;
     private final @Nullable Ownership ownership; // null: a reader, which never appends
     private final RecordCache cache;
+    private final IndexDirLock dirLock;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KafkaEventLog(
@@ -71,7 +73,9 @@ public final class KafkaEventLog implements EventLog {
             RecordFetcher fetcher,
             String prefix,
             @Nullable String advertisedUrl,
-            boolean writer) {
+            boolean writer,
+            IndexDirLock dirLock) {
+        this.dirLock = dirLock;
         this.clientPrefix = prefix;
         this.owners = new OwnerDirectory(options, prefix, advertisedUrl);
         this.options = options;
@@ -127,8 +131,21 @@ public final class KafkaEventLog implements EventLog {
         String prefix = "hindsight-" + requested.topic() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
         KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
+        IndexDirLock dirLock;
+        try {
+            dirLock = IndexDirLock.acquire(options.indexDir().resolve(options.topic()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock the index of topic '" + options.topic() + "'", e);
+        }
         List<PartitionIndex> indexes = new ArrayList<>();
-        RecordFetcher fetcher = new RecordFetcher(options, prefix, 4);
+        RecordFetcher fetcher;
+        try {
+            fetcher = new RecordFetcher(options, prefix, 4);
+        } catch (RuntimeException e) {
+            dirLock.close();
+            throw e;
+        }
+        KafkaEventLog log = null;
         try {
             List<Integer> all = new ArrayList<>();
             for (int p = 0; p < options.partitions(); p++) {
@@ -142,7 +159,7 @@ public final class KafkaEventLog implements EventLog {
                     idx.clear(); // the topic was recreated: the index describes records that no longer exist
                 }
             }
-            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, writer);
+            log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, writer, dirLock);
             log.indexer.start();
             Ownership ownership = log.ownership;
             if (ownership == null) {
@@ -158,10 +175,23 @@ public final class KafkaEventLog implements EventLog {
         } catch (IOException e) {
             indexes.forEach(PartitionIndex::close);
             fetcher.close();
+            dirLock.close();
             throw new UncheckedIOException("cannot open the index of topic '" + options.topic() + "'", e);
         } catch (InterruptedException e) {
+            if (log != null) {
+                log.close(); // only the ownership wait throws it, once the log exists
+            }
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("interrupted while opening", e);
+        } catch (RuntimeException e) {
+            if (log != null) {
+                log.close();
+            } else {
+                indexes.forEach(PartitionIndex::close);
+                fetcher.close();
+                dirLock.close();
+            }
+            throw e;
         }
     }
 
@@ -291,6 +321,7 @@ public final class KafkaEventLog implements EventLog {
         indexer.close();
         indexes.forEach(PartitionIndex::close);
         fetcher.close();
+        dirLock.close();
     }
 
     private long[] heads() {

@@ -10,6 +10,7 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreLockedException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,6 +69,21 @@ class KafkaReaderIT {
                     .isInstanceOf(ReadOnlyStoreException.class)
                     .hasMessageContaining("read-only")
                     .hasMessageContaining("api role");
+        }
+    }
+
+    @Test
+    void sameIndexDirectory_secondNodeRefused_untilTheFirstCloses() {
+        KafkaOptions shared = options("shared");
+        try (KafkaEventLog first = KafkaEventLog.openReader(shared)) {
+            assertThatThrownBy(() -> KafkaEventLog.openReader(shared))
+                    .isInstanceOf(StoreLockedException.class)
+                    .hasMessageContaining("in use by another node")
+                    .hasMessageContaining("--data-dir");
+            assertThat(first.readOnly()).isTrue();
+        }
+        try (KafkaEventLog again = KafkaEventLog.openReader(shared)) {
+            assertThat(again.readOnly()).isTrue();
         }
     }
 }
