@@ -44,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Several nodes may open the same topic: a consumer group assigns each partition to one node, whose transactional
  * producer is its only writer (older owners are fenced); an append whose aggregate lives in a partition this node does
  * not own fails with {@link NotPartitionOwnerException} (a redirect, not a forward). Every node indexes every partition
- * on local disk, so reads work on any node (they may lag the owner by the indexing delay). See
- * {@code docs/adr/0010-kafka-engine.md}.
+ * on local disk, so reads work on any node (they may lag the owner by the indexing delay). A node that only consumes
+ * ({@link #openReader}) indexes and reads the same way but owns nothing and refuses appends. A topic's index directory
+ * belongs to one node at a time (locked). See {@code docs/adr/0010-kafka-engine.md}.
  *
  * <p>Durability: {@code acks=all} with the topic's {@code min.insync.replicas}; an append returns once its
  * transaction committed and this node's index has it (so it is visible to reads here). Thread-safe.
