@@ -28,7 +28,8 @@ final class RoleLease implements AutoCloseable {
     private final PostgresOptions options;
     private final String name;
     private final long key;
-    private @Nullable Connection connection; // guarded by this
+    private @Nullable Connection connection; // guarded by this; open while holding, and kept between tries
+    private boolean holding; // guarded by this
 
     RoleLease(PostgresOptions options, String name) {
         this.options = options;
@@ -60,24 +61,25 @@ final class RoleLease implements AutoCloseable {
      * @return whether this process holds it now; false also when the database cannot be reached (logged)
      */
     synchronized boolean tryAcquire() {
+        if (holding) {
+            return true;
+        }
         try {
-            if (connection != null) {
-                return true;
+            Connection c = connection;
+            if (c == null) {
+                c = connect();
+                connection = c;
             }
-            Connection c = connect();
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
                 ps.setLong(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) {
-                        connection = c;
-                        return true;
-                    }
+                    holding = rs.next() && rs.getBoolean(1);
                 }
             }
-            c.close();
-            return false;
+            return holding;
         } catch (SQLException e) {
             LOG.warn("cannot try the lease {}: {}", name, e.getMessage());
+            release();
             return false;
         }
     }
@@ -85,7 +87,7 @@ final class RoleLease implements AutoCloseable {
     /** Whether the lease is still held: its connection answers (the lock lives as long as the session). */
     synchronized boolean held() {
         Connection c = connection;
-        if (c == null) {
+        if (!holding || c == null) {
             return false;
         }
         try {
@@ -103,6 +105,7 @@ final class RoleLease implements AutoCloseable {
     synchronized void release() {
         Connection c = connection;
         connection = null;
+        holding = false;
         if (c != null) {
             try {
                 c.close();
