@@ -24,7 +24,7 @@ import java.util.List;
  * stores invalid JSON, a hang or an out-of-memory.
  */
 class RequestFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "3m")
     @DictionaryEntries({
         "\"event_type\"",
         "\"event_data\"",
