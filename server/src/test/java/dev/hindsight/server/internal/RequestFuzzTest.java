@@ -24,7 +24,7 @@ import java.util.List;
  * stores invalid JSON, a hang or an out-of-memory.
  */
 class RequestFuzzTest {
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "20s")
     @DictionaryEntries({
         "\"event_type\"",
         "\"event_data\"",
