@@ -85,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     RetentionOptions retention = new RetentionOptions();
 
+    @Mixin
+    TracingOptions tracing = new TracingOptions();
+
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
 
@@ -343,6 +346,7 @@ final class ServeCommand implements Callable<Integer> {
      */
     WorkerProcess startWorker() {
         RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
+        tracing.install();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -368,6 +372,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
         RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
+        tracing.install();
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CliException("--tls-cert and --tls-key go together (a PEM certificate and its private key)", 2);
         }
