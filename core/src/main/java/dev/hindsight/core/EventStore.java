@@ -2,8 +2,10 @@ package dev.hindsight.core;
 
 import dev.hindsight.core.internal.EventValidator;
 import dev.hindsight.core.internal.SubscriptionWorker;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
+import dev.hindsight.core.spi.ProposedEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The user API of an event store: validated appends, aggregate and global reads, as-of reads and subscriptions, over
- * any {@link EventLog} engine. Thread-safe.
+ * any {@link EventLog} engine. With a {@link Shredder} ({@link Builder#shredder}) personal fields are encrypted on every
+ * append and decrypted on every read (a forgotten subject's read as {@value Shredder#ERASED}); the engine only ever
+ * sees them encrypted. Thread-safe.
  */
 public final class EventStore implements AutoCloseable {
     private static final int MAX_PAGE = 10_000;
@@ -25,11 +29,13 @@ public final class EventStore implements AutoCloseable {
     private final EventLog log;
     private final StoreLimits limits;
     private final EventValidator validator;
+    private final @Nullable Shredder shredder;
     private final AtomicLong subscriptionIds = new AtomicLong();
     private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids) {
+    private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids, @Nullable Shredder shredder) {
         this.log = log;
+        this.shredder = shredder;
         this.limits = limits;
         this.validator = new EventValidator(limits, clock, ids);
     }
@@ -48,7 +54,12 @@ public final class EventStore implements AutoCloseable {
         return limits;
     }
 
-    /** The engine underneath. */
+    /** The crypto-shredder, or {@code null} when personal fields are stored as given. */
+    public @Nullable Shredder shredder() {
+        return shredder;
+    }
+
+    /** The engine underneath: it returns personal fields encrypted (see {@link #shredder()}). */
     public EventLog log() {
         return log;
     }
@@ -64,7 +75,7 @@ public final class EventStore implements AutoCloseable {
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<EventData> events) {
         Objects.requireNonNull(expected, "expected");
-        return log.append(aggregateId, expected, validator.validate(aggregateId, events));
+        return log.append(aggregateId, expected, protect(validator.validate(aggregateId, events)));
     }
 
     /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */
@@ -89,7 +100,7 @@ public final class EventStore implements AutoCloseable {
             Append a = appends.get(i);
             try {
                 valid.add(new ProposedAppend(
-                        a.aggregateId(), a.expected(), validator.validate(a.aggregateId(), a.events())));
+                        a.aggregateId(), a.expected(), protect(validator.validate(a.aggregateId(), a.events()))));
                 at[valid.size() - 1] = i;
             } catch (RuntimeException e) {
                 out[i] = AppendOutcome.failed(e);
@@ -118,7 +129,7 @@ public final class EventStore implements AutoCloseable {
         if (fromVersion < 1) {
             throw new InvalidRequestException("from_version must be >= 1");
         }
-        List<RecordedEvent> events = log.readAggregate(aggregateId, fromVersion, limit, direction);
+        List<RecordedEvent> events = reveal(log.readAggregate(aggregateId, fromVersion, limit, direction));
         long version = versionFrom(events, fromVersion, limit, direction);
         return new AggregateSlice(aggregateId, version >= 0 ? version : log.aggregateVersion(aggregateId), events);
     }
@@ -135,7 +146,7 @@ public final class EventStore implements AutoCloseable {
         if (fromVersion < 1) {
             throw new InvalidRequestException("from_version must be >= 1");
         }
-        return log.readAggregate(aggregateId, fromVersion, limit, direction);
+        return reveal(log.readAggregate(aggregateId, fromVersion, limit, direction));
     }
 
     /**
@@ -160,7 +171,7 @@ public final class EventStore implements AutoCloseable {
         long from = 1;
         while (true) {
             List<RecordedEvent> page = log.readAggregate(aggregateId, from, MAX_PAGE, ReadDirection.FORWARD);
-            all.addAll(page);
+            all.addAll(reveal(page));
             if (page.size() < MAX_PAGE) {
                 break;
             }
@@ -189,7 +200,7 @@ public final class EventStore implements AutoCloseable {
                 }
                 versionAtInstant = e.version();
                 if (out.size() < limit) {
-                    out.add(e);
+                    out.add(shredder == null ? e : shredder.reveal(e));
                 }
             }
             if (page.size() < MAX_PAGE) {
@@ -214,7 +225,8 @@ public final class EventStore implements AutoCloseable {
      */
     public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
         checkLimit(limit);
-        return log.readAll(after, limit, filter);
+        GlobalSlice slice = log.readAll(after, limit, filter);
+        return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
     }
 
     /** Cursor after the last committed event. */
@@ -228,7 +240,12 @@ public final class EventStore implements AutoCloseable {
      */
     public Subscription subscribe(Position after, EventFilter filter, EventHandler handler) {
         SubscriptionWorker w = new SubscriptionWorker(
-                log, after, filter, handler, Long.toString(subscriptionIds.incrementAndGet()), subscriptions::remove);
+                log,
+                after,
+                filter,
+                revealing(handler),
+                Long.toString(subscriptionIds.incrementAndGet()),
+                subscriptions::remove);
         subscriptions.add(w);
         return w.start();
     }
@@ -248,6 +265,21 @@ public final class EventStore implements AutoCloseable {
             log.awaitAfter(log.head(), Duration.ofNanos(left));
         }
         return true;
+    }
+
+    private List<ProposedEvent> protect(List<ProposedEvent> events) {
+        return shredder == null
+                ? events
+                : events.stream().map(shredder::protect).toList();
+    }
+
+    private List<RecordedEvent> reveal(List<RecordedEvent> events) {
+        return shredder == null ? events : shredder.reveal(events);
+    }
+
+    private EventHandler revealing(EventHandler handler) {
+        Shredder s = shredder;
+        return s == null ? handler : e -> handler.handle(s.reveal(e));
     }
 
     private static void checkLimit(int limit) {
@@ -271,6 +303,7 @@ public final class EventStore implements AutoCloseable {
         private StoreLimits limits = StoreLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private @Nullable Supplier<UUID> ids;
+        private @Nullable Shredder shredder;
 
         private Builder(EventLog log) {
             this.log = Objects.requireNonNull(log, "log");
@@ -291,8 +324,14 @@ public final class EventStore implements AutoCloseable {
             return this;
         }
 
+        /** Encrypts personal fields with {@code shredder} (null: stored as given, the default). */
+        public Builder shredder(@Nullable Shredder shredder) {
+            this.shredder = shredder;
+            return this;
+        }
+
         public EventStore build() {
-            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds());
+            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds(), shredder);
         }
     }
 }
