@@ -85,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     RetentionOptions retention = new RetentionOptions();
 
+    @Mixin
+    ShreddingOptions shredding = new ShreddingOptions();
+
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
 
@@ -343,7 +346,9 @@ final class ServeCommand implements Callable<Integer> {
         PostgresOptions pgOptions = postgresOptions();
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
-        EventStore eventStore = EventStore.of(pgLog);
+        EventStore eventStore = EventStore.builder(pgLog)
+                .shredder(shredding.shredder(null, pgLog, pgOptions))
+                .build();
         List<AutoCloseable> parts = new ArrayList<>();
         try {
             if (roles.has(Roles.Role.SNAPSHOTS)) {
@@ -408,7 +413,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
         // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
-        EventStore eventStore = EventStore.of(log);
+        EventStore eventStore = EventStore.builder(log)
+                .shredder(shredding.shredder(store == StoreKind.memory ? null : dataDir, pgLog, pgOptions))
+                .build();
         OrderSystem system;
         try {
             // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.

@@ -229,6 +229,15 @@ public final class EventStore implements AutoCloseable {
         return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
     }
 
+    /**
+     * As {@link #readAll}, but with personal fields as stored: encrypted when the store shreds (see
+     * {@link #shredder()}). For exports, which then carry no personal value in clear and are erased by a forget too.
+     */
+    public GlobalSlice readAllAsStored(Position after, int limit, EventFilter filter) {
+        checkLimit(limit);
+        return log.readAll(after, limit, filter);
+    }
+
     /** Cursor after the last committed event. */
     public Position head() {
         return log.head();

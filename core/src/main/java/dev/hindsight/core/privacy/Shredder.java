@@ -127,9 +127,18 @@ public final class Shredder {
         String subjectField = personal.subjectFieldOf(e.eventType());
         if (subject == null && subjectField != null && data.path(subjectField).isTextual()) {
             subject = data.path(subjectField).textValue();
+            if (DataKey.keyIdOf(subject) != null) {
+                subject = null; // stored form (an import of an export): already encrypted
+            }
         }
-        if (subject == null) {
+        if (subject == null || subject.isEmpty()) {
             return subjectNode == null ? e : withJson(e, e.eventData(), Json.write(meta));
+        }
+        if (subject.equals(ERASED)) {
+            // new personal data of a forgotten subject (e.g. a note on its old order): never stored
+            eraseFields(data, fields);
+            eraseFields(meta, personal.metadataFields());
+            return withJson(e, Json.write(data), Json.write(meta));
         }
         DataKey key = keyFor(subject);
         encryptFields(data, fields, key, e.eventId(), "data.");
@@ -219,6 +228,14 @@ public final class Shredder {
             JsonNode v = node.get(f);
             if (v != null && v.isTextual() && DataKey.keyIdOf(v.textValue()) == null) {
                 node.put(f, key.encrypt(v.textValue(), eventId, pathPrefix + f, master));
+            }
+        }
+    }
+
+    private static void eraseFields(ObjectNode node, Set<String> fields) {
+        for (String f : fields) {
+            if (node.path(f).isTextual()) {
+                node.put(f, ERASED);
             }
         }
     }
