@@ -66,12 +66,24 @@ public final class OrderSystem implements AutoCloseable {
         this.store = b.store;
     }
 
-    /** After a subject's key is destroyed: drops cached states (they hold its fields) and erases it from the read model. */
+    /**
+     * After a subject's key is destroyed: drops cached states (they hold its fields) and erases it from the read model,
+     * once the projection has applied the log up to now (up to 10 s), so that a batch it decrypted before the key was
+     * destroyed cannot write the id back after the erasure.
+     */
     private void forgotten(String subject) {
         service.clearCachedStates();
-        if (database != null) {
-            OrderPrivacy.eraseFromReadModel(database, subject);
+        if (database == null) {
+            return;
         }
+        if (projections != null) {
+            try {
+                projections.awaitPosition(OrdersProjection.NAME, store.head(), Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        OrderPrivacy.eraseFromReadModel(database, subject);
     }
 
     public static Builder builder(EventStore store) {
