@@ -162,6 +162,41 @@ class CryptoShreddingTest {
     }
 
     @Test
+    void forgetOffline_stoppedFileStore_erasesKeyAndReadModel() throws Exception {
+        Path data = dir.resolve("offline");
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        HindsightServer server = serve(data, key);
+        String order;
+        try {
+            String base = "http://127.0.0.1:" + server.port();
+            order = createOrder(base, ALICE);
+            awaitReadModel(base, ALICE, 1);
+        } finally {
+            server.stop();
+        }
+        assertThat(grep(data, ALICE)).isNotEmpty();
+
+        CliRun noKey = CliRun.of("forget", ALICE, "--data-dir", data.toString());
+        assertThat(noKey.exitCode()).isNotZero();
+        assertThat(noKey.err()).contains("master key");
+        CliRun forgot = CliRun.of("forget", ALICE, "--data-dir", data.toString(), "--master-key-file", key.toString());
+        assertThat(forgot.exitCode()).as(forgot.err()).isZero();
+        assertThat(forgot.out()).contains("\"key_destroyed\":true");
+        assertThat(grep(data, ALICE)).isEmpty();
+
+        HindsightServer again = serve(data, key);
+        try {
+            String base = "http://127.0.0.1:" + again.port();
+            assertThat(ok("GET", base + "/api/orders/" + order, null)
+                            .get("user_id")
+                            .asText())
+                    .isEqualTo(Shredder.ERASED);
+        } finally {
+            again.stop();
+        }
+    }
+
+    @Test
     void forget_withoutMasterKey_answers404() throws Exception {
         ServeCommand serve = Hindsight.commandLine()
                 .parseArgs("serve", "--port", "0", "--store", "memory")
