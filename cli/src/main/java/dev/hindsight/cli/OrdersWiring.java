@@ -134,7 +134,11 @@ final class OrdersWiring {
             if (inline) {
                 // Registered after start: the engine knows its inline projections (and their schema) only then.
                 ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
-                InlineAppendHook h = engine::applyInline;
+                // The engine hands the hook events as stored: decrypt personal fields as every other read does.
+                dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+                InlineAppendHook h = shredder == null
+                        ? engine::applyInline
+                        : (c, events) -> engine.applyInline(c, shredder.reveal(events));
                 hook.set(h);
                 log.addInlineHook(h);
             }

@@ -68,24 +68,35 @@ class PostgresCryptoShreddingTest {
 
     @Test
     void forget_postgresStore_leavesNoPersonalValueInAnyRow() throws Exception {
+        forgetEndToEnd();
+    }
+
+    @Test
+    void forget_inlineProjections_readModelGetsDecryptedValuesThenErased() throws Exception {
+        forgetEndToEnd("--inline-projections");
+    }
+
+    private void forgetEndToEnd(String... extra) throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--store",
+                "postgres",
+                "--pg-url",
+                URL,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema,
+                "--master-key-file",
+                key.toString()));
+        args.addAll(List.of(extra));
         ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--master-key-file",
-                        key.toString())
+                .parseArgs(args.toArray(String[]::new))
                 .subcommand()
                 .commandSpec()
                 .commandLine()

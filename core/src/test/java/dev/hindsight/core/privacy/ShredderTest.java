@@ -90,6 +90,36 @@ class ShredderTest {
     }
 
     @Test
+    void append_subjectErased_personalFieldsNeverStored() {
+        InMemoryEventLog log = new InMemoryEventLog();
+        EventStore store = store(log, new InMemorySubjectKeyStore());
+        store.append(
+                "ord_3",
+                ExpectedVersion.ANY,
+                EventData.of("Noted", "{\"note\":\"call me at 555-0101\"}").withMetadata("{\"subject\":\"[erased]\"}"));
+        String raw = log.readAggregate("ord_3", 1, 1, ReadDirection.FORWARD).toString();
+        assertThat(raw).doesNotContain("555-0101", "subject").contains(Shredder.ERASED);
+    }
+
+    @Test
+    void append_storedFormOfAnotherEvent_keptAsIsAndReadable() {
+        InMemoryEventLog log = new InMemoryEventLog();
+        EventStore store = store(log, new InMemorySubjectKeyStore());
+        store.append("ord_4", ExpectedVersion.ANY, EventData.of("Created", "{\"user_id\":\"fay\",\"note\":\"n\"}"));
+        String stored = store.readAllAsStored(Position.START, 10, EventFilter.ALL)
+                .events()
+                .getFirst()
+                .eventData();
+        assertThat(stored).contains("enc:v1:").doesNotContain("fay");
+        store.append("ord_5", ExpectedVersion.ANY, EventData.of("Created", stored)); // an import of an export
+        assertThat(log.readAggregate("ord_5", 1, 1, ReadDirection.FORWARD)
+                        .getFirst()
+                        .eventData())
+                .isEqualTo(stored);
+        assertThat(field(store.read("ord_5").events().getFirst(), "user_id")).isEqualTo("fay");
+    }
+
+    @Test
     void append_sameEventIdTwice_isIdempotent() {
         InMemoryEventLog log = new InMemoryEventLog();
         EventStore store = store(log, new InMemorySubjectKeyStore());
