@@ -177,7 +177,7 @@ final class OrdersWiring {
      * backend (a process fork and a password exchange, several ms of CPU each) and closed it again, which under the
      * seed's read load cost more than the queries themselves.
      */
-    private static HikariDataSource readModelSource(PostgresOptions options, String schema) {
+    static HikariDataSource readModelSource(PostgresOptions options, String schema) {
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(options.jdbcUrl());
         if (options.user() != null) {

@@ -76,6 +76,67 @@ class PostgresCryptoShreddingTest {
         forgetEndToEnd("--inline-projections");
     }
 
+    @Test
+    void forgetOffline_postgres_deletesKeyAndErasesReadModel() throws Exception {
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        server = serve(key);
+        String base = "http://127.0.0.1:" + server.port();
+        String order = createOrder(base, ALICE);
+        awaitReadModel(base, 1);
+        server.stop();
+        server = null;
+        assertThat(rowsContaining(ALICE)).isNotEmpty();
+
+        CliRun forgot = CliRun.of(
+                "forget",
+                ALICE,
+                "--pg-url",
+                URL,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema,
+                "--master-key-file",
+                key.toString());
+        assertThat(forgot.exitCode()).as(forgot.err()).isZero();
+        assertThat(forgot.out()).contains("\"key_destroyed\":true");
+        assertThat(rowsContaining(ALICE)).isEmpty();
+        server = serve(key);
+        assertThat(ok("GET", "http://127.0.0.1:" + server.port() + "/api/orders/" + order, null)
+                        .get("user_id")
+                        .asText())
+                .isEqualTo(Shredder.ERASED);
+    }
+
+    private HindsightServer serve(Path key, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--store",
+                "postgres",
+                "--pg-url",
+                URL,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema,
+                "--master-key-file",
+                key.toString()));
+        args.addAll(List.of(extra));
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(args.toArray(String[]::new))
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
+        return serve.start();
+    }
+
     private void forgetEndToEnd(String... extra) throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
         List<String> args = new ArrayList<>(List.of(
