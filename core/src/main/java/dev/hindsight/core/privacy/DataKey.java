@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -13,13 +15,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One subject's unwrapped data key: encrypts and decrypts field values in the {@code enc:v1:} envelope (format: this
- * package's {@code package-info}). Thread-safe (a new {@link Cipher} per call).
+ * package's {@code package-info}). Thread-safe: a decryption takes a {@link Cipher} from a shared pool (looking one up
+ * costs more than decrypting a short field), an encryption a new one.
  */
 final class DataKey {
     static final String PREFIX = "enc:v1:";
     private static final int TAG_BITS = 128;
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    private static final int POOLED = 64;
+    private static final Queue<Cipher> CIPHERS = new ConcurrentLinkedQueue<>();
 
     private final String keyId;
     private final SecretKeySpec aesKey;
@@ -35,6 +40,25 @@ final class DataKey {
 
     String keyId() {
         return keyId;
+    }
+
+    private static Cipher cipher() {
+        Cipher c = CIPHERS.poll();
+        if (c != null) {
+            return c;
+        }
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /** Returns a cipher that completed its operation (one that failed is dropped); the pool keeps at most 64. */
+    private static void release(Cipher c) {
+        if (CIPHERS.size() < POOLED) {
+            CIPHERS.offer(c);
+        }
     }
 
     /** The key id an envelope names, or null if {@code value} is not one. */
@@ -60,6 +84,8 @@ final class DataKey {
             nonce = Arrays.copyOf(MasterKey.hmac(nonceKey, input), MasterKey.NONCE_BYTES);
         }
         try {
+            // Not pooled: GCM refuses to re-init a cipher for encryption with the key and nonce of its last use,
+            // which a retried append of the same event (same derived nonce) would do.
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(aad);
@@ -87,12 +113,14 @@ final class DataKey {
         if (raw.length < MasterKey.NONCE_BYTES + TAG_BITS / 8) {
             throw new CorruptionException("truncated encrypted field of key " + keyId);
         }
+        Cipher c = cipher();
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(TAG_BITS, raw, 0, MasterKey.NONCE_BYTES));
             c.updateAAD(aad);
-            return new String(
+            String plain = new String(
                     c.doFinal(raw, MasterKey.NONCE_BYTES, raw.length - MasterKey.NONCE_BYTES), StandardCharsets.UTF_8);
+            release(c);
+            return plain;
         } catch (javax.crypto.AEADBadTagException e) {
             throw new CorruptionException("encrypted field of key " + keyId + " does not authenticate");
         } catch (GeneralSecurityException e) {
