@@ -116,18 +116,22 @@ pg() {
 }
 
 kafka() {
-    say "== issue 13: serve --store kafka (3-broker kafka-dev, 50 partitions, RF 3) under loadgen --url (1,000 events/s)"
+    say "== issue 13: serve --store kafka (3-broker kafka-dev, 50 partitions, RF 3) under loadgen --url (1,000 events/s), writers: ${KAFKA_WRITERS:-partition node}"
     ./hindsight kafka-dev --brokers 3 --port 19092 --data-dir "$WORK/kafka" > "$WORK/kafka-dev.log" 2>&1 &
     for _ in $(seq 1 120); do grep -q '19092' "$WORK/kafka-dev.log" && break; sleep 1; done
     sleep 3
-    ./hindsight serve --store kafka --kafka-bootstrap 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094 \
-        --data-dir "$WORK/kafka-node" --port 8093 > "$WORK/kafka-serve.log" 2>&1 &
-    if wait_health http://127.0.0.1:8093; then
-        loadgen_against kafka http://127.0.0.1:8093
-    else
-        say "serve --store kafka did not become healthy; see $WORK/kafka-serve.log"
-    fi
-    stop "serve --store kafka"
+    for writer in ${KAFKA_WRITERS:-partition node}; do
+        say "-- hindsight.kafka.writer=$writer (topic floors-$writer)"
+        HINDSIGHT_JAVA_OPTS="-Dhindsight.kafka.writer=$writer" ./hindsight serve --store kafka \
+            --kafka-bootstrap 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094 --kafka-topic "floors-$writer" \
+            --data-dir "$WORK/kafka-node-$writer" --port 8093 > "$WORK/kafka-serve-$writer.log" 2>&1 &
+        if wait_health http://127.0.0.1:8093; then
+            loadgen_against "kafka-$writer" http://127.0.0.1:8093
+        else
+            say "serve --store kafka did not become healthy; see $WORK/kafka-serve-$writer.log"
+        fi
+        stop "serve --store kafka"
+    done
     stop "kafka-dev --brokers 3 --port 19092"
 }
 

@@ -6,6 +6,9 @@ import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.file.FileArchive;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.RestoredArchive;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hindsight archive status|run|restore}: the file engine's archive tier from the command line. {@code run} and
+ * {@code hindsight archive status|run|restore}: the file engine's archive tier from the command line ({@code restore}
+ * also for the PostgreSQL engine's archive). {@code run} and
  * {@code restore} open the store, so the server must be stopped (the data directory's lock); {@code status} only reads.
  */
 @Command(
@@ -151,10 +155,50 @@ final class ArchiveCommand implements Runnable {
     @Command(
             name = "restore",
             mixinStandardHelpOptions = true,
-            description = "Make an empty --data-dir a store holding the archive's events, rebuilding its indexes.")
+            description = "Make an empty --data-dir a store holding the archive's events, rebuilding its indexes; with"
+                    + " --store postgres, put the archived events back into the schema (an empty one, or the"
+                    + " archiving store itself).")
     static final class Restore extends Common implements Callable<Integer> {
+        @Option(
+                names = "--store",
+                defaultValue = "file",
+                description = "Engine of the store to restore into: file (default, --data-dir) or postgres.")
+        ServeCommand.StoreKind store = ServeCommand.StoreKind.file;
+
+        @Mixin
+        PgConnectionOptions pg = new PgConnectionOptions();
+
         @Override
         public Integer call() throws IOException {
+            return switch (store) {
+                case file -> restoreFile();
+                case postgres -> restorePostgres();
+                default -> throw new CliException("archive restore supports --store file and --store postgres", 2);
+            };
+        }
+
+        private int restorePostgres() throws IOException {
+            PostgresOptions options = pg.options("hindsight-archive-restore");
+            try (ObjectStore archive = requireArchive();
+                    PostgresEventLog log = PostgresEventLog.open(options)) {
+                long t0 = System.nanoTime();
+                RestoredArchive r = log.restoreArchive(archive);
+                out().printf(
+                                "restored %,d of %,d archived events (%d ranges; the others were still in the table) from %s"
+                                        + " into schema %s in %.1f s%n",
+                                r.inserted(),
+                                r.events(),
+                                r.segments(),
+                                archive.describe(),
+                                options.schema(),
+                                (System.nanoTime() - t0) / 1e9);
+                return 0;
+            } catch (HindsightException | java.io.UncheckedIOException e) {
+                throw new CliException("cannot restore into schema " + options.schema() + ": " + e.getMessage());
+            }
+        }
+
+        private int restoreFile() throws IOException {
             try (ObjectStore archive = requireArchive()) {
                 long t0 = System.nanoTime();
                 FileArchive.Status s;

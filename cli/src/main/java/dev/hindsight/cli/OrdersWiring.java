@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -104,16 +105,47 @@ final class OrdersWiring {
             boolean follow,
             boolean writeSnapshots,
             MeterRegistry registry) {
+        return postgres(store, log.dataSource(), log, options, inline, follow, writeSnapshots, registry, () -> {});
+    }
+
+    /**
+     * As {@link #postgres(EventStore, PostgresEventLog, PostgresOptions, boolean, boolean, boolean, MeterRegistry)},
+     * for events that live elsewhere (the Kafka engine's split roles): snapshots and the read model in the database
+     * of {@code database}, a pool opened with {@code options} (migrated). No inline projections: they need the
+     * append's PostgreSQL transaction.
+     *
+     * @param afterClose runs when the system has closed (for instance closing {@code database})
+     */
+    static OrderSystem postgres(
+            EventStore store,
+            DataSource database,
+            PostgresOptions options,
+            boolean follow,
+            boolean writeSnapshots,
+            MeterRegistry registry,
+            Runnable afterClose) {
+        return postgres(store, database, null, options, false, follow, writeSnapshots, registry, afterClose);
+    }
+
+    private static OrderSystem postgres(
+            EventStore store,
+            DataSource database,
+            @Nullable PostgresEventLog log,
+            PostgresOptions options,
+            boolean inline,
+            boolean follow,
+            boolean writeSnapshots,
+            MeterRegistry registry,
+            Runnable afterClose) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
         HikariDataSource readModel = null;
         try {
-            createSchema(log, readModelSchema);
+            createSchema(database, readModelSchema);
             readModel = readModelSource(options, readModelSchema);
             HikariDataSource readModelPool = readModel;
             // The log has just migrated the schema (snapshots table included).
-            snapshots =
-                    PostgresSnapshotStore.open(log.dataSource(), options.withMigrate(false), SnapshotRetention.DEFAULT);
+            snapshots = PostgresSnapshotStore.open(database, options.withMigrate(false), SnapshotRetention.DEFAULT);
             AtomicReference<@Nullable InlineAppendHook> hook = new AtomicReference<>();
             OrderSystem system = OrderSystem.builder(store)
                     .snapshots(snapshots)
@@ -123,15 +155,16 @@ final class OrdersWiring {
                     .writeSnapshots(writeSnapshots)
                     .onClose(() -> {
                         InlineAppendHook h = hook.get();
-                        if (h != null) {
+                        if (h != null && log != null) {
                             log.removeInlineHook(h);
                         }
                         readModelPool.close();
+                        afterClose.run();
                     })
                     .build()
                     .bindMetrics(registry)
                     .start();
-            if (inline) {
+            if (inline && log != null) {
                 // Registered after start: the engine knows its inline projections (and their schema) only then.
                 ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
                 // The engine hands the hook events as stored: decrypt personal fields as every other read does.
@@ -156,8 +189,8 @@ final class OrdersWiring {
     }
 
     /** The schema name comes from {@link PostgresOptions}, which admits lower-case identifiers only. */
-    private static void createSchema(PostgresEventLog log, String schema) throws SQLException {
-        try (Connection c = log.dataSource().getConnection();
+    private static void createSchema(DataSource database, String schema) throws SQLException {
+        try (Connection c = database.getConnection();
                 Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
         } catch (SQLException e) {

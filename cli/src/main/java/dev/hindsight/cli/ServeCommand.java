@@ -263,8 +263,9 @@ final class ServeCommand implements Callable<Integer> {
             converter = Roles.Converter.class,
             description = "What this process runs: api (HTTP API, UI, commands), read-model (the projection runner,"
                     + " with /health and /metrics on --port), snapshots, archive, or all (default: one process runs"
-                    + " everything), comma-separated. Split roles need --store postgres (README: \"Running the seed's"
-                    + " architecture\").")
+                    + " everything), comma-separated. Split roles need --store postgres, or --store kafka with --pg-url"
+                    + " for snapshots and the read model; one process per role is active, others stand by (README:"
+                    + " \"Running the seed's architecture\").")
     Roles roles;
 
     /** Parses {@code always|interval|never}. */
@@ -309,7 +310,11 @@ final class ServeCommand implements Callable<Integer> {
             case memory -> "in memory, not persisted";
             case file -> dataDir.toString();
             case kafka ->
-                "Kafka " + kafkaBootstrap + ", topic " + kafkaTopic + "; index, snapshots and read model in " + dataDir;
+                KafkaRoles.split(store, roles)
+                        ? "Kafka " + kafkaBootstrap + ", topic " + kafkaTopic + ", index in " + dataDir
+                                + "; snapshots and read model in " + pgUrl + ", schema " + pgSchema
+                        : "Kafka " + kafkaBootstrap + ", topic " + kafkaTopic + "; index, snapshots and read model in "
+                                + dataDir;
             case postgres ->
                 pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
                         + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
@@ -335,40 +340,40 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * A process without the api role ({@code --role read-model}, {@code snapshots} or both) over PostgreSQL: the
-     * projection runner and/or the snapshot service, with health and metrics only.
+     * A process without the api role ({@code --role read-model}, {@code snapshots} or both) over PostgreSQL, or over
+     * Kafka (read-only) with PostgreSQL: the projection runner and/or the snapshot service, each under its lease (one
+     * active process per role, others standing by), with health and metrics only.
      */
     WorkerProcess startWorker() {
-        RoleChecks.check(roles, store, inlineProjections, publish != null);
+        RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         PostgresOptions pgOptions = postgresOptions();
+        if (store == StoreKind.kafka) {
+            shredding.shredder(null, null, null, true); // refused with a master key
+            return KafkaRoles.startWorker(roles, openKafka(true), pgOptions, registry, host, port);
+        }
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
         EventStore eventStore = EventStore.builder(pgLog)
-                .shredder(shredding.shredder(null, pgLog, pgOptions))
+                .shredder(shredding.shredder(null, pgLog, pgOptions, false))
                 .build();
-        List<AutoCloseable> parts = new ArrayList<>();
-        try {
-            if (roles.has(Roles.Role.SNAPSHOTS)) {
-                parts.addAll(SnapshotsRole.start(eventStore, pgLog, pgOptions, registry));
-            }
-            if (roles.has(Roles.Role.READ_MODEL)) {
-                parts.add(OrdersWiring.postgres(eventStore, pgLog, pgOptions, false, false, false, registry));
-            }
-        } catch (RuntimeException e) {
-            parts.add(eventStore);
-            WorkerProcess.closeQuietly(parts);
-            throw e;
-        }
-        parts.add(eventStore);
-        return WorkerProcess.start(roles, parts, registry, host, port);
+        return WorkerRoles.start(
+                roles,
+                eventStore,
+                pgLog.dataSource(),
+                pgOptions,
+                List.of(eventStore),
+                registry,
+                host,
+                port,
+                LeasedRole.CHECK);
     }
 
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
-        RoleChecks.check(roles, store, inlineProjections, publish != null);
+        RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CliException("--tls-cert and --tls-key go together (a PEM certificate and its private key)", 2);
         }
@@ -414,21 +419,27 @@ final class ServeCommand implements Callable<Integer> {
         EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
         // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
         EventStore eventStore = EventStore.builder(log)
-                .shredder(shredding.shredder(store == StoreKind.memory ? null : dataDir, pgLog, pgOptions))
+                .shredder(shredding.shredder(
+                        store == StoreKind.memory ? null : dataDir, pgLog, pgOptions, KafkaRoles.split(store, roles)))
                 .build();
         OrderSystem system;
         try {
-            // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
-            system = pgLog != null && pgOptions != null
-                    ? OrdersWiring.postgres(
-                            eventStore,
-                            pgLog,
-                            pgOptions,
-                            inlineProjections,
-                            !roles.has(Roles.Role.READ_MODEL),
-                            roles.has(Roles.Role.SNAPSHOTS),
-                            registry)
-                    : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
+            if (KafkaRoles.split(store, roles)) {
+                // Kafka split roles: snapshots and read model in PostgreSQL, shared with the worker processes.
+                system = KafkaRoles.apiOrders(eventStore, postgresOptions(), roles, registry);
+            } else {
+                // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
+                system = pgLog != null && pgOptions != null
+                        ? OrdersWiring.postgres(
+                                eventStore,
+                                pgLog,
+                                pgOptions,
+                                inlineProjections,
+                                !roles.has(Roles.Role.READ_MODEL),
+                                roles.has(Roles.Role.SNAPSHOTS),
+                                registry)
+                        : OrdersWiring.plugin(eventStore, store == StoreKind.memory ? null : dataDir, registry);
+            }
         } catch (RuntimeException e) {
             eventStore.close();
             throw e;
@@ -567,7 +578,7 @@ final class ServeCommand implements Callable<Integer> {
             return new InMemoryEventLog();
         }
         if (store == StoreKind.kafka) {
-            return openKafka();
+            return openKafka(false);
         }
         FileEventLog log;
         try {
@@ -586,14 +597,14 @@ final class ServeCommand implements Callable<Integer> {
      * The Kafka store: events in the topic; this node's index of it, and the order system's snapshots and read model,
      * in the data directory (as with the file store).
      */
-    private EventLog openKafka() {
+    private KafkaEventLog openKafka(boolean reader) {
         if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
             throw new CliException("--store kafka needs --kafka-bootstrap (or HINDSIGHT_KAFKA_BOOTSTRAP)");
         }
         try {
             KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
                     .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
-            return KafkaEventLog.open(options, advertisedUrl());
+            return reader ? KafkaEventLog.openReader(options) : KafkaEventLog.open(options, advertisedUrl());
         } catch (RuntimeException e) {
             throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
                     + e.getMessage());

@@ -56,12 +56,26 @@ final class ShreddingOptions {
      *
      * @param dataDir the data directory (file and Kafka stores), or null for the in-memory store
      * @param pgLog the PostgreSQL store, or null
+     * @param kafkaSplitRoles whether this is a process of the Kafka engine's split roles, where the read-model and
+     *     snapshot processes would need the api process's keys: refused with a master key (not supported yet)
+     * @throws CliException if a master key is given to Kafka split roles
      */
     @Nullable
-    Shredder shredder(@Nullable Path dataDir, @Nullable PostgresEventLog pgLog, @Nullable PostgresOptions pgOptions) {
+    Shredder shredder(
+            @Nullable Path dataDir,
+            @Nullable PostgresEventLog pgLog,
+            @Nullable PostgresOptions pgOptions,
+            boolean kafkaSplitRoles) {
         MasterKey key = masterKey();
         if (key == null) {
             return null;
+        }
+        if (kafkaSplitRoles) {
+            throw new CliException(
+                    "crypto-shredding (a master key) is not supported with --store kafka split roles yet: the"
+                            + " read-model and snapshots processes cannot reach the keys in the api node's data"
+                            + " directory",
+                    2);
         }
         SubjectKeyStore keys;
         try {

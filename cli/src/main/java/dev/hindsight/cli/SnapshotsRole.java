@@ -4,16 +4,16 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.orders.OrderSnapshotService;
 import dev.hindsight.store.postgres.PostgresCheckpointStore;
-import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
+import javax.sql.DataSource;
 
 /**
- * {@code serve --role snapshots} over PostgreSQL: the order snapshot service ({@link OrderSnapshotService}) with its
+ * {@code serve --role snapshots} (events in PostgreSQL or Kafka, snapshots in PostgreSQL): the order snapshot service ({@link OrderSnapshotService}) with its
  * snapshots in the store's {@code snapshots} table and its checkpoint in the store's {@code checkpoints} table.
  * Stateless.
  */
@@ -22,12 +22,11 @@ final class SnapshotsRole {
 
     /** Starts the service; returns what to close, in order. */
     static List<AutoCloseable> start(
-            EventStore store, PostgresEventLog log, PostgresOptions options, MeterRegistry registry) {
-        // the log has just migrated the schema
+            EventStore store, DataSource database, PostgresOptions options, MeterRegistry registry) {
+        // the log (or RoleDatabase) has just migrated the schema
         PostgresOptions migrated = options.withMigrate(false);
-        PostgresSnapshotStore snapshots =
-                PostgresSnapshotStore.open(log.dataSource(), migrated, SnapshotRetention.DEFAULT);
-        PostgresCheckpointStore checkpoints = PostgresCheckpointStore.open(log.dataSource(), migrated);
+        PostgresSnapshotStore snapshots = PostgresSnapshotStore.open(database, migrated, SnapshotRetention.DEFAULT);
+        PostgresCheckpointStore checkpoints = PostgresCheckpointStore.open(database, migrated);
         OrderSnapshotService service = OrderSnapshotService.start(store, snapshots, checkpoints, Clock.systemUTC());
         FunctionCounter.builder("hindsight.orders.snapshot.service.written", service, OrderSnapshotService::written)
                 .description("Order snapshots the snapshot service saved since this process started")

@@ -10,14 +10,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@code serve} process without the {@code api} role ({@code --role read-model}, {@code snapshots} or both): its
  * background services, and a minimal HTTP port for operations: {@code GET /health}
- * ({@code {"status":"ok","role":"<roles>"}}) and {@code GET /metrics} (Prometheus). Thread-safe; {@link #stop} is
- * idempotent.
+ * ({@code {"status":"ok","role":"<roles>"}}, or {@code "status":"standby"} while a leased role waits for its lease,
+ * {@link LeasedRole}) and {@code GET /metrics} (Prometheus). Thread-safe; {@link #stop} is idempotent.
  */
 final class WorkerProcess {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerProcess.class);
@@ -39,6 +40,20 @@ final class WorkerProcess {
      */
     static WorkerProcess start(
             Roles roles, List<AutoCloseable> parts, PrometheusMeterRegistry registry, String host, int port) {
+        return start(roles, parts, () -> "ok", registry, host, port);
+    }
+
+    /**
+     * As {@link #start(Roles, List, PrometheusMeterRegistry, String, int)}, with {@code GET /health}'s status
+     * ({@code ok}, {@code standby}) from {@code status}.
+     */
+    static WorkerProcess start(
+            Roles roles,
+            List<AutoCloseable> parts,
+            Supplier<String> status,
+            PrometheusMeterRegistry registry,
+            String host,
+            int port) {
         HttpServer http;
         try {
             http = HttpServer.create(new InetSocketAddress(host, port), 50);
@@ -48,7 +63,12 @@ final class WorkerProcess {
         }
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext(
-                "/health", ex -> answer(ex, 200, "application/json", "{\"status\":\"ok\",\"role\":\"" + roles + "\"}"));
+                "/health",
+                ex -> answer(
+                        ex,
+                        200,
+                        "application/json",
+                        "{\"status\":\"" + status.get() + "\",\"role\":\"" + roles + "\"}"));
         http.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
         http.createContext(
                 "/",

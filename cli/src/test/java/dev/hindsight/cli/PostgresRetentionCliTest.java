@@ -106,6 +106,59 @@ class PostgresRetentionCliTest {
         // the aggregates still answer their version (last events are kept)
         JsonNode cart = HttpGet.json(url + "/api/aggregates/cart_0_0/events");
         assertThat(cart.toString()).contains("CartClosed");
+
+        // the archive rebuilds a store in another schema: every archived event, with its position
+        server.stop();
+        server = null;
+        long archivedRecords = 0;
+        for (JsonNode seg : Json.mapper()
+                .readTree(archive.resolve("postgres/manifest.json").toFile())
+                .path("segments")) {
+            archivedRecords += seg.path("records").asLong();
+        }
+        CliRun restore = CliRun.of(
+                "archive",
+                "restore",
+                "--store",
+                "postgres",
+                "--pg-url",
+                URL,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema + "_r",
+                "--archive-url",
+                archive.toUri().toString());
+        try {
+            assertThat(restore.exitCode()).as(restore.err()).isZero();
+            assertThat(restore.out()).contains("restored " + archivedRecords + " of " + archivedRecords);
+            try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                    Statement st = c.createStatement();
+                    var rs =
+                            st.executeQuery("SELECT count(*), count(DISTINCT position) FROM " + schema + "_r.events")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(archivedRecords);
+                assertThat(rs.getLong(2)).isEqualTo(archivedRecords);
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                    Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + "_r CASCADE");
+            }
+        }
+        CliRun noUrl = CliRun.of(
+                "archive",
+                "restore",
+                "--store",
+                "postgres",
+                "--pg-url",
+                "",
+                "--archive-url",
+                archive.toUri().toString());
+        assertThat(noUrl.exitCode()).isEqualTo(2);
+        assertThat(noUrl.err()).contains("--pg-url");
     }
 
     @Test

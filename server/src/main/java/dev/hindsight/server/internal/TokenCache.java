@@ -6,6 +6,7 @@ import dev.hindsight.core.auth.TokenStore;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,12 @@ public final class TokenCache implements AutoCloseable {
     private final Consumer<Map<String, ApiToken>> onChange;
     private final ScheduledExecutorService timer;
     private volatile Map<String, ApiToken> byHash;
+    /**
+     * Valid secrets already hashed, so a request with a known token costs a map lookup instead of a SHA-256; only
+     * secrets of existing tokens enter it (at most one entry per token), and it is emptied whenever the tokens change,
+     * so a revoked token stops working at the same reload as before.
+     */
+    private volatile Map<String, ApiToken> bySecret = new ConcurrentHashMap<>();
 
     /**
      * Loads the tokens once (so that a store that cannot be read fails the start) and starts reloading them.
@@ -73,6 +80,7 @@ public final class TokenCache implements AutoCloseable {
             Map<String, ApiToken> next = load();
             if (!next.equals(byHash)) {
                 byHash = next;
+                bySecret = new ConcurrentHashMap<>();
                 onChange.accept(byName(next));
             }
         } catch (RuntimeException e) {
@@ -82,7 +90,17 @@ public final class TokenCache implements AutoCloseable {
 
     /** The token whose secret is {@code secret}, or null. */
     public @Nullable ApiToken find(String secret) {
-        return byHash.get(TokenSecrets.hash(secret));
+        Map<String, ApiToken> memo = bySecret;
+        ApiToken known = memo.get(secret);
+        if (known != null) {
+            return known;
+        }
+        Map<String, ApiToken> tokens = byHash;
+        ApiToken t = tokens.get(TokenSecrets.hash(secret));
+        if (t != null && memo.size() < tokens.size() && byHash == tokens) {
+            memo.put(secret, t);
+        }
+        return t;
     }
 
     /** How many tokens are defined now. */

@@ -15,15 +15,19 @@ import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.kafka.internal.AggregateReader;
 import dev.hindsight.store.kafka.internal.GlobalMerge;
+import dev.hindsight.store.kafka.internal.IndexDirLock;
 import dev.hindsight.store.kafka.internal.Indexer;
+import dev.hindsight.store.kafka.internal.NodeWriter;
 import dev.hindsight.store.kafka.internal.OwnerDirectory;
 import dev.hindsight.store.kafka.internal.Ownership;
 import dev.hindsight.store.kafka.internal.PartitionIndex;
 import dev.hindsight.store.kafka.internal.PartitionWriter;
+import dev.hindsight.store.kafka.internal.PartitionWriters;
 import dev.hindsight.store.kafka.internal.RecordCache;
 import dev.hindsight.store.kafka.internal.RecordCodec;
 import dev.hindsight.store.kafka.internal.RecordFetcher;
 import dev.hindsight.store.kafka.internal.TopicSetup;
+import dev.hindsight.store.kafka.internal.Writers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -43,8 +47,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Several nodes may open the same topic: a consumer group assigns each partition to one node, whose transactional
  * producer is its only writer (older owners are fenced); an append whose aggregate lives in a partition this node does
  * not own fails with {@link NotPartitionOwnerException} (a redirect, not a forward). Every node indexes every partition
- * on local disk, so reads work on any node (they may lag the owner by the indexing delay). See
- * {@code docs/adr/0010-kafka-engine.md}.
+ * on local disk, so reads work on any node (they may lag the owner by the indexing delay). A node that only consumes
+ * ({@link #openReader}) indexes and reads the same way but owns nothing and refuses appends. A topic's index directory
+ * belongs to one node at a time (locked). See {@code docs/adr/0010-kafka-engine.md}.
  *
  * <p>Durability: {@code acks=all} with the topic's {@code min.insync.replicas}; an append returns once its
  * transaction committed and this node's index has it (so it is visible to reads here). Thread-safe.
@@ -52,6 +57,12 @@ import org.jspecify.annotations.Nullable;
 public final class KafkaEventLog implements EventLog {
     /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
     private static final int RECORD_CACHE = 16_384;
+    /**
+     * System property naming the writer protocol (ADR 0010), read when a log opens: {@code partition} (default) keeps
+     * one transactional producer per partition, fenced by its {@code transactional.id}; {@code node} writes each batch
+     * of a lane of owned partitions in one transaction, fenced by the ownership group's generation.
+     */
+    public static final String WRITER_PROPERTY = "hindsight.kafka.writer";
 
     private final KafkaOptions options;
     private final int partitions;
@@ -61,8 +72,10 @@ public final class KafkaEventLog implements EventLog {
     private final RecordFetcher fetcher;
     private final Indexer indexer;
     private final AggregateReader reader;
-    private final Ownership ownership;
+    private final @Nullable Writers writers; // null: a reader, which never appends
+    private final @Nullable Ownership ownership; // null: a reader
     private final RecordCache cache;
+    private final IndexDirLock dirLock;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KafkaEventLog(
@@ -70,7 +83,10 @@ public final class KafkaEventLog implements EventLog {
             List<PartitionIndex> indexes,
             RecordFetcher fetcher,
             String prefix,
-            @Nullable String advertisedUrl) {
+            @Nullable String advertisedUrl,
+            boolean writer,
+            IndexDirLock dirLock) {
+        this.dirLock = dirLock;
         this.clientPrefix = prefix;
         this.owners = new OwnerDirectory(options, prefix, advertisedUrl);
         this.options = options;
@@ -80,11 +96,14 @@ public final class KafkaEventLog implements EventLog {
         this.cache = new RecordCache(RECORD_CACHE);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
-        this.ownership = new Ownership(
-                options,
-                prefix,
-                advertisedUrl,
-                p -> new PartitionWriter(options, p, prefix, indexer, indexes.get(p), cache, fetcher, reader));
+        this.writers = !writer
+                ? null
+                : "node".equals(System.getProperty(WRITER_PROPERTY, "partition"))
+                        ? new NodeWriter(options, prefix, indexer, indexes, cache, fetcher, reader)
+                        : new PartitionWriters(
+                                options,
+                                p -> new PartitionWriter(options, p, prefix, indexer, indexes, cache, fetcher, reader));
+        this.ownership = writers == null ? null : new Ownership(options, prefix, advertisedUrl, writers);
     }
 
     /**
@@ -104,11 +123,41 @@ public final class KafkaEventLog implements EventLog {
      * partitions ({@link NotPartitionOwnerException#owner()}, an HTTP redirect).
      */
     public static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl) {
+        return open(requested, advertisedUrl, true);
+    }
+
+    /**
+     * Opens the store read-only, for a process that only consumes the log ({@code serve --role read-model} or
+     * {@code snapshots}): it indexes every partition and serves reads and subscriptions as {@link #open} does, but joins
+     * no ownership group, so it never takes a partition from a writing node (nor delays their rebalances), and
+     * {@link #append} fails with {@link ReadOnlyStoreException}. Creates the topic if it does not exist, as
+     * {@link #open} does.
+     *
+     * @throws StoreUnavailableException if Kafka cannot be reached
+     */
+    public static KafkaEventLog openReader(KafkaOptions requested) {
+        return open(requested, null, false);
+    }
+
+    private static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl, boolean writer) {
         String prefix = "hindsight-" + requested.topic() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
         KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
+        IndexDirLock dirLock;
+        try {
+            dirLock = IndexDirLock.acquire(options.indexDir().resolve(options.topic()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock the index of topic '" + options.topic() + "'", e);
+        }
         List<PartitionIndex> indexes = new ArrayList<>();
-        RecordFetcher fetcher = new RecordFetcher(options, prefix, 4);
+        RecordFetcher fetcher;
+        try {
+            fetcher = new RecordFetcher(options, prefix, 4);
+        } catch (RuntimeException e) {
+            dirLock.close();
+            throw e;
+        }
+        KafkaEventLog log = null;
         try {
             List<Integer> all = new ArrayList<>();
             for (int p = 0; p < options.partitions(); p++) {
@@ -122,10 +171,14 @@ public final class KafkaEventLog implements EventLog {
                     idx.clear(); // the topic was recreated: the index describes records that no longer exist
                 }
             }
-            KafkaEventLog log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl);
+            log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, writer, dirLock);
             log.indexer.start();
-            log.ownership.start();
-            if (!log.ownership.awaitFirstAssignment(options.requestTimeout())) {
+            Ownership ownership = log.ownership;
+            if (ownership == null) {
+                return log;
+            }
+            ownership.start();
+            if (!ownership.awaitFirstAssignment(options.requestTimeout())) {
                 log.close();
                 throw new StoreUnavailableException("no partition assignment from the ownership group of topic '"
                         + options.topic() + "' within " + options.requestTimeout());
@@ -134,10 +187,23 @@ public final class KafkaEventLog implements EventLog {
         } catch (IOException e) {
             indexes.forEach(PartitionIndex::close);
             fetcher.close();
+            dirLock.close();
             throw new UncheckedIOException("cannot open the index of topic '" + options.topic() + "'", e);
         } catch (InterruptedException e) {
+            if (log != null) {
+                log.close(); // only the ownership wait throws it, once the log exists
+            }
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("interrupted while opening", e);
+        } catch (RuntimeException e) {
+            if (log != null) {
+                log.close();
+            } else {
+                indexes.forEach(PartitionIndex::close);
+                fetcher.close();
+                dirLock.close();
+            }
+            throw e;
         }
     }
 
@@ -146,9 +212,14 @@ public final class KafkaEventLog implements EventLog {
         return options;
     }
 
-    /** Partitions this node owns (writes) now, ascending. */
+    /** Partitions this node owns (writes) now, ascending; none for a {@linkplain #openReader reader}. */
     public List<Integer> ownedPartitions() {
-        return ownership.ownedPartitions();
+        return ownership == null ? List.of() : ownership.ownedPartitions();
+    }
+
+    /** Whether this log was opened with {@link #openReader}: it reads and never appends. */
+    public boolean readOnly() {
+        return ownership == null;
     }
 
     /** The partition of {@code aggregateId}. */
@@ -159,12 +230,15 @@ public final class KafkaEventLog implements EventLog {
     @Override
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         ensureOpen();
-        int p = partitionOf(aggregateId);
-        PartitionWriter w = ownership.writer(p);
+        Writers w = writers;
         if (w == null) {
+            throw new ReadOnlyStoreException(options.topic());
+        }
+        int p = partitionOf(aggregateId);
+        if (!w.assigned(p)) {
             throw new NotPartitionOwnerException(options.topic(), p, owners.ownerOf(p));
         }
-        return w.append(aggregateId, expected, events);
+        return w.append(p, aggregateId, expected, events);
     }
 
     @Override
@@ -235,12 +309,16 @@ public final class KafkaEventLog implements EventLog {
 
     /** Stops the ownership thread as a stalled node would, without giving partitions up (fault tests only). */
     void freezeOwnership() {
-        ownership.freeze();
+        if (ownership != null) {
+            ownership.freeze();
+        }
     }
 
     /** Lets a frozen ownership thread run again. */
     void thawOwnership() {
-        ownership.thaw();
+        if (ownership != null) {
+            ownership.thaw();
+        }
     }
 
     @Override
@@ -248,11 +326,14 @@ public final class KafkaEventLog implements EventLog {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        ownership.close();
+        if (ownership != null) {
+            ownership.close();
+        }
         owners.close();
         indexer.close();
         indexes.forEach(PartitionIndex::close);
         fetcher.close();
+        dirLock.close();
     }
 
     private long[] heads() {

@@ -20,6 +20,7 @@ import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.postgres.internal.AppendCall;
 import dev.hindsight.store.postgres.internal.Appender;
+import dev.hindsight.store.postgres.internal.ArchiveRestorer;
 import dev.hindsight.store.postgres.internal.CommitSignals;
 import dev.hindsight.store.postgres.internal.EventReader;
 import dev.hindsight.store.postgres.internal.GroupCommitter;
@@ -270,6 +271,25 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         return retrying.run(
                 "archiving old events",
                 () -> new PostgresArchiver(ds, options.schema(), reader).run(store, after, now, bound, segmentEvents));
+    }
+
+    /**
+     * Puts the archive's events back (ADR 0017): every range listed in {@code store}'s PostgreSQL manifest is
+     * downloaded, checked (MD5, CRCs) and inserted with its original positions, skipping rows still present; then the
+     * archived position is forgotten, so a later archive run exports them again instead of deleting them. Works on an
+     * empty schema (a new store rebuilt from the archive) and on the archiving store itself.
+     *
+     * @return segments read, events in them, events inserted
+     */
+    public RestoredArchive restoreArchive(ObjectStore store) {
+        ensureOpen();
+        return retrying.run("restoring from the archive", () -> {
+            try {
+                return new ArchiveRestorer(ds, options.schema(), reader).restore(store);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     @Override

@@ -4,22 +4,28 @@ import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.spi.ProposedEvent;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One append waiting in a {@link PartitionWriter}'s queue. Not thread-safe on its own: the writer's lock guards every
- * field; the appending thread reads the outcome only after it has held that lock once the request is done.
+ * One append waiting in a {@link PartitionWriter}'s or {@link NodeWriter}'s queue. The batch leader (holding the
+ * writer's lock) sets the accepted events and the outcome; the outcome fields are volatile because the appending
+ * thread reads them after being woken, without the lock.
  */
 final class AppendRequest {
+    final int partition;
     final String aggregateId;
     final ExpectedVersion expected;
     final List<ProposedEvent> events;
     List<ProposedEvent> accepted = List.of();
     long firstVersion;
-    private @Nullable AppendResult result;
-    private @Nullable RuntimeException failure;
+    private volatile @Nullable AppendResult result;
+    private volatile @Nullable RuntimeException failure;
+    /** Released when the request is done or its thread is asked to lead the next batch ({@link GroupCommit}). */
+    private final Semaphore wake = new Semaphore(0);
 
-    AppendRequest(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+    AppendRequest(int partition, String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        this.partition = partition;
         this.aggregateId = aggregateId;
         this.expected = expected;
         this.events = events;
@@ -36,10 +42,22 @@ final class AppendRequest {
 
     void complete(AppendResult r) {
         result = r;
+        wake.release();
     }
 
     void fail(RuntimeException e) {
         failure = e;
+        wake.release();
+    }
+
+    /** Asks the waiting thread to try to lead the next batch. */
+    void wakeUp() {
+        wake.release();
+    }
+
+    /** Waits until the request is done or its thread is asked to lead. */
+    void awaitWake() {
+        wake.acquireUninterruptibly();
     }
 
     /** The result, or the failure rethrown (its stack trace is the batch leader's). */

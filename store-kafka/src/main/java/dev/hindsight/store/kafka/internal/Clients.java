@@ -58,8 +58,17 @@ public final class Clients {
      * fences all of a previous owner's producers.
      */
     public static KafkaProducer<byte[], byte[]> writer(KafkaOptions o, int partition, int slot, String clientId) {
+        return nodeWriter(o, transactionalId(o.topic(), partition, slot), clientId);
+    }
+
+    /**
+     * A transactional producer of a {@link NodeWriter}: {@code transactional.id} unique to the node (its fence is the
+     * ownership group's generation, not the id), or a producer that only initializes another node's id to end its
+     * transaction ({@link HangingTransactions}).
+     */
+    public static KafkaProducer<byte[], byte[]> nodeWriter(KafkaOptions o, String transactionalId, String clientId) {
         Map<String, Object> c = common(o, clientId);
-        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(o.topic(), partition, slot));
+        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression());
@@ -67,11 +76,18 @@ public final class Clients {
         // back-to-back transactions: the next one retries (CONCURRENT_TRANSACTIONS) while the last one's markers are
         // written; the default 100 ms backoff dominated an append's latency
         c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+        // and keep those retries short: the exponential backoff's 1 s ceiling made a busy transaction wait for a second
+        c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
         int timeout = (int) o.requestTimeout().toMillis();
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The start of every node writer's {@code transactional.id} for {@code topic}. */
+    public static String nodeTransactionalIdPrefix(String topic) {
+        return "hindsight-" + topic + "-node-";
     }
 
     /**

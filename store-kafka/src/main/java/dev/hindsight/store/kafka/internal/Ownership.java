@@ -4,14 +4,13 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -20,20 +19,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Partition ownership through a consumer group ({@code hindsight-owners-<topic>}): this node writes exactly the
  * partitions the group assigns to its member. The member never reads records (its partitions are paused); its thread
- * only polls, which keeps the membership alive and runs the rebalance callbacks: an assigned partition gets a
- * {@link PartitionWriter} that fences the previous owner and catches up; a revoked or lost one has its writer closed.
+ * only polls, which keeps the membership alive and runs the rebalance callbacks: the {@link Writers} take assigned
+ * partitions over (fencing the previous owner, catching up) and stop writing revoked or lost ones.
  * A node whose thread stalls longer than {@code max.poll.interval.ms}, or that stops heartbeating for the session
- * timeout, loses its partitions to the others, and their {@code initTransactions()} fences its producers.
+ * timeout, loses its partitions to the others, which fence its writes (see the {@link Writers} implementations).
  *
- * <p>Thread-safe: {@code writers} is a concurrent map; the consumer is confined to the ownership thread.
+ * <p>Thread-safe: the consumer is confined to the ownership thread.
  */
 public final class Ownership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ownership.class);
 
     private final KafkaOptions options;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final IntFunction<PartitionWriter> newWriter;
-    private final Map<Integer, PartitionWriter> writers = new ConcurrentHashMap<>();
+    private final Writers writers;
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
@@ -43,13 +41,9 @@ public final class Ownership implements AutoCloseable {
      * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
      *     {@link OwnerDirectory}), or null
      */
-    public Ownership(
-            KafkaOptions options,
-            String clientPrefix,
-            @Nullable String advertisedUrl,
-            IntFunction<PartitionWriter> newWriter) {
+    public Ownership(KafkaOptions options, String clientPrefix, @Nullable String advertisedUrl, Writers writers) {
         this.options = options;
-        this.newWriter = newWriter;
+        this.writers = writers;
         this.consumer = Clients.owner(options, OwnerDirectory.clientId(clientPrefix + "-owner", advertisedUrl));
         this.thread = Thread.ofPlatform()
                 .name("hindsight-kafka-ownership-" + options.topic())
@@ -68,14 +62,9 @@ public final class Ownership implements AutoCloseable {
         return firstAssignment.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The writer of {@code partition} if this node owns it. */
-    public @Nullable PartitionWriter writer(int partition) {
-        return writers.get(partition);
-    }
-
     /** Partitions this node owns and writes now. */
     public List<Integer> ownedPartitions() {
-        return PartitionWriter.ready(writers);
+        return writers.ready();
     }
 
     private void run() {
@@ -89,12 +78,11 @@ public final class Ownership implements AutoCloseable {
                 consumer.poll(Duration.ofMillis(200));
                 // a writer stopped by a failed transaction is taken up again, but only while the group still
                 // assigns its partition to this node (else this node would fence the rightful owner)
-                for (PartitionWriter w : writers.values()) {
-                    if (w.failed()
-                            && consumer.assignment().contains(new TopicPartition(options.topic(), w.partition()))) {
-                        w.acquire();
-                    }
-                }
+                writers.retryFailed(
+                        consumer.assignment().stream()
+                                .map(TopicPartition::partition)
+                                .collect(Collectors.toSet()),
+                        this::stableOffsets);
             }
         } catch (WakeupException e) {
             // closing
@@ -108,8 +96,7 @@ public final class Ownership implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debug("closing the ownership consumer", e);
             }
-            writers.values().forEach(PartitionWriter::close);
-            writers.clear();
+            writers.close();
             firstAssignment.countDown();
         }
     }
@@ -142,46 +129,42 @@ public final class Ownership implements AutoCloseable {
         }
     }
 
+    /** On the ownership thread: whether no transactional offset commit to {@code partitions} is pending. */
+    private boolean stableOffsets(Collection<Integer> partitions, Duration timeout) {
+        try {
+            consumer.committed(
+                    partitions.stream()
+                            .map(p -> new TopicPartition(options.topic(), p))
+                            .collect(Collectors.toSet()),
+                    timeout);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
     private final class Listener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             consumer.pause(partitions);
-            // in parallel: each acquire waits for initTransactions() and the index catch-up
-            List<Thread> acquiring = partitions.stream()
-                    .map(tp -> writers.computeIfAbsent(tp.partition(), newWriter::apply))
-                    .map(w -> Thread.ofVirtual()
-                            .name("hindsight-kafka-acquire-" + w.partition())
-                            .start(w::acquire))
-                    .toList();
-            for (Thread t : acquiring) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            writers.onAssigned(
+                    partitions.stream().map(TopicPartition::partition).toList(),
+                    consumer.groupMetadata(),
+                    Ownership.this::stableOffsets);
+            if (!partitions.isEmpty()) {
+                LOG.info("owns partitions {} of topic {}", ownedPartitions(), options.topic());
             }
-            LOG.info("owns partitions {} of topic {}", ownedPartitions(), options.topic());
             firstAssignment.countDown();
         }
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            drop(partitions);
+            writers.onRevoked(partitions.stream().map(TopicPartition::partition).toList());
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            drop(partitions);
-        }
-
-        private void drop(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                PartitionWriter w = writers.remove(tp.partition());
-                if (w != null) {
-                    w.close();
-                }
-            }
+            writers.onRevoked(partitions.stream().map(TopicPartition::partition).toList());
         }
     }
 }

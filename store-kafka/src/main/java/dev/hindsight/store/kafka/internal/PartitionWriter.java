@@ -2,21 +2,15 @@ package dev.hindsight.store.kafka.internal;
 
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
-import dev.hindsight.core.spi.AppendChecks;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.store.kafka.KafkaOptions;
 import dev.hindsight.store.kafka.NotPartitionOwnerException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -59,7 +53,7 @@ public final class PartitionWriter implements AutoCloseable {
     private final int partition;
     private final String clientId;
     private final Indexer indexer;
-    private final PartitionIndex index;
+    private final List<PartitionIndex> indexes;
     private final RecordCache cache;
     private final RecordFetcher fetcher;
     private final AggregateReader reader;
@@ -86,7 +80,7 @@ public final class PartitionWriter implements AutoCloseable {
             int partition,
             String clientId,
             Indexer indexer,
-            PartitionIndex index,
+            List<PartitionIndex> indexes,
             RecordCache cache,
             RecordFetcher fetcher,
             AggregateReader reader) {
@@ -94,7 +88,7 @@ public final class PartitionWriter implements AutoCloseable {
         this.partition = partition;
         this.clientId = clientId;
         this.indexer = indexer;
-        this.index = index;
+        this.indexes = indexes;
         this.cache = cache;
         this.fetcher = fetcher;
         this.reader = reader;
@@ -138,7 +132,7 @@ public final class PartitionWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             fail("acquiring failed", e);
         } finally {
-            lock.unlock();
+            GroupCommit.release(lock, pending);
         }
     }
 
@@ -149,16 +143,8 @@ public final class PartitionWriter implements AutoCloseable {
      * checks fails alone; if the transaction fails, every request in it fails (none is acknowledged).
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
-        AppendRequest request = new AppendRequest(aggregateId, expected, events);
-        pending.add(request);
-        lock.lock();
-        try {
-            while (!request.done()) {
-                runBatch();
-            }
-        } finally {
-            lock.unlock();
-        }
+        AppendRequest request = new AppendRequest(partition, aggregateId, expected, events);
+        GroupCommit.submit(lock, pending, request, this::runBatch);
         return request.outcome();
     }
 
@@ -175,41 +161,8 @@ public final class PartitionWriter implements AutoCloseable {
             batch.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition)));
             return;
         }
-        List<AppendRequest> toWrite = new ArrayList<>();
         List<AppendRequest> deferred = new ArrayList<>();
-        Map<String, PartitionIndex.Tail> tails = new HashMap<>();
-        Set<UUID> ids = new HashSet<>();
-        for (AppendRequest r : batch) {
-            if (r.events.stream().anyMatch(e -> ids.contains(e.eventId()))) {
-                deferred.add(r); // same ids as an earlier request of this batch: checked after it is stored
-                continue;
-            }
-            try {
-                AppendResult retry =
-                        AppendChecks.idempotentResult(r.events, e -> reader.byIdAnywhere(partition, e.eventId()));
-                if (retry != null) {
-                    r.complete(retry);
-                    continue;
-                }
-                PartitionIndex.Tail tail = tails.get(r.aggregateId);
-                if (tail == null) {
-                    tail = reader.tail(partition, r.aggregateId);
-                }
-                List<ProposedEvent> accepted = AppendChecks.checkNewAppend(
-                        r.aggregateId, r.expected, tail.version(), tail.lastTimestamp(), r.events);
-                r.accept(accepted, tail.version() + 1);
-                tails.put(
-                        r.aggregateId,
-                        new PartitionIndex.Tail(
-                                tail.version() + accepted.size(),
-                                accepted.getLast().timestamp(),
-                                -1));
-                r.events.forEach(e -> ids.add(e.eventId()));
-                toWrite.add(r);
-            } catch (RuntimeException e) {
-                r.fail(e);
-            }
-        }
+        List<AppendRequest> toWrite = Batch.check(batch, reader, deferred);
         if (!toWrite.isEmpty()) {
             // the next batch goes through the other slot's producer: its first send need not wait until this
             // transaction's commit markers are written (CONCURRENT_TRANSACTIONS), which took most of an append's time
@@ -224,53 +177,9 @@ public final class PartitionWriter implements AutoCloseable {
         Instant now = options.clock().instant();
         try {
             p.beginTransaction();
-            List<List<Future<RecordMetadata>>> sent = new ArrayList<>(requests.size());
-            for (AppendRequest r : requests) {
-                List<Future<RecordMetadata>> own = new ArrayList<>(r.accepted.size());
-                for (int i = 0; i < r.accepted.size(); i++) {
-                    own.add(p.send(RecordCodec.encode(
-                            options.topic(), partition, r.accepted.get(i), r.firstVersion + i, now)));
-                }
-                sent.add(own);
-            }
+            List<List<Future<RecordMetadata>>> sent = Batch.send(p, options, requests, now);
             p.commitTransaction();
-            // committed: index the events here now (the indexer skips them later), so the next check and reads on
-            // this node see them; reads fetch them once the markers make them visible to read_committed consumers
-            long[] lastOffsets = new long[requests.size()];
-            for (int i = 0; i < requests.size(); i++) {
-                AppendRequest r = requests.get(i);
-                List<Future<RecordMetadata>> own = sent.get(i);
-                for (int j = 0; j < own.size(); j++) {
-                    long offset = own.get(j).get().offset();
-                    ProposedEvent e = r.accepted.get(j);
-                    long version = r.firstVersion + j;
-                    cache.put(
-                            partition,
-                            offset,
-                            new RecordedEvent(
-                                    e.eventId(),
-                                    r.aggregateId,
-                                    e.eventType(),
-                                    e.schemaVersion(),
-                                    e.eventData(),
-                                    e.metadata(),
-                                    version,
-                                    RecordCodec.positionOf(partition, offset, options.partitions()),
-                                    e.timestamp(),
-                                    now));
-                    index.add(offset, r.aggregateId, e.eventId(), version, e.timestamp());
-                    lastOffsets[i] = offset;
-                }
-            }
-            indexer.signal();
-            for (int i = 0; i < requests.size(); i++) {
-                AppendRequest r = requests.get(i);
-                r.complete(new AppendResult(
-                        r.aggregateId,
-                        r.firstVersion,
-                        r.firstVersion + r.accepted.size() - 1,
-                        RecordCodec.positionOf(partition, lastOffsets[i], options.partitions())));
-            }
+            Batch.recordCommitted(requests, sent, options, cache, indexer, indexes, now);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fail("fenced by a newer owner", e);
             requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition, e)));
@@ -324,7 +233,7 @@ public final class PartitionWriter implements AutoCloseable {
             state = State.CLOSED;
             closeProducer();
         } finally {
-            lock.unlock();
+            GroupCommit.release(lock, pending);
         }
     }
 

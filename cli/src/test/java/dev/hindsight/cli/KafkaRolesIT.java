@@ -1,0 +1,332 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.spi.Snapshot;
+import dev.hindsight.core.spi.SnapshotRetention;
+import dev.hindsight.orders.OrderService;
+import dev.hindsight.orders.OrderSnapshotService;
+import dev.hindsight.store.kafka.KafkaEventLog;
+import dev.hindsight.store.kafka.KafkaOptions;
+import dev.hindsight.store.kafka.KafkaTestCluster;
+import dev.hindsight.store.postgres.PostgresCheckpointStore;
+import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresSnapshotStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's services over the Kafka engine as separate processes (an in-process 1-broker KRaft cluster, PostgreSQL
+ * for snapshots and the read model): {@code api} appends, {@code read-model} projects, {@code snapshots} writes
+ * snapshots, each its own JVM; read-your-writes through {@code min_position} on a vector position across processes;
+ * read-model rows and snapshots equal a replay of the topic. And the lease: of two {@code read-model} processes one is
+ * active, the other stands by and takes over from the committed checkpoint when the active one is killed.
+ */
+class KafkaRolesIT {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+
+    @TempDir
+    static Path clusterDir;
+
+    private static KafkaTestCluster cluster;
+
+    private final String schema = "t_kroles_" + UUID.randomUUID().toString().substring(0, 8);
+    private final String topic = "roles-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
+    private int started;
+
+    @TempDir
+    Path dir;
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = KafkaTestCluster.start(clusterDir, 1);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : children) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
+        }
+    }
+
+    /** {@code serve --store kafka --role ROLE} with PostgreSQL, in a child JVM with a data directory of its own. */
+    private RoleProcess serve(String role) throws IOException {
+        return serve(role, started++);
+    }
+
+    private RoleProcess serve(String role, int n) throws IOException {
+        return RoleProcess.start(
+                children,
+                dir.resolve(role + "-" + n + ".err"),
+                List.of(
+                        "--port",
+                        "0",
+                        "--store",
+                        "kafka",
+                        "--kafka-bootstrap",
+                        cluster.bootstrapServers(),
+                        "--kafka-topic",
+                        topic,
+                        "--kafka-partitions",
+                        "3",
+                        "--kafka-replication",
+                        "1",
+                        "--data-dir",
+                        dir.resolve(role + "-" + n).toString(),
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--role",
+                        role));
+    }
+
+    private static JsonNode json(CliRun r) throws IOException {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    /** An order created, and for {@code full} paid, shipped and delivered; returns its id and last position. */
+    private static String[] order(String api, int i, boolean full) throws IOException {
+        String id = json(CliRun.of(
+                        "orders",
+                        "create",
+                        "--user",
+                        "u" + (i % 3),
+                        "--currency",
+                        "EUR",
+                        "--item",
+                        "lamp:" + (1 + i % 4) + ":30.00",
+                        "--url",
+                        api))
+                .get("order_id")
+                .asText();
+        if (full) {
+            String amount = (30 * (1 + i % 4)) + ".00";
+            json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", amount, "--url", api));
+            json(CliRun.of("orders", "ship", id, "--carrier", "UPS", "--tracking", "1Z" + i, "--url", api));
+            json(CliRun.of("orders", "deliver", id, "--url", api));
+        }
+        JsonNode events = json(CliRun.of("orders", "history", id, "--url", api)).get("events");
+        return new String[] {id, events.get(events.size() - 1).get("position").asText()};
+    }
+
+    private static Map<String, JsonNode> listAll(String api, String minPosition) throws IOException {
+        CliRun list = CliRun.of("orders", "list", "--min-position", minPosition, "--all", "--url", api);
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (String line : list.out().lines().toList()) {
+            JsonNode row = Json.mapper().readTree(line);
+            assertThat(rows.put(row.get("order_id").asText(), row))
+                    .as("one row per order")
+                    .isNull();
+        }
+        return rows;
+    }
+
+    /** Every id has exactly one read-model row, equal to the order replayed from the log. */
+    private static void assertRowsEqualReplay(String api, List<String> ids, String last) throws IOException {
+        Map<String, JsonNode> rows = listAll(api, last);
+        assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        for (String id : ids) {
+            JsonNode replayed = json(CliRun.of("orders", "get", id, "--url", api));
+            for (String field : List.of("status", "total_amount", "version", "currency", "user_id")) {
+                assertThat(rows.get(id).get(field)).as("%s of %s", field, id).isEqualTo(replayed.get(field));
+            }
+        }
+    }
+
+    private static void awaitHealth(RoleProcess p, String status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!p.health().equals(status)) {
+            assertThat(System.nanoTime()).as("%s reports %s", p.url(), status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void apiReadModelSnapshots_asProcesses_readYourWritesAndReplayEqual() throws Exception {
+        List<RoleProcess> processes = serveAll("api", "read-model", "snapshots");
+        RoleProcess api = processes.get(0);
+        RoleProcess readModel = processes.get(1);
+        RoleProcess snapshotsRole = processes.get(2);
+        awaitHealth(readModel, "ok");
+        awaitHealth(snapshotsRole, "ok");
+
+        List<String> ids = new ArrayList<>();
+        String last = null;
+        for (int i = 0; i < 6; i++) {
+            String[] created = order(api.url(), i, i % 2 == 0);
+            ids.add(created[0]);
+            last = created[1];
+            assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
+            // read-your-writes across processes, on the api, at a vector position
+            JsonNode row = listAll(api.url(), last).get(created[0]);
+            assertThat(row)
+                    .as("order %s in the read model at %s", created[0], last)
+                    .isNotNull();
+            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "delivered" : "created");
+        }
+        assertThat(HttpGet.json(api.url() + "/api/projections").toString()).contains("remote");
+        assertRowsEqualReplay(api.url(), ids, last);
+
+        PostgresOptions pg = PostgresOptions.defaults(URL)
+                .withCredentials(USER, PASSWORD)
+                .withSchema(schema)
+                .withMigrate(false);
+        KafkaOptions kafka = KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("replay"))
+                .withTopicLayout(3, 1, 1);
+        try (var pool = pg.openPool();
+                PostgresSnapshotStore snapshots = PostgresSnapshotStore.open(pool, pg, SnapshotRetention.DEFAULT);
+                PostgresCheckpointStore checkpoints = PostgresCheckpointStore.open(pool, pg);
+                EventStore log = EventStore.of(KafkaEventLog.openReader(kafka))) {
+            Position head = Position.parse(last);
+            assertThat(log.awaitPosition(head, Duration.ofSeconds(30))).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!checkpoints
+                    .load(OrderSnapshotService.CHECKPOINT)
+                    .map(p -> p.covers(log.head()))
+                    .orElse(false)) {
+                assertThat(System.nanoTime()).as("snapshot service caught up").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            OrderService replay = new OrderService(log, null, Clock.systemUTC());
+            for (int i = 0; i < ids.size(); i++) {
+                List<Snapshot> kept = snapshots.snapshots(ids.get(i));
+                if (i % 2 != 0) {
+                    assertThat(kept).as("no snapshot of a created-only order").isEmpty();
+                    continue;
+                }
+                assertThat(kept.stream().mapToLong(Snapshot::version).max().orElse(0))
+                        .as("the snapshot after Delivered of %s", ids.get(i))
+                        .isEqualTo(4);
+                for (Snapshot s : kept) {
+                    String replayed = OrderService.STATE_CODEC.write(
+                            replay.loadAtVersion(ids.get(i), s.version()).state());
+                    assertThat(Json.mapper().readTree(s.state()))
+                            .as("snapshot of %s at %d", ids.get(i), s.version())
+                            .isEqualTo(Json.mapper().readTree(replayed));
+                }
+            }
+        }
+    }
+
+    /** Starts the roles at once (each a JVM start and a topic index), in order of {@code roles}. */
+    private List<RoleProcess> serveAll(String... roles) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<RoleProcess>> futures = new ArrayList<>();
+            for (String role : roles) {
+                int n = started++;
+                futures.add(pool.submit(() -> serve(role, n)));
+            }
+            List<RoleProcess> out = new ArrayList<>();
+            for (Future<RoleProcess> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        }
+    }
+
+    /** Waits until one of {@code a} and {@code b} is active. */
+    private static void awaitOneActive(RoleProcess a, RoleProcess b) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!a.health().equals("ok") && !b.health().equals("ok")) {
+            assertThat(System.nanoTime()).as("one read-model process active").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static String metric(RoleProcess p, String prefix) throws IOException {
+        return HttpGet.text(p.url() + "/metrics")
+                .lines()
+                .filter(l -> l.startsWith(prefix))
+                .findFirst()
+                .orElse("");
+    }
+
+    @Test
+    void twoReadModels_oneStandsBy_takesOverAfterKill9_rowsEqualReplay() throws Exception {
+        List<RoleProcess> processes = serveAll("api", "read-model", "read-model");
+        RoleProcess api = processes.get(0);
+        awaitOneActive(processes.get(1), processes.get(2));
+        RoleProcess first = processes.get(1).health().equals("ok") ? processes.get(1) : processes.get(2);
+        RoleProcess second = first == processes.get(1) ? processes.get(2) : processes.get(1);
+        Thread.sleep(LeasedRole.CHECK.toMillis() * 3);
+        assertThat(second.health()).as("the other read-model process stands by").isEqualTo("standby");
+        assertThat(first.health()).isEqualTo("ok");
+        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 0.0");
+        assertThat(metric(second, "hindsight_orders_"))
+                .as("a standby builds no order system (no runner)")
+                .isEmpty();
+
+        List<String> ids = new ArrayList<>();
+        String last = null;
+        for (int i = 0; i < 4; i++) {
+            String[] created = order(api.url(), i, i % 2 == 0);
+            ids.add(created[0]);
+            last = created[1];
+        }
+        assertRowsEqualReplay(api.url(), ids, last);
+
+        first.kill();
+        long killed = System.nanoTime();
+        awaitHealth(second, "ok");
+        System.out.printf(
+                "KafkaRolesIT: standby active %d ms after kill -9 of the active read-model%n",
+                (System.nanoTime() - killed) / 1_000_000);
+        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 1.0");
+        for (int i = 4; i < 8; i++) {
+            String[] created = order(api.url(), i, i % 2 == 0);
+            ids.add(created[0]);
+            last = created[1];
+        }
+        // the standby resumed from the committed checkpoint: every row once, equal to the replay
+        assertRowsEqualReplay(api.url(), ids, last);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code hindsight serve} child JVM on this test's class path, started with the given arguments, and its base URL
+ * read from the first line it prints. Not thread-safe.
+ *
+ * @param process the child
+ * @param url its HTTP base URL ({@code http://127.0.0.1:PORT})
+ */
+record RoleProcess(Process process, String url) {
+    private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
+
+    /**
+     * Starts {@code serve ARGS…}, its stderr appended to {@code err}; waits for the line naming its URL.
+     *
+     * @param started collects the child, for the test's clean-up
+     */
+    static RoleProcess start(List<Process> started, Path err, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Hindsight.class.getName(),
+                "serve"));
+        command.addAll(args);
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
+                .start();
+        started.add(p);
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertThat(line).as("first line of serve %s (stderr in %s)", args, err).isNotNull();
+        Matcher m = HTTP.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        return new RoleProcess(p, m.group(1).replace("localhost", "127.0.0.1"));
+    }
+
+    /** {@code kill -9}, and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** The {@code status} of {@code GET /health}. */
+    String health() throws IOException {
+        return HttpGet.json(url + "/health").get("status").asText();
+    }
+}

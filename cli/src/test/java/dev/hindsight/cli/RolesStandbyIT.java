@@ -1,0 +1,156 @@
+package dev.hindsight.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The read-model lease over the PostgreSQL engine: of two {@code serve --role read-model} processes one projects, the
+ * other stands by ({@code /health} says {@code standby}); after a {@code kill -9} of the active one the standby takes
+ * over from the committed checkpoint and every order's row equals its replay.
+ */
+class RolesStandbyIT {
+    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
+    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
+    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+
+    private final String schema = "t_standby_" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
+    private int started;
+
+    @TempDir
+    Path dir;
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : children) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
+        }
+    }
+
+    private RoleProcess serve(String role) throws IOException {
+        return RoleProcess.start(
+                children,
+                dir.resolve(role + "-" + started++ + ".err"),
+                List.of(
+                        "--port",
+                        "0",
+                        "--store",
+                        "postgres",
+                        "--pg-url",
+                        URL,
+                        "--pg-user",
+                        USER,
+                        "--pg-password",
+                        PASSWORD,
+                        "--pg-schema",
+                        schema,
+                        "--role",
+                        role));
+    }
+
+    private static JsonNode json(CliRun r) throws IOException {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    /** Creates an order (paid when {@code i} is even); returns the position of its last event. */
+    private static String order(String api, int i, List<String> ids) throws IOException {
+        String id = json(CliRun.of(
+                        "orders",
+                        "create",
+                        "--user",
+                        "u" + i,
+                        "--currency",
+                        "EUR",
+                        "--item",
+                        "lamp:1:30.00",
+                        "--url",
+                        api))
+                .get("order_id")
+                .asText();
+        ids.add(id);
+        if (i % 2 == 0) {
+            json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", "30.00", "--url", api));
+        }
+        JsonNode events = json(CliRun.of("orders", "history", id, "--url", api)).get("events");
+        return events.get(events.size() - 1).get("position").asText();
+    }
+
+    private static void assertRowsEqualReplay(String api, List<String> ids, String last) throws IOException {
+        CliRun list = CliRun.of("orders", "list", "--min-position", last, "--all", "--url", api);
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (String line : list.out().lines().toList()) {
+            JsonNode row = Json.mapper().readTree(line);
+            rows.put(row.get("order_id").asText(), row);
+        }
+        assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        for (String id : ids) {
+            JsonNode replayed = json(CliRun.of("orders", "get", id, "--url", api));
+            for (String field : List.of("status", "total_amount", "version")) {
+                assertThat(rows.get(id).get(field)).as("%s of %s", field, id).isEqualTo(replayed.get(field));
+            }
+        }
+    }
+
+    private static void awaitHealth(RoleProcess p, String status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!p.health().equals(status)) {
+            assertThat(System.nanoTime()).as("%s reports %s", p.url(), status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void twoReadModelProcesses_oneStandsBy_takesOverAfterKill9() throws Exception {
+        RoleProcess first = serve("read-model");
+        awaitHealth(first, "ok");
+        RoleProcess second = serve("read-model");
+        RoleProcess api = serve("api");
+        assertThat(second.health())
+                .as("the second read-model process stands by")
+                .isEqualTo("standby");
+
+        List<String> ids = new ArrayList<>();
+        String last = null;
+        for (int i = 0; i < 4; i++) {
+            last = order(api.url(), i, ids);
+        }
+        assertRowsEqualReplay(api.url(), ids, last);
+
+        first.kill();
+        awaitHealth(second, "ok");
+        for (int i = 4; i < 8; i++) {
+            last = order(api.url(), i, ids);
+        }
+        assertRowsEqualReplay(api.url(), ids, last);
+    }
+}

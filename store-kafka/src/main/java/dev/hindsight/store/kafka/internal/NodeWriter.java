@@ -1,0 +1,200 @@
+package dev.hindsight.store.kafka.internal;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.StoreUnavailableException;
+import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.store.kafka.KafkaOptions;
+import dev.hindsight.store.kafka.NotPartitionOwnerException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's writer (Kafka Streams' "exactly-once v2", KIP-447): the owned partitions are split over a few lanes
+ * ({@link NodeWriterLane}, {@code hindsight.kafka.writerLanes}, default 4); one group-commit batch of a lane takes the
+ * queued appends of all its partitions and writes them in one transaction, which also commits an offset to the
+ * ownership group for each partition written, with the member's group metadata. A node that lost its membership
+ * (stalled, partitioned) fails at that offset commit because its generation is stale, so its transaction aborts: that
+ * is the fence, instead of a {@code transactional.id} per partition.
+ *
+ * <p>Taking a partition over ({@link #onAssigned}): wait until the group coordinator has no transactional offset
+ * commit pending on it and no other producer holds a transaction open on it (a previous owner's transaction commits
+ * or aborts first); one that stays open longer than {@link #STALE} (a dead node's) is aborted by fencing its
+ * {@code transactional.id} ({@link HangingTransactions}). Then the index catches up to the partition's last stable
+ * offset, and only then is the partition ready for checks.
+ *
+ * <p>Thread-safe: each lane serializes its batches; {@code ready} is a concurrent set read by appenders and batches,
+ * written by the ownership thread; a batch only includes partitions that were ready when it started, and
+ * {@link #onRevoked} waits for every lane's batch in progress.
+ */
+public final class NodeWriter implements Writers {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeWriter.class);
+    private static final int SLOTS = Math.max(1, Integer.getInteger("hindsight.kafka.writerSlots", 2));
+    /** Transactions in flight at once: partitions are split over this many lanes (system property for A/B runs). */
+    private static final int LANES = Math.max(1, Integer.getInteger("hindsight.kafka.writerLanes", 4));
+    /** How long another producer's transaction on a partition being taken over may stay open before it is aborted. */
+    static final Duration STALE = Duration.ofSeconds(2);
+    /** Each wait for pending offset commits; the takeover runs in the ownership callback, within max.poll.interval. */
+    private static final Duration OFFSETS_WAIT = Duration.ofMillis(500);
+
+    private final KafkaOptions options;
+    private final String clientId;
+    private final String idPrefix;
+    /** This node's transactional ids: {@code idPrefix} + this node's random suffix + slot. */
+    private final String ownIdPrefix;
+
+    private final Indexer indexer;
+    private final List<PartitionIndex> indexes;
+    private final RecordCache cache;
+    private final RecordFetcher fetcher;
+    private final AggregateReader reader;
+    private final HangingTransactions hanging;
+
+    private final Set<Integer> assigned = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    private final List<NodeWriterLane> lanes = new ArrayList<>();
+    private volatile @Nullable ConsumerGroupMetadata group;
+
+    public NodeWriter(
+            KafkaOptions options,
+            String clientId,
+            Indexer indexer,
+            List<PartitionIndex> indexes,
+            RecordCache cache,
+            RecordFetcher fetcher,
+            AggregateReader reader) {
+        this.options = options;
+        this.clientId = clientId;
+        this.idPrefix = Clients.nodeTransactionalIdPrefix(options.topic());
+        this.ownIdPrefix = idPrefix + clientId.substring(clientId.lastIndexOf('-') + 1) + "-t";
+        this.indexer = indexer;
+        this.indexes = indexes;
+        this.cache = cache;
+        this.fetcher = fetcher;
+        this.reader = reader;
+        this.hanging = new HangingTransactions(options, clientId, idPrefix);
+        for (int lane = 0; lane < LANES; lane++) {
+            lanes.add(new NodeWriterLane(
+                    options,
+                    ownIdPrefix + lane + "-",
+                    clientId + "-w" + lane,
+                    SLOTS,
+                    ready,
+                    () -> this.group,
+                    reader,
+                    cache,
+                    indexer,
+                    indexes));
+        }
+    }
+
+    @Override
+    public boolean assigned(int partition) {
+        return assigned.contains(partition);
+    }
+
+    @Override
+    public AppendResult append(
+            int partition, String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        if (!ready.contains(partition)) {
+            throw new NotPartitionOwnerException(options.topic(), partition);
+        }
+        AppendRequest request = new AppendRequest(partition, aggregateId, expected, events);
+        lanes.get(partition % lanes.size()).submit(request);
+        return request.outcome();
+    }
+
+    @Override
+    public void onAssigned(Collection<Integer> partitions, ConsumerGroupMetadata group, StableOffsets stableOffsets) {
+        this.group = group;
+        assigned.addAll(partitions);
+        takeOver(partitions.stream().filter(p -> !ready.contains(p)).toList(), stableOffsets);
+    }
+
+    @Override
+    public void retryFailed(Set<Integer> assignedNow, StableOffsets stableOffsets) {
+        // a failed transaction does not stop the node writer (its producer is replaced); a failed takeover does
+        takeOver(
+                assignedNow.stream()
+                        .filter(p -> assigned.contains(p) && !ready.contains(p))
+                        .sorted()
+                        .toList(),
+                stableOffsets);
+    }
+
+    /** Makes {@code partitions} ready; on failure they stay assigned but not ready, and the next poll retries. */
+    private void takeOver(List<Integer> partitions, StableOffsets stableOffsets) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            settle(partitions, stableOffsets);
+            Map<Integer, Long> stable = fetcher.stableEnds(partitions);
+            for (int p : partitions) {
+                if (!indexer.awaitFetched(p, stable.get(p), options.requestTimeout())) {
+                    throw new StoreUnavailableException("the index of partition " + p + " did not reach offset "
+                            + stable.get(p) + " within " + options.requestTimeout());
+                }
+            }
+            ready.addAll(partitions);
+            LOG.debug("node writer owns partitions {} (stable offsets {})", partitions, stable);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("taking over partitions {} failed; retried on the next poll: {}", partitions, e.toString());
+        }
+    }
+
+    /**
+     * Waits until no earlier writer's transaction can still change {@code partitions}: no pending transactional offset
+     * commit (a transaction that passed the generation check and may still commit) and no open transaction holding
+     * records on them. Aborts the ones open longer than {@link #STALE}.
+     */
+    private void settle(List<Integer> partitions, StableOffsets stableOffsets) throws InterruptedException {
+        // the ownership thread must poll again within max.poll.interval, or the group takes the partitions away
+        Duration budget = options.maxPollInterval().dividedBy(2);
+        Duration stale = STALE.compareTo(budget.dividedBy(2)) < 0 ? STALE : budget.dividedBy(2);
+        long deadline = System.nanoTime() + budget.toNanos();
+        while (true) {
+            boolean offsetsStable = stableOffsets.await(partitions, OFFSETS_WAIT);
+            if (offsetsStable && hanging.openOn(partitions).isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StoreUnavailableException("an earlier owner's transaction on partitions " + partitions
+                        + " did not end within " + budget + " (retried on the next poll)");
+            }
+            hanging.abortOlderThan(stale, ownIdPrefix);
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void onRevoked(Collection<Integer> partitions) {
+        ready.removeAll(partitions);
+        assigned.removeAll(partitions);
+        lanes.forEach(NodeWriterLane::awaitBatch); // a batch in progress may still write them
+    }
+
+    @Override
+    public List<Integer> ready() {
+        return ready.stream().sorted().toList();
+    }
+
+    @Override
+    public void close() {
+        ready.clear();
+        assigned.clear();
+        lanes.forEach(NodeWriterLane::close);
+        hanging.close();
+    }
+}
