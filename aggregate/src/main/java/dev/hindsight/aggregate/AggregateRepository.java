@@ -1,5 +1,6 @@
 package dev.hindsight.aggregate;
 
+import dev.hindsight.aggregate.internal.LoadSpans;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
@@ -103,6 +104,10 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
 
     /** The current state. */
     public Loaded<S> load(String aggregateId) {
+        return LoadSpans.load(store.tracing(), aggregateId, () -> loadCurrent(aggregateId));
+    }
+
+    private Loaded<S> loadCurrent(String aggregateId) {
         if (cache != null) {
             Names.checkAggregateId(aggregateId);
             StateCache.Entry<S> cached = cache.get(aggregateId);
@@ -125,12 +130,13 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         if (version < 0) {
             throw new IllegalArgumentException("version must be >= 0");
         }
-        return load(aggregateId, version, null);
+        return LoadSpans.load(store.tracing(), aggregateId, () -> load(aggregateId, version, null));
     }
 
     /** The state after the last event whose {@code metadata.timestamp} ≤ {@code asOf}. */
     public Loaded<S> loadAsOf(String aggregateId, Instant asOf) {
-        return load(aggregateId, Long.MAX_VALUE, Objects.requireNonNull(asOf));
+        Objects.requireNonNull(asOf);
+        return LoadSpans.load(store.tracing(), aggregateId, () -> load(aggregateId, Long.MAX_VALUE, asOf));
     }
 
     /**

@@ -86,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
     RetentionOptions retention = new RetentionOptions();
 
     @Mixin
+    TracingOptions tracing = new TracingOptions();
+
+    @Mixin
     ShreddingOptions shredding = new ShreddingOptions();
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
@@ -346,6 +349,7 @@ final class ServeCommand implements Callable<Integer> {
      */
     WorkerProcess startWorker() {
         RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
+        tracing.install();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -374,6 +378,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Opens the store and starts the server; the caller stops it. */
     HindsightServer start() {
         RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
+        tracing.install();
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CliException("--tls-cert and --tls-key go together (a PEM certificate and its private key)", 2);
         }

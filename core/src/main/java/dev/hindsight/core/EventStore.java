@@ -1,11 +1,13 @@
 package dev.hindsight.core;
 
+import dev.hindsight.core.internal.AppendSpans;
 import dev.hindsight.core.internal.EventValidator;
 import dev.hindsight.core.internal.SubscriptionWorker;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.core.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,14 +31,22 @@ public final class EventStore implements AutoCloseable {
     private final EventLog log;
     private final StoreLimits limits;
     private final EventValidator validator;
+    private final Tracing tracing;
     private final @Nullable Shredder shredder;
     private final AtomicLong subscriptionIds = new AtomicLong();
     private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids, @Nullable Shredder shredder) {
+    private EventStore(
+            EventLog log,
+            StoreLimits limits,
+            Clock clock,
+            Supplier<UUID> ids,
+            Tracing tracing,
+            @Nullable Shredder shredder) {
         this.log = log;
         this.shredder = shredder;
         this.limits = limits;
+        this.tracing = tracing;
         this.validator = new EventValidator(limits, clock, ids);
     }
 
@@ -52,6 +62,11 @@ public final class EventStore implements AutoCloseable {
     /** The size limits appends are checked against. */
     public StoreLimits limits() {
         return limits;
+    }
+
+    /** Where this store's spans go, and those of the repositories, projections and server built over it. */
+    public Tracing tracing() {
+        return tracing;
     }
 
     /** The crypto-shredder, or {@code null} when personal fields are stored as given. */
@@ -75,7 +90,8 @@ public final class EventStore implements AutoCloseable {
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<EventData> events) {
         Objects.requireNonNull(expected, "expected");
-        return log.append(aggregateId, expected, protect(validator.validate(aggregateId, events)));
+        List<ProposedEvent> valid = protect(validator.validate(aggregateId, events));
+        return AppendSpans.append(tracing, aggregateId, valid, () -> log.append(aggregateId, expected, valid));
     }
 
     /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */
@@ -107,7 +123,7 @@ public final class EventStore implements AutoCloseable {
             }
         }
         if (!valid.isEmpty()) {
-            List<AppendOutcome> done = log.appendAll(valid);
+            List<AppendOutcome> done = AppendSpans.appendAll(tracing, valid, () -> log.appendAll(valid));
             for (int j = 0; j < done.size(); j++) {
                 out[at[j]] = done.get(j);
             }
@@ -312,6 +328,7 @@ public final class EventStore implements AutoCloseable {
         private StoreLimits limits = StoreLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private @Nullable Supplier<UUID> ids;
+        private Tracing tracing = Tracing.global();
         private @Nullable Shredder shredder;
 
         private Builder(EventLog log) {
@@ -339,8 +356,14 @@ public final class EventStore implements AutoCloseable {
             return this;
         }
 
+        /** Where spans go; default {@link Tracing#global()}, which is off unless installed. */
+        public Builder tracing(Tracing tracing) {
+            this.tracing = Objects.requireNonNull(tracing);
+            return this;
+        }
+
         public EventStore build() {
-            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds(), shredder);
+            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds(), tracing, shredder);
         }
     }
 }

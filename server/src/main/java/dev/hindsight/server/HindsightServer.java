@@ -10,6 +10,7 @@ import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
 import dev.hindsight.server.internal.Audit;
 import dev.hindsight.server.internal.EventsApi;
+import dev.hindsight.server.internal.HttpSpans;
 import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
@@ -265,7 +266,7 @@ public final class HindsightServer implements AutoCloseable {
 
     /** Wraps a handler: access check (when auth is on), errors as JSON, request metrics. */
     private Handler route(String method, String route, Handler handler, Rule rule) {
-        return ctx -> {
+        Handler h = ctx -> {
             try {
                 if (access != null) {
                     access.check(ctx, route, rule);
@@ -286,6 +287,7 @@ public final class HindsightServer implements AutoCloseable {
                 }
             }
         };
+        return HttpSpans.wrap(store.tracing(), method, route, h);
     }
 
     private void unmatched(Exception e, Context ctx) {

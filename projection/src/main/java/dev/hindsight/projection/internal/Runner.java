@@ -253,6 +253,11 @@ public final class Runner {
     }
 
     private void commitBatch(SessionImpl session, List<RecordedEvent> events, Position next) throws SQLException {
+        BatchSpans.run(
+                store.tracing(), projection.name(), position, events, next, () -> commitNow(session, events, next));
+    }
+
+    private void commitNow(SessionImpl session, List<RecordedEvent> events, Position next) throws SQLException {
         Connection c = session.rawConnection();
         int[] applied = {0};
         inTransaction(session, () -> {

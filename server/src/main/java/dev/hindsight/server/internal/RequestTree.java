@@ -38,7 +38,8 @@ final class RequestTree {
     /**
      * Parses a request body.
      *
-     * @throws InvalidRequestException if it is empty, not valid JSON, has a duplicate key or trailing content
+     * @throws InvalidRequestException if it is empty, not valid JSON, has a duplicate key, trailing content or a number
+     *     out of range
      */
     static JsonNode parse(byte[] body) {
         try (JsonParser p = FACTORY.createParser(body)) {
@@ -56,6 +57,9 @@ final class RequestTree {
             return root;
         } catch (JsonProcessingException e) {
             throw new InvalidRequestException("body is not valid JSON: " + e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            // Jackson reads a decimal such as 1e999999999999 lazily and refuses it unchecked (found by RequestFuzzTest)
+            throw new InvalidRequestException("body has a number out of range: " + e.getMessage());
         } catch (IOException e) {
             throw new InvalidRequestException("body could not be read: " + e.getMessage());
         }

@@ -1,10 +1,12 @@
 package dev.hindsight.store.file.internal;
 
+import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.ProposedEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -94,14 +96,26 @@ public final class FrameCodec {
     }
 
     /**
-     * Decodes a frame whose bytes (from the start of the header) are in {@code f}.
+     * Decodes a frame whose bytes (from the start of the header) are in {@code f}. Its CRC was checked by the caller;
+     * fields no CRC can vouch for (a frame written by a buggy or foreign writer) are checked here.
+     *
+     * @throws CorruptionException if the frame's lengths do not add up, or its position or timestamps are out of range
      */
     static RecordedEvent decode(byte[] f) {
         ByteBuffer b = ByteBuffer.wrap(f);
+        if (f.length < HEADER + FIXED
+                || b.getInt(0) != f.length - HEADER
+                || !lengthsConsistent(b, 0, f.length - HEADER)) {
+            throw new CorruptionException("record of " + f.length + " bytes has inconsistent lengths");
+        }
         int aggLen = Short.toUnsignedInt(b.getShort(OFF_AGG_LEN));
         int typeLen = Short.toUnsignedInt(b.getShort(OFF_TYPE_LEN));
         int dataLen = b.getInt(OFF_DATA_LEN);
         int metaLen = b.getInt(OFF_META_LEN);
+        long position = b.getLong(OFF_POSITION);
+        if (position < 1) {
+            throw new CorruptionException("record has position " + position);
+        }
         int p = OFF_VARIABLE;
         String agg = new String(f, p, aggLen, StandardCharsets.UTF_8);
         p += aggLen;
@@ -111,6 +125,15 @@ public final class FrameCodec {
         p += dataLen;
         String meta = new String(f, p, metaLen, StandardCharsets.UTF_8);
         long micros = b.getLong(OFF_RECORDED_AT);
+        Instant timestamp;
+        Instant recordedAt;
+        try {
+            timestamp = Instant.ofEpochSecond(b.getLong(OFF_TS_SECONDS), b.getInt(OFF_TS_NANOS));
+            recordedAt =
+                    Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
+        } catch (DateTimeException | ArithmeticException e) {
+            throw new CorruptionException("record at position " + position + " has a timestamp out of range", e);
+        }
         return new RecordedEvent(
                 new UUID(b.getLong(OFF_ID_MSB), b.getLong(OFF_ID_LSB)),
                 agg,
@@ -119,9 +142,9 @@ public final class FrameCodec {
                 data,
                 meta,
                 b.getLong(OFF_VERSION),
-                Position.of(b.getLong(OFF_POSITION)),
-                Instant.ofEpochSecond(b.getLong(OFF_TS_SECONDS), b.getInt(OFF_TS_NANOS)),
-                Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L));
+                Position.of(position),
+                timestamp,
+                recordedAt);
     }
 
     /** Whether the frame in {@code f} (from the start of its header) is a deleted event's. */

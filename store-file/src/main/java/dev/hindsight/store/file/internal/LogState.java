@@ -1,5 +1,7 @@
 package dev.hindsight.store.file.internal;
 
+import dev.hindsight.core.CorruptionException;
+import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -226,7 +228,7 @@ public final class LogState {
     /** Reads and verifies the event at {@code position} (1 ≤ position ≤ committed). */
     RecordedEvent read(long position) {
         LogFile seg = segmentOf(position);
-        return FrameCodec.decode(seg.readFrame(seg.offsetOf(position)));
+        return checkedAt(position, FrameCodec.decode(seg.readFrame(seg.offsetOf(position))), seg);
     }
 
     /**
@@ -236,7 +238,16 @@ public final class LogState {
     Stored readRecord(long position) {
         LogFile seg = segmentOf(position);
         byte[] f = seg.readFrame(seg.offsetOf(position));
-        return new Stored(FrameCodec.decode(f), FrameCodec.deleted(f));
+        return new Stored(checkedAt(position, FrameCodec.decode(f), seg), FrameCodec.deleted(f));
+    }
+
+    /** The event, if it is the one at {@code position}: a damaged offset index never serves another event. */
+    private static RecordedEvent checkedAt(long position, RecordedEvent e, LogFile seg) {
+        if (!e.position().equals(Position.of(position))) {
+            throw new CorruptionException("the offset of position " + position + " in " + seg.path()
+                    + " leads to the record of position " + e.position());
+        }
+        return e;
     }
 
     /** A record as stored. */
