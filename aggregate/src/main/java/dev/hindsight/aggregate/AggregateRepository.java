@@ -95,6 +95,13 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
                 cache == null ? 0 : cache.misses());
     }
 
+    /** Empties the state cache (when states it holds became stale, e.g. a subject's personal fields were erased). */
+    public void clearCachedStates() {
+        if (cache != null) {
+            cache.clear();
+        }
+    }
+
     /** The current state. */
     public Loaded<S> load(String aggregateId) {
         return LoadSpans.load(store.tracing(), aggregateId, () -> loadCurrent(aggregateId));

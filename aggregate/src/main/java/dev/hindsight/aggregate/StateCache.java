@@ -62,6 +62,14 @@ final class StateCache<S> {
         misses.incrementAndGet();
     }
 
+    void clear() {
+        for (Stripe<S> s : stripes) {
+            synchronized (s) {
+                s.clear();
+            }
+        }
+    }
+
     void hit() {
         hits.incrementAndGet();
     }

@@ -62,8 +62,8 @@ final class ExportCommand implements Callable<Integer> {
         long written = 0;
         Position cursor = from;
         while (!cursor.covers(head)) {
-            HttpApi.Response r =
-                    api.get("/api/events" + HttpApi.query(java.util.Map.of("after", cursor.toString(), "limit", PAGE)));
+            HttpApi.Response r = api.get("/api/events"
+                    + HttpApi.query(java.util.Map.of("after", cursor.toString(), "limit", PAGE, "encrypted", true)));
             if (!r.ok()) {
                 out.flush();
                 return Output.error(spec, r);

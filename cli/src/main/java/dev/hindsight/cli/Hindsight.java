@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             RetentionCommand.class,
             KafkaDevCommand.class,
             TokensCommand.class,
+            ForgetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

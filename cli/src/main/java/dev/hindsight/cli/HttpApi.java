@@ -75,6 +75,10 @@ final class HttpApi {
         return send(r.build());
     }
 
+    Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     /** Opens a streaming GET (for Server-Sent Events); the caller reads and closes the body. */
     HttpResponse<InputStream> stream(String path, Map<String, String> headers) {
         HttpRequest.Builder r =

@@ -167,7 +167,11 @@ final class OrdersWiring {
             if (inline && log != null) {
                 // Registered after start: the engine knows its inline projections (and their schema) only then.
                 ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
-                InlineAppendHook h = engine::applyInline;
+                // The engine hands the hook events as stored: decrypt personal fields as every other read does.
+                dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+                InlineAppendHook h = shredder == null
+                        ? engine::applyInline
+                        : (c, events) -> engine.applyInline(c, shredder.reveal(events));
                 hook.set(h);
                 log.addInlineHook(h);
             }
@@ -206,7 +210,7 @@ final class OrdersWiring {
      * backend (a process fork and a password exchange, several ms of CPU each) and closed it again, which under the
      * seed's read load cost more than the queries themselves.
      */
-    private static HikariDataSource readModelSource(PostgresOptions options, String schema) {
+    static HikariDataSource readModelSource(PostgresOptions options, String schema) {
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(options.jdbcUrl());
         if (options.user() != null) {

@@ -88,6 +88,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     TracingOptions tracing = new TracingOptions();
 
+    @Mixin
+    ShreddingOptions shredding = new ShreddingOptions();
+
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: 8080).")
     int port;
 
@@ -352,11 +355,14 @@ final class ServeCommand implements Callable<Integer> {
         new JvmThreadMetrics().bindTo(registry);
         PostgresOptions pgOptions = postgresOptions();
         if (store == StoreKind.kafka) {
+            shredding.shredder(null, null, null, true); // refused with a master key
             return KafkaRoles.startWorker(roles, openKafka(true), pgOptions, registry, host, port);
         }
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
-        EventStore eventStore = EventStore.of(pgLog);
+        EventStore eventStore = EventStore.builder(pgLog)
+                .shredder(shredding.shredder(null, pgLog, pgOptions, false))
+                .build();
         return WorkerRoles.start(
                 roles,
                 eventStore,
@@ -417,7 +423,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
         // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
-        EventStore eventStore = EventStore.of(log);
+        EventStore eventStore = EventStore.builder(log)
+                .shredder(shredding.shredder(
+                        store == StoreKind.memory ? null : dataDir, pgLog, pgOptions, KafkaRoles.split(store, roles)))
+                .build();
         OrderSystem system;
         try {
             if (KafkaRoles.split(store, roles)) {

@@ -47,6 +47,21 @@ class KafkaRolesRefusalTest {
     }
 
     @Test
+    void masterKey_withKafkaWorkerRole_refused() throws Exception {
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        CliRun r = serve(
+                "--pg-url",
+                "jdbc:postgresql://127.0.0.1:1/x",
+                "--role",
+                "read-model",
+                "--master-key-file",
+                key.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("not supported with --store kafka split roles");
+    }
+
+    @Test
     void inlineProjections_withKafkaRoles_refused() {
         CliRun r = serve(
                 "--pg-url", "jdbc:postgresql://127.0.0.1:1/x", "--role", "api,read-model", "--inline-projections");

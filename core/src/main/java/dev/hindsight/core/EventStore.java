@@ -3,6 +3,7 @@ package dev.hindsight.core;
 import dev.hindsight.core.internal.AppendSpans;
 import dev.hindsight.core.internal.EventValidator;
 import dev.hindsight.core.internal.SubscriptionWorker;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -20,7 +21,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The user API of an event store: validated appends, aggregate and global reads, as-of reads and subscriptions, over
- * any {@link EventLog} engine. Thread-safe.
+ * any {@link EventLog} engine. With a {@link Shredder} ({@link Builder#shredder}) personal fields are encrypted on every
+ * append and decrypted on every read (a forgotten subject's read as {@value Shredder#ERASED}); the engine only ever
+ * sees them encrypted. Thread-safe.
  */
 public final class EventStore implements AutoCloseable {
     private static final int MAX_PAGE = 10_000;
@@ -29,11 +32,19 @@ public final class EventStore implements AutoCloseable {
     private final StoreLimits limits;
     private final EventValidator validator;
     private final Tracing tracing;
+    private final @Nullable Shredder shredder;
     private final AtomicLong subscriptionIds = new AtomicLong();
     private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private EventStore(EventLog log, StoreLimits limits, Clock clock, Supplier<UUID> ids, Tracing tracing) {
+    private EventStore(
+            EventLog log,
+            StoreLimits limits,
+            Clock clock,
+            Supplier<UUID> ids,
+            Tracing tracing,
+            @Nullable Shredder shredder) {
         this.log = log;
+        this.shredder = shredder;
         this.limits = limits;
         this.tracing = tracing;
         this.validator = new EventValidator(limits, clock, ids);
@@ -58,7 +69,12 @@ public final class EventStore implements AutoCloseable {
         return tracing;
     }
 
-    /** The engine underneath. */
+    /** The crypto-shredder, or {@code null} when personal fields are stored as given. */
+    public @Nullable Shredder shredder() {
+        return shredder;
+    }
+
+    /** The engine underneath: it returns personal fields encrypted (see {@link #shredder()}). */
     public EventLog log() {
         return log;
     }
@@ -74,7 +90,7 @@ public final class EventStore implements AutoCloseable {
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<EventData> events) {
         Objects.requireNonNull(expected, "expected");
-        List<ProposedEvent> valid = validator.validate(aggregateId, events);
+        List<ProposedEvent> valid = protect(validator.validate(aggregateId, events));
         return AppendSpans.append(tracing, aggregateId, valid, () -> log.append(aggregateId, expected, valid));
     }
 
@@ -100,7 +116,7 @@ public final class EventStore implements AutoCloseable {
             Append a = appends.get(i);
             try {
                 valid.add(new ProposedAppend(
-                        a.aggregateId(), a.expected(), validator.validate(a.aggregateId(), a.events())));
+                        a.aggregateId(), a.expected(), protect(validator.validate(a.aggregateId(), a.events()))));
                 at[valid.size() - 1] = i;
             } catch (RuntimeException e) {
                 out[i] = AppendOutcome.failed(e);
@@ -129,7 +145,7 @@ public final class EventStore implements AutoCloseable {
         if (fromVersion < 1) {
             throw new InvalidRequestException("from_version must be >= 1");
         }
-        List<RecordedEvent> events = log.readAggregate(aggregateId, fromVersion, limit, direction);
+        List<RecordedEvent> events = reveal(log.readAggregate(aggregateId, fromVersion, limit, direction));
         long version = versionFrom(events, fromVersion, limit, direction);
         return new AggregateSlice(aggregateId, version >= 0 ? version : log.aggregateVersion(aggregateId), events);
     }
@@ -146,7 +162,7 @@ public final class EventStore implements AutoCloseable {
         if (fromVersion < 1) {
             throw new InvalidRequestException("from_version must be >= 1");
         }
-        return log.readAggregate(aggregateId, fromVersion, limit, direction);
+        return reveal(log.readAggregate(aggregateId, fromVersion, limit, direction));
     }
 
     /**
@@ -171,7 +187,7 @@ public final class EventStore implements AutoCloseable {
         long from = 1;
         while (true) {
             List<RecordedEvent> page = log.readAggregate(aggregateId, from, MAX_PAGE, ReadDirection.FORWARD);
-            all.addAll(page);
+            all.addAll(reveal(page));
             if (page.size() < MAX_PAGE) {
                 break;
             }
@@ -200,7 +216,7 @@ public final class EventStore implements AutoCloseable {
                 }
                 versionAtInstant = e.version();
                 if (out.size() < limit) {
-                    out.add(e);
+                    out.add(shredder == null ? e : shredder.reveal(e));
                 }
             }
             if (page.size() < MAX_PAGE) {
@@ -225,6 +241,16 @@ public final class EventStore implements AutoCloseable {
      */
     public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
         checkLimit(limit);
+        GlobalSlice slice = log.readAll(after, limit, filter);
+        return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
+    }
+
+    /**
+     * As {@link #readAll}, but with personal fields as stored: encrypted when the store shreds (see
+     * {@link #shredder()}). For exports, which then carry no personal value in clear and are erased by a forget too.
+     */
+    public GlobalSlice readAllAsStored(Position after, int limit, EventFilter filter) {
+        checkLimit(limit);
         return log.readAll(after, limit, filter);
     }
 
@@ -239,7 +265,12 @@ public final class EventStore implements AutoCloseable {
      */
     public Subscription subscribe(Position after, EventFilter filter, EventHandler handler) {
         SubscriptionWorker w = new SubscriptionWorker(
-                log, after, filter, handler, Long.toString(subscriptionIds.incrementAndGet()), subscriptions::remove);
+                log,
+                after,
+                filter,
+                revealing(handler),
+                Long.toString(subscriptionIds.incrementAndGet()),
+                subscriptions::remove);
         subscriptions.add(w);
         return w.start();
     }
@@ -259,6 +290,21 @@ public final class EventStore implements AutoCloseable {
             log.awaitAfter(log.head(), Duration.ofNanos(left));
         }
         return true;
+    }
+
+    private List<ProposedEvent> protect(List<ProposedEvent> events) {
+        return shredder == null
+                ? events
+                : events.stream().map(shredder::protect).toList();
+    }
+
+    private List<RecordedEvent> reveal(List<RecordedEvent> events) {
+        return shredder == null ? events : shredder.reveal(events);
+    }
+
+    private EventHandler revealing(EventHandler handler) {
+        Shredder s = shredder;
+        return s == null ? handler : e -> handler.handle(s.reveal(e));
     }
 
     private static void checkLimit(int limit) {
@@ -283,6 +329,7 @@ public final class EventStore implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private @Nullable Supplier<UUID> ids;
         private Tracing tracing = Tracing.global();
+        private @Nullable Shredder shredder;
 
         private Builder(EventLog log) {
             this.log = Objects.requireNonNull(log, "log");
@@ -303,6 +350,12 @@ public final class EventStore implements AutoCloseable {
             return this;
         }
 
+        /** Encrypts personal fields with {@code shredder} (null: stored as given, the default). */
+        public Builder shredder(@Nullable Shredder shredder) {
+            this.shredder = shredder;
+            return this;
+        }
+
         /** Where spans go; default {@link Tracing#global()}, which is off unless installed. */
         public Builder tracing(Tracing tracing) {
             this.tracing = Objects.requireNonNull(tracing);
@@ -310,7 +363,7 @@ public final class EventStore implements AutoCloseable {
         }
 
         public EventStore build() {
-            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds(), tracing);
+            return new EventStore(log, limits, clock, ids != null ? ids : log.preferredIds(), tracing, shredder);
         }
     }
 }

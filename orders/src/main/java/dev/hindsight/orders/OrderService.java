@@ -103,7 +103,8 @@ public final class OrderService implements AutoCloseable {
         Instant at = now();
         for (int attempt = 1; ; attempt++) {
             try {
-                return repository.handle(orderId, command.apply(at), expected, metadata(at, caller));
+                OrderCommand c = command.apply(at);
+                return repository.handle(orderId, c, expected, metadata(at, caller, subjectOf(orderId, c)));
             } catch (TimestampOrderException e) {
                 if (attempt > TIMESTAMP_RETRIES) {
                     throw e;
@@ -115,6 +116,26 @@ public final class OrderService implements AutoCloseable {
         }
     }
 
+    /**
+     * The order's customer when the store shreds personal fields: from the command that creates the order, else from
+     * the order's current state (usually cached); null without a shredder or for an unknown order.
+     */
+    private @Nullable String subjectOf(String orderId, OrderCommand c) {
+        if (store.shredder() == null) {
+            return null;
+        }
+        if (c instanceof dev.hindsight.orders.command.CreateOrder create) {
+            return create.userId();
+        }
+        String user = repository.load(orderId).state().userId();
+        return user.isEmpty() ? null : user;
+    }
+
+    /** Forgets cached order states (after a subject was forgotten: they hold its fields decrypted). */
+    public void clearCachedStates() {
+        repository.clearCachedStates();
+    }
+
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
@@ -124,8 +145,20 @@ public final class OrderService implements AutoCloseable {
      * a tree to serialize it cost as much as deciding the command (the store canonicalizes it anyway).
      */
     static String metadata(Instant at, Caller caller) {
+        return metadata(at, caller, null);
+    }
+
+    /**
+     * As {@link #metadata(Instant, Caller)}, plus {@code subject} when given: the order's customer, whose key encrypts
+     * the events' personal fields (the store removes it before storing: see {@link OrderPrivacy}).
+     */
+    static String metadata(Instant at, Caller caller, @Nullable String subject) {
         StringBuilder m =
                 new StringBuilder(128).append("{\"timestamp\":\"").append(at).append('"');
+        if (subject != null) {
+            JSON_TEXT.quoteAsString(subject, m.append(",\"subject\":\""));
+            m.append('"');
+        }
         if (caller.userId() != null) {
             JSON_TEXT.quoteAsString(caller.userId(), m.append(",\"user_id\":\""));
             m.append('"');

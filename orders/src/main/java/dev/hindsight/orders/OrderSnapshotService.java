@@ -48,10 +48,10 @@ public final class OrderSnapshotService implements AutoCloseable {
 
     private OrderSnapshotService(EventStore store, SnapshotStore snapshots, CheckpointStore checkpoints, Clock clock) {
         this.store = store;
-        this.snapshots = snapshots;
+        this.snapshots = Objects.requireNonNull(OrderPrivacy.snapshots(store, snapshots));
         this.checkpoints = checkpoints;
         // loads from the snapshots this service writes; writes none on its own
-        this.replay = new OrderService(store, snapshots, clock, dev.hindsight.aggregate.SnapshotPolicy.never());
+        this.replay = new OrderService(store, this.snapshots, clock, dev.hindsight.aggregate.SnapshotPolicy.never());
         this.position = checkpoints.load(CHECKPOINT).orElse(store.log().start());
         this.thread = Thread.ofPlatform().name("orders-snapshots").daemon().unstarted(this::run);
     }

@@ -31,23 +31,25 @@ public final class OrderSystem implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OrderSystem.class);
 
     private final OrderService service;
+    private final EventStore store;
     private final @Nullable SnapshotStore snapshots;
     private final @Nullable ReadModelDatabase database;
     private final @Nullable ProjectionEngine projections;
     private final Supplier<UUID> ids;
     private final Duration minPositionTimeout;
     private final Runnable onClose;
+    private final java.util.function.@Nullable Consumer<String> forgetListener;
     private boolean closed; // guarded by this
 
     private OrderSystem(Builder b) {
-        this.snapshots = b.snapshots;
+        this.snapshots = OrderPrivacy.snapshots(b.store, b.snapshots);
         this.database = b.database;
         this.ids = b.ids;
         this.minPositionTimeout = b.minPositionTimeout;
         this.onClose = b.onClose;
         this.service = new OrderService(
                 b.store,
-                b.snapshots,
+                snapshots,
                 b.clock,
                 b.writeSnapshots ? OrderService.SNAPSHOT_POLICY : dev.hindsight.aggregate.SnapshotPolicy.never());
         this.projections = b.database == null
@@ -57,6 +59,31 @@ public final class OrderSystem implements AutoCloseable {
                         .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS)
                         .follower(b.followProjections)
                         .build();
+        this.forgetListener = b.store.shredder() == null ? null : this::forgotten;
+        if (forgetListener != null) {
+            java.util.Objects.requireNonNull(b.store.shredder()).onForget(forgetListener);
+        }
+        this.store = b.store;
+    }
+
+    /**
+     * After a subject's key is destroyed: drops cached states (they hold its fields) and erases it from the read model,
+     * once the projection has applied the log up to now (up to 10 s), so that a batch it decrypted before the key was
+     * destroyed cannot write the id back after the erasure.
+     */
+    private void forgotten(String subject) {
+        service.clearCachedStates();
+        if (database == null) {
+            return;
+        }
+        if (projections != null) {
+            try {
+                projections.awaitPosition(OrdersProjection.NAME, store.head(), Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        OrderPrivacy.eraseFromReadModel(database, subject);
     }
 
     public static Builder builder(EventStore store) {
@@ -135,6 +162,10 @@ public final class OrderSystem implements AutoCloseable {
             return;
         }
         closed = true;
+        dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+        if (shredder != null && forgetListener != null) {
+            shredder.removeForgetListener(forgetListener);
+        }
         if (projections != null) {
             projections.close();
         }

@@ -79,6 +79,9 @@ public final class ReadModelDatabase implements AutoCloseable {
         config.setSynchronous(org.sqlite.SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(30_000);
         config.setCacheSize(-65536);
+        // Deleted and overwritten values are zeroed in the file, not left in free pages (crypto-shredding erases
+        // forgotten subjects from the read model with UPDATEs).
+        config.setPragma(org.sqlite.SQLiteConfig.Pragma.SECURE_DELETE, "true");
         if (writer) {
             config.setTransactionMode(org.sqlite.SQLiteConfig.TransactionMode.IMMEDIATE);
         }

@@ -18,6 +18,7 @@ import dev.hindsight.server.internal.Params;
 import dev.hindsight.server.internal.RateLimiter;
 import dev.hindsight.server.internal.ServerMetrics;
 import dev.hindsight.server.internal.SlowClientGuard;
+import dev.hindsight.server.internal.SubjectsApi;
 import dev.hindsight.server.internal.TokenCache;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -171,6 +172,7 @@ public final class HindsightServer implements AutoCloseable {
         add(cfg, "GET", "/health", api::health, Rule.PUBLIC);
         add(cfg, "GET", "/api/storage", ctx -> api.storage(ctx, plugins));
         add(cfg, "GET", "/metrics", this::scrape);
+        add(cfg, "DELETE", "/api/subjects/{subject}", new SubjectsApi(store, audit)::forget, Rule.ADMIN);
         Routes pluginRoutes = new Routes() {
             @Override
             public void get(String path, Handler handler) {
@@ -256,6 +258,7 @@ public final class HindsightServer implements AutoCloseable {
         switch (method) {
             case "GET" -> cfg.routes.get(path, route(method, path, handler, rule));
             case "POST" -> cfg.routes.post(path, route(method, path, handler, rule));
+            case "DELETE" -> cfg.routes.delete(path, route(method, path, handler, rule));
             default -> throw new IllegalArgumentException("unsupported method " + method);
         }
         routes.add(new Route(method, path));

@@ -63,7 +63,8 @@ class AuthTest {
         assertThat(as(admin, "POST", "/api/aggregates/ord_x/events", EVENT).status())
                 .isEqualTo(201);
         JsonNode doc = as(admin, "GET", "/api/openapi.json", "").json();
-        Map<String, String> samples = Map.of("{aggregate_id}", "ord_x", "{order_id}", orderId, "{name}", "orders");
+        Map<String, String> samples =
+                Map.of("{aggregate_id}", "ord_x", "{order_id}", orderId, "{name}", "orders", "{subject}", "someone");
         int routes = 0;
         List<String> successes = new ArrayList<>();
         for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The audit trail: admin actions as events of the system aggregate {@value #STREAM}, readable by admin tokens only.
  * Token changes ({@code TokenCreated}, {@code TokenRevoked}: name, role, prefix, never the token or its hash) are
  * recorded when the server first sees them (at start, against what the trail already holds, and on every reload);
- * admin requests ({@code AdminRequest}: method, path, status, token name) when they have been answered. A failed
+ * admin requests ({@code AdminRequest}: method, path, status, token name) when they have been answered; forgotten
+ * subjects ({@code SubjectForgotten}: the subject's HMAC, never its id). A failed
  * audit append is logged, never fails the action. Thread-safe.
  */
 public final class Audit {
@@ -44,6 +45,16 @@ public final class Audit {
         ObjectNode data = Json.mapper().createObjectNode();
         data.put("method", method).put("path", path).put("status", status);
         append("AdminRequest", data, token == null ? null : token.name());
+    }
+
+    /**
+     * Records that a subject was forgotten (crypto-shredding): its HMAC ({@code subject_ref}), whether a key was
+     * destroyed, and by which token (metadata {@code user_id}); the event's timestamp says when.
+     */
+    public void subjectForgotten(String subjectRef, boolean keyDestroyed, @Nullable ApiToken token) {
+        ObjectNode data = Json.mapper().createObjectNode();
+        data.put("subject_ref", subjectRef).put("key_destroyed", keyDestroyed);
+        append("SubjectForgotten", data, token == null ? null : token.name());
     }
 
     /** Records the difference between the tokens the trail knows and {@code now}, by name. */

@@ -140,7 +140,9 @@ public final class EventsApi {
         Position after = afterText == null
                 ? store.log().start()
                 : Params.position(afterText, "after", store.log().start());
-        GlobalSlice slice = store.readAll(after, Params.limit(ctx), Params.filter(ctx));
+        GlobalSlice slice = "true".equals(Params.query(ctx, "encrypted"))
+                ? store.readAllAsStored(after, Params.limit(ctx), Params.filter(ctx))
+                : store.readAll(after, Params.limit(ctx), Params.filter(ctx));
         List<RecordedEvent> visible = Access.hidesSystem(ctx)
                 ? slice.events().stream()
                         .filter(e -> !Audit.isSystem(e.aggregateId()))

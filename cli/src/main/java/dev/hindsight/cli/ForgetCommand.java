@@ -1,0 +1,163 @@
+package dev.hindsight.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.privacy.FileSubjectKeyStore;
+import dev.hindsight.core.privacy.MasterKey;
+import dev.hindsight.core.privacy.Shredder;
+import dev.hindsight.orders.OrderPrivacy;
+import dev.hindsight.projection.ReadModelDatabase;
+import dev.hindsight.store.postgres.PostgresOptions;
+import dev.hindsight.store.postgres.PostgresSubjectKeyStore;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hindsight forget SUBJECT}: crypto-shredding. Through a running server ({@code DELETE /api/subjects/{subject}},
+ * an admin token when tokens are on; recorded in the audit trail), or offline (not audited: no server): with
+ * {@code --data-dir} on a stopped file store (its {@code subject-keys} and {@code readmodel.db}), with {@code --pg-url}
+ * on a PostgreSQL store (its {@code subject_keys} table and read-model schema; running servers stop decrypting within a
+ * second). Prints {@code {"subject_ref", "key_destroyed"}}. Not thread-safe.
+ */
+@Command(
+        name = "forget",
+        mixinStandardHelpOptions = true,
+        description = "Forget a subject (e.g. an order's user_id): destroy its data key, so its personal fields read as"
+                + " \"[erased]\" everywhere. Through the server at --url, or offline on a stopped file store with"
+                + " --data-dir and the master key.")
+final class ForgetCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerUrl server;
+
+    @Mixin
+    ShreddingOptions shredding = new ShreddingOptions();
+
+    @Option(
+            names = "--data-dir",
+            description = "Forget offline in this stopped file store's data directory (needs --master-key-file or"
+                    + " $HINDSIGHT_MASTER_KEY) instead of through --url.")
+    @Nullable
+    Path dataDir;
+
+    @Option(
+            names = "--pg-url",
+            description = "Forget offline in this PostgreSQL store (with --pg-schema; credentials from"
+                    + " $HINDSIGHT_PG_USER / $HINDSIGHT_PG_PASSWORD or --pg-user / --pg-password) instead of through"
+                    + " --url. Needs the master key.")
+    @Nullable
+    String pgUrl;
+
+    @Option(
+            names = "--pg-user",
+            defaultValue = "${env:HINDSIGHT_PG_USER}",
+            description = "PostgreSQL user (default: $HINDSIGHT_PG_USER).")
+    @Nullable
+    String pgUser;
+
+    @Option(
+            names = "--pg-password",
+            defaultValue = "${env:HINDSIGHT_PG_PASSWORD}",
+            description = "PostgreSQL password (default: $HINDSIGHT_PG_PASSWORD).")
+    @Nullable
+    String pgPassword;
+
+    @Option(
+            names = "--pg-schema",
+            defaultValue = "hindsight",
+            description = "Schema of the store's tables (default: ${DEFAULT-VALUE}).")
+    String pgSchema = "hindsight";
+
+    @Parameters(index = "0", paramLabel = "SUBJECT", description = "The subject's id, e.g. a customer's user_id.")
+    String subject;
+
+    @Override
+    public Integer call() {
+        if (pgUrl != null) {
+            return offlinePostgres(requireMasterKey());
+        }
+        if (dataDir == null) {
+            return Output.answer(
+                    spec,
+                    server.api()
+                            .delete("/api/subjects/"
+                                    + URLEncoder.encode(subject, StandardCharsets.UTF_8)
+                                            .replace("+", "%20")));
+        }
+        MasterKey key = requireMasterKey();
+        if (!Files.isDirectory(dataDir)) {
+            throw new CliException("no data directory " + dataDir, 2);
+        }
+        Shredder shredder = new Shredder(key, FileSubjectKeyStore.open(dataDir), OrderPrivacy.PERSONAL);
+        Path readModel = dataDir.resolve("readmodel.db");
+        if (Files.exists(readModel)) {
+            shredder.onForget(s -> {
+                try (ReadModelDatabase db = ReadModelDatabase.sqlite(readModel)) {
+                    OrderPrivacy.eraseFromReadModel(db, s);
+                }
+            });
+        }
+        return print(shredder.forget(subject));
+    }
+
+    private MasterKey requireMasterKey() {
+        MasterKey key = shredding.masterKey();
+        if (key == null) {
+            throw new CliException(
+                    "forget offline needs the master key: --master-key-file or $" + ShreddingOptions.ENV, 2);
+        }
+        return key;
+    }
+
+    /** Deletes the key from {@code subject_keys} and erases the subject from the read-model schema. */
+    private int offlinePostgres(MasterKey key) {
+        PostgresOptions options;
+        try {
+            options = PostgresOptions.defaults(Objects.requireNonNull(pgUrl))
+                    .withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
+                    .withSchema(pgSchema)
+                    .withPoolSize(2)
+                    .withMigrate(false)
+                    .withApplicationName("hindsight-forget");
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+        try (HikariDataSource pool = options.openPool();
+                HikariDataSource readModel =
+                        OrdersWiring.readModelSource(options, pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX)) {
+            Shredder shredder = new Shredder(key, PostgresSubjectKeyStore.open(pool, pgSchema), OrderPrivacy.PERSONAL);
+            shredder.onForget(s -> OrderPrivacy.eraseFromReadModel(ReadModelDatabase.postgres(readModel), s));
+            return print(shredder.forget(subject));
+        } catch (CliException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CliException("cannot forget in " + pgUrl + " (schema " + pgSchema + "): " + e.getMessage());
+        }
+    }
+
+    private static @Nullable String blankToNull(@Nullable String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private int print(Shredder.Forgotten f) {
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("subject_ref", f.subjectRef()).put("key_destroyed", f.keyDestroyed());
+        spec.commandLine().getOut().println(Json.write(out));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.hindsight.core.privacy;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** Subject keys in memory only (the in-memory store, tests). Thread-safe. */
+public final class InMemorySubjectKeyStore implements SubjectKeyStore {
+    private final Map<String, SubjectKey> bySubject = new ConcurrentHashMap<>();
+    private final Map<String, SubjectKey> byKeyId = new ConcurrentHashMap<>();
+
+    @Override
+    public synchronized SubjectKey getOrCreate(String subjectRef, Supplier<SubjectKey> create) {
+        SubjectKey k = bySubject.get(subjectRef);
+        if (k == null) {
+            k = create.get();
+            bySubject.put(subjectRef, k);
+            byKeyId.put(k.keyId(), k);
+        }
+        return k;
+    }
+
+    @Override
+    public Optional<SubjectKey> byKeyId(String keyId) {
+        return Optional.ofNullable(byKeyId.get(keyId));
+    }
+
+    @Override
+    public synchronized Optional<String> delete(String subjectRef) {
+        SubjectKey k = bySubject.remove(subjectRef);
+        if (k == null) {
+            return Optional.empty();
+        }
+        byKeyId.remove(k.keyId());
+        return Optional.of(k.keyId());
+    }
+}

@@ -1,0 +1,43 @@
+package dev.hindsight.server.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.Json;
+import dev.hindsight.core.privacy.Shredder;
+import dev.hindsight.server.ApiException;
+import io.javalin.http.Context;
+
+/**
+ * {@code DELETE /api/subjects/{subject}}: crypto-shredding. Destroys the subject's data key through the store's
+ * {@link Shredder} (which also runs its forget listeners, e.g. the order read model's erasure), then records
+ * {@code SubjectForgotten} in the audit trail with the subject's HMAC, never the subject. The subject appears in no log
+ * line or metric label (the route's label is its template). Thread-safe.
+ */
+public final class SubjectsApi {
+    private final EventStore store;
+    private final Audit audit;
+
+    public SubjectsApi(EventStore store, Audit audit) {
+        this.store = store;
+        this.audit = audit;
+    }
+
+    public void forget(Context ctx) {
+        Shredder shredder = store.shredder();
+        if (shredder == null) {
+            throw new ApiException(
+                    404,
+                    "shredding_disabled",
+                    "crypto-shredding is off: start the server with --master-key-file or HINDSIGHT_MASTER_KEY");
+        }
+        String subject = ctx.pathParam("subject");
+        if (subject.isEmpty()) {
+            throw new ApiException(400, "invalid_request", "subject must not be empty");
+        }
+        Shredder.Forgotten f = shredder.forget(subject);
+        audit.subjectForgotten(f.subjectRef(), f.keyDestroyed(), ctx.attribute(Access.TOKEN));
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("subject_ref", f.subjectRef()).put("key_destroyed", f.keyDestroyed());
+        ctx.contentType("application/json").result(Json.write(out));
+    }
+}

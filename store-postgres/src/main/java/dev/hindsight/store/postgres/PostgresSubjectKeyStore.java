@@ -1,0 +1,90 @@
+package dev.hindsight.store.postgres;
+
+import dev.hindsight.core.privacy.SubjectKey;
+import dev.hindsight.core.privacy.SubjectKeyStore;
+import dev.hindsight.store.postgres.internal.SqlErrors;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * Subject keys in the {@code subject_keys} table of the store's schema (migration V7). Creating is one
+ * {@code INSERT ... ON CONFLICT DO NOTHING} followed by a read, so concurrent servers agree on one key per subject;
+ * forgetting is one {@code DELETE}, after which no row holds the key (its dead tuple is reclaimed by vacuum).
+ * Thread-safe; the caller owns the pool.
+ */
+public final class PostgresSubjectKeyStore implements SubjectKeyStore {
+    private final DataSource ds;
+    private final String schema;
+
+    private PostgresSubjectKeyStore(DataSource ds, String schema) {
+        this.ds = ds;
+        this.schema = schema;
+    }
+
+    /** The key store in {@code schema}, which the store's log has migrated (V7). */
+    public static PostgresSubjectKeyStore open(DataSource dataSource, String schema) {
+        return new PostgresSubjectKeyStore(dataSource, schema);
+    }
+
+    @Override
+    public SubjectKey getOrCreate(String subjectRef, Supplier<SubjectKey> create) {
+        Optional<SubjectKey> found = find("subject_ref", subjectRef);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        SubjectKey k = create.get();
+        String sql = "INSERT INTO " + schema + ".subject_keys (subject_ref, key_id, wrapped_key) VALUES (?, ?, ?)"
+                + " ON CONFLICT (subject_ref) DO NOTHING";
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, k.subjectRef());
+            ps.setString(2, k.keyId());
+            ps.setBytes(3, k.wrapped());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("storing a subject key", e);
+        }
+        return find("subject_ref", subjectRef)
+                .orElseThrow(() -> new IllegalStateException("subject key vanished right after it was stored"));
+    }
+
+    @Override
+    public Optional<SubjectKey> byKeyId(String keyId) {
+        return find("key_id", keyId);
+    }
+
+    @Override
+    public Optional<String> delete(String subjectRef) {
+        String sql = "DELETE FROM " + schema + ".subject_keys WHERE subject_ref = ? RETURNING key_id";
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, subjectRef);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translate("deleting a subject key", e);
+        }
+    }
+
+    private Optional<SubjectKey> find(String column, String value) {
+        String sql =
+                "SELECT subject_ref, key_id, wrapped_key FROM " + schema + ".subject_keys WHERE " + column + " = ?";
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new SubjectKey(rs.getString(1), rs.getString(2), rs.getBytes(3)))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading a subject key", e);
+        }
+    }
+}
