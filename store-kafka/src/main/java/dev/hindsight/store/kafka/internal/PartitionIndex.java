@@ -119,9 +119,15 @@ public final class PartitionIndex implements AutoCloseable {
         fetchedTo = Math.max(fetchedTo, position);
     }
 
-    /** Events indexed so far: one event-id entry each, in the runs or the memtable. */
+    /**
+     * Events indexed so far: one event-id entry each, in the runs or the memtable. A flush adds its run before it drops
+     * the run's entries from the memtable, so memtable entries the runs already cover (offsets below their end) are
+     * not counted again.
+     */
     public synchronized long events() {
-        return ids.view().entries() + memIds.size();
+        var v = ids.view();
+        long covered = v.runCount() == 0 ? -1 : v.coveredTo();
+        return v.entries() + memIds.values().stream().filter(o -> o >= covered).count();
     }
 
     /** Offset after the last committed event indexed: the partition's entry of the log's head. */
