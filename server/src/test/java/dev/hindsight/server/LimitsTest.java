@@ -187,10 +187,11 @@ class LimitsTest {
                 byte[] buf = new byte[65_536];
                 String tail = "";
                 int n;
-                while (!tail.contains("slow_consumer")
+                // read until the whole reason has arrived (it may come split over reads) or the server closes
+                while (!(tail.contains("slow_consumer") && tail.contains("Last-Event-ID"))
                         && (n = s.getInputStream().read(buf)) > 0) {
                     all.write(buf, 0, n);
-                    tail = tail.substring(Math.max(0, tail.length() - 200))
+                    tail = tail.substring(Math.max(0, tail.length() - 2_000))
                             + new String(buf, 0, n, StandardCharsets.UTF_8);
                 }
                 assertThat(tail)
