@@ -108,10 +108,17 @@ class KafkaIndexIT {
         }
     }
 
+    /** The index's run files; the indexer may rename or merge runs meanwhile, so a walk that hits one is retried. */
     private static List<Path> runFiles() throws Exception {
-        try (Stream<Path> files = Files.walk(dir.resolve("node"))) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".run"))
-                    .toList();
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> files = Files.walk(dir.resolve("node"))) {
+                return files.filter(f -> f.getFileName().toString().endsWith(".run"))
+                        .toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 
