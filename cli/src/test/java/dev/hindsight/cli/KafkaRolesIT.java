@@ -18,9 +18,6 @@ import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * active, the other stands by and takes over from the committed checkpoint when the active one is killed.
  */
 class KafkaRolesIT {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
 
     @TempDir
     static Path clusterDir;
@@ -63,11 +60,6 @@ class KafkaRolesIT {
 
     @TempDir
     Path dir;
-
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -84,11 +76,7 @@ class KafkaRolesIT {
         for (Process p : children) {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     /** {@code serve --store kafka --role ROLE} with PostgreSQL, in a child JVM with a data directory of its own. */

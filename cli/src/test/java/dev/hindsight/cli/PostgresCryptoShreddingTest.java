@@ -37,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * reads show them erased. Database from {@code HINDSIGHT_PG_URL} / {@code _USER} / {@code _PASSWORD}.
  */
 class PostgresCryptoShreddingTest {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
     private static final String ALICE = "alice-pg-5v7r2n";
     private static final String NOTE = "leave with neighbour at 3 Oak Road";
 
@@ -49,21 +49,12 @@ class PostgresCryptoShreddingTest {
     @TempDir
     Path dir;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stopAndDropSchema() throws SQLException {
         if (server != null) {
             server.stop();
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     @Test

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code GET /api/retention}. Database from {@code HINDSIGHT_PG_URL} (as {@code PostgresServeTest}).
  */
 class PostgresRetentionCliTest {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
 
     private final String schema = "t_ret_" + UUID.randomUUID().toString().substring(0, 8);
     private HindsightServer server;
@@ -33,21 +33,12 @@ class PostgresRetentionCliTest {
     @TempDir
     Path tmp;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stopAndDropSchema() throws SQLException {
         if (server != null) {
             server.stop();
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -31,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code _USER} / {@code _PASSWORD} (default: the local test database {@code ./test.sh} sets up).
  */
 class PostgresServeTest {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
 
     private final String schema = "t_cli_" + UUID.randomUUID().toString().substring(0, 8);
     private HindsightServer server;
@@ -41,21 +40,12 @@ class PostgresServeTest {
     @TempDir
     Path dataDir;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stopAndDropSchema() throws SQLException {
         if (server != null) {
             server.stop();
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     private static JsonNode json(CliRun r) throws IOException {

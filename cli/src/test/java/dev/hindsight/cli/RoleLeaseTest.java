@@ -20,18 +20,13 @@ import org.junit.jupiter.api.Test;
  * when the first stops.
  */
 class RoleLeaseTest {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
     private static final PostgresOptions OPTIONS =
             PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema("t_lease");
 
     private final String name = "test-lease:" + UUID.randomUUID();
-
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 
     @Test
     void keyOf_isStablePerName_andDiffersBetweenRoles() {

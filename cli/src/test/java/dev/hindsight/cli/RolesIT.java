@@ -9,9 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * order's read-model row equals the order replayed from the log.
  */
 class RolesIT {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
     private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
 
     private final String schema = "t_roles_" + UUID.randomUUID().toString().substring(0, 8);
@@ -42,21 +39,12 @@ class RolesIT {
     @TempDir
     Path dir;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stop() throws Exception {
         for (Process p : children) {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     /** Starts {@code serve --role ROLE} in a child JVM; returns its process and base URL. */

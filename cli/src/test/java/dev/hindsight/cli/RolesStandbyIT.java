@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * over from the committed checkpoint and every order's row equals its replay.
  */
 class RolesStandbyIT {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
 
     private final String schema = "t_standby_" + UUID.randomUUID().toString().substring(0, 8);
     private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
@@ -38,21 +35,12 @@ class RolesStandbyIT {
     @TempDir
     Path dir;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stop() throws Exception {
         for (Process p : children) {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     private RoleProcess serve(String role) throws IOException {

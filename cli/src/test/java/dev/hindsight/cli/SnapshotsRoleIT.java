@@ -18,9 +18,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * version; killed with {@code kill -9} mid-way and restarted, it resumes from its checkpoint and misses none.
  */
 class SnapshotsRoleIT {
-    private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
-    private static final String USER = env("HINDSIGHT_PG_USER", "hindsight");
-    private static final String PASSWORD = env("HINDSIGHT_PG_PASSWORD", "hindsight");
+    private static final String URL = PgTestDb.URL;
+    private static final String USER = PgTestDb.USER;
+    private static final String PASSWORD = PgTestDb.PASSWORD;
     private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
 
     private final String schema = "t_snaps_" + UUID.randomUUID().toString().substring(0, 8);
@@ -51,21 +48,12 @@ class SnapshotsRoleIT {
     @TempDir
     Path dir;
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
     @AfterEach
     void stop() throws Exception {
         for (Process p : children) {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            s.execute("DROP SCHEMA IF EXISTS " + schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + " CASCADE");
-        }
+        PgTestDb.dropStoreSchemas(schema);
     }
 
     private Map.Entry<Process, String> serve(String role) throws IOException {
