@@ -25,12 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a child JVM that appends from 16 threads with SIGKILL at random moments, 20 rounds on one data directory;
- * after each round every acknowledged event must be there, versions contiguous, every record readable, and appends
- * must continue.
+ * Kills a child JVM that appends from 16 threads with SIGKILL at random moments, 10 rounds on one data directory
+ * ({@code -Dcrashit.rounds=N} for more: the suite's time budget keeps CI at 10); after each round every acknowledged
+ * event must be there, versions contiguous, every record readable, and appends must continue.
  */
 class CrashIT {
-    private static final int ROUNDS = 20;
+    private static final int ROUNDS = Integer.getInteger("crashit.rounds", 10);
 
     @TempDir
     Path dir;
@@ -73,7 +73,7 @@ class CrashIT {
             totalAcked = acked.size();
             verify(acked, round);
         }
-        assertThat(totalAcked).as("acknowledged events over all rounds").isGreaterThan(1000);
+        assertThat(totalAcked).as("acknowledged events over all rounds").isGreaterThan(500);
     }
 
     private void verify(Map<String, String> acked, int round) {

@@ -55,8 +55,18 @@ import org.jspecify.annotations.Nullable;
  * transaction committed and this node's index has it (so it is visible to reads here). Thread-safe.
  */
 public final class KafkaEventLog implements EventLog {
-    /** Recent events kept decoded for reads without a fetch (bounded; a few KB each at most). */
+    /** Recent events kept decoded for aggregate reads without a fetch (bounded; a few KB each at most). */
     private static final int RECORD_CACHE = 16_384;
+    /**
+     * Newest events kept per partition for global reads near the head without a fetch: {@value} over all partitions
+     * (at least 256 each), some tens of seconds of the seed's load.
+     */
+    private static final int TAIL_EVENTS = 32_768;
+    /**
+     * System property overriding {@link #TAIL_EVENTS} exactly (no per-partition minimum; {@code 0}: every global read
+     * fetches from Kafka), read when a log opens: for tests that compare both read paths.
+     */
+    public static final String TAIL_EVENTS_PROPERTY = "hindsight.kafka.tailEvents";
     /**
      * System property naming the writer protocol (ADR 0010), read when a log opens: {@code partition} (default) keeps
      * one transactional producer per partition, fenced by its {@code transactional.id}; {@code node} writes each batch
@@ -93,7 +103,15 @@ public final class KafkaEventLog implements EventLog {
         this.partitions = options.partitions();
         this.indexes = indexes;
         this.fetcher = fetcher;
-        this.cache = new RecordCache(RECORD_CACHE);
+        long[] tailStarts = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            tailStarts[p] = indexes.get(p).head(); // the indexer brings every later record, in order
+        }
+        Integer tailEvents = Integer.getInteger(TAIL_EVENTS_PROPERTY);
+        this.cache = new RecordCache(
+                RECORD_CACHE,
+                tailStarts,
+                tailEvents == null ? Math.max(256, TAIL_EVENTS / partitions) : tailEvents / partitions);
         this.indexer = new Indexer(options, indexes, cache, prefix);
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
         this.writers = !writer
@@ -259,7 +277,7 @@ public final class KafkaEventLog implements EventLog {
         ensureOpen();
         long[] from = cursor(after);
         long[] head = heads();
-        return new GlobalMerge(from, head, limit).fetch(fetcher).page(limit, filter, partitions);
+        return new GlobalMerge(from, head, limit).fetch(cache, fetcher).page(limit, filter, partitions);
     }
 
     @Override

@@ -73,6 +73,71 @@ class KafkaReaderIT {
     }
 
     @Test
+    void globalReads_fromTheInMemoryTail_equalReadsFromKafka_pageByPage() throws Exception {
+        KafkaOptions topic = KafkaOptions.defaults(cluster.bootstrapServers(), "tail-topic", dir.resolve("tail-writer"))
+                .withTopicLayout(3, 1, 1);
+        try (KafkaEventLog writer = KafkaEventLog.open(topic)) {
+            EventStore store = EventStore.of(writer);
+            AppendResult last = null;
+            for (int i = 0; i < 600; i++) {
+                last = store.append("agg-" + (i % 40), ExpectedVersion.ANY, EventData.of("Tail", "{\"i\":" + i + "}"));
+            }
+            // the writer's tail holds everything it wrote; one reader has no tail (every read is a Kafka fetch), one
+            // a tail of 100 events per partition (reads near the start fetch, later ones mix both sources)
+            KafkaEventLog kafkaOnly = openReaderWithTail(topic, "tail-none", 0);
+            KafkaEventLog mixed = openReaderWithTail(topic, "tail-small", 300);
+            try (kafkaOnly;
+                    mixed) {
+                for (KafkaEventLog r : List.of(kafkaOnly, mixed)) {
+                    assertThat(EventStore.of(r).awaitPosition(last.position(), Duration.ofSeconds(30)))
+                            .isTrue();
+                }
+                for (int page : new int[] {7, 100, 1000}) {
+                    List<String> fromTail = pages(writer, page);
+                    assertThat(fromTail.stream().filter(l -> !l.startsWith("next ")))
+                            .as("page size %d", page)
+                            .hasSize(600)
+                            .doesNotHaveDuplicates();
+                    assertThat(pages(kafkaOnly, page)).as("page size %d", page).isEqualTo(fromTail);
+                    assertThat(pages(mixed, page)).as("page size %d", page).isEqualTo(fromTail);
+                }
+                List<String> types = new java.util.ArrayList<>();
+                for (RecordedEvent e :
+                        writer.readAll(writer.start(), 1000, EventFilter.ALL).events()) {
+                    types.add(e.aggregateId() + "@" + e.version());
+                }
+                assertThat(types).doesNotHaveDuplicates().hasSize(600);
+            }
+        }
+    }
+
+    private static KafkaEventLog openReaderWithTail(KafkaOptions topic, String node, int tailEvents) {
+        System.setProperty(KafkaEventLog.TAIL_EVENTS_PROPERTY, Integer.toString(tailEvents));
+        try {
+            return KafkaEventLog.openReader(
+                    KafkaOptions.defaults(topic.bootstrapServers(), topic.topic(), dir.resolve(node))
+                            .withTopicLayout(3, 1, 1));
+        } finally {
+            System.clearProperty(KafkaEventLog.TAIL_EVENTS_PROPERTY);
+        }
+    }
+
+    /** Every event id of a whole read in pages of {@code size}, each page closed by its next position. */
+    private static List<String> pages(KafkaEventLog log, int size) {
+        List<String> out = new java.util.ArrayList<>();
+        dev.hindsight.core.Position at = log.start();
+        while (true) {
+            dev.hindsight.core.GlobalSlice s = log.readAll(at, size, EventFilter.ALL);
+            if (s.events().isEmpty()) {
+                return out;
+            }
+            s.events().forEach(e -> out.add(e.eventId() + " " + e.position()));
+            out.add("next " + s.next());
+            at = s.next();
+        }
+    }
+
+    @Test
     void sameIndexDirectory_secondNodeRefused_untilTheFirstCloses() {
         KafkaOptions shared = options("shared");
         try (KafkaEventLog first = KafkaEventLog.openReader(shared)) {

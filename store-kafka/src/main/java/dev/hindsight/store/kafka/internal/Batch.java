@@ -106,7 +106,8 @@ final class Batch {
             List<Future<RecordMetadata>> own = sent.get(i);
             PartitionIndex index = indexes.get(r.partition);
             for (int j = 0; j < own.size(); j++) {
-                long offset = own.get(j).get().offset();
+                RecordMetadata written = own.get(j).get();
+                long offset = written.offset();
                 ProposedEvent e = r.accepted.get(j);
                 long version = r.firstVersion + j;
                 cache.put(
@@ -122,7 +123,8 @@ final class Batch {
                                 version,
                                 RecordCodec.positionOf(r.partition, offset, options.partitions()),
                                 e.timestamp(),
-                                now));
+                                now),
+                        written.timestamp());
                 index.add(offset, r.aggregateId, e.eventId(), version, e.timestamp());
                 lastOffsets[i] = offset;
             }

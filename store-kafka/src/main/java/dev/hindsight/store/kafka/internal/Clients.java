@@ -20,14 +20,19 @@ public final class Clients {
      *
      * @param maxWaitMs {@code fetch.max.wait.ms}: short for point reads (a consumer pipelines its next fetch, and a
      *     seek waits for that parked fetch to come back), longer for the indexer that follows the partitions' ends
+     * @param maxPartitionBytes {@code max.partition.fetch.bytes} (the broker still returns a first batch larger than
+     *     it): small for point reads, which seek to one offset and want a few records, not the default megabyte after
+     *     it (fetched, decompressed and dropped on every aggregate read that missed the cache)
      */
-    public static KafkaConsumer<byte[], byte[]> reader(KafkaOptions o, String clientId, int maxWaitMs) {
+    public static KafkaConsumer<byte[], byte[]> reader(
+            KafkaOptions o, String clientId, int maxWaitMs, int maxPartitionBytes) {
         Map<String, Object> c = common(o, clientId);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, maxWaitMs);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxPartitionBytes);
         return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

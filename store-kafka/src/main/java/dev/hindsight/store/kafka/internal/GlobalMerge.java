@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One page of the global log of a partitioned topic, in a fixed order: partitions are merged by record timestamp
@@ -19,14 +20,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <p>Each partition contributes at most a quota of buffered records to a page (about twice the page size over the
  * partitions still open, so a page reads about twice what it returns); when a partition that has more runs out of
- * buffered records the page ends early, short but in order. Not thread-safe: one per read.
+ * buffered records the page ends early, short but in order. Partitions whose range the {@link RecordCache}'s tail
+ * holds whole are buffered from memory (the common case for subscribers near the head); only the others are fetched
+ * from Kafka, so a read at the head costs no fetch. Both sources buffer the same records with the same timestamps, so
+ * the page is the same either way. Not thread-safe: one per read.
  */
 public final class GlobalMerge {
     private final long[] from;
     private final long[] head;
     private final int quota;
-    private final List<ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered;
+    private final List<ArrayDeque<Entry>> buffered;
     private final boolean[] stopped;
+
+    /** A buffered record: decoded already (from the cache's tail) or raw (fetched), decoded when merged. */
+    private record Entry(
+            long offset,
+            long timestamp,
+            @Nullable RecordedEvent event,
+            @Nullable ConsumerRecord<byte[], byte[]> raw) {}
 
     public GlobalMerge(long[] from, long[] head, int limit) {
         this.from = from;
@@ -43,15 +54,40 @@ public final class GlobalMerge {
         this.stopped = new boolean[from.length];
     }
 
-    /** Reads the page's records through {@code fetcher}. */
-    public GlobalMerge fetch(RecordFetcher fetcher) {
-        fetcher.readRanges(from, head, r -> {
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(r.partition());
+    /**
+     * Buffers the page's records: from {@code cache}'s tails where they hold a partition's range whole, the other
+     * partitions through {@code fetcher}.
+     */
+    public GlobalMerge fetch(RecordCache cache, RecordFetcher fetcher) {
+        long[] fetchFrom = new long[from.length];
+        long[] fetchTo = new long[from.length];
+        List<RecordCache.Buffered> tail = new ArrayList<>();
+        for (int p = 0; p < from.length; p++) {
+            if (from[p] >= head[p]) {
+                continue;
+            }
+            tail.clear();
+            if (cache.tail(p, from[p], head[p], quota, tail)) {
+                ArrayDeque<Entry> q = buffered.get(p);
+                for (RecordCache.Buffered b : tail) {
+                    if (q.size() >= quota) {
+                        stopped[p] = true;
+                        break;
+                    }
+                    q.add(new Entry(b.offset(), b.timestamp(), b.event(), null));
+                }
+            } else {
+                fetchFrom[p] = from[p];
+                fetchTo[p] = head[p];
+            }
+        }
+        fetcher.readRanges(fetchFrom, fetchTo, r -> {
+            ArrayDeque<Entry> q = buffered.get(r.partition());
             if (q.size() >= quota) {
                 stopped[r.partition()] = true;
                 return false;
             }
-            q.add(r);
+            q.add(new Entry(r.offset(), r.timestamp(), null, r));
             return true;
         });
         return this;
@@ -68,7 +104,7 @@ public final class GlobalMerge {
             int best = -1;
             boolean blocked = false;
             for (int p = 0; p < next.length; p++) {
-                ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(p);
+                ArrayDeque<Entry> q = buffered.get(p);
                 if (q.isEmpty()) {
                     if (next[p] < head[p] && stopped[p]) {
                         blocked = true; // it has more, not buffered: merging on could put a later record first
@@ -86,13 +122,15 @@ public final class GlobalMerge {
             if (blocked || best < 0) {
                 break;
             }
-            ConsumerRecord<byte[], byte[]> r = buffered.get(best).poll();
+            Entry r = buffered.get(best).poll();
             next[best] = r.offset() + 1;
-            RecordedEvent e;
-            try {
-                e = RecordCodec.decode(r, partitions);
-            } catch (RuntimeException notAnEvent) {
-                continue; // a foreign record: the indexer skips it too
+            RecordedEvent e = r.event();
+            if (e == null) {
+                try {
+                    e = RecordCodec.decode(r.raw(), partitions);
+                } catch (RuntimeException notAnEvent) {
+                    continue; // a foreign record: the indexer skips it too
+                }
             }
             if (filter.test(e)) {
                 out.add(e);

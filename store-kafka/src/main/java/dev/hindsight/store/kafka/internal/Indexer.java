@@ -41,7 +41,7 @@ public final class Indexer implements AutoCloseable {
         this.cache = cache;
         this.options = options;
         this.indexes = List.copyOf(indexes);
-        this.consumer = Clients.reader(options, clientPrefix + "-indexer", 20);
+        this.consumer = Clients.reader(options, clientPrefix + "-indexer", 20, 1024 * 1024);
         List<TopicPartition> tps = new ArrayList<>();
         for (PartitionIndex idx : indexes) {
             tps.add(new TopicPartition(options.topic(), idx.partition()));
@@ -105,7 +105,7 @@ public final class Indexer implements AutoCloseable {
                     ex.toString());
             return;
         }
-        cache.put(r.partition(), r.offset(), e);
+        cache.put(r.partition(), r.offset(), e, r.timestamp());
         idx.add(r.offset(), e.aggregateId(), e.eventId(), e.version(), e.timestamp());
     }
 

@@ -25,6 +25,11 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class RecordFetcher implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * {@code max.partition.fetch.bytes} of the pool's consumers: an aggregate read wants a few records after one
+     * offset; a range read (a global read past the in-memory tail) polls again for more.
+     */
+    private static final int PARTITION_FETCH_BYTES = 64 * 1024;
 
     private final KafkaOptions options;
     private final String clientPrefix;
@@ -57,7 +62,8 @@ public final class RecordFetcher implements AutoCloseable {
         boolean healthy = false;
         try {
             if (c == null) {
-                c = Clients.reader(options, clientPrefix + "-reader-" + created.incrementAndGet(), 2);
+                c = Clients.reader(
+                        options, clientPrefix + "-reader-" + created.incrementAndGet(), 2, PARTITION_FETCH_BYTES);
             }
             T result = body.apply(c);
             healthy = true;
