@@ -371,15 +371,7 @@ final class ServeCommand implements Callable<Integer> {
             closeLast.add(archive);
         }
         return WorkerRoles.start(
-                roles,
-                eventStore,
-                pgLog.dataSource(),
-                pgOptions,
-                closeLast,
-                registry,
-                host,
-                port,
-                LeasedRole.CHECK);
+                roles, eventStore, pgLog.dataSource(), pgOptions, closeLast, registry, host, port, LeasedRole.CHECK);
     }
 
     /** Opens the store and starts the server; the caller stops it. */
