@@ -259,9 +259,18 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         archived.attach(store);
     }
 
-    /** Hits and misses of the archived-block cache since open. */
-    public com.github.benmanes.caffeine.cache.stats.CacheStats archiveCacheStats() {
-        return archived.cacheStats();
+    /**
+     * Lookups of the archive cache (decoded blocks, block tables, aggregates' object lists) since open.
+     *
+     * @param hits found in memory
+     * @param misses fetched (from the index or the archive)
+     */
+    public record ArchiveCacheStats(long hits, long misses) {}
+
+    /** How the archive cache has done so far. */
+    public ArchiveCacheStats archiveCacheStats() {
+        var s = archived.cacheStats();
+        return new ArchiveCacheStats(s.hitCount(), s.missCount());
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.ObjectStore;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ public final class ArchivedEvents {
     private final EventReader reader;
     private final ArchiveIndex index;
     private final BlockCache cache;
-    private volatile @Nullable ObjectStore store;
+    private final BlockFetcher fetcher;
     /** The highest archived position seen (0: none); archiving only moves it up, restore resets it. */
     private volatile long knownUpTo;
     /** The object the last scan of the global log ended in (the next page usually starts there). */
@@ -51,16 +50,17 @@ public final class ArchivedEvents {
         this.reader = reader;
         this.index = new ArchiveIndex(schema);
         this.cache = new BlockCache(cacheBytes);
+        this.fetcher = new BlockFetcher(cache);
     }
 
     /** Reads archived objects from {@code store} from now on (null: no archive; reads that need it fail). */
     public void attach(@Nullable ObjectStore store) {
-        this.store = store;
+        fetcher.attach(store);
     }
 
     /** The archive in use, if any. */
     public @Nullable ObjectStore store() {
-        return store;
+        return fetcher.store();
     }
 
     /** An archive run moved the archived position to {@code position}. */
@@ -177,7 +177,7 @@ public final class ArchivedEvents {
                 && cache.block(s.row().key(), end) == null) {
             end++;
         }
-        return fetch(s, b, end).getFirst();
+        return fetcher.fetch(s, b, end).getFirst();
     }
 
     /**
@@ -329,18 +329,18 @@ public final class ArchivedEvents {
                     missing = cache.block(s.row().key(), b) == null;
                 }
                 if (missing) {
-                    loads.add(() -> fetch(s, first, end));
+                    loads.add(() -> fetcher.fetch(s, first, end));
                 }
                 i = j + 1;
             }
         }
-        runAll(loads);
+        BlockFetcher.runAll(loads);
         for (int k = 0; k < refs.size(); k++) {
             BlockCache.Segment s = segments.get(k);
             for (int b : refs.get(k).blocks()) {
                 List<RecordedEvent> events = cache.block(s.row().key(), b);
                 if (events == null) { // evicted meanwhile (a cache smaller than one read): fetch it again
-                    events = fetch(s, b, b + 1).getFirst();
+                    events = fetcher.fetch(s, b, b + 1).getFirst();
                 }
                 for (RecordedEvent e : events) {
                     if (e.version() >= lo
@@ -351,89 +351,5 @@ public final class ArchivedEvents {
                 }
             }
         }
-    }
-
-    /** Runs {@code tasks}, concurrently when there are several; the first failure is rethrown. */
-    private static void runAll(List<Runnable> tasks) {
-        if (tasks.size() == 1) {
-            tasks.getFirst().run();
-            return;
-        }
-        if (tasks.isEmpty()) {
-            return;
-        }
-        List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (Runnable t : tasks) {
-                pool.execute(() -> {
-                    try {
-                        t.run();
-                    } catch (RuntimeException e) {
-                        failures.add(e);
-                    }
-                });
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw failures.getFirst();
-        }
-    }
-
-    /**
-     * Fetches blocks {@code [from, to)} of {@code s} in one ranged GET (they are adjacent in the object), checks and
-     * decodes each, and caches them.
-     *
-     * @return the decoded blocks, in order
-     */
-    private List<List<RecordedEvent>> fetch(BlockCache.Segment s, int from, int to) {
-        ObjectStore st = store;
-        String key = s.row().key();
-        if (st == null) {
-            throw new StoreUnavailableException("the events asked for are archived (" + key + ") and no archive is"
-                    + " configured; open the store with its archive (serve --archive-url) to read them");
-        }
-        ArchiveSegmentReader.Table t = s.table();
-        if (from < 0 || to > t.blocks() || from >= to) {
-            throw new CorruptionException("archived segment " + key + " has " + t.blocks() + " blocks, not blocks "
-                    + from + ".." + (to - 1) + " (the archive index does not match it)");
-        }
-        long offset = t.fileOffset()[from];
-        long end = t.fileOffset()[to - 1] + t.length()[to - 1];
-        if (offset < ArchiveSegmentWriter.HEADER_BYTES || end > s.row().tableOffset() || end < offset) {
-            throw new CorruptionException("archived segment " + key + ": blocks " + from + ".." + (to - 1)
-                    + " lie outside the object's blocks");
-        }
-        byte[] bytes;
-        try {
-            bytes = st.get(key, offset, Math.toIntExact(end - offset));
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot read " + st.describe() + key + " (" + e.getMessage() + ")", e);
-        }
-        if (bytes.length != end - offset) {
-            throw new CorruptionException("archived segment " + key + ": " + bytes.length + " bytes where blocks "
-                    + from + ".." + (to - 1) + " should hold " + (end - offset));
-        }
-        List<List<RecordedEvent>> out = new ArrayList<>(to - from);
-        for (int b = from; b < to; b++) {
-            int at = (int) (t.fileOffset()[b] - offset);
-            if (at < 0 || at + t.length()[b] > bytes.length) {
-                throw new CorruptionException("archived segment " + key + ": block " + b + " out of bounds");
-            }
-            List<RecordedEvent> events;
-            try {
-                events = ArchiveSegmentReader.block(
-                        t,
-                        b,
-                        java.util.Arrays.copyOfRange(bytes, at, at + t.length()[b]),
-                        s.row().extent(),
-                        key);
-            } catch (IllegalArgumentException e) {
-                throw new CorruptionException(e.getMessage() + " (read through the archive index; the object in "
-                        + st.describe() + " is damaged)");
-            }
-            cache.putBlock(key, b, events);
-            out.add(events);
-        }
-        return out;
     }
 }
