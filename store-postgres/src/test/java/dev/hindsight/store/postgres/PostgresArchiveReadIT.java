@@ -266,6 +266,12 @@ class PostgresArchiveReadIT {
             assertThatThrownBy(() -> reopened.readAll(Position.START, 10, EventFilter.ALL))
                     .isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("next archive run");
+            String id = before.getFirst().aggregateId();
+            List<RecordedEvent> history =
+                    before.stream().filter(e -> e.aggregateId().equals(id)).toList();
+            assertThatThrownBy(() -> reopened.readAggregate(id, 1, 1_000, ReadDirection.FORWARD))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("next archive run");
             assertThat(reopened.archiveNow(archive, Duration.ZERO, SOON, reopened.head(), 100)
                             .error())
                     .isNull();
@@ -280,6 +286,8 @@ class PostgresArchiveReadIT {
                 p = s.next();
             }
             assertThat(read).isEqualTo(before);
+            assertThat(reopened.readAggregate(id, 1, 1_000, ReadDirection.FORWARD))
+                    .isEqualTo(history);
         }
     }
 
@@ -319,8 +327,32 @@ class PostgresArchiveReadIT {
             log.readAggregate(ids.get((i * 7) % ids.size()), 1, 1_000, ReadDirection.FORWARD);
             hot[i] = System.nanoTime() - t0;
         }
+        long t = System.nanoTime();
+        int total = all(1_000, EventFilter.ALL).size();
+        double hotScan = (System.nanoTime() - t) / 1e6;
         log.archiveNow(archive, Duration.ZERO, SOON, log.head(), 2_000);
         EventReader reader = new EventReader(log.dataSource(), schema);
+        ArchivedEvents scanner = new ArchivedEvents(log.dataSource(), schema, reader, 64L << 20);
+        scanner.attach(archive);
+        double[] scans = new double[2]; // cold, then warm
+        for (int k = 0; k < 2; k++) {
+            t = System.nanoTime();
+            long after = 0;
+            int read = 0;
+            while (true) {
+                var page = scanner.readAll(after, 1_000, EventFilter.ALL);
+                if (page.events().isEmpty()) {
+                    break;
+                }
+                read += page.events().size();
+                after = ((Position.Sequence) page.next()).value();
+            }
+            scans[k] = (System.nanoTime() - t) / 1e6;
+            assertThat(read).isEqualTo(total);
+        }
+        System.out.printf(
+                "global log of %d events in pages of 1000: table %.1f ms, archive cold %.1f ms, warm %.1f ms%n",
+                total, hotScan, scans[0], scans[1]);
         long[] cold = new long[n];
         long[] warm = new long[n];
         ArchivedEvents shared = new ArchivedEvents(log.dataSource(), schema, reader, 64L << 20);

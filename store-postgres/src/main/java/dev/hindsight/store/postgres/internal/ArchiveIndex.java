@@ -119,6 +119,25 @@ final class ArchiveIndex {
         }
     }
 
+    /**
+     * The archived position if the index does not reach it (objects archived before the index existed and not yet
+     * indexed), else 0.
+     */
+    long unindexedUpTo(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT position FROM " + schema
+                + ".checkpoints WHERE name = ?), (SELECT max(last_position) FROM " + schema
+                + ".archived_segments)")) {
+            ps.setString(1, PostgresArchiver.CHECKPOINT);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String archived = rs.getString(1);
+                long upTo = archived == null ? 0 : Long.parseLong(archived);
+                long indexed = rs.getLong(2);
+                return upTo > indexed ? upTo : 0;
+            }
+        }
+    }
+
     /** The keys of every object listed. */
     List<String> keys(Connection c) throws SQLException {
         List<String> out = new ArrayList<>();

@@ -40,6 +40,8 @@ public final class ArchivedEvents {
     private final ArchiveIndex index;
     private final BlockCache cache;
     private final BlockFetcher fetcher;
+    /** Whether the index was seen to list everything up to the archived position (then it always will). */
+    private volatile boolean indexComplete;
     /** The highest archived position seen (0: none); archiving only moves it up, restore resets it. */
     private volatile long knownUpTo;
     /** The object the last scan of the global log ended in (the next page usually starts there). */
@@ -266,6 +268,17 @@ public final class ArchivedEvents {
         List<ArchiveIndex.AggregateRef> refs;
         try (Connection c = ds.getConnection()) {
             refs = index.aggregate(c, aggregateId, 1, hi);
+            if (refs.isEmpty() && !indexComplete) {
+                // none: versions deleted by retention, or archived before the index existed and not indexed yet
+                long unindexed = index.unindexedUpTo(c);
+                if (unindexed > 0) {
+                    throw new StoreUnavailableException("events up to position " + unindexed + " are archived but"
+                            + " not in the archive index yet (archived before it existed): the next archive run"
+                            + " indexes them; until then '" + aggregateId + "' cannot be read below version "
+                            + (hi + 1));
+                }
+                indexComplete = true; // the index is written with the checkpoint from now on: it stays complete
+            }
         }
         cache.putRefs(aggregateId, new BlockCache.AggregateRefs(hi, List.copyOf(refs)));
         return refs;
