@@ -24,10 +24,11 @@ import org.jspecify.annotations.Nullable;
  * row (archiving keeps only the last event of the range's aggregates), so the kept last events, which are both in an
  * object and in the table, are returned once.
  *
- * <p>Blocks are fetched with ranged GETs (runs of adjacent blocks in one request, runs in parallel on virtual
- * threads), checked (block CRC, decompressed length, every record's CRC) and kept decoded in a cache bounded by bytes
- * ({@link BlockCache}); block tables come from the index (their CRC checked too), so a cold read of an aggregate is one
- * index query and one round of GETs. A damaged object fails the read with {@link CorruptionException} naming the
+ * <p>Blocks are fetched by {@link BlockFetcher} with ranged GETs (runs of adjacent blocks in one request, runs in
+ * parallel on virtual threads), checked (block CRC, decompressed length, every record's CRC) and kept decoded in a
+ * cache bounded by bytes ({@link BlockCache}), with the block tables (from the index, their CRC checked too) and each
+ * aggregate's list of objects; a cold read of an aggregate is its table query, two index queries and one round of
+ * GETs, a warm one its table query alone. A damaged object fails the read with {@link CorruptionException} naming the
  * object and block; nothing unchecked is returned. Without an object store, a read that needs the archive fails with
  * {@link StoreUnavailableException}. Thread-safe.
  */

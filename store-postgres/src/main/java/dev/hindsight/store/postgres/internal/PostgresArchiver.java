@@ -225,8 +225,10 @@ public final class PostgresArchiver {
      * Each object is downloaded once and checked (MD5, CRCs) before it is listed.
      */
     private void indexMissing(ObjectStore store, long archivedUpTo) throws IOException, SQLException {
-        if (archivedUpTo == 0) {
-            return;
+        try (Connection c = ds.getConnection()) {
+            if (archivedUpTo == 0 || index.unindexedUpTo(c) == 0) {
+                return; // the index reaches the archived position: nothing to read from the archive
+            }
         }
         byte[] m = store.get(MANIFEST);
         if (m == null) {
