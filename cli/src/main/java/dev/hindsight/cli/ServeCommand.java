@@ -360,19 +360,18 @@ final class ServeCommand implements Callable<Integer> {
         }
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
+        // a rebuilding projection reads archived events through the archive (ADR 0017)
+        ObjectStore archive = fileStore.openArchive();
+        pgLog.useArchive(archive);
         EventStore eventStore = EventStore.builder(pgLog)
                 .shredder(shredding.shredder(null, pgLog, pgOptions, false))
                 .build();
+        List<AutoCloseable> closeLast = new ArrayList<>(List.of(eventStore));
+        if (archive != null) {
+            closeLast.add(archive);
+        }
         return WorkerRoles.start(
-                roles,
-                eventStore,
-                pgLog.dataSource(),
-                pgOptions,
-                List.of(eventStore),
-                registry,
-                host,
-                port,
-                LeasedRole.CHECK);
+                roles, eventStore, pgLog.dataSource(), pgOptions, closeLast, registry, host, port, LeasedRole.CHECK);
     }
 
     /** Opens the store and starts the server; the caller stops it. */
@@ -420,6 +419,7 @@ final class ServeCommand implements Callable<Integer> {
         PostgresEventLog pgLog = pgOptions == null ? null : openPostgres(pgOptions);
         if (pgLog != null) {
             PostgresEngineMetrics.bind(pgLog, registry);
+            pgLog.useArchive(pgArchive); // reads of archived events fall through to it (ADR 0017)
         }
         EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
         // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).

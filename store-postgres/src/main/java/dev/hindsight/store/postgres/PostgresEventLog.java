@@ -21,6 +21,7 @@ import dev.hindsight.core.spi.StorageUse;
 import dev.hindsight.store.postgres.internal.AppendCall;
 import dev.hindsight.store.postgres.internal.Appender;
 import dev.hindsight.store.postgres.internal.ArchiveRestorer;
+import dev.hindsight.store.postgres.internal.ArchivedEvents;
 import dev.hindsight.store.postgres.internal.CommitSignals;
 import dev.hindsight.store.postgres.internal.EventReader;
 import dev.hindsight.store.postgres.internal.GroupCommitter;
@@ -67,11 +68,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PostgresEventLog implements EventLog, RetentionSupport {
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Bound of the decoded archived blocks kept in memory (ADR 0017). */
+    private static final long ARCHIVE_CACHE_BYTES = 64L << 20;
 
     private final PostgresOptions options;
     private final DataSource ds;
     private final @Nullable HikariDataSource ownedPool;
     private final EventReader reader;
+    private final ArchivedEvents archived;
     private final Retrying retrying;
     private final CommitSignals signals = new CommitSignals();
     private final Notifications notifications;
@@ -86,6 +90,7 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         this.ds = ds;
         this.ownedPool = ownedPool;
         this.reader = new EventReader(ds, options.schema());
+        this.archived = new ArchivedEvents(ds, options.schema(), reader, ARCHIVE_CACHE_BYTES);
         this.retrying = new Retrying(options.retryFor(), () -> closed);
         this.notifications = new Notifications(ds, options.schema(), signals);
         SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications::claim);
@@ -229,11 +234,43 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         return new TimeOrderedUuids();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Versions below the aggregate's oldest row, when archived, are read from the archive's objects (ADR 0017).
+     *
+     * @throws StoreUnavailableException if they are archived and no archive is attached ({@link #useArchive})
+     * @throws dev.hindsight.core.CorruptionException if an archived object they are in is damaged
+     */
     @Override
     public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection dir) {
         ensureOpen();
         return retrying.run(
-                "reading '" + aggregateId + "'", () -> reader.readAggregate(aggregateId, fromVersion, limit, dir));
+                "reading '" + aggregateId + "'", () -> archived.readAggregate(aggregateId, fromVersion, limit, dir));
+    }
+
+    /**
+     * Reads archived events from {@code store} (the archive {@link #archiveNow} writes to): the global log below the
+     * archived position and aggregates' archived versions fall through to its objects, through a bounded cache of
+     * checked, decoded blocks. {@link #archiveNow} attaches its store when none is. The caller keeps owning
+     * {@code store}; {@code null} detaches it (reads that need the archive then fail).
+     */
+    public void useArchive(@Nullable ObjectStore store) {
+        archived.attach(store);
+    }
+
+    /**
+     * Lookups of the archive cache (decoded blocks, block tables, aggregates' object lists) since open.
+     *
+     * @param hits found in memory
+     * @param misses fetched (from the index or the archive)
+     */
+    public record ArchiveCacheStats(long hits, long misses) {}
+
+    /** How the archive cache has done so far. */
+    public ArchiveCacheStats archiveCacheStats() {
+        var s = archived.cacheStats();
+        return new ArchiveCacheStats(s.hitCount(), s.missCount());
     }
 
     /**
@@ -255,9 +292,10 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
 
     /**
      * Exports the oldest events to {@code store} in ranges of {@code segmentEvents} events, in the file engine's
-     * segment format, then deletes the exported rows but each aggregate's last event (ADR 0017: the export-and-delete
-     * half of the PostgreSQL archive; reads of archived ranges do not fall through). A range qualifies when all its
-     * events are visible, at or below {@code appliedUpTo} and older than {@code after} at {@code now}.
+     * segment format, lists them in the archive index, then deletes the exported rows but each aggregate's last event
+     * (ADR 0017). Reads of the archived events fall through to {@code store} (attached for reads if no archive is). A
+     * range qualifies when all its events are visible, at or below {@code appliedUpTo} and older than {@code after} at
+     * {@code now}.
      *
      * @return what was archived; {@code error} says why a run stopped early (nothing of that range was deleted)
      */
@@ -268,9 +306,15 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         }
         long bound = sequence(appliedUpTo);
         ensureOpen();
-        return retrying.run(
-                "archiving old events",
-                () -> new PostgresArchiver(ds, options.schema(), reader).run(store, after, now, bound, segmentEvents));
+        if (archived.store() == null) {
+            archived.attach(store);
+        }
+        return retrying.run("archiving old events", () -> {
+            PostgresArchiver archiver = new PostgresArchiver(ds, options.schema(), reader);
+            StorageUse.ArchiveRun run = archiver.run(store, after, now, bound, segmentEvents);
+            archived.archivedUpTo(archiver.archivedUpTo());
+            return run;
+        });
     }
 
     /**
@@ -285,7 +329,9 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         ensureOpen();
         return retrying.run("restoring from the archive", () -> {
             try {
-                return new ArchiveRestorer(ds, options.schema(), reader).restore(store);
+                RestoredArchive restored = new ArchiveRestorer(ds, options.schema(), reader).restore(store);
+                archived.restored();
+                return restored;
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -302,7 +348,7 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
     public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
         long from = sequence(after);
         ensureOpen();
-        return retrying.run("reading the global log", () -> reader.readAll(from, limit, filter));
+        return retrying.run("reading the global log", () -> archived.readAll(from, limit, filter));
     }
 
     @Override

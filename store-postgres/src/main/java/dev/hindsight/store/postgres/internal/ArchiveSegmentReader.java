@@ -24,6 +24,21 @@ final class ArchiveSegmentReader {
 
     /** Every event of the segment, in position order. */
     static List<RecordedEvent> read(byte[] bytes, String name) {
+        List<RecordedEvent> out = new ArrayList<>();
+        decode(bytes, name).blockEvents().forEach(out::addAll);
+        return out;
+    }
+
+    /**
+     * A whole segment, checked and decoded block by block.
+     *
+     * @param table the block table as stored (entries and CRC)
+     * @param blockEvents the events of each block, in position order
+     */
+    record Decoded(long base, int extent, long tableOffset, byte[] table, List<List<RecordedEvent>> blockEvents) {}
+
+    /** Checks and decodes a whole segment. */
+    static Decoded decode(byte[] bytes, String name) {
         if (bytes.length < ArchiveSegmentWriter.HEADER_BYTES) {
             throw bad(name, "shorter than its header");
         }
@@ -34,7 +49,7 @@ final class ArchiveSegmentReader {
             throw bad(name, "not a Hindsight archived segment (magic)");
         }
         h.getInt(); // format version
-        h.getLong(); // base position
+        long base = h.getLong();
         int blocks = h.getInt();
         long tableOffset = h.getLong();
         int extent = h.getInt();
@@ -48,41 +63,94 @@ final class ArchiveSegmentReader {
             throw bad(name, "block table out of bounds");
         }
         int table = (int) tableOffset;
-        if (ByteBuffer.wrap(bytes, (int) tableEnd, 4).getInt()
-                != ArchiveSegmentWriter.crc(bytes, table, blocks * ENTRY)) {
-            throw bad(name, "block table CRC mismatch");
-        }
-        List<RecordedEvent> out = new ArrayList<>(Math.max(0, records));
+        byte[] raw = Arrays.copyOfRange(bytes, table, (int) tableEnd + 4);
+        Table t = table(raw, blocks, name);
+        List<List<RecordedEvent>> out = new ArrayList<>(blocks);
+        int count = 0;
         for (int b = 0; b < blocks; b++) {
-            ByteBuffer e = ByteBuffer.wrap(bytes, table + b * ENTRY, ENTRY);
-            int plainStart = e.getInt();
-            long offset = e.getLong();
-            int length = e.getInt();
-            int crc = e.getInt();
-            int plainEnd = b + 1 < blocks
-                    ? ByteBuffer.wrap(bytes, table + (b + 1) * ENTRY, 4).getInt()
-                    : extent;
-            if (offset < ArchiveSegmentWriter.HEADER_BYTES
-                    || length < 0
-                    || offset + length > tableOffset
-                    || plainEnd < plainStart) {
+            if (t.fileOffset()[b] < ArchiveSegmentWriter.HEADER_BYTES
+                    || t.fileOffset()[b] + t.length()[b] > tableOffset) {
                 throw bad(name, "block " + b + " out of bounds");
             }
-            if (ArchiveSegmentWriter.crc(bytes, (int) offset, length) != crc) {
-                throw bad(name, "block " + b + " CRC mismatch");
-            }
-            byte[] z = Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
-            byte[] plain = Zstd.decompress(z, plainEnd - plainStart);
-            if (plain.length != plainEnd - plainStart) {
-                throw bad(
-                        name,
-                        "block " + b + " decompresses to " + plain.length + " bytes, not " + (plainEnd - plainStart));
-            }
-            readRecords(plain, name, out);
+            int from = (int) t.fileOffset()[b];
+            List<RecordedEvent> events =
+                    block(t, b, Arrays.copyOfRange(bytes, from, from + t.length()[b]), extent, name);
+            out.add(events);
+            count += events.size();
         }
-        if (out.size() != records) {
-            throw bad(name, "holds " + out.size() + " records, its header says " + records);
+        if (count != records) {
+            throw bad(name, "holds " + count + " records, its header says " + records);
         }
+        return new Decoded(base, extent, tableOffset, raw, out);
+    }
+
+    /**
+     * A segment's block table: block {@code i} holds the plain bytes {@code [start[i], start[i+1])} (the last up to the
+     * extent), stored compressed at {@code fileOffset[i]}, {@code length[i]} bytes with CRC32C {@code crc[i]}.
+     */
+    record Table(int[] start, long[] fileOffset, int[] length, int[] crc) {
+        int blocks() {
+            return start.length;
+        }
+    }
+
+    /**
+     * Parses a block table as stored ({@code blocks} entries, then the CRC of the entries).
+     *
+     * @throws IllegalArgumentException if it is too short or fails its CRC
+     */
+    static Table table(byte[] raw, int blocks, String name) {
+        if (blocks < 0 || raw.length != blocks * ENTRY + 4) {
+            throw bad(name, "block table of " + raw.length + " bytes for " + blocks + " blocks");
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (b.getInt(blocks * ENTRY) != ArchiveSegmentWriter.crc(raw, 0, blocks * ENTRY)) {
+            throw bad(name, "block table CRC mismatch");
+        }
+        int[] start = new int[blocks];
+        long[] fileOffset = new long[blocks];
+        int[] length = new int[blocks];
+        int[] crc = new int[blocks];
+        for (int i = 0; i < blocks; i++) {
+            start[i] = b.getInt();
+            fileOffset[i] = b.getLong();
+            length[i] = b.getInt();
+            crc[i] = b.getInt();
+            if (length[i] < 0 || start[i] < ArchiveSegmentWriter.HEADER_BYTES || (i > 0 && start[i] < start[i - 1])) {
+                throw bad(name, "block " + i + " out of bounds");
+            }
+        }
+        return new Table(start, fileOffset, length, crc);
+    }
+
+    /**
+     * The events of block {@code b}, given its compressed bytes: the block's CRC, its decompressed length and every
+     * record's CRC are checked.
+     *
+     * @param extent the end of the last record in the plain layout (the header's extent)
+     * @throws IllegalArgumentException naming the segment and block if anything does not check
+     */
+    static List<RecordedEvent> block(Table t, int b, byte[] z, int extent, String name) {
+        int plainStart = t.start()[b];
+        int plainEnd = b + 1 < t.blocks() ? t.start()[b + 1] : extent;
+        if (z.length != t.length()[b] || plainEnd < plainStart) {
+            throw bad(name, "block " + b + " out of bounds");
+        }
+        if (ArchiveSegmentWriter.crc(z, 0, z.length) != t.crc()[b]) {
+            throw bad(name, "block " + b + " CRC mismatch");
+        }
+        byte[] plain;
+        try {
+            plain = Zstd.decompress(z, plainEnd - plainStart);
+        } catch (RuntimeException e) {
+            throw bad(name, "block " + b + " does not decompress: " + e.getMessage());
+        }
+        if (plain.length != plainEnd - plainStart) {
+            throw bad(
+                    name, "block " + b + " decompresses to " + plain.length + " bytes, not " + (plainEnd - plainStart));
+        }
+        List<RecordedEvent> out = new ArrayList<>();
+        readRecords(plain, name + " block " + b, out);
         return out;
     }
 

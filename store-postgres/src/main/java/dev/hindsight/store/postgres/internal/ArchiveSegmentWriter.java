@@ -26,8 +26,24 @@ final class ArchiveSegmentWriter {
 
     private ArchiveSegmentWriter() {}
 
-    /** The segment's bytes, and the header fields a manifest entry carries. */
-    record Segment(byte[] bytes, long base, int records, int extent, int blocks, long tableOffset) {}
+    /**
+     * The segment's bytes, the header fields a manifest entry carries, and where things are: the first position of
+     * each block and the block of each record (in the order of the events written).
+     */
+    record Segment(
+            byte[] bytes,
+            long base,
+            int records,
+            int extent,
+            int blocks,
+            long tableOffset,
+            long[] blockPositions,
+            int[] recordBlocks) {
+        /** The block table as stored (entries and their CRC). */
+        byte[] table() {
+            return java.util.Arrays.copyOfRange(bytes, (int) tableOffset, bytes.length);
+        }
+    }
 
     static Segment write(List<RecordedEvent> events, int level) {
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
@@ -53,9 +69,15 @@ final class ArchiveSegmentWriter {
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         int blocks = 0;
         int blockStart = HEADER_BYTES;
+        int firstRecord = 0;
+        long[] blockPositions = new long[events.size()];
+        int[] recordBlocks = new int[events.size()];
         for (int i = 1; i <= events.size(); i++) {
             boolean full = recordStart[i] - blockStart >= BLOCK_BYTES;
             if ((full || i == events.size()) && recordStart[i] > blockStart) {
+                blockPositions[blocks] = position(events.get(firstRecord));
+                java.util.Arrays.fill(recordBlocks, firstRecord, i, blocks);
+                firstRecord = i;
                 byte[] z = Zstd.compress(java.util.Arrays.copyOfRange(raw, blockStart, recordStart[i]), level);
                 ByteBuffer entry = ByteBuffer.allocate(20);
                 entry.putInt(blockStart).putLong(out.size()).putInt(z.length).putInt(crc(z, 0, z.length));
@@ -75,7 +97,15 @@ final class ArchiveSegmentWriter {
         h.put(MAGIC).putInt(1).putLong(base).putInt(blocks).putLong(tableOffset).putInt(extent);
         h.putInt(events.size()).putInt(1);
         h.putInt(crc(bytes, 0, 44));
-        return new Segment(bytes, base, events.size(), extent, blocks, tableOffset);
+        return new Segment(
+                bytes,
+                base,
+                events.size(),
+                extent,
+                blocks,
+                tableOffset,
+                java.util.Arrays.copyOf(blockPositions, blocks),
+                recordBlocks);
     }
 
     private static byte[] frame(RecordedEvent e, long position, long batchStart, byte flags) {

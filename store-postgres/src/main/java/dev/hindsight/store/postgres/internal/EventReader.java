@@ -69,9 +69,12 @@ public final class EventReader {
     private final String last;
     private final String byIds;
     private final String deletedIds;
+    private final String archivedUpTo;
 
     public EventReader(DataSource ds, String schema) {
         this.ds = ds;
+        this.archivedUpTo =
+                "SELECT position FROM " + schema + ".checkpoints WHERE name = '" + PostgresArchiver.CHECKPOINT + "'";
         this.deletedIds = "SELECT i.event_id FROM " + schema + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
                 + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
                 + " AND e.version = i.version)";
@@ -88,22 +91,48 @@ public final class EventReader {
                 + " WHERE i.event_id = ANY (?)";
     }
 
-    /** A gap-free page of the global log after {@code after}; {@code next} is the head when the log is exhausted. */
+    /**
+     * A gap-free page of the table's part of the global log after {@code after}; {@code next} is the head when the log
+     * is exhausted. Rows at or below the archived position are not all there (ADR 0017): {@link #readPage} says where
+     * that is.
+     */
     public GlobalSlice readAll(long after, int limit, EventFilter filter) throws SQLException {
+        return readPage(after, limit, filter).slice();
+    }
+
+    /**
+     * A page read from the table, and the archived position read after it ({@code -1} when the page came from the
+     * read-ahead, which never holds a page read below the archived position).
+     */
+    public record Page(GlobalSlice slice, long archivedUpTo) {}
+
+    /**
+     * {@link #readAll}, and then, on the same connection, the archived position: if {@code after} is below it, the page
+     * may lack archived events (read them from the archive instead). Read after the page, so an archive run whose
+     * deletes the page missed has moved the position the caller sees.
+     */
+    public Page readPage(long after, int limit, EventFilter filter) throws SQLException {
         if (!filter.isAll() || limit >= READ_AHEAD) {
             return query(after, limit, filter);
         }
         Chunk cached = cached(after);
         if (cached != null) {
-            return cached.slice(after, limit);
+            return new Page(cached.slice(after, limit), -1);
         }
-        GlobalSlice ahead = query(after, READ_AHEAD, filter);
-        if (ahead.events().size() <= limit) {
+        Page ahead = query(after, READ_AHEAD, filter);
+        List<RecordedEvent> events = ahead.slice().events();
+        if (events.size() <= limit) {
             return ahead;
         }
-        Chunk chunk = new Chunk(after, value(ahead.events().getLast()), ahead.events());
+        if (after < ahead.archivedUpTo()) { // archived events are missing from it: never kept
+            return new Page(
+                    new GlobalSlice(
+                            events.subList(0, limit), events.get(limit - 1).position()),
+                    ahead.archivedUpTo());
+        }
+        Chunk chunk = new Chunk(after, value(events.getLast()), events);
         remember(chunk);
-        return chunk.slice(after, limit);
+        return new Page(chunk.slice(after, limit), ahead.archivedUpTo());
     }
 
     private synchronized @Nullable Chunk cached(long after) {
@@ -129,7 +158,7 @@ public final class EventReader {
         return ((Position.Sequence) e.position()).value();
     }
 
-    private GlobalSlice query(long after, int limit, EventFilter filter) throws SQLException {
+    private Page query(long after, int limit, EventFilter filter) throws SQLException {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(readAll)) {
             ps.setLong(1, after);
@@ -158,7 +187,12 @@ public final class EventReader {
             long next = events.size() < limit
                     ? Math.max(after, headValue)
                     : ((Position.Sequence) events.getLast().position()).value();
-            return new GlobalSlice(events, Position.of(next));
+            long archived;
+            try (PreparedStatement a = c.prepareStatement(archivedUpTo);
+                    ResultSet rs = a.executeQuery()) {
+                archived = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+            }
+            return new Page(new GlobalSlice(events, Position.of(next)), archived);
         }
     }
 

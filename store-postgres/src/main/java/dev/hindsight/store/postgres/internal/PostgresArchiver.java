@@ -31,8 +31,9 @@ import org.jspecify.annotations.Nullable;
  * the range's rows, keeping each aggregate's last event (ADR 0004). A range is exported only when all of it is below
  * the visible bound, at or below what the consumers applied, and older than the archive age. A crash before the
  * checkpoint re-exports the same range as the same bytes under the same key; after it, the next run finishes the
- * deletion. Reads of archived ranges do not fall through (the rows are gone; see ADR 0017). Thread-safe: runs are
- * serialized.
+ * deletion. The object and, per aggregate, the versions and blocks it holds are listed in the archive index
+ * ({@link ArchiveIndex}) in the checkpoint's transaction, so reads fall through to it ({@link ArchivedEvents}); objects
+ * archived before the index existed are indexed at the start of a run. Thread-safe: runs are serialized.
  */
 public final class PostgresArchiver {
     /** The checkpoint row holding the last archived position. */
@@ -43,11 +44,13 @@ public final class PostgresArchiver {
     private final DataSource ds;
     private final String schema;
     private final EventReader reader;
+    private final ArchiveIndex index;
 
     public PostgresArchiver(DataSource ds, String schema, EventReader reader) {
         this.ds = ds;
         this.schema = schema;
         this.reader = reader;
+        this.index = new ArchiveIndex(schema);
     }
 
     /** Archives every full range of {@code segmentEvents} events that qualifies, oldest first. */
@@ -62,6 +65,7 @@ public final class PostgresArchiver {
         deleteArchived(from);
         Instant cutoff = now.minus(after);
         try {
+            indexMissing(store, from);
             while (true) {
                 List<RecordedEvent> range = range(from, segmentEvents, cutoff, appliedUpTo);
                 if (range == null) {
@@ -81,7 +85,19 @@ public final class PostgresArchiver {
                             + s.bytes().length + "/" + md5 + ")");
                 }
                 writeManifest(store, key, s, last, md5, range.getLast().timestamp(), now);
-                saveArchivedUpTo(last);
+                ArchiveIndex.SegmentRow row = new ArchiveIndex.SegmentRow(
+                        key,
+                        s.base(),
+                        last,
+                        s.records(),
+                        s.extent(),
+                        s.blocks(),
+                        s.tableOffset(),
+                        s.bytes().length,
+                        md5,
+                        s.table(),
+                        s.blockPositions());
+                saveArchivedUpTo(last, row, range, s.recordBlocks());
                 deleteArchived(last);
                 from = last;
                 segments++;
@@ -165,14 +181,106 @@ public final class PostgresArchiver {
         }
     }
 
-    private void saveArchivedUpTo(long position) throws SQLException {
-        try (Connection c = ds.getConnection();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
-                        + ".checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position ="
-                        + " excluded.position, updated_at = now()")) {
-            ps.setString(1, CHECKPOINT);
-            ps.setString(2, Long.toString(position));
-            ps.executeUpdate();
+    /**
+     * In one transaction: lists the object and its aggregates in the archive index (so reads find them) and moves the
+     * archived position to {@code position}; the rows are deleted only after this commits.
+     */
+    private void saveArchivedUpTo(
+            long position, ArchiveIndex.SegmentRow row, List<RecordedEvent> events, int[] recordBlocks)
+            throws SQLException {
+        inTransaction(c -> {
+            index.save(c, row, events, recordBlocks);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
+                    + ".checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position ="
+                    + " excluded.position, updated_at = now()")) {
+                ps.setString(1, CHECKPOINT);
+                ps.setString(2, Long.toString(position));
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    private interface SqlWork {
+        void run(Connection c) throws SQLException;
+    }
+
+    private void inTransaction(SqlWork work) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                work.run(c);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /**
+     * Indexes the manifest's objects at or below {@code archivedUpTo} that the archive index does not list: the rows
+     * of stores archived before the index existed (schema 7) are gone, and reads find them only through the index.
+     * Each object is downloaded once and checked (MD5, CRCs) before it is listed.
+     */
+    private void indexMissing(ObjectStore store, long archivedUpTo) throws IOException, SQLException {
+        try (Connection c = ds.getConnection()) {
+            if (archivedUpTo == 0 || index.unindexedUpTo(c) == 0) {
+                return; // the index reaches the archived position: nothing to read from the archive
+            }
+        }
+        byte[] m = store.get(MANIFEST);
+        if (m == null) {
+            return;
+        }
+        java.util.Set<String> listed;
+        try (Connection c = ds.getConnection()) {
+            listed = new java.util.HashSet<>(index.keys(c));
+        }
+        for (JsonNode entry : Json.mapper().readTree(m).path("segments")) {
+            String key = entry.path("key").asText();
+            if (listed.contains(key) || entry.path("last").asLong() > archivedUpTo) {
+                continue;
+            }
+            byte[] bytes = store.get(key);
+            if (bytes == null || !md5(bytes).equals(entry.path("md5").asText())) {
+                throw new IOException(key + " is missing from the archive or does not match its MD5 in the manifest");
+            }
+            ArchiveSegmentReader.Decoded d;
+            try {
+                d = ArchiveSegmentReader.decode(bytes, key);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            List<RecordedEvent> events = new ArrayList<>();
+            List<Integer> blocks = new ArrayList<>();
+            long[] firsts = new long[d.blockEvents().size()];
+            for (int b = 0; b < d.blockEvents().size(); b++) {
+                List<RecordedEvent> block = d.blockEvents().get(b);
+                firsts[b] = block.isEmpty() ? 0 : ArchiveSegmentWriter.position(block.getFirst());
+                for (RecordedEvent e : block) {
+                    events.add(e);
+                    blocks.add(b);
+                }
+            }
+            if (events.isEmpty()) {
+                continue;
+            }
+            ArchiveIndex.SegmentRow row = new ArchiveIndex.SegmentRow(
+                    key,
+                    d.base(),
+                    ArchiveSegmentWriter.position(events.getLast()),
+                    events.size(),
+                    d.extent(),
+                    firsts.length,
+                    d.tableOffset(),
+                    bytes.length,
+                    md5(bytes),
+                    d.table(),
+                    firsts);
+            int[] recordBlocks = blocks.stream().mapToInt(Integer::intValue).toArray();
+            inTransaction(c -> index.save(c, row, events, recordBlocks));
         }
     }
 
