@@ -68,9 +68,9 @@ public final class KafkaEventLog implements EventLog {
      */
     public static final String TAIL_EVENTS_PROPERTY = "hindsight.kafka.tailEvents";
     /**
-     * System property naming the writer protocol (ADR 0010), read when a log opens: {@code partition} (default) keeps
-     * one transactional producer per partition, fenced by its {@code transactional.id}; {@code node} writes each batch
-     * of a lane of owned partitions in one transaction, fenced by the ownership group's generation.
+     * System property naming the writer protocol (ADR 0010), read when a log opens: {@code node} (default) writes each
+     * batch of a lane of owned partitions in one transaction, fenced by the ownership group's generation;
+     * {@code partition} keeps transactional producers per partition, fenced by their {@code transactional.id}.
      */
     public static final String WRITER_PROPERTY = "hindsight.kafka.writer";
 
@@ -116,7 +116,7 @@ public final class KafkaEventLog implements EventLog {
         this.reader = new AggregateReader(indexes, fetcher, cache, partitions);
         this.writers = !writer
                 ? null
-                : "node".equals(System.getProperty(WRITER_PROPERTY, "partition"))
+                : !"partition".equals(System.getProperty(WRITER_PROPERTY, "node"))
                         ? new NodeWriter(options, prefix, indexer, indexes, cache, fetcher, reader)
                         : new PartitionWriters(
                                 options,

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The Kafka engine passes the whole conformance suite against a real in-process KRaft broker: a fresh topic (3
  * partitions) and index directory per test, so every test starts from an empty store; the engine owns all partitions.
+ * This suite runs the {@code partition} writer (ADR 0010); the default {@code node} writer runs it in
+ * {@link KafkaEventLogReplicatedIT}, on three brokers.
  */
 class KafkaEventLogIT extends EventLogTck {
     private static final AtomicInteger TOPICS = new AtomicInteger();
@@ -19,12 +21,14 @@ class KafkaEventLogIT extends EventLogTck {
 
     @BeforeAll
     static void startCluster() throws Exception {
+        System.setProperty(KafkaEventLog.WRITER_PROPERTY, "partition");
         dir = Files.createTempDirectory("hindsight-kafka-tck");
         cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
+        System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
         try {
             cluster.close();
         } finally {
