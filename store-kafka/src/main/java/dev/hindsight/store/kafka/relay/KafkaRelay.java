@@ -69,8 +69,7 @@ public final class KafkaRelay implements AutoCloseable {
     private @Nullable KafkaProducer<byte[], byte[]> producer; // publisher thread only
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // publisher thread only
     private Position sent; // publisher thread only: the end of the last batch sent
-    private Position checkpointed; // publisher thread only: the last checkpoint saved
-    private long lastSave; // publisher thread only: System.nanoTime() of that save
+    private final CheckpointSaver saver;
 
     private KafkaRelay(
             EventLog log, CheckpointStore checkpoints, RelayTarget target, Clock clock, LongConsumer latency) {
@@ -82,7 +81,7 @@ public final class KafkaRelay implements AutoCloseable {
         this.checkpointName = checkpointName(target);
         this.published = checkpoints.load(checkpointName).orElse(log.start());
         this.sent = published;
-        this.checkpointed = published;
+        this.saver = new CheckpointSaver(checkpoints, checkpointName, published, CHECKPOINT_EVERY);
         this.thread = Thread.ofPlatform().name("hindsight-relay").daemon().unstarted(this::run);
     }
 
@@ -169,17 +168,13 @@ public final class KafkaRelay implements AutoCloseable {
                 inFlight.clear();
                 published = checkpoints.load(checkpointName).orElse(log.start());
                 sent = published;
-                checkpointed = published;
                 sleep(RETRY_WAIT);
             }
         }
         // close() interrupts a wait; the producer's own close must not see that interrupt
         Thread.interrupted();
-        try {
-            saveCheckpoint(true);
-        } catch (RuntimeException e) {
-            LOG.warn("relay checkpoint not saved on stop (the next start publishes the rest again): {}", e.toString());
-        }
+        saver.request(published);
+        saver.close(); // saves the last acknowledged position (a failure is logged: the next start publishes it again)
         closeProducer();
     }
 
@@ -197,7 +192,7 @@ public final class KafkaRelay implements AutoCloseable {
             GlobalSlice slice = log.readAll(sent, BATCH, EventFilter.ALL);
             if (slice.events().isEmpty()) {
                 if (inFlight.isEmpty()) {
-                    saveCheckpoint(true);
+                    saver.request(published);
                     log.awaitAfter(sent, CHECKPOINT_EVERY);
                 } else {
                     awaitOldest();
@@ -246,25 +241,10 @@ public final class KafkaRelay implements AutoCloseable {
             published = done;
             publishedEvents += count;
             lastError = null;
+            // only acknowledged positions ever get here; saved in the background at most every CHECKPOINT_EVERY
+            // (each save is a durable write: a save per small batch held the relay back at 10,000 events/s)
+            saver.request(done);
         }
-        saveCheckpoint(false);
-    }
-
-    /**
-     * Stores {@link #published} as the checkpoint, at most every {@link #CHECKPOINT_EVERY} unless {@code force}: each
-     * save is a durable write (two fsyncs on the file engine), and a save per small batch held the relay back at 10,000
-     * events/s. A crash re-publishes what was acknowledged after the last save (at least once).
-     */
-    private void saveCheckpoint(boolean force) {
-        Position p = published;
-        long now = System.nanoTime();
-        if (p.equals(checkpointed) || (!force && now - lastSave < CHECKPOINT_EVERY.toNanos())) {
-            return;
-        }
-        // only acknowledged positions ever get here
-        checkpoints.save(checkpointName, p);
-        checkpointed = p;
-        lastSave = now;
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
