@@ -5,6 +5,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.auth.FileTokenStore;
 import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRunner;
 import dev.hindsight.core.spi.CheckpointStore;
@@ -355,13 +356,20 @@ final class ServeCommand implements Callable<Integer> {
         new JvmThreadMetrics().bindTo(registry);
         PostgresOptions pgOptions = postgresOptions();
         if (store == StoreKind.kafka) {
-            shredding.shredder(null, null, null, true); // refused with a master key
-            return KafkaRoles.startWorker(roles, openKafka(true), pgOptions, registry, host, port);
+            shredding.refuseLocalKeys(dataDir, pgWhere());
+            RoleDatabase database = RoleDatabase.open(pgOptions);
+            try {
+                Shredder shredder = KafkaRoles.shredder(shredding, database);
+                return KafkaRoles.startWorker(roles, openKafka(true), shredder, database, registry, host, port);
+            } catch (RuntimeException e) {
+                database.close();
+                throw e;
+            }
         }
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
         EventStore eventStore = EventStore.builder(pgLog)
-                .shredder(shredding.shredder(null, pgLog, pgOptions, false))
+                .shredder(shredding.shredder(null, pgLog.dataSource(), pgOptions.schema()))
                 .build();
         return WorkerRoles.start(
                 roles,
@@ -421,17 +429,42 @@ final class ServeCommand implements Callable<Integer> {
         if (pgLog != null) {
             PostgresEngineMetrics.bind(pgLog, registry);
         }
-        EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
-        // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
-        EventStore eventStore = EventStore.builder(log)
-                .shredder(shredding.shredder(
-                        store == StoreKind.memory ? null : dataDir, pgLog, pgOptions, KafkaRoles.split(store, roles)))
-                .build();
+        // Kafka with PostgreSQL (split roles; or a master key and --pg-url): the roles' database, which also keeps
+        // the subject keys, so that every node and role of the store shares them.
+        if (store == StoreKind.kafka && blankToNull(pgUrl) != null) {
+            shredding.refuseLocalKeys(dataDir, pgWhere());
+        }
+        RoleDatabase kafkaDb = store == StoreKind.kafka
+                        && (KafkaRoles.split(store, roles)
+                                || (blankToNull(pgUrl) != null && shredding.masterKey() != null))
+                ? RoleDatabase.open(postgresOptions())
+                : null;
+        EventStore eventStore;
+        try {
+            Shredder shredder = kafkaDb != null
+                    ? KafkaRoles.shredder(shredding, kafkaDb)
+                    : shredding.shredder(
+                            store == StoreKind.memory ? null : dataDir,
+                            pgLog == null ? null : pgLog.dataSource(),
+                            pgOptions == null ? null : pgOptions.schema());
+            EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
+            // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
+            eventStore = EventStore.builder(log).shredder(shredder).build();
+        } catch (RuntimeException e) {
+            if (kafkaDb != null) {
+                kafkaDb.close();
+            }
+            throw e;
+        }
+        EventLog log = eventStore.log();
         OrderSystem system;
         try {
-            if (KafkaRoles.split(store, roles)) {
+            if (kafkaDb != null && KafkaRoles.split(store, roles)) {
                 // Kafka split roles: snapshots and read model in PostgreSQL, shared with the worker processes.
-                system = KafkaRoles.apiOrders(eventStore, postgresOptions(), roles, registry);
+                system = KafkaRoles.apiOrders(eventStore, kafkaDb, roles, registry);
+            } else if (kafkaDb != null) {
+                // one Kafka node with its snapshots and read model in the data directory, its keys in PostgreSQL
+                system = OrdersWiring.plugin(eventStore, dataDir, registry, kafkaDb::close);
             } else {
                 // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
                 system = pgLog != null && pgOptions != null
@@ -447,6 +480,9 @@ final class ServeCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             eventStore.close();
+            if (kafkaDb != null) {
+                kafkaDb.close();
+            }
             throw e;
         }
         ServerPlugin orders = system.plugin();
@@ -653,6 +689,11 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    /** Where the PostgreSQL tables are, for messages. */
+    private String pgWhere() {
+        return "--pg-url " + pgUrl + " --pg-schema " + pgSchema;
     }
 
     private PostgresEventLog openPostgres(PostgresOptions options) {

@@ -47,7 +47,7 @@ class KafkaRolesRefusalTest {
     }
 
     @Test
-    void masterKey_withKafkaWorkerRole_refused() throws Exception {
+    void masterKey_withKafkaWorkerRole_acceptedThenNeedsPostgres() throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
         CliRun r = serve(
                 "--pg-url",
@@ -57,8 +57,25 @@ class KafkaRolesRefusalTest {
                 "--master-key-file",
                 key.toString());
 
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("not supported with --store kafka split roles");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot connect to PostgreSQL").doesNotContain("not supported");
+    }
+
+    @Test
+    void masterKeyAndPgUrl_onKafkaNodeWithLocalKeys_refusedBeforeOpeningAnything() throws Exception {
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/subject-keys"), "ref keyid d3JhcHBlZA\n");
+        for (String role : new String[] {"all", "api", "read-model"}) {
+            CliRun r = serve(
+                    "--pg-url", "jdbc:postgresql://127.0.0.1:1/x", "--role", role, "--master-key-file", key.toString());
+
+            assertThat(r.exitCode()).as(role).isEqualTo(2);
+            assertThat(r.err())
+                    .as(role)
+                    .contains("keeps the subject keys in PostgreSQL")
+                    .contains("subject-keys");
+        }
     }
 
     @Test
