@@ -636,20 +636,50 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * The Kafka store: events in the topic; this node's index of it, and the order system's snapshots and read model,
-     * in the data directory (as with the file store).
+     * in the data directory (as with the file store). A writing node then checks that it may serve the topic beside
+     * the other writing nodes under crypto-shredding ({@link KafkaShreddingPeers}).
      */
     private KafkaEventLog openKafka(boolean reader) {
         if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
             throw new CliException("--store kafka needs --kafka-bootstrap (or HINDSIGHT_KAFKA_BOOTSTRAP)");
         }
+        KafkaOptions options;
         try {
-            KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
+            options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
                     .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
-            return reader ? KafkaEventLog.openReader(options) : KafkaEventLog.open(options, advertisedUrl());
+            if (reader) {
+                return KafkaEventLog.openReader(options);
+            }
         } catch (RuntimeException e) {
             throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
                     + e.getMessage());
         }
+        String tag = KafkaShreddingPeers.tag(shredding.masterKey() != null, KafkaRoles.split(store, roles));
+        try {
+            // before joining (joining moves partitions), and again after it for a node that joined meanwhile
+            KafkaShreddingPeers.check(tag, KafkaEventLog.peers(options), kafkaTopic);
+        } catch (CliException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CliException("cannot list the nodes of topic " + kafkaTopic + ": " + e.getMessage());
+        }
+        KafkaEventLog log;
+        try {
+            log = KafkaEventLog.open(options, advertisedUrl(), tag);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
+                    + e.getMessage());
+        }
+        try {
+            KafkaShreddingPeers.check(tag, log.peers(), kafkaTopic);
+        } catch (CliException e) {
+            log.close();
+            throw e;
+        } catch (RuntimeException e) {
+            log.close();
+            throw new CliException("cannot list the other nodes of topic " + kafkaTopic + ": " + e.getMessage());
+        }
+        return log;
     }
 
     /** The URL other Kafka nodes redirect appends to, or null when it is not known before the port is bound. */

@@ -3,6 +3,7 @@ package dev.hindsight.cli;
 import static dev.hindsight.cli.ShreddingChecks.createOrder;
 import static dev.hindsight.cli.ShreddingChecks.ok;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
@@ -53,6 +54,8 @@ class KafkaCryptoShreddingIT {
     private static final String ALICE = "alice-kafka-8q3w1z";
     private static final String BOB = "bob-kafka-2m9x4c";
     private static final String NOTE = "ring twice at 12 Elm Street";
+    /** Base of the two api nodes' ports (this worktree's 29xxx range). */
+    private static final int API_PORT = 29251;
 
     @TempDir
     static Path clusterDir;
@@ -84,11 +87,10 @@ class KafkaCryptoShreddingIT {
         PgTestDb.dropStoreSchemas(schema);
     }
 
-    private ServeCommand command(String role, Path key) {
-        List<String> args = List.of(
+    /** {@code serve --store kafka} on the test's topic with its own data directory {@code data-NAME}. */
+    private ServeCommand command(String name, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of(
                 "serve",
-                "--port",
-                "0",
                 "--store",
                 "kafka",
                 "--kafka-bootstrap",
@@ -100,7 +102,23 @@ class KafkaCryptoShreddingIT {
                 "--kafka-replication",
                 "1",
                 "--data-dir",
-                dir.resolve("data-" + role).toString(),
+                dir.resolve("data-" + name).toString()));
+        args.addAll(extra);
+        if (!extra.contains("--port")) {
+            args.addAll(List.of("--port", "0"));
+        }
+        return Hindsight.commandLine()
+                .parseArgs(args.toArray(String[]::new))
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
+    }
+
+    /** With PostgreSQL and the master key {@code key}, as {@code --role ROLE}. */
+    private ServeCommand command(String name, String role, Path key, String... extra) {
+        List<String> args = new ArrayList<>(List.of(extra));
+        args.addAll(List.of(
                 "--pg-url",
                 PgTestDb.URL,
                 "--pg-user",
@@ -112,17 +130,12 @@ class KafkaCryptoShreddingIT {
                 "--master-key-file",
                 key.toString(),
                 "--role",
-                role);
-        return Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
+                role));
+        return command(name, args);
     }
 
-    private String serveApi(String role, Path key) {
-        HindsightServer server = command(role, key).start();
+    private String serve(ServeCommand command) {
+        HindsightServer server = command.start();
         servers.add(server);
         return "http://127.0.0.1:" + server.port();
     }
@@ -130,9 +143,10 @@ class KafkaCryptoShreddingIT {
     @Test
     void forget_kafkaSplitRoles_noPersonalValueInTopicRowsOrReads() throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
-        workers.add(command("read-model", key).startWorker());
-        workers.add(command("snapshots", key).startWorker());
-        String base = serveApi("api", key);
+        workers.add(command("read-model", "read-model", key).startWorker());
+        workers.add(command("snapshots", "snapshots", key).startWorker());
+        // fixed ports: the api nodes redirect appends (the forget's audit record) to a partition's owner
+        String base = serve(command("api", "api", key, "--port", Integer.toString(API_PORT)));
 
         String paid = createOrder(base, ALICE);
         ok(
@@ -150,6 +164,10 @@ class KafkaCryptoShreddingIT {
         assertThat(ok("GET", base + "/api/orders/" + paid, null).get("user_id").asText())
                 .as("decrypted while the key exists")
                 .isEqualTo(ALICE);
+        // a second api node shares the topic's partitions and the keys; it caches the order's decrypted state
+        String other = serve(command("api-2", "api", key, "--port", Integer.toString(API_PORT + 1)));
+        assertThat(ok("GET", other + "/api/orders/" + paid, null).get("user_id").asText())
+                .isEqualTo(ALICE);
         assertThat(rowsContaining(ALICE))
                 .as("the read model holds the id in clear before forget")
                 .isNotEmpty();
@@ -157,7 +175,13 @@ class KafkaCryptoShreddingIT {
         assertThat(dir.resolve("data-api").resolve(FileSubjectKeyStore.FILE_NAME))
                 .doesNotExist();
 
+        // a 503 not_owner while the partitions move to the new node changes nothing: the client retries
         CliRun forgot = CliRun.of("forget", ALICE, "--url", base);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (forgot.exitCode() != 0 && forgot.err().contains("not_owner") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            forgot = CliRun.of("forget", ALICE, "--url", base);
+        }
         assertThat(forgot.exitCode()).as(forgot.err()).isZero();
         assertThat(Json.mapper().readTree(forgot.out()).get("key_destroyed").asBoolean())
                 .isTrue();
@@ -179,6 +203,7 @@ class KafkaCryptoShreddingIT {
                 .isEqualTo(Shredder.ERASED);
         assertThat(ok("GET", base + "/api/orders?user_id=" + ALICE, null).get("orders"))
                 .isEmpty();
+        awaitErased(other + "/api/orders/" + paid);
         assertThat(ok("GET", base + "/api/orders/" + bobs, null).get("user_id").asText())
                 .as("another customer stays readable")
                 .isEqualTo(BOB);
@@ -209,7 +234,7 @@ class KafkaCryptoShreddingIT {
     @Test
     void forget_kafkaOneNodeWithPgUrl_keysInPostgres() throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
-        String base = serveApi("all", key);
+        String base = serve(command("all", "all", key));
         String order = createOrder(base, ALICE);
         assertThat(subjectKeys()).isEqualTo(1);
         assertThat(dir.resolve("data-all").resolve(FileSubjectKeyStore.FILE_NAME))
@@ -223,6 +248,38 @@ class KafkaCryptoShreddingIT {
                 .isEqualTo(Shredder.ERASED);
         assertThat(topicOccurrences(List.of(ALICE)).get(ALICE)).isZero();
         assertThat(ShreddingChecks.grep(dir, ALICE)).isEmpty();
+    }
+
+    @Test
+    void secondNode_besideOneNodeWithMasterKey_refused() throws Exception {
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        String base = serve(command("one", List.of("--master-key-file", key.toString())));
+        createOrder(base, ALICE);
+
+        assertThatThrownBy(() -> serve(command("two", List.of("--master-key-file", key.toString()))))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("must be the only node of topic " + topic);
+        assertThatThrownBy(() -> serve(command("three", List.of())))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("with crypto-shredding (a master key): start this node with the same");
+        assertThatThrownBy(() -> serve(command("four", "api", key)))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("with a master key and --role all");
+        assertThat(ok("GET", base + "/api/orders?user_id=" + ALICE, null).get("orders"))
+                .as("the first node still serves")
+                .isNotNull();
+        assertThat(topicOccurrences(List.of(ALICE)).get(ALICE)).isZero();
+    }
+
+    /** Waits until the order at {@code url} reads its customer as erased (another node drops its cached state). */
+    private static void awaitErased(String url) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!ok("GET", url, null).get("user_id").asText().equals(Shredder.ERASED)) {
+            assertThat(System.nanoTime())
+                    .as("%s reads the customer erased", url)
+                    .isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     /** Occurrences of each needle's UTF-8 bytes in the keys, values and headers of every record of the topic. */

@@ -85,6 +85,11 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public synchronized Optional<SubjectKey> bySubject(String subjectRef) {
+        return Optional.ofNullable(bySubject.get(subjectRef));
+    }
+
+    @Override
     public synchronized Optional<SubjectKey> byKeyId(String keyId) {
         return Optional.ofNullable(byKeyId.get(keyId));
     }

@@ -22,6 +22,11 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> bySubject(String subjectRef) {
+        return Optional.ofNullable(bySubject.get(subjectRef));
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return Optional.ofNullable(byKeyId.get(keyId));
     }

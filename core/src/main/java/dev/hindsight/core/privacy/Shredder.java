@@ -31,6 +31,12 @@ public final class Shredder {
     /** What an encrypted field whose key is gone reads as. */
     public static final String ERASED = "[erased]";
 
+    /**
+     * The type of the audit event a server appends after each forget (in {@code $audit}, with the subject's
+     * {@code subject_ref}): other processes sharing the key store watch for it to drop their decrypted caches.
+     */
+    public static final String FORGOTTEN_EVENT = "SubjectForgotten";
+
     static final long CACHE_NANOS = 1_000_000_000L;
     private static final int DATA_KEY_BYTES = 32;
     private static final int KEY_ID_BYTES = 16;
@@ -79,6 +85,16 @@ public final class Shredder {
     }
 
     /**
+     * Whether the subject has a key in the key store now (read from the store, not the cache).
+     *
+     * @throws dev.hindsight.core.StoreUnavailableException if the key store cannot be read
+     */
+    public boolean hasKey(String subject) {
+        return keys.bySubject(master.subjectRef(Objects.requireNonNull(subject, "subject")))
+                .isPresent();
+    }
+
+    /**
      * Runs {@code listener} with the subject's id after each {@link #forget} has destroyed its key, e.g. to erase the
      * subject from a read model. A listener that throws fails the forget (which may be retried).
      */
@@ -108,6 +124,15 @@ public final class Shredder {
             l.accept(subject);
         }
         return new Forgotten(ref, keyId.isPresent());
+    }
+
+    /**
+     * Drops every cached unwrapped key, so the next use reads the key store: for a process told that another one
+     * sharing the key store forgot a subject (its {@value #FORGOTTEN_EVENT} event names only the subject's HMAC).
+     */
+    public void dropCachedKeys() {
+        bySubject.clear();
+        byKeyId.clear();
     }
 
     /**

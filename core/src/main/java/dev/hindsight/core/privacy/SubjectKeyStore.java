@@ -17,6 +17,9 @@ public interface SubjectKeyStore extends AutoCloseable {
      */
     SubjectKey getOrCreate(String subjectRef, Supplier<SubjectKey> create);
 
+    /** The subject's key, empty if it has none (never created, or forgotten). */
+    Optional<SubjectKey> bySubject(String subjectRef);
+
     /** The key with id {@code keyId}, empty if there is none (never created, or forgotten). */
     Optional<SubjectKey> byKeyId(String keyId);
 

@@ -54,6 +54,11 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> bySubject(String subjectRef) {
+        return find("subject_ref", subjectRef);
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return find("key_id", keyId);
     }
