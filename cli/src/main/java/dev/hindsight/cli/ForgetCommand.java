@@ -102,7 +102,12 @@ final class ForgetCommand implements Callable<Integer> {
         if (!Files.isDirectory(dataDir)) {
             throw new CliException("no data directory " + dataDir, 2);
         }
-        Shredder shredder = new Shredder(key, FileSubjectKeyStore.open(dataDir), OrderPrivacy.PERSONAL);
+        Shredder shredder;
+        try {
+            shredder = new Shredder(key, FileSubjectKeyStore.open(dataDir), OrderPrivacy.PERSONAL);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the subject keys in " + dataDir + ": " + e.getMessage());
+        }
         Path readModel = dataDir.resolve("readmodel.db");
         if (Files.exists(readModel)) {
             shredder.onForget(s -> {

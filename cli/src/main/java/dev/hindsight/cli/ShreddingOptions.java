@@ -69,15 +69,14 @@ final class ShreddingOptions {
         if (key == null) {
             return null;
         }
-        SubjectKeyStore keys;
         try {
-            keys = pg != null && pgSchema != null
+            SubjectKeyStore keys = pg != null && pgSchema != null
                     ? PostgresSubjectKeyStore.open(pg, pgSchema)
                     : dataDir != null ? FileSubjectKeyStore.open(dataDir) : new InMemorySubjectKeyStore();
+            return new Shredder(key, keys, OrderPrivacy.PERSONAL);
         } catch (RuntimeException e) {
             throw new CliException("cannot open the subject keys: " + e.getMessage());
         }
-        return new Shredder(key, keys, OrderPrivacy.PERSONAL);
     }
 
     /**

@@ -63,9 +63,13 @@ public final class Shredder {
      */
     public record Forgotten(String subjectRef, boolean keyDestroyed) {}
 
+    /**
+     * @throws dev.hindsight.core.CorruptionException if the store's keys were rotated to another master key
+     *     ({@link KeyRotation#forStore})
+     */
     public Shredder(MasterKey master, SubjectKeyStore keys, PersonalData personal) {
-        this.master = Objects.requireNonNull(master, "master");
         this.keys = Objects.requireNonNull(keys, "keys");
+        this.master = KeyRotation.forStore(Objects.requireNonNull(master, "master"), keys);
         this.personal = Objects.requireNonNull(personal, "personal");
     }
 
@@ -294,7 +298,7 @@ public final class Shredder {
     }
 
     private @Nullable DataKey keyById(String keyId) {
-        if (gone.contains(keyId)) {
+        if (gone.contains(keyId) || keyId.equals(KeyRotation.REF_KEY_ENTRY)) {
             return null;
         }
         Cached c = byKeyId.get(keyId);
