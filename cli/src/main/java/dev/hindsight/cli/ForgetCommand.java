@@ -50,7 +50,8 @@ final class ForgetCommand implements Callable<Integer> {
     @Option(
             names = "--data-dir",
             description = "Forget offline in this stopped file store's data directory (needs --master-key-file or"
-                    + " $HINDSIGHT_MASTER_KEY) instead of through --url.")
+                    + " $HINDSIGHT_MASTER_KEY) instead of through --url. With --pg-url: the stopped Kafka node whose"
+                    + " read model (readmodel.db) is here while its keys are in PostgreSQL.")
     @Nullable
     Path dataDir;
 
@@ -108,7 +109,13 @@ final class ForgetCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new CliException("cannot open the subject keys in " + dataDir + ": " + e.getMessage());
         }
-        Path readModel = dataDir.resolve("readmodel.db");
+        eraseLocalReadModel(shredder, dataDir);
+        return print(shredder.forget(subject));
+    }
+
+    /** Erases the subject from the SQLite read model in {@code dir}, if there is one, when it is forgotten. */
+    private static void eraseLocalReadModel(Shredder shredder, Path dir) {
+        Path readModel = dir.resolve("readmodel.db");
         if (Files.exists(readModel)) {
             shredder.onForget(s -> {
                 try (ReadModelDatabase db = ReadModelDatabase.sqlite(readModel)) {
@@ -116,7 +123,6 @@ final class ForgetCommand implements Callable<Integer> {
                 }
             });
         }
-        return print(shredder.forget(subject));
     }
 
     private MasterKey requireMasterKey() {
@@ -146,6 +152,9 @@ final class ForgetCommand implements Callable<Integer> {
                         OrdersWiring.readModelSource(options, pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX)) {
             Shredder shredder = new Shredder(key, PostgresSubjectKeyStore.open(pool, pgSchema), OrderPrivacy.PERSONAL);
             shredder.onForget(s -> OrderPrivacy.eraseFromReadModel(ReadModelDatabase.postgres(readModel), s));
+            if (dataDir != null) {
+                eraseLocalReadModel(shredder, dataDir); // a stopped Kafka --role all node: keys here, read model there
+            }
             return print(shredder.forget(subject));
         } catch (CliException e) {
             throw e;

@@ -165,7 +165,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--pg-url",
             defaultValue = "${env:HINDSIGHT_PG_URL}",
             description = "PostgreSQL JDBC URL for --store postgres, e.g. jdbc:postgresql://127.0.0.1:5432/hindsight"
-                    + " (default: $HINDSIGHT_PG_URL).")
+                    + " (default: $HINDSIGHT_PG_URL). With --store kafka: where split roles keep snapshots and the read"
+                    + " model, and, with a master key, where every node keeps the subject keys.")
     @Nullable
     String pgUrl;
 

@@ -30,7 +30,8 @@ final class ShreddingOptions {
             names = "--master-key-file",
             description = "File holding the crypto-shredding master key (base64 of 32 bytes; make one with"
                     + " `head -c32 /dev/urandom | base64`). Default: $HINDSIGHT_MASTER_KEY; with neither, personal"
-                    + " fields are stored as given and forget is unavailable.")
+                    + " fields are stored as given and forget is unavailable. Every process of a store needs the same"
+                    + " key; on --store kafka with --pg-url the subject keys are shared in PostgreSQL.")
     @Nullable
     Path masterKeyFile;
 

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Split roles over the Kafka engine are refused, in one line and before anything is opened, without PostgreSQL (where
- * their snapshots and read model live) and with inline projections (Kafka appends have no PostgreSQL transaction).
+ * their snapshots and read model live) and with inline projections (Kafka appends have no PostgreSQL transaction). A
+ * master key is accepted (keys in PostgreSQL), except on a node whose data directory already holds file keys.
  */
 class KafkaRolesRefusalTest {
     @TempDir
