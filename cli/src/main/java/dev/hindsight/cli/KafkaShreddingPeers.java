@@ -1,8 +1,12 @@
 package dev.hindsight.cli;
 
 import dev.hindsight.store.kafka.KafkaEventLog;
+import dev.hindsight.store.kafka.KafkaOptions;
+import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which writing nodes of one Kafka topic may run together under crypto-shredding. Each node publishes a tag through the
@@ -21,10 +25,49 @@ import org.jspecify.annotations.Nullable;
  * Two nodes that join at the same moment may both refuse. Stateless.
  */
 final class KafkaShreddingPeers {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaShreddingPeers.class);
+    /** Longest the check before joining waits for the group's description (an unreachable cluster fails later). */
+    private static final Duration PRE_CHECK = Duration.ofSeconds(5);
+
     static final String LOCAL = "shred-local";
     static final String SHARED = "shred-shared";
 
     private KafkaShreddingPeers() {}
+
+    /**
+     * Opens the store as a writing node publishing {@code tag}, checking the other writing nodes before it joins
+     * (joining moves partitions: refusing before spares them a rebalance; a failure to list them is left to the second
+     * check) and again once it has joined (a node that joined meanwhile). An untagged node that cannot list the others
+     * after joining only logs it; a tagged one refuses.
+     *
+     * @throws CliException if the node may not serve beside another, or a tagged node cannot list them
+     */
+    static KafkaEventLog open(KafkaOptions options, @Nullable String advertisedUrl, @Nullable String tag) {
+        List<KafkaEventLog.Peer> before;
+        try {
+            Duration quick = options.requestTimeout().compareTo(PRE_CHECK) < 0 ? options.requestTimeout() : PRE_CHECK;
+            before = KafkaEventLog.peers(
+                    options.withTimeouts(options.sessionTimeout(), options.maxPollInterval(), quick));
+        } catch (RuntimeException e) {
+            before = List.of();
+        }
+        check(tag, before, options.topic());
+        KafkaEventLog log = KafkaEventLog.open(options, advertisedUrl, tag);
+        try {
+            check(tag, log.peers(), options.topic());
+        } catch (CliException e) {
+            log.close();
+            throw e;
+        } catch (RuntimeException e) {
+            if (tag != null) {
+                log.close();
+                throw new CliException("cannot list the other nodes of topic " + options.topic()
+                        + " (crypto-shredding needs to know how they keep personal data): " + e.getMessage());
+            }
+            LOG.warn("cannot list the other nodes of topic {}: {}", options.topic(), e.toString());
+        }
+        return log;
+    }
 
     /** The tag of a writing node with or without a master key, running split roles or not. */
     static @Nullable String tag(boolean masterKey, boolean splitRoles) {
@@ -51,8 +94,8 @@ final class KafkaShreddingPeers {
                 throw new CliException(
                         LOCAL.equals(p.tag())
                                 ? node + " serves topic " + topic
-                                        + " with a master key and --role all (its read model and"
-                                        + " keys local): it must stay alone; stop it, or run it with --role api and --pg-url"
+                                        + " with a master key and --role all (its read model and keys local): it must"
+                                        + " stay alone; stop it, or run it with --role api and --pg-url"
                                 : node + " serves topic " + topic + " without a master key, storing personal fields in"
                                         + " clear: give every node of the topic the same --master-key-file (or"
                                         + " $" + ShreddingOptions.ENV + ")");

@@ -644,43 +644,21 @@ final class ServeCommand implements Callable<Integer> {
         if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
             throw new CliException("--store kafka needs --kafka-bootstrap (or HINDSIGHT_KAFKA_BOOTSTRAP)");
         }
-        KafkaOptions options;
         try {
-            options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
+            KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
                     .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
-            if (reader) {
-                return KafkaEventLog.openReader(options);
-            }
+            return reader
+                    ? KafkaEventLog.openReader(options)
+                    : KafkaShreddingPeers.open(
+                            options,
+                            advertisedUrl(),
+                            KafkaShreddingPeers.tag(shredding.masterKey() != null, KafkaRoles.split(store, roles)));
+        } catch (CliException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
                     + e.getMessage());
         }
-        String tag = KafkaShreddingPeers.tag(shredding.masterKey() != null, KafkaRoles.split(store, roles));
-        try {
-            // before joining (joining moves partitions), and again after it for a node that joined meanwhile
-            KafkaShreddingPeers.check(tag, KafkaEventLog.peers(options), kafkaTopic);
-        } catch (CliException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CliException("cannot list the nodes of topic " + kafkaTopic + ": " + e.getMessage());
-        }
-        KafkaEventLog log;
-        try {
-            log = KafkaEventLog.open(options, advertisedUrl(), tag);
-        } catch (RuntimeException e) {
-            throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
-                    + e.getMessage());
-        }
-        try {
-            KafkaShreddingPeers.check(tag, log.peers(), kafkaTopic);
-        } catch (CliException e) {
-            log.close();
-            throw e;
-        } catch (RuntimeException e) {
-            log.close();
-            throw new CliException("cannot list the other nodes of topic " + kafkaTopic + ": " + e.getMessage());
-        }
-        return log;
     }
 
     /** The URL other Kafka nodes redirect appends to, or null when it is not known before the port is bound. */

@@ -100,8 +100,8 @@ final class ShreddingOptions {
                         "--store kafka with --pg-url and a master key keeps the subject keys in PostgreSQL ("
                                 + pgWhere + ", table subject_keys), but " + file + " holds keys this node made"
                                 + " without --pg-url; the events encrypted with them would read as \"[erased]\"."
-                                + " Serve this topic on one node without --pg-url (and without $HINDSIGHT_PG_URL), or start a new"
-                                + " topic with --pg-url",
+                                + " Serve this topic on one node without --pg-url (and without $HINDSIGHT_PG_URL),"
+                                + " or start a new topic with --pg-url",
                         2);
             }
         } catch (IOException e) {

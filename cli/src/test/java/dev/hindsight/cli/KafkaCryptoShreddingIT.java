@@ -47,8 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Crypto-shredding end to end on the Kafka engine (an in-process 1-broker KRaft cluster, as the other Kafka ITs of
  * this module) with PostgreSQL: the split roles ({@code api}, {@code read-model}, {@code snapshots}, in-process) share
  * the subject keys in the PostgreSQL schema. After {@code forget}: reads, order state and time travel show
- * {@code "[erased]"}, no row of any table of the store's schema or its read-model schema holds a personal value (as text,
- * bytea as hex too), and a raw consumer of the whole topic finds none in any record key, value or header.
+ * {@code "[erased]"}, no row of any table of the store's schema or its read-model schema holds a personal value (as
+ * text, bytea as hex too), and a raw consumer of the whole topic finds none in any record key, value or header.
  */
 class KafkaCryptoShreddingIT {
     private static final String ALICE = "alice-kafka-8q3w1z";

@@ -8,11 +8,11 @@ import dev.hindsight.server.ApiException;
 import io.javalin.http.Context;
 
 /**
- * {@code DELETE /api/subjects/{subject}}: crypto-shredding. Records {@code SubjectForgotten} in the audit trail with the
- * subject's HMAC, never the subject, then destroys the subject's data key through the store's {@link Shredder} (which
- * also runs its forget listeners, e.g. the order read model's erasure). If destroying fails after the record, the
- * answer is an error and the client retries (forgetting is idempotent; the retry is recorded too). The subject appears in no log
- * line or metric label (the route's label is its template). Thread-safe.
+ * {@code DELETE /api/subjects/{subject}}: crypto-shredding. Records {@code SubjectForgotten} in the audit trail with
+ * the subject's HMAC, never the subject, then destroys the subject's data key through the store's {@link Shredder}
+ * (which also runs its forget listeners, e.g. the order read model's erasure). If destroying fails after the record,
+ * the answer is an error and the client retries (forgetting is idempotent; the retry is recorded too). The subject
+ * appears in no log line or metric label (the route's label is its template). Thread-safe.
  */
 public final class SubjectsApi {
     private final EventStore store;
