@@ -285,13 +285,17 @@ class KafkaCryptoShreddingIT {
     @Test
     void secondNode_besideOneNodeWithMasterKey_refused() throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
-        String base = serve(command("one", List.of("--master-key-file", key.toString())));
+        // --pg-url "": not $HINDSIGHT_PG_URL either, the keys in the data directory
+        List<String> fileKeys = List.of("--pg-url", "", "--master-key-file", key.toString());
+        String base = serve(command("one", fileKeys));
         createOrder(base, ALICE);
+        assertThat(dir.resolve("data-one").resolve(FileSubjectKeyStore.FILE_NAME))
+                .exists();
 
-        assertThatThrownBy(() -> serve(command("two", List.of("--master-key-file", key.toString()))))
+        assertThatThrownBy(() -> serve(command("two", fileKeys)))
                 .isInstanceOf(CliException.class)
                 .hasMessageContaining("must be the only node of topic " + topic);
-        assertThatThrownBy(() -> serve(command("three", List.of())))
+        assertThatThrownBy(() -> serve(command("three", List.of("--pg-url", ""))))
                 .isInstanceOf(CliException.class)
                 .hasMessageContaining("with crypto-shredding (a master key): start this node with the same");
         assertThatThrownBy(() -> serve(command("four", "api", key)))

@@ -122,6 +122,11 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public synchronized Optional<SubjectKey> anyKey() {
+        return bySubject.values().stream().findFirst();
+    }
+
+    @Override
     public synchronized Optional<SubjectKey> byKeyId(String keyId) {
         return Optional.ofNullable(byKeyId.get(keyId));
     }

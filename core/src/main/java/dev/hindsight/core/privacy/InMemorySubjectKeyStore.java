@@ -29,6 +29,11 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> anyKey() {
+        return bySubject.values().stream().findFirst();
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return Optional.ofNullable(byKeyId.get(keyId));
     }

@@ -25,12 +25,23 @@ public final class KeyRotation {
 
     /**
      * {@code master} as {@code keys} uses it: naming subjects with the HMAC key the store keeps, if it was rotated.
+     * Checks that {@code master} opens the store's keys (one of them), so that a process given another master key
+     * than the others of its store fails at once instead of making keys of its own for known subjects.
      *
-     * @throws CorruptionException if the store was rotated to another master key
+     * @throws CorruptionException if the store's keys do not open with {@code master} (rotated to another key, or made
+     *     with another one)
      */
     public static MasterKey forStore(MasterKey master, SubjectKeyStore keys) {
         Optional<SubjectKey> ref = keys.bySubject(REF_KEY_ENTRY);
         if (ref.isEmpty()) {
+            keys.anyKey().ifPresent(k -> {
+                try {
+                    Arrays.fill(master.unwrap(k.wrapped(), k.keyId()), (byte) 0);
+                } catch (CorruptionException e) {
+                    throw new CorruptionException("the master key does not open this store's subject keys: they"
+                            + " were made with another master key; give every process of the store the same one");
+                }
+            });
             return master;
         }
         try {

@@ -22,6 +22,9 @@ public interface SubjectKeyStore extends AutoCloseable {
     /** The subject's key, empty if it has none (never created, or forgotten). */
     Optional<SubjectKey> bySubject(String subjectRef);
 
+    /** Some key of the store, empty if it has none: to check that a master key opens the store's keys. */
+    Optional<SubjectKey> anyKey();
+
     /** The key with id {@code keyId}, empty if there is none (never created, or forgotten). */
     Optional<SubjectKey> byKeyId(String keyId);
 

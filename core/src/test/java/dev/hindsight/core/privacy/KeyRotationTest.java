@@ -94,6 +94,17 @@ class KeyRotationTest {
     }
 
     @Test
+    void shredder_withAnotherMasterKeyThanTheStoresKeys_refusedAtOnce() {
+        InMemorySubjectKeyStore keys = new InMemorySubjectKeyStore();
+        appendOrders(OLD, keys, 1);
+
+        assertThatThrownBy(() -> new Shredder(NEW, keys, PERSONAL))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("made with another master key");
+        assertThat(new Shredder(NEW, new InMemorySubjectKeyStore(), PERSONAL)).isNotNull();
+    }
+
+    @Test
     void rotate_twice_inMemory_thirdKeyReadsAndNewCustomersGetKeysUnderIt() {
         InMemorySubjectKeyStore keys = new InMemorySubjectKeyStore();
         InMemoryEventLog log = appendOrders(OLD, keys, 2);

@@ -63,6 +63,20 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> anyKey() {
+        String sql = "SELECT subject_ref, key_id, wrapped_key FROM " + schema + ".subject_keys LIMIT 1";
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next()
+                    ? Optional.of(new SubjectKey(rs.getString(1), rs.getString(2), rs.getBytes(3)))
+                    : Optional.empty();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading a subject key", e);
+        }
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return find("key_id", keyId);
     }
