@@ -50,7 +50,8 @@ final class ForgetCommand implements Callable<Integer> {
     @Option(
             names = "--data-dir",
             description = "Forget offline in this stopped file store's data directory (needs --master-key-file or"
-                    + " $HINDSIGHT_MASTER_KEY) instead of through --url.")
+                    + " $HINDSIGHT_MASTER_KEY) instead of through --url. With --pg-url: the stopped Kafka node whose"
+                    + " read model (readmodel.db) is here while its keys are in PostgreSQL.")
     @Nullable
     Path dataDir;
 
@@ -102,8 +103,19 @@ final class ForgetCommand implements Callable<Integer> {
         if (!Files.isDirectory(dataDir)) {
             throw new CliException("no data directory " + dataDir, 2);
         }
-        Shredder shredder = new Shredder(key, FileSubjectKeyStore.open(dataDir), OrderPrivacy.PERSONAL);
-        Path readModel = dataDir.resolve("readmodel.db");
+        Shredder shredder;
+        try {
+            shredder = new Shredder(key, FileSubjectKeyStore.open(dataDir), OrderPrivacy.PERSONAL);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot open the subject keys in " + dataDir + ": " + e.getMessage());
+        }
+        eraseLocalReadModel(shredder, dataDir);
+        return print(shredder.forget(subject));
+    }
+
+    /** Erases the subject from the SQLite read model in {@code dir}, if there is one, when it is forgotten. */
+    private static void eraseLocalReadModel(Shredder shredder, Path dir) {
+        Path readModel = dir.resolve("readmodel.db");
         if (Files.exists(readModel)) {
             shredder.onForget(s -> {
                 try (ReadModelDatabase db = ReadModelDatabase.sqlite(readModel)) {
@@ -111,7 +123,6 @@ final class ForgetCommand implements Callable<Integer> {
                 }
             });
         }
-        return print(shredder.forget(subject));
     }
 
     private MasterKey requireMasterKey() {
@@ -141,6 +152,9 @@ final class ForgetCommand implements Callable<Integer> {
                         OrdersWiring.readModelSource(options, pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX)) {
             Shredder shredder = new Shredder(key, PostgresSubjectKeyStore.open(pool, pgSchema), OrderPrivacy.PERSONAL);
             shredder.onForget(s -> OrderPrivacy.eraseFromReadModel(ReadModelDatabase.postgres(readModel), s));
+            if (dataDir != null) {
+                eraseLocalReadModel(shredder, dataDir); // a stopped Kafka --role all node: keys here, read model there
+            }
             return print(shredder.forget(subject));
         } catch (CliException e) {
             throw e;

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             KafkaDevCommand.class,
             TokensCommand.class,
             ForgetCommand.class,
+            KeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hindsight implements Runnable {

@@ -32,7 +32,10 @@ final class HttpApi {
      */
     HttpApi(String baseUrl, @Nullable String token, @Nullable SSLContext ssl) {
         this.token = token;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        // Redirects followed: a Kafka node answers an append for a partition another node owns with a 307 there.
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL);
         if (ssl != null) {
             b.sslContext(ssl);
         }

@@ -2,17 +2,19 @@ package dev.hindsight.cli;
 
 import dev.hindsight.cli.Roles.Role;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.store.kafka.KafkaEventLog;
-import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seed's split services over the Kafka engine ({@code serve --store kafka --role …} with {@code --pg-url}): the
  * events in the topic, snapshots and the read model in PostgreSQL, exactly as the PostgreSQL engine's roles share
  * them (ADR 0014). The {@code api} process owns partitions and appends; a process without it opens the topic
- * read-only ({@link KafkaEventLog#openReader}) and never joins the ownership group. Stateless.
+ * read-only ({@link KafkaEventLog#openReader}) and never joins the ownership group. With a master key the subject keys
+ * live in the same schema ({@code subject_keys}), so every process decrypts and forgets with the same keys. Stateless.
  */
 final class KafkaRoles {
     private KafkaRoles() {}
@@ -28,8 +30,7 @@ final class KafkaRoles {
      * with the {@code snapshots} role. Its close closes the database pool.
      */
     static OrderSystem apiOrders(
-            EventStore store, PostgresOptions options, Roles roles, PrometheusMeterRegistry registry) {
-        RoleDatabase database = RoleDatabase.open(options);
+            EventStore store, RoleDatabase database, Roles roles, PrometheusMeterRegistry registry) {
         try {
             return OrdersWiring.postgres(
                     store,
@@ -46,25 +47,30 @@ final class KafkaRoles {
     }
 
     /**
-     * A worker process ({@code read-model}, {@code snapshots}) over the read-only log {@code log}, closed with it.
+     * The shredder of a Kafka process whose store has a PostgreSQL database ({@code --pg-url}): subject keys in the
+     * {@code subject_keys} table of {@code database}'s schema, shared by every node and role of the store; null without
+     * a master key. Call {@link ShreddingOptions#refuseLocalKeys} before opening {@code database}.
+     */
+    static @Nullable Shredder shredder(ShreddingOptions shredding, RoleDatabase database) {
+        return shredding.shredder(
+                null, database.dataSource(), database.options().schema());
+    }
+
+    /**
+     * A worker process ({@code read-model}, {@code snapshots}) over the read-only log {@code log}, closed with it and
+     * then {@code database}; its event store decrypts with {@code shredder} (null: shredding off).
      *
-     * @throws CliException if PostgreSQL cannot be reached or the port bound
+     * @throws CliException if the port cannot be bound
      */
     static WorkerProcess startWorker(
             Roles roles,
             KafkaEventLog log,
-            PostgresOptions options,
+            @Nullable Shredder shredder,
+            RoleDatabase database,
             PrometheusMeterRegistry registry,
             String host,
             int port) {
-        EventStore store = EventStore.of(log);
-        RoleDatabase database;
-        try {
-            database = RoleDatabase.open(options);
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
+        EventStore store = EventStore.builder(log).shredder(shredder).build();
         return WorkerRoles.start(
                 roles,
                 store,

@@ -49,6 +49,14 @@ final class OrdersWiring {
      * @throws CliException if the snapshot store or read model cannot be opened
      */
     static OrderSystem plugin(EventStore store, @Nullable Path dataDir, MeterRegistry registry) {
+        return plugin(store, dataDir, registry, () -> {});
+    }
+
+    /**
+     * As {@link #plugin(EventStore, Path, MeterRegistry)}; {@code afterClose} runs when the system has closed (for
+     * instance closing the database of a Kafka node's subject keys), or at once if it cannot start.
+     */
+    static OrderSystem plugin(EventStore store, @Nullable Path dataDir, MeterRegistry registry, Runnable afterClose) {
         SnapshotStore snapshots = null;
         Path scratch = null;
         try {
@@ -65,7 +73,10 @@ final class OrdersWiring {
             return OrderSystem.builder(store)
                     .snapshots(snapshots)
                     .readModel(ReadModelDatabase.sqlite(readModelDir.resolve("readmodel.db")))
-                    .onClose(() -> deleteQuietly(remove))
+                    .onClose(() -> {
+                        deleteQuietly(remove);
+                        afterClose.run();
+                    })
                     .build()
                     .bindMetrics(registry)
                     .start();
@@ -74,6 +85,7 @@ final class OrdersWiring {
                 snapshots.close();
             }
             deleteQuietly(scratch);
+            afterClose.run();
             throw new CliException("cannot start the order system" + (dataDir == null ? "" : " in " + dataDir) + ": "
                     + e.getMessage());
         }

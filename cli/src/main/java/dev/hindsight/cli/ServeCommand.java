@@ -5,6 +5,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.auth.FileTokenStore;
 import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRunner;
 import dev.hindsight.core.spi.CheckpointStore;
@@ -164,7 +165,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--pg-url",
             defaultValue = "${env:HINDSIGHT_PG_URL}",
             description = "PostgreSQL JDBC URL for --store postgres, e.g. jdbc:postgresql://127.0.0.1:5432/hindsight"
-                    + " (default: $HINDSIGHT_PG_URL).")
+                    + " (default: $HINDSIGHT_PG_URL). With --store kafka: where split roles keep snapshots and the read"
+                    + " model, and, with a master key, where every node keeps the subject keys.")
     @Nullable
     String pgUrl;
 
@@ -355,8 +357,15 @@ final class ServeCommand implements Callable<Integer> {
         new JvmThreadMetrics().bindTo(registry);
         PostgresOptions pgOptions = postgresOptions();
         if (store == StoreKind.kafka) {
-            shredding.shredder(null, null, null, true); // refused with a master key
-            return KafkaRoles.startWorker(roles, openKafka(true), pgOptions, registry, host, port);
+            shredding.refuseLocalKeys(dataDir, pgWhere());
+            RoleDatabase database = RoleDatabase.open(pgOptions);
+            try {
+                Shredder shredder = KafkaRoles.shredder(shredding, database);
+                return KafkaRoles.startWorker(roles, openKafka(true), shredder, database, registry, host, port);
+            } catch (RuntimeException e) {
+                database.close();
+                throw e;
+            }
         }
         PostgresEventLog pgLog = openPostgres(pgOptions);
         PostgresEngineMetrics.bind(pgLog, registry);
@@ -364,7 +373,7 @@ final class ServeCommand implements Callable<Integer> {
         ObjectStore archive = fileStore.openArchive();
         pgLog.useArchive(archive);
         EventStore eventStore = EventStore.builder(pgLog)
-                .shredder(shredding.shredder(null, pgLog, pgOptions, false))
+                .shredder(shredding.shredder(null, pgLog.dataSource(), pgOptions.schema()))
                 .build();
         List<AutoCloseable> closeLast = new ArrayList<>(List.of(eventStore));
         if (archive != null) {
@@ -421,17 +430,42 @@ final class ServeCommand implements Callable<Integer> {
             PostgresEngineMetrics.bind(pgLog, registry);
             pgLog.useArchive(pgArchive); // reads of archived events fall through to it (ADR 0017)
         }
-        EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
-        // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
-        EventStore eventStore = EventStore.builder(log)
-                .shredder(shredding.shredder(
-                        store == StoreKind.memory ? null : dataDir, pgLog, pgOptions, KafkaRoles.split(store, roles)))
-                .build();
+        // Kafka with PostgreSQL (split roles; or a master key and --pg-url): the roles' database, which also keeps
+        // the subject keys, so that every node and role of the store shares them.
+        if (store == StoreKind.kafka && blankToNull(pgUrl) != null) {
+            shredding.refuseLocalKeys(dataDir, pgWhere());
+        }
+        RoleDatabase kafkaDb = store == StoreKind.kafka
+                        && (KafkaRoles.split(store, roles)
+                                || (blankToNull(pgUrl) != null && shredding.masterKey() != null))
+                ? RoleDatabase.open(postgresOptions())
+                : null;
+        EventStore eventStore;
+        try {
+            Shredder shredder = kafkaDb != null
+                    ? KafkaRoles.shredder(shredding, kafkaDb)
+                    : shredding.shredder(
+                            store == StoreKind.memory ? null : dataDir,
+                            pgLog == null ? null : pgLog.dataSource(),
+                            pgOptions == null ? null : pgOptions.schema());
+            EventLog log = pgLog != null ? pgLog : openLog(registry, policy);
+            // Each engine gives its preferred event ids (time-ordered on PostgreSQL: EventLog.preferredIds).
+            eventStore = EventStore.builder(log).shredder(shredder).build();
+        } catch (RuntimeException e) {
+            if (kafkaDb != null) {
+                kafkaDb.close();
+            }
+            throw e;
+        }
+        EventLog log = eventStore.log();
         OrderSystem system;
         try {
-            if (KafkaRoles.split(store, roles)) {
+            if (kafkaDb != null && KafkaRoles.split(store, roles)) {
                 // Kafka split roles: snapshots and read model in PostgreSQL, shared with the worker processes.
-                system = KafkaRoles.apiOrders(eventStore, postgresOptions(), roles, registry);
+                system = KafkaRoles.apiOrders(eventStore, kafkaDb, roles, registry);
+            } else if (kafkaDb != null) {
+                // one Kafka node with its snapshots and read model in the data directory, its keys in PostgreSQL
+                system = OrdersWiring.plugin(eventStore, dataDir, registry, kafkaDb::close);
             } else {
                 // On PostgreSQL the order system's snapshots and read model live in the database too: no local disk.
                 system = pgLog != null && pgOptions != null
@@ -447,6 +481,9 @@ final class ServeCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             eventStore.close();
+            if (kafkaDb != null) {
+                kafkaDb.close();
+            }
             throw e;
         }
         ServerPlugin orders = system.plugin();
@@ -600,7 +637,8 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * The Kafka store: events in the topic; this node's index of it, and the order system's snapshots and read model,
-     * in the data directory (as with the file store).
+     * in the data directory (as with the file store). A writing node then checks that it may serve the topic beside
+     * the other writing nodes under crypto-shredding ({@link KafkaShreddingPeers}).
      */
     private KafkaEventLog openKafka(boolean reader) {
         if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
@@ -609,7 +647,14 @@ final class ServeCommand implements Callable<Integer> {
         try {
             KafkaOptions options = KafkaOptions.defaults(kafkaBootstrap, kafkaTopic, dataDir.resolve("kafka-index"))
                     .withTopicLayout(kafkaPartitions, kafkaReplication, Math.min(2, kafkaReplication));
-            return reader ? KafkaEventLog.openReader(options) : KafkaEventLog.open(options, advertisedUrl());
+            return reader
+                    ? KafkaEventLog.openReader(options)
+                    : KafkaShreddingPeers.open(
+                            options,
+                            advertisedUrl(),
+                            KafkaShreddingPeers.tag(shredding.masterKey() != null, KafkaRoles.split(store, roles)));
+        } catch (CliException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CliException("cannot open the Kafka store (topic " + kafkaTopic + " at " + kafkaBootstrap + "): "
                     + e.getMessage());
@@ -653,6 +698,11 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    /** Where the PostgreSQL tables are, for messages. */
+    private String pgWhere() {
+        return "--pg-url " + pgUrl + " --pg-schema " + pgSchema;
     }
 
     private PostgresEventLog openPostgres(PostgresOptions options) {

@@ -6,10 +6,11 @@ import dev.hindsight.core.privacy.MasterKey;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.privacy.SubjectKeyStore;
 import dev.hindsight.orders.OrderPrivacy;
-import dev.hindsight.store.postgres.PostgresEventLog;
-import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSubjectKeyStore;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@link Shredder} it gives: with one, the order system's personal fields are encrypted per customer and
  * {@code DELETE /api/subjects/{subject}} / {@code hindsight forget} erase them; without one, shredding is off. Keys are
  * kept with the store: {@code subject-keys} in the data directory, or the {@code subject_keys} table of a PostgreSQL
- * store. Not thread-safe.
+ * store, or, on Kafka with {@code --pg-url}, of the schema the Kafka roles keep snapshots and the read model in. Not
+ * thread-safe.
  */
 final class ShreddingOptions {
     /** The environment variable holding a base64 master key when no file is given. */
@@ -28,7 +30,8 @@ final class ShreddingOptions {
             names = "--master-key-file",
             description = "File holding the crypto-shredding master key (base64 of 32 bytes; make one with"
                     + " `head -c32 /dev/urandom | base64`). Default: $HINDSIGHT_MASTER_KEY; with neither, personal"
-                    + " fields are stored as given and forget is unavailable.")
+                    + " fields are stored as given and forget is unavailable. Every process of a store needs the same"
+                    + " key; on --store kafka with --pg-url the subject keys are shared in PostgreSQL.")
     @Nullable
     Path masterKeyFile;
 
@@ -55,36 +58,54 @@ final class ShreddingOptions {
      * The shredder for a store, or null when no master key is configured.
      *
      * @param dataDir the data directory (file and Kafka stores), or null for the in-memory store
-     * @param pgLog the PostgreSQL store, or null
-     * @param kafkaSplitRoles whether this is a process of the Kafka engine's split roles, where the read-model and
-     *     snapshot processes would need the api process's keys: refused with a master key (not supported yet)
-     * @throws CliException if a master key is given to Kafka split roles
+     * @param pg the PostgreSQL database holding the store's {@code subject_keys} table (migrated), or null: the
+     *     PostgreSQL store, and the Kafka store given {@code --pg-url}, so that every node and role of one store shares
+     *     one key table
+     * @param pgSchema the schema of that table (with {@code pg})
+     * @throws CliException if the keys cannot be opened
      */
     @Nullable
-    Shredder shredder(
-            @Nullable Path dataDir,
-            @Nullable PostgresEventLog pgLog,
-            @Nullable PostgresOptions pgOptions,
-            boolean kafkaSplitRoles) {
+    Shredder shredder(@Nullable Path dataDir, @Nullable DataSource pg, @Nullable String pgSchema) {
         MasterKey key = masterKey();
         if (key == null) {
             return null;
         }
-        if (kafkaSplitRoles) {
-            throw new CliException(
-                    "crypto-shredding (a master key) is not supported with --store kafka split roles yet: the"
-                            + " read-model and snapshots processes cannot reach the keys in the api node's data"
-                            + " directory",
-                    2);
-        }
-        SubjectKeyStore keys;
         try {
-            keys = pgLog != null && pgOptions != null
-                    ? PostgresSubjectKeyStore.open(pgLog.dataSource(), pgOptions.schema())
+            SubjectKeyStore keys = pg != null && pgSchema != null
+                    ? PostgresSubjectKeyStore.open(pg, pgSchema)
                     : dataDir != null ? FileSubjectKeyStore.open(dataDir) : new InMemorySubjectKeyStore();
+            return new Shredder(key, keys, OrderPrivacy.PERSONAL);
         } catch (RuntimeException e) {
             throw new CliException("cannot open the subject keys: " + e.getMessage());
         }
-        return new Shredder(key, keys, OrderPrivacy.PERSONAL);
+    }
+
+    /**
+     * Refuses to move a Kafka node's subject keys to PostgreSQL behind the operator's back: a node that kept keys in
+     * {@code <data-dir>/subject-keys} (run without {@code --pg-url}) would, given {@code --pg-url}, make new keys in
+     * the table, and its events' fields would read as erased.
+     *
+     * <p>Does nothing without a master key.
+     *
+     * @throws CliException if {@code dataDir} holds subject keys
+     */
+    void refuseLocalKeys(Path dataDir, String pgWhere) {
+        if (masterKey() == null) {
+            return;
+        }
+        Path file = dataDir.resolve(FileSubjectKeyStore.FILE_NAME);
+        try {
+            if (Files.isRegularFile(file) && Files.size(file) > 0) {
+                throw new CliException(
+                        "--store kafka with --pg-url and a master key keeps the subject keys in PostgreSQL ("
+                                + pgWhere + ", table subject_keys), but " + file + " holds keys this node made"
+                                + " without --pg-url; the events encrypted with them would read as \"[erased]\"."
+                                + " Serve this topic on one node without --pg-url (and without $HINDSIGHT_PG_URL),"
+                                + " or start a new topic with --pg-url",
+                        2);
+            }
+        } catch (IOException e) {
+            throw new CliException("cannot read " + file + ": " + e.getMessage());
+        }
     }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Split roles over the Kafka engine are refused, in one line and before anything is opened, without PostgreSQL (where
- * their snapshots and read model live) and with inline projections (Kafka appends have no PostgreSQL transaction).
+ * their snapshots and read model live) and with inline projections (Kafka appends have no PostgreSQL transaction). A
+ * master key is accepted (keys in PostgreSQL), except on a node whose data directory already holds file keys.
  */
 class KafkaRolesRefusalTest {
     @TempDir
@@ -47,7 +48,7 @@ class KafkaRolesRefusalTest {
     }
 
     @Test
-    void masterKey_withKafkaWorkerRole_refused() throws Exception {
+    void masterKey_withKafkaWorkerRole_acceptedThenNeedsPostgres() throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
         CliRun r = serve(
                 "--pg-url",
@@ -57,8 +58,25 @@ class KafkaRolesRefusalTest {
                 "--master-key-file",
                 key.toString());
 
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("not supported with --store kafka split roles");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot connect to PostgreSQL").doesNotContain("not supported");
+    }
+
+    @Test
+    void masterKeyAndPgUrl_onKafkaNodeWithLocalKeys_refusedBeforeOpeningAnything() throws Exception {
+        Path key = ShreddingChecks.masterKeyFile(dir);
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/subject-keys"), "ref keyid d3JhcHBlZA\n");
+        for (String role : new String[] {"all", "api", "read-model"}) {
+            CliRun r = serve(
+                    "--pg-url", "jdbc:postgresql://127.0.0.1:1/x", "--role", role, "--master-key-file", key.toString());
+
+            assertThat(r.exitCode()).as(role).isEqualTo(2);
+            assertThat(r.err())
+                    .as(role)
+                    .contains("keeps the subject keys in PostgreSQL")
+                    .contains("subject-keys");
+        }
     }
 
     @Test

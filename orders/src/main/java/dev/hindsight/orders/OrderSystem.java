@@ -1,6 +1,9 @@
 package dev.hindsight.orders;
 
+import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.Subscription;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.http.OrdersPlugin;
 import dev.hindsight.orders.projection.OrdersProjection;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +43,7 @@ public final class OrderSystem implements AutoCloseable {
     private final Duration minPositionTimeout;
     private final Runnable onClose;
     private final java.util.function.@Nullable Consumer<String> forgetListener;
+    private @Nullable Subscription forgottenWatch; // guarded by this
     private boolean closed; // guarded by this
 
     private OrderSystem(Builder b) {
@@ -86,14 +91,36 @@ public final class OrderSystem implements AutoCloseable {
         OrderPrivacy.eraseFromReadModel(database, subject);
     }
 
+    /**
+     * A forget through any process of the store (this one's own included): drops cached keys and states, and again a
+     * second later, since the server records the forget just before it destroys the key: a load in between may have
+     * found the key still there and cached a decrypted state.
+     */
+    private void forgottenElsewhere() throws InterruptedException {
+        Shredder shredder = Objects.requireNonNull(store.shredder());
+        shredder.dropCachedKeys();
+        service.clearCachedStates();
+        Thread.sleep(Duration.ofSeconds(1));
+        shredder.dropCachedKeys();
+        service.clearCachedStates();
+    }
+
     public static Builder builder(EventStore store) {
         return new Builder(store);
     }
 
-    /** Starts the read model (catching up from its checkpoint in the background). */
-    public OrderSystem start() {
+    /**
+     * Starts the read model (catching up from its checkpoint in the background) and, with a shredder, the watch for
+     * {@value Shredder#FORGOTTEN_EVENT} events: a forget through another process sharing the keys (another node of a
+     * Kafka or PostgreSQL store) also drops this process's cached order states, which hold personal fields decrypted.
+     */
+    public synchronized OrderSystem start() {
         if (projections != null) {
             projections.start();
+        }
+        if (store.shredder() != null && forgottenWatch == null) {
+            forgottenWatch = store.subscribe(
+                    store.head(), new EventFilter(Set.of(Shredder.FORGOTTEN_EVENT), "$"), e -> forgottenElsewhere());
         }
         return this;
     }
@@ -162,7 +189,8 @@ public final class OrderSystem implements AutoCloseable {
             return;
         }
         closed = true;
-        dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+        closeQuietly(forgottenWatch, "watch for forgotten subjects");
+        Shredder shredder = store.shredder();
         if (shredder != null && forgetListener != null) {
             shredder.removeForgetListener(forgetListener);
         }

@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Subject keys in {@code subject-keys} of a data directory (format: this package's {@code package-info}), all held in
  * memory too. One process owns the file (the one owning the data directory). A new key is appended and fsynced before
  * it is used; a deleted key is removed by rewriting the file and zero-filling the old one before the rename, so its
- * bytes are not left in the directory's files. Thread-safe: every method synchronizes on this store.
+ * bytes are not left in the directory's files; a rewrite interrupted by a crash is completed or undone on open.
+ * Thread-safe: every method synchronizes on this store.
  */
 public final class FileSubjectKeyStore implements SubjectKeyStore {
     /** The file's name in the data directory. */
@@ -48,6 +50,7 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
         FileSubjectKeyStore s = new FileSubjectKeyStore(dataDir.resolve(FILE_NAME));
         try {
             Files.createDirectories(dataDir);
+            s.recover();
             if (Files.exists(s.file)) {
                 for (String line : Files.readAllLines(s.file, StandardCharsets.US_ASCII)) {
                     if (!line.isBlank()) {
@@ -66,6 +69,35 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
         return file;
     }
 
+    /**
+     * Finishes or undoes a rewrite a crash interrupted ({@link #rewrite}): the new content is complete (fsynced) before
+     * any byte of the old file is zeroed, and the file's text never holds a zero byte, so an old file holding one means
+     * the temporary file has the new content, which then takes its place; otherwise the old file was not touched and
+     * stands.
+     */
+    private void recover() throws IOException {
+        Path tmp = tmpFile();
+        if (!Files.exists(tmp)) {
+            return;
+        }
+        boolean zeroed = false;
+        if (Files.exists(file)) {
+            for (byte b : Files.readAllBytes(file)) {
+                zeroed |= b == 0;
+            }
+        }
+        if (zeroed) {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(file.toAbsolutePath().getParent());
+        } else {
+            Files.delete(tmp);
+        }
+    }
+
+    private Path tmpFile() {
+        return file.resolveSibling(FILE_NAME + ".tmp");
+    }
+
     @Override
     public synchronized SubjectKey getOrCreate(String subjectRef, Supplier<SubjectKey> create) {
         SubjectKey k = bySubject.get(subjectRef);
@@ -82,6 +114,16 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
         }
         put(k);
         return k;
+    }
+
+    @Override
+    public synchronized Optional<SubjectKey> bySubject(String subjectRef) {
+        return Optional.ofNullable(bySubject.get(subjectRef));
+    }
+
+    @Override
+    public synchronized Optional<SubjectKey> anyKey() {
+        return bySubject.values().stream().findFirst();
     }
 
     @Override
@@ -107,14 +149,36 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
         return Optional.of(k.keyId());
     }
 
-    /** Writes the new content beside the file, zero-fills the old one in place, then renames the new one over it. */
+    @Override
+    public synchronized void replaceAll(UnaryOperator<List<SubjectKey>> replace) {
+        List<SubjectKey> next = replace.apply(List.copyOf(bySubject.values()));
+        StringBuilder content = new StringBuilder();
+        for (SubjectKey k : next) {
+            content.append(line(k));
+        }
+        rewrite(content.toString());
+        bySubject.clear();
+        byKeyId.clear();
+        next.forEach(this::put);
+    }
+
+    /**
+     * Writes the new content beside the file (fsynced), zero-fills the old one in place, then renames the new one over
+     * it; {@link #recover} completes or undoes this after a crash.
+     */
     private void rewrite(String content) {
-        Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+        Path tmp = tmpFile();
         try {
             try (FileChannel ch = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 write(ch, content);
                 ch.force(true);
+            }
+            fsyncDirectory(tmp.toAbsolutePath().getParent());
+            if (!Files.exists(file)) {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDirectory(file.toAbsolutePath().getParent());
+                return;
             }
             try (FileChannel old = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 long size = old.size();

@@ -1,9 +1,11 @@
 package dev.hindsight.core.privacy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /** Subject keys in memory only (the in-memory store, tests). Thread-safe. */
 public final class InMemorySubjectKeyStore implements SubjectKeyStore {
@@ -22,8 +24,29 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> bySubject(String subjectRef) {
+        return Optional.ofNullable(bySubject.get(subjectRef));
+    }
+
+    @Override
+    public Optional<SubjectKey> anyKey() {
+        return bySubject.values().stream().findFirst();
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return Optional.ofNullable(byKeyId.get(keyId));
+    }
+
+    @Override
+    public synchronized void replaceAll(UnaryOperator<List<SubjectKey>> replace) {
+        List<SubjectKey> next = replace.apply(List.copyOf(bySubject.values()));
+        bySubject.clear();
+        byKeyId.clear();
+        for (SubjectKey k : next) {
+            bySubject.put(k.subjectRef(), k);
+            byKeyId.put(k.keyId(), k);
+        }
     }
 
     @Override

@@ -35,6 +35,24 @@ public final class MasterKey {
         Arrays.fill(key, (byte) 0);
     }
 
+    private MasterKey(SecretKeySpec wrapKey, SecretKeySpec refKey) {
+        this.wrapKey = wrapKey;
+        this.refKey = refKey;
+    }
+
+    /** The key of the subject-ref HMAC ({@link #subjectRef}). */
+    byte[] subjectRefKey() {
+        return refKey.getEncoded();
+    }
+
+    /**
+     * This master key naming subjects with {@code subjectRefKey} instead of its own derived one: a store whose master
+     * key was rotated keeps naming subjects as the first master key did ({@link KeyRotation}).
+     */
+    MasterKey withSubjectRefKey(byte[] subjectRefKey) {
+        return new MasterKey(wrapKey, new SecretKeySpec(subjectRefKey, "HmacSHA256"));
+    }
+
     /**
      * A master key from its base64 text ({@code head -c32 /dev/urandom | base64}).
      *

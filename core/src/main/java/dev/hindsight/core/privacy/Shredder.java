@@ -31,6 +31,12 @@ public final class Shredder {
     /** What an encrypted field whose key is gone reads as. */
     public static final String ERASED = "[erased]";
 
+    /**
+     * The type of the audit event a server appends after each forget (in {@code $audit}, with the subject's
+     * {@code subject_ref}): other processes sharing the key store watch for it to drop their decrypted caches.
+     */
+    public static final String FORGOTTEN_EVENT = "SubjectForgotten";
+
     static final long CACHE_NANOS = 1_000_000_000L;
     private static final int DATA_KEY_BYTES = 32;
     private static final int KEY_ID_BYTES = 16;
@@ -57,9 +63,13 @@ public final class Shredder {
      */
     public record Forgotten(String subjectRef, boolean keyDestroyed) {}
 
+    /**
+     * @throws dev.hindsight.core.CorruptionException if the store's keys were rotated to another master key
+     *     ({@link KeyRotation#forStore})
+     */
     public Shredder(MasterKey master, SubjectKeyStore keys, PersonalData personal) {
-        this.master = Objects.requireNonNull(master, "master");
         this.keys = Objects.requireNonNull(keys, "keys");
+        this.master = KeyRotation.forStore(Objects.requireNonNull(master, "master"), keys);
         this.personal = Objects.requireNonNull(personal, "personal");
     }
 
@@ -76,6 +86,16 @@ public final class Shredder {
     /** The subject's name in the key store and the audit trail. */
     public String subjectRef(String subject) {
         return master.subjectRef(subject);
+    }
+
+    /**
+     * Whether the subject has a key in the key store now (read from the store, not the cache).
+     *
+     * @throws dev.hindsight.core.StoreUnavailableException if the key store cannot be read
+     */
+    public boolean hasKey(String subject) {
+        return keys.bySubject(master.subjectRef(Objects.requireNonNull(subject, "subject")))
+                .isPresent();
     }
 
     /**
@@ -108,6 +128,15 @@ public final class Shredder {
             l.accept(subject);
         }
         return new Forgotten(ref, keyId.isPresent());
+    }
+
+    /**
+     * Drops every cached unwrapped key, so the next use reads the key store: for a process told that another one
+     * sharing the key store forgot a subject (its {@value #FORGOTTEN_EVENT} event names only the subject's HMAC).
+     */
+    public void dropCachedKeys() {
+        bySubject.clear();
+        byKeyId.clear();
     }
 
     /**
@@ -269,7 +298,7 @@ public final class Shredder {
     }
 
     private @Nullable DataKey keyById(String keyId) {
-        if (gone.contains(keyId)) {
+        if (gone.contains(keyId) || keyId.equals(KeyRotation.REF_KEY_ENTRY)) {
             return null;
         }
         Cached c = byKeyId.get(keyId);

@@ -1,7 +1,9 @@
 package dev.hindsight.core.privacy;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Where subjects' wrapped data keys live (SPI: the file engine keeps them in its data directory, PostgreSQL in its
@@ -17,6 +19,12 @@ public interface SubjectKeyStore extends AutoCloseable {
      */
     SubjectKey getOrCreate(String subjectRef, Supplier<SubjectKey> create);
 
+    /** The subject's key, empty if it has none (never created, or forgotten). */
+    Optional<SubjectKey> bySubject(String subjectRef);
+
+    /** Some key of the store, empty if it has none: to check that a master key opens the store's keys. */
+    Optional<SubjectKey> anyKey();
+
     /** The key with id {@code keyId}, empty if there is none (never created, or forgotten). */
     Optional<SubjectKey> byKeyId(String keyId);
 
@@ -26,6 +34,16 @@ public interface SubjectKeyStore extends AutoCloseable {
      * @return the deleted key's id, empty if the subject had none
      */
     Optional<String> delete(String subjectRef);
+
+    /**
+     * Replaces every entry by {@code replace}'s answer for the current ones, atomically: after a crash the store holds
+     * either all the old entries or all the new ones. For master-key rotation ({@link KeyRotation}), with every process
+     * using the store stopped.
+     *
+     * @throws RuntimeException what {@code replace} throws, with nothing changed
+     * @throws dev.hindsight.core.StoreUnavailableException if the store cannot be read or written
+     */
+    void replaceAll(UnaryOperator<List<SubjectKey>> replace);
 
     @Override
     default void close() {}

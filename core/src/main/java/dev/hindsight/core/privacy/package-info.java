@@ -15,7 +15,12 @@
  *
  * <p>{@link dev.hindsight.core.privacy.FileSubjectKeyStore} format ({@code subject-keys} in the data directory), one
  * entry per line: {@code <subject ref> <key id> <base64url(wrapped key)>}. Appends are fsynced; a deletion rewrites the
- * file (temporary file, fsync, overwrite the old file with zeros, rename) so the key's bytes do not survive in it.
+ * file (temporary file, fsync, overwrite the old file with zeros, rename) so the key's bytes do not survive in it; on
+ * open, a temporary file left by a crash replaces the old one if that holds a zero byte (the rewrite had reached the
+ * zeroing, so the temporary file is complete), and is deleted otherwise.
+ *
+ * <p>Master-key rotation ({@link dev.hindsight.core.privacy.KeyRotation}) re-wraps every entry and adds the entry
+ * {@code $subject-ref-key $subject-ref-key <wrapped HMAC key>}: subjects keep the names the first master key gave them.
  */
 @NullMarked
 package dev.hindsight.core.privacy;

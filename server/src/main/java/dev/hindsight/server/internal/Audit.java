@@ -8,6 +8,7 @@ import dev.hindsight.core.Json;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.auth.ApiToken;
+import dev.hindsight.core.privacy.Shredder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,13 +49,21 @@ public final class Audit {
     }
 
     /**
-     * Records that a subject was forgotten (crypto-shredding): its HMAC ({@code subject_ref}), whether a key was
-     * destroyed, and by which token (metadata {@code user_id}); the event's timestamp says when.
+     * Records that a subject is being forgotten (crypto-shredding): its HMAC ({@code subject_ref}), whether it has a
+     * key to destroy, and by which token (metadata {@code user_id}); the event's timestamp says when. Unlike the other
+     * records this one must be written: the forget waits for it.
+     *
+     * @throws dev.hindsight.core.StoreUnavailableException if the trail cannot be written; on the Kafka engine
+     *     {@link dev.hindsight.core.NotOwnerException} when another node owns the trail's partition (the server
+     *     answers with a redirect there)
      */
     public void subjectForgotten(String subjectRef, boolean keyDestroyed, @Nullable ApiToken token) {
         ObjectNode data = Json.mapper().createObjectNode();
         data.put("subject_ref", subjectRef).put("key_destroyed", keyDestroyed);
-        append("SubjectForgotten", data, token == null ? null : token.name());
+        store.append(
+                STREAM,
+                ExpectedVersion.ANY,
+                List.of(event(Shredder.FORGOTTEN_EVENT, data, token == null ? null : token.name())));
     }
 
     /** Records the difference between the tokens the trail knows and {@code now}, by name. */
@@ -106,14 +115,16 @@ public final class Audit {
         }
     }
 
-    private void append(String type, ObjectNode data, @Nullable String tokenName) {
+    private static EventData event(String type, ObjectNode data, @Nullable String tokenName) {
         ObjectNode meta = Json.mapper().createObjectNode();
         meta.put("user_id", tokenName == null ? "hindsight" : "token:" + tokenName);
+        return EventData.of(type, data.toString()).withMetadata(meta.toString());
+    }
+
+    /** Best effort: a failure is logged, not thrown. */
+    private void append(String type, ObjectNode data, @Nullable String tokenName) {
         try {
-            store.append(
-                    STREAM,
-                    ExpectedVersion.ANY,
-                    List.of(EventData.of(type, data.toString()).withMetadata(meta.toString())));
+            store.append(STREAM, ExpectedVersion.ANY, List.of(event(type, data, tokenName)));
         } catch (RuntimeException e) {
             LOG.warn("cannot append {} to the audit trail: {}", type, e.toString());
         }

@@ -94,6 +94,7 @@ public final class KafkaEventLog implements EventLog {
             RecordFetcher fetcher,
             String prefix,
             @Nullable String advertisedUrl,
+            @Nullable String tag,
             boolean writer,
             IndexDirLock dirLock) {
         this.dirLock = dirLock;
@@ -121,7 +122,7 @@ public final class KafkaEventLog implements EventLog {
                         : new PartitionWriters(
                                 options,
                                 p -> new PartitionWriter(options, p, prefix, indexer, indexes, cache, fetcher, reader));
-        this.ownership = writers == null ? null : new Ownership(options, prefix, advertisedUrl, writers);
+        this.ownership = writers == null ? null : new Ownership(options, prefix, advertisedUrl, tag, writers);
     }
 
     /**
@@ -141,7 +142,18 @@ public final class KafkaEventLog implements EventLog {
      * partitions ({@link NotPartitionOwnerException#owner()}, an HTTP redirect).
      */
     public static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl) {
-        return open(requested, advertisedUrl, true);
+        return open(requested, advertisedUrl, null, true);
+    }
+
+    /**
+     * Opens the store as {@link #open(KafkaOptions, String)} does, publishing {@code tag} ({@code [a-z0-9-]+}) through
+     * the ownership group too, so that nodes can check that they agree on how they may share the topic
+     * ({@link #peers()}).
+     *
+     * @throws IllegalArgumentException if the tag has other characters
+     */
+    public static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl, @Nullable String tag) {
+        return open(requested, advertisedUrl, tag, true);
     }
 
     /**
@@ -154,10 +166,14 @@ public final class KafkaEventLog implements EventLog {
      * @throws StoreUnavailableException if Kafka cannot be reached
      */
     public static KafkaEventLog openReader(KafkaOptions requested) {
-        return open(requested, null, false);
+        return open(requested, null, null, false);
     }
 
-    private static KafkaEventLog open(KafkaOptions requested, @Nullable String advertisedUrl, boolean writer) {
+    private static KafkaEventLog open(
+            KafkaOptions requested, @Nullable String advertisedUrl, @Nullable String tag, boolean writer) {
+        if (tag != null) {
+            OwnerDirectory.clientId("", null, tag); // checks the tag before anything is opened
+        }
         String prefix = "hindsight-" + requested.topic() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
         KafkaOptions options = TopicSetup.ensureTopic(requested, prefix);
@@ -189,7 +205,7 @@ public final class KafkaEventLog implements EventLog {
                     idx.clear(); // the topic was recreated: the index describes records that no longer exist
                 }
             }
-            log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, writer, dirLock);
+            log = new KafkaEventLog(options, indexes, fetcher, prefix, advertisedUrl, tag, writer, dirLock);
             log.indexer.start();
             Ownership ownership = log.ownership;
             if (ownership == null) {
@@ -233,6 +249,54 @@ public final class KafkaEventLog implements EventLog {
     /** Partitions this node owns (writes) now, ascending; none for a {@linkplain #openReader reader}. */
     public List<Integer> ownedPartitions() {
         return ownership == null ? List.of() : ownership.ownedPartitions();
+    }
+
+    /**
+     * Another node writing this topic: a member of its ownership group.
+     *
+     * @param url its advertised HTTP base URL, or null
+     * @param tag the tag it opened the store with ({@link #open(KafkaOptions, String, String)}), or null
+     */
+    public record Peer(@Nullable String url, @Nullable String tag) {}
+
+    /**
+     * The other nodes writing this topic now (the ownership group's members but this node), from a fresh description
+     * of the group; empty for a {@linkplain #openReader reader}, which is not a member. A node killed moments ago may
+     * still be listed until its session times out.
+     *
+     * @throws StoreUnavailableException if the group cannot be described within the request timeout
+     */
+    public List<Peer> peers() {
+        ensureOpen();
+        Ownership o = ownership;
+        if (o == null) {
+            return List.of();
+        }
+        List<Peer> out = new ArrayList<>();
+        for (OwnerDirectory.Member m : owners.members()) {
+            if (!m.clientId().equals(o.clientId())) {
+                out.add(new Peer(m.url(), m.tag()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The nodes writing the topic of {@code options} now, without opening it (so without joining its ownership group):
+     * for a node to check, before it joins, that it may serve beside them.
+     *
+     * @throws StoreUnavailableException if the group cannot be described within the request timeout
+     */
+    public static List<Peer> peers(KafkaOptions options) {
+        try (OwnerDirectory directory = new OwnerDirectory(
+                options,
+                "hindsight-" + options.topic() + "-"
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong()),
+                null)) {
+            return directory.members().stream()
+                    .map(m -> new Peer(m.url(), m.tag()))
+                    .toList();
+        }
     }
 
     /** Whether this log was opened with {@link #openReader}: it reads and never appends. */

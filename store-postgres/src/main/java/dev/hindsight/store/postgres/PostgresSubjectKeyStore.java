@@ -7,8 +7,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -54,6 +58,25 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
     }
 
     @Override
+    public Optional<SubjectKey> bySubject(String subjectRef) {
+        return find("subject_ref", subjectRef);
+    }
+
+    @Override
+    public Optional<SubjectKey> anyKey() {
+        String sql = "SELECT subject_ref, key_id, wrapped_key FROM " + schema + ".subject_keys LIMIT 1";
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next()
+                    ? Optional.of(new SubjectKey(rs.getString(1), rs.getString(2), rs.getBytes(3)))
+                    : Optional.empty();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading a subject key", e);
+        }
+    }
+
+    @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
         return find("key_id", keyId);
     }
@@ -69,6 +92,51 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
             }
         } catch (SQLException e) {
             throw SqlErrors.translate("deleting a subject key", e);
+        }
+    }
+
+    /**
+     * In one transaction holding the table's exclusive lock (appenders creating keys wait for it): reads every row,
+     * deletes them and inserts the replacement, so a crash leaves the old rows or the new ones.
+     */
+    @Override
+    public void replaceAll(UnaryOperator<List<SubjectKey>> replace) {
+        String table = schema + ".subject_keys";
+        try (Connection c = ds.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                List<SubjectKey> current = new ArrayList<>();
+                try (Statement st = c.createStatement()) {
+                    st.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+                    try (ResultSet rs = st.executeQuery(
+                            "SELECT subject_ref, key_id, wrapped_key FROM " + table + " ORDER BY subject_ref")) {
+                        while (rs.next()) {
+                            current.add(new SubjectKey(rs.getString(1), rs.getString(2), rs.getBytes(3)));
+                        }
+                    }
+                    List<SubjectKey> next = replace.apply(List.copyOf(current));
+                    st.executeUpdate("DELETE FROM " + table);
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "INSERT INTO " + table + " (subject_ref, key_id, wrapped_key) VALUES (?, ?, ?)")) {
+                        for (SubjectKey k : next) {
+                            ps.setString(1, k.subjectRef());
+                            ps.setString(2, k.keyId());
+                            ps.setBytes(3, k.wrapped());
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translate("replacing the subject keys", e);
         }
     }
 

@@ -31,6 +31,7 @@ public final class Ownership implements AutoCloseable {
 
     private final KafkaOptions options;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String clientId;
     private final Writers writers;
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
     private final Thread thread;
@@ -40,11 +41,18 @@ public final class Ownership implements AutoCloseable {
     /**
      * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
      *     {@link OwnerDirectory}), or null
+     * @param tag a tag published the same way, or null
      */
-    public Ownership(KafkaOptions options, String clientPrefix, @Nullable String advertisedUrl, Writers writers) {
+    public Ownership(
+            KafkaOptions options,
+            String clientPrefix,
+            @Nullable String advertisedUrl,
+            @Nullable String tag,
+            Writers writers) {
         this.options = options;
         this.writers = writers;
-        this.consumer = Clients.owner(options, OwnerDirectory.clientId(clientPrefix + "-owner", advertisedUrl));
+        this.clientId = OwnerDirectory.clientId(clientPrefix + "-owner", advertisedUrl, tag);
+        this.consumer = Clients.owner(options, clientId);
         this.thread = Thread.ofPlatform()
                 .name("hindsight-kafka-ownership-" + options.topic())
                 .daemon(true)
@@ -60,6 +68,11 @@ public final class Ownership implements AutoCloseable {
     /** Waits until the group has assigned this node its first partitions (possibly none) and they are ready. */
     public boolean awaitFirstAssignment(Duration timeout) throws InterruptedException {
         return firstAssignment.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** This node's member client id in the group. */
+    public String clientId() {
+        return clientId;
     }
 
     /** Partitions this node owns and writes now. */
