@@ -6,27 +6,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.privacy.FileSubjectKeyStore;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.Snapshot;
-import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.store.kafka.KafkaTestCluster;
-import dev.hindsight.store.postgres.PostgresOptions;
-import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -372,48 +366,12 @@ class KafkaCryptoShreddingIT {
         }
     }
 
-    /** "schema.table: row" for every row of every table of both schemas whose text (or bytea hex) holds the value. */
     private List<String> rowsContaining(String value) throws SQLException {
-        String hex = HexFormat.of().formatHex(value.getBytes(StandardCharsets.UTF_8));
-        List<String> hits = new ArrayList<>();
-        try (Connection c = PgTestDb.connect()) {
-            List<String> tables = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT table_schema || '.' || table_name"
-                    + " FROM information_schema.tables WHERE table_schema IN (?, ?) AND table_type = 'BASE TABLE'")) {
-                ps.setString(1, schema);
-                ps.setString(2, schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        tables.add(rs.getString(1));
-                    }
-                }
-            }
-            assertThat(tables).hasSizeGreaterThan(4);
-            for (String t : tables) {
-                try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT t::text FROM " + t + " t")) {
-                    while (rs.next()) {
-                        String row = rs.getString(1);
-                        if (row.contains(value) || row.contains(hex)) {
-                            hits.add(t + ": " + row);
-                        }
-                    }
-                }
-            }
-        }
-        return hits;
+        return PgTestDb.rowsContaining(schema, value);
     }
 
     private List<Snapshot> storedSnapshots(String orderId) {
-        PostgresOptions options = PostgresOptions.defaults(PgTestDb.URL)
-                .withCredentials(PgTestDb.USER, PgTestDb.PASSWORD)
-                .withSchema(schema)
-                .withPoolSize(2)
-                .withMigrate(false);
-        try (HikariDataSource pool = options.openPool();
-                PostgresSnapshotStore s = PostgresSnapshotStore.open(pool, options, SnapshotRetention.DEFAULT)) {
-            return s.snapshots(orderId);
-        }
+        return PgTestDb.storedSnapshots(schema, orderId);
     }
 
     private void awaitSnapshot(String orderId) throws InterruptedException {
