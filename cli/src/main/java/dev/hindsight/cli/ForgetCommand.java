@@ -2,18 +2,24 @@ package dev.hindsight.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Json;
+import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.privacy.FileSubjectKeyStore;
 import dev.hindsight.core.privacy.MasterKey;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.orders.OrderPrivacy;
 import dev.hindsight.projection.ReadModelDatabase;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSubjectKeyStore;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -26,10 +32,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hindsight forget SUBJECT}: crypto-shredding. Through a running server ({@code DELETE /api/subjects/{subject}},
- * an admin token when tokens are on; recorded in the audit trail), or offline (not audited: no server): with
- * {@code --data-dir} on a stopped file store (its {@code subject-keys} and {@code readmodel.db}), with {@code --pg-url}
- * on a PostgreSQL store (its {@code subject_keys} table and read-model schema; running servers stop decrypting within a
- * second). Prints {@code {"subject_ref", "key_destroyed"}}. Not thread-safe.
+ * an admin token when tokens are on; recorded in the audit trail), or offline: with {@code --data-dir} on a stopped
+ * file store (its {@code subject-keys} and {@code readmodel.db}; recorded in the store's audit trail by
+ * {@code cli:OS-USER} first), with {@code --pg-url} on a PostgreSQL store (its {@code subject_keys} table and read-model
+ * schema; running servers stop decrypting within a second; not audited: the trail may live in another engine). Prints {@code {"subject_ref", "key_destroyed"}}. Not thread-safe.
  */
 @Command(
         name = "forget",
@@ -110,7 +116,38 @@ final class ForgetCommand implements Callable<Integer> {
             throw new CliException("cannot open the subject keys in " + dataDir + ": " + e.getMessage());
         }
         eraseLocalReadModel(shredder, dataDir);
+        audit(dataDir, shredder);
         return print(shredder.forget(subject));
+    }
+
+    /**
+     * Records the forget in the stopped file store's audit trail before the key goes, as the server does ({@code
+     * SubjectForgotten}, by {@code cli:OS-USER}); refuses (changing nothing) when a server holds the store.
+     */
+    private void audit(Path dir, Shredder shredder) {
+        if (!Files.isDirectory(dir.resolve("segments"))) {
+            // a stopped single Kafka node keeps its keys here but its log (and audit trail) in the topic
+            spec.commandLine()
+                    .getErr()
+                    .println("hindsight forget: " + dir + " holds no file-engine log, so the forget is not recorded in"
+                            + " an audit trail; forget through a running server (--url) to record it");
+            return;
+        }
+        String actor = "cli:" + System.getProperty("user.name", "unknown");
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir))) {
+            EventStore.of(log)
+                    .append(
+                            Shredder.AUDIT_STREAM,
+                            ExpectedVersion.ANY,
+                            List.of(Shredder.forgottenEvent(
+                                    shredder.subjectRef(subject), shredder.hasKey(subject), actor)));
+        } catch (StoreLockedException e) {
+            throw new CliException(
+                    "the store in " + dir + " is in use by a running server: forget through it with --url", 2);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot record the forget in the audit trail of " + dir + " (nothing was"
+                    + " forgotten): " + e.getMessage());
+        }
     }
 
     /** Erases the subject from the SQLite read model in {@code dir}, if there is one, when it is forgotten. */

@@ -179,6 +179,16 @@ class CryptoShreddingTest {
         CliRun noKey = CliRun.of("forget", ALICE, "--data-dir", data.toString());
         assertThat(noKey.exitCode()).isNotZero();
         assertThat(noKey.err()).contains("master key");
+        HindsightServer running = serve(data, key);
+        try {
+            CliRun busy =
+                    CliRun.of("forget", ALICE, "--data-dir", data.toString(), "--master-key-file", key.toString());
+            assertThat(busy.exitCode()).isNotZero();
+            assertThat(busy.err()).contains("in use by a running server").contains("--url");
+        } finally {
+            running.stop();
+        }
+        assertThat(grep(data, ALICE)).as("a refused forget changes nothing").isNotEmpty();
         CliRun forgot = CliRun.of("forget", ALICE, "--data-dir", data.toString(), "--master-key-file", key.toString());
         assertThat(forgot.exitCode()).as(forgot.err()).isZero();
         assertThat(forgot.out()).contains("\"key_destroyed\":true");
@@ -187,6 +197,12 @@ class CryptoShreddingTest {
         HindsightServer again = serve(data, key);
         try {
             String base = "http://127.0.0.1:" + again.port();
+            JsonNode trail = ok("GET", base + "/api/aggregates/$audit/events", null);
+            JsonNode last = trail.get("events").get(trail.get("events").size() - 1);
+            assertThat(last.get("event_type").asText()).isEqualTo(Shredder.FORGOTTEN_EVENT);
+            assertThat(last.get("event_data").get("key_destroyed").asBoolean()).isTrue();
+            assertThat(last.get("metadata").get("user_id").asText()).startsWith("cli:");
+            assertThat(last.toString()).doesNotContain(ALICE);
             assertThat(ok("GET", base + "/api/orders/" + order, null)
                             .get("user_id")
                             .asText())

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.hindsight.core.EventData;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -36,6 +37,22 @@ public final class Shredder {
      * {@code subject_ref}): other processes sharing the key store watch for it to drop their decrypted caches.
      */
     public static final String FORGOTTEN_EVENT = "SubjectForgotten";
+
+    /** The audit trail's aggregate id (a system aggregate: written by the server and offline tools, read by admins). */
+    public static final String AUDIT_STREAM = "$audit";
+
+    /**
+     * The audit event recording that a subject is being forgotten: {@code {"subject_ref", "key_destroyed"}} (the
+     * subject's HMAC, never its id) with metadata {@code user_id} = who did it ({@code token:NAME}, {@code hindsight},
+     * or {@code cli:OS-USER} for an offline forget); its timestamp says when.
+     */
+    public static EventData forgottenEvent(String subjectRef, boolean keyDestroyed, String actor) {
+        ObjectNode data = Json.mapper().createObjectNode();
+        data.put("subject_ref", subjectRef).put("key_destroyed", keyDestroyed);
+        ObjectNode meta = Json.mapper().createObjectNode();
+        meta.put("user_id", actor);
+        return EventData.of(FORGOTTEN_EVENT, data.toString()).withMetadata(meta.toString());
+    }
 
     static final long CACHE_NANOS = 1_000_000_000L;
     private static final int DATA_KEY_BYTES = 32;

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Audit {
     /** The audit trail's aggregate id; ids starting with {@code $} are the server's. */
-    public static final String STREAM = "$audit";
+    public static final String STREAM = Shredder.AUDIT_STREAM;
 
     private static final Logger LOG = LoggerFactory.getLogger(Audit.class);
 
@@ -58,12 +58,11 @@ public final class Audit {
      *     answers with a redirect there)
      */
     public void subjectForgotten(String subjectRef, boolean keyDestroyed, @Nullable ApiToken token) {
-        ObjectNode data = Json.mapper().createObjectNode();
-        data.put("subject_ref", subjectRef).put("key_destroyed", keyDestroyed);
         store.append(
                 STREAM,
                 ExpectedVersion.ANY,
-                List.of(event(Shredder.FORGOTTEN_EVENT, data, token == null ? null : token.name())));
+                List.of(Shredder.forgottenEvent(
+                        subjectRef, keyDestroyed, token == null ? "hindsight" : "token:" + token.name())));
     }
 
     /** Records the difference between the tokens the trail knows and {@code now}, by name. */
