@@ -112,19 +112,8 @@ class KafkaCryptoShreddingIT {
     /** With PostgreSQL and the master key {@code key}, as {@code --role ROLE}. */
     private ServeCommand command(String name, String role, Path key, String... extra) {
         List<String> args = new ArrayList<>(List.of(extra));
-        args.addAll(List.of(
-                "--pg-url",
-                PgTestDb.URL,
-                "--pg-user",
-                PgTestDb.USER,
-                "--pg-password",
-                PgTestDb.PASSWORD,
-                "--pg-schema",
-                schema,
-                "--master-key-file",
-                key.toString(),
-                "--role",
-                role));
+        args.addAll(PgTestDb.storeArgs(schema));
+        args.addAll(List.of("--master-key-file", key.toString(), "--role", role));
         return command(name, args);
     }
 
@@ -252,21 +241,11 @@ class KafkaCryptoShreddingIT {
         assertThat(ShreddingChecks.grep(dir, BOB))
                 .as("the local read model holds the id")
                 .isNotEmpty();
-        CliRun offline = CliRun.of(
-                "forget",
-                BOB,
-                "--pg-url",
-                PgTestDb.URL,
-                "--pg-user",
-                PgTestDb.USER,
-                "--pg-password",
-                PgTestDb.PASSWORD,
-                "--pg-schema",
-                schema,
-                "--data-dir",
-                dir.resolve("data-all").toString(),
-                "--master-key-file",
-                key.toString());
+        List<String> offlineArgs = new ArrayList<>(List.of("forget", BOB));
+        offlineArgs.addAll(PgTestDb.storeArgs(schema));
+        offlineArgs.addAll(
+                List.of("--data-dir", dir.resolve("data-all").toString(), "--master-key-file", key.toString()));
+        CliRun offline = CliRun.of(offlineArgs.toArray(String[]::new));
         assertThat(offline.exitCode()).as(offline.err()).isZero();
         assertThat(offline.out()).contains("\"key_destroyed\":true");
         assertThat(subjectKeys()).isZero();

@@ -144,15 +144,7 @@ class KeysRotateCliTest {
     }
 
     private List<String> pgWhere() {
-        return List.of(
-                "--pg-url",
-                PgTestDb.URL,
-                "--pg-user",
-                PgTestDb.USER,
-                "--pg-password",
-                PgTestDb.PASSWORD,
-                "--pg-schema",
-                schema);
+        return PgTestDb.storeArgs(schema);
     }
 
     private List<String> rows() throws SQLException {

@@ -35,6 +35,11 @@ final class PgTestDb {
         return v == null || v.isBlank() ? fallback : v;
     }
 
+    /** The command-line options naming this database and {@code schema}: {@code --pg-url … --pg-schema schema}. */
+    static List<String> storeArgs(String schema) {
+        return List.of("--pg-url", URL, "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema);
+    }
+
     static Connection connect() throws SQLException {
         return DriverManager.getConnection(URL, USER, PASSWORD);
     }
