@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -61,40 +60,19 @@ final class ForgetCommand implements Callable<Integer> {
     @Nullable
     Path dataDir;
 
-    @Option(
-            names = "--pg-url",
-            description = "Forget offline in this PostgreSQL store (with --pg-schema; credentials from"
-                    + " $HINDSIGHT_PG_USER / $HINDSIGHT_PG_PASSWORD or --pg-user / --pg-password) instead of through"
-                    + " --url. Needs the master key.")
-    @Nullable
-    String pgUrl;
-
-    @Option(
-            names = "--pg-user",
-            defaultValue = "${env:HINDSIGHT_PG_USER}",
-            description = "PostgreSQL user (default: $HINDSIGHT_PG_USER).")
-    @Nullable
-    String pgUser;
-
-    @Option(
-            names = "--pg-password",
-            defaultValue = "${env:HINDSIGHT_PG_PASSWORD}",
-            description = "PostgreSQL password (default: $HINDSIGHT_PG_PASSWORD).")
-    @Nullable
-    String pgPassword;
-
-    @Option(
-            names = "--pg-schema",
-            defaultValue = "hindsight",
-            description = "Schema of the store's tables (default: ${DEFAULT-VALUE}).")
-    String pgSchema = "hindsight";
+    /**
+     * {@code --pg-url} (offline on a PostgreSQL store when given on the command line; {@code $HINDSIGHT_PG_URL} alone
+     * does not switch a forget to offline), {@code --pg-user}, {@code --pg-password}, {@code --pg-schema}.
+     */
+    @Mixin
+    PgConnectionOptions pg = new PgConnectionOptions();
 
     @Parameters(index = "0", paramLabel = "SUBJECT", description = "The subject's id, e.g. a customer's user_id.")
     String subject;
 
     @Override
     public Integer call() {
-        if (pgUrl != null) {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--pg-url")) {
             return offlinePostgres(requireMasterKey());
         }
         if (dataDir == null) {
@@ -173,21 +151,12 @@ final class ForgetCommand implements Callable<Integer> {
 
     /** Deletes the key from {@code subject_keys} and erases the subject from the read-model schema. */
     private int offlinePostgres(MasterKey key) {
-        PostgresOptions options;
-        try {
-            options = PostgresOptions.defaults(Objects.requireNonNull(pgUrl))
-                    .withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
-                    .withSchema(pgSchema)
-                    .withPoolSize(2)
-                    .withMigrate(false)
-                    .withApplicationName("hindsight-forget");
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), 2);
-        }
+        PostgresOptions options = pg.options("hindsight-forget").withMigrate(false);
         try (HikariDataSource pool = options.openPool();
                 HikariDataSource readModel =
-                        OrdersWiring.readModelSource(options, pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX)) {
-            Shredder shredder = new Shredder(key, PostgresSubjectKeyStore.open(pool, pgSchema), OrderPrivacy.PERSONAL);
+                        OrdersWiring.readModelSource(options, pg.pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX)) {
+            Shredder shredder =
+                    new Shredder(key, PostgresSubjectKeyStore.open(pool, pg.pgSchema), OrderPrivacy.PERSONAL);
             shredder.onForget(s -> OrderPrivacy.eraseFromReadModel(ReadModelDatabase.postgres(readModel), s));
             if (dataDir != null) {
                 eraseLocalReadModel(shredder, dataDir); // a stopped Kafka --role all node: keys here, read model there
@@ -196,12 +165,8 @@ final class ForgetCommand implements Callable<Integer> {
         } catch (CliException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CliException("cannot forget in " + pgUrl + " (schema " + pgSchema + "): " + e.getMessage());
+            throw new CliException("cannot forget in " + pg.pgUrl + " (schema " + pg.pgSchema + "): " + e.getMessage());
         }
-    }
-
-    private static @Nullable String blankToNull(@Nullable String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 
     private int print(Shredder.Forgotten f) {

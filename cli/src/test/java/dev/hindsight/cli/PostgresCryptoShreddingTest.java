@@ -92,22 +92,9 @@ class PostgresCryptoShreddingTest {
     }
 
     private HindsightServer serve(Path key, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--store",
-                "postgres",
-                "--pg-url",
-                URL,
-                "--pg-user",
-                USER,
-                "--pg-password",
-                PASSWORD,
-                "--pg-schema",
-                schema,
-                "--master-key-file",
-                key.toString()));
+        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres"));
+        args.addAll(PgTestDb.storeArgs(schema));
+        args.addAll(List.of("--master-key-file", key.toString()));
         args.addAll(List.of(extra));
         ServeCommand serve = Hindsight.commandLine()
                 .parseArgs(args.toArray(String[]::new))
@@ -120,30 +107,7 @@ class PostgresCryptoShreddingTest {
 
     private void forgetEndToEnd(String... extra) throws Exception {
         Path key = ShreddingChecks.masterKeyFile(dir);
-        List<String> args = new ArrayList<>(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--store",
-                "postgres",
-                "--pg-url",
-                URL,
-                "--pg-user",
-                USER,
-                "--pg-password",
-                PASSWORD,
-                "--pg-schema",
-                schema,
-                "--master-key-file",
-                key.toString()));
-        args.addAll(List.of(extra));
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        server = serve.start();
+        server = serve(key, extra);
         String base = "http://127.0.0.1:" + server.port();
         String paid = createOrder(base, ALICE);
         ok(
