@@ -55,6 +55,9 @@ public final class Shredder {
     }
 
     static final long CACHE_NANOS = 1_000_000_000L;
+    /** Cached keys (per map) above which stale entries are dropped. */
+    static final int CACHED_KEYS = 65_536;
+
     private static final int DATA_KEY_BYTES = 32;
     private static final int KEY_ID_BYTES = 16;
 
@@ -310,8 +313,20 @@ public final class Shredder {
             return new SubjectKey(ref, keyId, master.wrap(master.randomBytes(DATA_KEY_BYTES), keyId));
         });
         DataKey key = new DataKey(stored.keyId(), master.unwrap(stored.wrapped(), stored.keyId()));
-        bySubject.put(ref, new Cached(key, System.nanoTime()));
+        cache(bySubject, ref, new Cached(key, System.nanoTime()));
         return key;
+    }
+
+    /**
+     * Caches {@code c}; past {@value #CACHED_KEYS} entries first drops the stale ones (older than the second an entry
+     * is trusted, so never used again), so the cache holds the subjects of about the last second, not every subject
+     * ever seen.
+     */
+    private static void cache(Map<String, Cached> map, String id, Cached c) {
+        if (map.size() >= CACHED_KEYS) {
+            map.values().removeIf(old -> !old.fresh());
+        }
+        map.put(id, c);
     }
 
     private @Nullable DataKey keyById(String keyId) {
@@ -330,7 +345,7 @@ public final class Shredder {
             return null;
         }
         DataKey key = new DataKey(keyId, master.unwrap(stored.get().wrapped(), keyId));
-        byKeyId.put(keyId, new Cached(key, System.nanoTime()));
+        cache(byKeyId, keyId, new Cached(key, System.nanoTime()));
         return key;
     }
 }
