@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,6 +50,16 @@ final class KafkaDevCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(
+            names = "--node",
+            paramLabel = "I",
+            description = "Run only node I (0 to brokers-1) of the cluster in this process, so that each node is its"
+                    + " own process (and can be killed on its own): start one kafka-dev per node with the same"
+                    + " --brokers, --port (not 0) and --data-dir. Broker I listens on port+I, its controller on"
+                    + " port+brokers+I.")
+    @Nullable
+    Integer node;
+
     @Override
     public Integer call() throws InterruptedException {
         if (brokers < 1 || brokers > MAX_BROKERS) {
@@ -57,6 +68,14 @@ final class KafkaDevCommand implements Callable<Integer> {
         }
         if (port < 0 || port + brokers - 1 > 65535) {
             throw new ParameterException(spec.commandLine(), "--port must be between 0 and 65535, not " + port);
+        }
+        if (node != null && (node < 0 || node >= brokers)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--node must be between 0 and " + (brokers - 1) + ", not " + node);
+        }
+        if (node != null && port == 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "--node needs a fixed --port (the nodes find each other by it), not 0");
         }
         KafkaDevCluster cluster = start();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -71,9 +90,12 @@ final class KafkaDevCommand implements Callable<Integer> {
         out.println(cluster.bootstrapServers());
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
-        err.println("hindsight kafka-dev: " + brokers + " KRaft broker(s) on " + cluster.bootstrapServers()
-                + ", data in "
-                + dataDir + ". Try: ./hindsight serve --store kafka --kafka-bootstrap " + cluster.bootstrapServers()
+        String what = node == null
+                ? brokers + " KRaft broker(s) on " + cluster.bootstrapServers()
+                : "node " + node + " of a " + brokers + "-node KRaft cluster on " + cluster.bootstrapServers()
+                        + " (it serves once a majority of the nodes runs)";
+        err.println("hindsight kafka-dev: " + what + ", data in " + dataDir
+                + ". Try: ./hindsight serve --store kafka --kafka-bootstrap " + cluster.bootstrapServers()
                 + (brokers < 3 ? " --kafka-replication " + brokers : "") + ". Ctrl-C stops it.");
         err.flush();
         stopped.await();
@@ -82,7 +104,9 @@ final class KafkaDevCommand implements Callable<Integer> {
 
     private KafkaDevCluster start() {
         try {
-            return KafkaDevCluster.start(dataDir, brokers, port);
+            return node == null
+                    ? KafkaDevCluster.start(dataDir, brokers, port)
+                    : KafkaDevCluster.startOne(dataDir, brokers, node, port);
         } catch (IllegalArgumentException e) {
             throw new CliException("cannot start Kafka: " + e.getMessage());
         } catch (InterruptedException e) {

@@ -8,8 +8,10 @@ import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -27,7 +29,12 @@ final class SnapshotsRole {
         PostgresOptions migrated = options.withMigrate(false);
         PostgresSnapshotStore snapshots = PostgresSnapshotStore.open(database, migrated, SnapshotRetention.DEFAULT);
         PostgresCheckpointStore checkpoints = PostgresCheckpointStore.open(database, migrated);
-        OrderSnapshotService service = OrderSnapshotService.start(store, snapshots, checkpoints, Clock.systemUTC());
+        Timer lag = Timer.builder("hindsight.orders.snapshot.lag")
+                .description("From an order event's commit to the snapshot the snapshot service saved after it")
+                .publishPercentiles(0.5, 0.99) // a summary (quantile lines); with a histogram they would be dropped
+                .register(registry);
+        OrderSnapshotService service = OrderSnapshotService.start(
+                store, snapshots, checkpoints, Clock.systemUTC(), micros -> lag.record(micros, TimeUnit.MICROSECONDS));
         FunctionCounter.builder("hindsight.orders.snapshot.service.written", service, OrderSnapshotService::written)
                 .description("Order snapshots the snapshot service saved since this process started")
                 .register(registry);

@@ -125,6 +125,21 @@ class KafkaDevIT {
         assertThat(r.out()).isEmpty();
     }
 
+    @Test
+    void kafkaDevNode_outOfRangeOrWithoutAFixedPort_isRefusedBeforeAnythingStarts() {
+        CliRun outOfRange =
+                CliRun.of("kafka-dev", "--brokers", "3", "--node", "3", "--port", "9092", "--data-dir", dir.toString());
+        assertThat(outOfRange.exitCode()).isEqualTo(2);
+        assertThat(outOfRange.err()).contains("--node must be between 0 and 2, not 3");
+
+        CliRun freePorts =
+                CliRun.of("kafka-dev", "--brokers", "3", "--node", "0", "--port", "0", "--data-dir", dir.toString());
+        assertThat(freePorts.exitCode()).isEqualTo(2);
+        assertThat(freePorts.err()).contains("--node needs a fixed --port");
+        assertThat(dir.resolve(dev.hindsight.store.kafka.dev.KafkaDevCluster.STATE_FILE))
+                .doesNotExist();
+    }
+
     private static List<String> readAll(String bootstrap, String topic) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),

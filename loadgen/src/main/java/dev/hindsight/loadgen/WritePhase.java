@@ -303,6 +303,9 @@ final class WritePhase {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (!running || Thread.currentThread().isInterrupted()) {
+                    return; // the phase ended during a request: not a failure of the server
+                }
                 errors.record("status sample", e);
             }
         }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +44,20 @@ public final class OrderSnapshotService implements AutoCloseable {
     private final OrderService replay;
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
+    private final Clock clock;
+    private final LongConsumer lagMicros;
     private volatile Position position;
     private volatile boolean running = true;
 
-    private OrderSnapshotService(EventStore store, SnapshotStore snapshots, CheckpointStore checkpoints, Clock clock) {
+    private OrderSnapshotService(
+            EventStore store,
+            SnapshotStore snapshots,
+            CheckpointStore checkpoints,
+            Clock clock,
+            LongConsumer lagMicros) {
         this.store = store;
+        this.clock = clock;
+        this.lagMicros = lagMicros;
         this.snapshots = Objects.requireNonNull(OrderPrivacy.snapshots(store, snapshots));
         this.checkpoints = checkpoints;
         // loads from the snapshots this service writes; writes none on its own
@@ -59,8 +69,25 @@ public final class OrderSnapshotService implements AutoCloseable {
     /** Starts following the log from the stored checkpoint. */
     public static OrderSnapshotService start(
             EventStore store, SnapshotStore snapshots, CheckpointStore checkpoints, Clock clock) {
+        return start(store, snapshots, checkpoints, clock, lag -> {});
+    }
+
+    /**
+     * Starts following the log from the stored checkpoint, telling {@code lagMicros} for every snapshot saved how long
+     * after its event was committed ({@link RecordedEvent#recordedAt}) it was saved, in microseconds (the snapshot lag).
+     */
+    public static OrderSnapshotService start(
+            EventStore store,
+            SnapshotStore snapshots,
+            CheckpointStore checkpoints,
+            Clock clock,
+            LongConsumer lagMicros) {
         OrderSnapshotService s = new OrderSnapshotService(
-                Objects.requireNonNull(store), Objects.requireNonNull(snapshots), checkpoints, clock);
+                Objects.requireNonNull(store),
+                Objects.requireNonNull(snapshots),
+                checkpoints,
+                clock,
+                Objects.requireNonNull(lagMicros));
         s.thread.start();
         return s;
     }
@@ -124,6 +151,8 @@ public final class OrderSnapshotService implements AutoCloseable {
                 OrderService.STATE_CODEC.fingerprint(),
                 OrderService.STATE_CODEC.write(at.state())));
         written.incrementAndGet();
+        lagMicros.accept(
+                Math.max(0, Duration.between(e.recordedAt(), clock.instant()).toNanos() / 1000));
     }
 
     private static void sleep() {

@@ -9,10 +9,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,11 +51,19 @@ import org.jspecify.annotations.Nullable;
  * again on the same directory reopens the same cluster with its topics (broker ports may change). Layout:
  * {@code node-<i>/} (log dirs) and {@code node-<i>.properties} (the node's configuration) per node.
  *
+ * <p>{@link #startOne} runs a single node of such a cluster, so that each node can be its own process (and be
+ * killed on its own): every process is given the same size, data directory and first port; the broker ports are
+ * {@code port + i} and the controller ports {@code port + size + i}. The first process to start creates the state file
+ * (under a file lock on {@value #LOCK_FILE}), the others read it.
+ *
  * <p>Not thread-safe: one thread starts, stops and closes it.
  */
 public final class KafkaDevCluster implements AutoCloseable {
     /** The file in the data directory that identifies the cluster. */
     public static final String STATE_FILE = "kafka-dev.properties";
+
+    /** The file locked while a node of a one-node-per-process cluster creates or reads the state and formats. */
+    public static final String LOCK_FILE = "kafka-dev.lock";
 
     private static final Duration READY = Duration.ofSeconds(60);
 
@@ -108,14 +119,73 @@ public final class KafkaDevCluster implements AutoCloseable {
             int[] brokers = firstPort == 0 ? freePorts(size) : consecutive(firstPort, size);
             cluster = new KafkaDevCluster(dir, size, state.getProperty("cluster.id"), brokers, controllers);
         }
-        cluster.checkPortsFree();
+        cluster.checkPortsFree(-1);
         try {
-            cluster.format();
+            cluster.format(IntStream.range(0, size).boxed().toList());
             cluster.parallel(IntStream.range(0, size).boxed().toList(), i -> {
                 cluster.startNode(i);
                 return null;
             });
             cluster.awaitBrokers(size);
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts node {@code node} of a {@code size}-node cluster in {@code dir}, the other nodes being other processes
+     * (or later calls) on the same directory and first port. Returns once the node has started; the cluster serves
+     * clients once a majority of its nodes runs.
+     *
+     * @param firstPort the first broker's port (not 0: the nodes find each other by it); broker {@code i} listens on
+     *     {@code firstPort + i}, its controller on {@code firstPort + size + i}
+     * @throws IllegalArgumentException if {@code node} is out of range, the port is 0 or out of range, {@code dir} holds
+     *     a cluster of another size, or the node's ports are taken
+     * @throws Exception if the node cannot be formatted or started
+     */
+    public static KafkaDevCluster startOne(Path dir, int size, int node, int firstPort) throws Exception {
+        if (size < 1) {
+            throw new IllegalArgumentException("a cluster needs at least 1 broker, not " + size);
+        }
+        if (node < 0 || node >= size) {
+            throw new IllegalArgumentException("node must be between 0 and " + (size - 1) + ", not " + node);
+        }
+        if (firstPort <= 0 || firstPort + 2 * size - 1 > 65535) {
+            throw new IllegalArgumentException("one node per process needs a fixed first port (the nodes find each"
+                    + " other by it: brokers on port+i, controllers on port+" + size + "+i), not " + firstPort);
+        }
+        Files.createDirectories(dir);
+        KafkaDevCluster cluster;
+        try (FileChannel lockFile =
+                FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = lockFile.lock(); // also released when the channel closes
+            Properties state = loadState(dir);
+            int[] controllers;
+            String clusterId;
+            if (state == null) {
+                controllers = consecutive(firstPort + size, size);
+                clusterId = Uuid.randomUuid().toString();
+            } else {
+                int stored = Integer.parseInt(state.getProperty("brokers"));
+                if (stored != size) {
+                    throw new IllegalArgumentException(dir + " holds a " + stored + "-broker cluster; start it with "
+                            + stored + " brokers or use another data directory");
+                }
+                controllers = Arrays.stream(
+                                state.getProperty("controller.ports").split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
+                clusterId = state.getProperty("cluster.id");
+            }
+            cluster = new KafkaDevCluster(dir, size, clusterId, consecutive(firstPort, size), controllers);
+            cluster.checkPortsFree(node);
+            cluster.format(List.of(node));
+            lock.release();
+        }
+        try {
+            cluster.startNode(node);
             return cluster;
         } catch (Exception | Error e) {
             cluster.close();
@@ -209,8 +279,9 @@ public final class KafkaDevCluster implements AutoCloseable {
         }
     }
 
-    private void format() throws IOException {
-        for (int i = 0; i < size; i++) {
+    /** Formats {@code formatted}'s log directories (those already formatted are left as they are) and saves the state. */
+    private void format(List<Integer> formatted) throws IOException {
+        for (int i : formatted) {
             Path props = dir.resolve("node-" + i + ".properties");
             try (OutputStream out = Files.newOutputStream(props)) {
                 nodeProperties(i).store(out, "written by hindsight kafka-dev on every start");
@@ -270,9 +341,12 @@ public final class KafkaDevCluster implements AutoCloseable {
         return p;
     }
 
-    private void checkPortsFree() {
-        for (int port : IntStream.concat(Arrays.stream(brokerPorts), Arrays.stream(controllerPorts))
-                .toArray()) {
+    /** Checks that node {@code only}'s ports (every node's if -1) are free. */
+    private void checkPortsFree(int only) {
+        IntStream ports = only < 0
+                ? IntStream.concat(Arrays.stream(brokerPorts), Arrays.stream(controllerPorts))
+                : IntStream.of(brokerPorts[only], controllerPorts[only]);
+        for (int port : ports.toArray()) {
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(true);
                 s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
