@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
 import dev.hindsight.server.HindsightServer;
+import dev.hindsight.store.postgres.PostgresOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -51,6 +53,27 @@ class PostgresServeTest {
     private static JsonNode json(CliRun r) throws IOException {
         assertThat(r.exitCode()).as(r.err()).isZero();
         return Json.mapper().readTree(r.out());
+    }
+
+    @Test
+    void readModelSessions_commitWithoutWaitingForTheirWalFlush_storeSessionsWait() throws SQLException {
+        PostgresOptions options =
+                PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
+        try (var readModel = OrdersWiring.readModelSource(options, schema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX);
+                Connection c = readModel.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            // batches commit with their checkpoint: a lost tail is projected again (ADR 0005)
+            assertThat(rs.getString(1)).isEqualTo("off");
+        }
+        try (var store = options.openPool();
+                Connection c = store.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("acknowledged appends are durable").isEqualTo("on");
+        }
     }
 
     @Test

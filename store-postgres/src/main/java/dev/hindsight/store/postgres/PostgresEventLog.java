@@ -93,11 +93,11 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
         this.archived = new ArchivedEvents(ds, options.schema(), reader, ARCHIVE_CACHE_BYTES);
         this.retrying = new Retrying(options.retryFor(), () -> closed);
         this.notifications = new Notifications(ds, options.schema(), signals);
-        SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications::claim);
+        SingleAppend single = new SingleAppend(options.schema(), notifications.channel(), notifications);
         this.group = options.groupCommit()
                 ? new GroupCommitter(
                         ds,
-                        new AppendCall(options.schema(), notifications.channel(), notifications::claim),
+                        new AppendCall(options.schema(), notifications.channel(), notifications),
                         single,
                         options.groupCommitWriters(),
                         options.schema(),

@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,7 +61,7 @@ public final class AppendCall {
 
     private final String schema;
     private final String channel;
-    private final BooleanSupplier claimNotification;
+    private final NotifyClaims claimNotification;
     private final String lock;
     private final String sql;
 
@@ -70,7 +69,7 @@ public final class AppendCall {
      * @param channel the commit-notification channel
      * @param claimNotification asked once per batch whether its transaction should send the commit notification
      */
-    public AppendCall(String schema, String channel, BooleanSupplier claimNotification) {
+    public AppendCall(String schema, String channel, NotifyClaims claimNotification) {
         this.schema = schema;
         this.channel = channel;
         this.claimNotification = claimNotification;
@@ -159,9 +158,9 @@ public final class AppendCall {
             }
         }
         Outcome[] out = new Outcome[k];
+        boolean notify = claimNotification.claim();
         try (PreparedStatement ps = c.prepareStatement(lock + ";\n" + sql)) {
             // Typed Java arrays go to the server in binary form: no quoting of the JSON texts.
-            boolean notify = claimNotification.getAsBoolean();
             Object[] params = {
                 keys,
                 aggregates,
@@ -208,6 +207,10 @@ public final class AppendCall {
                                 r.events().getFirst().timestamp());
                     }
                 }
+            }
+        } finally {
+            if (notify) {
+                claimNotification.finished(); // autocommit: the transaction has ended (inline hooks commit later)
             }
         }
         return List.of(out);

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,7 +61,7 @@ public final class SingleAppend {
 
     private final String schema;
     private final String channel;
-    private final BooleanSupplier claimNotification;
+    private final NotifyClaims claimNotification;
     private final Named one;
     private final Named many;
 
@@ -70,7 +69,7 @@ public final class SingleAppend {
      * @param channel the commit-notification channel
      * @param claimNotification asked per append whether its transaction should send the commit notification
      */
-    public SingleAppend(String schema, String channel, BooleanSupplier claimNotification) {
+    public SingleAppend(String schema, String channel, NotifyClaims claimNotification) {
         this.schema = schema;
         this.channel = channel;
         this.claimNotification = claimNotification;
@@ -149,7 +148,7 @@ public final class SingleAppend {
         boolean single = events.size() == 1;
         Named sql = single ? one : many;
         ProposedEvent first = events.getFirst();
-        boolean notify = claimNotification.getAsBoolean();
+        boolean notify = claimNotification.claim();
         try (PreparedStatement ps = c.prepareStatement(sql.sql())) {
             for (int i = 0; i < sql.names().size(); i++) {
                 String name = sql.names().get(i);
@@ -173,6 +172,10 @@ public final class SingleAppend {
                 long micros = rs.getLong(5);
                 Instant lastStored = rs.wasNull() ? null : instant(micros, rs.getShort(6));
                 return AppendCall.why(expected, actual, lastStored, first.timestamp());
+            }
+        } finally {
+            if (notify) {
+                claimNotification.finished(); // autocommit: the transaction has ended (inline hooks commit later)
             }
         }
     }

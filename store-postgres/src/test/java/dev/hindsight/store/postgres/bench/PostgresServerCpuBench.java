@@ -5,6 +5,7 @@ import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.internal.AppendCall;
+import dev.hindsight.store.postgres.internal.NotifyClaims;
 import dev.hindsight.store.postgres.internal.SingleAppend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,8 +111,8 @@ public final class PostgresServerCpuBench {
     }
 
     private static List<Case> cases(Connection c, String schema) throws SQLException {
-        SingleAppend single = new SingleAppend(schema, "hindsight_" + schema, () -> false);
-        AppendCall call = new AppendCall(schema, "hindsight_" + schema, () -> false);
+        SingleAppend single = new SingleAppend(schema, "hindsight_" + schema, NotifyClaims.NEVER);
+        AppendCall call = new AppendCall(schema, "hindsight_" + schema, NotifyClaims.NEVER);
         List<Case> cases = new ArrayList<>();
         for (int rows : new int[] {1, 100}) {
             PreparedStatement insert = c.prepareStatement(rawInsert(schema, rows));
