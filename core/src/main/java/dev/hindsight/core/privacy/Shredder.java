@@ -57,6 +57,8 @@ public final class Shredder {
     static final long CACHE_NANOS = 1_000_000_000L;
     /** Cached keys (per map) above which stale entries are dropped. */
     static final int CACHED_KEYS = 65_536;
+    /** Most key ids remembered as destroyed; past it the set starts again (the key store still answers for them). */
+    static final int GONE_KEYS = 65_536;
 
     private static final int DATA_KEY_BYTES = 32;
     private static final int KEY_ID_BYTES = 16;
@@ -67,6 +69,7 @@ public final class Shredder {
     private final Map<String, Cached> bySubject = new ConcurrentHashMap<>();
     private final Map<String, Cached> byKeyId = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    private final int goneBound;
     private final List<Consumer<String>> forgetListeners = new CopyOnWriteArrayList<>();
 
     private record Cached(@Nullable DataKey key, long loadedAt) {
@@ -88,9 +91,15 @@ public final class Shredder {
      *     ({@link KeyRotation#forStore})
      */
     public Shredder(MasterKey master, SubjectKeyStore keys, PersonalData personal) {
+        this(master, keys, personal, GONE_KEYS);
+    }
+
+    /** With another bound on the destroyed key ids remembered (tests). */
+    Shredder(MasterKey master, SubjectKeyStore keys, PersonalData personal, int goneBound) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.master = KeyRotation.forStore(Objects.requireNonNull(master, "master"), keys);
         this.personal = Objects.requireNonNull(personal, "personal");
+        this.goneBound = goneBound;
     }
 
     /** The key store. */
@@ -141,7 +150,7 @@ public final class Shredder {
         Optional<String> keyId = keys.delete(ref);
         bySubject.remove(ref);
         keyId.ifPresent(id -> {
-            gone.add(id);
+            markGone(id);
             byKeyId.remove(id);
         });
         for (Consumer<String> l : forgetListeners) {
@@ -329,6 +338,23 @@ public final class Shredder {
         map.put(id, c);
     }
 
+    /**
+     * Remembers a destroyed key id, so that reads of its fields ask the key store no more; bounded by
+     * {@value #GONE_KEYS} (one per forgotten subject would otherwise grow with every forget ever made): when full it
+     * starts again, which costs a key-store lookup per forgotten id read again, never a wrong answer.
+     */
+    private void markGone(String keyId) {
+        if (gone.size() >= goneBound) {
+            gone.clear();
+        }
+        gone.add(keyId);
+    }
+
+    /** Key ids remembered as destroyed (for tests of the bound). */
+    int goneRemembered() {
+        return gone.size();
+    }
+
     private @Nullable DataKey keyById(String keyId) {
         if (gone.contains(keyId) || keyId.equals(KeyRotation.REF_KEY_ENTRY)) {
             return null;
@@ -340,7 +366,7 @@ public final class Shredder {
         Optional<SubjectKey> stored = keys.byKeyId(keyId);
         if (stored.isEmpty()) {
             // Key ids are random and never reused: a key that is gone never comes back.
-            gone.add(keyId);
+            markGone(keyId);
             byKeyId.remove(keyId);
             return null;
         }

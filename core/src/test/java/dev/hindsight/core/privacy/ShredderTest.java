@@ -149,6 +149,25 @@ class ShredderTest {
         assertThat(reopened.delete(MASTER.subjectRef("dave"))).isPresent();
     }
 
+    @Test
+    void destroyedKeyIds_rememberedUpToABound_andForgottenFieldsStayErasedPastIt() {
+        InMemorySubjectKeyStore keys = new InMemorySubjectKeyStore();
+        Shredder shredder = new Shredder(MASTER, keys, PERSONAL, 16);
+        EventStore store =
+                EventStore.builder(new InMemoryEventLog()).shredder(shredder).build();
+        store.append("ord_first", ExpectedVersion.ANY, EventData.of("Created", "{\"user_id\":\"first\"}"));
+        shredder.forget("first");
+        for (int i = 0; i <= 16; i++) {
+            String subject = "s" + i;
+            shredder.protectJson("{\"note\":\"x\"}", subject, java.util.Set.of("note"));
+            shredder.forget(subject);
+            assertThat(shredder.goneRemembered()).isLessThanOrEqualTo(16);
+        }
+        // "first" dropped out of the set: its fields still read as erased (the key store has no key)
+        RecordedEvent e = store.read("ord_first").events().getFirst();
+        assertThat(field(e, "user_id")).isEqualTo(Shredder.ERASED);
+    }
+
     private static String field(RecordedEvent e, String name) {
         ObjectNode data = Json.parseObject(e.eventData(), "data");
         return data.path(name).asText();
