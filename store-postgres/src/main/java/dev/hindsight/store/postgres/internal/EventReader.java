@@ -58,6 +58,9 @@ public final class EventReader {
 
     private final Chunk[] chunks = new Chunk[CHUNKS];
     private int nextChunk;
+    /** The {@code archived} column of {@code read_page}: after {@code head} and the {@link #COLUMNS}. */
+    private static final int ARCHIVED_COLUMN = 13;
+
     private static final String COLUMNS = "position, aggregate_id, version, event_id, event_type, schema_version,"
             + " event_data, metadata, ts, ts_nanos, recorded_at";
 
@@ -69,16 +72,13 @@ public final class EventReader {
     private final String last;
     private final String byIds;
     private final String deletedIds;
-    private final String archivedUpTo;
 
     public EventReader(DataSource ds, String schema) {
         this.ds = ds;
-        this.archivedUpTo =
-                "SELECT position FROM " + schema + ".checkpoints WHERE name = '" + PostgresArchiver.CHECKPOINT + "'";
         this.deletedIds = "SELECT i.event_id FROM " + schema + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
                 + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
                 + " AND e.version = i.version)";
-        this.readAll = "SELECT head, " + COLUMNS + " FROM " + schema + ".read_all(?, ?, ?, ?)";
+        this.readAll = "SELECT head, " + COLUMNS + ", archived FROM " + schema + ".read_page(?, ?, ?, ?)";
         this.head = "SELECT " + schema + ".head()";
         this.forward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version >= ?"
                 + " ORDER BY version LIMIT ?";
@@ -175,23 +175,22 @@ public final class EventReader {
             }
             List<RecordedEvent> events = new ArrayList<>(Math.min(limit, 1024));
             long headValue = 0;
+            long archived = 0;
+            // read_page: the page's rows, then one row (no position) with the archived position read after them
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     headValue = rs.getLong(1);
                     rs.getLong(2);
                     if (!rs.wasNull()) {
                         events.add(event(rs, 2));
+                    } else {
+                        archived = rs.getLong(ARCHIVED_COLUMN);
                     }
                 }
             }
             long next = events.size() < limit
                     ? Math.max(after, headValue)
                     : ((Position.Sequence) events.getLast().position()).value();
-            long archived;
-            try (PreparedStatement a = c.prepareStatement(archivedUpTo);
-                    ResultSet rs = a.executeQuery()) {
-                archived = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
-            }
             return new Page(new GlobalSlice(events, Position.of(next)), archived);
         }
     }

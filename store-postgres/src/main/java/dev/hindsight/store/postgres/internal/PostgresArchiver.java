@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PostgresArchiver {
     /** The checkpoint row holding the last archived position. */
-    public static final String CHECKPOINT = "$archive";
+    public static final String CHECKPOINT = "$archive"; // also named in db/hindsight/V9__read_page.sql
 
     static final String MANIFEST = "postgres/manifest.json";
 
