@@ -270,29 +270,35 @@ public final class HashIndex implements AutoCloseable {
     }
 
     private void mergeInto(List<RunFile> group, RunWriter w) throws IOException {
-        long[] at = new long[group.size()];
-        while (true) {
-            int min = -1;
-            for (int k = 0; k < at.length; k++) {
-                RunFile r = group.get(k);
-                if (at[k] < r.count() && (min < 0 || less(r, at[k], group.get(min), at[min]))) {
+        List<RunFile.Cursor> at = new ArrayList<>(group.size());
+        for (RunFile r : group) {
+            RunFile.Cursor c = r.cursor();
+            if (c.next()) {
+                at.add(c);
+            }
+        }
+        long n = 0;
+        while (!at.isEmpty()) {
+            int min = 0;
+            for (int k = 1; k < at.size(); k++) {
+                if (less(at.get(k), at.get(min))) {
                     min = k;
                 }
             }
-            if (min < 0) {
-                return;
+            RunFile.Cursor c = at.get(min);
+            w.add(c.key(), c.value());
+            if (!c.next()) {
+                at.remove(min);
             }
-            RunFile r = group.get(min);
-            w.add(r.key(at[min]), r.value(at[min]));
-            if ((++at[min] & 0xFFFF) == 0 && closing) {
+            if ((++n & 0xFFFF) == 0 && closing) {
                 throw new IOException("closing");
             }
         }
     }
 
-    private static boolean less(RunFile a, long i, RunFile b, long j) {
-        int c = Long.compareUnsigned(a.key(i), b.key(j));
-        return c < 0 || (c == 0 && a.value(i) < b.value(j));
+    private static boolean less(RunFile.Cursor a, RunFile.Cursor b) {
+        int c = Long.compareUnsigned(a.key(), b.key());
+        return c < 0 || (c == 0 && a.value() < b.value());
     }
 
     /** Drops every run (the owner found the index does not match its log and rebuilds it). */

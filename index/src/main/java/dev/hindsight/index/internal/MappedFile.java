@@ -61,6 +61,11 @@ public final class MappedFile {
         return chunks[(int) (offset >>> CHUNK_SHIFT)].getInt((int) (offset & CHUNK_MASK));
     }
 
+    /** Copies {@code dst.length} bytes at {@code offset} (a range inside one chunk, such as an aligned page). */
+    public void read(long offset, byte[] dst) {
+        chunks[(int) (offset >>> CHUNK_SHIFT)].get((int) (offset & CHUNK_MASK), dst);
+    }
+
     /** CRC32C of {@code length} bytes at {@code offset}, a range inside one chunk (callers use aligned pages). */
     public int crc(long offset, int length) {
         CRC32C crc = new CRC32C();
