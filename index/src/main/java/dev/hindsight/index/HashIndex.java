@@ -160,8 +160,14 @@ public final class HashIndex implements AutoCloseable {
             throw new IllegalArgumentException("run [" + from + ", " + to + "] does not follow " + v.coveredTo());
         }
         PairSort.sortByKey(keys, values, n);
+        long distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                distinct++;
+            }
+        }
         Manifest.Entry e = new Manifest.Entry(0, from, to, n);
-        RunFile run = write(e, (w) -> {
+        RunFile run = write(e, distinct, (w) -> {
             for (int i = 0; i < n; i++) {
                 w.add(keys[i], values[i]);
             }
@@ -182,10 +188,11 @@ public final class HashIndex implements AutoCloseable {
         void fill(RunWriter w) throws IOException;
     }
 
-    private RunFile write(Manifest.Entry e, Filler filler) throws IOException {
+    /** Writes a run of {@code e.count()} pairs with at most {@code keys} distinct keys (sizes its bloom filter). */
+    private RunFile write(Manifest.Entry e, long keys, Filler filler) throws IOException {
         Path file = dir.resolve(e.fileName(name));
         Path tmp = dir.resolve(e.fileName(name) + ".tmp");
-        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), e.from(), e.to())) {
+        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), keys, e.from(), e.to())) {
             filler.fill(w);
             w.finish();
         } catch (IOException | RuntimeException ex) {
@@ -227,15 +234,17 @@ public final class HashIndex implements AutoCloseable {
         }
         List<RunFile> group = runs.subList(at, at + fanIn);
         long count = 0;
+        long keys = 0; // an upper bound: runs may share keys
         for (RunFile r : group) {
             count += r.count();
+            keys += r.keys();
         }
         Manifest.Entry e = new Manifest.Entry(
                 group.getFirst().level() + 1,
                 group.getFirst().from(),
                 group.getLast().to(),
                 count);
-        RunFile merged = write(e, w -> mergeInto(group, w));
+        RunFile merged = write(e, Math.min(keys, count), w -> mergeInto(group, w));
         synchronized (manifestLock) {
             List<RunFile> now = new ArrayList<>(view.runs);
             int i = now.indexOf(group.getFirst());

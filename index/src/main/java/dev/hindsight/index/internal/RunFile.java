@@ -15,15 +15,17 @@ import java.util.zip.CRC32C;
  * Thread-safety: thread-safe; the verified-page bits are set racily, which at worst verifies a page twice.
  *
  * <p>Format 2 (written; big-endian): a 4 KiB header page (magic {@code HSRUN001}, int format 2, int level, long
- * count, long from, long to, long bloom blocks, int entry pages, int bloom pages, int 0, int CRC32C of the preceding
- * 60 bytes); then the bloom filter, 64-byte blocks padded to a page; then the entry pages; then one int CRC32C per
+ * count, long from, long to, long bloom blocks, int entry pages, int bloom pages, long keys (at most this many
+ * distinct keys: the bloom filter is sized for them, not for the pairs, so an aggregate's ten positions cost one
+ * key's bits), int CRC32C of the preceding 64 bytes); then the bloom filter, 64-byte blocks padded to a page; then the entry pages; then one int CRC32C per
  * page in file order (bloom pages, then entry pages). The entries are sorted by unsigned key then value and packed
  * per page: {@code int n} (entries in the page), the first entry as {@code long key, long value}, then {@code n - 1}
  * entries as a varint of the key's unsigned difference to the previous key and then, if that is 0 (same key), a
  * varint of the value's difference to the previous value, else the value's difference as a zigzag varint; the rest
  * of the page is zeros. A key with several values (an aggregate's positions) thus costs a few bytes per value.
  *
- * <p>Format 1 (earlier builds, still read): the same header with format 1, then the entries, 16 bytes each
+ * <p>Format 1 (earlier builds, still read): the same header with format 1 and {@code int 0, int CRC32C} of the 60
+ * bytes before in place of the keys and CRC (its bloom filter is sized for the pairs), then the entries, 16 bytes each
  * ({@code long key, long value}), zero-padded to a page; then the bloom filter; then one CRC per entry and bloom page.
  */
 public final class RunFile {
@@ -31,6 +33,7 @@ public final class RunFile {
     static final int FORMAT = 2;
     static final int PAGE = 4096;
     static final int PAGE_HEADER = 20;
+    static final int HEADER_V2 = 68;
     static final int ENTRY_V1 = 16;
     static final int ENTRIES_PER_PAGE_V1 = PAGE / ENTRY_V1;
     static final int BLOOM_BITS_PER_KEY = 10;
@@ -41,6 +44,7 @@ public final class RunFile {
     private final int format;
     private final int level;
     private final long count;
+    private final long keys;
     private final long from;
     private final long to;
     private final long bloomBlocks;
@@ -61,6 +65,7 @@ public final class RunFile {
         this.bloomBlocks = h.getLong(40);
         this.entryPages = h.getInt(48);
         this.bloomPages = h.getInt(52);
+        this.keys = format == 1 ? count : h.getLong(56);
         if (format == 1) {
             this.entryStart = PAGE;
             this.bloomStart = PAGE + (long) entryPages * PAGE;
@@ -82,22 +87,28 @@ public final class RunFile {
         if (f.size() < PAGE) {
             throw new IndexCorruptionException(path, "shorter than its header");
         }
-        ByteBuffer h = ByteBuffer.allocate(64);
-        for (int i = 0; i < 8; i++) {
+        ByteBuffer h = ByteBuffer.allocate(72);
+        for (int i = 0; i < 9; i++) {
             h.putLong(i * 8, f.getLong(i * 8L));
         }
-        CRC32C crc = new CRC32C();
-        crc.update(h.array(), 0, 60);
         int format = h.getInt(8);
-        if (h.getLong(0) != MAGIC || (format != 1 && format != FORMAT) || h.getInt(60) != (int) crc.getValue()) {
+        int crcAt = format == 1 ? 60 : HEADER_V2 - 4;
+        CRC32C crc = new CRC32C();
+        crc.update(h.array(), 0, crcAt);
+        if (h.getLong(0) != MAGIC || (format != 1 && format != FORMAT) || h.getInt(crcAt) != (int) crc.getValue()) {
             throw new IndexCorruptionException(path, "bad header");
         }
         RunFile r = new RunFile(f, h);
         boolean entryPagesFit = format == 1
                 ? r.entryPages == pages(r.count * ENTRY_V1)
-                : r.entryPages >= 0 && r.entryPages <= r.count && (r.count == 0) == (r.entryPages == 0);
+                : r.entryPages >= 0
+                        && r.entryPages <= r.count
+                        && (r.count == 0) == (r.entryPages == 0)
+                        && r.keys >= 0
+                        && r.keys <= r.count
+                        && (r.count == 0) == (r.keys == 0);
         if (!entryPagesFit
-                || r.bloomBlocks != bloomBlocks(r.count)
+                || r.bloomBlocks != bloomBlocks(r.keys)
                 || r.bloomPages != pages(r.bloomBlocks * 64)
                 || f.size() != r.crcStart + 4L * (r.entryPages + r.bloomPages)) {
             throw new IndexCorruptionException(path, "size does not match its header");
@@ -138,6 +149,11 @@ public final class RunFile {
 
     public long count() {
         return count;
+    }
+
+    /** At most this many distinct keys (the pairs, for format 1); merges size their bloom filter with the sum. */
+    public long keys() {
+        return keys;
     }
 
     /** The on-disk format of this run: 2 (packed pages) or 1 (fixed 16-byte entries, earlier builds). */

@@ -20,6 +20,7 @@ public final class RunWriter implements AutoCloseable {
     private final Path path;
     private final FileChannel ch;
     private final long count;
+    private final long keys;
     private final long blocks;
     private final int bloomPages;
     private final long entryStart;
@@ -37,14 +38,21 @@ public final class RunWriter implements AutoCloseable {
     private long lastKey;
     private long lastValue;
 
-    /** Starts a run of exactly {@code count} pairs at {@code path} (created or truncated). */
-    public RunWriter(Path path, int level, long count, long from, long to) throws IOException {
+    /**
+     * Starts a run of exactly {@code count} pairs with at most {@code keys} distinct keys at {@code path} (created or
+     * truncated); the bloom filter is sized for {@code keys}.
+     */
+    public RunWriter(Path path, int level, long count, long keys, long from, long to) throws IOException {
+        if (keys < 0 || keys > count || (keys == 0) != (count == 0)) {
+            throw new IllegalArgumentException("keys must be 1.." + count + ", was " + keys);
+        }
         this.path = path;
         this.level = level;
         this.count = count;
+        this.keys = keys;
         this.from = from;
         this.to = to;
-        this.blocks = RunFile.bloomBlocks(count);
+        this.blocks = RunFile.bloomBlocks(keys);
         this.bloomPages = RunFile.pages(blocks * 64);
         this.entryStart = RunFile.PAGE + (long) bloomPages * RunFile.PAGE;
         this.bloomCrcs = new int[bloomPages];
@@ -141,16 +149,16 @@ public final class RunWriter implements AutoCloseable {
         ByteBuffer c = ByteBuffer.allocate(4 * (bloomPages + entryPageIndex));
         c.asIntBuffer().put(bloomCrcs).put(entryCrcs, 0, entryPageIndex);
         FileOps.writeFully(ch, c, entryStart + (long) entryPageIndex * RunFile.PAGE);
-        ByteBuffer h = ByteBuffer.allocate(64);
+        ByteBuffer h = ByteBuffer.allocate(RunFile.HEADER_V2);
         h.putLong(RunFile.MAGIC)
                 .putInt(RunFile.FORMAT)
                 .putInt(level)
                 .putLong(count)
                 .putLong(from)
                 .putLong(to);
-        h.putLong(blocks).putInt(entryPageIndex).putInt(bloomPages).putInt(0);
+        h.putLong(blocks).putInt(entryPageIndex).putInt(bloomPages).putLong(keys);
         CRC32C crc = new CRC32C();
-        crc.update(h.array(), 0, 60);
+        crc.update(h.array(), 0, RunFile.HEADER_V2 - 4);
         h.putInt((int) crc.getValue()).flip();
         FileOps.writeFully(ch, h, 0);
         ch.force(true);
