@@ -57,6 +57,10 @@ public final class MappedFile {
         return chunks[(int) (offset >>> CHUNK_SHIFT)].getLong((int) (offset & CHUNK_MASK));
     }
 
+    public short getShort(long offset) {
+        return chunks[(int) (offset >>> CHUNK_SHIFT)].getShort((int) (offset & CHUNK_MASK));
+    }
+
     public int getInt(long offset) {
         return chunks[(int) (offset >>> CHUNK_SHIFT)].getInt((int) (offset & CHUNK_MASK));
     }
