@@ -73,6 +73,11 @@ add "log: active segment (${#active[@]})" "$(bytes "${active[@]}")"
 add "index: offset files, runs, manifests" "$(bytes "${index_files[@]}")"
 add "index: active.checkpoint (deleted at open)" "$(bytes "$DIR/index/active.checkpoint")"
 add "snapshots" "$(bytes "$DIR/snapshots")"
+state=("$DIR"/snapshots/snapshots-*.state)
+if [[ ${#state[@]} -eq 1 ]]; then # long coveredTo, long liveBytes, ...: live as of the last index run
+    live=$(od -An -tu1 -j8 -N8 "${state[0]}" | awk '{ for (i = 1; i <= NF; i++) v = v * 256 + $i } END { printf "%d", v }')
+    row "  of which live records (not summed)" "$live"
+fi
 add "read model (readmodel.db*)" "$(bytes "$DIR"/readmodel.db*)"
 known=$(bytes "$DIR/segments" "$DIR/index" "$DIR/snapshots" "$DIR"/readmodel.db* "$DIR/archive-cache")
 add "other (not archive-cache/)" "$(($(bytes "$DIR") - known))"
