@@ -194,32 +194,58 @@ public final class RunFile {
         if (count == 0 || !mightContain(key)) {
             return true;
         }
-        Cursor c = new Cursor(firstPageOf(key));
+        if (!ascending) {
+            return forEachDescending(key, visitor);
+        }
+        Cursor c = new Cursor(Math.max(0, pageAfter(key, false) - 1));
         while (c.next() && Long.compareUnsigned(c.key, key) < 0) {
             // skip the smaller keys of the page before
         }
         if (c.done || c.key != key) {
             return true;
         }
-        if (ascending) {
-            do {
-                if (!visitor.test(c.value)) {
+        do {
+            if (!visitor.test(c.value)) {
+                return false;
+            }
+        } while (c.next() && c.key == key);
+        return true;
+    }
+
+    /**
+     * Visits the values of {@code key} newest first, page by page from the last page that can hold it backwards, so
+     * memory stays one page's worth however many values the key has.
+     */
+    private boolean forEachDescending(long key, LongPredicate visitor) {
+        long[] values = new long[64];
+        for (int p = pageAfter(key, true) - 1; p >= 0; p--) {
+            Cursor c = new Cursor(p);
+            c.next(); // loads page p
+            boolean startsBelow = Long.compareUnsigned(c.key, key) < 0;
+            int n = 0;
+            while (true) {
+                int cmp = Long.compareUnsigned(c.key, key);
+                if (cmp > 0) {
+                    break;
+                }
+                if (cmp == 0) {
+                    if (n == values.length) {
+                        values = Arrays.copyOf(values, n * 2);
+                    }
+                    values[n++] = c.value;
+                }
+                if (c.left == 0) {
+                    break;
+                }
+                c.next();
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                if (!visitor.test(values[i])) {
                     return false;
                 }
-            } while (c.next() && c.key == key);
-            return true;
-        }
-        long[] values = new long[8];
-        int n = 0;
-        do {
-            if (n == values.length) {
-                values = Arrays.copyOf(values, n * 2);
             }
-            values[n++] = c.value;
-        } while (c.next() && c.key == key);
-        for (int i = n - 1; i >= 0; i--) {
-            if (!visitor.test(values[i])) {
-                return false;
+            if (startsBelow) {
+                return true; // the key's first value is in this page (or the key is absent)
             }
         }
         return true;
@@ -231,24 +257,25 @@ public final class RunFile {
     }
 
     /**
-     * The page where the pairs of {@code key} may start: the one before the first page whose first key is ≥ {@code
-     * key} (a key's pairs can continue across pages), found by binary search over the pages' first keys.
+     * The first page whose first key is ≥ {@code key} (or > {@code key} if {@code strictly}), or the page count: a
+     * binary search over the pages' first keys. A key's pairs start at most one page before the first of these pages
+     * with ≥, since they can continue across pages, and end before the first with >.
      */
-    private int firstPageOf(long key) {
+    private int pageAfter(long key, boolean strictly) {
         int lo = 0;
         int hi = entryPages;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             long at = entryStart + (long) mid * PAGE;
             verify(at);
-            long first = file.getLong(format == 1 ? at : at + 4);
-            if (Long.compareUnsigned(first, key) < 0) {
+            int c = Long.compareUnsigned(file.getLong(format == 1 ? at : at + 4), key);
+            if (c < 0 || (strictly && c == 0)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        return Math.max(0, lo - 1);
+        return lo;
     }
 
     private void verify(long offset) {
