@@ -68,6 +68,13 @@ final class LoadgenCommand implements Callable<Integer> {
     FsyncPolicy fsync;
 
     @Option(
+            names = "--segment-size",
+            converter = FileStoreOptions.SizeConverter.class,
+            description = "Embedded store's segment size, e.g. 16MiB (default: 256MiB); sealed segments are"
+                    + " compressed, so a small size makes a short fill look like a long-lived store on disk.")
+    Long segmentSize;
+
+    @Option(
             names = "--days",
             defaultValue = "0",
             description = "Fill phase: this many simulated days of orders" + " (each lifecycle to its end).")
@@ -261,6 +268,9 @@ final class LoadgenCommand implements Callable<Integer> {
     }
 
     private LoadGenOptions options() {
+        if (url != null && segmentSize != null) {
+            throw new ParameterException(spec.commandLine(), "--segment-size is for the embedded store, not --url");
+        }
         if (url != null && !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
             throw new ParameterException(spec.commandLine(), "Invalid --url '" + url + "': expected http://host:port");
         }
@@ -280,6 +290,7 @@ final class LoadgenCommand implements Callable<Integer> {
                     .url(url)
                     .http(httpAccess())
                     .fsync(fsync)
+                    .segmentBytes(segmentSize == null ? 0 : segmentSize)
                     .days(days)
                     .fillRate(fillRate)
                     .duration(duration)

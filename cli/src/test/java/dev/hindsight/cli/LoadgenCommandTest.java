@@ -45,7 +45,34 @@ class LoadgenCommandTest {
     }
 
     @Test
+    void segmentSize_rollsTheEmbeddedLogSooner(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        CliRun r = CliRun.of(
+                "loadgen",
+                "--data-dir",
+                data.toString(),
+                "--fsync",
+                "never",
+                "--days",
+                "1",
+                "--orders-per-day",
+                "40",
+                "--segment-size",
+                "64KiB",
+                "--quiet");
+
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        try (var files = java.nio.file.Files.list(data.resolve("segments"))) {
+            assertThat(files.count()).isGreaterThan(2); // ~400 events of ~500 bytes in 64 KiB segments
+        }
+    }
+
+    @Test
     void badUsage_exit2() {
+        assertThat(CliRun.of("loadgen", "--segment-size", "1KiB").exitCode()).isEqualTo(2);
+        CliRun withUrl = CliRun.of("loadgen", "--url", "http://127.0.0.1:1", "--segment-size", "1MiB");
+        assertThat(withUrl.exitCode()).isEqualTo(2);
+        assertThat(withUrl.err()).contains("--segment-size is for the embedded store");
         assertThat(CliRun.of("loadgen", "--rate", "fast").exitCode()).isEqualTo(2);
         assertThat(CliRun.of("loadgen", "--rate", "-5").exitCode()).isEqualTo(2);
         assertThat(CliRun.of("loadgen", "--duration", "soon").exitCode()).isEqualTo(2);

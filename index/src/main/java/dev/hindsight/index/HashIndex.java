@@ -160,8 +160,14 @@ public final class HashIndex implements AutoCloseable {
             throw new IllegalArgumentException("run [" + from + ", " + to + "] does not follow " + v.coveredTo());
         }
         PairSort.sortByKey(keys, values, n);
+        long distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                distinct++;
+            }
+        }
         Manifest.Entry e = new Manifest.Entry(0, from, to, n);
-        RunFile run = write(e, (w) -> {
+        RunFile run = write(e, distinct, (w) -> {
             for (int i = 0; i < n; i++) {
                 w.add(keys[i], values[i]);
             }
@@ -182,10 +188,11 @@ public final class HashIndex implements AutoCloseable {
         void fill(RunWriter w) throws IOException;
     }
 
-    private RunFile write(Manifest.Entry e, Filler filler) throws IOException {
+    /** Writes a run of {@code e.count()} pairs with at most {@code keys} distinct keys (sizes its bloom filter). */
+    private RunFile write(Manifest.Entry e, long keys, Filler filler) throws IOException {
         Path file = dir.resolve(e.fileName(name));
         Path tmp = dir.resolve(e.fileName(name) + ".tmp");
-        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), e.from(), e.to())) {
+        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), keys, e.from(), e.to())) {
             filler.fill(w);
             w.finish();
         } catch (IOException | RuntimeException ex) {
@@ -227,15 +234,17 @@ public final class HashIndex implements AutoCloseable {
         }
         List<RunFile> group = runs.subList(at, at + fanIn);
         long count = 0;
+        long keys = 0; // an upper bound: runs may share keys
         for (RunFile r : group) {
             count += r.count();
+            keys += r.keys();
         }
         Manifest.Entry e = new Manifest.Entry(
                 group.getFirst().level() + 1,
                 group.getFirst().from(),
                 group.getLast().to(),
                 count);
-        RunFile merged = write(e, w -> mergeInto(group, w));
+        RunFile merged = write(e, Math.min(keys, count), w -> mergeInto(group, w));
         synchronized (manifestLock) {
             List<RunFile> now = new ArrayList<>(view.runs);
             int i = now.indexOf(group.getFirst());
@@ -270,29 +279,35 @@ public final class HashIndex implements AutoCloseable {
     }
 
     private void mergeInto(List<RunFile> group, RunWriter w) throws IOException {
-        long[] at = new long[group.size()];
-        while (true) {
-            int min = -1;
-            for (int k = 0; k < at.length; k++) {
-                RunFile r = group.get(k);
-                if (at[k] < r.count() && (min < 0 || less(r, at[k], group.get(min), at[min]))) {
+        List<RunFile.Cursor> at = new ArrayList<>(group.size());
+        for (RunFile r : group) {
+            RunFile.Cursor c = r.cursor();
+            if (c.next()) {
+                at.add(c);
+            }
+        }
+        long n = 0;
+        while (!at.isEmpty()) {
+            int min = 0;
+            for (int k = 1; k < at.size(); k++) {
+                if (less(at.get(k), at.get(min))) {
                     min = k;
                 }
             }
-            if (min < 0) {
-                return;
+            RunFile.Cursor c = at.get(min);
+            w.add(c.key(), c.value());
+            if (!c.next()) {
+                at.remove(min);
             }
-            RunFile r = group.get(min);
-            w.add(r.key(at[min]), r.value(at[min]));
-            if ((++at[min] & 0xFFFF) == 0 && closing) {
+            if ((++n & 0xFFFF) == 0 && closing) {
                 throw new IOException("closing");
             }
         }
     }
 
-    private static boolean less(RunFile a, long i, RunFile b, long j) {
-        int c = Long.compareUnsigned(a.key(i), b.key(j));
-        return c < 0 || (c == 0 && a.value(i) < b.value(j));
+    private static boolean less(RunFile.Cursor a, RunFile.Cursor b) {
+        int c = Long.compareUnsigned(a.key(), b.key());
+        return c < 0 || (c == 0 && a.value() < b.value());
     }
 
     /** Drops every run (the owner found the index does not match its log and rebuilds it). */

@@ -68,10 +68,12 @@ final class EmbeddedTarget implements Target {
     /**
      * Opens (creating) the store in {@code dataDir} and starts the order system on it.
      *
+     * @param segmentBytes the log's segment size; 0 for the default
      * @param clock the order service's clock (command instants become the events' timestamps)
      */
-    static EmbeddedTarget open(Path dataDir, FsyncPolicy fsync, Clock clock) {
-        FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(fsync));
+    static EmbeddedTarget open(Path dataDir, FsyncPolicy fsync, long segmentBytes, Clock clock) {
+        FileLogOptions options = FileLogOptions.defaults(dataDir).withFsync(fsync);
+        FileEventLog log = FileEventLog.open(segmentBytes > 0 ? options.withSegmentBytes(segmentBytes) : options);
         EventStore store = EventStore.of(log);
         SnapshotStore snapshots = null;
         OrderSystem system = null;

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param dataDir the embedded store's data directory (with {@code url}: only measured for bytes on disk, if given)
  * @param url a running server to drive over HTTP instead of an embedded store
  * @param fsync the embedded store's fsync policy
+ * @param segmentBytes the embedded store's segment size (0: the file engine's default)
  * @param days fill phase: this many simulated days of the scenario, every order's lifecycle completed (0: none)
  * @param fillRate the fill phase's rate in events/s; 0 for as fast as possible
  * @param duration measure phase: how long to write at {@code rate} with reads beside (zero: none)
@@ -33,6 +34,7 @@ public record LoadGenOptions(
         @Nullable Path dataDir,
         @Nullable URI url,
         FsyncPolicy fsync,
+        long segmentBytes,
         int days,
         double fillRate,
         Duration duration,
@@ -55,6 +57,9 @@ public record LoadGenOptions(
         if (dataDir == null && url == null) {
             throw new IllegalArgumentException("give a data directory or a server URL");
         }
+        if (segmentBytes < 0) {
+            throw new IllegalArgumentException("segmentBytes must not be negative");
+        }
         if (days < 0 || fillRate < 0 || rate < 0 || readRate < 0 || duration.isNegative() || warmup.isNegative()) {
             throw new IllegalArgumentException("days, rates and duration must not be negative");
         }
@@ -76,6 +81,7 @@ public record LoadGenOptions(
         private @Nullable URI url;
         private HttpAccess http = HttpAccess.NONE;
         private FsyncPolicy fsync = FsyncPolicy.ALWAYS;
+        private long segmentBytes;
         private int days;
         private double fillRate;
         private @Nullable Duration duration;
@@ -109,6 +115,12 @@ public record LoadGenOptions(
 
         public Builder fsync(FsyncPolicy fsync) {
             this.fsync = fsync;
+            return this;
+        }
+
+        /** The embedded store's segment size; 0 (the default) for the file engine's. */
+        public Builder segmentBytes(long bytes) {
+            this.segmentBytes = bytes;
             return this;
         }
 
@@ -182,6 +194,7 @@ public record LoadGenOptions(
                     dataDir,
                     url,
                     fsync,
+                    segmentBytes,
                     days,
                     fillRate,
                     d,

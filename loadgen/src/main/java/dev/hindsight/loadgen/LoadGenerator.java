@@ -50,7 +50,7 @@ public final class LoadGenerator {
         SimulatedClock clock = new SimulatedClock(Instant.EPOCH);
         Target target = o.url() != null
                 ? new HttpTarget(o.url(), o.http())
-                : EmbeddedTarget.open(Objects.requireNonNull(o.dataDir()), o.fsync(), clock);
+                : EmbeddedTarget.open(Objects.requireNonNull(o.dataDir()), o.fsync(), o.segmentBytes(), clock);
         List<WritePhase.Result> phases = new ArrayList<>();
         Report.@Nullable Reads reads = null;
         WritePhase.Result warmup = null;

@@ -57,8 +57,17 @@ public final class MappedFile {
         return chunks[(int) (offset >>> CHUNK_SHIFT)].getLong((int) (offset & CHUNK_MASK));
     }
 
+    public short getShort(long offset) {
+        return chunks[(int) (offset >>> CHUNK_SHIFT)].getShort((int) (offset & CHUNK_MASK));
+    }
+
     public int getInt(long offset) {
         return chunks[(int) (offset >>> CHUNK_SHIFT)].getInt((int) (offset & CHUNK_MASK));
+    }
+
+    /** Copies {@code dst.length} bytes at {@code offset} (a range inside one chunk, such as an aligned page). */
+    public void read(long offset, byte[] dst) {
+        chunks[(int) (offset >>> CHUNK_SHIFT)].get((int) (offset & CHUNK_MASK), dst);
     }
 
     /** CRC32C of {@code length} bytes at {@code offset}, a range inside one chunk (callers use aligned pages). */

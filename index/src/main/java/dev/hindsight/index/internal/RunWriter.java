@@ -5,42 +5,57 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Writes one {@link RunFile} in a single sequential pass: pairs must come sorted by unsigned key then value. The
- * entries and the bloom filter are streamed page by page (bloom blocks are chosen monotonically in the key, so they
- * fill in order); only the per-page CRCs (one int per 4 KiB) are held in memory. Not thread-safe.
+ * Writes one {@link RunFile} (format 2) in a single sequential pass: pairs must come sorted by unsigned key then
+ * value. The bloom filter (its size follows from the count, so it comes first) and the packed entry pages are streamed
+ * page by page (bloom blocks are chosen monotonically in the key, so they fill in order); only the per-page CRCs (one
+ * int per 4 KiB) are held in memory. Not thread-safe.
  */
 public final class RunWriter implements AutoCloseable {
+    private static final int MAX_ENTRY = 20; // two varints of at most 10 bytes
+
     private final Path path;
     private final FileChannel ch;
     private final long count;
+    private final long keys;
     private final long blocks;
-    private final long bloomStart;
-    private final int[] crcs;
+    private final int bloomPages;
+    private final long entryStart;
+    private final int[] bloomCrcs;
+    private int[] entryCrcs = new int[16];
     private final ByteBuffer entryPage = ByteBuffer.allocate(RunFile.PAGE);
     private final ByteBuffer bloomPage = ByteBuffer.allocate(RunFile.PAGE);
     private final int level;
     private final long from;
     private final long to;
     private long written;
+    private int inPage; // pairs in the current entry page
     private int entryPageIndex;
-    private int bloomPageIndex; // relative to the first bloom page
+    private int bloomPageIndex;
     private long lastKey;
     private long lastValue;
 
-    /** Starts a run of exactly {@code count} pairs at {@code path} (created or truncated). */
-    public RunWriter(Path path, int level, long count, long from, long to) throws IOException {
+    /**
+     * Starts a run of exactly {@code count} pairs with at most {@code keys} distinct keys at {@code path} (created or
+     * truncated); the bloom filter is sized for {@code keys}.
+     */
+    public RunWriter(Path path, int level, long count, long keys, long from, long to) throws IOException {
+        if (keys < 0 || keys > count || (keys == 0) != (count == 0)) {
+            throw new IllegalArgumentException("keys must be 1.." + count + ", was " + keys);
+        }
         this.path = path;
         this.level = level;
         this.count = count;
+        this.keys = keys;
         this.from = from;
         this.to = to;
-        this.blocks = RunFile.bloomBlocks(count);
-        int entryPages = RunFile.pages(count * RunFile.ENTRY);
-        this.bloomStart = RunFile.PAGE + (long) entryPages * RunFile.PAGE;
-        this.crcs = new int[entryPages + RunFile.pages(blocks * 64)];
+        this.blocks = RunFile.bloomBlocks(keys);
+        this.bloomPages = RunFile.pages(blocks * 64);
+        this.entryStart = RunFile.PAGE + (long) bloomPages * RunFile.PAGE;
+        this.bloomCrcs = new int[bloomPages];
         this.ch = FileChannel.open(
                 path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     }
@@ -56,10 +71,20 @@ public final class RunWriter implements AutoCloseable {
         if (written == count) {
             throw new IllegalStateException("more than " + count + " pairs for " + path);
         }
-        entryPage.putLong(key).putLong(value);
-        if (!entryPage.hasRemaining()) {
+        if (inPage > 0 && entryPage.remaining() < MAX_ENTRY) {
             flushEntryPage();
         }
+        if (inPage == 0) {
+            entryPage.putInt(0).putLong(key).putLong(value);
+        } else if (key == lastKey) {
+            putVarint(0);
+            putVarint(value - lastValue);
+        } else {
+            putVarint(key - lastKey);
+            long d = value - lastValue;
+            putVarint((d << 1) ^ (d >> 63));
+        }
+        inPage++;
         long block = RunFile.block(key, blocks);
         int page = (int) (block * 64 / RunFile.PAGE);
         while (bloomPageIndex < page) {
@@ -77,27 +102,37 @@ public final class RunWriter implements AutoCloseable {
         written++;
     }
 
+    private void putVarint(long v) {
+        while ((v & ~0x7FL) != 0) {
+            entryPage.put((byte) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        entryPage.put((byte) v);
+    }
+
     private void flushEntryPage() throws IOException {
-        writePage(entryPage, RunFile.PAGE + (long) entryPageIndex * RunFile.PAGE, entryPageIndex);
+        entryPage.putInt(0, inPage);
+        if (entryPageIndex == entryCrcs.length) {
+            entryCrcs = Arrays.copyOf(entryCrcs, entryPageIndex * 2);
+        }
+        entryCrcs[entryPageIndex] = writePage(entryPage, entryStart + (long) entryPageIndex * RunFile.PAGE);
         entryPageIndex++;
+        inPage = 0;
     }
 
     private void flushBloomPage() throws IOException {
-        int crcIndex = crcs.length - RunFile.pages(blocks * 64) + bloomPageIndex;
-        writePage(bloomPage, bloomStart + (long) bloomPageIndex * RunFile.PAGE, crcIndex);
+        bloomCrcs[bloomPageIndex] = writePage(bloomPage, RunFile.PAGE + (long) bloomPageIndex * RunFile.PAGE);
         bloomPageIndex++;
     }
 
-    private void writePage(ByteBuffer page, long at, int crcIndex) throws IOException {
-        while (page.position() < RunFile.PAGE && page.position() > 0) {
-            page.put((byte) 0); // pad the last entry page
-        }
+    /** Writes a whole page (zero-padded) at {@code at} and returns its CRC32C. */
+    private int writePage(ByteBuffer page, long at) throws IOException {
         CRC32C crc = new CRC32C();
         crc.update(page.array(), 0, RunFile.PAGE);
-        crcs[crcIndex] = (int) crc.getValue();
         FileOps.writeFully(ch, ByteBuffer.wrap(page.array()), at);
-        java.util.Arrays.fill(page.array(), (byte) 0);
+        Arrays.fill(page.array(), (byte) 0);
         page.clear();
+        return (int) crc.getValue();
     }
 
     /** Writes the rest (last pages, CRCs, header) and forces the file; the caller then renames it into place. */
@@ -105,26 +140,25 @@ public final class RunWriter implements AutoCloseable {
         if (written != count) {
             throw new IllegalStateException(written + " of " + count + " pairs written to " + path);
         }
-        if (entryPage.position() > 0) {
+        if (inPage > 0) {
             flushEntryPage();
         }
-        int bloomPages = RunFile.pages(blocks * 64);
         while (bloomPageIndex < bloomPages) {
             flushBloomPage();
         }
-        ByteBuffer c = ByteBuffer.allocate(4 * crcs.length);
-        c.asIntBuffer().put(crcs);
-        FileOps.writeFully(ch, c, bloomStart + (long) bloomPages * RunFile.PAGE);
-        ByteBuffer h = ByteBuffer.allocate(64);
+        ByteBuffer c = ByteBuffer.allocate(4 * (bloomPages + entryPageIndex));
+        c.asIntBuffer().put(bloomCrcs).put(entryCrcs, 0, entryPageIndex);
+        FileOps.writeFully(ch, c, entryStart + (long) entryPageIndex * RunFile.PAGE);
+        ByteBuffer h = ByteBuffer.allocate(RunFile.HEADER_V2);
         h.putLong(RunFile.MAGIC)
                 .putInt(RunFile.FORMAT)
                 .putInt(level)
                 .putLong(count)
                 .putLong(from)
                 .putLong(to);
-        h.putLong(blocks).putInt(entryPageIndex).putInt(bloomPages).putInt(0);
+        h.putLong(blocks).putInt(entryPageIndex).putInt(bloomPages).putLong(keys);
         CRC32C crc = new CRC32C();
-        crc.update(h.array(), 0, 60);
+        crc.update(h.array(), 0, RunFile.HEADER_V2 - 4);
         h.putInt((int) crc.getValue()).flip();
         FileOps.writeFully(ch, h, 0);
         ch.force(true);

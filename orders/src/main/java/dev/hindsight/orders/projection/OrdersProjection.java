@@ -14,6 +14,7 @@ import dev.hindsight.orders.event.OrderPaid;
 import dev.hindsight.orders.event.OrderRefunded;
 import dev.hindsight.orders.event.OrderReturned;
 import dev.hindsight.orders.event.OrderShipped;
+import dev.hindsight.projection.Dialect;
 import dev.hindsight.projection.Projection;
 import dev.hindsight.projection.SqlSession;
 import java.sql.PreparedStatement;
@@ -71,7 +72,8 @@ public final class OrdersProjection implements Projection {
 
     /**
      * Creates the table and its indexes. Each index ends with the sort key {@code (created_at, order_id)}, so a
-     * filtered page newest first is one index range scan with no sort.
+     * filtered page newest first is one index range scan with no sort. On SQLite the table is {@code WITHOUT ROWID}
+     * (clustered on {@code order_id}), so an index entry leads to its row by the {@code order_id} it already holds.
      */
     @Override
     public void createTables(SqlSession s) throws SQLException {
@@ -89,7 +91,10 @@ public final class OrdersProjection implements Projection {
                     + "updated_at BIGINT NOT NULL, "
                     + "paid_at BIGINT, shipped_at BIGINT, delivered_at BIGINT, cancelled_at BIGINT, "
                     + "returned_at BIGINT, "
-                    + "version BIGINT NOT NULL)");
+                    + "version BIGINT NOT NULL)"
+                    // SQLite: the rows live in the primary key's B-tree, not in a rowid table plus a second
+                    // B-tree of order_id → rowid (~5 bytes per event less on disk; ADR 0005, amendment).
+                    + (s.dialect() == Dialect.SQLITE ? " WITHOUT ROWID" : ""));
             st.execute("CREATE INDEX " + t + "_user_created ON " + t + " (user_id, created_at, order_id)");
             st.execute("CREATE INDEX " + t + "_status ON " + t + " (status, created_at, order_id)");
             st.execute("CREATE INDEX " + t + "_created ON " + t + " (created_at, order_id)");

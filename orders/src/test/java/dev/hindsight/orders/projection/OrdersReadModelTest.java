@@ -28,6 +28,22 @@ class OrdersReadModelTest extends OrdersReadModelContract {
         assertThat(all).contains("_created").doesNotContain("TEMP B-TREE");
     }
 
+    @Test
+    void table_isClusteredOnOrderId_soLookupsByIdUseThePrimaryKey() {
+        String ddl = engine.query("orders", s -> {
+            try (Statement st = s.connection().createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT sql FROM sqlite_schema WHERE name = '" + s.table("orders") + "'")) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        });
+        assertThat(ddl).endsWith("WITHOUT ROWID");
+        assertThat(plan("SELECT * FROM %s WHERE order_id = 'o-1'")).contains("USING PRIMARY KEY (order_id=?)");
+        assertThat(plan("SELECT * FROM %s WHERE status = 'paid' ORDER BY created_at DESC, order_id DESC LIMIT 10"))
+                .contains("_status")
+                .doesNotContain("TEMP B-TREE");
+    }
+
     private String plan(String sql) {
         return engine.query("orders", s -> {
             StringBuilder out = new StringBuilder();

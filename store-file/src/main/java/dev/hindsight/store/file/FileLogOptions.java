@@ -59,7 +59,7 @@ public record FileLogOptions(
     }
 
     /** Default {@link #compressionLevel()}. */
-    public static final int DEFAULT_COMPRESSION_LEVEL = 3;
+    public static final int DEFAULT_COMPRESSION_LEVEL = 15;
 
     /** Default {@link #blockCacheBytes()}. */
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L << 20;

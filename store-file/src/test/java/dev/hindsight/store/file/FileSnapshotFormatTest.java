@@ -119,6 +119,34 @@ class FileSnapshotFormatTest {
         }
     }
 
+    /** Compaction starts once dead bytes reach an eighth of the live ones (a ninth of the file), not before. */
+    @Test
+    void compaction_startsWhenANinthOfTheFileIsDead() throws Exception {
+        // no dictionary: its training (in the background) would change the file's live bytes at a random moment
+        FileSnapshotOptions compacting = SMALL.withCompactMinBytes(16 * 1024).withTrainAfter(100_000);
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, compacting)) {
+            for (int id = 0; id < 200; id++) {
+                store.save(order(id, 1));
+            }
+            for (int id = 0; id < 10; id++) { // 5% of the live bytes dead: no compaction
+                store.save(order(id, 2));
+            }
+            Thread.sleep(300);
+            assertThat(generationFile(1)).exists();
+            for (int id = 10; id < 40; id++) { // 20%: more than the eighth, less than the old half
+                store.save(order(id, 2));
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (Files.exists(generationFile(1)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(generationFile(1)).doesNotExist();
+            for (int id = 0; id < 200; id++) {
+                assertThat(store.latest("order-" + id, Long.MAX_VALUE, null)).isEqualTo(order(id, id < 40 ? 2 : 1));
+            }
+        }
+    }
+
     @Test
     void reads_duringCompactions_alwaysFindASnapshot() throws Exception {
         FileSnapshotOptions compacting = SMALL.withCompactMinBytes(32 * 1024);

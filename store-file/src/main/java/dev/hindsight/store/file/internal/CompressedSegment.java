@@ -20,8 +20,12 @@ import java.util.zip.CRC32C;
  */
 public final class CompressedSegment extends LogFile {
     static final byte[] MAGIC = "HSZLOG01".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT = 1;
+    /** Written: 2 (blocks may carry {@link FieldDeltas}, marked per block); 1 (earlier builds) is still read. */
+    static final int FORMAT = 2;
+
     static final int CODEC_ZSTD = 1;
+    /** Top bit of a block table entry's length: the block's records carry {@link FieldDeltas} (format 2 only). */
+    static final int FIELD_DELTAS = 0x80000000;
     /** Header layout: magic, format, base, blocks, table offset, extent, records, codec, header CRC at 44. */
     static final int OFF_BASE = 12;
 
@@ -43,7 +47,8 @@ public final class CompressedSegment extends LogFile {
     private final boolean archived;
 
     /** The block table: block {@code i} holds offsets {@code [start[i], start[i+1])} and is stored at fileOffset. */
-    record Table(int[] start, long[] fileOffset, int[] length, int[] crc) implements BlockCache.Sized {
+    record Table(int[] start, long[] fileOffset, int[] length, int[] crc, boolean[] deltas)
+            implements BlockCache.Sized {
         @Override
         public int bytes() {
             return start.length * TABLE_ENTRY + 64;
@@ -120,7 +125,7 @@ public final class CompressedSegment extends LogFile {
         }
         ByteBuffer h = ByteBuffer.wrap(source.read(0, Segment.HEADER_BYTES));
         if (!Arrays.equals(Arrays.copyOf(h.array(), MAGIC.length), MAGIC)
-                || h.getInt(8) != FORMAT
+                || (h.getInt(8) != 1 && h.getInt(8) != FORMAT)
                 || h.getInt(OFF_CODEC) != CODEC_ZSTD
                 || h.getInt(OFF_HEADER_CRC) != crc(h.array(), 0, OFF_HEADER_CRC)) {
             throw new CorruptionException("compressed segment " + source.describe() + " has no valid header");
@@ -225,13 +230,16 @@ public final class CompressedSegment extends LogFile {
         long[] fileOffset = new long[blocks];
         int[] length = new int[blocks];
         int[] crc = new int[blocks];
+        boolean[] deltas = new boolean[blocks];
         for (int i = 0; i < blocks; i++) {
             start[i] = b.getInt();
             fileOffset[i] = b.getLong();
-            length[i] = b.getInt();
+            int l = b.getInt();
+            length[i] = l & ~FIELD_DELTAS;
+            deltas[i] = (l & FIELD_DELTAS) != 0; // never set by format 1 (lengths are positive)
             crc[i] = b.getInt();
         }
-        return new Table(start, fileOffset, length, crc);
+        return new Table(start, fileOffset, length, crc, deltas);
     }
 
     private Block loadBlock(Table t, int i) {
@@ -247,6 +255,9 @@ public final class CompressedSegment extends LogFile {
             if (data.length != end - start) {
                 throw new CorruptionException("block " + i + " of " + source.describe() + " decompresses to "
                         + data.length + " bytes, not " + (end - start));
+            }
+            if (t.deltas()[i]) {
+                FieldDeltas.decode(data);
             }
             return new Block(start, ByteBuffer.wrap(data));
         } catch (ZstdException e) {

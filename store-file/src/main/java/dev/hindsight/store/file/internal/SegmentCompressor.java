@@ -12,9 +12,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Writes the compressed form of a sealed plain segment: blocks of whole records (about {@link #BLOCK_BYTES}
- * uncompressed each), every record CRC-checked on the way in, every block decompressed and compared on the way out,
- * then fsynced and renamed into place. Not thread-safe; one compaction at a time.
+ * Writes the compressed form of a sealed plain segment (format 2): blocks of whole records (about {@link #BLOCK_BYTES}
+ * uncompressed each) with {@link FieldDeltas} applied, every record CRC-checked on the way in, every block
+ * decompressed, decoded and compared on the way out, then fsynced and renamed into place. Not thread-safe; one
+ * compaction at a time.
  */
 final class SegmentCompressor {
     /** Uncompressed bytes per block: small enough that one cold read fetches little, big enough to compress well. */
@@ -77,8 +78,12 @@ final class SegmentCompressor {
                     while (nextDelete < deleteOffsets.length && deleteOffsets[nextDelete] < end) {
                         FrameCodec.delete(raw, deleteOffsets[nextDelete++] - blockStart);
                     }
-                    byte[] z = Zstd.compress(raw, level);
-                    if (!Arrays.equals(Zstd.decompress(z, raw.length), raw)) {
+                    byte[] encoded = raw.clone();
+                    FieldDeltas.encode(encoded);
+                    byte[] z = Zstd.compress(encoded, level);
+                    byte[] back = Zstd.decompress(z, raw.length);
+                    FieldDeltas.decode(back);
+                    if (!Arrays.equals(back, raw)) {
                         throw new IOException("zstd round trip of " + seg.path() + " at " + blockStart + " differs");
                     }
                     if (n == start.length) {
@@ -100,7 +105,10 @@ final class SegmentCompressor {
             }
             ByteBuffer table = ByteBuffer.allocate(n * CompressedSegment.TABLE_ENTRY + 4);
             for (int i = 0; i < n; i++) {
-                table.putInt(start[i]).putLong(fileOffset[i]).putInt(length[i]).putInt(crc[i]);
+                table.putInt(start[i])
+                        .putLong(fileOffset[i])
+                        .putInt(length[i] | CompressedSegment.FIELD_DELTAS)
+                        .putInt(crc[i]);
             }
             table.putInt(CompressedSegment.crc(table.array(), 0, n * CompressedSegment.TABLE_ENTRY));
             Segment.writeFully(out, table.flip(), at);

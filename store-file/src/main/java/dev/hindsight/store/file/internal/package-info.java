@@ -32,13 +32,17 @@
  * offsets of the plain layout, cut into blocks of whole records and compressed.
  *
  * <pre>
- * header (64 bytes): 8 bytes magic "HSZLOG01", int format (1), long base position, int block count,
- *                    long table offset, int extent (end of the last record in the plain layout), int record count,
- *                    int codec (1: zstd), int crc32c of bytes 0..43, zero padding
+ * header (64 bytes): 8 bytes magic "HSZLOG01", int format (2; 1 from earlier builds is still read), long base
+ *                    position, int block count, long table offset, int extent (end of the last record in the plain
+ *                    layout), int record count, int codec (1: zstd), int crc32c of bytes 0..43, zero padding
  * blocks:            zstd frames, each the plain bytes [start(i), start(i+1)) (the last up to extent)
- * block table:       per block: int plain start offset, long file offset, int compressed length,
- *                    int crc32c of the compressed bytes; then int crc32c of the table
+ * block table:       per block: int plain start offset, long file offset, int compressed length (top bit: field
+ *                    deltas), int crc32c of the compressed bytes; then int crc32c of the table
  * </pre>
+ *
+ * <p>Field deltas (format 2; {@code FieldDeltas}): before compression, in each record after the block's first, the
+ * position, recordedAt, timestamp seconds and batchStart fields hold the difference to the previous record's; a
+ * reader decompresses, walks the records by their lengths and adds them back, so the block is the plain bytes again.
  *
  * <p>A plain and a compressed file of the same base: the compressed one is complete (it is renamed into place only
  * after it was fsynced) and the plain one is deleted on open; {@code .zlog.tmp} files are unfinished and deleted.

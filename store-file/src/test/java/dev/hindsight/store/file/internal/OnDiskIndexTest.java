@@ -180,7 +180,7 @@ class OnDiskIndexTest {
                 .filter(f -> f.matches("aggregates-\\d+-1-\\d+\\.run"))
                 .findFirst()
                 .orElseThrow();
-        flip(index.resolve(oldest), 4096 + 8); // the first entry page, where a lookup of the only aggregate lands
+        flip(index.resolve(oldest), 4096 + 8); // the bloom page (format 2 puts it first), which every lookup reads
         try (FileEventLog log = FileEventLog.open(options())) {
             assertThatThrownBy(() -> log.readAggregate("agg-0", 1, 10, ReadDirection.FORWARD))
                     .isInstanceOf(CorruptionException.class)
