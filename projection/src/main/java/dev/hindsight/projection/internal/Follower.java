@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -76,14 +78,32 @@ public final class Follower {
         }
     }
 
-    /** The checkpoint of {@code name}'s live generation, the start of the log if it has none yet. */
+    /**
+     * The checkpoint of {@code name}'s live generation, the start of the log if it has none yet. Where runners of
+     * single partitions commit ({@link PartitionedRunners}), each partition's entry of the vector is that partition's
+     * row (the generation's whole-log checkpoint, if any, for partitions without one).
+     */
     public Position position(String name) {
         return withReader(c -> {
             Optional<Long> gen = Catalog.activeGeneration(c, name);
             if (gen.isEmpty()) {
                 return store.log().start();
             }
-            return Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
+            Position whole =
+                    Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
+            Map<Integer, Long> parts = Catalog.partitionOffsets(c, name, gen.get());
+            if (parts.isEmpty() || !(store.log().start() instanceof Position.Vector start)) {
+                return whole;
+            }
+            long[] offsets = whole instanceof Position.Vector v
+                    ? Arrays.copyOf(v.offsets(), start.offsets().length)
+                    : start.offsets();
+            parts.forEach((p, offset) -> {
+                if (p < offsets.length) {
+                    offsets[p] = offset;
+                }
+            });
+            return new Position.Vector(offsets);
         });
     }
 

@@ -6,6 +6,7 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.Projection;
 import dev.hindsight.projection.ProjectionOptions;
 import dev.hindsight.projection.ReadModelDatabase;
@@ -28,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * waits for new events when caught up. A failing batch is retried event by event to find the failing event, which is
  * retried with backoff and then either dead-lettered (its aggregate parked) or stops the runner as failed. Thread-safe:
  * the loop runs on its own virtual thread; the getters and {@link #awaitPosition} may be called from anywhere.
+ *
+ * <p>A runner of one partition of a partitioned log ({@link #forPartition}) reads only that partition and commits its
+ * offset in that partition's checkpoint row, fenced by its epoch: when a later holder has claimed the partition, the
+ * batch rolls back and the runner stops (state {@code fenced}).
  */
 public final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
@@ -64,6 +69,10 @@ public final class Runner {
     private volatile @Nullable String lastError;
     private volatile @Nullable String failedPosition;
     private volatile @Nullable Thread thread;
+    // Set by forPartition before start (start publishes them to the loop's thread): -1 reads the whole log.
+    private int partition = -1;
+    private long epoch;
+    private @Nullable PartitionReader partitionReader;
 
     public Runner(
             EventStore store,
@@ -127,6 +136,22 @@ public final class Runner {
         this.state = "running";
     }
 
+    /**
+     * Makes this runner apply only {@code partition}, read through {@code reader}, committing its checkpoint as the
+     * holder of {@code epoch} ({@link Catalog#claimPartition}). Call before {@link #start}.
+     */
+    public Runner forPartition(PartitionReader reader, int partition, long epoch) {
+        this.partitionReader = reader;
+        this.partition = partition;
+        this.epoch = epoch;
+        return this;
+    }
+
+    /** The partition this runner applies, -1 for the whole log. */
+    public int partition() {
+        return partition;
+    }
+
     public Runner start(String threadName) {
         running = true;
         Thread t = Thread.ofVirtual().name(threadName).unstarted(this::loop);
@@ -144,6 +169,9 @@ public final class Runner {
             session.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (PartitionFencedException e) {
+            LOG.info("projection {}: {}; stopping", projection.name(), e.getMessage());
+            state = "fenced";
         } catch (SQLException | RuntimeException e) {
             if (running) {
                 LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
@@ -163,7 +191,7 @@ public final class Runner {
             if (!running) {
                 break;
             }
-            GlobalSlice slice = store.readAll(position, batchSize, filter);
+            GlobalSlice slice = read();
             if (slice.events().isEmpty()) {
                 if (!slice.next().equals(position)) {
                     commitBatch(session, List.of(), slice.next());
@@ -175,7 +203,11 @@ public final class Runner {
                     cb.reached(this);
                     continue;
                 }
-                store.log().awaitAfter(position, IDLE_WAIT);
+                if (partitionReader != null) {
+                    partitionReader.awaitAfter(partition, position, IDLE_WAIT);
+                } else {
+                    store.log().awaitAfter(position, IDLE_WAIT);
+                }
                 continue;
             }
             if (!applyBatch(session, slice.events(), slice.next())) {
@@ -190,12 +222,35 @@ public final class Runner {
         }
     }
 
+    /** The next batch after the position: of the whole log, or of this runner's partition. */
+    private GlobalSlice read() {
+        PartitionReader r = partitionReader;
+        if (r == null) {
+            return store.readAll(position, batchSize, filter);
+        }
+        GlobalSlice slice = r.read(partition, position, batchSize, filter);
+        dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+        return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
+    }
+
+    /** Commits {@code next} as the checkpoint, in the caller's transaction. */
+    private void saveCheckpoint(Connection c, Position next) throws SQLException {
+        if (partitionReader == null) {
+            Catalog.saveCheckpoint(c, projection.name(), generation, next);
+        } else {
+            Catalog.savePartitionCheckpoint(
+                    c, projection.name(), generation, partition, epoch, ((Position.Vector) next).offset(partition));
+        }
+    }
+
     /** Applies a batch in one transaction; on failure isolates the failing event. Returns false if it must stop. */
     private boolean applyBatch(SessionImpl session, List<RecordedEvent> events, Position next)
             throws SQLException, InterruptedException {
         try {
             commitBatch(session, events, next);
             return true;
+        } catch (PartitionFencedException e) {
+            throw e;
         } catch (SQLException | RuntimeException e) {
             lastError = e.toString();
             LOG.warn(
@@ -222,6 +277,8 @@ public final class Runner {
             try {
                 commitBatch(session, List.of(e), after);
                 return true;
+            } catch (PartitionFencedException ex) {
+                throw ex;
             } catch (SQLException | RuntimeException ex) {
                 lastError = "event " + e.position() + " (" + e.eventType() + " of " + e.aggregateId() + "): " + ex;
                 if (attempt < options.maxAttempts()) {
@@ -234,7 +291,7 @@ public final class Runner {
             Connection c = session.rawConnection();
             ReadModelDatabase.inTransaction(c, () -> {
                 Catalog.addDeadLetter(c, projection.name(), generation, e, String.valueOf(lastError));
-                Catalog.saveCheckpoint(c, projection.name(), generation, after);
+                saveCheckpoint(c, after);
             });
             parked.add(e.aggregateId());
             advance(after, 0);
@@ -286,7 +343,7 @@ public final class Runner {
             if (!inline.isEmpty()) {
                 InlineMarkers.passed(c, projection.name(), generation, ((Position.Sequence) next).value());
             }
-            Catalog.saveCheckpoint(c, projection.name(), generation, next);
+            saveCheckpoint(c, next);
         });
         advance(next, applied[0]);
     }
