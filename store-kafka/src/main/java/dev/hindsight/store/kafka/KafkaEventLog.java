@@ -299,6 +299,53 @@ public final class KafkaEventLog implements EventLog {
         }
     }
 
+    /**
+     * Reads one partition alone: up to {@code limit} events of {@code partition} after {@code after}'s entry for it, in
+     * offset order, from this node's index (as {@link #readAll} reads every partition). The slice's next position is
+     * {@code after} with that entry moved past every record read, kept or filtered out.
+     *
+     * @throws InvalidRequestException if the partition does not exist or {@code after} is not a position of this
+     *     store
+     */
+    public GlobalSlice readPartition(int partition, Position after, int limit, EventFilter filter) {
+        ensureOpen();
+        checkPartition(partition);
+        long[] from = cursor(after);
+        long[] head = from.clone(); // the merge reads only the partitions whose head is past their start
+        head[partition] = Math.max(from[partition], indexes.get(partition).head());
+        return new GlobalMerge(from, head, limit).fetch(cache, fetcher).page(limit, filter, partitions);
+    }
+
+    /**
+     * Waits until this node has indexed a record of {@code partition} after {@code after}'s entry for it.
+     *
+     * @return whether it has (false on timeout or when the log closes)
+     */
+    public boolean awaitPartition(int partition, Position after, Duration timeout) throws InterruptedException {
+        checkPartition(partition);
+        long from = cursor(after)[partition];
+        return indexer.await(() -> indexes.get(partition).head() > from || closed.get(), timeout) && !closed.get();
+    }
+
+    /**
+     * Joins consumer group {@code group} over this store's topic as a member that never reads records through the
+     * group: the group splits the partitions between its members, and {@code listener} hears which this process
+     * holds. For processes that share work by partition (the {@code read-model} role), reading through this node's
+     * index ({@link #readPartition}); independent of the ownership group, so it works on a {@linkplain #openReader
+     * reader}. Close the membership to leave the group (before closing this log).
+     */
+    public GroupMembership joinGroup(String group, PartitionListener listener) {
+        ensureOpen();
+        return new GroupMembership(options, clientPrefix + "-member", group, listener).start();
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions) {
+            throw new InvalidRequestException("partition " + partition + " does not exist (topic " + options.topic()
+                    + " has " + partitions + ")");
+        }
+    }
+
     /** Whether this log was opened with {@link #openReader}: it reads and never appends. */
     public boolean readOnly() {
         return ownership == null;
