@@ -145,7 +145,7 @@ final class OrdersWiring {
      * The order system of a Kafka {@code read-model} process that splits the topic's partitions with the others
      * ({@link PartitionedReadModel}): the read model as in
      * {@link #postgres(EventStore, DataSource, PostgresOptions, boolean, boolean, MeterRegistry, Runnable)}, its
-     * projection run per assigned partition through {@code partitions}; writes no snapshots.
+     * projection run over the assigned partitions through {@code partitions}; writes no snapshots.
      */
     static OrderSystem postgres(
             EventStore store,

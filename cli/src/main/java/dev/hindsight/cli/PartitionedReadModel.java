@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code read-model} role over the Kafka engine: every such process is active, and they split the topic's
  * partitions through consumer group {@code hindsight-readmodel-<topic>} (ADR 0014). This process runs the order
- * projection's runner for each partition the group gives it, reading that partition through its local index and
- * committing the partition's checkpoint row with each batch, fenced by an owner epoch; a partition the group takes
- * away is stopped before the group hands it on, and one lost by a stalled process is fenced at its next batch. Gauge
+ * projection over the partitions the group gives it, reading them through its local index and committing each
+ * partition's checkpoint row with the batch, fenced by an owner epoch; a partition the group takes away is stopped
+ * before the group hands it on, and one lost by a stalled process is fenced at its next batch. Gauge
  * {@code hindsight_readmodel_partitions}: how many partitions it applies. Thread-safe.
+ *
+ * <p>One runner (one read-model connection) applies all of the process's partitions, whatever their number: a runner
+ * per partition would need a connection each (50 partitions by default).
  */
 final class PartitionedReadModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionedReadModel.class);
@@ -90,7 +94,7 @@ final class PartitionedReadModel implements AutoCloseable {
         return "read model of group " + membership.group();
     }
 
-    /** {@code log}'s partitions, each read alone. */
+    /** {@code log}'s partitions, read without the others. */
     static PartitionReader reader(KafkaEventLog log) {
         return new PartitionReader() {
             @Override
@@ -99,13 +103,14 @@ final class PartitionedReadModel implements AutoCloseable {
             }
 
             @Override
-            public GlobalSlice read(int partition, Position after, int limit, EventFilter filter) {
-                return log.readPartition(partition, after, limit, filter);
+            public GlobalSlice read(Set<Integer> partitions, Position after, int limit, EventFilter filter) {
+                return log.readPartitions(partitions, after, limit, filter);
             }
 
             @Override
-            public boolean awaitAfter(int partition, Position after, Duration timeout) throws InterruptedException {
-                return log.awaitPartition(partition, after, timeout);
+            public boolean awaitAfter(Set<Integer> partitions, Position after, Duration timeout)
+                    throws InterruptedException {
+                return log.awaitPartitions(partitions, after, timeout);
             }
         };
     }

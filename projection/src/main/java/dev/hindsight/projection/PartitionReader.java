@@ -4,11 +4,12 @@ import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import java.time.Duration;
+import java.util.Set;
 
 /**
- * Reads one partition of a partitioned log (the Kafka engine) on its own, so that a {@link ProjectionEngine} can run
- * one runner per partition it is assigned ({@link ProjectionEngine.Builder#partitioned}). Positions are
- * {@link Position.Vector}s; only the entry of the partition read matters. Events are returned as stored (the engine
+ * Reads some partitions of a partitioned log (the Kafka engine) without the others, so that a {@link ProjectionEngine}
+ * can apply only the partitions it is assigned ({@link ProjectionEngine.Builder#partitioned}). Positions are
+ * {@link Position.Vector}s; only the entries of the partitions read matter. Events are returned as stored (the engine
  * decrypts them as {@code EventStore.readAll} does). Implementations are thread-safe.
  */
 public interface PartitionReader {
@@ -16,15 +17,16 @@ public interface PartitionReader {
     int partitions();
 
     /**
-     * Up to {@code limit} events of {@code partition} after {@code after}'s entry for it, in offset order; the slice's
-     * next position is {@code after} with that entry advanced past every record read (kept or filtered out).
+     * Up to {@code limit} events of {@code partitions} after {@code after}'s entries for them, in the log's global
+     * order restricted to them (so each partition in offset order); the slice's next position is {@code after} with
+     * those entries advanced past every record read (kept or filtered out), the others unchanged.
      */
-    GlobalSlice read(int partition, Position after, int limit, EventFilter filter);
+    GlobalSlice read(Set<Integer> partitions, Position after, int limit, EventFilter filter);
 
     /**
-     * Waits until {@code partition} has a record after {@code after}'s entry for it.
+     * Waits until one of {@code partitions} has a record after {@code after}'s entry for it.
      *
-     * @return whether it has one (false on timeout)
+     * @return whether one has (false on timeout)
      */
-    boolean awaitAfter(int partition, Position after, Duration timeout) throws InterruptedException;
+    boolean awaitAfter(Set<Integer> partitions, Position after, Duration timeout) throws InterruptedException;
 }

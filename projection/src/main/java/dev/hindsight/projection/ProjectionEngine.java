@@ -328,8 +328,9 @@ public final class ProjectionEngine implements AutoCloseable {
         /**
          * Makes the engine one of several processes that split the partitions of a partitioned log (the Kafka
          * engine's {@code read-model} processes): it runs no runner until {@link ProjectionEngine#assign} names
-         * partitions, then one per projection and partition, reading through {@code reader}; each commits its
-         * partition's checkpoint row with its batch, fenced by an epoch that each new holder bumps. Queries,
+         * partitions, then one per projection over the assigned partitions, reading them through {@code reader};
+         * each batch commits the checkpoint row of every partition it advanced, fenced by an epoch that each new
+         * holder of the partition bumps. Queries,
          * {@link ProjectionEngine#awaitPosition} and status read the catalog as a {@linkplain #follower follower}
          * does (the other partitions are applied elsewhere); rebuild and verify are refused. Needs a PostgreSQL read
          * model and projections whose rows each belong to one aggregate ({@link Projection#rowsPerAggregate()}).

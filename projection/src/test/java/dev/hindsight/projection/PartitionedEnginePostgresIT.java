@@ -82,14 +82,15 @@ class PartitionedEnginePostgresIT {
         }
 
         @Override
-        public GlobalSlice read(int partition, Position after, int limit, EventFilter filter) {
+        public GlobalSlice read(Set<Integer> partitions, Position after, int limit, EventFilter filter) {
             GlobalSlice s = store.log().readAll(new Position.Sequence(offset(after)), limit, filter);
             return new GlobalSlice(
                     s.events(), new Position.Vector(new long[] {((Position.Sequence) s.next()).value()}));
         }
 
         @Override
-        public boolean awaitAfter(int partition, Position after, Duration timeout) throws InterruptedException {
+        public boolean awaitAfter(Set<Integer> partitions, Position after, Duration timeout)
+                throws InterruptedException {
             return store.log().awaitAfter(new Position.Sequence(offset(after)), timeout);
         }
 
@@ -224,6 +225,13 @@ class PartitionedEnginePostgresIT {
                     .as("additive rows: an event applied by both holders would count twice")
                     .isEqualTo(expected);
             assertThat(b.assignedPartitions()).containsExactly(0);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!a.assignedPartitions().isEmpty()) {
+                assertThat(System.nanoTime())
+                        .as("the superseded holder drops the partition")
+                        .isLessThan(deadline);
+                Thread.sleep(20);
+            }
 
             // a's batch after b's claim rolled back: b's later revoke and a new claim by a start at b's offset
             b.revoke(List.of(0));

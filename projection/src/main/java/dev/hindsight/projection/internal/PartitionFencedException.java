@@ -10,11 +10,19 @@ import dev.hindsight.core.HindsightException;
 public final class PartitionFencedException extends HindsightException.TransientException {
     private static final long serialVersionUID = 1L;
 
+    private final int partition;
+
     PartitionFencedException(String name, long generation, int partition, long epoch) {
         super(
                 "partition " + partition + " of projection " + name + " (generation " + generation
                         + ") is held by a later holder than epoch " + epoch + ": this batch is rolled back",
                 null);
+        this.partition = partition;
+    }
+
+    /** The partition a later holder claimed. */
+    public int partition() {
+        return partition;
     }
 
     @Override

@@ -24,13 +24,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runners of a partitioned log's projections in one of several processes that split its partitions: one runner
- * per projection and assigned partition, each reading its partition alone and committing that partition's checkpoint
- * row with its batch, fenced by the epoch it claimed ({@link Catalog#claimPartition}). The caller (a consumer group
- * member) {@link #assign}s and {@link #revoke}s partitions; a revoke stops the partition's runners before it returns,
- * so the next holder starts at the offset they committed last, and a holder that did not hear of its revocation (a
- * stalled process) is fenced at its next batch. Projections run this way must write each row from the events of one
- * aggregate only ({@link Projection#rowsPerAggregate()}): aggregates never span partitions, so two runners never write
- * the same row. Thread-safe: assign, revoke and close are serialized on this object.
+ * per projection over the partitions this process is assigned, reading them without the others and committing, with
+ * each batch, the checkpoint row of every partition the batch advanced, fenced by the epoch it claimed the partition
+ * with ({@link Catalog#claimPartition}). One runner (one read-model connection) whatever the number of partitions. The
+ * caller (a consumer group member) {@link #assign}s and {@link #revoke}s partitions: the runner is stopped (its batch
+ * in flight ends: committed or rolled back) and started again over the new set, at the committed offsets, so the next
+ * holder of a revoked partition starts where this process stopped, and a holder that did not hear of its revocation
+ * (a stalled process) is fenced at its next batch of that partition and goes on without it. Projections run this
+ * way must write each row from the events of one aggregate only ({@link Projection#rowsPerAggregate()}): aggregates
+ * never span partitions, so two processes never write the same row. Thread-safe: assign, revoke and close are
+ * serialized on this object.
  */
 public final class PartitionedRunners {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionEngine.class);
@@ -42,7 +45,7 @@ public final class PartitionedRunners {
     private final Map<String, ProjectionOptions> options;
     private final Generations generations;
     private final PartitionReader reader;
-    private final Map<Integer, List<Runner>> running = new TreeMap<>(); // guarded by this
+    private final Map<String, Runner> running = new HashMap<>(); // guarded by this
     private final Map<String, Long> generation = new HashMap<>(); // guarded by this
 
     public PartitionedRunners(
@@ -110,85 +113,102 @@ public final class PartitionedRunners {
     }
 
     /**
-     * Claims each partition (bumping its epoch) and starts its runners at the partition's committed offset. A
-     * partition without a row of its own starts at its entry of the generation's whole-log checkpoint (left by a
-     * single runner before the split), else at 0.
+     * Claims each of {@code partitions} (bumping its epoch) and runs it, with the partitions already held, from the
+     * committed offsets. A partition without a row of its own starts at its entry of the generation's whole-log
+     * checkpoint (left by a single runner before the split), else at 0.
      *
-     * @throws StoreUnavailableException if a claim fails (the partitions claimed before it run)
+     * @throws StoreUnavailableException if the read model fails (the partitions held before keep running)
      */
     public synchronized void assign(Collection<Integer> partitions) {
-        for (int p : partitions) {
-            stopRunners(p);
-            List<Runner> started = new ArrayList<>();
+        change(partitions, List.of());
+    }
+
+    /** Stops applying {@code partitions}: returns when the batch in flight has ended; the others go on. */
+    public synchronized void revoke(Collection<Integer> partitions) {
+        change(List.of(), partitions);
+    }
+
+    private void change(Collection<Integer> add, Collection<Integer> remove) {
+        for (Projection proj : projections.values()) {
+            Runner old = running.remove(proj.name());
+            Map<Integer, Long> epochs = new TreeMap<>();
+            if (old != null) {
+                old.stop();
+                for (int p : old.partitions()) { // without any it was fenced from
+                    epochs.put(p, old.epoch(p));
+                }
+            }
+            epochs.keySet().removeAll(remove);
+            long gen = generation.get(proj.name());
             try (Connection c = db.openWriter()) {
-                for (Projection proj : projections.values()) {
-                    long gen = generation.get(proj.name());
-                    long before = Catalog.checkpoint(c, proj.name(), gen)
-                            .map(pos -> pos instanceof Position.Vector v ? v.offset(p) : 0L)
-                            .orElse(0L);
-                    long[] claimed = Catalog.claimPartition(c, proj.name(), gen, p, before); // auto-commit
-                    long[] offsets = new long[reader.partitions()];
-                    offsets[p] = claimed[1];
-                    ProjectionOptions o = options.get(proj.name());
-                    Runner r = new Runner(
-                                    store,
-                                    db,
-                                    proj,
-                                    upcasters,
-                                    o,
-                                    gen,
-                                    new Position.Vector(offsets),
-                                    o.batchSize(),
-                                    "running")
-                            .forPartition(reader, p, claimed[0]);
-                    started.add(r.start("projection-" + proj.name() + "-p" + p));
-                    LOG.info(
-                            "projection {}: applying partition {} from offset {} (epoch {})",
-                            proj.name(),
-                            p,
-                            claimed[1],
-                            claimed[0]);
+                try {
+                    if (!add.isEmpty()) {
+                        long[] before = wholeLogOffsets(c, proj.name(), gen);
+                        for (int p : add) {
+                            long[] claimed = Catalog.claimPartition(c, proj.name(), gen, p, before[p]); // auto-commit
+                            epochs.put(p, claimed[0]);
+                        }
+                    }
+                } finally {
+                    if (!epochs.isEmpty()) {
+                        start(proj, gen, epochs, Catalog.partitionOffsets(c, proj.name(), gen));
+                    }
                 }
             } catch (SQLException e) {
-                started.forEach(Runner::stop);
                 throw new StoreUnavailableException(
-                        "cannot claim partition " + p + " of the projections: " + e.getMessage(), e);
+                        "cannot claim partitions " + add + " of projection " + proj.name() + ": " + e.getMessage(), e);
             }
-            running.put(p, started);
         }
     }
 
-    /** Stops the runners of each partition (each ends after its batch in flight). */
-    public synchronized void revoke(Collection<Integer> partitions) {
-        for (int p : partitions) {
-            stopRunners(p);
-        }
-    }
-
-    private void stopRunners(int p) {
-        List<Runner> old = running.remove(p);
-        if (old != null) {
-            old.forEach(Runner::stop);
-            LOG.info("stopped applying partition {}", p);
-        }
-    }
-
-    /** The partitions whose runners this process has started and not stopped, ascending. */
-    public synchronized List<Integer> assigned() {
-        return List.copyOf(running.keySet());
-    }
-
-    /** The runners of every assigned partition. */
-    public synchronized List<Runner> runners() {
-        List<Runner> out = new ArrayList<>();
-        running.values().forEach(out::addAll);
+    private long[] wholeLogOffsets(Connection c, String name, long gen) throws SQLException {
+        long[] out = new long[reader.partitions()];
+        Catalog.checkpoint(c, name, gen).ifPresent(pos -> {
+            if (pos instanceof Position.Vector v) {
+                for (int p = 0; p < out.length; p++) {
+                    out[p] = v.offset(p);
+                }
+            }
+        });
         return out;
+    }
+
+    private void start(Projection proj, long gen, Map<Integer, Long> epochs, Map<Integer, Long> committed) {
+        long[] offsets = new long[reader.partitions()];
+        committed.forEach((p, o) -> {
+            if (p < offsets.length) {
+                offsets[p] = o;
+            }
+        });
+        ProjectionOptions o = options.get(proj.name());
+        Runner r = new Runner(
+                        store, db, proj, upcasters, o, gen, new Position.Vector(offsets), o.batchSize(), "running")
+                .forPartitions(reader, epochs);
+        running.put(proj.name(), r.start("projection-" + proj.name() + "-partitions"));
+        LOG.info("projection {}: applying partitions {} (epochs {})", proj.name(), epochs.keySet(), epochs.values());
+    }
+
+    /**
+     * The partitions this process applies now, ascending: those every projection's runner holds (not fenced from)
+     * while it runs.
+     */
+    public synchronized List<Integer> assigned() {
+        List<Integer> out = null;
+        for (Projection proj : projections.values()) {
+            Runner r = running.get(proj.name());
+            List<Integer> held = r == null || !r.isRunning() ? List.of() : r.partitions();
+            if (out == null) {
+                out = new ArrayList<>(held);
+            } else {
+                out.retainAll(held);
+            }
+        }
+        return out == null ? List.of() : List.copyOf(out);
     }
 
     /** Stops every runner. */
     public synchronized void close() {
-        for (int p : List.copyOf(running.keySet())) {
-            stopRunners(p);
-        }
+        running.values().forEach(Runner::stop);
+        running.clear();
     }
 }

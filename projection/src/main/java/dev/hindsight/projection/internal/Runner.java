@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * retried with backoff and then either dead-lettered (its aggregate parked) or stops the runner as failed. Thread-safe:
  * the loop runs on its own virtual thread; the getters and {@link #awaitPosition} may be called from anywhere.
  *
- * <p>A runner of one partition of a partitioned log ({@link #forPartition}) reads only that partition and commits its
- * offset in that partition's checkpoint row, fenced by its epoch: when a later holder has claimed the partition, the
- * batch rolls back and the runner stops (state {@code fenced}).
+ * <p>A runner of some partitions of a partitioned log ({@link #forPartitions}) reads only those and commits, with each
+ * batch, the offset of every partition the batch advanced in that partition's checkpoint row, fenced by the epoch it
+ * holds the partition with: when a later holder has claimed one, the batch rolls back and the runner drops that
+ * partition and goes on with the others (state {@code fenced} once it has none left).
  */
 public final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
@@ -69,10 +71,10 @@ public final class Runner {
     private volatile @Nullable String lastError;
     private volatile @Nullable String failedPosition;
     private volatile @Nullable Thread thread;
-    // Set by forPartition before start (start publishes them to the loop's thread): -1 reads the whole log.
-    private int partition = -1;
-    private long epoch;
+    // Set by forPartitions before start (start publishes it to the loop's thread); null reads the whole log.
     private @Nullable PartitionReader partitionReader;
+    /** Epoch by partition of a partitions' runner; the runner's thread drops a fenced one (copy on write). */
+    private volatile Map<Integer, Long> epochs = Map.of();
 
     public Runner(
             EventStore store,
@@ -137,19 +139,23 @@ public final class Runner {
     }
 
     /**
-     * Makes this runner apply only {@code partition}, read through {@code reader}, committing its checkpoint as the
-     * holder of {@code epoch} ({@link Catalog#claimPartition}). Call before {@link #start}.
+     * Makes this runner apply only the partitions of {@code epochs}, read through {@code reader}, committing each
+     * partition's checkpoint as the holder of its epoch ({@link Catalog#claimPartition}). Call before {@link #start}.
      */
-    public Runner forPartition(PartitionReader reader, int partition, long epoch) {
+    public Runner forPartitions(PartitionReader reader, Map<Integer, Long> epochs) {
         this.partitionReader = reader;
-        this.partition = partition;
-        this.epoch = epoch;
+        this.epochs = Map.copyOf(epochs);
         return this;
     }
 
-    /** The partition this runner applies, -1 for the whole log. */
-    public int partition() {
-        return partition;
+    /** The epoch this partitions' runner holds {@code partition} with. */
+    public long epoch(int partition) {
+        return epochs.get(partition);
+    }
+
+    /** The partitions a partitions' runner applies (without those it was fenced from), ascending. */
+    public List<Integer> partitions() {
+        return new java.util.TreeSet<>(epochs.keySet()).stream().toList();
     }
 
     public Runner start(String threadName) {
@@ -204,14 +210,21 @@ public final class Runner {
                     continue;
                 }
                 if (partitionReader != null) {
-                    partitionReader.awaitAfter(partition, position, IDLE_WAIT);
+                    partitionReader.awaitAfter(epochs.keySet(), position, IDLE_WAIT);
                 } else {
                     store.log().awaitAfter(position, IDLE_WAIT);
                 }
                 continue;
             }
-            if (!applyBatch(session, slice.events(), slice.next())) {
-                return;
+            try {
+                if (!applyBatch(session, slice.events(), slice.next())) {
+                    return;
+                }
+            } catch (PartitionFencedException e) {
+                if (!dropFenced(e)) {
+                    throw e;
+                }
+                continue; // the batch rolled back: read again without that partition
             }
             CaughtUp cb = onCaughtUp;
             java.util.function.Supplier<Position> target = catchUpTarget;
@@ -222,24 +235,48 @@ public final class Runner {
         }
     }
 
-    /** The next batch after the position: of the whole log, or of this runner's partition. */
+    /**
+     * After a batch found a partition claimed by a later holder: goes on without it.
+     *
+     * @return whether partitions are left
+     */
+    private boolean dropFenced(PartitionFencedException e) {
+        Map<Integer, Long> left = new java.util.HashMap<>(epochs);
+        left.remove(e.partition());
+        epochs = Map.copyOf(left);
+        LOG.info("projection {}: {}; going on without it", projection.name(), e.getMessage());
+        return !left.isEmpty();
+    }
+
+    /** The next batch after the position: of the whole log, or of this runner's partitions. */
     private GlobalSlice read() {
         PartitionReader r = partitionReader;
         if (r == null) {
             return store.readAll(position, batchSize, filter);
         }
-        GlobalSlice slice = r.read(partition, position, batchSize, filter);
+        GlobalSlice slice = r.read(epochs.keySet(), position, batchSize, filter);
         dev.hindsight.core.privacy.Shredder shredder = store.shredder();
         return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
     }
 
-    /** Commits {@code next} as the checkpoint, in the caller's transaction. */
+    /**
+     * Commits {@code next} as the checkpoint, in the caller's transaction: for a partitions' runner, the offset of
+     * each partition {@code next} moves, fenced by its epoch.
+     *
+     * @throws PartitionFencedException if a later holder claimed one of them
+     */
     private void saveCheckpoint(Connection c, Position next) throws SQLException {
         if (partitionReader == null) {
             Catalog.saveCheckpoint(c, projection.name(), generation, next);
-        } else {
-            Catalog.savePartitionCheckpoint(
-                    c, projection.name(), generation, partition, epoch, ((Position.Vector) next).offset(partition));
+            return;
+        }
+        Position.Vector from = (Position.Vector) position;
+        Position.Vector to = (Position.Vector) next;
+        for (Map.Entry<Integer, Long> e : epochs.entrySet()) {
+            int p = e.getKey();
+            if (to.offset(p) != from.offset(p)) {
+                Catalog.savePartitionCheckpoint(c, projection.name(), generation, p, e.getValue(), to.offset(p));
+            }
         }
     }
 
