@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/jdk.sh; hindsight_select_jdk
-W=${W:-/tmp/readmodel-split-ab}; rm -rf "$W"; mkdir -p "$W"
+W=${W:-/tmp/readmodel-split-ab}; rm -rf "$W"; mkdir -p "$W"; echo $$ > "$W.pid"
 PG=${HINDSIGHT_PG_URL:?set HINDSIGHT_PG_URL}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 ./hindsight kafka-dev --brokers 1 --port 19192 --data-dir "$W/kafka" > "$W/kafka-dev.log" 2>&1 &
