@@ -84,16 +84,21 @@ public final class Follower {
      * row (the generation's whole-log checkpoint, if any, for partitions without one).
      */
     public Position position(String name) {
+        return committed(name).orElse(store.log().start());
+    }
+
+    /** As {@link #position}, empty while {@code name} has no live generation (no read-model process has run). */
+    private Optional<Position> committed(String name) {
         return withReader(c -> {
             Optional<Long> gen = Catalog.activeGeneration(c, name);
             if (gen.isEmpty()) {
-                return store.log().start();
+                return Optional.empty();
             }
             Position whole =
                     Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
             Map<Integer, Long> parts = Catalog.partitionOffsets(c, name, gen.get());
             if (parts.isEmpty() || !(store.log().start() instanceof Position.Vector start)) {
-                return whole;
+                return Optional.of(whole);
             }
             long[] offsets = whole instanceof Position.Vector v
                     ? Arrays.copyOf(v.offsets(), start.offsets().length)
@@ -103,7 +108,7 @@ public final class Follower {
                     offsets[p] = offset;
                 }
             });
-            return new Position.Vector(offsets);
+            return Optional.of(new Position.Vector(offsets));
         });
     }
 
@@ -111,13 +116,14 @@ public final class Follower {
     public boolean awaitPosition(String name, Position position, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Position at;
+            Optional<Position> at;
             try {
-                at = position(name);
+                at = committed(name);
             } catch (StoreUnavailableException e) {
-                at = store.log().start(); // no catalog yet: the read-model process has not started
+                at = Optional.empty(); // no catalog yet: the read-model process has not started
             }
-            if (at.covers(position) && !at.equals(store.log().start())) {
+            // once a read-model process has created the live generation: the start of an empty log is covered too
+            if (at.isPresent() && at.get().covers(position)) {
                 refresh();
                 return true;
             }
