@@ -139,6 +139,9 @@ public final class PartitionedRunners {
                 }
             }
             epochs.keySet().removeAll(remove);
+            if (add.isEmpty() && epochs.isEmpty()) {
+                continue; // nothing left to run (e.g. everything revoked as the process leaves the group)
+            }
             long gen = generation.get(proj.name());
             try (Connection c = db.openWriter()) {
                 try {
