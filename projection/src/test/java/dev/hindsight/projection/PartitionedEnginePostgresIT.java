@@ -198,6 +198,28 @@ class PartitionedEnginePostgresIT {
     }
 
     @Test
+    void catalogOfOneRunner_partitionStartsAtItsEntryOfTheWholeLogCheckpoint() throws Exception {
+        try (ProjectionEngine engine = engine();
+                Connection c = db.openWriter()) {
+            for (int i = 1; i <= 5; i++) {
+                ProjectionEngineContract.add(store, "cart-1", "apple", i);
+            }
+            // as a single runner over the whole log leaves it (before the split): applied up to offset 3 of partition 0
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO carts_items_g1 (cart_id, sku, qty) VALUES ('cart-1', 'apple', 6)");
+            }
+            Catalog.saveCheckpoint(c, "carts", 1, new Position.Vector(new long[] {3}));
+            assertThat(committedOffset()).as("no partition row yet").isEqualTo(-1);
+
+            engine.assign(List.of(0));
+            awaitOffset(5);
+            assertThat(qtySum())
+                    .as("1+2+3 from the old runner, 4+5 from the partition's runner")
+                    .isEqualTo(15);
+        }
+    }
+
+    @Test
     void twoHolders_secondClaimsWithoutRevoke_firstIsFenced_everyEventAppliedOnce() throws Exception {
         long expected = 0;
         try (ProjectionEngine a = engine();
