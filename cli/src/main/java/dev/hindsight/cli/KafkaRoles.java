@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * The seed's split services over the Kafka engine ({@code serve --store kafka --role …} with {@code --pg-url}): the
  * events in the topic, snapshots and the read model in PostgreSQL, exactly as the PostgreSQL engine's roles share
  * them (ADR 0014). The {@code api} process owns partitions and appends; a process without it opens the topic
- * read-only ({@link KafkaEventLog#openReader}) and never joins the ownership group. With a master key the subject keys
+ * read-only ({@link KafkaEventLog#openReader}) and never joins the ownership group; its {@code read-model} role
+ * splits the partitions with the other read-model processes ({@link PartitionedReadModel}). With a master key the subject keys
  * live in the same schema ({@code subject_keys}), so every process decrypts and forgets with the same keys. Stateless.
  */
 final class KafkaRoles {
@@ -80,6 +81,7 @@ final class KafkaRoles {
                 registry,
                 host,
                 port,
-                LeasedRole.CHECK);
+                LeasedRole.CHECK,
+                log);
     }
 }

@@ -7,6 +7,7 @@ import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.OrderSystem;
+import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.store.file.FileSnapshotStore;
@@ -117,7 +118,8 @@ final class OrdersWiring {
             boolean follow,
             boolean writeSnapshots,
             MeterRegistry registry) {
-        return postgres(store, log.dataSource(), log, options, inline, follow, writeSnapshots, registry, () -> {});
+        return postgres(
+                store, log.dataSource(), log, options, inline, follow, writeSnapshots, null, registry, () -> {});
     }
 
     /**
@@ -136,7 +138,22 @@ final class OrdersWiring {
             boolean writeSnapshots,
             MeterRegistry registry,
             Runnable afterClose) {
-        return postgres(store, database, null, options, false, follow, writeSnapshots, registry, afterClose);
+        return postgres(store, database, null, options, false, follow, writeSnapshots, null, registry, afterClose);
+    }
+
+    /**
+     * The order system of a Kafka {@code read-model} process that splits the topic's partitions with the others
+     * ({@link PartitionedReadModel}): the read model as in
+     * {@link #postgres(EventStore, DataSource, PostgresOptions, boolean, boolean, MeterRegistry, Runnable)}, its
+     * projection run over the assigned partitions through {@code partitions}; writes no snapshots.
+     */
+    static OrderSystem postgres(
+            EventStore store,
+            DataSource database,
+            PostgresOptions options,
+            PartitionReader partitions,
+            MeterRegistry registry) {
+        return postgres(store, database, null, options, false, false, false, partitions, registry, () -> {});
     }
 
     private static OrderSystem postgres(
@@ -147,6 +164,7 @@ final class OrdersWiring {
             boolean inline,
             boolean follow,
             boolean writeSnapshots,
+            @Nullable PartitionReader partitions,
             MeterRegistry registry,
             Runnable afterClose) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
@@ -164,6 +182,7 @@ final class OrdersWiring {
                     .readModel(ReadModelDatabase.postgres(readModelPool))
                     .inlineProjection(inline)
                     .followProjections(follow)
+                    .partitionedProjections(partitions)
                     .writeSnapshots(writeSnapshots)
                     .onClose(() -> {
                         InlineAppendHook h = hook.get();

@@ -347,7 +347,8 @@ final class ServeCommand implements Callable<Integer> {
     /**
      * A process without the api role ({@code --role read-model}, {@code snapshots} or both) over PostgreSQL, or over
      * Kafka (read-only) with PostgreSQL: the projection runner and/or the snapshot service, each under its lease (one
-     * active process per role, others standing by), with health and metrics only.
+     * active process per role, others standing by) except the read model over Kafka, whose processes split the topic's
+     * partitions; with health and metrics only.
      */
     WorkerProcess startWorker() {
         RoleChecks.check(roles, store, blankToNull(pgUrl) != null, inlineProjections, publish != null);
@@ -380,7 +381,16 @@ final class ServeCommand implements Callable<Integer> {
             closeLast.add(archive);
         }
         return WorkerRoles.start(
-                roles, eventStore, pgLog.dataSource(), pgOptions, closeLast, registry, host, port, LeasedRole.CHECK);
+                roles,
+                eventStore,
+                pgLog.dataSource(),
+                pgOptions,
+                closeLast,
+                registry,
+                host,
+                port,
+                LeasedRole.CHECK,
+                null);
     }
 
     /** Opens the store and starts the server; the caller stops it. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,17 +41,19 @@ final class WorkerProcess {
      */
     static WorkerProcess start(
             Roles roles, List<AutoCloseable> parts, PrometheusMeterRegistry registry, String host, int port) {
-        return start(roles, parts, () -> "ok", registry, host, port);
+        return start(roles, parts, () -> "ok", () -> null, registry, host, port);
     }
 
     /**
      * As {@link #start(Roles, List, PrometheusMeterRegistry, String, int)}, with {@code GET /health}'s status
-     * ({@code ok}, {@code standby}) from {@code status}.
+     * ({@code ok}, {@code standby}) from {@code status}, and its {@code partitions} (those of a Kafka topic this
+     * process applies, {@link PartitionedReadModel}) from {@code partitions} unless that gives null.
      */
     static WorkerProcess start(
             Roles roles,
             List<AutoCloseable> parts,
             Supplier<String> status,
+            Supplier<@Nullable List<Integer>> partitions,
             PrometheusMeterRegistry registry,
             String host,
             int port) {
@@ -63,12 +66,7 @@ final class WorkerProcess {
         }
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext(
-                "/health",
-                ex -> answer(
-                        ex,
-                        200,
-                        "application/json",
-                        "{\"status\":\"" + status.get() + "\",\"role\":\"" + roles + "\"}"));
+                "/health", ex -> answer(ex, 200, "application/json", health(roles, status.get(), partitions.get())));
         http.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
         http.createContext(
                 "/",
@@ -80,6 +78,15 @@ final class WorkerProcess {
                                 + " and /metrics only; the HTTP API is on the api role\"}"));
         http.start();
         return new WorkerProcess(http, parts);
+    }
+
+    /** The body of {@code GET /health}. */
+    static String health(Roles roles, String status, @Nullable List<Integer> partitions) {
+        String body = "{\"status\":\"" + status + "\",\"role\":\"" + roles + "\"";
+        if (partitions != null) {
+            body += ",\"partitions\":" + partitions.toString().replace(" ", "");
+        }
+        return body + "}";
     }
 
     private static void answer(HttpExchange ex, int status, String type, String body) {

@@ -2,6 +2,7 @@ package dev.hindsight.cli;
 
 import dev.hindsight.cli.Roles.Role;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -9,12 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts the roles of a worker process ({@code serve --role read-model}, {@code snapshots} or both, over the PostgreSQL
- * or the Kafka engine), each under its lease ({@link LeasedRole}), so that one process per role is active and others
- * stand by: the read model's lease is named by its schema and projections, the snapshot service's by the store's
- * schema. Stateless.
+ * or the Kafka engine). The snapshot service, and the read model over PostgreSQL (one totally ordered log, nothing to
+ * split), run under a lease ({@link LeasedRole}), so that one process per role is active and others stand by: the read
+ * model's lease is named by its schema and projections, the snapshot service's by the store's schema. Over Kafka every
+ * read-model process is active and they split the topic's partitions ({@link PartitionedReadModel}). Stateless.
  */
 final class WorkerRoles {
     private WorkerRoles() {}
@@ -35,7 +38,9 @@ final class WorkerRoles {
      * @param store the events (PostgreSQL or a read-only Kafka log)
      * @param database where snapshots, checkpoints and the read model live (schema migrated)
      * @param closeLast what to close after the roles, in order (the event store, then the database pool)
-     * @throws CliException if the port cannot be bound
+     * @param kafka the Kafka log under {@code store}, whose partitions the read-model processes split; null over
+     *     PostgreSQL (the read model is leased)
+     * @throws CliException if the port cannot be bound or the split read model cannot start
      */
     static WorkerProcess start(
             Roles roles,
@@ -46,8 +51,18 @@ final class WorkerRoles {
             PrometheusMeterRegistry registry,
             String host,
             int port,
-            Duration check) {
+            Duration check,
+            @Nullable KafkaEventLog kafka) {
         List<LeasedRole> leased = new ArrayList<>();
+        PartitionedReadModel split = null;
+        if (kafka != null && roles.has(Role.READ_MODEL)) {
+            try {
+                split = PartitionedReadModel.start(store, kafka, database, options, registry);
+            } catch (RuntimeException e) {
+                WorkerProcess.closeQuietly(closeLast);
+                throw e;
+            }
+        }
         if (roles.has(Role.SNAPSHOTS)) {
             leased.add(new LeasedRole(
                     Role.SNAPSHOTS.cliName,
@@ -55,7 +70,7 @@ final class WorkerRoles {
                     () -> SnapshotsRole.start(store, database, options, registry),
                     check));
         }
-        if (roles.has(Role.READ_MODEL)) {
+        if (roles.has(Role.READ_MODEL) && split == null) {
             leased.add(new LeasedRole(
                     Role.READ_MODEL.cliName,
                     new RoleLease(options, readModelLease(options.schema())),
@@ -69,11 +84,19 @@ final class WorkerRoles {
                     .register(registry);
         }
         List<AutoCloseable> parts = new ArrayList<>(leased);
+        if (split != null) {
+            parts.add(split);
+        }
         parts.addAll(closeLast);
+        PartitionedReadModel splitRole = split;
         WorkerProcess process = WorkerProcess.start(
                 roles,
                 parts,
-                () -> leased.stream().allMatch(LeasedRole::active) ? "ok" : "standby",
+                () -> leased.stream().allMatch(LeasedRole::active)
+                                && (splitRole == null || !splitRole.partitions().isEmpty())
+                        ? "ok"
+                        : "standby",
+                splitRole == null ? () -> null : splitRole::partitions,
                 registry,
                 host,
                 port);

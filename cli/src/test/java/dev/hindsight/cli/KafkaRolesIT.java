@@ -40,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The seed's services over the Kafka engine as separate processes (an in-process 1-broker KRaft cluster, PostgreSQL
  * for snapshots and the read model): {@code api} appends, {@code read-model} projects, {@code snapshots} writes
  * snapshots, each its own JVM; read-your-writes through {@code min_position} on a vector position across processes;
- * read-model rows and snapshots equal a replay of the topic. And the lease: of two {@code read-model} processes one is
- * active, the other stands by and takes over from the committed checkpoint when the active one is killed.
+ * read-model rows and snapshots equal a replay of the topic. And the split: two {@code read-model} processes are both
+ * active on disjoint partitions; when one is killed the other takes its partitions over from their committed
+ * checkpoints.
  */
 class KafkaRolesIT {
     private static final String URL = PgTestDb.URL;
@@ -261,15 +262,6 @@ class KafkaRolesIT {
         }
     }
 
-    /** Waits until one of {@code a} and {@code b} is active. */
-    private static void awaitOneActive(RoleProcess a, RoleProcess b) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!a.health().equals("ok") && !b.health().equals("ok")) {
-            assertThat(System.nanoTime()).as("one read-model process active").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
     private static String metric(RoleProcess p, String prefix) throws IOException {
         return HttpGet.text(p.url() + "/metrics")
                 .lines()
@@ -278,43 +270,83 @@ class KafkaRolesIT {
                 .orElse("");
     }
 
+    /** The {@code partitions} of {@code GET /health}. */
+    private static List<Integer> partitions(RoleProcess p) throws IOException {
+        List<Integer> out = new ArrayList<>();
+        HttpGet.json(p.url() + "/health").get("partitions").forEach(n -> out.add(n.asInt()));
+        return out;
+    }
+
+    /** Waits until {@code a} and {@code b} both apply partitions, disjoint and together all three. */
+    private static void awaitSplit(RoleProcess a, RoleProcess b) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (true) {
+            List<Integer> pa = partitions(a);
+            List<Integer> pb = partitions(b);
+            List<Integer> all = new ArrayList<>(pa);
+            all.addAll(pb);
+            Collections.sort(all);
+            if (!pa.isEmpty() && !pb.isEmpty() && all.equals(List.of(0, 1, 2))) {
+                return;
+            }
+            assertThat(System.nanoTime())
+                    .as("two read-model processes split the partitions (%s, %s)", pa, pb)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
     @Test
-    void twoReadModels_oneStandsBy_takesOverAfterKill9_rowsEqualReplay() throws Exception {
+    void twoReadModels_splitPartitions_oneTakesAllAfterKill9_rowsEqualReplay() throws Exception {
         List<RoleProcess> processes = serveAll("api", "read-model", "read-model");
         RoleProcess api = processes.get(0);
-        awaitOneActive(processes.get(1), processes.get(2));
-        RoleProcess first = processes.get(1).health().equals("ok") ? processes.get(1) : processes.get(2);
-        RoleProcess second = first == processes.get(1) ? processes.get(2) : processes.get(1);
-        Thread.sleep(LeasedRole.CHECK.toMillis() * 3);
-        assertThat(second.health()).as("the other read-model process stands by").isEqualTo("standby");
+        RoleProcess first = processes.get(1);
+        RoleProcess second = processes.get(2);
+        awaitSplit(first, second);
         assertThat(first.health()).isEqualTo("ok");
-        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 0.0");
-        assertThat(metric(second, "hindsight_orders_"))
-                .as("a standby builds no order system (no runner)")
+        assertThat(second.health()).as("both read-model processes are active").isEqualTo("ok");
+        assertThat(metric(first, "hindsight_readmodel_partitions"))
+                .endsWith(" " + partitions(first).size() + ".0");
+        assertThat(metric(second, "hindsight_role_active{"))
+                .as("no lease for the read model over Kafka")
                 .isEmpty();
 
+        // read-your-writes from the api while both apply their partitions: orders land in all three
         List<String> ids = new ArrayList<>();
         String last = null;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 9; i++) {
             String[] created = order(api.url(), i, i % 2 == 0);
             ids.add(created[0]);
             last = created[1];
+            JsonNode row = listAll(api.url(), last).get(created[0]);
+            assertThat(row)
+                    .as("order %s in the read model at %s", created[0], last)
+                    .isNotNull();
+            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "delivered" : "created");
         }
         assertRowsEqualReplay(api.url(), ids, last);
+        assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
 
+        List<Integer> survivorHeld = partitions(second);
         first.kill();
         long killed = System.nanoTime();
-        awaitHealth(second, "ok");
+        long deadline = killed + Duration.ofSeconds(30).toNanos();
+        while (!partitions(second).equals(List.of(0, 1, 2))) {
+            assertThat(System.nanoTime())
+                    .as("the survivor takes every partition (held %s)", partitions(second))
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
         System.out.printf(
-                "KafkaRolesIT: standby active %d ms after kill -9 of the active read-model%n",
-                (System.nanoTime() - killed) / 1_000_000);
-        assertThat(metric(second, "hindsight_role_active{")).endsWith(" 1.0");
-        for (int i = 4; i < 8; i++) {
+                "KafkaRolesIT: surviving read-model holds all partitions (had %s) %d ms after kill -9 of the other%n",
+                survivorHeld, (System.nanoTime() - killed) / 1_000_000);
+        assertThat(metric(second, "hindsight_readmodel_partitions")).endsWith(" 3.0");
+        for (int i = 9; i < 15; i++) {
             String[] created = order(api.url(), i, i % 2 == 0);
             ids.add(created[0]);
             last = created[1];
         }
-        // the standby resumed from the committed checkpoint: every row once, equal to the replay
+        // the survivor resumed each taken partition from its committed checkpoint: every row once, equal to replay
         assertRowsEqualReplay(api.url(), ids, last);
     }
 }

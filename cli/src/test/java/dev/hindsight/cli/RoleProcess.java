@@ -41,10 +41,24 @@ record RoleProcess(Process process, String url) {
                 .start();
         started.add(p);
         String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertThat(line).as("first line of serve %s (stderr in %s)", args, err).isNotNull();
+        if (line == null) {
+            assertThat(line)
+                    .as("first line of serve %s; its stderr:%n%s", args, tail(err))
+                    .isNotNull();
+        }
         Matcher m = HTTP.matcher(line);
         assertThat(m.find()).as(line).isTrue();
         return new RoleProcess(p, m.group(1).replace("localhost", "127.0.0.1"));
+    }
+
+    /** The last lines of {@code err} (a child's stderr), for a failure message. */
+    private static String tail(Path err) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(err, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /** {@code kill -9}, and waits until it is gone. */

@@ -7,6 +7,7 @@ import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.orders.http.OrdersPlugin;
 import dev.hindsight.orders.projection.OrdersProjection;
+import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ProjectionOptions;
 import dev.hindsight.projection.ReadModelDatabase;
@@ -63,6 +64,7 @@ public final class OrderSystem implements AutoCloseable {
                         .add(new OrdersProjection(), ProjectionOptions.DEFAULT.withInline(b.inline))
                         .upcasters(dev.hindsight.orders.event.OrderEvents.UPCASTERS)
                         .follower(b.followProjections)
+                        .partitioned(b.partitions)
                         .build();
         this.forgetListener = b.store.shredder() == null ? null : this::forgotten;
         if (forgetListener != null) {
@@ -225,6 +227,7 @@ public final class OrderSystem implements AutoCloseable {
         private Runnable onClose = () -> {};
         private boolean inline;
         private boolean followProjections;
+        private @Nullable PartitionReader partitions;
         private boolean writeSnapshots = true;
 
         private Builder(EventStore store) {
@@ -284,6 +287,16 @@ public final class OrderSystem implements AutoCloseable {
          */
         public Builder followProjections(boolean on) {
             this.followProjections = on;
+            return this;
+        }
+
+        /**
+         * Splits the read model's runner by partition with other processes (the Kafka engine's {@code read-model}
+         * role): the engine runs the partitions given to {@code projections().assign}, reading through
+         * {@code reader} ({@code ProjectionEngine.Builder.partitioned}). Default null: one runner over the whole log.
+         */
+        public Builder partitionedProjections(@Nullable PartitionReader reader) {
+            this.partitions = reader;
             return this;
         }
 

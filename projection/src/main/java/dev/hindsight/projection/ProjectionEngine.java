@@ -9,6 +9,7 @@ import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.projection.internal.Follower;
 import dev.hindsight.projection.internal.Generations;
 import dev.hindsight.projection.internal.Lifecycle;
+import dev.hindsight.projection.internal.PartitionedRunners;
 import dev.hindsight.projection.internal.Readers;
 import dev.hindsight.projection.internal.StatusReporter;
 import dev.hindsight.projection.internal.Verifier;
@@ -43,6 +44,7 @@ public final class ProjectionEngine implements AutoCloseable {
     private final StatusReporter statuses;
     private final Verifier verifier;
     private final @Nullable Follower follower;
+    private final @Nullable PartitionedRunners partitioned;
 
     private ProjectionEngine(Builder b) {
         this.db = b.db;
@@ -53,7 +55,12 @@ public final class ProjectionEngine implements AutoCloseable {
         this.lifecycle = new Lifecycle(b.store, db, b.upcasters, projections, options, generations);
         this.statuses = new StatusReporter(b.store, readers);
         this.verifier = new Verifier(b.store, db, b.upcasters);
-        this.follower = b.follower ? new Follower(b.store, readers, generations, projections.keySet()) : null;
+        this.follower = b.follower || b.partitioned != null
+                ? new Follower(b.store, readers, generations, projections.keySet())
+                : null;
+        this.partitioned = b.partitioned == null
+                ? null
+                : new PartitionedRunners(b.store, db, b.upcasters, projections, options, generations, b.partitioned);
     }
 
     /** The reader pool of {@code db}, which is not API. */
@@ -84,12 +91,48 @@ public final class ProjectionEngine implements AutoCloseable {
      * instead reads which tables are live from the catalog and follows them.
      */
     public ProjectionEngine start() {
+        if (partitioned != null) {
+            partitioned.prepare();
+        }
         if (follower != null) {
             follower.start();
         } else {
             lifecycle.start();
         }
         return this;
+    }
+
+    /**
+     * Starts applying {@code partitions} of a {@linkplain Builder#partitioned partitioned} engine's log: claims each
+     * (so that a previous holder's late batch rolls back) and starts its runners at its committed offset.
+     *
+     * @throws IllegalStateException if the engine is not partitioned
+     * @throws StoreUnavailableException if the read model cannot be reached
+     */
+    public void assign(java.util.Collection<Integer> partitions) {
+        requirePartitioned().assign(partitions);
+    }
+
+    /**
+     * Stops applying {@code partitions}: returns when their runners have ended (each after its batch in flight), so
+     * that the next holder starts at what they committed.
+     *
+     * @throws IllegalStateException if the engine is not partitioned
+     */
+    public void revoke(java.util.Collection<Integer> partitions) {
+        requirePartitioned().revoke(partitions);
+    }
+
+    /** The partitions a {@linkplain Builder#partitioned partitioned} engine applies now, ascending; else empty. */
+    public List<Integer> assignedPartitions() {
+        return partitioned == null ? List.of() : partitioned.assigned();
+    }
+
+    private PartitionedRunners requirePartitioned() {
+        if (partitioned == null) {
+            throw new IllegalStateException("the engine is not partitioned");
+        }
+        return partitioned;
     }
 
     /** Whether this engine follows projections that run in another process ({@link Builder#follower}). */
@@ -213,6 +256,9 @@ public final class ProjectionEngine implements AutoCloseable {
     /** Stops every runner. The database is left open (the caller owns it). */
     @Override
     public void close() {
+        if (partitioned != null) {
+            partitioned.close();
+        }
         if (follower != null) {
             follower.close();
         }
@@ -227,6 +273,7 @@ public final class ProjectionEngine implements AutoCloseable {
         private final Map<String, Projection> projections = new LinkedHashMap<>();
         private final Map<String, ProjectionOptions> options = new LinkedHashMap<>();
         private boolean follower;
+        private @Nullable PartitionReader partitioned;
 
         private Builder(EventStore store, ReadModelDatabase db) {
             this.store = Objects.requireNonNull(store);
@@ -279,10 +326,39 @@ public final class ProjectionEngine implements AutoCloseable {
         }
 
         /**
+         * Makes the engine one of several processes that split the partitions of a partitioned log (the Kafka
+         * engine's {@code read-model} processes): it runs no runner until {@link ProjectionEngine#assign} names
+         * partitions, then one per projection over the assigned partitions, reading them through {@code reader};
+         * each batch commits the checkpoint row of every partition it advanced, fenced by an epoch that each new
+         * holder of the partition bumps. Queries,
+         * {@link ProjectionEngine#awaitPosition} and status read the catalog as a {@linkplain #follower follower}
+         * does (the other partitions are applied elsewhere); rebuild and verify are refused. Needs a PostgreSQL read
+         * model and projections whose rows each belong to one aggregate ({@link Projection#rowsPerAggregate()}).
+         * Default: null (one runner over the whole log).
+         */
+        public Builder partitioned(@Nullable PartitionReader reader) {
+            this.partitioned = reader;
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException if a projection is inline but the read model is not PostgreSQL, or inline
-         *     in a follower
+         *     in a follower; or if the engine is partitioned but the read model is not PostgreSQL, a projection is
+         *     inline, or a projection's rows are not per aggregate
          */
         public ProjectionEngine build() {
+            if (partitioned != null) {
+                if (db.dialect() != Dialect.POSTGRES) {
+                    throw new IllegalArgumentException("a partitioned engine needs a PostgreSQL read model");
+                }
+                for (Map.Entry<String, Projection> e : projections.entrySet()) {
+                    if (!e.getValue().rowsPerAggregate()
+                            || options.get(e.getKey()).inline()) {
+                        throw new IllegalArgumentException("projection " + e.getKey() + " cannot run split by"
+                                + " partition: it must write rows per aggregate (rowsPerAggregate) and not be inline");
+                    }
+                }
+            }
             for (Map.Entry<String, ProjectionOptions> e : options.entrySet()) {
                 if (e.getValue().inline() && follower) {
                     throw new IllegalArgumentException("projection " + e.getKey() + " is inline, which a follower"

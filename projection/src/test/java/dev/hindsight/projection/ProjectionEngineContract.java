@@ -103,6 +103,29 @@ abstract class ProjectionEngineContract {
     }
 
     @Test
+    void follower_emptyLog_startIsCoveredOnceARunnerRuns() throws Exception {
+        ProjectionEngine follower = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .follower(true)
+                .build()
+                .start();
+        try {
+            assertThat(follower.awaitPosition("carts", store.head(), Duration.ofMillis(200)))
+                    .as("no read model yet")
+                    .isFalse();
+            engine = ProjectionEngine.builder(store, db)
+                    .add(new CartProjection("carts"))
+                    .build()
+                    .start();
+            // loadgen's first call: min_position = the head of a store with no events yet
+            assertThat(follower.awaitPosition("carts", store.head(), Duration.ofSeconds(10)))
+                    .isTrue();
+        } finally {
+            follower.close();
+        }
+    }
+
+    @Test
     void follower_queriesAndAwaitsWhatAnotherEnginesRunnerCommits_refusesRebuild() throws Exception {
         ProjectionEngine follower = ProjectionEngine.builder(store, db)
                 .add(new CartProjection("carts"))

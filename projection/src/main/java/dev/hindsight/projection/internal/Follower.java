@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -76,14 +78,37 @@ public final class Follower {
         }
     }
 
-    /** The checkpoint of {@code name}'s live generation, the start of the log if it has none yet. */
+    /**
+     * The checkpoint of {@code name}'s live generation, the start of the log if it has none yet. Where runners of
+     * single partitions commit ({@link PartitionedRunners}), each partition's entry of the vector is that partition's
+     * row (the generation's whole-log checkpoint, if any, for partitions without one).
+     */
     public Position position(String name) {
+        return committed(name).orElse(store.log().start());
+    }
+
+    /** As {@link #position}, empty while {@code name} has no live generation (no read-model process has run). */
+    private Optional<Position> committed(String name) {
         return withReader(c -> {
             Optional<Long> gen = Catalog.activeGeneration(c, name);
             if (gen.isEmpty()) {
-                return store.log().start();
+                return Optional.empty();
             }
-            return Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
+            Position whole =
+                    Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
+            Map<Integer, Long> parts = Catalog.partitionOffsets(c, name, gen.get());
+            if (parts.isEmpty() || !(store.log().start() instanceof Position.Vector start)) {
+                return Optional.of(whole);
+            }
+            long[] offsets = whole instanceof Position.Vector v
+                    ? Arrays.copyOf(v.offsets(), start.offsets().length)
+                    : start.offsets();
+            parts.forEach((p, offset) -> {
+                if (p < offsets.length) {
+                    offsets[p] = offset;
+                }
+            });
+            return Optional.of(new Position.Vector(offsets));
         });
     }
 
@@ -94,13 +119,14 @@ public final class Follower {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Position at;
+            Optional<Position> at;
             try {
-                at = position(name);
+                at = committed(name);
             } catch (StoreUnavailableException e) {
-                at = store.log().start(); // no catalog yet: the read-model process has not started
+                at = Optional.empty(); // no catalog yet: the read-model process has not started
             }
-            if (at.covers(position) && !at.equals(store.log().start())) {
+            // once a read-model process has created the live generation: the start of an empty log is covered too
+            if (at.isPresent() && at.get().covers(position)) {
                 refresh();
                 return true;
             }

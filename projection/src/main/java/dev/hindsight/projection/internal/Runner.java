@@ -6,6 +6,7 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.Projection;
 import dev.hindsight.projection.ProjectionOptions;
 import dev.hindsight.projection.ReadModelDatabase;
@@ -13,6 +14,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * waits for new events when caught up. A failing batch is retried event by event to find the failing event, which is
  * retried with backoff and then either dead-lettered (its aggregate parked) or stops the runner as failed. Thread-safe:
  * the loop runs on its own virtual thread; the getters and {@link #awaitPosition} may be called from anywhere.
+ *
+ * <p>A runner of some partitions of a partitioned log ({@link #forPartitions}) reads only those and commits, with each
+ * batch, the offset of every partition the batch advanced in that partition's checkpoint row, fenced by the epoch it
+ * holds the partition with: when a later holder has claimed one, the batch rolls back and the runner drops that
+ * partition and goes on with the others (state {@code fenced} once it has none left).
  */
 public final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
@@ -64,6 +71,10 @@ public final class Runner {
     private volatile @Nullable String lastError;
     private volatile @Nullable String failedPosition;
     private volatile @Nullable Thread thread;
+    // Set by forPartitions before start (start publishes it to the loop's thread); null reads the whole log.
+    private @Nullable PartitionReader partitionReader;
+    /** Epoch by partition of a partitions' runner; the runner's thread drops a fenced one (copy on write). */
+    private volatile Map<Integer, Long> epochs = Map.of();
 
     public Runner(
             EventStore store,
@@ -127,6 +138,26 @@ public final class Runner {
         this.state = "running";
     }
 
+    /**
+     * Makes this runner apply only the partitions of {@code epochs}, read through {@code reader}, committing each
+     * partition's checkpoint as the holder of its epoch ({@link Catalog#claimPartition}). Call before {@link #start}.
+     */
+    public Runner forPartitions(PartitionReader reader, Map<Integer, Long> epochs) {
+        this.partitionReader = reader;
+        this.epochs = Map.copyOf(epochs);
+        return this;
+    }
+
+    /** The epoch this partitions' runner holds {@code partition} with. */
+    public long epoch(int partition) {
+        return epochs.get(partition);
+    }
+
+    /** The partitions a partitions' runner applies (without those it was fenced from), ascending. */
+    public List<Integer> partitions() {
+        return new java.util.TreeSet<>(epochs.keySet()).stream().toList();
+    }
+
     public Runner start(String threadName) {
         running = true;
         Thread t = Thread.ofVirtual().name(threadName).unstarted(this::loop);
@@ -144,6 +175,9 @@ public final class Runner {
             session.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (PartitionFencedException e) {
+            LOG.info("projection {}: {}; stopping", projection.name(), e.getMessage());
+            state = "fenced";
         } catch (SQLException | RuntimeException e) {
             if (running) {
                 LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
@@ -163,7 +197,7 @@ public final class Runner {
             if (!running) {
                 break;
             }
-            GlobalSlice slice = store.readAll(position, batchSize, filter);
+            GlobalSlice slice = read();
             if (slice.events().isEmpty()) {
                 if (!slice.next().equals(position)) {
                     commitBatch(session, List.of(), slice.next());
@@ -175,11 +209,22 @@ public final class Runner {
                     cb.reached(this);
                     continue;
                 }
-                store.log().awaitAfter(position, IDLE_WAIT);
+                if (partitionReader != null) {
+                    partitionReader.awaitAfter(epochs.keySet(), position, IDLE_WAIT);
+                } else {
+                    store.log().awaitAfter(position, IDLE_WAIT);
+                }
                 continue;
             }
-            if (!applyBatch(session, slice.events(), slice.next())) {
-                return;
+            try {
+                if (!applyBatch(session, slice.events(), slice.next())) {
+                    return;
+                }
+            } catch (PartitionFencedException e) {
+                if (!dropFenced(e)) {
+                    throw e;
+                }
+                continue; // the batch rolled back: read again without that partition
             }
             CaughtUp cb = onCaughtUp;
             java.util.function.Supplier<Position> target = catchUpTarget;
@@ -190,12 +235,59 @@ public final class Runner {
         }
     }
 
+    /**
+     * After a batch found a partition claimed by a later holder: goes on without it.
+     *
+     * @return whether partitions are left
+     */
+    private boolean dropFenced(PartitionFencedException e) {
+        Map<Integer, Long> left = new java.util.HashMap<>(epochs);
+        left.remove(e.partition());
+        epochs = Map.copyOf(left);
+        LOG.info("projection {}: {}; going on without it", projection.name(), e.getMessage());
+        return !left.isEmpty();
+    }
+
+    /** The next batch after the position: of the whole log, or of this runner's partitions. */
+    private GlobalSlice read() {
+        PartitionReader r = partitionReader;
+        if (r == null) {
+            return store.readAll(position, batchSize, filter);
+        }
+        GlobalSlice slice = r.read(epochs.keySet(), position, batchSize, filter);
+        dev.hindsight.core.privacy.Shredder shredder = store.shredder();
+        return shredder == null ? slice : new GlobalSlice(shredder.reveal(slice.events()), slice.next());
+    }
+
+    /**
+     * Commits {@code next} as the checkpoint, in the caller's transaction: for a partitions' runner, the offset of
+     * each partition {@code next} moves, fenced by its epoch.
+     *
+     * @throws PartitionFencedException if a later holder claimed one of them
+     */
+    private void saveCheckpoint(Connection c, Position next) throws SQLException {
+        if (partitionReader == null) {
+            Catalog.saveCheckpoint(c, projection.name(), generation, next);
+            return;
+        }
+        Position.Vector from = (Position.Vector) position;
+        Position.Vector to = (Position.Vector) next;
+        for (Map.Entry<Integer, Long> e : epochs.entrySet()) {
+            int p = e.getKey();
+            if (to.offset(p) != from.offset(p)) {
+                Catalog.savePartitionCheckpoint(c, projection.name(), generation, p, e.getValue(), to.offset(p));
+            }
+        }
+    }
+
     /** Applies a batch in one transaction; on failure isolates the failing event. Returns false if it must stop. */
     private boolean applyBatch(SessionImpl session, List<RecordedEvent> events, Position next)
             throws SQLException, InterruptedException {
         try {
             commitBatch(session, events, next);
             return true;
+        } catch (PartitionFencedException e) {
+            throw e;
         } catch (SQLException | RuntimeException e) {
             lastError = e.toString();
             LOG.warn(
@@ -222,6 +314,8 @@ public final class Runner {
             try {
                 commitBatch(session, List.of(e), after);
                 return true;
+            } catch (PartitionFencedException ex) {
+                throw ex;
             } catch (SQLException | RuntimeException ex) {
                 lastError = "event " + e.position() + " (" + e.eventType() + " of " + e.aggregateId() + "): " + ex;
                 if (attempt < options.maxAttempts()) {
@@ -234,7 +328,7 @@ public final class Runner {
             Connection c = session.rawConnection();
             ReadModelDatabase.inTransaction(c, () -> {
                 Catalog.addDeadLetter(c, projection.name(), generation, e, String.valueOf(lastError));
-                Catalog.saveCheckpoint(c, projection.name(), generation, after);
+                saveCheckpoint(c, after);
             });
             parked.add(e.aggregateId());
             advance(after, 0);
@@ -286,7 +380,7 @@ public final class Runner {
             if (!inline.isEmpty()) {
                 InlineMarkers.passed(c, projection.name(), generation, ((Position.Sequence) next).value());
             }
-            Catalog.saveCheckpoint(c, projection.name(), generation, next);
+            saveCheckpoint(c, next);
         });
         advance(next, applied[0]);
     }

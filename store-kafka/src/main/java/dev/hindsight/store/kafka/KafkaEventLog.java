@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -296,6 +297,67 @@ public final class KafkaEventLog implements EventLog {
             return directory.members().stream()
                     .map(m -> new Peer(m.url(), m.tag()))
                     .toList();
+        }
+    }
+
+    /**
+     * Reads some partitions without the others: up to {@code limit} events of {@code partitions} after {@code after}'s
+     * entries for them, in the order {@link #readAll} returns them (so each partition in offset order), from this
+     * node's index. The slice's next position is {@code after} with those entries moved past every record read, kept
+     * or filtered out; the other entries are unchanged.
+     *
+     * @throws InvalidRequestException if a partition does not exist or {@code after} is not a position of this store
+     */
+    public GlobalSlice readPartitions(Collection<Integer> partitions, Position after, int limit, EventFilter filter) {
+        ensureOpen();
+        long[] from = cursor(after);
+        long[] head = from.clone(); // the merge reads only the partitions whose head is past their start
+        for (int p : partitions) {
+            checkPartition(p);
+            head[p] = Math.max(from[p], indexes.get(p).head());
+        }
+        return new GlobalMerge(from, head, limit).fetch(cache, fetcher).page(limit, filter, this.partitions);
+    }
+
+    /**
+     * Waits until this node has indexed a record of one of {@code partitions} after {@code after}'s entry for it.
+     *
+     * @return whether it has (false on timeout or when the log closes)
+     */
+    public boolean awaitPartitions(Collection<Integer> partitions, Position after, Duration timeout)
+            throws InterruptedException {
+        long[] from = cursor(after);
+        List<Integer> ps = List.copyOf(partitions);
+        ps.forEach(this::checkPartition);
+        return indexer.await(
+                        () -> {
+                            for (int p : ps) {
+                                if (indexes.get(p).head() > from[p]) {
+                                    return true;
+                                }
+                            }
+                            return closed.get();
+                        },
+                        timeout)
+                && !closed.get();
+    }
+
+    /**
+     * Joins consumer group {@code group} over this store's topic as a member that never reads records through the
+     * group: the group splits the partitions between its members, and {@code listener} hears which this process
+     * holds. For processes that share work by partition (the {@code read-model} role), reading through this node's
+     * index ({@link #readPartitions}); independent of the ownership group, so it works on a {@linkplain #openReader
+     * reader}. Close the membership to leave the group (before closing this log).
+     */
+    public GroupMembership joinGroup(String group, PartitionListener listener) {
+        ensureOpen();
+        return new GroupMembership(options, clientPrefix + "-member", group, listener).start();
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions) {
+            throw new InvalidRequestException("partition " + partition + " does not exist (topic " + options.topic()
+                    + " has " + partitions + ")");
         }
     }
 

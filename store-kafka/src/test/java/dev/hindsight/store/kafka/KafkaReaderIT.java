@@ -111,6 +111,108 @@ class KafkaReaderIT {
         }
     }
 
+    @Test
+    void readPartitions_readOnlyThose_andGroupMembersSplitThePartitions() throws Exception {
+        KafkaOptions topic = KafkaOptions.defaults(
+                        cluster.bootstrapServers(), "split-topic", dir.resolve("split-writer"))
+                .withTopicLayout(3, 1, 1);
+        try (KafkaEventLog writer = KafkaEventLog.open(topic);
+                KafkaEventLog a = KafkaEventLog.openReader(topic.withIndexDir(dir.resolve("split-a")));
+                KafkaEventLog b = KafkaEventLog.openReader(topic.withIndexDir(dir.resolve("split-b")))) {
+            EventStore store = EventStore.of(writer);
+            AppendResult last = null;
+            for (int i = 0; i < 30; i++) {
+                last = store.append("agg-" + (i % 10), ExpectedVersion.ANY, EventData.of("Split", "{\"i\":" + i + "}"));
+            }
+            assertThat(EventStore.of(a).awaitPosition(last.position(), Duration.ofSeconds(30)))
+                    .isTrue();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int p = 0; p < 3; p++) {
+                dev.hindsight.core.Position at = a.start();
+                long previous = -1;
+                while (true) {
+                    dev.hindsight.core.GlobalSlice page = a.readPartitions(List.of(p), at, 4, EventFilter.ALL);
+                    for (RecordedEvent e : page.events()) {
+                        assertThat(a.partitionOf(e.aggregateId())).isEqualTo(p);
+                        long offset = ((dev.hindsight.core.Position.Vector) e.position()).offset(p);
+                        assertThat(offset).isGreaterThan(previous);
+                        previous = offset;
+                        assertThat(seen.add(e.aggregateId() + "@" + e.version()))
+                                .isTrue();
+                    }
+                    long[] next = ((dev.hindsight.core.Position.Vector) page.next()).offsets();
+                    for (int q = 0; q < 3; q++) {
+                        if (q != p) {
+                            assertThat(next[q])
+                                    .as("entry %d untouched by a read of %d", q, p)
+                                    .isZero();
+                        }
+                    }
+                    if (page.events().isEmpty()) {
+                        assertThat(a.awaitPartitions(List.of(p), page.next(), Duration.ofMillis(50)))
+                                .isFalse();
+                        break;
+                    }
+                    at = page.next();
+                }
+            }
+            assertThat(seen).hasSize(30);
+            assertThat(a.readPartitions(List.of(0, 2), a.start(), 100, EventFilter.ALL)
+                            .events())
+                    .as("two partitions read together")
+                    .hasSize((int) seen.stream()
+                            .filter(k -> a.partitionOf(k.substring(0, k.indexOf('@'))) != 1)
+                            .count());
+            assertThatThrownBy(() -> a.readPartitions(List.of(3), a.start(), 1, EventFilter.ALL))
+                    .isInstanceOf(dev.hindsight.core.InvalidRequestException.class);
+
+            List<Integer> heldByA = new java.util.concurrent.CopyOnWriteArrayList<>();
+            GroupMembership ma = a.joinGroup("split-test", listener(heldByA));
+            GroupMembership mb = b.joinGroup("split-test", listener(new java.util.concurrent.CopyOnWriteArrayList<>()));
+            try (mb) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (ma.partitions().isEmpty()
+                        || mb.partitions().isEmpty()
+                        || ma.partitions().size() + mb.partitions().size() != 3) {
+                    assertThat(System.nanoTime())
+                            .as("two members split 3 partitions")
+                            .isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+                assertThat(ma.partitions()).doesNotContainAnyElementsOf(mb.partitions());
+                while (!heldByA.equals(ma.partitions())) { // the listener runs just after the membership notes them
+                    assertThat(System.nanoTime())
+                            .as("the listener heard what the group assigned")
+                            .isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                ma.close(); // leaves the group: its partitions move to b
+                assertThat(heldByA).as("revoked on leaving").isEmpty();
+                while (mb.partitions().size() != 3) {
+                    assertThat(System.nanoTime())
+                            .as("the other member takes all")
+                            .isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+            }
+        }
+    }
+
+    private static PartitionListener listener(List<Integer> held) {
+        return new PartitionListener() {
+            @Override
+            public void assigned(List<Integer> partitions) {
+                held.addAll(partitions);
+                held.sort(null);
+            }
+
+            @Override
+            public void revoked(List<Integer> partitions) {
+                held.removeAll(partitions);
+            }
+        };
+    }
+
     private static KafkaEventLog openReaderWithTail(KafkaOptions topic, String node, int tailEvents) {
         System.setProperty(KafkaEventLog.TAIL_EVENTS_PROPERTY, Integer.toString(tailEvents));
         try {

@@ -43,8 +43,16 @@ public final class Clients {
 
     /** The ownership group's member: it never reads records, its assignment is what this node may write. */
     public static KafkaConsumer<byte[], byte[]> owner(KafkaOptions o, String clientId) {
+        return member(o, clientId, ownerGroup(o));
+    }
+
+    /**
+     * A member of consumer group {@code group} that never reads records (its partitions are paused): its assignment is
+     * what its process works on. Cooperative sticky assignment, the options' session timeout and poll interval.
+     */
+    public static KafkaConsumer<byte[], byte[]> member(KafkaOptions o, String clientId, String group) {
         Map<String, Object> c = common(o, clientId);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, ownerGroup(o));
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) o.sessionTimeout().toMillis());
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int)
