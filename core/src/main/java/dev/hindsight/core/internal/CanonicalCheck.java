@@ -47,7 +47,7 @@ final class CanonicalCheck {
         }
         long bytes = json.length() + s.extraUtf8;
         if (s.timestampStart < 0) {
-            String ts = now.toString();
+            String ts = IsoInstants.format(now);
             String text = json.length() == 2
                     ? "{\"timestamp\":\"" + ts + "\"}"
                     : json.substring(0, json.length() - 1) + ",\"timestamp\":\"" + ts + "\"}";
@@ -59,7 +59,7 @@ final class CanonicalCheck {
         }
         try {
             Instant t = IsoInstants.parse(ts);
-            return t.toString().equals(ts) ? new CanonicalJson.Result(json, bytes, t, false) : null;
+            return IsoInstants.format(t).equals(ts) ? new CanonicalJson.Result(json, bytes, t, false) : null;
         } catch (DateTimeException e) {
             return null;
         }
