@@ -40,7 +40,7 @@ one() { # label dir
     for _ in $(seq 1 600); do curl -sf "$URL/health" > /dev/null && break; sleep 0.1; done
     wrk -t2 -c64 -d5s -s "$A/bench/wrk/append.lua" "$URL/" > /dev/null
     measure "$label single -c64 10 s" -c64 append.lua
-    wrk -t2 -c16 -d3s -s "$A/bench/wrk/bulk.lua" "$URL/" > /dev/null
+    wrk -t2 -c16 -d8s -s "$A/bench/wrk/bulk.lua" "$URL/" > /dev/null
     measure "$label bulk -c16 10 s (x100 events)" -c16 bulk.lua
     kill "$pid"
     wait "$pid" 2> /dev/null
