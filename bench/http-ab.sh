@@ -3,7 +3,7 @@
 # -DskipITs, so that both ./hindsight and bench/target/hindsight-bench.jar are current): for each round and each
 # checkout, a fresh `serve` (file engine, default fsync) measured with wrk (single-event appends -c64, then bulk
 # 100 events/request -c16, each after a warm-up), then the Java API at 64 virtual-thread appenders as bench/floors.sh
-# runs it. Rounds alternate A/B/A/B. Each wrk line also gives the server's CPU time per request. Example (session 10, docs/benchmarks.md):
+# runs it. Rounds alternate A/B/A/B. Each wrk line also gives the server's and wrk's CPU time per request. Example (session 10, docs/benchmarks.md):
 #   bench/http-ab.sh /work/base /work/branch        ROUNDS=3 PORT=8271 W=/tmp/http-ab
 # Check `uptime` first: on 2 cores anything else running skews every figure; each line carries the 1-minute load.
 set -uo pipefail
@@ -26,10 +26,11 @@ say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
 measure() { # label connections script
     local ticks0 ticks1 out reqs
     ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    out=$(wrk -t2 "$2" -d10s -s "$A/bench/wrk/$3" "$URL/")
+    out=$(/usr/bin/time -f 'wrk-cpu %U %S' wrk -t2 "$2" -d10s -s "$A/bench/wrk/$3" "$URL/" 2>&1)
     ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request"
+    wrk_us=$(echo "$out" | awk -v r="${reqs:-1}" '/^wrk-cpu/ {printf "%d", ($2 + $3) * 1000000 / (r > 0 ? r : 1)}')
+    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request, wrk CPU ${wrk_us} µs/request"
 }
 
 one() { # label dir
@@ -48,6 +49,9 @@ one() { # label dir
 }
 
 say "A=$A ($(git -C "$A" rev-parse --short HEAD)) B=$B ($(git -C "$B" rev-parse --short HEAD)), $ROUNDS rounds"
+# the launcher rebuilds a checkout whose sources are newer than its jar: do that now, not inside a measurement
+(cd "$A" && ./hindsight --help > /dev/null 2>&1)
+(cd "$B" && ./hindsight --help > /dev/null 2>&1)
 for round in $(seq 1 "$ROUNDS"); do
     one "round $round A" "$A"
     one "round $round B" "$B"
