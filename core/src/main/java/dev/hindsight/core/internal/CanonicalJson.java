@@ -73,7 +73,7 @@ final class CanonicalJson {
 
     /** {@code metadata} absent: an object holding only the timestamp. */
     static Result metadataOf(Instant now) {
-        String text = "{\"timestamp\":\"" + now + "\"}";
+        String text = "{\"timestamp\":\"" + IsoInstants.format(now) + "\"}";
         return new Result(text, text.length(), now, true);
     }
 
@@ -108,7 +108,7 @@ final class CanonicalJson {
                         }
                         case END_OBJECT -> {
                             if (depth == 1 && now != null && timestamp == null) {
-                                g.writeStringField(TIMESTAMP, now.toString());
+                                g.writeStringField(TIMESTAMP, IsoInstants.format(now));
                                 timestamp = now;
                                 assigned = true;
                             }
@@ -134,7 +134,7 @@ final class CanonicalJson {
                                 if (timestamp == null) {
                                     return null;
                                 }
-                                g.writeString(timestamp.toString());
+                                g.writeString(IsoInstants.format(timestamp));
                             }
                         }
                         case VALUE_STRING -> {

@@ -104,8 +104,15 @@ public final class EventValidator {
         return t;
     }
 
-    /** Canonical {@code event_data}: the streaming fast path, else the tree path (which also reports errors). */
+    /**
+     * Canonical {@code event_data}: as given when it already is (the common case, checked by one scan), else the
+     * streaming fast path, else the tree path (which also reports errors).
+     */
     private static CanonicalJson.Result canonicalData(String json, int i, int n) {
+        long asGiven = CanonicalCheck.data(json);
+        if (asGiven >= 0) {
+            return new CanonicalJson.Result(json, asGiven, null, false);
+        }
         CanonicalJson.Result fast = CanonicalJson.data(json);
         if (fast != null) {
             return fast;
@@ -114,12 +121,18 @@ public final class EventValidator {
         return new CanonicalJson.Result(text, utf8Length(text), null, false);
     }
 
-    /** Canonical {@code metadata} with its timestamp: the streaming fast path, else the tree path. */
+    /**
+     * Canonical {@code metadata} with its timestamp: as given when it already is, else the streaming fast path, else
+     * the tree path.
+     */
     private static CanonicalJson.Result canonicalMetadata(@Nullable String json, Instant now, int i, int n) {
         if (json == null) {
             return CanonicalJson.metadataOf(now);
         }
-        CanonicalJson.Result fast = CanonicalJson.metadata(json, now);
+        CanonicalJson.Result fast = CanonicalCheck.metadata(json, now);
+        if (fast == null) {
+            fast = CanonicalJson.metadata(json, now);
+        }
         if (fast != null) {
             return fast;
         }

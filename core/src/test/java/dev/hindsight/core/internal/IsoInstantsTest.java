@@ -64,4 +64,35 @@ class IsoInstantsTest {
             assertThatThrownBy(() -> IsoInstants.parse(s)).as(s).isInstanceOf(DateTimeParseException.class);
         }
     }
+
+    @Test
+    void format_randomInstantsEdgesAndFractions_equalsInstantToString() {
+        Random rnd = new Random(11);
+        List<Instant> edges = List.of(
+                Instant.EPOCH,
+                Instant.MIN,
+                Instant.MAX,
+                Instant.parse("0001-01-01T00:00:00Z"),
+                Instant.parse("0000-12-31T23:59:59.999999999Z"),
+                Instant.parse("9999-12-31T23:59:59.999999999Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("1969-12-31T23:59:59.1Z"),
+                Instant.parse("2024-02-29T12:00:00.000001Z"),
+                Instant.parse("2026-11-26T18:42:51.310063Z"));
+        for (Instant t : edges) {
+            assertThat(IsoInstants.format(t)).isEqualTo(t.toString());
+        }
+        int[] nanos = {0, 1, 999_999_999, 1_000, 1_000_000, 120_000_000, 123_456_000, 100};
+        for (int i = 0; i < 100_000; i++) {
+            long seconds = rnd.nextLong(-70_000_000_000L, 260_000_000_000L); // beyond years 1-9999 on both sides
+            int nano = switch (rnd.nextInt(4)) {
+                case 0 -> nanos[rnd.nextInt(nanos.length)];
+                case 1 -> rnd.nextInt(1_000) * 1_000_000;
+                case 2 -> rnd.nextInt(1_000_000) * 1_000;
+                default -> rnd.nextInt(1_000_000_000);
+            };
+            Instant t = Instant.ofEpochSecond(seconds, nano);
+            assertThat(IsoInstants.format(t)).as(t.toString()).isEqualTo(t.toString());
+        }
+    }
 }

@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Coverage-guided fuzzing of the HTTP request parsing (Jazzer): the append body ({@link RequestTree},
- * {@link AppendRequest}, then the store's validation and {@code CanonicalJson}), the bulk-append envelope and the query
+ * {@link AppendRequest}, then the store's validation, {@code CanonicalCheck} and {@code CanonicalJson}), the bulk-append envelope and the query
  * parameters. Without {@code JAZZER_FUZZ=1} each target runs its seed corpus only
  * ({@code src/test/resources/.../RequestFuzzTestInputs/<target>/}, findings included); with it, each fuzzes for
  * {@code maxDuration}. A finding is any failure that the API would answer with other than a 4xx error, an append that
@@ -59,9 +59,11 @@ class RequestFuzzTest {
         List<RecordedEvent> stored = store.read("fuzz-1").events();
         assertThat(stored).hasSize(events.size());
         for (RecordedEvent e : stored) {
-            // what the store keeps is JSON objects it can read back
-            Json.parseObject(e.eventData(), "event_data");
-            Json.parseObject(e.metadata(), "metadata");
+            // what the store keeps is JSON objects it can read back, in canonical form (written back unchanged),
+            // whether the store took the text as given (CanonicalCheck) or rewrote it
+            assertThat(Json.write(Json.parseObject(e.eventData(), "event_data")))
+                    .isEqualTo(e.eventData());
+            assertThat(Json.write(Json.parseObject(e.metadata(), "metadata"))).isEqualTo(e.metadata());
         }
     }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Same-run A/B of the issue 11 HTTP append floors between two checkouts (each built: ./mvnw install -DskipTests
+# -DskipITs, so that both ./hindsight and bench/target/hindsight-bench.jar are current): for each round and each
+# checkout, a fresh `serve` (file engine, default fsync) measured with wrk (single-event appends -c64, then bulk
+# 100 events/request -c16, each after a warm-up), then the Java API at 64 virtual-thread appenders as bench/floors.sh
+# runs it. Rounds alternate A/B/A/B. Each wrk line also gives the server's and wrk's CPU time per request. Example (session 10, docs/benchmarks.md):
+#   bench/http-ab.sh /work/base /work/branch        ROUNDS=3 PORT=8271 W=/tmp/http-ab
+# Check `uptime` first: on 2 cores anything else running skews every figure; each line carries the 1-minute load.
+set -uo pipefail
+A=$(cd "$1" && pwd)
+B=$(cd "$2" && pwd)
+ROUNDS=${ROUNDS:-3}
+PORT=${PORT:-8271}
+W=${W:-/tmp/http-ab}
+rm -rf "$W"
+mkdir -p "$W"
+cd "$A" || exit 1
+# shellcheck source=../scripts/jdk.sh
+source "$A/scripts/jdk.sh"
+hindsight_select_jdk
+URL=http://127.0.0.1:$PORT
+
+say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
+
+# One measured wrk run, with the server's CPU time per request (from /proc: robust when other work shares the cores).
+measure() { # label connections script
+    local ticks0 ticks1 out reqs
+    ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    out=$(/usr/bin/time -f 'wrk-cpu %U %S' wrk -t2 "$2" -d10s -s "$A/bench/wrk/$3" "$URL/" 2>&1)
+    ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    wrk_us=$(echo "$out" | awk -v r="${reqs:-1}" '/^wrk-cpu/ {printf "%d", ($2 + $3) * 1000000 / (r > 0 ? r : 1)}')
+    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request, wrk CPU ${wrk_us} µs/request"
+}
+
+one() { # label dir
+    local label=$1 dir=$2
+    rm -rf "$W/data"
+    (cd "$dir" && exec ./hindsight serve --data-dir "$W/data" --port "$PORT") > "$W/serve-$label.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do curl -sf "$URL/health" > /dev/null && break; sleep 0.1; done
+    wrk -t2 -c64 -d5s -s "$A/bench/wrk/append.lua" "$URL/" > /dev/null
+    measure "$label single -c64 10 s" -c64 append.lua
+    wrk -t2 -c16 -d8s -s "$A/bench/wrk/bulk.lua" "$URL/" > /dev/null
+    measure "$label bulk -c16 10 s (x100 events)" -c16 bulk.lua
+    kill "$pid"
+    wait "$pid" 2> /dev/null
+    say "$label Java API 64 appenders: $("$JAVA_HOME/bin/java" -jar "$dir/bench/target/hindsight-bench.jar" append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 --random-at 0 --threads virtual --read-events 0 2>&1 | grep '64 × 1 event' | tail -1 | cut -d'|' -f2-3)"
+}
+
+say "A=$A ($(git -C "$A" rev-parse --short HEAD)) B=$B ($(git -C "$B" rev-parse --short HEAD)), $ROUNDS rounds"
+# the launcher rebuilds a checkout whose sources are newer than its jar: do that now, not inside a measurement
+(cd "$A" && ./hindsight --help > /dev/null 2>&1)
+(cd "$B" && ./hindsight --help > /dev/null 2>&1)
+for round in $(seq 1 "$ROUNDS"); do
+    one "round $round A" "$A"
+    one "round $round B" "$B"
+done
