@@ -133,6 +133,18 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return LoadSpans.load(store.tracing(), aggregateId, () -> load(aggregateId, version, null));
     }
 
+    /**
+     * {@code state} after one more event, as a load would apply it (through the upcasters): for consumers that follow
+     * the log and keep states of their own (the snapshot service), so that they need not load for every event.
+     */
+    public S apply(S state, RecordedEvent event) {
+        S out = state;
+        for (RecordedEvent u : upcasters.upcast(Objects.requireNonNull(event))) {
+            out = decider.evolve(out, registry.fromRecorded(u));
+        }
+        return out;
+    }
+
     /** The state after the last event whose {@code metadata.timestamp} ≤ {@code asOf}. */
     public Loaded<S> loadAsOf(String aggregateId, Instant asOf) {
         Objects.requireNonNull(asOf);

@@ -172,6 +172,11 @@ public final class OrderService implements AutoCloseable {
         return repository.load(orderId);
     }
 
+    /** {@code state} after {@code event}, one of its order's events (the snapshot service follows the log this way). */
+    public OrderState apply(OrderState state, RecordedEvent event) {
+        return repository.apply(state, event);
+    }
+
     /** The state after event {@code version} (the current one if the order has fewer events). */
     public Loaded<OrderState> loadAtVersion(String orderId, long version) {
         return repository.loadAtVersion(orderId, version);

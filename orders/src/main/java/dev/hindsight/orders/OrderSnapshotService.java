@@ -7,14 +7,18 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotStore;
+import dev.hindsight.orders.decider.OrderDecider;
 import dev.hindsight.orders.decider.OrderState;
 import dev.hindsight.orders.event.OrderEvents;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -25,9 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The snapshot service (the {@code snapshots} role): follows the global log from its checkpoint and, for every order
  * event after which {@link OrderService#SNAPSHOT_POLICY} asks for one (every 10 events, and after Paid, Shipped,
- * Delivered), saves a snapshot of the order's state at exactly that version. The state is rebuilt from the log (the
- * latest snapshot at or below the version plus the events after it, at most ten or so), so a snapshot is never of a
- * state the log does not contain, and memory is bounded by one order at a time. The checkpoint moves after a batch's
+ * Delivered), saves a snapshot of the order's state at exactly that version. It keeps the newest state of up to
+ * {@value #CACHED_STATES} recently seen orders (about 10 MB) and moves a kept state over each of the order's events as
+ * it reads them (the seed's "keeps state per order in memory"), so most snapshots need no read; an order it does not
+ * hold at the version before the event is loaded from the log (the latest snapshot at or below the version plus the
+ * events after it). Either way the state is built from the log's events, so a snapshot is never of a state the log
+ * does not contain. A {@code SubjectForgotten} event empties the kept states (they may hold the subject's fields in
+ * the clear). The checkpoint moves after a batch's
  * snapshots are saved: after a crash the batch is done again, saving the same snapshots again (same bytes). Thread-safe:
  * one background thread works; {@link #position()} and {@link #written()} may be read from anywhere.
  */
@@ -37,6 +45,8 @@ public final class OrderSnapshotService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderSnapshotService.class);
     private static final int BATCH = 500;
+    /** Orders whose state the service keeps between their events (about 1 KB each). */
+    static final int CACHED_STATES = 10_000;
 
     private final EventStore store;
     private final SnapshotStore snapshots;
@@ -46,6 +56,16 @@ public final class OrderSnapshotService implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final Clock clock;
     private final LongConsumer lagMicros;
+    /** The newest state of recently seen orders, least recently used first; touched by the service thread only. */
+    private final Map<String, Cached> states = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
+            return size() > CACHED_STATES;
+        }
+    };
+
+    private record Cached(OrderState state, long version) {}
+
     private volatile Position position;
     private volatile boolean running = true;
 
@@ -119,9 +139,7 @@ public final class OrderSnapshotService implements AutoCloseable {
                     continue;
                 }
                 for (RecordedEvent e : slice.events()) {
-                    if (wanted(e)) {
-                        snapshot(e);
-                    }
+                    follow(e);
                 }
                 checkpoints.save(CHECKPOINT, slice.next());
                 position = slice.next();
@@ -132,24 +150,64 @@ public final class OrderSnapshotService implements AutoCloseable {
                     return;
                 }
                 LOG.warn("snapshot service: retrying from its checkpoint after {}", e.toString());
+                states.clear();
                 sleep();
             }
         }
     }
 
-    private void snapshot(RecordedEvent e) {
+    /**
+     * Moves the order's kept state over {@code e} and saves a snapshot where the policy asks for one. The state is the
+     * kept one plus {@code e} when the service has the order at the version before it (the common case: no read at
+     * all), else loaded from the store (the latest snapshot at or below the version plus the events after it).
+     */
+    private void follow(RecordedEvent e) {
+        if (e.eventType().equals(Shredder.FORGOTTEN_EVENT)) {
+            states.clear(); // kept states may hold a forgotten subject's fields in the clear: load them again
+            return;
+        }
+        boolean wanted = wanted(e);
+        Cached kept = states.get(e.aggregateId());
+        OrderState next = null;
+        try {
+            if (kept != null && kept.version() == e.version() - 1) {
+                next = replay.apply(kept.state(), e);
+            } else if (e.version() == 1 && OrderEvents.REGISTRY.knows(e.eventType())) {
+                next = replay.apply(OrderDecider.INSTANCE.initialState(), e);
+            }
+        } catch (RuntimeException notAnOrderEvent) {
+            next = null;
+        }
+        if (next == null && wanted) {
+            next = loaded(e);
+        }
+        if (next == null) {
+            states.remove(e.aggregateId());
+            return;
+        }
+        states.put(e.aggregateId(), new Cached(next, e.version()));
+        if (wanted) {
+            snapshot(e, next);
+        }
+    }
+
+    private OrderState loaded(RecordedEvent e) {
         Loaded<OrderState> at = replay.loadAtVersion(e.aggregateId(), e.version());
         if (at.version() != e.version()) {
             throw new IllegalStateException(
                     "order " + e.aggregateId() + " loaded at version " + at.version() + " instead of " + e.version());
         }
+        return at.state();
+    }
+
+    private void snapshot(RecordedEvent e, OrderState state) {
         // saved here, not through the repository's background writer, so that a failure stops the checkpoint
         snapshots.save(new Snapshot(
                 e.aggregateId(),
                 e.version(),
                 e.timestamp(),
                 OrderService.STATE_CODEC.fingerprint(),
-                OrderService.STATE_CODEC.write(at.state())));
+                OrderService.STATE_CODEC.write(state)));
         written.incrementAndGet();
         lagMicros.accept(
                 Math.max(0, Duration.between(e.recordedAt(), clock.instant()).toNanos() / 1000));
