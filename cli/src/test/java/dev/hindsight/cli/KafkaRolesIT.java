@@ -22,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -146,22 +145,9 @@ class KafkaRolesIT {
         return new String[] {id, events.get(events.size() - 1).get("position").asText()};
     }
 
-    private static Map<String, JsonNode> listAll(String api, String minPosition) throws IOException {
-        CliRun list = CliRun.of("orders", "list", "--min-position", minPosition, "--all", "--url", api);
-        assertThat(list.exitCode()).as(list.err()).isZero();
-        Map<String, JsonNode> rows = new HashMap<>();
-        for (String line : list.out().lines().toList()) {
-            JsonNode row = Json.mapper().readTree(line);
-            assertThat(rows.put(row.get("order_id").asText(), row))
-                    .as("one row per order")
-                    .isNull();
-        }
-        return rows;
-    }
-
     /** Every id has exactly one read-model row, equal to the order replayed from the log. */
     private static void assertRowsEqualReplay(String api, List<String> ids, String last) throws IOException {
-        Map<String, JsonNode> rows = listAll(api, last);
+        Map<String, JsonNode> rows = ReadModelRows.listAll(api, last);
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
         for (String id : ids) {
             JsonNode replayed = json(CliRun.of("orders", "get", id, "--url", api));
@@ -196,7 +182,7 @@ class KafkaRolesIT {
             last = created[1];
             assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
             // read-your-writes across processes, on the api, at a vector position
-            JsonNode row = listAll(api.url(), last).get(created[0]);
+            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
             assertThat(row)
                     .as("order %s in the read model at %s", created[0], last)
                     .isNotNull();
@@ -318,7 +304,7 @@ class KafkaRolesIT {
             String[] created = order(api.url(), i, i % 2 == 0);
             ids.add(created[0]);
             last = created[1];
-            JsonNode row = listAll(api.url(), last).get(created[0]);
+            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
             assertThat(row)
                     .as("order %s in the read model at %s", created[0], last)
                     .isNotNull();

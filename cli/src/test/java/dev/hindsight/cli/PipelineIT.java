@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -89,19 +88,9 @@ class PipelineIT {
         PgTestDb.dropStoreSchemas(schema);
     }
 
-    private List<String> javaCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Hindsight.class.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
     /** Starts {@code kafka-dev --node i} as its own process; returns once it printed the bootstrap address. */
     private void startBroker(int i) throws IOException {
-        Process p = new ProcessBuilder(javaCommand(
+        Process p = new ProcessBuilder(RoleProcess.javaCommand(
                         "kafka-dev",
                         "--brokers",
                         "3",
@@ -199,7 +188,7 @@ class PipelineIT {
         RoleProcess snapshotsRole = workers.get(0);
 
         Path report = dir.resolve("loadgen.json");
-        Process loadgen = new ProcessBuilder(javaCommand(
+        Process loadgen = new ProcessBuilder(RoleProcess.javaCommand(
                         "loadgen",
                         "--url",
                         api.url(),
@@ -255,7 +244,7 @@ class PipelineIT {
                 .get(0)
                 .get("head")
                 .asText();
-        Map<String, JsonNode> rows = listAll(api.url(), head);
+        Map<String, JsonNode> rows = ReadModelRows.listAll(api.url(), head);
         System.out.printf(
                 "PipelineIT: %d orders in the read model at %s; snapshot lag: %s%n",
                 rows.size(), head, snapshotLag(snapshotsRole));
@@ -351,19 +340,6 @@ class PipelineIT {
         JsonNode v = row.get(field);
         @Nullable Instant actual = v == null || v.isNull() ? null : Instant.parse(v.asText());
         assertThat(actual).as("%s of %s", field, row.get("order_id")).isEqualTo(expected);
-    }
-
-    private static Map<String, JsonNode> listAll(String api, String minPosition) throws IOException {
-        CliRun list = CliRun.of("orders", "list", "--min-position", minPosition, "--all", "--url", api);
-        assertThat(list.exitCode()).as(list.err()).isZero();
-        Map<String, JsonNode> rows = new HashMap<>();
-        for (String line : list.out().lines().toList()) {
-            JsonNode row = Json.mapper().readTree(line);
-            assertThat(rows.put(row.get("order_id").asText(), row))
-                    .as("one row per order")
-                    .isNull();
-        }
-        return rows;
     }
 
     /** The snapshot service's lag percentiles from its {@code /metrics}. */

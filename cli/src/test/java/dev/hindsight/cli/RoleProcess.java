@@ -29,12 +29,7 @@ record RoleProcess(Process process, String url) {
      * @param started collects the child, for the test's clean-up
      */
     static RoleProcess start(List<Process> started, Path err, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Hindsight.class.getName(),
-                "serve"));
+        List<String> command = javaCommand("serve");
         command.addAll(args);
         Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
@@ -59,6 +54,17 @@ record RoleProcess(Process process, String url) {
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
+    }
+
+    /** The command line of {@code hindsight ARGS…} in a child JVM on this test's class path (mutable). */
+    static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Hindsight.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** {@code kill -9}, and waits until it is gone. */

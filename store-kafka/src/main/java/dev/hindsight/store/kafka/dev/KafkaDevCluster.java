@@ -107,15 +107,7 @@ public final class KafkaDevCluster implements AutoCloseable {
             int[] controllers = Arrays.copyOfRange(free, size, 2 * size);
             cluster = new KafkaDevCluster(dir, size, Uuid.randomUuid().toString(), brokers, controllers);
         } else {
-            int stored = Integer.parseInt(state.getProperty("brokers"));
-            if (stored != size) {
-                throw new IllegalArgumentException(dir + " holds a " + stored + "-broker cluster; start it with "
-                        + stored + " brokers or use another data directory");
-            }
-            int[] controllers = Arrays.stream(
-                            state.getProperty("controller.ports").split(","))
-                    .mapToInt(Integer::parseInt)
-                    .toArray();
+            int[] controllers = storedControllers(dir, state, size);
             int[] brokers = firstPort == 0 ? freePorts(size) : consecutive(firstPort, size);
             cluster = new KafkaDevCluster(dir, size, state.getProperty("cluster.id"), brokers, controllers);
         }
@@ -168,15 +160,7 @@ public final class KafkaDevCluster implements AutoCloseable {
                 controllers = consecutive(firstPort + size, size);
                 clusterId = Uuid.randomUuid().toString();
             } else {
-                int stored = Integer.parseInt(state.getProperty("brokers"));
-                if (stored != size) {
-                    throw new IllegalArgumentException(dir + " holds a " + stored + "-broker cluster; start it with "
-                            + stored + " brokers or use another data directory");
-                }
-                controllers = Arrays.stream(
-                                state.getProperty("controller.ports").split(","))
-                        .mapToInt(Integer::parseInt)
-                        .toArray();
+                controllers = storedControllers(dir, state, size);
                 clusterId = state.getProperty("cluster.id");
             }
             cluster = new KafkaDevCluster(dir, size, clusterId, consecutive(firstPort, size), controllers);
@@ -399,6 +383,22 @@ public final class KafkaDevCluster implements AutoCloseable {
             throw new IllegalArgumentException(file + " is incomplete; delete the data directory to start afresh");
         }
         return p;
+    }
+
+    /**
+     * The controller ports a cluster's state file records.
+     *
+     * @throws IllegalArgumentException if it records a cluster of another size
+     */
+    private static int[] storedControllers(Path dir, Properties state, int size) {
+        int stored = Integer.parseInt(state.getProperty("brokers"));
+        if (stored != size) {
+            throw new IllegalArgumentException(dir + " holds a " + stored + "-broker cluster; start it with " + stored
+                    + " brokers or use another data directory");
+        }
+        return Arrays.stream(state.getProperty("controller.ports").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
     }
 
     private static int[] consecutive(int first, int n) {
