@@ -27,21 +27,34 @@ final class KafkaRoles {
 
     /**
      * The order system of an {@code api} process over Kafka: snapshots and read model in PostgreSQL; queries follow
-     * the read-model process unless this process also has the {@code read-model} role; commands write snapshots only
-     * with the {@code snapshots} role. Its close closes the database pool.
+     * the read model that the {@code read-model} processes keep; commands write snapshots only with the
+     * {@code snapshots} role. With the {@code read-model} role too, this process is one more member of the group that
+     * splits the topic's partitions ({@link PartitionedReadModel}): it applies the partitions the group gives it, never
+     * the whole log, so it runs safely beside separate {@code read-model} processes. Its close stops that member, then
+     * closes the database pool.
+     *
+     * @param log the topic under {@code store}
      */
     static OrderSystem apiOrders(
-            EventStore store, RoleDatabase database, Roles roles, PrometheusMeterRegistry registry) {
+            EventStore store, KafkaEventLog log, RoleDatabase database, Roles roles, PrometheusMeterRegistry registry) {
+        PartitionedReadModel split = null;
         try {
+            if (roles.has(Role.READ_MODEL)) {
+                // first: it creates the projection's generation that the follower below reads
+                split = PartitionedReadModel.start(store, log, database.dataSource(), database.options(), registry);
+            }
+            PartitionedReadModel member = split;
             return OrdersWiring.postgres(
-                    store,
-                    database.dataSource(),
-                    database.options(),
-                    !roles.has(Role.READ_MODEL),
-                    roles.has(Role.SNAPSHOTS),
-                    registry,
-                    database::close);
+                    store, database.dataSource(), database.options(), true, roles.has(Role.SNAPSHOTS), registry, () -> {
+                        if (member != null) {
+                            member.close();
+                        }
+                        database.close();
+                    });
         } catch (RuntimeException e) {
+            if (split != null) {
+                split.close();
+            }
             database.close();
             throw e;
         }

@@ -9,41 +9,44 @@ import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.store.kafka.GroupMembership;
 import dev.hindsight.store.kafka.KafkaEventLog;
-import dev.hindsight.store.kafka.PartitionListener;
 import dev.hindsight.store.postgres.PostgresOptions;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code read-model} role over the Kafka engine: every such process is active, and they split the topic's
  * partitions through consumer group {@code hindsight-readmodel-<topic>} (ADR 0014). This process runs the order
  * projection over the partitions the group gives it, reading them through its local index and committing each
  * partition's checkpoint row with the batch, fenced by an owner epoch; a partition the group takes away is stopped
- * before the group hands it on, and one lost by a stalled process is fenced at its next batch. Gauge
+ * before the group hands it on, and one lost by a stalled process is fenced at its next batch. A partition whose claim
+ * fails (the read model unreachable) is claimed again in the background until it succeeds or the group takes the
+ * partition away ({@link PartitionClaims}). Gauge
  * {@code hindsight_readmodel_partitions}: how many partitions it applies. Thread-safe.
  *
  * <p>One runner (one read-model connection) applies all of the process's partitions, whatever their number: a runner
  * per partition would need a connection each (50 partitions by default).
  */
 final class PartitionedReadModel implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(PartitionedReadModel.class);
-    private static final int CLAIM_ATTEMPTS = 5;
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     private final OrderSystem system;
     private final ProjectionEngine engine;
     private final GroupMembership membership;
+    private final PartitionClaims claims;
 
-    private PartitionedReadModel(OrderSystem system, ProjectionEngine engine, GroupMembership membership) {
+    private PartitionedReadModel(
+            OrderSystem system, ProjectionEngine engine, GroupMembership membership, PartitionClaims claims) {
         this.system = system;
         this.engine = engine;
         this.membership = membership;
+        this.claims = claims;
     }
 
     /** The consumer group of the read-model processes of {@code topic}. */
@@ -61,10 +64,25 @@ final class PartitionedReadModel implements AutoCloseable {
             EventStore store, KafkaEventLog log, DataSource database, PostgresOptions options, MeterRegistry registry) {
         OrderSystem system = OrdersWiring.postgres(store, database, options, reader(log), registry);
         ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
+        PartitionClaims claims = new PartitionClaims(
+                new PartitionClaims.Target() {
+                    @Override
+                    public void assign(Collection<Integer> partitions) {
+                        engine.assign(partitions);
+                    }
+
+                    @Override
+                    public void revoke(Collection<Integer> partitions) {
+                        engine.revoke(partitions);
+                    }
+                },
+                FIRST_RETRY,
+                MAX_RETRY);
         GroupMembership membership;
         try {
-            membership = log.joinGroup(group(log.options().topic()), new Listener(engine));
+            membership = log.joinGroup(group(log.options().topic()), claims);
         } catch (RuntimeException e) {
+            claims.close();
             system.close();
             throw new CliException("cannot join group " + group(log.options().topic()) + ": " + e.getMessage());
         }
@@ -74,7 +92,7 @@ final class PartitionedReadModel implements AutoCloseable {
                         e -> e.assignedPartitions().size())
                 .description("Partitions of the topic whose read model this process applies")
                 .register(registry);
-        return new PartitionedReadModel(system, engine, membership);
+        return new PartitionedReadModel(system, engine, membership, claims);
     }
 
     /** The partitions this process applies now, ascending. */
@@ -85,6 +103,7 @@ final class PartitionedReadModel implements AutoCloseable {
     /** Stops the runners (each after its batch in flight), then leaves the group. */
     @Override
     public void close() {
+        claims.close();
         system.close();
         membership.close();
     }
@@ -113,36 +132,5 @@ final class PartitionedReadModel implements AutoCloseable {
                 return log.awaitPartitions(partitions, after, timeout);
             }
         };
-    }
-
-    /** Starts and stops runners as the group moves partitions; on the membership's thread. */
-    private record Listener(ProjectionEngine engine) implements PartitionListener {
-        @Override
-        public void assigned(List<Integer> partitions) {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    engine.assign(partitions);
-                    return;
-                } catch (RuntimeException e) {
-                    if (attempt == CLAIM_ATTEMPTS) {
-                        // the group still assigns them here: they wait for the next rebalance (or a restart)
-                        LOG.error("cannot claim partitions {}: not applying them", partitions, e);
-                        return;
-                    }
-                    LOG.warn("cannot claim partitions {} ({}); retrying", partitions, e.toString());
-                    try {
-                        Thread.sleep(Duration.ofSeconds(1));
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void revoked(List<Integer> partitions) {
-            engine.revoke(partitions);
-        }
     }
 }

@@ -472,7 +472,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             if (kafkaDb != null && KafkaRoles.split(store, roles)) {
                 // Kafka split roles: snapshots and read model in PostgreSQL, shared with the worker processes.
-                system = KafkaRoles.apiOrders(eventStore, kafkaDb, roles, registry);
+                system = KafkaRoles.apiOrders(eventStore, (KafkaEventLog) log, kafkaDb, roles, registry);
             } else if (kafkaDb != null) {
                 // one Kafka node with its snapshots and read model in the data directory, its keys in PostgreSQL
                 system = OrdersWiring.plugin(eventStore, dataDir, registry, kafkaDb::close);

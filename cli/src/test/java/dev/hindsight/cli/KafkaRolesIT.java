@@ -335,4 +335,43 @@ class KafkaRolesIT {
         // the survivor resumed each taken partition from its committed checkpoint: every row once, equal to replay
         assertRowsEqualReplay(api.url(), ids, last);
     }
+
+    /** The value of gauge {@code hindsight_readmodel_partitions} of {@code p}; -1 if it has none. */
+    private static int partitionGauge(RoleProcess p) throws IOException {
+        String line = metric(p, "hindsight_readmodel_partitions ");
+        return line.isEmpty() ? -1 : (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void apiWithReadModel_splitsPartitionsWithReadModelProcess_neverTheWholeLog() throws Exception {
+        List<RoleProcess> processes = serveAll("api,read-model", "read-model");
+        RoleProcess api = processes.get(0);
+        RoleProcess readModel = processes.get(1);
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (true) {
+            int onApi = partitionGauge(api);
+            List<Integer> other = partitions(readModel);
+            if (onApi > 0 && !other.isEmpty() && onApi + other.size() == 3) {
+                break;
+            }
+            assertThat(System.nanoTime())
+                    .as(
+                            "the api,read-model process (%d partitions) splits with the read-model process (%s)",
+                            onApi, other)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        List<String> ids = new ArrayList<>();
+        String last = null;
+        for (int i = 0; i < 6; i++) {
+            String[] created = order(api.url(), i, i % 2 == 0);
+            ids.add(created[0]);
+            last = created[1];
+            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
+            assertThat(row)
+                    .as("order %s in the read model at %s", created[0], last)
+                    .isNotNull();
+        }
+        assertRowsEqualReplay(api.url(), ids, last);
+    }
 }

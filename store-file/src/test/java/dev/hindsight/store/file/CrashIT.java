@@ -49,7 +49,7 @@ class CrashIT {
                 assertThatThrownBy(() -> FileEventLog.open(FileLogOptions.defaults(dir)))
                         .isInstanceOf(StoreLockedException.class);
             }
-            List<String> lines = new ArrayList<>();
+            List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread pump = Thread.ofPlatform().start(() -> {
                 try {
                     String line;
@@ -60,6 +60,12 @@ class CrashIT {
                     // the child died mid-line: that line was never complete, so never acknowledged
                 }
             });
+            // kill at a random moment once appends are being acknowledged (on a busy machine the child's first
+            // acknowledgement can take longer than the random pause itself)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (lines.isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             Thread.sleep(150 + random.nextInt(900));
             child.destroyForcibly(); // SIGKILL on Linux
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
