@@ -142,8 +142,10 @@ public final class ProjectionEngine implements AutoCloseable {
 
     private void refuseWhenFollowing(String what, String name) {
         if (follower != null) {
-            throw new InvalidRequestException("projection " + name + " runs in another process (the read-model role);"
-                    + " " + what + " it there");
+            throw new InvalidRequestException("projection " + name + " is applied by other processes (the read-model"
+                    + " role), not by this one, so it cannot " + what + " it: over PostgreSQL stop them and " + what
+                    + " it with --role api,read-model; over Kafka see the README (a split read model is rebuilt by"
+                    + " dropping its schema)");
         }
     }
 

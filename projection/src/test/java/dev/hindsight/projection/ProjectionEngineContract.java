@@ -158,7 +158,7 @@ abstract class ProjectionEngineContract {
             assertThat(st.lagEvents()).isZero();
             assertThatThrownBy(() -> follower.rebuild("carts"))
                     .isInstanceOf(InvalidRequestException.class)
-                    .hasMessageContaining("runs in another process");
+                    .hasMessageContaining("applied by other processes");
         } finally {
             follower.close();
         }
