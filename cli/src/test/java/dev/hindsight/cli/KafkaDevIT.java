@@ -47,16 +47,8 @@ class KafkaDevIT {
     }
 
     private String startKafkaDev(String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Hindsight.class.getName(),
-                "kafka-dev",
-                "--port",
-                "0",
-                "--data-dir",
-                dir.resolve("kafka").toString()));
+        List<String> cmd = RoleProcess.javaCommand(
+                "kafka-dev", "--port", "0", "--data-dir", dir.resolve("kafka").toString());
         cmd.addAll(List.of(extra));
         child = new ProcessBuilder(cmd)
                 .redirectError(dir.resolve("kafka-dev.err").toFile())

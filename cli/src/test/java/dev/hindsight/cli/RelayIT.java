@@ -131,18 +131,14 @@ class RelayIT {
     }
 
     private void startChild(String topic) throws Exception {
-        child = new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Hindsight.class.getName(),
+        child = new ProcessBuilder(RoleProcess.javaCommand(
                         "serve",
                         "--port",
                         "0",
                         "--data-dir",
                         dataDir.toString(),
                         "--publish",
-                        "kafka://" + cluster.bootstrapServers() + "/" + topic)
+                        "kafka://" + cluster.bootstrapServers() + "/" + topic))
                 .redirectError(ProcessBuilder.Redirect.appendTo(
                         logs.resolve("serve.err").toFile()))
                 .start();

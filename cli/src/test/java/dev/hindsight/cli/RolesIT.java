@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +26,6 @@ class RolesIT {
     private static final String URL = PgTestDb.URL;
     private static final String USER = PgTestDb.USER;
     private static final String PASSWORD = PgTestDb.PASSWORD;
-    private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
 
     private final String schema = "t_roles_" + UUID.randomUUID().toString().substring(0, 8);
     private final List<Process> children = new ArrayList<>();
@@ -49,12 +43,10 @@ class RolesIT {
 
     /** Starts {@code serve --role ROLE} in a child JVM; returns its process and base URL. */
     private Map.Entry<Process, String> serve(String role) throws IOException {
-        Process p = new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Hindsight.class.getName(),
-                        "serve",
+        RoleProcess p = RoleProcess.start(
+                children,
+                dir.resolve(role + ".err"),
+                List.of(
                         "--port",
                         "0",
                         "--store",
@@ -68,16 +60,8 @@ class RolesIT {
                         "--pg-schema",
                         schema,
                         "--role",
-                        role)
-                .redirectError(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve(role + ".err").toFile()))
-                .start();
-        children.add(p);
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertThat(line).as("first line of serve --role %s", role).isNotNull();
-        Matcher m = HTTP.matcher(line);
-        assertThat(m.find()).as(line).isTrue();
-        return Map.entry(p, m.group(1).replace("localhost", "127.0.0.1"));
+                        role));
+        return Map.entry(p.process(), p.url());
     }
 
     private static JsonNode json(CliRun r) throws IOException {

@@ -13,10 +13,7 @@ import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +35,6 @@ class SnapshotsRoleIT {
     private static final String URL = PgTestDb.URL;
     private static final String USER = PgTestDb.USER;
     private static final String PASSWORD = PgTestDb.PASSWORD;
-    private static final Pattern HTTP = Pattern.compile("(http://localhost:\\d+)");
 
     private final String schema = "t_snaps_" + UUID.randomUUID().toString().substring(0, 8);
     private final List<Process> children = new ArrayList<>();
@@ -57,12 +51,10 @@ class SnapshotsRoleIT {
     }
 
     private Map.Entry<Process, String> serve(String role) throws IOException {
-        Process p = new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Hindsight.class.getName(),
-                        "serve",
+        RoleProcess p = RoleProcess.start(
+                children,
+                dir.resolve(role + ".err"),
+                List.of(
                         "--port",
                         "0",
                         "--store",
@@ -76,16 +68,8 @@ class SnapshotsRoleIT {
                         "--pg-schema",
                         schema,
                         "--role",
-                        role)
-                .redirectError(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve(role + ".err").toFile()))
-                .start();
-        children.add(p);
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertThat(line).as("first line of serve --role %s", role).isNotNull();
-        Matcher m = HTTP.matcher(line);
-        assertThat(m.find()).as(line).isTrue();
-        return Map.entry(p, m.group(1).replace("localhost", "127.0.0.1"));
+                        role));
+        return Map.entry(p.process(), p.url());
     }
 
     private static JsonNode json(CliRun r) throws IOException {
