@@ -373,5 +373,9 @@ class KafkaRolesIT {
                     .isNotNull();
         }
         assertRowsEqualReplay(api.url(), ids, last);
+        // verify of the split read model through the api: the partition rows' vector, replayed over every partition
+        CliRun verify = CliRun.of("projections", "verify", "orders", "--url", api.url());
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        assertThat(verify.out()).contains("\"ok\":true");
     }
 }

@@ -155,6 +155,10 @@ class RolesIT {
                 assertThat(row.get(field)).as("%s of %s", field, id).isEqualTo(replayed.get(field));
             }
         }
+        // verify through the api, whose read model another process applies: a consistent copy, nothing paused
+        CliRun verify = CliRun.of("projections", "verify", "orders", "--url", api);
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        assertThat(verify.out()).contains("\"ok\":true");
     }
 
     @Test

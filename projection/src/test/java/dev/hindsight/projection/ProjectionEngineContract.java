@@ -14,8 +14,10 @@ import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,6 +161,31 @@ abstract class ProjectionEngineContract {
             assertThatThrownBy(() -> follower.rebuild("carts"))
                     .isInstanceOf(InvalidRequestException.class)
                     .hasMessageContaining("applied by other processes");
+            if (db.dialect() != Dialect.POSTGRES) {
+                assertThatThrownBy(() -> follower.verify("carts")).isInstanceOf(InvalidRequestException.class);
+                return;
+            }
+            // verify on PostgreSQL: a consistent copy of the live tables and their position, while the other
+            // engine's runner goes on committing (nothing paused)
+            Thread writer = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 300; i++) {
+                    add(store, "cart-" + (i % 7), "pear", 1);
+                }
+            });
+            VerifyReport during = follower.verify("carts");
+            writer.join();
+            assertThat(during.ok()).as(during.toString()).isTrue();
+            String live = follower.query("carts", x -> x.table("carts_items"));
+            try (Connection c = db.openWriter();
+                    Statement tamper = c.createStatement()) {
+                c.setAutoCommit(true);
+                assertThat(tamper.executeUpdate(
+                                "UPDATE " + live + " SET qty = 99 WHERE cart_id = 'cart-1' AND sku = 'apple'"))
+                        .isEqualTo(1);
+            }
+            VerifyReport tampered = follower.verify("carts");
+            assertThat(tampered.missingRows()).hasSize(1).allMatch(r -> r.contains("qty=5"));
+            assertThat(tampered.extraRows()).hasSize(1).allMatch(r -> r.contains("qty=99"));
         } finally {
             follower.close();
         }

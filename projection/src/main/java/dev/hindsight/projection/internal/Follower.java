@@ -89,27 +89,37 @@ public final class Follower {
 
     /** As {@link #position}, empty while {@code name} has no live generation (no read-model process has run). */
     private Optional<Position> committed(String name) {
-        return withReader(c -> {
-            Optional<Long> gen = Catalog.activeGeneration(c, name);
-            if (gen.isEmpty()) {
-                return Optional.empty();
+        return withReader(c -> committedIn(c, name).map(Committed::position));
+    }
+
+    /** A projection's live generation and the position its tables hold, as read together from the catalog. */
+    public record Committed(long generation, Position position) {}
+
+    /**
+     * The live generation of {@code name} and its committed position (as {@link #position}), read on {@code c}: in a
+     * repeatable-read transaction, the position of the tables that transaction sees (each batch commits its rows and
+     * its checkpoint together). Empty while {@code name} has no live generation.
+     */
+    public Optional<Committed> committedIn(Connection c, String name) throws SQLException {
+        Optional<Long> gen = Catalog.activeGeneration(c, name);
+        if (gen.isEmpty()) {
+            return Optional.empty();
+        }
+        Position whole =
+                Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
+        Map<Integer, Long> parts = Catalog.partitionOffsets(c, name, gen.get());
+        if (parts.isEmpty() || !(store.log().start() instanceof Position.Vector start)) {
+            return Optional.of(new Committed(gen.get(), whole));
+        }
+        long[] offsets = whole instanceof Position.Vector v
+                ? Arrays.copyOf(v.offsets(), start.offsets().length)
+                : start.offsets();
+        parts.forEach((p, offset) -> {
+            if (p < offsets.length) {
+                offsets[p] = offset;
             }
-            Position whole =
-                    Catalog.checkpoint(c, name, gen.get()).orElse(store.log().start());
-            Map<Integer, Long> parts = Catalog.partitionOffsets(c, name, gen.get());
-            if (parts.isEmpty() || !(store.log().start() instanceof Position.Vector start)) {
-                return Optional.of(whole);
-            }
-            long[] offsets = whole instanceof Position.Vector v
-                    ? Arrays.copyOf(v.offsets(), start.offsets().length)
-                    : start.offsets();
-            parts.forEach((p, offset) -> {
-                if (p < offsets.length) {
-                    offsets[p] = offset;
-                }
-            });
-            return Optional.of(new Position.Vector(offsets));
         });
+        return Optional.of(new Committed(gen.get(), new Position.Vector(offsets)));
     }
 
     /** Waits until the other process's runner of {@code name} has processed {@code position}. */

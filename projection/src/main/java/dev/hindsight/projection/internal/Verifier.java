@@ -2,6 +2,7 @@ package dev.hindsight.projection.internal;
 
 import dev.hindsight.aggregate.Upcasters;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.projection.Projection;
@@ -67,6 +68,82 @@ public final class Verifier {
             throw new StoreUnavailableException("verify of " + name + " failed: " + e.getMessage(), e);
         } finally {
             r.resume();
+        }
+    }
+
+    /**
+     * Verifies a projection whose runners run in other processes ({@link Follower}; PostgreSQL only): copies the live
+     * tables and reads their committed position in one repeatable-read transaction (the runners commit rows and
+     * checkpoints together, so the copy is exactly the state at that position, whatever they commit meanwhile), then
+     * recomputes the projection from the log up to that position and compares. Nothing is paused.
+     *
+     * @throws InvalidRequestException if the projection has no live tables yet
+     * @throws StoreUnavailableException if the copy, replay or comparison fails with an {@link SQLException}
+     */
+    public VerifyReport verifyCommitted(Projection p, Follower follower, int batchSize) {
+        String name = p.name();
+        try (Connection c = db.openWriter()) {
+            Follower.Committed at = copyLive(c, p, follower);
+            try {
+                ReadModelDatabase.inTransaction(c, () -> {
+                    Generations.dropTables(c, p, SUFFIX);
+                    p.createTables(new SessionImpl(c, db.dialect(), Set.copyOf(p.tables()), SUFFIX));
+                });
+                Runner.replayInto(store, c, db, p, upcasters, SUFFIX, at.position(), batchSize);
+                List<String> missing = new ArrayList<>();
+                List<String> extra = new ArrayList<>();
+                for (String t : p.tables()) {
+                    missing.addAll(diff(c, t, t + SUFFIX, LIVE_COPY_SCHEMA + t + LIVE_COPY));
+                    extra.addAll(diff(c, t, LIVE_COPY_SCHEMA + t + LIVE_COPY, t + SUFFIX));
+                }
+                return new VerifyReport(name, at.position().toString(), missing, extra);
+            } finally {
+                ReadModelDatabase.inTransaction(c, () -> {
+                    Generations.dropTables(c, p, SUFFIX);
+                    dropLiveCopies(c, p);
+                });
+            }
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("verify of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final String LIVE_COPY = "_verify_live";
+    private static final String LIVE_COPY_SCHEMA = "pg_temp.";
+
+    /** Session-local copies of the live tables, and the position they hold, from one snapshot. */
+    private static Follower.Committed copyLive(Connection c, Projection p, Follower follower) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        int isolation = c.getTransactionIsolation();
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            Follower.Committed at = follower.committedIn(c, p.name())
+                    .orElseThrow(() -> new InvalidRequestException("projection " + p.name()
+                            + " has no live tables yet: no read-model process has started it"));
+            dropLiveCopies(c, p);
+            String live = SessionImpl.generationSuffix(at.generation());
+            try (Statement s = c.createStatement()) {
+                for (String t : p.tables()) {
+                    s.execute("CREATE TEMP TABLE " + t + LIVE_COPY + " AS SELECT * FROM " + t + live);
+                }
+            }
+            c.commit();
+            return at;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setTransactionIsolation(isolation);
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private static void dropLiveCopies(Connection c, Projection p) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String t : p.tables()) {
+                s.execute("DROP TABLE IF EXISTS " + LIVE_COPY_SCHEMA + t + LIVE_COPY);
+            }
         }
     }
 
