@@ -2,7 +2,6 @@ package dev.hindsight.orders.projection;
 
 import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.orders.decider.OrderStatus;
-import dev.hindsight.projection.Dialect;
 import dev.hindsight.projection.SqlSession;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
@@ -11,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -103,100 +101,53 @@ public final class OrderQueries {
         }
     }
 
-    /**
-     * Lists orders, newest first (ties broken by order id, descending).
-     *
-     * <p>On SQLite the query indexes end with {@code created_at} and the rowid, not the order id (ADR 0005), so
-     * the database is asked for rows in {@code created_at} order only, which the indexes give without a sort, and
-     * rows of equal {@code created_at} are ordered here (by code point, as SQLite's BINARY collation orders UTF-8).
-     * When the page would end inside such a group, the group's first rows by order id are fetched with a second
-     * query, so ties never make a page skip or repeat a row. PostgreSQL's indexes hold the whole sort key.
-     */
+    /** Lists orders, newest first (ties broken by order id, descending). */
     public static Page list(SqlSession s, Filter f) throws SQLException {
-        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder(
+                "SELECT " + OrdersProjection.COLUMNS + " FROM " + s.table(OrdersProjection.TABLE) + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (f.userId() != null) {
-            where.append(" AND user_id = ?");
+            sql.append(" AND user_id = ?");
             args.add(f.userId());
         }
         if (f.status() != null) {
-            where.append(" AND status = ?");
+            sql.append(" AND status = ?");
             args.add(f.status().wire());
         }
         if (f.createdFrom() != null) {
-            where.append(" AND created_at >= ?");
+            sql.append(" AND created_at >= ?");
             args.add(OrdersProjection.micros(f.createdFrom()));
         }
         if (f.createdTo() != null) {
-            where.append(" AND created_at < ?");
+            sql.append(" AND created_at < ?");
             args.add(OrdersProjection.micros(f.createdTo()));
         }
         if (f.after() != null) {
             // A row-value comparison: both SQLite and PostgreSQL turn it into one index range.
-            where.append(" AND (created_at, order_id) < (?, ?)");
+            sql.append(" AND (created_at, order_id) < (?, ?)");
             args.add(f.after().createdAt());
             args.add(f.after().orderId());
         }
-        String select = "SELECT " + OrdersProjection.COLUMNS + " FROM " + s.table(OrdersProjection.TABLE) + where;
-        List<OrderRow> rows;
-        if (s.dialect() != Dialect.SQLITE) {
-            rows = rows(s, select + " ORDER BY created_at DESC, order_id DESC LIMIT ?", args, f.limit() + 1);
-        } else {
-            rows = rows(s, select + " ORDER BY created_at DESC LIMIT ?", args, f.limit() + 1);
-            if (rows.size() > f.limit()
-                    && rows.get(f.limit() - 1).createdAt().equals(rows.getLast().createdAt())) {
-                Instant edge = rows.getLast().createdAt();
-                rows.removeIf(r -> r.createdAt().equals(edge));
-                List<Object> tieArgs = new ArrayList<>(args);
-                tieArgs.add(OrdersProjection.micros(edge));
-                rows.addAll(
-                        rows(s, select + " AND created_at = ? ORDER BY order_id DESC LIMIT ?", tieArgs, f.limit() + 1));
-            }
-            rows.sort(NEWEST_FIRST);
-        }
-        String next = null;
-        if (rows.size() > f.limit()) {
-            rows.subList(f.limit(), rows.size()).clear();
-            OrderRow last = rows.getLast();
-            next = new Cursor(OrdersProjection.micros(last.createdAt()), last.orderId()).encode();
-        }
-        return new Page(rows, next);
-    }
-
-    /** Newest first, ties by order id descending in code point order (SQLite's BINARY collation of UTF-8). */
-    private static final Comparator<OrderRow> NEWEST_FIRST = Comparator.comparing(OrderRow::createdAt)
-            .thenComparing(OrderRow::orderId, OrderQueries::compareCodePoints)
-            .reversed();
-
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    }
-
-    private static List<OrderRow> rows(SqlSession s, String sql, List<Object> args, int limit) throws SQLException {
-        List<OrderRow> rows = new ArrayList<>(Math.min(limit, 256));
-        try (PreparedStatement ps = s.connection().prepareStatement(sql)) {
+        sql.append(" ORDER BY created_at DESC, order_id DESC LIMIT ?");
+        args.add(f.limit() + 1);
+        List<OrderRow> rows = new ArrayList<>(Math.min(f.limit() + 1, 256));
+        try (PreparedStatement ps = s.connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < args.size(); i++) {
                 ps.setObject(i + 1, args.get(i));
             }
-            ps.setInt(args.size() + 1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(row(rs));
                 }
             }
         }
-        return rows;
+        String next = null;
+        if (rows.size() > f.limit()) {
+            rows.removeLast();
+            OrderRow last = rows.getLast();
+            next = new Cursor(OrdersProjection.micros(last.createdAt()), last.orderId()).encode();
+        }
+        return new Page(rows, next);
     }
 
     /** One order's row, or {@code null}. */

@@ -76,7 +76,7 @@ public final class OrdersProjection implements Projection {
      * {@code (created_at, order_id)}, so the scan needs no sort at all. On SQLite the query indexes end with
      * {@code created_at} and the table's 1–4 byte rowid, not with the 40-odd bytes of the order id (ADR 0005,
      * second amendment): the order id is stored twice (the row and its primary-key index) instead of four times, and
-     * a page sorts only the rows of one {@code created_at} by order id (SQLite's "temp B-tree for right part of
+     * a page sorts only the rows of each {@code created_at} by order id (SQLite's "temp B-tree for right part of
      * ORDER BY", which stops at the page's limit).
      */
     @Override

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keyset pages on SQLite, whose query indexes do not hold the order id: rows of one {@code created_at}, inserted in
- * an order unrelated to their ids (so the rowid order is not the id order), more of them than a page, still come
- * newest first, ties by order id descending in SQLite's BINARY (code point) order, each exactly once.
+ * Keyset pages on SQLite, whose query indexes do not hold the order id (SQLite sorts each group of equal
+ * {@code created_at} by order id): rows of one {@code created_at}, inserted in an order unrelated to their ids (so the
+ * rowid order is not the id order), more of them than a page, still come newest first, ties by order id descending in
+ * SQLite's BINARY (code point of UTF-8) order, each exactly once.
  */
 class OrderQueriesTiesTest {
     @TempDir
@@ -70,7 +71,7 @@ class OrderQueriesTiesTest {
             }
             List<String> expected = rows.stream()
                     .sorted(Comparator.<String[]>comparingLong(r -> Long.parseLong(r[1]))
-                            .thenComparing(r -> r[0], OrderQueries::compareCodePoints)
+                            .thenComparing(r -> r[0], OrderQueriesTiesTest::compareCodePoints)
                             .reversed())
                     .map(r -> r[0])
                     .toList();
@@ -88,5 +89,21 @@ class OrderQueriesTiesTest {
                 assertThat(got).as("limit %d", limit).isEqualTo(expected);
             }
         }
+    }
+
+    /** SQLite's BINARY collation of UTF-8 text: code point order (Java's {@code compareTo} is UTF-16 unit order). */
+    private static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 }
