@@ -124,21 +124,21 @@ class FileSnapshotFormatTest {
         }
     }
 
-    /** Compaction starts once dead bytes reach an eighth of the live ones (a ninth of the file), not before. */
+    /** Compaction starts once dead bytes reach a sixteenth of the live ones (a seventeenth of the file), not before. */
     @Test
-    void compaction_startsWhenANinthOfTheFileIsDead() throws Exception {
+    void compaction_startsWhenASeventeenthOfTheFileIsDead() throws Exception {
         // no dictionary: its training (in the background) would change the file's live bytes at a random moment
         FileSnapshotOptions compacting = SMALL.withCompactMinBytes(16 * 1024).withTrainAfter(100_000);
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, compacting)) {
             for (int id = 0; id < 200; id++) {
                 store.save(order(id, 1));
             }
-            for (int id = 0; id < 10; id++) { // 5% of the live bytes dead: no compaction
+            for (int id = 0; id < 6; id++) { // 3% of the live bytes dead: no compaction
                 store.save(order(id, 2));
             }
             Thread.sleep(300);
             assertThat(generationFile(1)).exists();
-            for (int id = 10; id < 40; id++) { // 20%: more than the eighth, less than the old half
+            for (int id = 6; id < 18; id++) { // 9%: more than the sixteenth, less than the old eighth
                 store.save(order(id, 2));
             }
             long deadline = System.nanoTime() + 20_000_000_000L;
@@ -147,7 +147,7 @@ class FileSnapshotFormatTest {
             }
             assertThat(generationFile(1)).doesNotExist();
             for (int id = 0; id < 200; id++) {
-                assertThat(store.latest("order-" + id, Long.MAX_VALUE, null)).isEqualTo(order(id, id < 40 ? 2 : 1));
+                assertThat(store.latest("order-" + id, Long.MAX_VALUE, null)).isEqualTo(order(id, id < 18 ? 2 : 1));
             }
         }
     }
