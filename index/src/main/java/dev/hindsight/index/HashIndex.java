@@ -35,6 +35,11 @@ import org.jspecify.annotations.Nullable;
  * {@link View#coveredTo()} no longer covers from its log). A page found damaged by a lookup makes the lookup throw
  * {@link IndexCorruptionException} and renames the run's file aside, so the next open rebuilds it.
  *
+ * <p>An index may keep only the high {@code keyBits} bits of each key ({@link #open(Path, String, int, boolean, int)}):
+ * sorted runs of shorter keys pack into fewer bytes (format 3 of {@code RunFile}), at the price of more collisions,
+ * which the owner's verification absorbs. Keys given to it are truncated on the way in and on lookups. Runs of another
+ * key width (written by an earlier build, or with other options) are dropped on open, so the owner rebuilds them.
+ *
  * <p>Thread-safety: thread-safe. Lookups go through an immutable {@link View} and never lock; {@link #addRun} calls
  * must come from one thread at a time (they must be contiguous anyway); merges run on a background thread.
  */
@@ -44,15 +49,19 @@ public final class HashIndex implements AutoCloseable {
     private final Path dir;
     private final String name;
     private final int fanIn;
+    private final int keyBits;
+    private final long keyMask;
     private final Object manifestLock = new Object();
     private final @Nullable ExecutorService merger;
     private volatile View view;
     private volatile boolean closing;
 
-    private HashIndex(Path dir, String name, int fanIn, boolean backgroundMerges, List<RunFile> runs) {
+    private HashIndex(Path dir, String name, int fanIn, boolean backgroundMerges, int keyBits, List<RunFile> runs) {
         this.dir = dir;
         this.name = name;
         this.fanIn = fanIn;
+        this.keyBits = keyBits;
+        this.keyMask = keyBits == 64 ? -1L : -1L << (64 - keyBits);
         this.view = new View(this, runs);
         this.merger = backgroundMerges
                 ? Executors.newSingleThreadExecutor(Thread.ofPlatform()
@@ -69,8 +78,24 @@ public final class HashIndex implements AutoCloseable {
      * @param backgroundMerges merge on a background thread after each {@link #addRun}; else only {@link #mergeOnce}
      */
     public static HashIndex open(Path dir, String name, int fanIn, boolean backgroundMerges) throws IOException {
+        return open(dir, name, fanIn, backgroundMerges, 64);
+    }
+
+    /**
+     * Opens (creating if needed) index {@code name} in {@code dir} keeping the high {@code keyBits} bits of every key;
+     * runs of another key width are dropped (the owner rebuilds what they covered).
+     *
+     * @param fanIn runs of one level merged into one of the next (≥ 2)
+     * @param backgroundMerges merge on a background thread after each {@link #addRun}; else only {@link #mergeOnce}
+     * @param keyBits significant bits of a key, 1–64
+     */
+    public static HashIndex open(Path dir, String name, int fanIn, boolean backgroundMerges, int keyBits)
+            throws IOException {
         if (fanIn < 2) {
             throw new IllegalArgumentException("fanIn must be >= 2");
+        }
+        if (keyBits < 1 || keyBits > 64) {
+            throw new IllegalArgumentException("keyBits must be 1..64, was " + keyBits);
         }
         Files.createDirectories(dir);
         Path manifest = dir.resolve(name + ".manifest");
@@ -89,11 +114,19 @@ public final class HashIndex implements AutoCloseable {
             }
             runs.add(r);
         }
+        if (runs.stream().anyMatch(r -> r.keyBits() != keyBits)) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "index {0} has runs of another key width than {1} bits; rebuilding it",
+                    dir.resolve(name),
+                    keyBits);
+            runs.clear();
+        }
         if (listed == null || runs.size() != listed.size()) {
             Manifest.write(manifest, entries(runs));
         }
         deleteOthers(dir, name, runs);
-        return new HashIndex(dir, name, fanIn, backgroundMerges, runs);
+        return new HashIndex(dir, name, fanIn, backgroundMerges, keyBits, runs);
     }
 
     private static @Nullable RunFile openListed(Path path, Manifest.Entry e, long expectedFrom) throws IOException {
@@ -145,6 +178,11 @@ public final class HashIndex implements AutoCloseable {
                 .toList();
     }
 
+    /** Significant high bits of a key in this index (64: the whole key). */
+    public int keyBits() {
+        return keyBits;
+    }
+
     /** The current runs; a consistent snapshot for lookups. */
     public View view() {
         return view;
@@ -158,6 +196,11 @@ public final class HashIndex implements AutoCloseable {
         View v = view;
         if (!v.runs.isEmpty() && from != v.coveredTo() + 1) {
             throw new IllegalArgumentException("run [" + from + ", " + to + "] does not follow " + v.coveredTo());
+        }
+        if (keyBits < 64) {
+            for (int i = 0; i < n; i++) {
+                keys[i] &= keyMask;
+            }
         }
         PairSort.sortByKey(keys, values, n);
         long distinct = 0;
@@ -192,7 +235,7 @@ public final class HashIndex implements AutoCloseable {
     private RunFile write(Manifest.Entry e, long keys, Filler filler) throws IOException {
         Path file = dir.resolve(e.fileName(name));
         Path tmp = dir.resolve(e.fileName(name) + ".tmp");
-        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), keys, e.from(), e.to())) {
+        try (RunWriter w = new RunWriter(tmp, e.level(), e.count(), keys, e.from(), e.to(), keyBits)) {
             filler.fill(w);
             w.finish();
         } catch (IOException | RuntimeException ex) {
@@ -391,8 +434,9 @@ public final class HashIndex implements AutoCloseable {
          * @throws IndexCorruptionException if a page it touches is damaged
          */
         public void forEachNewestFirst(long key, LongPredicate visitor) {
+            long k = key & owner.keyMask;
             for (int i = runs.size() - 1; i >= 0; i--) {
-                if (!visit(runs.get(i), key, false, visitor)) {
+                if (!visit(runs.get(i), k, false, visitor)) {
                     return;
                 }
             }
@@ -400,8 +444,9 @@ public final class HashIndex implements AutoCloseable {
 
         /** Visits the values of {@code key} in ascending order (oldest run first) until the visitor returns false. */
         public void forEachOldestFirst(long key, LongPredicate visitor) {
+            long k = key & owner.keyMask;
             for (RunFile r : runs) {
-                if (!visit(r, key, true, visitor)) {
+                if (!visit(r, k, true, visitor)) {
                     return;
                 }
             }

@@ -14,15 +14,20 @@ import java.util.zip.CRC32C;
  * wrong answer; a bit per page remembers which pages passed (the only heap this class needs besides its header).
  * Thread-safety: thread-safe; the verified-page bits are set racily, which at worst verifies a page twice.
  *
- * <p>Format 2 (written; big-endian): a 4 KiB header page (magic {@code HSRUN001}, int format 2, int level, long
+ * <p>Format 3 (written; big-endian): a 4 KiB header page (magic {@code HSRUN001}, int format 3, int level, long
  * count, long from, long to, long bloom blocks, int entry pages, int bloom pages, long keys (at most this many
  * distinct keys: the bloom filter is sized for them, not for the pairs, so an aggregate's ten positions cost one
- * key's bits), int CRC32C of the preceding 64 bytes); then the bloom filter, 64-byte blocks padded to a page; then the entry pages; then one int CRC32C per
+ * key's bits), int key bits B (1–64: every key's low {@code 64 - B} bits are zero), int CRC32C of the preceding 68
+ * bytes); then the bloom filter, 64-byte blocks padded to a page; then the entry pages; then one int CRC32C per
  * page in file order (bloom pages, then entry pages). The entries are sorted by unsigned key then value and packed
  * per page: {@code int n} (entries in the page), the first entry as {@code long key, long value}, then {@code n - 1}
- * entries as a varint of the key's unsigned difference to the previous key and then, if that is 0 (same key), a
- * varint of the value's difference to the previous value, else the value's difference as a zigzag varint; the rest
- * of the page is zeros. A key with several values (an aggregate's positions) thus costs a few bytes per value.
+ * entries as a varint of the key's unsigned difference to the previous key shifted right by {@code 64 - B} and
+ * then, if that is 0 (same key), a varint of the value's difference to the previous value, else the value's
+ * difference as a zigzag varint; the rest of the page is zeros. A key with several values (an aggregate's positions)
+ * thus costs a few bytes per value, and a run of {@code n} keys of B bits about {@code B - log2(n)} bits per key.
+ *
+ * <p>Format 2 (earlier builds, still read): format 3 with 64-bit keys and without the key-bits field (the CRC covers
+ * the 64 bytes before it).
  *
  * <p>Format 1 (earlier builds, still read): the same header with format 1 and {@code int 0, int CRC32C} of the 60
  * bytes before in place of the keys and CRC (its bloom filter is sized for the pairs), then the entries, 16 bytes each
@@ -30,10 +35,11 @@ import java.util.zip.CRC32C;
  */
 public final class RunFile {
     static final long MAGIC = 0x485352554E303031L; // "HSRUN001"
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
     static final int PAGE = 4096;
     static final int PAGE_HEADER = 20;
     static final int HEADER_V2 = 68;
+    static final int HEADER_V3 = 72;
     static final int ENTRY_V1 = 16;
     static final int ENTRIES_PER_PAGE_V1 = PAGE / ENTRY_V1;
     static final int BLOOM_BITS_PER_KEY = 10;
@@ -45,6 +51,7 @@ public final class RunFile {
     private final int level;
     private final long count;
     private final long keys;
+    private final int keyBits;
     private final long from;
     private final long to;
     private final long bloomBlocks;
@@ -66,6 +73,7 @@ public final class RunFile {
         this.entryPages = h.getInt(48);
         this.bloomPages = h.getInt(52);
         this.keys = format == 1 ? count : h.getLong(56);
+        this.keyBits = format == 3 ? h.getInt(64) : 64;
         if (format == 1) {
             this.entryStart = PAGE;
             this.bloomStart = PAGE + (long) entryPages * PAGE;
@@ -92,10 +100,14 @@ public final class RunFile {
             h.putLong(i * 8, f.getLong(i * 8L));
         }
         int format = h.getInt(8);
-        int crcAt = format == 1 ? 60 : HEADER_V2 - 4;
+        int crcAt = format == 1 ? 60 : format == 2 ? HEADER_V2 - 4 : HEADER_V3 - 4;
         CRC32C crc = new CRC32C();
         crc.update(h.array(), 0, crcAt);
-        if (h.getLong(0) != MAGIC || (format != 1 && format != FORMAT) || h.getInt(crcAt) != (int) crc.getValue()) {
+        if (h.getLong(0) != MAGIC
+                || format < 1
+                || format > FORMAT
+                || h.getInt(crcAt) != (int) crc.getValue()
+                || (format == 3 && (h.getInt(64) < 1 || h.getInt(64) > 64))) {
             throw new IndexCorruptionException(path, "bad header");
         }
         RunFile r = new RunFile(f, h);
@@ -156,7 +168,14 @@ public final class RunFile {
         return keys;
     }
 
-    /** The on-disk format of this run: 2 (packed pages) or 1 (fixed 16-byte entries, earlier builds). */
+    /**
+     * Significant high bits of the keys (64 for runs of earlier builds); the low {@code 64 - keyBits} are zero.
+     */
+    public int keyBits() {
+        return keyBits;
+    }
+
+    /** The on-disk format of this run: 3 or 2 (packed pages) or 1 (fixed 16-byte entries, earlier builds). */
     public int format() {
         return format;
     }
@@ -337,7 +356,7 @@ public final class RunFile {
                 value += d;
             } else {
                 long z = varint();
-                key += keyDelta;
+                key += keyDelta << (64 - keyBits);
                 value += (z >>> 1) ^ -(z & 1);
             }
             return true;

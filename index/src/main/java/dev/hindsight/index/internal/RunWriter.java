@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Writes one {@link RunFile} (format 2) in a single sequential pass: pairs must come sorted by unsigned key then
+ * Writes one {@link RunFile} (format 3) in a single sequential pass: pairs must come sorted by unsigned key then
  * value. The bloom filter (its size follows from the count, so it comes first) and the packed entry pages are streamed
  * page by page (bloom blocks are chosen monotonically in the key, so they fill in order); only the per-page CRCs (one
  * int per 4 KiB) are held in memory. Not thread-safe.
@@ -31,6 +31,8 @@ public final class RunWriter implements AutoCloseable {
     private final int level;
     private final long from;
     private final long to;
+    private final int keyBits;
+    private final long lowBits; // must be zero in every key
     private long written;
     private int inPage; // pairs in the current entry page
     private int entryPageIndex;
@@ -40,12 +42,17 @@ public final class RunWriter implements AutoCloseable {
 
     /**
      * Starts a run of exactly {@code count} pairs with at most {@code keys} distinct keys at {@code path} (created or
-     * truncated); the bloom filter is sized for {@code keys}.
+     * truncated); the bloom filter is sized for {@code keys}. Only the high {@code keyBits} bits of a key may be set.
      */
-    public RunWriter(Path path, int level, long count, long keys, long from, long to) throws IOException {
+    public RunWriter(Path path, int level, long count, long keys, long from, long to, int keyBits) throws IOException {
         if (keys < 0 || keys > count || (keys == 0) != (count == 0)) {
             throw new IllegalArgumentException("keys must be 1.." + count + ", was " + keys);
         }
+        if (keyBits < 1 || keyBits > 64) {
+            throw new IllegalArgumentException("keyBits must be 1..64, was " + keyBits);
+        }
+        this.keyBits = keyBits;
+        this.lowBits = keyBits == 64 ? 0 : -1L >>> keyBits;
         this.path = path;
         this.level = level;
         this.count = count;
@@ -68,6 +75,9 @@ public final class RunWriter implements AutoCloseable {
                 throw new IllegalArgumentException("pairs out of order at " + written + " in " + path);
             }
         }
+        if ((key & lowBits) != 0) {
+            throw new IllegalArgumentException("key has more than " + keyBits + " significant bits in " + path);
+        }
         if (written == count) {
             throw new IllegalStateException("more than " + count + " pairs for " + path);
         }
@@ -80,7 +90,7 @@ public final class RunWriter implements AutoCloseable {
             putVarint(0);
             putVarint(value - lastValue);
         } else {
-            putVarint(key - lastKey);
+            putVarint((key - lastKey) >>> (64 - keyBits));
             long d = value - lastValue;
             putVarint((d << 1) ^ (d >> 63));
         }
@@ -149,16 +159,20 @@ public final class RunWriter implements AutoCloseable {
         ByteBuffer c = ByteBuffer.allocate(4 * (bloomPages + entryPageIndex));
         c.asIntBuffer().put(bloomCrcs).put(entryCrcs, 0, entryPageIndex);
         FileOps.writeFully(ch, c, entryStart + (long) entryPageIndex * RunFile.PAGE);
-        ByteBuffer h = ByteBuffer.allocate(RunFile.HEADER_V2);
+        ByteBuffer h = ByteBuffer.allocate(RunFile.HEADER_V3);
         h.putLong(RunFile.MAGIC)
                 .putInt(RunFile.FORMAT)
                 .putInt(level)
                 .putLong(count)
                 .putLong(from)
                 .putLong(to);
-        h.putLong(blocks).putInt(entryPageIndex).putInt(bloomPages).putLong(keys);
+        h.putLong(blocks)
+                .putInt(entryPageIndex)
+                .putInt(bloomPages)
+                .putLong(keys)
+                .putInt(keyBits);
         CRC32C crc = new CRC32C();
-        crc.update(h.array(), 0, RunFile.HEADER_V2 - 4);
+        crc.update(h.array(), 0, RunFile.HEADER_V3 - 4);
         h.putInt((int) crc.getValue()).flip();
         FileOps.writeFully(ch, h, 0);
         ch.force(true);

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The run file formats: format 2 (packed pages) round-trips any sorted pairs, format 1 (fixed 16-byte entries, written
- * by earlier builds) is still read and merged into format 2, and a damaged entry page is reported.
+ * The run file formats: format 3 (packed pages, keys of 1–64 bits) round-trips any sorted pairs, formats 2 (64-bit
+ * keys) and 1 (fixed 16-byte entries), written by earlier builds, are still read and merged into format 3, and a
+ * damaged entry page is reported.
  */
 class RunFileFormatTest {
     @TempDir
@@ -49,8 +50,12 @@ class RunFileFormatTest {
     }
 
     private Path write(String name, TreeMap<Long, List<Long>> m) throws IOException {
+        return write(name, m, 64);
+    }
+
+    private Path write(String name, TreeMap<Long, List<Long>> m, int keyBits) throws IOException {
         Path p = dir.resolve(name);
-        try (RunWriter w = new RunWriter(p, 0, count(m), m.size(), 1, 1000)) {
+        try (RunWriter w = new RunWriter(p, 0, count(m), m.size(), 1, 1000, keyBits)) {
             for (var e : m.entrySet()) {
                 for (long v : e.getValue()) {
                     w.add(e.getKey(), v);
@@ -59,6 +64,23 @@ class RunFileFormatTest {
             w.finish();
         }
         return p;
+    }
+
+    /**
+     * Rewrites a format-3 run of 64-bit keys as format 2 (the layout earlier builds wrote: the same pages, a header
+     * without the key-bits field).
+     */
+    static void toFormat2(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.allocate(72);
+            ch.read(h, 0);
+            assertThat(h.getInt(64)).isEqualTo(64);
+            h.putInt(8, 2);
+            CRC32C c = new CRC32C();
+            c.update(h.array(), 0, 64);
+            h.putInt(64, (int) c.getValue()).putInt(68, 0);
+            ch.write(h.clear(), 0);
+        }
     }
 
     /** The layout of format 1, as earlier builds wrote it. */
@@ -139,16 +161,61 @@ class RunFileFormatTest {
     }
 
     @Test
-    void format2_roundTripsSortedPairs_andIsMuchSmallerThanFormat1() throws IOException {
+    void format3_roundTripsSortedPairs_andIsMuchSmallerThanFormat1() throws IOException {
         Random random = new Random(1206L);
         TreeMap<Long, List<Long>> m = pairs(random, 5000);
         RunFile r = RunFile.open(write("a.run", m));
-        assertThat(r.format()).isEqualTo(2);
+        assertThat(r.format()).isEqualTo(3);
+        assertThat(r.keyBits()).isEqualTo(64);
         assertThat(r.count()).isEqualTo(count(m));
         assertThat(r.keys()).isEqualTo(m.size()); // the bloom filter is sized for keys, not pairs
         assertReads(r, m, random);
         long format1Entries = count(m) * 16;
         assertThat(Files.size(r.path())).isLessThan(format1Entries / 2);
+    }
+
+    @Test
+    void shortKeys_roundTrip_inFewerBytesThan64BitKeys() throws IOException {
+        Random random = new Random(4040L);
+        TreeMap<Long, List<Long>> full = new TreeMap<>(Long::compareUnsigned);
+        TreeMap<Long, List<Long>> short40 = new TreeMap<>(Long::compareUnsigned);
+        for (int i = 0; i < 40_000; i++) { // shaped like the id runs: one value per key
+            long key = random.nextLong();
+            long value = 1 + random.nextInt(1 << 20); // positions of a segment
+            full.computeIfAbsent(key, x -> new ArrayList<>()).add(value);
+            List<Long> values = short40.computeIfAbsent(key & (-1L << 24), x -> new ArrayList<>());
+            values.add(value);
+            values.sort(null);
+        }
+        short40.put(-1L << 24, new ArrayList<>(List.of(7L))); // the extremes of a 40-bit key
+        short40.put(0L, new ArrayList<>(List.of(9L)));
+        RunFile r = RunFile.open(write("short.run", short40, 40));
+        assertThat(r.format()).isEqualTo(3);
+        assertThat(r.keyBits()).isEqualTo(40);
+        assertReads(r, short40, random);
+        long bytes64 = Files.size(write("full.run", full));
+        assertThat(Files.size(r.path())).isLessThan(bytes64 * 4 / 5); // ~4 bytes per key less
+    }
+
+    @Test
+    void writer_refusesKeysWiderThanItsKeyBits() throws IOException {
+        try (RunWriter w = new RunWriter(dir.resolve("w.run"), 0, 1, 1, 1, 1, 40)) {
+            assertThatThrownBy(() -> w.add(1L << 23, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("more than 40 significant bits");
+        }
+    }
+
+    @Test
+    void format2File_isStillRead() throws IOException {
+        Random random = new Random(22L);
+        TreeMap<Long, List<Long>> m = pairs(random, 3000);
+        Path p = write("v2.run", m);
+        toFormat2(p);
+        RunFile r = RunFile.open(p);
+        assertThat(r.format()).isEqualTo(2);
+        assertThat(r.keyBits()).isEqualTo(64);
+        assertReads(r, m, random);
     }
 
     @Test
@@ -198,9 +265,9 @@ class RunFileFormatTest {
                 .hasMessageContaining("fails its CRC");
     }
 
-    /** An index whose runs an earlier build wrote (format 1) opens, answers, and merges them into format 2. */
+    /** An index whose runs an earlier build wrote (format 1) opens, answers, and merges them into format 3. */
     @Test
-    void indexOfFormat1Runs_answersAndMergesIntoFormat2() throws IOException {
+    void indexOfFormat1Runs_answersAndMergesIntoFormat3() throws IOException {
         Path idx = dir.resolve("idx");
         List<long[]> all = new ArrayList<>();
         try (HashIndex index = HashIndex.open(idx, "t", 4, false)) {
@@ -243,7 +310,7 @@ class RunFileFormatTest {
         try (var files = Files.list(idx)) {
             List<Path> runs = files.filter(f -> f.toString().endsWith(".run")).toList();
             assertThat(runs).hasSize(1);
-            assertThat(RunFile.open(runs.getFirst()).format()).isEqualTo(2);
+            assertThat(RunFile.open(runs.getFirst()).format()).isEqualTo(3);
         }
     }
 
@@ -258,6 +325,37 @@ class RunFileFormatTest {
             List<Long> got = new ArrayList<>();
             index.view().forEachOldestFirst(key, got::add);
             assertThat(got).isEqualTo(expected);
+        }
+    }
+
+    /** An index opened with shorter keys drops runs of 64-bit keys (the owner rebuilds them) and answers full keys. */
+    @Test
+    void indexOpenedWithShorterKeys_dropsRunsOfOtherWidths_andFindsKeysByTheirHighBits() throws IOException {
+        Path idx = dir.resolve("short");
+        try (HashIndex index = HashIndex.open(idx, "t", 4, false)) {
+            index.addRun(new long[] {KeyHash.mix(1)}, new long[] {1}, 1, 1, 1);
+        }
+        try (HashIndex index = HashIndex.open(idx, "t", 4, false, 40)) {
+            assertThat(index.view().runCount()).isZero();
+            assertThat(index.view().coveredTo()).isZero();
+            List<long[]> all = new ArrayList<>();
+            for (int run = 0; run < 4; run++) {
+                long[] keys = new long[100];
+                long[] values = new long[100];
+                for (int i = 0; i < 100; i++) {
+                    values[i] = run * 100L + i + 1;
+                    keys[i] = KeyHash.mix(values[i] % 13);
+                    all.add(new long[] {keys[i], values[i]});
+                }
+                index.addRun(keys, values, 100, run * 100L + 1, run * 100L + 100);
+            }
+            assertLookups(index, all); // looked up by the full 64-bit key
+            assertThat(index.mergeOnce()).isTrue();
+            assertLookups(index, all);
+        }
+        try (HashIndex index = HashIndex.open(idx, "t", 4, false, 40)) {
+            assertThat(index.view().coveredTo()).isEqualTo(400);
+            assertThat(index.keyBits()).isEqualTo(40);
         }
     }
 }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * kept per aggregate by a {@link SnapshotRetention} (ADR 0011; format in {@code internal/package-info.java}). The heap
  * holds a bounded memtable of recent locations, not one entry per aggregate. Superseded snapshots are not written
  * when retention would drop them at once, count as dead bytes otherwise, and a background thread rewrites the live
- * ones into the next generation when a ninth of the file is dead. A {@code snapshots.log} of format 1 (earlier
+ * ones into the next generation when a seventeenth of the file is dead. A {@code snapshots.log} of format 1 (earlier
  * builds) is converted on open. Snapshots are derived data: writes are not forced, a torn tail is truncated on open,
  * and a damaged record is skipped (logged) — it only costs a longer replay.
  *
@@ -288,15 +288,15 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     /**
-     * Starts a compaction when a ninth of a big enough generation is dead (dead ≥ live / 8), so that the file stays
-     * within 12.5% of its live bytes (6% on average) instead of 50% (25%) with the earlier "a third" rule: bytes on
-     * disk per event are an issue-12 floor. A compaction rewrites the live bytes, so this costs one rewrite per
-     * live/8 bytes superseded. Caller holds the lock.
+     * Starts a compaction when a seventeenth of a big enough generation is dead (dead ≥ live / 16), so that the file
+     * stays within 6.25% of its live bytes (3% on average; 50% with the first "a third" rule, 12.5% with "a ninth"):
+     * bytes on disk per event are an issue-12 floor, met by ~1 byte per event. A compaction rewrites the live bytes, so
+     * this costs one rewrite per live/16 bytes superseded. Caller holds the lock.
      */
     private void maybeCompact() {
         SnapshotGeneration g = current;
         long dead = g.end() - SnapshotRecords.HEADER - g.live();
-        if (!compacting && !closed && g.end() >= options.compactMinBytes() && dead * 8 >= g.live() && dead > 0) {
+        if (!compacting && !closed && g.end() >= options.compactMinBytes() && dead * 16 >= g.live() && dead > 0) {
             compacting = true;
             compactor.execute(this::compact);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
+import dev.hindsight.store.file.internal.SnapshotRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -14,13 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Format 2 of the snapshot store: compression, on-disk index, compaction, upgrade from format 1, damage. */
+/**
+ * Formats 3 and 2 of the snapshot store: compression, on-disk index, compaction, upgrade from formats 1 and 2, compact
+ * record heads, damage.
+ */
 class FileSnapshotFormatTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00.123456789Z");
     private static final FileSnapshotOptions SMALL = FileSnapshotOptions.defaults()
@@ -119,21 +124,21 @@ class FileSnapshotFormatTest {
         }
     }
 
-    /** Compaction starts once dead bytes reach an eighth of the live ones (a ninth of the file), not before. */
+    /** Compaction starts once dead bytes reach a sixteenth of the live ones (a seventeenth of the file), not before. */
     @Test
-    void compaction_startsWhenANinthOfTheFileIsDead() throws Exception {
+    void compaction_startsWhenASeventeenthOfTheFileIsDead() throws Exception {
         // no dictionary: its training (in the background) would change the file's live bytes at a random moment
         FileSnapshotOptions compacting = SMALL.withCompactMinBytes(16 * 1024).withTrainAfter(100_000);
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, compacting)) {
             for (int id = 0; id < 200; id++) {
                 store.save(order(id, 1));
             }
-            for (int id = 0; id < 10; id++) { // 5% of the live bytes dead: no compaction
+            for (int id = 0; id < 6; id++) { // 3% of the live bytes dead: no compaction
                 store.save(order(id, 2));
             }
             Thread.sleep(300);
             assertThat(generationFile(1)).exists();
-            for (int id = 10; id < 40; id++) { // 20%: more than the eighth, less than the old half
+            for (int id = 6; id < 18; id++) { // 9%: more than the sixteenth, less than the old eighth
                 store.save(order(id, 2));
             }
             long deadline = System.nanoTime() + 20_000_000_000L;
@@ -142,7 +147,7 @@ class FileSnapshotFormatTest {
             }
             assertThat(generationFile(1)).doesNotExist();
             for (int id = 0; id < 200; id++) {
-                assertThat(store.latest("order-" + id, Long.MAX_VALUE, null)).isEqualTo(order(id, id < 40 ? 2 : 1));
+                assertThat(store.latest("order-" + id, Long.MAX_VALUE, null)).isEqualTo(order(id, id < 18 ? 2 : 1));
             }
         }
     }
@@ -185,6 +190,108 @@ class FileSnapshotFormatTest {
                         .noneMatch(f -> f.equals("snapshots-0000000001.log"));
             }
         }
+    }
+
+    /** The snapshots the fixture {@code format2-snapshots/} holds (and how the build before format 3 wrote them). */
+    private static Snapshot format2Fixture(int i, long version) {
+        String id = i % 2 == 0 ? "ord_" + new UUID(0x3ed6098e672a4981L, i) : "order-" + i;
+        return new Snapshot(
+                id,
+                version,
+                T0.plusSeconds(i * 100L + version),
+                "OrderState@1",
+                "{\"order_id\":\"" + id + "\",\"version\":" + version + ",\"note\":\"caf\u00e9\",\"n\":" + (i * 7 % 13)
+                        + "}");
+    }
+
+    @Test
+    void open_formatTwoGenerationOfThePreviousBuild_servesAppendsAndCompactsIntoFormat3() throws Exception {
+        // written by the build before format 3 (d8db573d): FileSnapshotStore with SMALL's memtable and training
+        // sizes, 300 aggregates (even: "ord_<uuid>", odd: "order-<i>") at versions 4 then 9; its index runs hold
+        // 64-bit hashes, which this build drops and rebuilds by scanning the file
+        Path fixture = Path.of(Objects.requireNonNull(getClass().getResource("/format2-snapshots"))
+                .toURI());
+        try (Stream<Path> files = Files.walk(fixture)) {
+            for (Path f : files.toList()) {
+                Path to = dir.resolve(fixture.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        assertThat(headerFormat(generationFile(1))).isEqualTo(2);
+        FileSnapshotOptions compacting = SMALL.withCompactMinBytes(16 * 1024);
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, compacting)) {
+            for (int i = 0; i < 300; i++) {
+                Snapshot s = format2Fixture(i, 9);
+                assertThat(store.snapshots(s.aggregateId())).containsExactly(s);
+            }
+            for (int i = 0; i < 300; i++) {
+                store.save(format2Fixture(i, 14));
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (Files.exists(generationFile(1)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(generationFile(1)).doesNotExist();
+            store.save(format2Fixture(2, 20));
+        }
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, compacting)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                Path now = files.filter(f -> f.toString().endsWith(".log"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(headerFormat(now)).isEqualTo(3);
+            }
+            for (int i = 0; i < 300; i++) {
+                Snapshot s = format2Fixture(i, i == 2 ? 20 : 14);
+                assertThat(store.latest(s.aggregateId(), Long.MAX_VALUE, null)).isEqualTo(s);
+            }
+        }
+    }
+
+    private static int headerFormat(Path generation) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(generation.toFile(), "r")) {
+            f.seek(8);
+            return f.readInt();
+        }
+    }
+
+    /** A UUID-suffixed id's 36 characters take 16 bytes in a record head; other ids are stored as they are. */
+    @Test
+    void recordHeads_storeAUuidSuffixIn16Bytes_andEveryIdExactly() throws IOException {
+        String[] ids = {
+            "ord_3ed6098e-672a-4981-0000-0000000005db", // the seed's order ids
+            "3ed6098e-672a-4981-0000-0000000005db", // a bare UUID
+            "caf\u00e9-3ed6098e-672a-4981-8000-00000000ffff", // a non-ASCII prefix
+            "ord_3ED6098E-672A-4981-0000-0000000005DB", // upper case: not canonical, kept as text
+            "ord_3ed6098e-672a-4981-0000-0000000005d", // one digit short
+            "ord_3ed6098e_672a-4981-0000-0000000005db", // no dash where one belongs
+            "x"
+        };
+        Instant[] times = {T0, Instant.parse("1960-05-01T10:00:00.5Z"), Instant.EPOCH, T0.plusNanos(1)};
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, SMALL)) {
+            for (int i = 0; i < ids.length; i++) {
+                store.save(new Snapshot(ids[i], 5, times[i % times.length], "S@1", "{\"i\":" + i + "}"));
+            }
+        }
+        try (FileSnapshotStore store = FileSnapshotStore.open(dir, SnapshotRetention.DEFAULT, SMALL)) {
+            for (int i = 0; i < ids.length; i++) {
+                assertThat(store.latest(ids[i], Long.MAX_VALUE, null))
+                        .isEqualTo(new Snapshot(ids[i], 5, times[i % times.length], "S@1", "{\"i\":" + i + "}"));
+            }
+        }
+        byte[] body = {1, 2, 3};
+        byte[] compact = SnapshotRecords.snapshotRecord(ids[0], 5, T0, 0, 3, body);
+        byte[] plain = SnapshotRecords.snapshotRecord(ids[3], 5, T0, 0, 3, body); // same length, not a UUID
+        assertThat(compact.length).isEqualTo(plain.length - 20);
+        SnapshotRecords.Rec r = SnapshotRecords.decode(compact, 0, compact.length - SnapshotRecords.FRAME, 100);
+        assertThat(r).isNotNull();
+        assertThat(Objects.requireNonNull(r).aggregateId()).isEqualTo(ids[0]);
+        assertThat(r.timestamp()).isEqualTo(T0);
+        assertThat(r.body()).isEqualTo(body);
     }
 
     @Test

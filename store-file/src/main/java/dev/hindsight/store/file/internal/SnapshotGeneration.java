@@ -91,7 +91,8 @@ public final class SnapshotGeneration implements AutoCloseable {
         this.file = file;
         this.channel = ch;
         this.codec = new SnapshotCodec(options.level());
-        this.index = HashIndex.open(dir.resolve(name(generation) + ".index"), "aggregates", 4, true);
+        // 40-bit hashes, as the log's indexes (ADR 0008): every hit is checked against the record's aggregate id.
+        this.index = HashIndex.open(dir.resolve(name(generation) + ".index"), "aggregates", 4, true, 40);
     }
 
     /** {@code snapshots-<generation>} zero-padded to 10 digits. */
@@ -140,7 +141,8 @@ public final class SnapshotGeneration implements AutoCloseable {
      * Opens an existing generation: reads its index and state, then scans the records its index does not cover
      * (indexing them through {@code visitor}) and truncates a torn tail.
      *
-     * @return the generation, or {@code null} if its header is not an intact format-2 header of {@code generation}
+     * @return the generation, or {@code null} if its header is not an intact header (format 2 or 3) of
+     *     {@code generation}
      */
     public static @Nullable SnapshotGeneration open(
             Path dir, long generation, FileSnapshotOptions options, RecoveryVisitor visitor) throws IOException {

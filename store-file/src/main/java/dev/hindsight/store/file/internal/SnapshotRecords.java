@@ -4,24 +4,32 @@ import dev.hindsight.core.spi.Snapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.UUID;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Encoding of the snapshot files: the generation header, snapshot and dictionary records of format 2, and the records
- * of format 1 (the headerless {@code snapshots.log} of earlier builds, read only to upgrade it). The layouts are
- * described in this package's {@code package-info.java}. Stateless, thread-safe.
+ * Encoding of the snapshot files: the generation header, snapshot and dictionary records of formats 3 and 2, and the
+ * records of format 1 (the headerless {@code snapshots.log} of earlier builds, read only to upgrade it). The layouts
+ * are described in this package's {@code package-info.java}. Stateless, thread-safe.
  */
 public final class SnapshotRecords {
     /** Bytes of the generation header. */
     public static final int HEADER = 24;
     /** Bytes of a record's frame before its payload: length and CRC32C. */
     public static final int FRAME = 8;
-    /** The format this build writes. */
-    public static final int FORMAT = 2;
+    /** The format this build writes (generations of format 2, from earlier builds, are read and appended to). */
+    public static final int FORMAT = 3;
 
+    /** A snapshot record with a plain head (format 2; read only). */
     static final byte SNAPSHOT = 1;
+
     static final byte DICTIONARY = 2;
+    /** A snapshot record with a compact head (format 3): UUID-suffixed ids in 16 bytes, varint timestamp. */
+    static final byte SNAPSHOT_COMPACT = 3;
+    /** Bytes of a canonical UUID's text, {@code 8-4-4-4-12} hex digits. */
+    private static final int UUID_TEXT = 36;
+
     private static final long MAGIC = 0x48534E4150534E50L; // "HSNAPSNP"
 
     private SnapshotRecords() {}
@@ -60,11 +68,11 @@ public final class SnapshotRecords {
         return b.flip();
     }
 
-    /** The generation a header names, or -1 if it is not an intact format-2 header. */
+    /** The generation a header names, or -1 if it is not an intact header of format 2 or 3. */
     public static long generationOf(ByteBuffer header) {
         if (header.remaining() < HEADER
                 || header.getLong(0) != MAGIC
-                || header.getInt(8) != FORMAT
+                || (header.getInt(8) != FORMAT && header.getInt(8) != 2)
                 || header.getInt(20) != crc(header.array(), 0, 20)) {
             return -1;
         }
@@ -91,21 +99,51 @@ public final class SnapshotRecords {
         return new Snapshot(r.aggregateId(), r.version(), r.timestamp(), schema, state);
     }
 
-    /** A framed snapshot record. */
+    /** A framed snapshot record (compact head, format 3). */
     public static byte[] snapshotRecord(
             String aggregateId, long version, Instant timestamp, long dictionary, int rawLength, byte[] body) {
         byte[] agg = aggregateId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(FRAME + 1 + 5 + agg.length + 10 + 12 + 10 + 5 + body.length);
+        ByteBuffer b = ByteBuffer.allocate(FRAME + 1 + 5 + agg.length + 10 + 20 + 10 + 5 + body.length);
         b.position(FRAME);
-        b.put(SNAPSHOT);
-        putVarLong(b, agg.length);
-        b.put(agg);
+        b.put(SNAPSHOT_COMPACT);
+        UUID uuid = uuidSuffix(aggregateId);
+        if (uuid == null) {
+            putVarLong(b, (long) agg.length << 1);
+            b.put(agg);
+        } else { // the prefix's UTF-8 bytes, then the UUID's 128 bits instead of its 36 characters
+            int prefix = agg.length - UUID_TEXT;
+            putVarLong(b, ((long) prefix << 1) | 1);
+            b.put(agg, 0, prefix);
+            b.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+        }
         putVarLong(b, version);
-        b.putLong(timestamp.getEpochSecond()).putInt(timestamp.getNano());
+        long seconds = timestamp.getEpochSecond();
+        putVarLong(b, (seconds << 1) ^ (seconds >> 63));
+        putVarLong(b, timestamp.getNano());
         putVarLong(b, dictionary);
         putVarLong(b, rawLength);
         b.put(body);
         return frame(b);
+    }
+
+    /**
+     * The UUID that {@code id} ends with, if its last 36 characters are one in canonical lowercase form (so that the
+     * UUID's {@code toString()} gives them back exactly); {@code null} otherwise.
+     */
+    static @Nullable UUID uuidSuffix(String id) {
+        int from = id.length() - UUID_TEXT;
+        if (from < 0) {
+            return null;
+        }
+        for (int i = 0; i < UUID_TEXT; i++) {
+            char c = id.charAt(from + i);
+            boolean ok =
+                    i == 8 || i == 13 || i == 18 || i == 23 ? c == '-' : c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
+            if (!ok) {
+                return null;
+            }
+        }
+        return UUID.fromString(id.substring(from));
     }
 
     /** A framed dictionary record. */
@@ -147,14 +185,31 @@ public final class SnapshotRecords {
     public static @Nullable Rec decode(byte[] buf, int at, int payloadLength, long offset) {
         try {
             ByteBuffer b = ByteBuffer.wrap(buf, at + FRAME, payloadLength).slice();
-            if (b.get() != SNAPSHOT) {
+            byte type = b.get();
+            if (type != SNAPSHOT && type != SNAPSHOT_COMPACT) {
                 return null;
             }
-            int aggLength = (int) getVarLong(b);
-            String agg = new String(buf, at + FRAME + b.position(), aggLength, StandardCharsets.UTF_8);
-            b.position(b.position() + aggLength);
-            long version = getVarLong(b);
-            Instant ts = Instant.ofEpochSecond(b.getLong(), b.getInt());
+            String agg;
+            long version;
+            Instant ts;
+            if (type == SNAPSHOT) {
+                int aggLength = (int) getVarLong(b);
+                agg = new String(buf, at + FRAME + b.position(), aggLength, StandardCharsets.UTF_8);
+                b.position(b.position() + aggLength);
+                version = getVarLong(b);
+                ts = Instant.ofEpochSecond(b.getLong(), b.getInt());
+            } else {
+                long form = getVarLong(b);
+                int length = (int) (form >>> 1);
+                agg = new String(buf, at + FRAME + b.position(), length, StandardCharsets.UTF_8);
+                b.position(b.position() + length);
+                if ((form & 1) != 0) {
+                    agg += new UUID(b.getLong(), b.getLong());
+                }
+                version = getVarLong(b);
+                long z = getVarLong(b);
+                ts = Instant.ofEpochSecond((z >>> 1) ^ -(z & 1), getVarLong(b));
+            }
             long dictionary = getVarLong(b);
             int rawLength = (int) getVarLong(b);
             byte[] body = new byte[b.remaining()];

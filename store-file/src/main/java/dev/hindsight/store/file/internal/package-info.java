@@ -49,24 +49,32 @@
  * Archived segments are the same {@code .zlog} files in the object store under {@code segments/}, listed (with their
  * header fields and MD5) in {@code manifest.json}, also kept as {@code <data-dir>/archive/manifest.json}.
  *
- * <h2>Snapshot files (format 2, ADR 0011)</h2>
+ * <h2>Snapshot files (format 3, ADR 0011)</h2>
  *
  * <p>A snapshot directory holds {@code LOCK} and one generation: {@code snapshots-<generation>.log} (generation
  * zero-padded to 10 digits), its index {@code snapshots-<generation>.index/} (a {@code HashIndex} named
- * {@code aggregates}: hash of the aggregate id → record offset; runs cover byte ranges {@code [from, to]} of the file,
+ * {@code aggregates}: 40-bit hash of the aggregate id → record offset; runs cover byte ranges {@code [from, to]} of the file,
  * {@code to} being the end offset of the last record the run covers) and {@code snapshots-<generation>.state}
  * ({@code long coveredTo, long liveBytes, long dictionaryOffset, int crc32c} of the 24 bytes before; rewritten at each
  * index run; only a compaction trigger and the current dictionary, so a missing or stale one is ignored). The file
- * starts with a 24-byte header: {@code long} magic {@code HSNAPSNP}, {@code int} format (2), {@code long} generation,
+ * starts with a 24-byte header: {@code long} magic {@code HSNAPSNP}, {@code int} format (3), {@code long} generation,
  * {@code int} CRC32C of the 20 bytes before. Records follow, each framed {@code int length | int crc32c | payload}
  * (the CRC over the payload), the payload starting with a type byte:
  *
  * <pre>
- * 1 snapshot:   varint aggregateId length, aggregateId (UTF-8), varint version, long timestamp seconds,
- *               int timestamp nanos, varint dictionary (offset of the dictionary record used, 0: none),
- *               varint raw length, then one zstd frame of: varint stateSchema length, stateSchema, state (UTF-8)
+ * 3 snapshot:   varint (L << 1 | U), L bytes of the aggregate id (UTF-8), if U = 1 followed by 16 bytes (long msb,
+ *               long lsb) of a UUID whose canonical lowercase text ends the id; varint version, zigzag varint
+ *               timestamp seconds, varint timestamp nanos, varint dictionary (offset of the dictionary record
+ *               used, 0: none), varint raw length, then one zstd frame of: varint stateSchema length, stateSchema,
+ *               state (UTF-8)
  * 2 dictionary: a zstd dictionary (trained on the generation's first snapshots), the rest of the payload
+ * 1 snapshot:   (written by format 2, read only) varint aggregateId length, aggregateId (UTF-8), varint version,
+ *               long timestamp seconds, int timestamp nanos, then as type 3 from the dictionary on
  * </pre>
+ *
+ * <p>Generations of format 2 (earlier builds: type 1 records, index runs of 64-bit hashes) are opened as they are:
+ * their index is rebuilt by scanning the file, new records are appended as type 3, and the next compaction writes a
+ * format-3 generation.
  *
  * <p>Every record of the file is indexed; which ones are kept is decided by applying the retention rule to all intact
  * records of an aggregate (the last written wins per version), so superseded records are dead bytes until the next

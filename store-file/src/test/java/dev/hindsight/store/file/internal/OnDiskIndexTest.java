@@ -48,6 +48,7 @@ class OnDiskIndexTest {
     void restoreHashes() {
         Indexes.aggregateHash = dev.hindsight.index.KeyHash::of;
         Indexes.idHash = dev.hindsight.index.KeyHash::of;
+        Indexes.keyBits = 40;
     }
 
     private FileLogOptions options() {
@@ -153,6 +154,59 @@ class OnDiskIndexTest {
             checkAgainstModel(log, random);
             assertThat(log.verify(10).problems()).isEmpty();
         }
+    }
+
+    /** Runs of 64-bit hashes (earlier builds) are rebuilt as 40-bit runs on open; versions and duplicates exact. */
+    @Test
+    void runsOf64BitHashes_areRebuiltWith40Bits_andVersionsAndDuplicatesStayExact() throws Exception {
+        Random random = new Random(78);
+        Indexes.keyBits = 64;
+        try (FileEventLog log = FileEventLog.open(options())) {
+            appendRandom(log, random, 1500, 30);
+            awaitMergedRun();
+        }
+        assertThat(runKeyBits("ids-")).isNotEmpty().containsOnly(64);
+        assertThat(runKeyBits("aggregates-")).isNotEmpty().containsOnly(64);
+        Indexes.keyBits = 40;
+        try (FileEventLog log = FileEventLog.open(options())) {
+            assertThat(runKeyBits("ids-")).isNotEmpty().containsOnly(40);
+            assertThat(runKeyBits("aggregates-")).isNotEmpty().containsOnly(40);
+            checkAgainstModel(log, random);
+            appendRandom(log, random, 300, 30);
+        }
+        try (FileEventLog log = FileEventLog.open(options())) {
+            checkAgainstModel(log, random);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+    }
+
+    /** Event ids whose hashes differ only below the 40 bits kept: every lookup meets false hits, none wrong. */
+    @Test
+    void idHashesEqualInTheirHigh40Bits_leaveDuplicatesExact() throws Exception {
+        Indexes.idHash = (msb, lsb) -> msb & 0xFF_FFFFL; // distinct 64-bit hashes, one 40-bit key
+        Random random = new Random(90);
+        try (FileEventLog log = FileEventLog.open(options())) {
+            appendRandom(log, random, 1000, 20);
+            awaitMergedRun();
+            checkAgainstModel(log, random);
+        }
+    }
+
+    /** The key width of each run file (its header, ADR 0008: int format at 8, format 3's int key bits at 64). */
+    private List<Integer> runKeyBits(String prefix) throws IOException {
+        List<Integer> bits = new ArrayList<>();
+        for (String f : files(dir.resolve("index"))) {
+            if (f.startsWith(prefix) && f.endsWith(".run")) {
+                try (RandomAccessFile run =
+                        new RandomAccessFile(dir.resolve("index").resolve(f).toFile(), "r")) {
+                    run.seek(8);
+                    int format = run.readInt();
+                    run.seek(64);
+                    bits.add(format == 3 ? run.readInt() : 64);
+                }
+            }
+        }
+        return bits;
     }
 
     @Test
