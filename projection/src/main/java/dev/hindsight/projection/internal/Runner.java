@@ -376,11 +376,17 @@ public final class Runner {
                 }
                 applied[0]++;
             }
-            session.flush();
-            if (!inline.isEmpty()) {
-                InlineMarkers.passed(c, projection.name(), generation, ((Position.Sequence) next).value());
+            if (inline.isEmpty() && partitionReader == null) {
+                // Queued behind the batch's writes, so that all of them reach the server in one round trip.
+                Catalog.queueCheckpoint(session, projection.name(), generation, next);
+                session.flush();
+            } else {
+                session.flush();
+                if (!inline.isEmpty()) {
+                    InlineMarkers.passed(c, projection.name(), generation, ((Position.Sequence) next).value());
+                }
+                saveCheckpoint(c, next);
             }
-            saveCheckpoint(c, next);
         });
         advance(next, applied[0]);
     }
