@@ -151,14 +151,28 @@ public final class Catalog {
         }
     }
 
+    private static final String SAVE_CHECKPOINT = "INSERT INTO hindsight_checkpoint (name, generation, position)"
+            + " VALUES (?, ?, ?) ON CONFLICT (name, generation) DO UPDATE SET position = excluded.position";
+
     public static void saveCheckpoint(Connection c, String name, long generation, Position p) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO hindsight_checkpoint (name, generation, position)"
-                + " VALUES (?, ?, ?) ON CONFLICT (name, generation) DO UPDATE SET position = excluded.position")) {
+        try (PreparedStatement ps = c.prepareStatement(SAVE_CHECKPOINT)) {
             ps.setString(1, name);
             ps.setLong(2, generation);
             ps.setString(3, p.toString());
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * Saves the checkpoint through {@code session}: a writing session queues it behind the handlers' writes, so it
+     * reaches the server with them ({@link DeferredWrites}); it is saved by the session's next flush.
+     */
+    static void queueCheckpoint(SessionImpl session, String name, long generation, Position p) throws SQLException {
+        PreparedStatement ps = session.prepare(SAVE_CHECKPOINT);
+        ps.setString(1, name);
+        ps.setLong(2, generation);
+        ps.setString(3, p.toString());
+        ps.executeUpdate();
     }
 
     public static void forget(Connection c, String name, long generation) throws SQLException {

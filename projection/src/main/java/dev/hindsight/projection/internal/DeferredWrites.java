@@ -12,7 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +33,9 @@ import org.jspecify.annotations.Nullable;
 final class DeferredWrites {
     /** Most executions queued before they are sent anyway (bounds memory and the work a failure throws away). */
     static final int MAX_QUEUED = 1000;
+
+    /** Most set-based statements (texts) kept prepared per session. */
+    static final int CACHED = 64;
 
     /** Statement methods that neither execute nor observe anything: they pass straight through. */
     private static final Set<String> LOCAL = Set.of(
@@ -91,33 +94,28 @@ final class DeferredWrites {
             return rows.size() + batched;
         }
 
-        /** Sends the queue; a set-based statement runs on another thread if {@code async} (see {@link #await}). */
-        void flush(boolean async) throws SQLException {
+        /**
+         * Hands the queue on: set-based executions join {@link #ready} (sent later, with the groups queued after them,
+         * in one round trip); a JDBC batch is sent now, after what is ready.
+         */
+        void flush() throws SQLException {
             if (!rows.isEmpty()) {
                 List<Object[]> todo = new ArrayList<>(rows);
                 rows.clear();
                 SetBased p = plan;
                 if (p != null && p.fits(todo)) {
-                    Connection c = raw.getConnection();
-                    if (async) {
-                        inFlight = Thread.ofVirtual().name("projection-write").start(() -> {
-                            try {
-                                p.execute(c, todo, setBasedStatements);
-                            } catch (Throwable e) {
-                                inFlightError = e;
-                            }
-                        });
-                    } else {
-                        p.execute(c, todo, setBasedStatements);
-                    }
+                    ready.add(new SetBased.Rows(p, todo));
+                    readyRows += todo.size();
                     return;
                 }
+                sendReady(false);
                 for (Object[] row : todo) {
                     bind(row);
                     raw.addBatch();
                 }
                 raw.executeBatch();
             } else if (batched > 0) {
+                sendReady(false);
                 batched = 0;
                 raw.executeBatch();
             }
@@ -232,8 +230,27 @@ final class DeferredWrites {
     private final Connection raw;
     private final Connection connection;
     private final boolean setBased;
-    private final Map<String, PreparedStatement> setBasedStatements = new HashMap<>();
+    /** Set-based statements by text, the least recently used closed beyond {@value #CACHED} (combinations vary). */
+    private final Map<String, PreparedStatement> setBasedStatements = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= CACHED) {
+                return false;
+            }
+            try {
+                eldest.getValue().close();
+            } catch (SQLException ignored) {
+                // the server frees the statement with the connection at the latest
+            }
+            return true;
+        }
+    };
+
     private @Nullable Slot pending;
+    /** Set-based groups handed on and not sent yet, in the handler's order; all sent together by {@link #sendReady}. */
+    private final List<SetBased.Rows> ready = new ArrayList<>();
+    /** Executions in {@link #ready}. */
+    private int readyRows;
     /** A set-based statement running on another thread while the handler goes on; joined before any other use. */
     private @Nullable Thread inFlight;
     /** Its failure, read after joining it. */
@@ -260,14 +277,42 @@ final class DeferredWrites {
         await();
     }
 
+    /**
+     * Hands the pending statement's queue on ({@link Slot#flush}); then sends what is ready, unless {@code async} (the
+     * handler goes on writing), in which case it is sent only past {@link #MAX_QUEUED} executions, on another thread.
+     */
     private void flushPending(boolean async) throws SQLException {
         await();
         Slot p = pending;
-        if (p == null) {
+        pending = null;
+        if (p != null) {
+            p.flush();
+        }
+        if (!async || readyRows >= MAX_QUEUED) {
+            sendReady(async);
+        }
+    }
+
+    /** Sends the ready set-based groups in one round trip; on another thread if {@code async} (see {@link #await}). */
+    private void sendReady(boolean async) throws SQLException {
+        await();
+        if (ready.isEmpty()) {
             return;
         }
-        pending = null;
-        p.flush(async);
+        List<SetBased.Rows> todo = List.copyOf(ready);
+        ready.clear();
+        readyRows = 0;
+        if (async) {
+            inFlight = Thread.ofVirtual().name("projection-write").start(() -> {
+                try {
+                    SetBased.executeAll(raw, todo, setBasedStatements);
+                } catch (Throwable e) {
+                    inFlightError = e;
+                }
+            });
+        } else {
+            SetBased.executeAll(raw, todo, setBasedStatements);
+        }
     }
 
     /**
@@ -315,6 +360,8 @@ final class DeferredWrites {
         } catch (SQLException | RuntimeException ignored) {
             // the transaction is being rolled back for this or another failure
         }
+        ready.clear();
+        readyRows = 0;
         Slot p = pending;
         pending = null;
         if (p != null) {

@@ -182,9 +182,12 @@ final class SetBased {
         return params;
     }
 
-    /** Whether these executions can run as one statement (keys distinct, every parameter typed). */
+    /**
+     * Whether these executions can run as one statement (keys distinct, every parameter typed). A single execution
+     * fits too: sent with other groups ({@link #executeAll}) it costs no round trip of its own.
+     */
     boolean fits(List<Object[]> rows) {
-        if (rows.size() < 2 || types(rows) == null) {
+        if (rows.isEmpty() || types(rows) == null) {
             return false;
         }
         if (keys.length == 0) {
@@ -203,12 +206,56 @@ final class SetBased {
         return true;
     }
 
+    /** Executions of one statement whose set-based form {@link #fits} them, to be sent with others. */
+    record Rows(SetBased plan, List<Object[]> rows) {}
+
     /** Runs the executions as one statement; {@link #fits} must hold. */
     void execute(Connection c, List<Object[]> rows, Map<String, PreparedStatement> cache) throws SQLException {
-        String[] types = types(rows);
-        if (types == null) {
-            throw new IllegalStateException("untyped parameters");
+        executeAll(c, List.of(new Rows(this, rows)), cache);
+    }
+
+    /**
+     * Runs several groups of executions, each as one set-based statement, in order, in one round trip: the statements
+     * go to the server as one multi-statement text (parsed, bound and executed one after the other, then one sync), so
+     * the transaction waits for the client once instead of once per statement. Each group must {@link #fits fit}.
+     * Statements are cached in {@code cache} by their text.
+     */
+    static void executeAll(Connection c, List<Rows> groups, Map<String, PreparedStatement> cache) throws SQLException {
+        StringBuilder sql = new StringBuilder();
+        List<String[]> types = new ArrayList<>(groups.size());
+        for (Rows g : groups) {
+            String[] t = g.plan().types(g.rows());
+            if (t == null) {
+                throw new IllegalStateException("untyped parameters");
+            }
+            types.add(t);
+            sql.append(sql.isEmpty() ? "" : ";\n").append(g.plan().text(t));
         }
+        String text = sql.toString();
+        PreparedStatement ps = cache.get(text);
+        if (ps == null) {
+            ps = c.prepareStatement(text);
+            cache.put(text, ps);
+        }
+        int at = 1;
+        for (int g = 0; g < groups.size(); g++) {
+            SetBased plan = groups.get(g).plan();
+            List<Object[]> rows = groups.get(g).rows();
+            String[] t = types.get(g);
+            for (int p = 0; p < plan.params; p++) {
+                Object[] column = new Object[rows.size()];
+                for (int r = 0; r < rows.size(); r++) {
+                    Object v = rows.get(r)[p];
+                    column[r] = v instanceof Null ? null : v;
+                }
+                ps.setArray(at++, c.createArrayOf(t[p], column));
+            }
+        }
+        ps.execute();
+    }
+
+    /** The statement for parameters of these element types. */
+    private String text(String[] types) {
         StringBuilder sql = new StringBuilder(before).append("unnest(");
         for (int p = 0; p < params; p++) {
             sql.append(p == 0 ? "" : ", ").append("?::").append(types[p]).append("[]");
@@ -217,22 +264,7 @@ final class SetBased {
         for (int p = 0; p < params; p++) {
             sql.append(p == 0 ? "" : ", ").append(V).append("_p").append(p + 1);
         }
-        sql.append(")").append(after);
-        String text = sql.toString();
-        PreparedStatement ps = cache.get(text);
-        if (ps == null) {
-            ps = c.prepareStatement(text);
-            cache.put(text, ps);
-        }
-        for (int p = 0; p < params; p++) {
-            Object[] column = new Object[rows.size()];
-            for (int r = 0; r < rows.size(); r++) {
-                Object v = rows.get(r)[p];
-                column[r] = v instanceof Null ? null : v;
-            }
-            ps.setArray(p + 1, c.createArrayOf(types[p], column));
-        }
-        ps.executeUpdate();
+        return sql.append(")").append(after).toString();
     }
 
     /** The PostgreSQL array element type of each parameter, or {@code null} if one has none (or mixed ones). */

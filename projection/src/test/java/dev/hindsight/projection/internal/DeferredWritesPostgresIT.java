@@ -3,6 +3,9 @@ package dev.hindsight.projection.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.projection.Dialect;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,7 +180,7 @@ class DeferredWritesPostgresIT {
             bind(insert, new Object[] {id, id == 30 ? null : 1L, "x", 1L, 1}); // a NOT NULL violation at id 30
             insert.executeUpdate();
         }
-        // switching statements sends the inserts as one set-based statement, on another thread
+        // switching statements hands the inserts on as one set-based statement; the flush sends it
         bind(update, new Object[] {"y", 2, 1L});
         update.executeUpdate();
         SQLException failure = null;
@@ -198,6 +202,65 @@ class DeferredWritesPostgresIT {
         c.commit();
         assertThat(rows("t_later")).containsExactly("7,1,z,1,1", "8,1,z,1,1");
         s.close();
+    }
+
+    @Test
+    void deferredSession_setBasedGroupsOfSeveralStatements_reachTheServerInOneRoundTripInOrder() throws SQLException {
+        c.setAutoCommit(false);
+        AtomicInteger executions = new AtomicInteger();
+        SessionImpl s = new SessionImpl(counting(c, executions), Dialect.POSTGRES, Set.of("t"), "_later", true);
+        PreparedStatement insert = s.prepare(sql(4, "t_later"));
+        PreparedStatement rename = s.prepare(sql(2, "t_later"));
+        PreparedStatement bump = s.prepare(sql(1, "t_later"));
+        PreparedStatement upsert = s.prepare(sql(0, "t_later"));
+        executions.set(0);
+        for (long id = 1; id <= 5; id++) {
+            bind(insert, new Object[] {id, id, "x", 1L, 1});
+            insert.executeUpdate();
+        }
+        bind(rename, new Object[] {"y", 2, 3L}); // a group of one execution
+        rename.executeUpdate();
+        for (long id = 2; id <= 4; id++) {
+            bind(bump, new Object[] {10L, 5L, id, 5L});
+            bump.executeUpdate();
+        }
+        bind(upsert, new Object[] {3L, 100L, "z", 3}); // one upsert, as the runner's checkpoint
+        upsert.executeUpdate();
+        assertThat(executions).hasValue(0);
+        s.flush();
+        assertThat(executions).hasValue(1);
+        c.commit();
+        assertThat(rows("t_later"))
+                .containsExactly("1,1,x,1,1", "2,14,x,5,1", "3,116,z,5,2", "4,18,x,5,1", "5,5,x,1,1");
+        s.close();
+    }
+
+    /** {@code c} with the executions of its prepared statements counted: one per round trip to the server. */
+    private static Connection counting(Connection c, AtomicInteger executions) {
+        return (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, m, args) -> {
+                    Object result = invoke(c, m, args);
+                    if (result instanceof PreparedStatement ps) {
+                        return Proxy.newProxyInstance(
+                                PreparedStatement.class.getClassLoader(),
+                                new Class<?>[] {PreparedStatement.class},
+                                (p, sm, sargs) -> {
+                                    if (sm.getName().startsWith("execute")) {
+                                        executions.incrementAndGet();
+                                    }
+                                    return invoke(ps, sm, sargs);
+                                });
+                    }
+                    return result;
+                });
+    }
+
+    private static Object invoke(Object target, Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     private static void bind(PreparedStatement ps, Object[] row) throws SQLException {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Same-run A/B of `serve --store postgres` under `loadgen --url` (default 1,000 events/s), rounds alternating, with
+# the store database's backends sampled from pg_stat_activity (every 20 ms during the measured phase) and grouped by
+# what they were doing.
+#   bench/pg-serve-ab.sh A.jar B.jar [C.jar ...]
+# The jars: copies of cli/target/hindsight.jar of the builds to compare (copies, so a rebuild cannot change them
+# mid-run), named A, B, C ... in the output; each round runs them in order, the next round in reverse order.
+# loadgen always runs from A.jar. Env: HINDSIGHT_PG_URL/_USER/_PASSWORD (the database to use; keep other work out of
+# it, the sampler sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
+# /tmp/pg-serve-ab-<time>.txt), DURATION (default 40s), WARMUP (default 10s), RATE (events/s, default 1000), VERIFY (orders checked after each
+# run, default 200), PORT (default 8195).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../scripts/jdk.sh
+source "$ROOT/scripts/jdk.sh"
+hindsight_select_jdk
+JARS=("$@") A=$1 ROUNDS=${ROUNDS:-3} OUT=${OUT:-/tmp/pg-serve-ab-$(date +%H%M).txt}
+PG_URL=${HINDSIGHT_PG_URL:?set HINDSIGHT_PG_URL}
+export HINDSIGHT_PG_USER=${HINDSIGHT_PG_USER:-hindsight} HINDSIGHT_PG_PASSWORD=${HINDSIGHT_PG_PASSWORD:-hindsight}
+export PGPASSWORD=$HINDSIGHT_PG_PASSWORD
+DB=${PG_URL##*/}
+DB=${DB%%\?*}
+HOSTPORT=${PG_URL#jdbc:postgresql://}
+HOSTPORT=${HOSTPORT%%/*}
+PSQL=(psql -h "${HOSTPORT%%:*}" -p "${HOSTPORT##*:}" -U "$HINDSIGHT_PG_USER" -d "$DB" -qAt)
+DURATION=${DURATION:-40s} WARMUP=${WARMUP:-10s} PORT=${PORT:-8195}
+JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+WORK=$(mktemp -d /tmp/pg-serve-ab.XXXX)
+
+say() { echo "[$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)] $*" | tee -a "$OUT"; }
+wait_health() { for _ in $(seq 1 600); do curl -sf "$1/health" > /dev/null && return 0; sleep 0.1; done; return 1; }
+
+sample() { # seconds file: one line per sampled backend, "wait_event_type:wait_event|state|query head"
+    printf '%s\n' "SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-') || '|' || state
+        || '|' || left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_activity
+        WHERE datname = '$DB' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+        AND state IN ('active', 'idle in transaction') \\watch 0.02" \
+        | timeout "$1" "${PSQL[@]}" 2> /dev/null | grep '|' >> "$2"
+}
+
+one() { # side jar
+    local schema="ab_${1,,}_$(date +%H%M%S)" jar=$2
+    "${JAVA[@]}" ${SERVE_OPTS:-} -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
+        --port "$PORT" > "$WORK/serve-$1.log" 2>&1 &
+    local pid=$!
+    if ! wait_health "http://127.0.0.1:$PORT"; then
+        say "$1: server did not start"; tail -20 "$WORK/serve-$1.log" | tee -a "$OUT"; kill "$pid" 2> /dev/null; return
+    fi
+    say "== $1 ($jar, schema $schema)"
+    : > "$WORK/samples"
+    local warm=${WARMUP%s}
+    (sleep "$((warm + 5))" && sample 25 "$WORK/samples") &
+    local sampler=$!
+    "${JAVA[@]}" -jar "$A" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
+        --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
+        --quiet > "$WORK/lg.txt" 2>&1
+    wait "$sampler"
+    sed -n '1,14p' "$WORK/lg.txt" | tee -a "$OUT"
+    say "samples: $(wc -l < "$WORK/samples") (by wait and statement, top 12):"
+    sort "$WORK/samples" | uniq -c | sort -rn | head -12 | tee -a "$OUT"
+    kill "$pid"
+    wait "$pid" 2> /dev/null
+    "${PSQL[@]}" -c "DROP SCHEMA $schema CASCADE; DROP SCHEMA IF EXISTS ${schema}_readmodel CASCADE" 2> /dev/null
+}
+
+say "pg-serve-ab: ${JARS[*]} rounds=$ROUNDS duration=$DURATION warmup=$WARMUP rate=${RATE:-1000} db=$DB"
+NAMES=(A B C D E F)
+for r in $(seq 1 "$ROUNDS"); do
+    order=$(seq 0 $((${#JARS[@]} - 1)))
+    ((r % 2 == 0)) && order=$(echo "$order" | tac)
+    for i in $order; do one "${NAMES[$i]}$r" "${JARS[$i]}"; done
+done
+rm -rf "$WORK"
+say "done"
