@@ -12,6 +12,8 @@ B=$(cd "$2" && pwd)
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-8271}
 W=${W:-/tmp/http-ab}
+# the wrk scripts of this checkout for both sides (an older checkout's bulk.lua repeated its ids run after run)
+WRK=$(cd "$(dirname "$0")" && pwd)/wrk
 rm -rf "$W"
 mkdir -p "$W"
 cd "$A" || exit 1
@@ -22,15 +24,26 @@ URL=http://127.0.0.1:$PORT
 
 say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
 
+# Appends the server refused so far (all codes): a run whose entries fail measures the error path, not appends.
+errors() { curl -s "$URL/metrics" | awk '/^hindsight_append_errors_total/ {n += $2} END {printf "%d", n}'; }
+
+# CPU ticks of the server's background compactor so far: part of the server CPU, large whenever a segment was sealed
+# shortly before (zstd level 15, ADR 0012), so it is shown on its own.
+compactor_ticks() { for t in /proc/$pid/task/*; do [[ $(cat "$t/comm") == hindsight-compa* ]] && awk '{print $14 + $15}' "$t/stat"; done | awk '{n += $1} END {print n + 0}'; }
+
 # One measured wrk run, with the server's CPU time per request (from /proc: robust when other work shares the cores).
 measure() { # label connections script
-    local ticks0 ticks1 out reqs
+    local ticks0 ticks1 out reqs err0 err1 comp0 comp1
+    err0=$(errors)
+    comp0=$(compactor_ticks)
     ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    out=$(/usr/bin/time -f 'wrk-cpu %U %S' wrk -t2 "$2" -d10s -s "$A/bench/wrk/$3" "$URL/" 2>&1)
+    out=$(/usr/bin/time -f 'wrk-cpu %U %S' wrk -t2 "$2" -d10s -s "$WRK/$3" "$URL/" 2>&1)
     ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    comp1=$(compactor_ticks)
+    err1=$(errors)
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
     wrk_us=$(echo "$out" | awk -v r="${reqs:-1}" '/^wrk-cpu/ {printf "%d", ($2 + $3) * 1000000 / (r > 0 ? r : 1)}')
-    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request, wrk CPU ${wrk_us} µs/request"
+    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request (compactor $(((comp1 - comp0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs of it), wrk CPU ${wrk_us} µs/request, refused appends $((err1 - err0))"
 }
 
 one() { # label dir
@@ -39,9 +52,9 @@ one() { # label dir
     (cd "$dir" && exec ./hindsight serve --data-dir "$W/data" --port "$PORT") > "$W/serve-$label.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 600); do curl -sf "$URL/health" > /dev/null && break; sleep 0.1; done
-    wrk -t2 -c64 -d5s -s "$A/bench/wrk/append.lua" "$URL/" > /dev/null
+    wrk -t2 -c64 -d5s -s "$WRK/append.lua" "$URL/" > /dev/null
     measure "$label single -c64 10 s" -c64 append.lua
-    wrk -t2 -c16 -d8s -s "$A/bench/wrk/bulk.lua" "$URL/" > /dev/null
+    wrk -t2 -c16 -d8s -s "$WRK/bulk.lua" "$URL/" > /dev/null
     measure "$label bulk -c16 10 s (x100 events)" -c16 bulk.lua
     kill "$pid"
     wait "$pid" 2> /dev/null

@@ -38,7 +38,8 @@ public final class Compactor implements AutoCloseable {
     public Compactor(LogState state, Path segmentsDir, int level) {
         this.state = state;
         this.segmentsDir = segmentsDir;
-        this.compressor = new SegmentCompressor(level);
+        // paced: while appends flow it yields most of the CPU to them (CompactionPacer)
+        this.compressor = new SegmentCompressor(level, CompactionPacer.of(state, () -> closed));
     }
 
     /** Queues every sealed plain segment (after open) and every segment sealed from now on. */

@@ -22,9 +22,23 @@ final class SegmentCompressor {
     static final int BLOCK_BYTES = 64 * 1024;
 
     private final int level;
+    private final Pacer pacer;
+
+    /** Told after each block how long it took (compress, verify, write); may pause the compacting thread. */
+    @FunctionalInterface
+    interface Pacer {
+        Pacer NONE = busyNanos -> {};
+
+        void afterBlock(long busyNanos);
+    }
 
     SegmentCompressor(int level) {
+        this(level, Pacer.NONE);
+    }
+
+    SegmentCompressor(int level, Pacer pacer) {
         this.level = level;
+        this.pacer = pacer;
     }
 
     static String fileName(long basePosition) {
@@ -74,6 +88,7 @@ final class SegmentCompressor {
                 }
                 boolean full = end > blockStart && end + len - blockStart > BLOCK_BYTES;
                 if ((full || r == records) && end > blockStart) {
+                    long t0 = System.nanoTime();
                     byte[] raw = plainBytes(seg, blockStart, end);
                     while (nextDelete < deleteOffsets.length && deleteOffsets[nextDelete] < end) {
                         FrameCodec.delete(raw, deleteOffsets[nextDelete++] - blockStart);
@@ -100,6 +115,7 @@ final class SegmentCompressor {
                     Segment.writeFully(out, ByteBuffer.wrap(z), at);
                     at += z.length;
                     blockStart = end;
+                    pacer.afterBlock(System.nanoTime() - t0);
                 }
                 end += len;
             }
