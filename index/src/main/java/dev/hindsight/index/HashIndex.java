@@ -37,8 +37,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An index may keep only the high {@code keyBits} bits of each key ({@link #open(Path, String, int, boolean, int)}):
  * sorted runs of shorter keys pack into fewer bytes (format 3 of {@code RunFile}), at the price of more collisions,
- * which the owner's verification absorbs. Keys given to it are truncated on the way in and on lookups. Runs of another
- * key width (written by an earlier build, or with other options) are dropped on open, so the owner rebuilds them.
+ * which the owner's verification absorbs. Keys given to it are truncated on the way in and on lookups. An index whose
+ * runs were written with another key width (an earlier build's 64 bits) keeps that width: no rebuild on upgrade.
  *
  * <p>Thread-safety: thread-safe. Lookups go through an immutable {@link View} and never lock; {@link #addRun} calls
  * must come from one thread at a time (they must be contiguous anyway); merges run on a background thread.
@@ -83,7 +83,7 @@ public final class HashIndex implements AutoCloseable {
 
     /**
      * Opens (creating if needed) index {@code name} in {@code dir} keeping the high {@code keyBits} bits of every key;
-     * runs of another key width are dropped (the owner rebuilds what they covered).
+     * an existing index keeps the width its runs were written with ({@link #keyBits()}).
      *
      * @param fanIn runs of one level merged into one of the next (≥ 2)
      * @param backgroundMerges merge on a background thread after each {@link #addRun}; else only {@link #mergeOnce}
@@ -114,19 +114,29 @@ public final class HashIndex implements AutoCloseable {
             }
             runs.add(r);
         }
-        if (runs.stream().anyMatch(r -> r.keyBits() != keyBits)) {
+        // An index keeps the key width it was written with: an index of an earlier build (64-bit keys) stays as it is,
+        // since dropping it would make the owner rebuild it from its whole history (every segment, archived ones
+        // fetched back) at the first open after an upgrade. Only new indexes get the requested width.
+        int width = runs.isEmpty() ? keyBits : runs.getFirst().keyBits();
+        if (runs.stream().anyMatch(r -> r.keyBits() != width)) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "index {0} has runs of different key widths (damaged); rebuilding it",
+                    dir.resolve(name));
+            runs.clear();
+        } else if (width != keyBits) {
             LOG.log(
                     System.Logger.Level.INFO,
-                    "index {0} has runs of another key width than {1} bits; rebuilding it",
+                    "index {0} keeps the {1}-bit keys it was written with (new indexes use {2})",
                     dir.resolve(name),
+                    width,
                     keyBits);
-            runs.clear();
         }
         if (listed == null || runs.size() != listed.size()) {
             Manifest.write(manifest, entries(runs));
         }
         deleteOthers(dir, name, runs);
-        return new HashIndex(dir, name, fanIn, backgroundMerges, keyBits, runs);
+        return new HashIndex(dir, name, fanIn, backgroundMerges, runs.isEmpty() ? keyBits : width, runs);
     }
 
     private static @Nullable RunFile openListed(Path path, Manifest.Entry e, long expectedFrom) throws IOException {

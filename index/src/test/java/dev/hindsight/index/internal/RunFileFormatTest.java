@@ -328,16 +328,25 @@ class RunFileFormatTest {
         }
     }
 
-    /** An index opened with shorter keys drops runs of 64-bit keys (the owner rebuilds them) and answers full keys. */
+    /**
+     * An index written with 64-bit keys (an earlier build) keeps them when opened asking for 40 (no rebuild on
+     * upgrade); a new index gets 40-bit keys and finds full keys by their high bits.
+     */
     @Test
-    void indexOpenedWithShorterKeys_dropsRunsOfOtherWidths_andFindsKeysByTheirHighBits() throws IOException {
-        Path idx = dir.resolve("short");
-        try (HashIndex index = HashIndex.open(idx, "t", 4, false)) {
+    void existingIndex_keepsItsKeyWidth_newIndexUsesShorterKeys_andFindsKeysByTheirHighBits() throws IOException {
+        Path old = dir.resolve("old");
+        try (HashIndex index = HashIndex.open(old, "t", 4, false)) {
             index.addRun(new long[] {KeyHash.mix(1)}, new long[] {1}, 1, 1, 1);
         }
+        try (HashIndex index = HashIndex.open(old, "t", 4, false, 40)) {
+            assertThat(index.keyBits()).isEqualTo(64);
+            assertThat(index.view().coveredTo()).isEqualTo(1);
+            index.addRun(new long[] {KeyHash.mix(2)}, new long[] {2}, 1, 2, 2);
+            assertLookups(index, List.of(new long[] {KeyHash.mix(1), 1}, new long[] {KeyHash.mix(2), 2}));
+        }
+        Path idx = dir.resolve("short");
         try (HashIndex index = HashIndex.open(idx, "t", 4, false, 40)) {
-            assertThat(index.view().runCount()).isZero();
-            assertThat(index.view().coveredTo()).isZero();
+            assertThat(index.keyBits()).isEqualTo(40);
             List<long[]> all = new ArrayList<>();
             for (int run = 0; run < 4; run++) {
                 long[] keys = new long[100];

@@ -156,9 +156,9 @@ class OnDiskIndexTest {
         }
     }
 
-    /** Runs of 64-bit hashes (earlier builds) are rebuilt as 40-bit runs on open; versions and duplicates exact. */
+    /** A store whose runs hold 64-bit hashes (earlier builds) keeps them on open, no rebuild; versions and duplicates exact. */
     @Test
-    void runsOf64BitHashes_areRebuiltWith40Bits_andVersionsAndDuplicatesStayExact() throws Exception {
+    void runsOf64BitHashes_areKeptOnOpen_andVersionsAndDuplicatesStayExact() throws Exception {
         Random random = new Random(78);
         Indexes.keyBits = 64;
         try (FileEventLog log = FileEventLog.open(options())) {
@@ -169,11 +169,13 @@ class OnDiskIndexTest {
         assertThat(runKeyBits("aggregates-")).isNotEmpty().containsOnly(64);
         Indexes.keyBits = 40;
         try (FileEventLog log = FileEventLog.open(options())) {
-            assertThat(runKeyBits("ids-")).isNotEmpty().containsOnly(40);
-            assertThat(runKeyBits("aggregates-")).isNotEmpty().containsOnly(40);
+            // rebuilt runs (the behaviour before) would be 40-bit runs: every run, old and new, stays 64-bit
             checkAgainstModel(log, random);
             appendRandom(log, random, 300, 30);
+            awaitMergedRun();
         }
+        assertThat(runKeyBits("ids-")).isNotEmpty().containsOnly(64);
+        assertThat(runKeyBits("aggregates-")).isNotEmpty().containsOnly(64);
         try (FileEventLog log = FileEventLog.open(options())) {
             checkAgainstModel(log, random);
             assertThat(log.verify(10).problems()).isEmpty();
