@@ -192,22 +192,6 @@ abstract class ProjectionEngineContract {
     }
 
     @Test
-    void start_runnerThread_isAPlatformThread() throws Exception {
-        engine = ProjectionEngine.builder(store, db)
-                .add(new CartProjection("carts"))
-                .build()
-                .start();
-        AppendResult r = add(store, "cart-1", "apple", 1);
-        assertThat(engine.awaitPosition("carts", r.position(), Duration.ofSeconds(5)))
-                .isTrue();
-        // Thread.getAllStackTraces() lists platform threads only: a virtual runner would be missing.
-        assertThat(Thread.getAllStackTraces().keySet())
-                .filteredOn(t -> t.getName().equals("projection-carts"))
-                .singleElement()
-                .matches(t -> !t.isVirtual() && t.isDaemon());
-    }
-
-    @Test
     void awaitPosition_beyondHead_timesOutWithFalse() throws Exception {
         engine = ProjectionEngine.builder(store, db)
                 .add(new CartProjection("carts"))
