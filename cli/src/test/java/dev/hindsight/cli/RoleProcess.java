@@ -60,6 +60,12 @@ record RoleProcess(Process process, String url) {
     static List<String> javaCommand(String... args) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
+                // role tests run several children at once (brokers, roles, loadgen) on a small machine: C1 only and the
+                // serial collector spend far less CPU on start-up than C2 and G1 threads (PipelineIT 162 -> 122 s, the
+                // other role ITs 159 -> 110 s on 2 cores). Not for the crash tests: their children open stores, and
+                // C1-compiled recovery made CrashIT slower (37 -> 63 s). No test measures a child's throughput.
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Hindsight.class.getName()));
