@@ -88,6 +88,32 @@ ensure_chromium() {
 }
 ensure_chromium
 
+# RabbitMQ: the relay test (cli RelayIT) publishes to a stream of the server at 127.0.0.1:5672 (user guest). Starts the
+# local server when it is installed and stopped, installs it via apt when absent; fails loudly when it cannot.
+ensure_rabbitmq() {
+    if (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+        return 0
+    fi
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo -n"
+    if ! command -v rabbitmq-server >/dev/null 2>&1; then
+        echo "test.sh: installing RabbitMQ (apt-get install -y rabbitmq-server)" >&2
+        $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >&2 \
+            || { echo "test.sh: could not install RabbitMQ" >&2; exit 1; }
+    fi
+    if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+        echo "test.sh: starting RabbitMQ (rabbitmq-server -detached)" >&2
+        $sudo rabbitmq-server -detached >&2 || true
+    fi
+    for _ in $(seq 1 120); do
+        (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && return 0
+        sleep 0.5
+    done
+    echo "test.sh: RabbitMQ did not start on 127.0.0.1:5672" >&2
+    exit 1
+}
+ensure_rabbitmq
+
 # install, not just verify: the examples depend on the installed dev.hindsight artifacts, as an application would.
 ./mvnw -B install "$@"
 

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.relay.OutboxRelay;
+import dev.hindsight.relay.RelaySink;
+import dev.hindsight.relay.RelayTarget;
+import dev.hindsight.relay.rabbitmq.RabbitMqSink;
 import dev.hindsight.server.Routes;
 import dev.hindsight.server.ServerPlugin;
-import dev.hindsight.store.kafka.relay.KafkaRelay;
-import dev.hindsight.store.kafka.relay.RelayTarget;
+import dev.hindsight.store.kafka.relay.KafkaSink;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +22,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code serve --publish}: runs the outbox relay ({@link KafkaRelay}) beside the server, serves its status at
+ * {@code serve --publish}: runs the outbox relay ({@link OutboxRelay}, to Kafka or RabbitMQ) beside the server, serves its status at
  * {@code GET /api/relay} and its lag as metrics ({@code hindsight_relay_lag_events}, {@code hindsight_relay_lag_ms},
  * {@code hindsight_relay_published_total}, {@code hindsight_relay_publish_latency_seconds}). The relay starts when the
  * routes are registered and stops, before the store closes, when the server stops. Thread-safe.
@@ -27,12 +30,12 @@ import picocli.CommandLine.TypeConversionException;
 final class RelayPlugin implements ServerPlugin {
     private static final String OPENAPI = """
             {"paths": {"/api/relay": {"get": {
-              "summary": "Status of the outbox relay (serve --publish): what it has published to Kafka and its lag",
+              "summary": "Status of the outbox relay (serve --publish): what it has published to Kafka or RabbitMQ and its lag",
               "responses": {"200": {"description": "The relay's status", "content": {"application/json": {"schema":
                 {"$ref": "#/components/schemas/RelayStatus"}}}},
                 "404": {"description": "This server publishes nowhere (no --publish)"}}}}},
              "components": {"schemas": {"RelayStatus": {"type": "object", "properties": {
-               "target": {"type": "string", "description": "kafka://HOST:PORT/TOPIC"},
+               "target": {"type": "string", "description": "kafka://HOST:PORT/TOPIC or rabbitmq://HOST:PORT/STREAM"},
                "published_position": {"type": "string",
                  "description": "The checkpoint: every event up to it is acknowledged by the broker"},
                "published_events": {"type": "integer", "description": "Events acknowledged since this server started"},
@@ -47,9 +50,9 @@ final class RelayPlugin implements ServerPlugin {
     private final EventLog log;
     private final CheckpointStore checkpoints;
     private final RelayTarget target;
-    private @Nullable KafkaRelay relay;
+    private @Nullable OutboxRelay relay;
 
-    /** Parses {@code --publish kafka://HOST:PORT/TOPIC}. */
+    /** Parses {@code --publish kafka://HOST:PORT/TOPIC} or {@code rabbitmq://HOST:PORT/STREAM}. */
     static final class TargetConverter implements ITypeConverter<RelayTarget> {
         @Override
         public RelayTarget convert(String value) {
@@ -94,14 +97,19 @@ final class RelayPlugin implements ServerPlugin {
                 .description("From an event's recorded_at to the broker's acknowledgement of its relayed record")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
-        KafkaRelay started = KafkaRelay.start(
-                log, checkpoints, target, Clock.systemUTC(), ms -> latency.record(Duration.ofMillis(ms)));
+        OutboxRelay started = OutboxRelay.start(
+                log,
+                checkpoints,
+                target,
+                sinks(target),
+                Clock.systemUTC(),
+                ms -> latency.record(Duration.ofMillis(ms)));
         relay = started;
         Gauge.builder("hindsight.relay.lag.events", started, r -> r.status().lagEvents())
-                .description("Committed events the relay has not yet had acknowledged by Kafka")
+                .description("Committed events the relay has not yet had acknowledged by the broker")
                 .register(registry);
         Gauge.builder("hindsight.relay.lag.ms", started, r -> r.status().lagMillis())
-                .description("Age of the oldest committed event not yet acknowledged by Kafka; 0 when caught up")
+                .description("Age of the oldest committed event not yet acknowledged by the broker; 0 when caught up")
                 .register(registry);
         FunctionCounter.builder(
                         "hindsight.relay.published", started, r -> r.status().publishedEvents())
@@ -115,7 +123,15 @@ final class RelayPlugin implements ServerPlugin {
         return relay == null ? "0" : relay.status().published().toString();
     }
 
-    static String json(KafkaRelay.Status s) {
+    /** The sinks of {@code target}'s message queue. */
+    static RelaySink.Factory sinks(RelayTarget target) {
+        return switch (target.kind()) {
+            case KAFKA -> KafkaSink.factory(target);
+            case RABBITMQ -> RabbitMqSink.factory(target);
+        };
+    }
+
+    static String json(OutboxRelay.Status s) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("target", s.target().toString());
         o.put("published_position", s.published().toString());

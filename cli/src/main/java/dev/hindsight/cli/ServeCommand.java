@@ -15,6 +15,7 @@ import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ProjectionStatus;
+import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.server.ServerPlugin;
@@ -25,7 +26,6 @@ import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.kafka.KafkaOptions;
-import dev.hindsight.store.kafka.relay.RelayTarget;
 import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
@@ -247,11 +247,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--publish",
             converter = RelayPlugin.TargetConverter.class,
-            description =
-                    "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC (the outbox"
-                            + " relay: at least once, in log order, in the Kafka engine's record format; resumes from a"
-                            + " checkpoint kept with the store). File and PostgreSQL engines; with --store kafka the topic"
-                            + " already is the log.")
+            description = "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC, or a"
+                    + " RabbitMQ stream, rabbitmq://HOST:PORT/STREAM (the outbox relay: at least once, in log"
+                    + " order, the event id as de-duplication key; resumes from a checkpoint kept with the"
+                    + " store). File and PostgreSQL engines; with --store kafka the topic already is the log.")
     @Nullable
     RelayTarget publish;
 

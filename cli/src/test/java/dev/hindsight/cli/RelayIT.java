@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster: every committed event
- * reaches an ordinary Kafka consumer in order per aggregate, in the Kafka engine's record format, also when the
+ * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster, and
+ * {@code serve --publish rabbitmq://…} against the local RabbitMQ server: every committed event reaches an ordinary
+ * Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record format, also when the
  * publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and started again, over 3
  * rounds; the status endpoint and metrics show the lag.
  */
@@ -78,35 +79,56 @@ class RelayIT {
     @Test
     void publish_fileEngine_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder() throws Exception {
         String topic = "relay-kill";
-        Map<String, List<String>> expected = new LinkedHashMap<>();
         try (RelayTopicReader reader = new RelayTopicReader(cluster.bootstrapServers(), topic)) {
-            for (int round = 0; round < 3; round++) {
-                appendRound(round, expected);
-                int total = expected.values().stream().mapToInt(List::size).sum();
-                int before = reader.ids().size();
-
-                startChild(topic);
-                assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
-                        .as("round %d: the relay publishes", round)
-                        .isTrue();
-                child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
-                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                System.out.printf(
-                        "round %d: killed after the consumer saw %d of %d events%n",
-                        round, reader.ids().size(), total);
-
-                startChild(topic);
-                assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
-                        .as("round %d: after the restart every committed event arrives", round)
-                        .isTrue();
-                child.destroy();
-                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-
-                assertThat(reader.ids()).hasSize(total);
-                assertThat(reader.firstSeenByAggregate()).isEqualTo(expected);
-            }
-            assertVersionsInOrder(reader);
+            kill9MidStreamThenRestart("kafka://" + cluster.bootstrapServers() + "/" + topic, reader);
         }
+    }
+
+    /** The same over a RabbitMQ stream: the RabbitMQ server at 127.0.0.1:5672 (./test.sh starts it). */
+    @Test
+    void publish_fileEngine_toRabbitMqStream_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder()
+            throws Exception {
+        String stream = "hindsight-relay-it-" + UUID.randomUUID();
+        try (RelayStreamReader reader = new RelayStreamReader("127.0.0.1", 5672, stream)) {
+            kill9MidStreamThenRestart("rabbitmq://127.0.0.1:5672/" + stream, reader);
+        } finally {
+            RelayStreamReader.delete("127.0.0.1", 5672, stream);
+        }
+    }
+
+    /**
+     * Three rounds of: append a round to the store, start {@code serve --publish url}, {@code kill -9} it once the
+     * consumer saw part of the round, start it again until the consumer saw every committed event; then every
+     * aggregate's events arrived in order (first sightings), duplicates allowed.
+     */
+    private void kill9MidStreamThenRestart(String url, RelayReader reader) throws Exception {
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        for (int round = 0; round < 3; round++) {
+            appendRound(round, expected);
+            int total = expected.values().stream().mapToInt(List::size).sum();
+            int before = reader.ids().size();
+
+            startChild(url);
+            assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
+                    .as("round %d: the relay publishes", round)
+                    .isTrue();
+            child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            System.out.printf(
+                    "%s round %d: killed after the consumer saw %d of %d events%n",
+                    url, round, reader.ids().size(), total);
+
+            startChild(url);
+            assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
+                    .as("round %d: after the restart every committed event arrives", round)
+                    .isTrue();
+            child.destroy();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(reader.ids()).hasSize(total);
+            assertThat(reader.firstSeenByAggregate()).isEqualTo(expected);
+        }
+        assertVersionsInOrder(reader);
     }
 
     /** Appends a round of events to the (unlocked) file store, as the serve process would have. */
@@ -130,27 +152,21 @@ class RelayIT {
         }
     }
 
-    private void startChild(String topic) throws Exception {
+    private void startChild(String url) throws Exception {
         child = new ProcessBuilder(RoleProcess.javaCommand(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--publish",
-                        "kafka://" + cluster.bootstrapServers() + "/" + topic))
+                        "serve", "--port", "0", "--data-dir", dataDir.toString(), "--publish", url))
                 .redirectError(ProcessBuilder.Redirect.appendTo(
                         logs.resolve("serve.err").toFile()))
                 .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
-        assertThat(line).isNotNull().contains("publishing to kafka://");
+        assertThat(line).isNotNull().contains("publishing to " + url);
     }
 
-    private static void assertVersionsInOrder(RelayTopicReader reader) {
+    private static void assertVersionsInOrder(RelayReader reader) {
         Map<String, Long> last = new LinkedHashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
-        for (RelayTopicReader.Seen s : reader.all()) {
+        for (RelayReader.Seen s : reader.all()) {
             if (seen.add(s.eventId())) {
                 long previous = last.getOrDefault(s.aggregateId(), 0L);
                 assertThat(s.version()).as("first sighting of %s", s.eventId()).isEqualTo(previous + 1);

@@ -2,22 +2,28 @@ package dev.hindsight.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.relay.OutboxRelay;
+import dev.hindsight.relay.RelayTarget;
+import dev.hindsight.relay.rabbitmq.RabbitMqSink;
 import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaTestCluster;
-import dev.hindsight.store.kafka.relay.KafkaRelay;
-import dev.hindsight.store.kafka.relay.RelayTarget;
+import dev.hindsight.store.kafka.relay.KafkaSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -28,28 +34,40 @@ import org.junit.jupiter.api.Test;
  * cluster; lag = an event's {@code recorded_at} to the broker's acknowledgement. Not part of the test run (no *Test /
  * *IT name): {@code ./mvnw -pl cli verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
  * -Dit.test=RelayLagBench -Dfailsafe.failIfNoSpecifiedTests=false -Dfailsafe.includes='**}{@code /RelayLagBench.java'}
- * ({@code -Dbench.seconds=30} by default). Results: docs/benchmarks.md, "Outbox relay".
+ * ({@code -Dbench.seconds=30} by default). {@code -Dbench.target=rabbitmq} publishes to a fresh stream of the local
+ * RabbitMQ server (127.0.0.1:5672) instead. Results: docs/benchmarks.md, "Outbox relay".
  */
 class RelayLagBench {
     private static final int RATE = 10_000;
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.seconds", 30));
     private static final Duration WARMUP = Duration.ofSeconds(5);
+    private static final boolean RABBITMQ = "rabbitmq".equals(System.getProperty("bench.target"));
 
     @Test
     void publishLagAt10kEventsPerSecond() throws Exception {
         Path dir = Files.createTempDirectory("hindsight-relay-bench");
-        try (KafkaTestCluster cluster = KafkaTestCluster.start(dir.resolve("kafka"), 1);
+        String stream = "bench-relay-" + UUID.randomUUID();
+        try (KafkaTestCluster cluster = RABBITMQ ? null : KafkaTestCluster.start(dir.resolve("kafka"), 1);
                 EventStore store = EventStore.of(FileEventLog.open(
                         FileLogOptions.defaults(dir.resolve("data")).withFsync(FsyncPolicy.parse("interval"))));
                 FileCheckpointStore checkpoints = FileCheckpointStore.open(dir.resolve("data/checkpoints"))) {
             ConcurrentLinkedQueue<Long> lags = new ConcurrentLinkedQueue<>();
             long measureFrom = System.currentTimeMillis() + WARMUP.toMillis();
-            RelayTarget target = RelayTarget.parse("kafka://" + cluster.bootstrapServers() + "/bench-relay");
-            try (KafkaRelay relay = KafkaRelay.start(store.log(), checkpoints, target, Clock.systemUTC(), ms -> {
-                if (System.currentTimeMillis() >= measureFrom) {
-                    lags.add(ms);
-                }
-            })) {
+            RelayTarget target = RelayTarget.parse(
+                    cluster == null
+                            ? "rabbitmq://127.0.0.1:5672/" + stream
+                            : "kafka://" + cluster.bootstrapServers() + "/bench-relay");
+            try (OutboxRelay relay = OutboxRelay.start(
+                    store.log(),
+                    checkpoints,
+                    target,
+                    cluster == null ? RabbitMqSink.factory(target) : KafkaSink.factory(target),
+                    Clock.systemUTC(),
+                    ms -> {
+                        if (System.currentTimeMillis() >= measureFrom) {
+                            lags.add(ms);
+                        }
+                    })) {
                 long appended = appendPaced(store, WARMUP.plus(RUN));
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (relay.status().lagEvents() > 0 && System.nanoTime() < deadline) {
@@ -58,8 +76,9 @@ class RelayLagBench {
                 long[] sorted =
                         lags.stream().mapToLong(Long::longValue).sorted().toArray();
                 System.out.printf(
-                        "relay publish lag at %,d events/s for %s (after %s warm-up): %,d events appended (%,.0f/s),"
+                        "relay (%s) publish lag at %,d events/s for %s (after %s warm-up): %,d events appended (%,.0f/s),"
                                 + " %,d measured; p50 %d ms, p99 %d ms, p99.9 %d ms, max %d ms%n",
+                        target.kind().scheme(),
                         RATE,
                         RUN,
                         WARMUP,
@@ -73,6 +92,13 @@ class RelayLagBench {
                 assertThat(relay.status().lagEvents()).isZero();
             }
         } finally {
+            if (RABBITMQ) {
+                ConnectionFactory f = new ConnectionFactory();
+                try (Connection c = f.newConnection("hindsight-relay-bench-cleanup");
+                        Channel ch = c.createChannel()) {
+                    ch.queueDelete(stream);
+                }
+            }
             KafkaTestCluster.deleteTree(dir);
         }
     }

@@ -1,7 +1,7 @@
 /**
- * The outbox relay: {@link dev.hindsight.store.kafka.relay.KafkaRelay} publishes the committed events of a store on
- * another engine (file, PostgreSQL) to a Kafka topic, in the Kafka engine's record format, at least once and in log
- * order, resuming from a checkpoint written only after the broker acknowledged.
+ * The outbox relay's Kafka sink: {@link dev.hindsight.store.kafka.relay.KafkaSink} publishes the events the relay
+ * ({@code dev.hindsight.relay.OutboxRelay}) reads from a file or PostgreSQL store to a Kafka topic in the Kafka
+ * engine's record format.
  */
 @NullMarked
 package dev.hindsight.store.kafka.relay;

@@ -1,4 +1,4 @@
-package dev.hindsight.store.kafka.relay;
+package dev.hindsight.relay;
 
 import dev.hindsight.core.Position;
 import dev.hindsight.core.spi.CheckpointStore;

@@ -1,9 +1,8 @@
-package dev.hindsight.store.kafka;
+package dev.hindsight.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hindsight.store.kafka.relay.RelayTarget;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,8 +19,10 @@ class RelayTargetTest {
     void parse_validUrl_givesServersAndTopic(String url, String servers, String topic) {
         RelayTarget t = RelayTarget.parse(url);
 
-        assertThat(t.bootstrapServers()).isEqualTo(servers);
-        assertThat(t.topic()).isEqualTo(topic);
+        assertThat(t.kind()).isEqualTo(RelayTarget.Kind.KAFKA);
+        assertThat(t.servers()).isEqualTo(servers);
+        assertThat(t.destination()).isEqualTo(topic);
+        assertThat(t.checkpointName()).isEqualTo("kafka-relay:" + topic);
         assertThat(t).hasToString(url);
     }
 
@@ -29,7 +30,30 @@ class RelayTargetTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "http://127.0.0.1:9092/orders|must start with kafka://",
+                "rabbitmq://127.0.0.1:5672/order-events|127.0.0.1|5672|order-events",
+                "rabbitmq://[::1]:5673/orders.v1:all|::1|5673|orders.v1:all"
+            })
+    void parse_rabbitMqUrl_givesHostPortAndStream(String url, String host, int port, String stream) {
+        RelayTarget t = RelayTarget.parse(url);
+
+        assertThat(t.kind()).isEqualTo(RelayTarget.Kind.RABBITMQ);
+        assertThat(t.host()).isEqualTo(host);
+        assertThat(t.port()).isEqualTo(port);
+        assertThat(t.destination()).isEqualTo(stream);
+        assertThat(t.checkpointName()).isEqualTo("rabbitmq-relay:" + stream);
+        assertThat(t).hasToString(url);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "http://127.0.0.1:9092/orders|must start with kafka:// or rabbitmq://",
+                "rabbitmq://127.0.0.1:5672|the stream is missing",
+                "rabbitmq://127.0.0.1:5672/amq.orders|is not a RabbitMQ stream name",
+                "rabbitmq://127.0.0.1:5672/a b|is not a RabbitMQ stream name",
+                "rabbitmq://a:5672,b:5672/orders|names one HOST:PORT",
+                "rabbitmq://127.0.0.1/orders|is not HOST:PORT",
                 "kafka://127.0.0.1:9092|the topic is missing",
                 "kafka://127.0.0.1:9092/|is not a Kafka topic name",
                 "kafka://127.0.0.1:9092/a b|is not a Kafka topic name",
