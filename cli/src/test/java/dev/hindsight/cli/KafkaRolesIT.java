@@ -18,6 +18,11 @@ import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -340,6 +345,17 @@ class KafkaRolesIT {
         return line.isEmpty() ? -1 : (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
+    /** The open read-model connections of this test's database (their application name ends in -readmodel). */
+    private static int readModelConnections() throws SQLException {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND application_name LIKE '%-readmodel'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void apiWithReadModel_splitsPartitionsWithReadModelProcess_neverTheWholeLog() throws Exception {
         List<RoleProcess> processes = serveAll("api,read-model", "read-model");
@@ -362,6 +378,11 @@ class KafkaRolesIT {
         List<String> ids = new ArrayList<>();
         String last = ordersReadBack(api.url(), 0, 6, ids);
         assertRowsEqualReplay(api.url(), ids, last);
+        // one read-model pool per process: the api's two order systems (commands, and its share of the partitions)
+        // share one (each pool keeps its 12 connections open, so two in the api would make 36)
+        int readModelConnections = readModelConnections();
+        System.out.printf("KafkaRolesIT: %d read-model connections of two processes%n", readModelConnections);
+        assertThat(readModelConnections).isBetween(1, 2 * OrdersWiring.READ_MODEL_POOL);
         // verify of the split read model through the api: the partition rows' vector, replayed over every partition
         CliRun verify = CliRun.of("projections", "verify", "orders", "--url", api.url());
         assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
