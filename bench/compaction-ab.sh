@@ -7,19 +7,13 @@
 #   bench/compaction-ab.sh /work/base /work/branch        ROUNDS=2 PORT=8372 W=/tmp/compaction-ab SECONDS_RUN=20
 # Each checkout must be built (./hindsight rebuilds a stale one before the first round). Check `uptime` first.
 set -uo pipefail
-A=$(cd "$1" && pwd)
-B=$(cd "$2" && pwd)
 ROUNDS=${ROUNDS:-2}
 PORT=${PORT:-8372}
 W=${W:-/tmp/compaction-ab}
 SEGMENT=${SEGMENT:-16MiB}
 SECONDS_RUN=${SECONDS_RUN:-20}
-WRK=$(cd "$(dirname "$0")" && pwd)/wrk
-URL=http://127.0.0.1:$PORT
-rm -rf "$W"
-mkdir -p "$W"
-
-say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # "<all> <compactor> <writer>" CPU ticks of process $pid so far
 ticks() {
@@ -30,11 +24,7 @@ ticks() {
 
 one() { # label dir
     local label=$1 dir=$2 t0 t1 out reqs hz
-    rm -rf "$W/data"
-    (cd "$dir" && exec ./hindsight serve --data-dir "$W/data" --port "$PORT" --segment-size "$SEGMENT") \
-        > "$W/serve-$label.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do curl -sf "$URL/health" > /dev/null && break; sleep 0.1; done
+    serve_start "$label" "$dir" --segment-size "$SEGMENT"
     wrk -t2 -c16 -d5s -s "$WRK/bulk.lua" "$URL/" > /dev/null
     read -r -a t0 <<< "$(ticks)"
     out=$(wrk -t2 -c16 -d"${SECONDS_RUN}s" -s "$WRK/bulk.lua" "$URL/" 2>&1)
@@ -44,14 +34,7 @@ one() { # label dir
     hz=$(getconf CLK_TCK)
     local all=$((t1[0] - t0[0])) comp=$((t1[1] - t0[1])) writer=$((t1[2] - t0[2]))
     say "$label: $(echo "$out" | awk '/Requests\/sec/ {printf "%.0f events/s", $2 * 100}'); server CPU $((all * 10000 / hz / (reqs > 0 ? reqs : 1))) µs/event, of it compactor $((comp * 10000 / hz / (reqs > 0 ? reqs : 1))) µs/event ($((comp * 100 / hz / SECONDS_RUN)) % of a core), writer $((writer * 10000 / hz / (reqs > 0 ? reqs : 1))) µs/event; sealed segments compressed/plain at the end: $(find "$W/data/segments" -name '*.zlog' | wc -l)/$(($(find "$W/data/segments" -name '*.log' | wc -l) - 1))"
-    kill "$pid"
-    wait "$pid" 2> /dev/null
+    serve_stop
 }
 
-say "A=$A ($(git -C "$A" rev-parse --short HEAD)) B=$B ($(git -C "$B" rev-parse --short HEAD)), $ROUNDS rounds, segments $SEGMENT, ${SECONDS_RUN} s"
-(cd "$A" && ./hindsight --help > /dev/null 2>&1)
-(cd "$B" && ./hindsight --help > /dev/null 2>&1)
-for round in $(seq 1 "$ROUNDS"); do
-    one "round $round A" "$A"
-    one "round $round B" "$B"
-done
+ab_rounds ", segments $SEGMENT, ${SECONDS_RUN} s"

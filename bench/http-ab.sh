@@ -7,22 +7,16 @@
 #   bench/http-ab.sh /work/base /work/branch        ROUNDS=3 PORT=8271 W=/tmp/http-ab
 # Check `uptime` first: on 2 cores anything else running skews every figure; each line carries the 1-minute load.
 set -uo pipefail
-A=$(cd "$1" && pwd)
-B=$(cd "$2" && pwd)
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-8271}
 W=${W:-/tmp/http-ab}
-# the wrk scripts of this checkout for both sides (an older checkout's bulk.lua repeated its ids run after run)
-WRK=$(cd "$(dirname "$0")" && pwd)/wrk
-rm -rf "$W"
-mkdir -p "$W"
+# the wrk scripts of this checkout serve both sides (an older checkout's bulk.lua repeated its ids run after run)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 cd "$A" || exit 1
 # shellcheck source=../scripts/jdk.sh
 source "$A/scripts/jdk.sh"
 hindsight_select_jdk
-URL=http://127.0.0.1:$PORT
-
-say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
 
 # Appends the server refused so far (all codes): a run whose entries fail measures the error path, not appends.
 errors() { curl -s "$URL/metrics" | awk '/^hindsight_append_errors_total/ {n += $2} END {printf "%d", n}'; }
@@ -48,24 +42,13 @@ measure() { # label connections script
 
 one() { # label dir
     local label=$1 dir=$2
-    rm -rf "$W/data"
-    (cd "$dir" && exec ./hindsight serve --data-dir "$W/data" --port "$PORT") > "$W/serve-$label.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do curl -sf "$URL/health" > /dev/null && break; sleep 0.1; done
+    serve_start "$label" "$dir"
     wrk -t2 -c64 -d5s -s "$WRK/append.lua" "$URL/" > /dev/null
     measure "$label single -c64 10 s" -c64 append.lua
     wrk -t2 -c16 -d8s -s "$WRK/bulk.lua" "$URL/" > /dev/null
     measure "$label bulk -c16 10 s (x100 events)" -c16 bulk.lua
-    kill "$pid"
-    wait "$pid" 2> /dev/null
+    serve_stop
     say "$label Java API 64 appenders: $("$JAVA_HOME/bin/java" -jar "$dir/bench/target/hindsight-bench.jar" append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 --random-at 0 --threads virtual --read-events 0 2>&1 | grep '64 × 1 event' | tail -1 | cut -d'|' -f2-3)"
 }
 
-say "A=$A ($(git -C "$A" rev-parse --short HEAD)) B=$B ($(git -C "$B" rev-parse --short HEAD)), $ROUNDS rounds"
-# the launcher rebuilds a checkout whose sources are newer than its jar: do that now, not inside a measurement
-(cd "$A" && ./hindsight --help > /dev/null 2>&1)
-(cd "$B" && ./hindsight --help > /dev/null 2>&1)
-for round in $(seq 1 "$ROUNDS"); do
-    one "round $round A" "$A"
-    one "round $round B" "$B"
-done
+ab_rounds ""

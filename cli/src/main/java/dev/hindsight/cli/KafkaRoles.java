@@ -30,30 +30,49 @@ final class KafkaRoles {
      * the read model that the {@code read-model} processes keep; commands write snapshots only with the
      * {@code snapshots} role. With the {@code read-model} role too, this process is one more member of the group that
      * splits the topic's partitions ({@link PartitionedReadModel}): it applies the partitions the group gives it, never
-     * the whole log, so it runs safely beside separate {@code read-model} processes. Its close stops that member, then
-     * closes the database pool.
+     * the whole log, so it runs safely beside separate {@code read-model} processes; both order systems share one
+     * read-model pool, and only the api's registers the order meters. Its close stops that member, then closes the
+     * read-model pool and the database pool.
      *
      * @param log the topic under {@code store}
      */
     static OrderSystem apiOrders(
             EventStore store, KafkaEventLog log, RoleDatabase database, Roles roles, PrometheusMeterRegistry registry) {
+        OrdersWiring.SharedReadModel readModel = null;
         PartitionedReadModel split = null;
         try {
             if (roles.has(Role.READ_MODEL)) {
+                // one read model (one pool, one set of readers) for both order systems of this process
+                readModel = OrdersWiring.openReadModel(database.dataSource(), database.options());
                 // first: it creates the projection's generation that the follower below reads
-                split = PartitionedReadModel.start(store, log, database.dataSource(), database.options(), registry);
+                split = PartitionedReadModel.startBeside(
+                        store, log, database.dataSource(), database.options(), readModel, registry);
             }
             PartitionedReadModel member = split;
+            OrdersWiring.SharedReadModel shared = readModel;
             return OrdersWiring.postgres(
-                    store, database.dataSource(), database.options(), true, roles.has(Role.SNAPSHOTS), registry, () -> {
+                    store,
+                    database.dataSource(),
+                    database.options(),
+                    true,
+                    roles.has(Role.SNAPSHOTS),
+                    readModel,
+                    registry,
+                    () -> {
                         if (member != null) {
                             member.close();
+                        }
+                        if (shared != null) {
+                            shared.close();
                         }
                         database.close();
                     });
         } catch (RuntimeException e) {
             if (split != null) {
                 split.close();
+            }
+            if (readModel != null) {
+                readModel.close();
             }
             database.close();
             throw e;

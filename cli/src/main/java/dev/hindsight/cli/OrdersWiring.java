@@ -119,7 +119,7 @@ final class OrdersWiring {
             boolean writeSnapshots,
             MeterRegistry registry) {
         return postgres(
-                store, log.dataSource(), log, options, inline, follow, writeSnapshots, null, registry, () -> {});
+                store, log.dataSource(), log, options, inline, follow, writeSnapshots, null, null, registry, () -> {});
     }
 
     /**
@@ -128,6 +128,9 @@ final class OrdersWiring {
      * of {@code database}, a pool opened with {@code options} (migrated). No inline projections: they need the
      * append's PostgreSQL transaction.
      *
+     * @param readModel the read model that another order system of this process uses too (opened by
+     *     {@link #openReadModel}; closing this system leaves its pool open, its owner closes it); null: a pool of its
+     *     own, closed with the system
      * @param afterClose runs when the system has closed (for instance closing {@code database})
      */
     static OrderSystem postgres(
@@ -136,24 +139,62 @@ final class OrdersWiring {
             PostgresOptions options,
             boolean follow,
             boolean writeSnapshots,
+            @Nullable SharedReadModel readModel,
             MeterRegistry registry,
             Runnable afterClose) {
-        return postgres(store, database, null, options, false, follow, writeSnapshots, null, registry, afterClose);
+        return postgres(
+                store, database, null, options, false, follow, writeSnapshots, null, readModel, registry, afterClose);
     }
 
     /**
      * The order system of a Kafka {@code read-model} process that splits the topic's partitions with the others
      * ({@link PartitionedReadModel}): the read model as in
-     * {@link #postgres(EventStore, DataSource, PostgresOptions, boolean, boolean, MeterRegistry, Runnable)}, its
+     * {@link #postgres(EventStore, DataSource, PostgresOptions, boolean, boolean, SharedReadModel, MeterRegistry,
+     * Runnable)}, its
      * projection run over the assigned partitions through {@code partitions}; writes no snapshots.
+     *
+     * @param readModel the read model shared with the process's other order system (the {@code api}'s), whose owner
+     *     closes its pool; null: a pool of its own, closed with the system
+     * @param registry where the order meters go; null: none (the process's other order system, which takes the
+     *     commands, registers them)
      */
     static OrderSystem postgres(
             EventStore store,
             DataSource database,
             PostgresOptions options,
             PartitionReader partitions,
-            MeterRegistry registry) {
-        return postgres(store, database, null, options, false, false, false, partitions, registry, () -> {});
+            @Nullable SharedReadModel readModel,
+            @Nullable MeterRegistry registry) {
+        return postgres(store, database, null, options, false, false, false, partitions, readModel, registry, () -> {});
+    }
+
+    /**
+     * A read model opened once for two order systems of one process (the Kafka {@code api} with the
+     * {@code read-model} role): one pool and one set of idle readers rather than two of each. Close it after both.
+     */
+    record SharedReadModel(HikariDataSource pool, ReadModelDatabase database) implements AutoCloseable {
+        @Override
+        public void close() {
+            database.close();
+            pool.close();
+        }
+    }
+
+    /**
+     * Opens the read model in schema {@code <schema>_readmodel} of {@code database} (created if missing) for
+     * {@link SharedReadModel sharing}.
+     *
+     * @throws CliException if the schema cannot be created
+     */
+    static SharedReadModel openReadModel(DataSource database, PostgresOptions options) {
+        String schema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
+        try {
+            createSchema(database, schema);
+        } catch (SQLException e) {
+            throw new CliException("cannot create the read model's schema " + schema + ": " + e.getMessage());
+        }
+        HikariDataSource pool = readModelSource(options, schema);
+        return new SharedReadModel(pool, ReadModelDatabase.postgres(pool));
     }
 
     private static OrderSystem postgres(
@@ -165,21 +206,28 @@ final class OrdersWiring {
             boolean follow,
             boolean writeSnapshots,
             @Nullable PartitionReader partitions,
-            MeterRegistry registry,
+            @Nullable SharedReadModel shared,
+            @Nullable MeterRegistry registry,
             Runnable afterClose) {
         String readModelSchema = options.schema() + READ_MODEL_SCHEMA_SUFFIX;
         SnapshotStore snapshots = null;
-        HikariDataSource readModel = null;
+        HikariDataSource readModel = null; // owned: closed with the system
         try {
-            createSchema(database, readModelSchema);
-            readModel = readModelSource(options, readModelSchema);
+            ReadModelDatabase readModelDb;
+            if (shared == null) {
+                createSchema(database, readModelSchema);
+                readModel = readModelSource(options, readModelSchema);
+                readModelDb = ReadModelDatabase.postgres(readModel);
+            } else {
+                readModelDb = shared.database();
+            }
             HikariDataSource readModelPool = readModel;
             // The log has just migrated the schema (snapshots table included).
             snapshots = PostgresSnapshotStore.open(database, options.withMigrate(false), SnapshotRetention.DEFAULT);
             AtomicReference<@Nullable InlineAppendHook> hook = new AtomicReference<>();
             OrderSystem system = OrderSystem.builder(store)
                     .snapshots(snapshots)
-                    .readModel(ReadModelDatabase.postgres(readModelPool))
+                    .readModel(readModelDb)
                     .inlineProjection(inline)
                     .followProjections(follow)
                     .partitionedProjections(partitions)
@@ -189,12 +237,16 @@ final class OrdersWiring {
                         if (h != null && log != null) {
                             log.removeInlineHook(h);
                         }
-                        readModelPool.close();
+                        if (readModelPool != null) {
+                            readModelPool.close();
+                        }
                         afterClose.run();
                     })
-                    .build()
-                    .bindMetrics(registry)
-                    .start();
+                    .build();
+            if (registry != null) {
+                system.bindMetrics(registry);
+            }
+            system.start();
             if (inline && log != null) {
                 // Registered after start: the engine knows its inline projections (and their schema) only then.
                 ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code read-model} role over the Kafka engine: every such process is active, and they split the topic's
@@ -56,13 +57,40 @@ final class PartitionedReadModel implements AutoCloseable {
 
     /**
      * Builds the order system (read model in {@code database}'s {@code <schema>_readmodel}, created or migrated) and
-     * joins the group; runners start as partitions are assigned.
+     * joins the group; runners start as partitions are assigned. Its order meters go to {@code registry}.
      *
      * @throws CliException if the read model cannot be opened
      */
     static PartitionedReadModel start(
             EventStore store, KafkaEventLog log, DataSource database, PostgresOptions options, MeterRegistry registry) {
-        OrderSystem system = OrdersWiring.postgres(store, database, options, reader(log), registry);
+        return start(store, log, database, options, null, registry, registry);
+    }
+
+    /**
+     * As {@link #start(EventStore, KafkaEventLog, DataSource, PostgresOptions, MeterRegistry)} inside the {@code api}
+     * process: on the read model the api's order system uses too, with no order meters (the api's order system, which
+     * takes the commands, registers them; the second registration would be ignored and leave them reading this
+     * system's idle service).
+     */
+    static PartitionedReadModel startBeside(
+            EventStore store,
+            KafkaEventLog log,
+            DataSource database,
+            PostgresOptions options,
+            OrdersWiring.SharedReadModel readModel,
+            MeterRegistry registry) {
+        return start(store, log, database, options, readModel, null, registry);
+    }
+
+    private static PartitionedReadModel start(
+            EventStore store,
+            KafkaEventLog log,
+            DataSource database,
+            PostgresOptions options,
+            OrdersWiring.@Nullable SharedReadModel readModel,
+            @Nullable MeterRegistry orderMeters,
+            MeterRegistry registry) {
+        OrderSystem system = OrdersWiring.postgres(store, database, options, reader(log), readModel, orderMeters);
         ProjectionEngine engine = Objects.requireNonNull(system.projections(), "projections");
         PartitionClaims claims = new PartitionClaims(
                 new PartitionClaims.Target() {

@@ -74,7 +74,8 @@ final class WorkerRoles {
             leased.add(new LeasedRole(
                     Role.READ_MODEL.cliName,
                     new RoleLease(options, readModelLease(options.schema())),
-                    () -> List.of(OrdersWiring.postgres(store, database, options, false, false, registry, () -> {})),
+                    () -> List.of(
+                            OrdersWiring.postgres(store, database, options, false, false, null, registry, () -> {})),
                     check));
         }
         for (LeasedRole r : leased) {

@@ -18,6 +18,11 @@ import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,6 +150,27 @@ class KafkaRolesIT {
         return new String[] {id, events.get(events.size() - 1).get("position").asText()};
     }
 
+    /**
+     * Orders {@code from} until {@code to} ({@link #order}, the even ones full), each read back at once from the api's
+     * read model at its own position, which is a vector: read-your-writes across processes. Adds their ids to
+     * {@code ids}; returns the last position.
+     */
+    private static String ordersReadBack(String api, int from, int to, List<String> ids) throws IOException {
+        String last = null;
+        for (int i = from; i < to; i++) {
+            String[] created = order(api, i, i % 2 == 0);
+            ids.add(created[0]);
+            last = created[1];
+            assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
+            JsonNode row = ReadModelRows.listAll(api, last).get(created[0]);
+            assertThat(row)
+                    .as("order %s in the read model at %s", created[0], last)
+                    .isNotNull();
+            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "delivered" : "created");
+        }
+        return last;
+    }
+
     /** Every id has exactly one read-model row, equal to the order replayed from the log. */
     private static void assertRowsEqualReplay(String api, List<String> ids, String last) throws IOException {
         Map<String, JsonNode> rows = ReadModelRows.listAll(api, last);
@@ -175,19 +201,7 @@ class KafkaRolesIT {
         awaitHealth(snapshotsRole, "ok");
 
         List<String> ids = new ArrayList<>();
-        String last = null;
-        for (int i = 0; i < 6; i++) {
-            String[] created = order(api.url(), i, i % 2 == 0);
-            ids.add(created[0]);
-            last = created[1];
-            assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
-            // read-your-writes across processes, on the api, at a vector position
-            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
-            assertThat(row)
-                    .as("order %s in the read model at %s", created[0], last)
-                    .isNotNull();
-            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "delivered" : "created");
-        }
+        String last = ordersReadBack(api.url(), 0, 6, ids);
         assertThat(HttpGet.json(api.url() + "/api/projections").toString()).contains("remote");
         assertRowsEqualReplay(api.url(), ids, last);
 
@@ -299,19 +313,8 @@ class KafkaRolesIT {
 
         // read-your-writes from the api while both apply their partitions: orders land in all three
         List<String> ids = new ArrayList<>();
-        String last = null;
-        for (int i = 0; i < 9; i++) {
-            String[] created = order(api.url(), i, i % 2 == 0);
-            ids.add(created[0]);
-            last = created[1];
-            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
-            assertThat(row)
-                    .as("order %s in the read model at %s", created[0], last)
-                    .isNotNull();
-            assertThat(row.get("status").asText()).isEqualTo(i % 2 == 0 ? "delivered" : "created");
-        }
+        String last = ordersReadBack(api.url(), 0, 9, ids);
         assertRowsEqualReplay(api.url(), ids, last);
-        assertThat(Position.parse(last)).isInstanceOf(Position.Vector.class);
 
         List<Integer> survivorHeld = partitions(second);
         first.kill();
@@ -342,6 +345,17 @@ class KafkaRolesIT {
         return line.isEmpty() ? -1 : (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
+    /** The open read-model connections of this test's database (their application name ends in -readmodel). */
+    private static int readModelConnections() throws SQLException {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND application_name LIKE '%-readmodel'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void apiWithReadModel_splitsPartitionsWithReadModelProcess_neverTheWholeLog() throws Exception {
         List<RoleProcess> processes = serveAll("api,read-model", "read-model");
@@ -362,17 +376,13 @@ class KafkaRolesIT {
             Thread.sleep(100);
         }
         List<String> ids = new ArrayList<>();
-        String last = null;
-        for (int i = 0; i < 6; i++) {
-            String[] created = order(api.url(), i, i % 2 == 0);
-            ids.add(created[0]);
-            last = created[1];
-            JsonNode row = ReadModelRows.listAll(api.url(), last).get(created[0]);
-            assertThat(row)
-                    .as("order %s in the read model at %s", created[0], last)
-                    .isNotNull();
-        }
+        String last = ordersReadBack(api.url(), 0, 6, ids);
         assertRowsEqualReplay(api.url(), ids, last);
+        // one read-model pool per process: the api's two order systems (commands, and its share of the partitions)
+        // share one (each pool keeps its 12 connections open, so two in the api would make 36)
+        int readModelConnections = readModelConnections();
+        System.out.printf("KafkaRolesIT: %d read-model connections of two processes%n", readModelConnections);
+        assertThat(readModelConnections).isBetween(1, 2 * OrdersWiring.READ_MODEL_POOL);
         // verify of the split read model through the api: the partition rows' vector, replayed over every partition
         CliRun verify = CliRun.of("projections", "verify", "orders", "--url", api.url());
         assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();

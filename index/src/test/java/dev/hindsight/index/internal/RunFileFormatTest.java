@@ -269,18 +269,9 @@ class RunFileFormatTest {
     @Test
     void indexOfFormat1Runs_answersAndMergesIntoFormat3() throws IOException {
         Path idx = dir.resolve("idx");
-        List<long[]> all = new ArrayList<>();
+        List<long[]> all;
         try (HashIndex index = HashIndex.open(idx, "t", 4, false)) {
-            for (int run = 0; run < 4; run++) {
-                long[] keys = new long[100];
-                long[] values = new long[100];
-                for (int i = 0; i < 100; i++) {
-                    values[i] = run * 100L + i + 1;
-                    keys[i] = KeyHash.mix(values[i] % 13);
-                    all.add(new long[] {keys[i], values[i]});
-                }
-                index.addRun(keys, values, 100, run * 100L + 1, run * 100L + 100);
-            }
+            all = addFourRuns(index);
         }
         try (var files = Files.list(idx)) { // rewrite every run in format 1, same pairs, same name
             for (Path p : files.filter(f -> f.toString().endsWith(".run")).toList()) {
@@ -312,6 +303,25 @@ class RunFileFormatTest {
             assertThat(runs).hasSize(1);
             assertThat(RunFile.open(runs.getFirst()).format()).isEqualTo(3);
         }
+    }
+
+    /**
+     * Adds four runs of 100 positions each (1 to 400) to {@code index}, position {@code v} under the key of
+     * {@code v % 13}; returns the pairs added, as {key, value}.
+     */
+    private static List<long[]> addFourRuns(HashIndex index) throws IOException {
+        List<long[]> all = new ArrayList<>();
+        for (int run = 0; run < 4; run++) {
+            long[] keys = new long[100];
+            long[] values = new long[100];
+            for (int i = 0; i < 100; i++) {
+                values[i] = run * 100L + i + 1;
+                keys[i] = KeyHash.mix(values[i] % 13);
+                all.add(new long[] {keys[i], values[i]});
+            }
+            index.addRun(keys, values, 100, run * 100L + 1, run * 100L + 100);
+        }
+        return all;
     }
 
     private static void assertLookups(HashIndex index, List<long[]> all) {
@@ -347,17 +357,7 @@ class RunFileFormatTest {
         Path idx = dir.resolve("short");
         try (HashIndex index = HashIndex.open(idx, "t", 4, false, 40)) {
             assertThat(index.keyBits()).isEqualTo(40);
-            List<long[]> all = new ArrayList<>();
-            for (int run = 0; run < 4; run++) {
-                long[] keys = new long[100];
-                long[] values = new long[100];
-                for (int i = 0; i < 100; i++) {
-                    values[i] = run * 100L + i + 1;
-                    keys[i] = KeyHash.mix(values[i] % 13);
-                    all.add(new long[] {keys[i], values[i]});
-                }
-                index.addRun(keys, values, 100, run * 100L + 1, run * 100L + 100);
-            }
+            List<long[]> all = addFourRuns(index);
             assertLookups(index, all); // looked up by the full 64-bit key
             assertThat(index.mergeOnce()).isTrue();
             assertLookups(index, all);

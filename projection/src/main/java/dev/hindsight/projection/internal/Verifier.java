@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Checks a projection's live tables against the log: recomputes it into scratch tables ({@code <table>_verify}) and
@@ -50,20 +51,8 @@ public final class Verifier {
         r.pause();
         try (Connection c = db.openWriter()) {
             Position at = r.position();
-            ReadModelDatabase.inTransaction(c, () -> {
-                Generations.dropTables(c, p, SUFFIX);
-                p.createTables(new SessionImpl(c, db.dialect(), Set.copyOf(p.tables()), SUFFIX));
-            });
-            Runner.replayInto(store, c, db, p, upcasters, SUFFIX, at, batchSize);
-            List<String> missing = new ArrayList<>();
-            List<String> extra = new ArrayList<>();
             String liveSuffix = SessionImpl.generationSuffix(r.generation());
-            for (String t : p.tables()) {
-                missing.addAll(diff(c, t, t + SUFFIX, t + liveSuffix));
-                extra.addAll(diff(c, t, t + liveSuffix, t + SUFFIX));
-            }
-            ReadModelDatabase.inTransaction(c, () -> Generations.dropTables(c, p, SUFFIX));
-            return new VerifyReport(name, at.toString(), missing, extra);
+            return replayAndCompare(c, p, at, t -> t + liveSuffix, batchSize);
         } catch (SQLException e) {
             throw new StoreUnavailableException("verify of " + name + " failed: " + e.getMessage(), e);
         } finally {
@@ -85,26 +74,37 @@ public final class Verifier {
         try (Connection c = db.openWriter()) {
             Follower.Committed at = copyLive(c, p, follower);
             try {
-                ReadModelDatabase.inTransaction(c, () -> {
-                    Generations.dropTables(c, p, SUFFIX);
-                    p.createTables(new SessionImpl(c, db.dialect(), Set.copyOf(p.tables()), SUFFIX));
-                });
-                Runner.replayInto(store, c, db, p, upcasters, SUFFIX, at.position(), batchSize);
-                List<String> missing = new ArrayList<>();
-                List<String> extra = new ArrayList<>();
-                for (String t : p.tables()) {
-                    missing.addAll(diff(c, t, t + SUFFIX, LIVE_COPY_SCHEMA + t + LIVE_COPY));
-                    extra.addAll(diff(c, t, LIVE_COPY_SCHEMA + t + LIVE_COPY, t + SUFFIX));
-                }
-                return new VerifyReport(name, at.position().toString(), missing, extra);
+                return replayAndCompare(c, p, at.position(), t -> LIVE_COPY_SCHEMA + t + LIVE_COPY, batchSize);
             } finally {
-                ReadModelDatabase.inTransaction(c, () -> {
-                    Generations.dropTables(c, p, SUFFIX);
-                    dropLiveCopies(c, p);
-                });
+                ReadModelDatabase.inTransaction(c, () -> dropLiveCopies(c, p));
             }
         } catch (SQLException e) {
             throw new StoreUnavailableException("verify of " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Recomputes {@code p} from the log up to {@code at} into the scratch tables and compares them both ways with the
+     * live tables named by {@code live} (logical table name to the table holding the live rows); the scratch tables are
+     * dropped afterwards, whether or not the comparison succeeded.
+     */
+    private VerifyReport replayAndCompare(
+            Connection c, Projection p, Position at, UnaryOperator<String> live, int batchSize) throws SQLException {
+        try {
+            ReadModelDatabase.inTransaction(c, () -> {
+                Generations.dropTables(c, p, SUFFIX);
+                p.createTables(new SessionImpl(c, db.dialect(), Set.copyOf(p.tables()), SUFFIX));
+            });
+            Runner.replayInto(store, c, db, p, upcasters, SUFFIX, at, batchSize);
+            List<String> missing = new ArrayList<>();
+            List<String> extra = new ArrayList<>();
+            for (String t : p.tables()) {
+                missing.addAll(diff(c, t, t + SUFFIX, live.apply(t)));
+                extra.addAll(diff(c, t, live.apply(t), t + SUFFIX));
+            }
+            return new VerifyReport(p.name(), at.toString(), missing, extra);
+        } finally {
+            ReadModelDatabase.inTransaction(c, () -> Generations.dropTables(c, p, SUFFIX));
         }
     }
 
