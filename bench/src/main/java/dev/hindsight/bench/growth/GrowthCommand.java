@@ -365,30 +365,91 @@ public final class GrowthCommand implements Callable<Integer> {
     }
 
     /**
-     * p99 of 300 loads of the 1,000-event aggregate after 30 unmeasured ones (JIT, block cache: the sequential read
-     * before this evicted its blocks); the first, cold load is printed on its own line.
+     * p99 of the 1,000-event aggregate's loads, measured after a time-based warm-up. The first, cold load is printed on
+     * its own line (the sequential read before it evicted the aggregate's blocks); then loads run unmeasured for at
+     * least {@link #LOAD_WARMUP_NANOS} and until the p50 of consecutive windows of 100 loads stops falling by more than
+     * 5 %, at most ten times that long (JIT: the compiler threads share the machine's cores with the loads); then
+     * {@link #LOAD_SAMPLES} loads are timed. p50, p99 and max are printed with the collectors' counts and times during
+     * the measured loads, so that a GC pause in the tail is visible rather than blamed on the store.
      */
     private static double loadP99(FileEventLog log) {
-        for (int i = 0; i < 30; i++) {
-            long t0 = System.nanoTime();
-            log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD);
-            if (i == 0) {
-                System.out.printf(
-                        Locale.ROOT, "first (cold) 1,000-event load: %.2f ms%n", (System.nanoTime() - t0) / 1e6);
+        long t0 = System.nanoTime();
+        int first = loadBig(log);
+        System.out.printf(
+                Locale.ROOT,
+                "first (cold) 1,000-event load: %.2f ms (%d events)%n",
+                (System.nanoTime() - t0) / 1e6,
+                first);
+        long warmStart = System.nanoTime();
+        long warmUntil = warmStart + LOAD_WARMUP_NANOS;
+        long warmLimit = warmStart + 10 * LOAD_WARMUP_NANOS;
+        double previous = Double.MAX_VALUE;
+        int warmLoads = 1;
+        while (true) {
+            long[] window = timeLoads(log, 100);
+            warmLoads += window.length;
+            Arrays.sort(window);
+            double p50 = window[window.length / 2] / 1e6;
+            long now = System.nanoTime();
+            boolean settled = p50 > previous * 0.95;
+            previous = Math.min(previous, p50);
+            if ((now > warmUntil && settled) || now > warmLimit) {
+                break;
             }
         }
-        long[] ns = new long[300];
-        for (int i = 0; i < ns.length; i++) {
-            long t0 = System.nanoTime();
-            int n = log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD)
-                    .size();
-            ns[i] = System.nanoTime() - t0;
-            if (n != 1000) {
-                throw new IllegalStateException("big-aggregate has " + n + " events");
-            }
-        }
+        double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
+        long[] gcBefore = gcTotals();
+        long[] ns = timeLoads(log, LOAD_SAMPLES);
+        long[] gcAfter = gcTotals();
         Arrays.sort(ns);
-        return ns[(int) (ns.length * 0.99)] / 1e6;
+        double p99 = ns[(int) (ns.length * 0.99)] / 1e6;
+        System.out.printf(
+                Locale.ROOT,
+                "1,000-event loads: warm-up %d loads in %.1f s; measured %d: p50 %.2f p99 %.2f max %.2f ms;"
+                        + " GC during them: %d collections, %d ms%n",
+                warmLoads,
+                warmSeconds,
+                ns.length,
+                ns[ns.length / 2] / 1e6,
+                p99,
+                ns[ns.length - 1] / 1e6,
+                gcAfter[0] - gcBefore[0],
+                gcAfter[1] - gcBefore[1]);
+        return p99;
+    }
+
+    private static final long LOAD_WARMUP_NANOS = 3_000_000_000L;
+
+    private static final int LOAD_SAMPLES = 1000;
+
+    /** Times {@code n} loads of the 1,000-event aggregate; fails if one returns another count. */
+    private static long[] timeLoads(FileEventLog log, int n) {
+        long[] ns = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            int got = loadBig(log);
+            ns[i] = System.nanoTime() - t0;
+            if (got != 1000) {
+                throw new IllegalStateException("big-aggregate has " + got + " events");
+            }
+        }
+        return ns;
+    }
+
+    private static int loadBig(FileEventLog log) {
+        return log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD)
+                .size();
+    }
+
+    /** {collections, milliseconds} summed over the JVM's garbage collectors. */
+    private static long[] gcTotals() {
+        long count = 0;
+        long millis = 0;
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     /** Durable (fsync always) single-event appends from 64 threads for the measured seconds. */
