@@ -12,7 +12,6 @@ import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import java.io.IOException;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -387,56 +386,89 @@ public final class GrowthCommand implements Callable<Integer> {
     }
 
     /**
-     * p99 of 2,000 loads of the 1,000-event aggregate (the one written first: its events are in the oldest, compressed
-     * segment), after the garbage of the preceding sequential read is collected and 2 s of unmeasured loads (JIT, block
-     * cache: that read evicted its blocks). The first, cold load, p50, max and the collections during the measured
-     * loads (their own garbage: those pauses count) are printed on their own line.
+     * p99 of the 1,000-event aggregate's loads, measured after a time-based warm-up. The first, cold load is printed on
+     * its own line (the sequential read before it evicted the aggregate's blocks); then loads run unmeasured for at
+     * least {@link #LOAD_WARMUP_NANOS} and until the p50 of consecutive windows of 100 loads stops falling by more than
+     * 5 %, at most ten times that long (JIT: the compiler threads share the machine's cores with the loads); then
+     * {@link #LOAD_SAMPLES} loads are timed. p50, p99 and max are printed with the collectors' counts and times during
+     * the measured loads, so that a GC pause in the tail is visible rather than blamed on the store.
      */
     private static double loadP99(FileEventLog log) {
         long t0 = System.nanoTime();
-        log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD);
-        double cold = (System.nanoTime() - t0) / 1e6;
-        System.gc();
-        long warmUntil = System.nanoTime() + 2_000_000_000L;
-        int warm = 0;
-        while (System.nanoTime() < warmUntil) {
-            log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD);
-            warm++;
-        }
-        long[] gc0 = gcCountAndMillis();
-        long[] ns = new long[2000];
-        for (int i = 0; i < ns.length; i++) {
-            long t1 = System.nanoTime();
-            int n = log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD)
-                    .size();
-            ns[i] = System.nanoTime() - t1;
-            if (n != 1000) {
-                throw new IllegalStateException("big-aggregate has " + n + " events");
+        int first = loadBig(log);
+        System.out.printf(
+                Locale.ROOT,
+                "first (cold) 1,000-event load: %.2f ms (%d events)%n",
+                (System.nanoTime() - t0) / 1e6,
+                first);
+        long warmStart = System.nanoTime();
+        long warmUntil = warmStart + LOAD_WARMUP_NANOS;
+        long warmLimit = warmStart + 10 * LOAD_WARMUP_NANOS;
+        double previous = Double.MAX_VALUE;
+        int warmLoads = 1;
+        while (true) {
+            long[] window = timeLoads(log, 100);
+            warmLoads += window.length;
+            Arrays.sort(window);
+            double p50 = window[window.length / 2] / 1e6;
+            long now = System.nanoTime();
+            boolean settled = p50 > previous * 0.95;
+            previous = Math.min(previous, p50);
+            if ((now > warmUntil && settled) || now > warmLimit) {
+                break;
             }
         }
-        long[] gc1 = gcCountAndMillis();
+        double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
+        long[] gcBefore = gcTotals();
+        long[] ns = timeLoads(log, LOAD_SAMPLES);
+        long[] gcAfter = gcTotals();
         Arrays.sort(ns);
         double p99 = ns[(int) (ns.length * 0.99)] / 1e6;
         System.out.printf(
                 Locale.ROOT,
-                "1,000-event load: first (cold) %.2f ms; %d warm-up loads in 2 s; 2,000 measured: p50 %.2f p99 %.2f max"
-                        + " %.2f ms; %d collections (%d ms) during them%n",
-                cold,
-                warm,
+                "1,000-event loads: warm-up %d loads in %.1f s; measured %d: p50 %.2f p99 %.2f max %.2f ms;"
+                        + " GC during them: %d collections, %d ms%n",
+                warmLoads,
+                warmSeconds,
+                ns.length,
                 ns[ns.length / 2] / 1e6,
                 p99,
                 ns[ns.length - 1] / 1e6,
-                gc1[0] - gc0[0],
-                gc1[1] - gc0[1]);
+                gcAfter[0] - gcBefore[0],
+                gcAfter[1] - gcBefore[1]);
         return p99;
     }
 
-    private static long[] gcCountAndMillis() {
+    private static final long LOAD_WARMUP_NANOS = 3_000_000_000L;
+
+    private static final int LOAD_SAMPLES = 1000;
+
+    /** Times {@code n} loads of the 1,000-event aggregate; fails if one returns another count. */
+    private static long[] timeLoads(FileEventLog log, int n) {
+        long[] ns = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            int got = loadBig(log);
+            ns[i] = System.nanoTime() - t0;
+            if (got != 1000) {
+                throw new IllegalStateException("big-aggregate has " + got + " events");
+            }
+        }
+        return ns;
+    }
+
+    private static int loadBig(FileEventLog log) {
+        return log.readAggregate("big-aggregate", 1, 1000, ReadDirection.FORWARD)
+                .size();
+    }
+
+    /** {collections, milliseconds} summed over the JVM's garbage collectors. */
+    private static long[] gcTotals() {
         long count = 0;
         long millis = 0;
-        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
-            count += Math.max(0, b.getCollectionCount());
-            millis += Math.max(0, b.getCollectionTime());
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
         }
         return new long[] {count, millis};
     }
