@@ -439,7 +439,7 @@ public final class GrowthCommand implements Callable<Integer> {
         return p99;
     }
 
-    private static final long LOAD_WARMUP_NANOS = 3_000_000_000L;
+    private static final long LOAD_WARMUP_NANOS = 10_000_000_000L;
 
     private static final int LOAD_SAMPLES = 1000;
 
