@@ -168,6 +168,7 @@ public final class FileEventLog implements EventLog, RetentionSupport {
                         segmentsDir(options),
                         (int) options.segmentBytes(),
                         options.indexCacheEntries(),
+                        options.memtableEvents(),
                         new BlockCache(options.blockCacheBytes()),
                         ArchiveManifest.readLocal(options.directory()),
                         archivedSource);

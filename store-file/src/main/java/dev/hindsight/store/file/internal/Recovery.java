@@ -43,6 +43,10 @@ public final class Recovery {
 
     private boolean indexAggregates;
     private boolean indexIds;
+    /** First positions of the segment being scanned that the aggregate and id indexes do not cover yet. */
+    private long aggregatesFrom;
+
+    private long idsFrom;
     private ArchiveManifest archived = ArchiveManifest.EMPTY;
 
     private record Pending(long position, long version, String aggregateId, UUID id, Instant timestamp) {}
@@ -67,11 +71,57 @@ public final class Recovery {
             Path segmentsDir,
             int segmentBytes,
             int cacheEntries,
+            int memtableEvents,
             BlockCache blocks,
             ArchiveManifest archived,
             java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource)
             throws IOException {
-        Recovery r = new Recovery();
+        try {
+            return new Recovery()
+                    .run(
+                            segmentsDir,
+                            segmentBytes,
+                            cacheEntries,
+                            memtableEvents,
+                            blocks,
+                            archived,
+                            archivedSource,
+                            false);
+        } catch (StaleIndexException e) {
+            LOG.warn("{}; rebuilding the indexes from the log", e.getMessage());
+            return new Recovery()
+                    .run(
+                            segmentsDir,
+                            segmentBytes,
+                            cacheEntries,
+                            memtableEvents,
+                            blocks,
+                            archived,
+                            archivedSource,
+                            true);
+        }
+    }
+
+    /** The indexes cover positions the log does not hold (found only after scanning the segment they end in). */
+    private static final class StaleIndexException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StaleIndexException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Result run(
+            Path segmentsDir,
+            int segmentBytes,
+            int cacheEntries,
+            int memtableEvents,
+            BlockCache blocks,
+            ArchiveManifest archived,
+            java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource,
+            boolean clearIndexes)
+            throws IOException {
+        Recovery r = this;
         r.state.blockCache(blocks);
         r.state.archivedSource(archivedSource);
         r.archived = archived;
@@ -87,8 +137,12 @@ public final class Recovery {
         if (Files.deleteIfExists(segmentsDir.resolve(OLD_CHECKPOINT))) {
             LOG.info("removed the whole-index checkpoint of an older version; indexes now live in {}", Indexes.DIR);
         }
-        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries);
+        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries, memtableEvents);
         r.state.indexes(indexes);
+        if (clearIndexes) {
+            indexes.ids.clear();
+            indexes.aggregates.clear();
+        }
         try {
             long covered = r.recover(segmentsDir, files, segmentBytes, indexes);
             return new Result(r.state, r.truncatedBytes, covered, r.checkpointEvents);
@@ -175,6 +229,8 @@ public final class Recovery {
         checkCoverage(indexes.ids, segs, indexes);
         checkCoverage(indexes.aggregates, segs, indexes);
         long covered = indexes.coveredTo();
+        long idsCovered = indexes.ids.view().coveredTo();
+        long aggregatesCovered = indexes.aggregates.view().coveredTo();
         for (int i = 0; i < segs.length; i++) {
             LogFile seg = segs[i];
             boolean last = i == segs.length - 1 && !activeMissing;
@@ -193,9 +249,15 @@ public final class Recovery {
                     continue;
                 }
             }
-            indexes.startActive(seg);
-            indexAggregates = to > indexes.aggregates.view().coveredTo();
-            indexIds = to > indexes.ids.view().coveredTo();
+            // a spill (or a recovery) may have left either index ending inside this segment
+            long aggregatesTo = indexes.aggregates.view().coveredTo();
+            long idsTo = indexes.ids.view().coveredTo();
+            aggregatesFrom = Math.max(seg.basePosition(), aggregatesTo + 1);
+            idsFrom = Math.max(seg.basePosition(), idsTo + 1);
+            long memtableBase = Math.min(aggregatesFrom, idsFrom);
+            indexes.startActive(seg, memtableBase);
+            indexAggregates = to > aggregatesTo;
+            indexIds = to > idsTo;
             int from = Segment.HEADER_BYTES;
             if (last && seg instanceof Segment active && indexAggregates && indexIds) {
                 ActiveCheckpoint.Restored restored =
@@ -206,19 +268,23 @@ public final class Recovery {
                     from = restored.writeOffset();
                 } else if (seg.offsetCount() != 0) {
                     seg.truncateOffsets(0); // a checkpoint that failed half-way: start the segment over
-                    indexes.startActive(seg);
+                    indexes.startActive(seg, memtableBase);
                 }
             }
             scan(seg, last, from);
             if (!last) {
-                indexes.flush(indexes.active(), to);
+                indexes.flush(indexes.active(), to, true);
             }
+        }
+        if (Math.max(idsCovered, aggregatesCovered) > expected - 1) {
+            throw new StaleIndexException("the indexes cover positions up to " + Math.max(idsCovered, aggregatesCovered)
+                    + " but the log ends at " + (expected - 1));
         }
         if (segs.length == 0 || activeMissing) {
             // a new store, or one restored from its archive (only sealed segments are archived)
             Segment first = Segment.create(segmentsDir, segs.length, expected, segmentBytes);
             state.addSegment(first);
-            indexes.startActive(first);
+            indexes.startActive(first, expected);
             state.writeOffset = Segment.HEADER_BYTES;
         }
         state.publish(expected - 1);
@@ -238,6 +304,13 @@ public final class Recovery {
         long c = v.coveredTo();
         if (c == 0) {
             return;
+        }
+        for (int j = 0; j < segs.length && v.coveredFrom() == 1; j++) {
+            boolean inside =
+                    segs[j].basePosition() <= c && (j + 1 == segs.length || c + 1 < segs[j + 1].basePosition());
+            if (inside && segs[j] instanceof Segment) {
+                return; // ends inside a plain segment (a spill): recovery scans it and checks that it reaches c
+            }
         }
         for (int j = 0; j + 1 < segs.length && v.coveredFrom() == 1; j++) {
             if (segs[j + 1].basePosition() == c + 1 && segs[j].archived()) {
@@ -363,10 +436,10 @@ public final class Recovery {
         Indexes indexes = state.indexes();
         Memtable m = indexes.active();
         for (Pending p : pending) {
-            if (indexAggregates) {
+            if (indexAggregates && p.position() >= aggregatesFrom) {
                 indexes.entryFor(p.aggregateId(), p.version() - 1).addAppend(p.position(), 1, p.timestamp());
             }
-            if (indexIds) {
+            if (indexIds && p.position() >= idsFrom) {
                 m.ids.put(p.id(), p.position());
             }
         }
@@ -382,7 +455,7 @@ public final class Recovery {
      * segments.
      */
     private boolean versionFits(ByteBuffer map, int off, @org.jspecify.annotations.Nullable String aggregate) {
-        if (!indexAggregates) {
+        if (!indexAggregates || expected < aggregatesFrom) {
             return true;
         }
         String id = aggregate == null ? aggregateId(map, off) : aggregate;
