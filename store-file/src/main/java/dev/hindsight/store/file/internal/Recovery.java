@@ -76,29 +76,19 @@ public final class Recovery {
             ArchiveManifest archived,
             java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource)
             throws IOException {
-        try {
-            return new Recovery()
-                    .run(
-                            segmentsDir,
-                            segmentBytes,
-                            cacheEntries,
-                            memtableEvents,
-                            blocks,
-                            archived,
-                            archivedSource,
-                            false);
-        } catch (StaleIndexException e) {
-            LOG.warn("{}; rebuilding the indexes from the log", e.getMessage());
-            return new Recovery()
-                    .run(
-                            segmentsDir,
-                            segmentBytes,
-                            cacheEntries,
-                            memtableEvents,
-                            blocks,
-                            archived,
-                            archivedSource,
-                            true);
+        for (boolean clearIndexes = false; ; clearIndexes = true) {
+            Recovery r = new Recovery();
+            r.state.blockCache(blocks);
+            r.state.archivedSource(archivedSource);
+            r.archived = archived;
+            try {
+                return r.run(segmentsDir, segmentBytes, cacheEntries, memtableEvents, clearIndexes);
+            } catch (StaleIndexException e) {
+                if (clearIndexes) {
+                    throw new IllegalStateException("rebuilt indexes are stale", e);
+                }
+                LOG.warn("{}; rebuilding the indexes from the log", e.getMessage());
+            }
         }
     }
 
@@ -111,20 +101,9 @@ public final class Recovery {
         }
     }
 
-    private Result run(
-            Path segmentsDir,
-            int segmentBytes,
-            int cacheEntries,
-            int memtableEvents,
-            BlockCache blocks,
-            ArchiveManifest archived,
-            java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource,
-            boolean clearIndexes)
+    private Result run(Path segmentsDir, int segmentBytes, int cacheEntries, int memtableEvents, boolean clearIndexes)
             throws IOException {
         Recovery r = this;
-        r.state.blockCache(blocks);
-        r.state.archivedSource(archivedSource);
-        r.archived = archived;
         List<Path> files = segmentFiles(segmentsDir, archived);
         if (!files.isEmpty() && Files.exists(files.getLast()) && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
