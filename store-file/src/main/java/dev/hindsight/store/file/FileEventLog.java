@@ -314,6 +314,14 @@ public final class FileEventLog implements EventLog, RetentionSupport {
     }
 
     /**
+     * Events whose index entries are held in memory (the memtables not yet written as runs): bounded by
+     * {@link FileLogOptions#memtableEvents()} plus what the flusher is writing, whatever the history (ADR 0020).
+     */
+    public long indexMemtableEvents() {
+        return state.indexMemtableEvents();
+    }
+
+    /**
      * Events of the active segment whose index entries this open loaded from the checkpoint the last clean close
      * wrote, instead of scanning them (0: none, the segment was scanned).
      */

@@ -133,6 +133,19 @@ public final class Indexes implements AutoCloseable {
         mem = new Mem(new Memtable(s, base), m == null ? List.of() : m.frozen());
     }
 
+    /** Any thread: events held by the memtables (active and frozen), a moment's estimate. */
+    long memtableEvents() {
+        Mem m = mem;
+        if (m == null) {
+            return 0;
+        }
+        long n = m.active().ids.size();
+        for (Memtable f : m.frozen()) {
+            n += f.ids.size();
+        }
+        return n;
+    }
+
     /** Waits until the flusher has written every memtable frozen so far. */
     void awaitFlushed() throws InterruptedException {
         try {

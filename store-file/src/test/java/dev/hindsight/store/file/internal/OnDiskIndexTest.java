@@ -174,6 +174,9 @@ class OnDiskIndexTest {
             // checkpoint restored the segment's offsets without a scan
             assertThat(log.indexCheckpointPosition()).isBetween(appended.size() - 1L - 1024 - 3, appended.size() - 2L);
             assertThat(log.activeCheckpointEvents()).isEqualTo(appended.size() - 1);
+            assertThat(log.indexMemtableEvents())
+                    .isEqualTo(appended.size() - 1 - log.indexCheckpointPosition())
+                    .isLessThan(1024 + 3);
             checkAgainstModel(log, random);
             appendRandom(log, random, 500, 50);
             assertThat(log.verify(10).problems()).isEmpty();
