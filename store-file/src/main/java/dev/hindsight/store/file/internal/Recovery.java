@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final int ZERO_CHECK = 4096;
+    /** Zero bytes after a restored checkpoint's write offset that show nothing was written after it. */
+    private static final int CLEAN_TAIL_CHECK = 1 << 20;
+
     private static final String OLD_CHECKPOINT = "index.checkpoint";
 
     private final LogState state = new LogState();
@@ -335,6 +338,13 @@ public final class Recovery {
      * rebuilding offsets and memtables; for the last segment, cuts a torn tail.
      */
     private void scan(LogFile seg, boolean last, int from) throws IOException {
+        if (from != Segment.HEADER_BYTES && seg instanceof Segment s && s.zerosFrom(from, CLEAN_TAIL_CHECK)) {
+            // After a restored checkpoint (a clean close, nothing written since) nothing follows the write offset: no
+            // record starts there, and a clean close leaves no torn bytes further on (recovery and roll-backs cut
+            // them). Reading the rest of the segment (up to 256 MiB of zeros) only to confirm it cost open time.
+            state.writeOffset = from;
+            return;
+        }
         shift = from == Segment.HEADER_BYTES ? 0 : from;
         scratch = shift == 0 ? seg.readAll(scratch) : ((Segment) seg).readFrom(scratch, shift);
         ByteBuffer map = scratch;
