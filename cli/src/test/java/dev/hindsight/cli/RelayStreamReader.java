@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  * An ordinary AMQP 0-9-1 consumer of a relayed RabbitMQ stream for tests: reads it from its first message (the event
  * id is the {@code message_id}). Not thread-safe.
  */
-final class RelayStreamReader extends RelayReader {
+public final class RelayStreamReader extends RelayReader {
     private final Connection connection;
     private final Channel channel;
     private final String stream;
@@ -37,7 +37,7 @@ final class RelayStreamReader extends RelayReader {
     }
 
     /** Deletes {@code stream} if it exists (a stream keeps its messages across test runs). */
-    static void delete(String host, int port, String stream) {
+    public static void delete(String host, int port, String stream) {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost(host);
         f.setPort(port);

@@ -23,9 +23,14 @@ class HashIndexRecoveryTest {
 
     /** Four runs of 100 positions each; position p holds key p % 10. */
     private Path fourRuns(String name) throws IOException {
+        return runs(name, 4);
+    }
+
+    /** An index {@code name} of {@code count} runs of 100 values each (keys: value mod 10), unmerged. */
+    private Path runs(String name, int count) throws IOException {
         Path dir = root.resolve(name);
         try (HashIndex index = HashIndex.open(dir, "t", 4, false)) {
-            for (int run = 0; run < 4; run++) {
+            for (int run = 0; run < count; run++) {
                 long[] keys = new long[100];
                 long[] values = new long[100];
                 for (int i = 0; i < 100; i++) {
@@ -111,18 +116,7 @@ class HashIndexRecoveryTest {
         Path dir = fourRuns("d");
         Files.delete(dir.resolve("t.manifest"));
         // a manifest naming only the first three runs, as before the fourth flush
-        Path three = root.resolve("three");
-        try (HashIndex index = HashIndex.open(three, "t", 4, false)) {
-            for (int run = 0; run < 3; run++) {
-                long[] keys = new long[100];
-                long[] values = new long[100];
-                for (int i = 0; i < 100; i++) {
-                    values[i] = run * 100L + i + 1;
-                    keys[i] = KeyHash.mix(values[i] % 10);
-                }
-                index.addRun(keys, values, 100, run * 100L + 1, run * 100L + 100);
-            }
-        }
+        Path three = runs("three", 3);
         Files.copy(three.resolve("t.manifest"), dir.resolve("t.manifest"));
         assertComplete(dir, 300);
     }

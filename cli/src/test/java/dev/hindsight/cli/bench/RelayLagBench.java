@@ -2,9 +2,6 @@ package dev.hindsight.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
@@ -93,11 +90,7 @@ class RelayLagBench {
             }
         } finally {
             if (RABBITMQ) {
-                ConnectionFactory f = new ConnectionFactory();
-                try (Connection c = f.newConnection("hindsight-relay-bench-cleanup");
-                        Channel ch = c.createChannel()) {
-                    ch.queueDelete(stream);
-                }
+                dev.hindsight.cli.RelayStreamReader.delete("127.0.0.1", 5672, stream);
             }
             KafkaTestCluster.deleteTree(dir);
         }
