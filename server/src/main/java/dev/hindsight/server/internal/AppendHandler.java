@@ -109,6 +109,8 @@ public final class AppendHandler extends Handler.Wrapper {
             this.request = request;
             this.response = response;
             this.aggregateId = aggregateId;
+            // first, as Javalin does: the headers of an answer come in the same order on both paths
+            response.getHeaders().put(JSON);
         }
 
         void answer(int status, byte[] json) {
@@ -119,7 +121,6 @@ public final class AppendHandler extends Handler.Wrapper {
         /** Writes the answer: status, {@code Content-Type}, {@code Content-Length} and body, in one write. */
         void send(Callback callback) {
             response.setStatus(status);
-            response.getHeaders().put(JSON);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
             response.write(true, ByteBuffer.wrap(body), callback);
         }
