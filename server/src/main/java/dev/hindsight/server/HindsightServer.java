@@ -72,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * {@code 403 forbidden}); see {@link Access}. Reads need {@code reader}, writes {@code writer}, projection rebuilds
  * {@code admin}.
  *
+ * <p>The append route is served by a plain Jetty handler ({@code AppendHandler}) in front of Javalin, without the
+ * servlet and Javalin layers; it answers exactly as the Javalin route would (the two share the route guard and the
+ * append code), and leaves ids with percent-escapes to that route.
+ *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
  * stops accepting connections, waits until requests in flight have sent their responses, then stops Jetty and closes
  * the store (which flushes and fsyncs). Thread-safe; start and stop at most once.

@@ -255,6 +255,7 @@ class AppendRouteTest {
         try (TestServer t = new TestServer(log)) {
             assertThat(t.post("/api/aggregates/plain-1/events", EVENT).status()).isEqualTo(201);
             List<String> plain = log.lastAppendCallers;
+            boolean plainOnVirtualThread = log.lastAppendOnVirtualThread;
             assertThat(t.post("/api/aggregates/escaped%201/events", EVENT).status())
                     .isEqualTo(201);
             List<String> escaped = log.lastAppendCallers;
@@ -262,23 +263,28 @@ class AppendRouteTest {
             assertThat(plain)
                     .contains("dev.hindsight.server.internal.AppendHandler")
                     .noneMatch(c -> c.startsWith("io.javalin.") || c.startsWith("org.eclipse.jetty.ee10."));
+            assertThat(plainOnVirtualThread)
+                    .as("blocking work on a virtual thread")
+                    .isTrue();
             assertThat(escaped).anyMatch(c -> c.startsWith("io.javalin."));
         }
     }
 
     /**
      * An in-memory log that owns no aggregate named {@code remote-…} (their appends name another node) and remembers the
-     * classes on the stack of its last append.
+     * classes on the stack of its last append and whether it ran on a virtual thread.
      */
     static final class ElsewhereLog implements EventLog {
         private final InMemoryEventLog inner = new InMemoryEventLog();
         volatile List<String> lastAppendCallers = List.of();
+        volatile boolean lastAppendOnVirtualThread;
 
         @Override
         public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
             lastAppendCallers = java.util.Arrays.stream(Thread.currentThread().getStackTrace())
                     .map(StackTraceElement::getClassName)
                     .toList();
+            lastAppendOnVirtualThread = Thread.currentThread().isVirtual();
             if (aggregateId.startsWith("remote-")) {
                 throw new NotOwnerException("aggregate '" + aggregateId + "' is on node-2", "http://node-2:8080");
             }
