@@ -72,6 +72,10 @@ public final class FileEngineMetrics implements CommitObserver {
                         "hindsight.storage.archived.events", log, l -> l.tiers().archivedEvents())
                 .description("Events held only in the archive")
                 .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "hindsight.index.memtable.events", log, FileEventLog::indexMemtableEvents)
+                .description("Events whose index entries are in memory (bounded by the memtable size, not history)")
+                .register(registry);
         io.micrometer.core.instrument.Gauge.builder("hindsight.storage.compression.ratio", log, l -> {
                     var t = l.tiers();
                     return t.compressedBytes() == 0 ? 0 : (double) t.compressedPlainBytes() / t.compressedBytes();

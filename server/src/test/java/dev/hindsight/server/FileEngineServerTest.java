@@ -53,7 +53,9 @@ class FileEngineServerTest {
             assertThat(metrics)
                     .containsPattern("hindsight_fsync_seconds_count [1-9]")
                     .containsPattern("hindsight_commit_batch_events_count [1-9]")
-                    .contains("hindsight_fsync_seconds_bucket");
+                    .contains("hindsight_fsync_seconds_bucket")
+                    // the one event appended is in the active memtable (nothing was spilled yet)
+                    .containsPattern("hindsight_index_memtable_events 1\\.0");
         }
     }
 

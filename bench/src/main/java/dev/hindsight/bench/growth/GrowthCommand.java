@@ -114,7 +114,7 @@ public final class GrowthCommand implements Callable<Integer> {
                 long heap =
                         ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 System.out.println(
-                        "OPEN " + open + " " + heap + " " + log.storage().events());
+                        "OPEN " + open + " " + heap + " " + log.storage().events() + " " + log.indexMemtableEvents());
             }
             return 0;
         }
@@ -347,11 +347,12 @@ public final class GrowthCommand implements Callable<Integer> {
                 System.out.printf(
                         Locale.ROOT,
                         "open in a fresh JVM: %s s, heap after GC %.1f MB, %,d events, %,d of them in the active"
-                                + " segment (its index is in memory: heap follows it, not the history)%n",
+                                + " segment, %s with their index entries in memory (ADR 0020)%n",
                         f[1],
                         Double.parseDouble(f[2]) / 1e6,
                         events,
-                        activeSegmentEvents(events));
+                        activeSegmentEvents(events),
+                        f.length > 4 ? String.format(Locale.ROOT, "%,d", Long.parseLong(f[4])) : "?");
                 return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])};
             }
         }

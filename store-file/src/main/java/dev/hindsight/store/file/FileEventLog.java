@@ -168,6 +168,7 @@ public final class FileEventLog implements EventLog, RetentionSupport {
                         segmentsDir(options),
                         (int) options.segmentBytes(),
                         options.indexCacheEntries(),
+                        options.memtableEvents(),
                         new BlockCache(options.blockCacheBytes()),
                         ArchiveManifest.readLocal(options.directory()),
                         archivedSource);
@@ -310,6 +311,14 @@ public final class FileEventLog implements EventLog, RetentionSupport {
      */
     public long indexCheckpointPosition() {
         return recoveredCheckpoint;
+    }
+
+    /**
+     * Events whose index entries are held in memory (the memtables not yet written as runs): bounded by
+     * {@link FileLogOptions#memtableEvents()} plus what the flusher is writing, whatever the history (ADR 0020).
+     */
+    public long indexMemtableEvents() {
+        return state.indexMemtableEvents();
     }
 
     /**

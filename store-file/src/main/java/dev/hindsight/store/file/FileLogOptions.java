@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * @param blockCacheBytes most bytes of decompressed blocks (and block tables) of compressed segments kept in memory;
  *     default 64 MiB
  * @param archive where and when sealed segments move to object storage; null: never
+ * @param memtableEvents most events the in-memory index of the newest positions holds before it is written to disk as
+ *     index runs, even inside a segment (about 200 bytes of heap per event); bounds the writer's index memory and
+ *     the open time independently of the segment size; default {@value #DEFAULT_MEMTABLE_EVENTS}
  */
 public record FileLogOptions(
         Path directory,
@@ -30,7 +33,8 @@ public record FileLogOptions(
         int indexCacheEntries,
         int compressionLevel,
         long blockCacheBytes,
-        @Nullable ArchiveOptions archive) {
+        @Nullable ArchiveOptions archive,
+        int memtableEvents) {
 
     /** Options with the default version cache. */
     public FileLogOptions(
@@ -55,7 +59,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 DEFAULT_COMPRESSION_LEVEL,
                 DEFAULT_BLOCK_CACHE_BYTES,
-                null);
+                null,
+                DEFAULT_MEMTABLE_EVENTS);
     }
 
     /** Default {@link #compressionLevel()}. */
@@ -63,6 +68,9 @@ public record FileLogOptions(
 
     /** Default {@link #blockCacheBytes()}. */
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L << 20;
+
+    /** Default {@link #memtableEvents()}: about 50 MB of heap. */
+    public static final int DEFAULT_MEMTABLE_EVENTS = 1 << 18;
 
     /** Default {@link #indexCacheEntries()}. */
     public static final int DEFAULT_INDEX_CACHE_ENTRIES = 1 << 16;
@@ -82,6 +90,9 @@ public record FileLogOptions(
         }
         if (compressionLevel < 0 || compressionLevel > 19) {
             throw new IllegalArgumentException("compressionLevel must be 0 (off) to 19");
+        }
+        if (memtableEvents < 1024) {
+            throw new IllegalArgumentException("memtableEvents must be >= 1024");
         }
         if (blockCacheBytes < 0) {
             throw new IllegalArgumentException("blockCacheBytes must be >= 0");
@@ -103,7 +114,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 compressionLevel,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     public FileLogOptions withFsyncInterval(Duration interval) {
@@ -116,7 +128,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 compressionLevel,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     public FileLogOptions withIndexCacheEntries(int entries) {
@@ -129,7 +142,8 @@ public record FileLogOptions(
                 entries,
                 compressionLevel,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     public FileLogOptions withSegmentBytes(long bytes) {
@@ -142,7 +156,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 compressionLevel,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     /** Sealed segments compressed at zstd {@code level}; 0 keeps them plain. */
@@ -156,7 +171,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 level,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     public FileLogOptions withBlockCacheBytes(long bytes) {
@@ -169,7 +185,8 @@ public record FileLogOptions(
                 indexCacheEntries,
                 compressionLevel,
                 bytes,
-                archive);
+                archive,
+                memtableEvents);
     }
 
     /** Sealed segments archived per {@code archive}; null: never. */
@@ -183,6 +200,22 @@ public record FileLogOptions(
                 indexCacheEntries,
                 compressionLevel,
                 blockCacheBytes,
-                archive);
+                archive,
+                memtableEvents);
+    }
+
+    /** Index memtables written to disk once they hold {@code events} events. */
+    public FileLogOptions withMemtableEvents(int events) {
+        return new FileLogOptions(
+                directory,
+                fsync,
+                fsyncInterval,
+                segmentBytes,
+                maxBatchBytes,
+                indexCacheEntries,
+                compressionLevel,
+                blockCacheBytes,
+                archive,
+                events);
     }
 }

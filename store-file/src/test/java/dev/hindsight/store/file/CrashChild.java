@@ -23,8 +23,8 @@ public final class CrashChild {
         int threads = Integer.parseInt(args[1]);
         String round = args[2];
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
-        EventStore store =
-                EventStore.of(FileEventLog.open(FileLogOptions.defaults(dir).withSegmentBytes(1 << 20)));
+        EventStore store = EventStore.of(FileEventLog.open(
+                FileLogOptions.defaults(dir).withSegmentBytes(1 << 20).withMemtableEvents(1024)));
         out.println("READY");
         out.flush();
         List<Thread> ts = new ArrayList<>();

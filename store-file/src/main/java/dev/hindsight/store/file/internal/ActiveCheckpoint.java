@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * full 256 MiB active segment took most of the open time, and open time must not depend on how full the segment is.
  *
  * <p>The file ({@code index/active.checkpoint}) names the segment's base position, the next position, the write
- * offset and the offset of the last record; it ends with a CRC32C of everything before it. It is trusted only if
+ * offset, the offset of the last record and (version 2) the first position of the active memtable, which follows a
+ * spill (ADR 0020) and is the segment's base in version 1; it ends with a CRC32C of everything before it. It holds
+ * the offsets of the whole segment, but index entries only for the memtable's positions. It is trusted only if
  * its CRC holds, its base is the last segment's, and the record at its last offset is intact and carries its last
  * position; then recovery scans only what follows the write offset (normally nothing). The segment's records up to
  * that offset were forced before the file was written, and the log is append-only, so a checkpoint left behind by a
@@ -49,11 +51,16 @@ public final class ActiveCheckpoint {
     public static void write(LogState state, Path indexDir) {
         try {
             Segment seg = state.active();
+            state.indexes().awaitFlushed(); // the runs must end where the memtable begins
             Memtable m = state.indexes().active();
             long base = seg.basePosition();
             long next = state.committed() + 1;
             int count = seg.offsetCount();
-            if (m.segment != seg || next - base != count || m.ids.size() != count || state.writeOffset <= 0) {
+            if (m.segment != seg
+                    || next - base != count
+                    || m.ids.size() != next - m.base()
+                    || state.indexes().coveredTo() != m.base() - 1
+                    || state.writeOffset <= 0) {
                 LOG.debug("no active-segment checkpoint: the in-memory index does not cover the segment exactly");
                 return;
             }
@@ -76,6 +83,7 @@ public final class ActiveCheckpoint {
                     + 8
                     + 4
                     + 4
+                    + 8
                     + 4
                     + 4L * count
                     + 4
@@ -87,7 +95,7 @@ public final class ActiveCheckpoint {
                 return;
             }
             ByteBuffer b = ByteBuffer.allocate((int) size);
-            b.put(MAGIC).putInt(1).putLong(base).putLong(next).putInt((int) state.writeOffset);
+            b.put(MAGIC).putInt(2).putLong(base).putLong(next).putLong(m.base()).putInt((int) state.writeOffset);
             b.putInt(count > 0 ? offsets[count - 1] : -1).putInt(count);
             for (int i = 0; i < count; i++) {
                 b.putInt(offsets[i]);
@@ -119,6 +127,9 @@ public final class ActiveCheckpoint {
             }
             Files.move(tmp, indexDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
             Segment.forceDirectory(indexDir);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("interrupted while saving the active segment's index; the next open scans the segment");
         } catch (IOException | RuntimeException e) {
             LOG.warn("could not save the active segment's index ({}); the next open scans the segment", e.toString());
         }
@@ -157,18 +168,21 @@ public final class ActiveCheckpoint {
         crc.update(b.array(), 0, end);
         byte[] magic = new byte[MAGIC.length];
         b.get(magic);
-        if (end < 0
-                || b.getInt(end) != (int) crc.getValue()
-                || !java.util.Arrays.equals(magic, MAGIC)
-                || b.getInt() != 1) {
+        if (end < 0 || b.getInt(end) != (int) crc.getValue() || !java.util.Arrays.equals(magic, MAGIC)) {
+            return null;
+        }
+        int version = b.getInt();
+        if (version != 1 && version != 2) {
             return null;
         }
         long base = b.getLong();
         long next = b.getLong();
+        long memtableBase = version == 1 ? base : b.getLong();
         int writeOffset = b.getInt();
         int lastOffset = b.getInt();
         int count = b.getInt();
         if (base != seg.basePosition()
+                || memtableBase != m.base()
                 || next - base != count
                 || writeOffset < Segment.HEADER_BYTES
                 || writeOffset > seg.capacity()

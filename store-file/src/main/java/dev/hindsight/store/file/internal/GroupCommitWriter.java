@@ -490,6 +490,7 @@ public final class GroupCommitWriter implements AutoCloseable {
             entry.addAppend(r.firstPosition, r.frames.length, r.events.getLast().timestamp());
         }
         state.publish(nextPosition - 1);
+        indexes.spillIfFull(nextPosition - 1);
     }
 
     private void rollBackWrite(Segment seg, Exception cause) {

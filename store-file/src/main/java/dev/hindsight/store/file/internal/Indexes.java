@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The file log's indexes, on disk behind small in-memory parts (ADR 0008): event-id hash → position and aggregate-id
  * hash → positions are {@link HashIndex} LSMs in {@code <dir>/index/} ({@code ids}, {@code aggregates}) plus one
- * exact {@link Memtable} for the active segment and one per sealed segment not yet flushed; position → offset is
+ * exact {@link Memtable} for the newest positions and one per frozen stretch not yet flushed; position → offset is
  * each segment's array or {@link OffsetFile}. Every hit in a run is verified against the record it points to, so a
  * hash collision costs a read, never a wrong answer. At a roll the writer freezes the active memtable and the
- * {@code hindsight-index-flush} thread writes the segment's offset file and both runs, then drops the memtable.
+ * {@code hindsight-index-flush} thread writes the segment's offset file and both runs, then drops the memtable. The
+ * writer also freezes it mid-segment once it holds {@code memtableEvents} events (a spill): the flusher forces the
+ * segment and writes runs that end inside it, so the heap held by memtables is bounded by configuration, not by how
+ * full the active segment is (ADR 0020).
  *
  * <p>Thread-safety: lookups for readers ({@link #aggregateVersion}, {@link #candidates}) are thread-safe and never
  * lock; they read the memtables ({@code mem}, volatile) before the runs, and the flusher publishes a run before it
@@ -71,11 +74,14 @@ public final class Indexes implements AutoCloseable {
     private volatile @Nullable Mem mem;
     private final Map<String, Version> cache;
     private volatile java.util.function.Consumer<LogFile> onSealed = s -> {};
+    private final int memtableEvents;
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("hindsight-index-flush").daemon(true).factory());
 
-    private Indexes(Path dir, LogState state, HashIndex ids, HashIndex aggregates, int cacheEntries) {
+    private Indexes(
+            Path dir, LogState state, HashIndex ids, HashIndex aggregates, int cacheEntries, int memtableEvents) {
         this.dir = dir;
+        this.memtableEvents = memtableEvents;
         this.state = state;
         this.ids = ids;
         this.aggregates = aggregates;
@@ -90,10 +96,10 @@ public final class Indexes implements AutoCloseable {
     }
 
     /** Opens the on-disk indexes of {@code dir}; merges run in the background. */
-    static Indexes open(Path dir, LogState state, int cacheEntries) throws IOException {
+    static Indexes open(Path dir, LogState state, int cacheEntries, int memtableEvents) throws IOException {
         HashIndex ids = HashIndex.open(dir, "ids", FAN_IN, true, keyBits);
         HashIndex aggregates = HashIndex.open(dir, "aggregates", FAN_IN, true, keyBits);
-        return new Indexes(dir, state, ids, aggregates, cacheEntries);
+        return new Indexes(dir, state, ids, aggregates, cacheEntries, memtableEvents);
     }
 
     Path dir() {
@@ -121,10 +127,23 @@ public final class Indexes implements AutoCloseable {
         return m;
     }
 
-    /** Makes a fresh memtable for {@code s} the active one (recovery, segment by segment). */
-    void startActive(LogFile s) {
+    /** Makes a fresh memtable for {@code s} from position {@code base} the active one (recovery). */
+    void startActive(LogFile s, long base) {
         Mem m = mem;
-        mem = new Mem(new Memtable(s), m == null ? List.of() : m.frozen());
+        mem = new Mem(new Memtable(s, base), m == null ? List.of() : m.frozen());
+    }
+
+    /** Any thread: events held by the memtables (active and frozen), a moment's estimate. */
+    long memtableEvents() {
+        Mem m = mem;
+        if (m == null) {
+            return 0;
+        }
+        long n = m.active().ids.size();
+        for (Memtable f : m.frozen()) {
+            n += f.ids.size();
+        }
+        return n;
     }
 
     /** Waits until the flusher has written every memtable frozen so far. */
@@ -147,8 +166,29 @@ public final class Indexes implements AutoCloseable {
             Mem m = mem();
             List<Memtable> frozen = new ArrayList<>(m.frozen());
             m.active().to = next.basePosition() - 1;
+            m.active().seals = true;
             frozen.add(m.active());
-            mem = new Mem(new Memtable(next), List.copyOf(frozen));
+            mem = new Mem(new Memtable(next, next.basePosition()), List.copyOf(frozen));
+        }
+        flusher.execute(this::flushFrozen);
+    }
+
+    /**
+     * Writer, after publishing up to {@code last}: if the active memtable holds {@code memtableEvents} events or more,
+     * freezes it (covering up to {@code last}) and has the flusher write its runs; a new memtable of the same segment
+     * takes the positions after {@code last}.
+     */
+    void spillIfFull(long last) {
+        Mem m = mem();
+        Memtable a = m.active();
+        if (a.ids.size() < memtableEvents || last < a.base()) {
+            return;
+        }
+        synchronized (this) {
+            List<Memtable> frozen = new ArrayList<>(m.frozen());
+            a.to = last;
+            frozen.add(a);
+            mem = new Mem(new Memtable(a.segment, last + 1), List.copyOf(frozen));
         }
         flusher.execute(this::flushFrozen);
     }
@@ -158,7 +198,10 @@ public final class Indexes implements AutoCloseable {
         List<Memtable> frozen = mem().frozen();
         for (Memtable m : frozen) {
             try {
-                flush(m, m.to);
+                if (!m.seals && m.segment instanceof Segment active) {
+                    active.force(); // runs never name positions a crash could take back (fsync interval or never)
+                }
+                flush(m, m.to, m.seals);
             } catch (IOException | RuntimeException e) {
                 // derived data: the memtable stays in memory (and is rebuilt by a scan after a restart)
                 LOG.warn("could not write the index of {}; retrying at the next roll", m.segment.path(), e);
@@ -170,25 +213,36 @@ public final class Indexes implements AutoCloseable {
                 rest.remove(m);
                 mem = new Mem(now.active(), List.copyOf(rest));
             }
-            onSealed.accept(m.segment);
+            if (m.seals) {
+                onSealed.accept(m.segment);
+            }
         }
     }
 
     /**
-     * Writes the offset file of {@code m}'s segment (whose last position is {@code to}) and the runs the indexes do
-     * not have yet. Durable when it returns.
+     * Writes the runs for {@code m}'s positions up to {@code to} that the indexes do not have yet and, if {@code seal}
+     * ({@code to} is its segment's last position), the segment's offset file. Durable when it returns. A memtable
+     * holds entries only for positions after what each index covered when it was filled (recovery may resume the two
+     * indexes at different positions), so each run starts where its index ends.
      */
-    void flush(Memtable m, long to) throws IOException {
+    void flush(Memtable m, long to, boolean seal) throws IOException {
         LogFile seg = m.segment;
-        int n = Math.toIntExact(to - m.base() + 1);
-        if (seg.offsetsArray().length > 0 && seg.offsetCount() >= n) {
-            OffsetFile.write(offsetFile(seg), m.base(), seg.offsetsArray(), n);
-            OffsetFile f = OffsetFile.open(offsetFile(seg), m.base(), n);
-            if (f == null) {
-                throw new IOException("offset file " + offsetFile(seg) + " reads back wrong");
+        if (seal) {
+            int count = Math.toIntExact(to - seg.basePosition() + 1);
+            if (seg.offsetsArray().length > 0 && seg.offsetCount() >= count) {
+                long base = seg.basePosition();
+                OffsetFile.write(offsetFile(seg), base, seg.offsetsArray(), count);
+                OffsetFile f = OffsetFile.open(offsetFile(seg), base, count);
+                if (f == null) {
+                    throw new IOException("offset file " + offsetFile(seg) + " reads back wrong");
+                }
+                seg.seal(f);
             }
-            seg.seal(f);
         }
+        if (to < m.base()) {
+            return; // a sealed segment both indexes covered (recovery rebuilt only its offsets)
+        }
+        int n = Math.toIntExact(to - m.base() + 1);
         long[] keys = new long[n];
         long[] values = new long[n];
         if (aggregates.view().coveredTo() < to) {
@@ -200,7 +254,8 @@ public final class Indexes implements AutoCloseable {
                     values[k[0]++] = e.at(i);
                 }
             });
-            aggregates.addRun(keys, values, k[0], m.base(), to);
+            aggregates.addRun(
+                    keys, values, k[0], Math.max(m.base(), aggregates.view().coveredTo() + 1), to);
         }
         if (ids.view().coveredTo() < to) {
             int[] k = {0};
@@ -208,7 +263,7 @@ public final class Indexes implements AutoCloseable {
                 keys[k[0]] = idHash.applyAsLong(msb, lsb);
                 values[k[0]++] = p;
             });
-            ids.addRun(keys, values, k[0], m.base(), to);
+            ids.addRun(keys, values, k[0], Math.max(m.base(), ids.view().coveredTo() + 1), to);
         }
     }
 

@@ -67,6 +67,11 @@ public final class LogState {
         indexes = i;
     }
 
+    /** Events whose index entries are in memory (any thread, an estimate). */
+    public long indexMemtableEvents() {
+        return indexes().memtableEvents();
+    }
+
     Indexes indexes() {
         Indexes i = indexes;
         if (i == null) {

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final int ZERO_CHECK = 4096;
+    /** Zero bytes after a restored checkpoint's write offset that show nothing was written after it. */
+    private static final int CLEAN_TAIL_CHECK = 1 << 20;
+
     private static final String OLD_CHECKPOINT = "index.checkpoint";
 
     private final LogState state = new LogState();
@@ -43,6 +46,10 @@ public final class Recovery {
 
     private boolean indexAggregates;
     private boolean indexIds;
+    /** First positions of the segment being scanned that the aggregate and id indexes do not cover yet. */
+    private long aggregatesFrom;
+
+    private long idsFrom;
     private ArchiveManifest archived = ArchiveManifest.EMPTY;
 
     private record Pending(long position, long version, String aggregateId, UUID id, Instant timestamp) {}
@@ -67,14 +74,39 @@ public final class Recovery {
             Path segmentsDir,
             int segmentBytes,
             int cacheEntries,
+            int memtableEvents,
             BlockCache blocks,
             ArchiveManifest archived,
             java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource)
             throws IOException {
-        Recovery r = new Recovery();
-        r.state.blockCache(blocks);
-        r.state.archivedSource(archivedSource);
-        r.archived = archived;
+        for (boolean clearIndexes = false; ; clearIndexes = true) {
+            Recovery r = new Recovery();
+            r.state.blockCache(blocks);
+            r.state.archivedSource(archivedSource);
+            r.archived = archived;
+            try {
+                return r.run(segmentsDir, segmentBytes, cacheEntries, memtableEvents, clearIndexes);
+            } catch (StaleIndexException e) {
+                if (clearIndexes) {
+                    throw new IllegalStateException("rebuilt indexes are stale", e);
+                }
+                LOG.warn("{}; rebuilding the indexes from the log", e.getMessage());
+            }
+        }
+    }
+
+    /** The indexes cover positions the log does not hold (found only after scanning the segment they end in). */
+    private static final class StaleIndexException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StaleIndexException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Result run(Path segmentsDir, int segmentBytes, int cacheEntries, int memtableEvents, boolean clearIndexes)
+            throws IOException {
+        Recovery r = this;
         List<Path> files = segmentFiles(segmentsDir, archived);
         if (!files.isEmpty() && Files.exists(files.getLast()) && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
@@ -87,8 +119,12 @@ public final class Recovery {
         if (Files.deleteIfExists(segmentsDir.resolve(OLD_CHECKPOINT))) {
             LOG.info("removed the whole-index checkpoint of an older version; indexes now live in {}", Indexes.DIR);
         }
-        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries);
+        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries, memtableEvents);
         r.state.indexes(indexes);
+        if (clearIndexes) {
+            indexes.ids.clear();
+            indexes.aggregates.clear();
+        }
         try {
             long covered = r.recover(segmentsDir, files, segmentBytes, indexes);
             return new Result(r.state, r.truncatedBytes, covered, r.checkpointEvents);
@@ -175,6 +211,8 @@ public final class Recovery {
         checkCoverage(indexes.ids, segs, indexes);
         checkCoverage(indexes.aggregates, segs, indexes);
         long covered = indexes.coveredTo();
+        long idsCovered = indexes.ids.view().coveredTo();
+        long aggregatesCovered = indexes.aggregates.view().coveredTo();
         for (int i = 0; i < segs.length; i++) {
             LogFile seg = segs[i];
             boolean last = i == segs.length - 1 && !activeMissing;
@@ -193,9 +231,15 @@ public final class Recovery {
                     continue;
                 }
             }
-            indexes.startActive(seg);
-            indexAggregates = to > indexes.aggregates.view().coveredTo();
-            indexIds = to > indexes.ids.view().coveredTo();
+            // a spill (or a recovery) may have left either index ending inside this segment
+            long aggregatesTo = indexes.aggregates.view().coveredTo();
+            long idsTo = indexes.ids.view().coveredTo();
+            aggregatesFrom = Math.max(seg.basePosition(), aggregatesTo + 1);
+            idsFrom = Math.max(seg.basePosition(), idsTo + 1);
+            long memtableBase = Math.min(aggregatesFrom, idsFrom);
+            indexes.startActive(seg, memtableBase);
+            indexAggregates = to > aggregatesTo;
+            indexIds = to > idsTo;
             int from = Segment.HEADER_BYTES;
             if (last && seg instanceof Segment active && indexAggregates && indexIds) {
                 ActiveCheckpoint.Restored restored =
@@ -206,19 +250,23 @@ public final class Recovery {
                     from = restored.writeOffset();
                 } else if (seg.offsetCount() != 0) {
                     seg.truncateOffsets(0); // a checkpoint that failed half-way: start the segment over
-                    indexes.startActive(seg);
+                    indexes.startActive(seg, memtableBase);
                 }
             }
             scan(seg, last, from);
             if (!last) {
-                indexes.flush(indexes.active(), to);
+                indexes.flush(indexes.active(), to, true);
             }
+        }
+        if (Math.max(idsCovered, aggregatesCovered) > expected - 1) {
+            throw new StaleIndexException("the indexes cover positions up to " + Math.max(idsCovered, aggregatesCovered)
+                    + " but the log ends at " + (expected - 1));
         }
         if (segs.length == 0 || activeMissing) {
             // a new store, or one restored from its archive (only sealed segments are archived)
             Segment first = Segment.create(segmentsDir, segs.length, expected, segmentBytes);
             state.addSegment(first);
-            indexes.startActive(first);
+            indexes.startActive(first, expected);
             state.writeOffset = Segment.HEADER_BYTES;
         }
         state.publish(expected - 1);
@@ -238,6 +286,13 @@ public final class Recovery {
         long c = v.coveredTo();
         if (c == 0) {
             return;
+        }
+        for (int j = 0; j < segs.length && v.coveredFrom() == 1; j++) {
+            boolean inside =
+                    segs[j].basePosition() <= c && (j + 1 == segs.length || c + 1 < segs[j + 1].basePosition());
+            if (inside && segs[j] instanceof Segment) {
+                return; // ends inside a plain segment (a spill): recovery scans it and checks that it reaches c
+            }
         }
         for (int j = 0; j + 1 < segs.length && v.coveredFrom() == 1; j++) {
             if (segs[j + 1].basePosition() == c + 1 && segs[j].archived()) {
@@ -283,6 +338,13 @@ public final class Recovery {
      * rebuilding offsets and memtables; for the last segment, cuts a torn tail.
      */
     private void scan(LogFile seg, boolean last, int from) throws IOException {
+        if (from != Segment.HEADER_BYTES && seg instanceof Segment s && s.zerosFrom(from, CLEAN_TAIL_CHECK)) {
+            // After a restored checkpoint (a clean close, nothing written since) nothing follows the write offset: no
+            // record starts there, and a clean close leaves no torn bytes further on (recovery and roll-backs cut
+            // them). Reading the rest of the segment (up to 256 MiB of zeros) only to confirm it cost open time.
+            state.writeOffset = from;
+            return;
+        }
         shift = from == Segment.HEADER_BYTES ? 0 : from;
         scratch = shift == 0 ? seg.readAll(scratch) : ((Segment) seg).readFrom(scratch, shift);
         ByteBuffer map = scratch;
@@ -363,10 +425,10 @@ public final class Recovery {
         Indexes indexes = state.indexes();
         Memtable m = indexes.active();
         for (Pending p : pending) {
-            if (indexAggregates) {
+            if (indexAggregates && p.position() >= aggregatesFrom) {
                 indexes.entryFor(p.aggregateId(), p.version() - 1).addAppend(p.position(), 1, p.timestamp());
             }
-            if (indexIds) {
+            if (indexIds && p.position() >= idsFrom) {
                 m.ids.put(p.id(), p.position());
             }
         }
@@ -382,7 +444,7 @@ public final class Recovery {
      * segments.
      */
     private boolean versionFits(ByteBuffer map, int off, @org.jspecify.annotations.Nullable String aggregate) {
-        if (!indexAggregates) {
+        if (!indexAggregates || expected < aggregatesFrom) {
             return true;
         }
         String id = aggregate == null ? aggregateId(map, off) : aggregate;

@@ -146,6 +146,20 @@ public final class Segment extends LogFile {
         return b.clear().limit(n);
     }
 
+    /** Whether bytes {@code [from, from + bytes)} (cut at the capacity) are all zero, read through the channel. */
+    boolean zerosFrom(int from, int bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(0, Math.min(bytes, capacity - from)));
+        while (b.hasRemaining() && channel.read(b, from + b.position()) >= 0) {
+            // read until full or end of file (a shorter file reads as zeros)
+        }
+        for (int i = 0; i < b.position(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Writes {@code src} at {@code offset}. Writer thread only. */
     void write(ByteBuffer src, long offset) throws IOException {
         writeFully(channel, src, offset);

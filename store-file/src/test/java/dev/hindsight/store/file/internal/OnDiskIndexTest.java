@@ -156,6 +156,82 @@ class OnDiskIndexTest {
         }
     }
 
+    /** One 4 MiB segment (about 25,000 of these events) whose index memtable spills every 1,024 events (ADR 0020). */
+    private FileLogOptions spilling() {
+        return options().withSegmentBytes(4 << 20).withMemtableEvents(1024);
+    }
+
+    @Test
+    void spills_writeRunsInsideTheActiveSegment_andKeepVersionsReadsAndDuplicatesExact() throws Exception {
+        Random random = new Random(21);
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            appendRandom(log, random, 3000, 50);
+            checkAgainstModel(log, random);
+        }
+        assertThat(files(dir.resolve("segments"))).hasSize(1); // every run below was written by a spill
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            // the runs end inside the one segment, less than a memtable (plus one append) before its end; the
+            // checkpoint restored the segment's offsets without a scan
+            assertThat(log.indexCheckpointPosition()).isBetween(appended.size() - 1L - 1024 - 3, appended.size() - 2L);
+            assertThat(log.activeCheckpointEvents()).isEqualTo(appended.size() - 1);
+            assertThat(log.indexMemtableEvents())
+                    .isEqualTo(appended.size() - 1 - log.indexCheckpointPosition())
+                    .isLessThan(1024 + 3);
+            checkAgainstModel(log, random);
+            appendRandom(log, random, 500, 50);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            checkAgainstModel(log, random);
+        }
+    }
+
+    @Test
+    void afterACrash_theScanOfTheActiveSegmentIndexesOnlyWhatTheRunsDoNotCover() throws Exception {
+        Random random = new Random(22);
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            appendRandom(log, random, 3000, 50);
+        }
+        Files.delete(dir.resolve("index").resolve(ActiveCheckpoint.FILE)); // as after kill -9
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            assertThat(log.activeCheckpointEvents()).isZero();
+            assertThat(log.indexCheckpointPosition()).isBetween(1024L, appended.size() - 1L);
+            checkAgainstModel(log, random);
+            appendRandom(log, random, 500, 50);
+            checkAgainstModel(log, random);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+    }
+
+    /** Index runs that name positions the log no longer holds (a log restored from an older copy) are rebuilt. */
+    @Test
+    void runsEndingBeyondTheLog_areRebuiltFromTheLog() throws Exception {
+        Random random = new Random(23);
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            appendRandom(log, random, 1500, 30);
+        }
+        Path segment =
+                dir.resolve("segments").resolve(files(dir.resolve("segments")).getFirst());
+        byte[] older = Files.readAllBytes(segment);
+        List<ProposedEvent> olderAppended = new ArrayList<>(appended);
+        Map<String, List<Long>> olderModel = new HashMap<>();
+        model.forEach((k, v) -> olderModel.put(k, new ArrayList<>(v)));
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            appendRandom(log, random, 1500, 30);
+        }
+        Files.write(segment, older);
+        appended.clear();
+        appended.addAll(olderAppended);
+        model.clear();
+        model.putAll(olderModel);
+        try (FileEventLog log = FileEventLog.open(spilling())) {
+            assertThat(log.head()).isEqualTo(Position.of(appended.size() - 1));
+            assertThat(log.indexCheckpointPosition()).isZero(); // cleared and rebuilt
+            checkAgainstModel(log, random);
+            assertThat(log.verify(10).problems()).isEmpty();
+        }
+    }
+
     /** A store whose runs hold 64-bit hashes (earlier builds) keeps them on open, no rebuild; versions and duplicates exact. */
     @Test
     void runsOf64BitHashes_areKeptOnOpen_andVersionsAndDuplicatesStayExact() throws Exception {
