@@ -1,21 +1,21 @@
 package dev.hindsight.server;
 
 import dev.hindsight.core.EventStore;
-import dev.hindsight.core.NotOwnerException;
 import dev.hindsight.core.StoreLimits;
 import dev.hindsight.core.auth.Role;
 import dev.hindsight.core.auth.TokenStore;
 import dev.hindsight.server.internal.Access;
 import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
+import dev.hindsight.server.internal.AppendHandler;
 import dev.hindsight.server.internal.Audit;
 import dev.hindsight.server.internal.EventsApi;
-import dev.hindsight.server.internal.HttpSpans;
+import dev.hindsight.server.internal.Exchange;
 import dev.hindsight.server.internal.JsonErrorHandler;
 import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
-import dev.hindsight.server.internal.Params;
 import dev.hindsight.server.internal.RateLimiter;
+import dev.hindsight.server.internal.RouteGuard;
 import dev.hindsight.server.internal.ServerMetrics;
 import dev.hindsight.server.internal.SlowClientGuard;
 import dev.hindsight.server.internal.SubjectsApi;
@@ -72,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * {@code 403 forbidden}); see {@link Access}. Reads need {@code reader}, writes {@code writer}, projection rebuilds
  * {@code admin}.
  *
+ * <p>The append route is served by a plain Jetty handler ({@code AppendHandler}) in front of Javalin, without the
+ * servlet and Javalin layers; it answers exactly as the Javalin route would (the two share the route guard and the
+ * append code), and leaves ids with percent-escapes to that route.
+ *
  * <p>Every error is JSON {@code {"error": code, "message": ...}}. {@link #stop()} is graceful: it ends live feeds,
  * stops accepting connections, waits until requests in flight have sent their responses, then stops Jetty and closes
  * the store (which flushes and fsyncs). Thread-safe; start and stop at most once.
@@ -92,6 +96,7 @@ public final class HindsightServer implements AutoCloseable {
     private final @Nullable Access access;
     private final Audit audit;
     private final SlowClientGuard slowClients;
+    private final RouteGuard guard;
     private final Javalin app;
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
@@ -112,6 +117,7 @@ public final class HindsightServer implements AutoCloseable {
         this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh, audit::tokens);
         this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
         this.slowClients = new SlowClientGuard(b.headerTimeout);
+        this.guard = new RouteGuard(access, metrics, audit, store.tracing());
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);
         this.app = Javalin.create(cfg -> configure(cfg, api));
     }
@@ -152,8 +158,13 @@ public final class HindsightServer implements AutoCloseable {
             KeyStore keys = options.tlsKeyStore;
             cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, keys));
         }
+        String events = AppendHandler.ROUTE;
         cfg.jetty.modifyServer(server -> {
             server.setErrorHandler(new JsonErrorHandler());
+            // The single-aggregate append without the servlet and Javalin layers (it shadows the Javalin route of the
+            // same name, which still serves the ids it leaves to Javalin). Inserted first, so innermost: the handlers
+            // below wrap it as they wrap Javalin.
+            server.insertHandler(new AppendHandler(guard, api));
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
             // timeout) until every request in flight has completed its response; new ones get 503.
             server.insertHandler(new GracefulHandler());
@@ -163,7 +174,6 @@ public final class HindsightServer implements AutoCloseable {
             server.insertHandler(slowClients);
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
-        String events = "/api/aggregates/{aggregate_id}/events";
         add(cfg, "POST", events, api::append);
         add(cfg, "GET", events, api::readAggregate);
         add(cfg, "POST", "/api/appends", api::appendMany);
@@ -264,45 +274,16 @@ public final class HindsightServer implements AutoCloseable {
         routes.add(new Route(method, path));
     }
 
-    /** Wraps a handler: access check (when auth is on), errors as JSON, request metrics. */
+    /** Wraps a handler in the route guard: access check (when auth is on), errors as JSON, metrics, span, audit. */
     private Handler route(String method, String route, Handler handler, Rule rule) {
-        Handler h = ctx -> {
-            try {
-                if (access != null) {
-                    access.check(ctx, route, rule);
-                }
-                Params.checkQueryString(ctx.queryString());
-                handler.handle(ctx);
-            } catch (Exception e) {
-                if (e instanceof NotOwnerException n && n.owner() != null) {
-                    // a partitioned engine: the owning node takes the request (307 keeps method and body)
-                    String query = ctx.queryString();
-                    ctx.header("Location", n.owner() + ctx.path() + (query == null ? "" : "?" + query));
-                }
-                respond(ctx, ApiError.from(e));
-            } finally {
-                metrics.request(method, route, ctx.statusCode());
-                if (rule.role() == Role.admin && "POST".equals(method) && ctx.statusCode() != 401) {
-                    audit.adminRequest(method, ctx.path(), ctx.statusCode(), ctx.attribute(Access.TOKEN));
-                }
-            }
-        };
-        return HttpSpans.wrap(store.tracing(), method, route, h);
+        return ctx -> guard.serve(Exchange.of(ctx), method, route, rule, () -> handler.handle(ctx));
     }
 
     private void unmatched(Exception e, Context ctx) {
-        respond(ctx, ApiError.from(e));
+        Exchange.of(ctx).fail(ApiError.from(e));
         String method = ctx.req().getMethod();
         // Clients choose the method name: keep the metric's label set bounded.
         metrics.request(STANDARD_METHODS.contains(method) ? method : "OTHER", "unmatched", ctx.statusCode());
-    }
-
-    private static void respond(Context ctx, ApiError error) {
-        if (ctx.res().isCommitted()) {
-            LOG.debug("response already committed; dropping error {}", error);
-            return;
-        }
-        ctx.status(error.status()).contentType("application/json").result(error.toJson());
     }
 
     private void scrape(Context ctx) {

@@ -61,11 +61,11 @@ public final class Access {
     }
 
     /**
-     * Checks the request against {@code rule} and remembers its token in {@link #TOKEN}.
+     * Checks the request against {@code rule} and remembers its token ({@link Exchange#token(ApiToken)}).
      *
-     * @throws ApiException 401 or 403
+     * @throws ApiException 401, 403 or 429
      */
-    public void check(Context ctx, String path, Rule rule) {
+    public void check(Exchange ctx, String path, Rule rule) {
         if (rule.open()) {
             return;
         }
@@ -99,7 +99,7 @@ public final class Access {
                     "token '" + token.name() + "' has role " + token.role() + "; this needs " + rule.role());
         }
         for (String param : AGGREGATE_PARAMS) {
-            String id = ctx.pathParamMap().get(param);
+            String id = ctx.pathParam(param);
             if (id != null && Audit.isSystem(id)) {
                 if (rule.role() != Role.reader) {
                     throw new ApiException(
@@ -113,7 +113,7 @@ public final class Access {
         String prefix = token.prefix();
         if (prefix != null) {
             for (String param : AGGREGATE_PARAMS) {
-                String id = ctx.pathParamMap().get(param);
+                String id = ctx.pathParam(param);
                 if (id != null && !id.startsWith(prefix)) {
                     throw forbiddenScope(token, "aggregate '" + id + "'");
                 }
@@ -127,10 +127,10 @@ public final class Access {
                 throw forbiddenScope(token, "the whole log (filter it with aggregate_prefix=" + prefix + "…)");
             }
         }
-        ctx.attribute(TOKEN, token);
+        ctx.token(token);
     }
 
-    private static @Nullable String secret(Context ctx, String path) {
+    private static @Nullable String secret(Exchange ctx, String path) {
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String s = header.substring(7).trim();

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The JSON events API: append, aggregate reads (also as of an instant), global log reads, health. Thread-safe. */
 public final class EventsApi {
@@ -38,29 +39,46 @@ public final class EventsApi {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** {@code POST /api/aggregates/{aggregate_id}/events}. */
+    /** {@code POST /api/aggregates/{aggregate_id}/events} as a Javalin route. */
     public void append(Context ctx) throws IOException {
-        if (Audit.isSystem(ctx.pathParam("aggregate_id"))) { // also with authentication off
+        byte[] answer = append(ctx.pathParam("aggregate_id"), ctx.header("Expected-Version"), () -> body(ctx));
+        json(ctx.status(201), answer);
+    }
+
+    /** A request body, read only once the checks that need none have passed. */
+    @FunctionalInterface
+    public interface Body {
+        byte[] read() throws IOException;
+    }
+
+    /**
+     * Appends the events of {@code body} to {@code aggregateId}: {@code POST /api/aggregates/{aggregate_id}/events},
+     * whichever layer serves it (a Javalin route, {@link AppendHandler}). Counts the append or its failure.
+     *
+     * @param expectedVersion the {@code Expected-Version} header, {@code null} when absent
+     * @return the JSON of the {@code 201} answer
+     * @throws ApiException 403 for a system aggregate; the store's exceptions for everything else it refuses
+     */
+    public byte[] append(String aggregateId, @Nullable String expectedVersion, Body body) throws IOException {
+        if (Audit.isSystem(aggregateId)) { // also with authentication off
             throw new ApiException(
-                    403,
-                    "forbidden",
-                    "'" + ctx.pathParam("aggregate_id") + "' is a system aggregate: only the server writes it");
+                    403, "forbidden", "'" + aggregateId + "' is a system aggregate: only the server writes it");
         }
         try {
-            String header = ctx.header("Expected-Version");
-            ExpectedVersion expected =
-                    header == null || header.isBlank() ? ExpectedVersion.ANY : ExpectedVersion.parse(header);
-            List<EventData> events = AppendRequest.parse(body(ctx));
-            AppendResult r = store.append(ctx.pathParam("aggregate_id"), expected, events);
+            ExpectedVersion expected = expectedVersion == null || expectedVersion.isBlank()
+                    ? ExpectedVersion.ANY
+                    : ExpectedVersion.parse(expectedVersion);
+            List<EventData> events = AppendRequest.parse(body.read());
+            AppendResult r = store.append(aggregateId, expected, events);
             metrics.appended(r);
-            json(ctx.status(201), JsonOut.write(g -> {
+            return JsonOut.write(g -> {
                 g.writeStartObject();
                 g.writeStringField("aggregate_id", r.aggregateId());
                 g.writeNumberField("first_version", r.firstVersion());
                 g.writeNumberField("last_version", r.lastVersion());
                 g.writeStringField("position", r.position().toString());
                 g.writeEndObject();
-            }));
+            });
         } catch (HindsightException e) {
             metrics.appendFailed(e.code());
             throw e;
@@ -260,23 +278,41 @@ public final class EventsApi {
         g.writeEndArray();
     }
 
-    /**
-     * Reads the request body, refusing (413) bodies over the limit before parsing any of it. The rest of a refused body
-     * is read and dropped (up to {@link #DRAIN_BYTES}) before the answer goes out: a server that answers and closes
-     * while the client is still sending makes the client's TCP stack see a reset instead of the 413.
-     */
     private byte[] body(Context ctx) throws IOException {
         return body(ctx, maxBodyBytes);
     }
 
     private byte[] body(Context ctx, int maxBodyBytes) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
+        return body(
+                ctx.req().getContentLengthLong(),
+                ctx.req().getInputStream(),
+                maxBodyBytes,
+                () -> ctx.header("Connection", "close"));
+    }
+
+    /**
+     * Reads the body of a single append, as {@link #body(long, InputStream, int, Runnable)} does.
+     *
+     * @param declared the {@code Content-Length}, -1 when unknown (chunked)
+     * @param closeConnection makes the answer close the connection ({@code Connection: close})
+     */
+    public byte[] body(long declared, InputStream in, Runnable closeConnection) throws IOException {
+        return body(declared, in, maxBodyBytes, closeConnection);
+    }
+
+    /**
+     * Reads the request body, refusing (413) bodies over the limit before parsing any of it. The rest of a refused body
+     * is read and dropped (up to {@link #DRAIN_BYTES}) before the answer goes out: a server that answers and closes
+     * while the client is still sending makes the client's TCP stack see a reset instead of the 413. Beyond that, or
+     * when the client breaks off, {@code closeConnection} is called.
+     */
+    private static byte[] body(long declared, InputStream in, int maxBodyBytes, Runnable closeConnection)
+            throws IOException {
         if (declared > maxBodyBytes) {
-            drain(ctx, declared);
+            drain(in, declared, closeConnection);
             throw tooLarge(declared, maxBodyBytes);
         }
         byte[] body;
-        InputStream in = ctx.req().getInputStream();
         if (declared >= 0) {
             // The usual case: the length is known, so read exactly that into one array (no chunk list to copy).
             body = new byte[(int) declared];
@@ -289,7 +325,7 @@ public final class EventsApi {
         }
         body = in.readNBytes(maxBodyBytes + 1);
         if (body.length > maxBodyBytes) {
-            drain(ctx, -1);
+            drain(in, -1, closeConnection);
             throw tooLarge(-1, maxBodyBytes);
         }
         in.close();
@@ -299,24 +335,23 @@ public final class EventsApi {
     /** Most bytes of a refused body read and dropped; beyond that the connection is closed after the answer. */
     static final long DRAIN_BYTES = 16L << 20;
 
-    private static void drain(Context ctx, long declared) {
+    private static void drain(InputStream in, long declared, Runnable closeConnection) {
         if (declared > DRAIN_BYTES) {
-            ctx.header("Connection", "close");
+            closeConnection.run();
             return;
         }
         byte[] buf = new byte[64 * 1024];
         long seen = 0;
         try {
-            InputStream in = ctx.req().getInputStream();
             for (int n; (n = in.read(buf)) >= 0; ) {
                 seen += n;
                 if (seen > DRAIN_BYTES) {
-                    ctx.header("Connection", "close");
+                    closeConnection.run();
                     return;
                 }
             }
         } catch (IOException e) {
-            ctx.header("Connection", "close"); // the client went away or broke off: nothing more to read
+            closeConnection.run(); // the client went away or broke off: nothing more to read
         }
     }
 

@@ -2,10 +2,9 @@ package dev.hindsight.server.internal;
 
 import dev.hindsight.core.tracing.SpanNames;
 import dev.hindsight.core.tracing.Tracing;
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import org.jspecify.annotations.Nullable;
 
@@ -15,37 +14,40 @@ import org.jspecify.annotations.Nullable;
  * (appends, loads) are its children. Off, a route runs unwrapped. Stateless; thread-safe.
  */
 public final class HttpSpans {
-    private static final TextMapGetter<Context> HEADERS = new TextMapGetter<>() {
+    private static final TextMapGetter<Exchange> HEADERS = new TextMapGetter<>() {
         @Override
-        public @Nullable String get(@Nullable Context ctx, String key) {
-            return ctx == null ? null : ctx.header(key);
+        public @Nullable String get(@Nullable Exchange x, String key) {
+            return x == null ? null : x.header(key);
         }
     };
 
     private HttpSpans() {}
 
-    /** {@code inner} in a server span named {@code http.request}, with method, route and status attributes. */
-    public static Handler wrap(Tracing tracing, String method, String route, Handler inner) {
-        return ctx -> {
-            if (!tracing.enabled()) {
-                inner.handle(ctx);
-                return;
+    /** A route's work, run inside the span. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code inner} in a server span named {@code http.request}, with method, route and status attributes. */
+    public static void run(Tracing tracing, String method, String route, Exchange x, Work inner) throws Exception {
+        if (!tracing.enabled()) {
+            inner.run();
+            return;
+        }
+        Context parent = Tracing.propagator().extract(Context.root(), x, HEADERS);
+        tracing.inSpan(SpanNames.HTTP_REQUEST, SpanKind.SERVER, parent, span -> {
+            span.setAttribute(SpanNames.HTTP_METHOD, method);
+            span.setAttribute(SpanNames.HTTP_ROUTE, route);
+            // before the work: a live feed commits its headers early
+            Tracing.propagator().inject(Context.current(), x, Exchange::header);
+            inner.run();
+            int status = x.status();
+            span.setAttribute(SpanNames.HTTP_STATUS, (long) status);
+            if (status >= 500) {
+                span.setStatus(StatusCode.ERROR);
             }
-            io.opentelemetry.context.Context parent =
-                    Tracing.propagator().extract(io.opentelemetry.context.Context.root(), ctx, HEADERS);
-            tracing.inSpan(SpanNames.HTTP_REQUEST, SpanKind.SERVER, parent, span -> {
-                span.setAttribute(SpanNames.HTTP_METHOD, method);
-                span.setAttribute(SpanNames.HTTP_ROUTE, route);
-                // before the handler: a live feed commits its headers early
-                Tracing.propagator().inject(io.opentelemetry.context.Context.current(), ctx, Context::header);
-                inner.handle(ctx);
-                int status = ctx.statusCode();
-                span.setAttribute(SpanNames.HTTP_STATUS, (long) status);
-                if (status >= 500) {
-                    span.setStatus(StatusCode.ERROR);
-                }
-                return null;
-            });
-        };
+            return null;
+        });
     }
 }
