@@ -501,7 +501,15 @@ public final class SnapshotGeneration implements AutoCloseable {
                 FileChannel ch = channel;
                 try {
                     return op.run(ch);
-                } catch (ClosedChannelException e) {
+                } catch (Throwable e) {
+                    // Not `catch (ClosedChannelException e)`: C2 may compile io() while that class is not yet resolved
+                    // here (no read has met a closed channel yet) and then drop that handler, so the
+                    // AsynchronousCloseException of a read racing retire() escaped as an IOException instead of
+                    // Retired (loadgen: "cannot read snapshot: null" after a compaction). A Throwable handler is
+                    // resolved at verification, and instanceof of an unresolved class deoptimizes instead.
+                    if (!(e instanceof ClosedChannelException)) {
+                        throw e;
+                    }
                     if (retired) {
                         throw new Retired();
                     }
