@@ -323,10 +323,15 @@ public final class FileSnapshotStore implements SnapshotStore {
                     c.copy(stop, old.end()); // what was saved meanwhile, under the lock
                     SnapshotGeneration next = c.install();
                     current = next;
+                    c = null; // the new generation is live from here: never abandon it below
                     trainer = null;
                     LOG.info("compacted {} from {} to {} bytes", old.file(), old.end(), next.end());
-                    old.retire();
-                    c = null;
+                    try {
+                        old.retire();
+                    } catch (IOException e) {
+                        // its readers already moved on; files left behind are deleted at the next open
+                        LOG.warn("could not delete the replaced snapshot generation {}", old.file(), e);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
