@@ -3,17 +3,11 @@ package dev.hindsight.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.core.AppendResult;
-import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.NotOwnerException;
-import dev.hindsight.core.Position;
-import dev.hindsight.core.ReadDirection;
-import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.auth.FileTokenStore;
 import dev.hindsight.core.auth.Role;
 import dev.hindsight.core.memory.InMemoryEventLog;
-import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -274,8 +267,7 @@ class AppendRouteTest {
      * An in-memory log that owns no aggregate named {@code remote-…} (their appends name another node) and remembers the
      * classes on the stack of its last append and whether it ran on a virtual thread.
      */
-    static final class ElsewhereLog implements EventLog {
-        private final InMemoryEventLog inner = new InMemoryEventLog();
+    static final class ElsewhereLog extends ForwardingLog {
         volatile List<String> lastAppendCallers = List.of();
         volatile boolean lastAppendOnVirtualThread;
 
@@ -289,36 +281,6 @@ class AppendRouteTest {
                 throw new NotOwnerException("aggregate '" + aggregateId + "' is on node-2", "http://node-2:8080");
             }
             return inner.append(aggregateId, expected, events);
-        }
-
-        @Override
-        public List<RecordedEvent> readAggregate(String id, long from, int limit, ReadDirection direction) {
-            return inner.readAggregate(id, from, limit, direction);
-        }
-
-        @Override
-        public long aggregateVersion(String aggregateId) {
-            return inner.aggregateVersion(aggregateId);
-        }
-
-        @Override
-        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
-            return inner.readAll(after, limit, filter);
-        }
-
-        @Override
-        public Position head() {
-            return inner.head();
-        }
-
-        @Override
-        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
-            return inner.awaitAfter(after, timeout);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

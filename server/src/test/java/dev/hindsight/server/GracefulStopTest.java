@@ -5,19 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hindsight.core.AppendResult;
-import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.GlobalSlice;
-import dev.hindsight.core.Position;
-import dev.hindsight.core.ReadDirection;
-import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.memory.InMemoryEventLog;
-import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -28,8 +21,7 @@ import org.junit.jupiter.api.Test;
 class GracefulStopTest {
 
     /** Delegates to an in-memory log, but holds appends to aggregate "slow" until released. */
-    static final class GatedLog implements EventLog {
-        final InMemoryEventLog inner = new InMemoryEventLog();
+    static final class GatedLog extends ForwardingLog {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicBoolean closed = new AtomicBoolean();
@@ -45,31 +37,6 @@ class GracefulStopTest {
                 }
             }
             return inner.append(aggregateId, expected, events);
-        }
-
-        @Override
-        public List<RecordedEvent> readAggregate(String id, long from, int limit, ReadDirection direction) {
-            return inner.readAggregate(id, from, limit, direction);
-        }
-
-        @Override
-        public long aggregateVersion(String aggregateId) {
-            return inner.aggregateVersion(aggregateId);
-        }
-
-        @Override
-        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
-            return inner.readAll(after, limit, filter);
-        }
-
-        @Override
-        public Position head() {
-            return inner.head();
-        }
-
-        @Override
-        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
-            return inner.awaitAfter(after, timeout);
         }
 
         @Override
