@@ -31,7 +31,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,9 +50,6 @@ class KafkaCryptoShreddingIT {
     /** Base of the two api nodes' ports (this worktree's 29xxx range). */
     private static final int API_PORT = 29251;
 
-    @TempDir
-    static Path clusterDir;
-
     private static KafkaTestCluster cluster;
 
     private final String schema = "t_kshred_" + UUID.randomUUID().toString().substring(0, 8);
@@ -66,12 +62,7 @@ class KafkaCryptoShreddingIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(clusterDir, 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = SharedKafkaCluster.get();
     }
 
     @AfterEach

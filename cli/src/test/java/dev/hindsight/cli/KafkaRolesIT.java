@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,9 +52,6 @@ class KafkaRolesIT {
     private static final String USER = PgTestDb.USER;
     private static final String PASSWORD = PgTestDb.PASSWORD;
 
-    @TempDir
-    static Path clusterDir;
-
     private static KafkaTestCluster cluster;
 
     private final String schema = "t_kroles_" + UUID.randomUUID().toString().substring(0, 8);
@@ -68,12 +64,7 @@ class KafkaRolesIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(clusterDir, 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = SharedKafkaCluster.get();
     }
 
     @AfterEach

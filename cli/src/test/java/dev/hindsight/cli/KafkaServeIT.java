@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,9 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * disk) with read-your-writes on a vector position.
  */
 class KafkaServeIT {
-    @TempDir
-    static Path clusterDir;
-
     private static KafkaTestCluster cluster;
 
     @TempDir
@@ -39,12 +35,7 @@ class KafkaServeIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(clusterDir, 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = SharedKafkaCluster.get();
     }
 
     @AfterEach

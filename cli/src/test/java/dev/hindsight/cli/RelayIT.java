@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,9 +41,6 @@ class RelayIT {
     private static final int AGGREGATES = 50;
     private static final int EVENTS_PER_AGGREGATE_PER_ROUND = 200;
 
-    @TempDir
-    static Path clusterDir;
-
     private static KafkaTestCluster cluster;
 
     @TempDir
@@ -58,12 +54,7 @@ class RelayIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(clusterDir, 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = SharedKafkaCluster.get();
     }
 
     @AfterEach
