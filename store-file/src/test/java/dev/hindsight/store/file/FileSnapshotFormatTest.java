@@ -37,7 +37,7 @@ class FileSnapshotFormatTest {
     Path dir;
 
     /** An order-shaped state (seeded, so that a dictionary has something to learn). */
-    private static Snapshot order(int id, long version) {
+    static Snapshot order(int id, long version) {
         Random r = new Random(id * 31L + version);
         StringBuilder items = new StringBuilder();
         for (int i = 0; i <= r.nextInt(4); i++) {

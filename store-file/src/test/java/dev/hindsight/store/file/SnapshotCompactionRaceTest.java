@@ -6,8 +6,6 @@ import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -29,25 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * on the 2-core box; this test runs 10 s, so it does not fail every time without the fix).
  */
 class SnapshotCompactionRaceTest {
-    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final int IDS = 5000;
 
     @TempDir
     Path dir;
-
-    private static Snapshot order(int id, long version) {
-        Random r = new Random(id * 31L + version);
-        StringBuilder items = new StringBuilder();
-        for (int i = 0; i <= r.nextInt(4); i++) {
-            items.append(i == 0 ? "" : ",")
-                    .append("{\"sku\":\"sku-%05d\",\"quantity\":%d,\"unit_price\":%d}"
-                            .formatted(r.nextInt(20000), 1 + r.nextInt(3), 100 * r.nextInt(200)));
-        }
-        String state = ("{\"status\":\"paid\",\"order_id\":\"ord_%08d\",\"user_id\":\"user_%06d\",\"currency\":\"EUR\","
-                        + "\"items\":[%s],\"version\":%d}")
-                .formatted(id, r.nextInt(200000), items, version);
-        return new Snapshot("order-" + id, version, T0.plusSeconds(id * 100L + version), "OrderState@1", state);
-    }
 
     @Test
     void loads_onVirtualThreadsDuringCompactions_neverFail() throws Exception {
@@ -77,7 +60,7 @@ class SnapshotCompactionRaceTest {
             while (System.nanoTime() < deadline) {
                 for (int id = 0; id < IDS && System.nanoTime() < deadline; id++) {
                     inFlight.acquire();
-                    Snapshot s = order(id, v);
+                    Snapshot s = FileSnapshotFormatTest.order(id, v);
                     threads.execute(() -> {
                         try {
                             store.save(s);

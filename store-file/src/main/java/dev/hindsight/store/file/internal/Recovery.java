@@ -106,7 +106,6 @@ public final class Recovery {
 
     private Result run(Path segmentsDir, int segmentBytes, int cacheEntries, int memtableEvents, boolean clearIndexes)
             throws IOException {
-        Recovery r = this;
         List<Path> files = segmentFiles(segmentsDir, archived);
         if (!files.isEmpty() && Files.exists(files.getLast()) && allZeros(files.getLast())) {
             // A crash while a segment was being created (before its header was durable). Records are only written
@@ -119,17 +118,17 @@ public final class Recovery {
         if (Files.deleteIfExists(segmentsDir.resolve(OLD_CHECKPOINT))) {
             LOG.info("removed the whole-index checkpoint of an older version; indexes now live in {}", Indexes.DIR);
         }
-        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), r.state, cacheEntries, memtableEvents);
-        r.state.indexes(indexes);
+        Indexes indexes = Indexes.open(segmentsDir.resolveSibling(Indexes.DIR), state, cacheEntries, memtableEvents);
+        state.indexes(indexes);
         if (clearIndexes) {
             indexes.ids.clear();
             indexes.aggregates.clear();
         }
         try {
-            long covered = r.recover(segmentsDir, files, segmentBytes, indexes);
-            return new Result(r.state, r.truncatedBytes, covered, r.checkpointEvents);
+            long covered = recover(segmentsDir, files, segmentBytes, indexes);
+            return new Result(state, truncatedBytes, covered, checkpointEvents);
         } catch (IOException | RuntimeException e) {
-            r.state.closeQuietly();
+            state.closeQuietly();
             throw e;
         }
     }
