@@ -5,14 +5,28 @@
 
 HINDSIGHT_MIN_JAVA=21
 
-# Prints the feature version (17, 21, 25, ...) of the java binary $1, or nothing if it does not run.
+# Prints the feature version (17, 21, 25, ...) of the java binary $1, or nothing if it does not run. Reads the JDK's
+# `release` file when it has one (instant), else asks the binary (a JVM start, ~0.1-0.5 s: the launcher checks every
+# JDK under /usr/lib/jvm when JAVA_HOME is unset, and that time counted in `serve`'s start-up).
 hindsight_java_version() {
-    local spec
-    spec=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)
-    case "$spec" in
-        1.*) echo "${spec#1.}" ;; # 1.8 -> 8
-        *) echo "$spec" ;;
-    esac
+    local spec="" release line
+    release="${1%/bin/java}/release"
+    if [[ -r "$release" ]]; then
+        # No subprocess: bash alone reads the line JAVA_VERSION="25.0.3".
+        while IFS= read -r line; do
+            if [[ "$line" =~ ^JAVA_VERSION=\"(1\.)?([0-9]+) ]]; then
+                spec="${BASH_REMATCH[2]}"
+                break
+            fi
+        done <"$release"
+    fi
+    if [[ -z "$spec" ]]; then
+        spec=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)
+        case "$spec" in
+            1.*) spec="${spec#1.}" ;; # 1.8 -> 8
+        esac
+    fi
+    echo "$spec"
 }
 
 # Sets and exports JAVA_HOME and HINDSIGHT_JAVA_VERSION, or exits 1 with a message on stderr.

@@ -1,6 +1,9 @@
 package dev.hindsight.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,8 +17,10 @@ import picocli.CommandLine.Spec;
         name = "hindsight",
         mixinStandardHelpOptions = true,
         versionProvider = Hindsight.Version.class,
-        description = "Hindsight: an event store with time travel.",
-        subcommands = {
+        description = "Hindsight: an event store with time travel.")
+public final class Hindsight implements Runnable {
+    /** The subcommands, in the order the usage help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
             ServeCommand.class,
             AppendCommand.class,
             ReadCommand.class,
@@ -32,9 +37,8 @@ import picocli.CommandLine.Spec;
             TokensCommand.class,
             ForgetCommand.class,
             KeysCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Hindsight implements Runnable {
+            CommandLine.HelpCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -47,12 +51,27 @@ public final class Hindsight implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length == 0 ? null : args[0]).execute(args));
     }
 
     /** The configured command line: failures print one clear line on stderr instead of a stack trace. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line with only the subcommand that {@code first} names, or with all of them when it names none
+     * (options, {@code help}, a typo). Picocli reflects over every option of every subcommand it is given: modelling
+     * all sixteen cost {@code serve} about 0.5 s of its start-up (docs/benchmarks.md, session 14).
+     */
+    static CommandLine commandLine(@Nullable String first) {
         CommandLine cl = new CommandLine(new Hindsight());
+        Class<?> only = first == null ? null : named(first);
+        for (Class<?> command : COMMANDS) {
+            if (only == null || command == only) {
+                cl.addSubcommand(command);
+            }
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
@@ -68,6 +87,17 @@ public final class Hindsight implements Runnable {
             return e instanceof CliException c ? c.exitCode() : 1;
         });
         return cl;
+    }
+
+    /** The subcommand class whose name or alias is {@code name}, or null. */
+    private static @Nullable Class<?> named(String name) {
+        for (Class<?> command : COMMANDS) {
+            Command c = command.getAnnotation(Command.class);
+            if (c.name().equals(name) || Arrays.asList(c.aliases()).contains(name)) {
+                return command;
+            }
+        }
+        return null;
     }
 
     /** Version from the jar manifest. */
