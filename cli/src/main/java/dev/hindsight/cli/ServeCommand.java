@@ -23,6 +23,7 @@ import dev.hindsight.store.file.ArchiveOptions;
 import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FileSnapshotStore;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaEventLog;
 import dev.hindsight.store.kafka.KafkaOptions;
@@ -305,6 +306,8 @@ final class ServeCommand implements Callable<Integer> {
                 + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")"
                 + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
+        // What start-up left for later (the compression library's bindings) is done now, off the request path.
+        Thread.ofPlatform().daemon().name("hindsight-warm-up").start(FileSnapshotStore::warmUp);
         stopped.await();
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.hindsight.store.file;
 
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDictTrainer;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
@@ -74,6 +75,16 @@ public final class FileSnapshotStore implements SnapshotStore {
         synchronized (this) {
             maybeCompact(); // e.g. right after converting a format-1 file, which copies superseded snapshots too
         }
+    }
+
+    /**
+     * Binds the compression library now, on the calling thread: snapshots are compressed with zstd, whose native
+     * bindings take ~0.3 s of CPU to set up on first use (Java 22 and later). Opening a store does not do it; a server
+     * calls this on a background thread once it is listening, so that neither its start-up nor its first snapshot
+     * pays for it.
+     */
+    public static void warmUp() {
+        new ZstdCompressCtx().close();
     }
 
     /**

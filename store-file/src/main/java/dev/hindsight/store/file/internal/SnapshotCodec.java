@@ -14,13 +14,18 @@ import org.jspecify.annotations.Nullable;
  * its dictionary record) and one compression context, and for reads the dictionaries by offset and a small pool of
  * decompression contexts (creating one costs ~0.1 ms).
  *
+ * <p>Every zstd object is made on first use: on Java 22 and later zstd-jni binds its native functions through the
+ * foreign-function API when its first class initialises, ~0.3 s of CPU that opening a store (and so {@code serve}'s
+ * start-up) should not pay before the first snapshot is written or read.
+ *
  * <p>Thread-safety: {@link #decompress} and {@link #hasDictionary} are thread-safe; the other methods must be called
  * under the owning store's lock (or by the one thread that owns a generation being built by compaction).
  */
 final class SnapshotCodec implements AutoCloseable {
     private final int level;
-    private final ZstdCompressCtx ctx;
-    private final Map<Long, ZstdDictDecompress> decompressors = new ConcurrentHashMap<>();
+    private @Nullable ZstdCompressCtx ctx;
+    private final Map<Long, byte[]> dictionaries = new ConcurrentHashMap<>(); // by offset, for reads
+    private final Map<Long, ZstdDictDecompress> decompressors = new ConcurrentHashMap<>(); // made from those
     private final ArrayBlockingQueue<ZstdDecompressCtx> dctxs = new ArrayBlockingQueue<>(8);
     private final ArrayBlockingQueue<ZstdDecompressCtx> plain = new ArrayBlockingQueue<>(8); // never given a dictionary
     private long dictionary;
@@ -29,19 +34,21 @@ final class SnapshotCodec implements AutoCloseable {
 
     SnapshotCodec(int level) {
         this.level = level;
-        this.ctx = new ZstdCompressCtx()
-                .setLevel(level)
-                .setDictID(false) // records name their dictionary themselves
-                .setContentSize(false); // and their raw length
     }
 
     /** Compresses the next records with {@code dict}, the dictionary record at {@code offset}. */
     void use(long offset, byte[] dict) {
         dictionary = offset;
         dictionaryBytes = dict.clone();
-        compressor = new ZstdDictCompress(dict, level);
-        ctx.loadDict(compressor);
-        decompressors.putIfAbsent(offset, new ZstdDictDecompress(dict));
+        if (ctx != null) {
+            ctx.close(); // the next compress makes one with the new dictionary
+            ctx = null;
+        }
+        if (compressor != null) {
+            compressor.close();
+            compressor = null;
+        }
+        dictionaries.putIfAbsent(offset, dictionaryBytes);
     }
 
     long dictionary() {
@@ -53,16 +60,28 @@ final class SnapshotCodec implements AutoCloseable {
     }
 
     boolean hasDictionary(long offset) {
-        return decompressors.containsKey(offset);
+        return dictionaries.containsKey(offset);
     }
 
     /** Registers a dictionary found by reading its record (for records compressed with it). */
     void register(long offset, byte[] dict) {
-        decompressors.putIfAbsent(offset, new ZstdDictDecompress(dict));
+        dictionaries.putIfAbsent(offset, dict);
     }
 
     SnapshotGeneration.Compressed compress(byte[] raw) {
-        return new SnapshotGeneration.Compressed(compressor == null ? 0 : dictionary, ctx.compress(raw));
+        ZstdCompressCtx c = ctx;
+        if (c == null) {
+            c = new ZstdCompressCtx()
+                    .setLevel(level)
+                    .setDictID(false) // records name their dictionary themselves
+                    .setContentSize(false); // and their raw length
+            if (dictionaryBytes != null) {
+                compressor = new ZstdDictCompress(dictionaryBytes, level);
+                c.loadDict(compressor);
+            }
+            ctx = c;
+        }
+        return new SnapshotGeneration.Compressed(dictionaryBytes == null ? 0 : dictionary, c.compress(raw));
     }
 
     /**
@@ -74,10 +93,11 @@ final class SnapshotCodec implements AutoCloseable {
     byte[] decompress(byte[] body, long dictionaryOffset, int rawLength) {
         ZstdDictDecompress d = null;
         if (dictionaryOffset != 0) {
-            d = decompressors.get(dictionaryOffset);
-            if (d == null) {
+            byte[] dict = dictionaries.get(dictionaryOffset);
+            if (dict == null) {
                 throw new IllegalStateException("dictionary at " + dictionaryOffset + " not loaded");
             }
+            d = decompressors.computeIfAbsent(dictionaryOffset, o -> new ZstdDictDecompress(dict));
         }
         ArrayBlockingQueue<ZstdDecompressCtx> pool = d == null ? plain : dctxs;
         ZstdDecompressCtx dc = pool.poll();
@@ -95,7 +115,12 @@ final class SnapshotCodec implements AutoCloseable {
 
     @Override
     public void close() {
-        ctx.close();
+        if (ctx != null) {
+            ctx.close();
+        }
+        if (compressor != null) {
+            compressor.close();
+        }
         ZstdDecompressCtx dc;
         while ((dc = dctxs.poll()) != null || (dc = plain.poll()) != null) {
             dc.close();
