@@ -30,21 +30,33 @@ final class PostgresArchiveTask implements AutoCloseable {
     private final Supplier<Position> appliedUpTo;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hindsight-pg-archiver").daemon(true).factory());
+    private final @Nullable Duration firstRunAfter;
     private volatile StorageUse.@Nullable ArchiveRun lastRun;
 
+    /**
+     * @param firstRunAfter when the first run starts; null for after one interval ({@code serve}'s hidden
+     *     {@code --archive-first-run-after}, for tests)
+     */
     PostgresArchiveTask(
-            PostgresEventLog log, ObjectStore store, Duration after, int rangeEvents, Supplier<Position> appliedUpTo) {
+            PostgresEventLog log,
+            ObjectStore store,
+            Duration after,
+            int rangeEvents,
+            Supplier<Position> appliedUpTo,
+            @Nullable Duration firstRunAfter) {
         this.log = log;
         this.store = store;
         this.after = after;
         this.rangeEvents = rangeEvents;
         this.appliedUpTo = appliedUpTo;
+        this.firstRunAfter = firstRunAfter;
     }
 
     void start() {
         Duration tenth = after.dividedBy(10);
         long ms = Math.clamp(tenth.toMillis(), 10_000L, 600_000L);
-        timer.scheduleWithFixedDelay(this::runQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        long first = firstRunAfter == null ? ms : Math.max(0, firstRunAfter.toMillis());
+        timer.scheduleWithFixedDelay(this::runQuietly, first, ms, TimeUnit.MILLISECONDS);
     }
 
     private void runQuietly() {

@@ -263,6 +263,15 @@ final class ServeCommand implements Callable<Integer> {
     int archiveRangeEvents;
 
     @Option(
+            names = "--archive-first-run-after",
+            hidden = true,
+            converter = LoadgenCommand.DurationConverter.class,
+            description = "With --store postgres --archive-url: when the first archive run starts (default: after one"
+                    + " interval, a tenth of --archive-after between 10 s and 10 min). For tests, which would wait.")
+    @Nullable
+    Duration archiveFirstRunAfter;
+
+    @Option(
             names = "--role",
             defaultValue = "all",
             converter = Roles.Converter.class,
@@ -589,7 +598,8 @@ final class ServeCommand implements Callable<Integer> {
         PostgresArchiveTask pgArchive = null;
         if (pgLog != null && pgArchiveStore != null) {
             Duration after = fileStore.archiveAfter == null ? Duration.ofDays(30) : fileStore.archiveAfter;
-            pgArchive = new PostgresArchiveTask(pgLog, pgArchiveStore, after, archiveRangeEvents, appliedUpTo);
+            pgArchive = new PostgresArchiveTask(
+                    pgLog, pgArchiveStore, after, archiveRangeEvents, appliedUpTo, archiveFirstRunAfter);
         }
         return new RetentionPlugin(
                 new RetentionRunner(engine, policy, appliedUpTo, Clock.systemUTC()), retention.interval, "", pgArchive);

@@ -66,7 +66,10 @@ class PostgresRetentionCliTest {
                         "--archive-after",
                         "0s",
                         "--archive-range-events",
-                        "50")
+                        "50",
+                        // the first archive run after 1 s, not after the 10 s interval (the test would wait for it)
+                        "--archive-first-run-after",
+                        "1s")
                 .subcommand()
                 .commandSpec()
                 .commandLine()
