@@ -53,9 +53,18 @@ one() { # side jar
     local sampler=$!
     "${JAVA[@]}" -jar "$A" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
-        --quiet > "$WORK/lg.txt" 2>&1
+        --out "$WORK/lg.json" --quiet > "$WORK/lg.txt" 2>&1
     wait "$sampler"
     sed -n '1,14p' "$WORK/lg.txt" | tee -a "$OUT"
+    grep '^PROBLEM' "$WORK/lg.txt" | cut -c1-200 | tee -a "$OUT"
+    # the floor "no 5-s window below 990 events/s after warm-up": the measured phase's per-second counts, the last
+    # (partial) second left out, summed over consecutive 5-s windows
+    python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["phases"]:
+    t = p["events_per_second_timeline"][:-1]
+    w = [sum(t[i:i + 5]) / 5 for i in range(0, len(t) - 4, 5)]
+    print("5-s windows (%s): %d, lowest %.0f events/s, below 990: %d" % (p["name"], len(w), min(w), sum(x < 990 for x in w)))' \
+        "$WORK/lg.json" 2>&1 | tee -a "$OUT"
     say "samples: $(wc -l < "$WORK/samples") (by wait and statement, top 12):"
     sort "$WORK/samples" | uniq -c | sort -rn | head -12 | tee -a "$OUT"
     kill "$pid"
