@@ -38,6 +38,11 @@ sample() { # seconds file: one line per sampled backend, "wait_event_type:wait_e
         | timeout "$1" "${PSQL[@]}" 2> /dev/null | grep '|' >> "$2"
 }
 
+xacts() { # committed + rolled-back transactions of the database so far (statistics lag up to 0.5 s: taken after a pause)
+    sleep 1
+    "${PSQL[@]}" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+}
+
 one() { # side jar
     local schema="ab_${1,,}_$(date +%H%M%S)" jar=$2
     "${JAVA[@]}" ${SERVE_OPTS:-} -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
@@ -51,11 +56,27 @@ one() { # side jar
     local warm=${WARMUP%s}
     (sleep "$((warm + 5))" && sample 25 "$WORK/samples") &
     local sampler=$!
+    local xacts0
+    xacts0=$(xacts)
     "${JAVA[@]}" -jar "$A" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
-        --quiet > "$WORK/lg.txt" 2>&1
+        --out "$WORK/lg.json" --quiet > "$WORK/lg.txt" 2>&1
     wait "$sampler"
     sed -n '1,14p' "$WORK/lg.txt" | tee -a "$OUT"
+    grep '^PROBLEM' "$WORK/lg.txt" | cut -c1-200 | tee -a "$OUT"
+    # the floor "no 5-s window below 990 events/s after warm-up": the measured phase's per-second counts, the last
+    # (partial) second left out, summed over consecutive 5-s windows
+    python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["phases"]:
+    t = p["events_per_second_timeline"][:-1]
+    w = [sum(t[i:i + 5]) / 5 for i in range(0, len(t) - 4, 5)]
+    print("5-s windows (%s): %d, lowest %.0f events/s, below 990: %d" % (p["name"], len(w), min(w), sum(x < 990 for x in w)))' \
+        "$WORK/lg.json" 2>&1 | tee -a "$OUT"
+    local xacts1 events
+    xacts1=$(xacts)
+    events=$("${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" 2> /dev/null)
+    say "PostgreSQL transactions in the database (each auto-committed statement is one) during loadgen:" \
+        "$((xacts1 - xacts0)) for ${events:-?} events = $(awk "BEGIN{printf \"%.2f\", $((xacts1 - xacts0)) / ${events:-1}}") per event"
     say "samples: $(wc -l < "$WORK/samples") (by wait and statement, top 12):"
     sort "$WORK/samples" | uniq -c | sort -rn | head -12 | tee -a "$OUT"
     kill "$pid"

@@ -1,6 +1,7 @@
 package dev.hindsight.aggregate;
 
 import dev.hindsight.aggregate.internal.LoadSpans;
+import dev.hindsight.aggregate.internal.MetadataTimestamps;
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
@@ -9,6 +10,7 @@ import dev.hindsight.core.Names;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.TimestampOrderException;
 import dev.hindsight.core.WrongExpectedVersionException;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotStore;
@@ -27,7 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads aggregates (latest usable snapshot + replay of later events through upcasters and {@link Decider#evolve}),
  * time travels (as of a version or an instant), and handles commands: load, decide, append with the loaded version as
- * expected version, and on a conflict reload and re-decide up to a bounded number of times. Snapshots are written after
+ * expected version, and on a conflict reload and re-decide up to a bounded number of times. With a state cache, a
+ * command on a cached aggregate is decided on the cached state and appended at the cached version without a read (the
+ * append's version check verifies the cache), one on an uncached aggregate first as on a new one (version 0); anything
+ * else falls back to the load. Snapshots are written after
  * the append is durable, in the background; a failed snapshot write is logged and counted and never fails a command.
  * Thread-safe.
  *
@@ -123,6 +128,19 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
             cache.put(aggregateId, loaded.state(), loaded.version());
         }
         return loaded;
+    }
+
+    /**
+     * The cached state, without asking the store whether it is still current: for callers that only need what never
+     * changes once set (an order's currency) or can live with a stale answer. {@code null} without a cache or when the
+     * aggregate is not cached (then {@link #load}); never a state the aggregate did not have.
+     */
+    public @Nullable S cachedState(String aggregateId) {
+        if (cache == null) {
+            return null;
+        }
+        StateCache.Entry<S> e = cache.peek(aggregateId);
+        return e == null ? null : e.state();
     }
 
     /** The state after event {@code version} (or the current state if the aggregate has fewer events). */
@@ -290,6 +308,20 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
      */
     public CommandResult<S, E> handle(
             String aggregateId, C command, @Nullable ExpectedVersion expected, @Nullable String metadata) {
+        if (cache != null) {
+            Names.checkAggregateId(aggregateId);
+            StateCache.Entry<S> cached = cache.peek(aggregateId);
+            if (cached == null) {
+                // not cached: maybe a new aggregate (a creating command); its first events are tried as such
+                cached = new StateCache.Entry<>(decider.initialState(), 0);
+            }
+            if (expected == null || expected.matches(cached.version())) {
+                CommandResult<S, E> done = handleCached(aggregateId, command, cached, metadata);
+                if (done != null) {
+                    return done;
+                }
+            }
+        }
         WrongExpectedVersionException last = null;
         for (int attempt = 1; attempt <= maxRetries + 1; attempt++) {
             Loaded<S> loaded = load(aggregateId);
@@ -301,10 +333,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
                 return new CommandResult<>(
                         aggregateId, loaded.state(), loaded.version(), loaded.position(), events, attempt);
             }
-            List<EventData> data = new ArrayList<>(events.size());
-            for (E e : events) {
-                data.add(registry.toEventData(e, null, metadata));
-            }
+            List<EventData> data = eventData(events, metadata);
             AppendResult result;
             try {
                 result = store.append(aggregateId, ExpectedVersion.exact(loaded.version()), data);
@@ -316,25 +345,85 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
                 conflictRetries.incrementAndGet();
                 continue;
             }
-            S state = loaded.state();
-            for (E e : events) {
-                state = decider.evolve(state, e);
-            }
-            if (cache != null) {
-                cache.put(aggregateId, state, result.lastVersion());
-            }
-            if (snapshots != null && policy.shouldSnapshot(loaded.version(), result.lastVersion(), data)) {
-                scheduleSnapshot(aggregateId, state, result.lastVersion());
-            }
-            return new CommandResult<>(aggregateId, state, result.lastVersion(), result.position(), events, attempt);
+            return appended(aggregateId, loaded.state(), loaded.version(), events, data, result, attempt);
         }
         throw Objects.requireNonNull(last);
     }
 
-    private void scheduleSnapshot(String aggregateId, S state, long version) {
+    /**
+     * The command decided on the cached state and appended with the cached version as expected version, without
+     * reading the store first: the append's version check is what verifies the cache (a store that holds a later
+     * event refuses it). One round trip instead of two for a command on a recently used aggregate. An aggregate that
+     * is not cached is tried as a new one (the initial state at version 0): a creating command then costs one round
+     * trip instead of three (snapshot, events, append); a command on an existing aggregate that is not cached is
+     * usually refused by the decider on the initial state, and otherwise by the append, before the load. {@code null} when
+     * the cached state cannot settle it alone, and {@link #handle} then loads and decides as without a cache: the append
+     * met a later version or a later timestamp (another writer), the decider refused the command or produced nothing
+     * (both answers must come from the stored state, and an empty answer needs the loaded position). Nothing was
+     * appended when it returns {@code null}, so deciding again is safe; deciders are pure.
+     */
+    private @Nullable CommandResult<S, E> handleCached(
+            String aggregateId, C command, StateCache.Entry<S> cached, @Nullable String metadata) {
+        List<E> events;
+        try {
+            events = decider.decide(command, cached.state());
+        } catch (RuntimeException refusedOnCachedState) {
+            return null;
+        }
+        if (events.isEmpty()) {
+            return null;
+        }
+        List<EventData> data = eventData(events, metadata);
+        AppendResult result;
+        try {
+            result = store.append(aggregateId, ExpectedVersion.exact(cached.version()), data);
+        } catch (WrongExpectedVersionException | TimestampOrderException staleCache) {
+            return null;
+        }
+        if (cached.version() > 0) {
+            Objects.requireNonNull(cache).hit();
+        }
+        return appended(aggregateId, cached.state(), cached.version(), events, data, result, 1);
+    }
+
+    private List<EventData> eventData(List<E> events, @Nullable String metadata) {
+        List<EventData> data = new ArrayList<>(events.size());
+        for (E e : events) {
+            data.add(registry.toEventData(e, null, metadata));
+        }
+        return data;
+    }
+
+    /** After a successful append of {@code events} on {@code state} at {@code version}: cache, snapshot, answer. */
+    private CommandResult<S, E> appended(
+            String aggregateId,
+            S state,
+            long version,
+            List<E> events,
+            List<EventData> data,
+            AppendResult result,
+            int attempt) {
+        S after = state;
+        for (E e : events) {
+            after = decider.evolve(after, e);
+        }
+        if (cache != null) {
+            cache.put(aggregateId, after, result.lastVersion());
+        }
+        if (snapshots != null && policy.shouldSnapshot(version, result.lastVersion(), data)) {
+            scheduleSnapshot(
+                    aggregateId,
+                    after,
+                    result.lastVersion(),
+                    MetadataTimestamps.of(data.getLast().metadata()));
+        }
+        return new CommandResult<>(aggregateId, after, result.lastVersion(), result.position(), events, attempt);
+    }
+
+    private void scheduleSnapshot(String aggregateId, S state, long version, @Nullable Instant timestamp) {
         SnapshotStore target = Objects.requireNonNull(snapshots);
         try {
-            snapshotWriter.execute(() -> writeSnapshot(target, aggregateId, state, version));
+            snapshotWriter.execute(() -> writeSnapshot(target, aggregateId, state, version, timestamp));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             snapshotFailures.incrementAndGet();
         }
@@ -342,19 +431,33 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
 
     /** Writes a snapshot of {@code state} at {@code version} now (also used by tools and tests). */
     public void writeSnapshot(SnapshotStore target, String aggregateId, S state, long version) {
+        writeSnapshot(target, aggregateId, state, version, null);
+    }
+
+    /**
+     * As {@link #writeSnapshot(SnapshotStore, String, Object, long)}; {@code timestamp} is event {@code version}'s
+     * {@code metadata.timestamp} when the caller knows it for certain (it appended the event with that metadata), which
+     * saves reading the event back; {@code null}: read it.
+     */
+    private void writeSnapshot(
+            SnapshotStore target, String aggregateId, S state, long version, @Nullable Instant timestamp) {
         try {
-            List<RecordedEvent> at =
-                    store.read(aggregateId, version, 1, ReadDirection.FORWARD).events();
-            if (at.isEmpty() || at.getFirst().version() != version) {
-                throw new IllegalStateException("event " + version + " of " + aggregateId + " is not readable");
-            }
-            target.save(new Snapshot(
-                    aggregateId, version, at.getFirst().timestamp(), codec.fingerprint(), codec.write(state)));
+            Instant at = timestamp != null ? timestamp : storedTimestamp(aggregateId, version);
+            target.save(new Snapshot(aggregateId, version, at, codec.fingerprint(), codec.write(state)));
             snapshotsWritten.incrementAndGet();
         } catch (RuntimeException e) {
             snapshotFailures.incrementAndGet();
             LOG.warn("snapshot of {} at version {} failed", aggregateId, version, e);
         }
+    }
+
+    private Instant storedTimestamp(String aggregateId, long version) {
+        List<RecordedEvent> at =
+                store.read(aggregateId, version, 1, ReadDirection.FORWARD).events();
+        if (at.isEmpty() || at.getFirst().version() != version) {
+            throw new IllegalStateException("event " + version + " of " + aggregateId + " is not readable");
+        }
+        return at.getFirst().timestamp();
     }
 
     /** Waits for background snapshot writes to finish (for tests and shutdown). */

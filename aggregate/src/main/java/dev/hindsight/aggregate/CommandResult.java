@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param position global position of the last appended event; {@code null} when the command appended nothing and the
  *     aggregate has no events
  * @param events the events the command produced (empty: nothing was appended)
- * @param attempts how many times it was decided (1 + conflict retries)
+ * @param attempts how many times it was decided (1 + conflict retries; a decision on a cached state that the store
+ *     then refused, see {@link AggregateRepository}, is not counted)
  */
 public record CommandResult<S, E>(
         String aggregateId, S state, long version, @Nullable Position position, List<E> events, int attempts) {

@@ -43,6 +43,15 @@ final class StateCache<S> {
         return e;
     }
 
+    /** The cached entry, or {@code null}; counts neither a hit nor a miss (the caller counts what it makes of it). */
+    @Nullable
+    Entry<S> peek(String aggregateId) {
+        Stripe<S> s = stripe(aggregateId);
+        synchronized (s) {
+            return s.get(aggregateId);
+        }
+    }
+
     /** Caches {@code state} at {@code version} unless a newer version is cached already. */
     void put(String aggregateId, S state, long version) {
         Stripe<S> s = stripe(aggregateId);

@@ -6,14 +6,26 @@ import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.WrongExpectedVersionException;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.testkit.clock.SteppingClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The repository's state cache: fast current loads that never serve a stale or wrong state. */
@@ -73,6 +85,187 @@ class StateCacheTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> cached.handle("acc-1", new Account.Withdraw(10)))
                 .isInstanceOf(Account.Rejected.class);
         assertThat(store.read("acc-1").events()).hasSize(3);
+    }
+
+    @Test
+    void handle_onCachedAggregate_appendsWithoutReadingTheStore() {
+        var counting = new CountingLog(new InMemoryEventLog());
+        var counted = EventStore.builder(counting).clock(new SteppingClock()).build();
+        var repo = AggregateRepository.builder(
+                        counted, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .cacheStates(100)
+                .build();
+        repo.handle("acc-1", new Account.Open("ann"));
+        repo.handle("acc-1", new Account.Deposit(10));
+        counting.reads.set(0);
+        CommandResult<State, Event> r = repo.handle("acc-1", new Account.Deposit(5));
+        assertThat(counting.reads.get()).isZero();
+        assertThat(r.version()).isEqualTo(3);
+        assertThat(r.state().balance()).isEqualTo(15);
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.position()).isEqualTo(counted.read("acc-1").events().get(2).position());
+    }
+
+    @Test
+    void handle_creatingCommandOnNewAggregate_appendsWithoutReading() {
+        var counting = new CountingLog(new InMemoryEventLog());
+        var counted = EventStore.builder(counting).clock(new SteppingClock()).build();
+        var repo = AggregateRepository.builder(
+                        counted, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .snapshots(new InMemorySnapshotStore(5), SnapshotPolicy.everyNEvents(10))
+                .cacheStates(100)
+                .build();
+        CommandResult<State, Event> r = repo.handle("acc-1", new Account.Open("ann"));
+        assertThat(counting.reads.get()).isZero();
+        assertThat(r.version()).isEqualTo(1);
+        assertThat(r.state().owner()).isEqualTo("ann");
+    }
+
+    @Test
+    void handle_onUncachedExistingAggregate_loadsAndDecidesOnTheStoredState() {
+        var cached = repo(100);
+        var other = repo(0);
+        other.handle("acc-1", new Account.Open("ann"));
+        other.handle("acc-1", new Account.Deposit(4));
+        // refused on the initial state (not open): loaded, then accepted
+        assertThat(cached.handle("acc-1", new Account.Deposit(1)).state().balance())
+                .isEqualTo(5);
+        // accepted on the initial state, refused by the append (version 0 expected), then refused on the stored state
+        // nothing to append on the initial state: answered from the load (no events, no position)
+        CommandResult<State, Event> none = cached.handle("acc-3", new Account.Noop());
+        assertThat(none.version()).isZero();
+        assertThat(none.events()).isEmpty();
+        other.handle("acc-2", new Account.Open("bob"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cached.handle("acc-2", new Account.Open("eve")))
+                .isInstanceOf(Account.Rejected.class);
+        assertThat(store.read("acc-2").events()).hasSize(1);
+        assertThat(store.read("acc-1").events()).hasSize(3);
+    }
+
+    @Test
+    void cachedState_isTheCachedStateWithoutRead_nullWhenNotCached() {
+        var cached = repo(100);
+        var other = repo(0);
+        cached.handle("acc-1", new Account.Open("ann"));
+        other.handle("acc-1", new Account.Deposit(10));
+        assertThat(cached.cachedState("acc-1")).isEqualTo(new State(Account.Status.OPEN, "ann", 0, 0));
+        assertThat(cached.cachedState("acc-2")).isNull();
+        assertThat(other.cachedState("acc-1")).isNull();
+    }
+
+    @Test
+    void handle_refusedOnStaleCache_isDecidedAgainOnTheStoredState() {
+        var cached = repo(100);
+        var other = repo(0);
+        cached.handle("acc-1", new Account.Open("ann"));
+        other.handle("acc-1", new Account.Deposit(10));
+        // the cache says balance 0 (refused); the store says 10
+        CommandResult<State, Event> r = cached.handle("acc-1", new Account.Withdraw(10));
+        assertThat(r.version()).isEqualTo(3);
+        assertThat(r.state().balance()).isZero();
+        assertThat(cached.load("acc-1").state()).isEqualTo(other.load("acc-1").state());
+    }
+
+    @Test
+    void handle_withExpectedVersionAndStaleCache_checksTheStoredVersion() {
+        var cached = repo(100);
+        var other = repo(0);
+        cached.handle("acc-1", new Account.Open("ann"));
+        other.handle("acc-1", new Account.Deposit(10)); // version 2; the cache still says 1
+        CommandResult<State, Event> r = cached.handle("acc-1", new Account.Deposit(1), ExpectedVersion.exact(2), null);
+        assertThat(r.version()).isEqualTo(3);
+        assertThat(r.state().balance()).isEqualTo(11);
+        other.handle("acc-1", new Account.Deposit(10)); // version 4; the cache says 3
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> cached.handle("acc-1", new Account.Deposit(1), ExpectedVersion.exact(3), null))
+                .isInstanceOf(WrongExpectedVersionException.class);
+        assertThat(store.read("acc-1").events()).hasSize(4);
+    }
+
+    @Test
+    void snapshot_afterCommandWithMetadataTimestamp_isSavedWithoutReadingTheEvent() throws Exception {
+        var counting = new CountingLog(new InMemoryEventLog());
+        var counted = EventStore.builder(counting).clock(new SteppingClock()).build();
+        var snapshots = new InMemorySnapshotStore(5);
+        var repo = AggregateRepository.builder(
+                        counted, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .snapshots(snapshots, SnapshotPolicy.everyNEvents(2))
+                .cacheStates(100)
+                .build();
+        repo.handle("acc-1", new Account.Open("ann"), null, "{\"timestamp\":\"2026-12-06T21:00:00.000001Z\"}");
+        counting.reads.set(0);
+        repo.handle("acc-1", new Account.Deposit(3), null, "{\"timestamp\":\"2026-12-06T21:00:01.123456Z\"}");
+        repo.awaitSnapshots();
+        assertThat(counting.reads.get()).isZero();
+        var saved = snapshots.latest("acc-1", Long.MAX_VALUE, null);
+        assertThat(saved).isNotNull();
+        assertThat(saved.version()).isEqualTo(2);
+        assertThat(saved.timestamp())
+                .isEqualTo(counted.read("acc-1").events().get(1).timestamp());
+        assertThat(saved.timestamp()).isEqualTo(java.time.Instant.parse("2026-12-06T21:00:01.123456Z"));
+    }
+
+    @Test
+    void snapshot_afterCommandWithoutMetadataTimestamp_readsTheStoredTimestamp() throws Exception {
+        var snapshots = new InMemorySnapshotStore(5);
+        var repo = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .snapshots(snapshots, SnapshotPolicy.everyNEvents(2))
+                .cacheStates(100)
+                .build();
+        repo.handle("acc-1", new Account.Open("ann"));
+        repo.handle("acc-1", new Account.Deposit(3));
+        repo.awaitSnapshots();
+        var saved = snapshots.latest("acc-1", Long.MAX_VALUE, null);
+        assertThat(saved).isNotNull();
+        assertThat(saved.timestamp())
+                .isEqualTo(store.read("acc-1").events().get(1).timestamp());
+    }
+
+    /** A log that counts the aggregate reads and version lookups it forwards. */
+    private static final class CountingLog implements EventLog {
+        private final EventLog log;
+        final AtomicInteger reads = new AtomicInteger();
+
+        CountingLog(EventLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+            return log.append(aggregateId, expected, events);
+        }
+
+        @Override
+        public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection d) {
+            reads.incrementAndGet();
+            return log.readAggregate(aggregateId, fromVersion, limit, d);
+        }
+
+        @Override
+        public long aggregateVersion(String aggregateId) {
+            reads.incrementAndGet();
+            return log.aggregateVersion(aggregateId);
+        }
+
+        @Override
+        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+            return log.readAll(after, limit, filter);
+        }
+
+        @Override
+        public Position head() {
+            return log.head();
+        }
+
+        @Override
+        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+            return log.awaitAfter(after, timeout);
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
     }
 
     @Test

@@ -177,6 +177,15 @@ public final class OrderService implements AutoCloseable {
         return repository.apply(state, event);
     }
 
+    /**
+     * The order's state as recently seen by this service (from its cache, without a read; possibly older than the
+     * stored one), else as loaded now. For what never changes once an order exists, such as its currency.
+     */
+    public OrderState recentState(String orderId) {
+        OrderState cached = repository.cachedState(orderId);
+        return cached != null ? cached : repository.load(orderId).state();
+    }
+
     /** The state after event {@code version} (the current one if the order has fewer events). */
     public Loaded<OrderState> loadAtVersion(String orderId, long version) {
         return repository.loadAtVersion(orderId, version);

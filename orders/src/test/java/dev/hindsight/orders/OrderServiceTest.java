@@ -49,6 +49,35 @@ class OrderServiceTest {
     }
 
     @Test
+    void recentState_cachedOrder_isTheCachedStateElseTheLoadedOne() {
+        create("o1");
+        OrderService other = new OrderService(store, snapshots, clock);
+        other.handle("o1", at -> new AdjustItems(List.of(new LineItem("b", 2, 500)), null, at), null, CALLER);
+
+        // this service cached o1 at version 1 and has not read since: its recent state is that one
+        assertThat(service.recentState("o1").currency()).isEqualTo("USD");
+        assertThat(service.recentState("o1").items())
+                .isEqualTo(service.loadAtVersion("o1", 1).state().items());
+        // a service that never saw o2 loads it
+        create("o2");
+        assertThat(other.recentState("o2")).isEqualTo(other.load("o2").state());
+        assertThat(other.recentState("nope").currency()).isEmpty();
+    }
+
+    @Test
+    void snapshot_ofCommand_hasTheStoredEventsTimestamp() throws InterruptedException {
+        create("o1");
+        clock.set(T.plusSeconds(5));
+        service.handle("o1", at -> new PayOrder("p", new BigDecimal("10.00"), null, "card", at), null, CALLER);
+        service.awaitSnapshots();
+
+        Snapshot s = snapshots.latest("o1", Long.MAX_VALUE, null);
+        assertThat(s).isNotNull();
+        assertThat(s.version()).isEqualTo(2);
+        assertThat(s.timestamp()).isEqualTo(store.read("o1").events().get(1).timestamp());
+    }
+
+    @Test
     void clockBehindTheLastEvent_commandTakesTheLastEventsInstant() {
         create("o1");
         clock.set(T.minusSeconds(10));

@@ -118,8 +118,9 @@ final class OrderCommandsApi {
         String reason = b.optText("reason");
         String orderId = orderId(ctx);
         // The prices are in the order's currency: parse them against it (a stale read only risks a 400 that the
-        // current state would also give, since an order's currency never changes).
-        OrderState current = service.load(orderId).state();
+        // current state would also give, since an order's currency never changes): the cached state when there is
+        // one, which costs no read.
+        OrderState current = service.recentState(orderId);
         if (current.currency().isEmpty()) {
             throw OrderErrors.notFound(orderId);
         }

@@ -56,7 +56,10 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
                 + " WHERE aggregate_id = ? ORDER BY 1 DESC";
         this.size = "SELECT pg_total_relation_size('" + schema + ".snapshots')";
-        this.delete = "DELETE FROM " + schema + ".snapshots WHERE aggregate_id = ? AND version = ANY (?)";
+        // Without a WAL flush of its own either: a drop lost to a crash leaves a spare snapshot. With it, retention's
+        // deletes waited on WALSync/WALWrite under the seed's load, holding a store connection meanwhile (session 14).
+        this.delete = "WITH l AS (SELECT set_config('synchronous_commit', 'off', true)) DELETE FROM " + schema
+                + ".snapshots USING l WHERE aggregate_id = ? AND version = ANY (?)";
         this.select = "SELECT aggregate_id, version, ts, ts_nanos, state_schema, state, state_zstd FROM " + schema
                 + ".snapshots WHERE aggregate_id = ? ORDER BY version DESC";
         // (ts, ts_nanos) compares as the instant: ts is the timestamp truncated to microseconds, ts_nanos the rest
