@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster, and
- * {@code serve --publish rabbitmq://…} against the local RabbitMQ server: every committed event reaches an ordinary
+ * {@code serve --publish rabbitmq-stream://…} and {@code rabbitmq://…} against the local RabbitMQ server: every committed event reaches an ordinary
  * Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record format, also when the
  * publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and started again, over 3
  * rounds; the status endpoint and metrics show the lag.
@@ -82,6 +82,21 @@ class RelayIT {
         String stream = "hindsight-relay-it-" + UUID.randomUUID();
         try (RelayStreamReader reader = new RelayStreamReader("127.0.0.1", 5672, stream)) {
             kill9MidStreamThenRestart("rabbitmq://127.0.0.1:5672/" + stream, reader);
+        } finally {
+            RelayStreamReader.delete("127.0.0.1", 5672, stream);
+        }
+    }
+
+    /**
+     * The same over RabbitMQ's stream protocol (127.0.0.1:5552: ./test.sh enables the {@code rabbitmq_stream} plugin),
+     * read by the same AMQP 0-9-1 consumer.
+     */
+    @Test
+    void publish_fileEngine_toRabbitMqStreamProtocol_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder()
+            throws Exception {
+        String stream = "hindsight-relay-it-" + UUID.randomUUID();
+        try (RelayStreamReader reader = new RelayStreamReader("127.0.0.1", 5672, stream)) {
+            kill9MidStreamThenRestart("rabbitmq-stream://127.0.0.1:5552/" + stream, reader);
         } finally {
             RelayStreamReader.delete("127.0.0.1", 5672, stream);
         }
