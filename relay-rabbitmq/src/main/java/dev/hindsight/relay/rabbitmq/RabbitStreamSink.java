@@ -9,7 +9,6 @@ import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.relay.rabbitmq.internal.EventMessage;
 import dev.hindsight.relay.rabbitmq.internal.PreEncodedCodec;
 import java.io.IOException;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
@@ -131,6 +130,6 @@ public final class RabbitStreamSink implements RelaySink {
     /** The target's name for logs. */
     @Override
     public String toString() {
-        return "RabbitStreamSink[" + Objects.toString(target) + "]";
+        return "RabbitStreamSink[" + target + "]";
     }
 }
