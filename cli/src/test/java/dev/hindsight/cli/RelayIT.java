@@ -24,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster, and
- * {@code serve --publish rabbitmq-stream://…} and {@code rabbitmq://…} against the local RabbitMQ server: every committed event reaches an ordinary
- * Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record format, also when the
- * publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and started again, over 3
- * rounds; the status endpoint and metrics show the lag.
+ * {@code serve --publish rabbitmq-stream://…} and {@code rabbitmq://…} against the local RabbitMQ server: every
+ * committed event reaches an ordinary Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record
+ * format, also when the publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and
+ * started again, over 3 rounds ({@link RelayKill9Rounds}); the status endpoint and metrics show the lag.
  */
 class RelayIT {
     private static KafkaTestCluster cluster;

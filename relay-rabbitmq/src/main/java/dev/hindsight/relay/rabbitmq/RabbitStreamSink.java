@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * (created if missing). The messages are those {@link RabbitMqSink} publishes over AMQP 0-9-1, as the broker stores
  * them (see {@link EventMessage}); the client sends many of them per network frame (one at most every 5 ms) and the
  * broker confirms them per frame, which is what lets RabbitMQ keep up with 10,000 events/s where one AMQP 0-9-1
- * publish and confirm per event does not. The producer has no name, so the broker does not de-duplicate: consumers de-duplicate by the event id, as
- * for the other sinks. Every connection goes to the target's HOST:PORT (a single node, or a load balancer in front of
+ * publish and confirm per event does not. The producer has no name, so the broker does not de-duplicate: consumers
+ * de-duplicate by the event id, as for the other sinks. Every connection goes to the target's HOST:PORT (a single node, or a load balancer in front of
  * the stream's leader). Credentials as for {@link RabbitMqSink}. Not thread-safe: the relay's thread only
  * (confirmations arrive on the client's threads).
  */
