@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * them (see {@link EventMessage}); the client sends many of them per network frame (one at most every 5 ms) and the
  * broker confirms them per frame, which is what lets RabbitMQ keep up with 10,000 events/s where one AMQP 0-9-1
  * publish and confirm per event does not. The producer has no name, so the broker does not de-duplicate: consumers
- * de-duplicate by the event id, as for the other sinks. Every connection goes to the target's HOST:PORT (a single node, or a load balancer in front of
- * the stream's leader). Credentials as for {@link RabbitMqSink}. Not thread-safe: the relay's thread only
- * (confirmations arrive on the client's threads).
+ * de-duplicate by the event id, as for the other sinks. Every connection goes to the target's HOST:PORT (a single
+ * node, or a load balancer in front of the stream's leader). Credentials as for {@link RabbitMqSink}. Not thread-safe:
+ * the relay's thread only (confirmations arrive on the client's threads).
  */
 public final class RabbitStreamSink implements RelaySink {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitStreamSink.class);
