@@ -88,14 +88,17 @@ ensure_chromium() {
 }
 ensure_chromium
 
-# RabbitMQ: the relay test (cli RelayIT) publishes to a stream of the server at 127.0.0.1:5672 (user guest). Starts the
-# local server when it is installed and stopped, installs it via apt when absent; fails loudly when it cannot.
+# RabbitMQ: the relay tests (cli RelayIT, relay-rabbitmq RabbitMqSinksIT) publish to streams of the server at
+# 127.0.0.1, over AMQP 0-9-1 (5672, user guest) and over the stream protocol (5552, plugin rabbitmq_stream). Starts the
+# local server when it is installed and stopped, installs it via apt when absent, enables the stream plugin when its
+# port is closed (idempotent: an enabled plugin stays enabled); fails loudly when it cannot.
 ensure_rabbitmq() {
-    if (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
-        return 0
-    fi
     local sudo=""
     [[ $(id -u) -eq 0 ]] || sudo="sudo -n"
+    if (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+        ensure_rabbitmq_stream "$sudo"
+        return 0
+    fi
     if ! command -v rabbitmq-server >/dev/null 2>&1; then
         echo "test.sh: installing RabbitMQ (apt-get install -y rabbitmq-server)" >&2
         $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >&2 \
@@ -106,10 +109,24 @@ ensure_rabbitmq() {
         $sudo rabbitmq-server -detached >&2 || true
     fi
     for _ in $(seq 1 120); do
-        (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && return 0
+        if (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+            ensure_rabbitmq_stream "$sudo"
+            return 0
+        fi
         sleep 0.5
     done
     echo "test.sh: RabbitMQ did not start on 127.0.0.1:5672" >&2
+    exit 1
+}
+ensure_rabbitmq_stream() {
+    (exec 3<>/dev/tcp/127.0.0.1/5552) 2>/dev/null && return 0
+    echo "test.sh: enabling RabbitMQ's stream protocol (rabbitmq-plugins enable rabbitmq_stream)" >&2
+    $1 rabbitmq-plugins enable rabbitmq_stream >&2 || { echo "test.sh: could not enable rabbitmq_stream" >&2; exit 1; }
+    for _ in $(seq 1 120); do
+        (exec 3<>/dev/tcp/127.0.0.1/5552) 2>/dev/null && return 0
+        sleep 0.5
+    done
+    echo "test.sh: RabbitMQ's stream protocol did not open 127.0.0.1:5552" >&2
     exit 1
 }
 ensure_rabbitmq

@@ -8,6 +8,7 @@ import dev.hindsight.relay.OutboxRelay;
 import dev.hindsight.relay.RelaySink;
 import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.relay.rabbitmq.RabbitMqSink;
+import dev.hindsight.relay.rabbitmq.RabbitStreamSink;
 import dev.hindsight.server.Routes;
 import dev.hindsight.server.ServerPlugin;
 import dev.hindsight.store.kafka.relay.KafkaSink;
@@ -35,7 +36,7 @@ final class RelayPlugin implements ServerPlugin {
                 {"$ref": "#/components/schemas/RelayStatus"}}}},
                 "404": {"description": "This server publishes nowhere (no --publish)"}}}}},
              "components": {"schemas": {"RelayStatus": {"type": "object", "properties": {
-               "target": {"type": "string", "description": "kafka://HOST:PORT/TOPIC or rabbitmq://HOST:PORT/STREAM"},
+               "target": {"type": "string", "description": "kafka://HOST:PORT/TOPIC, rabbitmq-stream://HOST:PORT/STREAM or rabbitmq://HOST:PORT/STREAM"},
                "published_position": {"type": "string",
                  "description": "The checkpoint: every event up to it is acknowledged by the broker"},
                "published_events": {"type": "integer", "description": "Events acknowledged since this server started"},
@@ -52,7 +53,10 @@ final class RelayPlugin implements ServerPlugin {
     private final RelayTarget target;
     private @Nullable OutboxRelay relay;
 
-    /** Parses {@code --publish kafka://HOST:PORT/TOPIC} or {@code rabbitmq://HOST:PORT/STREAM}. */
+    /**
+     * Parses {@code --publish kafka://HOST:PORT/TOPIC}, {@code rabbitmq-stream://HOST:PORT/STREAM} or
+     * {@code rabbitmq://HOST:PORT/STREAM}.
+     */
     static final class TargetConverter implements ITypeConverter<RelayTarget> {
         @Override
         public RelayTarget convert(String value) {
@@ -127,6 +131,7 @@ final class RelayPlugin implements ServerPlugin {
     static RelaySink.Factory sinks(RelayTarget target) {
         return switch (target.kind()) {
             case KAFKA -> KafkaSink.factory(target);
+            case RABBITMQ_STREAM -> RabbitStreamSink.factory(target);
             case RABBITMQ -> RabbitMqSink.factory(target);
         };
     }

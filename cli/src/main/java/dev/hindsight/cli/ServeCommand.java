@@ -249,7 +249,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--publish",
             converter = RelayPlugin.TargetConverter.class,
             description = "Also publish every committed event to a Kafka topic, kafka://HOST:PORT[,...]/TOPIC, or a"
-                    + " RabbitMQ stream, rabbitmq://HOST:PORT/STREAM (the outbox relay: at least once, in log"
+                    + " RabbitMQ stream, rabbitmq-stream://HOST:5552/STREAM (stream protocol) or"
+                    + " rabbitmq://HOST:5672/STREAM (AMQP 0-9-1) (the outbox relay: at least once, in log"
                     + " order, the event id as de-duplication key; resumes from a checkpoint kept with the"
                     + " store). File and PostgreSQL engines; with --store kafka the topic already is the log.")
     @Nullable

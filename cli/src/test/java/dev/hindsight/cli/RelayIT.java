@@ -3,9 +3,7 @@ package dev.hindsight.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
-import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.Position;
 import dev.hindsight.server.HindsightServer;
@@ -14,17 +12,11 @@ import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaTestCluster;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,15 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code serve --publish kafka://…} on the file engine, against an in-process 1-broker cluster, and
- * {@code serve --publish rabbitmq://…} against the local RabbitMQ server: every committed event reaches an ordinary
- * Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record format, also when the
- * publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and started again, over 3
- * rounds; the status endpoint and metrics show the lag.
+ * {@code serve --publish rabbitmq-stream://…} and {@code rabbitmq://…} against the local RabbitMQ server: every
+ * committed event reaches an ordinary Kafka (or AMQP) consumer in order per aggregate, in the Kafka engine's record
+ * format, also when the publishing serve process (a real child JVM) is killed with {@code kill -9} mid-stream and
+ * started again, over 3 rounds ({@link RelayKill9Rounds}); the status endpoint and metrics show the lag.
  */
 class RelayIT {
-    private static final int AGGREGATES = 50;
-    private static final int EVENTS_PER_AGGREGATE_PER_ROUND = 200;
-
     private static KafkaTestCluster cluster;
 
     @TempDir
@@ -49,7 +38,6 @@ class RelayIT {
     @TempDir
     Path logs;
 
-    private Process child;
     private HindsightServer server;
 
     @BeforeAll
@@ -58,10 +46,7 @@ class RelayIT {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
-        if (child != null && child.isAlive()) {
-            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
+    void stop() {
         if (server != null) {
             server.stop();
         }
@@ -88,81 +73,33 @@ class RelayIT {
     }
 
     /**
-     * Three rounds of: append a round to the store, start {@code serve --publish url}, {@code kill -9} it once the
-     * consumer saw part of the round, start it again until the consumer saw every committed event; then every
-     * aggregate's events arrived in order (first sightings), duplicates allowed.
+     * The same over RabbitMQ's stream protocol (127.0.0.1:5552: ./test.sh enables the {@code rabbitmq_stream} plugin),
+     * read by the same AMQP 0-9-1 consumer.
      */
-    private void kill9MidStreamThenRestart(String url, RelayReader reader) throws Exception {
-        Map<String, List<String>> expected = new LinkedHashMap<>();
-        for (int round = 0; round < 3; round++) {
-            appendRound(round, expected);
-            int total = expected.values().stream().mapToInt(List::size).sum();
-            int before = reader.ids().size();
-
-            startChild(url);
-            assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
-                    .as("round %d: the relay publishes", round)
-                    .isTrue();
-            child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            System.out.printf(
-                    "%s round %d: killed after the consumer saw %d of %d events%n",
-                    url, round, reader.ids().size(), total);
-
-            startChild(url);
-            assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
-                    .as("round %d: after the restart every committed event arrives", round)
-                    .isTrue();
-            child.destroy();
-            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-
-            assertThat(reader.ids()).hasSize(total);
-            assertThat(reader.firstSeenByAggregate()).isEqualTo(expected);
+    @Test
+    void publish_fileEngine_toRabbitMqStreamProtocol_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder()
+            throws Exception {
+        String stream = "hindsight-relay-it-" + UUID.randomUUID();
+        try (RelayStreamReader reader = new RelayStreamReader("127.0.0.1", 5672, stream)) {
+            kill9MidStreamThenRestart("rabbitmq-stream://127.0.0.1:5552/" + stream, reader);
+        } finally {
+            RelayStreamReader.delete("127.0.0.1", 5672, stream);
         }
-        assertVersionsInOrder(reader);
+    }
+
+    /** Three {@link RelayKill9Rounds rounds} of kill -9 of a {@code serve --data-dir … --publish url}. */
+    private void kill9MidStreamThenRestart(String url, RelayReader reader) throws Exception {
+        try (RelayKill9Rounds rounds = new RelayKill9Rounds(
+                List.of("serve", "--data-dir", dataDir.toString()), logs.resolve("serve.err"), this::appendRound)) {
+            rounds.run(3, url, reader);
+        }
     }
 
     /** Appends a round of events to the (unlocked) file store, as the serve process would have. */
     private void appendRound(int round, Map<String, List<String>> expected) {
         try (EventStore store = EventStore.of(
                 FileEventLog.open(FileLogOptions.defaults(dataDir).withFsync(FsyncPolicy.parse("never"))))) {
-            for (int a = 0; a < AGGREGATES; a++) {
-                String aggregate = "relay-" + a;
-                List<EventData> batch = new ArrayList<>();
-                for (int i = 0; i < EVENTS_PER_AGGREGATE_PER_ROUND; i++) {
-                    UUID id = UUID.randomUUID();
-                    batch.add(EventData.of("Ticked", "{\"round\":" + round + ",\"i\":" + i + "}")
-                            .withId(id));
-                    expected.computeIfAbsent(aggregate, k -> new ArrayList<>()).add(id.toString());
-                    if (batch.size() == 20) {
-                        store.append(aggregate, ExpectedVersion.ANY, batch);
-                        batch.clear();
-                    }
-                }
-            }
-        }
-    }
-
-    private void startChild(String url) throws Exception {
-        child = new ProcessBuilder(RoleProcess.javaCommand(
-                        "serve", "--port", "0", "--data-dir", dataDir.toString(), "--publish", url))
-                .redirectError(ProcessBuilder.Redirect.appendTo(
-                        logs.resolve("serve.err").toFile()))
-                .start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        assertThat(line).isNotNull().contains("publishing to " + url);
-    }
-
-    private static void assertVersionsInOrder(RelayReader reader) {
-        Map<String, Long> last = new LinkedHashMap<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (RelayReader.Seen s : reader.all()) {
-            if (seen.add(s.eventId())) {
-                long previous = last.getOrDefault(s.aggregateId(), 0L);
-                assertThat(s.version()).as("first sighting of %s", s.eventId()).isEqualTo(previous + 1);
-                last.put(s.aggregateId(), s.version());
-            }
+            RelayKill9Rounds.appendRound(store, round, expected);
         }
     }
 

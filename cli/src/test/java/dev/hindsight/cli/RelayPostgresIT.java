@@ -3,8 +3,11 @@ package dev.hindsight.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.EventStore;
 import dev.hindsight.server.HindsightServer;
 import dev.hindsight.store.kafka.KafkaTestCluster;
+import dev.hindsight.store.postgres.PostgresEventLog;
+import dev.hindsight.store.postgres.PostgresOptions;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code serve --store postgres --publish kafka://…}: the relay publishes every event in order and keeps its
  * checkpoint in the store's {@code checkpoints} table; a second server on the same store resumes from it instead of
- * publishing everything again.
+ * publishing everything again. {@code --publish rabbitmq-stream://…}: no event is missing after {@code kill -9} of the
+ * publishing server (a child JVM).
  */
 class RelayPostgresIT {
     private static final String URL = PgTestDb.URL;
@@ -108,6 +112,30 @@ class RelayPostgresIT {
             List<Long> order0 = new ArrayList<>();
             reader.all().stream().filter(s -> s.aggregateId().equals("order-0")).forEach(s -> order0.add(s.version()));
             assertThat(order0).containsExactly(1L, 2L, 3L, 4L, 5L);
+        }
+    }
+
+    /**
+     * {@code serve --store postgres --publish rabbitmq-stream://…} killed with {@code kill -9} mid-stream and started
+     * again, over 2 rounds: the consumer sees every committed event, each aggregate in order (the same scenario as
+     * {@code RelayIT} on the file engine; the checkpoint is the row in the schema's {@code checkpoints} table).
+     */
+    @Test
+    void publish_postgres_toRabbitMqStream_kill9MidStreamThenRestart_consumerSeesEveryEventInOrder() throws Exception {
+        String stream = "hindsight-relay-pg-it-" + UUID.randomUUID();
+        PostgresOptions options =
+                PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
+        List<String> serveArgs = new ArrayList<>(List.of("serve", "--store", "postgres"));
+        serveArgs.addAll(PgTestDb.storeArgs(schema));
+        try (EventStore store = EventStore.of(PostgresEventLog.open(options));
+                RelayStreamReader reader = new RelayStreamReader("127.0.0.1", 5672, stream);
+                RelayKill9Rounds rounds = new RelayKill9Rounds(
+                        serveArgs,
+                        dir.resolve("serve.err"),
+                        (round, expected) -> RelayKill9Rounds.appendRound(store, round, expected))) {
+            rounds.run(2, "rabbitmq-stream://127.0.0.1:5552/" + stream, reader);
+        } finally {
+            RelayStreamReader.delete("127.0.0.1", 5672, stream);
         }
     }
 

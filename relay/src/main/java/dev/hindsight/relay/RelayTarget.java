@@ -1,13 +1,13 @@
 package dev.hindsight.relay;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Where the relay publishes: {@code kafka://HOST:PORT[,HOST:PORT…]/TOPIC} or {@code rabbitmq://HOST:PORT/STREAM} (a
- * RabbitMQ stream, declared if missing).
+ * Where the relay publishes: {@code kafka://HOST:PORT[,HOST:PORT…]/TOPIC}, {@code rabbitmq-stream://HOST:PORT/STREAM}
+ * (a RabbitMQ stream over the stream protocol, created if missing) or {@code rabbitmq://HOST:PORT/STREAM} (the same
+ * over AMQP 0-9-1).
  *
  * @param kind the message queue
  * @param servers {@code HOST:PORT[,…]} (one for RabbitMQ)
@@ -17,18 +17,32 @@ public record RelayTarget(Kind kind, String servers, String destination) {
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final Pattern STREAM = Pattern.compile("[a-zA-Z0-9._:-]{1,255}");
     private static final Pattern HOST = Pattern.compile("[a-zA-Z0-9.-]+|\\[[0-9a-fA-F:]+]");
-    private static final String EXPECTED = "expected kafka://HOST:PORT/TOPIC or rabbitmq://HOST:PORT/STREAM";
+    private static final String EXPECTED =
+            "expected kafka://HOST:PORT/TOPIC, rabbitmq-stream://HOST:PORT/STREAM or rabbitmq://HOST:PORT/STREAM";
 
     /** The message queues the relay publishes to. */
     public enum Kind {
         /** A Kafka topic, in the Kafka engine's record format. */
-        KAFKA,
-        /** A RabbitMQ stream (AMQP 0-9-1 with publisher confirms). */
-        RABBITMQ;
+        KAFKA("kafka"),
+        /** A RabbitMQ stream over RabbitMQ's stream protocol (port 5552, plugin {@code rabbitmq_stream}). */
+        RABBITMQ_STREAM("rabbitmq-stream"),
+        /** A RabbitMQ stream (or another queue) over AMQP 0-9-1 with publisher confirms. */
+        RABBITMQ("rabbitmq");
 
-        /** The URL scheme: {@code kafka}, {@code rabbitmq}. */
+        private final String scheme;
+
+        Kind(String scheme) {
+            this.scheme = scheme;
+        }
+
+        /** The URL scheme: {@code kafka}, {@code rabbitmq-stream}, {@code rabbitmq}. */
         public String scheme() {
-            return name().toLowerCase(Locale.ROOT);
+            return scheme;
+        }
+
+        /** Whether the destination is a RabbitMQ queue or stream (one server, RabbitMQ's naming rules). */
+        public boolean rabbitMq() {
+            return this != KAFKA;
         }
     }
 
@@ -39,7 +53,8 @@ public record RelayTarget(Kind kind, String servers, String destination) {
     }
 
     /**
-     * Parses {@code kafka://HOST:PORT[,HOST:PORT…]/TOPIC} or {@code rabbitmq://HOST:PORT/STREAM}.
+     * Parses {@code kafka://HOST:PORT[,HOST:PORT…]/TOPIC}, {@code rabbitmq-stream://HOST:PORT/STREAM} or
+     * {@code rabbitmq://HOST:PORT/STREAM}.
      *
      * @throws IllegalArgumentException naming what is wrong
      */
@@ -51,7 +66,7 @@ public record RelayTarget(Kind kind, String servers, String destination) {
             }
         }
         if (kind == null) {
-            throw bad(url, "it must start with kafka:// or rabbitmq:// (the queues supported)");
+            throw bad(url, "it must start with kafka://, rabbitmq-stream:// or rabbitmq:// (the queues supported)");
         }
         String rest = url.substring(kind.scheme().length() + 3);
         int slash = rest.indexOf('/');
@@ -64,7 +79,7 @@ public record RelayTarget(Kind kind, String servers, String destination) {
                 && (!TOPIC.matcher(destination).matches() || destination.equals(".") || destination.equals(".."))) {
             throw bad(url, "'" + destination + "' is not a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)");
         }
-        if (kind == Kind.RABBITMQ && (!STREAM.matcher(destination).matches() || destination.startsWith("amq."))) {
+        if (kind.rabbitMq() && (!STREAM.matcher(destination).matches() || destination.startsWith("amq."))) {
             throw bad(
                     url,
                     "'" + destination + "' is not a RabbitMQ stream name (1-255 of a-z A-Z 0-9 . _ : -, not amq.*)");
@@ -73,16 +88,20 @@ public record RelayTarget(Kind kind, String servers, String destination) {
             throw bad(url, "HOST:PORT is missing");
         }
         String[] each = servers.split(",", -1);
-        if (kind == Kind.RABBITMQ && each.length > 1) {
+        if (kind.rabbitMq() && each.length > 1) {
             throw bad(url, "a RabbitMQ target names one HOST:PORT");
         }
         Arrays.stream(each).forEach(s -> checkServer(url, s));
         return new RelayTarget(kind, servers, destination);
     }
 
-    /** The checkpoint name of a relay to this target: {@code kafka-relay:<topic>}, {@code rabbitmq-relay:<stream>}. */
+    /**
+     * The checkpoint name of a relay to this target: {@code kafka-relay:<topic>}, {@code rabbitmq-relay:<stream>} (for
+     * both RabbitMQ protocols: they publish the same messages into the same stream, so switching between them resumes
+     * where the other stopped).
+     */
     public String checkpointName() {
-        return kind.scheme() + "-relay:" + destination;
+        return (kind.rabbitMq() ? Kind.RABBITMQ.scheme() : kind.scheme()) + "-relay:" + destination;
     }
 
     /** The host of a single-server target. */

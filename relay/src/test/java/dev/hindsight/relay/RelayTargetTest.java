@@ -30,13 +30,16 @@ class RelayTargetTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "rabbitmq://127.0.0.1:5672/order-events|127.0.0.1|5672|order-events",
-                "rabbitmq://[::1]:5673/orders.v1:all|::1|5673|orders.v1:all"
+                "rabbitmq://127.0.0.1:5672/order-events|RABBITMQ|127.0.0.1|5672|order-events",
+                "rabbitmq://[::1]:5673/orders.v1:all|RABBITMQ|::1|5673|orders.v1:all",
+                "rabbitmq-stream://127.0.0.1:5552/order-events|RABBITMQ_STREAM|127.0.0.1|5552|order-events",
+                "rabbitmq-stream://[::1]:5553/orders.v1:all|RABBITMQ_STREAM|::1|5553|orders.v1:all"
             })
-    void parse_rabbitMqUrl_givesHostPortAndStream(String url, String host, int port, String stream) {
+    void parse_rabbitMqUrl_givesProtocolHostPortAndStream(
+            String url, RelayTarget.Kind kind, String host, int port, String stream) {
         RelayTarget t = RelayTarget.parse(url);
 
-        assertThat(t.kind()).isEqualTo(RelayTarget.Kind.RABBITMQ);
+        assertThat(t.kind()).isEqualTo(kind);
         assertThat(t.host()).isEqualTo(host);
         assertThat(t.port()).isEqualTo(port);
         assertThat(t.destination()).isEqualTo(stream);
@@ -48,7 +51,10 @@ class RelayTargetTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "http://127.0.0.1:9092/orders|must start with kafka:// or rabbitmq://",
+                "http://127.0.0.1:9092/orders|must start with kafka://, rabbitmq-stream:// or rabbitmq://",
+                "rabbitmq-stream://127.0.0.1:5552|the stream is missing",
+                "rabbitmq-stream://127.0.0.1:5552/amq.orders|is not a RabbitMQ stream name",
+                "rabbitmq-stream://a:5552,b:5552/orders|names one HOST:PORT",
                 "rabbitmq://127.0.0.1:5672|the stream is missing",
                 "rabbitmq://127.0.0.1:5672/amq.orders|is not a RabbitMQ stream name",
                 "rabbitmq://127.0.0.1:5672/a b|is not a RabbitMQ stream name",

@@ -8,12 +8,14 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.relay.OutboxRelay;
 import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.relay.rabbitmq.RabbitMqSink;
+import dev.hindsight.relay.rabbitmq.RabbitStreamSink;
 import dev.hindsight.store.file.FileCheckpointStore;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.store.kafka.KafkaTestCluster;
 import dev.hindsight.store.kafka.relay.KafkaSink;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,14 +33,16 @@ import org.junit.jupiter.api.Test;
  * cluster; lag = an event's {@code recorded_at} to the broker's acknowledgement. Not part of the test run (no *Test /
  * *IT name): {@code ./mvnw -pl cli verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
  * -Dit.test=RelayLagBench -Dfailsafe.failIfNoSpecifiedTests=false -Dfailsafe.includes='**}{@code /RelayLagBench.java'}
- * ({@code -Dbench.seconds=30} by default). {@code -Dbench.target=rabbitmq} publishes to a fresh stream of the local
- * RabbitMQ server (127.0.0.1:5672) instead. Results: docs/benchmarks.md, "Outbox relay".
+ * ({@code -Dbench.seconds=30} by default). {@code -Dbench.target=rabbitmq-stream} publishes to a fresh stream of the
+ * local RabbitMQ server over the stream protocol (127.0.0.1:5552) instead, {@code -Dbench.target=rabbitmq} over AMQP
+ * 0-9-1 (127.0.0.1:5672). Results: docs/benchmarks.md, "Outbox relay".
  */
 class RelayLagBench {
     private static final int RATE = 10_000;
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.seconds", 30));
     private static final Duration WARMUP = Duration.ofSeconds(5);
-    private static final boolean RABBITMQ = "rabbitmq".equals(System.getProperty("bench.target"));
+    private static final String TARGET = System.getProperty("bench.target", "kafka");
+    private static final boolean RABBITMQ = TARGET.startsWith("rabbitmq");
 
     @Test
     void publishLagAt10kEventsPerSecond() throws Exception {
@@ -51,14 +55,20 @@ class RelayLagBench {
             ConcurrentLinkedQueue<Long> lags = new ConcurrentLinkedQueue<>();
             long measureFrom = System.currentTimeMillis() + WARMUP.toMillis();
             RelayTarget target = RelayTarget.parse(
-                    cluster == null
-                            ? "rabbitmq://127.0.0.1:5672/" + stream
-                            : "kafka://" + cluster.bootstrapServers() + "/bench-relay");
+                    switch (TARGET) {
+                        case "rabbitmq" -> "rabbitmq://127.0.0.1:5672/" + stream;
+                        case "rabbitmq-stream" -> "rabbitmq-stream://127.0.0.1:5552/" + stream;
+                        default -> "kafka://" + cluster.bootstrapServers() + "/bench-relay";
+                    });
             try (OutboxRelay relay = OutboxRelay.start(
                     store.log(),
                     checkpoints,
                     target,
-                    cluster == null ? RabbitMqSink.factory(target) : KafkaSink.factory(target),
+                    switch (target.kind()) {
+                        case KAFKA -> KafkaSink.factory(target);
+                        case RABBITMQ_STREAM -> RabbitStreamSink.factory(target);
+                        case RABBITMQ -> RabbitMqSink.factory(target);
+                    },
                     Clock.systemUTC(),
                     ms -> {
                         if (System.currentTimeMillis() >= measureFrom) {
@@ -74,7 +84,7 @@ class RelayLagBench {
                         lags.stream().mapToLong(Long::longValue).sorted().toArray();
                 System.out.printf(
                         "relay (%s) publish lag at %,d events/s for %s (after %s warm-up): %,d events appended (%,.0f/s),"
-                                + " %,d measured; p50 %d ms, p99 %d ms, p99.9 %d ms, max %d ms%n",
+                                + " %,d measured; p50 %d ms, p99 %d ms, p99.9 %d ms, max %d ms; bench JVM CPU %.1f s%n",
                         target.kind().scheme(),
                         RATE,
                         RUN,
@@ -85,7 +95,10 @@ class RelayLagBench {
                         pct(sorted, 0.50),
                         pct(sorted, 0.99),
                         pct(sorted, 0.999),
-                        sorted.length == 0 ? -1 : sorted[sorted.length - 1]);
+                        sorted.length == 0 ? -1 : sorted[sorted.length - 1],
+                        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                                        .getProcessCpuTime()
+                                / 1e9);
                 assertThat(relay.status().lagEvents()).isZero();
             }
         } finally {
