@@ -10,7 +10,7 @@ import java.util.*;
 
 /**
  * The server's own CPU per request on the two append paths, without Jetty and with an engine that does nothing: request
- * parsing ({@code RequestTree}, {@code AppendRequest}, {@code BulkAppend}), the store's validation and canonical JSON,
+ * parsing ({@code BodyReader} since session 14, {@code RequestTree} before; {@code AppendRequest}, {@code BulkAppend}), the store's validation and canonical JSON,
  * and the answer. Thread CPU time, so that other work on the machine skews it less than a rate. Compiled and run
  * against a build's {@code cli/target/hindsight.jar} by {@code bench/path-micro.sh} (package-private server classes:
  * the file is not part of any module). Usage: {@code PathMicro bulk|single SECONDS} (as warm-up, then measured).

@@ -47,6 +47,9 @@ public final class Json {
             node = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new InvalidRequestException(what + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            // Jackson refuses a decimal such as 1e21474836485 unchecked, not as a JsonProcessingException
+            throw new InvalidRequestException(what + " has a number out of range: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
             throw new InvalidRequestException(what + " must be a JSON object");

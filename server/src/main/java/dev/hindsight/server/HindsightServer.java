@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * {@code 403 forbidden}); see {@link Access}. Reads need {@code reader}, writes {@code writer}, projection rebuilds
  * {@code admin}.
  *
- * <p>The append route is served by a plain Jetty handler ({@code AppendHandler}) in front of Javalin, without the
+ * <p>The append routes (single and bulk) are served by a plain Jetty handler ({@code AppendHandler}) in front of Javalin, without the
  * servlet and Javalin layers; it answers exactly as the Javalin route would (the two share the route guard and the
  * append code), and leaves ids with percent-escapes to that route.
  *
@@ -165,8 +165,9 @@ public final class HindsightServer implements AutoCloseable {
         String events = AppendHandler.ROUTE;
         cfg.jetty.modifyServer(server -> {
             server.setErrorHandler(new JsonErrorHandler());
-            // The single-aggregate append without the servlet and Javalin layers (it shadows the Javalin route of the
-            // same name, which still serves the ids it leaves to Javalin). Inserted first, so innermost: the handlers
+            // The single-aggregate and bulk appends without the servlet and Javalin layers (it shadows the Javalin
+            // routes of the same names, which still serve the ids and spellings it leaves to Javalin). Inserted first,
+            // so innermost: the handlers
             // below wrap it as they wrap Javalin.
             server.insertHandler(new AppendHandler(guard, api));
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop

@@ -87,6 +87,48 @@ class AppendRouteTest {
         }
     }
 
+    /** The bulk route on the plain handler: the same checks, and the token's scope judged per entry. */
+    @Test
+    void bulk_auth_noToken401_reader403_scopedWriterPerEntry_eachCounted() throws Exception {
+        FileTokenStore tokens = new FileTokenStore(dir);
+        String reader = tokens.create("r", Role.reader, null).secret();
+        String scoped = tokens.create("s", Role.writer, "order-").secret();
+        String admin = tokens.create("a", Role.admin, null).secret();
+        String body = "{\"appends\":[{\"aggregate_id\":\"order-1\",\"events\":" + EVENT
+                + "},{\"aggregate_id\":\"user-1\",\"events\":" + EVENT + "}]}";
+        try (TestServer t = new TestServer(new InMemoryEventLog(), b -> b.tokens(tokens))) {
+            HttpResponse<String> none = t.http.send(
+                    HttpRequest.newBuilder(t.uri("/api/appends"))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            var byReader = t.send(HttpRequest.newBuilder(t.uri("/api/appends"))
+                    .header("Authorization", "Bearer " + reader)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            var byScoped = t.send(HttpRequest.newBuilder(t.uri("/api/appends"))
+                    .header("Authorization", "Bearer " + scoped)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+            assertThat(byReader.status()).isEqualTo(403);
+            assertThat(byScoped.status()).as(byScoped.body()).isEqualTo(200);
+            var results = byScoped.json().get("results");
+            assertThat(results.get(0).get("last_version").asLong()).isEqualTo(1);
+            assertThat(results.get(1).get("error").asText()).isEqualTo("forbidden");
+            assertThat(results.get(1).get("message").asText()).contains("prefix scope");
+            assertThat(t.store.read("user-1").version()).isZero();
+            String metrics = t.send(
+                            HttpRequest.newBuilder(t.uri("/metrics")).header("Authorization", "Bearer " + admin))
+                    .body();
+            String route = "hindsight_http_requests_total{method=\"POST\",route=\"/api/appends\"";
+            assertThat(metrics)
+                    .contains(route + ",status=\"401\"} 1.0")
+                    .contains(route + ",status=\"403\"} 1.0")
+                    .contains(route + ",status=\"200\"} 1.0");
+        }
+    }
+
     @Test
     void systemAggregate_withoutAuth_403() {
         try (TestServer t = new TestServer(new InMemoryEventLog())) {

@@ -153,7 +153,11 @@ public final class Access {
 
     /** Which aggregates the request's token may write (all when auth is off); never a system aggregate. */
     static Predicate<String> writeScope(Context ctx) {
-        ApiToken token = ctx.attribute(TOKEN);
+        return writeScope(ctx.<ApiToken>attribute(TOKEN));
+    }
+
+    /** Which aggregates a request with {@code token} (null: authentication off) may write. */
+    static Predicate<String> writeScope(@Nullable ApiToken token) {
         return token == null ? id -> !Audit.isSystem(id) : id -> token.covers(id) && !Audit.isSystem(id);
     }
 

@@ -16,17 +16,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/aggregates/{aggregate_id}/events} served by a plain Jetty handler in front of Javalin's servlet: the
- * same answers as the Javalin route it shadows (both run {@link RouteGuard#serve} around {@link EventsApi#append}),
+ * {@code POST /api/aggregates/{aggregate_id}/events} and {@code POST /api/appends} served by a plain Jetty handler in
+ * front of Javalin's servlet: the same answers as the Javalin routes it shadows (both run {@link RouteGuard#serve}
+ * around {@link EventsApi#append} or {@link EventsApi#appendMany}),
  * without the servlet, session and Javalin layers, which cost about a quarter of a single-event append's CPU (JFR,
  * docs/benchmarks.md, session 12). The body is read from the Jetty request and the answer written once with its
- * length. Everything else goes on to Javalin unchanged: other methods and paths, and aggregate ids that are not plain
- * (percent-escapes, {@code +}, {@code ;}, dot segments), whose decoding stays Javalin's. Insert it inside the graceful
+ * length. Everything else goes on to Javalin unchanged: other methods and paths (also {@code /api/appends/} and other
+ * spellings of the bulk path), and aggregate ids that are not plain (percent-escapes, {@code +}, {@code ;}, dot
+ * segments), whose decoding stays Javalin's. Insert it inside the graceful
  * stop and slow-client handlers so that they cover it too. Thread-safe.
  */
 public final class AppendHandler extends Handler.Wrapper {
     /** The route, as the metrics, spans and access rules name it. */
     public static final String ROUTE = "/api/aggregates/{aggregate_id}/events";
+
+    /** The bulk append route, which this handler serves too. */
+    public static final String BULK_ROUTE = "/api/appends";
 
     private static final String PREFIX = "/api/aggregates/";
     private static final String SUFFIX = "/events";
@@ -42,9 +47,15 @@ public final class AppendHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        String id = "POST".equals(request.getMethod())
-                ? aggregateId(request.getHttpURI().getPath())
-                : null;
+        if (!"POST".equals(request.getMethod())) {
+            return super.handle(request, response, callback);
+        }
+        String path = request.getHttpURI().getPath();
+        if (BULK_ROUTE.equals(path)) {
+            bulk(request, response, callback);
+            return true;
+        }
+        String id = aggregateId(path);
         if (id == null) {
             return super.handle(request, response, callback);
         }
@@ -61,6 +72,21 @@ public final class AppendHandler extends Handler.Wrapper {
         });
         x.send(callback);
         return true;
+    }
+
+    /** {@code POST /api/appends}, the path exactly (a trailing slash or an escape goes on to Javalin). */
+    private void bulk(Request request, Response response, Callback callback) throws Exception {
+        JettyExchange x = new JettyExchange(request, response, null);
+        guard.serve(x, "POST", BULK_ROUTE, Rule.WRITE, () -> {
+            byte[] answer = api.appendMany(
+                    Access.writeScope(x.token()),
+                    () -> api.bulkBody(
+                            request.getLength(),
+                            Content.Source.asInputStream(request),
+                            () -> x.header("Connection", "close")));
+            x.answer(200, answer);
+        });
+        x.send(callback);
     }
 
     /**
@@ -100,12 +126,12 @@ public final class AppendHandler extends Handler.Wrapper {
 
         private final Request request;
         private final Response response;
-        private final String aggregateId;
+        private final @Nullable String aggregateId;
         private int status = 200;
         private byte[] body = new byte[0];
         private @Nullable ApiToken token;
 
-        JettyExchange(Request request, Response response, String aggregateId) {
+        JettyExchange(Request request, Response response, @Nullable String aggregateId) {
             this.request = request;
             this.response = response;
             this.aggregateId = aggregateId;
@@ -147,7 +173,7 @@ public final class AppendHandler extends Handler.Wrapper {
 
         @Override
         public @Nullable String pathParam(String name) {
-            return "aggregate_id".equals(name) ? aggregateId : null;
+            return "aggregate_id".equals(name) ? aggregateId : null; // the bulk route has none
         }
 
         @Override

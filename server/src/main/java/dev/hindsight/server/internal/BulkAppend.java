@@ -1,20 +1,16 @@
 package dev.hindsight.server.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Append;
 import dev.hindsight.core.AppendOutcome;
 import dev.hindsight.core.AppendResult;
-import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
-import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.InvalidRequestException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -36,8 +32,6 @@ final class BulkAppend {
     /** Most entries in one request. */
     static final int MAX_ENTRIES = 10_000;
 
-    private static final Set<String> FIELDS = Set.of("aggregate_id", "expected_version", "events");
-
     private BulkAppend() {}
 
     /** One entry's outcome: a result or an error. */
@@ -46,157 +40,86 @@ final class BulkAppend {
             @Nullable AppendResult result,
             @Nullable ApiError error) {}
 
-    /** A parsed entry, or the reason it could not be parsed. */
-    private record Entry(
-            int index,
-            String aggregateId,
-            @Nullable ExpectedVersion expected,
-            @Nullable List<EventData> events,
-            @Nullable ApiError error) {}
-
     /**
-     * Parses the envelope and runs every entry; an entry whose aggregate {@code mayWrite} refuses answers
-     * {@code 403 forbidden} and is not appended.
+     * Parses the envelope (in one streaming pass, {@link BodyReader#bulk}) and runs every entry; an entry whose
+     * aggregate {@code mayWrite} refuses answers {@code 403 forbidden} and is not appended.
      *
      * @throws InvalidRequestException if the body is not a {@code {"appends": [...]}} object of 1 to
      *     {@value #MAX_ENTRIES} entries
      */
     static List<Outcome> run(EventStore store, byte[] body, Predicate<String> mayWrite) {
-        JsonNode root = RequestTree.parse(body);
-        JsonNode appends = root.isObject() ? root.get("appends") : null;
-        JsonNode ordered = root.isObject() ? root.get("ordered") : null;
-        if (appends == null
-                || !appends.isArray()
-                || root.size() != (ordered == null ? 1 : 2)
-                || (ordered != null && !ordered.isBoolean())) {
-            throw new InvalidRequestException("body must be {\"appends\": [{\"aggregate_id\", \"expected_version\"?,"
-                    + " \"events\"}, ...], \"ordered\"?: true|false}");
-        }
-        if (appends.isEmpty() || appends.size() > MAX_ENTRIES) {
-            throw new InvalidRequestException(
-                    "appends must hold 1 to " + MAX_ENTRIES + " entries, not " + appends.size());
-        }
-        List<Entry> entries = new ArrayList<>(appends.size());
-        for (int i = 0; i < appends.size(); i++) {
-            Entry e = entry(i, appends.get(i));
-            if (e.error() == null && !mayWrite.test(e.aggregateId())) {
-                e = new Entry(i, e.aggregateId(), null, null, Access.outsideScope(e.aggregateId()));
-            }
-            entries.add(e);
-        }
+        BodyReader.Bulk bulk = BodyReader.bulk(body, MAX_ENTRIES);
+        List<BodyReader.Entry> entries = bulk.entries();
         Outcome[] out = new Outcome[entries.size()];
-        if (ordered != null && ordered.booleanValue()) {
-            appendInOrder(store, entries, out);
-            return List.of(out);
+        if (bulk.ordered()) {
+            appendInOrder(store, entries, mayWrite, out);
+            return Arrays.asList(out);
         }
         List<Append> valid = new ArrayList<>(entries.size());
-        List<Entry> sent = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            if (e.error() != null) {
-                out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
+        int[] sent = new int[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            BodyReader.Entry e = entries.get(i);
+            ApiError error = error(e, mayWrite);
+            if (error != null) {
+                out[i] = new Outcome(e.aggregateId(), null, error);
             } else {
-                valid.add(new Append(
-                        e.aggregateId(),
-                        e.expected() == null ? ExpectedVersion.ANY : e.expected(),
-                        Objects.requireNonNull(e.events())));
-                sent.add(e);
+                sent[valid.size()] = i;
+                valid.add(Objects.requireNonNull(e.append()));
             }
         }
         if (!valid.isEmpty()) {
             List<AppendOutcome> done = store.appendAll(valid);
-            for (int i = 0; i < done.size(); i++) {
-                Entry e = sent.get(i);
-                AppendOutcome o = done.get(i);
-                out[e.index()] = o.ok()
-                        ? new Outcome(e.aggregateId(), o.result(), null)
-                        : new Outcome(e.aggregateId(), null, ApiError.from(Objects.requireNonNull(o.error())));
+            for (int j = 0; j < done.size(); j++) {
+                int i = sent[j];
+                AppendOutcome o = done.get(j);
+                out[i] = o.ok()
+                        ? new Outcome(entries.get(i).aggregateId(), o.result(), null)
+                        : new Outcome(
+                                entries.get(i).aggregateId(), null, ApiError.from(Objects.requireNonNull(o.error())));
             }
         }
-        return List.of(out);
+        return Arrays.asList(out);
+    }
+
+    /** Why an entry is not appended: its own error, or that its aggregate may not be written; null if it is. */
+    private static @Nullable ApiError error(BodyReader.Entry e, Predicate<String> mayWrite) {
+        if (e.error() != null) {
+            return ApiError.from(e.error());
+        }
+        return mayWrite.test(e.aggregateId()) ? null : Access.outsideScope(e.aggregateId());
     }
 
     /** Every entry after the one before; after the first failure the rest answer {@code not_attempted}. */
-    private static void appendInOrder(EventStore store, List<Entry> entries, Outcome[] out) {
+    private static void appendInOrder(
+            EventStore store, List<BodyReader.Entry> entries, Predicate<String> mayWrite, Outcome[] out) {
         int failed = -1;
-        for (Entry e : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            BodyReader.Entry e = entries.get(i);
             if (failed >= 0) {
-                out[e.index()] = new Outcome(
+                out[i] = new Outcome(
                         e.aggregateId(),
                         null,
                         ApiError.of(409, "not_attempted", "not attempted: append " + failed + " failed before it"));
                 continue;
             }
-            if (e.error() != null) {
-                out[e.index()] = new Outcome(e.aggregateId(), null, e.error());
+            ApiError error = error(e, mayWrite);
+            if (error != null) {
+                out[i] = new Outcome(e.aggregateId(), null, error);
             } else {
-                appendOne(store, e, out);
+                out[i] = appendOne(store, Objects.requireNonNull(e.append()));
             }
-            if (out[e.index()].error() != null) {
-                failed = e.index();
+            if (out[i].error() != null) {
+                failed = i;
             }
         }
     }
 
-    private static void appendOne(EventStore store, Entry e, Outcome[] out) {
+    private static Outcome appendOne(EventStore store, Append a) {
         try {
-            AppendResult r = store.append(
-                    e.aggregateId(),
-                    e.expected() == null ? ExpectedVersion.ANY : e.expected(),
-                    Objects.requireNonNull(e.events()));
-            out[e.index()] = new Outcome(e.aggregateId(), r, null);
+            return new Outcome(a.aggregateId(), store.append(a.aggregateId(), a.expected(), a.events()), null);
         } catch (RuntimeException ex) {
-            out[e.index()] = new Outcome(e.aggregateId(), null, ApiError.from(ex));
+            return new Outcome(a.aggregateId(), null, ApiError.from(ex));
         }
-    }
-
-    private static Entry entry(int index, JsonNode node) {
-        String where = " (append " + index + ")";
-        String aggregateId =
-                node.path("aggregate_id").isTextual() ? node.get("aggregate_id").textValue() : "";
-        try {
-            if (!node.isObject()) {
-                throw new InvalidRequestException("each append must be a JSON object" + where);
-            }
-            Set<String> unknown = new TreeSet<>();
-            node.fieldNames().forEachRemaining(n -> {
-                if (!FIELDS.contains(n)) {
-                    unknown.add(n);
-                }
-            });
-            if (!unknown.isEmpty()) {
-                throw new InvalidRequestException("unknown field(s) " + String.join(", ", unknown) + where
-                        + "; allowed: aggregate_id, expected_version, events");
-            }
-            if (!node.path("aggregate_id").isTextual()) {
-                throw new InvalidRequestException("aggregate_id is required and must be a string" + where);
-            }
-            JsonNode events = node.get("events");
-            if (events == null || events.isNull()) {
-                throw new InvalidRequestException("events is required" + where);
-            }
-            return new Entry(
-                    index,
-                    aggregateId,
-                    expected(node.get("expected_version"), where),
-                    AppendRequest.events(events),
-                    null);
-        } catch (InvalidRequestException e) {
-            return new Entry(index, aggregateId, null, null, ApiError.from(e));
-        }
-    }
-
-    private static @Nullable ExpectedVersion expected(@Nullable JsonNode v, String where) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return ExpectedVersion.parse(Long.toString(v.longValue()));
-        }
-        if (v.isTextual()) {
-            return ExpectedVersion.parse(v.textValue());
-        }
-        throw new InvalidRequestException(
-                "expected_version must be any, no_stream, exists or a version number" + where);
     }
 
     /** The answer body: {@code {"results": [...]}} in request order. */

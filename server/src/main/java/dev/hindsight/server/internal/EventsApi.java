@@ -18,10 +18,12 @@ import dev.hindsight.server.ServerPlugin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /** The JSON events API: append, aggregate reads (also as of an instant), global log reads, health. Thread-safe. */
@@ -71,14 +73,7 @@ public final class EventsApi {
             List<EventData> events = AppendRequest.parse(body.read());
             AppendResult r = store.append(aggregateId, expected, events);
             metrics.appended(r);
-            return JsonOut.write(g -> {
-                g.writeStartObject();
-                g.writeStringField("aggregate_id", r.aggregateId());
-                g.writeNumberField("first_version", r.firstVersion());
-                g.writeNumberField("last_version", r.lastVersion());
-                g.writeStringField("position", r.position().toString());
-                g.writeEndObject();
-            });
+            return appended(r);
         } catch (HindsightException e) {
             metrics.appendFailed(e.code());
             throw e;
@@ -88,17 +83,59 @@ public final class EventsApi {
         }
     }
 
-    /** {@code POST /api/appends}: many appends in one request (see {@link BulkAppend}). */
+    /**
+     * The answer to a single append: {@code {"aggregate_id", "first_version", "last_version", "position"}}, from a
+     * template when the id needs no escaping in JSON (the usual case), else with a generator; the same bytes either way.
+     */
+    static byte[] appended(AppendResult r) throws IOException {
+        String id = r.aggregateId();
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return JsonOut.write(g -> {
+                    g.writeStartObject();
+                    g.writeStringField("aggregate_id", r.aggregateId());
+                    g.writeNumberField("first_version", r.firstVersion());
+                    g.writeNumberField("last_version", r.lastVersion());
+                    g.writeStringField("position", r.position().toString());
+                    g.writeEndObject();
+                });
+            }
+        }
+        // ASCII throughout (positions are digits, ',' and ':'), so ISO-8859-1 is UTF-8 here
+        return ("{\"aggregate_id\":\"" + id + "\",\"first_version\":" + r.firstVersion() + ",\"last_version\":"
+                        + r.lastVersion() + ",\"position\":\"" + r.position() + "\"}")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** {@code POST /api/appends} as a Javalin route (for the paths {@link AppendHandler} leaves to Javalin). */
     public void appendMany(Context ctx) throws IOException {
-        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body(ctx, maxBulkBytes()), Access.writeScope(ctx));
+        json(ctx, appendMany(Access.writeScope(ctx), () -> body(ctx, maxBulkBytes())));
+    }
+
+    /**
+     * {@code POST /api/appends}: many appends in one request (see {@link BulkAppend}), whichever layer serves it.
+     * Counts each entry's append or failure.
+     *
+     * @param mayWrite whether the request may write an aggregate (its token's scope; never a system aggregate)
+     * @return the JSON of the {@code 200} answer
+     */
+    public byte[] appendMany(Predicate<String> mayWrite, Body body) throws IOException {
+        List<BulkAppend.Outcome> outcomes = BulkAppend.run(store, body.read(), mayWrite);
         for (BulkAppend.Outcome o : outcomes) {
-            if (o.result() != null) {
-                metrics.appended(o.result());
+            AppendResult r = o.result();
+            if (r != null) {
+                metrics.appended(r);
             } else {
                 metrics.appendFailed(java.util.Objects.requireNonNull(o.error()).code());
             }
         }
-        json(ctx, JsonOut.write(g -> BulkAppend.write(g, outcomes)));
+        return JsonOut.write(64 + 112 * outcomes.size(), g -> BulkAppend.write(g, outcomes));
+    }
+
+    /** Reads the body of a bulk append, as {@link #body(long, InputStream, Runnable)} does, to its larger limit. */
+    public byte[] bulkBody(long declared, InputStream in, Runnable closeConnection) throws IOException {
+        return body(declared, in, maxBulkBytes(), closeConnection);
     }
 
     /** The body limit of a bulk request: {@value #BULK_BODY_FACTOR} single appends' worth. */

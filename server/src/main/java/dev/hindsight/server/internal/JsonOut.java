@@ -19,7 +19,12 @@ public final class JsonOut {
 
     /** Runs {@code writer} against a fresh generator and returns the UTF-8 bytes. */
     public static byte[] write(Writer writer) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        return write(256, writer);
+    }
+
+    /** Runs {@code writer} against a fresh generator and returns the UTF-8 bytes, of about {@code sizeHint}. */
+    public static byte[] write(int sizeHint, Writer writer) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
         try (JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
             writer.write(g);
         }

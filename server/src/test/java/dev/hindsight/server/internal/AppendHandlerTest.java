@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Which requests {@link AppendHandler} takes and which it passes on, on a bare Jetty server (no Javalin). */
+/** Which requests {@link AppendHandler} takes (the single and bulk appends) and which it passes on, on a bare Jetty server (no Javalin). */
 class AppendHandlerTest {
     private static final String EVENT = "{\"event_type\":\"E\",\"event_data\":{}}";
 
@@ -62,10 +62,14 @@ class AppendHandlerTest {
     }
 
     private HttpResponse<String> send(String method, String path) throws Exception {
+        return send(method, path, EVENT);
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         return http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .method(method, HttpRequest.BodyPublishers.ofString(EVENT))
+                        .method(method, HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
@@ -125,16 +129,35 @@ class AppendHandlerTest {
                 "/api/aggregates/a+b/events",
                 "/api/aggregates/a/events/",
                 "/api/aggregates/a/b/events",
-                "/api/appends"
+                "/api/appends/",
+                "/api/%61ppends",
+                "/api/appends/x"
             })
     void otherPaths_passedOn(String path) throws Exception {
         assertThat(send("POST", path).statusCode()).isEqualTo(418);
         assertThat(store.head().toString()).isEqualTo("0");
     }
 
+    @Test
+    void bulkPath_servedByTheHandler() throws Exception {
+        HttpResponse<String> r = send(
+                "POST",
+                "/api/appends",
+                "{\"appends\":[{\"aggregate_id\":\"b-1\",\"events\":" + EVENT + "},{\"aggregate_id\":\"$audit\","
+                        + "\"events\":" + EVENT + "}]}");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(r.body())
+                .startsWith("{\"results\":[{\"aggregate_id\":\"b-1\",\"first_version\":1,\"last_version\":1,"
+                        + "\"position\":\"1\"},{\"aggregate_id\":\"$audit\",\"error\":\"forbidden\"");
+        assertThat(store.head().toString()).isEqualTo("1");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"GET", "PUT", "DELETE"})
     void otherMethods_passedOn(String method) throws Exception {
+        assertThat(send(method, "/api/appends").statusCode()).isEqualTo(418);
         assertThat(send(method, "/api/aggregates/a/events").statusCode()).isEqualTo(418);
         assertThat(store.head().toString()).isEqualTo("0");
     }

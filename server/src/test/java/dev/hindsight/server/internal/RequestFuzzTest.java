@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Coverage-guided fuzzing of the HTTP request parsing (Jazzer): the append body ({@link RequestTree},
+ * Coverage-guided fuzzing of the HTTP request parsing (Jazzer): the append body ({@link BodyReader},
  * {@link AppendRequest}, then the store's validation, {@code CanonicalCheck} and {@code CanonicalJson}), the bulk-append envelope and the query
  * parameters. Without {@code JAZZER_FUZZ=1} each target runs its seed corpus only
  * ({@code src/test/resources/.../RequestFuzzTestInputs/<target>/}, findings included); with it, each fuzzes for
