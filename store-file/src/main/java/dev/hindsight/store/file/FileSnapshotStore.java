@@ -8,7 +8,6 @@ import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.core.spi.StorageUse;
-import dev.hindsight.store.file.internal.BackgroundThreads;
 import dev.hindsight.store.file.internal.FrameScanner;
 import dev.hindsight.store.file.internal.SnapshotCompaction;
 import dev.hindsight.store.file.internal.SnapshotGeneration;
@@ -56,8 +55,8 @@ public final class FileSnapshotStore implements SnapshotStore {
     private final FileSnapshotOptions options;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final ExecutorService compactor =
-            Executors.newSingleThreadExecutor(BackgroundThreads.factory("hindsight-snapshot-compact"));
+    private final ExecutorService compactor = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hindsight-snapshot-compact").daemon(true).factory());
     private volatile SnapshotGeneration current; // replaced under this
     private volatile boolean closed;
     private boolean compacting; // guarded by this

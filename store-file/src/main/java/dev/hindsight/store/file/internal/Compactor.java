@@ -23,8 +23,8 @@ public final class Compactor implements AutoCloseable {
     private final LogState state;
     private final Path segmentsDir;
     private final SegmentCompressor compressor;
-    private final ExecutorService thread =
-            Executors.newSingleThreadExecutor(BackgroundThreads.factory("hindsight-compactor"));
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hindsight-compactor").daemon(true).factory());
     private volatile boolean closed;
     private final AtomicLong segments = new AtomicLong();
     private final AtomicLong plainBytes = new AtomicLong();
