@@ -84,6 +84,7 @@ public final class GrowthCommand implements Callable<Integer> {
 
     private @Nullable Row baseline;
     private int lastRoundSize;
+    private int firstRoundSize; // round 0 may copy only part of the source (a source larger than the first checkpoint)
 
     /** A source event and its aggregate. */
     record Src(String aggregate, EventData data) {}
@@ -208,6 +209,9 @@ public final class GrowthCommand implements Callable<Integer> {
     private long replay(EventStore store, List<Src> seed, int round, long most) throws Exception {
         int n = (int) Math.min(seed.size(), most);
         lastRoundSize = n;
+        if (round == 0) {
+            firstRoundSize = n;
+        }
         AtomicLong done = new AtomicLong();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             List<Future<?>> fs = new ArrayList<>();
@@ -288,7 +292,7 @@ public final class GrowthCommand implements Callable<Integer> {
             List<String> archived = new ArrayList<>();
             List<String> hot = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
-                archived.add(seed.get(rnd.nextInt(seed.size() / 2)).aggregate() + "-r0");
+                archived.add(seed.get(rnd.nextInt(firstRoundSize / 2)).aggregate() + "-r0");
                 hot.add(seed.get(lastRoundSize - 1 - rnd.nextInt(Math.max(1, lastRoundSize / 4)))
                                 .aggregate()
                         + "-r" + (rounds - 1));
