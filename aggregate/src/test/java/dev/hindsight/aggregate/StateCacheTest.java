@@ -6,21 +6,16 @@ import dev.hindsight.aggregate.account.Account;
 import dev.hindsight.aggregate.account.Account.Command;
 import dev.hindsight.aggregate.account.Account.Event;
 import dev.hindsight.aggregate.account.Account.State;
-import dev.hindsight.core.AppendResult;
-import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.GlobalSlice;
-import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.WrongExpectedVersionException;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.EventLog;
-import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.testkit.ForwardingEventLog;
 import dev.hindsight.testkit.clock.SteppingClock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -222,49 +217,23 @@ class StateCacheTest {
     }
 
     /** A log that counts the aggregate reads and version lookups it forwards. */
-    private static final class CountingLog implements EventLog {
-        private final EventLog log;
+    private static final class CountingLog extends ForwardingEventLog {
         final AtomicInteger reads = new AtomicInteger();
 
         CountingLog(EventLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
-            return log.append(aggregateId, expected, events);
+            super(log);
         }
 
         @Override
         public List<RecordedEvent> readAggregate(String aggregateId, long fromVersion, int limit, ReadDirection d) {
             reads.incrementAndGet();
-            return log.readAggregate(aggregateId, fromVersion, limit, d);
+            return super.readAggregate(aggregateId, fromVersion, limit, d);
         }
 
         @Override
         public long aggregateVersion(String aggregateId) {
             reads.incrementAndGet();
-            return log.aggregateVersion(aggregateId);
-        }
-
-        @Override
-        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
-            return log.readAll(after, limit, filter);
-        }
-
-        @Override
-        public Position head() {
-            return log.head();
-        }
-
-        @Override
-        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
-            return log.awaitAfter(after, timeout);
-        }
-
-        @Override
-        public void close() {
-            log.close();
+            return super.aggregateVersion(aggregateId);
         }
     }
 
