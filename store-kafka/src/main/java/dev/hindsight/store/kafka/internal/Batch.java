@@ -35,9 +35,42 @@ final class Batch {
      * @return the accepted requests, with {@link AppendRequest#accept} called, in batch order
      */
     static List<AppendRequest> check(List<AppendRequest> batch, AggregateReader reader, List<AppendRequest> deferred) {
+        return check(batch, reader, deferred, new Overlay(new HashMap<>(), new HashSet<>()));
+    }
+
+    /**
+     * What the batches written but not yet committed add to the index: each aggregate's new tail and the event ids
+     * (a pipelined batch is checked while the one before it commits, so against the index plus this).
+     */
+    record Overlay(Map<String, PartitionIndex.Tail> tails, Set<UUID> ids) {
+        static final Overlay EMPTY = new Overlay(Map.of(), Set.of());
+
+        /** What {@code written} (checked against {@code checked}) adds: their aggregates' tails and event ids. */
+        static Overlay of(List<AppendRequest> written, Overlay checked) {
+            Map<String, PartitionIndex.Tail> tails = new HashMap<>();
+            Set<UUID> ids = new HashSet<>();
+            for (AppendRequest r : written) {
+                tails.put(r.aggregateId, checked.tails().get(r.aggregateId));
+                r.events.forEach(e -> ids.add(e.eventId()));
+            }
+            return new Overlay(tails, ids);
+        }
+
+        Overlay copy() {
+            return new Overlay(new HashMap<>(tails), new HashSet<>(ids));
+        }
+    }
+
+    /**
+     * Checks {@code batch} as {@link #check(List, AggregateReader, List)} does, against the index plus
+     * {@code overlay}, to which it adds the accepted requests' tails and event ids (a request repeating an id in the
+     * overlay is deferred too).
+     */
+    static List<AppendRequest> check(
+            List<AppendRequest> batch, AggregateReader reader, List<AppendRequest> deferred, Overlay overlay) {
         List<AppendRequest> toWrite = new ArrayList<>();
-        Map<String, PartitionIndex.Tail> tails = new HashMap<>();
-        Set<UUID> ids = new HashSet<>();
+        Map<String, PartitionIndex.Tail> tails = overlay.tails();
+        Set<UUID> ids = overlay.ids();
         for (AppendRequest r : batch) {
             if (r.events.stream().anyMatch(e -> ids.contains(e.eventId()))) {
                 deferred.add(r);

@@ -2,6 +2,8 @@ package dev.hindsight.store.kafka.internal;
 
 import java.util.Queue;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Leader/follower group commit for the Kafka writers. An appender queues its request; whoever gets the writer's lock
@@ -39,6 +41,37 @@ final class GroupCommit {
                     release(lock, pending);
                 }
                 return;
+            }
+            request.awaitWake();
+        }
+    }
+
+    /**
+     * Pipelined group commit: the leader runs {@code send} (check and send one batch; it returns the batch's commit
+     * step, or null if nothing was sent) under the lock, hands leadership on, and then runs the commit step without the
+     * lock, so the next leader checks and sends the next batch while this one commits. Returns once {@code request} is
+     * done.
+     */
+    static void submitPipelined(
+            ReentrantLock lock,
+            Queue<AppendRequest> pending,
+            AppendRequest request,
+            Supplier<@Nullable Runnable> send) {
+        pending.add(request);
+        while (!request.done()) {
+            if (lock.tryLock()) {
+                Runnable commit;
+                try {
+                    commit = send.get();
+                } finally {
+                    release(lock, pending);
+                }
+                if (commit != null) {
+                    commit.run();
+                } else if (!request.done()) {
+                    request.awaitWake(); // taken into a batch another thread commits, or deferred behind one
+                }
+                continue;
             }
             request.awaitWake();
         }

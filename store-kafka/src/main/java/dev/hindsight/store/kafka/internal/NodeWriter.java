@@ -38,9 +38,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeWriter implements Writers {
     private static final Logger LOG = LoggerFactory.getLogger(NodeWriter.class);
-    private static final int SLOTS = Math.max(1, Integer.getInteger("hindsight.kafka.writerSlots", 2));
-    /** Transactions in flight at once: partitions are split over this many lanes (system property for A/B runs). */
-    private static final int LANES = Math.max(1, Integer.getInteger("hindsight.kafka.writerLanes", 4));
+    /** Transactional producers per lane, used in turn (system property, read when a log opens, for A/B runs). */
+    private static final String SLOTS_PROPERTY = "hindsight.kafka.writerSlots";
+    /** Lanes: partitions are split over this many (system property, read when a log opens, for A/B runs). */
+    private static final String LANES_PROPERTY = "hindsight.kafka.writerLanes";
+    /**
+     * System property: whether a lane pipelines its batches (checks and sends one while the one before it commits;
+     * ADR 0010, session-15 amendment), read when a log opens; default false (opt-in: no same-run win yet).
+     */
+    public static final String PIPELINE_PROPERTY = "hindsight.kafka.pipeline";
     /** How long another producer's transaction on a partition being taken over may stay open before it is aborted. */
     static final Duration STALE = Duration.ofSeconds(2);
     /** Each wait for pending offset commits; the takeover runs in the ownership callback, within max.poll.interval. */
@@ -82,12 +88,16 @@ public final class NodeWriter implements Writers {
         this.fetcher = fetcher;
         this.reader = reader;
         this.hanging = new HangingTransactions(options, clientId, idPrefix);
-        for (int lane = 0; lane < LANES; lane++) {
+        boolean pipelined = Boolean.parseBoolean(System.getProperty(PIPELINE_PROPERTY, "false"));
+        int slots = Math.max(1, Integer.getInteger(SLOTS_PROPERTY, 2));
+        int laneCount = Math.max(1, Integer.getInteger(LANES_PROPERTY, 4));
+        for (int lane = 0; lane < laneCount; lane++) {
             lanes.add(new NodeWriterLane(
                     options,
                     ownIdPrefix + lane + "-",
                     clientId + "-w" + lane,
-                    SLOTS,
+                    slots,
+                    pipelined,
                     ready,
                     () -> this.group,
                     reader,

@@ -176,10 +176,14 @@ public final class PartitionWriter implements AutoCloseable {
     private void write(KafkaProducer<byte[], byte[]> p, List<AppendRequest> requests) {
         Instant now = options.clock().instant();
         try {
+            long t0 = System.nanoTime();
             p.beginTransaction();
             List<List<Future<RecordMetadata>>> sent = Batch.send(p, options, requests, now);
+            long t1 = System.nanoTime();
             p.commitTransaction();
+            long t2 = System.nanoTime();
             Batch.recordCommitted(requests, sent, options, cache, indexer, indexes, now);
+            WriterStats.committed(requests.size(), WriterStats.events(requests), t1 - t0, t2 - t1);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fail("fenced by a newer owner", e);
             requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), partition, e)));
