@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * ranged requests straight to a file (no whole object in memory); a policy may also hold each chunk while a read of the
  * archive runs ({@link CopyPolicy#quietMillis}, at most {@link CopyPolicy#maxHoldMillis} per chunk) and cap its rate
  * ({@link CopyPolicy#bytesPerSecond}); the default does neither (measured better here). The copy is used only once
- * its size and MD5 match the manifest (else deleted); later reads of that segment are local file reads, as fast as a hot compressed segment. Every block is
- * still CRC-checked when decoded, whichever source it came from. Least recently used copies are deleted beyond the
- * byte budget. Thread-safe.
+ * its size and MD5 match the manifest (else deleted); later reads of that segment are local file reads, as fast as a
+ * hot compressed segment. Every block is still CRC-checked when decoded, whichever source it came from. Least recently
+ * used copies are deleted beyond the byte budget. Thread-safe.
  */
 public final class ArchiveCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveCache.class);
@@ -296,7 +296,8 @@ public final class ArchiveCache implements AutoCloseable {
 
     /**
      * Makes {@code store}'s client ready for the first cold read without putting that work on it: loads the client's
-     * classes and opens connections with {@code parallel} ranged reads of {@code e}'s header, in the background. Failures are only logged (the reads that need the archive report theirs).
+     * classes and opens connections with {@code parallel} ranged reads of {@code e}'s header, in the background.
+     * Failures are only logged (the reads that need the archive report theirs).
      */
     public static void warmUp(ObjectStore store, ArchiveManifest.Entry e, int parallel) {
         Thread.ofVirtual().name("hindsight-archive-warm-up").start(() -> {
