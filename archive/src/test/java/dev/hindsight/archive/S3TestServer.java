@@ -28,8 +28,13 @@ public final class S3TestServer implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Starts a server storing under {@code dir}, with {@code bucket} created. */
+    /** Starts a server storing under {@code dir}, with {@code bucket} created, on a free port. */
     public static S3TestServer start(Path dir, String bucket) throws Exception {
+        return start(dir, bucket, 0);
+    }
+
+    /** The same on {@code port} (0: a free one). */
+    public static S3TestServer start(Path dir, String bucket, int port) throws Exception {
         Files.createDirectories(dir.resolve(bucket));
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", dir.toString());
@@ -39,7 +44,7 @@ public final class S3TestServer implements AutoCloseable {
                 .build(BlobStoreContext.class);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(ctx.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .build();
         proxy.start();
@@ -51,11 +56,11 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     /**
-     * Runs a server until killed, for benchmarks and manual tries ({@code bench/s3proxy.sh}): arguments DIR BUCKET; prints
-     * {@code endpoint=http://127.0.0.1:PORT}.
+     * Runs a server until killed, for benchmarks and manual tries ({@code bench/s3proxy.sh}): arguments DIR BUCKET
+     * [PORT]; prints {@code endpoint=http://127.0.0.1:PORT}.
      */
     public static void main(String[] args) throws Exception {
-        S3TestServer s = start(Path.of(args[0]), args[1]);
+        S3TestServer s = start(Path.of(args[0]), args[1], args.length > 2 ? Integer.parseInt(args[2]) : 0);
         System.out.println("endpoint=" + s.endpoint() + " access_key=" + ACCESS_KEY + " secret_key=" + SECRET_KEY);
         Thread.currentThread().join();
     }

@@ -59,6 +59,9 @@ import org.jspecify.annotations.Nullable;
  * at once with {@link StoreLockedException}.
  */
 public final class FileEventLog implements EventLog, RetentionSupport {
+    /** Ranged reads an open with archived segments makes in the background to warm the object store's client. */
+    private static final int WARM_UP_CONNECTIONS = 4;
+
     private final FileLogOptions options;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -160,6 +163,11 @@ public final class FileEventLog implements EventLog, RetentionSupport {
                 if (a != null && a.cacheBytes() > 0) {
                     archiveCache = new ArchiveCache(options.directory(), a.cacheBytes(), a.store());
                 }
+                ArchiveManifest manifest = ArchiveManifest.readLocal(options.directory());
+                if (a != null && !manifest.segments().isEmpty()) {
+                    // beside recovery, so that the first cold read does not load the client or open its connections
+                    ArchiveCache.warmUp(a.store(), manifest.segments().getLast(), WARM_UP_CONNECTIONS);
+                }
                 ArchiveCache copies = archiveCache;
                 java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource = copies != null
                         ? copies::source
@@ -170,7 +178,7 @@ public final class FileEventLog implements EventLog, RetentionSupport {
                         options.indexCacheEntries(),
                         options.memtableEvents(),
                         new BlockCache(options.blockCacheBytes()),
-                        ArchiveManifest.readLocal(options.directory()),
+                        manifest,
                         archivedSource);
             } catch (RuntimeException | IOException e) {
                 if (archiveCache != null) {

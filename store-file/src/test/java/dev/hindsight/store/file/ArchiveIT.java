@@ -113,6 +113,77 @@ class ArchiveIT {
         }
     }
 
+    /** Options with 1 MiB segments (many 64 KiB blocks each) and no local copies: every archived read is remote. */
+    private static FileLogOptions manyBlocks(Path d, ObjectStore archive) {
+        return FileLogOptions.defaults(d)
+                .withFsync(FsyncPolicy.NEVER)
+                .withSegmentBytes(1024 * 1024)
+                .withArchive(new ArchiveOptions(archive, Duration.ZERO, Duration.ofHours(1), 0));
+    }
+
+    /** Ten aggregates whose events alternate, so that each has events in every block; archives; returns all. */
+    private static List<RecordedEvent> fillInterleavedAndArchive(FileEventLog log) throws Exception {
+        EventStore es = EventStore.of(log);
+        for (int n = 0; n < 1500; n++) {
+            for (int a = 0; a < 10; a++) {
+                String pad = Integer.toHexString(n * 31 + a).repeat(20 + (n * 7 + a) % 40);
+                es.append(
+                        "agg-" + a, ExpectedVersion.ANY, EventData.of("E", "{\"n\":" + n + ",\"p\":\"" + pad + "\"}"));
+            }
+        }
+        List<RecordedEvent> written = all(log);
+        var run = log.archiveNow();
+        assertThat(run.error()).isNull();
+        assertThat(run.segments()).isGreaterThanOrEqualTo(2);
+        return written;
+    }
+
+    @Test
+    void aggregateSpreadOverManyArchivedBlocks_isReadWithAFewRangedRequests() throws Exception {
+        FailingStore counting = new FailingStore(newStore(), 0);
+        List<RecordedEvent> written;
+        try (FileEventLog log = FileEventLog.open(manyBlocks(dir, counting))) {
+            written = fillInterleavedAndArchive(log);
+        }
+        int archived = store.list("segments/").size();
+        int headersBefore = counting.headerGets.get();
+        try (FileEventLog log = FileEventLog.open(manyBlocks(dir, counting))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (counting.headerGets.get() < headersBefore + 4 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the open warms the client up in the background: four reads of a header
+            }
+            assertThat(counting.headerGets.get()).isEqualTo(headersBefore + 4);
+            for (int a = 0; a < 10; a++) {
+                String id = "agg-" + a;
+                int before = counting.rangedGets.get();
+                assertThat(log.readAggregate(id, 1, 10_000, ReadDirection.FORWARD))
+                        .isEqualTo(written.stream()
+                                .filter(e -> e.aggregateId().equals(id))
+                                .toList());
+                int requests = counting.rangedGets.get() - before;
+                // the first read: each archived segment's block table and one coalesced read of its blocks
+                assertThat(requests).isLessThanOrEqualTo(a == 0 ? 2 * archived : archived);
+            }
+        }
+    }
+
+    @Test
+    void corruptBlockInACoalescedRead_failsTheAggregateReadClearly() throws Exception {
+        ObjectStore st = newStore();
+        try (FileEventLog log = FileEventLog.open(manyBlocks(dir, st))) {
+            fillInterleavedAndArchive(log);
+        }
+        Path object = s3.file(BUCKET, prefix + "/segments/00000000000000000001.zlog");
+        CompressedSegmentTest.flip(object, Files.size(object) / 3);
+
+        try (FileEventLog log = FileEventLog.open(manyBlocks(dir, newStoreSamePrefix()))) {
+            assertThatThrownBy(() -> log.readAggregate("agg-4", 1, 10_000, ReadDirection.FORWARD))
+                    .isInstanceOf(CorruptionException.class)
+                    .hasMessageContaining("00000000000000000001.zlog")
+                    .hasMessageContaining("CRC");
+        }
+    }
+
     private ObjectStore newStoreSamePrefix() {
         return s3.store(BUCKET, prefix);
     }
@@ -263,6 +334,9 @@ class ArchiveIT {
         private final ObjectStore real;
         private final int failAt;
         final AtomicInteger segmentPuts = new AtomicInteger();
+        final AtomicInteger rangedGets = new AtomicInteger();
+        /** Reads of a segment's 64-byte header: what an open's background warm-up of the client asks for. */
+        final AtomicInteger headerGets = new AtomicInteger();
 
         FailingStore(ObjectStore real, int failAt) {
             this.real = real;
@@ -284,6 +358,11 @@ class ArchiveIT {
 
         @Override
         public byte[] get(String key, long offset, int length) throws IOException {
+            if (offset == 0 && length == 64) {
+                headerGets.incrementAndGet();
+            } else {
+                rangedGets.incrementAndGet();
+            }
             return real.get(key, offset, length);
         }
 

@@ -2,52 +2,123 @@ package dev.hindsight.store.file.internal;
 
 import dev.hindsight.core.spi.ObjectStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bounded local copy of recently read archived segments, in {@code <data-dir>/archive-cache}: the first read of an
- * archived segment goes to the object store (range requests, as before) and starts a background download of the whole
- * object, checked against the manifest's size and MD5 before it is used; later reads of that segment are local file
- * reads, as fast as a hot compressed segment. Least recently used copies are deleted beyond the byte budget. A copy
- * that does not match the manifest is never used (deleted). Thread-safe.
+ * A bounded local copy of archived segments that are read again and again, in {@code <data-dir>/archive-cache}. Reads
+ * of an archived segment go to the object store (ranged requests of its block table and of the blocks needed) until
+ * the segment has been read {@link CopyPolicy#touchesBeforeCopy} times or a quarter of its bytes were read (a scan);
+ * then a background copy of the whole object starts. The copy fetches the object in {@link CopyPolicy#chunkBytes}
+ * ranged requests straight to a file (no whole object in memory); a policy may also hold each chunk while a read of the
+ * archive runs ({@link CopyPolicy#quietMillis}, at most {@link CopyPolicy#maxHoldMillis} per chunk) and cap its rate
+ * ({@link CopyPolicy#bytesPerSecond}); the default does neither (measured better here). The copy is used only once
+ * its size and MD5 match the manifest (else deleted); later reads of that segment are local file reads, as fast as a
+ * hot compressed segment. Every block is still CRC-checked when decoded, whichever source it came from. Least recently
+ * used copies are deleted beyond the byte budget. Thread-safe.
  */
 public final class ArchiveCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveCache.class);
 
+    /**
+     * When and how fast whole archived segments are copied locally (session 15 measurements in docs/benchmarks.md).
+     *
+     * @param touchesBeforeCopy reads of a segment from the object store before its copy starts (1: at the first); a
+     *     copy also starts once those reads fetched a quarter of the segment's bytes
+     * @param chunkBytes bytes per ranged request of a copy
+     * @param quietMillis a copy holds its next chunk until no read of the archive has run for this long
+     * @param maxHoldMillis ... but not longer than this per chunk
+     * @param bytesPerSecond most bytes per second a copy fetches
+     */
+    public record CopyPolicy(
+            int touchesBeforeCopy, int chunkBytes, long quietMillis, long maxHoldMillis, long bytesPerSecond) {
+        /**
+         * At the first read, 4 MiB chunks at full speed: in the session 15 measurements, holding chunks while reads run
+         * (or starting after 8 reads) left reads remote for longer, which cost more than the copy's competition.
+         * Switch for A/B runs: {@code -Dhindsight.archive.copyPolicy=TOUCHES,CHUNK_BYTES,QUIET_MS,MAX_HOLD_MS,
+         * BYTES_PER_SECOND}.
+         */
+        public static final CopyPolicy DEFAULT =
+                parse(System.getProperty("hindsight.archive.copyPolicy", "1," + (4 << 20) + ",0,0," + (1L << 30)));
+
+        public CopyPolicy {
+            if (touchesBeforeCopy < 1 || chunkBytes < 1 || quietMillis < 0 || maxHoldMillis < 0 || bytesPerSecond < 1) {
+                throw new IllegalArgumentException("invalid archive copy policy");
+            }
+        }
+
+        /** From its five fields, comma-separated, in declaration order. */
+        static CopyPolicy parse(String fields) {
+            String[] f = fields.split(",");
+            if (f.length != 5) {
+                throw new IllegalArgumentException("an archive copy policy has 5 fields, not '" + fields + "'");
+            }
+            return new CopyPolicy(
+                    Integer.parseInt(f[0].trim()),
+                    Integer.parseInt(f[1].trim()),
+                    Long.parseLong(f[2].trim()),
+                    Long.parseLong(f[3].trim()),
+                    Long.parseLong(f[4].trim()));
+        }
+    }
+
     private final Path dir;
     private final long budget;
     private final ObjectStore store;
+    private final CopyPolicy policy;
     /** Local copies by object key, least recently used first; guarded by {@code this}. */
     private final LinkedHashMap<String, Local> copies = new LinkedHashMap<>(16, 0.75f, true);
 
-    private final Set<String> downloading = ConcurrentHashMap.newKeySet();
+    /** Reads from the object store per segment not copied yet (cleared when its copy starts). */
+    private final Map<String, Touches> touches = new ConcurrentHashMap<>();
+
+    private final Map<String, Boolean> copying = new ConcurrentHashMap<>();
     private final ExecutorService downloads = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("hindsight-archive-cache").daemon(true).factory());
+    /** Reads of the object store running now, and when the last one ended (nanoTime). */
+    private final AtomicInteger foreground = new AtomicInteger();
+
+    private final AtomicLong lastForegroundEnd = new AtomicLong(System.nanoTime());
+    private final AtomicLong copiedBytes = new AtomicLong();
     private long used; // guarded by this
     private volatile boolean closed;
 
     private record Local(Path file, long bytes, BlockSource source) {}
 
+    /** Reads of one segment from the object store, and their bytes. */
+    private record Touches(AtomicInteger reads, AtomicLong bytes) {}
+
     /**
      * @param budget most bytes of local copies; segments larger than it are never copied
      */
     public ArchiveCache(Path dataDir, long budget, ObjectStore store) throws IOException {
+        this(dataDir, budget, store, CopyPolicy.DEFAULT);
+    }
+
+    public ArchiveCache(Path dataDir, long budget, ObjectStore store, CopyPolicy policy) throws IOException {
         this.dir = dataDir.resolve("archive-cache");
         this.budget = budget;
         this.store = store;
+        this.policy = policy;
         Files.createDirectories(dir);
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
@@ -56,21 +127,32 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
-    /** The source of an archived segment: its local copy once downloaded, else the object store. */
+    /** The source of an archived segment: its local copy once made, else the object store. */
     public BlockSource source(ArchiveManifest.Entry e) {
         BlockSource remote = BlockSource.of(store, e.key(), e.bytes());
         return new BlockSource() {
             @Override
             public byte[] read(long offset, int length) throws IOException {
-                BlockSource local = local(e);
-                if (local != null) {
-                    try {
-                        return local.read(offset, length);
-                    } catch (IOException evicted) { // closed by an eviction just now: the archive still has it
-                        LOG.debug("local copy of {} went away; reading the archive", e.key(), evicted);
+                foreground.incrementAndGet(); // before a copy this read starts can look
+                boolean remoteRead = true;
+                try {
+                    BlockSource local = local(e, length);
+                    if (local != null) {
+                        try {
+                            byte[] b = local.read(offset, length);
+                            remoteRead = false;
+                            return b;
+                        } catch (IOException evicted) { // closed by an eviction just now: the archive still has it
+                            LOG.debug("local copy of {} went away; reading the archive", e.key(), evicted);
+                        }
                     }
+                    return remote.read(offset, length);
+                } finally {
+                    if (remoteRead) {
+                        lastForegroundEnd.set(System.nanoTime());
+                    }
+                    foreground.decrementAndGet();
                 }
-                return remote.read(offset, length);
             }
 
             @Override
@@ -93,52 +175,142 @@ public final class ArchiveCache implements AutoCloseable {
         return used;
     }
 
+    /** Bytes fetched by copies since the cache opened (tests, diagnostics). */
+    public long copiedBytes() {
+        return copiedBytes.get();
+    }
+
     /** Whether a checked local copy of {@code key} is in the cache (tests, diagnostics). */
     public synchronized boolean holds(String key) {
         return copies.containsKey(key);
     }
 
-    private @Nullable BlockSource local(ArchiveManifest.Entry e) {
+    private @Nullable BlockSource local(ArchiveManifest.Entry e, int length) {
         synchronized (this) {
             Local l = copies.get(e.key());
             if (l != null) {
                 return l.source();
             }
         }
-        if (e.bytes() <= budget && !closed && downloading.add(e.key())) {
-            try {
-                downloads.execute(() -> download(e));
-            } catch (RejectedExecutionException closing) {
-                downloading.remove(e.key());
+        if (e.bytes() <= budget && !closed && !copying.containsKey(e.key()) && touched(e, length)) {
+            if (copying.putIfAbsent(e.key(), Boolean.TRUE) == null) {
+                touches.remove(e.key());
+                try {
+                    downloads.execute(() -> copy(e));
+                } catch (RejectedExecutionException closing) {
+                    copying.remove(e.key());
+                }
             }
         }
         return null;
     }
 
-    private void download(ArchiveManifest.Entry e) {
+    /**
+     * Counts a read of {@code e} from the object store; true once there were enough to copy it: the policy's number of
+     * reads, or reads of a quarter of its bytes (a scan reads a whole segment in one request).
+     */
+    private boolean touched(ArchiveManifest.Entry e, int length) {
+        Touches t = touches.computeIfAbsent(e.key(), k -> new Touches(new AtomicInteger(), new AtomicLong()));
+        return t.reads().incrementAndGet() >= policy.touchesBeforeCopy()
+                || t.bytes().addAndGet(length) >= e.bytes() / 4;
+    }
+
+    private void copy(ArchiveManifest.Entry e) {
         Path file = dir.resolve(e.key().replace('/', '_'));
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         try {
-            byte[] bytes = store.get(e.key());
-            if (bytes == null
-                    || bytes.length != e.bytes()
-                    || !Archiver.md5(bytes).equals(e.md5())) {
-                LOG.warn("archived {} does not match the manifest (size or MD5); reads stay remote", e.key());
+            if (!fetch(e, tmp)) {
                 return;
             }
-            Files.write(tmp, bytes);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            add(e.key(), new Local(file, bytes.length, BlockSource.of(file)));
+            add(e.key(), new Local(file, e.bytes(), BlockSource.of(file)));
         } catch (IOException | RuntimeException ex) {
             LOG.warn("could not copy archived {} to the local cache; reads stay remote", e.key(), ex);
+        } catch (InterruptedException closing) {
+            Thread.currentThread().interrupt();
         } finally {
-            downloading.remove(e.key());
+            copying.remove(e.key());
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // best effort
             }
         }
+    }
+
+    /** Fetches {@code e} chunk by chunk into {@code tmp}; true if it matches the manifest's size and MD5. */
+    private boolean fetch(ArchiveManifest.Entry e, Path tmp) throws IOException, InterruptedException {
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+        long start = System.nanoTime();
+        try (FileChannel out = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long offset = 0; offset < e.bytes(); ) {
+                yieldToReads();
+                if (closed) {
+                    return false;
+                }
+                int n = (int) Math.min(policy.chunkBytes(), e.bytes() - offset);
+                byte[] chunk = store.get(e.key(), offset, n);
+                md5.update(chunk);
+                ByteBuffer b = ByteBuffer.wrap(chunk);
+                while (b.hasRemaining()) {
+                    out.write(b, offset + b.position());
+                }
+                offset += n;
+                copiedBytes.addAndGet(n);
+                pace(offset, start);
+            }
+        }
+        String got = HexFormat.of().formatHex(md5.digest());
+        if (!got.equals(e.md5()) || Files.size(tmp) != e.bytes()) {
+            LOG.warn("archived {} does not match the manifest (size or MD5); reads stay remote", e.key());
+            return false;
+        }
+        return true;
+    }
+
+    /** Waits while a read of the archive runs or ended less than the quiet time ago, at most the longest hold. */
+    private void yieldToReads() throws InterruptedException {
+        long quiet = policy.quietMillis() * 1_000_000L;
+        long until = System.nanoTime() + policy.maxHoldMillis() * 1_000_000L;
+        while (!closed
+                && (foreground.get() > 0 || System.nanoTime() - lastForegroundEnd.get() < quiet)
+                && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+    }
+
+    /** Sleeps so that {@code bytes} since {@code start} stay under the policy's rate. */
+    private void pace(long bytes, long start) throws InterruptedException {
+        long due = start + (long) (bytes * 1e9 / policy.bytesPerSecond());
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+    }
+
+    /**
+     * Makes {@code store}'s client ready for the first cold read without putting that work on it: loads the client's
+     * classes and opens connections with {@code parallel} ranged reads of {@code e}'s header, in the background.
+     * Failures are only logged (the reads that need the archive report theirs).
+     */
+    public static void warmUp(ObjectStore store, ArchiveManifest.Entry e, int parallel) {
+        Thread.ofVirtual().name("hindsight-archive-warm-up").start(() -> {
+            long t0 = System.nanoTime();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < parallel; i++) {
+                    pool.submit(() -> store.get(e.key(), 0, (int) Math.min(Segment.HEADER_BYTES, e.bytes())));
+                }
+            } catch (RuntimeException ex) {
+                LOG.debug("archive warm-up failed", ex);
+            }
+            LOG.debug("archive client warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        });
     }
 
     private synchronized void add(String key, Local l) {

@@ -183,8 +183,20 @@ public final class CompressedSegment extends LogFile {
     }
 
     /**
-     * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet (an archived segment fetches each
-     * with its own request, so an aggregate spread over many blocks waits for the slowest request, not their sum).
+     * Most bytes between two needed blocks of an archived segment that one ranged read fetches (and drops) to get both
+     * with one request instead of two; negative: one request per block. A request to an object store costs far more
+     * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)). Switch for A/B runs:
+     * {@code -Dhindsight.archive.coalesceGapBytes}.
+     */
+    static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 256 * 1024);
+
+    /** Most bytes one coalesced ranged read fetches ({@code -Dhindsight.archive.coalesceSpanBytes}). */
+    static final int MAX_SPAN_BYTES = Integer.getInteger("hindsight.archive.coalesceSpanBytes", 2 * 1024 * 1024);
+
+    /**
+     * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet: blocks close to each other in
+     * the file with one ranged read ({@link #COALESCE_GAP_BYTES}), the others each with their own, so that an
+     * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block.
      */
     void prefetch(int[] offsets, int count) {
         Table t = table();
@@ -199,16 +211,62 @@ public final class CompressedSegment extends LogFile {
         if (missing.cardinality() < 2) {
             return;
         }
+        java.util.List<int[]> spans = spans(t, missing, COALESCE_GAP_BYTES, MAX_SPAN_BYTES);
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            missing.stream()
+            spans.stream()
                     .limit(64)
-                    .forEach(i -> pool.execute(() -> {
+                    .forEach(span -> pool.execute(() -> {
                         try {
-                            block(t, i);
+                            loadSpan(t, span[0], span[1], missing);
                         } catch (RuntimeException e) {
-                            // the read that needs this block fetches it again and reports the failure
+                            // the read that needs these blocks fetches them again and reports the failure
                         }
                     }));
+        }
+    }
+
+    /**
+     * Groups the blocks in {@code needed} (ascending) into runs {first, last} whose bytes one ranged read fetches:
+     * consecutive needed blocks join a run while the bytes between them are at most {@code maxGap} and the run stays
+     * within {@code maxSpan} bytes.
+     */
+    static java.util.List<int[]> spans(Table t, java.util.BitSet needed, int maxGap, int maxSpan) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        int first = -1;
+        int last = -1;
+        for (int i = needed.nextSetBit(0); i >= 0; i = needed.nextSetBit(i + 1)) {
+            if (first >= 0) {
+                long gap = t.fileOffset()[i] - (t.fileOffset()[last] + t.length()[last]);
+                long span = t.fileOffset()[i] + t.length()[i] - t.fileOffset()[first];
+                if (maxGap >= 0 && gap <= maxGap && span <= maxSpan) {
+                    last = i;
+                    continue;
+                }
+                out.add(new int[] {first, last});
+            }
+            first = i;
+            last = i;
+        }
+        if (first >= 0) {
+            out.add(new int[] {first, last});
+        }
+        return out;
+    }
+
+    /** Fetches blocks {@code first..last} with one ranged read and caches those of them in {@code needed}. */
+    private void loadSpan(Table t, int first, int last, java.util.BitSet needed) {
+        if (first == last) {
+            block(t, first);
+            return;
+        }
+        long from = t.fileOffset()[first];
+        int length = Math.toIntExact(t.fileOffset()[last] + t.length()[last] - from);
+        byte[] raw = io(() -> source.read(from, length));
+        for (int i = needed.nextSetBit(first); i >= 0 && i <= last; i = needed.nextSetBit(i + 1)) {
+            int at = (int) (t.fileOffset()[i] - from);
+            byte[] compressed = Arrays.copyOfRange(raw, at, at + t.length()[i]);
+            int block = i;
+            cache.get(new BlockCache.Key(this, i), k -> decode(t, block, compressed));
         }
     }
 
@@ -243,7 +301,11 @@ public final class CompressedSegment extends LogFile {
     }
 
     private Block loadBlock(Table t, int i) {
-        byte[] compressed = io(() -> source.read(t.fileOffset()[i], t.length()[i]));
+        return decode(t, i, io(() -> source.read(t.fileOffset()[i], t.length()[i])));
+    }
+
+    /** Checks block {@code i}'s CRC and decompresses it. */
+    private Block decode(Table t, int i, byte[] compressed) {
         if (crc(compressed, 0, compressed.length) != t.crc()[i]) {
             throw new CorruptionException("block " + i + " of " + source.describe() + " fails its CRC (offset "
                     + t.fileOffset()[i] + ", " + t.length()[i] + " bytes)");

@@ -1,0 +1,106 @@
+import dev.hindsight.archive.ObjectStores;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.store.file.ArchiveOptions;
+import dev.hindsight.store.file.FileEventLog;
+import dev.hindsight.store.file.FileLogOptions;
+import dev.hindsight.store.file.FsyncPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Cold, warm and hot reads of one aggregate on a store that {@code growth --archive-url} grew and archived, in a fresh
+ * JVM (as {@code serve} after a restart): the same aggregate ids the growth bench picks (Random(7) over its source),
+ * read in the same order. Run with a bench jar on the class path, so that two builds can be compared on one store:
+ * {@code java -cp hindsight-bench.jar bench/cold-reads/ColdReads.java SOURCE DIR ARCHIVE_URL S3_ENDPOINT
+ * FIRST_ROUND_SIZE [CACHE_BYTES]} (FIRST_ROUND_SIZE: events round 0 wrote, 999000 for --checkpoints 1000000 over a
+ * source of at least that many).
+ */
+public final class ColdReads {
+    public static void main(String[] args) throws Exception {
+        Path source = Path.of(args[0]);
+        Path dir = Path.of(args[1]);
+        int firstRound = Integer.parseInt(args[4]);
+        long cache = args.length > 5 ? Long.parseLong(args[5]) : ArchiveOptions.DEFAULT_CACHE_BYTES;
+        List<String> seed = new ArrayList<>();
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(source))) {
+            Position p = Position.START;
+            while (seed.size() < firstRound) {
+                GlobalSlice s = log.readAll(p, 10_000, EventFilter.ALL);
+                if (s.events().isEmpty()) {
+                    break;
+                }
+                for (RecordedEvent e : s.events()) {
+                    seed.add(e.aggregateId());
+                }
+                p = s.next();
+            }
+        }
+        Random rnd = new Random(7);
+        List<String> archived = new ArrayList<>();
+        List<String> hot = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            archived.add(seed.get(rnd.nextInt(firstRound / 2)) + "-r0");
+            hot.add(seed.get(firstRound - 1 - rnd.nextInt(Math.max(1, firstRound / 4))) + "-r0");
+        }
+        System.gc();
+        long t0 = System.nanoTime();
+        try (ObjectStore store = ObjectStores.open(args[2], args[3]);
+                FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir)
+                        .withFsync(FsyncPolicy.NEVER)
+                        .withArchive(new ArchiveOptions(store, Duration.ZERO, Duration.ofDays(1), cache)))) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "open %.0f ms; archived events %,d of %,d%n",
+                    (System.nanoTime() - t0) / 1e6,
+                    log.tiers().archivedEvents(),
+                    log.tiers().archivedEvents() + log.tiers().hotEvents());
+            double[] cold = times(log, archived, "archived cold");
+            double[] warm = times(log, archived, "archived warm");
+            double[] hotT = times(log, hot, "hot");
+            System.out.printf(
+                    Locale.ROOT,
+                    "fresh JVM, reads of one aggregate (200 each): archived cold p50 %.2f p99 %.2f ms; archived warm"
+                            + " p50 %.2f p99 %.2f ms; hot p50 %.2f p99 %.2f ms%n",
+                    cold[0],
+                    cold[1],
+                    warm[0],
+                    warm[1],
+                    hotT[0],
+                    hotT[1]);
+        }
+    }
+
+    private static double[] times(FileEventLog log, List<String> ids, String what) {
+        long[] ns = new long[ids.size()];
+        int[] sizes = new int[ids.size()];
+        for (int i = 0; i < ns.length; i++) {
+            long t0 = System.nanoTime();
+            sizes[i] = log.readAggregate(ids.get(i), 1, 1000, ReadDirection.FORWARD).size();
+            ns[i] = System.nanoTime() - t0;
+            if (sizes[i] == 0) {
+                throw new IllegalStateException(ids.get(i) + " has no events");
+            }
+        }
+        Integer[] order = new Integer[ns.length];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, (a, b) -> Long.compare(ns[b], ns[a]));
+        StringBuilder slow = new StringBuilder();
+        for (int k = 0; k < 5; k++) {
+            int i = order[k];
+            slow.append(String.format(Locale.ROOT, " #%d %.1f ms (%d events);", i, ns[i] / 1e6, sizes[i]));
+        }
+        System.out.println("slowest " + what + " reads (#: place in the sequence):" + slow);
+        Arrays.sort(ns);
+        return new double[] {ns[ns.length / 2] / 1e6, ns[(int) (ns.length * 0.99)] / 1e6};
+    }
+}

@@ -1,0 +1,267 @@
+package dev.hindsight.store.file.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.core.spi.ObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local copies of archived segments, over a real S3-compatible server (s3proxy). */
+class ArchiveCacheIT {
+    private static final String BUCKET = "cache";
+    private static final int OBJECT_BYTES = 300_000;
+
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path dir;
+
+    private static S3TestServer s3;
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s3.close();
+    }
+
+    /** A fast policy: copies start after {@code touches} reads, in 64 KiB chunks, without waiting for quiet. */
+    private static ArchiveCache.CopyPolicy policy(int touches) {
+        return new ArchiveCache.CopyPolicy(touches, 64 * 1024, 0, 0, 1L << 30);
+    }
+
+    /** Uploads random bytes as {@code key}; returns its manifest entry (MD5 of {@code md5Of}, normally the same). */
+    private static ArchiveManifest.Entry upload(ObjectStore st, String key, byte[] bytes, byte[] md5Of)
+            throws IOException {
+        st.put(key, bytes);
+        return new ArchiveManifest.Entry(key, 1, 1, 1, 1, 0, bytes.length, Archiver.md5(md5Of), 0, 0);
+    }
+
+    private static byte[] random(long seed) {
+        byte[] b = new byte[OBJECT_BYTES];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(condition.getAsBoolean()).isTrue();
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("archive-cache"))) {
+            return s.toList();
+        }
+    }
+
+    @Test
+    void copy_startsOnlyAfterEnoughReadsFromTheArchive_thenReadsAreLocal() throws Exception {
+        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(1);
+        ArchiveManifest.Entry e = upload(st, "segments/a.zlog", bytes, bytes);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, st, policy(3))) {
+            BlockSource source = cache.source(e);
+            assertThat(source.read(100, 10)).isEqualTo(slice(bytes, 100, 10));
+            assertThat(source.read(5000, 10)).isEqualTo(slice(bytes, 5000, 10));
+            Thread.sleep(200);
+            assertThat(cache.copiedBytes()).isZero(); // two reads: no copy yet
+            assertThat(files()).isEmpty();
+
+            assertThat(source.read(OBJECT_BYTES - 10, 10)).isEqualTo(slice(bytes, OBJECT_BYTES - 10, 10));
+            await(() -> cache.holds(e.key()));
+            assertThat(cache.copiedBytes()).isEqualTo(OBJECT_BYTES);
+            assertThat(cache.usedBytes()).isEqualTo(OBJECT_BYTES);
+
+            st.delete(e.key()); // only the local copy is left
+            assertThat(source.read(123_456, 1000)).isEqualTo(slice(bytes, 123_456, 1000));
+        }
+    }
+
+    @Test
+    void aReadOfAQuarterOfTheSegment_startsTheCopyAtOnce() throws Exception {
+        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(7);
+        ArchiveManifest.Entry e = upload(st, "segments/g.zlog", bytes, bytes);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, st, policy(100))) {
+            BlockSource source = cache.source(e);
+            source.read(0, OBJECT_BYTES / 8);
+            Thread.sleep(200);
+            assertThat(cache.copiedBytes()).isZero();
+            source.read(OBJECT_BYTES / 8, OBJECT_BYTES / 8); // a scan's reads: a quarter of the segment in all
+            await(() -> cache.holds(e.key()));
+        }
+    }
+
+    @Test
+    void copy_waitsWhileAReadOfTheArchiveRuns() throws Exception {
+        ObjectStore real = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        HeldStore held = new HeldStore(real);
+        byte[] bytes = random(2);
+        ArchiveManifest.Entry e = upload(real, "segments/b.zlog", bytes, bytes);
+        // copies wait for 50 ms without reads, for up to a minute per chunk
+        var patient = new ArchiveCache.CopyPolicy(1, 64 * 1024, 50, 60_000, 1L << 30);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, held, patient)) {
+            BlockSource source = cache.source(e);
+            held.hold = new CountDownLatch(1);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    source.read(0, 100); // starts the copy, then stays in flight until released
+                } catch (IOException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            await(() -> held.waiting.get() == 1);
+            Thread.sleep(300);
+            assertThat(cache.copiedBytes()).isZero(); // the copy holds while the read runs
+
+            held.hold.countDown();
+            reader.join();
+            await(() -> cache.holds(e.key()));
+            assertThat(cache.copiedBytes()).isEqualTo(OBJECT_BYTES);
+        }
+    }
+
+    @Test
+    void copyThatDoesNotMatchTheManifest_isNeverUsed() throws Exception {
+        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(3);
+        byte[] other = bytes.clone();
+        other[1000] ^= 1; // the manifest's MD5 is of other bytes: the object changed after it was archived
+        ArchiveManifest.Entry e = upload(st, "segments/c.zlog", bytes, other);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, st, policy(1))) {
+            cache.source(e).read(0, 10);
+            await(() -> cache.copiedBytes() == OBJECT_BYTES);
+            Thread.sleep(100);
+            assertThat(cache.holds(e.key())).isFalse();
+            assertThat(cache.usedBytes()).isZero();
+            await(() -> {
+                try {
+                    return files().isEmpty(); // the rejected copy is deleted
+                } catch (IOException ex) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
+    void copiesBeyondTheBudget_evictTheLeastRecentlyUsed() throws Exception {
+        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        byte[] one = random(4);
+        byte[] two = random(5);
+        ArchiveManifest.Entry e1 = upload(st, "segments/d.zlog", one, one);
+        ArchiveManifest.Entry e2 = upload(st, "segments/e.zlog", two, two);
+        try (ArchiveCache cache = new ArchiveCache(dir, OBJECT_BYTES + OBJECT_BYTES / 2, st, policy(1))) {
+            cache.source(e1).read(0, 10);
+            await(() -> cache.holds(e1.key()));
+            cache.source(e2).read(0, 10);
+            await(() -> cache.holds(e2.key()));
+            assertThat(cache.holds(e1.key())).isFalse();
+            assertThat(cache.usedBytes()).isEqualTo(OBJECT_BYTES);
+            assertThat(files()).hasSize(1);
+            assertThat(cache.source(e1).read(7, 3)).isEqualTo(slice(one, 7, 3)); // from the archive again
+        }
+    }
+
+    @Test
+    void warmUp_readsTheNewestSegmentsHeaderInTheBackground() throws Exception {
+        ObjectStore real = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        HeldStore counting = new HeldStore(real);
+        byte[] bytes = random(6);
+        ArchiveManifest.Entry e = upload(real, "segments/f.zlog", bytes, bytes);
+        ArchiveCache.warmUp(counting, e, 3);
+        await(() -> counting.gets.get() == 3);
+    }
+
+    private static byte[] slice(byte[] b, int from, int length) {
+        return java.util.Arrays.copyOfRange(b, from, from + length);
+    }
+
+    /** The real store; ranged reads wait on {@code hold} while it is set (to keep a read in flight) and are counted. */
+    static final class HeldStore implements ObjectStore {
+        private final ObjectStore real;
+        volatile @Nullable CountDownLatch hold;
+        final AtomicInteger waiting = new AtomicInteger();
+        final AtomicInteger gets = new AtomicInteger();
+
+        HeldStore(ObjectStore real) {
+            this.real = real;
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws IOException {
+            gets.incrementAndGet();
+            CountDownLatch h = hold;
+            if (h != null && offset == 0 && length == 100) {
+                waiting.incrementAndGet();
+                try {
+                    h.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(ex);
+                }
+            }
+            return real.get(key, offset, length);
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            real.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) throws IOException {
+            real.put(key, bytes);
+        }
+
+        @Override
+        public byte @Nullable [] get(String key) throws IOException {
+            return real.get(key);
+        }
+
+        @Override
+        public @Nullable ObjectInfo head(String key) throws IOException {
+            return real.head(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws IOException {
+            return real.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {}
+    }
+}
