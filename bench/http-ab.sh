@@ -49,7 +49,7 @@ measure() { # label connections script
     commit1=$(commits)
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
     wrk_us=$(echo "$out" | awk -v r="${reqs:-1}" '/^wrk-cpu/ {printf "%d", ($2 + $3) * 1000000 / (r > 0 ? r : 1)}')
-    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request (compactor $(((comp1 - comp0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs of it), wrk CPU ${wrk_us} µs/request, refused appends $((err1 - err0)), $(echo "$commit0 $commit1" | awk '{b = $5 - $1; f = $7 - $3; printf "%.1f appends per commit batch, fsync mean %.0f µs", b > 0 ? ($6 - $2) / b : 0, f > 0 ? ($8 - $4) * 1e6 / f : 0}')"
+    say "$1: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ') server CPU $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs/request (compactor $(((comp1 - comp0) * 1000000 / $(getconf CLK_TCK) / (reqs > 0 ? reqs : 1))) µs of it), wrk CPU ${wrk_us} µs/request, refused appends $((err1 - err0)), $(echo "$commit0 $commit1" | awk '{b = $5 - $1; f = $7 - $3; printf "%.1f appends per commit batch, fsync mean %.0f µs", (b > 0 ? ($6 - $2) / b : 0), (f > 0 ? ($8 - $4) * 1e6 / f : 0)}')"
 }
 
 one() { # label dir
