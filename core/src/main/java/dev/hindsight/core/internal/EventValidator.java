@@ -30,11 +30,14 @@ public final class EventValidator {
     private final StoreLimits limits;
     private final Clock clock;
     private final Supplier<UUID> ids;
+    /** Whether {@link #ids} draws fresh random ids ({@link RandomUuids}): see {@link ProposedEvent#idFresh()}. */
+    private final boolean freshIds;
 
     public EventValidator(StoreLimits limits, Clock clock, Supplier<UUID> ids) {
         this.limits = limits;
         this.clock = clock;
         this.ids = ids;
+        this.freshIds = ids instanceof RandomUuids;
     }
 
     /**
@@ -74,7 +77,8 @@ public final class EventValidator {
             if (total > limits.maxAppendBytes()) {
                 throw new SizeLimitExceededException("append exceeds " + limits.maxAppendBytes() + " bytes");
             }
-            UUID id = e.eventId() != null ? e.eventId() : ids.get();
+            boolean assignedId = e.eventId() == null;
+            UUID id = assignedId ? ids.get() : e.eventId();
             if (events.size() > 1 && !seen.add(id)) {
                 throw new InvalidRequestException("event_id " + id + " appears twice in one append");
             }
@@ -86,7 +90,8 @@ public final class EventValidator {
                     data.text(),
                     meta.text(),
                     requireTimestamp(meta),
-                    meta.timestampAssigned()));
+                    meta.timestampAssigned(),
+                    assignedId && freshIds));
         }
         return out;
     }

@@ -307,7 +307,8 @@ public final class Shredder {
                 data,
                 meta,
                 e.timestamp(),
-                e.timestampAssigned());
+                e.timestampAssigned(),
+                e.idFresh());
     }
 
     private DataKey keyFor(String subject) {

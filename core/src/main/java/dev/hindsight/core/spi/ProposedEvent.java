@@ -17,6 +17,10 @@ import java.util.UUID;
  * @param timestamp the parsed {@code metadata.timestamp}
  * @param timestampAssigned whether the store chose the timestamp (the client sent none); such a timestamp is moved
  *     up to the aggregate's last one instead of being rejected as out of order
+ * @param idFresh whether the store drew {@code eventId} itself from a random generator whose ids are never stored
+ *     yet (version 4 UUIDs from a {@link java.security.SecureRandom}, as {@code UUID.randomUUID()}): no stored event can
+ *     have it, so an engine may skip the idempotent-retry lookup of this id. False for client-given ids and for ids of
+ *     a supplier the store cannot vouch for ({@code EventStore.Builder.idSupplier})
  */
 public record ProposedEvent(
         UUID eventId,
@@ -26,8 +30,22 @@ public record ProposedEvent(
         String eventData,
         String metadata,
         Instant timestamp,
-        boolean timestampAssigned)
+        boolean timestampAssigned,
+        boolean idFresh)
         implements RecordedEvent.ProposedContent {
+
+    /** An event whose id is not known to be fresh (client-given, or of a supplier the store cannot vouch for). */
+    public ProposedEvent(
+            UUID eventId,
+            String aggregateId,
+            String eventType,
+            int schemaVersion,
+            String eventData,
+            String metadata,
+            Instant timestamp,
+            boolean timestampAssigned) {
+        this(eventId, aggregateId, eventType, schemaVersion, eventData, metadata, timestamp, timestampAssigned, false);
+    }
 
     public ProposedEvent {
         Objects.requireNonNull(eventId, "eventId");
@@ -50,6 +68,7 @@ public record ProposedEvent(
                 eventData,
                 dev.hindsight.core.Json.write(meta),
                 t,
-                timestampAssigned);
+                timestampAssigned,
+                idFresh);
     }
 }

@@ -7,6 +7,7 @@ import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.InvalidRequestException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,6 +121,46 @@ final class BulkAppend {
         } catch (RuntimeException ex) {
             return new Outcome(a.aggregateId(), null, ApiError.from(ex));
         }
+    }
+
+    /**
+     * The answer body as {@link #write} gives it, from a template, when every entry succeeded and every aggregate id is
+     * {@linkplain #plainJson plain} (the usual case: one string of ASCII, no generator); {@code null} otherwise.
+     */
+    static byte @Nullable [] plainAnswer(List<Outcome> outcomes) {
+        StringBuilder b = new StringBuilder(16 + 96 * outcomes.size()).append("{\"results\":[");
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome o = outcomes.get(i);
+            AppendResult r = o.result();
+            if (r == null || !plainJson(o.aggregateId())) {
+                return null;
+            }
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append("{\"aggregate_id\":\"")
+                    .append(o.aggregateId())
+                    .append("\",\"first_version\":")
+                    .append(r.firstVersion())
+                    .append(",\"last_version\":")
+                    .append(r.lastVersion())
+                    .append(",\"position\":\"")
+                    .append(r.position())
+                    .append("\"}");
+        }
+        // ASCII throughout (positions are digits, ',' and ':'), so ISO-8859-1 is UTF-8 here
+        return b.append("]}").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether {@code s} is written into JSON as it is: printable ASCII without {@code "} or {@code \}. */
+    static boolean plainJson(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The answer body: {@code {"results": [...]}} in request order. */

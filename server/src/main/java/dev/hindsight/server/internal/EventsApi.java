@@ -89,18 +89,15 @@ public final class EventsApi {
      */
     static byte[] appended(AppendResult r) throws IOException {
         String id = r.aggregateId();
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-                return JsonOut.write(g -> {
-                    g.writeStartObject();
-                    g.writeStringField("aggregate_id", r.aggregateId());
-                    g.writeNumberField("first_version", r.firstVersion());
-                    g.writeNumberField("last_version", r.lastVersion());
-                    g.writeStringField("position", r.position().toString());
-                    g.writeEndObject();
-                });
-            }
+        if (!BulkAppend.plainJson(id)) {
+            return JsonOut.write(g -> {
+                g.writeStartObject();
+                g.writeStringField("aggregate_id", r.aggregateId());
+                g.writeNumberField("first_version", r.firstVersion());
+                g.writeNumberField("last_version", r.lastVersion());
+                g.writeStringField("position", r.position().toString());
+                g.writeEndObject();
+            });
         }
         // ASCII throughout (positions are digits, ',' and ':'), so ISO-8859-1 is UTF-8 here
         return ("{\"aggregate_id\":\"" + id + "\",\"first_version\":" + r.firstVersion() + ",\"last_version\":"
@@ -130,7 +127,8 @@ public final class EventsApi {
                 metrics.appendFailed(java.util.Objects.requireNonNull(o.error()).code());
             }
         }
-        return JsonOut.write(64 + 112 * outcomes.size(), g -> BulkAppend.write(g, outcomes));
+        byte[] plain = BulkAppend.plainAnswer(outcomes);
+        return plain != null ? plain : JsonOut.write(64 + 112 * outcomes.size(), g -> BulkAppend.write(g, outcomes));
     }
 
     /** Reads the body of a bulk append, as {@link #body(long, InputStream, Runnable)} does, to its larger limit. */

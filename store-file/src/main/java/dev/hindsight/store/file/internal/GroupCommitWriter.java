@@ -332,6 +332,11 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private @Nullable RecordedEvent storedEvent(ProposedEvent p) {
+        if (p.idFresh()) {
+            // drawn by the store from its random generator just now: not stored, not staged (and no index lookup,
+            // which for an absent id searches every index run)
+            return null;
+        }
         long staged = stagedIds.get(p.eventId());
         if (staged != 0) {
             return stagedEvent(staged);

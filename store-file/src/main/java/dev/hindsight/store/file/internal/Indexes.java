@@ -299,7 +299,11 @@ public final class Indexes implements AutoCloseable {
         v = cache.get(aggregateId);
         if (v == null) {
             v = lastInRuns(aggregateId);
-            cache.put(aggregateId, v);
+            if (v.version() > 0) {
+                // An absent aggregate is not cached: it is usually about to be created, and entryFor would evict it
+                // again at once (a put and a remove per new aggregate); asking the runs again is a bloom-filter probe.
+                cache.put(aggregateId, v);
+            }
         }
         return v;
     }
