@@ -15,6 +15,7 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.testkit.ForwardingObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -330,8 +331,7 @@ class ArchiveIT {
     }
 
     /** The real store, with the n-th segment upload failing (fault injection, not a fake server). */
-    static final class FailingStore implements ObjectStore {
-        private final ObjectStore real;
+    static final class FailingStore extends ForwardingObjectStore {
         private final int failAt;
         final AtomicInteger segmentPuts = new AtomicInteger();
         final AtomicInteger rangedGets = new AtomicInteger();
@@ -339,7 +339,7 @@ class ArchiveIT {
         final AtomicInteger headerGets = new AtomicInteger();
 
         FailingStore(ObjectStore real, int failAt) {
-            this.real = real;
+            super(real);
             this.failAt = failAt;
         }
 
@@ -348,12 +348,7 @@ class ArchiveIT {
             if (segmentPuts.incrementAndGet() == failAt) {
                 throw new IOException("injected upload failure for " + key);
             }
-            real.put(key, file);
-        }
-
-        @Override
-        public void put(String key, byte[] bytes) throws IOException {
-            real.put(key, bytes);
+            delegate.put(key, file);
         }
 
         @Override
@@ -363,35 +358,7 @@ class ArchiveIT {
             } else {
                 rangedGets.incrementAndGet();
             }
-            return real.get(key, offset, length);
+            return delegate.get(key, offset, length);
         }
-
-        @Override
-        public byte @Nullable [] get(String key) throws IOException {
-            return real.get(key);
-        }
-
-        @Override
-        public @Nullable ObjectInfo head(String key) throws IOException {
-            return real.head(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) throws IOException {
-            return real.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            real.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {}
     }
 }

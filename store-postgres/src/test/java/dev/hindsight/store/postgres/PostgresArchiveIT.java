@@ -16,6 +16,7 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.core.spi.StorageUse;
+import dev.hindsight.testkit.ForwardingObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -297,10 +298,9 @@ class PostgresArchiveIT {
     }
 
     /** A real store whose uploads arrive with one byte flipped (a damaged transfer). */
-    private record Corrupting(ObjectStore real) implements ObjectStore {
-        @Override
-        public void put(String key, Path file) throws IOException {
-            real.put(key, file);
+    private static final class Corrupting extends ForwardingObjectStore {
+        Corrupting(ObjectStore real) {
+            super(real);
         }
 
         @Override
@@ -309,42 +309,7 @@ class PostgresArchiveIT {
             if (key.endsWith(".zlog")) {
                 copy[copy.length / 2] ^= 1;
             }
-            real.put(key, copy);
-        }
-
-        @Override
-        public byte[] get(String key, long offset, int length) throws IOException {
-            return real.get(key, offset, length);
-        }
-
-        @Override
-        public byte @Nullable [] get(String key) throws IOException {
-            return real.get(key);
-        }
-
-        @Override
-        public @Nullable ObjectInfo head(String key) throws IOException {
-            return real.head(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) throws IOException {
-            return real.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            real.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {
-            real.close();
+            delegate.put(key, copy);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.archive.S3TestServer;
 import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.testkit.ForwardingObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,14 +201,13 @@ class ArchiveCacheIT {
     }
 
     /** The real store; ranged reads wait on {@code hold} while it is set (to keep a read in flight) and are counted. */
-    static final class HeldStore implements ObjectStore {
-        private final ObjectStore real;
+    static final class HeldStore extends ForwardingObjectStore {
         volatile @Nullable CountDownLatch hold;
         final AtomicInteger waiting = new AtomicInteger();
         final AtomicInteger gets = new AtomicInteger();
 
         HeldStore(ObjectStore real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -223,45 +223,7 @@ class ArchiveCacheIT {
                     throw new IOException(ex);
                 }
             }
-            return real.get(key, offset, length);
+            return delegate.get(key, offset, length);
         }
-
-        @Override
-        public void put(String key, Path file) throws IOException {
-            real.put(key, file);
-        }
-
-        @Override
-        public void put(String key, byte[] bytes) throws IOException {
-            real.put(key, bytes);
-        }
-
-        @Override
-        public byte @Nullable [] get(String key) throws IOException {
-            return real.get(key);
-        }
-
-        @Override
-        public @Nullable ObjectInfo head(String key) throws IOException {
-            return real.head(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) throws IOException {
-            return real.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            real.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {}
     }
 }
