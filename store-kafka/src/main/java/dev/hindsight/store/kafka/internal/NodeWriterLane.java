@@ -302,26 +302,8 @@ final class NodeWriterLane {
             long t2 = System.nanoTime();
             Batch.recordCommitted(requests, sent, options, cache, indexer, indexes, now);
             WriterStats.committed(requests.size(), WriterStats.events(requests), t1 - t0, t2 - t1);
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            // a new owner of one of these partitions aborted this transaction (it looked stale): nothing is stored
-            LOG.warn("node writer slot {} was fenced: {}", slot, e.toString());
-            replace(slot);
-            requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), r.partition, e)));
-        } catch (KafkaException | IllegalStateException | ExecutionException e) {
-            if (begun && abort(p)) {
-                // aborted: nothing of it is stored; a stale generation means the group moved on (ownership changes)
-                requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), r.partition, e)));
-            } else {
-                replace(slot); // re-initializing the transactional.id ends the transaction either way
-                requests.forEach(r -> r.fail(new StoreUnavailableException(
-                        "the append to partition " + r.partition + " failed; it may or may not be stored (retry with"
-                                + " the same event ids, which is idempotent): " + e.getMessage(),
-                        e)));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            replace(slot);
-            requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+        } catch (KafkaException | IllegalStateException | ExecutionException | InterruptedException e) {
+            failed(slot, p, begun, requests, e); // the pipelined path's handling: fenced, aborted or replaced
         }
     }
 
