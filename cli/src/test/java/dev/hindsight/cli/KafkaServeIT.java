@@ -145,14 +145,22 @@ class KafkaServeIT {
             assertThat(error.get("error").asText()).isEqualTo("not_owner");
             assertThat(error.get("message").asText()).contains(urlB);
 
-            // a client that follows redirects appends through node A without knowing the owner
-            HttpResponse<String> stored = follow.send(
-                    HttpRequest.newBuilder(URI.create(urlA + "/api/aggregates/" + aggregate + "/events"))
-                            .header("Content-Type", "application/json")
-                            .header("Expected-Version", "no_stream")
-                            .POST(HttpRequest.BodyPublishers.ofString(body))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            // a client that follows redirects appends through node A without knowing the owner. Node A may name node
+            // B as the owner a moment before node B has rebuilt the partition's state and accepts appends; node B
+            // answers 503 not_owner (retry) until then, as the README says, so the client retries like any client.
+            HttpResponse<String> stored;
+            do {
+                stored = follow.send(
+                        HttpRequest.newBuilder(URI.create(urlA + "/api/aggregates/" + aggregate + "/events"))
+                                .header("Content-Type", "application/json")
+                                .header("Expected-Version", "no_stream")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (stored.statusCode() == 503) {
+                    Thread.sleep(200);
+                }
+            } while (stored.statusCode() == 503 && System.nanoTime() < deadline);
             assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
             assertThat(stored.uri().toString()).startsWith(urlB);
         } finally {
