@@ -6,8 +6,10 @@ import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,10 +58,12 @@ final class RelayKill9Rounds implements AutoCloseable {
             appender.append(round, expected);
             int total = expected.values().stream().mapToInt(List::size).sum();
             int before = reader.ids().size();
+            int finalRound = round;
 
             startChild(url);
             assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
-                    .as("round %d: the relay publishes", round)
+                    .as(() -> "round " + finalRound + ": the relay publishes; the children's stderr ends with:\n"
+                            + errTail())
                     .isTrue();
             child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -69,7 +73,9 @@ final class RelayKill9Rounds implements AutoCloseable {
 
             startChild(url);
             assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
-                    .as("round %d: after the restart every committed event arrives", round)
+                    .as(() ->
+                            "round " + finalRound + ": after the restart every committed event arrives; the children's"
+                                    + " stderr ends with:\n" + errTail())
                     .isTrue();
             child.destroy();
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -95,6 +101,16 @@ final class RelayKill9Rounds implements AutoCloseable {
                     batch.clear();
                 }
             }
+        }
+    }
+
+    /** The last 40 lines the children wrote to standard error, for a failure's message. */
+    private String errTail() {
+        try {
+            List<String> lines = Files.readAllLines(err, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(could not read " + err + ": " + e + ")";
         }
     }
 
