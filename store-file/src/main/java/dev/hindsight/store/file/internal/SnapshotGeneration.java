@@ -9,10 +9,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -533,18 +537,44 @@ public final class SnapshotGeneration implements AutoCloseable {
         }
     }
 
-    /** Bytes of this generation's files: the records, the index runs and the state. */
+    /**
+     * Bytes of this generation's files: the records, the index runs and the state. Index runs merged away (deleted)
+     * while it counts are skipped, not an error: the background merge may delete a run between the directory listing
+     * and the file's attributes.
+     */
     public long bytesOnDisk() throws IOException {
-        long total = 0;
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                if (p.getFileName().toString().startsWith(name(generation))
-                        || p.getParent().getFileName().toString().startsWith(name(generation))) {
-                    total += Files.size(p);
+        String prefix = name(generation);
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                Path parent = p.getParent();
+                if (attrs.isRegularFile()
+                        && (p.getFileName().toString().startsWith(prefix)
+                                || (parent != null
+                                        && parent.getFileName().toString().startsWith(prefix)))) {
+                    total[0] += attrs.size();
                 }
+                return FileVisitResult.CONTINUE;
             }
-        }
-        return total;
+
+            @Override
+            public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, @Nullable IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
     }
 
     /** Closes and deletes this generation (compaction replaced it); readers still on it get {@link Retired}. */
