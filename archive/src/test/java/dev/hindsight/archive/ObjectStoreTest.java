@@ -9,8 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,21 +19,12 @@ class ObjectStoreTest {
     @TempDir
     static Path tmp;
 
-    private static S3TestServer s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = S3TestServer.start(tmp.resolve("s3"), "bucket");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension("bucket");
 
     private static ObjectStore open(String kind, String prefix) throws Exception {
         return kind.equals("s3")
-                ? s3.store("bucket", prefix)
+                ? S3.store(prefix)
                 : ObjectStores.open(tmp.resolve("local-" + prefix).toUri().toString(), null);
     }
 

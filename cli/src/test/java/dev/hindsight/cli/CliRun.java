@@ -1,5 +1,10 @@
 package dev.hindsight.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.core.Json;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
@@ -14,5 +19,11 @@ record CliRun(int exitCode, String out, String err) {
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);
         return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /** Asserts that {@code r} exited with 0 and parses its standard output as one JSON document. */
+    static JsonNode json(CliRun r) throws IOException {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.mapper().readTree(r.out());
     }
 }

@@ -1,5 +1,6 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -109,11 +110,6 @@ class KafkaRolesIT {
                         schema,
                         "--role",
                         role));
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
     }
 
     /** An order created, and for {@code full} paid, shipped and delivered; returns its id and last position. */

@@ -1,5 +1,6 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,11 +49,6 @@ class KafkaServeIT {
     private String serve(String topic) {
         server = serveNode(topic, 0, dataDir);
         return "http://127.0.0.1:" + server.port();
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
     }
 
     @Test

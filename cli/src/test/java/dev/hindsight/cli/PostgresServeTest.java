@@ -1,5 +1,6 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,11 +49,6 @@ class PostgresServeTest {
             server.stop();
         }
         PgTestDb.dropStoreSchemas(schema);
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
     }
 
     @Test

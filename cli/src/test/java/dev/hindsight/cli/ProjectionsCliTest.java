@@ -1,11 +1,10 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.core.Json;
 import dev.hindsight.server.HindsightServer;
-import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,10 +49,5 @@ class ProjectionsCliTest {
         } finally {
             server.stop();
         }
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
     }
 }

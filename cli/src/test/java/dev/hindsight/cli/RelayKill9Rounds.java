@@ -6,10 +6,8 @@ import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +61,7 @@ final class RelayKill9Rounds implements AutoCloseable {
             startChild(url);
             assertThat(reader.pollUntil(ids -> ids.size() > before, Duration.ofSeconds(60)))
                     .as(() -> "round " + finalRound + ": the relay publishes; the children's stderr ends with:\n"
-                            + errTail())
+                            + RoleProcess.tail(err))
                     .isTrue();
             child.destroyForcibly(); // kill -9, mid-stream: the round's events are still being published
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -75,7 +73,7 @@ final class RelayKill9Rounds implements AutoCloseable {
             assertThat(reader.pollUntil(ids -> ids.size() >= total, Duration.ofSeconds(120)))
                     .as(() ->
                             "round " + finalRound + ": after the restart every committed event arrives; the children's"
-                                    + " stderr ends with:\n" + errTail())
+                                    + " stderr ends with:\n" + RoleProcess.tail(err))
                     .isTrue();
             child.destroy();
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -101,16 +99,6 @@ final class RelayKill9Rounds implements AutoCloseable {
                     batch.clear();
                 }
             }
-        }
-    }
-
-    /** The last 40 lines the children wrote to standard error, for a failure's message. */
-    private String errTail() {
-        try {
-            List<String> lines = Files.readAllLines(err, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(could not read " + err + ": " + e + ")";
         }
     }
 

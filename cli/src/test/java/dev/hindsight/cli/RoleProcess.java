@@ -47,7 +47,7 @@ record RoleProcess(Process process, String url) {
     }
 
     /** The last lines of {@code err} (a child's stderr), for a failure message. */
-    private static String tail(Path err) {
+    static String tail(Path err) {
         try {
             List<String> lines = java.nio.file.Files.readAllLines(err, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

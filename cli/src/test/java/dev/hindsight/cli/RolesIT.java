@@ -1,5 +1,6 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,9 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,50 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  * order's read-model row equals the order replayed from the log.
  */
 class RolesIT {
-    private static final String URL = PgTestDb.URL;
-    private static final String USER = PgTestDb.USER;
-    private static final String PASSWORD = PgTestDb.PASSWORD;
-
-    private final String schema = "t_roles_" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Process> children = new ArrayList<>();
-
     @TempDir
     Path dir;
 
+    private PostgresRoles roles;
+
+    @BeforeEach
+    void start() {
+        roles = new PostgresRoles("t_roles_", dir);
+    }
+
     @AfterEach
     void stop() throws Exception {
-        for (Process p : children) {
-            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        PgTestDb.dropStoreSchemas(schema);
-    }
-
-    /** Starts {@code serve --role ROLE} in a child JVM; returns its process and base URL. */
-    private Map.Entry<Process, String> serve(String role) throws IOException {
-        RoleProcess p = RoleProcess.start(
-                children,
-                dir.resolve(role + ".err"),
-                List.of(
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--role",
-                        role));
-        return Map.entry(p.process(), p.url());
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
+        roles.close();
     }
 
     /** Creates an order and pays it on the api; returns its id and the position of its last event. */
@@ -113,10 +82,10 @@ class RolesIT {
 
     @Test
     void apiAndReadModelProcesses_readYourWrites_thenKill9AndResume_rowsEqualReplay() throws Exception {
-        Map.Entry<Process, String> readModel = serve("read-model");
-        assertThat(HttpGet.json(readModel.getValue() + "/health").get("role").asText())
+        RoleProcess readModel = roles.serve("read-model");
+        assertThat(HttpGet.json(readModel.url() + "/health").get("role").asText())
                 .isEqualTo("read-model");
-        String api = serve("api").getValue();
+        String api = roles.serve("api").url();
 
         List<String> ids = new ArrayList<>();
         String last = null;
@@ -133,8 +102,7 @@ class RolesIT {
         }
         assertThat(HttpGet.json(api + "/api/projections").toString()).contains("remote");
 
-        readModel.getKey().destroyForcibly(); // kill -9
-        assertThat(readModel.getKey().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        readModel.kill(); // kill -9
         for (int i = 6; i < 12; i++) {
             String[] created = createAndPay(api, i);
             ids.add(created[0]);
@@ -144,7 +112,7 @@ class RolesIT {
         CliRun behind = CliRun.of("orders", "list", "--min-position", last, "--all", "--url", api);
         assertThat(behind.exitCode()).isEqualTo(1);
         assertThat(behind.err() + behind.out()).contains("read_model_behind");
-        serve("read-model");
+        roles.serve("read-model");
 
         Map<String, JsonNode> rows = listAll(api, last);
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
@@ -165,7 +133,8 @@ class RolesIT {
     void splitRoles_onTheFileEngineOrWithArchive_refusedWithAClearMessage() {
         CliRun file =
                 CliRun.of("serve", "--port", "0", "--data-dir", dir.resolve("d").toString(), "--role", "api");
-        CliRun archive = CliRun.of("serve", "--port", "0", "--store", "postgres", "--pg-url", URL, "--role", "archive");
+        CliRun archive =
+                CliRun.of("serve", "--port", "0", "--store", "postgres", "--pg-url", PgTestDb.URL, "--role", "archive");
         CliRun unknown = CliRun.of("serve", "--role", "api,reports");
 
         assertThat(file.exitCode()).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,13 +9,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,49 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  * over from the committed checkpoint and every order's row equals its replay.
  */
 class RolesStandbyIT {
-    private static final String URL = PgTestDb.URL;
-    private static final String USER = PgTestDb.USER;
-    private static final String PASSWORD = PgTestDb.PASSWORD;
-
-    private final String schema = "t_standby_" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
-    private int started;
-
     @TempDir
     Path dir;
 
+    private PostgresRoles roles;
+
+    @BeforeEach
+    void start() {
+        roles = new PostgresRoles("t_standby_", dir);
+    }
+
     @AfterEach
     void stop() throws Exception {
-        for (Process p : children) {
-            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        PgTestDb.dropStoreSchemas(schema);
-    }
-
-    private RoleProcess serve(String role) throws IOException {
-        return RoleProcess.start(
-                children,
-                dir.resolve(role + "-" + started++ + ".err"),
-                List.of(
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--role",
-                        role));
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
+        roles.close();
     }
 
     /** Creates an order (paid when {@code i} is even); returns the position of its last event. */
@@ -119,10 +88,10 @@ class RolesStandbyIT {
 
     @Test
     void twoReadModelProcesses_oneStandsBy_takesOverAfterKill9() throws Exception {
-        RoleProcess first = serve("read-model");
+        RoleProcess first = roles.serve("read-model");
         awaitHealth(first, "ok");
-        RoleProcess second = serve("read-model");
-        RoleProcess api = serve("api");
+        RoleProcess second = roles.serve("read-model");
+        RoleProcess api = roles.serve("api");
         assertThat(second.health())
                 .as("the second read-model process stands by")
                 .isEqualTo("standby");

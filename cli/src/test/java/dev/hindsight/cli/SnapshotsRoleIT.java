@@ -1,8 +1,8 @@
 package dev.hindsight.cli;
 
+import static dev.hindsight.cli.CliRun.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.spi.Snapshot;
@@ -19,10 +19,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,49 +30,19 @@ import org.junit.jupiter.api.io.TempDir;
  * version; killed with {@code kill -9} mid-way and restarted, it resumes from its checkpoint and misses none.
  */
 class SnapshotsRoleIT {
-    private static final String URL = PgTestDb.URL;
-    private static final String USER = PgTestDb.USER;
-    private static final String PASSWORD = PgTestDb.PASSWORD;
-
-    private final String schema = "t_snaps_" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Process> children = new ArrayList<>();
-
     @TempDir
     Path dir;
 
+    private PostgresRoles roles;
+
+    @BeforeEach
+    void start() {
+        roles = new PostgresRoles("t_snaps_", dir);
+    }
+
     @AfterEach
     void stop() throws Exception {
-        for (Process p : children) {
-            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        PgTestDb.dropStoreSchemas(schema);
-    }
-
-    private Map.Entry<Process, String> serve(String role) throws IOException {
-        RoleProcess p = RoleProcess.start(
-                children,
-                dir.resolve(role + ".err"),
-                List.of(
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--role",
-                        role));
-        return Map.entry(p.process(), p.url());
-    }
-
-    private static JsonNode json(CliRun r) throws IOException {
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
+        roles.close();
     }
 
     /** An order through created, paid, shipped, delivered: the policy wants snapshots at versions 2, 3 and 4. */
@@ -100,9 +68,10 @@ class SnapshotsRoleIT {
 
     @Test
     void snapshotsRole_writesPolicySnapshotsEqualToReplay_resumesAfterKill9() throws Exception {
-        PostgresOptions options =
-                PostgresOptions.defaults(URL).withCredentials(USER, PASSWORD).withSchema(schema);
-        String api = serve("api").getValue();
+        PostgresOptions options = PostgresOptions.defaults(PgTestDb.URL)
+                .withCredentials(PgTestDb.USER, PgTestDb.PASSWORD)
+                .withSchema(roles.schema());
+        String api = roles.serve("api").url();
         List<String> ids = new ArrayList<>();
         ids.add(deliveredOrder(api, 0));
         try (PostgresEventLog log = PostgresEventLog.open(options);
@@ -113,18 +82,17 @@ class SnapshotsRoleIT {
                     .as("the api role writes no snapshots")
                     .isEmpty();
 
-            Map.Entry<Process, String> service = serve("snapshots");
-            assertThat(HttpGet.json(service.getValue() + "/health").get("role").asText())
+            RoleProcess service = roles.serve("snapshots");
+            assertThat(HttpGet.json(service.url() + "/health").get("role").asText())
                     .isEqualTo("snapshots");
             for (int i = 1; i < 4; i++) {
                 ids.add(deliveredOrder(api, i));
             }
-            service.getKey().destroyForcibly(); // kill -9, possibly mid-batch
-            assertThat(service.getKey().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            service.kill(); // kill -9, possibly mid-batch
             for (int i = 4; i < 8; i++) {
                 ids.add(deliveredOrder(api, i));
             }
-            serve("snapshots");
+            roles.serve("snapshots");
 
             EventStore store = EventStore.of(log);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -4,7 +4,7 @@ import static dev.hindsight.store.file.FileLogTestSupport.appendN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventFilter;
@@ -24,9 +24,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Archive to a real S3-compatible server (s3proxy): upload, read-through, restore, faults. */
@@ -34,30 +33,19 @@ class ArchiveIT {
     private static final String BUCKET = "archive";
 
     @TempDir
-    static Path shared;
-
-    @TempDir
     Path dir;
 
-    private static S3TestServer s3;
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension(BUCKET);
+
     private static final AtomicInteger PREFIXES = new AtomicInteger();
-
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
 
     private String prefix;
     private ObjectStore store;
 
     private ObjectStore newStore() {
         prefix = "store-" + PREFIXES.incrementAndGet();
-        store = s3.store(BUCKET, prefix);
+        store = S3.store(prefix);
         return store;
     }
 
@@ -174,7 +162,7 @@ class ArchiveIT {
         try (FileEventLog log = FileEventLog.open(manyBlocks(dir, st))) {
             fillInterleavedAndArchive(log);
         }
-        Path object = s3.file(BUCKET, prefix + "/segments/00000000000000000001.zlog");
+        Path object = S3.file(prefix + "/segments/00000000000000000001.zlog");
         CompressedSegmentTest.flip(object, Files.size(object) / 3);
 
         try (FileEventLog log = FileEventLog.open(manyBlocks(dir, newStoreSamePrefix()))) {
@@ -186,7 +174,7 @@ class ArchiveIT {
     }
 
     private ObjectStore newStoreSamePrefix() {
-        return s3.store(BUCKET, prefix);
+        return S3.store(prefix);
     }
 
     @Test
@@ -255,7 +243,7 @@ class ArchiveIT {
             fill(log, 2000);
             log.archiveNow();
         }
-        Path object = s3.file(BUCKET, prefix + "/segments/00000000000000000001.zlog");
+        Path object = S3.file(prefix + "/segments/00000000000000000001.zlog");
         CompressedSegmentTest.flip(object, 64 + 50);
 
         try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {

@@ -2,7 +2,7 @@ package dev.hindsight.store.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
@@ -18,9 +18,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Retention rules and the archive (ADR 0017), against a real S3-compatible server (s3proxy). */
@@ -28,22 +27,10 @@ class RetentionArchiveIT {
     private static final String BUCKET = "retention";
 
     @TempDir
-    static Path shared;
-
-    @TempDir
     Path dir;
 
-    private static S3TestServer s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension(BUCKET);
 
     /** A clock the test moves. */
     static final class MovableClock extends Clock {
@@ -87,7 +74,7 @@ class RetentionArchiveIT {
     void archiveAfterRule_archivesBeforeTheDefaultAge_andDeleteRuleEventsAreDeletedBeforeArchiving() throws Exception {
         RetentionPolicy policy =
                 RetentionPolicy.parse(List.of("type=CartViewed:delete-after=90d", "ord_:archive-after=0s"));
-        ObjectStore store = s3.store(BUCKET, "rules");
+        ObjectStore store = S3.store("rules");
         MovableClock clock = new MovableClock();
         List<RecordedEvent> expected;
         try (FileEventLog log = FileEventLog.open(options(store, policy), clock)) {
@@ -119,7 +106,7 @@ class RetentionArchiveIT {
             assertThat(after.segments()).isPositive();
             assertThat(store.list("segments/")).hasSize(ordersOnly + after.segments());
         }
-        try (FileEventLog log = FileEventLog.open(options(s3.store(BUCKET, "rules"), policy), clock)) {
+        try (FileEventLog log = FileEventLog.open(options(S3.store("rules"), policy), clock)) {
             assertThat(FileLogTestSupport.readWholeLog(log))
                     .isEqualTo(expected); // deleted records are archived as such
             assertThat(log.readAggregate("ord_3", 1, 1000, ReadDirection.FORWARD))

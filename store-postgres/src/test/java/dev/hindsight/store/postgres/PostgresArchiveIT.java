@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.luben.zstd.Zstd;
-import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
@@ -20,19 +20,16 @@ import dev.hindsight.testkit.ForwardingObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The export-and-delete half of the PostgreSQL archive (ADR 0017) against a real S3-compatible server (s3proxy):
@@ -42,23 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresArchiveIT {
     private static final String BUCKET = "pgarchive";
 
-    @TempDir
-    static Path shared;
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension(BUCKET);
 
-    private static S3TestServer s3;
     private String schema;
     private PostgresEventLog log;
     private EventStore store;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
 
     @BeforeEach
     void open() {
@@ -108,7 +94,7 @@ class PostgresArchiveIT {
 
     @Test
     void archiveNow_exportsFullRangesInTheSegmentFormat_thenDeletesAllButLastEvents() throws Exception {
-        ObjectStore st = s3.store(BUCKET, schema);
+        ObjectStore st = S3.store(schema);
         List<RecordedEvent> written = fill();
 
         assertThat(log.archiveNow(st, Duration.ofDays(1), SOON, log.head(), 100).segments())
@@ -140,7 +126,7 @@ class PostgresArchiveIT {
 
     @Test
     void restoreArchive_putsTheArchivedRowsBack_andAFollowingRunArchivesThemAgain() throws Exception {
-        ObjectStore st = s3.store(BUCKET, schema);
+        ObjectStore st = S3.store(schema);
         List<RecordedEvent> written = fill();
         assertThat(log.archiveNow(st, Duration.ZERO, SOON, log.head(), 100).segments())
                 .isEqualTo(3);
@@ -164,7 +150,7 @@ class PostgresArchiveIT {
 
     @Test
     void restoreArchive_rebuildsAStoreInAnEmptySchema() throws Exception {
-        ObjectStore st = s3.store(BUCKET, schema);
+        ObjectStore st = S3.store(schema);
         List<RecordedEvent> written = fill();
         log.archiveNow(st, Duration.ZERO, SOON, log.head(), 100);
 
@@ -203,7 +189,7 @@ class PostgresArchiveIT {
 
     @Test
     void restoreArchive_refusesAnObjectThatDoesNotMatchItsManifest() throws Exception {
-        ObjectStore st = s3.store(BUCKET, schema);
+        ObjectStore st = S3.store(schema);
         fill();
         log.archiveNow(st, Duration.ZERO, SOON, log.head(), 100);
         String key = st.list("postgres/segments/").stream().sorted().toList().get(1);
@@ -218,7 +204,7 @@ class PostgresArchiveIT {
 
     @Test
     void archiveNow_stopsAtWhatConsumersApplied() throws Exception {
-        ObjectStore st = s3.store(BUCKET, schema);
+        ObjectStore st = S3.store(schema);
         List<RecordedEvent> written = fill();
         var run = log.archiveNow(st, Duration.ZERO, SOON, written.get(149).position(), 100);
         assertThat(run.segments()).isEqualTo(1);
@@ -227,7 +213,7 @@ class PostgresArchiveIT {
 
     @Test
     void archiveNow_badUpload_deletesNothing_andSaysWhy() throws Exception {
-        ObjectStore real = s3.store(BUCKET, schema);
+        ObjectStore real = S3.store(schema);
         ObjectStore corrupting = new Corrupting(real);
         List<RecordedEvent> written = fill();
         var run = log.archiveNow(corrupting, Duration.ZERO, SOON, log.head(), 100);

@@ -3,7 +3,7 @@ package dev.hindsight.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventFilter;
@@ -25,11 +25,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,28 +44,20 @@ class PostgresArchiveReadIT {
     @TempDir
     static Path shared;
 
-    private static S3TestServer s3;
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension(BUCKET);
+
     private String schema;
     private PostgresEventLog log;
     private EventStore store;
     private ObjectStore archive;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
 
     @BeforeEach
     void open() {
         schema = PgTestSupport.newSchema("archreads");
         log = PostgresEventLog.open(PgTestSupport.options(schema));
         store = EventStore.of(log);
-        archive = s3.store(BUCKET, schema);
+        archive = S3.store(schema);
     }
 
     @AfterEach

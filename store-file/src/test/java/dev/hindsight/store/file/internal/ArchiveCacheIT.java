@@ -2,7 +2,7 @@ package dev.hindsight.store.file.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.archive.S3TestServer;
+import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.testkit.ForwardingObjectStore;
 import java.io.IOException;
@@ -16,9 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The local copies of archived segments, over a real S3-compatible server (s3proxy). */
@@ -27,23 +26,12 @@ class ArchiveCacheIT {
     private static final int OBJECT_BYTES = 300_000;
 
     @TempDir
-    static Path shared;
-
-    @TempDir
     Path dir;
 
-    private static S3TestServer s3;
+    @RegisterExtension
+    static final S3ServerExtension S3 = new S3ServerExtension(BUCKET);
+
     private static final AtomicInteger PREFIXES = new AtomicInteger();
-
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = S3TestServer.start(shared.resolve("s3"), BUCKET);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
 
     /** A fast policy: copies start after {@code touches} reads, in 64 KiB chunks, without waiting for quiet. */
     private static ArchiveCache.CopyPolicy policy(int touches) {
@@ -79,7 +67,7 @@ class ArchiveCacheIT {
 
     @Test
     void copy_startsOnlyAfterEnoughReadsFromTheArchive_thenReadsAreLocal() throws Exception {
-        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore st = S3.store("p" + PREFIXES.incrementAndGet());
         byte[] bytes = random(1);
         ArchiveManifest.Entry e = upload(st, "segments/a.zlog", bytes, bytes);
         try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, st, policy(3))) {
@@ -102,7 +90,7 @@ class ArchiveCacheIT {
 
     @Test
     void aReadOfAQuarterOfTheSegment_startsTheCopyAtOnce() throws Exception {
-        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore st = S3.store("p" + PREFIXES.incrementAndGet());
         byte[] bytes = random(7);
         ArchiveManifest.Entry e = upload(st, "segments/g.zlog", bytes, bytes);
         try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, st, policy(100))) {
@@ -117,7 +105,7 @@ class ArchiveCacheIT {
 
     @Test
     void copy_waitsWhileAReadOfTheArchiveRuns() throws Exception {
-        ObjectStore real = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore real = S3.store("p" + PREFIXES.incrementAndGet());
         HeldStore held = new HeldStore(real);
         byte[] bytes = random(2);
         ArchiveManifest.Entry e = upload(real, "segments/b.zlog", bytes, bytes);
@@ -146,7 +134,7 @@ class ArchiveCacheIT {
 
     @Test
     void copyThatDoesNotMatchTheManifest_isNeverUsed() throws Exception {
-        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore st = S3.store("p" + PREFIXES.incrementAndGet());
         byte[] bytes = random(3);
         byte[] other = bytes.clone();
         other[1000] ^= 1; // the manifest's MD5 is of other bytes: the object changed after it was archived
@@ -169,7 +157,7 @@ class ArchiveCacheIT {
 
     @Test
     void copiesBeyondTheBudget_evictTheLeastRecentlyUsed() throws Exception {
-        ObjectStore st = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore st = S3.store("p" + PREFIXES.incrementAndGet());
         byte[] one = random(4);
         byte[] two = random(5);
         ArchiveManifest.Entry e1 = upload(st, "segments/d.zlog", one, one);
@@ -188,7 +176,7 @@ class ArchiveCacheIT {
 
     @Test
     void warmUp_readsTheNewestSegmentsHeaderInTheBackground() throws Exception {
-        ObjectStore real = s3.store(BUCKET, "p" + PREFIXES.incrementAndGet());
+        ObjectStore real = S3.store("p" + PREFIXES.incrementAndGet());
         HeldStore counting = new HeldStore(real);
         byte[] bytes = random(6);
         ArchiveManifest.Entry e = upload(real, "segments/f.zlog", bytes, bytes);
