@@ -15,6 +15,7 @@ import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ProjectionStatus;
+import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
@@ -45,6 +46,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -300,24 +303,38 @@ final class ServeCommand implements Callable<Integer> {
         if (!roles.has(Roles.Role.API)) {
             return runWorker();
         }
-        HindsightServer server = start();
+        CompletableFuture<HindsightServer> started = new CompletableFuture<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        // Registered before start-up: a SIGTERM that arrives while the store opens waits for the server, then stops it
+        // (which closes the store) instead of exiting with the store open.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            HindsightServer s;
+                            try {
+                                s = started.join();
+                            } catch (CompletionException e) {
+                                return; // start-up failed and closed what it had opened
+                            }
                             LOG.info("shutting down: finishing requests in flight, then closing the store");
-                            server.stop();
+                            s.stop();
                             LOG.info("stopped");
                             stopped.countDown();
                         },
                         "hindsight-shutdown"));
+        HindsightServer server;
+        try {
+            server = start();
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        started.complete(server);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Hindsight listening on " + (server.tls() ? "https" : "http") + "://localhost:" + server.port()
                 + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")"
                 + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
-        // What start-up left for later (the compression library's bindings) is done now, off the request path.
-        Thread.ofPlatform().daemon().name("hindsight-warm-up").start(FileSnapshotStore::warmUp);
         stopped.await();
         return 0;
     }
@@ -442,6 +459,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--archive-range-events must be at least 1", 2);
         }
         ObjectStore pgArchive = store == StoreKind.postgres ? fileStore.openArchive() : null;
+        warmUpBeside();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -560,6 +578,27 @@ final class ServeCommand implements Callable<Integer> {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Starts, on a thread of its own, the one-time work that later steps of start-up would otherwise do on this thread,
+     * so that it overlaps the store's opening: SQLite's native library (unless the read model lives in PostgreSQL),
+     * the HTTP server's classes, then the compression library's bindings (which the snapshots use). Harmless if it
+     * fails: the step that needs the library reports the failure.
+     */
+    private void warmUpBeside() {
+        boolean sqlite = store != StoreKind.postgres && !KafkaRoles.split(store, roles);
+        Thread.ofPlatform().daemon().name("hindsight-warm-up").start(() -> {
+            try {
+                if (sqlite) {
+                    ReadModelDatabase.loadSqlite();
+                }
+                HindsightServer.warmUp();
+                FileSnapshotStore.warmUp();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("start-up warm-up failed; the steps that need it do the work themselves", e);
+            }
+        });
     }
 
     /**
