@@ -582,19 +582,20 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * Starts, on a thread of its own, the one-time work that later steps of start-up would otherwise do on this thread,
-     * so that it overlaps the store's opening: SQLite's native library (unless the read model lives in PostgreSQL),
-     * the HTTP server's classes, then the compression library's bindings (which the snapshots use). Harmless if it
-     * fails: the step that needs the library reports the failure.
+     * so that it overlaps the store's opening, in the order start-up needs them: the compression library's bindings
+     * (opening a compacted log reads a record of its last compressed segment), SQLite's native library (unless the
+     * read model lives in PostgreSQL), the HTTP server's classes. Harmless if it fails: the step that needs the library
+     * reports the failure.
      */
     private void warmUpBeside() {
         boolean sqlite = store != StoreKind.postgres && !KafkaRoles.split(store, roles);
         Thread.ofPlatform().daemon().name("hindsight-warm-up").start(() -> {
             try {
+                FileSnapshotStore.warmUp();
                 if (sqlite) {
                     ReadModelDatabase.loadSqlite();
                 }
                 HindsightServer.warmUp();
-                FileSnapshotStore.warmUp();
             } catch (RuntimeException | LinkageError e) {
                 LOG.debug("start-up warm-up failed; the steps that need it do the work themselves", e);
             }
