@@ -335,6 +335,8 @@ final class ServeCommand implements Callable<Integer> {
                 + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")"
                 + (publish == null ? "" : "; publishing to " + publish));
         out.flush();
+        // What start-up left for later (the compression library's bindings) is done now, off the request path.
+        Thread.ofPlatform().daemon().name("hindsight-warm-up").start(FileSnapshotStore::warmUp);
         stopped.await();
         return 0;
     }
@@ -459,7 +461,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--archive-range-events must be at least 1", 2);
         }
         ObjectStore pgArchive = store == StoreKind.postgres ? fileStore.openArchive() : null;
-        warmUpBeside();
+        loadSqliteBeside();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -581,25 +583,14 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts, on a thread of its own, the one-time work that later steps of start-up would otherwise do on this thread,
-     * so that it overlaps the store's opening, in the order start-up needs them: the compression library's bindings
-     * (opening a compacted log reads a record of its last compressed segment), SQLite's native library (unless the
-     * read model lives in PostgreSQL), the HTTP server's classes. Harmless if it fails: the step that needs the library
-     * reports the failure.
+     * Loads SQLite's native library on a thread of its own, beside the store's opening, when the order system's read
+     * model is a SQLite file: its first connection would otherwise do it on this thread (extracting the library from
+     * the driver's jar) once the log is open.
      */
-    private void warmUpBeside() {
-        boolean sqlite = store != StoreKind.postgres && !KafkaRoles.split(store, roles);
-        Thread.ofPlatform().daemon().name("hindsight-warm-up").start(() -> {
-            try {
-                FileSnapshotStore.warmUp();
-                if (sqlite) {
-                    ReadModelDatabase.loadSqlite();
-                }
-                HindsightServer.warmUp();
-            } catch (RuntimeException | LinkageError e) {
-                LOG.debug("start-up warm-up failed; the steps that need it do the work themselves", e);
-            }
-        });
+    private void loadSqliteBeside() {
+        if (store != StoreKind.postgres && !KafkaRoles.split(store, roles)) {
+            Thread.ofPlatform().daemon().name("hindsight-sqlite-load").start(ReadModelDatabase::loadSqlite);
+        }
     }
 
     /**

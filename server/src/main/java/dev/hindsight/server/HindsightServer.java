@@ -4,7 +4,6 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.StoreLimits;
 import dev.hindsight.core.auth.Role;
 import dev.hindsight.core.auth.TokenStore;
-import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.server.internal.Access;
 import dev.hindsight.server.internal.Access.Rule;
 import dev.hindsight.server.internal.ApiError;
@@ -125,18 +124,6 @@ public final class HindsightServer implements AutoCloseable {
     }
 
     /**
-     * Does now, on the calling thread, the one-time work of building the first server of this JVM: initialises
-     * Javalin's, Jetty's and this server's classes, the JSON mapper and the OpenAPI document's parser, by building a
-     * server over an empty in-memory store and discarding it unstarted (no port is bound, no thread started). For
-     * start-up: call it on another thread while the store opens, so that building the real server finds that work
-     * done. Thread-safe.
-     */
-    public static void warmUp() {
-        EventStore empty = EventStore.builder(new InMemoryEventLog()).build();
-        builder(empty).build().stop();
-    }
-
-    /**
      * One registered route.
      *
      * @param method {@code GET} or {@code POST}
@@ -164,9 +151,6 @@ public final class HindsightServer implements AutoCloseable {
     private void configure(JavalinConfig cfg, EventsApi api) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
-        // Javalin's watcher is a thread that waits 5 s to warn about a server built but never started: a server is
-        // started at once, and warmUp's is never meant to be.
-        cfg.startup.startupWatcherEnabled = false;
         cfg.concurrency.useVirtualThreads = true;
         cfg.jetty.threadPool = threadPool();
         cfg.http.prefer405over404 = true;
