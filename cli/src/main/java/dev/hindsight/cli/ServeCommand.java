@@ -15,6 +15,7 @@ import dev.hindsight.core.spi.RetentionSupport;
 import dev.hindsight.orders.OrderSystem;
 import dev.hindsight.projection.ProjectionEngine;
 import dev.hindsight.projection.ProjectionStatus;
+import dev.hindsight.projection.ReadModelDatabase;
 import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.server.FileEngineMetrics;
 import dev.hindsight.server.HindsightServer;
@@ -45,6 +46,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -300,17 +303,33 @@ final class ServeCommand implements Callable<Integer> {
         if (!roles.has(Roles.Role.API)) {
             return runWorker();
         }
-        HindsightServer server = start();
+        CompletableFuture<HindsightServer> started = new CompletableFuture<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        // Registered before start-up: a SIGTERM that arrives while the store opens waits for the server, then stops it
+        // (which closes the store) instead of exiting with the store open.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            HindsightServer s;
+                            try {
+                                s = started.join();
+                            } catch (CompletionException e) {
+                                return; // start-up failed and closed what it had opened
+                            }
                             LOG.info("shutting down: finishing requests in flight, then closing the store");
-                            server.stop();
+                            s.stop();
                             LOG.info("stopped");
                             stopped.countDown();
                         },
                         "hindsight-shutdown"));
+        HindsightServer server;
+        try {
+            server = start();
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        started.complete(server);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Hindsight listening on " + (server.tls() ? "https" : "http") + "://localhost:" + server.port()
                 + " (data: " + describeData() + (server.authEnabled() ? "; tokens required" : "") + ")"
@@ -442,6 +461,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--archive-range-events must be at least 1", 2);
         }
         ObjectStore pgArchive = store == StoreKind.postgres ? fileStore.openArchive() : null;
+        loadSqliteBeside();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -559,6 +579,17 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             server.stop();
             throw new CliException("cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Loads SQLite's native library on a thread of its own, beside the store's opening, when the order system's read
+     * model is a SQLite file: its first connection would otherwise do it on this thread (extracting the library from
+     * the driver's jar) once the log is open.
+     */
+    private void loadSqliteBeside() {
+        if (store != StoreKind.postgres && !KafkaRoles.split(store, roles)) {
+            Thread.ofPlatform().daemon().name("hindsight-sqlite-load").start(ReadModelDatabase::loadSqlite);
         }
     }
 

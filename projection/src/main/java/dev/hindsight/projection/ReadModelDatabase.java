@@ -70,6 +70,21 @@ public final class ReadModelDatabase implements AutoCloseable {
     }
 
     /**
+     * Does now, on the calling thread, what the first SQLite connection of this JVM otherwise does before it can open:
+     * loads the driver's native library (extracted from its jar to a temporary file) and registers the JDBC drivers.
+     * For start-up: a server calls it on another thread while its event store opens. A failure is left for the
+     * connection that needs the library, which then reports it. Thread-safe.
+     */
+    public static void loadSqlite() {
+        try {
+            org.sqlite.SQLiteJDBCLoader.initialize();
+            DriverManager.getDrivers();
+        } catch (Exception | LinkageError e) {
+            // the first connection tries again and fails with the cause
+        }
+    }
+
+    /**
      * Writers begin transactions IMMEDIATE: they take the write lock up front and wait for it (busy timeout) instead
      * of failing with SQLITE_BUSY when a read transaction cannot be upgraded after another writer committed.
      */

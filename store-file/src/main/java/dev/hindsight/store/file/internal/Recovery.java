@@ -1,5 +1,6 @@
 package dev.hindsight.store.file.internal;
 
+import com.github.luben.zstd.ZstdDecompressCtx;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.index.HashIndex;
 import dev.hindsight.index.IndexCorruptionException;
@@ -79,6 +80,7 @@ public final class Recovery {
             ArchiveManifest archived,
             java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource)
             throws IOException {
+        bindCodecBeside(segmentsDir);
         for (boolean clearIndexes = false; ; clearIndexes = true) {
             Recovery r = new Recovery();
             r.state.blockCache(blocks);
@@ -91,6 +93,25 @@ public final class Recovery {
                     throw new IllegalStateException("rebuilt indexes are stale", e);
                 }
                 LOG.warn("{}; rebuilding the indexes from the log", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Binds zstd's native functions on a thread of its own when the log has compressed segments: checking the indexes'
+     * coverage reads a record of the last one, and binding takes ~0.3 s of CPU in a new JVM, which then overlaps the
+     * opening of the indexes. A failure is left for that read, which reports it.
+     */
+    private static void bindCodecBeside(Path segmentsDir) throws IOException {
+        try (Stream<Path> files = Files.list(segmentsDir)) {
+            if (files.anyMatch(p -> p.getFileName().toString().endsWith(".zlog"))) {
+                Thread.ofPlatform().daemon().name("hindsight-zstd-bind").start(() -> {
+                    try {
+                        new ZstdDecompressCtx().close();
+                    } catch (RuntimeException | LinkageError e) {
+                        // the first read of a compressed block binds again and fails with the cause
+                    }
+                });
             }
         }
     }
