@@ -11,7 +11,8 @@
 # wall time). Env: HINDSIGHT_PG_URL/_USER/_PASSWORD (the database to use; keep other work out of it, the sampler
 # sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
 # /tmp/pg-serve-ab-<time>.txt), DURATION (default 40s), WARMUP (default 10s), RATE (events/s, default 1000), VERIFY (orders checked after each
-# run, default 200), PORT (default 8195).
+# run, default 200), PORT (default 8195), SERVE_OPTS (JVM options of every serve), SERVE_OPTS_A, SERVE_OPTS_B, ... (of
+# one side's serve only; the same jar may be given twice with different options).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
@@ -67,16 +68,21 @@ gc_summary() { # gc log, gc+cpu log -> pauses, their sum and max (ms), and the p
         END {printf "; collector CPU %.2f s over %.2f s of pause wall time", u, r}' "$2"
 }
 
+side_opts() { # run name (A1, B2, ...) -> the JVM options for that side's serve only: SERVE_OPTS_A, SERVE_OPTS_B, ...
+    local v="SERVE_OPTS_${1:0:1}"
+    echo "${!v:-}"
+}
+
 one() { # side jar
     local schema="ab_${1,,}_$(date +%H%M%S)" jar=$2
     "${JAVA[@]}" -Xlog:gc:file="$WORK/gc-$1.log":uptime -Xlog:gc+cpu=info:file="$WORK/gccpu-$1.log":uptime \
-        ${SERVE_OPTS:-} -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
+        ${SERVE_OPTS:-} $(side_opts "$1") -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
         --port "$PORT" > "$WORK/serve-$1.log" 2>&1 &
     local pid=$!
     if ! wait_health "http://127.0.0.1:$PORT"; then
         say "$1: server did not start"; tail -20 "$WORK/serve-$1.log" | tee -a "$OUT"; kill "$pid" 2> /dev/null; return
     fi
-    say "== $1 ($jar, schema $schema)"
+    say "== $1 ($jar, schema $schema${SERVE_OPTS:+, SERVE_OPTS $SERVE_OPTS}$(o=$(side_opts "$1"); echo "${o:+, options $o}"))"
     : > "$WORK/samples"
     local warm=${WARMUP%s}
     (sleep "$((warm + 5))" && sample 25 "$WORK/samples") &
