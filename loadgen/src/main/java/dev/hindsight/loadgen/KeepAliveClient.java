@@ -1,6 +1,7 @@
 package dev.hindsight.loadgen;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -8,8 +9,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -95,7 +98,7 @@ final class KeepAliveClient implements AutoCloseable {
                 }
                 c.out.flush();
                 first = c.in.read();
-            } catch (java.net.SocketException e) {
+            } catch (SocketException e) {
                 throw new StaleConnection(); // reset or broken pipe before any byte of an answer
             }
             if (first < 0) {
@@ -110,7 +113,7 @@ final class KeepAliveClient implements AutoCloseable {
             long length = -1;
             boolean chunked = false;
             boolean close = http10;
-            Map<String, String> kept = new java.util.HashMap<>(4);
+            Map<String, String> kept = new HashMap<>(4);
             for (String h = line(c.in, c.in.read()); !h.isEmpty(); h = line(c.in, c.in.read())) {
                 int colon = h.indexOf(':');
                 if (colon <= 0) {
@@ -250,7 +253,7 @@ final class KeepAliveClient implements AutoCloseable {
         Connection(Socket socket) throws IOException {
             this.socket = socket;
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-            this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+            this.out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
         }
 
         void close() {
