@@ -5,10 +5,14 @@
 #   bench/pg-serve-ab.sh A.jar B.jar [C.jar ...]
 # The jars: copies of cli/target/hindsight.jar of the builds to compare (copies, so a rebuild cannot change them
 # mid-run), named A, B, C ... in the output; each round runs them in order, the next round in reverse order.
-# loadgen always runs from A.jar. Env: HINDSIGHT_PG_URL/_USER/_PASSWORD (the database to use; keep other work out of
-# it, the sampler sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
+# loadgen runs from A.jar (LOADGEN=own: from each side's own jar, for comparing loadgen builds too). Per run it also
+# prints the CPU that serve and all PostgreSQL processes used per event while loadgen ran (/proc, clock ticks) and
+# serve's GC pauses over its whole run (-Xlog:gc: count, sum, max, and the collector threads' CPU against the pauses'
+# wall time). Env: HINDSIGHT_PG_URL/_USER/_PASSWORD (the database to use; keep other work out of it, the sampler
+# sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
 # /tmp/pg-serve-ab-<time>.txt), DURATION (default 40s), WARMUP (default 10s), RATE (events/s, default 1000), VERIFY (orders checked after each
-# run, default 200), PORT (default 8195).
+# run, default 200), PORT (default 8195), SERVE_OPTS (JVM options of every serve), SERVE_OPTS_A, SERVE_OPTS_B, ... (of
+# one side's serve only; the same jar may be given twice with different options).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
@@ -43,22 +47,51 @@ xacts() { # committed + rolled-back transactions of the database so far (statist
     "${PSQL[@]}" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
 }
 
+cpu_ticks() { # serve's pid -> "serve_ticks postgres_ticks" (utime + stime of serve, and of every postgres process)
+    local serve pg=0 f st
+    read -r -a st < "/proc/$1/stat"
+    serve=$((st[13] + st[14]))
+    for f in /proc/[0-9]*/stat; do
+        read -r -a st < "$f" 2> /dev/null || continue
+        [[ ${st[1]} == "(postgres)" ]] && pg=$((pg + st[13] + st[14]))
+    done
+    echo "$serve $pg"
+}
+
+per_event() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b - a) / hz * 1e6 / n}'; }
+
+gc_summary() { # gc log, gc+cpu log -> pauses, their sum and max (ms), and the pauses' User/Real CPU
+    awk '/Pause/ && /ms$/ {v = $NF; sub("ms", "", v); n++; s += v; if (v > m) m = v}
+        END {printf "%d pauses, sum %.0f ms, max %.1f ms", n, s, m}' "$1"
+    awk '/User=/ {for (i = 1; i <= NF; i++) {if ($i ~ /^User=/) {sub("User=", "", $i); sub("s", "", $i); u += $i}
+        if ($i ~ /^Real=/) {sub("Real=", "", $i); sub("s", "", $i); r += $i}}}
+        END {printf "; collector CPU %.2f s over %.2f s of pause wall time", u, r}' "$2"
+}
+
+side_opts() { # run name (A1, B2, ...) -> the JVM options for that side's serve only: SERVE_OPTS_A, SERVE_OPTS_B, ...
+    local v="SERVE_OPTS_${1:0:1}"
+    echo "${!v:-}"
+}
+
 one() { # side jar
     local schema="ab_${1,,}_$(date +%H%M%S)" jar=$2
-    "${JAVA[@]}" ${SERVE_OPTS:-} -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
+    "${JAVA[@]}" -Xlog:gc:file="$WORK/gc-$1.log":uptime -Xlog:gc+cpu=info:file="$WORK/gccpu-$1.log":uptime \
+        ${SERVE_OPTS:-} $(side_opts "$1") -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
         --port "$PORT" > "$WORK/serve-$1.log" 2>&1 &
     local pid=$!
     if ! wait_health "http://127.0.0.1:$PORT"; then
         say "$1: server did not start"; tail -20 "$WORK/serve-$1.log" | tee -a "$OUT"; kill "$pid" 2> /dev/null; return
     fi
-    say "== $1 ($jar, schema $schema)"
+    say "== $1 ($jar, schema $schema${SERVE_OPTS:+, SERVE_OPTS $SERVE_OPTS}$(o=$(side_opts "$1"); echo "${o:+, options $o}"))"
     : > "$WORK/samples"
     local warm=${WARMUP%s}
     (sleep "$((warm + 5))" && sample 25 "$WORK/samples") &
     local sampler=$!
-    local xacts0
+    local xacts0 lgjar=$A cpu0
+    [[ ${LOADGEN:-A} == own ]] && lgjar=$jar
     xacts0=$(xacts)
-    "${JAVA[@]}" -jar "$A" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
+    cpu0=$(cpu_ticks "$pid")
+    "${JAVA[@]}" -jar "$lgjar" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
         --out "$WORK/lg.json" --quiet > "$WORK/lg.txt" 2>&1
     wait "$sampler"
@@ -72,9 +105,13 @@ for p in json.load(open(sys.argv[1]))["phases"]:
     w = [sum(t[i:i + 5]) / 5 for i in range(0, len(t) - 4, 5)]
     print("5-s windows (%s): %d, lowest %.0f events/s, below 990: %d" % (p["name"], len(w), min(w), sum(x < 990 for x in w)))' \
         "$WORK/lg.json" 2>&1 | tee -a "$OUT"
-    local xacts1 events
+    local xacts1 events cpu1
+    cpu1=$(cpu_ticks "$pid")
     xacts1=$(xacts)
     events=$("${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" 2> /dev/null)
+    say "CPU per event while loadgen ran (warm-up included; µs): serve $(per_event "${cpu0% *}" "${cpu1% *}" "${events:-1}")," \
+        "PostgreSQL (all its processes) $(per_event "${cpu0#* }" "${cpu1#* }" "${events:-1}")"
+    say "serve GC: $(gc_summary "$WORK/gc-$1.log" "$WORK/gccpu-$1.log")"
     say "PostgreSQL transactions in the database (each auto-committed statement is one) during loadgen:" \
         "$((xacts1 - xacts0)) for ${events:-?} events = $(awk "BEGIN{printf \"%.2f\", $((xacts1 - xacts0)) / ${events:-1}}") per event"
     say "samples: $(wc -l < "$WORK/samples") (by wait and statement, top 12):"

@@ -5,23 +5,29 @@ import dev.hindsight.core.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
-/** A small JSON client of one Hindsight server (java.net.http, HTTP/1.1 keep-alive). Thread-safe. */
+/**
+ * A small JSON client of one Hindsight server (HTTP/1.1 keep-alive, {@link KeepAliveClient}: blocking, on the caller's
+ * thread). Thread-safe.
+ */
 final class HttpJson {
+    private static final String POSITION = "consistency-position";
+
     private final URI base;
-    private final HttpAccess access;
-    private final HttpClient http;
+    private final KeepAliveClient http;
+    private final Map<String, String> getHeaders;
+    private final @Nullable String authorization;
 
     HttpJson(URI base, HttpAccess access) {
-        this.access = access;
-        this.http = access.client();
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        this.http = new KeepAliveClient(this.base, access.ssl());
+        this.authorization = access.token() == null ? null : "Bearer " + access.token();
+        this.getHeaders = authorization == null ? Map.of() : Map.of("Authorization", authorization);
     }
 
     URI base() {
@@ -32,50 +38,49 @@ final class HttpJson {
      * An answer.
      *
      * @param status HTTP status
-     * @param body the body text
+     * @param content the body
      * @param position the {@code Consistency-Position} header, or {@code ""}
      */
-    record Response(int status, String body, String position) {
+    record Response(int status, byte[] content, String position) {
         boolean ok() {
             return status >= 200 && status < 300;
         }
 
+        /** The body as text. */
+        String body() {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+
         JsonNode json() {
             try {
-                return Json.mapper().readTree(body);
+                return Json.mapper().readTree(content);
             } catch (IOException e) {
                 throw new IllegalStateException(
-                        "the server answered HTTP " + status + " with something that is not" + " JSON: " + body, e);
+                        "the server answered HTTP " + status + " with something that is not" + " JSON: " + body(), e);
             }
         }
     }
 
     Response get(String pathAndQuery) {
-        return send(access.authorize(HttpRequest.newBuilder(URI.create(base + pathAndQuery)))
-                .GET()
-                .build());
+        return send("GET", pathAndQuery, getHeaders, null);
     }
 
     Response post(String path, String json, Map<String, String> headers) {
-        HttpRequest.Builder r = access.authorize(HttpRequest.newBuilder(URI.create(base + path)))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json));
-        headers.forEach(r::header);
-        return send(r.build());
+        Map<String, String> h = new LinkedHashMap<>(headers.size() + 2);
+        h.put("Content-Type", "application/json");
+        if (authorization != null) {
+            h.put("Authorization", authorization);
+        }
+        h.putAll(headers);
+        return send("POST", path, h, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    private Response send(HttpRequest request) {
+    private Response send(String method, String pathAndQuery, Map<String, String> headers, byte @Nullable [] body) {
         try {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Response(
-                    r.statusCode(),
-                    r.body(),
-                    r.headers().firstValue("Consistency-Position").orElse(""));
+            KeepAliveClient.Answer a = http.send(method, base.getRawPath() + pathAndQuery, headers, body, POSITION);
+            return new Response(a.status(), a.body(), a.headers().getOrDefault(POSITION, ""));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach " + base + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 }

@@ -83,6 +83,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class HindsightServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HindsightServer.class);
+    /** Bytes per write when Javalin copies a response body into Jetty (most answers fit in one). */
+    private static final int RESPONSE_COPY_BUFFER = 4096;
+
     private static final Set<String> STANDARD_METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
@@ -158,6 +161,10 @@ public final class HindsightServer implements AutoCloseable {
         // jar as a zip file system first, which cost serve ~0.5 s of start-up with the 90 MB CLI jar.
         cfg.resourceHandler(new JavalinStaticResourceHandler());
         cfg.http.maxRequestSize = options.maxBodyBytes;
+        // Javalin copies each response body into Jetty's output through a new buffer of this size (default: Jetty's
+        // 32 KiB output buffer): 32 KiB of garbage per request was a third of serve's allocation at 1,000 events/s,
+        // and with it the young collections (docs/benchmarks.md, session 16). Jetty's own output buffer is unchanged.
+        cfg.http.responseBufferSize = RESPONSE_COPY_BUFFER;
         if (options.tlsKeyStore != null) {
             KeyStore keys = options.tlsKeyStore;
             cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, keys));

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param schema schema holding the store's tables, created by the migrations: a lower-case SQL identifier of at most
  *     48 characters (default {@code hindsight}); several stores can share a database with different schemas
  * @param partitions hash partitions of the event tables, fixed when the schema is created (default 16)
- * @param poolSize most pooled connections (default 16); the notification listener holds one more
+ * @param poolSize most pooled connections (default 16); the notification listener holds one more, and so does each
+ *     group-commit writer
  * @param groupCommit merge concurrent appends into one transaction (default off); a rejected append still fails alone
  * @param groupCommitWriters how many group-commit transactions may run at once (default 2)
  * @param synchronousCommit {@code false} runs the sessions with {@code synchronous_commit = off}: an acknowledged
@@ -221,8 +222,8 @@ public record PostgresOptions(
     }
 
     /**
-     * Opens a connection pool for these options: {@code poolSize} connections plus one for the notification listener.
-     * The caller closes it.
+     * Opens a connection pool for these options: {@code poolSize} connections plus one for the notification listener
+     * and, with group commit, one for each writer (which keeps its own). The caller closes it.
      *
      * @throws com.zaxxer.hikari.pool.HikariPool.PoolInitializationException if the database cannot be reached
      */
@@ -240,7 +241,7 @@ public record PostgresOptions(
         // after taking its lock) and reads of the global log need a new snapshot per statement: whatever the
         // server's default, READ COMMITTED.
         cfg.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-        cfg.setMaximumPoolSize(poolSize + 1);
+        cfg.setMaximumPoolSize(poolSize + 1 + (groupCommit ? groupCommitWriters : 0));
         cfg.setMinimumIdle(Math.min(4, poolSize + 1));
         cfg.setConnectionTimeout(Math.max(250, Math.min(30_000, retryFor.toMillis())));
         cfg.setValidationTimeout(Math.max(250, Math.min(5_000, retryFor.toMillis())));

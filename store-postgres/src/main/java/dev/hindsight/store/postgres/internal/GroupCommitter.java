@@ -113,13 +113,34 @@ public final class GroupCommitter implements AutoCloseable {
         }
     }
 
+    /**
+     * A writer: keeps one connection of its own across batches, so that a batch, which completes many waiting appends
+     * at once, never queues for a pooled connection behind the requests it would complete (under a burst the pool's
+     * waiters are mostly aggregate loads of new requests). A connection whose batch failed as a whole is given back
+     * and replaced.
+     */
     private void run() {
-        while (true) {
-            List<Pending> batch = next();
-            if (batch.isEmpty()) {
-                return;
+        Connection c = null;
+        try {
+            while (true) {
+                List<Pending> batch = next();
+                if (batch.isEmpty()) {
+                    return;
+                }
+                c = commit(batch, c);
             }
-            commit(batch);
+        } finally {
+            close(c);
+        }
+    }
+
+    private static void close(@Nullable Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                LOG.debug("giving back a group-commit connection: {}", e.getMessage());
+            }
         }
     }
 
@@ -180,7 +201,8 @@ public final class GroupCommitter implements AutoCloseable {
         return appends.get();
     }
 
-    private void commit(List<Pending> batch) {
+    /** Runs one batch on {@code c} (a new one if null); returns the connection to keep, null after a failure. */
+    private @Nullable Connection commit(List<Pending> batch, @Nullable Connection kept) {
         batches.incrementAndGet();
         appends.addAndGet(batch.size());
         List<Request> requests = new ArrayList<>(batch.size());
@@ -188,16 +210,22 @@ public final class GroupCommitter implements AutoCloseable {
             requests.add(p.request());
         }
         List<Outcome> outcomes;
-        try (Connection c = ds.getConnection()) {
+        Connection c = kept;
+        try {
+            if (c == null) {
+                c = ds.getConnection();
+            }
+            Connection conn = c;
             if (requests.size() == 1) {
                 // Alone in its batch: the single-append statement is leaner than the set-based one.
                 Request r = requests.getFirst();
                 outcomes = inline.group(
-                        c, requests, () -> List.of(single.execute(c, r.aggregateId(), r.expected(), r.events())));
+                        conn, requests, () -> List.of(single.execute(conn, r.aggregateId(), r.expected(), r.events())));
             } else {
-                outcomes = inline.group(c, requests, () -> call.execute(c, requests));
+                outcomes = inline.group(conn, requests, () -> call.execute(conn, requests));
             }
         } catch (SQLException e) {
+            close(c);
             LOG.debug(
                     "group of {} appends failed as a whole ({}); running them one by one",
                     batch.size(),
@@ -205,16 +233,18 @@ public final class GroupCommitter implements AutoCloseable {
             for (Pending p : batch) {
                 p.result().complete(null);
             }
-            return;
+            return null;
         } catch (RuntimeException e) {
+            close(c);
             for (Pending p : batch) {
                 p.result().completeExceptionally(e);
             }
-            return;
+            return null;
         }
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result().complete(outcomes.get(i));
         }
+        return c;
     }
 
     /** Stops taking appends, lets the writers finish the queued ones, and waits for them. Idempotent. */

@@ -1,0 +1,84 @@
+package dev.hindsight.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A group-commit writer keeps a connection of its own: with every pooled connection taken (as under a burst of
+ * requests, each holding one for an aggregate load), a queued append still commits.
+ */
+class PostgresGroupCommitPoolTest {
+    @Test
+    void queuedAppend_commitsWhileEveryPooledConnectionIsTaken() throws Exception {
+        String schema = PgTestSupport.newSchema("gcpool");
+        PostgresOptions options = PgTestSupport.options(schema)
+                .withPoolSize(2)
+                .withPartitions(2)
+                .withGroupCommit(true, 1)
+                .withRetryFor(Duration.ofSeconds(10));
+        List<Connection> taken = new ArrayList<>();
+        try (PostgresEventLog log = PostgresEventLog.open(options);
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            EventStore store = EventStore.of(log);
+            HikariDataSource pool = (HikariDataSource) log.dataSource();
+            // Overlapping appends until the writer has run a batch (and so holds its connection).
+            for (int round = 0; log.groupCommitStats().batches() == 0; round++) {
+                assertThat(round).as("rounds of overlapping appends").isLessThan(50);
+                List<Future<AppendResult>> burst = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    String id = "warm-" + round + "-" + i;
+                    burst.add(threads.submit(() -> store.append(id, ExpectedVersion.ANY, EventData.of("E", "{}"))));
+                }
+                for (Future<AppendResult> f : burst) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+            // Take every connection the pool can still hand out.
+            while (pool.getHikariPoolMXBean().getTotalConnections() < pool.getMaximumPoolSize()
+                    || pool.getHikariPoolMXBean().getIdleConnections() > 0) {
+                taken.add(pool.getConnection());
+            }
+            // A lone append now waits for a pooled connection; one that overlaps it goes to the writer.
+            CompletableFuture<AppendResult> lone = CompletableFuture.supplyAsync(
+                    () -> store.append("lone", ExpectedVersion.ANY, EventData.of("E", "{}")), threads);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pool.getHikariPoolMXBean().getThreadsAwaitingConnection() == 0) {
+                assertThat(System.nanoTime())
+                        .as("the lone append waits for the pool")
+                        .isLessThan(deadline);
+                Thread.sleep(5);
+            }
+
+            Future<AppendResult> queued =
+                    threads.submit(() -> store.append("queued", ExpectedVersion.ANY, EventData.of("E", "{}")));
+
+            assertThat(queued.get(5, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+            assertThat(lone).isNotDone();
+            for (Connection c : taken) {
+                c.close();
+            }
+            taken.clear();
+            assertThat(lone.get(30, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+        } finally {
+            for (Connection c : taken) {
+                c.close();
+            }
+            PgTestSupport.dropSchema(schema);
+        }
+    }
+}
