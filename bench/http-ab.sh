@@ -9,8 +9,11 @@
 # Check `uptime` first: on 2 cores anything else running skews every figure; each line carries the 1-minute load.
 # HINDSIGHT_CDS=0 (session 15) keeps the launcher's per-command class cache out of the figures: otherwise round 1
 # records it and round 2 assembles it in a background JVM (3-9 s of CPU) while that round measures.
+# WARMUP (seconds of single appends before the single measurement, default 5) longer than the default shows the rates
+# once the JIT has settled (session 16: 5 s leaves the server's C2 compiler busy through the 10 s measured).
 set -uo pipefail
 ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5}
 PORT=${PORT:-8271}
 W=${W:-/tmp/http-ab}
 # the wrk scripts of this checkout serve both sides (an older checkout's bulk.lua repeated its ids run after run)
@@ -55,7 +58,7 @@ measure() { # label connections script
 one() { # label dir
     local label=$1 dir=$2
     serve_start "$label" "$dir"
-    wrk -t2 -c64 -d5s -s "$WRK/append.lua" "$URL/" > /dev/null
+    wrk -t2 -c64 -d"${WARMUP}s" -s "$WRK/append.lua" "$URL/" > /dev/null
     measure "$label single -c64 10 s" -c64 append.lua
     wrk -t2 -c16 -d8s -s "$WRK/bulk.lua" "$URL/" > /dev/null
     measure "$label bulk -c16 10 s (x100 events)" -c16 bulk.lua
@@ -63,4 +66,4 @@ one() { # label dir
     say "$label Java API 64 appenders: $("$JAVA_HOME/bin/java" -jar "$dir/bench/target/hindsight-bench.jar" append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 --random-at 0 --threads virtual --read-events 0 2>&1 | grep '64 × 1 event' | tail -1 | cut -d'|' -f2-3)"
 }
 
-ab_rounds ""
+ab_rounds ", single warm-up ${WARMUP} s"

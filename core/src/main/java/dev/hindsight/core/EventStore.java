@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -92,6 +93,27 @@ public final class EventStore implements AutoCloseable {
         Objects.requireNonNull(expected, "expected");
         List<ProposedEvent> valid = protect(validator.validate(aggregateId, events));
         return AppendSpans.append(tracing, aggregateId, valid, () -> log.append(aggregateId, expected, valid));
+    }
+
+    /**
+     * {@link #append(String, ExpectedVersion, List)} without waiting: the future completes once the events are durable
+     * and visible, or exceptionally with the exception {@code append} would have thrown (a malformed or oversized
+     * append too: this method throws only on a null {@code expected}). On the file engine it completes on the engine's
+     * acknowledgement thread, so dependent actions must not block (or must be given an executor); other engines
+     * append on the calling thread and return a completed future. With tracing on, the append runs on the calling
+     * thread inside its {@code eventstore.append} span, as {@code append} does, and the future is completed on return.
+     */
+    public CompletableFuture<AppendResult> appendAsync(
+            String aggregateId, ExpectedVersion expected, List<EventData> events) {
+        Objects.requireNonNull(expected, "expected");
+        try {
+            if (tracing.enabled()) {
+                return CompletableFuture.completedFuture(append(aggregateId, expected, events));
+            }
+            return log.appendAsync(aggregateId, expected, protect(validator.validate(aggregateId, events)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -48,6 +49,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
@@ -145,9 +147,24 @@ public final class HindsightServer implements AutoCloseable {
      * the selector stays on a platform thread, as Jetty's documentation recommends.
      */
     private static QueuedThreadPool threadPool() {
-        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+        Executor virtual = Executors.newVirtualThreadPerTaskExecutor();
+        QueuedThreadPool pool = new QueuedThreadPool(16, 2) {
+            /**
+             * A connection whose request completed on another thread (an asynchronous append, answered by the store's
+             * acknowledgement) is resumed by Jetty 12.1 as a job of this pool: it runs on a virtual thread, as request
+             * handling does, instead of waking a platform thread of the pool per such request.
+             */
+            @Override
+            public void execute(Runnable job) {
+                if (job instanceof HttpConnection) {
+                    virtual.execute(job);
+                } else {
+                    super.execute(job);
+                }
+            }
+        };
         pool.setName("hindsight-http");
-        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        pool.setVirtualThreadsExecutor(virtual);
         return pool;
     }
 

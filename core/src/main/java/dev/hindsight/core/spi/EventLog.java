@@ -13,6 +13,7 @@ import dev.hindsight.core.internal.ConcurrentAppends;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +46,22 @@ public interface EventLog extends AutoCloseable {
      * @throws dev.hindsight.core.StoreUnavailableException if the write cannot be made durable now
      */
     AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events);
+
+    /**
+     * {@link #append}, without a thread waiting for the durable write: the future completes once the events are
+     * durable (per the engine's configured durability) and visible, or exceptionally with the exception {@link #append}
+     * would have thrown. Dependent actions that are not given an executor may run on an engine thread, so they must not
+     * block. Cancelling the future does not cancel the append. Engines whose writer acknowledges from a thread of its
+     * own override this; the default runs {@link #append} on the calling thread and returns a completed future.
+     */
+    default CompletableFuture<AppendResult> appendAsync(
+            String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        try {
+            return CompletableFuture.completedFuture(append(aggregateId, expected, events));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Many independent appends, each atomic on its own with its own expected version: one rejected append never

@@ -17,14 +17,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /api/aggregates/{aggregate_id}/events} and {@code POST /api/appends} served by a plain Jetty handler in
- * front of Javalin's servlet: the same answers as the Javalin routes it shadows (both run {@link RouteGuard#serve}
- * around {@link EventsApi#append} or {@link EventsApi#appendMany}),
- * without the servlet, session and Javalin layers, which cost about a quarter of a single-event append's CPU (JFR,
- * docs/benchmarks.md, session 12). The body is read from the Jetty request and the answer written once with its
- * length. Everything else goes on to Javalin unchanged: other methods and paths (also {@code /api/appends/} and other
- * spellings of the bulk path), and aggregate ids that are not plain (percent-escapes, {@code +}, {@code ;}, dot
- * segments), whose decoding stays Javalin's. Insert it inside the graceful
- * stop and slow-client handlers so that they cover it too. Thread-safe.
+ * front of Javalin's servlet: the same answers as the Javalin routes it shadows (both run {@link RouteGuard} around
+ * {@link EventsApi#appendAsync} or {@link EventsApi#appendMany}), without the servlet, session and Javalin layers,
+ * which cost about a quarter of a single-event append's CPU (JFR, docs/benchmarks.md, session 12). The body is read
+ * from the Jetty request and the answer written once with its length. A single append is served asynchronously
+ * ({@link RouteGuard#serveAsync}): the request's thread reads and parses the body, hands the append to the store and
+ * returns, and the store's acknowledgement of the durable write sends the answer, so no thread is parked per append
+ * in flight. Everything else goes on to Javalin unchanged: other methods and paths (also {@code /api/appends/} and
+ * other spellings of the bulk path), and aggregate ids that are not plain (percent-escapes, {@code +}, {@code ;},
+ * dot segments), whose decoding stays Javalin's. Insert it inside the graceful stop and slow-client handlers so that
+ * they cover it too. Thread-safe.
  */
 public final class AppendHandler extends Handler.Wrapper {
     /** The route, as the metrics, spans and access rules name it. */
@@ -60,17 +62,21 @@ public final class AppendHandler extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         JettyExchange x = new JettyExchange(request, response, id);
-        guard.serve(x, "POST", ROUTE, Rule.WRITE, () -> {
-            byte[] answer = api.append(
-                    id,
-                    x.header("Expected-Version"),
-                    () -> api.body(
-                            request.getLength(),
-                            Content.Source.asInputStream(request),
-                            () -> x.header("Connection", "close")));
-            x.answer(201, answer);
-        });
-        x.send(callback);
+        // no thread waits for the durable write: its acknowledgement sends the answer
+        guard.serveAsync(
+                x,
+                "POST",
+                ROUTE,
+                Rule.WRITE,
+                () -> api.appendAsync(
+                                id,
+                                x.header("Expected-Version"),
+                                () -> api.body(
+                                        request.getLength(),
+                                        Content.Source.asInputStream(request),
+                                        () -> x.header("Connection", "close")))
+                        .thenAccept(answer -> x.answer(201, answer)),
+                () -> x.send(callback));
         return true;
     }
 
@@ -144,11 +150,18 @@ public final class AppendHandler extends Handler.Wrapper {
             this.body = json;
         }
 
-        /** Writes the answer: status, {@code Content-Type}, {@code Content-Length} and body, in one write. */
+        /**
+         * Writes the answer: status, {@code Content-Type}, {@code Content-Length} and body, in one write, which
+         * completes {@code callback} (also when it cannot be started: a request must never be left unanswered).
+         */
         void send(Callback callback) {
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-            response.write(true, ByteBuffer.wrap(body), callback);
+            try {
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+                response.write(true, ByteBuffer.wrap(body), callback);
+            } catch (RuntimeException e) {
+                callback.failed(e);
+            }
         }
 
         @Override

@@ -18,11 +18,14 @@ import dev.hindsight.server.ServerPlugin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +45,7 @@ public final class EventsApi {
     }
 
     /** {@code POST /api/aggregates/{aggregate_id}/events} as a Javalin route. */
-    public void append(Context ctx) throws IOException {
+    public void append(Context ctx) throws Exception {
         byte[] answer = append(ctx.pathParam("aggregate_id"), ctx.header("Expected-Version"), () -> body(ctx));
         json(ctx.status(201), answer);
     }
@@ -54,33 +57,63 @@ public final class EventsApi {
     }
 
     /**
+     * Appends the events of {@code body} to {@code aggregateId} and waits for the answer: {@link #appendAsync} for the
+     * routes whose thread may block (the Javalin route of the ids {@link AppendHandler} leaves to Javalin).
+     *
+     * @return the JSON of the {@code 201} answer
+     */
+    public byte[] append(String aggregateId, @Nullable String expectedVersion, Body body) throws Exception {
+        CompletableFuture<byte[]> answer = appendAsync(aggregateId, expectedVersion, body);
+        RouteGuard.await(answer);
+        return answer.join();
+    }
+
+    /**
      * Appends the events of {@code body} to {@code aggregateId}: {@code POST /api/aggregates/{aggregate_id}/events},
-     * whichever layer serves it (a Javalin route, {@link AppendHandler}). Counts the append or its failure.
+     * whichever layer serves it (a Javalin route, {@link AppendHandler}). The checks, the body and its parse run on the
+     * calling thread; the append's durable write completes the future, on the engine's thread (no thread waits for
+     * it), with the JSON of the {@code 201} answer or exceptionally with the store's exception. Counts the append or
+     * its failure.
      *
      * @param expectedVersion the {@code Expected-Version} header, {@code null} when absent
-     * @return the JSON of the {@code 201} answer
-     * @throws ApiException 403 for a system aggregate; the store's exceptions for everything else it refuses
+     * @throws ApiException 403 for a system aggregate; the store's exceptions for a malformed request
      */
-    public byte[] append(String aggregateId, @Nullable String expectedVersion, Body body) throws IOException {
+    public CompletableFuture<byte[]> appendAsync(String aggregateId, @Nullable String expectedVersion, Body body)
+            throws IOException {
         if (Audit.isSystem(aggregateId)) { // also with authentication off
             throw new ApiException(
                     403, "forbidden", "'" + aggregateId + "' is a system aggregate: only the server writes it");
         }
+        CompletableFuture<AppendResult> appended;
         try {
             ExpectedVersion expected = expectedVersion == null || expectedVersion.isBlank()
                     ? ExpectedVersion.ANY
                     : ExpectedVersion.parse(expectedVersion);
             List<EventData> events = AppendRequest.parse(body.read());
-            AppendResult r = store.append(aggregateId, expected, events);
-            metrics.appended(r);
-            return appended(r);
-        } catch (HindsightException e) {
-            metrics.appendFailed(e.code());
-            throw e;
+            appended = store.appendAsync(aggregateId, expected, events);
         } catch (RuntimeException e) {
-            metrics.appendFailed("internal_error");
+            metrics.appendFailed(failureCode(e));
             throw e;
         }
+        return appended.handle((r, failure) -> {
+            if (failure != null) {
+                Throwable cause =
+                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+                metrics.appendFailed(failureCode(cause));
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            metrics.appended(r);
+            try {
+                return appended(r);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** The code an append failure is counted under: the store's code, else {@code internal_error}. */
+    private static String failureCode(Throwable failure) {
+        return failure instanceof HindsightException h ? h.code() : "internal_error";
     }
 
     /**

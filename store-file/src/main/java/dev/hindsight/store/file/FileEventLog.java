@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -345,6 +346,13 @@ public final class FileEventLog implements EventLog, RetentionSupport {
     @Override
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         return writer.append(aggregateId, expected, events);
+    }
+
+    /** Handed to the writer; the future completes on its acknowledgement thread, after the durable write. */
+    @Override
+    public CompletableFuture<AppendResult> appendAsync(
+            String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        return writer.submit(aggregateId, expected, events);
     }
 
     /** The whole batch goes to the writer at once: one hand-off, typically one durable write. */

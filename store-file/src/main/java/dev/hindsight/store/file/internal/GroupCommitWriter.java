@@ -96,6 +96,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         List<ProposedEvent> events;
         final byte[][] frames;
         final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        /** Submitted without a waiting thread ({@link #submit}): a rejection is completed on the acks thread too. */
+        final boolean async;
 
         @Nullable
         AppendResult result;
@@ -106,10 +108,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         /** Writer only: its success was handed to the acknowledgement thread; nothing may fail it any more. */
         boolean acknowledged;
 
-        Request(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        Request(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events, boolean async) {
             this.aggregateId = aggregateId;
             this.expected = expected;
             this.events = events;
+            this.async = async;
             this.frames = new byte[events.size()][];
             for (int i = 0; i < frames.length; i++) {
                 frames[i] = FrameCodec.encode(events.get(i));
@@ -133,7 +136,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private static final Request POISON = new Request("", ExpectedVersion.ANY, List.of());
+    private static final Request POISON = new Request("", ExpectedVersion.ANY, List.of(), false);
 
     public GroupCommitWriter(
             LogState state, FileLogOptions options, Path segmentsDir, Clock clock, Runnable onPublish) {
@@ -158,16 +161,8 @@ public final class GroupCommitWriter implements AutoCloseable {
      * Appends and waits until the append is durable (per policy) and visible, or rejected.
      */
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
-        Request r = new Request(aggregateId, expected, events);
-        closeLock.readLock().lock();
-        try {
-            if (closed) {
-                throw new StoreClosedException("the store is closed");
-            }
-            queue.add(r);
-        } finally {
-            closeLock.readLock().unlock();
-        }
+        Request r = new Request(aggregateId, expected, events, false);
+        enqueue(r);
         try {
             return r.future.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -179,13 +174,42 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     /**
+     * Hands an append over and returns at once: the future completes on the {@code hindsight-acks} thread once the
+     * append is durable (per policy) and visible, or exceptionally with the exception {@link #append} would have thrown
+     * (a rejection too, so that no dependent action runs on the writer thread; only the rare failures of a whole write
+     * complete it there).
+     */
+    public CompletableFuture<AppendResult> submit(
+            String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+        Request r = new Request(aggregateId, expected, events, true);
+        try {
+            enqueue(r);
+        } catch (StoreClosedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return r.future;
+    }
+
+    private void enqueue(Request r) {
+        closeLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new StoreClosedException("the store is closed");
+            }
+            queue.add(r);
+        } finally {
+            closeLock.readLock().unlock();
+        }
+    }
+
+    /**
      * Many appends handed over at once (one queue hand-off, one waiting thread), judged in list order; each is
      * atomic on its own and a rejected one fails alone. Waits until all are durable (per policy) or rejected.
      */
     public List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
         List<Request> requests = new ArrayList<>(appends.size());
         for (ProposedAppend a : appends) {
-            requests.add(new Request(a.aggregateId(), a.expected(), a.events()));
+            requests.add(new Request(a.aggregateId(), a.expected(), a.events(), false));
         }
         closeLock.readLock().lock();
         try {
@@ -260,7 +284,11 @@ public final class GroupCommitWriter implements AutoCloseable {
             try {
                 stage(r);
             } catch (HindsightException e) {
-                r.future.completeExceptionally(e);
+                if (r.async) {
+                    acks.execute(() -> r.future.completeExceptionally(e));
+                } else {
+                    r.future.completeExceptionally(e);
+                }
             }
         }
         flush();
