@@ -38,6 +38,29 @@ class AppendRouteTest {
                 .POST(HttpRequest.BodyPublishers.ofString(EVENT)));
     }
 
+    /** A scoped token's check reads {@code aggregate_prefix}: a malformed query string is still a 400, never a 500. */
+    @Test
+    void auth_scopedToken_malformedQueryString_400JsonAndNothingStored() throws IOException {
+        FileTokenStore tokens = new FileTokenStore(dir);
+        String scoped = tokens.create("s", Role.writer, "order-").secret();
+        try (TestServer t = new TestServer(new InMemoryEventLog(), b -> b.tokens(tokens))) {
+            for (String query : List.of("x=%zz", "aggregate_prefix=%")) {
+                try (Socket s = new Socket("127.0.0.1", t.server.port())) {
+                    s.getOutputStream()
+                            .write(("POST /api/aggregates/order-1/events?" + query + " HTTP/1.1\r\nHost: x\r\n"
+                                            + "Authorization: Bearer " + scoped + "\r\n"
+                                            + "Content-Type: application/json\r\nContent-Length: " + EVENT.length()
+                                            + "\r\nConnection: close\r\n\r\n" + EVENT)
+                                    .getBytes(StandardCharsets.US_ASCII));
+                    String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+                    assertThat(response).as(query).startsWith("HTTP/1.1 400").contains("\"error\":\"invalid_request\"");
+                }
+            }
+            assertThat(t.store.read("order-1").version()).isZero();
+        }
+    }
+
     @Test
     void auth_noToken401_readerOrOtherScope403_writerInScope201_eachCounted() {
         FileTokenStore tokens = new FileTokenStore(dir);

@@ -89,10 +89,12 @@ public final class RouteGuard {
     }
 
     private void check(Exchange x, String route, Rule rule) throws Exception {
+        // the query string first: a scoped token's check reads aggregate_prefix through Jetty's decoder, whose
+        // exception on malformed percent-encoding is not an API error (it answered 500)
+        Params.checkQueryString(x.queryString());
         if (access != null) {
             access.check(x, route, rule);
         }
-        Params.checkQueryString(x.queryString());
     }
 
     private static void fail(Exchange x, Throwable e) {
