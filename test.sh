@@ -134,8 +134,8 @@ ensure_rabbitmq
 # install, not just verify: the examples depend on the installed dev.hindsight artifacts, as an application would.
 # HINDSIGHT_MAVEN_THREADS=2 builds two modules at a time in dependency order (-T 2): store-kafka, store-postgres and
 # client beside the store-file -> projection -> server chain, ui-tests and bench beside the chain to cli. Tests take
-# their own ports, temp dirs, PostgreSQL schemas, topics and streams. Off by default until it has run green twice on a
-# quiet machine (one run on a loaded one so far, 2026-12-06).
+# their own ports, temp dirs, PostgreSQL schemas, topics and streams. Off by default: on 2 cores it is not faster (a
+# quiet green run on 2026-12-07 took 17:14 against 15:24-15:27 with -T 1; the modules' tests contend for the cores).
 ./mvnw -B -T "${HINDSIGHT_MAVEN_THREADS:-1}" install "$@"
 
 # The examples are separate projects (not modules of the build). Offline: everything they need is what the build above

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
+import dev.hindsight.server.HindsightServer;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresSnapshotStore;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,24 @@ final class PgTestDb {
     /** The command-line options naming this database and {@code schema}: {@code --pg-url … --pg-schema schema}. */
     static List<String> storeArgs(String schema) {
         return List.of("--pg-url", URL, "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema);
+    }
+
+    /**
+     * Starts {@code serve --port 0 --store postgres} on this database and {@code schema}, with {@code extra} options.
+     *
+     * @return the running server; the caller stops it
+     */
+    static HindsightServer serve(String schema, String... extra) {
+        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres"));
+        args.addAll(storeArgs(schema));
+        args.addAll(List.of(extra));
+        ServeCommand serve = Hindsight.commandLine()
+                .parseArgs(args.toArray(String[]::new))
+                .subcommand()
+                .commandSpec()
+                .commandLine()
+                .getCommand();
+        return serve.start();
     }
 
     static Connection connect() throws SQLException {

@@ -37,32 +37,14 @@ class PostgresArchiveReadsCliTest {
 
     @Test
     void serveOnPostgres_readsArchivedEventsThroughTheArchive() throws Exception {
-        server = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        PgTestDb.URL,
-                        "--pg-user",
-                        PgTestDb.USER,
-                        "--pg-password",
-                        PgTestDb.PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--archive-url",
-                        tmp.resolve("archive").toUri().toString(),
-                        "--archive-after",
-                        "0s",
-                        "--archive-range-events",
-                        "50")
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .<ServeCommand>getCommand()
-                .start();
+        server = PgTestDb.serve(
+                schema,
+                "--archive-url",
+                tmp.resolve("archive").toUri().toString(),
+                "--archive-after",
+                "0s",
+                "--archive-range-events",
+                "50");
         String url = "http://127.0.0.1:" + server.port();
         RetentionCliTest.carts(url, 2); // 200 carts, 600 events
         JsonNode events = HttpGet.json(url + "/api/events?limit=1000").path("events");

@@ -92,17 +92,9 @@ class PostgresCryptoShreddingTest {
     }
 
     private HindsightServer serve(Path key, String... extra) {
-        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres"));
-        args.addAll(PgTestDb.storeArgs(schema));
-        args.addAll(List.of("--master-key-file", key.toString()));
+        List<String> args = new ArrayList<>(List.of("--master-key-file", key.toString()));
         args.addAll(List.of(extra));
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return PgTestDb.serve(schema, args.toArray(String[]::new));
     }
 
     private void forgetEndToEnd(String... extra) throws Exception {

@@ -44,37 +44,19 @@ class PostgresRetentionCliTest {
     @Test
     void serveOnPostgres_deletesByRule_andArchivesOldRanges() throws Exception {
         Path archive = tmp.resolve("archive");
-        server = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--retention",
-                        "type=CartViewed:delete-after=0s",
-                        "--archive-url",
-                        archive.toUri().toString(),
-                        "--archive-after",
-                        "0s",
-                        "--archive-range-events",
-                        "50",
-                        // the first archive run after 1 s, not after the 10 s interval (the test would wait for it)
-                        "--archive-first-run-after",
-                        "1s")
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .<ServeCommand>getCommand()
-                .start();
+        server = PgTestDb.serve(
+                schema,
+                "--retention",
+                "type=CartViewed:delete-after=0s",
+                "--archive-url",
+                archive.toUri().toString(),
+                "--archive-after",
+                "0s",
+                "--archive-range-events",
+                "50",
+                // the first archive run after 1 s, not after the 10 s interval (the test would wait for it)
+                "--archive-first-run-after",
+                "1s");
         String url = "http://127.0.0.1:" + server.port();
         RetentionCliTest.carts(url, 2); // 200 carts, 600 events
 

@@ -406,30 +406,9 @@ class PostgresServeTest {
     }
 
     private String serveIn(Path dir, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--store",
-                "postgres",
-                "--pg-url",
-                URL,
-                "--pg-user",
-                USER,
-                "--pg-password",
-                PASSWORD,
-                "--pg-schema",
-                schema,
-                "--data-dir",
-                dir.toString()));
+        List<String> args = new ArrayList<>(List.of("--data-dir", dir.toString()));
         args.addAll(List.of(extra));
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        server = serve.start();
+        server = PgTestDb.serve(schema, args.toArray(String[]::new));
         return "http://127.0.0.1:" + server.port();
     }
 

@@ -39,29 +39,13 @@ class PostgresTokensCliTest {
 
     private List<String> pg(String... args) {
         List<String> out = new ArrayList<>(List.of(args));
-        out.addAll(List.of(
-                "--store",
-                "postgres",
-                "--pg-url",
-                URL,
-                "--pg-user",
-                USER,
-                "--pg-password",
-                PASSWORD,
-                "--pg-schema",
-                schema));
+        out.addAll(List.of("--store", "postgres"));
+        out.addAll(PgTestDb.storeArgs(schema));
         return out;
     }
 
     private HindsightServer serve() {
-        List<String> args = pg("serve", "--auth", "--port", "0", "--data-dir", dataDir.toString());
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return PgTestDb.serve(schema, "--auth", "--data-dir", dataDir.toString());
     }
 
     @Test

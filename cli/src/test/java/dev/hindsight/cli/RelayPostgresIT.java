@@ -52,28 +52,7 @@ class RelayPostgresIT {
     }
 
     private String serve(String topic) {
-        server = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--store",
-                        "postgres",
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--publish",
-                        "kafka://" + cluster.bootstrapServers() + "/" + topic)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .<ServeCommand>getCommand()
-                .start();
+        server = PgTestDb.serve(schema, "--publish", "kafka://" + cluster.bootstrapServers() + "/" + topic);
         return "http://127.0.0.1:" + server.port();
     }
 

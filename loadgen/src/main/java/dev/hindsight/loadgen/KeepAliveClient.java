@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -30,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class KeepAliveClient implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /** A connection idle longer than this is probed before a request that must not be sent twice. */
+    private static final long VALIDATE_AFTER_NANOS = 1_000_000_000L;
 
     /** An answer: status, the headers asked for (lower-case names; others are dropped), and the body. */
     record Answer(int status, Map<String, String> headers, byte[] body) {}
@@ -38,6 +41,7 @@ final class KeepAliveClient implements AutoCloseable {
     private final int port;
     private final String hostHeader;
     private final @Nullable SSLSocketFactory tls;
+    private final long validateAfterNanos;
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
@@ -46,6 +50,12 @@ final class KeepAliveClient implements AutoCloseable {
      * @param ssl the TLS context for {@code https}, or {@code null} for the JVM's default
      */
     KeepAliveClient(URI base, @Nullable SSLContext ssl) {
+        this(base, ssl, VALIDATE_AFTER_NANOS);
+    }
+
+    /** As above; {@code validateAfterNanos}: how long a connection may idle before it is probed (for tests). */
+    KeepAliveClient(URI base, @Nullable SSLContext ssl, long validateAfterNanos) {
+        this.validateAfterNanos = validateAfterNanos;
         boolean https = "https".equalsIgnoreCase(base.getScheme());
         if (!https && !"http".equalsIgnoreCase(base.getScheme())) {
             throw new IllegalArgumentException("not an http(s) URL: " + base);
@@ -59,24 +69,32 @@ final class KeepAliveClient implements AutoCloseable {
     }
 
     /**
-     * Sends one request and reads its answer. A request that fails on a reused connection before any byte of the
-     * answer arrived (the server closed it while idle) is sent once more on a new connection.
+     * Sends one request and reads its answer. A {@code GET} that fails on a reused connection before any byte of the
+     * answer arrived (the server closed it while idle) is sent once more on a new connection. Any other method is
+     * never sent twice, since the server may have acted on it: instead a reused connection that has been idle for a
+     * while is probed first (a 1-ms read that must time out), and a failure on a reused connection is reported.
      *
      * @param method {@code GET} or {@code POST}
      * @param pathAndQuery e.g. {@code /api/orders?limit=1}
      * @param headers extra request headers
      * @param body the request body, or {@code null} for none
      * @param keep the answer headers to return, lower-case
+     * @throws IOException the server cannot be reached, or closed the connection without answering
      */
     Answer send(String method, String pathAndQuery, Map<String, String> headers, byte @Nullable [] body, String... keep)
             throws IOException {
         byte[] head = head(method, pathAndQuery, headers, body);
-        Connection c = idle.pollFirst();
+        boolean resendable = method.equals("GET");
+        Connection c = resendable ? idle.pollFirst() : validIdle();
         if (c != null) {
             try {
                 return exchange(c, head, body, keep);
             } catch (StaleConnection e) {
                 c.close();
+                if (!resendable) {
+                    throw new EOFException("the server closed a kept-alive connection without answering a " + method
+                            + "; not sent again, since the server may have acted on it");
+                }
             }
         }
         try {
@@ -84,6 +102,17 @@ final class KeepAliveClient implements AutoCloseable {
         } catch (StaleConnection e) {
             throw new EOFException("the server closed the connection without answering");
         }
+    }
+
+    /** An idle connection that is recently used or passes a probe, or {@code null}; dead ones are closed. */
+    private @Nullable Connection validIdle() {
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            if (System.nanoTime() - c.lastUsedNanos < validateAfterNanos || c.alive()) {
+                return c;
+            }
+            c.close();
+        }
+        return null;
     }
 
     private Answer exchange(Connection c, byte[] head, byte @Nullable [] body, String[] keep) throws IOException {
@@ -156,6 +185,7 @@ final class KeepAliveClient implements AutoCloseable {
             throw e;
         }
         if (reuse && !closed) {
+            c.lastUsedNanos = System.nanoTime();
             idle.offerFirst(c);
         } else {
             c.close();
@@ -245,15 +275,37 @@ final class KeepAliveClient implements AutoCloseable {
         }
     }
 
+    /** One connection; used by one request at a time (it is either idle in the deque or held by one caller). */
     private static final class Connection {
         final Socket socket;
         final InputStream in;
         final OutputStream out;
+        long lastUsedNanos = System.nanoTime();
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             this.out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+        }
+
+        /** Whether the server still holds the connection open: nothing to read, and a 1-ms read times out. */
+        boolean alive() {
+            try {
+                if (in.available() > 0) {
+                    return false; // an answer nobody asked for (e.g. a timeout notice before a close)
+                }
+                socket.setSoTimeout(1);
+                try {
+                    in.read(); // a byte or the end of the stream: either way not reusable
+                    return false;
+                } catch (SocketTimeoutException e) {
+                    return true;
+                } finally {
+                    socket.setSoTimeout(0);
+                }
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         void close() {
