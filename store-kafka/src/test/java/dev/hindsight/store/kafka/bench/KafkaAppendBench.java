@@ -77,7 +77,7 @@ class KafkaAppendBench {
                 if (WARMUP > 0) {
                     for (Side side : sides) {
                         for (String cell : CELLS.split(",")) {
-                            measure(side, cell, Duration.ofSeconds(WARMUP), requests, false);
+                            measure(side, cell, Duration.ofSeconds(WARMUP), requests, false, false);
                         }
                     }
                 }
@@ -85,7 +85,7 @@ class KafkaAppendBench {
                     for (Side side : sides) {
                         for (String cell : CELLS.split(",")) {
                             String row = "| " + round + " | " + side.compression() + " | " + cell.replace("x", " | ")
-                                    + " |" + measure(side, cell, PHASE, requests, true);
+                                    + " |" + measure(side, cell, PHASE, requests, true, round % 2 == 0);
                             rows.add(row);
                             System.out.println(row);
                         }
@@ -144,49 +144,56 @@ class KafkaAppendBench {
      *
      * @return the row's cells: events/s per variant and baseline, then each ÷ the issue's baseline
      */
-    private static String measure(Side side, String cell, Duration phase, BrokerRequests requests, boolean report)
+    private static String measure(
+            Side side, String cell, Duration phase, BrokerRequests requests, boolean report, boolean reverse)
             throws InterruptedException {
         int batch = Integer.parseInt(cell.substring(0, cell.indexOf('x')));
         int clients = Integer.parseInt(cell.substring(cell.indexOf('x') + 1));
-        List<Double> values = new ArrayList<>();
-        List<String> labels = new ArrayList<>();
-        double issue = Double.NaN;
-        int issueColumn = -1;
+        int engines = side.logs().size();
+        int columns = engines + side.baselines().size();
+        double[] values = new double[columns];
+        String[] labels = new String[columns];
         requests.sinceLast();
-        for (int v = 0; v < side.logs().size(); v++) {
+        // every other round runs the variants (and the baselines) in reverse order, so that none always goes first
+        for (int k = 0; k < engines; k++) {
+            int v = reverse ? engines - 1 - k : k;
             EventStore store = EventStore.of(side.logs().get(v));
             WriterStats.snapshotAndReset();
-            values.add(run(clients, phase, () -> {
+            values[v] = run(clients, phase, () -> {
                 List<EventData> events = new ArrayList<>(batch);
                 for (int i = 0; i < batch; i++) {
                     events.add(EventData.of("Benched", Baseline.PAYLOAD));
                 }
                 store.append("agg-" + ThreadLocalRandom.current().nextInt(100_000), ExpectedVersion.ANY, events);
                 return batch;
-            }));
-            labels.add(side.names().get(v));
-            report(report, side, cell, labels.getLast(), values.getLast(), WriterStats.snapshotAndReset(), requests);
+            });
+            labels[v] = side.names().get(v);
+            report(report, side, cell, labels[v], values[v], WriterStats.snapshotAndReset(), requests);
         }
-        for (Baseline b : side.baselines()) {
+        int issueColumn = -1;
+        for (int k = 0; k < side.baselines().size(); k++) {
+            int i = reverse ? side.baselines().size() - 1 - k : k;
+            Baseline b = side.baselines().get(i);
             b.snapshotAndReset();
-            values.add(run(
+            values[engines + i] = run(
                     clients,
                     phase,
-                    () -> b.append("agg-" + ThreadLocalRandom.current().nextInt(100_000), batch)));
-            labels.add(b.name);
-            report(report, side, cell, b.name, values.getLast(), b.snapshotAndReset(), requests);
-            if (b.issueBaseline() && issueColumn < 0) {
-                issue = values.getLast();
-                issueColumn = values.size() - 1;
+                    () -> b.append("agg-" + ThreadLocalRandom.current().nextInt(100_000), batch));
+            labels[engines + i] = b.name;
+            report(report, side, cell, b.name, values[engines + i], b.snapshotAndReset(), requests);
+            if (b.issueBaseline() && (issueColumn < 0 || engines + i < issueColumn)) {
+                issueColumn = engines + i;
             }
         }
         StringBuilder row = new StringBuilder();
-        for (int i = 0; i < values.size(); i++) {
-            row.append(String.format(" %s %.0f |", labels.get(i), values.get(i)));
+        for (int i = 0; i < columns; i++) {
+            row.append(String.format(" %s %.0f |", labels[i], values[i]));
         }
-        for (int i = 0; i < values.size(); i++) {
+        for (int i = 0; i < columns; i++) {
             if (i != issueColumn) {
-                row.append(String.format(" %s %.0f %% |", labels.get(i), 100 * values.get(i) / issue));
+                row.append(String.format(
+                        " %s %.0f %% |",
+                        labels[i], issueColumn < 0 ? Double.NaN : 100 * values[i] / values[issueColumn]));
             }
         }
         return row.toString();
