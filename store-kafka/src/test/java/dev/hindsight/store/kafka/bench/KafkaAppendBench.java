@@ -40,9 +40,13 @@ class KafkaAppendBench {
      */
     private static final String VARIANTS = System.getProperty("bench.variants", "engine:");
 
-    /** Raw baselines, {@code NAME=KIND[;producer.property=value...]} comma-separated ({@link Baseline}). */
+    /**
+     * Raw baselines, {@code NAME=KIND[;producer.property=value...]} comma-separated ({@link Baseline}). Default: the
+     * short records of sessions 5-14, the issue's baseline, and two transactional ceilings: the node writer's protocol
+     * ({@code txn4f}) and one producer per partition ({@code txn6}).
+     */
     private static final String BASELINES =
-            System.getProperty("bench.baselines", "short=short,same=raw,txn1=txn1,txn6=txn6");
+            System.getProperty("bench.baselines", "short=short,same=raw,txn4f=txn4f,txn6=txn6");
 
     /** Cells, {@code EVENTSxAPPENDERS} comma-separated; {@code -Dbench.cells=1x64,100x64} for the floors. */
     private static final String CELLS = System.getProperty("bench.cells", "1x1,1x8,1x64,100x1,100x8,100x64");
@@ -52,8 +56,11 @@ class KafkaAppendBench {
 
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 1);
 
-    /** Seconds per cell of an unrecorded warm-up pass over the cells (0: none). */
-    private static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 0);
+    /**
+     * Seconds per cell of an unrecorded warm-up pass over the cells (0: none). On a cold JVM the first variant ran at
+     * a fifth of its warm rate (session 17), so the default warms up.
+     */
+    private static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 2);
 
     private static final int PARTITIONS = 6;
 
