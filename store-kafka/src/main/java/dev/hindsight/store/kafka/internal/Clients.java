@@ -85,7 +85,9 @@ public final class Clients {
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression());
-        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // linger 0 unless the options' client properties say otherwise (a benchmark A/B): a batch's records are
+        // flushed at its commit anyway
+        c.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         // back-to-back transactions: the next one retries (CONCURRENT_TRANSACTIONS) while the last one's markers are
         // written; the default 100 ms backoff dominated an append's latency
         c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
