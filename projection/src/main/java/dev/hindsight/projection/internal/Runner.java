@@ -238,9 +238,9 @@ public final class Runner {
                     && slice.events().size() < batchSize
                     && onCaughtUp == null
                     && partitionReader == null) {
-                // A short page held all that was visible: wait for more rather than read an empty page first (the
-                // wait returns at once if more has committed meanwhile).
-                awaitMore();
+                // A short page held all that was visible: linger before the next read, so that it carries what
+                // commits meanwhile (if nothing does, that read is empty and the runner waits for a commit).
+                Thread.sleep(lingerMillis);
             }
         }
     }

@@ -182,9 +182,14 @@ public final class GroupCommitter implements AutoCloseable {
             if (lingerNanos > 0 && queue.isEmpty()) {
                 // Alone: wait a little for a second append to share the transaction. Only the holder of the drain
                 // lock takes from the queue, so the one polled goes back in front, in order.
-                Pending second = queue.pollFirst(lingerNanos, TimeUnit.NANOSECONDS);
-                if (second != null) {
-                    queue.addFirst(second);
+                try {
+                    Pending second = queue.pollFirst(lingerNanos, TimeUnit.NANOSECONDS);
+                    if (second != null) {
+                        queue.addFirst(second);
+                    }
+                } catch (InterruptedException e) {
+                    // `first` is taken and must still run: keep the flag for the next wait, run the batch now
+                    Thread.currentThread().interrupt();
                 }
             }
             List<Pending> batch = new ArrayList<>();
