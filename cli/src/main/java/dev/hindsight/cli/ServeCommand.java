@@ -766,8 +766,9 @@ final class ServeCommand implements Callable<Integer> {
     private Duration lingerOption() {
         long most = PostgresOptions.MAX_LINGER.toNanos() / 1000;
         if (pgGroupCommitLingerMicros < 0 || pgGroupCommitLingerMicros > most) {
-            throw new CliException("--pg-group-commit-linger-us must be between 0 and " + most + ", was "
-                    + pgGroupCommitLingerMicros, 2);
+            throw new CliException(
+                    "--pg-group-commit-linger-us must be between 0 and " + most + ", was " + pgGroupCommitLingerMicros,
+                    2);
         }
         return Duration.ofNanos(pgGroupCommitLingerMicros * 1000);
     }

@@ -69,8 +69,8 @@ class PageLingerTest {
     void liveRunner_withLinger_appliesCommitsOfTheLingerInOnePage() throws Exception {
         System.setProperty(PROPERTY, "300");
         Timed timed = new Timed();
-        try (EventStore store = EventStore.of(
-                        FileEventLog.open(FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
+        try (EventStore store = EventStore.of(FileEventLog.open(
+                        FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
                 ReadModelDatabase db = ReadModelDatabase.sqlite(dir.resolve("rm.db"));
                 ProjectionEngine engine =
                         ProjectionEngine.builder(store, db).add(timed).build().start()) {

@@ -55,6 +55,7 @@ public final class Runner {
     private final EventFilter filter;
     /** Wait after a wake-up before reading, for a bigger page ({@link Switches#pageLingerMillis}); 0: none. */
     private final long lingerMillis;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progressed = lock.newCondition();
     private final Condition pausedCond = lock.newCondition();

@@ -27,7 +27,8 @@ public final class Switches {
         try {
             return Math.clamp(Long.parseLong(v.trim()), 0, 50);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hindsight.projection.pageLingerMs must be a number of ms, was '" + v + "'");
+            throw new IllegalArgumentException(
+                    "hindsight.projection.pageLingerMs must be a number of ms, was '" + v + "'");
         }
     }
 

@@ -74,8 +74,8 @@ public record PostgresOptions(
             throw new IllegalArgumentException("groupCommitWriters must be >= 1, was " + groupCommitWriters);
         }
         if (groupCommitLinger.isNegative() || groupCommitLinger.compareTo(MAX_LINGER) > 0) {
-            throw new IllegalArgumentException(
-                    "groupCommitLinger must be between 0 and " + MAX_LINGER.toMillis() + " ms, was " + groupCommitLinger);
+            throw new IllegalArgumentException("groupCommitLinger must be between 0 and " + MAX_LINGER.toMillis()
+                    + " ms, was " + groupCommitLinger);
         }
         if (retryFor.isNegative()) {
             throw new IllegalArgumentException("retryFor must not be negative");
