@@ -67,7 +67,7 @@ class PageLingerTest {
 
     @Test
     void liveRunner_withLinger_appliesCommitsOfTheLingerInOnePage() throws Exception {
-        System.setProperty(PROPERTY, "300");
+        System.setProperty(PROPERTY, "50"); // the most it takes
         Timed timed = new Timed();
         try (EventStore store = EventStore.of(FileEventLog.open(
                         FileLogOptions.defaults(dir.resolve("log")).withFsync(FsyncPolicy.NEVER)));
@@ -77,14 +77,14 @@ class PageLingerTest {
             AppendResult first = store.append("e0", ExpectedVersion.ANY, EventData.of("E", "{}"));
             assertThat(engine.awaitPosition("timed", first.position(), Duration.ofSeconds(10)))
                     .isTrue();
-            Thread.sleep(500); // the runner's linger after that page, then its empty read: it waits for a commit
+            Thread.sleep(200); // the runner's linger after that page, then its empty read: it waits for a commit
 
             long[] appendedAt = new long[5];
             AppendResult last = null;
             for (int i = 1; i <= 5; i++) {
                 appendedAt[i - 1] = System.nanoTime();
                 last = store.append("e" + i, ExpectedVersion.ANY, EventData.of("E", "{}"));
-                Thread.sleep(10);
+                Thread.sleep(4);
             }
             assertThat(engine.awaitPosition("timed", last.position(), Duration.ofSeconds(10)))
                     .isTrue();
@@ -97,7 +97,7 @@ class PageLingerTest {
             }
             assertThat(timed.applied.get("e1") - appendedAt[0])
                     .as("the runner lingered after the first commit woke it")
-                    .isGreaterThanOrEqualTo(Duration.ofMillis(250).toNanos());
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(45).toNanos());
         }
     }
 
