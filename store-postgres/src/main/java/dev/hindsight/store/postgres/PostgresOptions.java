@@ -21,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param groupCommit merge concurrent appends into one transaction (default off); a rejected append still fails alone
  * @param groupCommitWriters how many group-commit transactions may run at once (default 2)
  * @param groupCommitLinger with group commit: how long a writer that finds a lone append waits for a second one to
- *     share its transaction and WAL flush (default 1 ms; zero runs a lone append at once, on a pooled connection, as
- *     before session 17). Only a lone append waits: appends that overlap are batched at once
+ *     share its transaction and WAL flush (default zero: a lone append runs at once, on a pooled connection; {@code
+ *     serve} sets 1 ms). Only a lone append waits, appends that overlap are batched at once; a single appender that
+ *     waits for each append pays the linger on every one, so this suits independent requests at a steady rate
  * @param synchronousCommit {@code false} runs the sessions with {@code synchronous_commit = off}: an acknowledged
  *     append may be lost if the server crashes (never half-applied, never out of order); default {@code true}
  * @param retryFor how long an operation keeps retrying after a lost connection or a deadlock before it fails with
@@ -93,7 +94,7 @@ public record PostgresOptions(
                 16,
                 false,
                 2,
-                Duration.ofMillis(1),
+                Duration.ZERO,
                 true,
                 Duration.ofSeconds(5),
                 true,
