@@ -12,7 +12,8 @@
 # sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
 # /tmp/pg-serve-ab-<time>.txt), DURATION (default 40s), WARMUP (default 10s), RATE (events/s, default 1000), VERIFY (orders checked after each
 # run, default 200), PORT (default 8195), SERVE_OPTS (JVM options of every serve), SERVE_OPTS_A, SERVE_OPTS_B, ... (of
-# one side's serve only; the same jar may be given twice with different options).
+# one side's serve only; the same jar may be given twice with different options), SERVE_ARGS_A, SERVE_ARGS_B, ... (extra
+# serve arguments of one side, e.g. SERVE_ARGS_C="--pg-group-commit-linger-us 0").
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
@@ -73,16 +74,21 @@ side_opts() { # run name (A1, B2, ...) -> the JVM options for that side's serve 
     echo "${!v:-}"
 }
 
+side_args() { # run name -> that side's extra serve arguments: SERVE_ARGS_A, SERVE_ARGS_B, ...
+    local v="SERVE_ARGS_${1:0:1}"
+    echo "${!v:-}"
+}
+
 one() { # side jar
     local schema="ab_${1,,}_$(date +%H%M%S)" jar=$2
     "${JAVA[@]}" -Xlog:gc:file="$WORK/gc-$1.log":uptime -Xlog:gc+cpu=info:file="$WORK/gccpu-$1.log":uptime \
         ${SERVE_OPTS:-} $(side_opts "$1") -jar "$jar" serve --store postgres --pg-url "$PG_URL" --pg-schema "$schema" \
-        --port "$PORT" > "$WORK/serve-$1.log" 2>&1 &
+        --port "$PORT" $(side_args "$1") > "$WORK/serve-$1.log" 2>&1 &
     local pid=$!
     if ! wait_health "http://127.0.0.1:$PORT"; then
         say "$1: server did not start"; tail -20 "$WORK/serve-$1.log" | tee -a "$OUT"; kill "$pid" 2> /dev/null; return
     fi
-    say "== $1 ($jar, schema $schema${SERVE_OPTS:+, SERVE_OPTS $SERVE_OPTS}$(o=$(side_opts "$1"); echo "${o:+, options $o}"))"
+    say "== $1 ($jar, schema $schema${SERVE_OPTS:+, SERVE_OPTS $SERVE_OPTS}$(o=$(side_opts "$1"); echo "${o:+, options $o}")$(o=$(side_args "$1"); echo "${o:+, args $o}"))"
     : > "$WORK/samples"
     local warm=${WARMUP%s}
     (sleep "$((warm + 5))" && sample 25 "$WORK/samples") &

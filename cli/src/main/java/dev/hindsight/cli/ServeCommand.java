@@ -206,6 +206,14 @@ final class ServeCommand implements Callable<Integer> {
     boolean pgGroupCommit;
 
     @Option(
+            names = "--pg-group-commit-linger-us",
+            defaultValue = "1000",
+            description = "With group commit: how long (µs, 0 to 50000) a writer holding a lone append waits for a"
+                    + " second one to share its transaction and WAL flush; 0 runs a lone append at once (default:"
+                    + " ${DEFAULT-VALUE}).")
+    long pgGroupCommitLingerMicros;
+
+    @Option(
             names = "--kafka-bootstrap",
             defaultValue = "${env:HINDSIGHT_KAFKA_BOOTSTRAP}",
             description = "Kafka bootstrap servers HOST:PORT[,...] for --store kafka (default:"
@@ -748,10 +756,21 @@ final class ServeCommand implements Callable<Integer> {
             PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
             return defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
                     .withSchema(pgSchema)
-                    .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters());
+                    .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters())
+                    .withGroupCommitLinger(lingerOption());
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    private Duration lingerOption() {
+        long most = PostgresOptions.MAX_LINGER.toNanos() / 1000;
+        if (pgGroupCommitLingerMicros < 0 || pgGroupCommitLingerMicros > most) {
+            throw new CliException(
+                    "--pg-group-commit-linger-us must be between 0 and " + most + ", was " + pgGroupCommitLingerMicros,
+                    2);
+        }
+        return Duration.ofNanos(pgGroupCommitLingerMicros * 1000);
     }
 
     /** Where the PostgreSQL tables are, for messages. */

@@ -239,6 +239,29 @@ class PostgresServeTest {
         assertThat(parseServe("--no-pg-group-commit").pgGroupCommit).isFalse();
     }
 
+    @Test
+    void serveOnPostgres_defaultLinger_loneAppendsGoThroughTheCommitter() throws Exception {
+        assertThat(parseServe().pgGroupCommitLingerMicros).isEqualTo(1000);
+        String url = serve();
+        for (int i = 0; i < 4; i++) {
+            assertThat(CliRun.of("append", "lone-" + i, "-t", "Happened", "-d", "{}", "--url", url)
+                            .exitCode())
+                    .isZero();
+        }
+
+        // One at a time, so none overlapped: each waited its linger in a writer and committed there.
+        assertThat(metric(url, "hindsight_pg_group_commit_appends_total")).isEqualTo(4.0);
+    }
+
+    @Test
+    void serve_lingerOutOfRange_failsWithAClearMessageBeforeConnecting() {
+        CliRun run = CliRun.of(
+                "serve", "--store", "postgres", "--pg-url", URL, "--pg-group-commit-linger-us", "50001", "--port", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--pg-group-commit-linger-us must be between 0 and 50000, was 50001");
+    }
+
     private static ServeCommand parseServe(String... args) {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(List.of(args));

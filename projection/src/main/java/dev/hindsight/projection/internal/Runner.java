@@ -53,6 +53,9 @@ public final class Runner {
     private final long generation;
     private final Set<String> tables;
     private final EventFilter filter;
+    /** Wait after a wake-up before reading, for a bigger page ({@link Switches#pageLingerMillis}); 0: none. */
+    private final long lingerMillis;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progressed = lock.newCondition();
     private final Condition pausedCond = lock.newCondition();
@@ -94,6 +97,7 @@ public final class Runner {
         this.generation = generation;
         this.tables = Set.copyOf(projection.tables());
         this.filter = new EventFilter(projection.eventTypes(), "");
+        this.lingerMillis = Switches.pageLingerMillis(db.dialect());
         this.position = start;
         this.batchSize = batchSize;
         this.state = state;
@@ -212,11 +216,7 @@ public final class Runner {
                     cb.reached(this);
                     continue;
                 }
-                if (partitionReader != null) {
-                    partitionReader.awaitAfter(epochs.keySet(), position, IDLE_WAIT);
-                } else {
-                    store.log().awaitAfter(position, IDLE_WAIT);
-                }
+                awaitMore();
                 continue;
             }
             try {
@@ -235,6 +235,27 @@ public final class Runner {
                 onCaughtUp = null;
                 cb.reached(this);
             }
+            if (lingerMillis > 0
+                    && slice.events().size() < batchSize
+                    && onCaughtUp == null
+                    && partitionReader == null) {
+                // A short page held all that was visible: linger before the next read, so that it carries what
+                // commits meanwhile (if nothing does, that read is empty and the runner waits for a commit).
+                Thread.sleep(lingerMillis);
+            }
+        }
+    }
+
+    /**
+     * Waits for events after the position; when woken by one, lingers (if configured) so that the next page also
+     * holds what commits meanwhile: one read and one transaction for several commits instead of one each.
+     */
+    private void awaitMore() throws InterruptedException {
+        boolean woke = partitionReader != null
+                ? partitionReader.awaitAfter(epochs.keySet(), position, IDLE_WAIT)
+                : store.log().awaitAfter(position, IDLE_WAIT);
+        if (woke && lingerMillis > 0 && running) {
+            Thread.sleep(lingerMillis);
         }
     }
 

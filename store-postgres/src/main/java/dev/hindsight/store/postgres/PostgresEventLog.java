@@ -101,7 +101,8 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
                         single,
                         options.groupCommitWriters(),
                         options.schema(),
-                        inline)
+                        inline,
+                        options.groupCommitLinger())
                 : null;
         this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed, inline);
     }

@@ -20,6 +20,10 @@ import org.jspecify.annotations.Nullable;
  *     group-commit writer
  * @param groupCommit merge concurrent appends into one transaction (default off); a rejected append still fails alone
  * @param groupCommitWriters how many group-commit transactions may run at once (default 2)
+ * @param groupCommitLinger with group commit: how long a writer that finds a lone append waits for a second one to
+ *     share its transaction and WAL flush (default zero: a lone append runs at once, on a pooled connection; {@code
+ *     serve} sets 1 ms). Only a lone append waits, appends that overlap are batched at once; a single appender that
+ *     waits for each append pays the linger on every one, so this suits independent requests at a steady rate
  * @param synchronousCommit {@code false} runs the sessions with {@code synchronous_commit = off}: an acknowledged
  *     append may be lost if the server crashes (never half-applied, never out of order); default {@code true}
  * @param retryFor how long an operation keeps retrying after a lost connection or a deadlock before it fails with
@@ -37,10 +41,14 @@ public record PostgresOptions(
         int poolSize,
         boolean groupCommit,
         int groupCommitWriters,
+        Duration groupCommitLinger,
         boolean synchronousCommit,
         Duration retryFor,
         boolean migrate,
         String applicationName) {
+
+    /** Longest {@link #groupCommitLinger()}: it adds to a lone append's latency. */
+    public static final Duration MAX_LINGER = Duration.ofMillis(50);
 
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
 
@@ -48,6 +56,7 @@ public record PostgresOptions(
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(retryFor, "retryFor");
+        Objects.requireNonNull(groupCommitLinger, "groupCommitLinger");
         Objects.requireNonNull(applicationName, "applicationName");
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
@@ -65,6 +74,10 @@ public record PostgresOptions(
         if (groupCommitWriters < 1) {
             throw new IllegalArgumentException("groupCommitWriters must be >= 1, was " + groupCommitWriters);
         }
+        if (groupCommitLinger.isNegative() || groupCommitLinger.compareTo(MAX_LINGER) > 0) {
+            throw new IllegalArgumentException("groupCommitLinger must be between 0 and " + MAX_LINGER.toMillis()
+                    + " ms, was " + groupCommitLinger);
+        }
         if (retryFor.isNegative()) {
             throw new IllegalArgumentException("retryFor must not be negative");
         }
@@ -73,7 +86,19 @@ public record PostgresOptions(
     /** The defaults for a database at {@code jdbcUrl}, with the driver's default credentials. */
     public static PostgresOptions defaults(String jdbcUrl) {
         return new PostgresOptions(
-                jdbcUrl, null, null, "hindsight", 16, 16, false, 2, true, Duration.ofSeconds(5), true, "hindsight");
+                jdbcUrl,
+                null,
+                null,
+                "hindsight",
+                16,
+                16,
+                false,
+                2,
+                Duration.ZERO,
+                true,
+                Duration.ofSeconds(5),
+                true,
+                "hindsight");
     }
 
     public PostgresOptions withCredentials(@Nullable String user, @Nullable String password) {
@@ -86,6 +111,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -102,6 +128,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -118,6 +145,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -134,6 +162,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -151,6 +180,25 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 writers,
+                groupCommitLinger,
+                synchronousCommit,
+                retryFor,
+                migrate,
+                applicationName);
+    }
+
+    /** Sets how long a group-commit writer waits with a lone append for a second one ({@link #groupCommitLinger}). */
+    public PostgresOptions withGroupCommitLinger(Duration groupCommitLinger) {
+        return new PostgresOptions(
+                jdbcUrl,
+                user,
+                password,
+                schema,
+                partitions,
+                poolSize,
+                groupCommit,
+                groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -167,6 +215,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -183,6 +232,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -199,6 +249,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -215,6 +266,7 @@ public record PostgresOptions(
                 poolSize,
                 groupCommit,
                 groupCommitWriters,
+                groupCommitLinger,
                 synchronousCommit,
                 retryFor,
                 migrate,
@@ -257,6 +309,7 @@ public record PostgresOptions(
     public String toString() {
         return "PostgresOptions[" + jdbcUrl + ", user=" + user + ", schema=" + schema + ", partitions=" + partitions
                 + ", poolSize=" + poolSize + ", groupCommit=" + groupCommit + "/" + groupCommitWriters
+                + ", linger=" + groupCommitLinger
                 + ", synchronousCommit=" + synchronousCommit + ", retryFor=" + retryFor + "]";
     }
 }

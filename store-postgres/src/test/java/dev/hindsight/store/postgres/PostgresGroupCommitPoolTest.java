@@ -30,6 +30,8 @@ class PostgresGroupCommitPoolTest {
                 .withPoolSize(2)
                 .withPartitions(2)
                 .withGroupCommit(true, 1)
+                // No linger: a lone append takes the pooled path, which this test blocks.
+                .withGroupCommitLinger(Duration.ZERO)
                 .withRetryFor(Duration.ofSeconds(10));
         List<Connection> taken = new ArrayList<>();
         try (PostgresEventLog log = PostgresEventLog.open(options);

@@ -115,8 +115,9 @@ public final class Appender {
 
     private AppendResult fastPath(
             String aggregateId, ExpectedVersion expected, List<ProposedEvent> events, Request request) {
-        // Group commit only pays when appends overlap; a lone append goes straight to the database.
-        boolean viaGroup = group != null && concurrent.get() > 1;
+        // Group commit pays when appends overlap; a lone append goes straight to the database unless the committer
+        // lingers, letting it share a transaction and WAL flush with an append that arrives just after it.
+        boolean viaGroup = group != null && (concurrent.get() > 1 || group.lingers());
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Outcome o = viaGroup ? group.submit(request) : null;
             if (o == null) {

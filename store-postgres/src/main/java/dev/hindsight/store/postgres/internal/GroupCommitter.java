@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -25,7 +26,13 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_APPENDS} appends to distinct aggregates, {@value #MAX_EVENTS} events, {@value #MAX_CHARS} characters)
  * and run it as one {@link AppendCall} (a batch of one as a {@link SingleAppend}), so one round trip and one commit
  * serve many appends. With several writers, one batch executes while another waits for its commit to be flushed. The
- * appender only queues when appends overlap (see {@link Appender}).
+ * appender queues when appends overlap, and, with a linger, a lone append too (see {@link Appender}).
+ *
+ * <p>Linger: a writer whose queue holds a single append waits up to the linger for a second one before it runs the
+ * batch, so that appends arriving within about a WAL flush of each other share one transaction and one flush instead
+ * of one each (at the seed's 1,000 events/s appends rarely overlap, yet arrive about a millisecond apart). The wait
+ * ends at the first arrival; appends that already overlap never wait. Durability is unchanged: each append is
+ * acknowledged after its batch's commit.
  *
  * <p>A rejected append (wrong version, timestamp, lost creation race) is reported to its own appender and does not
  * fail the others. A statement that fails as a whole (an event id already stored, a deadlock, a lost connection)
@@ -59,10 +66,21 @@ public final class GroupCommitter implements AutoCloseable {
     private volatile boolean closed;
 
     private final InlineHooks inline;
+    private final long lingerNanos;
 
+    /**
+     * @param linger how long a writer with a single queued append waits for a second one (zero: not at all)
+     */
     public GroupCommitter(
-            DataSource ds, AppendCall call, SingleAppend single, int writerCount, String name, InlineHooks inline) {
+            DataSource ds,
+            AppendCall call,
+            SingleAppend single,
+            int writerCount,
+            String name,
+            InlineHooks inline,
+            java.time.Duration linger) {
         this.inline = inline;
+        this.lingerNanos = linger.toNanos();
         this.ds = ds;
         this.call = call;
         this.single = single;
@@ -72,6 +90,11 @@ public final class GroupCommitter implements AutoCloseable {
                     .name("hindsight-group-commit-" + name + "-" + i)
                     .start(this::run));
         }
+    }
+
+    /** Whether a lone append should be queued too (it then waits up to the linger for company). */
+    public boolean lingers() {
+        return lingerNanos > 0;
     }
 
     /**
@@ -155,6 +178,19 @@ public final class GroupCommitter implements AutoCloseable {
             Pending first = queue.takeFirst();
             if (first == STOP) {
                 return List.of();
+            }
+            if (lingerNanos > 0 && queue.isEmpty()) {
+                // Alone: wait a little for a second append to share the transaction. Only the holder of the drain
+                // lock takes from the queue, so the one polled goes back in front, in order.
+                try {
+                    Pending second = queue.pollFirst(lingerNanos, TimeUnit.NANOSECONDS);
+                    if (second != null) {
+                        queue.addFirst(second);
+                    }
+                } catch (InterruptedException e) {
+                    // `first` is taken and must still run: keep the flag for the next wait, run the batch now
+                    Thread.currentThread().interrupt();
+                }
             }
             List<Pending> batch = new ArrayList<>();
             List<Pending> deferred = new ArrayList<>();
