@@ -206,11 +206,10 @@ public final class CompressedSegment extends LogFile {
     /**
      * Most bytes between two needed blocks of an archived segment that one ranged read fetches (and drops) to get both
      * with one request instead of two; negative: one request per block. A request to an object store costs far more
-     * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)), and a seed order's blocks lie a median
-     * 0.3 MiB and a p90 0.9 MiB apart in an archived segment (session 17 (h50)): 1 MiB takes a cold read of a 9-block
-     * order from 6 requests to 2 (p99 10 to 4). Switch for A/B runs: {@code -Dhindsight.archive.coalesceGapBytes}.
+     * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)). Switch for A/B runs:
+     * {@code -Dhindsight.archive.coalesceGapBytes}.
      */
-    static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 1024 * 1024);
+    static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 256 * 1024);
 
     /** Most bytes one coalesced ranged read fetches ({@code -Dhindsight.archive.coalesceSpanBytes}). */
     static final int MAX_SPAN_BYTES = Integer.getInteger("hindsight.archive.coalesceSpanBytes", 2 * 1024 * 1024);
