@@ -9,6 +9,7 @@ import dev.hindsight.store.file.ArchiveOptions;
 import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
+import dev.hindsight.store.file.internal.ArchiveManifest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Cold, warm and hot reads of one aggregate on a store that {@code growth --archive-url} grew and archived, in a fresh
@@ -54,7 +56,9 @@ public final class ColdReads {
         }
         System.gc();
         long t0 = System.nanoTime();
-        try (ObjectStore store = ObjectStores.open(args[2], args[3]);
+        List<ArchiveManifest.Entry> entries = ArchiveManifest.readLocal(dir).segments();
+        try (ObjectStore real = ObjectStores.open(args[2], args[3]);
+                Counting store = new Counting(real, entries);
                 FileEventLog log = FileEventLog.open(FileLogOptions.defaults(dir)
                         .withFsync(FsyncPolicy.NEVER)
                         .withArchive(new ArchiveOptions(store, Duration.ZERO, Duration.ofDays(1), cache)))) {
@@ -64,7 +68,9 @@ public final class ColdReads {
                     (System.nanoTime() - t0) / 1e6,
                     log.tiers().archivedEvents(),
                     log.tiers().archivedEvents() + log.tiers().hotEvents());
+            store.reset();
             double[] cold = times(log, archived, "archived cold");
+            System.out.println("requests during the cold reads: " + store);
             double[] warm = times(log, archived, "archived warm");
             double[] hotT = times(log, hot, "hot");
             System.out.printf(
@@ -78,6 +84,102 @@ public final class ColdReads {
                     hotT[0],
                     hotT[1]);
         }
+    }
+
+    /**
+     * Counts the ranged reads of archived segments by kind: block tables (at a manifest entry's table offset), the
+     * local copy's chunks (4 MiB, or the last one), the open's 64-byte header warm-up, and the rest (block spans).
+     */
+    static final class Counting implements ObjectStore {
+        private final ObjectStore real;
+        private final List<ArchiveManifest.Entry> entries;
+        final AtomicLong tables = new AtomicLong();
+        final AtomicLong copyChunks = new AtomicLong();
+        final AtomicLong headers = new AtomicLong();
+        final AtomicLong spans = new AtomicLong();
+        final AtomicLong spanBytes = new AtomicLong();
+
+        Counting(ObjectStore real, List<ArchiveManifest.Entry> entries) {
+            this.real = real;
+            this.entries = entries;
+        }
+
+        void reset() {
+            tables.set(0);
+            copyChunks.set(0);
+            headers.set(0);
+            spans.set(0);
+            spanBytes.set(0);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(
+                    Locale.ROOT,
+                    "block tables %d, block spans %d (%,d bytes), copy chunks %d, header warm-ups %d",
+                    tables.get(),
+                    spans.get(),
+                    spanBytes.get(),
+                    copyChunks.get(),
+                    headers.get());
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws java.io.IOException {
+            ArchiveManifest.Entry e = entries.stream()
+                    .filter(x -> key.endsWith(x.key()))
+                    .findFirst()
+                    .orElse(null);
+            if (offset == 0 && length == 64) {
+                headers.incrementAndGet();
+            } else if (e != null && offset == e.tableOffset()) {
+                tables.incrementAndGet();
+            } else if (length == 4 << 20 || (e != null && offset % (4 << 20) == 0 && offset + length == e.bytes())) {
+                copyChunks.incrementAndGet();
+            } else {
+                spans.incrementAndGet();
+                spanBytes.addAndGet(length);
+            }
+            return real.get(key, offset, length);
+        }
+
+        @Override
+        public void put(String key, Path file) throws java.io.IOException {
+            real.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) throws java.io.IOException {
+            real.put(key, bytes);
+        }
+
+        @Override
+        public byte[] get(String key) throws java.io.IOException {
+            return real.get(key);
+        }
+
+        @Override
+        public ObjectInfo head(String key) throws java.io.IOException {
+            return real.head(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws java.io.IOException {
+            return real.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws java.io.IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {}
     }
 
     private static double[] times(FileEventLog log, List<String> ids, String what) {

@@ -218,12 +218,17 @@ public final class Archiver implements AutoCloseable {
                 md5,
                 newest,
                 clock.millis());
+        ArchivedTables tables = state.archivedTables();
+        if (tables != null) {
+            // before the manifest lists it, so that no read of it ever asks the archive for its table
+            tables.write(e, c.storedTable());
+        }
         ArchiveManifest next = manifest.with(e);
         next.writeLocal(dataDir);
         manifest = next;
         store.put(ArchiveManifest.KEY, next.toJson());
-        CompressedSegment remote =
-                CompressedSegment.archived(c.ordinal(), c.path(), state.archivedSource(e), state.blockCache(), e);
+        CompressedSegment remote = CompressedSegment.archived(
+                c.ordinal(), c.path(), state.archivedSource(e), state.blockCache(), e, tables);
         remote.seal(c.offsetFile());
         state.replace(c, remote);
         c.close();

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A sealed segment in the compressed format ({@code .zlog}, layout in {@code package-info}): the plain segment's
@@ -45,6 +46,10 @@ public final class CompressedSegment extends LogFile {
     private final long tableOffset;
     private final long storedBytes;
     private final boolean archived;
+    /** An archived segment's manifest entry and the local copies of block tables; null for a local segment. */
+    private final ArchiveManifest.@Nullable Entry entry;
+
+    private final @Nullable ArchivedTables tables;
 
     /** The block table: block {@code i} holds offsets {@code [start[i], start[i+1])} and is stored at fileOffset. */
     record Table(int[] start, long[] fileOffset, int[] length, int[] crc, boolean[] deltas)
@@ -74,8 +79,12 @@ public final class CompressedSegment extends LogFile {
             int extent,
             int records,
             long size,
-            boolean archived) {
+            boolean archived,
+            ArchiveManifest.@Nullable Entry entry,
+            @Nullable ArchivedTables tables) {
         super(ordinal, base, path);
+        this.entry = entry;
+        this.tables = tables;
         this.source = source;
         this.cache = cache;
         this.blocks = blocks;
@@ -86,9 +95,17 @@ public final class CompressedSegment extends LogFile {
         this.archived = archived;
     }
 
-    /** An archived segment, from its manifest entry: opening it touches nothing remote. */
+    /**
+     * An archived segment, from its manifest entry: opening it touches nothing remote, and its block table is read from
+     * {@code tables} (fetched from {@code source} and kept there only if the local copy is missing or damaged).
+     */
     static CompressedSegment archived(
-            int ordinal, Path path, BlockSource source, BlockCache cache, ArchiveManifest.Entry e) {
+            int ordinal,
+            Path path,
+            BlockSource source,
+            BlockCache cache,
+            ArchiveManifest.Entry e,
+            @Nullable ArchivedTables tables) {
         return new CompressedSegment(
                 ordinal,
                 e.base(),
@@ -100,7 +117,9 @@ public final class CompressedSegment extends LogFile {
                 e.extent(),
                 e.records(),
                 e.bytes(),
-                true);
+                true,
+                e,
+                tables);
     }
 
     int blocks() {
@@ -141,7 +160,9 @@ public final class CompressedSegment extends LogFile {
                 h.getInt(OFF_EXTENT),
                 h.getInt(OFF_RECORDS),
                 size,
-                archived);
+                archived,
+                null,
+                null);
     }
 
     /** Number of records (the plain segment's). */
@@ -185,8 +206,10 @@ public final class CompressedSegment extends LogFile {
     /**
      * Most bytes between two needed blocks of an archived segment that one ranged read fetches (and drops) to get both
      * with one request instead of two; negative: one request per block. A request to an object store costs far more
-     * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)). Switch for A/B runs:
-     * {@code -Dhindsight.archive.coalesceGapBytes}.
+     * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)). A seed order's blocks lie a median 0.3
+     * MiB (p90 0.9 MiB) apart in an archived segment; 256 KiB makes a 9-block cold read 6 requests of ~0.5 MB in all,
+     * and measured better than 1 MiB (2 requests, ~1.9 MB), 64 KiB and one request per block (session 17 (h50)).
+     * Switch for A/B runs: {@code -Dhindsight.archive.coalesceGapBytes}.
      */
     static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 256 * 1024);
 
@@ -278,8 +301,27 @@ public final class CompressedSegment extends LogFile {
         return cache.get(new BlockCache.Key(this, i), k -> loadBlock(t, i));
     }
 
+    /** The block table's bytes as stored: the local copy of an archived segment's if there is one, else the file's. */
+    private byte[] rawTable() {
+        ArchivedTables t = tables;
+        ArchiveManifest.Entry e = entry;
+        if (t != null && e != null) {
+            return io(() -> t.read(e, this::fetchTable));
+        }
+        return io(this::fetchTable);
+    }
+
+    /** The block table's bytes as stored (entries, then their CRC), for the archiver to keep locally. */
+    byte[] storedTable() {
+        return rawTable();
+    }
+
+    private byte[] fetchTable() throws IOException {
+        return source.read(tableOffset, blocks * TABLE_ENTRY + 4);
+    }
+
     private Table loadTable() {
-        byte[] raw = io(() -> source.read(tableOffset, blocks * TABLE_ENTRY + 4));
+        byte[] raw = rawTable();
         ByteBuffer b = ByteBuffer.wrap(raw);
         if (b.getInt(blocks * TABLE_ENTRY) != crc(raw, 0, blocks * TABLE_ENTRY)) {
             throw new CorruptionException("block table of " + source.describe() + " fails its CRC");
@@ -333,6 +375,9 @@ public final class CompressedSegment extends LogFile {
         ByteBuffer b = into.capacity() >= extent ? into : ByteBuffer.allocate(extent);
         b.clear().limit(extent);
         byte[] whole = source.read(0, Math.toIntExact(storedBytes)); // one request for an archived segment
+        if (tables != null && entry != null) {
+            tables.offerWhole(entry, whole); // a restore's first open: the block table comes with the object
+        }
         BlockSource local = BlockSource.of(whole, source.describe());
         CompressedSegment copy = new CompressedSegment(
                 ordinal(),
@@ -345,7 +390,9 @@ public final class CompressedSegment extends LogFile {
                 extent,
                 records,
                 storedBytes,
-                false);
+                false,
+                null,
+                null);
         Table t = copy.loadTable();
         for (int i = 0; i < blocks; i++) {
             Block blk = copy.loadBlock(t, i); // not cached: a scan would evict everything else

@@ -23,6 +23,7 @@ public final class LogState {
 
     private @Nullable Indexes indexes;
     private BlockCache blockCache = new BlockCache(64L << 20);
+    private @Nullable ArchivedTables archivedTables;
     private java.util.function.Function<ArchiveManifest.Entry, BlockSource> archivedSource =
             e -> BlockSource.of(null, e.key(), e.bytes());
 
@@ -52,6 +53,16 @@ public final class LogState {
     /** Where an archived segment's bytes are read from: the local cache's copy or the object store. */
     BlockSource archivedSource(ArchiveManifest.Entry e) {
         return archivedSource.apply(e);
+    }
+
+    void archivedTables(ArchivedTables t) {
+        archivedTables = t;
+    }
+
+    /** Local copies of archived segments' block tables; null until recovery sets them. */
+    @Nullable
+    ArchivedTables archivedTables() {
+        return archivedTables;
     }
 
     void blockCache(BlockCache c) {

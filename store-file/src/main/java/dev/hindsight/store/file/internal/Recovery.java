@@ -85,6 +85,10 @@ public final class Recovery {
             Recovery r = new Recovery();
             r.state.blockCache(blocks);
             r.state.archivedSource(archivedSource);
+            ArchivedTables tables =
+                    new ArchivedTables(segmentsDir.toAbsolutePath().getParent());
+            tables.prune(archived);
+            r.state.archivedTables(tables);
             r.archived = archived;
             try {
                 return r.run(segmentsDir, segmentBytes, cacheEntries, memtableEvents, clearIndexes);
@@ -214,7 +218,8 @@ public final class Recovery {
                     .findFirst()
                     .orElseThrow();
             Path path = file.resolveSibling(SegmentCompressor.fileName(base));
-            return CompressedSegment.archived(ordinal, path, state.archivedSource(e), state.blockCache(), e);
+            return CompressedSegment.archived(
+                    ordinal, path, state.archivedSource(e), state.blockCache(), e, state.archivedTables());
         }
         if (file.getFileName().toString().endsWith(".zlog")) {
             return CompressedSegment.open(ordinal, file, BlockSource.of(file), state.blockCache(), false);

@@ -47,7 +47,11 @@
  * <p>A plain and a compressed file of the same base: the compressed one is complete (it is renamed into place only
  * after it was fsynced) and the plain one is deleted on open; {@code .zlog.tmp} files are unfinished and deleted.
  * Archived segments are the same {@code .zlog} files in the object store under {@code segments/}, listed (with their
- * header fields and MD5) in {@code manifest.json}, also kept as {@code <data-dir>/archive/manifest.json}.
+ * header fields and MD5) in {@code manifest.json}, also kept as {@code <data-dir>/archive/manifest.json}. Their block
+ * tables are also kept locally, as {@code <data-dir>/archive/tables/<base>.ztab} ({@code ArchivedTables}): a 64-byte
+ * header (magic {@code HSZTAB01}, int format 1, long base, int block count, long table offset, long object size, 16
+ * bytes object MD5, int crc32c of bytes 0..55), then the object's block table bytes as stored (entries and their CRC).
+ * A missing, damaged or mismatched one is fetched again from the object and rewritten.
  *
  * <h2>Snapshot files (format 3, ADR 0011)</h2>
  *
