@@ -1,6 +1,4 @@
 import dev.hindsight.archive.ObjectStores;
-import dev.hindsight.core.EventFilter;
-import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
@@ -34,20 +32,7 @@ public final class BlockGaps {
         Path source = Path.of(args[0]);
         Path dir = Path.of(args[1]);
         int firstRound = Integer.parseInt(args[4]);
-        List<String> seed = new ArrayList<>();
-        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(source))) {
-            Position p = Position.START;
-            while (seed.size() < firstRound) {
-                GlobalSlice s = log.readAll(p, 10_000, EventFilter.ALL);
-                if (s.events().isEmpty()) {
-                    break;
-                }
-                for (RecordedEvent e : s.events()) {
-                    seed.add(e.aggregateId());
-                }
-                p = s.next();
-            }
-        }
+        List<String> seed = ColdReads.seedAggregates(source, firstRound);
         Random rnd = new Random(7);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

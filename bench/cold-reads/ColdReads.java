@@ -33,20 +33,7 @@ public final class ColdReads {
         Path dir = Path.of(args[1]);
         int firstRound = Integer.parseInt(args[4]);
         long cache = args.length > 5 ? Long.parseLong(args[5]) : ArchiveOptions.DEFAULT_CACHE_BYTES;
-        List<String> seed = new ArrayList<>();
-        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(source))) {
-            Position p = Position.START;
-            while (seed.size() < firstRound) {
-                GlobalSlice s = log.readAll(p, 10_000, EventFilter.ALL);
-                if (s.events().isEmpty()) {
-                    break;
-                }
-                for (RecordedEvent e : s.events()) {
-                    seed.add(e.aggregateId());
-                }
-                p = s.next();
-            }
-        }
+        List<String> seed = seedAggregates(source, firstRound);
         Random rnd = new Random(7);
         List<String> archived = new ArrayList<>();
         List<String> hot = new ArrayList<>();
@@ -204,5 +191,27 @@ public final class ColdReads {
         System.out.println("slowest " + what + " reads (#: place in the sequence):" + slow);
         Arrays.sort(ns);
         return new double[] {ns[ns.length / 2] / 1e6, ns[(int) (ns.length * 0.99)] / 1e6};
+    }
+
+    /**
+     * The aggregate of each of the first {@code firstRound} events of the source store (the growth bench's first
+     * round): the ids read here and by {@code BlockGaps} are drawn from it with the same seeded sequence.
+     */
+    static List<String> seedAggregates(Path source, int firstRound) {
+        List<String> seed = new ArrayList<>();
+        try (FileEventLog log = FileEventLog.open(FileLogOptions.defaults(source))) {
+            Position p = Position.START;
+            while (seed.size() < firstRound) {
+                GlobalSlice s = log.readAll(p, 10_000, EventFilter.ALL);
+                if (s.events().isEmpty()) {
+                    break;
+                }
+                for (RecordedEvent e : s.events()) {
+                    seed.add(e.aggregateId());
+                }
+                p = s.next();
+            }
+        }
+        return seed;
     }
 }
