@@ -25,7 +25,8 @@ import java.util.TreeSet;
  * How far apart the blocks of one aggregate are in the archived segments of a store that {@code growth --archive-url}
  * grew (the same 200 "archived" ids as ColdReads), and what each coalescing gap would cost: ranged requests and bytes
  * per aggregate read. Layout only (no timing): {@code java -cp hindsight-bench.jar bench/cold-reads/BlockGaps.java
- * SOURCE DIR ARCHIVE_URL S3_ENDPOINT FIRST_ROUND_SIZE} on a copy of the store.
+ * SOURCE DIR ARCHIVE_URL S3_ENDPOINT FIRST_ROUND_SIZE} on a copy of the store (JDK 22 or newer: it uses
+ * {@code ColdReads} beside it, a multi-file source program).
  */
 public final class BlockGaps {
     public static void main(String[] args) throws Exception {
