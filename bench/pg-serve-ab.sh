@@ -20,16 +20,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/jdk.sh"
 hindsight_select_jdk
 JARS=("$@") A=$1 ROUNDS=${ROUNDS:-3} OUT=${OUT:-/tmp/pg-serve-ab-$(date +%H%M).txt}
-PG_URL=${HINDSIGHT_PG_URL:?set HINDSIGHT_PG_URL}
-export HINDSIGHT_PG_USER=${HINDSIGHT_PG_USER:-hindsight} HINDSIGHT_PG_PASSWORD=${HINDSIGHT_PG_PASSWORD:-hindsight}
-export PGPASSWORD=$HINDSIGHT_PG_PASSWORD
-DB=${PG_URL##*/}
-DB=${DB%%\?*}
-HOSTPORT=${PG_URL#jdbc:postgresql://}
-HOSTPORT=${HOSTPORT%%/*}
-PSQL=(psql -h "${HOSTPORT%%:*}" -p "${HOSTPORT##*:}" -U "$HINDSIGHT_PG_USER" -d "$DB" -qAt)
+# shellcheck source=pg-lib.sh
+source "$ROOT/bench/pg-lib.sh"
 DURATION=${DURATION:-40s} WARMUP=${WARMUP:-10s} PORT=${PORT:-8195}
-JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 WORK=$(mktemp -d /tmp/pg-serve-ab.XXXX)
 
 say() { echo "[$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)] $*" | tee -a "$OUT"; }

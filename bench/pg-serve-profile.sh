@@ -15,15 +15,8 @@ source "$ROOT/scripts/jdk.sh"
 hindsight_select_jdk
 JAR=${1:?jar} D=${2:?output directory}
 mkdir -p "$D"
-PG_URL=${HINDSIGHT_PG_URL:?set HINDSIGHT_PG_URL}
-export HINDSIGHT_PG_USER=${HINDSIGHT_PG_USER:-hindsight} HINDSIGHT_PG_PASSWORD=${HINDSIGHT_PG_PASSWORD:-hindsight}
-export PGPASSWORD=$HINDSIGHT_PG_PASSWORD
-DB=${PG_URL##*/}
-DB=${DB%%\?*}
-HOSTPORT=${PG_URL#jdbc:postgresql://}
-HOSTPORT=${HOSTPORT%%/*}
-PSQL=(psql -h "${HOSTPORT%%:*}" -p "${HOSTPORT##*:}" -U "$HINDSIGHT_PG_USER" -d "$DB" -qAt)
-JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+# shellcheck source=pg-lib.sh
+source "$ROOT/bench/pg-lib.sh"
 DURATION=${DURATION:-60s} WARMUP=${WARMUP:-20s} PORT=${PORT:-8196}
 schema=prof_$(date +%H%M%S)
 WAL="SELECT now(), wal_records, wal_fpi, wal_bytes, wal_buffers_full, wal_write, wal_sync FROM pg_stat_wal"

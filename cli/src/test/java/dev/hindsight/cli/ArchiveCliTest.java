@@ -24,13 +24,7 @@ class ArchiveCliTest {
     Path tmp;
 
     private static HindsightServer startServe(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     private static void bulk(String url, int requests) throws Exception {

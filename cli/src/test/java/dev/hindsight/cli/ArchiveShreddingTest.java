@@ -29,28 +29,22 @@ class ArchiveShreddingTest {
     Path tmp;
 
     private static HindsightServer serve(Path data, Path archive, Path key) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        data.toString(),
-                        "--master-key-file",
-                        key.toString(),
-                        "--segment-size",
-                        "64KiB",
-                        "--archive-url",
-                        archive.toUri().toString(),
-                        "--archive-after",
-                        "0s",
-                        "--archive-cache",
-                        "8MiB")
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                data.toString(),
+                "--master-key-file",
+                key.toString(),
+                "--segment-size",
+                "64KiB",
+                "--archive-url",
+                archive.toUri().toString(),
+                "--archive-after",
+                "0s",
+                "--archive-cache",
+                "8MiB");
     }
 
     @Test

@@ -39,20 +39,8 @@ class CryptoShreddingTest {
     Path dir;
 
     private HindsightServer serve(Path dataDir, Path keyFile) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--master-key-file",
-                        keyFile.toString())
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(
+                "serve", "--port", "0", "--data-dir", dataDir.toString(), "--master-key-file", keyFile.toString());
     }
 
     @Test

@@ -202,28 +202,22 @@ class KafkaServeIT {
     }
 
     private static HindsightServer serveNode(String topic, int port, Path data) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(
-                        "serve",
-                        "--port",
-                        Integer.toString(port),
-                        "--store",
-                        "kafka",
-                        "--kafka-bootstrap",
-                        cluster.bootstrapServers(),
-                        "--kafka-topic",
-                        topic,
-                        "--kafka-partitions",
-                        "3",
-                        "--kafka-replication",
-                        "1",
-                        "--data-dir",
-                        data.toString())
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(
+                "serve",
+                "--port",
+                Integer.toString(port),
+                "--store",
+                "kafka",
+                "--kafka-bootstrap",
+                cluster.bootstrapServers(),
+                "--kafka-topic",
+                topic,
+                "--kafka-partitions",
+                "3",
+                "--kafka-replication",
+                "1",
+                "--data-dir",
+                data.toString());
     }
 
     @Test

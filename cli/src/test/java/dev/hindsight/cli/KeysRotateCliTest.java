@@ -54,13 +54,7 @@ class KeysRotateCliTest {
     private HindsightServer serve(Path key, List<String> store) {
         List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--master-key-file", key.toString()));
         args.addAll(store);
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args.toArray(String[]::new));
     }
 
     private void rotateThenServe(List<String> store, List<String> rotateWhere) throws Exception {

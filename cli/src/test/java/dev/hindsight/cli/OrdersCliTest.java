@@ -16,13 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code serve} runs the order system; {@code orders ...} drives it over HTTP. */
 class OrdersCliTest {
     private static HindsightServer serve(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     @Test

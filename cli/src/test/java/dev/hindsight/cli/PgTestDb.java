@@ -50,13 +50,7 @@ final class PgTestDb {
         List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--store", "postgres"));
         args.addAll(storeArgs(schema));
         args.addAll(List.of(extra));
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args.toArray(String[]::new))
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args.toArray(String[]::new));
     }
 
     static Connection connect() throws SQLException {

@@ -24,13 +24,7 @@ class RetentionCliTest {
     Path tmp;
 
     private static HindsightServer startServe(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     /** {@code requests} bulk appends of 100 aggregates, each a CartCreated then a CartViewed then a CartClosed. */

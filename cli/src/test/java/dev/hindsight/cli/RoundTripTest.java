@@ -161,13 +161,7 @@ class RoundTripTest {
     }
 
     private static HindsightServer startServe(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     private static String urlOf(HindsightServer s) {

@@ -15,13 +15,7 @@ class TlsCliTest {
     Path dir;
 
     private static HindsightServer serve(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     @Test

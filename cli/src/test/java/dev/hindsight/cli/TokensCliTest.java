@@ -13,13 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code tokens create|list|revoke}, {@code serve --auth} and the clients' {@code --token}. */
 class TokensCliTest {
     private static HindsightServer serve(String... args) {
-        ServeCommand serve = Hindsight.commandLine()
-                .parseArgs(args)
-                .subcommand()
-                .commandSpec()
-                .commandLine()
-                .getCommand();
-        return serve.start();
+        return ServeRun.start(args);
     }
 
     @Test
