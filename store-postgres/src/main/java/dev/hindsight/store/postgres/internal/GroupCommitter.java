@@ -126,6 +126,9 @@ public final class GroupCommitter implements AutoCloseable {
                     if (e.getCause() instanceof RuntimeException r) {
                         throw r;
                     }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
                     throw new IllegalStateException(e.getCause());
                 }
             }
@@ -270,7 +273,9 @@ public final class GroupCommitter implements AutoCloseable {
                 p.result().complete(null);
             }
             return null;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (an inline hook's assertion, say): ending the writer would leave these appenders, and every
+            // later one, waiting forever
             close(c);
             for (Pending p : batch) {
                 p.result().completeExceptionally(e);
