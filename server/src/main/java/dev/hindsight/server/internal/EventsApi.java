@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
+import org.eclipse.jetty.io.EofException;
 import org.jspecify.annotations.Nullable;
 
 /** The JSON events API: append, aggregate reads (also as of an instant), global log reads, health. Thread-safe. */
@@ -384,20 +385,42 @@ public final class EventsApi {
         if (declared >= 0) {
             // The usual case: the length is known, so read exactly that into one array (no chunk list to copy).
             body = new byte[(int) declared];
-            int n = in.readNBytes(body, 0, body.length);
+            int n = readNBytes(in, body);
             if (n < body.length) {
                 throw new dev.hindsight.core.InvalidRequestException(
                         "request body ended after " + n + " of " + declared + " bytes");
             }
             return body;
         }
-        body = in.readNBytes(maxBodyBytes + 1);
+        try {
+            body = in.readNBytes(maxBodyBytes + 1);
+        } catch (EofException e) {
+            throw clientGone(e);
+        }
         if (body.length > maxBodyBytes) {
             drain(in, -1, closeConnection);
             throw tooLarge(-1, maxBodyBytes);
         }
         in.close();
         return body;
+    }
+
+    /** {@link InputStream#readNBytes(byte[], int, int)} into all of {@code body}; a client gone meanwhile is a 400. */
+    private static int readNBytes(InputStream in, byte[] body) throws IOException {
+        try {
+            return in.readNBytes(body, 0, body.length);
+        } catch (EofException e) {
+            throw clientGone(e);
+        }
+    }
+
+    /**
+     * The client closed the connection inside the body (Jetty's early EOF): the body ended early, as a short read
+     * says, so a 400 counted as {@code invalid_request}, not a 500 logged as an unexpected server error.
+     */
+    private static dev.hindsight.core.InvalidRequestException clientGone(EofException e) {
+        return new dev.hindsight.core.InvalidRequestException(
+                "request body ended early: the client closed the connection", e);
     }
 
     /** Most bytes of a refused body read and dropped; beyond that the connection is closed after the answer. */

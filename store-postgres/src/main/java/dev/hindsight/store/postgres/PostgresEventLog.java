@@ -130,8 +130,9 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
 
     /**
      * Opens the store on a connection pool the caller owns (and closes after the log); the pool should allow one
-     * connection more than the appenders need, for the notification listener. Only the schema and behaviour settings
-     * of {@code options} apply; the connection settings are the pool's.
+     * connection more than the appenders need, for the notification listener, and with group commit one more per
+     * writer, which keeps a connection of its own for as long as the log is open. Only the schema and behaviour
+     * settings of {@code options} apply; the connection settings are the pool's.
      *
      * @throws StoreUnavailableException if the schema cannot be migrated
      */

@@ -60,10 +60,13 @@ public final class GroupCommitter implements AutoCloseable {
     private final SingleAppend single;
     private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
     private final ReentrantLock drain = new ReentrantLock();
+    /** Makes {@link #submit}'s closed check and its hand-off atomic with {@link #close()}'s. */
+    private final ReentrantLock closeLock = new ReentrantLock();
+
     private final List<Thread> writers = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
-    private volatile boolean closed;
+    private boolean closed; // guarded by closeLock
 
     private final InlineHooks inline;
     private final long lingerNanos;
@@ -105,15 +108,22 @@ public final class GroupCommitter implements AutoCloseable {
      * @throws StoreClosedException if the committer is closed
      */
     public @Nullable Outcome submit(Request request) {
-        if (closed) {
-            throw new StoreClosedException("the store is closed");
-        }
         long chars = 0;
         for (ProposedEvent e : request.events()) {
             chars += e.eventData().length() + e.metadata().length();
         }
         Pending p = new Pending(request, chars, new CompletableFuture<>());
-        queue.addLast(p);
+        // the check and the hand-off under one lock with close(): an append queued behind the writers' stops would
+        // never be taken, and its appender would wait forever
+        closeLock.lock();
+        try {
+            if (closed) {
+                throw new StoreClosedException("the store is closed");
+            }
+            queue.addLast(p);
+        } finally {
+            closeLock.unlock();
+        }
         boolean interrupted = false;
         try {
             while (true) {
@@ -125,6 +135,9 @@ public final class GroupCommitter implements AutoCloseable {
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof RuntimeException r) {
                         throw r;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
                     }
                     throw new IllegalStateException(e.getCause());
                 }
@@ -270,7 +283,9 @@ public final class GroupCommitter implements AutoCloseable {
                 p.result().complete(null);
             }
             return null;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (an inline hook's assertion, say): ending the writer would leave these appenders, and every
+            // later one, waiting forever
             close(c);
             for (Pending p : batch) {
                 p.result().completeExceptionally(e);
@@ -286,12 +301,17 @@ public final class GroupCommitter implements AutoCloseable {
     /** Stops taking appends, lets the writers finish the queued ones, and waits for them. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (int i = 0; i < writers.size(); i++) {
-            queue.addLast(STOP);
+        closeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (int i = 0; i < writers.size(); i++) {
+                queue.addLast(STOP);
+            }
+        } finally {
+            closeLock.unlock();
         }
         for (Thread t : writers) {
             try {
