@@ -57,6 +57,16 @@ public final class GroupCommitWriter implements AutoCloseable {
     private volatile @Nullable CommitObserver observer;
     private boolean closed; // guarded by closeLock
 
+    /** Tests only: runs as a durable write starts to be published, to stand in for a failure there. */
+    static volatile @Nullable Runnable publishFaultForTests;
+
+    /**
+     * Writer only: what failed while a durable write was being published. The indexes then describe part of frames
+     * that are on disk, and the next batch would reuse their positions and offsets, so the writer refuses every later
+     * append; reopening the store recovers the log from the disk.
+     */
+    private @Nullable Throwable broken;
+
     // Writer-thread state for the batch being built.
     private ByteBuffer buf;
     private final List<Request> staged = new ArrayList<>();
@@ -279,6 +289,16 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void processBatch(List<Request> batch) {
+        Throwable b = broken;
+        if (b != null) {
+            failAll(
+                    batch,
+                    new StoreUnavailableException(
+                            "the store stopped writing after a failure while publishing a durable write (" + b
+                                    + "); reopen it to recover",
+                            b));
+            return;
+        }
         resetBuffer();
         for (Request r : batch) {
             try {
@@ -444,7 +464,12 @@ public final class GroupCommitWriter implements AutoCloseable {
                 rollBackWrite(seg, e);
                 return;
             }
-            publish(seg);
+            try {
+                publish(seg);
+            } catch (RuntimeException | Error e) {
+                broken = e;
+                throw e;
+            }
             state.writeOffset += bytes;
         }
         int events = (int) (nextPosition - batchStart);
@@ -509,6 +534,10 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void publish(Segment seg) {
+        Runnable fault = publishFaultForTests;
+        if (fault != null) {
+            fault.run();
+        }
         Indexes indexes = state.indexes();
         UuidIndex ids = indexes.active().ids;
         for (Request r : staged) {
