@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -87,12 +87,23 @@ public final class S3ObjectStore implements ObjectStore {
             return new byte[0];
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        ResponseBytes<GetObjectResponse> r = call(
-                () -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range), ResponseTransformer.toBytes()));
-        byte[] out = r.asByteArrayUnsafe();
-        if (out.length != length) {
-            throw new IOException(
-                    describe() + key + ": asked for " + length + " bytes at " + offset + ", got " + out.length);
+        // Read straight into an array of the asked size: the SDK's byte transformer (ResponseTransformer.toBytes())
+        // grows a buffer from 32 bytes, 4 KiB at a time, and copies it once more at the end, about three times the
+        // bytes in garbage per request (docs/benchmarks.md, session 18 (h51)).
+        byte[] out = new byte[length];
+        int got;
+        try (ResponseInputStream<GetObjectResponse> in =
+                call(() -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range)))) {
+            got = in.readNBytes(out, 0, length);
+            if (got == length && in.read() >= 0) {
+                got = -1; // more than asked for
+            }
+        } catch (SdkException e) {
+            throw new IOException(describe() + key + ": " + e.getMessage(), e);
+        }
+        if (got != length) {
+            throw new IOException(describe() + key + ": asked for " + length + " bytes at " + offset + ", got "
+                    + (got < 0 ? "more" : got));
         }
         return out;
     }

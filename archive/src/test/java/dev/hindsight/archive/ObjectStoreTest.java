@@ -53,6 +53,23 @@ class ObjectStoreTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"s3", "file"})
+    void rangedGet_returnsExactlyTheRange_andARangePastTheEndFails(String kind) throws Exception {
+        try (ObjectStore store = open(kind, "p2")) {
+            byte[] data = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(5).nextBytes(data);
+            store.put("segments/b.zlog", Files.write(tmp.resolve(kind + "-b.bin"), data));
+            int from = 1000;
+            int length = data.length - 2000; // larger than any buffer a client would grow by default
+            assertThat(store.get("segments/b.zlog", from, length))
+                    .isEqualTo(java.util.Arrays.copyOfRange(data, from, from + length));
+            assertThat(store.get("segments/b.zlog", data.length - 1, 1)).containsExactly(data[data.length - 1]);
+            assertThatThrownBy(() -> store.get("segments/b.zlog", data.length - 10, 20))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"s3://", "s3:///x", "ftp://host/x", "relative/path"})
     void open_unsupportedUrl_saysWhatIsSupported(String url) {
         assertThatThrownBy(() -> ObjectStores.open(url, null))

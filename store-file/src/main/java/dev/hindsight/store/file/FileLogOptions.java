@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param compressionLevel zstd level at which sealed segments are compressed in the background (1–19); 0 keeps them
  *     plain; default {@value #DEFAULT_COMPRESSION_LEVEL}
  * @param blockCacheBytes most bytes of decompressed blocks (and block tables) of compressed segments kept in memory;
- *     default 64 MiB
+ *     the blocks are kept outside the Java heap (direct memory, allocated as the cache fills); default 64 MiB
  * @param archive where and when sealed segments move to object storage; null: never
  * @param memtableEvents most events the in-memory index of the newest positions holds before it is written to disk as
  *     index runs, even inside a segment (about 200 bytes of heap per event); bounds the writer's index memory and

@@ -156,6 +156,32 @@ public final class ArchiveCache implements AutoCloseable {
             }
 
             @Override
+            public void read(long offset, ByteBuffer into) throws IOException {
+                foreground.incrementAndGet();
+                boolean remoteRead = true;
+                int from = into.position();
+                try {
+                    BlockSource local = local(e, into.remaining());
+                    if (local != null) {
+                        try {
+                            local.read(offset, into); // straight from the file into the caller's buffer
+                            remoteRead = false;
+                            return;
+                        } catch (IOException evicted) { // closed by an eviction just now: the archive still has it
+                            LOG.debug("local copy of {} went away; reading the archive", e.key(), evicted);
+                            into.position(from);
+                        }
+                    }
+                    remote.read(offset, into);
+                } finally {
+                    if (remoteRead) {
+                        lastForegroundEnd.set(System.nanoTime());
+                    }
+                    foreground.decrementAndGet();
+                }
+            }
+
+            @Override
             public long size() {
                 return e.bytes();
             }

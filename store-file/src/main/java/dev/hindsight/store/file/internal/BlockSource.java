@@ -14,6 +14,14 @@ public interface BlockSource extends AutoCloseable {
     /** Reads exactly {@code length} bytes at {@code offset}. */
     byte[] read(long offset, int length) throws IOException;
 
+    /**
+     * Reads exactly {@code into.remaining()} bytes at {@code offset} into {@code into} (its position ends at its limit);
+     * a local file reads straight into it, so a direct buffer gets the bytes without a heap copy.
+     */
+    default void read(long offset, ByteBuffer into) throws IOException {
+        into.put(read(offset, into.remaining()));
+    }
+
     /** Total size in bytes. */
     long size() throws IOException;
 
@@ -32,6 +40,15 @@ public interface BlockSource extends AutoCloseable {
                     throw new IOException(describe + " ends at " + bytes.length + ", before " + (offset + length));
                 }
                 return java.util.Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer into) throws IOException {
+                if (offset < 0 || offset + into.remaining() > bytes.length) {
+                    throw new IOException(
+                            describe + " ends at " + bytes.length + ", before " + (offset + into.remaining()));
+                }
+                into.put(bytes, (int) offset, into.remaining());
             }
 
             @Override
@@ -94,6 +111,19 @@ public interface BlockSource extends AutoCloseable {
                     pos += n;
                 }
                 return out;
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer into) throws IOException {
+                long end = offset + into.remaining();
+                long pos = offset;
+                while (into.hasRemaining()) {
+                    int n = ch.read(into, pos);
+                    if (n < 0) {
+                        throw new IOException(file + " ends at " + pos + ", before " + end);
+                    }
+                    pos += n;
+                }
             }
 
             @Override

@@ -1,6 +1,6 @@
 package dev.hindsight.store.file.internal;
 
-import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.StoreUnavailableException;
@@ -57,14 +57,6 @@ public final class CompressedSegment extends LogFile {
         @Override
         public int bytes() {
             return start.length * TABLE_ENTRY + 64;
-        }
-    }
-
-    /** A decompressed block, in the segment's offset space from {@code start}. */
-    record Block(int start, ByteBuffer data) implements BlockCache.Sized {
-        @Override
-        public int bytes() {
-            return data.capacity() + 32;
         }
     }
 
@@ -199,8 +191,9 @@ public final class CompressedSegment extends LogFile {
         if (i < 0 || offset >= extent) {
             throw new CorruptionException("offset " + offset + " is outside the blocks of " + source.describe());
         }
-        Block b = block(t, i);
-        return new Loc(b.data(), offset - b.start());
+        int block = i;
+        CachedBlock b = cache.pin(new BlockCache.Key(this, block), k -> loadBlock(t, block, true));
+        return new Loc(b.data(), offset - b.start(), b);
     }
 
     /**
@@ -279,7 +272,7 @@ public final class CompressedSegment extends LogFile {
     /** Fetches blocks {@code first..last} with one ranged read and caches those of them in {@code needed}. */
     private void loadSpan(Table t, int first, int last, java.util.BitSet needed) {
         if (first == last) {
-            block(t, first);
+            cache.get(new BlockCache.Key(this, first), k -> loadBlock(t, first, true));
             return;
         }
         long from = t.fileOffset()[first];
@@ -287,18 +280,20 @@ public final class CompressedSegment extends LogFile {
         byte[] raw = io(() -> source.read(from, length));
         for (int i = needed.nextSetBit(first); i >= 0 && i <= last; i = needed.nextSetBit(i + 1)) {
             int at = (int) (t.fileOffset()[i] - from);
-            byte[] compressed = Arrays.copyOfRange(raw, at, at + t.length()[i]);
             int block = i;
-            cache.get(new BlockCache.Key(this, i), k -> decode(t, block, compressed));
+            cache.get(new BlockCache.Key(this, i), k -> {
+                try (DecompressScratch.Lease s = cache.scratch().lease()) {
+                    ByteBuffer in = s.input(t.length()[block])
+                            .put(raw, at, t.length()[block])
+                            .flip();
+                    return decode(t, block, in, s.ctx(), true);
+                }
+            });
         }
     }
 
     private Table table() {
         return cache.get(new BlockCache.Key(this, -1), k -> loadTable());
-    }
-
-    private Block block(Table t, int i) {
-        return cache.get(new BlockCache.Key(this, i), k -> loadBlock(t, i));
     }
 
     /** The block table's bytes as stored: the local copy of an archived segment's if there is one, else the file's. */
@@ -342,31 +337,67 @@ public final class CompressedSegment extends LogFile {
         return new Table(start, fileOffset, length, crc, deltas);
     }
 
-    private Block loadBlock(Table t, int i) {
-        return decode(t, i, io(() -> source.read(t.fileOffset()[i], t.length()[i])));
+    /**
+     * Reads block {@code i}'s compressed bytes into a leased direct buffer and decodes them ({@code pooled}: into a
+     * slot of the cache's memory if one is free).
+     */
+    private CachedBlock loadBlock(Table t, int i, boolean pooled) {
+        try (DecompressScratch.Lease s = cache.scratch().lease()) {
+            ByteBuffer in = s.input(t.length()[i]);
+            io(() -> {
+                source.read(t.fileOffset()[i], in);
+                return null;
+            });
+            return decode(t, i, in.flip(), s.ctx(), pooled);
+        }
     }
 
-    /** Checks block {@code i}'s CRC and decompresses it. */
-    private Block decode(Table t, int i, byte[] compressed) {
-        if (crc(compressed, 0, compressed.length) != t.crc()[i]) {
+    /**
+     * Checks block {@code i}'s CRC and decompresses it from {@code in} (direct, its remaining bytes): into a slot of the
+     * cache's memory when {@code pooled} and one is free and big enough, else onto the heap. A block that fails is
+     * never returned, and its slot goes back.
+     */
+    private CachedBlock decode(Table t, int i, ByteBuffer in, ZstdDecompressCtx ctx, boolean pooled) {
+        int len = in.remaining();
+        CRC32C c = new CRC32C();
+        c.update(in.duplicate());
+        if ((int) c.getValue() != t.crc()[i]) {
             throw new CorruptionException("block " + i + " of " + source.describe() + " fails its CRC (offset "
                     + t.fileOffset()[i] + ", " + t.length()[i] + " bytes)");
         }
         int start = t.start()[i];
         int end = i + 1 < blocks ? t.start()[i + 1] : extent;
+        int size = end - start;
+        BlockMemory memory = cache.memory();
+        ByteBuffer slot = pooled && size <= BlockMemory.SLOT_BYTES ? memory.take() : null;
         try {
-            byte[] data = Zstd.decompress(compressed, end - start);
-            if (data.length != end - start) {
-                throw new CorruptionException("block " + i + " of " + source.describe() + " decompresses to "
-                        + data.length + " bytes, not " + (end - start));
+            ByteBuffer data;
+            int n;
+            if (slot != null) {
+                n = ctx.decompressDirectByteBuffer(slot, 0, size, in, in.position(), len);
+                data = slot.slice(0, size);
+            } else {
+                byte[] heap = new byte[size];
+                n = ctx.decompressDirectByteBufferToByteArray(heap, 0, size, in, in.position(), len);
+                data = ByteBuffer.wrap(heap);
+            }
+            if (n != size) {
+                throw new CorruptionException(
+                        "block " + i + " of " + source.describe() + " decompresses to " + n + " bytes, not " + size);
             }
             if (t.deltas()[i]) {
                 FieldDeltas.decode(data);
             }
-            return new Block(start, ByteBuffer.wrap(data));
+            CachedBlock b = new CachedBlock(start, data, slot, slot == null ? null : memory);
+            slot = null; // the block owns it now
+            return b;
         } catch (ZstdException e) {
             throw new CorruptionException(
                     "block " + i + " of " + source.describe() + " does not decompress: " + e.getMessage());
+        } finally {
+            if (slot != null) {
+                memory.give(slot);
+            }
         }
     }
 
@@ -395,7 +426,7 @@ public final class CompressedSegment extends LogFile {
                 null);
         Table t = copy.loadTable();
         for (int i = 0; i < blocks; i++) {
-            Block blk = copy.loadBlock(t, i); // not cached: a scan would evict everything else
+            CachedBlock blk = copy.loadBlock(t, i, false); // not cached: a scan would evict everything else
             b.put(blk.start(), blk.data(), 0, blk.data().capacity());
         }
         for (int i = 0; i < Segment.HEADER_BYTES && i < extent; i++) {

@@ -27,14 +27,22 @@ final class FieldDeltas {
         apply(block, false);
     }
 
+    /** Restores the fields from deltas in {@code block}'s bytes {@code [0, limit)}, in place (absolute, any buffer). */
+    static void decode(ByteBuffer block) {
+        apply(block, block.limit(), false);
+    }
+
     private static void apply(byte[] block, boolean encode) {
-        ByteBuffer b = ByteBuffer.wrap(block);
+        apply(ByteBuffer.wrap(block), block.length, encode);
+    }
+
+    private static void apply(ByteBuffer b, int length, boolean encode) {
         long[] prev = new long[FIELDS.length];
         boolean first = true;
         int at = 0;
-        while (at <= block.length - FrameCodec.HEADER - FrameCodec.FIXED) {
+        while (at <= length - FrameCodec.HEADER - FrameCodec.FIXED) {
             int len = b.getInt(at);
-            if (len < FrameCodec.FIXED || len > block.length - at - FrameCodec.HEADER) {
+            if (len < FrameCodec.FIXED || len > length - at - FrameCodec.HEADER) {
                 return;
             }
             for (int k = 0; k < FIELDS.length; k++) {

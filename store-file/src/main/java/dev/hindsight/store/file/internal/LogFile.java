@@ -21,8 +21,25 @@ import org.slf4j.LoggerFactory;
 public abstract sealed class LogFile implements AutoCloseable permits Segment, CompressedSegment {
     private static final Logger LOG = LoggerFactory.getLogger(LogFile.class);
 
-    /** Where a record starts: in {@code buf} at index {@code off}; the frame never crosses {@code buf.limit()}. */
-    record Loc(ByteBuffer buf, int off) {}
+    /**
+     * Where a record starts: in {@code buf} at index {@code off}; the frame never crosses {@code buf.limit()}. A
+     * compressed segment's block is held for the reader ({@code pin}) until the Loc is closed, so use it in
+     * try-with-resources and not after: its bytes may then belong to another block.
+     */
+    record Loc(ByteBuffer buf, int off, @Nullable CachedBlock pin) implements AutoCloseable {
+        /** A record in memory that nobody else reuses (a plain segment's map). */
+        Loc(ByteBuffer buf, int off) {
+            this(buf, off, null);
+        }
+
+        /** Lets the block go (nothing for a plain segment). */
+        @Override
+        public void close() {
+            if (pin != null) {
+                pin.release();
+            }
+        }
+    }
 
     private final int ordinal;
     private final long basePosition;
@@ -66,7 +83,10 @@ public abstract sealed class LogFile implements AutoCloseable permits Segment, C
         return false;
     }
 
-    /** The buffer holding the record at {@code offset} (a plain segment's map; a compressed segment's block). */
+    /**
+     * The buffer holding the record at {@code offset} (a plain segment's map; a compressed segment's block, held until
+     * the returned Loc is closed).
+     */
     abstract Loc locate(int offset);
 
     /**
@@ -81,10 +101,13 @@ public abstract sealed class LogFile implements AutoCloseable permits Segment, C
      * @throws CorruptionException if its length or CRC is bad
      */
     byte[] readFrame(int offset) {
-        Loc l = locate(offset);
-        int len = checkedLength(l, offset);
-        byte[] f = new byte[FrameCodec.HEADER + len];
-        l.buf().get(l.off(), f, 0, f.length);
+        byte[] f;
+        try (Loc l = locate(offset)) {
+            int len = checkedLength(l, offset);
+            f = new byte[FrameCodec.HEADER + len];
+            l.buf().get(l.off(), f, 0, f.length);
+        }
+        int len = f.length - FrameCodec.HEADER;
         int stored = ByteBuffer.wrap(f).getInt(4);
         if (stored != FrameCodec.crc(f, 8, 1 + len)) {
             throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
@@ -93,19 +116,24 @@ public abstract sealed class LogFile implements AutoCloseable permits Segment, C
     }
 
     /**
-     * Verifies the frame at {@code offset} in place and returns where it is.
+     * Verifies the frame at {@code offset} in place and returns where it is (held until the caller closes it).
      *
      * @throws CorruptionException if its length or CRC is bad
      */
     Loc verifiedFrame(int offset) {
         Loc l = locate(offset);
-        int len = checkedLength(l, offset);
-        CRC32C crc = new CRC32C();
-        crc.update(l.buf().slice(l.off() + 8, 1 + len));
-        if (l.buf().getInt(l.off() + 4) != (int) crc.getValue()) {
-            throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
+        try {
+            int len = checkedLength(l, offset);
+            CRC32C crc = new CRC32C();
+            crc.update(l.buf().slice(l.off() + 8, 1 + len));
+            if (l.buf().getInt(l.off() + 4) != (int) crc.getValue()) {
+                throw new CorruptionException("CRC mismatch in " + path + " at offset " + offset);
+            }
+            return l;
+        } catch (RuntimeException e) {
+            l.close();
+            throw e;
         }
-        return l;
     }
 
     private int checkedLength(Loc l, int offset) {
@@ -192,8 +220,9 @@ public abstract sealed class LogFile implements AutoCloseable permits Segment, C
         int off = Segment.HEADER_BYTES;
         for (int i = 0; i < count; i++) {
             o[i] = off;
-            Loc l = locate(off);
-            off += FrameCodec.HEADER + l.buf().getInt(l.off());
+            try (Loc l = locate(off)) {
+                off += FrameCodec.HEADER + l.buf().getInt(l.off());
+            }
         }
         try {
             OffsetFile.write(cause.file(), basePosition, o, count);

@@ -272,70 +272,75 @@ public final class LogState {
     /** Whether the record at {@code position} has event id ({@code msb}, {@code lsb}); not CRC-checked. */
     boolean hasEventId(long position, long msb, long lsb) {
         LogFile seg = segmentOf(position);
-        LogFile.Loc l = seg.locate(seg.offsetOf(position));
-        ByteBuffer map = l.buf();
-        int off = l.off();
-        return map.getLong(off + FrameCodec.OFF_ID_MSB) == msb && map.getLong(off + FrameCodec.OFF_ID_LSB) == lsb;
+        try (LogFile.Loc l = seg.locate(seg.offsetOf(position))) {
+            ByteBuffer map = l.buf();
+            int off = l.off();
+            return map.getLong(off + FrameCodec.OFF_ID_MSB) == msb && map.getLong(off + FrameCodec.OFF_ID_LSB) == lsb;
+        }
     }
 
     /** Whether the (CRC-verified) record at {@code position} belongs to the aggregate with UTF-8 id {@code id}. */
     boolean hasAggregateId(long position, byte[] id) {
         LogFile seg = segmentOf(position);
-        LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position));
-        ByteBuffer map = l.buf();
-        int off = l.off();
-        if (Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN)) != id.length) {
-            return false;
-        }
-        int p = off + FrameCodec.OFF_VARIABLE;
-        for (int i = 0; i < id.length; i++) {
-            if (map.get(p + i) != id[i]) {
+        try (LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position))) {
+            ByteBuffer map = l.buf();
+            int off = l.off();
+            if (Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN)) != id.length) {
                 return false;
             }
+            int p = off + FrameCodec.OFF_VARIABLE;
+            for (int i = 0; i < id.length; i++) {
+                if (map.get(p + i) != id[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return true;
     }
 
     long versionAt(long position) {
         LogFile seg = segmentOf(position);
-        LogFile.Loc l = seg.locate(seg.offsetOf(position));
-        return l.buf().getLong(l.off() + FrameCodec.OFF_VERSION);
+        try (LogFile.Loc l = seg.locate(seg.offsetOf(position))) {
+            return l.buf().getLong(l.off() + FrameCodec.OFF_VERSION);
+        }
     }
 
     Instant timestampAt(long position) {
         LogFile seg = segmentOf(position);
-        LogFile.Loc l = seg.locate(seg.offsetOf(position));
-        return Instant.ofEpochSecond(
-                l.buf().getLong(l.off() + FrameCodec.OFF_TS_SECONDS),
-                l.buf().getInt(l.off() + FrameCodec.OFF_TS_NANOS));
+        try (LogFile.Loc l = seg.locate(seg.offsetOf(position))) {
+            return Instant.ofEpochSecond(
+                    l.buf().getLong(l.off() + FrameCodec.OFF_TS_SECONDS),
+                    l.buf().getInt(l.off() + FrameCodec.OFF_TS_NANOS));
+        }
     }
 
     /** Whether the event at {@code position} passes {@code test} on its aggregate id and type, without decoding. */
     boolean matches(long position, String prefix, Set<String> types) {
         LogFile seg = segmentOf(position);
         // a damaged record must fail the read, not be skipped as "not matching"
-        LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position));
-        ByteBuffer map = l.buf();
-        int off = l.off();
-        int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
-        int typeLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_TYPE_LEN));
-        int p = off + FrameCodec.OFF_VARIABLE;
-        if (!prefix.isEmpty()) {
-            byte[] agg = new byte[aggLen];
-            map.get(p, agg);
-            if (!new String(agg, StandardCharsets.UTF_8).startsWith(prefix)) {
-                return false;
+        try (LogFile.Loc l = seg.verifiedFrame(seg.offsetOf(position))) {
+            ByteBuffer map = l.buf();
+            int off = l.off();
+            int aggLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_AGG_LEN));
+            int typeLen = Short.toUnsignedInt(map.getShort(off + FrameCodec.OFF_TYPE_LEN));
+            int p = off + FrameCodec.OFF_VARIABLE;
+            if (!prefix.isEmpty()) {
+                byte[] agg = new byte[aggLen];
+                map.get(p, agg);
+                if (!new String(agg, StandardCharsets.UTF_8).startsWith(prefix)) {
+                    return false;
+                }
             }
+            if (!types.isEmpty()) {
+                byte[] type = new byte[typeLen];
+                map.get(p + aggLen, type);
+                return types.contains(new String(type, StandardCharsets.UTF_8));
+            }
+            return true;
         }
-        if (!types.isEmpty()) {
-            byte[] type = new byte[typeLen];
-            map.get(p + aggLen, type);
-            return types.contains(new String(type, StandardCharsets.UTF_8));
-        }
-        return true;
     }
 
-    /** Closes the indexes (waiting for a running flush) and the segments. */
+    /** Closes the indexes (waiting for a running flush), the segments and the block cache. */
     public void closeQuietly() {
         Indexes i = indexes;
         if (i != null) {
@@ -348,5 +353,6 @@ public final class LogState {
                 // closing a read-only view after the writer forced everything; nothing to recover
             }
         }
+        blockCache.close();
     }
 }

@@ -486,8 +486,9 @@ public final class Recovery {
     /** Whether a valid frame for {@code expectedPosition} is at {@code off} of {@code seg}. */
     private static boolean validFrameAt(LogFile seg, int off, long expectedPosition) {
         try {
-            LogFile.Loc l = seg.locate(off);
-            return validFrameAt(l.buf(), l.off(), l.buf().limit(), expectedPosition);
+            try (LogFile.Loc l = seg.locate(off)) {
+                return validFrameAt(l.buf(), l.off(), l.buf().limit(), expectedPosition);
+            }
         } catch (CorruptionException e) {
             return false;
         }

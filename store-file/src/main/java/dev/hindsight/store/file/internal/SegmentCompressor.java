@@ -83,8 +83,9 @@ final class SegmentCompressor {
                         throw new CorruptionException("record " + (seg.basePosition() + r) + " of " + seg.path()
                                 + " is at offset " + off + ", not right after the previous one at " + end);
                     }
-                    LogFile.Loc l = seg.verifiedFrame(off);
-                    len = FrameCodec.HEADER + l.buf().getInt(l.off());
+                    try (LogFile.Loc l = seg.verifiedFrame(off)) {
+                        len = FrameCodec.HEADER + l.buf().getInt(l.off());
+                    }
                 }
                 boolean full = end > blockStart && end + len - blockStart > BLOCK_BYTES;
                 if ((full || r == records) && end > blockStart) {
@@ -140,8 +141,9 @@ final class SegmentCompressor {
     }
 
     private static int frameLength(LogFile seg, int offset) {
-        LogFile.Loc l = seg.locate(offset);
-        return FrameCodec.HEADER + l.buf().getInt(l.off());
+        try (LogFile.Loc l = seg.locate(offset)) {
+            return FrameCodec.HEADER + l.buf().getInt(l.off());
+        }
     }
 
     /** End of the last record: where the plain segment's data stops (the rest is preallocated zeros). */
@@ -155,8 +157,9 @@ final class SegmentCompressor {
 
     private static byte[] plainBytes(LogFile seg, int from, int to) {
         byte[] out = new byte[to - from];
-        LogFile.Loc l = seg.locate(from);
-        l.buf().get(l.off(), out);
+        try (LogFile.Loc l = seg.locate(from)) {
+            l.buf().get(l.off(), out);
+        }
         return out;
     }
 

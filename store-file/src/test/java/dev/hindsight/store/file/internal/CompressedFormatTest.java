@@ -46,8 +46,14 @@ class CompressedFormatTest {
             }
             byte[] copy = block.clone();
             FieldDeltas.encode(copy);
+            ByteBuffer direct =
+                    ByteBuffer.allocateDirect(copy.length + 7).put(copy).flip();
             FieldDeltas.decode(copy);
             assertThat(copy).isEqualTo(block);
+            FieldDeltas.decode(direct); // a block decompressed off the heap decodes the same
+            byte[] back = new byte[block.length];
+            direct.get(0, back);
+            assertThat(back).isEqualTo(block);
         }
     }
 
