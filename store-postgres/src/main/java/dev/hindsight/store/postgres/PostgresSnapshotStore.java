@@ -76,8 +76,11 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " ON CONFLICT (aggregate_id, version) DO UPDATE SET"
                 + " ts = excluded.ts, ts_nanos = excluded.ts_nanos, state_schema = excluded.state_schema,"
                 + " state = NULL, state_zstd = excluded.state_zstd, saved_at = now() RETURNING aggregate_id, version)"
-                + " SELECT aggregate_id, version FROM ins UNION SELECT aggregate_id, version FROM " + schema
-                + ".snapshots WHERE aggregate_id = ANY (?::text[]) ORDER BY 1, 2 DESC";
+                // per aggregate (OFFSET 0: not flattened into a join), as the single save looks: with "= ANY (array)"
+                // the planner chose a sequential scan of the young table (measured: 140 rows read per event)
+                + " SELECT aggregate_id, version FROM ins UNION SELECT k.aggregate_id, k.version FROM"
+                + " unnest(?::text[]) AS a(id) JOIN LATERAL (SELECT x.aggregate_id, x.version FROM " + schema
+                + ".snapshots x WHERE x.aggregate_id = a.id OFFSET 0) k ON true ORDER BY 1, 2 DESC";
         this.deleteMany = "WITH l AS (SELECT set_config('synchronous_commit', 'off', true)) DELETE FROM " + schema
                 + ".snapshots s USING l, unnest(?::text[], ?::bigint[]) AS d(a, v)"
                 + " WHERE s.aggregate_id = d.a AND s.version = d.v";
