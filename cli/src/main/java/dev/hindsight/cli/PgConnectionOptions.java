@@ -43,11 +43,12 @@ final class PgConnectionOptions {
             throw new CliException("--store postgres needs --pg-url (or HINDSIGHT_PG_URL)", 2);
         }
         try {
-            return PostgresOptions.defaults(pgUrl)
-                    .withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
-                    .withSchema(pgSchema)
-                    .withPoolSize(2)
-                    .withApplicationName(applicationName);
+            return PostgresOptions.builder(pgUrl)
+                    .credentials(blankToNull(pgUser), blankToNull(pgPassword))
+                    .schema(pgSchema)
+                    .poolSize(2)
+                    .applicationName(applicationName)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }

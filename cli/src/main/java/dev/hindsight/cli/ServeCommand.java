@@ -754,10 +754,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         try {
             PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
-            return defaults.withCredentials(blankToNull(pgUser), blankToNull(pgPassword))
-                    .withSchema(pgSchema)
-                    .withGroupCommit(pgGroupCommit, defaults.groupCommitWriters())
-                    .withGroupCommitLinger(lingerOption());
+            return defaults.toBuilder()
+                    .credentials(blankToNull(pgUser), blankToNull(pgPassword))
+                    .schema(pgSchema)
+                    .groupCommit(pgGroupCommit, defaults.groupCommitWriters())
+                    .groupCommitLinger(lingerOption())
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

@@ -26,4 +26,11 @@ record CliRun(int exitCode, String out, String err) {
         assertThat(r.exitCode()).as(r.err()).isZero();
         return Json.mapper().readTree(r.out());
     }
+
+    /** {@code orders create --user USER --currency EUR --item ITEM --url URL}; returns the new order's id. */
+    static String createOrder(String url, String user, String item) throws IOException {
+        return json(of("orders", "create", "--user", user, "--currency", "EUR", "--item", item, "--url", url))
+                .get("order_id")
+                .asText();
+    }
 }

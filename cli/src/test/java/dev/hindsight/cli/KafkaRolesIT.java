@@ -114,19 +114,7 @@ class KafkaRolesIT {
 
     /** An order created, and for {@code full} paid, shipped and delivered; returns its id and last position. */
     private static String[] order(String api, int i, boolean full) throws IOException {
-        String id = json(CliRun.of(
-                        "orders",
-                        "create",
-                        "--user",
-                        "u" + (i % 3),
-                        "--currency",
-                        "EUR",
-                        "--item",
-                        "lamp:" + (1 + i % 4) + ":30.00",
-                        "--url",
-                        api))
-                .get("order_id")
-                .asText();
+        String id = CliRun.createOrder(api, "u" + (i % 3), "lamp:" + (1 + i % 4) + ":30.00");
         if (full) {
             String amount = (30 * (1 + i % 4)) + ".00";
             json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", amount, "--url", api));

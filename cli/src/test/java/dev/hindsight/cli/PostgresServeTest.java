@@ -448,19 +448,7 @@ class PostgresServeTest {
     }
 
     private static String createAndPay(String url, String user) throws IOException {
-        String id = json(CliRun.of(
-                        "orders",
-                        "create",
-                        "--user",
-                        user,
-                        "--currency",
-                        "EUR",
-                        "--item",
-                        "lamp:1:30.00",
-                        "--url",
-                        url))
-                .get("order_id")
-                .asText();
+        String id = CliRun.createOrder(url, user, "lamp:1:30.00");
         json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + user, "--amount", "30.00", "--url", url));
         return id;
     }

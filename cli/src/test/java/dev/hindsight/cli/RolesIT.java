@@ -40,19 +40,7 @@ class RolesIT {
 
     /** Creates an order and pays it on the api; returns its id and the position of its last event. */
     private static String[] createAndPay(String api, int i) throws IOException {
-        String id = json(CliRun.of(
-                        "orders",
-                        "create",
-                        "--user",
-                        "u" + (i % 3),
-                        "--currency",
-                        "EUR",
-                        "--item",
-                        "lamp:" + (1 + i % 4) + ":30.00",
-                        "--url",
-                        api))
-                .get("order_id")
-                .asText();
+        String id = CliRun.createOrder(api, "u" + (i % 3), "lamp:" + (1 + i % 4) + ":30.00");
         if (i % 2 == 0) {
             json(CliRun.of(
                     "orders",

@@ -40,19 +40,7 @@ class RolesStandbyIT {
 
     /** Creates an order (paid when {@code i} is even); returns the position of its last event. */
     private static String order(String api, int i, List<String> ids) throws IOException {
-        String id = json(CliRun.of(
-                        "orders",
-                        "create",
-                        "--user",
-                        "u" + i,
-                        "--currency",
-                        "EUR",
-                        "--item",
-                        "lamp:1:30.00",
-                        "--url",
-                        api))
-                .get("order_id")
-                .asText();
+        String id = CliRun.createOrder(api, "u" + i, "lamp:1:30.00");
         ids.add(id);
         if (i % 2 == 0) {
             json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", "30.00", "--url", api));

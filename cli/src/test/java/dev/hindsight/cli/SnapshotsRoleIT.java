@@ -47,19 +47,7 @@ class SnapshotsRoleIT {
 
     /** An order through created, paid, shipped, delivered: the policy wants snapshots at versions 2, 3 and 4. */
     private static String deliveredOrder(String api, int i) throws IOException {
-        String id = json(CliRun.of(
-                        "orders",
-                        "create",
-                        "--user",
-                        "u" + i,
-                        "--currency",
-                        "EUR",
-                        "--item",
-                        "lamp:1:30.00",
-                        "--url",
-                        api))
-                .get("order_id")
-                .asText();
+        String id = CliRun.createOrder(api, "u" + i, "lamp:1:30.00");
         json(CliRun.of("orders", "pay", id, "--payment-id", "pay_" + i, "--amount", "30.00", "--url", api));
         json(CliRun.of("orders", "ship", id, "--carrier", "UPS", "--tracking", "1Z" + i, "--url", api));
         json(CliRun.of("orders", "deliver", id, "--url", api));

@@ -19,9 +19,11 @@ final class HindsightContender implements Contender {
     HindsightContender(String jdbcUrl, String user, String password, String schema, boolean groupCommit)
             throws java.sql.SQLException {
         PostgresOptions defaults = PostgresOptions.defaults(jdbcUrl);
-        PostgresOptions options = defaults.withCredentials(user, password)
-                .withSchema(schema)
-                .withGroupCommit(groupCommit, defaults.groupCommitWriters());
+        PostgresOptions options = defaults.toBuilder()
+                .credentials(user, password)
+                .schema(schema)
+                .groupCommit(groupCommit, defaults.groupCommitWriters())
+                .build();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
                 java.sql.Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

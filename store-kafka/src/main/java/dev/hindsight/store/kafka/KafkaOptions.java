@@ -77,105 +77,157 @@ public record KafkaOptions(
                 Map.of());
     }
 
+    /** A builder holding {@link #defaults the seed's defaults} for {@code topic} on {@code bootstrapServers}. */
+    public static Builder builder(String bootstrapServers, String topic, Path indexDir) {
+        return defaults(bootstrapServers, topic, indexDir).toBuilder();
+    }
+
+    /** A builder holding these options, to change several at once. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public KafkaOptions withTopicLayout(int partitions, int replicationFactor, int minInsyncReplicas) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                (short) replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder()
+                .topicLayout(partitions, replicationFactor, minInsyncReplicas)
+                .build();
     }
 
     public KafkaOptions withTimeouts(Duration sessionTimeout, Duration maxPollInterval, Duration requestTimeout) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder()
+                .timeouts(sessionTimeout, maxPollInterval, requestTimeout)
+                .build();
     }
 
     public KafkaOptions withCompression(String compression) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder().compression(compression).build();
     }
 
     public KafkaOptions withMemtableEvents(int memtableEvents) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder().memtableEvents(memtableEvents).build();
     }
 
     public KafkaOptions withIndexDir(Path indexDir) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder().indexDir(indexDir).build();
     }
 
     public KafkaOptions withClock(Clock clock) {
-        return new KafkaOptions(
-                bootstrapServers,
-                topic,
-                partitions,
-                replicationFactor,
-                minInsyncReplicas,
-                compression,
-                indexDir,
-                sessionTimeout,
-                maxPollInterval,
-                requestTimeout,
-                memtableEvents,
-                clock,
-                clientProperties);
+        return toBuilder().clock(clock).build();
+    }
+
+    /** These options with {@code clientProperties} instead of the current extra client properties. */
+    public KafkaOptions withClientProperties(Map<String, ?> clientProperties) {
+        return toBuilder().clientProperties(clientProperties).build();
+    }
+
+    /**
+     * Mutable options, checked when {@link #build() built}; the parameters mean what the record's components mean. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private String bootstrapServers;
+        private String topic;
+        private int partitions;
+        private short replicationFactor;
+        private int minInsyncReplicas;
+        private String compression;
+        private Path indexDir;
+        private Duration sessionTimeout;
+        private Duration maxPollInterval;
+        private Duration requestTimeout;
+        private int memtableEvents;
+        private Clock clock;
+        private Map<String, Object> clientProperties;
+
+        private Builder(KafkaOptions from) {
+            this.bootstrapServers = from.bootstrapServers;
+            this.topic = from.topic;
+            this.partitions = from.partitions;
+            this.replicationFactor = from.replicationFactor;
+            this.minInsyncReplicas = from.minInsyncReplicas;
+            this.compression = from.compression;
+            this.indexDir = from.indexDir;
+            this.sessionTimeout = from.sessionTimeout;
+            this.maxPollInterval = from.maxPollInterval;
+            this.requestTimeout = from.requestTimeout;
+            this.memtableEvents = from.memtableEvents;
+            this.clock = from.clock;
+            this.clientProperties = from.clientProperties;
+        }
+
+        public Builder topic(String topic) {
+            this.topic = topic;
+            return this;
+        }
+
+        /**
+         * Partitions, replication and {@code min.insync.replicas} of a topic this store creates.
+         *
+         * @throws IllegalArgumentException if {@code replicationFactor} is above {@value Short#MAX_VALUE}
+         */
+        public Builder topicLayout(int partitions, int replicationFactor, int minInsyncReplicas) {
+            if (replicationFactor > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("replication must be at most " + Short.MAX_VALUE);
+            }
+            this.partitions = partitions;
+            this.replicationFactor = (short) replicationFactor;
+            this.minInsyncReplicas = minInsyncReplicas;
+            return this;
+        }
+
+        public Builder timeouts(Duration sessionTimeout, Duration maxPollInterval, Duration requestTimeout) {
+            this.sessionTimeout = sessionTimeout;
+            this.maxPollInterval = maxPollInterval;
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        public Builder compression(String compression) {
+            this.compression = compression;
+            return this;
+        }
+
+        public Builder indexDir(Path indexDir) {
+            this.indexDir = indexDir;
+            return this;
+        }
+
+        public Builder memtableEvents(int memtableEvents) {
+            this.memtableEvents = memtableEvents;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Extra properties for every Kafka client (security settings, {@code batch.size}, …), replacing the current. */
+        public Builder clientProperties(Map<String, ?> clientProperties) {
+            this.clientProperties = Map.copyOf(clientProperties);
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a value is out of range (as the record's constructor checks)
+         */
+        public KafkaOptions build() {
+            return new KafkaOptions(
+                    bootstrapServers,
+                    topic,
+                    partitions,
+                    replicationFactor,
+                    minInsyncReplicas,
+                    compression,
+                    indexDir,
+                    sessionTimeout,
+                    maxPollInterval,
+                    requestTimeout,
+                    memtableEvents,
+                    clock,
+                    clientProperties);
+        }
     }
 }

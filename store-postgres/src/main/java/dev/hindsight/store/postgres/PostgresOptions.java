@@ -101,176 +101,164 @@ public record PostgresOptions(
                 "hindsight");
     }
 
+    /** A builder holding {@link #defaults(String) the defaults} for {@code jdbcUrl}. */
+    public static Builder builder(String jdbcUrl) {
+        return defaults(jdbcUrl).toBuilder();
+    }
+
+    /** A builder holding these options, to change several at once. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public PostgresOptions withCredentials(@Nullable String user, @Nullable String password) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().credentials(user, password).build();
     }
 
     public PostgresOptions withSchema(String schema) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().schema(schema).build();
     }
 
     public PostgresOptions withPartitions(int partitions) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().partitions(partitions).build();
     }
 
     public PostgresOptions withPoolSize(int poolSize) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().poolSize(poolSize).build();
     }
 
-    /** Turns app-side group commit on or off, with {@code writers} concurrent group transactions. */
     public PostgresOptions withGroupCommit(boolean groupCommit, int writers) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                writers,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().groupCommit(groupCommit, writers).build();
     }
 
-    /** Sets how long a group-commit writer waits with a lone append for a second one ({@link #groupCommitLinger}). */
     public PostgresOptions withGroupCommitLinger(Duration groupCommitLinger) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().groupCommitLinger(groupCommitLinger).build();
     }
 
     public PostgresOptions withSynchronousCommit(boolean synchronousCommit) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().synchronousCommit(synchronousCommit).build();
     }
 
     public PostgresOptions withRetryFor(Duration retryFor) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().retryFor(retryFor).build();
     }
 
     public PostgresOptions withMigrate(boolean migrate) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().migrate(migrate).build();
     }
 
     public PostgresOptions withApplicationName(String applicationName) {
-        return new PostgresOptions(
-                jdbcUrl,
-                user,
-                password,
-                schema,
-                partitions,
-                poolSize,
-                groupCommit,
-                groupCommitWriters,
-                groupCommitLinger,
-                synchronousCommit,
-                retryFor,
-                migrate,
-                applicationName);
+        return toBuilder().applicationName(applicationName).build();
+    }
+
+    /**
+     * Mutable options, checked when {@link #build() built}; the parameters mean what the record's components mean. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private @Nullable String user;
+        private @Nullable String password;
+        private String schema;
+        private int partitions;
+        private int poolSize;
+        private boolean groupCommit;
+        private int groupCommitWriters;
+        private Duration groupCommitLinger;
+        private boolean synchronousCommit;
+        private Duration retryFor;
+        private boolean migrate;
+        private String applicationName;
+
+        private Builder(PostgresOptions from) {
+            this.jdbcUrl = from.jdbcUrl;
+            this.user = from.user;
+            this.password = from.password;
+            this.schema = from.schema;
+            this.partitions = from.partitions;
+            this.poolSize = from.poolSize;
+            this.groupCommit = from.groupCommit;
+            this.groupCommitWriters = from.groupCommitWriters;
+            this.groupCommitLinger = from.groupCommitLinger;
+            this.synchronousCommit = from.synchronousCommit;
+            this.retryFor = from.retryFor;
+            this.migrate = from.migrate;
+            this.applicationName = from.applicationName;
+        }
+
+        public Builder credentials(@Nullable String user, @Nullable String password) {
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        public Builder poolSize(int poolSize) {
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        public Builder groupCommit(boolean groupCommit, int writers) {
+            this.groupCommit = groupCommit;
+            this.groupCommitWriters = writers;
+            return this;
+        }
+
+        public Builder groupCommitLinger(Duration groupCommitLinger) {
+            this.groupCommitLinger = groupCommitLinger;
+            return this;
+        }
+
+        public Builder synchronousCommit(boolean synchronousCommit) {
+            this.synchronousCommit = synchronousCommit;
+            return this;
+        }
+
+        public Builder retryFor(Duration retryFor) {
+            this.retryFor = retryFor;
+            return this;
+        }
+
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        public Builder applicationName(String applicationName) {
+            this.applicationName = applicationName;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a value is out of range (as the record's constructor checks)
+         */
+        public PostgresOptions build() {
+            return new PostgresOptions(
+                    jdbcUrl,
+                    user,
+                    password,
+                    schema,
+                    partitions,
+                    poolSize,
+                    groupCommit,
+                    groupCommitWriters,
+                    groupCommitLinger,
+                    synchronousCommit,
+                    retryFor,
+                    migrate,
+                    applicationName);
+        }
     }
 
     /**

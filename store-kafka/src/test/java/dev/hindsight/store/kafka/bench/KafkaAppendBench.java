@@ -247,20 +247,7 @@ class KafkaAppendBench {
             }
         }
         try {
-            return KafkaEventLog.open(new KafkaOptions(
-                    options.bootstrapServers(),
-                    options.topic(),
-                    options.partitions(),
-                    options.replicationFactor(),
-                    options.minInsyncReplicas(),
-                    options.compression(),
-                    options.indexDir(),
-                    options.sessionTimeout(),
-                    options.maxPollInterval(),
-                    options.requestTimeout(),
-                    options.memtableEvents(),
-                    options.clock(),
-                    client));
+            return KafkaEventLog.open(options.withClientProperties(client));
         } finally {
             before.forEach((k, v) -> {
                 if (v == null) {
