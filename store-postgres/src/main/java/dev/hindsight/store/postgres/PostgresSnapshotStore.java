@@ -64,8 +64,8 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " state = NULL, state_zstd = excluded.state_zstd, saved_at = now() RETURNING version)"
                 + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
                 + " WHERE aggregate_id = ? ORDER BY 1 DESC";
-        // The same for snapshots of distinct aggregates: their locks in key order (as the appends' batches take theirs,
-        // so that two batches cannot deadlock), one upsert, and every kept version of each, by aggregate, newest first.
+        // The same for snapshots of distinct aggregates: their locks in sorted key order (so that two batches cannot
+        // deadlock), one upsert, and every kept version of each, by aggregate, newest first.
         this.upsertMany = "WITH l AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true),"
                 + " (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM"
                 + " (SELECT k FROM unnest(?::text[]) k ORDER BY 1) o) AS locked),"
