@@ -1,5 +1,6 @@
 package dev.hindsight.aggregate;
 
+import dev.hindsight.aggregate.internal.Batcher;
 import dev.hindsight.aggregate.internal.LoadSpans;
 import dev.hindsight.aggregate.internal.MetadataTimestamps;
 import dev.hindsight.core.AppendResult;
@@ -14,13 +15,11 @@ import dev.hindsight.core.TimestampOrderException;
 import dev.hindsight.core.WrongExpectedVersionException;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * command on a cached aggregate is decided on the cached state and appended at the cached version without a read (the
  * append's version check verifies the cache), one on an uncached aggregate first as on a new one (version 0); anything
  * else falls back to the load. Snapshots are written after
- * the append is durable, in the background; a failed snapshot write is logged and counted and never fails a command.
- * Thread-safe.
+ * the append is durable, in the background, in batches: the first waits {@code SNAPSHOT_LINGER} for others, and what
+ * queued meanwhile goes to {@link SnapshotStore#saveAll} in one call (one round trip on PostgreSQL instead of one per
+ * snapshot). A failed snapshot write is logged and counted and never fails a command. Thread-safe.
  *
  * @param <C> commands
  * @param <S> state
@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AggregateRepository.class);
     private static final int PAGE = 1000;
+    /** How long the first snapshot of a background batch waits for others (they are derived data: nothing waits). */
+    private static final Duration SNAPSHOT_LINGER = Duration.ofMillis(20);
+    /** Most snapshots per background batch. */
+    private static final int SNAPSHOT_BATCH = 256;
 
     private final EventStore store;
     private final Decider<C, S, E> decider;
@@ -53,7 +57,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private final SnapshotPolicy policy;
     private final int maxRetries;
     private final @Nullable StateCache<S> cache;
-    private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
+    private final Batcher<PendingSnapshot<S>> snapshotWriter =
+            new Batcher<>(this::writeSnapshots, SNAPSHOT_LINGER, SNAPSHOT_BATCH);
     private final AtomicLong snapshotsWritten = new AtomicLong();
     private final AtomicLong snapshotFailures = new AtomicLong();
     private final AtomicLong snapshotMismatches = new AtomicLong();
@@ -420,13 +425,54 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         return new CommandResult<>(aggregateId, after, result.lastVersion(), result.position(), events, attempt);
     }
 
+    /** A snapshot to write in the background; {@code timestamp}: its event's, or {@code null} to read it. */
+    private record PendingSnapshot<S>(
+            String aggregateId,
+            S state,
+            long version,
+            @Nullable Instant timestamp) {}
+
     private void scheduleSnapshot(String aggregateId, S state, long version, @Nullable Instant timestamp) {
-        SnapshotStore target = Objects.requireNonNull(snapshots);
-        try {
-            snapshotWriter.execute(() -> writeSnapshot(target, aggregateId, state, version, timestamp));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        if (!snapshotWriter.offer(new PendingSnapshot<>(aggregateId, state, version, timestamp))) {
             snapshotFailures.incrementAndGet();
         }
+    }
+
+    /**
+     * Writes a background batch in one {@link SnapshotStore#saveAll}; a snapshot that cannot be built fails alone, a
+     * failed write fails the batch (each of its snapshots counted).
+     */
+    private void writeSnapshots(List<PendingSnapshot<S>> batch) {
+        SnapshotStore target = Objects.requireNonNull(snapshots);
+        List<Snapshot> built = new ArrayList<>(batch.size());
+        for (PendingSnapshot<S> p : batch) {
+            try {
+                built.add(snapshot(p.aggregateId(), p.state(), p.version(), p.timestamp()));
+            } catch (RuntimeException e) {
+                snapshotFailures.incrementAndGet();
+                LOG.warn("snapshot of {} at version {} failed", p.aggregateId(), p.version(), e);
+            }
+        }
+        if (built.isEmpty()) {
+            return;
+        }
+        try {
+            target.saveAll(built);
+            snapshotsWritten.addAndGet(built.size());
+        } catch (RuntimeException e) {
+            snapshotFailures.addAndGet(built.size());
+            LOG.warn(
+                    "{} snapshot(s) failed, of {} at version {} and others",
+                    built.size(),
+                    built.getFirst().aggregateId(),
+                    built.getFirst().version(),
+                    e);
+        }
+    }
+
+    private Snapshot snapshot(String aggregateId, S state, long version, @Nullable Instant timestamp) {
+        Instant at = timestamp != null ? timestamp : storedTimestamp(aggregateId, version);
+        return new Snapshot(aggregateId, version, at, codec.fingerprint(), codec.write(state));
     }
 
     /** Writes a snapshot of {@code state} at {@code version} now (also used by tools and tests). */
@@ -442,8 +488,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private void writeSnapshot(
             SnapshotStore target, String aggregateId, S state, long version, @Nullable Instant timestamp) {
         try {
-            Instant at = timestamp != null ? timestamp : storedTimestamp(aggregateId, version);
-            target.save(new Snapshot(aggregateId, version, at, codec.fingerprint(), codec.write(state)));
+            target.save(snapshot(aggregateId, state, version, timestamp));
             snapshotsWritten.incrementAndGet();
         } catch (RuntimeException e) {
             snapshotFailures.incrementAndGet();
@@ -462,8 +507,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
 
     /** Waits for background snapshot writes to finish (for tests and shutdown). */
     public void awaitSnapshots() throws InterruptedException {
-        snapshotWriter.shutdown();
-        snapshotWriter.awaitTermination(30, TimeUnit.SECONDS);
+        snapshotWriter.shutdown(Duration.ofSeconds(30));
     }
 
     @Override

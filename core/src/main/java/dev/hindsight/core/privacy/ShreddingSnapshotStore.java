@@ -30,17 +30,25 @@ public final class ShreddingSnapshotStore implements SnapshotStore {
 
     @Override
     public void save(Snapshot s) {
+        inner.save(protect(s));
+    }
+
+    @Override
+    public void saveAll(List<Snapshot> snapshots) {
+        inner.saveAll(snapshots.stream().map(this::protect).toList());
+    }
+
+    private Snapshot protect(Snapshot s) {
         String subject = Json.parseObject(s.state(), "state").path(subjectField).textValue();
         if (subject == null || subject.isEmpty() || subject.equals(Shredder.ERASED) || subject.startsWith("enc:")) {
-            inner.save(s);
-            return;
+            return s;
         }
-        inner.save(new Snapshot(
+        return new Snapshot(
                 s.aggregateId(),
                 s.version(),
                 s.timestamp(),
                 s.stateSchema(),
-                shredder.protectJson(s.state(), subject, fields)));
+                shredder.protectJson(s.state(), subject, fields));
     }
 
     @Override

@@ -18,6 +18,18 @@ public interface SnapshotStore extends AutoCloseable {
      */
     void save(Snapshot snapshot);
 
+    /**
+     * Stores several snapshots, with the effect of {@link #save} on each in order. Engines override it to write them in
+     * one round trip (the background snapshot writer of {@code AggregateRepository} hands over what queued meanwhile).
+     *
+     * @throws dev.hindsight.core.StoreUnavailableException if they cannot be written (some may have been)
+     */
+    default void saveAll(List<Snapshot> snapshots) {
+        for (Snapshot s : snapshots) {
+            save(s);
+        }
+    }
+
     /** The kept snapshots of an aggregate, newest (highest version) first; empty if none. */
     List<Snapshot> snapshots(String aggregateId);
 

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotRetention;
+import dev.hindsight.core.spi.SnapshotStore;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +46,45 @@ class ShreddingSnapshotStoreTest {
         String state = "{\"user_id\":\"[erased]\",\"total\":1}";
         store.save(new Snapshot("ord_1", 1, Instant.parse("2026-01-01T00:00:00Z"), "s1", state));
         assertThat(inner.snapshots("ord_1").getFirst().state()).isEqualTo(state);
+    }
+
+    @Test
+    void saveAll_protectsEachStateAsSaveDoes_andHandsThemOverInOneCall() {
+        InMemorySnapshotStore memory = new InMemorySnapshotStore(SnapshotRetention.DEFAULT);
+        List<List<Snapshot>> calls = new ArrayList<>();
+        SnapshotStore inner = new SnapshotStore() {
+            @Override
+            public void save(Snapshot s) {
+                saveAll(List.of(s));
+            }
+
+            @Override
+            public void saveAll(List<Snapshot> snapshots) {
+                calls.add(snapshots);
+                snapshots.forEach(memory::save);
+            }
+
+            @Override
+            public List<Snapshot> snapshots(String aggregateId) {
+                return memory.snapshots(aggregateId);
+            }
+
+            @Override
+            public void close() {}
+        };
+        Shredder shredder = new Shredder(MASTER, new InMemorySubjectKeyStore(), PersonalData.NONE);
+        ShreddingSnapshotStore store = new ShreddingSnapshotStore(inner, shredder, "user_id", Set.of("user_id"));
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        String erin = "{\"user_id\":\"erin\",\"total\":1}";
+        String erased = "{\"user_id\":\"[erased]\",\"total\":2}";
+
+        store.saveAll(List.of(new Snapshot("ord_1", 1, t, "s1", erin), new Snapshot("ord_2", 1, t, "s1", erased)));
+
+        assertThat(calls).hasSize(1);
+        assertThat(memory.snapshots("ord_1").getFirst().state())
+                .doesNotContain("erin")
+                .contains("enc:v1:");
+        assertThat(memory.snapshots("ord_2").getFirst().state()).isEqualTo(erased);
+        assertThat(store.snapshots("ord_1").getFirst().state()).isEqualTo(erin);
     }
 }

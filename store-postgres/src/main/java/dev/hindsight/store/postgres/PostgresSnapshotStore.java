@@ -16,7 +16,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * are stored zstd-compressed ({@code state_zstd}, schema 5; rows written before keep their {@code json} state and are
  * read as they are). Snapshots are derived data, so saves
  * commit with {@code synchronous_commit = off}: a crash may lose the newest ones, which only costs a longer replay.
- * Thread-safe; the caller owns the pool.
+ * {@link #saveAll} writes snapshots of distinct aggregates in one statement (the same locks, upsert and retention as
+ * a save of each). Thread-safe; the caller owns the pool.
  */
 public final class PostgresSnapshotStore implements SnapshotStore {
     private static final int LEVEL = 3;
@@ -34,8 +39,11 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     private final DataSource ds;
     private final SnapshotRetention retention;
     private final Retrying retrying;
+    private final String schema;
     private final String upsert;
+    private final String upsertMany;
     private final String delete;
+    private final String deleteMany;
     private final String select;
     private final String selectLatest;
     private final String size;
@@ -44,6 +52,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         this.ds = ds;
         this.retention = retention;
         this.retrying = retrying;
+        this.schema = schema;
         // One round trip: commit without waiting for the WAL flush (transaction-local, so for this statement's own
         // transaction in auto-commit), serialize per aggregate, upsert, and return every kept version newest first
         // (the main query's snapshot predates the insert, so the inserted version is added to it).
@@ -55,6 +64,26 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " state = NULL, state_zstd = excluded.state_zstd, saved_at = now() RETURNING version)"
                 + " SELECT version FROM ins UNION SELECT version FROM " + schema + ".snapshots"
                 + " WHERE aggregate_id = ? ORDER BY 1 DESC";
+        // The same for snapshots of distinct aggregates: their locks in sorted key order (so that two batches cannot
+        // deadlock), one upsert, and every kept version of each, by aggregate, newest first.
+        this.upsertMany = "WITH l AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true),"
+                + " (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM"
+                + " (SELECT k FROM unnest(?::text[]) k ORDER BY 1) o) AS locked),"
+                + " ins AS (INSERT INTO " + schema + ".snapshots (aggregate_id, version, ts, ts_nanos, state_schema,"
+                + " state_zstd) SELECT u.a, u.v, to_timestamp(u.sec) + (u.nano / 1000) * interval '1 microsecond',"
+                + " (u.nano % 1000)::smallint, u.sch, u.z FROM l, unnest(?::text[], ?::bigint[], ?::bigint[],"
+                + " ?::int[], ?::text[], ?::bytea[]) AS u(a, v, sec, nano, sch, z)"
+                + " ON CONFLICT (aggregate_id, version) DO UPDATE SET"
+                + " ts = excluded.ts, ts_nanos = excluded.ts_nanos, state_schema = excluded.state_schema,"
+                + " state = NULL, state_zstd = excluded.state_zstd, saved_at = now() RETURNING aggregate_id, version)"
+                // per aggregate (OFFSET 0: not flattened into a join), as the single save looks: with "= ANY (array)"
+                // the planner chose a sequential scan of the young table (measured: 140 rows read per event)
+                + " SELECT aggregate_id, version FROM ins UNION SELECT k.aggregate_id, k.version FROM"
+                + " unnest(?::text[]) AS a(id) JOIN LATERAL (SELECT x.aggregate_id, x.version FROM " + schema
+                + ".snapshots x WHERE x.aggregate_id = a.id OFFSET 0) k ON true ORDER BY 1, 2 DESC";
+        this.deleteMany = "WITH l AS (SELECT set_config('synchronous_commit', 'off', true)) DELETE FROM " + schema
+                + ".snapshots s USING l, unnest(?::text[], ?::bigint[]) AS d(a, v)"
+                + " WHERE s.aggregate_id = d.a AND s.version = d.v";
         this.size = "SELECT pg_total_relation_size('" + schema + ".snapshots')";
         // Without a WAL flush of its own either: a drop lost to a crash leaves a spare snapshot. With it, retention's
         // deletes waited on WALSync/WALWrite under the seed's load, holding a store connection meanwhile (session 14).
@@ -91,6 +120,86 @@ public final class PostgresSnapshotStore implements SnapshotStore {
             }
             return null;
         });
+    }
+
+    /**
+     * Snapshots of distinct aggregates in one auto-committed statement (and one more for what retention drops); a
+     * second snapshot of an aggregate goes in a later statement, so that they are saved in order.
+     */
+    @Override
+    public void saveAll(List<Snapshot> snapshots) {
+        List<Snapshot> left = snapshots;
+        while (!left.isEmpty()) {
+            if (left.size() == 1) {
+                save(left.getFirst());
+                return;
+            }
+            List<Snapshot> round = new ArrayList<>(left.size());
+            List<Snapshot> later = new ArrayList<>();
+            Set<String> aggregates = new HashSet<>();
+            for (Snapshot s : left) {
+                (aggregates.add(s.aggregateId()) ? round : later).add(s);
+            }
+            retrying.run("saving " + round.size() + " snapshots", () -> {
+                try (Connection c = ds.getConnection()) {
+                    c.setAutoCommit(true);
+                    saveAllIn(c, round);
+                }
+                return null;
+            });
+            left = later;
+        }
+    }
+
+    private void saveAllIn(Connection c, List<Snapshot> round) throws SQLException {
+        int n = round.size();
+        String[] keys = new String[n];
+        String[] ids = new String[n];
+        long[] versions = new long[n];
+        long[] seconds = new long[n];
+        int[] nanos = new int[n];
+        String[] schemas = new String[n];
+        byte[][] states = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            Snapshot s = round.get(i);
+            keys[i] = schema + ".snapshots/" + s.aggregateId();
+            ids[i] = s.aggregateId();
+            versions[i] = s.version();
+            seconds[i] = s.timestamp().getEpochSecond();
+            nanos[i] = s.timestamp().getNano();
+            schemas[i] = s.stateSchema();
+            states[i] = Zstd.compress(s.state().getBytes(StandardCharsets.UTF_8), LEVEL);
+        }
+        Map<String, List<Long>> all = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(upsertMany)) {
+            Object[] params = {keys, ids, versions, seconds, nanos, schemas, states, ids};
+            for (int p = 0; p < params.length; p++) {
+                ps.setObject(p + 1, params[p]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+                }
+            }
+        }
+        List<String> dropIds = new ArrayList<>();
+        List<Long> dropVersions = new ArrayList<>();
+        for (Map.Entry<String, List<Long>> e : all.entrySet()) {
+            List<Long> kept = retention.retain(e.getValue(), v -> v);
+            for (Long v : e.getValue()) {
+                if (!kept.contains(v)) {
+                    dropIds.add(e.getKey());
+                    dropVersions.add(v);
+                }
+            }
+        }
+        if (!dropIds.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement(deleteMany)) {
+                ps.setObject(1, dropIds.toArray(String[]::new));
+                ps.setObject(2, dropVersions.stream().mapToLong(Long::longValue).toArray());
+                ps.executeUpdate();
+            }
+        }
     }
 
     /**

@@ -113,6 +113,33 @@ class PostgresSnapshotAndCheckpointStoreTest {
     }
 
     @Test
+    void saveAll_savesAsOneByOne_exactFieldsReplacementRetentionAndRepeatedAggregates() {
+        SnapshotRetention retention = new SnapshotRetention(2, 100);
+        PostgresSnapshotStore batched = PostgresSnapshotStore.open(pool, options, retention);
+        PostgresSnapshotStore single = PostgresSnapshotStore.open(pool, options, retention);
+        single.save(new Snapshot("all-1", 5, T, "S/1", "{\"v\":1}"));
+        single.save(new Snapshot("all-3", 1, T, "S/1", "{}"));
+        single.save(new Snapshot("all-3", 2, T, "S/1", "{}"));
+        List<Snapshot> batch = List.of(
+                new Snapshot("all-1", 5, T.plusNanos(1), "S/2", "{\"v\":2,\"é\":\"ü\"}"), // replaces version 5
+                new Snapshot("all-2", 100, T.plusSeconds(1), "S/1", "{\"v\":100}"),
+                new Snapshot("all-3", 3, T.plusSeconds(2), "S/1", "{\"v\":3}"), // drops version 1
+                new Snapshot("all-2", 110, T.plusSeconds(3), "S/1", "{\"v\":110}"), // same aggregate again
+                new Snapshot("all-2", 120, T.plusSeconds(4), "S/1", "{\"v\":120}"),
+                new Snapshot("all-2", 130, T.plusSeconds(5), "S/1", "{\"v\":130}")); // drops 110, keeps anchor 100
+
+        batched.saveAll(batch);
+
+        assertThat(batched.snapshots("all-1")).containsExactly(batch.get(0));
+        assertThat(batched.snapshots("all-2")).containsExactly(batch.get(5), batch.get(4), batch.get(1));
+        assertThat(batched.snapshots("all-3")).containsExactly(batch.get(2), new Snapshot("all-3", 2, T, "S/1", "{}"));
+        assertThat(batched.latest("all-2", 119, null)).isEqualTo(batch.get(1));
+        batched.saveAll(List.of());
+        batched.saveAll(List.of(new Snapshot("all-4", 1, T, "S/1", "{}")));
+        assertThat(batched.snapshots("all-4")).hasSize(1);
+    }
+
+    @Test
     void checkpoints_saveLoadOverwriteAndList() {
         PostgresCheckpointStore store = PostgresCheckpointStore.open(pool, options);
 

@@ -1,0 +1,108 @@
+package dev.hindsight.aggregate.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Background work in batches: queued items are handed to a consumer on one virtual thread at a time, the first of a
+ * batch after waiting {@code linger} for company, then everything queued meanwhile (up to {@code max} per call).
+ * Items queued while a batch is being consumed go in the next call without a further wait. Thread-safe.
+ *
+ * @param <T> the items
+ */
+public final class Batcher<T> implements AutoCloseable {
+    private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Consumer<List<T>> consumer;
+    private final long lingerNanos;
+    private final int max;
+
+    /**
+     * @param consumer takes each batch (in queue order); it must not throw (what it throws is dropped)
+     * @param linger how long the first item of a batch waits for others
+     * @param max most items per call
+     */
+    public Batcher(Consumer<List<T>> consumer, Duration linger, int max) {
+        if (max < 1 || linger.isNegative()) {
+            throw new IllegalArgumentException("max must be >= 1 and linger >= 0");
+        }
+        this.consumer = consumer;
+        this.lingerNanos = linger.toNanos();
+        this.max = max;
+    }
+
+    /**
+     * Queues an item for the consumer.
+     *
+     * @return whether it was queued: {@code false} after {@link #shutdown}
+     */
+    public boolean offer(T item) {
+        if (executor.isShutdown()) {
+            return false;
+        }
+        queue.add(item);
+        if (draining.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                draining.set(false);
+                return !queue.remove(item);
+            }
+        }
+        return true;
+    }
+
+    /** The drain loop: one at a time ({@code draining}); ends when the queue is empty. */
+    private void drain() {
+        while (true) {
+            if (lingerNanos > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(lingerNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // closing: hand over what is queued now
+                }
+            }
+            for (List<T> batch = take(); !batch.isEmpty(); batch = take()) {
+                try {
+                    consumer.accept(batch);
+                } catch (RuntimeException ignored) {
+                    // the consumer's to report; the next batch still runs
+                }
+            }
+            draining.set(false);
+            // an item queued after the last take, whose offer saw `draining` still set, is this loop's to take
+            if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    private List<T> take() {
+        List<T> batch = new ArrayList<>();
+        for (T t = batch.size() < max ? queue.poll() : null; t != null; t = batch.size() < max ? queue.poll() : null) {
+            batch.add(t);
+        }
+        return batch;
+    }
+
+    /** Takes no more items and waits (up to {@code timeout}) until the queued ones are consumed. */
+    public boolean shutdown(Duration timeout) throws InterruptedException {
+        executor.shutdown();
+        return executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Takes no more items; waits until the queued ones are consumed. */
+    @Override
+    public void close() {
+        executor.close();
+    }
+}

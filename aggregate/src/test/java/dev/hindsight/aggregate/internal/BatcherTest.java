@@ -1,0 +1,85 @@
+package dev.hindsight.aggregate.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BatcherTest {
+    @Test
+    void itemsQueuedWithinTheLinger_goInOneCall_inOrder() throws Exception {
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Batcher<Integer> b = new Batcher<>(calls::add, Duration.ofMillis(200), 100);
+        for (int i = 0; i < 5; i++) {
+            assertThat(b.offer(i)).isTrue();
+        }
+
+        assertThat(b.shutdown(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(calls).containsExactly(List.of(0, 1, 2, 3, 4));
+    }
+
+    @Test
+    void atMostMaxPerCall_andNothingLost() throws Exception {
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Batcher<Integer> b = new Batcher<>(calls::add, Duration.ofMillis(100), 3);
+        for (int i = 0; i < 8; i++) {
+            b.offer(i);
+        }
+
+        b.shutdown(Duration.ofSeconds(10));
+
+        assertThat(calls).containsExactly(List.of(0, 1, 2), List.of(3, 4, 5), List.of(6, 7));
+    }
+
+    @Test
+    void itemsQueuedWhileABatchIsConsumed_goInTheNextCall() throws Exception {
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch inFirst = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Batcher<Integer> b = new Batcher<>(
+                batch -> {
+                    calls.add(batch);
+                    inFirst.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                Duration.ZERO,
+                100);
+        b.offer(1);
+        assertThat(inFirst.await(10, TimeUnit.SECONDS)).isTrue();
+        b.offer(2);
+        b.offer(3);
+        release.countDown();
+
+        b.shutdown(Duration.ofSeconds(10));
+
+        assertThat(calls).containsExactly(List.of(1), List.of(2, 3));
+    }
+
+    @Test
+    void afterShutdown_offersAreRefused_andAThrowingConsumerStopsNothing() throws Exception {
+        List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
+        Batcher<Integer> b = new Batcher<>(
+                batch -> {
+                    seen.addAll(batch);
+                    throw new IllegalStateException("boom");
+                },
+                Duration.ZERO,
+                1);
+        b.offer(1);
+        b.offer(2);
+        assertThat(b.shutdown(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(b.offer(3)).isFalse();
+        assertThat(seen).containsExactly(1, 2);
+    }
+}
