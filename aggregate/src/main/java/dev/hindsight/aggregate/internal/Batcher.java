@@ -27,7 +27,7 @@ public final class Batcher<T> implements AutoCloseable {
     private final int max;
 
     /**
-     * @param consumer takes each batch (in queue order); it must not throw (what it throws is dropped)
+     * @param consumer takes each batch (in queue order); it must not throw (what it throws, an Error too, is dropped)
      * @param linger how long the first item of a batch waits for others
      * @param max most items per call
      */
@@ -74,8 +74,9 @@ public final class Batcher<T> implements AutoCloseable {
             for (List<T> batch = take(); !batch.isEmpty(); batch = take()) {
                 try {
                     consumer.accept(batch);
-                } catch (RuntimeException ignored) {
-                    // the consumer's to report; the next batch still runs
+                } catch (RuntimeException | Error ignored) {
+                    // the consumer's to report; the next batch still runs (an Error too: ending this loop with
+                    // `draining` set would leave every later item queued for good)
                 }
             }
             draining.set(false);

@@ -82,4 +82,28 @@ class BatcherTest {
         assertThat(b.offer(3)).isFalse();
         assertThat(seen).containsExactly(1, 2);
     }
+
+    @Test
+    void aConsumerThatThrowsAnError_doesNotStopLaterBatches() throws Exception {
+        List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
+        Batcher<Integer> b = new Batcher<>(
+                batch -> {
+                    seen.addAll(batch);
+                    if (batch.contains(1)) {
+                        throw new AssertionError("boom");
+                    }
+                },
+                Duration.ZERO,
+                10);
+        b.offer(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!seen.contains(1) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(50); // the first drain has thrown and ended
+        b.offer(2);
+        assertThat(b.shutdown(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(seen).containsExactly(1, 2);
+    }
 }
