@@ -7,6 +7,8 @@ import dev.hindsight.core.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Runs the command line in-process, capturing stdout, stderr and the exit code. */
@@ -25,6 +27,26 @@ record CliRun(int exitCode, String out, String err) {
     static JsonNode json(CliRun r) throws IOException {
         assertThat(r.exitCode()).as(r.err()).isZero();
         return Json.mapper().readTree(r.out());
+    }
+
+    /**
+     * The arguments of {@code serve --store kafka} on {@code topic} (3 partitions, replication 1, as the tests' clusters
+     * hold them) with its data directory, to follow {@code serve} or a role's options.
+     */
+    static List<String> kafkaStore(String bootstrap, String topic, Path dataDir) {
+        return List.of(
+                "--store",
+                "kafka",
+                "--kafka-bootstrap",
+                bootstrap,
+                "--kafka-topic",
+                topic,
+                "--kafka-partitions",
+                "3",
+                "--kafka-replication",
+                "1",
+                "--data-dir",
+                dataDir.toString());
     }
 
     /** {@code orders create --user USER --currency EUR --item ITEM --url URL}; returns the new order's id. */

@@ -74,20 +74,8 @@ class KafkaCryptoShreddingIT {
 
     /** {@code serve --store kafka} on the test's topic with its own data directory {@code data-NAME}. */
     private ServeCommand command(String name, List<String> extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "serve",
-                "--store",
-                "kafka",
-                "--kafka-bootstrap",
-                cluster.bootstrapServers(),
-                "--kafka-topic",
-                topic,
-                "--kafka-partitions",
-                "3",
-                "--kafka-replication",
-                "1",
-                "--data-dir",
-                dir.resolve("data-" + name).toString()));
+        List<String> args = new ArrayList<>(List.of("serve"));
+        args.addAll(CliRun.kafkaStore(cluster.bootstrapServers(), topic, dir.resolve("data-" + name)));
         args.addAll(extra);
         if (!extra.contains("--port")) {
             args.addAll(List.of("--port", "0"));

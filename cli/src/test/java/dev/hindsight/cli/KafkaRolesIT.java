@@ -82,34 +82,11 @@ class KafkaRolesIT {
     }
 
     private RoleProcess serve(String role, int n) throws IOException {
-        return RoleProcess.start(
-                children,
-                dir.resolve(role + "-" + n + ".err"),
-                List.of(
-                        "--port",
-                        "0",
-                        "--store",
-                        "kafka",
-                        "--kafka-bootstrap",
-                        cluster.bootstrapServers(),
-                        "--kafka-topic",
-                        topic,
-                        "--kafka-partitions",
-                        "3",
-                        "--kafka-replication",
-                        "1",
-                        "--data-dir",
-                        dir.resolve(role + "-" + n).toString(),
-                        "--pg-url",
-                        URL,
-                        "--pg-user",
-                        USER,
-                        "--pg-password",
-                        PASSWORD,
-                        "--pg-schema",
-                        schema,
-                        "--role",
-                        role));
+        List<String> args = new ArrayList<>(List.of("--port", "0"));
+        args.addAll(CliRun.kafkaStore(cluster.bootstrapServers(), topic, dir.resolve(role + "-" + n)));
+        args.addAll(List.of(
+                "--pg-url", URL, "--pg-user", USER, "--pg-password", PASSWORD, "--pg-schema", schema, "--role", role));
+        return RoleProcess.start(children, dir.resolve(role + "-" + n + ".err"), args);
     }
 
     /** An order created, and for {@code full} paid, shipped and delivered; returns its id and last position. */

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -202,22 +203,9 @@ class KafkaServeIT {
     }
 
     private static HindsightServer serveNode(String topic, int port, Path data) {
-        return ServeRun.start(
-                "serve",
-                "--port",
-                Integer.toString(port),
-                "--store",
-                "kafka",
-                "--kafka-bootstrap",
-                cluster.bootstrapServers(),
-                "--kafka-topic",
-                topic,
-                "--kafka-partitions",
-                "3",
-                "--kafka-replication",
-                "1",
-                "--data-dir",
-                data.toString());
+        List<String> args = new ArrayList<>(List.of("serve", "--port", Integer.toString(port)));
+        args.addAll(CliRun.kafkaStore(cluster.bootstrapServers(), topic, data));
+        return ServeRun.start(args.toArray(String[]::new));
     }
 
     @Test
