@@ -11,6 +11,7 @@ import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An {@link EventLog} that passes every abstract method to another one: tests extend it and override only what they
@@ -53,6 +54,11 @@ public abstract class ForwardingEventLog implements EventLog {
     @Override
     public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
         return delegate.awaitAfter(after, timeout);
+    }
+
+    @Override
+    public Optional<String> stoppedReason() {
+        return delegate.stoppedReason();
     }
 
     @Override

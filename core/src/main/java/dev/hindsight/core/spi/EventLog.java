@@ -12,6 +12,7 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.internal.ConcurrentAppends;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -129,6 +130,16 @@ public interface EventLog extends AutoCloseable {
      */
     default StorageUse storage() {
         return StorageUse.NOT_MEASURED;
+    }
+
+    /**
+     * Why this log has stopped serving appends for good, if it has; empty while it serves. The file engine's writer
+     * stops after a failure while publishing a durable write (ADR 0003) and only a reopen recovers it; {@code GET
+     * /health} then answers 503 with this reason so that a supervisor restarts the process. Transient trouble (a
+     * database that does not answer) is not reported here: it heals by itself. Cheap; called on every health check.
+     */
+    default Optional<String> stoppedReason() {
+        return Optional.empty();
     }
 
     /** Whether positions form one total order across aggregates (false for partitioned engines). */

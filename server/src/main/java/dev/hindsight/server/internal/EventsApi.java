@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
@@ -243,12 +244,26 @@ public final class EventsApi {
         }));
     }
 
-    /** {@code GET /health}. */
+    /**
+     * {@code GET /health}: 200 {@code {"status":"ok","head":…}}, or 503 {@code {"status":"unavailable",
+     * "error":"store_unavailable","message":…,"head":…}} once the engine has stopped serving appends for good
+     * ({@link dev.hindsight.core.spi.EventLog#stoppedReason()}), so that a supervisor restarts the process.
+     */
     public void health(Context ctx) throws IOException {
         Position head = store.head();
+        Optional<String> stopped = store.log().stoppedReason();
+        if (stopped.isPresent()) {
+            ctx.status(503);
+        }
         json(ctx, JsonOut.write(g -> {
             g.writeStartObject();
-            g.writeStringField("status", "ok");
+            if (stopped.isPresent()) {
+                g.writeStringField("status", "unavailable");
+                g.writeStringField("error", "store_unavailable");
+                g.writeStringField("message", stopped.get());
+            } else {
+                g.writeStringField("status", "ok");
+            }
             g.writeStringField("head", head.toString());
             g.writeEndObject();
         }));

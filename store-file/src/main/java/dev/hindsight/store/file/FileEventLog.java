@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -346,6 +347,11 @@ public final class FileEventLog implements EventLog, RetentionSupport {
     @Override
     public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
         return writer.append(aggregateId, expected, events);
+    }
+
+    @Override
+    public Optional<String> stoppedReason() {
+        return writer.stoppedReason();
     }
 
     /** Handed to the writer; the future completes on its acknowledgement thread, after the durable write. */

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -37,6 +38,14 @@ final class PgTestSupport {
                 .withSchema(schema)
                 .withPoolSize(20)
                 .withApplicationName("hindsight-test-" + schema);
+    }
+
+    /**
+     * {@link #options} with group commit on and one writer over 2 partitions, and {@code linger}: with a linger a lone
+     * append goes through the committer; with {@code Duration.ZERO} it takes the pooled path.
+     */
+    static PostgresOptions groupCommitOptions(String schema, Duration linger) {
+        return options(schema).withPartitions(2).withGroupCommit(true, 1).withGroupCommitLinger(linger);
     }
 
     /** A connection of its own (not pooled), for setup and fault injection. */

@@ -23,10 +23,8 @@ class PostgresGroupCommitErrorTest {
     @Test
     void errorInABatch_failsItsAppends_andTheWriterGoesOn() throws Exception {
         String schema = PgTestSupport.newSchema("gcerror");
-        PostgresOptions options = PgTestSupport.options(schema)
-                .withPartitions(2)
-                .withGroupCommit(true, 1)
-                .withGroupCommitLinger(Duration.ofMillis(5)); // a lone append goes through the committer
+        // a lone append goes through the committer
+        PostgresOptions options = PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(5));
         // appenders on threads nobody waits for: before the fix they never returned
         Executor threads = r -> Thread.ofVirtual().start(r);
         try (PostgresEventLog log = PostgresEventLog.open(options)) {

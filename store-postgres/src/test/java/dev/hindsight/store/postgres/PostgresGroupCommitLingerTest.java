@@ -20,17 +20,11 @@ import org.junit.jupiter.api.Test;
  * transaction; without a linger a lone append runs alone; a rejected append in a lingered batch still fails alone.
  */
 class PostgresGroupCommitLingerTest {
-    private static PostgresOptions options(String schema, Duration linger) {
-        return PgTestSupport.options(schema)
-                .withPartitions(2)
-                .withGroupCommit(true, 1)
-                .withGroupCommitLinger(linger);
-    }
-
     @Test
     void loneAppends_arrivingWithinTheLinger_shareOneTransaction() throws Exception {
         String schema = PgTestSupport.newSchema("gclinger");
-        try (PostgresEventLog log = PostgresEventLog.open(options(schema, Duration.ofMillis(50)));
+        try (PostgresEventLog log =
+                        PostgresEventLog.open(PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(50)));
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             EventStore store = EventStore.of(log);
             Future<AppendResult> first =
@@ -52,7 +46,7 @@ class PostgresGroupCommitLingerTest {
     @Test
     void loneAppend_withoutLinger_runsAloneOutsideTheCommitter() throws Exception {
         String schema = PgTestSupport.newSchema("gcnolinger");
-        try (PostgresEventLog log = PostgresEventLog.open(options(schema, Duration.ZERO))) {
+        try (PostgresEventLog log = PostgresEventLog.open(PgTestSupport.groupCommitOptions(schema, Duration.ZERO))) {
             EventStore store = EventStore.of(log);
 
             store.append("a", ExpectedVersion.ANY, EventData.of("E", "{}"));
@@ -67,7 +61,8 @@ class PostgresGroupCommitLingerTest {
     @Test
     void rejectedAppend_inALingeredBatch_failsAloneAndTheOtherCommits() throws Exception {
         String schema = PgTestSupport.newSchema("gclingerrej");
-        try (PostgresEventLog log = PostgresEventLog.open(options(schema, Duration.ofMillis(50)));
+        try (PostgresEventLog log =
+                        PostgresEventLog.open(PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(50)));
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             EventStore store = EventStore.of(log);
             store.append("taken", ExpectedVersion.ANY, EventData.of("E", "{}"));

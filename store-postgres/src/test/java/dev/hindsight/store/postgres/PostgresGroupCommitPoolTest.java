@@ -26,12 +26,9 @@ class PostgresGroupCommitPoolTest {
     @Test
     void queuedAppend_commitsWhileEveryPooledConnectionIsTaken() throws Exception {
         String schema = PgTestSupport.newSchema("gcpool");
-        PostgresOptions options = PgTestSupport.options(schema)
+        // No linger: a lone append takes the pooled path, which this test blocks.
+        PostgresOptions options = PgTestSupport.groupCommitOptions(schema, Duration.ZERO)
                 .withPoolSize(2)
-                .withPartitions(2)
-                .withGroupCommit(true, 1)
-                // No linger: a lone append takes the pooled path, which this test blocks.
-                .withGroupCommitLinger(Duration.ZERO)
                 .withRetryFor(Duration.ofSeconds(10));
         List<Connection> taken = new ArrayList<>();
         try (PostgresEventLog log = PostgresEventLog.open(options);

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -65,7 +66,7 @@ public final class GroupCommitWriter implements AutoCloseable {
      * that are on disk, and the next batch would reuse their positions and offsets, so the writer refuses every later
      * append; reopening the store recovers the log from the disk.
      */
-    private @Nullable Throwable broken;
+    private volatile @Nullable Throwable broken;
 
     // Writer-thread state for the batch being built.
     private ByteBuffer buf;
@@ -288,15 +289,19 @@ public final class GroupCommitWriter implements AutoCloseable {
         return queue.take();
     }
 
+    /** Why this writer stopped for good (fail-stop after a failure while publishing a durable write), if it did. */
+    public Optional<String> stoppedReason() {
+        Throwable b = broken;
+        return b == null
+                ? Optional.empty()
+                : Optional.of("the store stopped writing after a failure while publishing a durable write (" + b
+                        + "); reopen it to recover");
+    }
+
     private void processBatch(List<Request> batch) {
         Throwable b = broken;
         if (b != null) {
-            failAll(
-                    batch,
-                    new StoreUnavailableException(
-                            "the store stopped writing after a failure while publishing a durable write (" + b
-                                    + "); reopen it to recover",
-                            b));
+            failAll(batch, new StoreUnavailableException(stoppedReason().orElseThrow(), b));
             return;
         }
         resetBuffer();

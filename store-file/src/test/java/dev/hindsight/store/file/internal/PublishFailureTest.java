@@ -38,6 +38,7 @@ class PublishFailureTest {
     void failureWhilePublishing_refusesLaterAppends_andReopenRecoversTheDurableWrite() throws Exception {
         FileLogOptions options = FileLogOptions.defaults(dir).withFsync(FsyncPolicy.ALWAYS);
         try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            assertThat(store.log().stoppedReason()).isEmpty();
             store.append("a-1", ExpectedVersion.NO_STREAM, EventData.of("T", "{\"n\":1}"));
             AtomicBoolean fired = new AtomicBoolean();
             GroupCommitWriter.publishFaultForTests = () -> {
@@ -53,9 +54,12 @@ class PublishFailureTest {
             assertThatThrownBy(() -> store.append("a-3", ExpectedVersion.NO_STREAM, EventData.of("T", "{\"n\":3}")))
                     .isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("reopen");
+            assertThat(store.log().stoppedReason())
+                    .hasValueSatisfying(reason -> assertThat(reason).contains("publish fault", "reopen"));
         }
 
         try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            assertThat(store.log().stoppedReason()).isEmpty();
             List<RecordedEvent> all =
                     store.readAll(Position.START, 100, EventFilter.ALL).events();
             // a-2 was written and fsynced before publishing failed: it is in the log (its append was reported as
