@@ -104,118 +104,142 @@ public record FileLogOptions(
         return new FileLogOptions(directory, FsyncPolicy.ALWAYS, Duration.ofMillis(100), 256L << 20, 8 << 20);
     }
 
+    /** A builder holding {@link #defaults(Path) the defaults} for {@code directory}. */
+    public static Builder builder(Path directory) {
+        return defaults(directory).toBuilder();
+    }
+
+    /** A builder holding these options, to change several at once. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public FileLogOptions withFsync(FsyncPolicy policy) {
-        return new FileLogOptions(
-                directory,
-                policy,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().fsync(policy).build();
     }
 
     public FileLogOptions withFsyncInterval(Duration interval) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                interval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().fsyncInterval(interval).build();
     }
 
     public FileLogOptions withIndexCacheEntries(int entries) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                entries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().indexCacheEntries(entries).build();
     }
 
     public FileLogOptions withSegmentBytes(long bytes) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                bytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().segmentBytes(bytes).build();
     }
 
     /** Sealed segments compressed at zstd {@code level}; 0 keeps them plain. */
     public FileLogOptions withCompressionLevel(int level) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                level,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().compressionLevel(level).build();
     }
 
     public FileLogOptions withBlockCacheBytes(long bytes) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                bytes,
-                archive,
-                memtableEvents);
+        return toBuilder().blockCacheBytes(bytes).build();
     }
 
     /** Sealed segments archived per {@code archive}; null: never. */
     public FileLogOptions withArchive(@Nullable ArchiveOptions archive) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                memtableEvents);
+        return toBuilder().archive(archive).build();
     }
 
     /** Index memtables written to disk once they hold {@code events} events. */
     public FileLogOptions withMemtableEvents(int events) {
-        return new FileLogOptions(
-                directory,
-                fsync,
-                fsyncInterval,
-                segmentBytes,
-                maxBatchBytes,
-                indexCacheEntries,
-                compressionLevel,
-                blockCacheBytes,
-                archive,
-                events);
+        return toBuilder().memtableEvents(events).build();
+    }
+
+    /**
+     * Mutable options, checked when {@link #build() built}; the parameters mean what the record's components mean. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private final Path directory;
+        private FsyncPolicy fsync;
+        private Duration fsyncInterval;
+        private long segmentBytes;
+        private int maxBatchBytes;
+        private int indexCacheEntries;
+        private int compressionLevel;
+        private long blockCacheBytes;
+        private @Nullable ArchiveOptions archive;
+        private int memtableEvents;
+
+        private Builder(FileLogOptions from) {
+            this.directory = from.directory;
+            this.fsync = from.fsync;
+            this.fsyncInterval = from.fsyncInterval;
+            this.segmentBytes = from.segmentBytes;
+            this.maxBatchBytes = from.maxBatchBytes;
+            this.indexCacheEntries = from.indexCacheEntries;
+            this.compressionLevel = from.compressionLevel;
+            this.blockCacheBytes = from.blockCacheBytes;
+            this.archive = from.archive;
+            this.memtableEvents = from.memtableEvents;
+        }
+
+        public Builder fsync(FsyncPolicy fsync) {
+            this.fsync = fsync;
+            return this;
+        }
+
+        public Builder fsyncInterval(Duration fsyncInterval) {
+            this.fsyncInterval = fsyncInterval;
+            return this;
+        }
+
+        public Builder segmentBytes(long segmentBytes) {
+            this.segmentBytes = segmentBytes;
+            return this;
+        }
+
+        public Builder maxBatchBytes(int maxBatchBytes) {
+            this.maxBatchBytes = maxBatchBytes;
+            return this;
+        }
+
+        public Builder indexCacheEntries(int indexCacheEntries) {
+            this.indexCacheEntries = indexCacheEntries;
+            return this;
+        }
+
+        public Builder compressionLevel(int compressionLevel) {
+            this.compressionLevel = compressionLevel;
+            return this;
+        }
+
+        public Builder blockCacheBytes(long blockCacheBytes) {
+            this.blockCacheBytes = blockCacheBytes;
+            return this;
+        }
+
+        public Builder archive(@Nullable ArchiveOptions archive) {
+            this.archive = archive;
+            return this;
+        }
+
+        public Builder memtableEvents(int memtableEvents) {
+            this.memtableEvents = memtableEvents;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a value is out of range (as the record's constructor checks)
+         */
+        public FileLogOptions build() {
+            return new FileLogOptions(
+                    directory,
+                    fsync,
+                    fsyncInterval,
+                    segmentBytes,
+                    maxBatchBytes,
+                    indexCacheEntries,
+                    compressionLevel,
+                    blockCacheBytes,
+                    archive,
+                    memtableEvents);
+        }
     }
 }
