@@ -69,6 +69,7 @@ class CanonicalCheckTest {
         "\u007f",
         "\\u0041"
     };
+    private static final RandomJsonDocuments DOCS = new RandomJsonDocuments(NUMBERS, STRINGS, true, 40);
 
     /** The store's old result for {@code json}: the streaming path, else the tree path; null if it is refused. */
     private static String stored(String json) {
@@ -98,7 +99,7 @@ class CanonicalCheckTest {
         int canonicalAccepted = 0;
         int canonical = 0;
         for (int i = 0; i < 30_000; i++) {
-            String json = object(random, 0);
+            String json = DOCS.object(random, 0);
             assertAcceptedOnlyIfStoredAsIs(json);
             accepted += CanonicalCheck.data(json) >= 0 ? 1 : 0;
             String out = stored(json);
@@ -251,7 +252,7 @@ class CanonicalCheckTest {
         };
         int accepted = 0;
         for (int i = 0; i < 20_000; i++) {
-            String body = stored(object(random, 1));
+            String body = stored(DOCS.object(random, 1));
             if (body == null) {
                 continue;
             }
@@ -286,7 +287,7 @@ class CanonicalCheckTest {
         EventValidator v = validator();
         Random random = new Random(99);
         for (int i = 0; i < 5_000; i++) {
-            String json = object(random, 0);
+            String json = DOCS.object(random, 0);
             String expected = stored(json);
             if (expected == null) {
                 continue;
@@ -309,52 +310,5 @@ class CanonicalCheckTest {
             sb.append((char) ('0' + (r.nextInt(3) == 0 ? 0 : r.nextInt(10))));
         }
         return sb.toString();
-    }
-
-    private static String object(Random r, int depth) {
-        int n = depth > 3 ? r.nextInt(2) : r.nextInt(6);
-        StringBuilder sb = new StringBuilder().append(ws(r)).append('{');
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(ws(r))
-                    .append('"')
-                    .append(r.nextInt(10) == 0 ? "k" : r.nextInt(20) == 0 ? "ké" : "k" + r.nextInt(1000))
-                    .append('"')
-                    .append(ws(r))
-                    .append(':')
-                    .append(value(r, depth + 1));
-        }
-        return sb.append(ws(r)).append('}').append(ws(r)).toString();
-    }
-
-    private static String value(Random r, int depth) {
-        StringBuilder sb = new StringBuilder().append(ws(r));
-        switch (r.nextInt(depth > 3 ? 4 : 6)) {
-            case 0 -> sb.append(NUMBERS[r.nextInt(NUMBERS.length)]);
-            case 1 -> sb.append('"').append(STRINGS[r.nextInt(STRINGS.length)]).append('"');
-            case 2 -> sb.append(List.of("true", "false", "null").get(r.nextInt(3)));
-            case 3 -> sb.append('"').append(Long.toString(r.nextLong(), 36)).append('"');
-            case 4 -> sb.append(object(r, depth));
-            default -> {
-                sb.append('[');
-                int n = r.nextInt(4);
-                for (int i = 0; i < n; i++) {
-                    sb.append(i > 0 ? "," : "").append(value(r, depth + 1));
-                }
-                sb.append(']');
-            }
-        }
-        return sb.append(ws(r)).toString();
-    }
-
-    /** Mostly none: most generated documents are compact. */
-    private static String ws(Random r) {
-        return switch (r.nextInt(40)) {
-            case 0 -> " ";
-            case 1 -> "\n\t ";
-            default -> "";
-        };
     }
 }

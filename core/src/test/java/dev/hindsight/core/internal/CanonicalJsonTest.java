@@ -66,6 +66,7 @@ class CanonicalJsonTest {
         "\u2028\u2029",
         "ctl\\b\\f\\r"
     };
+    private static final RandomJsonDocuments DOCS = new RandomJsonDocuments(NUMBERS, STRINGS, false, 8);
 
     /** The old validator's path: a tree with exact decimals, written compactly. */
     private static String viaTree(String json) {
@@ -77,7 +78,7 @@ class CanonicalJsonTest {
         Random random = new Random(20261126);
         int fast = 0;
         for (int i = 0; i < 20_000; i++) {
-            String json = object(random, 0);
+            String json = DOCS.object(random, 0);
             CanonicalJson.Result r = CanonicalJson.data(json);
             String expected = viaTree(json);
             if (r != null) {
@@ -103,7 +104,7 @@ class CanonicalJsonTest {
             "\"1970-01-01T00:00:00Z\""
         };
         for (int i = 0; i < 5_000; i++) {
-            String body = object(random, 1).strip();
+            String body = DOCS.object(random, 1).strip();
             String ts = timestamps[random.nextInt(timestamps.length)];
             String json = ts == null
                     ? body
@@ -271,52 +272,5 @@ class CanonicalJsonTest {
 
     private static EventValidator validator(StoreLimits limits) {
         return new EventValidator(limits, Clock.fixed(NOW, ZoneOffset.UTC), new RandomUuids());
-    }
-
-    private static String object(Random r, int depth) {
-        int n = depth > 3 ? r.nextInt(2) : r.nextInt(6);
-        StringBuilder sb = new StringBuilder().append(ws(r)).append('{');
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            // a small key space makes some duplicate keys
-            sb.append(ws(r))
-                    .append('"')
-                    .append(r.nextInt(10) == 0 ? "k" : "k" + r.nextInt(1000))
-                    .append('"')
-                    .append(ws(r))
-                    .append(':')
-                    .append(value(r, depth + 1));
-        }
-        return sb.append(ws(r)).append('}').append(ws(r)).toString();
-    }
-
-    private static String value(Random r, int depth) {
-        StringBuilder sb = new StringBuilder().append(ws(r));
-        switch (r.nextInt(depth > 3 ? 4 : 6)) {
-            case 0 -> sb.append(NUMBERS[r.nextInt(NUMBERS.length)]);
-            case 1 -> sb.append('"').append(STRINGS[r.nextInt(STRINGS.length)]).append('"');
-            case 2 -> sb.append(List.of("true", "false", "null").get(r.nextInt(3)));
-            case 3 -> sb.append('"').append(Long.toString(r.nextLong(), 36)).append('"');
-            case 4 -> sb.append(object(r, depth));
-            default -> {
-                sb.append('[');
-                int n = r.nextInt(4);
-                for (int i = 0; i < n; i++) {
-                    sb.append(i > 0 ? "," : "").append(value(r, depth + 1));
-                }
-                sb.append(']');
-            }
-        }
-        return sb.append(ws(r)).toString();
-    }
-
-    private static String ws(Random r) {
-        return switch (r.nextInt(8)) {
-            case 0 -> " ";
-            case 1 -> "\n\t ";
-            default -> "";
-        };
     }
 }
