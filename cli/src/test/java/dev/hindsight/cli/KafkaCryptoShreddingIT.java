@@ -62,7 +62,7 @@ class KafkaCryptoShreddingIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = SharedKafkaCluster.get();
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterEach

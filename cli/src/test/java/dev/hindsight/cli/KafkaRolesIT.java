@@ -65,7 +65,7 @@ class KafkaRolesIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = SharedKafkaCluster.get();
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterEach

@@ -37,7 +37,7 @@ class KafkaServeIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = SharedKafkaCluster.get();
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterEach

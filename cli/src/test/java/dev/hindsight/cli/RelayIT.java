@@ -43,7 +43,7 @@ class RelayIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = SharedKafkaCluster.get();
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterEach

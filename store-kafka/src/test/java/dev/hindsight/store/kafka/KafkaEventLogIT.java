@@ -23,17 +23,13 @@ class KafkaEventLogIT extends EventLogTck {
     static void startCluster() throws Exception {
         System.setProperty(KafkaEventLog.WRITER_PROPERTY, "partition");
         dir = Files.createTempDirectory("hindsight-kafka-tck");
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
         System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
-        try {
-            cluster.close();
-        } finally {
-            KafkaTestCluster.deleteTree(dir);
-        }
+        KafkaTestCluster.deleteTree(dir);
     }
 
     @Override

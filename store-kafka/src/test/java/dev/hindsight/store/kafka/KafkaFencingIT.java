@@ -11,7 +11,6 @@ import dev.hindsight.core.StoreUnavailableException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,12 +28,7 @@ class KafkaFencingIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = KafkaTestCluster.shared();
     }
 
     private static KafkaOptions options(String topic, String node) {

@@ -39,12 +39,11 @@ class KafkaHangingTransactionIT {
     @BeforeAll
     static void startCluster() throws Exception {
         writerBefore = System.setProperty(KafkaEventLog.WRITER_PROPERTY, "node");
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
+        cluster = KafkaTestCluster.shared();
     }
 
     @AfterAll
     static void stopCluster() {
-        cluster.close();
         if (writerBefore == null) {
             System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
         } else {

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +35,7 @@ class KafkaIndexIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = KafkaTestCluster.shared();
     }
 
     @Test

@@ -14,7 +14,6 @@ import dev.hindsight.core.StoreLockedException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +30,7 @@ class KafkaReaderIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
+        cluster = KafkaTestCluster.shared();
     }
 
     private static KafkaOptions options(String node) {

@@ -2,8 +2,10 @@ package dev.hindsight.store.kafka;
 
 import dev.hindsight.store.kafka.dev.KafkaDevCluster;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-process KRaft cluster for tests on free ports: a {@link KafkaDevCluster} (the launcher behind
@@ -24,6 +26,33 @@ public final class KafkaTestCluster implements AutoCloseable {
      */
     public static KafkaTestCluster start(Path dir, int size) throws Exception {
         return new KafkaTestCluster(KafkaDevCluster.start(dir, size, 0));
+    }
+
+    private static @Nullable KafkaTestCluster shared;
+
+    /**
+     * One 1-broker cluster for every test class of this JVM that only needs a broker: started by the first caller,
+     * closed and deleted when the JVM exits; never close it. A cluster's start and controlled shutdown cost seconds per
+     * class; each class keeps to topics (and so groups and transactional ids) of its own names. Tests that stop, kill
+     * or resize brokers, or need other broker settings, {@link #start} their own.
+     *
+     * @throws Exception if the cluster cannot be started
+     */
+    public static synchronized KafkaTestCluster shared() throws Exception {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory("hindsight-shared-kafka");
+            KafkaTestCluster started = start(dir, 1);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+                started.close();
+                try {
+                    deleteTree(dir);
+                } catch (IOException e) {
+                    System.err.println("KafkaTestCluster.shared: could not delete " + dir + ": " + e);
+                }
+            }));
+            shared = started;
+        }
+        return shared;
     }
 
     /** Bootstrap servers, {@code 127.0.0.1:port} of every node, comma-separated. */
