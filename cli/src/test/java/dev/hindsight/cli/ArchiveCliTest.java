@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.server.HindsightServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,34 +21,6 @@ class ArchiveCliTest {
 
     private static HindsightServer startServe(String... args) {
         return ServeRun.start(args);
-    }
-
-    private static void bulk(String url, int requests) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            for (int r = 0; r < requests; r++) {
-                StringBuilder b = new StringBuilder("{\"appends\":[");
-                for (int i = 0; i < 100; i++) {
-                    b.append(i == 0 ? "" : ",")
-                            .append("{\"aggregate_id\":\"acc-")
-                            .append(r)
-                            .append('-')
-                            .append(i)
-                            .append("\",\"events\":{\"event_type\":\"Deposited\",\"event_data\":{\"amount\":")
-                            .append(i)
-                            .append(",\"note\":\"")
-                            .append("monthly salary ".repeat(8))
-                            .append("\"}}}");
-                }
-                var resp = http.send(
-                        HttpRequest.newBuilder(URI.create(url + "/api/appends"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        b.append("]}").toString()))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
-            }
-        }
     }
 
     @Test
@@ -76,7 +44,7 @@ class ArchiveCliTest {
         JsonNode storage;
         try {
             String url = "http://127.0.0.1:" + server.port();
-            bulk(url, 20);
+            CliRun.bulkDeposits(url, 20);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             do {
                 Thread.sleep(200);

@@ -58,22 +58,7 @@ class ArchiveShreddingTest {
             String url = "http://127.0.0.1:" + server.port();
             order = createOrder(url, ALICE);
             ok("POST", url + "/api/orders/" + order + "/cancel", "{\"reason\":\"" + NOTE + "\"}");
-            for (int r = 0; r < 20; r++) {
-                StringBuilder b = new StringBuilder("{\"appends\":[");
-                for (int i = 0; i < 100; i++) {
-                    b.append(i == 0 ? "" : ",")
-                            .append("{\"aggregate_id\":\"acc-")
-                            .append(r)
-                            .append('-')
-                            .append(i)
-                            .append("\",\"events\":{\"event_type\":\"Deposited\",\"event_data\":{\"amount\":")
-                            .append(i)
-                            .append(",\"note\":\"")
-                            .append("monthly salary ".repeat(8))
-                            .append("\"}}}");
-                }
-                ok("POST", url + "/api/appends", b.append("]}").toString());
-            }
+            CliRun.bulkDeposits(url, 20);
             JsonNode storage;
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             do {

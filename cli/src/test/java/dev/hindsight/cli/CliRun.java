@@ -7,6 +7,10 @@ import dev.hindsight.core.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
@@ -54,5 +58,37 @@ record CliRun(int exitCode, String out, String err) {
         return json(of("orders", "create", "--user", user, "--currency", "EUR", "--item", item, "--url", url))
                 .get("order_id")
                 .asText();
+    }
+
+    /**
+     * {@code requests} bulk appends ({@code POST /api/appends}) of 100 one-event {@code Deposited} aggregates each
+     * ({@code acc-R-I}, a ~120-byte note per event), each answered 200: enough bytes to fill small segments.
+     */
+    static void bulkDeposits(String url, int requests) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (int r = 0; r < requests; r++) {
+                StringBuilder b = new StringBuilder("{\"appends\":[");
+                for (int i = 0; i < 100; i++) {
+                    b.append(i == 0 ? "" : ",")
+                            .append("{\"aggregate_id\":\"acc-")
+                            .append(r)
+                            .append('-')
+                            .append(i)
+                            .append("\",\"events\":{\"event_type\":\"Deposited\",\"event_data\":{\"amount\":")
+                            .append(i)
+                            .append(",\"note\":\"")
+                            .append("monthly salary ".repeat(8))
+                            .append("\"}}}");
+                }
+                HttpResponse<String> resp = http.send(
+                        HttpRequest.newBuilder(URI.create(url + "/api/appends"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        b.append("]}").toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+            }
+        }
     }
 }
