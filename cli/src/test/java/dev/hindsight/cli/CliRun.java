@@ -80,15 +80,19 @@ record CliRun(int exitCode, String out, String err) {
                             .append("monthly salary ".repeat(8))
                             .append("\"}}}");
                 }
-                HttpResponse<String> resp = http.send(
-                        HttpRequest.newBuilder(URI.create(url + "/api/appends"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        b.append("]}").toString()))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+                postAppends(http, url, b.append("]}").toString());
             }
         }
+    }
+
+    /** {@code POST /api/appends} with {@code body}, asserting the answer is 200 (each entry's own result inside). */
+    static void postAppends(HttpClient http, String url, String body) throws IOException, InterruptedException {
+        HttpResponse<String> resp = http.send(
+                HttpRequest.newBuilder(URI.create(url + "/api/appends"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
     }
 }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.core.Json;
 import dev.hindsight.server.HindsightServer;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,14 +46,7 @@ class RetentionCliTest {
                     }
                     b.append("]}");
                 }
-                var resp = http.send(
-                        HttpRequest.newBuilder(URI.create(url + "/api/appends"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        b.append("]}").toString()))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+                CliRun.postAppends(http, url, b.append("]}").toString());
             }
         }
     }
