@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Memory outside the Java heap for decompressed blocks: fixed-size slots ({@link #SLOT_BYTES}, one block of the
@@ -19,12 +21,17 @@ import org.jspecify.annotations.Nullable;
  * memory). Thread-safe.
  */
 final class BlockMemory {
+    private static final Logger LOG = LoggerFactory.getLogger(BlockMemory.class);
+
     /** A slot holds one decompressed block of {@link SegmentCompressor#BLOCK_BYTES} or less. */
     static final int SLOT_BYTES = SegmentCompressor.BLOCK_BYTES;
     /** Slots per slab (1 MiB slabs): few direct buffers, allocated as the cache fills. */
     static final int SLOTS_PER_SLAB = 16;
 
     private final int maxSlots;
+    /** Slots there can be: {@link #maxSlots}, or those carved when the JVM's direct memory ran out. */
+    private int slotLimit;
+
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final List<ByteBuffer> slabs = new ArrayList<>();
     private @Nullable ByteBuffer slab;
@@ -35,11 +42,12 @@ final class BlockMemory {
     /** At most {@code maxBytes} of slots (rounded down to whole slots); 0: none (every block stays on the heap). */
     BlockMemory(long maxBytes) {
         this.maxSlots = (int) Math.min(Integer.MAX_VALUE, Math.max(0, maxBytes) / SLOT_BYTES);
+        this.slotLimit = maxSlots;
     }
 
     /**
      * A free slot of {@link #SLOT_BYTES} (position 0, limit = capacity), or null if every slot is taken (or the memory
-     * is closed): the caller then keeps its block on the heap.
+     * is closed, or the JVM's direct memory ran out before the budget): the caller then keeps its block on the heap.
      */
     synchronized @Nullable ByteBuffer take() {
         if (closed) {
@@ -47,13 +55,27 @@ final class BlockMemory {
         }
         ByteBuffer s = free.pollFirst();
         if (s == null) {
-            if (carved >= maxSlots) {
+            if (carved >= slotLimit) {
                 return null;
             }
             int inSlab = carved % SLOTS_PER_SLAB;
             ByteBuffer current = slab;
             if (inSlab == 0 || current == null) {
-                current = ByteBuffer.allocateDirect(Math.min(SLOTS_PER_SLAB, maxSlots - carved) * SLOT_BYTES);
+                try {
+                    current = ByteBuffer.allocateDirect(Math.min(SLOTS_PER_SLAB, maxSlots - carved) * SLOT_BYTES);
+                } catch (OutOfMemoryError e) {
+                    // the JVM's direct memory (-XX:MaxDirectMemorySize) ran out before the budget: no more slots, so
+                    // that later blocks go on the heap at once instead of each failing the read after the JVM's
+                    // collect-and-retry
+                    slotLimit = carved;
+                    LOG.warn(
+                            "block cache: direct memory ran out after {} of {} bytes ({}); further blocks are kept on"
+                                    + " the heap. Raise -XX:MaxDirectMemorySize or lower blockCacheBytes",
+                            (long) carved * SLOT_BYTES,
+                            (long) maxSlots * SLOT_BYTES,
+                            e.getMessage());
+                    return null;
+                }
                 slab = current;
                 slabs.add(current);
             }

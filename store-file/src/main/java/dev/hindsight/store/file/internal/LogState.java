@@ -342,6 +342,15 @@ public final class LogState {
 
     /** Closes the indexes (waiting for a running flush), the segments and the block cache. */
     public void closeQuietly() {
+        closeFiles();
+        blockCache.close();
+    }
+
+    /**
+     * Closes the indexes (waiting for a running flush) and the segments, not the block cache: a recovery that starts
+     * over reads through the same one, which the opened log then keeps.
+     */
+    void closeFiles() {
         Indexes i = indexes;
         if (i != null) {
             i.close();
@@ -353,6 +362,5 @@ public final class LogState {
                 // closing a read-only view after the writer forced everything; nothing to recover
             }
         }
-        blockCache.close();
     }
 }

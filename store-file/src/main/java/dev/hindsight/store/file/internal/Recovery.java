@@ -152,6 +152,11 @@ public final class Recovery {
         try {
             long covered = recover(segmentsDir, files, segmentBytes, indexes);
             return new Result(state, truncatedBytes, covered, checkpointEvents);
+        } catch (StaleIndexException e) {
+            // the next attempt reads through the same block cache: closed, it would keep every block of the opened
+            // log on the heap
+            state.closeFiles();
+            throw e;
         } catch (IOException | RuntimeException e) {
             state.closeQuietly();
             throw e;
