@@ -309,6 +309,10 @@ public final class GroupCommitWriter implements AutoCloseable {
             try {
                 stage(r);
             } catch (HindsightException e) {
+                if (broken != null) {
+                    // not this append's rejection: publishing a mid-batch flush failed, so the whole batch fails
+                    throw e;
+                }
                 if (r.async) {
                     acks.execute(() -> r.future.completeExceptionally(e));
                 } else {

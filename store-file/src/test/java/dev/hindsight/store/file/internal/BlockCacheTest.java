@@ -136,12 +136,16 @@ class BlockCacheTest {
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
         AtomicLong reads = new AtomicLong();
         AtomicInteger offHeap = new AtomicInteger();
+        // at least 1.5 s and 2,000 reads (a loaded machine may need longer for them), at most 30 s
         long until = System.nanoTime() + 1_500_000_000L;
+        long limit = System.nanoTime() + 30_000_000_000L;
         List<Thread> readers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             readers.add(Thread.ofPlatform().start(() -> {
                 ThreadLocalRandom r = ThreadLocalRandom.current();
-                while (System.nanoTime() < until && wrong.isEmpty()) {
+                while ((System.nanoTime() < until || reads.get() < 2000)
+                        && System.nanoTime() < limit
+                        && wrong.isEmpty()) {
                     int k = r.nextInt(64);
                     CachedBlock b = cache.pin(key(k), x -> fill(cache, x));
                     try {

@@ -14,8 +14,13 @@ import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +79,63 @@ class PublishFailureTest {
             assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
                     .extracting(RecordedEvent::aggregateId)
                     .containsExactly("a-1", "a-2", "a-3");
+        }
+    }
+
+    /**
+     * A publish failure that is a {@code HindsightException} inside a mid-batch flush (the batch outgrew the buffer)
+     * used to be taken for the rejection of the one append being staged: the batch went on, a later append of it was
+     * acknowledged after the writer had stopped, and the next flush published the staged appends again.
+     */
+    @Test
+    void hindsightExceptionWhilePublishingAMidBatchFlush_failsTheWholeBatch() throws Exception {
+        FileLogOptions options = FileLogOptions.builder(dir)
+                .fsync(FsyncPolicy.ALWAYS)
+                .maxBatchBytes(64 * 1024)
+                .build();
+        String note = "x".repeat(40 * 1024); // two such events do not fit in one 64 KiB buffer
+        try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            store.append("a-0", ExpectedVersion.NO_STREAM, EventData.of("T", "{\"n\":0}"));
+            CountDownLatch inFirstPublish = new CountDownLatch(1);
+            CountDownLatch queued = new CountDownLatch(1);
+            AtomicInteger publishes = new AtomicInteger();
+            GroupCommitWriter.publishFaultForTests = () -> {
+                int n = publishes.incrementAndGet();
+                if (n == 1) { // hold the writer in a batch of its own while the next three queue behind it
+                    inFirstPublish.countDown();
+                    try {
+                        queued.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else if (n == 2) { // the mid-batch flush of the next batch, made by its second append
+                    throw new StoreUnavailableException("publish fault");
+                }
+            };
+            CompletableFuture<?> held =
+                    store.appendAsync("a-1", ExpectedVersion.NO_STREAM, List.of(EventData.of("T", "{\"n\":1}")));
+            inFirstPublish.await();
+            List<CompletableFuture<?>> batch = new ArrayList<>();
+            for (int i = 2; i <= 4; i++) {
+                batch.add(store.appendAsync(
+                        "a-" + i,
+                        ExpectedVersion.NO_STREAM,
+                        List.of(EventData.of("T", "{\"note\":\"" + note + "\"}"))));
+            }
+            queued.countDown();
+            held.get(10, TimeUnit.SECONDS);
+
+            for (CompletableFuture<?> f : batch) {
+                assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(StoreUnavailableException.class);
+            }
+            assertThat(store.log().stoppedReason()).isPresent();
+        }
+        try (EventStore store = EventStore.of(FileEventLog.open(options))) {
+            // a-2 was written and fsynced by the failed flush; a-3 and a-4 never were; nothing is there twice
+            assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
+                    .extracting(RecordedEvent::aggregateId)
+                    .containsExactly("a-0", "a-1", "a-2");
         }
     }
 }
