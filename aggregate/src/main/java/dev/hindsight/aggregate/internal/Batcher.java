@@ -9,6 +9,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -21,7 +24,14 @@ import java.util.function.Consumer;
 public final class Batcher<T> implements AutoCloseable {
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
-    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Offers hold the read lock from their shutdown check to their hand-off, {@link #shutdown} the write lock: so no
+     * hand-off is refused for a shutdown that came after its check (an item another offer queued meanwhile, seeing
+     * {@code draining} set by the refused one, stayed queued for good: neither consumed nor refused).
+     */
+    private final ReadWriteLock handOff = new ReentrantReadWriteLock();
+
+    private final ExecutorService executor;
     private final Consumer<List<T>> consumer;
     private final long lingerNanos;
     private final int max;
@@ -32,12 +42,18 @@ public final class Batcher<T> implements AutoCloseable {
      * @param max most items per call
      */
     public Batcher(Consumer<List<T>> consumer, Duration linger, int max) {
+        this(consumer, linger, max, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** As {@link #Batcher(Consumer, Duration, int)}, the drain loops run by {@code executor} (tests). */
+    Batcher(Consumer<List<T>> consumer, Duration linger, int max, ExecutorService executor) {
         if (max < 1 || linger.isNegative()) {
             throw new IllegalArgumentException("max must be >= 1 and linger >= 0");
         }
         this.consumer = consumer;
         this.lingerNanos = linger.toNanos();
         this.max = max;
+        this.executor = executor;
     }
 
     /**
@@ -46,19 +62,25 @@ public final class Batcher<T> implements AutoCloseable {
      * @return whether it was queued: {@code false} after {@link #shutdown}
      */
     public boolean offer(T item) {
-        if (executor.isShutdown()) {
-            return false;
-        }
-        queue.add(item);
-        if (draining.compareAndSet(false, true)) {
-            try {
-                executor.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                draining.set(false);
-                return !queue.remove(item);
+        Lock lock = handOff.readLock();
+        lock.lock();
+        try {
+            if (executor.isShutdown()) {
+                return false;
             }
+            queue.add(item);
+            if (draining.compareAndSet(false, true)) {
+                try {
+                    executor.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    draining.set(false);
+                    return !queue.remove(item);
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
-        return true;
     }
 
     /** The drain loop: one at a time ({@code draining}); ends when the queue is empty. */
@@ -97,13 +119,26 @@ public final class Batcher<T> implements AutoCloseable {
 
     /** Takes no more items and waits (up to {@code timeout}) until the queued ones are consumed. */
     public boolean shutdown(Duration timeout) throws InterruptedException {
-        executor.shutdown();
+        Lock lock = handOff.writeLock();
+        lock.lockInterruptibly();
+        try {
+            executor.shutdown();
+        } finally {
+            lock.unlock();
+        }
         return executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Takes no more items; waits until the queued ones are consumed. */
     @Override
     public void close() {
+        Lock lock = handOff.writeLock();
+        lock.lock();
+        try {
+            executor.shutdown();
+        } finally {
+            lock.unlock();
+        }
         executor.close();
     }
 }
