@@ -11,8 +11,12 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +97,63 @@ class PostgresGlobalOrderTest {
             assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
                     .hasSize(1);
             other.rollback();
+        }
+    }
+
+    @Test
+    void appendWhoseInlineHookWritesInASavepoint_isNeverSkipped() throws Exception {
+        PgTestSupport.execute("CREATE TABLE " + schema + ".hook_rows (x int)");
+        CountDownLatch lateInHook = new CountDownLatch(1);
+        CountDownLatch earlyCommitted = new CountDownLatch(1);
+        CountDownLatch savepointWritten = new CountDownLatch(1);
+        CountDownLatch releaseLate = new CountDownLatch(1);
+        log.addInlineHook((c, events) -> {
+            if (!events.getFirst().aggregateId().equals("late")) {
+                return;
+            }
+            lateInHook.countDown();
+            await(earlyCommitted);
+            // a write in a subtransaction: it gets an id of its own, larger than the early append's
+            c.setSavepoint();
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO " + schema + ".hook_rows VALUES (1)");
+            }
+            savepointWritten.countDown();
+            await(releaseLate);
+        });
+        CompletableFuture<AppendResult> late = CompletableFuture.supplyAsync(
+                () -> store.append("late", ExpectedVersion.NO_STREAM, EventData.of("Late", "{}")));
+        try {
+            assertThat(lateInHook.await(10, TimeUnit.SECONDS)).isTrue();
+            AppendResult early = store.append("early", ExpectedVersion.NO_STREAM, EventData.of("Early", "{}"));
+            earlyCommitted.countDown();
+            assertThat(savepointWritten.await(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
+                    .as("the global log shows nothing past the late appender (its events sort first)")
+                    .isEmpty();
+            assertThat(store.head()).isEqualTo(Position.START);
+
+            releaseLate.countDown();
+            late.get(10, TimeUnit.SECONDS);
+            assertThat(store.readAll(Position.START, 100, EventFilter.ALL).events())
+                    .extracting(RecordedEvent::aggregateId)
+                    .containsExactly("late", "early");
+            assertThat(store.head()).isEqualTo(early.position());
+        } finally {
+            earlyCommitted.countDown();
+            releaseLate.countDown();
+        }
+    }
+
+    private static void await(CountDownLatch latch) throws SQLException {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new SQLException("test hook timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException(e);
         }
     }
 }

@@ -126,7 +126,8 @@ public final class SingleAppend {
     /**
      * The store's shared appender lock, which every appending transaction takes right before it gets its transaction
      * id (after its aggregate locks, so that it is not held while waiting) and holds to its end:
-     * {@code visible_bound()} (V1__events.sql) finds the running appenders by it.
+     * {@code visible_bound()} (V1__events.sql, since schema 10 V10__visible_bound_top_level_ids.sql) finds the running
+     * appenders by it.
      */
     static String appenderLock(String schema) {
         return "pg_advisory_xact_lock_shared(hashtext('" + schema + "') & 2147483647, 1752066404)";
