@@ -50,4 +50,30 @@ class PostgresGroupCommitErrorTest {
             PgTestSupport.dropSchema(schema);
         }
     }
+
+    @Test
+    void interruptLeftSetByAHook_doesNotEndTheWriter() throws Exception {
+        String schema = PgTestSupport.newSchema("gcintr");
+        PostgresOptions options = PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(5));
+        Executor threads = r -> Thread.ofVirtual().start(r);
+        try (PostgresEventLog log = PostgresEventLog.open(options)) {
+            EventStore store = EventStore.of(log);
+            // a hook that re-asserts an interrupt it caught, as it should: on the writer's thread that flag stays set
+            InlineAppendHook interrupting =
+                    (c, events) -> Thread.currentThread().interrupt();
+            log.addInlineHook(interrupting);
+            Future<AppendResult> first = CompletableFuture.supplyAsync(
+                    () -> store.append("a", ExpectedVersion.ANY, EventData.of("E", "{}")), threads);
+            assertThat(first.get(10, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+            log.removeInlineHook(interrupting);
+
+            Future<AppendResult> next = CompletableFuture.supplyAsync(
+                    () -> store.append("b", ExpectedVersion.ANY, EventData.of("E", "{}")), threads);
+
+            // before the fix the writer's next wait threw, the (only) writer ended, and this append waited for good
+            assertThat(next.get(10, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+        } finally {
+            PgTestSupport.dropSchema(schema);
+        }
+    }
 }

@@ -159,6 +159,9 @@ public final class GroupCommitter implements AutoCloseable {
         Connection c = null;
         try {
             while (true) {
+                // Nothing interrupts a writer (close() queues stops); a flag left set by code that ran on this thread
+                // (an inline hook) would make the next wait throw and end the writer, and with it every later append.
+                Thread.interrupted();
                 List<Pending> batch = next();
                 if (batch.isEmpty()) {
                     return;
@@ -201,7 +204,7 @@ public final class GroupCommitter implements AutoCloseable {
                         queue.addFirst(second);
                     }
                 } catch (InterruptedException e) {
-                    // `first` is taken and must still run: keep the flag for the next wait, run the batch now
+                    // `first` is taken and must still run: run the batch now
                     Thread.currentThread().interrupt();
                 }
             }
