@@ -36,9 +36,9 @@ abstract class ProjectionEngineContract {
     @TempDir
     Path dir;
 
-    private EventStore store;
-    private ReadModelDatabase db;
-    private ProjectionEngine engine;
+    protected EventStore store;
+    protected ReadModelDatabase db;
+    protected ProjectionEngine engine;
 
     /** A new, empty read-model database for one test. */
     protected abstract ReadModelDatabase openDatabase(Path dir) throws Exception;
@@ -274,6 +274,58 @@ abstract class ProjectionEngineContract {
                 .containsExactly(
                         poison.position() + "@cart-1",
                         Position.of(((Position.Sequence) poison.position()).value() + 1) + "@cart-1");
+    }
+
+    @Test
+    void handlerThrowingAnError_stopsThatProjectionAsFailed_notAsRunning() throws Exception {
+        CartProjection carts = new CartProjection("carts");
+        Projection throwsError = new Projection() {
+            @Override
+            public String name() {
+                return carts.name();
+            }
+
+            @Override
+            public List<String> tables() {
+                return carts.tables();
+            }
+
+            @Override
+            public java.util.Set<String> eventTypes() {
+                return carts.eventTypes();
+            }
+
+            @Override
+            public void createTables(SqlSession s) throws java.sql.SQLException {
+                carts.createTables(s);
+            }
+
+            @Override
+            public void apply(dev.hindsight.core.RecordedEvent e, SqlSession s) throws java.sql.SQLException {
+                if (e.eventData().contains("\"error\"")) {
+                    throw new AssertionError("handler error at " + e.position());
+                }
+                carts.apply(e, s);
+            }
+        };
+        engine = ProjectionEngine.builder(store, db)
+                .add(throwsError, ProjectionOptions.DEFAULT.withRetry(2, Duration.ofMillis(10)))
+                .add(new CartProjection("others"))
+                .build()
+                .start();
+        add(store, "cart-1", "apple", 1);
+        store.append(
+                "cart-1", ExpectedVersion.ANY, EventData.of("ItemAdded", "{\"sku\":\"x\",\"qty\":1,\"error\":true}"));
+        AppendResult last = add(store, "cart-2", "pear", 2);
+        assertThat(engine.awaitPosition("others", last.position(), Duration.ofSeconds(10)))
+                .isTrue();
+
+        awaitState("carts", "failed");
+        ProjectionStatus failed = engine.status("carts");
+        assertThat(failed.lastError()).contains("handler error");
+        assertThat(failed.failedPosition()).isNotNull();
+        assertThat(qty(engine, "carts", "cart-2", "pear")).isZero();
+        assertThat(engine.status("others").state()).isEqualTo("running");
     }
 
     private void awaitState(String name, String state) throws InterruptedException {

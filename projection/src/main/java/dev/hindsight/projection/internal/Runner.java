@@ -74,6 +74,13 @@ public final class Runner {
     private volatile @Nullable String lastError;
     private volatile @Nullable String failedPosition;
     private volatile @Nullable Thread thread;
+    /**
+     * Whether the loop's thread is in a wait that {@link #stop} may cut short (guarded by {@code lock}). Only waits are
+     * interrupted, never a read-model transaction: an interrupted virtual thread's socket is closed, and a commit cut
+     * off that way could still land after a restarted runner had read the checkpoint before it, which then applied the
+     * batch a second time.
+     */
+    private boolean interruptible;
     // Set by forPartitions before start (start publishes it to the loop's thread); null reads the whole log.
     private @Nullable PartitionReader partitionReader;
     /** Epoch by partition of a partitions' runner; the runner's thread drops a fenced one (copy on write). */
@@ -185,7 +192,9 @@ public final class Runner {
         } catch (PartitionFencedException e) {
             LOG.info("projection {}: {}; stopping", projection.name(), e.getMessage());
             state = "fenced";
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | Error e) {
+            // an Error too (a handler's assertion, a stack overflow): it ends the loop as well, and a runner that
+            // ended without a word kept showing its last state ("running") while it applied nothing more
             if (running) {
                 LOG.error("projection {} (generation {}) stopped", projection.name(), generation, e);
                 lastError = e.toString();
@@ -198,9 +207,39 @@ public final class Runner {
         }
     }
 
+    /** A wait of the loop's thread. */
+    @FunctionalInterface
+    private interface Wait {
+        void run() throws InterruptedException;
+    }
+
+    /** Runs {@code w}, which {@link #stop} may interrupt; refuses to start it once stopping. */
+    private void interruptibly(Wait w) throws InterruptedException {
+        lock.lock();
+        try {
+            if (!running) {
+                throw new InterruptedException("stopping");
+            }
+            interruptible = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            w.run();
+        } finally {
+            lock.lock();
+            try {
+                interruptible = false;
+                Thread.interrupted(); // an interrupt of stop that came as the wait ended must not reach a transaction
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     private void runLoop(SessionImpl session) throws SQLException, InterruptedException {
         while (running) {
-            awaitUnpaused();
+            interruptibly(this::awaitUnpaused);
             if (!running) {
                 break;
             }
@@ -216,7 +255,7 @@ public final class Runner {
                     cb.reached(this);
                     continue;
                 }
-                awaitMore();
+                interruptibly(this::awaitMore);
                 continue;
             }
             try {
@@ -241,7 +280,7 @@ public final class Runner {
                     && partitionReader == null) {
                 // A short page held all that was visible: linger before the next read, so that it carries what
                 // commits meanwhile (if nothing does, that read is empty and the runner waits for a commit).
-                Thread.sleep(lingerMillis);
+                interruptibly(() -> Thread.sleep(lingerMillis));
             }
         }
     }
@@ -343,7 +382,8 @@ public final class Runner {
             } catch (SQLException | RuntimeException ex) {
                 lastError = "event " + e.position() + " (" + e.eventType() + " of " + e.aggregateId() + "): " + ex;
                 if (attempt < options.maxAttempts()) {
-                    Thread.sleep(Math.min(backoff, 30_000));
+                    long wait = Math.min(backoff, 30_000);
+                    interruptibly(() -> Thread.sleep(wait));
                     backoff *= 2;
                 }
             }
@@ -514,12 +554,19 @@ public final class Runner {
         }
     }
 
-    /** Stops the loop and waits for it to end. */
+    /** Stops the loop and waits for it to end: a wait ends at once, a batch in flight when it has committed. */
     public void stop() {
         running = false;
         Thread t = thread;
         if (t != null && t != Thread.currentThread()) {
-            t.interrupt();
+            lock.lock();
+            try {
+                if (interruptible) {
+                    t.interrupt();
+                }
+            } finally {
+                lock.unlock();
+            }
             try {
                 t.join();
             } catch (InterruptedException e) {
