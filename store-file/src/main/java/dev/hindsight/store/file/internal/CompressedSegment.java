@@ -212,16 +212,24 @@ public final class CompressedSegment extends LogFile {
     /**
      * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet: blocks close to each other in
      * the file with one ranged read ({@link #COALESCE_GAP_BYTES}), the others each with their own, so that an
-     * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block.
+     * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block. Does
+     * nothing once the segment reads from local disk (its local copy): coalesced spans read from a file landed in heap
+     * arrays as large as the span (53-57 MB of garbage in a cold phase, session 18), and a block read alone costs one
+     * system call into a direct buffer.
      */
     void prefetch(int[] offsets, int count) {
+        if (source.isLocal()) {
+            return; // a local copy: each block is one read of the file when it is needed, straight into direct memory
+        }
         Table t = table();
         java.util.BitSet missing = new java.util.BitSet();
         for (int k = 0; k < count; k++) {
             int i = Arrays.binarySearch(t.start(), offsets[k]);
             i = i < 0 ? -i - 2 : i;
-            if (i >= 0 && !cache.contains(new BlockCache.Key(this, i))) {
-                missing.set(i);
+            if (i >= 0
+                    && !cache.contains(new BlockCache.Key(this, i))
+                    && !source.isLocal(t.fileOffset()[i], t.length()[i])) {
+                missing.set(i); // blocks a copy already holds are read on their own when needed, not in a span
             }
         }
         if (missing.cardinality() < 2) {
