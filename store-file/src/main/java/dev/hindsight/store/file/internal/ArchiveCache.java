@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * archive runs ({@link CopyPolicy#quietMillis}, at most {@link CopyPolicy#maxHoldMillis} per chunk) and cap its rate
  * ({@link CopyPolicy#bytesPerSecond}); the default does neither (measured better here). The copy is used only once
  * its size and MD5 match the manifest (else deleted); later reads of that segment are local file reads, as fast as a
- * hot compressed segment. Every block is still CRC-checked when decoded, whichever source it came from. Least recently
- * used copies are deleted beyond the byte budget. Thread-safe.
+ * hot compressed segment. While a copy runs, a read that lies wholly in the part fetched so far reads it from the
+ * copy's file instead of the archive. Every block is still CRC-checked when decoded, whichever source it came from.
+ * Least recently used copies are deleted beyond the byte budget. Thread-safe.
  */
 public final class ArchiveCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveCache.class);
