@@ -385,6 +385,9 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
+    /** Rounds of warm-up reads, one after another (switch for A/B runs: {@code -Dhindsight.archive.warmUpRounds}). */
+    static final int WARM_UP_ROUNDS = Math.max(1, Integer.getInteger("hindsight.archive.warmUpRounds", 1));
+
     /**
      * Makes {@code store}'s client ready for the first cold read without putting that work on it: loads the client's
      * classes and opens connections with {@code parallel} ranged reads of {@code e}'s header, in the background.
@@ -393,12 +396,14 @@ public final class ArchiveCache implements AutoCloseable {
     public static void warmUp(ObjectStore store, ArchiveManifest.Entry e, int parallel) {
         Thread.ofVirtual().name("hindsight-archive-warm-up").start(() -> {
             long t0 = System.nanoTime();
-            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < parallel; i++) {
-                    pool.submit(() -> store.get(e.key(), 0, (int) Math.min(Segment.HEADER_BYTES, e.bytes())));
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < parallel; i++) {
+                        pool.submit(() -> store.get(e.key(), 0, (int) Math.min(Segment.HEADER_BYTES, e.bytes())));
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.debug("archive warm-up failed", ex);
                 }
-            } catch (RuntimeException ex) {
-                LOG.debug("archive warm-up failed", ex);
             }
             LOG.debug("archive client warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
         });
