@@ -56,8 +56,10 @@ public final class ColdReads {
                     log.tiers().archivedEvents(),
                     log.tiers().archivedEvents() + log.tiers().hotEvents());
             store.reset();
+            store.startTimeline();
             double[] cold = times(log, archived, "archived cold");
             System.out.println("requests during the cold reads: " + store);
+            store.printTimeline();
             double[] warm = times(log, archived, "archived warm");
             double[] hotT = times(log, hot, "hot");
             System.out.printf(
@@ -85,6 +87,11 @@ public final class ColdReads {
         final AtomicLong headers = new AtomicLong();
         final AtomicLong spans = new AtomicLong();
         final AtomicLong spanBytes = new AtomicLong();
+        /** With {@code -Dcoldreads.timeline=true}: every request of the cold phase, for {@link #printTimeline}. */
+        final java.util.concurrent.ConcurrentLinkedQueue<long[]> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        long t0;
+        volatile boolean recording;
 
         Counting(ObjectStore real, List<ArchiveManifest.Entry> entries) {
             this.real = real;
@@ -97,6 +104,62 @@ public final class ColdReads {
             headers.set(0);
             spans.set(0);
             spanBytes.set(0);
+        }
+
+        void startTimeline() {
+            recording = Boolean.getBoolean("coldreads.timeline");
+            t0 = System.nanoTime();
+            READS.clear();
+            System.out.printf(
+                    Locale.ROOT,
+                    "timeline t0 = JVM uptime %d ms%n",
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        }
+
+        /**
+         * The cold phase as a timeline (ms since its start): every read that took 20 ms or more or was among the first
+         * 40 (start, duration, events, the ranged requests that started during it: s = block span, c = copy chunk),
+         * then the copy's chunks.
+         */
+        void printTimeline() {
+            if (!recording) {
+                return;
+            }
+            recording = false;
+            List<long[]> reqs = new ArrayList<>(requests);
+            reqs.sort((a, b) -> Long.compare(a[1], b[1]));
+            for (long[] r : READS) {
+                if (r[0] >= 40 && (r[2] - r[1]) < 20_000_000L) {
+                    continue;
+                }
+                StringBuilder sb = new StringBuilder();
+                for (long[] q : reqs) {
+                    if (q[1] >= r[1] && q[1] < r[2]) {
+                        sb.append(String.format(
+                                Locale.ROOT,
+                                " %s%.1f+%.1f(%dk)",
+                                q[0] == 1 ? "c" : "s",
+                                (q[1] - t0) / 1e6,
+                                (q[2] - q[1]) / 1e6,
+                                q[3] / 1024));
+                    }
+                }
+                System.out.printf(
+                        Locale.ROOT,
+                        "TL read #%d at %.1f ms took %.1f ms (%d events):%s%n",
+                        r[0],
+                        (r[1] - t0) / 1e6,
+                        (r[2] - r[1]) / 1e6,
+                        r[3],
+                        sb);
+            }
+            StringBuilder c = new StringBuilder();
+            for (long[] q : reqs) {
+                if (q[0] == 1) {
+                    c.append(String.format(Locale.ROOT, " %.1f+%.1f", (q[1] - t0) / 1e6, (q[2] - q[1]) / 1e6));
+                }
+            }
+            System.out.println("TL copy chunks (start+duration ms):" + c);
         }
 
         @Override
@@ -113,6 +176,42 @@ public final class ColdReads {
 
         @Override
         public byte[] get(String key, long offset, int length) throws java.io.IOException {
+            long start = System.nanoTime();
+            int kind = classify(key, offset, length);
+            byte[] b = real.get(key, offset, length);
+            if (recording) {
+                requests.add(new long[] {kind, start, System.nanoTime(), length});
+            }
+            return b;
+        }
+
+        /**
+         * {@code ObjectStore.get(key, offset, ByteBuffer)} of builds that have it (session 19 on; not an override for
+         * older ones, which never call it), passed on to the real store's (so that its own buffers are used), counted.
+         */
+        public void get(String key, long offset, java.nio.ByteBuffer into) throws java.io.IOException {
+            long start = System.nanoTime();
+            int length = into.remaining();
+            int kind = classify(key, offset, length);
+            try {
+                ObjectStore.class
+                        .getMethod("get", String.class, long.class, java.nio.ByteBuffer.class)
+                        .invoke(real, key, offset, into);
+            } catch (java.lang.reflect.InvocationTargetException x) {
+                if (x.getCause() instanceof java.io.IOException io) {
+                    throw io;
+                }
+                throw new IllegalStateException(x.getCause());
+            } catch (ReflectiveOperationException x) {
+                throw new IllegalStateException(x);
+            }
+            if (recording) {
+                requests.add(new long[] {kind, start, System.nanoTime(), length});
+            }
+        }
+
+        /** Counts a ranged read by kind; 1 for a copy chunk, else 0. */
+        private int classify(String key, long offset, int length) {
             ArchiveManifest.Entry e = entries.stream()
                     .filter(x -> key.endsWith(x.key()))
                     .findFirst()
@@ -123,11 +222,12 @@ public final class ColdReads {
                 tables.incrementAndGet();
             } else if (length == 4 << 20 || (e != null && offset % (4 << 20) == 0 && offset + length == e.bytes())) {
                 copyChunks.incrementAndGet();
+                return 1;
             } else {
                 spans.incrementAndGet();
                 spanBytes.addAndGet(length);
             }
-            return real.get(key, offset, length);
+            return 0;
         }
 
         @Override
@@ -169,13 +269,20 @@ public final class ColdReads {
         public void close() {}
     }
 
+    /** The cold phase's reads: {index, start, end, events} (nanoTime). */
+    static final List<long[]> READS = new ArrayList<>();
+
     private static double[] times(FileEventLog log, List<String> ids, String what) {
         long[] ns = new long[ids.size()];
         int[] sizes = new int[ids.size()];
+        boolean record = what.equals("archived cold");
         for (int i = 0; i < ns.length; i++) {
             long t0 = System.nanoTime();
             sizes[i] = log.readAggregate(ids.get(i), 1, 1000, ReadDirection.FORWARD).size();
             ns[i] = System.nanoTime() - t0;
+            if (record) {
+                READS.add(new long[] {i, t0, t0 + ns[i], sizes[i]});
+            }
             if (sizes[i] == 0) {
                 throw new IllegalStateException(ids.get(i) + " has no events");
             }

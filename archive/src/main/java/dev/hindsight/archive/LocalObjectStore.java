@@ -79,6 +79,21 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     @Override
+    public void get(String key, long offset, ByteBuffer into) throws IOException {
+        int length = into.remaining();
+        try (FileChannel ch = FileChannel.open(path(key), StandardOpenOption.READ)) {
+            long pos = offset;
+            while (into.hasRemaining()) {
+                int n = ch.read(into, pos);
+                if (n < 0) {
+                    throw new IOException(path(key) + " ends before " + (offset + length));
+                }
+                pos += n;
+            }
+        }
+    }
+
+    @Override
     public byte @Nullable [] get(String key) throws IOException {
         try {
             return Files.readAllBytes(path(key));

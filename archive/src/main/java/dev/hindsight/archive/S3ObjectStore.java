@@ -3,6 +3,7 @@ package dev.hindsight.archive;
 import dev.hindsight.core.spi.ObjectStore;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,38 @@ public final class S3ObjectStore implements ObjectStore {
                     + (got < 0 ? "more" : got));
         }
         return out;
+    }
+
+    /**
+     * Streams the range into {@code into} through a small buffer (at most 64 KiB per call), so that a 4 MiB chunk of a
+     * local copy or a coalesced span allocates no array of its size.
+     */
+    @Override
+    public void get(String key, long offset, ByteBuffer into) throws IOException {
+        int length = into.remaining();
+        if (length == 0) {
+            return;
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        byte[] buf = new byte[Math.min(length, 64 * 1024)];
+        boolean more = false;
+        try (ResponseInputStream<GetObjectResponse> in =
+                call(() -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range)))) {
+            while (into.hasRemaining()) {
+                int n = in.read(buf, 0, Math.min(buf.length, into.remaining()));
+                if (n < 0) {
+                    break;
+                }
+                into.put(buf, 0, n);
+            }
+            more = !into.hasRemaining() && in.read() >= 0;
+        } catch (SdkException e) {
+            throw new IOException(describe() + key + ": " + e.getMessage(), e);
+        }
+        if (into.hasRemaining() || more) {
+            throw new IOException(describe() + key + ": asked for " + length + " bytes at " + offset + ", got "
+                    + (more ? "more" : length - into.remaining()));
+        }
     }
 
     @Override

@@ -54,6 +54,31 @@ class ObjectStoreTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"s3", "file"})
+    void rangedGetIntoABuffer_fillsExactlyItsRemainingBytes_andARangePastTheEndFails(String kind) throws Exception {
+        try (ObjectStore store = open(kind, "p3")) {
+            byte[] data = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(6).nextBytes(data);
+            store.put("segments/c.zlog", Files.write(tmp.resolve(kind + "-c.bin"), data));
+            int from = 1000;
+            int length = data.length - 2000; // many times the store's own transfer buffer
+            java.nio.ByteBuffer into = java.nio.ByteBuffer.allocateDirect(length + 10);
+            into.position(5).limit(5 + length);
+            store.get("segments/c.zlog", from, into);
+            assertThat(into.position()).isEqualTo(5 + length);
+            byte[] got = new byte[length];
+            into.get(5, got);
+            assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(data, from, from + length));
+
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            store.get("segments/c.zlog", data.length - 1, last);
+            assertThat(last.get(0)).isEqualTo(data[data.length - 1]);
+            assertThatThrownBy(() -> store.get("segments/c.zlog", data.length - 10, java.nio.ByteBuffer.allocate(20)))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "file"})
     void rangedGet_returnsExactlyTheRange_andARangePastTheEndFails(String kind) throws Exception {
         try (ObjectStore store = open(kind, "p2")) {
             byte[] data = new byte[3 * 1024 * 1024 + 17];

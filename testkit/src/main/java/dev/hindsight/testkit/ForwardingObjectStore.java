@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * An {@link ObjectStore} that passes every call to a real one: archive tests extend it and override only what they
  * count, hold or damage (fault injection in front of a real S3 server, not a fake one). {@link #close()} leaves the
- * delegate open unless the subclass says otherwise, since the test that made the real store closes it. Thread-safe if
- * the delegate is.
+ * delegate open unless the subclass says otherwise, since the test that made the real store closes it. The ranged read
+ * into a buffer ({@code get(key, offset, ByteBuffer)}) is left to the interface's default, which calls the array one,
+ * so a subclass that overrides {@link #get(String, long, int)} sees every ranged read. Thread-safe if the delegate is.
  */
 public abstract class ForwardingObjectStore implements ObjectStore {
     /** The store every call goes to. */

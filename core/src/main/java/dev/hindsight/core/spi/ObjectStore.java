@@ -1,6 +1,7 @@
 package dev.hindsight.core.spi;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,15 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Reads {@code length} bytes of {@code key} from {@code offset}. */
     byte[] get(String key, long offset, int length) throws IOException;
+
+    /**
+     * Reads {@code into.remaining()} bytes of {@code key} from {@code offset} into {@code into}, whose position ends
+     * at its limit: for callers that keep their own (direct) buffers, so that a large read leaves no array of its size
+     * on the heap. The default reads an array with {@link #get(String, long, int)} and copies it.
+     */
+    default void get(String key, long offset, ByteBuffer into) throws IOException {
+        into.put(get(key, offset, into.remaining()));
+    }
 
     /** The whole object, or null if there is none. */
     byte @Nullable [] get(String key) throws IOException;

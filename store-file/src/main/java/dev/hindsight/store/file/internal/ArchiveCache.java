@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * archive runs ({@link CopyPolicy#quietMillis}, at most {@link CopyPolicy#maxHoldMillis} per chunk) and cap its rate
  * ({@link CopyPolicy#bytesPerSecond}); the default does neither (measured better here). The copy is used only once
  * its size and MD5 match the manifest (else deleted); later reads of that segment are local file reads, as fast as a
- * hot compressed segment. Every block is still CRC-checked when decoded, whichever source it came from. Least recently
- * used copies are deleted beyond the byte budget. Thread-safe.
+ * hot compressed segment. While a copy runs, a read that lies wholly in the part fetched so far reads it from the
+ * copy's file instead of the archive. Every block is still CRC-checked when decoded, whichever source it came from.
+ * Least recently used copies are deleted beyond the byte budget. Thread-safe.
  */
 public final class ArchiveCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveCache.class);
@@ -92,6 +93,9 @@ public final class ArchiveCache implements AutoCloseable {
     private final Map<String, Touches> touches = new ConcurrentHashMap<>();
 
     private final Map<String, Boolean> copying = new ConcurrentHashMap<>();
+    /** Copies being fetched, by object key. */
+    private final Map<String, Partial> partials = new ConcurrentHashMap<>();
+
     private final ExecutorService downloads = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("hindsight-archive-cache").daemon(true).factory());
     /** Reads of the object store running now, and when the last one ended (nanoTime). */
@@ -103,6 +107,39 @@ public final class ArchiveCache implements AutoCloseable {
     private volatile boolean closed;
 
     private record Local(Path file, long bytes, BlockSource source) {}
+
+    /**
+     * A copy being fetched (in order, from the start): its first {@code fetched} bytes are in its file, written before
+     * {@code fetched} was raised, so a read that lies wholly below can use them instead of asking the archive. Nothing
+     * read from it is trusted more than the archive's bytes: the object's MD5 is checked only once the copy is whole,
+     * and every block is CRC-checked against its block table when it is decoded, whichever source it came from.
+     */
+    private static final class Partial {
+        /** A channel of its own for reads: an interrupted reader closes it, never the copy's. */
+        private final FileChannel file;
+
+        private volatile long fetched;
+
+        Partial(FileChannel file) {
+            this.file = file;
+        }
+
+        boolean holds(long offset, long length) {
+            return offset >= 0 && offset + length <= fetched;
+        }
+
+        /** Reads {@code into.remaining()} bytes at {@code offset}; fails if the copy's file was closed meanwhile. */
+        void read(long offset, ByteBuffer into) throws IOException {
+            long pos = offset;
+            while (into.hasRemaining()) {
+                int n = file.read(into, pos);
+                if (n < 0) {
+                    throw new IOException("partial copy ends at " + pos);
+                }
+                pos += n;
+            }
+        }
+    }
 
     /** Reads of one segment from the object store, and their bytes. */
     private record Touches(AtomicInteger reads, AtomicLong bytes) {}
@@ -127,37 +164,23 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
-    /** The source of an archived segment: its local copy once made, else the object store. */
+    /**
+     * The source of an archived segment: its local copy once made; while the copy is being fetched, the part of it
+     * fetched so far for reads that lie wholly inside it; else the object store.
+     */
     public BlockSource source(ArchiveManifest.Entry e) {
         BlockSource remote = BlockSource.of(store, e.key(), e.bytes());
         return new BlockSource() {
             @Override
             public byte[] read(long offset, int length) throws IOException {
-                foreground.incrementAndGet(); // before a copy this read starts can look
-                boolean remoteRead = true;
-                try {
-                    BlockSource local = local(e, length);
-                    if (local != null) {
-                        try {
-                            byte[] b = local.read(offset, length);
-                            remoteRead = false;
-                            return b;
-                        } catch (IOException evicted) { // closed by an eviction just now: the archive still has it
-                            LOG.debug("local copy of {} went away; reading the archive", e.key(), evicted);
-                        }
-                    }
-                    return remote.read(offset, length);
-                } finally {
-                    if (remoteRead) {
-                        lastForegroundEnd.set(System.nanoTime());
-                    }
-                    foreground.decrementAndGet();
-                }
+                byte[] out = new byte[length];
+                read(offset, ByteBuffer.wrap(out));
+                return out;
             }
 
             @Override
             public void read(long offset, ByteBuffer into) throws IOException {
-                foreground.incrementAndGet();
+                foreground.incrementAndGet(); // before a copy this read starts can look
                 boolean remoteRead = true;
                 int from = into.position();
                 try {
@@ -172,6 +195,17 @@ public final class ArchiveCache implements AutoCloseable {
                             into.position(from);
                         }
                     }
+                    Partial p = partials.get(e.key());
+                    if (p != null && p.holds(offset, into.remaining())) {
+                        try {
+                            p.read(offset, into);
+                            remoteRead = false;
+                            return;
+                        } catch (IOException ended) { // the copy ended just now (its file closed): read the archive
+                            LOG.debug("partial copy of {} went away; reading the archive", e.key(), ended);
+                            into.position(from);
+                        }
+                    }
                     remote.read(offset, into);
                 } finally {
                     if (remoteRead) {
@@ -179,6 +213,20 @@ public final class ArchiveCache implements AutoCloseable {
                     }
                     foreground.decrementAndGet();
                 }
+            }
+
+            @Override
+            public boolean isLocal() {
+                return holds(e.key());
+            }
+
+            @Override
+            public boolean isLocal(long offset, long length) {
+                if (holds(e.key())) {
+                    return true;
+                }
+                Partial p = partials.get(e.key());
+                return p != null && p.holds(offset, length);
             }
 
             @Override
@@ -245,11 +293,23 @@ public final class ArchiveCache implements AutoCloseable {
         Path file = dir.resolve(e.key().replace('/', '_'));
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         try {
-            if (!fetch(e, tmp)) {
-                return;
+            try (FileChannel out = FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING);
+                    FileChannel in = FileChannel.open(tmp, StandardOpenOption.READ)) {
+                Partial p = new Partial(in);
+                partials.put(e.key(), p);
+                try {
+                    if (fetch(e, out, p)) {
+                        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        add(e.key(), new Local(file, e.bytes(), BlockSource.of(file)));
+                    }
+                } finally {
+                    partials.remove(e.key(), p); // before its file closes; a read that took it just before falls back
+                }
             }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            add(e.key(), new Local(file, e.bytes(), BlockSource.of(file)));
         } catch (IOException | RuntimeException ex) {
             LOG.warn("could not copy archived {} to the local cache; reads stay remote", e.key(), ex);
         } catch (InterruptedException closing) {
@@ -264,8 +324,12 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
-    /** Fetches {@code e} chunk by chunk into {@code tmp}; true if it matches the manifest's size and MD5. */
-    private boolean fetch(ArchiveManifest.Entry e, Path tmp) throws IOException, InterruptedException {
+    /**
+     * Fetches {@code e} chunk by chunk into {@code out}, raising {@code p}'s fetched bytes after each chunk is
+     * written; true if it matches the manifest's size and MD5.
+     */
+    private boolean fetch(ArchiveManifest.Entry e, FileChannel out, Partial p)
+            throws IOException, InterruptedException {
         MessageDigest md5;
         try {
             md5 = MessageDigest.getInstance("MD5");
@@ -273,27 +337,28 @@ public final class ArchiveCache implements AutoCloseable {
             throw new IllegalStateException(ex);
         }
         long start = System.nanoTime();
-        try (FileChannel out = FileChannel.open(
-                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (long offset = 0; offset < e.bytes(); ) {
-                yieldToReads();
-                if (closed) {
-                    return false;
-                }
-                int n = (int) Math.min(policy.chunkBytes(), e.bytes() - offset);
-                byte[] chunk = store.get(e.key(), offset, n);
-                md5.update(chunk);
-                ByteBuffer b = ByteBuffer.wrap(chunk);
-                while (b.hasRemaining()) {
-                    out.write(b, offset + b.position());
-                }
-                offset += n;
-                copiedBytes.addAndGet(n);
-                pace(offset, start);
+        // one direct buffer for every chunk: a copy puts no chunk-sized array on the heap (each 4 MiB array was a
+        // humongous allocation, and each one started a young collection)
+        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(policy.chunkBytes(), Math.max(1, e.bytes())));
+        for (long offset = 0; offset < e.bytes(); ) {
+            yieldToReads();
+            if (closed) {
+                return false;
             }
+            int n = (int) Math.min(policy.chunkBytes(), e.bytes() - offset);
+            store.get(e.key(), offset, chunk.clear().limit(n));
+            chunk.flip();
+            md5.update(chunk.duplicate());
+            while (chunk.hasRemaining()) {
+                out.write(chunk, offset + chunk.position());
+            }
+            offset += n;
+            p.fetched = offset; // after the write: a read below it finds the bytes in the file
+            copiedBytes.addAndGet(n);
+            pace(offset, start);
         }
         String got = HexFormat.of().formatHex(md5.digest());
-        if (!got.equals(e.md5()) || Files.size(tmp) != e.bytes()) {
+        if (!got.equals(e.md5()) || out.size() != e.bytes()) {
             LOG.warn("archived {} does not match the manifest (size or MD5); reads stay remote", e.key());
             return false;
         }
@@ -320,6 +385,9 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
+    /** Rounds of warm-up reads, one after another (switch for A/B runs: {@code -Dhindsight.archive.warmUpRounds}). */
+    static final int WARM_UP_ROUNDS = Math.max(1, Integer.getInteger("hindsight.archive.warmUpRounds", 1));
+
     /**
      * Makes {@code store}'s client ready for the first cold read without putting that work on it: loads the client's
      * classes and opens connections with {@code parallel} ranged reads of {@code e}'s header, in the background.
@@ -328,12 +396,14 @@ public final class ArchiveCache implements AutoCloseable {
     public static void warmUp(ObjectStore store, ArchiveManifest.Entry e, int parallel) {
         Thread.ofVirtual().name("hindsight-archive-warm-up").start(() -> {
             long t0 = System.nanoTime();
-            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < parallel; i++) {
-                    pool.submit(() -> store.get(e.key(), 0, (int) Math.min(Segment.HEADER_BYTES, e.bytes())));
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < parallel; i++) {
+                        pool.submit(() -> store.get(e.key(), 0, (int) Math.min(Segment.HEADER_BYTES, e.bytes())));
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.debug("archive warm-up failed", ex);
                 }
-            } catch (RuntimeException ex) {
-                LOG.debug("archive warm-up failed", ex);
             }
             LOG.debug("archive client warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
         });

@@ -25,6 +25,20 @@ public interface BlockSource extends AutoCloseable {
     /** Total size in bytes. */
     long size() throws IOException;
 
+    /**
+     * Whether reads are served from local disk now (a local file, or the checked local copy of an archived segment):
+     * then reading block by block costs a system call each, and there is nothing to gain from coalescing or
+     * parallel requests.
+     */
+    default boolean isLocal() {
+        return false;
+    }
+
+    /** Whether the bytes {@code [offset, offset + length)} are served from local disk now. */
+    default boolean isLocal(long offset, long length) {
+        return isLocal();
+    }
+
     /** Human-readable location, for errors and logs. */
     String describe();
 
@@ -72,11 +86,20 @@ public interface BlockSource extends AutoCloseable {
         return new BlockSource() {
             @Override
             public byte[] read(long offset, int length) throws IOException {
+                return configured().get(key, offset, length);
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer into) throws IOException {
+                configured().get(key, offset, into); // straight into the caller's buffer
+            }
+
+            private dev.hindsight.core.spi.ObjectStore configured() throws IOException {
                 if (store == null) {
                     throw new IOException("it is archived (" + key + ") and no archive is configured; open the store"
                             + " with its archive URL (--archive-url) to read it");
                 }
-                return store.get(key, offset, length);
+                return store;
             }
 
             @Override
@@ -129,6 +152,11 @@ public interface BlockSource extends AutoCloseable {
             @Override
             public long size() throws IOException {
                 return ch.size();
+            }
+
+            @Override
+            public boolean isLocal() {
+                return true;
             }
 
             @Override

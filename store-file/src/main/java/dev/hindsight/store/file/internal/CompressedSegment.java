@@ -200,11 +200,14 @@ public final class CompressedSegment extends LogFile {
      * Most bytes between two needed blocks of an archived segment that one ranged read fetches (and drops) to get both
      * with one request instead of two; negative: one request per block. A request to an object store costs far more
      * than a few hundred KiB of transfer (docs/benchmarks.md, session 15 (h42)). A seed order's blocks lie a median 0.3
-     * MiB (p90 0.9 MiB) apart in an archived segment; 256 KiB makes a 9-block cold read 6 requests of ~0.5 MB in all,
-     * and measured better than 1 MiB (2 requests, ~1.9 MB), 64 KiB and one request per block (session 17 (h50)).
-     * Switch for A/B runs: {@code -Dhindsight.archive.coalesceGapBytes}.
+     * MiB (p90 0.9 MiB) apart in an archived segment; 1 MiB makes a 9-block cold read 2 requests of ~1.9 MB in all
+     * (256 KiB: 6 requests of ~0.5 MB). Session 17 (h50) measured 256 KiB better, while blocks and ranged reads still
+     * went through the heap; since blocks live off the heap and the local copy streams (session 19, h54), the client's
+     * own work per request sets the slow early reads (a 13-event read's 9-10 single-block requests started ~4 ms apart
+     * on two cores), and 1 MiB measured better than 256 KiB, 512 KiB and 2 MiB. Switch for A/B runs:
+     * {@code -Dhindsight.archive.coalesceGapBytes}.
      */
-    static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 256 * 1024);
+    static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 1024 * 1024);
 
     /** Most bytes one coalesced ranged read fetches ({@code -Dhindsight.archive.coalesceSpanBytes}). */
     static final int MAX_SPAN_BYTES = Integer.getInteger("hindsight.archive.coalesceSpanBytes", 2 * 1024 * 1024);
@@ -212,16 +215,24 @@ public final class CompressedSegment extends LogFile {
     /**
      * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet: blocks close to each other in
      * the file with one ranged read ({@link #COALESCE_GAP_BYTES}), the others each with their own, so that an
-     * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block.
+     * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block. Does
+     * nothing once the segment reads from local disk (its local copy): coalesced spans read from a file landed in heap
+     * arrays as large as the span (53-57 MB of garbage in a cold phase, session 18), and a block read alone costs one
+     * system call into a direct buffer.
      */
     void prefetch(int[] offsets, int count) {
+        if (source.isLocal()) {
+            return; // a local copy: each block is one read of the file when it is needed, straight into direct memory
+        }
         Table t = table();
         java.util.BitSet missing = new java.util.BitSet();
         for (int k = 0; k < count; k++) {
             int i = Arrays.binarySearch(t.start(), offsets[k]);
             i = i < 0 ? -i - 2 : i;
-            if (i >= 0 && !cache.contains(new BlockCache.Key(this, i))) {
-                missing.set(i);
+            if (i >= 0
+                    && !cache.contains(new BlockCache.Key(this, i))
+                    && !source.isLocal(t.fileOffset()[i], t.length()[i])) {
+                missing.set(i); // blocks a copy already holds are read on their own when needed, not in a span
             }
         }
         if (missing.cardinality() < 2) {

@@ -133,6 +133,118 @@ class ArchiveCacheIT {
     }
 
     @Test
+    void readsDuringACopy_useThePartFetchedSoFar_andTheRestComesFromTheArchive() throws Exception {
+        ObjectStore real = S3.store("p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(8);
+        ArchiveManifest.Entry e = upload(real, "segments/h.zlog", bytes, bytes);
+        ChunkGate gate = new ChunkGate(real, 64 * 1024, 2 * 64 * 1024); // the copy stops before its third chunk
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, gate, policy(1))) {
+            BlockSource source = cache.source(e);
+            assertThat(source.read(100, 10)).isEqualTo(slice(bytes, 100, 10)); // starts the copy
+            await(() -> gate.waiting.get() == 1);
+            int remote = gate.reads.get();
+
+            assertThat(source.isLocal(1000, 500)).isTrue();
+            assertThat(source.isLocal()).isFalse(); // not the whole object yet
+            assertThat(source.read(1000, 500)).isEqualTo(slice(bytes, 1000, 500));
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(2000);
+            source.read(64 * 1024 + 100, direct);
+            byte[] got = new byte[2000];
+            direct.flip().get(got);
+            assertThat(got).isEqualTo(slice(bytes, 64 * 1024 + 100, 2000));
+            assertThat(gate.reads.get()).isEqualTo(remote); // both from the part already fetched
+
+            assertThat(source.isLocal(2 * 64 * 1024 - 10, 20)).isFalse();
+            assertThat(source.read(2 * 64 * 1024 - 10, 20)).isEqualTo(slice(bytes, 2 * 64 * 1024 - 10, 20));
+            assertThat(source.read(200_000, 100)).isEqualTo(slice(bytes, 200_000, 100));
+            assertThat(gate.reads.get()).isEqualTo(remote + 2); // across the fetched end, and beyond it: the archive
+
+            gate.open.countDown();
+            await(() -> cache.holds(e.key()));
+            assertThat(source.isLocal()).isTrue();
+            assertThat(source.read(250_000, 100)).isEqualTo(slice(bytes, 250_000, 100));
+            assertThat(gate.reads.get()).isEqualTo(remote + 2);
+        }
+    }
+
+    @Test
+    void concurrentReadsDuringACopy_allGetTheObjectsBytes() throws Exception {
+        ObjectStore real = S3.store("p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(9);
+        ArchiveManifest.Entry e = upload(real, "segments/i.zlog", bytes, bytes);
+        ChunkGate counting = new ChunkGate(real, 16 * 1024, Long.MAX_VALUE);
+        // 16 KiB chunks at 1 MB/s: the copy takes ~0.3 s, and reads land before, inside and beyond its fetched part
+        var slow = new ArchiveCache.CopyPolicy(1, 16 * 1024, 0, 0, 1_000_000);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, counting, slow)) {
+            BlockSource source = cache.source(e);
+            AtomicInteger reads = new AtomicInteger();
+            AtomicInteger wrong = new AtomicInteger();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 6; t++) {
+                    int seed = t;
+                    pool.submit(() -> {
+                        Random r = new Random(seed);
+                        while (!cache.holds(e.key())) {
+                            int length = 1 + r.nextInt(40_000);
+                            int offset = r.nextInt(OBJECT_BYTES - length);
+                            byte[] b = r.nextBoolean() ? source.read(offset, length) : direct(source, offset, length);
+                            if (!java.util.Arrays.equals(b, slice(bytes, offset, length))) {
+                                wrong.incrementAndGet();
+                            }
+                            reads.incrementAndGet();
+                            Thread.sleep(1);
+                        }
+                        return null;
+                    });
+                }
+            }
+            assertThat(wrong.get()).isZero();
+            assertThat(reads.get()).isGreaterThan(20);
+            // some were served by the copy's fetched part, not the archive
+            assertThat(counting.reads.get()).isLessThan(reads.get());
+        }
+    }
+
+    private static byte[] direct(BlockSource source, int offset, int length) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(length);
+        source.read(offset, b);
+        byte[] out = new byte[length];
+        b.flip().get(out);
+        return out;
+    }
+
+    @Test
+    void closeDuringACopy_leavesNoFile_andARestartLeftoverIsDeletedAtOpen() throws Exception {
+        ObjectStore real = S3.store("p" + PREFIXES.incrementAndGet());
+        byte[] bytes = random(10);
+        ArchiveManifest.Entry e = upload(real, "segments/j.zlog", bytes, bytes);
+        ChunkGate gate = new ChunkGate(real, 64 * 1024, 64 * 1024);
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, gate, policy(1))) {
+            cache.source(e).read(0, 10);
+            await(() -> gate.waiting.get() == 1);
+            assertThat(files()).hasSize(1); // the copy's temporary file, one chunk in
+        }
+        await(() -> {
+            try {
+                return files().isEmpty(); // the interrupted copy deleted its file
+            } catch (IOException ex) {
+                return false;
+            }
+        });
+
+        // a process that died during a copy leaves its temporary file: the next open deletes it, then copies afresh
+        Files.write(dir.resolve("archive-cache").resolve("segments_j.zlog.tmp"), slice(bytes, 0, 1000));
+        try (ArchiveCache cache = new ArchiveCache(dir, 1 << 20, real, policy(1))) {
+            assertThat(files()).isEmpty();
+            BlockSource source = cache.source(e);
+            assertThat(source.read(5000, 100)).isEqualTo(slice(bytes, 5000, 100));
+            await(() -> cache.holds(e.key()));
+            real.delete(e.key());
+            assertThat(source.read(0, OBJECT_BYTES)).isEqualTo(bytes);
+        }
+    }
+
+    @Test
     void copyThatDoesNotMatchTheManifest_isNeverUsed() throws Exception {
         ObjectStore st = S3.store("p" + PREFIXES.incrementAndGet());
         byte[] bytes = random(3);
@@ -144,6 +256,7 @@ class ArchiveCacheIT {
             await(() -> cache.copiedBytes() == OBJECT_BYTES);
             Thread.sleep(100);
             assertThat(cache.holds(e.key())).isFalse();
+            assertThat(cache.source(e).isLocal(0, 10)).isFalse(); // its fetched part is not used either
             assertThat(cache.usedBytes()).isZero();
             await(() -> {
                 try {
@@ -186,6 +299,42 @@ class ArchiveCacheIT {
 
     private static byte[] slice(byte[] b, int from, int length) {
         return java.util.Arrays.copyOfRange(b, from, from + length);
+    }
+
+    /**
+     * The real store; counts ranged reads that are not a copy's chunks ({@code chunk} bytes at a multiple of it, or the
+     * object's last bytes there) and holds the copy's chunk at {@code gateAt} until {@code open} is counted down.
+     */
+    static final class ChunkGate extends ForwardingObjectStore {
+        private final int chunk;
+        private final long gateAt;
+        final CountDownLatch open = new CountDownLatch(1);
+        final AtomicInteger waiting = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
+
+        ChunkGate(ObjectStore real, int chunk, long gateAt) {
+            super(real);
+            this.chunk = chunk;
+            this.gateAt = gateAt;
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws IOException {
+            boolean copyChunk =
+                    offset % chunk == 0 && (length == chunk || (length < chunk && offset + length == OBJECT_BYTES));
+            if (!copyChunk) {
+                reads.incrementAndGet();
+            } else if (offset == gateAt) {
+                waiting.incrementAndGet();
+                try {
+                    open.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(ex);
+                }
+            }
+            return delegate.get(key, offset, length);
+        }
     }
 
     /** The real store; ranged reads wait on {@code hold} while it is set (to keep a read in flight) and are counted. */
