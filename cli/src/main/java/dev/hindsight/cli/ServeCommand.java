@@ -777,13 +777,23 @@ final class ServeCommand implements Callable<Integer> {
             return defaults.toBuilder()
                     .credentials(blankToNull(pgUser), blankToNull(pgPassword))
                     .schema(pgSchema)
-                    .partitions(pgPartitions == null ? defaults.partitions() : pgPartitions)
+                    .partitions(partitionsOption(defaults.partitions()))
                     .groupCommit(pgGroupCommit, defaults.groupCommitWriters())
                     .groupCommitLinger(lingerOption())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    private int partitionsOption(int engineDefault) {
+        if (pgPartitions == null) {
+            return engineDefault;
+        }
+        if (pgPartitions < 1 || pgPartitions > 1024) {
+            throw new CliException("--pg-partitions must be between 1 and 1024, was " + pgPartitions, 2);
+        }
+        return pgPartitions;
     }
 
     /** --pg-socket's path, checked: a directory or a socket file that exists. */
