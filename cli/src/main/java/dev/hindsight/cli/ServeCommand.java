@@ -192,13 +192,6 @@ final class ServeCommand implements Callable<Integer> {
     String pgPassword;
 
     @Option(
-            names = "--pg-partitions",
-            description = "Hash partitions of the events table (1 to 1024), used when the schema is created; an"
-                    + " existing schema keeps its own (default: the engine's, 16).")
-    @Nullable
-    Integer pgPartitions;
-
-    @Option(
             names = "--pg-socket",
             description = "Connect to PostgreSQL through its Unix-domain socket instead of TCP: the socket's directory"
                     + " (e.g. /var/run/postgresql, where the server's .s.PGSQL.<port> is; the port is --pg-url's) or"
@@ -777,23 +770,12 @@ final class ServeCommand implements Callable<Integer> {
             return defaults.toBuilder()
                     .credentials(blankToNull(pgUser), blankToNull(pgPassword))
                     .schema(pgSchema)
-                    .partitions(partitionsOption(defaults.partitions()))
                     .groupCommit(pgGroupCommit, defaults.groupCommitWriters())
                     .groupCommitLinger(lingerOption())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
-    }
-
-    private int partitionsOption(int engineDefault) {
-        if (pgPartitions == null) {
-            return engineDefault;
-        }
-        if (pgPartitions < 1 || pgPartitions > 1024) {
-            throw new CliException("--pg-partitions must be between 1 and 1024, was " + pgPartitions, 2);
-        }
-        return pgPartitions;
     }
 
     /** --pg-socket's path, checked: a directory or a socket file that exists. */

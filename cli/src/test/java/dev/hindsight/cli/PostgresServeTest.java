@@ -320,27 +320,6 @@ class PostgresServeTest {
         assertThat(run.err()).contains("--pg-socket: no such directory or socket file: " + dataDir.resolve("none"));
     }
 
-    @Test
-    void serveOnPostgres_pgPartitions_createsTheEventsTableWithThatMany() throws Exception {
-        serve("--pg-partitions", "3");
-
-        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD)) {
-            assertThat(queryStrings(
-                            c,
-                            "SELECT count(*)::text FROM pg_inherits WHERE inhparent = ?::regclass",
-                            schema + ".events"))
-                    .containsExactly("3");
-        }
-    }
-
-    @Test
-    void serve_pgPartitionsOutOfRange_failsWithAClearMessage() {
-        CliRun run = CliRun.of("serve", "--store", "postgres", "--pg-url", URL, "--pg-partitions", "0", "--port", "0");
-
-        assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("--pg-partitions must be between 1 and 1024, was 0");
-    }
-
     private static ServeCommand parseServe(String... args) {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(List.of(args));
