@@ -193,10 +193,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--pg-socket",
-            description = "Connect to PostgreSQL through its Unix-domain socket instead of TCP: the socket's directory"
-                    + " (e.g. /var/run/postgresql, where the server's .s.PGSQL.<port> is; the port is --pg-url's) or"
-                    + " the socket file. Cheaper per round trip than loopback TCP when the server runs on this"
-                    + " machine; the server authenticates it by its 'local' lines of pg_hba.conf. Default: TCP.")
+            description =
+                    "Connect to PostgreSQL through its Unix-domain socket instead of TCP: the socket's directory"
+                            + " (e.g. /var/run/postgresql, where the server's .s.PGSQL.<port> is; the port is --pg-url's) or"
+                            + " the socket file, for a server on this machine; the server authenticates it by its 'local' lines of pg_hba.conf. Default: TCP.")
     @Nullable
     String pgSocket;
 

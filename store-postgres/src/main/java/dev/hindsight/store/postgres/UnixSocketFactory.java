@@ -28,9 +28,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Connects the PostgreSQL JDBC driver over the server's Unix-domain socket instead of TCP, with the JDK's own
- * Unix-domain {@link SocketChannel} (no native library). On one machine a round trip over the socket costs the client
- * and the server less CPU than one over loopback TCP, which runs both ends of the TCP stack per message (measured in
- * {@code docs/benchmarks.md}, session 19).
+ * Unix-domain {@link SocketChannel} (no native library), for a server on the same machine (loopback TCP runs both
+ * ends of the TCP stack per message; at {@code serve}'s 1,000 events/s no gain was measured, {@code
+ * docs/benchmarks.md}, session 19).
  *
  * <p>Named in the JDBC URL: {@code
  * jdbc:postgresql://localhost:5432/db?socketFactory=dev.hindsight.store.postgres.UnixSocketFactory&socketFactoryArg=/var/run/postgresql}
