@@ -54,6 +54,16 @@ ensure_postgres() {
     as_postgres "psql -qAtc \"SELECT 1 FROM pg_database WHERE datname = 'hindsight_test'\" | grep -q 1 \
         || psql -qc \"CREATE DATABASE hindsight_test OWNER hindsight ENCODING 'UTF8' TEMPLATE template0\"" >&2 \
         || { echo "test.sh: could not create the PostgreSQL database hindsight_test" >&2; exit 1; }
+    # The Unix-domain socket tests (UnixSocketFactoryTest, PostgresUnixSocketTckTest, serve --pg-socket) log in as
+    # hindsight through /var/run/postgresql: where pg_hba.conf's local lines allow only peer authentication (Debian's
+    # default), let that role into hindsight_test by password there too.
+    if ! PGPASSWORD=hindsight psql -h /var/run/postgresql -U hindsight -d hindsight_test -qAtc "SELECT 1" \
+        > /dev/null 2>&1; then
+        local hba
+        hba=$(as_postgres "psql -qAtc 'SHOW hba_file'")
+        as_postgres "sed -i '1i local hindsight_test hindsight scram-sha-256' '$hba' && psql -qAtc 'SELECT pg_reload_conf()'" \
+            > /dev/null || { echo "test.sh: could not let hindsight in through the Unix-domain socket" >&2; exit 1; }
+    fi
 }
 ensure_postgres
 

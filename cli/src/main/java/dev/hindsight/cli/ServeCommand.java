@@ -32,6 +32,7 @@ import dev.hindsight.store.postgres.PostgresCheckpointStore;
 import dev.hindsight.store.postgres.PostgresEventLog;
 import dev.hindsight.store.postgres.PostgresOptions;
 import dev.hindsight.store.postgres.PostgresTokenStore;
+import dev.hindsight.store.postgres.UnixSocketFactory;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -40,6 +41,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -188,6 +190,15 @@ final class ServeCommand implements Callable<Integer> {
                     + " users cannot see in the process list).")
     @Nullable
     String pgPassword;
+
+    @Option(
+            names = "--pg-socket",
+            description =
+                    "Connect to PostgreSQL through its Unix-domain socket instead of TCP: the socket's directory"
+                            + " (e.g. /var/run/postgresql, where the server's .s.PGSQL.<port> is; the port is --pg-url's) or"
+                            + " the socket file, for a server on this machine; the server authenticates it by its 'local' lines of pg_hba.conf. Default: TCP.")
+    @Nullable
+    String pgSocket;
 
     @Option(
             names = "--pg-schema",
@@ -360,8 +371,9 @@ final class ServeCommand implements Callable<Integer> {
                         : "Kafka " + kafkaBootstrap + ", topic " + kafkaTopic + "; index, snapshots and read model in "
                                 + dataDir;
             case postgres ->
-                pgUrl + ", schema " + pgSchema + ", read model in schema " + pgSchema
-                        + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX + (inlineProjections ? ", inline" : "");
+                pgUrl + (pgSocket == null ? "" : " over the Unix-domain socket " + pgSocket) + ", schema " + pgSchema
+                        + ", read model in schema " + pgSchema + OrdersWiring.READ_MODEL_SCHEMA_SUFFIX
+                        + (inlineProjections ? ", inline" : "");
         };
     }
 
@@ -753,7 +765,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("--store postgres needs --pg-url (or HINDSIGHT_PG_URL)");
         }
         try {
-            PostgresOptions defaults = PostgresOptions.defaults(pgUrl);
+            PostgresOptions defaults = PostgresOptions.defaults(
+                    pgSocket == null ? pgUrl : UnixSocketFactory.url(pgUrl, socketOption(pgSocket)));
             return defaults.toBuilder()
                     .credentials(blankToNull(pgUser), blankToNull(pgPassword))
                     .schema(pgSchema)
@@ -763,6 +776,15 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    /** --pg-socket's path, checked: a directory or a socket file that exists. */
+    private static String socketOption(String socket) {
+        Path p = Path.of(socket);
+        if (!Files.exists(p)) {
+            throw new CliException("--pg-socket: no such directory or socket file: " + socket, 2);
+        }
+        return socket;
     }
 
     private Duration lingerOption() {

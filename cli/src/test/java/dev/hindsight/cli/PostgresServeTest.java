@@ -262,6 +262,64 @@ class PostgresServeTest {
         assertThat(run.err()).contains("--pg-group-commit-linger-us must be between 0 and 50000, was 50001");
     }
 
+    @Test
+    void serveOnPostgres_pgSocket_everyConnectionGoesThroughTheUnixSocket() throws Exception {
+        String socket = System.getenv().getOrDefault("HINDSIGHT_PG_SOCKET", "/var/run/postgresql");
+        String app = "hindsight-" + schema; // every connection of this server, store and read model, by name
+        String pgUrl = URL + (URL.contains("?") ? "&" : "?") + "ApplicationName=" + app;
+        server = ServeRun.start(
+                "serve",
+                "--port",
+                "0",
+                "--store",
+                "postgres",
+                "--data-dir",
+                dataDir.toString(),
+                "--pg-url",
+                pgUrl,
+                "--pg-user",
+                USER,
+                "--pg-password",
+                PASSWORD,
+                "--pg-schema",
+                schema,
+                "--pg-socket",
+                socket);
+        String url = "http://127.0.0.1:" + server.port();
+
+        String id = createAndPay(url, "uma");
+        CliRun list = CliRun.of("orders", "list", "--user", "uma", "--all", "--url", url);
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).contains(id);
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*), count(client_addr) FROM pg_stat_activity" + " WHERE application_name = ?")) {
+            ps.setString(1, app);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the server's connections").isPositive();
+                assertThat(rs.getInt(2)).as("of them over TCP").isZero();
+            }
+        }
+    }
+
+    @Test
+    void serve_pgSocketMissing_failsWithAClearMessage() {
+        CliRun run = CliRun.of(
+                "serve",
+                "--store",
+                "postgres",
+                "--pg-url",
+                URL,
+                "--pg-socket",
+                dataDir.resolve("none").toString(),
+                "--port",
+                "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--pg-socket: no such directory or socket file: " + dataDir.resolve("none"));
+    }
+
     private static ServeCommand parseServe(String... args) {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(List.of(args));

@@ -15,8 +15,13 @@ final class PgTckFixture implements AutoCloseable {
 
     /** @param configure adjusts the default test options (e.g. group commit) */
     PgTckFixture(String schemaPrefix, UnaryOperator<PostgresOptions> configure) {
+        this(schemaPrefix, PgTestSupport.URL, configure);
+    }
+
+    /** @param url the test database's JDBC URL to use (e.g. {@link PgTestSupport#socketUrl()}) */
+    PgTckFixture(String schemaPrefix, String url, UnaryOperator<PostgresOptions> configure) {
         schema = PgTestSupport.newSchema(schemaPrefix);
-        PostgresOptions o = configure.apply(PgTestSupport.options(schema));
+        PostgresOptions o = configure.apply(PgTestSupport.options(schema, url));
         pool = o.openPool();
         PostgresEventLog.open(pool, o).close();
         options = o.withMigrate(false);

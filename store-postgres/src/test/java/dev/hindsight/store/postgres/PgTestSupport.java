@@ -33,7 +33,12 @@ final class PgTestSupport {
 
     /** Options for the test database and {@code schema}, with a pool big enough for the suites' 16 writers. */
     static PostgresOptions options(String schema) {
-        return PostgresOptions.defaults(URL)
+        return options(schema, URL);
+    }
+
+    /** {@link #options(String)} with another JDBC URL for the same database (e.g. over the Unix-domain socket). */
+    static PostgresOptions options(String schema, String url) {
+        return PostgresOptions.defaults(url)
                 .withCredentials(USER, PASSWORD)
                 .withSchema(schema)
                 .withPoolSize(20)
@@ -46,6 +51,17 @@ final class PgTestSupport {
      */
     static PostgresOptions groupCommitOptions(String schema, Duration linger) {
         return options(schema).withPartitions(2).withGroupCommit(true, 1).withGroupCommitLinger(linger);
+    }
+
+    /**
+     * The directory of the server's Unix-domain socket: {@code HINDSIGHT_PG_SOCKET}, default {@value
+     * UnixSocketFactory#DEFAULT_DIRECTORY} (the server must run on this machine).
+     */
+    static final String SOCKET = env("HINDSIGHT_PG_SOCKET", UnixSocketFactory.DEFAULT_DIRECTORY);
+
+    /** {@link #URL} through the Unix-domain socket in {@link #SOCKET}. */
+    static String socketUrl() {
+        return UnixSocketFactory.url(URL, SOCKET);
     }
 
     /** A connection of its own (not pooled), for setup and fault injection. */
