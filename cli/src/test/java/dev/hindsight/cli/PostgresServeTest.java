@@ -288,7 +288,8 @@ class PostgresServeTest {
         String url = "http://127.0.0.1:" + server.port();
 
         String id = createAndPay(url, "uma");
-        CliRun list = CliRun.of("orders", "list", "--user", "uma", "--all", "--url", url);
+        CliRun list = CliRun.of(
+                "orders", "list", "--user", "uma", "--min-position", lastPosition(url, id), "--all", "--url", url);
         assertThat(list.exitCode()).as(list.err()).isZero();
         assertThat(list.out()).contains(id);
         try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
