@@ -130,14 +130,7 @@ public final class ArchiveCache implements AutoCloseable {
 
         /** Reads {@code into.remaining()} bytes at {@code offset}; fails if the copy's file was closed meanwhile. */
         void read(long offset, ByteBuffer into) throws IOException {
-            long pos = offset;
-            while (into.hasRemaining()) {
-                int n = file.read(into, pos);
-                if (n < 0) {
-                    throw new IOException("partial copy ends at " + pos);
-                }
-                pos += n;
-            }
+            BlockSource.readFully(file, offset, into, "partial copy");
         }
     }
 

@@ -117,6 +117,23 @@ public interface BlockSource extends AutoCloseable {
         };
     }
 
+    /**
+     * Reads {@code into.remaining()} bytes of {@code ch} at {@code offset} into {@code into}.
+     *
+     * @throws IOException if the file ends first (named as {@code what}) or cannot be read
+     */
+    static void readFully(FileChannel ch, long offset, ByteBuffer into, String what) throws IOException {
+        long end = offset + into.remaining();
+        long pos = offset;
+        while (into.hasRemaining()) {
+            int n = ch.read(into, pos);
+            if (n < 0) {
+                throw new IOException(what + " ends at " + pos + ", before " + end);
+            }
+            pos += n;
+        }
+    }
+
     /** A local file, read through its channel. */
     static BlockSource of(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
@@ -124,29 +141,13 @@ public interface BlockSource extends AutoCloseable {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 byte[] out = new byte[length];
-                ByteBuffer b = ByteBuffer.wrap(out);
-                long pos = offset;
-                while (b.hasRemaining()) {
-                    int n = ch.read(b, pos);
-                    if (n < 0) {
-                        throw new IOException(file + " ends at " + pos + ", before " + (offset + length));
-                    }
-                    pos += n;
-                }
+                read(offset, ByteBuffer.wrap(out));
                 return out;
             }
 
             @Override
             public void read(long offset, ByteBuffer into) throws IOException {
-                long end = offset + into.remaining();
-                long pos = offset;
-                while (into.hasRemaining()) {
-                    int n = ch.read(into, pos);
-                    if (n < 0) {
-                        throw new IOException(file + " ends at " + pos + ", before " + end);
-                    }
-                    pos += n;
-                }
+                readFully(ch, offset, into, file.toString());
             }
 
             @Override
