@@ -6,10 +6,12 @@ import dev.hindsight.core.AppendResult;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -34,12 +36,183 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
     protected ReadModelDatabase openDatabase(Path dir) throws Exception {
         schema = "t_proj_" + UUID.randomUUID().toString().substring(0, 8);
         execute("CREATE SCHEMA " + schema);
+        return database(null);
+    }
+
+    /** Another read-model database on this test's schema; its sessions are named after the schema. */
+    private ReadModelDatabase database(@Nullable String options) {
+        return database(options, 0);
+    }
+
+    private ReadModelDatabase database(@Nullable String options, int socketTimeoutSeconds) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(URL);
         ds.setUser(USER);
         ds.setPassword(PASSWORD);
         ds.setCurrentSchema(schema);
+        ds.setApplicationName(schema);
+        if (options != null) {
+            ds.setOptions(options);
+        }
+        ds.setSocketTimeout(socketTimeoutSeconds);
         return ReadModelDatabase.postgres(ds);
+    }
+
+    @Test
+    void readModelLockedLongerThanTheRetries_appliesTheEventOnceReleased_withoutDeadLettering() throws Exception {
+        // The runner's sessions give up on a lock after 100 ms (a lock_timeout, as many production roles have), and
+        // the projection's retries (2 attempts, 10 ms apart) last far less than the lock is held below.
+        ReadModelDatabase timed = database("-c lock_timeout=100");
+        try {
+            engine = ProjectionEngine.builder(store, timed)
+                    .add(
+                            new CartProjection("carts"),
+                            ProjectionOptions.DEFAULT
+                                    .withRetry(2, Duration.ofMillis(10))
+                                    .withDeadLetter(true))
+                    .build()
+                    .start();
+            AppendResult first = add(store, "cart-1", "apple", 1);
+            assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            AppendResult second;
+            try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                    Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                s.execute("LOCK TABLE " + schema + ".carts_items_g1 IN ACCESS EXCLUSIVE MODE");
+                second = add(store, "cart-1", "apple", 1);
+                awaitLastError("carts", "lock timeout");
+                Thread.sleep(600); // several lock timeouts more: longer than the retries last
+                c.commit();
+            }
+            assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            assertThat(engine.status("carts").deadLetters())
+                    .as("a lock held by someone else is not the event's fault")
+                    .isZero();
+            assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(2);
+        } finally {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+            timed.close();
+        }
+    }
+
+    @Test
+    void readModelSessionsCut_runnerReconnects_andAppliesEachEventOnce() throws Exception {
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
+        AppendResult first = add(store, "cart-1", "apple", 1);
+        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                .isTrue();
+
+        terminateSessions(); // as a restart or failover of the read model's server does
+        AppendResult second = add(store, "cart-1", "apple", 1);
+
+        assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
+                .as(
+                        "state %s, error %s",
+                        engine.status("carts").state(), engine.status("carts").lastError())
+                .isTrue();
+        assertThat(engine.status("carts").state()).isEqualTo("running");
+        assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(2);
+    }
+
+    @Test
+    void readModelSessionCutDuringACommit_runnerReconnects_andAppliesTheBatchOnce() throws Exception {
+        engine = ProjectionEngine.builder(store, db)
+                .add(new CartProjection("carts"))
+                .build()
+                .start();
+        AppendResult first = add(store, "cart-1", "apple", 1);
+        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                .isTrue();
+        execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
+                + " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$");
+        execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
+                + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+        AppendResult second = add(store, "cart-1", "apple", 1);
+        awaitCommitInTrigger();
+
+        terminateSessions(); // the commit's outcome is unknown to the runner
+
+        assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
+                .as(
+                        "state %s, error %s",
+                        engine.status("carts").state(), engine.status("carts").lastError())
+                .isTrue();
+        assertThat(qty(engine, "carts", "cart-1", "apple"))
+                .as("the second event applied once (the handler adds, so twice shows)")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void commitOutlivingItsLostConnection_isWaitedFor_andTheBatchAppliedOnce() throws Exception {
+        // The runner's client gives up on an answer after 1 s; its COMMIT, which a deferred trigger makes take 3 s,
+        // goes on in its server session after the client has gone: the reconnected runner must not read the
+        // checkpoint before that session has ended, or it applies the batch a second time.
+        ReadModelDatabase impatient = database(null, 1);
+        try {
+            engine = ProjectionEngine.builder(store, impatient)
+                    .add(new CartProjection("carts"))
+                    .build()
+                    .start();
+            AppendResult first = add(store, "cart-1", "apple", 1);
+            assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
+                    + " $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$");
+            execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
+                    + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+            AppendResult second = add(store, "cart-1", "apple", 1);
+            awaitLastError("carts", "connection lost");
+            execute("DROP TRIGGER slow ON " + schema + ".carts_items_g1"); // once the old transaction has ended
+
+            assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(15)))
+                    .as(
+                            "state %s, error %s",
+                            engine.status("carts").state(),
+                            engine.status("carts").lastError())
+                    .isTrue();
+            assertThat(qty(engine, "carts", "cart-1", "apple"))
+                    .as("the second event applied once (the handler adds, so twice shows)")
+                    .isEqualTo(2);
+        } finally {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+            impatient.close();
+        }
+    }
+
+    /** Ends every server session of this test's read-model databases. */
+    private void terminateSessions() throws Exception {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                PreparedStatement ps = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM"
+                        + " pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("sessions ended").isPositive();
+            }
+        }
+    }
+
+    private void awaitLastError(String projection, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String error = engine.status(projection).lastError();
+            if (error != null && error.contains(text)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no error with \"" + text + "\": " + engine.status(projection));
     }
 
     @Test

@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
     private static final Duration IDLE_WAIT = Duration.ofMillis(500);
+    /** First wait after a failure that is not the events' fault ({@link SqlFailures}); doubles up to the maximum. */
+    private static final long FIRST_TRANSIENT_WAIT_MILLIS = 50;
+
+    private static final long MAX_TRANSIENT_WAIT_MILLIS = 5_000;
 
     /** Called (on the runner's thread) the first time a catch-up reaches the head. */
     public interface CaughtUp {
@@ -181,12 +185,50 @@ public final class Runner {
     }
 
     private void loop() {
-        try (Connection c = db.openWriter()) {
-            parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
-            SessionImpl session = new SessionImpl(
-                    c, db.dialect(), tables, SessionImpl.generationSuffix(generation), Switches.batchWrites());
-            runLoop(session);
-            session.close();
+        long reconnectWait = FIRST_TRANSIENT_WAIT_MILLIS;
+        WriterSession lost = null;
+        boolean reconnected = false;
+        try {
+            while (true) {
+                Connection c = null;
+                SessionImpl session = null;
+                try {
+                    c = db.openWriter();
+                    if (reconnected) {
+                        if (lost != null) {
+                            lost.end(c, ms -> interruptibly(() -> Thread.sleep(ms)));
+                        }
+                        resumeFromCheckpoint(c);
+                        reconnectWait = FIRST_TRANSIENT_WAIT_MILLIS;
+                    }
+                    lost = WriterSession.of(c, db.dialect());
+                    parked.addAll(Catalog.parkedAggregates(c, projection.name(), generation));
+                    session = new SessionImpl(
+                            c, db.dialect(), tables, SessionImpl.generationSuffix(generation), Switches.batchWrites());
+                    runLoop(session);
+                    return;
+                } catch (SQLException | RuntimeException e) {
+                    if (!reconnects() || SqlFailures.of(e, c) != SqlFailures.Kind.CONNECTION) {
+                        throw e;
+                    }
+                    lastError = "read-model connection lost: " + e;
+                    LOG.warn(
+                            "projection {}: read-model connection lost at {} ({}); reconnecting in {} ms",
+                            projection.name(),
+                            position,
+                            e.toString(),
+                            reconnectWait);
+                } finally {
+                    if (session != null) {
+                        session.close();
+                    }
+                    closeQuietly(c);
+                }
+                long wait = reconnectWait;
+                interruptibly(() -> Thread.sleep(wait));
+                reconnectWait = Math.min(reconnectWait * 2, MAX_TRANSIENT_WAIT_MILLIS);
+                reconnected = true;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (PartitionFencedException e) {
@@ -204,6 +246,38 @@ public final class Runner {
         } finally {
             running = false;
             signalAll();
+        }
+    }
+
+    /**
+     * Whether a lost read-model connection is reopened: for a live runner of the whole log, whose checkpoint row says
+     * exactly what was committed. Not for a partitions' runner (its partitions' epochs are reclaimed by its owner's
+     * assignment) nor during a first build or a rebuild (a build may write unlogged tables, which a server crash
+     * empties while their checkpoint stays: the next start builds again from position 0).
+     */
+    private boolean reconnects() {
+        return running && partitionReader == null && "running".equals(state);
+    }
+
+    /**
+     * After a reconnect, once the lost connection's server session has ended ({@link WriterSession}): the position is
+     * the checkpoint's, which a commit whose outcome the lost connection never told may have moved (then the batch is
+     * not applied again) or not (then it is).
+     */
+    private void resumeFromCheckpoint(Connection c) throws SQLException {
+        Position committed =
+                Catalog.checkpoint(c, projection.name(), generation).orElse(position);
+        LOG.info("projection {}: reconnected; resuming at {}", projection.name(), committed);
+        advance(committed, 0);
+    }
+
+    private static void closeQuietly(@Nullable Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // a connection that is already gone
+            }
         }
     }
 
@@ -343,21 +417,36 @@ public final class Runner {
         }
     }
 
-    /** Applies a batch in one transaction; on failure isolates the failing event. Returns false if it must stop. */
+    /**
+     * Applies a batch in one transaction; on failure isolates the failing event. A failure that is not the events'
+     * ({@link SqlFailures}) is retried as a batch without a limit, or ends the loop when the connection is gone.
+     * Returns false if it must stop.
+     */
     private boolean applyBatch(SessionImpl session, List<RecordedEvent> events, Position next)
             throws SQLException, InterruptedException {
-        try {
-            commitBatch(session, events, next);
-            return true;
-        } catch (PartitionFencedException e) {
-            throw e;
-        } catch (SQLException | RuntimeException e) {
-            lastError = e.toString();
-            LOG.warn(
-                    "projection {}: batch after {} failed ({}); retrying event by event",
-                    projection.name(),
-                    position,
-                    e.toString());
+        long wait = FIRST_TRANSIENT_WAIT_MILLIS;
+        while (true) {
+            try {
+                commitBatch(session, events, next);
+                return true;
+            } catch (PartitionFencedException e) {
+                throw e;
+            } catch (SQLException | RuntimeException e) {
+                lastError = e.toString();
+                SqlFailures.Kind kind = SqlFailures.of(e, session.rawConnection());
+                if (kind == SqlFailures.Kind.CONNECTION) {
+                    throw e;
+                }
+                if (kind == SqlFailures.Kind.EVENT) {
+                    LOG.warn(
+                            "projection {}: batch after {} failed ({}); retrying event by event",
+                            projection.name(),
+                            position,
+                            e.toString());
+                    break;
+                }
+                wait = waitAfterTransient(e, wait);
+            }
         }
         for (RecordedEvent e : events) {
             if (!applyOne(session, e)) {
@@ -370,10 +459,18 @@ public final class Runner {
         return true;
     }
 
+    /** Waits {@code wait} ms after a failure that was not the events' fault; returns the next wait. */
+    private long waitAfterTransient(Exception e, long wait) throws InterruptedException {
+        LOG.debug("projection {}: read model busy at {} ({}); retrying in {} ms", projection.name(), position, e, wait);
+        interruptibly(() -> Thread.sleep(wait));
+        return Math.min(wait * 2, MAX_TRANSIENT_WAIT_MILLIS);
+    }
+
     private boolean applyOne(SessionImpl session, RecordedEvent e) throws SQLException, InterruptedException {
         Position after = position.advanceTo(e.position());
         long backoff = options.retryBackoff().toMillis();
-        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+        long transientWait = FIRST_TRANSIENT_WAIT_MILLIS;
+        for (int attempt = 1; attempt <= options.maxAttempts(); ) {
             try {
                 commitBatch(session, List.of(e), after);
                 return true;
@@ -381,11 +478,20 @@ public final class Runner {
                 throw ex;
             } catch (SQLException | RuntimeException ex) {
                 lastError = "event " + e.position() + " (" + e.eventType() + " of " + e.aggregateId() + "): " + ex;
+                SqlFailures.Kind kind = SqlFailures.of(ex, session.rawConnection());
+                if (kind == SqlFailures.Kind.CONNECTION) {
+                    throw ex;
+                }
+                if (kind == SqlFailures.Kind.TRANSIENT) {
+                    transientWait = waitAfterTransient(ex, transientWait); // not an attempt: not the event's fault
+                    continue;
+                }
                 if (attempt < options.maxAttempts()) {
                     long wait = Math.min(backoff, 30_000);
                     interruptibly(() -> Thread.sleep(wait));
                     backoff *= 2;
                 }
+                attempt++;
             }
         }
         if (options.deadLetter()) {
