@@ -64,17 +64,11 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
         // the projection's retries (2 attempts, 10 ms apart) last far less than the lock is held below.
         ReadModelDatabase timed = database("-c lock_timeout=100");
         try {
-            engine = ProjectionEngine.builder(store, timed)
-                    .add(
-                            new CartProjection("carts"),
-                            ProjectionOptions.DEFAULT
-                                    .withRetry(2, Duration.ofMillis(10))
-                                    .withDeadLetter(true))
-                    .build()
-                    .start();
-            AppendResult first = add(store, "cart-1", "apple", 1);
-            assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
-                    .isTrue();
+            startCarts(
+                    timed,
+                    ProjectionOptions.DEFAULT
+                            .withRetry(2, Duration.ofMillis(10))
+                            .withDeadLetter(true));
             AppendResult second;
             try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
                     Statement s = c.createStatement()) {
@@ -85,12 +79,10 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
                 Thread.sleep(600); // several lock timeouts more: longer than the retries last
                 c.commit();
             }
-            assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
-                    .isTrue();
+            assertAppliedOnce(second, Duration.ofSeconds(10));
             assertThat(engine.status("carts").deadLetters())
                     .as("a lock held by someone else is not the event's fault")
                     .isZero();
-            assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(2);
         } finally {
             if (engine != null) {
                 engine.close();
@@ -102,52 +94,25 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
 
     @Test
     void readModelSessionsCut_runnerReconnects_andAppliesEachEventOnce() throws Exception {
-        engine = ProjectionEngine.builder(store, db)
-                .add(new CartProjection("carts"))
-                .build()
-                .start();
-        AppendResult first = add(store, "cart-1", "apple", 1);
-        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
-                .isTrue();
+        startCarts(db, ProjectionOptions.DEFAULT);
 
         terminateSessions(); // as a restart or failover of the read model's server does
         AppendResult second = add(store, "cart-1", "apple", 1);
 
-        assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
-                .as(
-                        "state %s, error %s",
-                        engine.status("carts").state(), engine.status("carts").lastError())
-                .isTrue();
+        assertAppliedOnce(second, Duration.ofSeconds(10));
         assertThat(engine.status("carts").state()).isEqualTo("running");
-        assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(2);
     }
 
     @Test
     void readModelSessionCutDuringACommit_runnerReconnects_andAppliesTheBatchOnce() throws Exception {
-        engine = ProjectionEngine.builder(store, db)
-                .add(new CartProjection("carts"))
-                .build()
-                .start();
-        AppendResult first = add(store, "cart-1", "apple", 1);
-        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
-                .isTrue();
-        execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
-                + " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$");
-        execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
-                + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+        startCarts(db, ProjectionOptions.DEFAULT);
+        slowCommits(1);
         AppendResult second = add(store, "cart-1", "apple", 1);
         awaitCommitInTrigger();
 
         terminateSessions(); // the commit's outcome is unknown to the runner
 
-        assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
-                .as(
-                        "state %s, error %s",
-                        engine.status("carts").state(), engine.status("carts").lastError())
-                .isTrue();
-        assertThat(qty(engine, "carts", "cart-1", "apple"))
-                .as("the second event applied once (the handler adds, so twice shows)")
-                .isEqualTo(2);
+        assertAppliedOnce(second, Duration.ofSeconds(10));
     }
 
     @Test
@@ -157,30 +122,13 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
         // checkpoint before that session has ended, or it applies the batch a second time.
         ReadModelDatabase impatient = database(null, 1);
         try {
-            engine = ProjectionEngine.builder(store, impatient)
-                    .add(new CartProjection("carts"))
-                    .build()
-                    .start();
-            AppendResult first = add(store, "cart-1", "apple", 1);
-            assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
-                    .isTrue();
-            execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
-                    + " $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$");
-            execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
-                    + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+            startCarts(impatient, ProjectionOptions.DEFAULT);
+            slowCommits(3);
             AppendResult second = add(store, "cart-1", "apple", 1);
             awaitLastError("carts", "connection lost");
             execute("DROP TRIGGER slow ON " + schema + ".carts_items_g1"); // once the old transaction has ended
 
-            assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(15)))
-                    .as(
-                            "state %s, error %s",
-                            engine.status("carts").state(),
-                            engine.status("carts").lastError())
-                    .isTrue();
-            assertThat(qty(engine, "carts", "cart-1", "apple"))
-                    .as("the second event applied once (the handler adds, so twice shows)")
-                    .isEqualTo(2);
+            assertAppliedOnce(second, Duration.ofSeconds(15));
         } finally {
             if (engine != null) {
                 engine.close();
@@ -188,6 +136,35 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
             }
             impatient.close();
         }
+    }
+
+    /** Starts the engine with the carts projection on {@code d} and waits until a first event is applied. */
+    private void startCarts(ReadModelDatabase d, ProjectionOptions options) throws InterruptedException {
+        engine = ProjectionEngine.builder(store, d)
+                .add(new CartProjection("carts"), options)
+                .build()
+                .start();
+        AppendResult first = add(store, "cart-1", "apple", 1);
+        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
+                .isTrue();
+    }
+
+    /** From now on every commit of the read model that wrote an item takes {@code seconds} (a deferred trigger). */
+    private void slowCommits(int seconds) throws Exception {
+        execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
+                + " $$ BEGIN PERFORM pg_sleep(" + seconds + "); RETURN NULL; END $$");
+        execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
+                + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+    }
+
+    /** The second apple of cart-1 is applied, once: the handler adds, so twice shows. */
+    private void assertAppliedOnce(AppendResult second, Duration timeout) throws InterruptedException {
+        assertThat(engine.awaitPosition("carts", second.position(), timeout))
+                .as(
+                        "state %s, error %s",
+                        engine.status("carts").state(), engine.status("carts").lastError())
+                .isTrue();
+        assertThat(qty(engine, "carts", "cart-1", "apple")).isEqualTo(2);
     }
 
     /** Ends every server session of this test's read-model databases. */
@@ -217,18 +194,9 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
 
     @Test
     void closeWhileABatchCommits_thenRestart_appliesTheBatchOnce() throws Exception {
-        engine = ProjectionEngine.builder(store, db)
-                .add(new CartProjection("carts"))
-                .build()
-                .start();
-        AppendResult first = add(store, "cart-1", "apple", 1);
-        assertThat(engine.awaitPosition("carts", first.position(), Duration.ofSeconds(10)))
-                .isTrue();
+        startCarts(db, ProjectionOptions.DEFAULT);
         // from now on a commit of the read model takes a second (a deferred trigger sleeps in it)
-        execute("CREATE FUNCTION " + schema + ".slow() RETURNS trigger LANGUAGE plpgsql AS"
-                + " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$");
-        execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT OR UPDATE ON " + schema + ".carts_items_g1"
-                + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema + ".slow()");
+        slowCommits(1);
         AppendResult second = add(store, "cart-1", "apple", 1);
         awaitCommitInTrigger();
 
@@ -238,11 +206,7 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
                 .build()
                 .start();
 
-        assertThat(engine.awaitPosition("carts", second.position(), Duration.ofSeconds(10)))
-                .isTrue();
-        assertThat(qty(engine, "carts", "cart-1", "apple"))
-                .as("the second event applied once (the handler adds, so twice shows)")
-                .isEqualTo(2);
+        assertAppliedOnce(second, Duration.ofSeconds(10));
     }
 
     /** Waits until a session of this test's database sleeps in a COMMIT. */
