@@ -54,6 +54,7 @@ class PartitionedEnginePostgresIT {
         ds.setUser(ProjectionEnginePostgresIT.USER);
         ds.setPassword(ProjectionEnginePostgresIT.PASSWORD);
         ds.setCurrentSchema(schema);
+        ds.setApplicationName(schema);
         db = ReadModelDatabase.postgres(ds);
     }
 
@@ -262,6 +263,43 @@ class PartitionedEnginePostgresIT {
             expected += 1000;
             awaitOffset(61);
             assertThat(qtySum()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void readModelSessionsCut_partitionsRunnerReconnects_everyEventAppliedOnce() throws Exception {
+        long expected = 0;
+        try (ProjectionEngine engine = engine()) {
+            engine.assign(List.of(0));
+            for (int i = 1; i <= 10; i++) {
+                ProjectionEngineContract.add(store, "cart-" + (i % 3), "apple", i);
+                expected += i;
+            }
+            awaitOffset(10);
+
+            // as a restart or failover of the read model's server does
+            try (Connection c = DriverManager.getConnection(
+                            ProjectionEnginePostgresIT.URL,
+                            ProjectionEnginePostgresIT.USER,
+                            ProjectionEnginePostgresIT.PASSWORD);
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            + " WHERE application_name = '" + schema + "' AND pid <> pg_backend_pid()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("sessions ended").isPositive();
+            }
+            for (int i = 11; i <= 20; i++) {
+                ProjectionEngineContract.add(store, "cart-" + (i % 3), "apple", i);
+                expected += i;
+            }
+
+            awaitOffset(20);
+            assertThat(qtySum())
+                    .as("additive rows: an event applied twice would count twice")
+                    .isEqualTo(expected);
+            assertThat(engine.assignedPartitions())
+                    .as("still held: the runner reconnected instead of failing")
+                    .containsExactly(0);
         }
     }
 }

@@ -250,23 +250,34 @@ public final class Runner {
     }
 
     /**
-     * Whether a lost read-model connection is reopened: for a live runner of the whole log, whose checkpoint row says
-     * exactly what was committed. Not for a partitions' runner (its partitions' epochs are reclaimed by its owner's
-     * assignment) nor during a first build or a rebuild (a build may write unlogged tables, which a server crash
-     * empties while their checkpoint stays: the next start builds again from position 0).
+     * Whether a lost read-model connection is reopened: for a live runner, whose checkpoint rows say exactly what was
+     * committed (a partitions' runner's batches stay fenced by the epochs it holds). Not during a first build or a
+     * rebuild (a build may write unlogged tables, which a server crash empties while their checkpoint stays: the next
+     * start builds again from position 0).
      */
     private boolean reconnects() {
-        return running && partitionReader == null && "running".equals(state);
+        return running && "running".equals(state);
     }
 
     /**
      * After a reconnect, once the lost connection's server session has ended ({@link WriterSession}): the position is
      * the checkpoint's, which a commit whose outcome the lost connection never told may have moved (then the batch is
-     * not applied again) or not (then it is).
+     * not applied again) or not (then it is). A partitions' runner takes each partition it holds from its row.
      */
     private void resumeFromCheckpoint(Connection c) throws SQLException {
-        Position committed =
-                Catalog.checkpoint(c, projection.name(), generation).orElse(position);
+        Position committed;
+        if (partitionReader != null && position instanceof Position.Vector v) {
+            long[] offsets = v.offsets().clone();
+            Map<Integer, Long> rows = Catalog.partitionOffsets(c, projection.name(), generation);
+            for (int p : epochs.keySet()) {
+                if (p < offsets.length && rows.containsKey(p)) {
+                    offsets[p] = rows.get(p);
+                }
+            }
+            committed = new Position.Vector(offsets);
+        } else {
+            committed = Catalog.checkpoint(c, projection.name(), generation).orElse(position);
+        }
         LOG.info("projection {}: reconnected; resuming at {}", projection.name(), committed);
         advance(committed, 0);
     }
