@@ -229,7 +229,7 @@ final class DeferredWrites {
 
     private final Connection raw;
     private final Connection connection;
-    private final boolean setBased;
+    private final SetBased.@Nullable Analyses setBased;
     /** Set-based statements by text, the least recently used closed beyond {@value #CACHED} (combinations vary). */
     private final Map<String, PreparedStatement> setBasedStatements = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -257,9 +257,9 @@ final class DeferredWrites {
     private volatile @Nullable Throwable inFlightError;
 
     /**
-     * @param setBased whether to try set-based statements ({@link SetBased}: PostgreSQL only)
+     * @param setBased where set-based statements are worked out ({@link SetBased}: PostgreSQL only); null: none
      */
-    DeferredWrites(Connection raw, boolean setBased) {
+    DeferredWrites(Connection raw, SetBased.@Nullable Analyses setBased) {
         this.raw = raw;
         this.setBased = setBased;
         this.connection = (Connection) Proxy.newProxyInstance(
@@ -388,7 +388,7 @@ final class DeferredWrites {
 
     /** A statement for {@code sql} whose {@code executeUpdate()} is queued. */
     PreparedStatement deferring(PreparedStatement statement, String sql) throws SQLException {
-        Slot slot = new Slot(statement, setBased ? SetBased.of(raw, sql) : null);
+        Slot slot = new Slot(statement, setBased != null ? setBased.of(raw, sql) : null);
         InvocationHandler h = (proxy, m, args) -> slot.invoke(m, args);
         return (PreparedStatement) Proxy.newProxyInstance(
                 PreparedStatement.class.getClassLoader(), new Class<?>[] {PreparedStatement.class}, h);

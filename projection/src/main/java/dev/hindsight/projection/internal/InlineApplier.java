@@ -28,6 +28,8 @@ public final class InlineApplier {
     private final String database;
     private final String searchPath;
     private final String mark;
+    /** The set-based forms of the handlers' statements, worked out once for all appends. */
+    private final SetBased.Analyses analyses = new SetBased.Analyses();
 
     /**
      * @param projections the inline projections, in the order to apply them (a fixed order keeps lock order fixed)
@@ -108,7 +110,8 @@ public final class InlineApplier {
                     Dialect.POSTGRES,
                     java.util.Set.copyOf(p.tables()),
                     SessionImpl.generationSuffix(generation),
-                    Switches.batchWrites())) {
+                    Switches.batchWrites(),
+                    analyses)) {
                 for (RecordedEvent e : mine) {
                     for (RecordedEvent u : upcasters.upcast(e)) {
                         p.apply(u, s);

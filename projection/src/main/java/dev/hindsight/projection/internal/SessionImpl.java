@@ -34,11 +34,23 @@ public final class SessionImpl implements SqlSession, AutoCloseable {
      * @param deferWrites whether {@code executeUpdate()} on statements from {@link #prepare} is batched
      */
     public SessionImpl(Connection connection, Dialect dialect, Set<String> tables, String suffix, boolean deferWrites) {
+        this(connection, dialect, tables, suffix, deferWrites, new SetBased.Analyses());
+    }
+
+    /** A session whose set-based statements are worked out through {@code analyses}, which outlives it. */
+    SessionImpl(
+            Connection connection,
+            Dialect dialect,
+            Set<String> tables,
+            String suffix,
+            boolean deferWrites,
+            SetBased.Analyses analyses) {
         this.raw = connection;
         this.dialect = dialect;
         this.tables = Set.copyOf(tables);
         this.suffix = suffix;
-        this.deferred = deferWrites ? new DeferredWrites(connection, dialect == Dialect.POSTGRES) : null;
+        this.deferred =
+                deferWrites ? new DeferredWrites(connection, dialect == Dialect.POSTGRES ? analyses : null) : null;
     }
 
     /** The connection handlers see: in a writing session, every use first sends the queued updates. */

@@ -11,7 +11,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -60,6 +62,32 @@ final class SetBased {
         this.after = after;
         this.params = params;
         this.keys = keys;
+    }
+
+    /**
+     * The set-based forms of the statements of one read-model database, each worked out once (with a catalog query for
+     * an {@code UPDATE}) and kept for the life of the owner: a session per inline append otherwise asked the catalog
+     * again for every statement of every append. A statement names its generation's tables, so a new generation's are
+     * new entries. Thread-safe.
+     */
+    static final class Analyses {
+        /** Most statements kept; beyond it each is worked out anew (handlers that build SQL per event). */
+        private static final int MAX = 4096;
+
+        private final Map<String, Optional<SetBased>> bySql = new ConcurrentHashMap<>();
+
+        /** {@link SetBased#of}, remembered. */
+        @Nullable
+        SetBased of(Connection c, String sql) throws SQLException {
+            Optional<SetBased> known = bySql.get(sql);
+            if (known == null) {
+                known = Optional.ofNullable(SetBased.of(c, sql));
+                if (bySql.size() < MAX) {
+                    bySql.put(sql, known);
+                }
+            }
+            return known.orElse(null);
+        }
     }
 
     /** The set-based form of {@code sql}, or {@code null} if it has none. */

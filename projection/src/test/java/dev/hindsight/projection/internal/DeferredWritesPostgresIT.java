@@ -112,6 +112,23 @@ class DeferredWritesPostgresIT {
     }
 
     @Test
+    void analyses_askTheCatalogOncePerStatement() throws SQLException {
+        SetBased.Analyses analyses = new SetBased.Analyses();
+        String byKey = sql(2, "t_now");
+        String byGroup = sql(3, "t_now");
+        assertThat(analyses.of(c, byKey)).isNotNull();
+        assertThat(analyses.of(c, byGroup)).isNull();
+        try (Statement s = c.createStatement()) { // what the catalog says from now on
+            s.execute("ALTER TABLE t_now DROP CONSTRAINT t_now_pkey");
+            s.execute("CREATE UNIQUE INDEX t_now_grp_unique ON t_now (grp)");
+        }
+        assertThat(SetBased.of(c, byKey)).as("asked again").isNull();
+        assertThat(SetBased.of(c, byGroup)).as("asked again").isNotNull();
+        assertThat(analyses.of(c, byKey)).as("remembered").isNotNull();
+        assertThat(analyses.of(c, byGroup)).as("remembered").isNull();
+    }
+
+    @Test
     void deferredSession_randomRunsWithAndWithoutRepeatedKeys_leavesTheSameRowsAsImmediateExecution()
             throws SQLException {
         Random random = new Random(20261126L);
