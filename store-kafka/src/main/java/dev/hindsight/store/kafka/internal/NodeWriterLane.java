@@ -253,9 +253,9 @@ final class NodeWriterLane {
             int slot, KafkaProducer<byte[], byte[]> p, boolean begun, List<AppendRequest> requests, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
-            restart(slot);
             unready(requests);
             requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+            restart(slot);
         } else if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException) {
             LOG.warn("node writer slot {} was fenced: {}", slot, e.toString());
             replace(slot);
@@ -264,12 +264,12 @@ final class NodeWriterLane {
             // aborted: nothing of it is stored; a stale generation means the group moved on (ownership changes)
             requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), r.partition, e)));
         } else {
-            restart(slot); // re-initializing the transactional.id ends the transaction either way
             unready(requests);
             requests.forEach(r -> r.fail(new StoreUnavailableException(
                     "the append to partition " + r.partition + " failed; it may or may not be stored (retry with"
                             + " the same event ids, which is idempotent): " + e.getMessage(),
                     e)));
+            restart(slot); // re-initializing the transactional.id ends the transaction either way
         }
     }
 
