@@ -43,7 +43,11 @@ class KafkaUnknownOutcomeIT {
     }
 
     private static KafkaOptions options(String node) {
-        return KafkaOptions.defaults(cluster.bootstrapServers(), "unknown-outcome", dir.resolve(node))
+        return options("unknown-outcome", node);
+    }
+
+    private static KafkaOptions options(String topic, String node) {
+        return KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve(node))
                 .withTopicLayout(1, 1, 1)
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5));
     }
@@ -106,6 +110,90 @@ class KafkaUnknownOutcomeIT {
                 }
             }
         }
+    }
+
+    /**
+     * An append whose transaction committed, interrupted while the writer records its events in the index (after the
+     * commit): the append fails as "interrupted" though it is stored whole. Its retry must find it whole (the
+     * original result), not half of it in the index ("a partial retry") or none (stored again). Both writers.
+     */
+    @Test
+    void recordingInterruptedAfterTheCommit_retryFindsTheWholeAppend_partitionWriter() throws Exception {
+        recordingInterruptedAfterTheCommit("partition");
+    }
+
+    @Test
+    void recordingInterruptedAfterTheCommit_retryFindsTheWholeAppend_nodeWriter() throws Exception {
+        recordingInterruptedAfterTheCommit("node");
+    }
+
+    private static void recordingInterruptedAfterTheCommit(String writer) throws Exception {
+        String before = System.setProperty(KafkaEventLog.WRITER_PROPERTY, writer);
+        KafkaEventLog owner;
+        try {
+            owner = KafkaEventLog.open(options("recording-" + writer, "recording-" + writer));
+        } finally {
+            if (before == null) {
+                System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
+            } else {
+                System.setProperty(KafkaEventLog.WRITER_PROPERTY, before);
+            }
+        }
+        int interrupted = 0;
+        try (owner) {
+            EventStore store = EventStore.of(owner);
+            store.append("warm-up", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
+            for (int i = 0; i < 10 && interrupted < 2; i++) {
+                String aggregate = "big-" + i;
+                List<EventData> events = new ArrayList<>();
+                for (int n = 0; n < 2000; n++) {
+                    events.add(EventData.of("Line", "{\"n\":" + n + "}").withId(UUID.randomUUID()));
+                }
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Thread t = Thread.ofPlatform().start(() -> {
+                    try {
+                        store.append(aggregate, ExpectedVersion.NO_STREAM, events);
+                    } catch (Throwable ex) {
+                        failure.set(ex);
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (t.isAlive() && System.nanoTime() < deadline) {
+                    if (Arrays.stream(t.getStackTrace())
+                            .anyMatch(f -> f.getMethodName().equals("recordCommitted"))) {
+                        t.interrupt();
+                        break;
+                    }
+                    Thread.onSpinWait();
+                }
+                t.join();
+                if (failure.get() == null) {
+                    continue;
+                }
+                assertThat(failure.get()).isInstanceOf(HindsightException.TransientException.class);
+                interrupted++;
+                long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                AppendResult retried;
+                while (true) {
+                    try {
+                        retried = store.append(aggregate, ExpectedVersion.NO_STREAM, events);
+                        break;
+                    } catch (HindsightException.TransientException ex) {
+                        assertThat(System.nanoTime()).as(aggregate + " retried").isLessThan(until);
+                        Thread.sleep(20);
+                    }
+                }
+                assertThat(retried.firstVersion()).as(aggregate).isEqualTo(1);
+                assertThat(retried.lastVersion()).as(aggregate).isEqualTo(2000);
+                assertThat(owner.readAggregate(aggregate, 1, 5000, dev.hindsight.core.ReadDirection.FORWARD))
+                        .extracting(RecordedEvent::eventId)
+                        .as(aggregate)
+                        .containsExactlyElementsOf(
+                                events.stream().map(EventData::eventId).toList());
+            }
+        }
+        System.out.printf("%s writer: %d appends interrupted after their commit%n", writer, interrupted);
+        assertThat(interrupted).isPositive();
     }
 
     private static AppendResult retry(EventStore store, String aggregate, EventData e) throws InterruptedException {
