@@ -143,10 +143,10 @@ class KafkaUnknownOutcomeIT {
         try (owner) {
             EventStore store = EventStore.of(owner);
             store.append("warm-up", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
-            for (int i = 0; i < 10 && interrupted < 2; i++) {
+            for (int i = 0; i < 30 && interrupted < 2; i++) {
                 String aggregate = "big-" + i;
                 List<EventData> events = new ArrayList<>();
-                for (int n = 0; n < 2000; n++) {
+                for (int n = 0; n < 5000; n++) {
                     events.add(EventData.of("Line", "{\"n\":" + n + "}").withId(UUID.randomUUID()));
                 }
                 AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -184,8 +184,8 @@ class KafkaUnknownOutcomeIT {
                     }
                 }
                 assertThat(retried.firstVersion()).as(aggregate).isEqualTo(1);
-                assertThat(retried.lastVersion()).as(aggregate).isEqualTo(2000);
-                assertThat(owner.readAggregate(aggregate, 1, 5000, dev.hindsight.core.ReadDirection.FORWARD))
+                assertThat(retried.lastVersion()).as(aggregate).isEqualTo(5000);
+                assertThat(owner.readAggregate(aggregate, 1, 10_000, dev.hindsight.core.ReadDirection.FORWARD))
                         .extracting(RecordedEvent::eventId)
                         .as(aggregate)
                         .containsExactlyElementsOf(
