@@ -32,6 +32,7 @@ public final class AggregateReader {
     /** The aggregate's version, last timestamp and last offset as far as partition {@code p} is indexed. */
     public PartitionIndex.Tail tail(int p, String aggregateId) {
         PartitionIndex idx = indexes.get(p);
+        long stamp = idx.tailStamp();
         PartitionIndex.Tail known = idx.knownTail(aggregateId);
         if (known != null) {
             return known;
@@ -46,7 +47,7 @@ public final class AggregateReader {
             }
             return true;
         });
-        idx.cacheTail(aggregateId, found[0]);
+        idx.cacheTail(aggregateId, found[0], stamp);
         return found[0];
     }
 

@@ -242,13 +242,20 @@ final class NodeWriterLane {
         }
     }
 
-    /** A transaction of {@code slot} failed: aborts it or replaces the producer, and fails the requests. */
+    /**
+     * A transaction of {@code slot} failed: aborts it or replaces the producer, and fails the requests. When it may
+     * have committed anyway (its commit was on its way, or it committed and recording it failed), its partitions stop
+     * being ready: this node's index may lack its events, and checking the next appends against it would store a
+     * retry of them a second time. The ownership thread takes them over again, which waits until the transaction has
+     * ended and the index has caught up ({@link NodeWriter}).
+     */
     private void failed(
             int slot, KafkaProducer<byte[], byte[]> p, boolean begun, List<AppendRequest> requests, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
-            replace(slot);
+            unready(requests);
             requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+            restart(slot);
         } else if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException) {
             LOG.warn("node writer slot {} was fenced: {}", slot, e.toString());
             replace(slot);
@@ -257,12 +264,18 @@ final class NodeWriterLane {
             // aborted: nothing of it is stored; a stale generation means the group moved on (ownership changes)
             requests.forEach(r -> r.fail(new NotPartitionOwnerException(options.topic(), r.partition, e)));
         } else {
-            replace(slot); // re-initializing the transactional.id ends the transaction either way
+            unready(requests);
             requests.forEach(r -> r.fail(new StoreUnavailableException(
                     "the append to partition " + r.partition + " failed; it may or may not be stored (retry with"
                             + " the same event ids, which is idempotent): " + e.getMessage(),
                     e)));
+            restart(slot); // re-initializing the transactional.id ends the transaction either way
         }
+    }
+
+    /** Makes the partitions of {@code requests} not ready until they are taken over again. */
+    private void unready(List<AppendRequest> requests) {
+        requests.forEach(r -> ready.remove(r.partition));
     }
 
     /** Checks and writes the queued requests. Caller holds {@code lock}. */
@@ -343,6 +356,25 @@ final class NodeWriterLane {
             producers.set(slot, p);
         }
         return p;
+    }
+
+    /**
+     * Replaces the producer of {@code slot} with one initialized at once: that ends the failed transaction now (aborted
+     * if still open, completed if its commit was on its way) rather than at the transaction timeout, which a takeover
+     * of its partitions would wait for. If that fails, the next batch on the slot tries again.
+     */
+    private void restart(int slot) {
+        replace(slot);
+        boolean interrupted = Thread.interrupted(); // an interrupted thread could not wait for the initialization
+        try {
+            producer(slot);
+        } catch (KafkaException e) {
+            LOG.debug("re-initializing producer slot {} failed: {}", slot, e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Closes the producer of {@code slot}; the next batch on it starts a new one. Caller holds {@code lock}. */

@@ -51,6 +51,9 @@ public final class PartitionIndex implements AutoCloseable {
     };
     private long memFrom = -1;
     private long memEvents;
+    /** Counts the times entries left the memtable (a flush, a clear): see {@link #cacheTail}. */
+    private long memtableDrops;
+
     private long head;
     private long fetchedTo;
 
@@ -94,6 +97,7 @@ public final class PartitionIndex implements AutoCloseable {
         tailCache.clear();
         memFrom = -1;
         memEvents = 0;
+        memtableDrops++;
         head = 0;
         fetchedTo = 0;
     }
@@ -197,6 +201,7 @@ public final class PartitionIndex implements AutoCloseable {
             memIds.values().removeIf(o -> o < end);
             memEvents = memIds.size();
             memFrom = memIds.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+            memtableDrops++;
         }
     }
 
@@ -206,9 +211,21 @@ public final class PartitionIndex implements AutoCloseable {
         return t != null ? t : tailCache.get(aggregateId);
     }
 
-    /** Remembers a tail verified against the log (ignored if the memtable has a newer one). */
-    public synchronized void cacheTail(String aggregateId, Tail tail) {
-        if (!memTails.containsKey(aggregateId)) {
+    /**
+     * A stamp to take before looking a tail up in the runs (after {@link #knownTail} found none) and to hand to
+     * {@link #cacheTail}: it changes whenever entries leave the memtable.
+     */
+    public synchronized long tailStamp() {
+        return memtableDrops;
+    }
+
+    /**
+     * Remembers a tail verified against the log, looked up since {@code stamp} ({@link #tailStamp}). Ignored if the
+     * memtable has a newer one, or if entries left the memtable since the stamp: a newer event of the aggregate may
+     * have been indexed and flushed into a run after the lookup read the runs, and the memtable no longer shows it.
+     */
+    public synchronized void cacheTail(String aggregateId, Tail tail, long stamp) {
+        if (!memTails.containsKey(aggregateId) && stamp == memtableDrops) {
             tailCache.put(aggregateId, tail);
         }
     }

@@ -195,8 +195,14 @@ public final class PartitionWriter implements AutoCloseable {
                             + " same event ids, which is idempotent): " + e.getMessage(),
                     e)));
         } catch (InterruptedException e) {
+            // only recording a committed transaction waits interruptibly: it is stored, but the index may have only
+            // part of it, so stop writing until re-acquired, which catches the index up before the next check
             Thread.currentThread().interrupt();
-            requests.forEach(r -> r.fail(new StoreUnavailableException("interrupted while appending", e)));
+            fail("interrupted while recording a committed transaction", e);
+            requests.forEach(r -> r.fail(new StoreUnavailableException(
+                    "interrupted while appending to partition " + partition + "; it may or may not be stored (retry"
+                            + " with the same event ids, which is idempotent)",
+                    e)));
         }
     }
 
