@@ -95,6 +95,20 @@ class MalformedInputTest {
                                 + "2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}},{\"event_id\":\"3f2b6c1e-8a4d-"
                                 + "4f7e-9c1a-2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}}]",
                         "twice"),
+                // JSON may escape a lone UTF-16 surrogate, but it is no character: UTF-8 cannot hold it (it was
+                // stored as '?', so a retry of the same append was refused as a duplicate with other content)
+                Arguments.of(
+                        "lone surrogate in event_data",
+                        "{\"event_type\":\"E\",\"event_data\":{\"x\":\"\\ud800\"}}",
+                        "event_data is not valid Unicode"),
+                Arguments.of(
+                        "lone low surrogate nested in event_data",
+                        "{\"event_type\":\"E\",\"event_data\":{\"a\":[\"x\\udc00y\"]}}",
+                        "event_data is not valid Unicode"),
+                Arguments.of(
+                        "lone surrogate in metadata",
+                        "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":{\"note\":\"\\ud83dx\"}}",
+                        "metadata is not valid Unicode"),
                 Arguments.of(
                         "deep nesting",
                         "{\"event_type\":\"E\",\"event_data\":" + "{\"a\":".repeat(2000) + "1" + "}".repeat(2001),
