@@ -60,12 +60,11 @@ public final class LiveFeed {
         if (closed) {
             throw new StoreClosedException("the server is shutting down");
         }
-        Position start = store.log().start();
         String lastId = ctx.header("Last-Event-ID");
         String afterText = Params.query(ctx, "after");
         Position after = lastId != null && !lastId.isBlank()
-                ? Params.position(lastId.trim(), "Last-Event-ID", start)
-                : afterText != null ? Params.position(afterText, "after", start) : store.head();
+                ? Params.cursor(lastId.trim(), "Last-Event-ID", store)
+                : afterText != null ? Params.cursor(afterText, "after", store) : store.head();
         EventFilter filter = Params.filter(ctx);
         if (streams.incrementAndGet() > maxStreams) {
             streams.decrementAndGet();

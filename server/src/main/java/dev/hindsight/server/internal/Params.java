@@ -1,6 +1,7 @@
 package dev.hindsight.server.internal;
 
 import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
 import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
 import io.javalin.http.Context;
@@ -89,6 +90,24 @@ public final class Params {
         if (p.getClass() != start.getClass()) {
             throw new InvalidRequestException(
                     name + " '" + v + "' is not a position of this store (like '" + start + "')");
+        }
+        return p;
+    }
+
+    /**
+     * A cursor into the global log ({@code after}, {@code Last-Event-ID}): a {@link #position} of this store, and for a
+     * totally ordered store (a sequence number) one at or before its head. Every cursor the store gave out is, so one
+     * past the head comes from elsewhere (another store, a store restored from an older backup), and reading or
+     * following the log after it would skip, without a word, every event up to it once they are written.
+     */
+    public static Position cursor(String v, String name, EventStore store) {
+        Position p = position(v, name, store.log().start());
+        if (p instanceof Position.Sequence s) {
+            Position head = store.head();
+            if (!head.covers(s)) {
+                throw new InvalidRequestException(name + " " + v + " is after the head of this store (" + head
+                        + "): not a position it gave out; the events up to it would be skipped");
+            }
         }
         return p;
     }
