@@ -512,6 +512,42 @@ class PostgresServeTest {
         return id;
     }
 
+    /**
+     * Read your writes while another append is in flight: a write's position lies beyond the visible head until every
+     * older appender has committed (ADR 0004), so {@code min_position} of the write waits for that instead of
+     * refusing it (it answered 400 "not a position of this store at or before its head").
+     */
+    @Test
+    void serveOnPostgres_minPositionOfAWrite_whileAnOlderAppendIsInFlight_waitsForIt() throws Exception {
+        String url = serve();
+        try (Connection older = PgTestDb.connect()) {
+            // an appender's transaction that has its id and has not committed: the visible bound stays below it
+            older.setAutoCommit(false);
+            try (Statement st = older.createStatement()) {
+                st.execute("SELECT pg_advisory_xact_lock_shared(hashtext('" + schema + "') & 2147483647, 1752066404)");
+                st.execute("SELECT txid_current()");
+            }
+            JsonNode created = json(CliRun.of(
+                    "orders", "create", "--user", "rya", "--currency", "EUR", "--item", "lamp:1:30.00", "--url", url));
+            String id = created.get("order_id").asText();
+            String position = lastPosition(url, id);
+            Thread commit = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(500);
+                    older.commit();
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            CliRun list = CliRun.of("orders", "list", "--user", "rya", "--min-position", position, "--url", url);
+            commit.join();
+
+            assertThat(list.exitCode()).as(list.err()).isZero();
+            assertThat(list.out()).contains(id);
+        }
+    }
+
     private static String lastPosition(String url, String id) throws IOException {
         JsonNode events = json(CliRun.of("orders", "history", id, "--url", url)).get("events");
         return events.get(events.size() - 1).get("position").asText();
