@@ -512,6 +512,83 @@ class PostgresServeTest {
         return id;
     }
 
+    /**
+     * Read your writes while another append is in flight: a write's position lies beyond the visible head until every
+     * older appender has committed (ADR 0004), so {@code min_position} of the write waits for that instead of
+     * refusing it (it answered 400 "not a position of this store at or before its head").
+     */
+    @Test
+    void serveOnPostgres_minPositionOfAWrite_whileAnOlderAppendIsInFlight_waitsForIt() throws Exception {
+        String url = serve();
+        try (Connection older = PgTestDb.connect()) {
+            // an appender's transaction that has its id and has not committed: the visible bound stays below it
+            older.setAutoCommit(false);
+            try (Statement st = older.createStatement()) {
+                st.execute("SELECT pg_advisory_xact_lock_shared(hashtext('" + schema + "') & 2147483647, 1752066404)");
+                st.execute("SELECT txid_current()");
+            }
+            JsonNode created = json(CliRun.of(
+                    "orders", "create", "--user", "rya", "--currency", "EUR", "--item", "lamp:1:30.00", "--url", url));
+            String id = created.get("order_id").asText();
+            String position = lastPosition(url, id);
+            Thread commit = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(500);
+                    older.commit();
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            CliRun list = CliRun.of("orders", "list", "--user", "rya", "--min-position", position, "--url", url);
+            commit.join();
+
+            assertThat(list.exitCode()).as(list.err()).isZero();
+            assertThat(list.out()).contains(id);
+        }
+    }
+
+    /**
+     * The same for a read of the global log after a write's own position (a cursor past the head is refused once the
+     * head does not reach it, as one of another store would be): it waits for the older append instead.
+     */
+    @Test
+    void serveOnPostgres_readAllAfterAWrite_whileAnOlderAppendIsInFlight_waitsForIt() throws Exception {
+        String url = serve();
+        try (Connection older = PgTestDb.connect();
+                HttpClient http = HttpClient.newHttpClient()) {
+            older.setAutoCommit(false);
+            try (Statement st = older.createStatement()) {
+                st.execute("SELECT pg_advisory_xact_lock_shared(hashtext('" + schema + "') & 2147483647, 1752066404)");
+                st.execute("SELECT txid_current()");
+            }
+            HttpResponse<String> appended = http.send(
+                    HttpRequest.newBuilder(URI.create(url + "/api/aggregates/mine/events"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"event_type\":\"Mine\",\"event_data\":{}}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(appended.statusCode()).as(appended.body()).isEqualTo(201);
+            String position =
+                    Json.mapper().readTree(appended.body()).get("position").asText();
+            Thread commit = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(300);
+                    older.commit();
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            HttpResponse<String> after = http.send(
+                    HttpRequest.newBuilder(URI.create(url + "/api/events?after=" + position))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            commit.join();
+
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+        }
+    }
+
     private static String lastPosition(String url, String id) throws IOException {
         JsonNode events = json(CliRun.of("orders", "history", id, "--url", url)).get("events");
         return events.get(events.size() - 1).get("position").asText();

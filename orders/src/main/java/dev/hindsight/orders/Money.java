@@ -56,7 +56,7 @@ public record Money(long minor, Currency currency) {
      */
     public static Money of(BigDecimal amount, Currency currency, String field) {
         if (amount.signum() < 0) {
-            throw new InvalidRequestException(field + " must not be negative, was " + amount.toPlainString());
+            throw new InvalidRequestException(field + " must not be negative, was " + text(amount));
         }
         int digits = currency.getDefaultFractionDigits();
         if (amount.signum() == 0) {
@@ -67,11 +67,22 @@ public record Money(long minor, Currency currency) {
         }
         BigDecimal exact = amount.stripTrailingZeros();
         if (exact.scale() > digits) {
-            throw new InvalidRequestException(field + " " + amount.toPlainString() + " has more decimals than "
+            throw new InvalidRequestException(field + " " + text(amount) + " has more decimals than "
                     + currency.getCurrencyCode() + " allows (" + digits + ")");
         }
         return new Money(exact.movePointRight(digits).longValueExact(), currency);
     }
+
+    /**
+     * The amount for an error message: plain notation unless its exponent is large, where plain
+     * notation would be as long as the exponent (1e-999999999 has a billion digits: a gigabyte of heap per request).
+     */
+    private static String text(BigDecimal amount) {
+        return Math.abs((long) amount.scale()) <= MAX_PLAIN_SCALE ? amount.toPlainString() : amount.toString();
+    }
+
+    /** Largest scale (either sign) an amount in an error message is written out plainly at. */
+    private static final int MAX_PLAIN_SCALE = 100;
 
     /** From minor units of the currency with code {@code currencyCode}. */
     public static Money ofMinor(long minor, String currencyCode) {

@@ -2,9 +2,11 @@ package dev.hindsight.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.hindsight.core.InvalidRequestException;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.Currency;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +42,22 @@ class MoneyTest {
                     .isInstanceOf(InvalidRequestException.class);
         }
         assertThat(of("999999999999999", "USD").minor()).isEqualTo(99_999_999_999_999_900L);
+    }
+
+    /**
+     * An amount with a huge exponent is refused at once, with a short message: its plain notation (1e-999999999 has a
+     * billion digits) must never be built, which took a gigabyte of heap and seconds of CPU per request.
+     */
+    @Test
+    void of_rejectsHugeExponentsQuicklyWithAShortMessage() {
+        for (String bad : new String[] {"1e-999999999", "-1e999999999", "-1e-999999999", "1.5e-2000000000"}) {
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(2),
+                    () -> assertThatThrownBy(() -> of(bad, "USD"))
+                            .as(bad)
+                            .isInstanceOf(InvalidRequestException.class)
+                            .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200)));
+        }
     }
 
     @Test

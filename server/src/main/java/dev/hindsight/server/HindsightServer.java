@@ -117,11 +117,18 @@ public final class HindsightServer implements AutoCloseable {
         this.store = b.store;
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ServerMetrics(registry);
-        this.live = new LiveFeed(store, metrics, b.keepAlive, b.maxLiveFeeds, b.liveFeedBuffer);
         this.plugins = List.copyOf(b.plugins);
         this.audit = new Audit(store);
         this.tokens = b.tokens == null ? null : new TokenCache(b.tokens, b.tokenRefresh, audit::tokens);
         this.access = tokens == null ? null : new Access(tokens, b.rateLimit > 0 ? new RateLimiter(b.rateLimit) : null);
+        TokenCache known = tokens;
+        this.live = new LiveFeed(
+                store,
+                metrics,
+                b.keepAlive,
+                b.maxLiveFeeds,
+                b.liveFeedBuffer,
+                known == null ? token -> true : known::isCurrent);
         this.slowClients = new SlowClientGuard(b.headerTimeout);
         this.guard = new RouteGuard(access, metrics, audit, store.tracing());
         EventsApi api = new EventsApi(store, metrics, b.maxBodyBytes);

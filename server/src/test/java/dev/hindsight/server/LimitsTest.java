@@ -2,6 +2,8 @@ package dev.hindsight.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.auth.FileTokenStore;
 import dev.hindsight.core.auth.Role;
 import dev.hindsight.core.memory.InMemoryEventLog;
@@ -129,6 +131,39 @@ class LimitsTest {
             }
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        }
+    }
+
+    /**
+     * Revoking a token ends the live feeds open with it (within the token refresh), with an {@code unauthorized}
+     * error frame: before, a feed opened with a token went on streaming every new event after its revocation.
+     */
+    @Test
+    void liveFeed_tokenRevoked_feedEndsWithAnUnauthorizedFrame() throws Exception {
+        FileTokenStore tokens = new FileTokenStore(dir);
+        String secret = tokens.create("watcher", Role.reader, null).secret();
+        try (TestServer t = new TestServer(
+                        new InMemoryEventLog(), b -> b.tokens(tokens).tokenRefresh(Duration.ofMillis(50)));
+                SseReader feed =
+                        new SseReader(t.http, t.uri("/api/events/live?after=0&access_token=" + secret), null)) {
+            assertThat(feed.status).isEqualTo(200);
+            t.store.append("a", ExpectedVersion.ANY, EventData.of("Seen", "{}"));
+            assertThat(feed.next().data()).contains("Seen");
+
+            tokens.revoke("watcher");
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (t.send(HttpRequest.newBuilder(t.uri("/api/events")).header("Authorization", "Bearer " + secret))
+                                    .status()
+                            != 401
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            t.store.append("a", ExpectedVersion.ANY, EventData.of("NotForRevokedTokens", "{}"));
+
+            SseReader.Frame f = feed.next();
+            assertThat(f.event()).as(f.data()).isEqualTo("error");
+            assertThat(f.data()).contains("\"error\":\"unauthorized\"").doesNotContain("NotForRevokedTokens");
+            assertThat(feed.awaitEnd(Duration.ofSeconds(5))).isTrue();
         }
     }
 

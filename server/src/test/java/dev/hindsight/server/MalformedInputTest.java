@@ -1,12 +1,14 @@
 package dev.hindsight.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.hindsight.core.memory.InMemoryEventLog;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -95,6 +97,20 @@ class MalformedInputTest {
                                 + "2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}},{\"event_id\":\"3f2b6c1e-8a4d-"
                                 + "4f7e-9c1a-2b3c4d5e6f70\",\"event_type\":\"E\",\"event_data\":{}}]",
                         "twice"),
+                // JSON may escape a lone UTF-16 surrogate, but it is no character: UTF-8 cannot hold it (it was
+                // stored as '?', so a retry of the same append was refused as a duplicate with other content)
+                Arguments.of(
+                        "lone surrogate in event_data",
+                        "{\"event_type\":\"E\",\"event_data\":{\"x\":\"\\ud800\"}}",
+                        "event_data is not valid Unicode"),
+                Arguments.of(
+                        "lone low surrogate nested in event_data",
+                        "{\"event_type\":\"E\",\"event_data\":{\"a\":[\"x\\udc00y\"]}}",
+                        "event_data is not valid Unicode"),
+                Arguments.of(
+                        "lone surrogate in metadata",
+                        "{\"event_type\":\"E\",\"event_data\":{},\"metadata\":{\"note\":\"\\ud83dx\"}}",
+                        "metadata is not valid Unicode"),
                 Arguments.of(
                         "deep nesting",
                         "{\"event_type\":\"E\",\"event_data\":" + "{\"a\":".repeat(2000) + "1" + "}".repeat(2001),
@@ -172,7 +188,8 @@ class MalformedInputTest {
                 "after=1:5,0:2x",
                 "limit=0",
                 "limit=20000",
-                "after=99999999999999999999"
+                "after=99999999999999999999",
+                "after=5" // after the head (0): reading on from it would skip events 1 to 5 once written
             })
     void readAll_badQuery_400(String query) {
         var r = T.get("/api/events?" + query);
@@ -187,6 +204,26 @@ class MalformedInputTest {
         var r = T.get("/api/events/live?" + query);
 
         assertThat(r.status()).as(r.body()).isEqualTo(400);
+    }
+
+    /**
+     * A cursor after the store's head is none the store gave out (another store's, or one from before a restore): the
+     * feed refuses it, naming the head, instead of following on from it, which silently skipped every event up to it
+     * once they were written (the stream stayed open: hence the timeout).
+     */
+    @Test
+    void live_cursorAfterTheHead_400NamingTheHead() {
+        assertTimeoutPreemptively(Duration.ofSeconds(15), () -> {
+            var header = T.send(HttpRequest.newBuilder(T.uri("/api/events/live"))
+                    .header("Last-Event-ID", "7")
+                    .GET());
+            var query = T.get("/api/events/live?after=5");
+
+            assertThat(header.status()).as(header.body()).isEqualTo(400);
+            assertThat(header.json().get("message").asText()).contains("Last-Event-ID 7", "after the head", "(0)");
+            assertThat(query.status()).as(query.body()).isEqualTo(400);
+            assertThat(query.json().get("message").asText()).contains("after 5", "after the head", "(0)");
+        });
     }
 
     @Test

@@ -122,7 +122,8 @@ public final class EventValidator {
         if (fast != null) {
             return fast;
         }
-        String text = Json.write(Json.parseObject(json, "event_data" + where(i, n)));
+        String text =
+                requireUnicode(Json.write(Json.parseObject(json, "event_data" + where(i, n))), "event_data", i, n);
         return new CanonicalJson.Result(text, utf8Length(text), null, false);
     }
 
@@ -146,8 +147,33 @@ public final class EventValidator {
         boolean assigned =
                 meta.get("timestamp") == null || meta.get("timestamp").isNull();
         Instant timestamp = timestampOf(meta, now, where);
-        String text = Json.write(meta);
+        String text = requireUnicode(Json.write(meta), "metadata", i, n);
         return new CanonicalJson.Result(text, utf8Length(text), timestamp, assigned);
+    }
+
+    /**
+     * {@code text}, if it holds no unpaired UTF-16 surrogate. JSON may escape one (a backslash-u escape of D800 to
+     * DFFF), but it is no character and UTF-8 cannot hold it: it would be stored as {@code ?}, and a retry of the same
+     * append then refused as a duplicate id with other content. Only the tree path needs the check: the other two give
+     * up on surrogates.
+     *
+     * @throws InvalidRequestException if it holds one
+     */
+    private static String requireUnicode(String text, String what, int i, int n) {
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && k + 1 < text.length() && Character.isLowSurrogate(text.charAt(k + 1))) {
+                k++; // a pair: one character outside the BMP
+                continue;
+            }
+            throw new InvalidRequestException(what + where(i, n)
+                    + " is not valid Unicode: a string holds an unpaired UTF-16 surrogate (\\u"
+                    + Integer.toHexString(c) + ")");
+        }
+        return text;
     }
 
     private static Instant timestampOf(ObjectNode meta, Instant now, String where) {

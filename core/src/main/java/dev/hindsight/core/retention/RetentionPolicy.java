@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -18,8 +19,13 @@ public record RetentionPolicy(List<RetentionRule> rules) {
     /** No rules: everything is kept. */
     public static final RetentionPolicy NONE = new RetentionPolicy(List.of());
 
+    /**
+     * A rule given more than once (e.g. by {@code --retention} and again in {@code --retention-file}) is kept once, at
+     * its first place: a later copy never decides an event (the first one matches it first), and runs would record its
+     * deletions once per copy.
+     */
     public RetentionPolicy {
-        rules = List.copyOf(rules);
+        rules = List.copyOf(new LinkedHashSet<>(rules));
     }
 
     /** The rule deciding an event of {@code aggregateId} and {@code eventType}, or null when none matches. */

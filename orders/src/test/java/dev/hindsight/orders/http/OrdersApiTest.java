@@ -116,6 +116,9 @@ class OrdersApiTest {
                 "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":0,\"unit_price\":1}]}",
                 "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1.5,\"unit_price\":1}]}",
                 "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1e30}]}",
+                // a billion decimals: refused with a short message, not written out in full (500 out of memory)
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1e-999999999}]}",
+                "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":-1e999999999}]}",
                 "{\"user_id\":\"u\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,\"unit_price\":1,\"x\":1}]}",
                 "{\"user_id\":\"u\",\"user_id\":\"v\",\"currency\":\"USD\",\"items\":[{\"sku\":\"a\",\"quantity\":1,"
                         + "\"unit_price\":1}]}",

@@ -223,11 +223,9 @@ public final class EventsApi {
     }
 
     /** {@code GET /api/events?after=&limit=&event_type=&aggregate_prefix=}. */
-    public void readAll(Context ctx) throws IOException {
+    public void readAll(Context ctx) throws IOException, InterruptedException {
         String afterText = Params.query(ctx, "after");
-        Position after = afterText == null
-                ? store.log().start()
-                : Params.position(afterText, "after", store.log().start());
+        Position after = afterText == null ? store.log().start() : Params.cursor(afterText, "after", store);
         GlobalSlice slice = "true".equals(Params.query(ctx, "encrypted"))
                 ? store.readAllAsStored(after, Params.limit(ctx), Params.filter(ctx))
                 : store.readAll(after, Params.limit(ctx), Params.filter(ctx));

@@ -7,6 +7,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.Subscription;
+import dev.hindsight.core.auth.ApiToken;
 import dev.hindsight.server.ApiException;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
@@ -19,6 +20,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * {@code GET /api/events/live}: the global log as Server-Sent Events, one {@link EventStore#subscribe subscription}
@@ -42,13 +45,23 @@ public final class LiveFeed {
     private volatile boolean closed;
 
     private final long bufferBytes;
+    private final Predicate<ApiToken> current;
 
     /**
      * @param maxStreams most streams open at once; more answer {@code 503 too_many_subscribers}
      * @param bufferBytes most bytes of frames queued for one client; a client that falls further behind gets an
      *     {@code error} frame {@code slow_consumer} and is disconnected (it resumes with {@code Last-Event-ID})
+     * @param current whether a stream's token is still defined; a stream whose token was revoked gets an {@code error}
+     *     frame {@code unauthorized} and is disconnected, as its next request would be refused
      */
-    public LiveFeed(EventStore store, ServerMetrics metrics, Duration keepAlive, int maxStreams, long bufferBytes) {
+    public LiveFeed(
+            EventStore store,
+            ServerMetrics metrics,
+            Duration keepAlive,
+            int maxStreams,
+            long bufferBytes,
+            Predicate<ApiToken> current) {
+        this.current = current;
         this.maxStreams = maxStreams;
         this.bufferBytes = bufferBytes;
         this.store = store;
@@ -60,12 +73,11 @@ public final class LiveFeed {
         if (closed) {
             throw new StoreClosedException("the server is shutting down");
         }
-        Position start = store.log().start();
         String lastId = ctx.header("Last-Event-ID");
         String afterText = Params.query(ctx, "after");
         Position after = lastId != null && !lastId.isBlank()
-                ? Params.position(lastId.trim(), "Last-Event-ID", start)
-                : afterText != null ? Params.position(afterText, "after", start) : store.head();
+                ? Params.cursor(lastId.trim(), "Last-Event-ID", store)
+                : afterText != null ? Params.cursor(afterText, "after", store) : store.head();
         EventFilter filter = Params.filter(ctx);
         if (streams.incrementAndGet() > maxStreams) {
             streams.decrementAndGet();
@@ -89,7 +101,12 @@ public final class LiveFeed {
         res.setContentType("text/event-stream");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        Stream stream = new Stream(res.getOutputStream(), bufferBytes, Access.hidesSystem(ctx));
+        ApiToken token = ctx.attribute(Access.TOKEN);
+        Stream stream = new Stream(
+                res.getOutputStream(),
+                bufferBytes,
+                Access.hidesSystem(ctx),
+                token == null ? () -> true : () -> current.test(token));
         open.add(stream);
         metrics.liveOpened();
         if (closed) {
@@ -130,8 +147,10 @@ public final class LiveFeed {
         private boolean ended;
         private boolean overflow;
         private final boolean hideSystem;
+        private final BooleanSupplier authorized;
 
-        Stream(ServletOutputStream out, long bufferBytes, boolean hideSystem) {
+        Stream(ServletOutputStream out, long bufferBytes, boolean hideSystem, BooleanSupplier authorized) {
+            this.authorized = authorized;
             this.hideSystem = hideSystem;
             this.out = out;
             this.bufferBytes = bufferBytes;
@@ -234,6 +253,12 @@ public final class LiveFeed {
                     if (ended) {
                         return;
                     }
+                }
+                if (!authorized.getAsBoolean()) {
+                    // revoked meanwhile: the token's next request would be refused, so is the rest of this stream
+                    ApiError error = ApiError.of(0, "unauthorized", "the token of this live feed was revoked");
+                    write("event: error\ndata: " + new String(error.toJson(), StandardCharsets.UTF_8) + "\n\n");
+                    return;
                 }
                 if (!drain()) {
                     return;

@@ -1,11 +1,13 @@
 package dev.hindsight.server.internal;
 
 import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
 import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
 import io.javalin.http.Context;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
@@ -92,6 +94,34 @@ public final class Params {
         }
         return p;
     }
+
+    /**
+     * A cursor into the global log ({@code after}, {@code Last-Event-ID}): a {@link #position} of this store, and for a
+     * totally ordered store (a sequence number) one at or before its head. Every cursor the store gave out is, so one
+     * past the head comes from elsewhere (another store, a store restored from an older backup), and reading or
+     * following the log after it would skip, without a word, every event up to it once they are written. An append's
+     * own position may lie past the head for a moment (on PostgreSQL while an older append is in flight, ADR 0004):
+     * the head is waited for up to {@link #CURSOR_WAIT} before the cursor is refused.
+     */
+    public static Position cursor(String v, String name, EventStore store) throws InterruptedException {
+        Position p = position(v, name, store.log().start());
+        if (p instanceof Position.Sequence s) {
+            long deadline = System.nanoTime() + CURSOR_WAIT.toNanos();
+            long pauseMs = 1;
+            for (Position head = store.head(); !head.covers(s); head = store.head()) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new InvalidRequestException(name + " " + v + " is after the head of this store (" + head
+                            + "): not a position it gave out; the events up to it would be skipped");
+                }
+                Thread.sleep(pauseMs);
+                pauseMs = Math.min(50, pauseMs * 2);
+            }
+        }
+        return p;
+    }
+
+    /** How long {@link #cursor} waits for the head to reach a cursor past it. */
+    static final Duration CURSOR_WAIT = Duration.ofSeconds(1);
 
     /** The {@code event_type=A,B} (repeatable) and {@code aggregate_prefix} filter. */
     public static EventFilter filter(Context ctx) {

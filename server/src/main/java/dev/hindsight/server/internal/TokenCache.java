@@ -103,6 +103,11 @@ public final class TokenCache implements AutoCloseable {
         return t;
     }
 
+    /** Whether {@code token} is still defined as it was (not revoked), as of the last reload. */
+    public boolean isCurrent(ApiToken token) {
+        return token.equals(byHash.get(token.sha256()));
+    }
+
     /** How many tokens are defined now. */
     public int size() {
         return byHash.size();

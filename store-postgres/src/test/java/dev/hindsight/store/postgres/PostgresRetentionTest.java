@@ -13,8 +13,12 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRule;
+import dev.hindsight.core.retention.RetentionRun;
+import dev.hindsight.core.retention.RetentionRunner;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +125,26 @@ class PostgresRetentionTest {
         store.append("cart_4", ExpectedVersion.exact(11), EventData.of("CartViewed", "{}"));
         assertThatThrownBy(() -> store.append("cart_4", ExpectedVersion.exact(11), EventData.of("X", "{}")))
                 .isInstanceOf(dev.hindsight.core.WrongExpectedVersionException.class);
+    }
+
+    /**
+     * A rule given twice (serve --retention and the same line in --retention-file) is one rule: the run records what
+     * it deleted once, not once per copy (it reported twice the events deleted).
+     */
+    @Test
+    void runner_ruleGivenTwice_recordsItsDeletionsOnce() {
+        fill();
+        RetentionPolicy twice = RetentionPolicy.parse(List.of("tmp_:delete-after=1d", "tmp_:delete-after=24h"));
+        Clock clock = Clock.fixed(Instant.now().plus(Duration.ofDays(10)), ZoneOffset.UTC);
+        try (RetentionRunner runner = new RetentionRunner(log, twice, log::head, clock)) {
+            RetentionRun run = runner.runOnce();
+
+            assertThat(run.error()).isNull();
+            assertThat(run.deleted()).isEqualTo(3); // tmp_1's four events but its last
+            assertThat(run.rules()).containsExactly(new RetentionRun.RuleCount("tmp_:delete-after=1d", 3));
+            assertThat(runner.deletedTotals()).isEqualTo(Map.of("tmp_:delete-after=1d", 3L));
+        }
+        assertThat(log.aggregateVersion("tmp_1")).isEqualTo(4);
     }
 
     @Test
