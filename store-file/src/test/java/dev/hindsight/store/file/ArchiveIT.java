@@ -4,6 +4,7 @@ import static dev.hindsight.store.file.FileLogTestSupport.appendN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hindsight.archive.S3ObjectStore;
 import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventData;
@@ -94,12 +95,16 @@ class ArchiveIT {
         assertThat(st.list("segments/")).hasSize(archivedSegments);
         assertThat(st.get("manifest.json")).isNotNull();
 
-        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+        S3ObjectStore again = S3.store(prefix);
+        try (FileEventLog log = FileEventLog.open(options(dir, again))) {
             assertThat(all(log)).isEqualTo(written);
             assertThat(log.readAggregate("agg-0", 1, 1000, ReadDirection.FORWARD))
                     .hasSize(200);
             EventStore.of(log).append("agg-0", ExpectedVersion.exact(200), EventData.of("After", "{}"));
         }
+        // archived blocks were read with SigV4-signed ranged GETs, none of them asked again through the SDK
+        assertThat(again.signedGets()).isPositive();
+        assertThat(again.signedGetFallbacks()).isZero();
     }
 
     /** Options with 1 MiB segments (many 64 KiB blocks each) and no local copies: every archived read is remote. */
@@ -246,12 +251,14 @@ class ArchiveIT {
         Path object = S3.file(prefix + "/segments/00000000000000000001.zlog");
         CompressedSegmentTest.flip(object, 64 + 50);
 
-        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+        S3ObjectStore again = S3.store(prefix);
+        try (FileEventLog log = FileEventLog.open(options(dir, again))) {
             assertThatThrownBy(() -> log.readAll(Position.START, 10, EventFilter.ALL))
                     .isInstanceOf(CorruptionException.class)
                     .hasMessageContaining("00000000000000000001.zlog")
                     .hasMessageContaining("CRC");
         }
+        assertThat(again.signedGets()).isPositive(); // the damaged bytes came by the signed path and were caught
     }
 
     @Test
