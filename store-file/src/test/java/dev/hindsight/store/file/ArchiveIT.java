@@ -161,6 +161,69 @@ class ArchiveIT {
         }
     }
 
+    /**
+     * An aggregate whose four blocks lie ~0.4 MiB apart (compressed) in an archived segment of ~3 MiB: while a local
+     * copy will come, one ranged read spans them (1 MiB gap); when none can (copies off, or the segment larger than
+     * their budget) every read stays remote and each block is fetched alone (256 KiB gap), not with ~1.2 MB between.
+     */
+    @Test
+    void sparseAggregate_isCoalescedWithTheSmallGap_onlyWhenNoCopyWillCome() throws Exception {
+        ObjectStore st = newStore();
+        List<RecordedEvent> sparse;
+        try (FileEventLog log = FileEventLog.open(sparseOptions(dir, st, 0))) {
+            EventStore es = EventStore.of(log);
+            java.util.Random rnd = new java.util.Random(3);
+            for (int round = 0; round < 12; round++) {
+                if (round < 4) {
+                    es.append("sparse", ExpectedVersion.ANY, EventData.of("E", "{\"round\":" + round + "}"));
+                }
+                for (int i = 0; i < 128; i++) { // ~512 KiB of barely compressible filler between its events
+                    byte[] b = new byte[3000];
+                    rnd.nextBytes(b);
+                    String p = java.util.Base64.getEncoder().encodeToString(b);
+                    es.append(
+                            "filler-" + round + "-" + i,
+                            ExpectedVersion.ANY,
+                            EventData.of("F", "{\"p\":\"" + p + "\"}"));
+                }
+            }
+            sparse = log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD);
+            assertThat(sparse).hasSize(4);
+            assertThat(log.archiveNow().error()).isNull();
+        }
+        long object = store.head("segments/00000000000000000001.zlog").size();
+        assertThat(object).isBetween(2L << 20, 4L << 20);
+
+        // copies off, and a budget smaller than the object: no copy will come, four single-block reads
+        for (long budget : new long[] {0, object - 1}) {
+            FailingStore counting = new FailingStore(newStoreSamePrefix(), 0);
+            try (FileEventLog log = FileEventLog.open(sparseOptions(dir, counting, budget))) {
+                int before = counting.rangedGets.get();
+                assertThat(log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD))
+                        .isEqualTo(sparse);
+                assertThat(counting.rangedGets.get() - before)
+                        .as("budget " + budget)
+                        .isEqualTo(4);
+            }
+        }
+        // a copy will come: one coalesced read (and the copy's own request for the whole object)
+        FailingStore counting = new FailingStore(newStoreSamePrefix(), 0);
+        try (FileEventLog log = FileEventLog.open(sparseOptions(dir, counting, object))) {
+            assertThat(log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD))
+                    .isEqualTo(sparse);
+            assertThat(counting.rangedLengths.stream().filter(n -> n != object).count())
+                    .isEqualTo(1);
+        }
+    }
+
+    /** 4 MiB segments, local copies within {@code cacheBytes} (0: none). */
+    private static FileLogOptions sparseOptions(Path d, ObjectStore archive, long cacheBytes) {
+        return FileLogOptions.defaults(d)
+                .withFsync(FsyncPolicy.NEVER)
+                .withSegmentBytes(4 * 1024 * 1024)
+                .withArchive(new ArchiveOptions(archive, Duration.ZERO, Duration.ofHours(1), cacheBytes));
+    }
+
     @Test
     void corruptBlockInACoalescedRead_failsTheAggregateReadClearly() throws Exception {
         ObjectStore st = newStore();
@@ -332,6 +395,8 @@ class ArchiveIT {
         final AtomicInteger rangedGets = new AtomicInteger();
         /** Reads of a segment's 64-byte header: what an open's background warm-up of the client asks for. */
         final AtomicInteger headerGets = new AtomicInteger();
+        /** The lengths of the ranged reads counted in {@link #rangedGets}. */
+        final java.util.Queue<Long> rangedLengths = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         FailingStore(ObjectStore real, int failAt) {
             super(real);
@@ -352,6 +417,7 @@ class ArchiveIT {
                 headerGets.incrementAndGet();
             } else {
                 rangedGets.incrementAndGet();
+                rangedLengths.add((long) length);
             }
             return delegate.get(key, offset, length);
         }
