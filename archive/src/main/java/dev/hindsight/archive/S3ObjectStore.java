@@ -33,7 +33,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * An S3 bucket (or an S3-compatible server at a configured endpoint, path-style) under a key prefix. Credentials come
  * from the SDK's default chain ({@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}, profiles, instance roles).
- * Request checksums are sent only where S3 requires them, which S3-compatible servers accept. Thread-safe.
+ * Request checksums are sent only where S3 requires them, which S3-compatible servers accept. At a configured endpoint,
+ * ranged reads go through {@link SignedRangedGet} (SigV4 over {@code HttpURLConnection}, without the SDK's request
+ * pipeline) and, if that fails, once more through the SDK client; every other request goes through the SDK.
+ * Thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
