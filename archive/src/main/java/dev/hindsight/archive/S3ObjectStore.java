@@ -5,10 +5,15 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -28,19 +33,38 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * An S3 bucket (or an S3-compatible server at a configured endpoint, path-style) under a key prefix. Credentials come
  * from the SDK's default chain ({@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}, profiles, instance roles).
- * Request checksums are sent only where S3 requires them, which S3-compatible servers accept. Thread-safe.
+ * Request checksums are sent only where S3 requires them, which S3-compatible servers accept. At a configured endpoint,
+ * ranged reads go through {@link SignedRangedGet} (SigV4 over {@code HttpURLConnection}, without the SDK's request
+ * pipeline) and, if that fails, once more through the SDK client; every other request goes through the SDK.
+ * Thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
+    private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
+
+    /**
+     * Whether ranged reads at a configured endpoint go through {@link SignedRangedGet} (switch for A/B runs:
+     * {@code -Dhindsight.archive.s3SignedGets=false} sends them through the SDK client, as before session 20).
+     */
+    static final boolean SIGNED_GETS =
+            Boolean.parseBoolean(System.getProperty("hindsight.archive.s3SignedGets", "true"));
+
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
     private final @Nullable URI endpoint;
+    /** Ranged reads without the SDK's pipeline, for a configured endpoint; null: every request through the SDK. */
+    private final @Nullable SignedRangedGet signed;
 
-    private S3ObjectStore(S3Client s3, String bucket, String prefix, @Nullable URI endpoint) {
+    private final AtomicLong signedGets = new AtomicLong();
+    private final AtomicLong signedFallbacks = new AtomicLong();
+
+    private S3ObjectStore(
+            S3Client s3, String bucket, String prefix, @Nullable URI endpoint, @Nullable SignedRangedGet signed) {
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         this.endpoint = endpoint;
+        this.signed = signed;
     }
 
     /**
@@ -50,22 +74,47 @@ public final class S3ObjectStore implements ObjectStore {
      *     environment, else us-east-1)
      */
     public static S3ObjectStore open(String bucket, String prefix, @Nullable URI endpoint) {
+        return open(bucket, prefix, endpoint, SIGNED_GETS);
+    }
+
+    /**
+     * The same, choosing whether ranged reads go through {@link SignedRangedGet} (used only with an {@code endpoint}
+     * of the form {@code http(s)://HOST[:PORT]}; AWS S3 itself is always read through the SDK).
+     */
+    static S3ObjectStore open(String bucket, String prefix, @Nullable URI endpoint, boolean signedGets) {
+        AwsCredentialsProvider credentials =
+                DefaultCredentialsProvider.builder().build();
         var b = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .credentialsProvider(credentials)
                 .requestChecksumCalculation(
                         software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(
                         software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED);
-        String region = System.getenv("AWS_REGION");
-        b.region(Region.of(region == null || region.isBlank() ? "us-east-1" : region));
+        String env = System.getenv("AWS_REGION");
+        String region = env == null || env.isBlank() ? "us-east-1" : env;
+        b.region(Region.of(region));
+        SignedRangedGet signed = null;
         if (endpoint != null) {
             b.endpointOverride(endpoint)
                     .serviceConfiguration(S3Configuration.builder()
                             .pathStyleAccessEnabled(true)
                             .build());
+            if (signedGets && SignedRangedGet.supports(endpoint)) {
+                signed = new SignedRangedGet(endpoint, bucket, region, credentials, Clock.systemUTC());
+            }
         }
-        return new S3ObjectStore(b.build(), bucket, prefix, endpoint);
+        return new S3ObjectStore(b.build(), bucket, prefix, endpoint, signed);
+    }
+
+    /** Ranged reads served by {@link SignedRangedGet} since the store opened (tests, diagnostics). */
+    public long signedGets() {
+        return signedGets.get();
+    }
+
+    /** Ranged reads that {@link SignedRangedGet} failed and the SDK client made again (tests, diagnostics). */
+    public long signedGetFallbacks() {
+        return signedFallbacks.get();
     }
 
     private String key(String k) {
@@ -87,6 +136,15 @@ public final class S3ObjectStore implements ObjectStore {
         if (length == 0) {
             return new byte[0];
         }
+        if (signed != null) {
+            try {
+                byte[] b = signed.get(key(key), offset, length);
+                signedGets.incrementAndGet();
+                return b;
+            } catch (IOException | RuntimeException e) {
+                fellBack(key, e);
+            }
+        }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
         // Read straight into an array of the asked size: the SDK's byte transformer (ResponseTransformer.toBytes())
         // grows a buffer from 32 bytes, 4 KiB at a time, and copies it once more at the end, about three times the
@@ -95,6 +153,7 @@ public final class S3ObjectStore implements ObjectStore {
         int got;
         try (ResponseInputStream<GetObjectResponse> in =
                 call(() -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range)))) {
+            checkRange(key, in.response(), offset, length);
             got = in.readNBytes(out, 0, length);
             if (got == length && in.read() >= 0) {
                 got = -1; // more than asked for
@@ -119,11 +178,23 @@ public final class S3ObjectStore implements ObjectStore {
         if (length == 0) {
             return;
         }
+        if (signed != null) {
+            int from = into.position();
+            try {
+                signed.get(key(key), offset, into);
+                signedGets.incrementAndGet();
+                return;
+            } catch (IOException | RuntimeException e) {
+                into.position(from);
+                fellBack(key, e);
+            }
+        }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
         byte[] buf = new byte[Math.min(length, 64 * 1024)];
         boolean more = false;
         try (ResponseInputStream<GetObjectResponse> in =
                 call(() -> s3.getObject(g -> g.bucket(bucket).key(key(key)).range(range)))) {
+            checkRange(key, in.response(), offset, length);
             while (into.hasRemaining()) {
                 int n = in.read(buf, 0, Math.min(buf.length, into.remaining()));
                 if (n < 0) {
@@ -139,6 +210,27 @@ public final class S3ObjectStore implements ObjectStore {
             throw new IOException(describe() + key + ": asked for " + length + " bytes at " + offset + ", got "
                     + (more ? "more" : length - into.remaining()));
         }
+    }
+
+    /**
+     * Fails unless the response is for the asked range: a server that ignores or shifts a range must not have its bytes
+     * taken for the range's (a shorter or longer body is caught by the callers' length checks).
+     */
+    private void checkRange(String key, GetObjectResponse r, long offset, int length) throws IOException {
+        String expected = "bytes " + offset + "-" + (offset + length - 1) + "/";
+        if (r.contentRange() == null || !r.contentRange().startsWith(expected)) {
+            throw new IOException(describe() + key + ": asked for " + length + " bytes at " + offset
+                    + ", answered with range " + r.contentRange());
+        }
+    }
+
+    /**
+     * Notes a signed ranged read that failed; the caller makes it again through the SDK client, which retries transient
+     * failures and reports the rest as before.
+     */
+    private void fellBack(String key, Exception e) {
+        signedFallbacks.incrementAndGet();
+        LOG.debug("signed ranged GET of {} failed; asking through the SDK client", key, e);
     }
 
     @Override

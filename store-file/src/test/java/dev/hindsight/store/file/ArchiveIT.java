@@ -4,6 +4,7 @@ import static dev.hindsight.store.file.FileLogTestSupport.appendN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hindsight.archive.S3ObjectStore;
 import dev.hindsight.archive.S3ServerExtension;
 import dev.hindsight.core.CorruptionException;
 import dev.hindsight.core.EventData;
@@ -94,12 +95,16 @@ class ArchiveIT {
         assertThat(st.list("segments/")).hasSize(archivedSegments);
         assertThat(st.get("manifest.json")).isNotNull();
 
-        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+        S3ObjectStore again = S3.store(prefix);
+        try (FileEventLog log = FileEventLog.open(options(dir, again))) {
             assertThat(all(log)).isEqualTo(written);
             assertThat(log.readAggregate("agg-0", 1, 1000, ReadDirection.FORWARD))
                     .hasSize(200);
             EventStore.of(log).append("agg-0", ExpectedVersion.exact(200), EventData.of("After", "{}"));
         }
+        // archived blocks were read with SigV4-signed ranged GETs, none of them asked again through the SDK
+        assertThat(again.signedGets()).isPositive();
+        assertThat(again.signedGetFallbacks()).isZero();
     }
 
     /** Options with 1 MiB segments (many 64 KiB blocks each) and no local copies: every archived read is remote. */
@@ -154,6 +159,69 @@ class ArchiveIT {
                 assertThat(requests).isLessThanOrEqualTo(archived);
             }
         }
+    }
+
+    /**
+     * An aggregate whose four blocks lie ~0.4 MiB apart (compressed) in an archived segment of ~3 MiB: while a local
+     * copy will come, one ranged read spans them (1 MiB gap); when none can (copies off, or the segment larger than
+     * their budget) every read stays remote and each block is fetched alone (256 KiB gap), not with ~1.2 MB between.
+     */
+    @Test
+    void sparseAggregate_isCoalescedWithTheSmallGap_onlyWhenNoCopyWillCome() throws Exception {
+        ObjectStore st = newStore();
+        List<RecordedEvent> sparse;
+        try (FileEventLog log = FileEventLog.open(sparseOptions(dir, st, 0))) {
+            EventStore es = EventStore.of(log);
+            java.util.Random rnd = new java.util.Random(3);
+            for (int round = 0; round < 12; round++) {
+                if (round < 4) {
+                    es.append("sparse", ExpectedVersion.ANY, EventData.of("E", "{\"round\":" + round + "}"));
+                }
+                for (int i = 0; i < 128; i++) { // ~512 KiB of barely compressible filler between its events
+                    byte[] b = new byte[3000];
+                    rnd.nextBytes(b);
+                    String p = java.util.Base64.getEncoder().encodeToString(b);
+                    es.append(
+                            "filler-" + round + "-" + i,
+                            ExpectedVersion.ANY,
+                            EventData.of("F", "{\"p\":\"" + p + "\"}"));
+                }
+            }
+            sparse = log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD);
+            assertThat(sparse).hasSize(4);
+            assertThat(log.archiveNow().error()).isNull();
+        }
+        long object = store.head("segments/00000000000000000001.zlog").size();
+        assertThat(object).isBetween(2L << 20, 4L << 20);
+
+        // copies off, and a budget smaller than the object: no copy will come, four single-block reads
+        for (long budget : new long[] {0, object - 1}) {
+            FailingStore counting = new FailingStore(newStoreSamePrefix(), 0);
+            try (FileEventLog log = FileEventLog.open(sparseOptions(dir, counting, budget))) {
+                int before = counting.rangedGets.get();
+                assertThat(log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD))
+                        .isEqualTo(sparse);
+                assertThat(counting.rangedGets.get() - before)
+                        .as("budget " + budget)
+                        .isEqualTo(4);
+            }
+        }
+        // a copy will come: one coalesced read (and the copy's own request for the whole object)
+        FailingStore counting = new FailingStore(newStoreSamePrefix(), 0);
+        try (FileEventLog log = FileEventLog.open(sparseOptions(dir, counting, object))) {
+            assertThat(log.readAggregate("sparse", 1, 100, ReadDirection.FORWARD))
+                    .isEqualTo(sparse);
+            assertThat(counting.rangedLengths.stream().filter(n -> n != object).count())
+                    .isEqualTo(1);
+        }
+    }
+
+    /** 4 MiB segments, local copies within {@code cacheBytes} (0: none). */
+    private static FileLogOptions sparseOptions(Path d, ObjectStore archive, long cacheBytes) {
+        return FileLogOptions.defaults(d)
+                .withFsync(FsyncPolicy.NEVER)
+                .withSegmentBytes(4 * 1024 * 1024)
+                .withArchive(new ArchiveOptions(archive, Duration.ZERO, Duration.ofHours(1), cacheBytes));
     }
 
     @Test
@@ -246,12 +314,14 @@ class ArchiveIT {
         Path object = S3.file(prefix + "/segments/00000000000000000001.zlog");
         CompressedSegmentTest.flip(object, 64 + 50);
 
-        try (FileEventLog log = FileEventLog.open(options(dir, newStoreSamePrefix()))) {
+        S3ObjectStore again = S3.store(prefix);
+        try (FileEventLog log = FileEventLog.open(options(dir, again))) {
             assertThatThrownBy(() -> log.readAll(Position.START, 10, EventFilter.ALL))
                     .isInstanceOf(CorruptionException.class)
                     .hasMessageContaining("00000000000000000001.zlog")
                     .hasMessageContaining("CRC");
         }
+        assertThat(again.signedGets()).isPositive(); // the damaged bytes came by the signed path and were caught
     }
 
     @Test
@@ -325,6 +395,8 @@ class ArchiveIT {
         final AtomicInteger rangedGets = new AtomicInteger();
         /** Reads of a segment's 64-byte header: what an open's background warm-up of the client asks for. */
         final AtomicInteger headerGets = new AtomicInteger();
+        /** The lengths of the ranged reads counted in {@link #rangedGets}. */
+        final java.util.Queue<Long> rangedLengths = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         FailingStore(ObjectStore real, int failAt) {
             super(real);
@@ -345,6 +417,7 @@ class ArchiveIT {
                 headerGets.incrementAndGet();
             } else {
                 rangedGets.incrementAndGet();
+                rangedLengths.add((long) length);
             }
             return delegate.get(key, offset, length);
         }

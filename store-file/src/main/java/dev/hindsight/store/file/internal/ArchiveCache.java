@@ -223,6 +223,11 @@ public final class ArchiveCache implements AutoCloseable {
             }
 
             @Override
+            public boolean copyComing() {
+                return e.bytes() <= budget && !closed;
+            }
+
+            @Override
             public long size() {
                 return e.bytes();
             }

@@ -39,6 +39,15 @@ public interface BlockSource extends AutoCloseable {
         return isLocal();
     }
 
+    /**
+     * Whether a local copy of a remote source is made (or will be, at its next read), so that remote reads of it are
+     * only the first few: false when no copy can come (no local copies configured, or the object is larger than their
+     * budget) and every read of it will be remote.
+     */
+    default boolean copyComing() {
+        return false;
+    }
+
     /** Human-readable location, for errors and logs. */
     String describe();
 

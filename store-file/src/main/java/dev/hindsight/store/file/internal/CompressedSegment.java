@@ -209,12 +209,22 @@ public final class CompressedSegment extends LogFile {
      */
     static final int COALESCE_GAP_BYTES = Integer.getInteger("hindsight.archive.coalesceGapBytes", 1024 * 1024);
 
+    /**
+     * The gap for a segment that no local copy will come for ({@link BlockSource#copyComing}: local copies off, or the
+     * object larger than their budget), whose every read is remote: the 1 MiB gap fetched ~1.8 MB per cold read there
+     * (359 MB for 200 reads against 81 MB at 256 KiB, session 19), which a copy coming soon made worth it and nothing
+     * does here (docs/benchmarks.md, session 20 (h58)). Switch for A/B runs: {@code
+     * -Dhindsight.archive.remoteOnlyGapBytes}.
+     */
+    static final int REMOTE_ONLY_GAP_BYTES = Integer.getInteger("hindsight.archive.remoteOnlyGapBytes", 256 * 1024);
+
     /** Most bytes one coalesced ranged read fetches ({@code -Dhindsight.archive.coalesceSpanBytes}). */
     static final int MAX_SPAN_BYTES = Integer.getInteger("hindsight.archive.coalesceSpanBytes", 2 * 1024 * 1024);
 
     /**
      * Loads, concurrently, the blocks holding {@code offsets} that are not cached yet: blocks close to each other in
-     * the file with one ranged read ({@link #COALESCE_GAP_BYTES}), the others each with their own, so that an
+     * the file with one ranged read ({@link #COALESCE_GAP_BYTES}; {@link #REMOTE_ONLY_GAP_BYTES} for a segment that no
+     * local copy will come for), the others each with their own, so that an
      * aggregate spread over many blocks of an archived segment waits for a few requests, not for one per block. Does
      * nothing once the segment reads from local disk (its local copy): coalesced spans read from a file landed in heap
      * arrays as large as the span (53-57 MB of garbage in a cold phase, session 18), and a block read alone costs one
@@ -238,7 +248,8 @@ public final class CompressedSegment extends LogFile {
         if (missing.cardinality() < 2) {
             return;
         }
-        java.util.List<int[]> spans = spans(t, missing, COALESCE_GAP_BYTES, MAX_SPAN_BYTES);
+        java.util.List<int[]> spans =
+                spans(t, missing, source.copyComing() ? COALESCE_GAP_BYTES : REMOTE_ONLY_GAP_BYTES, MAX_SPAN_BYTES);
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             spans.stream()
                     .limit(64)
