@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Not a test: {@code java -cp <classpath> dev.hindsight.store.postgres.bench.PostgresAppendRateBench}. System
  * properties: {@code bench.rate} (appends/s, default 1000), {@code bench.seconds} (default 20, after 5 s of warm-up),
- * {@code bench.lingerUs} (group-commit linger, default 1000).
+ * {@code bench.lingerUs} (group-commit linger, default 1000), {@code bench.partitions} (of {@code events}, default 16).
  */
 public final class PostgresAppendRateBench {
     private static final String URL = env("HINDSIGHT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/hindsight_test");
@@ -55,11 +55,13 @@ public final class PostgresAppendRateBench {
         int rate = Integer.getInteger("bench.rate", 1000);
         int seconds = Integer.getInteger("bench.seconds", 20);
         long lingerUs = Long.getLong("bench.lingerUs", 1000);
+        int partitions = Integer.getInteger("bench.partitions", 16);
         String schema = "rate_" + UUID.randomUUID().toString().substring(0, 8);
         String app = "hindsight-bench-" + schema;
         PostgresOptions options = PostgresOptions.defaults(URL)
                 .withCredentials(USER, PASSWORD)
                 .withSchema(schema)
+                .withPartitions(partitions)
                 .withGroupCommit(true, 2)
                 .withGroupCommitLinger(Duration.ofNanos(lingerUs * 1000))
                 .withApplicationName(app);
@@ -77,11 +79,12 @@ public final class PostgresAppendRateBench {
             String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             System.out.printf(
                     Locale.ROOT,
-                    "%s load %s, linger %d us, %d appends/s for %d s: append latency p50 %.2f p99 %.2f ms;"
+                    "%s load %s, %d partitions, linger %d us, %d appends/s for %d s: append latency p50 %.2f p99 %.2f ms;"
                             + " batches/event %.3f; PostgreSQL CPU us/event: store backends %.1f, WAL writer and"
                             + " background processes %.1f, total %.1f%n",
                     Instant.now(),
                     load[0],
+                    partitions,
                     lingerUs,
                     rate,
                     seconds,
