@@ -218,10 +218,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--pg-group-commit-linger-us",
-            defaultValue = "1000",
-            description = "With group commit: how long (µs, 0 to 50000) a writer holding a lone append waits for a"
-                    + " second one to share its transaction and WAL flush; 0 runs a lone append at once (default:"
-                    + " ${DEFAULT-VALUE}).")
+            defaultValue = "3000",
+            description = "With group commit: how long (µs, 0 to 50000) after an append was queued its batch may wait"
+                    + " for more appends to share its transaction and WAL flush; 0 runs a lone append at once"
+                    + " (default: ${DEFAULT-VALUE}).")
     long pgGroupCommitLingerMicros;
 
     @Option(

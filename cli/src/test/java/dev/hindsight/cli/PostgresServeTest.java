@@ -241,7 +241,7 @@ class PostgresServeTest {
 
     @Test
     void serveOnPostgres_defaultLinger_loneAppendsGoThroughTheCommitter() throws Exception {
-        assertThat(parseServe().pgGroupCommitLingerMicros).isEqualTo(1000);
+        assertThat(parseServe().pgGroupCommitLingerMicros).isEqualTo(3000);
         String url = serve();
         for (int i = 0; i < 4; i++) {
             assertThat(CliRun.of("append", "lone-" + i, "-t", "Happened", "-d", "{}", "--url", url)

@@ -20,10 +20,11 @@ import org.jspecify.annotations.Nullable;
  *     group-commit writer
  * @param groupCommit merge concurrent appends into one transaction (default off); a rejected append still fails alone
  * @param groupCommitWriters how many group-commit transactions may run at once (default 2)
- * @param groupCommitLinger with group commit: how long a writer that finds a lone append waits for a second one to
- *     share its transaction and WAL flush (default zero: a lone append runs at once, on a pooled connection; {@code
- *     serve} sets 1 ms). Only a lone append waits, appends that overlap are batched at once; a single appender that
- *     waits for each append pays the linger on every one, so this suits independent requests at a steady rate
+ * @param groupCommitLinger with group commit: how long after the oldest queued append was queued its batch may wait
+ *     for more appends to share its transaction and WAL flush (default zero: a lone append runs at once, on a pooled
+ *     connection; {@code serve} sets 3 ms). No append waits longer than this for its batch to start (one queued that
+ *     long behind a busy writer runs at once); a single appender that waits for each append pays the linger on every
+ *     one, so this suits independent requests at a steady rate
  * @param synchronousCommit {@code false} runs the sessions with {@code synchronous_commit = off}: an acknowledged
  *     append may be lost if the server crashes (never half-applied, never out of order); default {@code true}
  * @param retryFor how long an operation keeps retrying after a lost connection or a deadlock before it fails with
@@ -47,7 +48,7 @@ public record PostgresOptions(
         boolean migrate,
         String applicationName) {
 
-    /** Longest {@link #groupCommitLinger()}: it adds to a lone append's latency. */
+    /** Longest {@link #groupCommitLinger()}: it adds to an append's latency. */
     public static final Duration MAX_LINGER = Duration.ofMillis(50);
 
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");

@@ -8,7 +8,13 @@ import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.WrongExpectedVersionException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,6 +44,69 @@ class PostgresGroupCommitLingerTest {
             assertThat(log.groupCommitStats()).isEqualTo(new PostgresEventLog.GroupCommitStats(1, 2));
             assertThat(log.readAggregate("a", 1, 10, dev.hindsight.core.ReadDirection.FORWARD))
                     .hasSize(1);
+        } finally {
+            PgTestSupport.dropSchema(schema);
+        }
+    }
+
+    @Test
+    void appendsArrivingWithinTheLingerOfTheFirst_allShareItsTransaction() throws Exception {
+        String schema = PgTestSupport.newSchema("gclingerall");
+        try (PostgresEventLog log =
+                        PostgresEventLog.open(PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(50)));
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            EventStore store = EventStore.of(log);
+            List<Future<AppendResult>> appends = new ArrayList<>();
+            for (String aggregate : List.of("a", "b", "c", "d")) {
+                appends.add(
+                        threads.submit(() -> store.append(aggregate, ExpectedVersion.ANY, EventData.of("E", "{}"))));
+                Thread.sleep(8); // one at a time, all within 50 ms of the first
+            }
+
+            for (Future<AppendResult> f : appends) {
+                assertThat(f.get(10, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+            }
+            // The batch waits out the linger from its first append's arrival, not just until a second one arrives.
+            assertThat(log.groupCommitStats()).isEqualTo(new PostgresEventLog.GroupCommitStats(1, 4));
+        } finally {
+            PgTestSupport.dropSchema(schema);
+        }
+    }
+
+    @Test
+    void appendQueuedLongerThanTheLinger_runsWithoutWaitingAgain() throws Exception {
+        String schema = PgTestSupport.newSchema("gclingerlate");
+        try (PostgresEventLog log =
+                        PostgresEventLog.open(PgTestSupport.groupCommitOptions(schema, Duration.ofMillis(50)));
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+                Connection blocker =
+                        DriverManager.getConnection(PgTestSupport.URL, PgTestSupport.USER, PgTestSupport.PASSWORD)) {
+            EventStore store = EventStore.of(log);
+            // Hold "a"'s advisory lock so that the (only) writer's first batch waits in the database.
+            try (PreparedStatement lock =
+                    blocker.prepareStatement("SELECT pg_advisory_lock(hashtextextended(?, 1752066404))")) {
+                lock.setString(1, schema + "/a");
+                lock.execute();
+            }
+            Future<Long> a = threads.submit(() -> {
+                store.append("a", ExpectedVersion.ANY, EventData.of("E", "{}"));
+                return System.nanoTime();
+            });
+            Thread.sleep(100); // a's batch is running (blocked) after its 50 ms linger
+            Future<Long> b = threads.submit(() -> {
+                store.append("b", ExpectedVersion.ANY, EventData.of("E", "{}"));
+                return System.nanoTime();
+            });
+            Thread.sleep(150); // b has been queued three lingers' time behind the busy writer
+            try (Statement unlock = blocker.createStatement()) {
+                unlock.execute("SELECT pg_advisory_unlock_all()");
+            }
+
+            long aDone = a.get(10, TimeUnit.SECONDS);
+            long bDone = b.get(10, TimeUnit.SECONDS);
+            // b's batch starts as soon as the writer is free: it does not wait another linger for company.
+            assertThat(TimeUnit.NANOSECONDS.toMillis(bDone - aDone)).isLessThan(35);
+            assertThat(log.groupCommitStats()).isEqualTo(new PostgresEventLog.GroupCommitStats(2, 2));
         } finally {
             PgTestSupport.dropSchema(schema);
         }

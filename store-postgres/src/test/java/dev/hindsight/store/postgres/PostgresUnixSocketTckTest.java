@@ -18,7 +18,7 @@ class PostgresUnixSocketTckTest extends EventLogTck {
         fixture = new PgTckFixture(
                 "tckunix",
                 PgTestSupport.socketUrl(),
-                o -> o.withGroupCommit(true, 2).withGroupCommitLinger(Duration.ofMillis(1)));
+                o -> o.withGroupCommit(true, 2).withGroupCommitLinger(Duration.ofMillis(3)));
     }
 
     @AfterAll

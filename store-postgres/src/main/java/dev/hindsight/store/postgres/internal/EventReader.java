@@ -58,7 +58,7 @@ public final class EventReader {
 
     private final Chunk[] chunks = new Chunk[CHUNKS];
     private int nextChunk;
-    /** The {@code archived} column of {@code read_page}: after {@code head} and the {@link #COLUMNS}. */
+    /** The {@code archived} column of {@code read_page2}: after {@code head} and the {@link #COLUMNS}. */
     private static final int ARCHIVED_COLUMN = 13;
 
     private static final String COLUMNS = "position, aggregate_id, version, event_id, event_type, schema_version,"
@@ -78,7 +78,8 @@ public final class EventReader {
         this.deletedIds = "SELECT i.event_id FROM " + schema + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
                 + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
                 + " AND e.version = i.version)";
-        this.readAll = "SELECT head, " + COLUMNS + ", archived FROM " + schema + ".read_page(?, ?, ?, ?)";
+        // read_page2 (schema 11): read_page without the head of unfiltered pages, which the reader does not need
+        this.readAll = "SELECT head, " + COLUMNS + ", archived FROM " + schema + ".read_page2(?, ?, ?, ?)";
         this.head = "SELECT " + schema + ".head()";
         this.forward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version >= ?"
                 + " ORDER BY version LIMIT ?";
@@ -176,7 +177,7 @@ public final class EventReader {
             List<RecordedEvent> events = new ArrayList<>(Math.min(limit, 1024));
             long headValue = 0;
             long archived = 0;
-            // read_page: the page's rows, then one row (no position) with the archived position read after them
+            // read_page2: the page's rows, then one row (no position) with the archived position read after them
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     headValue = rs.getLong(1);
@@ -188,9 +189,18 @@ public final class EventReader {
                     }
                 }
             }
-            long next = events.size() < limit
-                    ? Math.max(after, headValue)
-                    : ((Position.Sequence) events.getLast().position()).value();
+            boolean unfiltered =
+                    filter.eventTypes().isEmpty() && filter.aggregatePrefix().isEmpty();
+            long next;
+            if (events.size() >= limit) {
+                next = value(events.getLast());
+            } else if (unfiltered) {
+                // read_page2 leaves out the head here: a short unfiltered page holds every visible event after
+                // `after`, so its last one is the head, and an empty page leaves the reader where it is
+                next = events.isEmpty() ? after : value(events.getLast());
+            } else {
+                next = Math.max(after, headValue);
+            }
             return new Page(new GlobalSlice(events, Position.of(next)), archived);
         }
     }

@@ -28,11 +28,13 @@ import org.slf4j.LoggerFactory;
  * serve many appends. With several writers, one batch executes while another waits for its commit to be flushed. The
  * appender queues when appends overlap, and, with a linger, a lone append too (see {@link Appender}).
  *
- * <p>Linger: a writer whose queue holds a single append waits up to the linger for a second one before it runs the
- * batch, so that appends arriving within about a WAL flush of each other share one transaction and one flush instead
- * of one each (at the seed's 1,000 events/s appends rarely overlap, yet arrive about a millisecond apart). The wait
- * ends at the first arrival; appends that already overlap never wait. Durability is unchanged: each append is
- * acknowledged after its batch's commit.
+ * <p>Linger: a writer that takes the oldest queued append lets the batch fill until the linger has passed since that
+ * append was queued, so that appends arriving within the linger of each other share one transaction and one WAL flush
+ * instead of one each (at the seed's 1,000 events/s appends rarely overlap, yet arrive about a millisecond apart; each
+ * transaction costs the server a WAL flush and a statement's fixed work, docs/benchmarks.md session 20). No append
+ * waits longer than the linger for its batch to start: one that was queued that long (behind a busy writer) is run at
+ * once; a batch that reaches its limits stops waiting. Durability is unchanged: each append is acknowledged after its
+ * batch's commit.
  *
  * <p>A rejected append (wrong version, timestamp, lost creation race) is reported to its own appender and does not
  * fail the others. A statement that fails as a whole (an event id already stored, a deadlock, a lost connection)
@@ -49,11 +51,12 @@ public final class GroupCommitter implements AutoCloseable {
     /** Most appends per batch: each holds an advisory lock until commit, in a lock table of limited size. */
     static final int MAX_APPENDS = 256;
 
-    private record Pending(Request request, long chars, CompletableFuture<@Nullable Outcome> result) {}
+    /** A queued append; {@code queuedAt} is its {@link System#nanoTime()} when queued. */
+    private record Pending(Request request, long chars, long queuedAt, CompletableFuture<@Nullable Outcome> result) {}
 
     /** Queued once per writer by {@link #close()}: behind everything queued before, it stops that writer. */
     private static final Pending STOP = new Pending(
-            new Request("", dev.hindsight.core.ExpectedVersion.ANY, List.of()), 0, new CompletableFuture<>());
+            new Request("", dev.hindsight.core.ExpectedVersion.ANY, List.of()), 0, 0, new CompletableFuture<>());
 
     private final DataSource ds;
     private final AppendCall call;
@@ -72,7 +75,7 @@ public final class GroupCommitter implements AutoCloseable {
     private final long lingerNanos;
 
     /**
-     * @param linger how long a writer with a single queued append waits for a second one (zero: not at all)
+     * @param linger how long after the oldest queued append was queued its batch may wait for more (zero: not at all)
      */
     public GroupCommitter(
             DataSource ds,
@@ -112,7 +115,7 @@ public final class GroupCommitter implements AutoCloseable {
         for (ProposedEvent e : request.events()) {
             chars += e.eventData().length() + e.metadata().length();
         }
-        Pending p = new Pending(request, chars, new CompletableFuture<>());
+        Pending p = new Pending(request, chars, System.nanoTime(), new CompletableFuture<>());
         // the check and the hand-off under one lock with close(): an append queued behind the writers' stops would
         // never be taken, and its appender would wait forever
         closeLock.lock();
@@ -195,18 +198,8 @@ public final class GroupCommitter implements AutoCloseable {
             if (first == STOP) {
                 return List.of();
             }
-            if (lingerNanos > 0 && queue.isEmpty()) {
-                // Alone: wait a little for a second append to share the transaction. Only the holder of the drain
-                // lock takes from the queue, so the one polled goes back in front, in order.
-                try {
-                    Pending second = queue.pollFirst(lingerNanos, TimeUnit.NANOSECONDS);
-                    if (second != null) {
-                        queue.addFirst(second);
-                    }
-                } catch (InterruptedException e) {
-                    // `first` is taken and must still run: run the batch now
-                    Thread.currentThread().interrupt();
-                }
+            if (lingerNanos > 0) {
+                linger(first);
             }
             List<Pending> batch = new ArrayList<>();
             List<Pending> deferred = new ArrayList<>();
@@ -240,6 +233,42 @@ public final class GroupCommitter implements AutoCloseable {
             return List.of();
         } finally {
             drain.unlock();
+        }
+    }
+
+    /**
+     * Waits until the linger has passed since {@code first} was queued, so that appends arriving meanwhile join its
+     * batch; ends early when a stop is queued or the batch would be full. Only the holder of the drain lock takes from
+     * the queue, so the appends polled here go back in front, in order, for the batch to be taken from.
+     */
+    private void linger(Pending first) {
+        long deadline = first.queuedAt() + lingerNanos;
+        List<Pending> held = new ArrayList<>();
+        int events = first.request().events().size();
+        long chars = first.chars();
+        try {
+            for (long wait = deadline - System.nanoTime(); wait > 0; wait = deadline - System.nanoTime()) {
+                Pending p = queue.pollFirst(wait, TimeUnit.NANOSECONDS);
+                if (p == null) {
+                    break;
+                }
+                held.add(p);
+                if (p == STOP) {
+                    break;
+                }
+                events += p.request().events().size();
+                chars += p.chars();
+                if (held.size() + 1 >= MAX_APPENDS || events >= MAX_EVENTS || chars >= MAX_CHARS) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            // `first` is taken and must still run: run the batch now
+            Thread.currentThread().interrupt();
+        } finally {
+            for (int i = held.size() - 1; i >= 0; i--) {
+                queue.addFirst(held.get(i));
+            }
         }
     }
 
