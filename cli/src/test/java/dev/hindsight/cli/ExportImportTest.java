@@ -188,6 +188,44 @@ class ExportImportTest {
     }
 
     @Test
+    void import_laterFullExportIntoTheEarlierImport_addsOnlyTheNewEvents() throws IOException {
+        laterFullExportIntoTheEarlierImport(serve());
+    }
+
+    @Test
+    void import_laterFullExportIntoTheEarlierImport_postgres_addsOnlyTheNewEvents() throws Exception {
+        String schema = "t_import_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try {
+            HindsightServer b = PgTestDb.serve(schema);
+            servers.add(b);
+            laterFullExportIntoTheEarlierImport(b);
+        } finally {
+            servers.forEach(HindsightServer::stop);
+            servers.clear();
+            PgTestDb.dropStoreSchemas(schema);
+        }
+    }
+
+    private void laterFullExportIntoTheEarlierImport(HindsightServer b) throws IOException {
+        HindsightServer a = serve();
+        for (int i = 0; i < 3; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        CliRun first = CliRun.of("import", export(a).toString(), "--url", url(b));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        for (int i = 3; i < 5; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+
+        Path all = export(a); // acct v1-v5 in one batch, v1-v3 stored in b already
+        CliRun second = CliRun.of("import", all.toString(), "--url", url(b));
+
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.err()).contains("2 events imported, 3 already present");
+        assertThat(withoutPositionAndRecordedAt(lines(export(b)))).isEqualTo(withoutPositionAndRecordedAt(lines(all)));
+    }
+
+    @Test
     void import_skipsSystemAggregates_andSaysSo() throws IOException {
         HindsightServer a = source();
         Path first = export(a);
