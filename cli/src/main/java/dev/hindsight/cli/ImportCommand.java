@@ -145,7 +145,9 @@ final class ImportCommand implements Callable<Integer> {
                 try {
                     line = parse(text, lines);
                 } catch (LineException e) {
-                    lanes.flush(); // what was read before the bad line is imported, as the usage says
+                    // what was read before the bad line is imported, as the usage says: with --parallel, the lanes
+                    // send what they hold queued (stopping them would drop it) before the import stops
+                    lanes.finish();
                     throw new LineException(e.getMessage()
                             + (batch.isEmpty()
                                     ? ""

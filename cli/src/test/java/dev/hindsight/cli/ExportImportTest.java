@@ -321,6 +321,30 @@ class ExportImportTest {
     }
 
     @Test
+    void importParallel_malformedLine_everyBatchBeforeItIsImported() throws IOException {
+        Path file = dir.resolve("bad-parallel.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) { // one whole batch per line, read far faster than the lanes send them
+            lines.add("{\"event_id\":\"" + UUID.randomUUID() + "\",\"aggregate_id\":\"p-" + i
+                    + "\",\"event_type\":\"E\",\"event_data\":{},\"version\":1}");
+        }
+        lines.add("{\"event_id\": oops");
+        Files.write(file, lines);
+        HindsightServer b = serve();
+
+        CliRun r = CliRun.of("import", file.toString(), "--parallel", "2", "--url", url(b));
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        // as with one lane: all but the batch the bad line interrupted (it might have continued it)
+        assertThat(r.err())
+                .contains(
+                        "line 3001: not valid JSON",
+                        "'p-2999' before it (from line 3000) were not imported",
+                        "2,999 events imported");
+        assertThat(lines(export(b))).hasSize(2_999);
+    }
+
+    @Test
     void import_malformedLine_exit1NamingIt_batchBeforeItNotImported() throws IOException {
         Path file = dir.resolve("bad.jsonl");
         List<String> good = new ArrayList<>();
