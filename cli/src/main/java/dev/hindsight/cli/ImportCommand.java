@@ -334,6 +334,11 @@ final class ImportCommand implements Callable<Integer> {
                 for (Line line : b) {
                     sendOne(List.of(line));
                 }
+                if (ordered && i + 1 < batches.size()) {
+                    // ordered: the server stopped at this entry and did not attempt the rest; send them now
+                    send(batches.subList(i + 1, batches.size()), true);
+                    return;
+                }
             } else if (!code.equals("not_attempted")) {
                 throw failure(b, 409, result, result.toString());
             }

@@ -226,6 +226,30 @@ class ExportImportTest {
     }
 
     @Test
+    void import_partlyStoredBatchFollowedByNewOnes_importsTheNewOnesToo() throws IOException {
+        HindsightServer a = serve();
+        for (int i = 0; i < 3; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        HindsightServer b = serve();
+        CliRun first = CliRun.of("import", export(a).toString(), "--url", url(b));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        for (int i = 3; i < 5; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        a.store().append("other", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
+        a.store().append("third", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
+
+        // one ordered bulk request: acct v1-v5 (v1-v3 stored already), then other and third
+        Path all = export(a);
+        CliRun second = CliRun.of("import", all.toString(), "--url", url(b));
+
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.err()).contains("4 events imported, 3 already present");
+        assertThat(withoutPositionAndRecordedAt(lines(export(b)))).isEqualTo(withoutPositionAndRecordedAt(lines(all)));
+    }
+
+    @Test
     void import_skipsSystemAggregates_andSaysSo() throws IOException {
         HindsightServer a = source();
         Path first = export(a);
