@@ -145,7 +145,9 @@ final class ImportCommand implements Callable<Integer> {
                 try {
                     line = parse(text, lines);
                 } catch (LineException e) {
-                    lanes.flush(); // what was read before the bad line is imported, as the usage says
+                    // what was read before the bad line is imported, as the usage says: with --parallel, the lanes
+                    // send what they hold queued (stopping them would drop it) before the import stops
+                    lanes.finish();
                     throw new LineException(e.getMessage()
                             + (batch.isEmpty()
                                     ? ""
@@ -331,6 +333,11 @@ final class ImportCommand implements Callable<Integer> {
             } else if (code.equals("duplicate_event_id") && b.size() > 1) {
                 for (Line line : b) {
                     sendOne(List.of(line));
+                }
+                if (ordered && i + 1 < batches.size()) {
+                    // ordered: the server stopped at this entry and did not attempt the rest; send them now
+                    send(batches.subList(i + 1, batches.size()), true);
+                    return;
                 }
             } else if (!code.equals("not_attempted")) {
                 throw failure(b, 409, result, result.toString());

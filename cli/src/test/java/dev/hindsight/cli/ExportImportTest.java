@@ -188,6 +188,68 @@ class ExportImportTest {
     }
 
     @Test
+    void import_laterFullExportIntoTheEarlierImport_addsOnlyTheNewEvents() throws IOException {
+        laterFullExportIntoTheEarlierImport(serve());
+    }
+
+    @Test
+    void import_laterFullExportIntoTheEarlierImport_postgres_addsOnlyTheNewEvents() throws Exception {
+        String schema = "t_import_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try {
+            HindsightServer b = PgTestDb.serve(schema);
+            servers.add(b);
+            laterFullExportIntoTheEarlierImport(b);
+        } finally {
+            servers.forEach(HindsightServer::stop);
+            servers.clear();
+            PgTestDb.dropStoreSchemas(schema);
+        }
+    }
+
+    private void laterFullExportIntoTheEarlierImport(HindsightServer b) throws IOException {
+        HindsightServer a = serve();
+        for (int i = 0; i < 3; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        CliRun first = CliRun.of("import", export(a).toString(), "--url", url(b));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        for (int i = 3; i < 5; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+
+        Path all = export(a); // acct v1-v5 in one batch, v1-v3 stored in b already
+        CliRun second = CliRun.of("import", all.toString(), "--url", url(b));
+
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.err()).contains("2 events imported, 3 already present");
+        assertThat(withoutPositionAndRecordedAt(lines(export(b)))).isEqualTo(withoutPositionAndRecordedAt(lines(all)));
+    }
+
+    @Test
+    void import_partlyStoredBatchFollowedByNewOnes_importsTheNewOnesToo() throws IOException {
+        HindsightServer a = serve();
+        for (int i = 0; i < 3; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        HindsightServer b = serve();
+        CliRun first = CliRun.of("import", export(a).toString(), "--url", url(b));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        for (int i = 3; i < 5; i++) {
+            a.store().append("acct", ExpectedVersion.ANY, EventData.of("Deposited", "{\"i\":" + i + "}"));
+        }
+        a.store().append("other", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
+        a.store().append("third", ExpectedVersion.NO_STREAM, EventData.of("Opened", "{}"));
+
+        // one ordered bulk request: acct v1-v5 (v1-v3 stored already), then other and third
+        Path all = export(a);
+        CliRun second = CliRun.of("import", all.toString(), "--url", url(b));
+
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.err()).contains("4 events imported, 3 already present");
+        assertThat(withoutPositionAndRecordedAt(lines(export(b)))).isEqualTo(withoutPositionAndRecordedAt(lines(all)));
+    }
+
+    @Test
     void import_skipsSystemAggregates_andSaysSo() throws IOException {
         HindsightServer a = source();
         Path first = export(a);
@@ -280,6 +342,30 @@ class ExportImportTest {
         assertThat(r.exitCode()).isEqualTo(1);
         int line = lineOf(file, "acct-2", 1);
         assertThat(r.err()).contains("line " + line + ": conflict", "'acct-2' at version 1");
+    }
+
+    @Test
+    void importParallel_malformedLine_everyBatchBeforeItIsImported() throws IOException {
+        Path file = dir.resolve("bad-parallel.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) { // one whole batch per line, read far faster than the lanes send them
+            lines.add("{\"event_id\":\"" + UUID.randomUUID() + "\",\"aggregate_id\":\"p-" + i
+                    + "\",\"event_type\":\"E\",\"event_data\":{},\"version\":1}");
+        }
+        lines.add("{\"event_id\": oops");
+        Files.write(file, lines);
+        HindsightServer b = serve();
+
+        CliRun r = CliRun.of("import", file.toString(), "--parallel", "2", "--url", url(b));
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        // as with one lane: all but the batch the bad line interrupted (it might have continued it)
+        assertThat(r.err())
+                .contains(
+                        "line 3001: not valid JSON",
+                        "'p-2999' before it (from line 3000) were not imported",
+                        "2,999 events imported");
+        assertThat(lines(export(b))).hasSize(2_999);
     }
 
     @Test

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_IN_FLIGHT} batches in flight, which the sink keeps in order), and the checkpoint (in the store's own
  * {@link CheckpointStore}) moves past a batch only once the broker acknowledged every event of it and of the batches
  * before it. A crash between the acknowledgement and the checkpoint re-publishes that batch: consumers de-duplicate by
- * the event id. After a failure the relay closes its sink, waits, and resumes from the checkpoint with a new one.
+ * the event id. After a failure the relay closes its sink, waits, and resumes after the last acknowledged batch (where
+ * the checkpoint is or is about to be) with a new one.
  *
  * <p>Thread-safe: one background thread publishes; {@link #status()} may be called from any thread.
  */
@@ -45,7 +46,6 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Duration RETRY_WAIT = Duration.ofSeconds(1);
 
     private final EventLog log;
-    private final CheckpointStore checkpoints;
     private final RelayTarget target;
     private final Clock clock;
     private final LongConsumer publishLatencyMillis;
@@ -70,7 +70,6 @@ public final class OutboxRelay implements AutoCloseable {
             LongConsumer latency) {
         this.sinks = sinks;
         this.log = log;
-        this.checkpoints = checkpoints;
         this.target = target;
         this.clock = clock;
         this.publishLatencyMillis = latency;
@@ -160,10 +159,14 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                 lastError = cause.toString();
-                LOG.warn("relay to {} failed, retrying from the checkpoint: {}", target, cause.toString());
+                LOG.warn(
+                        "relay to {} failed, retrying from the last acknowledged position: {}",
+                        target,
+                        cause.toString());
                 closeSink();
                 inFlight.clear();
-                published = checkpoints.load(checkpointName).orElse(log.start());
+                // everything up to `published` is acknowledged (the checkpoint only follows it): resume there, without
+                // asking the checkpoint store, which may be what failed (reloading threw and ended this thread)
                 sent = published;
                 sleep(RETRY_WAIT);
             }

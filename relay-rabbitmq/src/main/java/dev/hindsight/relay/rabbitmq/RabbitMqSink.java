@@ -62,6 +62,15 @@ public final class RabbitMqSink implements RelaySink {
                         tag,
                         multiple,
                         new IOException("RabbitMQ refused (nack) the message of sequence number " + tag)));
+        // published as mandatory: a message no queue takes (the stream was deleted, or never declared) comes back
+        // before its confirm, which the broker sends all the same; it fails the pending events so that the relay
+        // starts over from its checkpoint instead of counting an event stored nowhere as published
+        channel.addReturnListener(returned -> {
+            IOException unroutable = new IOException("RabbitMQ routed the message of event "
+                    + returned.getProperties().getMessageId() + " to no queue (does the stream "
+                    + target.destination() + " exist?): " + returned.getReplyText());
+            pending.values().forEach(f -> f.completeExceptionally(unroutable));
+        });
         channel.addShutdownListener(cause -> {
             IOException closed = new IOException("the RabbitMQ channel closed: " + cause.getMessage(), cause);
             pending.values().forEach(f -> f.completeExceptionally(closed));
@@ -139,7 +148,7 @@ public final class RabbitMqSink implements RelaySink {
                         "version", event.version()))
                 .build();
         try {
-            channel.basicPublish("", target.destination(), props, EventJson.toBytes(event, false));
+            channel.basicPublish("", target.destination(), true, props, EventJson.toBytes(event, false));
         } catch (IOException | RuntimeException e) {
             pending.remove(seq);
             acked.completeExceptionally(e);

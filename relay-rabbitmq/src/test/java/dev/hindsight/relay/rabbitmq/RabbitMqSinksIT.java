@@ -1,6 +1,7 @@
 package dev.hindsight.relay.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,19 @@ class RabbitMqSinksIT {
             }
         }
         assertThat(read(stream, 2)).hasSize(2);
+    }
+
+    @Test
+    void send_streamMissing_failsInsteadOfCountingAsPublished() throws Exception {
+        // the broker confirms a message no queue took (deleted stream, failed declare): it is stored nowhere
+        RecordedEvent e = event("order-3", 1, "OrderPlaced", "{}", "2026-12-06T20:43:00Z");
+        RelayTarget target = RelayTarget.parse("rabbitmq://" + HOST + ":5672/" + stream());
+        try (RelaySink sink = RabbitMqSink.factory(target).open()) {
+            Future<?> ack = sink.send(e); // no prepare(): the stream does not exist
+            assertThatThrownBy(() -> ack.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("to no queue");
+        }
     }
 
     /** What an AMQP 0-9-1 consumer sees of a message: header values as text, and their types apart. */

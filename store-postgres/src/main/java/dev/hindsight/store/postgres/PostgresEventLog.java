@@ -104,7 +104,8 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
                         inline,
                         options.groupCommitLinger())
                 : null;
-        this.appender = new Appender(ds, options.schema(), single, reader, retrying, group, this::committed, inline);
+        this.appender =
+                new Appender(ds, options.schema(), single, reader, archived, retrying, group, this::committed, inline);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.DuplicateEventIdException;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.SizeLimitExceededException;
 import dev.hindsight.core.StoreUnavailableException;
@@ -17,6 +18,7 @@ import dev.hindsight.store.postgres.internal.AppendCall.Status;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,6 +61,7 @@ public final class Appender {
     private final SingleAppend single;
     private final AtomicInteger concurrent = new AtomicInteger();
     private final EventReader reader;
+    private final ArchivedEvents archived;
     private final Retrying retrying;
     private final @Nullable GroupCommitter group;
     private final Committed committed;
@@ -76,6 +79,7 @@ public final class Appender {
             String schema,
             SingleAppend single,
             EventReader reader,
+            ArchivedEvents archived,
             Retrying retrying,
             @Nullable GroupCommitter group,
             Committed committed,
@@ -84,6 +88,7 @@ public final class Appender {
         this.ds = ds;
         this.single = single;
         this.reader = reader;
+        this.archived = archived;
         this.retrying = retrying;
         this.group = group;
         this.committed = committed;
@@ -218,7 +223,7 @@ public final class Appender {
                 // Under the lock, a new snapshot (READ COMMITTED): the aggregate's last event as it is.
                 EventReader.LastEvent last = reader.lastEvent(c, aggregateId);
                 long version = last.version();
-                Map<UUID, RecordedEvent> stored = reader.byIds(c, ids(events));
+                Map<UUID, RecordedEvent> stored = storedByIds(c, ids(events));
                 AppendResult retry = AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
                 if (retry != null) {
                     c.rollback();
@@ -254,8 +259,31 @@ public final class Appender {
 
     /** The original result if these events are all stored already, {@code null} if none is. */
     private @Nullable AppendResult idempotentResult(List<ProposedEvent> events) {
-        Map<UUID, RecordedEvent> stored = retrying.run("looking up event ids", () -> reader.byIds(ids(events)));
+        Map<UUID, RecordedEvent> stored = retrying.run("looking up event ids", () -> {
+            try (Connection c = ds.getConnection()) {
+                return storedByIds(c, ids(events));
+            }
+        });
         return AppendChecks.idempotentResult(events, p -> stored.get(p.eventId()));
+    }
+
+    /**
+     * The stored events of {@code ids}: the table's rows and, with an archive attached, the archived events of ids
+     * whose rows the archive moved out (ADR 0017), so that a retry of an archived event is recognised as before.
+     */
+    private Map<UUID, RecordedEvent> storedByIds(Connection c, List<UUID> ids) throws SQLException {
+        Map<UUID, RecordedEvent> stored = new HashMap<>(reader.byIds(c, ids));
+        if (stored.size() < ids.size() && archived.store() != null) {
+            for (EventReader.GoneId g : reader.goneIds(c, ids)) {
+                for (RecordedEvent e :
+                        archived.aggregate(g.aggregateId(), g.version(), g.version(), 1, ReadDirection.FORWARD)) {
+                    if (e.eventId().equals(g.eventId())) {
+                        stored.put(e.eventId(), e);
+                    }
+                }
+            }
+        }
+        return stored;
     }
 
     /** Fails if an id belongs to an event retention deleted: ids are never reused, even after deletion. */

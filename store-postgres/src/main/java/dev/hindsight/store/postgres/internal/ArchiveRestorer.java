@@ -43,6 +43,7 @@ public final class ArchiveRestorer {
                     "no PostgreSQL archive at " + store.describe() + " (no " + PostgresArchiver.MANIFEST + ")");
         }
         JsonNode manifest = Json.mapper().readTree(m);
+        refuseIfAhead(manifest);
         int segments = 0;
         long events = 0;
         long inserted = 0;
@@ -77,6 +78,33 @@ public final class ArchiveRestorer {
         }
         reader.forget();
         return new RestoredArchive(segments, events, inserted);
+    }
+
+    /**
+     * Refuses an archive whose positions come from transaction ids this cluster has not reached (an archive of a
+     * busier cluster restored on a new one): positions are transaction ids (ADR 0004), so its events would lie above
+     * the visible bound, unread by the global log, and every append until the ids catch up would sort before them.
+     */
+    private void refuseIfAhead(JsonNode manifest) throws IOException, SQLException {
+        long lastXid = 0;
+        for (JsonNode entry : manifest.path("segments")) {
+            lastXid = Math.max(lastXid, entry.path("last").asLong() >>> 20);
+        }
+        long nextXid;
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            nextXid = rs.getLong(1);
+        }
+        if (lastXid >= nextXid) {
+            throw new IOException("the archive's events were written up to transaction id " + lastXid
+                    + " of their PostgreSQL cluster, and this cluster's next transaction id is " + nextXid
+                    + ": positions are transaction ids (ADR 0004), so restored here they would stay invisible to"
+                    + " reads of the global log and new appends would sort before them; restore into a cluster"
+                    + " whose transaction ids are past " + lastXid + " (nothing was restored)");
+        }
     }
 
     private long insert(List<RecordedEvent> events) throws SQLException {

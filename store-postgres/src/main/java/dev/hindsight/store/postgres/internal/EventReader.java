@@ -75,7 +75,8 @@ public final class EventReader {
 
     public EventReader(DataSource ds, String schema) {
         this.ds = ds;
-        this.deletedIds = "SELECT i.event_id FROM " + schema + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
+        this.deletedIds = "SELECT i.event_id, i.aggregate_id, i.version FROM " + schema
+                + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
                 + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
                 + " AND e.version = i.version)";
         // read_page2 (schema 11): read_page without the head of unfiltered pages, which the reader does not need
@@ -272,6 +273,23 @@ public final class EventReader {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getObject(1, UUID.class));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** An event id whose event's row is gone from the table: archived (ADR 0017) or deleted by retention. */
+    public record GoneId(UUID eventId, String aggregateId, long version) {}
+
+    /** Which of {@code ids} are stored in {@code event_ids} but have no row in the table, with where they were. */
+    public List<GoneId> goneIds(Connection c, List<UUID> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(deletedIds)) {
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            List<GoneId> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new GoneId(rs.getObject(1, UUID.class), rs.getString(2), rs.getLong(3)));
                 }
             }
             return out;
