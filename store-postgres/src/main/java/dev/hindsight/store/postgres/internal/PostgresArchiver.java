@@ -73,7 +73,7 @@ public final class PostgresArchiver {
                 }
                 ArchiveSegmentWriter.Segment s = ArchiveSegmentWriter.write(range, 3);
                 long last = ArchiveSegmentWriter.position(range.getLast());
-                String key = String.format("postgres/segments/%020d-%020d.zlog", s.base(), last);
+                String key = segmentKey(s.base(), last);
                 String md5 = md5(s.bytes());
                 store.put(key, s.bytes());
                 ObjectStore.ObjectInfo there = store.head(key);
@@ -135,7 +135,13 @@ public final class PostgresArchiver {
         return out;
     }
 
-    private void writeManifest(
+    /** The object key of the archived segment of positions {@code base} to {@code last}. */
+    static String segmentKey(long base, long last) {
+        return String.format("postgres/segments/%020d-%020d.zlog", base, last);
+    }
+
+    /** Adds the segment at {@code key} to the manifest (once: a retry after a crash finds it listed). */
+    static void writeManifest(
             ObjectStore store,
             String key,
             ArchiveSegmentWriter.Segment s,

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hindsight.archive.LocalObjectStore;
-import dev.hindsight.core.Json;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.ObjectStore;
@@ -77,23 +76,16 @@ class ArchiveRestoreAheadTest {
     private static void put(ObjectStore archive, List<RecordedEvent> events) throws Exception {
         ArchiveSegmentWriter.Segment s = ArchiveSegmentWriter.write(events, 3);
         long last = ArchiveSegmentWriter.position(events.getLast());
-        String key = String.format("postgres/segments/%020d-%020d.zlog", s.base(), last);
+        String key = PostgresArchiver.segmentKey(s.base(), last);
         archive.put(key, s.bytes());
-        var manifest = Json.mapper().createObjectNode().put("format", 1).put("engine", "postgres");
-        manifest.putArray("segments")
-                .addObject()
-                .put("key", key)
-                .put("base", s.base())
-                .put("last", last)
-                .put("records", s.records())
-                .put("extent", s.extent())
-                .put("blocks", s.blocks())
-                .put("table_offset", s.tableOffset())
-                .put("bytes", s.bytes().length)
-                .put("md5", PostgresArchiver.md5(s.bytes()))
-                .put("newest_event_ms", events.getLast().timestamp().toEpochMilli())
-                .put("archived_ms", Instant.now().toEpochMilli());
-        archive.put(PostgresArchiver.MANIFEST, Json.mapper().writeValueAsBytes(manifest));
+        PostgresArchiver.writeManifest(
+                archive,
+                key,
+                s,
+                last,
+                PostgresArchiver.md5(s.bytes()),
+                events.getLast().timestamp(),
+                Instant.now());
     }
 
     private static long nextXid() throws Exception {
