@@ -122,6 +122,9 @@ final class OrderQueriesApi {
             throw new InvalidRequestException("min_position '" + text + "' is not a position of this store (like '"
                     + store.log().start() + "')");
         }
+        if (engine.awaitPosition(OrdersProjection.NAME, p, Duration.ZERO)) {
+            return; // the read model has it, so the head has it too: no need to ask for the head
+        }
         long deadline = System.nanoTime() + minPositionTimeout.toNanos();
         awaitHead(p, text, deadline);
         Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
@@ -141,14 +144,15 @@ final class OrderQueriesApi {
      * by the deadline is none of this store: 400.
      */
     private void awaitHead(Position p, String text, long deadline) throws InterruptedException {
-        long pauseMs = 1;
-        for (Position head = store.head(); !head.covers(p); head = store.head()) {
-            if (System.nanoTime() - deadline >= 0) {
+        Position head = store.head();
+        while (!head.covers(p)) {
+            long left = deadline - System.nanoTime();
+            boolean more = left > 0 && store.log().awaitAfter(head, Duration.ofNanos(left));
+            head = store.head();
+            if (!more && !head.covers(p)) { // out of time (or the log closed)
                 throw new InvalidRequestException("min_position '" + text + "' is not a position of this store at or"
                         + " before its head " + head);
             }
-            Thread.sleep(pauseMs);
-            pauseMs = Math.min(50, pauseMs * 2);
         }
     }
 

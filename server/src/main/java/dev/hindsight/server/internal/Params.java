@@ -97,30 +97,38 @@ public final class Params {
 
     /**
      * A cursor into the global log ({@code after}, {@code Last-Event-ID}): a {@link #position} of this store, and for a
-     * totally ordered store (a sequence number) one at or before its head. Every cursor the store gave out is, so one
-     * past the head comes from elsewhere (another store, a store restored from an older backup), and reading or
-     * following the log after it would skip, without a word, every event up to it once they are written. An append's
-     * own position may lie past the head for a moment (on PostgreSQL while an older append is in flight, ADR 0004):
-     * the head is waited for up to {@link #CURSOR_WAIT} before the cursor is refused.
+     * totally ordered store (a sequence number) one at or before its head ({@link #awaitCursor}).
      */
     public static Position cursor(String v, String name, EventStore store) throws InterruptedException {
         Position p = position(v, name, store.log().start());
-        if (p instanceof Position.Sequence s) {
-            long deadline = System.nanoTime() + CURSOR_WAIT.toNanos();
-            long pauseMs = 1;
-            for (Position head = store.head(); !head.covers(s); head = store.head()) {
-                if (System.nanoTime() - deadline >= 0) {
-                    throw new InvalidRequestException(name + " " + v + " is after the head of this store (" + head
-                            + "): not a position it gave out; the events up to it would be skipped");
-                }
-                Thread.sleep(pauseMs);
-                pauseMs = Math.min(50, pauseMs * 2);
-            }
-        }
+        awaitCursor(p, v, name, store);
         return p;
     }
 
-    /** How long {@link #cursor} waits for the head to reach a cursor past it. */
+    /**
+     * Refuses a cursor past the head of a totally ordered store. Every cursor the store gave out is at or before its
+     * head, so one past it comes from elsewhere (another store, a store restored from an older backup), and reading
+     * or following the log after it would skip, without a word, every event up to it once they are written. An
+     * append's own position may lie past the head for a moment (on PostgreSQL while an older append is in flight,
+     * ADR 0004): the log is waited on ({@link dev.hindsight.core.spi.EventLog#awaitAfter}) for up to
+     * {@link #CURSOR_WAIT} before the cursor is refused.
+     *
+     * @return whether the head was behind the cursor and had to be waited for (a page read before may have missed
+     *     events that are visible now)
+     * @throws InvalidRequestException if the head has not reached the cursor after {@link #CURSOR_WAIT}
+     */
+    public static boolean awaitCursor(Position p, String v, String name, EventStore store) throws InterruptedException {
+        if (!(p instanceof Position.Sequence s) || store.head().covers(s)) {
+            return false;
+        }
+        if (!store.log().awaitAfter(new Position.Sequence(s.value() - 1), CURSOR_WAIT)) {
+            throw new InvalidRequestException(name + " " + v + " is after the head of this store (" + store.head()
+                    + "): not a position it gave out; the events up to it would be skipped");
+        }
+        return true;
+    }
+
+    /** How long {@link #awaitCursor} waits for the head to reach a cursor past it. */
     static final Duration CURSOR_WAIT = Duration.ofSeconds(1);
 
     /** The {@code event_type=A,B} (repeatable) and {@code aggregate_prefix} filter. */
