@@ -4,6 +4,7 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,6 +38,7 @@ public final class Ownership implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile @Nullable CountDownLatch frozen;
+    private volatile @Nullable Throwable failure;
 
     /**
      * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
@@ -75,6 +77,15 @@ public final class Ownership implements AutoCloseable {
         return clientId;
     }
 
+    /** Why the ownership thread stopped, if it failed (not if it was closed): this node writes nothing more. */
+    public Optional<String> stoppedReason() {
+        Throwable f = failure;
+        return f == null
+                ? Optional.empty()
+                : Optional.of("the ownership of topic '" + options.topic() + "' stopped (" + f
+                        + "): this node writes nothing more; reopen the store to recover");
+    }
+
     /** Partitions this node owns and writes now. */
     public List<Integer> ownedPartitions() {
         return writers.ready();
@@ -102,6 +113,7 @@ public final class Ownership implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            failure = e;
             LOG.error("ownership of topic {} stopped: this node writes nothing more", options.topic(), e);
         } finally {
             try {
