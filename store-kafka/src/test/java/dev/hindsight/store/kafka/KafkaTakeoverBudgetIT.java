@@ -22,17 +22,29 @@ import org.junit.jupiter.api.Test;
 class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
     private static final String TOPIC = "takeover-budget";
 
-    private static KafkaOptions options(String node) {
+    private static KafkaOptions options(String topic, String node) {
         // proportioned like the defaults (6 s, 30 s, 30 s): the request timeout exceeds max.poll.interval
-        return KafkaOptions.defaults(cluster.bootstrapServers(), TOPIC, dir.resolve(node))
+        return KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve(node))
                 .withTopicLayout(2, 1, 1)
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8));
     }
 
     @Test
-    void slowCatchUpOfATakenOverPartition_keepsTheNodesOtherPartitions() throws Exception {
-        try (KafkaEventLog a = KafkaEventLog.open(options("a"))) {
-            KafkaEventLog b = KafkaEventLog.open(options("b"));
+    void slowCatchUpOfATakenOverPartition_keepsTheNodesOtherPartitions_nodeWriter() throws Exception {
+        slowCatchUp("node");
+    }
+
+    @Test
+    void slowCatchUpOfATakenOverPartition_keepsTheNodesOtherPartitions_partitionWriter() throws Exception {
+        slowCatchUp("partition");
+    }
+
+    private static void slowCatchUp(String writer) throws Exception {
+        String topic = TOPIC + "-" + writer;
+        try (KafkaEventLog a = withProperty(
+                KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(options(topic, writer + "-a")))) {
+            KafkaEventLog b = withProperty(
+                    KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(options(topic, writer + "-b")));
             int aPart;
             int bPart;
             try {
@@ -58,7 +70,7 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
                 watch(a, aPart, Duration.ofSeconds(7), dropped, seen);
             }
             watch(a, aPart, Duration.ofSeconds(4), dropped, seen);
-            System.out.println("a owned, in turn: " + seen);
+            System.out.println(writer + " writer: a owned, in turn: " + seen);
             assertThat(dropped)
                     .as("partition " + aPart + " left node a while it took " + bPart + " over")
                     .isFalse();

@@ -39,6 +39,10 @@ public final class Ownership implements AutoCloseable {
     private volatile boolean running = true;
     private volatile @Nullable CountDownLatch frozen;
     private volatile @Nullable Throwable failure;
+    /**
+     * Whether the last poll ran an assignment (whose takeover gets half of max.poll.interval); ownership thread only.
+     */
+    private boolean assignedInPoll;
 
     /**
      * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
@@ -99,7 +103,13 @@ public final class Ownership implements AutoCloseable {
                     f.await();
                     continue;
                 }
+                assignedInPoll = false;
                 consumer.poll(Duration.ofMillis(200));
+                if (assignedInPoll) {
+                    // the assignment's takeover ran inside this poll and may have used its half of
+                    // max.poll.interval: another takeover now could keep the thread from polling in time
+                    continue;
+                }
                 // a writer stopped by a failed transaction is taken up again, but only while the group still
                 // assigns its partition to this node (else this node would fence the rightful owner)
                 writers.retryFailed(
@@ -171,6 +181,7 @@ public final class Ownership implements AutoCloseable {
     private final class Listener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assignedInPoll = true;
             consumer.pause(partitions);
             writers.onAssigned(
                     partitions.stream().map(TopicPartition::partition).toList(),
