@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -444,6 +445,17 @@ public final class KafkaEventLog implements EventLog {
             events += index.events();
         }
         return new StorageUse(events, TopicSetup.diskBytes(options, clientPrefix));
+    }
+
+    /**
+     * Why this node stopped serving for good, if it did: its indexer failed (it indexes nothing more, so its reads
+     * lag for ever and it cannot take partitions over) or its ownership thread did (it writes nothing more). Only a
+     * reopen recovers; {@code GET /health} then answers 503 so that a supervisor restarts the process.
+     */
+    @Override
+    public Optional<String> stoppedReason() {
+        Optional<String> indexing = indexer.stoppedReason();
+        return indexing.isPresent() || ownership == null ? indexing : ownership.stoppedReason();
     }
 
     @Override

@@ -10,17 +10,18 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.store.kafka.internal.Clients;
 import dev.hindsight.store.kafka.internal.RecordCodec;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * With the node writer ({@code hindsight.kafka.writer=node}): a node writer that died inside a transaction leaves it open: its records hold the partition's last stable offset
@@ -28,18 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  * fencing its {@code transactional.id}) instead of waiting for the transaction timeout, and the dead transaction's
  * event must never count: the new owner's append gets version 1 and reads show only it.
  */
-class KafkaHangingTransactionIT {
-    @TempDir
-    static Path dir;
-
-    private static KafkaTestCluster cluster;
-
+class KafkaHangingTransactionIT extends SharedKafkaCluster {
     private static @Nullable String writerBefore;
 
     @BeforeAll
-    static void startCluster() throws Exception {
+    static void nodeWriter() {
         writerBefore = System.setProperty(KafkaEventLog.WRITER_PROPERTY, "node");
-        cluster = KafkaTestCluster.shared();
     }
 
     @AfterAll
@@ -88,6 +83,52 @@ class KafkaHangingTransactionIT {
                         .extracting(RecordedEvent::eventType)
                         .containsExactly("Placed");
             }
+        }
+    }
+
+    /**
+     * A takeover aborts only the transactions that may hold the partitions it takes over. Another node writer's
+     * transaction of the topic that has been open as long but writes elsewhere (a live node's long batch on its own
+     * partitions; here on another topic, since which partition the group gives a second node is not up to the test)
+     * is left alone: it still commits.
+     */
+    @Test
+    void takeover_leavesAnotherNodesLongTransactionOnOtherPartitionsAlone() throws Exception {
+        String topic = "hang-scope";
+        KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("scope"))
+                .withTopicLayout(1, 1, 1)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        KafkaEventLog.open(options).close(); // creates the topic
+        String elsewhere = topic + "-elsewhere";
+        try (Admin admin = Admin.create(Clients.admin(options, "scope-admin"))) {
+            admin.createTopics(List.of(new NewTopic(elsewhere, 1, (short) 1)))
+                    .all()
+                    .get();
+        }
+
+        String aggregate = "order-1";
+        String prefix = Clients.nodeTransactionalIdPrefix(topic);
+        try (KafkaProducer<byte[], byte[]> live = Clients.nodeWriter(options, prefix + "livenode-t0", "live-node");
+                KafkaProducer<byte[], byte[]> dead = Clients.nodeWriter(options, prefix + "deadnode-t0", "dead-node")) {
+            live.initTransactions();
+            live.beginTransaction();
+            live.send(new ProducerRecord<>(elsewhere, 0, new byte[] {1}, new byte[] {1}))
+                    .get();
+            dead.initTransactions();
+            dead.beginTransaction();
+            Instant now = Instant.now();
+            ProposedEvent ghost = new ProposedEvent(
+                    UUID.randomUUID(), aggregate, "Ghost", 1, "{}", "{\"timestamp\":\"" + now + "\"}", now, false);
+            dead.send(RecordCodec.encode(topic, 0, ghost, 1, now)).get();
+
+            try (KafkaEventLog next = KafkaEventLog.open(options.withIndexDir(dir.resolve("scope-next")))) {
+                assertThat(next.ownedPartitions()).containsExactly(0);
+                var result =
+                        EventStore.of(next).append(aggregate, ExpectedVersion.NO_STREAM, EventData.of("Placed", "{}"));
+                assertThat(result.firstVersion()).isEqualTo(1);
+            }
+            // the live node's batch was open as long as the dead one's, but on none of the partitions taken over
+            live.commitTransaction();
         }
     }
 }

@@ -11,7 +11,6 @@ import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.HindsightException;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,9 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An append whose transaction's outcome the node writer cannot know (its thread is interrupted while the commit is on
@@ -31,17 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it retries with the same event id, at once. That retry must resolve idempotently (the event is stored once, at
  * version 1), and every node must read each aggregate as exactly its one event.
  */
-class KafkaUnknownOutcomeIT {
-    @TempDir
-    static Path dir;
-
-    private static KafkaTestCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.shared();
-    }
-
+class KafkaUnknownOutcomeIT extends SharedKafkaCluster {
     private static KafkaOptions options(String node) {
         return options("unknown-outcome", node);
     }
@@ -128,17 +115,10 @@ class KafkaUnknownOutcomeIT {
     }
 
     private static void recordingInterruptedAfterTheCommit(String writer) throws Exception {
-        String before = System.setProperty(KafkaEventLog.WRITER_PROPERTY, writer);
-        KafkaEventLog owner;
-        try {
-            owner = KafkaEventLog.open(options("recording-" + writer, "recording-" + writer));
-        } finally {
-            if (before == null) {
-                System.clearProperty(KafkaEventLog.WRITER_PROPERTY);
-            } else {
-                System.setProperty(KafkaEventLog.WRITER_PROPERTY, before);
-            }
-        }
+        KafkaEventLog owner = withProperty(
+                KafkaEventLog.WRITER_PROPERTY,
+                writer,
+                () -> KafkaEventLog.open(options("recording-" + writer, "recording-" + writer)));
         int interrupted = 0;
         try (owner) {
             EventStore store = EventStore.of(owner);

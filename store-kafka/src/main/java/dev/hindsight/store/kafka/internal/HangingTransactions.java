@@ -4,14 +4,17 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class HangingTransactions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
+    /** Kafka's internal topic of group offsets, where a transaction's offset commit is held until it ends. */
+    private static final String OFFSETS_TOPIC = "__consumer_offsets";
 
     private final KafkaOptions options;
     private final String clientId;
@@ -68,11 +73,16 @@ final class HangingTransactions implements AutoCloseable {
     }
 
     /**
-     * Aborts every node-writer transaction of this topic, except this node's ({@code ownId} prefix), that has been
-     * open longer than {@code age}.
+     * Aborts the node-writer transactions of this topic, except this node's ({@code ownIdPrefix}), that have been open
+     * longer than {@code age} and hold one of {@code partitions} (the ones this node takes over), or hold no partition
+     * but the group's offsets (a writer that died before its records reached the partitions; its offset commit may be
+     * what keeps the partitions' offsets unstable). Another node's transaction on its own partitions, however long it
+     * has been open (a big batch, a slow broker), is left alone: aborting it would fail that node's appends, and
+     * fencing its producer would fail its next batch too.
      */
-    void abortOlderThan(Duration age, String ownIdPrefix) {
-        List<String> ids = new ArrayList<>();
+    void abortOlderThan(Duration age, String ownIdPrefix, Collection<Integer> partitions) {
+        List<String> candidates = new ArrayList<>();
+        Map<String, TransactionDescription> described;
         try {
             Collection<TransactionListing> listed = admin().listTransactions(new ListTransactionsOptions()
                             .filterStates(List.of(TransactionState.ONGOING))
@@ -82,9 +92,13 @@ final class HangingTransactions implements AutoCloseable {
                     .get();
             for (TransactionListing t : listed) {
                 if (!t.transactionalId().startsWith(ownIdPrefix)) {
-                    ids.add(t.transactionalId());
+                    candidates.add(t.transactionalId());
                 }
             }
+            if (candidates.isEmpty()) {
+                return;
+            }
+            described = admin().describeTransactions(candidates).all().get();
         } catch (ExecutionException e) {
             LOG.warn("listing open transactions failed: {}", e.getCause().toString());
             return;
@@ -92,12 +106,22 @@ final class HangingTransactions implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
-        for (String id : ids) {
+        Set<TopicPartition> taken = new HashSet<>();
+        partitions.forEach(p -> taken.add(new TopicPartition(options.topic(), p)));
+        for (Map.Entry<String, TransactionDescription> e : described.entrySet()) {
+            Set<TopicPartition> held = e.getValue().topicPartitions();
+            boolean onTaken = held.stream().anyMatch(taken::contains);
+            boolean offsetsOnly = held.stream().allMatch(tp -> tp.topic().equals(OFFSETS_TOPIC));
+            if (!onTaken && !offsetsOnly) {
+                LOG.debug("leaving transaction {} open: it holds {}, none of {}", e.getKey(), held, taken);
+                continue;
+            }
+            String id = e.getKey();
             LOG.info("aborting transaction {}: open longer than {} on a partition this node takes over", id, age);
             try (KafkaProducer<byte[], byte[]> fencer = Clients.nodeWriter(options, id, clientId + "-fencer")) {
                 fencer.initTransactions();
-            } catch (KafkaException e) {
-                LOG.warn("aborting transaction {} failed: {}", id, e.toString());
+            } catch (KafkaException ex) {
+                LOG.warn("aborting transaction {} failed: {}", id, ex.toString());
             }
         }
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongPredicate;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ public final class Indexer implements AutoCloseable {
     private final Condition advanced = lock.newCondition();
     private volatile boolean running = true;
     private volatile long generation;
+    /** Why the indexer thread stopped, if it failed. */
+    private volatile @Nullable Throwable failure;
 
     private final RecordCache cache;
 
@@ -75,21 +79,44 @@ public final class Indexer implements AutoCloseable {
                     PartitionIndex idx = indexes.get(tp.partition());
                     idx.fetchedTo(consumer.position(tp));
                     if (idx.wantsFlush()) {
-                        idx.flush();
+                        flush(idx);
                     }
                 }
                 signal();
             }
         } catch (WakeupException e) {
             // closing
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (running) {
-                LOG.error("indexer of topic {} stopped", options.topic(), e);
+                failure = e;
+                LOG.error(
+                        "indexer of topic {} stopped: this node indexes nothing more (reopen it)", options.topic(), e);
             }
         } finally {
             running = false;
             signal();
             consumer.close(CloseOptions.timeout(Duration.ZERO));
+        }
+    }
+
+    /**
+     * Writes the memtable of {@code idx} as a run. A failure (a full or broken disk) does not stop the indexer: the
+     * index is derived data and the memtable keeps the entries, as the file engine keeps its memtable when an index
+     * write fails (ADR 0008); the next attempt comes after another {@code memtableEvents} events. Stopping would stop
+     * this node's reads of every partition and its takeovers, behind a healthy {@code /health}.
+     */
+    private void flush(PartitionIndex idx) {
+        try {
+            idx.flush();
+        } catch (IOException | RuntimeException e) {
+            long retryAt = idx.flushFailed();
+            LOG.warn(
+                    "could not write the index run of partition {} of topic {}; its entries stay in memory, retried"
+                            + " when it holds {} events",
+                    idx.partition(),
+                    options.topic(),
+                    retryAt,
+                    e);
         }
     }
 
@@ -150,6 +177,18 @@ public final class Indexer implements AutoCloseable {
 
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Why the indexer stopped for good, if it failed (not if it was closed): this node then indexes nothing more, so
+     * its reads lag for ever and its takeovers cannot catch up; only a reopen recovers.
+     */
+    public Optional<String> stoppedReason() {
+        Throwable f = failure;
+        return f == null
+                ? Optional.empty()
+                : Optional.of("the indexer of topic '" + options.topic() + "' stopped (" + f
+                        + "): this node's reads and takeovers stall; reopen the store to recover");
     }
 
     @Override

@@ -141,22 +141,40 @@ public final class NodeWriter implements Writers {
                 stableOffsets);
     }
 
-    /** Makes {@code partitions} ready; on failure they stay assigned but not ready, and the next poll retries. */
+    /**
+     * Makes {@code partitions} ready; the ones not taken over in time stay assigned but not ready, and the next poll
+     * retries them. The whole takeover (waiting for earlier transactions, then the index catch-up) gets half of
+     * {@code max.poll.interval}: it runs on the ownership thread, and a member that does not poll within the interval
+     * is dropped by the group, which takes every partition of this node away (not only the ones taken over), and a
+     * node whose catch-up is slow (an index being rebuilt, a busy indexer) would lose and regain them over and over.
+     */
     private void takeOver(List<Integer> partitions, StableOffsets stableOffsets) {
         if (partitions.isEmpty()) {
             return;
         }
+        long deadline =
+                System.nanoTime() + options.maxPollInterval().dividedBy(2).toNanos();
         try {
-            settle(partitions, stableOffsets);
+            settle(partitions, stableOffsets, deadline);
             Map<Integer, Long> stable = fetcher.stableEnds(partitions);
+            List<Integer> behind = new ArrayList<>();
             for (int p : partitions) {
-                if (!indexer.awaitFetched(p, stable.get(p), options.requestTimeout())) {
-                    throw new StoreUnavailableException("the index of partition " + p + " did not reach offset "
-                            + stable.get(p) + " within " + options.requestTimeout());
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                if (indexer.awaitFetched(p, stable.get(p), left)) {
+                    ready.add(p);
+                } else {
+                    behind.add(p);
                 }
             }
-            ready.addAll(partitions);
-            LOG.debug("node writer owns partitions {} (stable offsets {})", partitions, stable);
+            if (!behind.isEmpty()) {
+                LOG.info(
+                        "the index of partitions {} has not caught up yet (stable offsets {}); their takeover is"
+                                + " retried on the next poll",
+                        behind,
+                        stable);
+            } else {
+                LOG.debug("node writer owns partitions {} (stable offsets {})", partitions, stable);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -168,12 +186,13 @@ public final class NodeWriter implements Writers {
      * Waits until no earlier writer's transaction can still change {@code partitions}: no pending transactional offset
      * commit (a transaction that passed the generation check and may still commit) and no open transaction holding
      * records on them. Aborts the ones open longer than {@link #STALE}.
+     *
+     * @param deadline {@link System#nanoTime()} by which the takeover must return to the ownership thread's poll
      */
-    private void settle(List<Integer> partitions, StableOffsets stableOffsets) throws InterruptedException {
-        // the ownership thread must poll again within max.poll.interval, or the group takes the partitions away
+    private void settle(List<Integer> partitions, StableOffsets stableOffsets, long deadline)
+            throws InterruptedException {
         Duration budget = options.maxPollInterval().dividedBy(2);
         Duration stale = STALE.compareTo(budget.dividedBy(2)) < 0 ? STALE : budget.dividedBy(2);
-        long deadline = System.nanoTime() + budget.toNanos();
         while (true) {
             boolean offsetsStable = stableOffsets.await(partitions, OFFSETS_WAIT);
             if (offsetsStable && hanging.openOn(partitions).isEmpty()) {
@@ -183,7 +202,7 @@ public final class NodeWriter implements Writers {
                 throw new StoreUnavailableException("an earlier owner's transaction on partitions " + partitions
                         + " did not end within " + budget + " (retried on the next poll)");
             }
-            hanging.abortOlderThan(stale, ownIdPrefix);
+            hanging.abortOlderThan(stale, ownIdPrefix, partitions);
             Thread.sleep(50);
         }
     }

@@ -120,13 +120,22 @@ final class NodeWriterLane {
         List<AppendRequest> batch = new ArrayList<>();
         AppendRequest next;
         while (batch.size() < MAX_BATCH && (next = pending.poll()) != null) {
-            if (closed || !ready.contains(next.partition)) {
-                next.fail(new NotPartitionOwnerException(options.topic(), next.partition));
+            batch.add(next);
+        }
+        return stillReady(batch);
+    }
+
+    /** The requests of {@code batch} whose partitions are ready now; fails the others as not owned. */
+    private List<AppendRequest> stillReady(List<AppendRequest> batch) {
+        List<AppendRequest> out = new ArrayList<>(batch.size());
+        for (AppendRequest r : batch) {
+            if (closed || !ready.contains(r.partition)) {
+                r.fail(new NotPartitionOwnerException(options.topic(), r.partition));
             } else {
-                batch.add(next);
+                out.add(r);
             }
         }
-        return batch;
+        return out;
     }
 
     /**
@@ -155,6 +164,15 @@ final class NodeWriterLane {
                 // again and again (a busy loop, found by the conformance suite's idempotent-retry test)
                 before = null;
             }
+        }
+        // A batch that failed with an unknown outcome (its commit may have gone through, its events may be missing
+        // from the index) made its partitions not ready before it was done; the waits above may have let one finish.
+        // The requests were taken from the queue before that: checked now against the index they could store an
+        // event a second time or reuse a version, so look at `ready` again (a batch failing after this point is
+        // `before`, whose failure aborts this one at its commit)
+        batch = stillReady(batch);
+        if (batch.isEmpty()) {
+            return null;
         }
         // the batches before `before` are committed, so in the index: only before's own events are not
         Batch.Overlay overlay = before == null ? Batch.Overlay.EMPTY.copy() : before.own.copy();

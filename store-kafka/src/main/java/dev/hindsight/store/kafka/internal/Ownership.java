@@ -4,6 +4,7 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,6 +38,11 @@ public final class Ownership implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile @Nullable CountDownLatch frozen;
+    private volatile @Nullable Throwable failure;
+    /**
+     * Whether the last poll ran an assignment (whose takeover gets half of max.poll.interval); ownership thread only.
+     */
+    private boolean assignedInPoll;
 
     /**
      * @param advertisedUrl this node's HTTP base URL, published to the other nodes through the group (see
@@ -75,6 +81,15 @@ public final class Ownership implements AutoCloseable {
         return clientId;
     }
 
+    /** Why the ownership thread stopped, if it failed (not if it was closed): this node writes nothing more. */
+    public Optional<String> stoppedReason() {
+        Throwable f = failure;
+        return f == null
+                ? Optional.empty()
+                : Optional.of("the ownership of topic '" + options.topic() + "' stopped (" + f
+                        + "): this node writes nothing more; reopen the store to recover");
+    }
+
     /** Partitions this node owns and writes now. */
     public List<Integer> ownedPartitions() {
         return writers.ready();
@@ -88,7 +103,13 @@ public final class Ownership implements AutoCloseable {
                     f.await();
                     continue;
                 }
+                assignedInPoll = false;
                 consumer.poll(Duration.ofMillis(200));
+                if (assignedInPoll) {
+                    // the assignment's takeover ran inside this poll and may have used its half of
+                    // max.poll.interval: another takeover now could keep the thread from polling in time
+                    continue;
+                }
                 // a writer stopped by a failed transaction is taken up again, but only while the group still
                 // assigns its partition to this node (else this node would fence the rightful owner)
                 writers.retryFailed(
@@ -102,6 +123,7 @@ public final class Ownership implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            failure = e;
             LOG.error("ownership of topic {} stopped: this node writes nothing more", options.topic(), e);
         } finally {
             try {
@@ -159,6 +181,7 @@ public final class Ownership implements AutoCloseable {
     private final class Listener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assignedInPoll = true;
             consumer.pause(partitions);
             writers.onAssigned(
                     partitions.stream().map(TopicPartition::partition).toList(),

@@ -53,6 +53,8 @@ public final class PartitionIndex implements AutoCloseable {
     private long memEvents;
     /** Counts the times entries left the memtable (a flush, a clear): see {@link #cacheTail}. */
     private long memtableDrops;
+    /** After a failed flush: the memtable size at which the next attempt comes (0: {@code memtableEvents}). */
+    private long retryAt;
 
     private long head;
     private long fetchedTo;
@@ -98,6 +100,7 @@ public final class PartitionIndex implements AutoCloseable {
         memFrom = -1;
         memEvents = 0;
         memtableDrops++;
+        retryAt = 0;
         head = 0;
         fetchedTo = 0;
     }
@@ -146,54 +149,55 @@ public final class PartitionIndex implements AutoCloseable {
 
     /** Whether the memtable should be written as a run. */
     public synchronized boolean wantsFlush() {
-        return memEvents >= memtableEvents;
+        return memEvents >= Math.max(memtableEvents, retryAt);
     }
 
     /**
-     * Writes the memtable as one run of each index (durable), then drops the entries the run covers. Called by the
-     * indexer thread only (or at close).
+     * A flush failed: the entries stay in the memtable (reads and checks still find them) and the next attempt comes
+     * once it holds another {@code memtableEvents} events, as the file engine retries its index at the next roll.
+     *
+     * @return the memtable's size at which the next attempt comes
+     */
+    public synchronized long flushFailed() {
+        retryAt = memEvents + memtableEvents;
+        return retryAt;
+    }
+
+    /**
+     * Writes the memtable as one run of each index (durable), then drops the entries the runs cover. Called by the
+     * indexer thread only (or at close). A flush that failed half-way (one index got its run, the other did not; or
+     * a merge failed after both) is completed by the next one: each index's run starts where that index ends and
+     * holds only the entries past it.
      */
     public void flush() throws IOException {
-        long[] aggKeys;
-        long[] aggValues;
-        long[] idKeys;
-        long[] idValues;
-        long from;
         long to;
+        long @Nullable [][] agg;
+        long @Nullable [][] id;
+        long aggFrom;
+        long idFrom;
         synchronized (this) {
             if (memEvents == 0) {
                 return;
             }
-            int n = (int) memEvents;
-            aggKeys = new long[n];
-            aggValues = new long[n];
-            int i = 0;
-            for (Map.Entry<String, List<Long>> e : memOffsets.entrySet()) {
-                long h = KeyHash.of(e.getKey());
-                for (long off : e.getValue()) {
-                    aggKeys[i] = h;
-                    aggValues[i++] = off;
-                }
-            }
-            idKeys = new long[memIds.size()];
-            idValues = new long[memIds.size()];
-            int j = 0;
-            for (Map.Entry<UUID, Long> e : memIds.entrySet()) {
-                idKeys[j] = KeyHash.of(
-                        e.getKey().getMostSignificantBits(), e.getKey().getLeastSignificantBits());
-                idValues[j++] = e.getValue();
-            }
-            long covered = aggregates.view().coveredTo();
-            from = covered == 0 ? memFrom + 1 : covered + 1;
             to = head;
+            HashIndex.View av = aggregates.view();
+            HashIndex.View iv = ids.view();
+            // a run covers offsets [from - 1, to - 1]: the runs end before offset coveredTo
+            long aggCovered = av.runCount() == 0 ? -1 : av.coveredTo();
+            long idCovered = iv.runCount() == 0 ? -1 : iv.coveredTo();
+            aggFrom = aggCovered < 0 ? memFrom + 1 : aggCovered + 1;
+            idFrom = idCovered < 0 ? memFrom + 1 : idCovered + 1;
+            agg = aggCovered >= to ? null : aggregateEntries(aggCovered);
+            id = idCovered >= to ? null : idEntries(idCovered);
         }
-        aggregates.addRun(aggKeys, aggValues, aggKeys.length, from, to);
-        ids.addRun(idKeys, idValues, idKeys.length, from, to);
-        while (aggregates.mergeOnce() || ids.mergeOnce()) {
-            // merge down until no level is full
+        if (agg != null) {
+            aggregates.addRun(agg[0], agg[1], agg[0].length, aggFrom, to);
+        }
+        if (id != null) {
+            ids.addRun(id[0], id[1], id[0].length, idFrom, to);
         }
         synchronized (this) {
-            // the owner's writer may have added entries past the run meanwhile: keep those
+            // the owner's writer may have added entries past the runs meanwhile: keep those
             long end = to;
             memOffsets.values().forEach(offsets -> offsets.removeIf(o -> o < end));
             memOffsets.values().removeIf(List::isEmpty);
@@ -202,7 +206,52 @@ public final class PartitionIndex implements AutoCloseable {
             memEvents = memIds.size();
             memFrom = memIds.values().stream().mapToLong(Long::longValue).min().orElse(-1);
             memtableDrops++;
+            retryAt = 0;
         }
+        while (aggregates.mergeOnce() || ids.mergeOnce()) {
+            // merge down until no level is full
+        }
+    }
+
+    /** The memtable's aggregate-hash → offset pairs at offsets from {@code from} on. Caller holds the lock. */
+    private long[][] aggregateEntries(long from) {
+        int n = 0;
+        for (List<Long> offsets : memOffsets.values()) {
+            for (long off : offsets) {
+                if (off >= from) {
+                    n++;
+                }
+            }
+        }
+        long[] keys = new long[n];
+        long[] values = new long[n];
+        int i = 0;
+        for (Map.Entry<String, List<Long>> e : memOffsets.entrySet()) {
+            long h = KeyHash.of(e.getKey());
+            for (long off : e.getValue()) {
+                if (off >= from) {
+                    keys[i] = h;
+                    values[i++] = off;
+                }
+            }
+        }
+        return new long[][] {keys, values};
+    }
+
+    /** The memtable's event-id-hash → offset pairs at offsets from {@code from} on. Caller holds the lock. */
+    private long[][] idEntries(long from) {
+        int n = (int) memIds.values().stream().filter(o -> o >= from).count();
+        long[] keys = new long[n];
+        long[] values = new long[n];
+        int j = 0;
+        for (Map.Entry<UUID, Long> e : memIds.entrySet()) {
+            if (e.getValue() >= from) {
+                keys[j] = KeyHash.of(
+                        e.getKey().getMostSignificantBits(), e.getKey().getLeastSignificantBits());
+                values[j++] = e.getValue();
+            }
+        }
+        return new long[][] {keys, values};
     }
 
     /** The exact tail of {@code aggregateId} if it is in the memtable or the cache, else {@code null}. */

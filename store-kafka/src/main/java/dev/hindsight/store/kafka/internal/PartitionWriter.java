@@ -104,6 +104,8 @@ public final class PartitionWriter implements AutoCloseable {
 
     /** Takes the partition over: fences the previous owner, then catches the index up. */
     public void acquire() {
+        long deadline =
+                System.nanoTime() + options.maxPollInterval().dividedBy(2).toNanos();
         lock.lock();
         try {
             if (state == State.CLOSED) {
@@ -120,9 +122,12 @@ public final class PartitionWriter implements AutoCloseable {
                 p.initTransactions(); // fences the previous owner's producer of this slot, ends its transaction
             }
             long stable = fetcher.stableEnds(List.of(partition)).get(partition);
-            if (!indexer.awaitFetched(partition, stable, options.requestTimeout())) {
+            // on (or joined by) the ownership thread, which must poll within max.poll.interval or lose every partition
+            // of this node: an index that has not caught up by half of it is waited for again on the next poll
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            if (!indexer.awaitFetched(partition, stable, left)) {
                 throw new StoreUnavailableException("the index of partition " + partition + " did not reach offset "
-                        + stable + " within " + options.requestTimeout());
+                        + stable + " within half of max.poll.interval (retried on the next poll)");
             }
             state = State.READY;
             LOG.debug("owner of partition {} (stable offset {})", partition, stable);

@@ -44,9 +44,17 @@ public final class PartitionWriters implements Writers {
 
     @Override
     public void onAssigned(Collection<Integer> partitions, ConsumerGroupMetadata group, StableOffsets stableOffsets) {
-        // in parallel: each acquire waits for initTransactions() and the index catch-up
-        List<Thread> acquiring = partitions.stream()
+        acquire(partitions.stream()
                 .map(p -> writers.computeIfAbsent(p, newWriter::apply))
+                .toList());
+    }
+
+    /**
+     * Acquires {@code ws} in parallel: each waits for {@code initTransactions()} and the index catch-up, bounded by
+     * half of {@code max.poll.interval} ({@link PartitionWriter#acquire}), so the ownership thread polls in time.
+     */
+    private static void acquire(List<PartitionWriter> ws) {
+        List<Thread> acquiring = ws.stream()
                 .map(w -> Thread.ofVirtual()
                         .name("hindsight-kafka-acquire-" + w.partition())
                         .start(w::acquire))
@@ -73,11 +81,10 @@ public final class PartitionWriters implements Writers {
 
     @Override
     public void retryFailed(Set<Integer> assigned, StableOffsets stableOffsets) {
-        for (PartitionWriter w : writers.values()) {
-            if (w.failed() && assigned.contains(w.partition())) {
-                w.acquire();
-            }
-        }
+        // in parallel, as on assignment: one after the other, each bounded, they could outlast max.poll.interval
+        acquire(writers.values().stream()
+                .filter(w -> w.failed() && assigned.contains(w.partition()))
+                .toList());
     }
 
     @Override

@@ -1,0 +1,40 @@
+package dev.hindsight.store.kafka;
+
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fields and set-up every IT on the {@link KafkaTestCluster#shared() shared} 1-broker cluster repeats: the cluster
+ * and a temporary directory for the nodes' indexes (one per test class). Test classes extend it and keep to topics of
+ * their own names. Not for tests that stop, kill or resize brokers: they start their own cluster.
+ */
+abstract class SharedKafkaCluster {
+    @TempDir
+    static Path dir;
+
+    static KafkaTestCluster cluster;
+
+    @BeforeAll
+    static void startSharedCluster() throws Exception {
+        cluster = KafkaTestCluster.shared();
+    }
+
+    /**
+     * Runs {@code open} with the system property {@code key} set to {@code value} (the engine reads its writer switches
+     * when a log opens), then restores the property.
+     */
+    static <T> T withProperty(String key, String value, Supplier<T> open) {
+        String before = System.setProperty(key, value);
+        try {
+            return open.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
+}
