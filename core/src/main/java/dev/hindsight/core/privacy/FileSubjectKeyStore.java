@@ -22,8 +22,8 @@ import java.util.function.UnaryOperator;
  * Subject keys in {@code subject-keys} of a data directory (format: this package's {@code package-info}), all held in
  * memory too. One process owns the file (the one owning the data directory). A new key is appended and fsynced before
  * it is used; a deleted key is replaced by its subject's tombstone by rewriting the file and zero-filling the old one
- * before the rename, so its bytes are not left in the directory's files; a rewrite interrupted by a crash is completed or undone on open.
- * Thread-safe: every method synchronizes on this store.
+ * before the rename, so its bytes are not left in the directory's files; a rewrite interrupted by a crash is completed
+ * or undone on open. Thread-safe: every method synchronizes on this store.
  */
 public final class FileSubjectKeyStore implements SubjectKeyStore {
     /** The file's name in the data directory. */

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The relay's target stream deleted while it runs (local RabbitMQ, as {@link RabbitMqSinksIT}): the relay must not count
- * what it sends after that as published, must say why in its status, naming the stream, within seconds, must not create
- * the stream again by itself (consumers would get a stream starting at the checkpoint), and must resume from its
+ * The relay's target stream deleted while it runs (local RabbitMQ, as {@link RabbitMqSinksIT}): the relay must not
+ * count what it sends after that as published, must say why in its status, naming the stream, within seconds, must not
+ * create the stream again by itself (consumers would get a stream starting at the checkpoint), and must resume from its
  * checkpoint once the stream exists again; over both protocols. Measured here: the failure shows within 20 ms over
  * AMQP, and 20 ms to 5 s over the stream protocol (when the client notices the deletion).
  */
