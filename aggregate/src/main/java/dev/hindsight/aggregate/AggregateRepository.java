@@ -112,6 +112,16 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops one aggregate's cached state, so that its next load reads the store (when the state cached after a command
+     * differs from what was stored, e.g. personal fields the store erased on the way in).
+     */
+    public void evictCachedState(String aggregateId) {
+        if (cache != null) {
+            cache.remove(aggregateId);
+        }
+    }
+
     /** The current state. */
     public Loaded<S> load(String aggregateId) {
         return LoadSpans.load(store.tracing(), aggregateId, () -> loadCurrent(aggregateId));

@@ -104,7 +104,15 @@ public final class OrderService implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 OrderCommand c = command.apply(at);
-                return repository.handle(orderId, c, expected, metadata(at, caller, subjectOf(orderId, c)));
+                String subject = subjectOf(orderId, c);
+                CommandResult<OrderState, OrderEvent> done =
+                        repository.handle(orderId, c, expected, metadata(at, caller, subject));
+                if (subject != null && Objects.requireNonNull(store.shredder()).isForgotten(subject)) {
+                    // a forgotten customer's order (maybe forgotten while this command ran): the store erased the
+                    // events' personal fields, but the state cached after the append holds them as decided
+                    repository.evictCachedState(orderId);
+                }
+                return done;
             } catch (TimestampOrderException e) {
                 if (attempt > TIMESTAMP_RETRIES) {
                     throw e;

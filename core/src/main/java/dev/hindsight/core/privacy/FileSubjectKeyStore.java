@@ -21,9 +21,9 @@ import java.util.function.UnaryOperator;
 /**
  * Subject keys in {@code subject-keys} of a data directory (format: this package's {@code package-info}), all held in
  * memory too. One process owns the file (the one owning the data directory). A new key is appended and fsynced before
- * it is used; a deleted key is removed by rewriting the file and zero-filling the old one before the rename, so its
- * bytes are not left in the directory's files; a rewrite interrupted by a crash is completed or undone on open.
- * Thread-safe: every method synchronizes on this store.
+ * it is used; a deleted key is replaced by its subject's tombstone by rewriting the file and zero-filling the old one
+ * before the rename, so its bytes are not left in the directory's files; a rewrite interrupted by a crash is completed
+ * or undone on open. Thread-safe: every method synchronizes on this store.
  */
 public final class FileSubjectKeyStore implements SubjectKeyStore {
     /** The file's name in the data directory. */
@@ -31,6 +31,8 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
 
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    /** A tombstone's wrapped key in the file: no key (not base64 of anything, which is never one character long). */
+    private static final String NO_KEY = "-";
 
     private final Path file;
     private final Map<String, SubjectKey> bySubject = new LinkedHashMap<>(); // guarded by this
@@ -105,6 +107,12 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
             return k;
         }
         k = create.get();
+        append(k);
+        return k;
+    }
+
+    /** Appends {@code k}'s line, fsynced, then holds it. */
+    private void append(SubjectKey k) {
         try (FileChannel ch = FileChannel.open(
                 file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             write(ch, line(k));
@@ -113,7 +121,6 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
             throw new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
         }
         put(k);
-        return k;
     }
 
     @Override
@@ -123,7 +130,7 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
 
     @Override
     public synchronized Optional<SubjectKey> anyKey() {
-        return bySubject.values().stream().findFirst();
+        return bySubject.values().stream().filter(k -> !k.isForgotten()).findFirst();
     }
 
     @Override
@@ -134,18 +141,21 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
     @Override
     public synchronized Optional<String> delete(String subjectRef) {
         SubjectKey k = bySubject.get(subjectRef);
+        SubjectKey tombstone = SubjectKey.forgotten(subjectRef);
         if (k == null) {
+            append(tombstone); // no key bytes to remove
+            return Optional.empty();
+        }
+        if (k.isForgotten()) {
             return Optional.empty();
         }
         StringBuilder rest = new StringBuilder();
         for (SubjectKey other : bySubject.values()) {
-            if (!other.subjectRef().equals(subjectRef)) {
-                rest.append(line(other));
-            }
+            rest.append(line(other.subjectRef().equals(subjectRef) ? tombstone : other));
         }
         rewrite(rest.toString());
-        bySubject.remove(subjectRef);
         byKeyId.remove(k.keyId());
+        put(tombstone);
         return Optional.of(k.keyId());
     }
 
@@ -213,11 +223,15 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
 
     private void put(SubjectKey k) {
         bySubject.put(k.subjectRef(), k);
-        byKeyId.put(k.keyId(), k);
+        if (!k.isForgotten()) {
+            byKeyId.put(k.keyId(), k);
+        }
     }
 
+    /** A key's line; a tombstone's has {@value #NO_KEY} for its (empty) wrapped key. */
     private static String line(SubjectKey k) {
-        return k.subjectRef() + " " + k.keyId() + " " + B64.encodeToString(k.wrapped()) + "\n";
+        String wrapped = k.isForgotten() ? NO_KEY : B64.encodeToString(k.wrapped());
+        return k.subjectRef() + " " + k.keyId() + " " + wrapped + "\n";
     }
 
     private static SubjectKey parse(String line) {
@@ -226,7 +240,8 @@ public final class FileSubjectKeyStore implements SubjectKeyStore {
             throw new CorruptionException("malformed line in " + FILE_NAME);
         }
         try {
-            return new SubjectKey(parts.get(0), parts.get(1), B64D.decode(parts.get(2)));
+            byte[] wrapped = parts.get(2).equals(NO_KEY) ? new byte[0] : B64D.decode(parts.get(2));
+            return new SubjectKey(parts.get(0), parts.get(1), wrapped);
         } catch (IllegalArgumentException e) {
             throw new CorruptionException("malformed key in " + FILE_NAME);
         }

@@ -17,8 +17,7 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
         SubjectKey k = bySubject.get(subjectRef);
         if (k == null) {
             k = create.get();
-            bySubject.put(subjectRef, k);
-            byKeyId.put(k.keyId(), k);
+            put(k);
         }
         return k;
     }
@@ -30,7 +29,7 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
 
     @Override
     public Optional<SubjectKey> anyKey() {
-        return bySubject.values().stream().findFirst();
+        return bySubject.values().stream().filter(k -> !k.isForgotten()).findFirst();
     }
 
     @Override
@@ -43,16 +42,20 @@ public final class InMemorySubjectKeyStore implements SubjectKeyStore {
         List<SubjectKey> next = replace.apply(List.copyOf(bySubject.values()));
         bySubject.clear();
         byKeyId.clear();
-        for (SubjectKey k : next) {
-            bySubject.put(k.subjectRef(), k);
+        next.forEach(this::put);
+    }
+
+    private void put(SubjectKey k) {
+        bySubject.put(k.subjectRef(), k);
+        if (!k.isForgotten()) {
             byKeyId.put(k.keyId(), k);
         }
     }
 
     @Override
     public synchronized Optional<String> delete(String subjectRef) {
-        SubjectKey k = bySubject.remove(subjectRef);
-        if (k == null) {
+        SubjectKey k = bySubject.put(subjectRef, SubjectKey.forgotten(subjectRef));
+        if (k == null || k.isForgotten()) {
             return Optional.empty();
         }
         byKeyId.remove(k.keyId());

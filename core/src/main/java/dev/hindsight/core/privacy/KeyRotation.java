@@ -76,13 +76,17 @@ public final class KeyRotation {
                     refKey = open(oldKey, newKey, e);
                     continue;
                 }
+                if (e.isForgotten()) {
+                    next.add(e); // no key to re-wrap; the subject stays forgotten under the new master key
+                    continue;
+                }
                 byte[] dataKey = open(oldKey, newKey, e);
                 next.add(new SubjectKey(e.subjectRef(), e.keyId(), newKey.wrap(dataKey, e.keyId())));
                 Arrays.fill(dataKey, (byte) 0);
             }
             next.add(new SubjectKey(REF_KEY_ENTRY, REF_KEY_ENTRY, newKey.wrap(refKey, REF_KEY_ENTRY)));
             Arrays.fill(refKey, (byte) 0);
-            rewrapped[0] = next.size() - 1;
+            rewrapped[0] = (int) next.stream().filter(k -> !k.isForgotten()).count() - 1;
             return next;
         });
         return rewrapped[0];

@@ -124,7 +124,26 @@ public final class Shredder {
      */
     public boolean hasKey(String subject) {
         return keys.bySubject(master.subjectRef(Objects.requireNonNull(subject, "subject")))
+                .filter(k -> !k.isForgotten())
                 .isPresent();
+    }
+
+    /**
+     * Whether the subject was forgotten (or is {@value #ERASED}): what is written for it stores its personal fields as
+     * {@value #ERASED}. Answered from the cache when the subject was used within the last second, else from the store.
+     *
+     * @throws dev.hindsight.core.StoreUnavailableException if the key store cannot be read
+     */
+    public boolean isForgotten(String subject) {
+        if (subject.equals(ERASED)) {
+            return true;
+        }
+        String ref = master.subjectRef(subject);
+        Cached c = bySubject.get(ref);
+        if (c != null && c.fresh()) {
+            return c.key() == null;
+        }
+        return keys.bySubject(ref).filter(SubjectKey::isForgotten).isPresent();
     }
 
     /**
@@ -141,7 +160,9 @@ public final class Shredder {
     }
 
     /**
-     * Destroys the subject's data key (durably, in the key store), then runs the forget listeners. Idempotent.
+     * Destroys the subject's data key (durably, in the key store), leaving its tombstone so that it never gets a new
+     * one (what is written for it from then on, say by a writer that read its id before the forget, stores its personal
+     * fields as {@value #ERASED}), then runs the forget listeners. Idempotent.
      *
      * @throws dev.hindsight.core.StoreUnavailableException if the key store or a listener fails
      */
@@ -170,7 +191,8 @@ public final class Shredder {
 
     /**
      * The event with its personal fields encrypted under its subject's key (created on first use) and
-     * {@code metadata.subject} removed; unchanged if it has no subject.
+     * {@code metadata.subject} removed; unchanged if it has no subject. A forgotten subject's fields are stored as
+     * {@value #ERASED}.
      */
     public ProposedEvent protect(ProposedEvent e) {
         Set<String> fields = personal.fieldsOf(e.eventType());
@@ -192,13 +214,13 @@ public final class Shredder {
         if (subject == null || subject.isEmpty()) {
             return subjectNode == null ? e : withJson(e, e.eventData(), Json.write(meta));
         }
-        if (subject.equals(ERASED)) {
+        DataKey key = subject.equals(ERASED) ? null : keyFor(subject);
+        if (key == null) {
             // new personal data of a forgotten subject (e.g. a note on its old order): never stored
             eraseFields(data, fields);
             eraseFields(meta, personal.metadataFields());
             return withJson(e, Json.write(data), Json.write(meta));
         }
-        DataKey key = keyFor(subject);
         encryptFields(data, fields, key, e.eventId(), "data.");
         encryptFields(meta, personal.metadataFields(), key, e.eventId(), "metadata.");
         return withJson(e, Json.write(data), Json.write(meta));
@@ -206,11 +228,16 @@ public final class Shredder {
 
     /**
      * {@code json} (an object) with {@code fields} encrypted under {@code subject}'s key, for derived state such as
-     * snapshots; random nonces.
+     * snapshots; random nonces. A forgotten subject's fields are {@value #ERASED}.
      */
     public String protectJson(String json, String subject, Set<String> fields) {
         ObjectNode node = Json.parseObject(json, "state");
-        encryptFields(node, fields, keyFor(subject), null, "");
+        DataKey key = keyFor(subject);
+        if (key == null) {
+            eraseFields(node, fields);
+        } else {
+            encryptFields(node, fields, key, null, "");
+        }
         return Json.write(node);
     }
 
@@ -311,10 +338,11 @@ public final class Shredder {
                 e.idFresh());
     }
 
-    private DataKey keyFor(String subject) {
+    /** The subject's key, created on first use; null if the subject was forgotten (its tombstone is cached too). */
+    private @Nullable DataKey keyFor(String subject) {
         String ref = master.subjectRef(subject);
         Cached c = bySubject.get(ref);
-        if (c != null && c.fresh() && c.key() != null) {
+        if (c != null && c.fresh()) {
             return c.key();
         }
         SubjectKey stored = keys.getOrCreate(ref, () -> {
@@ -322,7 +350,9 @@ public final class Shredder {
                     java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(master.randomBytes(KEY_ID_BYTES));
             return new SubjectKey(ref, keyId, master.wrap(master.randomBytes(DATA_KEY_BYTES), keyId));
         });
-        DataKey key = new DataKey(stored.keyId(), master.unwrap(stored.wrapped(), stored.keyId()));
+        DataKey key = stored.isForgotten()
+                ? null
+                : new DataKey(stored.keyId(), master.unwrap(stored.wrapped(), stored.keyId()));
         cache(bySubject, ref, new Cached(key, System.nanoTime()));
         return key;
     }
@@ -357,7 +387,9 @@ public final class Shredder {
     }
 
     private @Nullable DataKey keyById(String keyId) {
-        if (gone.contains(keyId) || keyId.equals(KeyRotation.REF_KEY_ENTRY)) {
+        if (gone.contains(keyId)
+                || keyId.equals(KeyRotation.REF_KEY_ENTRY)
+                || keyId.startsWith(SubjectKey.FORGOTTEN_PREFIX)) {
             return null;
         }
         Cached c = byKeyId.get(keyId);

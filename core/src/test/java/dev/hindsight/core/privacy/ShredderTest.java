@@ -168,6 +168,71 @@ class ShredderTest {
         assertThat(field(e, "user_id")).isEqualTo(Shredder.ERASED);
     }
 
+    /**
+     * A writer that read the subject's id before the forget (a cached, decrypted order state) and appends after it: the
+     * subject must not get a new key, or what it writes is readable again (README: new events on a forgotten
+     * customer's orders store their notes as "[erased]"). Failed before the fix: the append created a new key and the
+     * note read back in clear; so did a snapshot of the stale state.
+     */
+    @Test
+    void forget_thenAppendOrSnapshotNamingTheSubject_noNewKeyAndPersonalFieldsErased() {
+        for (SubjectKeyStore keys : List.of(new InMemorySubjectKeyStore(), FileSubjectKeyStore.open(dir))) {
+            InMemoryEventLog log = new InMemoryEventLog();
+            Shredder shredder = new Shredder(MASTER, keys, PERSONAL);
+            EventStore store = EventStore.builder(log).shredder(shredder).build();
+            store.append("ord_1", ExpectedVersion.ANY, EventData.of("Created", "{\"user_id\":\"alice-42\"}"));
+            assertThat(shredder.forget("alice-42").keyDestroyed()).isTrue();
+
+            store.append(
+                    "ord_1",
+                    ExpectedVersion.exact(1),
+                    EventData.of("Noted", "{\"note\":\"call me at 555-0102\"}")
+                            .withMetadata("{\"subject\":\"alice-42\",\"user_id\":\"alice-42\"}"));
+            String snapshot = shredder.protectJson(
+                    "{\"user_id\":\"alice-42\",\"note\":\"call me at 555-0102\"}",
+                    "alice-42",
+                    java.util.Set.of("user_id", "note"));
+
+            assertThat(shredder.hasKey("alice-42"))
+                    .as("no new key for a forgotten subject")
+                    .isFalse();
+            assertThat(log.readAggregate("ord_1", 2, 1, ReadDirection.FORWARD).toString())
+                    .doesNotContain("555-0102", "alice-42", "enc:v1:")
+                    .contains(Shredder.ERASED);
+            assertThat(field(store.read("ord_1").events().getLast(), "note")).isEqualTo(Shredder.ERASED);
+            assertThat(snapshot).doesNotContain("555-0102", "alice-42", "enc:v1:");
+            assertThat(shredder.forget("alice-42").keyDestroyed()).isFalse();
+            // other subjects are unaffected, and a new shredder over the same keys still opens them
+            store.append("ord_2", ExpectedVersion.ANY, EventData.of("Created", "{\"user_id\":\"bob\"}"));
+            Shredder again = new Shredder(MASTER, keys, PERSONAL);
+            assertThat(again.hasKey("alice-42")).isFalse();
+            assertThat(again.hasKey("bob")).isTrue();
+        }
+        // the file store keeps the subject forgotten across a reopen, with no key bytes for it
+        Shredder reopened = new Shredder(MASTER, FileSubjectKeyStore.open(dir), PERSONAL);
+        assertThat(reopened.protectJson("{\"note\":\"x\"}", "alice-42", java.util.Set.of("note")))
+                .isEqualTo("{\"note\":\"[erased]\"}");
+        assertThat(reopened.hasKey("alice-42")).isFalse();
+    }
+
+    /** A store whose only entry is a forgotten subject opens under any master key (there is no key to check). */
+    @Test
+    void forget_onlySubject_storeStillOpensAndRotates() {
+        InMemorySubjectKeyStore keys = new InMemorySubjectKeyStore();
+        Shredder shredder = new Shredder(MASTER, keys, PERSONAL);
+        shredder.protectJson("{\"note\":\"x\"}", "carol", java.util.Set.of("note"));
+        shredder.forget("carol");
+        MasterKey other = MasterKey.fromBase64(Base64.getEncoder().encodeToString(new byte[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+            30, 31, 32
+        }));
+        assertThat(KeyRotation.rotate(keys, MASTER, other)).isZero();
+        Shredder rotated = new Shredder(other, keys, PERSONAL);
+        assertThat(rotated.protectJson("{\"note\":\"x\"}", "carol", java.util.Set.of("note")))
+                .isEqualTo("{\"note\":\"[erased]\"}");
+        assertThat(rotated.forget("carol").keyDestroyed()).isFalse();
+    }
+
     private static String field(RecordedEvent e, String name) {
         ObjectNode data = Json.parseObject(e.eventData(), "data");
         return data.path(name).asText();

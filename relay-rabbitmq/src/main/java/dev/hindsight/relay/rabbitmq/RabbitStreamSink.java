@@ -1,6 +1,7 @@
 package dev.hindsight.relay.rabbitmq;
 
 import com.rabbitmq.stream.Address;
+import com.rabbitmq.stream.Constants;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.Producer;
 import dev.hindsight.core.RecordedEvent;
@@ -86,13 +87,29 @@ public final class RabbitStreamSink implements RelaySink {
                     acked.complete(null);
                 } else {
                     acked.completeExceptionally(new IOException("RabbitMQ did not confirm the message of event "
-                            + event.eventId() + " (stream protocol response code " + status.getCode() + ")"));
+                            + event.eventId() + ": " + why(status.getCode()) + " (stream protocol response code "
+                            + status.getCode() + ")"));
                 }
             });
         } catch (RuntimeException e) {
             acked.completeExceptionally(e);
         }
         return acked;
+    }
+
+    /**
+     * What a confirmation's failure code means, naming the stream: the client makes its producer unavailable when the
+     * stream is deleted, and a bare code left the relay's {@code last_error} unexplained.
+     */
+    private String why(short code) {
+        return switch (code) {
+            case Constants.CODE_PRODUCER_NOT_AVAILABLE, Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST ->
+                "the producer for the stream " + target.destination() + " is gone (was the stream deleted?)";
+            case Constants.CODE_PRODUCER_CLOSED -> "the producer for the stream " + target.destination() + " closed";
+            case Constants.CODE_PUBLISH_CONFIRM_TIMEOUT ->
+                "no confirmation in time from the stream " + target.destination();
+            default -> "the stream " + target.destination() + " refused it";
+        };
     }
 
     private Producer producer() {

@@ -18,7 +18,9 @@ import javax.sql.DataSource;
 /**
  * Subject keys in the {@code subject_keys} table of the store's schema (migration V7). Creating is one
  * {@code INSERT ... ON CONFLICT DO NOTHING} followed by a read, so concurrent servers agree on one key per subject;
- * forgetting is one {@code DELETE}, after which no row holds the key (its dead tuple is reclaimed by vacuum).
+ * forgetting is one upsert of the subject's tombstone ({@link SubjectKey#forgotten}: key id
+ * {@code $forgotten:<subject ref>}, empty {@code wrapped_key}) over its row, after which no row holds the key (its
+ * dead tuple is reclaimed by vacuum) and no server makes the subject a new one.
  * Thread-safe; the caller owns the pool.
  */
 public final class PostgresSubjectKeyStore implements SubjectKeyStore {
@@ -64,7 +66,8 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
 
     @Override
     public Optional<SubjectKey> anyKey() {
-        String sql = "SELECT subject_ref, key_id, wrapped_key FROM " + schema + ".subject_keys LIMIT 1";
+        String sql = "SELECT subject_ref, key_id, wrapped_key FROM " + schema + ".subject_keys WHERE key_id NOT LIKE '"
+                + SubjectKey.FORGOTTEN_PREFIX + "%' LIMIT 1";
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(sql);
                 ResultSet rs = ps.executeQuery()) {
@@ -78,17 +81,42 @@ public final class PostgresSubjectKeyStore implements SubjectKeyStore {
 
     @Override
     public Optional<SubjectKey> byKeyId(String keyId) {
-        return find("key_id", keyId);
+        return keyId.startsWith(SubjectKey.FORGOTTEN_PREFIX) ? Optional.empty() : find("key_id", keyId);
     }
 
     @Override
     public Optional<String> delete(String subjectRef) {
-        String sql = "DELETE FROM " + schema + ".subject_keys WHERE subject_ref = ? RETURNING key_id";
-        try (Connection c = ds.getConnection();
-                PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, subjectRef);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        // one transaction: the old row (if any) is locked and read, then replaced by the tombstone; a concurrent insert
+        // of a key either committed before (and is replaced) or waits for this one and then finds the tombstone
+        String table = schema + ".subject_keys";
+        SubjectKey tombstone = SubjectKey.forgotten(subjectRef);
+        try (Connection c = ds.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                String old = null;
+                try (PreparedStatement ps =
+                        c.prepareStatement("SELECT key_id FROM " + table + " WHERE subject_ref = ? FOR UPDATE")) {
+                    ps.setString(1, subjectRef);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        old = rs.next() ? rs.getString(1) : null;
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+                        + " (subject_ref, key_id, wrapped_key) VALUES (?, ?, ?) ON CONFLICT (subject_ref)"
+                        + " DO UPDATE SET key_id = EXCLUDED.key_id, wrapped_key = EXCLUDED.wrapped_key")) {
+                    ps.setString(1, subjectRef);
+                    ps.setString(2, tombstone.keyId());
+                    ps.setBytes(3, tombstone.wrapped());
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return old == null || old.startsWith(SubjectKey.FORGOTTEN_PREFIX) ? Optional.empty() : Optional.of(old);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             throw SqlErrors.translate("deleting a subject key", e);
