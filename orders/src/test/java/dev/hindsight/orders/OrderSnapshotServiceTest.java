@@ -134,4 +134,68 @@ class OrderSnapshotServiceTest {
         }
         assertThat(checked).as("snapshots checked").isGreaterThan(40);
     }
+
+    /**
+     * A page with no events whose {@code next} still moves (the file engine's answer after 100,000 retention-deleted
+     * positions) is not the end of the log: the service goes on from {@code next} (it read the same page forever).
+     */
+    @Test
+    void emptyPageThatMovesTheCursor_serviceGoesOnFromItsNext() throws Exception {
+        InMemoryEventLog memory = new InMemoryEventLog();
+        EventStore gapped = EventStore.of(new GapAfterStart(memory, Position.of(3)));
+        for (int i = 0; i < 5; i++) {
+            gapped.append("x-" + i, ExpectedVersion.ANY, dev.hindsight.core.EventData.of("Noted", "{}"));
+        }
+        try (OrderSnapshotService service = OrderSnapshotService.start(
+                gapped, new InMemorySnapshotStore(10), new Checkpoints(), clock, lag -> {})) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!service.position().covers(gapped.head()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(service.position()).isEqualTo(Position.of(5));
+        }
+    }
+
+    /** An in-memory log whose first page from the start is empty and ends at {@code gapEnd}. */
+    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements dev.hindsight.core.spi.EventLog {
+        @Override
+        public dev.hindsight.core.GlobalSlice readAll(
+                Position after, int limit, dev.hindsight.core.EventFilter filter) {
+            return after.equals(Position.START)
+                    ? new dev.hindsight.core.GlobalSlice(List.of(), gapEnd)
+                    : log.readAll(after, limit, filter);
+        }
+
+        @Override
+        public dev.hindsight.core.AppendResult append(
+                String aggregateId, ExpectedVersion expected, List<dev.hindsight.core.spi.ProposedEvent> events) {
+            return log.append(aggregateId, expected, events);
+        }
+
+        @Override
+        public List<dev.hindsight.core.RecordedEvent> readAggregate(
+                String aggregateId, long fromVersion, int limit, dev.hindsight.core.ReadDirection direction) {
+            return log.readAggregate(aggregateId, fromVersion, limit, direction);
+        }
+
+        @Override
+        public long aggregateVersion(String aggregateId) {
+            return log.aggregateVersion(aggregateId);
+        }
+
+        @Override
+        public Position head() {
+            return log.head();
+        }
+
+        @Override
+        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+            return log.awaitAfter(after, timeout);
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
+    }
 }
