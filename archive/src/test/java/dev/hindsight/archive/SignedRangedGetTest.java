@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
@@ -91,9 +93,9 @@ class SignedRangedGetTest {
                     .sign(path, range);
 
             SdkHttpRequest theirs = sdkSign(endpoint, path, range, region, cred, clock);
-            java.util.Map<String, String> expected = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            Map<String, String> expected = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             theirs.forEachHeader((name, values) -> expected.put(name, String.join(",", values)));
-            java.util.Map<String, String> got = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            Map<String, String> got = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             for (String[] h : ours) {
                 got.put(h[0], h[1]);
             }

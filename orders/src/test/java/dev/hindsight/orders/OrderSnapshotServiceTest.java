@@ -2,14 +2,22 @@ package dev.hindsight.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.CheckpointStore;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.orders.command.AdjustItems;
 import dev.hindsight.orders.command.CancelOrder;
@@ -144,7 +152,7 @@ class OrderSnapshotServiceTest {
         InMemoryEventLog memory = new InMemoryEventLog();
         EventStore gapped = EventStore.of(new GapAfterStart(memory, Position.of(3)));
         for (int i = 0; i < 5; i++) {
-            gapped.append("x-" + i, ExpectedVersion.ANY, dev.hindsight.core.EventData.of("Noted", "{}"));
+            gapped.append("x-" + i, ExpectedVersion.ANY, EventData.of("Noted", "{}"));
         }
         try (OrderSnapshotService service = OrderSnapshotService.start(
                 gapped, new InMemorySnapshotStore(10), new Checkpoints(), clock, lag -> {})) {
@@ -157,24 +165,22 @@ class OrderSnapshotServiceTest {
     }
 
     /** An in-memory log whose first page from the start is empty and ends at {@code gapEnd}. */
-    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements dev.hindsight.core.spi.EventLog {
+    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements EventLog {
         @Override
-        public dev.hindsight.core.GlobalSlice readAll(
-                Position after, int limit, dev.hindsight.core.EventFilter filter) {
+        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
             return after.equals(Position.START)
-                    ? new dev.hindsight.core.GlobalSlice(List.of(), gapEnd)
+                    ? new GlobalSlice(List.of(), gapEnd)
                     : log.readAll(after, limit, filter);
         }
 
         @Override
-        public dev.hindsight.core.AppendResult append(
-                String aggregateId, ExpectedVersion expected, List<dev.hindsight.core.spi.ProposedEvent> events) {
+        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
             return log.append(aggregateId, expected, events);
         }
 
         @Override
-        public List<dev.hindsight.core.RecordedEvent> readAggregate(
-                String aggregateId, long fromVersion, int limit, dev.hindsight.core.ReadDirection direction) {
+        public List<RecordedEvent> readAggregate(
+                String aggregateId, long fromVersion, int limit, ReadDirection direction) {
             return log.readAggregate(aggregateId, fromVersion, limit, direction);
         }
 
