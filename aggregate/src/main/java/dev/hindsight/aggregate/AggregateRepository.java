@@ -47,6 +47,8 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private static final Duration SNAPSHOT_LINGER = Duration.ofMillis(20);
     /** Most snapshots per background batch. */
     private static final int SNAPSHOT_BATCH = 256;
+    /** How long {@link #close} waits for background snapshot writes (as {@link #awaitSnapshots}). */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(30);
 
     private final EventStore store;
     private final Decider<C, S, E> decider;
@@ -63,11 +65,13 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
     private final AtomicLong snapshotFailures = new AtomicLong();
     private final AtomicLong snapshotMismatches = new AtomicLong();
     private final AtomicLong conflictRetries = new AtomicLong();
+    private final Duration closeGrace;
 
     private AggregateRepository(Builder<C, S, E> b) {
         this.store = b.store;
         this.decider = b.decider;
         this.registry = b.registry;
+        this.closeGrace = b.closeGrace;
         this.upcasters = b.upcasters;
         this.codec = b.codec;
         this.snapshots = b.snapshots;
@@ -520,9 +524,22 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         snapshotWriter.shutdown(Duration.ofSeconds(30));
     }
 
+    /**
+     * Takes no more snapshots and waits up to 30 s for the queued ones to be written; then gives up on them (a write
+     * that hangs, on a database that stopped answering, is interrupted and what is still queued is dropped, with a
+     * warning: snapshots are derived data, loads replay the events instead).
+     */
     @Override
     public void close() {
-        snapshotWriter.close();
+        int dropped = snapshotWriter.close(closeGrace);
+        if (dropped >= 0) {
+            snapshotFailures.addAndGet(dropped);
+            LOG.warn(
+                    "background snapshot writes did not finish within {}: the write in progress is interrupted and {}"
+                            + " queued snapshot(s) dropped",
+                    closeGrace,
+                    dropped);
+        }
     }
 
     /** Configures an {@link AggregateRepository}. Not thread-safe. */
@@ -536,6 +553,7 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
         private SnapshotPolicy policy = SnapshotPolicy.defaultPolicy();
         private int maxRetries = 10;
         private int cachedStates;
+        private Duration closeGrace = CLOSE_GRACE;
 
         private Builder(
                 EventStore store, Decider<C, S, E> decider, EventTypeRegistry<E> registry, StateCodec<S> codec) {
@@ -576,6 +594,12 @@ public final class AggregateRepository<C, S, E> implements AutoCloseable {
                 throw new IllegalArgumentException("aggregates must be >= 0");
             }
             this.cachedStates = aggregates;
+            return this;
+        }
+
+        /** How long {@link AggregateRepository#close} waits for background snapshot writes (tests). */
+        Builder<C, S, E> closeGrace(Duration grace) {
+            this.closeGrace = Objects.requireNonNull(grace);
             return this;
         }
 

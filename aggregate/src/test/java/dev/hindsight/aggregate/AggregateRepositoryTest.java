@@ -17,9 +17,11 @@ import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.core.spi.SnapshotStore;
 import dev.hindsight.testkit.clock.SteppingClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +118,51 @@ class AggregateRepositoryTest {
         assertThat(loaded.fromSnapshot()).isZero();
         assertThat(loaded.state().balance()).isEqualTo(90);
         assertThat(v2.stats().snapshotMismatches()).isEqualTo(2);
+    }
+
+    /**
+     * close() gives a background snapshot write that hangs (a database that stopped answering) a bounded grace, then
+     * interrupts it and returns (it waited for good: ExecutorService.close() on the writer).
+     */
+    @Test
+    void close_snapshotWriteHanging_returnsAfterTheGraceAndInterruptsTheWrite() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        SnapshotStore hanging = new SnapshotStore() {
+            @Override
+            public void save(Snapshot snapshot) {
+                writing.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw new StoreUnavailableException("interrupted", e);
+                }
+            }
+
+            @Override
+            public List<Snapshot> snapshots(String aggregateId) {
+                return List.of();
+            }
+
+            @Override
+            public void close() {}
+        };
+        var repo = AggregateRepository.builder(store, Account.DECIDER, Account.REGISTRY, StateCodec.of(State.class, 1))
+                .snapshots(hanging, SnapshotPolicy.everyNEvents(1))
+                .closeGrace(Duration.ofMillis(200))
+                .build();
+        repo.handle("acc-1", new Account.Open("ann"));
+        assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+        repo.handle("acc-1", new Account.Deposit(5)); // queued behind the hanging write
+
+        Thread closer = Thread.ofPlatform().start(repo::close);
+        closer.join(Duration.ofSeconds(10));
+        boolean returned = !closer.isAlive();
+        never.countDown(); // let a still-hanging close end
+        assertThat(returned).isTrue();
+        assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test

@@ -78,7 +78,9 @@ final class ExportCommand implements Callable<Integer> {
             }
             out.flush();
             Position next = Position.parse(page.path("next").asText());
-            if (page.path("events").isEmpty() || next.equals(cursor)) {
+            // an empty page whose next moved is not the end: the server skipped positions (deleted by retention,
+            // hidden from this token); only a page that does not move the cursor is
+            if (next.equals(cursor)) {
                 break;
             }
             cursor = next;

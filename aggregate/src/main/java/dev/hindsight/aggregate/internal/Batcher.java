@@ -129,6 +129,29 @@ public final class Batcher<T> implements AutoCloseable {
         return executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Takes no more items and waits up to {@code grace} until the queued ones are consumed; if they are not, interrupts
+     * the consumer and drops what is still queued.
+     *
+     * @return -1 if everything queued was consumed in time, else the number of queued items dropped (not counting the
+     *     batch the consumer was interrupted in)
+     */
+    public int close(Duration grace) {
+        try {
+            if (shutdown(grace)) {
+                return -1;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int dropped = 0;
+        while (queue.poll() != null) {
+            dropped++;
+        }
+        executor.shutdownNow();
+        return dropped;
+    }
+
     /** Takes no more items; waits until the queued ones are consumed. */
     @Override
     public void close() {

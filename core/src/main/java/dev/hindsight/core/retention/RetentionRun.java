@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param at when it started
  * @param millis how long it took
  * @param appliedUpTo wire form of the position every consumer had applied (events after it were not touched)
- * @param rules per delete rule, in policy order, the events it deleted in this run
+ * @param rules per delete rule, in policy order, the events it deleted in this run (up to the failure, if it failed)
  * @param error why it stopped early, or null
  */
 public record RetentionRun(

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,16 +79,20 @@ public final class RetentionRunner implements AutoCloseable {
         }
     }
 
-    /** Applies the policy now and returns the run (also when it failed: {@link RetentionRun#error()}). */
+    /**
+     * Applies the policy now and returns the run (also when it failed: {@link RetentionRun#error()}, with the events
+     * deleted before the failure counted).
+     */
     public synchronized RetentionRun runOnce() {
         Instant at = clock.instant();
         long t0 = System.nanoTime();
         Position bound = Position.START;
-        Map<RetentionRule, Long> deleted = Map.of();
+        // filled as the engine's deletions become durable: a run that fails part-way records what it deleted
+        Map<RetentionRule, Long> deleted = new HashMap<>();
         String error = null;
         try {
             bound = appliedUpTo.get();
-            deleted = engine.deleteExpired(policy, at, bound);
+            engine.deleteExpired(policy, at, bound, (rule, n) -> deleted.merge(rule, n, Long::sum));
         } catch (HindsightException e) {
             error = e.getMessage();
         }

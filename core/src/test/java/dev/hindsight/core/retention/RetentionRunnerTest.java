@@ -21,11 +21,11 @@ class RetentionRunnerTest {
     @Test
     void runOnce_recordsCountsPerDeleteRule_totalsAndFailures() {
         AtomicBoolean fail = new AtomicBoolean();
-        RetentionSupport engine = (policy, now, appliedUpTo) -> {
+        RetentionSupport engine = (policy, now, appliedUpTo, deletions) -> {
             if (fail.get()) {
                 throw new StoreUnavailableException("disk gone");
             }
-            return Map.of(policy.rules().get(1), 7L);
+            deletions.deleted(policy.rules().get(1), 7L);
         };
         Clock clock = Clock.fixed(Instant.parse("2026-12-05T12:00:00Z"), ZoneOffset.UTC);
         try (RetentionRunner r = new RetentionRunner(engine, POLICY, () -> Position.of(42), clock)) {
@@ -48,6 +48,30 @@ class RetentionRunnerTest {
             assertEquals(1, r.failures());
             assertEquals(
                     Map.of("type=CartViewed:delete-after=90d", 14L, "tmp_:delete-after=1d", 0L), r.deletedTotals());
+        }
+    }
+
+    /** A run that fails part-way counts what the engine reported deleted before the failure (it recorded 0). */
+    @Test
+    void runOnce_engineFailingPartWay_recordsTheDeletionsBeforeTheFailure() {
+        RetentionSupport engine = (policy, now, appliedUpTo, deletions) -> {
+            deletions.deleted(policy.rules().get(1), 5_000L);
+            deletions.deleted(policy.rules().get(1), 1_234L);
+            deletions.deleted(policy.rules().get(2), 3L);
+            throw new StoreUnavailableException("connection lost");
+        };
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T12:00:00Z"), ZoneOffset.UTC);
+        try (RetentionRunner r = new RetentionRunner(engine, POLICY, () -> Position.of(42), clock)) {
+            RetentionRun run = r.runOnce();
+            assertEquals("connection lost", run.error());
+            assertEquals(
+                    List.of(
+                            new RetentionRun.RuleCount("type=CartViewed:delete-after=90d", 6_234),
+                            new RetentionRun.RuleCount("tmp_:delete-after=1d", 3)),
+                    run.rules());
+            assertEquals(1, r.failures());
+            assertEquals(
+                    Map.of("type=CartViewed:delete-after=90d", 6_234L, "tmp_:delete-after=1d", 3L), r.deletedTotals());
         }
     }
 }

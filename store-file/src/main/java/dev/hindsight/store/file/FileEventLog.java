@@ -13,7 +13,6 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreLockedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.retention.RetentionPolicy;
-import dev.hindsight.core.retention.RetentionRule;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ProposedAppend;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -42,7 +41,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -247,12 +245,13 @@ public final class FileEventLog implements EventLog, RetentionSupport {
      * compressed yet and the active segment are handled by a later run.
      */
     @Override
-    public Map<RetentionRule, Long> deleteExpired(RetentionPolicy policy, Instant now, Position appliedUpTo) {
+    public void deleteExpired(
+            RetentionPolicy policy, Instant now, Position appliedUpTo, RetentionSupport.Deletions deletions) {
         if (!(appliedUpTo instanceof Position.Sequence s)) {
             throw new InvalidRequestException("the file log takes a numeric position, not " + appliedUpTo);
         }
         try {
-            return retention.run(policy, now, s.value());
+            retention.run(policy, now, s.value(), deletions);
         } catch (IOException e) {
             throw new StoreUnavailableException("retention could not rewrite a segment: " + e.getMessage(), e);
         }

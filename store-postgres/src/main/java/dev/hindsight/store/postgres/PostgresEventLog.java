@@ -12,7 +12,6 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.retention.RetentionPolicy;
-import dev.hindsight.core.retention.RetentionRule;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.core.spi.ObjectStore;
 import dev.hindsight.core.spi.ProposedEvent;
@@ -39,7 +38,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -282,15 +280,25 @@ public final class PostgresEventLog implements EventLog, RetentionSupport {
      * archive's (not done by this engine) and ignored here.
      */
     @Override
-    public Map<RetentionRule, Long> deleteExpired(RetentionPolicy policy, Instant now, Position appliedUpTo) {
+    public void deleteExpired(
+            RetentionPolicy policy, Instant now, Position appliedUpTo, RetentionSupport.Deletions deletions) {
         long bound = sequence(appliedUpTo);
         ensureOpen();
-        Map<RetentionRule, Long> out = retrying.run(
-                "deleting expired events", () -> new RetentionDeletes(ds, options.schema()).run(policy, now, bound));
-        if (!out.isEmpty()) {
-            reader.forget();
+        boolean[] deleted = {false};
+        try {
+            // each committed batch is reported once, also across retries: a retry finds those rows gone
+            retrying.run("deleting expired events", () -> {
+                new RetentionDeletes(ds, options.schema()).run(policy, now, bound, (rule, n) -> {
+                    deleted[0] = true;
+                    deletions.deleted(rule, n);
+                });
+                return null;
+            });
+        } finally {
+            if (deleted[0]) {
+                reader.forget(); // also after a failure part-way: no cached page may still hold deleted rows
+            }
         }
-        return out;
     }
 
     /**

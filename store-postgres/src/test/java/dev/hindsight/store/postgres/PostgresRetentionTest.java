@@ -147,6 +147,68 @@ class PostgresRetentionTest {
         assertThat(log.aggregateVersion("tmp_1")).isEqualTo(4);
     }
 
+    /**
+     * A run that fails part-way records what it deleted before the failure: the first rule's rows are gone (each batch
+     * commits), the second rule's delete fails (a trigger refuses it), and the run says so with the first rule's count
+     * (it recorded 0 deleted).
+     */
+    @Test
+    void runner_runFailingPartWay_recordsWhatItDeletedBeforeTheFailure() throws Exception {
+        fill();
+        assertThat(all()).extracting(RecordedEvent::aggregateId).contains("tmp_1");
+        refuseDeletesOf("'tmp_1'", "P0001", null);
+        Clock clock = Clock.fixed(LATER, ZoneOffset.UTC);
+        try (RetentionRunner runner = new RetentionRunner(log, POLICY, log::head, clock)) {
+            RetentionRun run = runner.runOnce();
+
+            assertThat(run.error()).contains("no deleting here");
+            assertThat(run.rules())
+                    .containsExactly(
+                            new RetentionRun.RuleCount("type=CartViewed:delete-after=90d", 49),
+                            new RetentionRun.RuleCount("tmp_:delete-after=1d", 0));
+            assertThat(runner.deletedTotals()).containsEntry("type=CartViewed:delete-after=90d", 49L);
+        }
+        // what the run deleted is gone from reads: left are cart_4's last event and ord_1's (kept)
+        assertThat(all())
+                .filteredOn(e -> e.eventType().equals("CartViewed"))
+                .extracting(RecordedEvent::aggregateId)
+                .containsExactly("cart_4", "ord_1");
+    }
+
+    /**
+     * A run retried after a transient failure part-way (serialization failure on the second rule, once) counts the
+     * first attempt's deletions too: the retry finds them gone and deletes nothing more for that rule.
+     */
+    @Test
+    void runner_runRetriedPartWay_countsTheFirstAttemptsDeletions() throws Exception {
+        fill();
+        PgTestSupport.execute("CREATE SEQUENCE " + schema + ".refusals");
+        refuseDeletesOf("'tmp_1'", "40001", schema + ".refusals");
+        Clock clock = Clock.fixed(LATER, ZoneOffset.UTC);
+        try (RetentionRunner runner = new RetentionRunner(log, POLICY, log::head, clock)) {
+            RetentionRun run = runner.runOnce();
+
+            assertThat(run.error()).isNull();
+            assertThat(run.rules())
+                    .containsExactly(
+                            new RetentionRun.RuleCount("type=CartViewed:delete-after=90d", 49),
+                            new RetentionRun.RuleCount("tmp_:delete-after=1d", 3));
+        }
+    }
+
+    /**
+     * A trigger that fails deletes of rows of the aggregates in {@code ids} with SQLSTATE {@code state}: always, or,
+     * with {@code onceSequence} (not rolled back with the failed delete), only the first time.
+     */
+    private void refuseDeletesOf(String ids, String state, String onceSequence) throws Exception {
+        String once = onceSequence == null ? "" : "IF nextval('" + onceSequence + "') > 1 THEN RETURN OLD; END IF; ";
+        PgTestSupport.execute("CREATE FUNCTION " + schema + ".refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "IF OLD.aggregate_id IN (" + ids + ") THEN " + once
+                + "RAISE EXCEPTION 'no deleting here' USING ERRCODE = '" + state + "'; END IF; RETURN OLD; END $$");
+        PgTestSupport.execute("CREATE TRIGGER refuse BEFORE DELETE ON " + schema + ".events FOR EACH ROW EXECUTE"
+                + " FUNCTION " + schema + ".refuse()");
+    }
+
     @Test
     void deleteExpired_deletedEventIds_stayTaken() {
         UUID id = UUID.randomUUID();

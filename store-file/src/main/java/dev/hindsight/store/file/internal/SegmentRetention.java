@@ -3,6 +3,7 @@ package dev.hindsight.store.file.internal;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRule;
+import dev.hindsight.core.spi.RetentionSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,12 +43,15 @@ public final class SegmentRetention {
         this.plainToo = level == 0;
     }
 
-    /** Deletes what {@code policy} expires at {@code now} up to {@code appliedUpTo}; counts per rule. */
-    public synchronized Map<RetentionRule, Long> run(RetentionPolicy policy, Instant now, long appliedUpTo)
+    /**
+     * Deletes what {@code policy} expires at {@code now} up to {@code appliedUpTo}, telling {@code deletions} about
+     * each segment once its rewrite is durable (a failure on a later segment leaves those counted).
+     */
+    public synchronized void run(
+            RetentionPolicy policy, Instant now, long appliedUpTo, RetentionSupport.Deletions deletions)
             throws IOException {
-        Map<RetentionRule, Long> counts = new LinkedHashMap<>();
         if (!policy.deletes()) {
-            return counts;
+            return;
         }
         LogFile[] segs = state.segments();
         for (int i = 0; i + 1 < segs.length; i++) { // never the active segment
@@ -60,15 +64,14 @@ public final class SegmentRetention {
             }
             synchronized (state.tierLock) {
                 if (state.contains(f)) {
-                    rewrite(f, policy, now, appliedUpTo, counts);
+                    rewrite(f, policy, now, appliedUpTo, deletions);
                 }
             }
         }
-        return counts;
     }
 
     private void rewrite(
-            LogFile f, RetentionPolicy policy, Instant now, long appliedUpTo, Map<RetentionRule, Long> counts)
+            LogFile f, RetentionPolicy policy, Instant now, long appliedUpTo, RetentionSupport.Deletions deletions)
             throws IOException {
         int records = f.sealedCount();
         long last = Math.min(f.basePosition() + records - 1, Math.min(appliedUpTo, state.committed()));
@@ -97,7 +100,7 @@ public final class SegmentRetention {
             Files.delete(f.path()); // a plain segment, now compressed
         }
         Segment.forceDirectory(segmentsDir);
-        here.forEach((r, k) -> counts.merge(r, k, Long::sum));
+        here.forEach(deletions::deleted);
         LOG.info("retention deleted {} events of {}", n, z.getFileName());
     }
 

@@ -2,6 +2,7 @@ package dev.hindsight.store.postgres.internal;
 
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRule;
+import dev.hindsight.core.spi.RetentionSupport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -9,9 +10,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 
 /**
@@ -32,9 +31,9 @@ public final class RetentionDeletes {
         this.schema = schema;
     }
 
-    /** Runs the delete rules of {@code policy}; per rule that deleted something, how many events. */
-    public Map<RetentionRule, Long> run(RetentionPolicy policy, Instant now, long appliedUpTo) throws SQLException {
-        Map<RetentionRule, Long> counts = new LinkedHashMap<>();
+    /** Runs the delete rules of {@code policy}, telling {@code deletions} about each committed batch. */
+    public void run(RetentionPolicy policy, Instant now, long appliedUpTo, RetentionSupport.Deletions deletions)
+            throws SQLException {
         List<RetentionRule> rules = policy.rules();
         for (int i = 0; i < rules.size(); i++) {
             RetentionRule rule = rules.get(i);
@@ -42,15 +41,16 @@ public final class RetentionDeletes {
             if (age == null) {
                 continue;
             }
-            long n = deleteRule(rules.subList(0, i), rule, now.minus(age), appliedUpTo);
-            if (n > 0) {
-                counts.put(rule, n);
-            }
+            deleteRule(rules.subList(0, i), rule, now.minus(age), appliedUpTo, deletions);
         }
-        return counts;
     }
 
-    private long deleteRule(List<RetentionRule> earlier, RetentionRule rule, Instant before, long appliedUpTo)
+    private void deleteRule(
+            List<RetentionRule> earlier,
+            RetentionRule rule,
+            Instant before,
+            long appliedUpTo,
+            RetentionSupport.Deletions deletions)
             throws SQLException {
         List<Object> args = new ArrayList<>();
         StringBuilder where = new StringBuilder("x.position <= ? AND x.ts < ? AND ");
@@ -64,7 +64,6 @@ public final class RetentionDeletes {
                 + " x.version FROM " + schema + ".events x WHERE " + where
                 + " AND x.version < (SELECT l.version FROM " + schema + ".events l WHERE l.aggregate_id ="
                 + " x.aggregate_id ORDER BY l.version DESC LIMIT 1) LIMIT " + BATCH + ")";
-        long total = 0;
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(sql)) {
             for (int k = 0; k < args.size(); k++) {
@@ -73,10 +72,11 @@ public final class RetentionDeletes {
             int n;
             do {
                 n = ps.executeUpdate(); // autocommit: one transaction per batch
-                total += n;
+                if (n > 0) {
+                    deletions.deleted(rule, n); // committed: counted even if a later batch fails
+                }
             } while (n == BATCH);
         }
-        return total;
     }
 
     private static String match(RetentionRule rule, List<Object> args) {

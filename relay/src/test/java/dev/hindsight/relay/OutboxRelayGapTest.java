@@ -1,0 +1,137 @@
+package dev.hindsight.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hindsight.core.AppendResult;
+import dev.hindsight.core.EventData;
+import dev.hindsight.core.EventFilter;
+import dev.hindsight.core.EventStore;
+import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.core.GlobalSlice;
+import dev.hindsight.core.Position;
+import dev.hindsight.core.ReadDirection;
+import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.memory.InMemoryEventLog;
+import dev.hindsight.core.spi.CheckpointStore;
+import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.ProposedEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A page with no events whose {@code next} still moves (the file engine's answer after scanning 100,000 positions that
+ * retention deleted; EventLog.readAll allows it) is not the end of the log: the relay goes on from {@code next} and
+ * publishes what follows (it read the same empty page again and again, publishing nothing more).
+ */
+class OutboxRelayGapTest {
+    @Test
+    void emptyPageThatMovesTheCursor_relayGoesOnFromItsNext() throws Exception {
+        InMemoryEventLog memory = new InMemoryEventLog();
+        EventStore store = EventStore.of(memory);
+        for (int i = 0; i < 5; i++) {
+            store.append("a-" + i, ExpectedVersion.ANY, EventData.of("E", "{}"));
+        }
+        EventLog log = new GapAfterStart(memory, Position.of(3)); // positions 1-3 read as a gap, as deleted ones
+        List<RecordedEvent> published = new CopyOnWriteArrayList<>();
+        RelaySink.Factory sinks = () -> new RelaySink() {
+            @Override
+            public void prepare() {}
+
+            @Override
+            public Future<?> send(RecordedEvent event) {
+                published.add(event);
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Checkpoints checkpoints = new Checkpoints();
+        try (OutboxRelay relay = OutboxRelay.start(
+                log, checkpoints, RelayTarget.parse("kafka://127.0.0.1:9/t"), sinks, Clock.systemUTC(), ms -> {})) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (published.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(published).extracting(RecordedEvent::position).containsExactly(Position.of(4), Position.of(5));
+            while (!relay.status().published().equals(Position.of(5)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(relay.status().published()).isEqualTo(Position.of(5));
+        }
+    }
+
+    /** An in-memory log whose first page from the start is empty and ends at {@code gapEnd}. */
+    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements EventLog {
+        @Override
+        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
+            return after.equals(Position.START)
+                    ? new GlobalSlice(List.of(), gapEnd)
+                    : log.readAll(after, limit, filter);
+        }
+
+        @Override
+        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
+            return log.append(aggregateId, expected, events);
+        }
+
+        @Override
+        public List<RecordedEvent> readAggregate(
+                String aggregateId, long fromVersion, int limit, ReadDirection direction) {
+            return log.readAggregate(aggregateId, fromVersion, limit, direction);
+        }
+
+        @Override
+        public long aggregateVersion(String aggregateId) {
+            return log.aggregateVersion(aggregateId);
+        }
+
+        @Override
+        public Position head() {
+            return log.head();
+        }
+
+        @Override
+        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
+            return log.awaitAfter(after, timeout);
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
+    }
+
+    private static final class Checkpoints implements CheckpointStore {
+        private final Map<String, Position> saved = new ConcurrentHashMap<>();
+
+        @Override
+        public Optional<Position> load(String name) {
+            return Optional.ofNullable(saved.get(name));
+        }
+
+        @Override
+        public void save(String name, Position position) {
+            saved.put(name, position);
+        }
+
+        @Override
+        public Map<String, Position> all() {
+            return Map.copyOf(saved);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
