@@ -209,14 +209,17 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
         assertAppliedOnce(second, Duration.ofSeconds(10));
     }
 
-    /** Waits until a session of this test's database sleeps in a COMMIT. */
+    /**
+     * Waits until a session of this test's database sleeps in a COMMIT: its own statement, or (the runner's) the last
+     * statement of its writes' multi-statement text, which the server shows with the separator's line break before it.
+     */
     private static void awaitCommitInTrigger() throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
         try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
                 Statement s = c.createStatement()) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-                        + " current_database() AND wait_event = 'PgSleep' AND query ILIKE 'commit%'")) {
+                        + " current_database() AND wait_event = 'PgSleep' AND ltrim(query, E' \\n') ILIKE 'commit%'")) {
                     rs.next();
                     if (rs.getInt(1) > 0) {
                         return;
@@ -225,7 +228,15 @@ class ProjectionEnginePostgresIT extends ProjectionEngineContract {
                 Thread.sleep(10);
             }
         }
-        throw new AssertionError("no commit reached the trigger");
+        String seen = "";
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT string_agg(coalesce(wait_event, '-') || ': ' || query, ' | ')"
+                        + " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+            rs.next();
+            seen = rs.getString(1);
+        }
+        throw new AssertionError("no commit reached the trigger: " + seen);
     }
 
     @Override

@@ -278,6 +278,31 @@ final class DeferredWrites {
     }
 
     /**
+     * Sends the queued executions with a {@code COMMIT} of the transaction after them, in one round trip, when the last
+     * of them are set-based ({@link SetBased#executeAll(Connection, List, Map, boolean)}); the connection must be in a
+     * transaction ({@code autoCommit} off). Otherwise (nothing queued, or the last statement went as a JDBC batch) it
+     * only sends them, like {@link #flush}, and the caller commits as usual.
+     *
+     * @return whether the transaction was committed
+     */
+    boolean flushAndCommit() throws SQLException {
+        await();
+        Slot p = pending;
+        pending = null;
+        if (p != null) {
+            p.flush();
+        }
+        if (ready.isEmpty()) {
+            return false;
+        }
+        List<SetBased.Rows> todo = List.copyOf(ready);
+        ready.clear();
+        readyRows = 0;
+        SetBased.executeAll(raw, todo, setBasedStatements, true);
+        return true;
+    }
+
+    /**
      * Hands the pending statement's queue on ({@link Slot#flush}); then sends what is ready, unless {@code async} (the
      * handler goes on writing), in which case it is sent only past {@link #MAX_QUEUED} executions, on another thread.
      */

@@ -558,9 +558,12 @@ public final class Runner {
                 applied[0]++;
             }
             if (inline.isEmpty() && partitionReader == null) {
-                // Queued behind the batch's writes, so that all of them reach the server in one round trip.
+                // Queued behind the batch's writes, so that all of them reach the server in one round trip, with the
+                // COMMIT when they are set-based (PostgreSQL): the checkpoint commits with the writes as before, and
+                // the
+                // transaction no longer waits for a second message (inTransaction's commit then sends nothing).
                 Catalog.queueCheckpoint(session, projection.name(), generation, next);
-                session.flush();
+                session.flushAndCommit();
             } else {
                 session.flush();
                 if (!inline.isEmpty()) {

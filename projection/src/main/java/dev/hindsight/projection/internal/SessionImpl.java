@@ -88,6 +88,16 @@ public final class SessionImpl implements SqlSession, AutoCloseable {
         }
     }
 
+    /**
+     * Sends the queued updates and, when they allow it, the transaction's {@code COMMIT} in the same round trip (see
+     * {@link DeferredWrites#flushAndCommit}); call in a transaction, as its last work.
+     *
+     * @return whether the transaction was committed; if not, the updates were sent and the caller commits
+     */
+    public boolean flushAndCommit() throws SQLException {
+        return deferred != null && deferred.flushAndCommit();
+    }
+
     /** Drops the queued updates; call before the transaction rolls back. */
     public void discard() {
         if (deferred != null) {

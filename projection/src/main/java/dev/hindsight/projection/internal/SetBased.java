@@ -249,6 +249,20 @@ final class SetBased {
      * Statements are cached in {@code cache} by their text.
      */
     static void executeAll(Connection c, List<Rows> groups, Map<String, PreparedStatement> cache) throws SQLException {
+        executeAll(c, groups, cache, false);
+    }
+
+    /**
+     * {@link #executeAll(Connection, List, Map)}, and with {@code commit} a {@code COMMIT} of the connection's
+     * transaction as the text's last statement: the transaction ends in the same round trip as its last writes instead
+     * of idling until the client's next message. If any statement fails, the server skips the rest up to the sync
+     * (the COMMIT included) and the transaction stays open, failed, for the caller to roll back; if the COMMIT itself
+     * fails, the server has rolled the transaction back. Either way the caller sees the exception. After a successful
+     * one the connection is idle, so the driver's own commit ({@code setAutoCommit(true)}, {@code commit()}) sends
+     * nothing.
+     */
+    static void executeAll(Connection c, List<Rows> groups, Map<String, PreparedStatement> cache, boolean commit)
+            throws SQLException {
         StringBuilder sql = new StringBuilder();
         List<String[]> types = new ArrayList<>(groups.size());
         for (Rows g : groups) {
@@ -258,6 +272,9 @@ final class SetBased {
             }
             types.add(t);
             sql.append(sql.isEmpty() ? "" : ";\n").append(g.plan().text(t));
+        }
+        if (commit) {
+            sql.append(";\nCOMMIT");
         }
         String text = sql.toString();
         PreparedStatement ps = cache.get(text);

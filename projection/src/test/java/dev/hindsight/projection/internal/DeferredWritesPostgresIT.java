@@ -252,6 +252,102 @@ class DeferredWritesPostgresIT {
         s.close();
     }
 
+    @Test
+    void deferredSession_flushAndCommit_commitsInTheWritesRoundTripAndTheDriverSendsNoSecondCommit()
+            throws SQLException {
+        c.setAutoCommit(false);
+        AtomicInteger executions = new AtomicInteger();
+        SessionImpl s = new SessionImpl(counting(c, executions), Dialect.POSTGRES, Set.of("t"), "_later", true);
+        PreparedStatement insert = s.prepare(sql(4, "t_later"));
+        PreparedStatement upsert = s.prepare(sql(0, "t_later"));
+        executions.set(0);
+        for (long id = 1; id <= 3; id++) {
+            bind(insert, new Object[] {id, id, "x", 1L, 1});
+            insert.executeUpdate();
+        }
+        bind(upsert, new Object[] {2L, 10L, "z", 2}); // the runner's checkpoint comes last, as an upsert
+        upsert.executeUpdate();
+
+        assertThat(s.flushAndCommit()).isTrue();
+
+        assertThat(executions).hasValue(1);
+        // committed: the server has left the transaction, another session sees the rows, and the driver's commit of
+        // the open JDBC transaction has nothing left to send
+        assertThat(((org.postgresql.core.BaseConnection) c).getTransactionState())
+                .isEqualTo(org.postgresql.core.TransactionState.IDLE);
+        assertThat(rowsSeenElsewhere("t_later")).isEqualTo(3);
+        c.setAutoCommit(true);
+        assertThat(rows("t_later")).containsExactly("1,1,x,1,1", "2,12,z,1,1", "3,3,x,1,1");
+        // the next transaction on the same session and statements starts afresh
+        c.setAutoCommit(false);
+        bind(insert, new Object[] {4L, 4L, "x", 1L, 1});
+        insert.executeUpdate();
+        assertThat(s.flushAndCommit()).isTrue();
+        c.setAutoCommit(true);
+        assertThat(rowsSeenElsewhere("t_later")).isEqualTo(4);
+        s.close();
+    }
+
+    @Test
+    void deferredSession_flushAndCommit_aFailingWriteCommitsNothingAndTheRollbackLeavesNothing() throws SQLException {
+        c.setAutoCommit(false);
+        SessionImpl s = new SessionImpl(c, Dialect.POSTGRES, Set.of("t"), "_later", true);
+        PreparedStatement insert = s.prepare(sql(4, "t_later"));
+        PreparedStatement upsert = s.prepare(sql(0, "t_later"));
+        for (long id = 1; id <= 5; id++) {
+            bind(insert, new Object[] {id, id == 3 ? null : 1L, "x", 1L, 1}); // a NOT NULL violation at id 3
+            insert.executeUpdate();
+        }
+        bind(upsert, new Object[] {9L, 1L, "z", 1});
+        upsert.executeUpdate();
+        SQLException failure = null;
+        try {
+            s.flushAndCommit();
+        } catch (SQLException e) {
+            failure = e;
+        }
+        assertThat(failure == null ? "no failure" : failure.getMessage()).contains("null value");
+        s.discard();
+        c.rollback();
+        c.setAutoCommit(true);
+        assertThat(rows("t_later")).isEmpty();
+        assertThat(rowsSeenElsewhere("t_later")).isZero();
+        s.close();
+    }
+
+    @Test
+    void deferredSession_flushAndCommit_lastStatementNotSetBased_sendsTheWritesAndLeavesTheCommitToTheCaller()
+            throws SQLException {
+        c.setAutoCommit(false);
+        SessionImpl s = new SessionImpl(c, Dialect.POSTGRES, Set.of("t"), "_later", true);
+        PreparedStatement insert = s.prepare(sql(4, "t_later"));
+        PreparedStatement byGroup = s.prepare(sql(3, "t_later")); // not by a unique key: a JDBC batch
+        bind(insert, new Object[] {1L, 1L, "x", 1L, 1});
+        insert.executeUpdate();
+        bind(byGroup, new Object[] {5L, 1});
+        byGroup.executeUpdate();
+
+        assertThat(s.flushAndCommit()).isFalse();
+
+        assertThat(rows("t_later")).containsExactly("1,6,x,1,1"); // sent, in this transaction
+        assertThat(rowsSeenElsewhere("t_later")).isZero(); // not committed
+        c.commit();
+        assertThat(rowsSeenElsewhere("t_later")).isEqualTo(1);
+        assertThat(new SessionImpl(c, Dialect.POSTGRES, Set.of("t"), "_later").flushAndCommit())
+                .isFalse(); // a session that defers nothing never commits
+        s.close();
+    }
+
+    /** The rows of {@code table} that another session sees: what has committed. */
+    private int rowsSeenElsewhere(String table) throws SQLException {
+        try (Connection other = DriverManager.getConnection(URL, USER, PASSWORD);
+                Statement st = other.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + schema + "." + table)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** {@code c} with the executions of its prepared statements counted: one per round trip to the server. */
     private static Connection counting(Connection c, AtomicInteger executions) {
         return (Connection) Proxy.newProxyInstance(
