@@ -52,6 +52,44 @@ cpu_ticks() { # serve's pid -> "serve_ticks postgres_ticks" (utime + stime of se
     echo "$serve $pg"
 }
 
+thread_ticks() { # serve's pid -> one line per thread: "tid utime stime minflt comm" (comm may hold spaces)
+    local t st
+    for t in /proc/"$1"/task/*/stat; do
+        st=$(cat "$t" 2> /dev/null) || continue
+        local comm=${st#*(} rest=${st##*) }
+        comm=${comm%)*}
+        read -r -a f <<< "$rest"
+        local tid=${t%/stat}
+        echo "${tid##*/} ${f[11]} ${f[12]} ${f[7]} $comm"
+    done
+}
+
+thread_summary() { # before-file after-file events -> serve's CPU per event: user/system, by thread kind; page faults
+    python3 - "$@" << 'PY'
+import re, sys, os
+hz = os.sysconf("SC_CLK_TCK")
+def load(f):
+    d = {}
+    for line in open(f):
+        tid, u, s, f, comm = line.rstrip("\n").split(" ", 4)
+        d[tid] = (int(u), int(s), int(f), comm)
+    return d
+a, b, n = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
+kinds, user, system, faults = {}, 0, 0, 0
+for tid, (u, s, f, comm) in b.items():
+    u0, s0, f0, _ = a.get(tid, (0, 0, 0, comm))
+    du, ds = u - u0, s - s0
+    user += du; system += ds; faults += f - f0
+    k = re.sub(r"[-#]?\d+$", "", comm).strip() or comm
+    kinds[k] = kinds.get(k, 0) + du + ds
+us = lambda t: t / hz * 1e6 / n
+top = sorted(kinds.items(), key=lambda kv: -kv[1])[:8]
+print("serve CPU per event by thread (µs; threads alive at the end): user %.0f, system %.0f, minor faults %.2f; "
+      % (us(user), us(system), faults / n)
+      + ", ".join("%s %.0f" % (k, us(v)) for k, v in top))
+PY
+}
+
 per_event() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b - a) / hz * 1e6 / n}'; }
 
 gc_summary() { # gc log, gc+cpu log -> pauses, their sum and max (ms), and the pauses' User/Real CPU
@@ -90,6 +128,7 @@ one() { # side jar
     [[ ${LOADGEN:-A} == own ]] && lgjar=$jar
     xacts0=$(xacts)
     cpu0=$(cpu_ticks "$pid")
+    thread_ticks "$pid" > "$WORK/threads0"
     "${JAVA[@]}" -jar "$lgjar" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
         --out "$WORK/lg.json" --quiet > "$WORK/lg.txt" 2>&1
@@ -106,10 +145,12 @@ for p in json.load(open(sys.argv[1]))["phases"]:
         "$WORK/lg.json" 2>&1 | tee -a "$OUT"
     local xacts1 events cpu1
     cpu1=$(cpu_ticks "$pid")
+    thread_ticks "$pid" > "$WORK/threads1"
     xacts1=$(xacts)
     events=$("${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" 2> /dev/null)
     say "CPU per event while loadgen ran (warm-up included; µs): serve $(per_event "${cpu0% *}" "${cpu1% *}" "${events:-1}")," \
         "PostgreSQL (all its processes) $(per_event "${cpu0#* }" "${cpu1#* }" "${events:-1}")"
+    say "$(thread_summary "$WORK/threads0" "$WORK/threads1" "${events:-1}")"
     say "serve GC: $(gc_summary "$WORK/gc-$1.log" "$WORK/gccpu-$1.log")"
     say "PostgreSQL transactions in the database (each auto-committed statement is one) during loadgen:" \
         "$((xacts1 - xacts0)) for ${events:-?} events = $(awk "BEGIN{printf \"%.2f\", $((xacts1 - xacts0)) / ${events:-1}}") per event"
