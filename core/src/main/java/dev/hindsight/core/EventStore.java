@@ -116,6 +116,16 @@ public final class EventStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #appendAsync} never blocks the calling thread: the engine only hands the append over
+     * ({@link EventLog#appendAsyncNeverBlocks}), tracing is off (with it the append runs on the calling thread) and
+     * there is no crypto-shredder (which may read or create a subject's key). Validation runs on the calling thread
+     * either way.
+     */
+    public boolean appendAsyncNeverBlocks() {
+        return !tracing.enabled() && shredder == null && log.appendAsyncNeverBlocks();
+    }
+
     /** Appends one event; see {@link #append(String, ExpectedVersion, List)}. */
     public AppendResult append(String aggregateId, ExpectedVersion expected, EventData event) {
         return append(aggregateId, expected, List.of(event));

@@ -16,6 +16,7 @@ import dev.hindsight.server.internal.LiveFeed;
 import dev.hindsight.server.internal.OpenApi;
 import dev.hindsight.server.internal.RateLimiter;
 import dev.hindsight.server.internal.RouteGuard;
+import dev.hindsight.server.internal.SelectorDispatch;
 import dev.hindsight.server.internal.ServerMetrics;
 import dev.hindsight.server.internal.SlowClientGuard;
 import dev.hindsight.server.internal.SubjectsApi;
@@ -51,13 +52,15 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Hindsight HTTP server (Javalin on Jetty, one virtual thread per request) over an {@link EventStore}:
+ * The Hindsight HTTP server (Javalin on Jetty, requests handled on virtual threads; single appends to the file engine
+ * on Jetty's selector thread, see {@code SelectorDispatch}) over an {@link EventStore}:
  *
  * <ul>
  *   <li>{@code POST /api/aggregates/{aggregate_id}/events} — append one event or an array (header
@@ -104,6 +107,9 @@ public final class HindsightServer implements AutoCloseable {
     private final SlowClientGuard slowClients;
     private final RouteGuard guard;
     private final Javalin app;
+    /** Request handling that may block, Jetty's and ours ({@link SelectorDispatch}): a virtual thread per task. */
+    private final Executor virtual = Executors.newVirtualThreadPerTaskExecutor();
+
     private boolean started; // guarded by this
     private boolean stopped; // guarded by this
 
@@ -153,18 +159,27 @@ public final class HindsightServer implements AutoCloseable {
      * for good under CPU starvation (selector parked in the JDK's poller, connections left in the listen backlog), so
      * the selector stays on a platform thread, as Jetty's documentation recommends.
      */
-    private static QueuedThreadPool threadPool() {
-        Executor virtual = Executors.newVirtualThreadPerTaskExecutor();
+    private QueuedThreadPool threadPool() {
+        Executor virtual = this.virtual;
         QueuedThreadPool pool = new QueuedThreadPool(16, 2) {
             /**
-             * A connection whose request completed on another thread (an asynchronous append, answered by the store's
-             * acknowledgement) is resumed by Jetty 12.1 as a job of this pool: it runs on a virtual thread, as request
-             * handling does, instead of waking a platform thread of the pool per such request.
+             * A connection whose request completed on another thread than the one that read it (every request but the
+             * ones {@link SelectorDispatch} serves on the selector and answers at once) is resumed by Jetty 12.1 as a
+             * job of this pool, which reads the connection's next request or waits for it. The handler tree is
+             * non-blocking ({@link SelectorDispatch}), so the job never blocks, and the thread that completed the
+             * request runs it itself: the acks thread of the file engine after an asynchronous append's answer, a
+             * virtual thread after a Javalin route's (as Jetty's own loop went on after a request answered during its
+             * handling). Starting a virtual thread per resume cost more server CPU per append (docs/benchmarks.md,
+             * session 21); before the non-blocking tree it was that or a platform thread of this pool (session 16).
              */
             @Override
             public void execute(Runnable job) {
-                if (job instanceof HttpConnection) {
-                    virtual.execute(job);
+                if (job instanceof HttpConnection c) {
+                    if (c.getServer().getInvocationType() == Invocable.InvocationType.NON_BLOCKING) {
+                        job.run();
+                    } else {
+                        virtual.execute(job);
+                    }
                 } else {
                     super.execute(job);
                 }
@@ -200,7 +215,8 @@ public final class HindsightServer implements AutoCloseable {
             // routes of the same names, which still serve the ids and spellings it leaves to Javalin). Inserted first,
             // so innermost: the handlers
             // below wrap it as they wrap Javalin.
-            server.insertHandler(new AppendHandler(guard, api));
+            AppendHandler appends = new AppendHandler(guard, api, virtual, store.appendAsyncNeverBlocks());
+            server.insertHandler(appends);
             // Jetty's graceful stop: on stop, connectors stop accepting and GracefulHandler waits (up to the stop
             // timeout) until every request in flight has completed its response; new ones get 503.
             server.insertHandler(new GracefulHandler());
@@ -208,6 +224,9 @@ public final class HindsightServer implements AutoCloseable {
             // minimum for responses: a live feed sends little on purpose.
             server.insertHandler(new MinimumDataRateHandler(options.minBodyRate, 0));
             server.insertHandler(slowClients);
+            // Outermost: the handler tree is non-blocking to Jetty, so the selector serves the single appends that
+            // never block itself (no thread per request) and hands everything else to a virtual thread.
+            server.insertHandler(new SelectorDispatch(virtual, appends::servesWithoutBlocking));
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
         add(cfg, "POST", events, api::append);

@@ -65,6 +65,15 @@ public interface EventLog extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #appendAsync} only hands the append over and returns, without blocking the calling thread (no I/O,
+     * no wait for a lock held across I/O): then a caller whose thread must never block, such as the HTTP server's
+     * selector, may call it. Default {@code false} (the default {@link #appendAsync} appends on the calling thread).
+     */
+    default boolean appendAsyncNeverBlocks() {
+        return false;
+    }
+
+    /**
      * Many independent appends, each atomic on its own with its own expected version: one rejected append never
      * affects the others, and appends of the same aggregate are judged in list order (each sees the ones before it).
      * Engines with a single writer override this to hand the whole batch over at once; the default runs each

@@ -2,7 +2,12 @@ package dev.hindsight.server.internal;
 
 import dev.hindsight.core.auth.ApiToken;
 import dev.hindsight.server.internal.Access.Rule;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.PreEncodedHttpField;
@@ -11,6 +16,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IO;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +41,52 @@ public final class AppendHandler extends Handler.Wrapper {
     /** The bulk append route, which this handler serves too. */
     public static final String BULK_ROUTE = "/api/appends";
 
+    /**
+     * Largest body of a single append served without blocking: a larger one is read and parsed on a thread of its own,
+     * so that parsing it does not hold up the other connections of the selector that read it.
+     */
+    static final int INLINE_BODY_BYTES = 64 * 1024;
+
     private static final String PREFIX = "/api/aggregates/";
     private static final String SUFFIX = "/events";
     private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
 
     private final RouteGuard guard;
     private final EventsApi api;
+    private final boolean storeNeverBlocks;
+    private final Executor blocking;
 
-    public AppendHandler(RouteGuard guard, EventsApi api) {
+    /**
+     * @param blocking where a single append whose body has not all arrived goes on, when this handler was called on a
+     *     thread that must not block ({@link #servesWithoutBlocking})
+     * @param storeNeverBlocks whether the store's asynchronous append never blocks
+     *     ({@link dev.hindsight.core.EventStore#appendAsyncNeverBlocks}): only then are single appends served without
+     *     blocking
+     */
+    public AppendHandler(RouteGuard guard, EventsApi api, Executor blocking, boolean storeNeverBlocks) {
         this.guard = guard;
         this.api = api;
+        this.blocking = blocking;
+        this.storeNeverBlocks = storeNeverBlocks;
+    }
+
+    /**
+     * Whether this handler serves {@code request} without blocking the calling thread, so that {@link SelectorDispatch}
+     * may pass it on from Jetty's selector: a single append, on a store whose asynchronous append never blocks (which
+     * also means tracing is off: the route guard waits inside the span otherwise), with a declared body within the
+     * limit and at most {@link #INLINE_BODY_BYTES}, and no {@code Expect: 100-continue}. Such a request is served on the
+     * calling thread when its body has all arrived with it (the usual case), else it goes on on a thread of
+     * {@code blocking}.
+     */
+    public boolean servesWithoutBlocking(Request request) {
+        if (!storeNeverBlocks || !"POST".equals(request.getMethod())) {
+            return false;
+        }
+        long length = request.getLength();
+        return length >= 0
+                && length <= Math.min(INLINE_BODY_BYTES, api.maxBodyBytes())
+                && !request.getHeaders().contains(HttpHeader.EXPECT)
+                && aggregateId(request.getHttpURI().getPath()) != null;
     }
 
     @Override
@@ -61,8 +103,63 @@ public final class AppendHandler extends Handler.Wrapper {
         if (id == null) {
             return super.handle(request, response, callback);
         }
+        if (!servesWithoutBlocking(request)) {
+            single(request, response, callback, id, Content.Source.asInputStream(request));
+            return true;
+        }
+        // Maybe on the selector: the body as far as it has arrived, without waiting. A small body almost always comes
+        // with its header; when it has not all arrived, the append goes on where waiting for the rest is fine.
+        byte[] body = new byte[(int) request.getLength()];
+        int at = 0;
+        Throwable failure = null;
+        boolean ended = false;
+        while (at < body.length && !ended) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                break;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                failure = chunk.getFailure();
+                break;
+            }
+            try {
+                ByteBuffer b = chunk.getByteBuffer();
+                int n = Math.min(b.remaining(), body.length - at);
+                b.get(body, at, n);
+                at += n;
+            } finally {
+                chunk.release();
+            }
+            ended = chunk.isLast();
+        }
+        if (at == body.length) {
+            single(request, response, callback, id, new ByteArrayInputStream(body));
+            return true;
+        }
+        // What a blocking read of the request would have read from here: the bytes taken, the failure taken (which
+        // the request will not return again), then the rest. The access check and the other checks still come first.
+        InputStream rest = Content.Source.asInputStream(request);
+        if (failure != null) {
+            rest = new SequenceInputStream(failing(failure), rest);
+        }
+        InputStream in = new SequenceInputStream(new ByteArrayInputStream(body, 0, at), rest);
+        blocking.execute(() -> {
+            try {
+                single(request, response, callback, id, in);
+            } catch (Throwable t) {
+                callback.failed(t);
+            }
+        });
+        return true;
+    }
+
+    /**
+     * One single append of the body {@code in}: no thread waits for the durable write, its acknowledgement sends the
+     * answer. Blocks only as far as reading {@code in} blocks.
+     */
+    private void single(Request request, Response response, Callback callback, String id, InputStream in)
+            throws Exception {
         JettyExchange x = new JettyExchange(request, response, id);
-        // no thread waits for the durable write: its acknowledgement sends the answer
         guard.serveAsync(
                 x,
                 "POST",
@@ -71,13 +168,25 @@ public final class AppendHandler extends Handler.Wrapper {
                 () -> api.appendAsync(
                                 id,
                                 x.header("Expected-Version"),
-                                () -> api.body(
-                                        request.getLength(),
-                                        Content.Source.asInputStream(request),
-                                        () -> x.header("Connection", "close")))
+                                () -> api.body(request.getLength(), in, () -> x.header("Connection", "close")))
                         .thenAccept(answer -> x.answer(201, answer)),
                 () -> x.send(callback));
-        return true;
+    }
+
+    /** A stream whose first read throws {@code failure} as Jetty's request stream would have, then ends. */
+    private static InputStream failing(Throwable failure) {
+        return new InputStream() {
+            private boolean thrown;
+
+            @Override
+            public int read() throws IOException {
+                if (!thrown) {
+                    thrown = true;
+                    throw IO.rethrow(failure);
+                }
+                return -1;
+            }
+        };
     }
 
     /** {@code POST /api/appends}, the path exactly (a trailing slash or an escape goes on to Javalin). */

@@ -172,6 +172,11 @@ public final class EventsApi {
         return body(declared, in, maxBulkBytes(), closeConnection);
     }
 
+    /** The body limit of a single append: larger bodies are refused with 413 before parsing. */
+    int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
     /** The body limit of a bulk request: {@value #BULK_BODY_FACTOR} single appends' worth. */
     int maxBulkBytes() {
         return (int) Math.min(Integer.MAX_VALUE - 16, (long) maxBodyBytes * BULK_BODY_FACTOR);

@@ -37,7 +37,10 @@ class AppendHandlerTest {
     void start() throws Exception {
         ServerMetrics metrics = new ServerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         AppendHandler append = new AppendHandler(
-                new RouteGuard(null, metrics, new Audit(store), Tracing.off()), new EventsApi(store, metrics, 1 << 20));
+                new RouteGuard(null, metrics, new Audit(store), Tracing.off()),
+                new EventsApi(store, metrics, 1 << 20),
+                Runnable::run,
+                store.appendAsyncNeverBlocks());
         // what the handler passes on answers 418
         append.setHandler(new Handler.Abstract() {
             @Override

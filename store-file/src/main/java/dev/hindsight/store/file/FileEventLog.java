@@ -360,6 +360,12 @@ public final class FileEventLog implements EventLog, RetentionSupport {
         return writer.submit(aggregateId, expected, events);
     }
 
+    /** The writer's queue is unbounded: a submit takes its lock only for the enqueue (and waits only for a close). */
+    @Override
+    public boolean appendAsyncNeverBlocks() {
+        return true;
+    }
+
     /** The whole batch goes to the writer at once: one hand-off, typically one durable write. */
     @Override
     public List<AppendOutcome> appendAll(List<ProposedAppend> appends) {
