@@ -2,22 +2,15 @@ package dev.hindsight.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
-import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Json;
 import dev.hindsight.core.Position;
-import dev.hindsight.core.ReadDirection;
-import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.privacy.Shredder;
 import dev.hindsight.core.spi.CheckpointStore;
-import dev.hindsight.core.spi.EventLog;
-import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.orders.command.AdjustItems;
 import dev.hindsight.orders.command.CancelOrder;
@@ -25,6 +18,7 @@ import dev.hindsight.orders.command.CreateOrder;
 import dev.hindsight.orders.command.DeliverOrder;
 import dev.hindsight.orders.command.PayOrder;
 import dev.hindsight.orders.command.ShipOrder;
+import dev.hindsight.testkit.GapAfterStartLog;
 import dev.hindsight.testkit.clock.SettableClock;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -150,7 +144,7 @@ class OrderSnapshotServiceTest {
     @Test
     void emptyPageThatMovesTheCursor_serviceGoesOnFromItsNext() throws Exception {
         InMemoryEventLog memory = new InMemoryEventLog();
-        EventStore gapped = EventStore.of(new GapAfterStart(memory, Position.of(3)));
+        EventStore gapped = EventStore.of(new GapAfterStartLog(memory, Position.of(3)));
         for (int i = 0; i < 5; i++) {
             gapped.append("x-" + i, ExpectedVersion.ANY, EventData.of("Noted", "{}"));
         }
@@ -161,47 +155,6 @@ class OrderSnapshotServiceTest {
                 Thread.sleep(20);
             }
             assertThat(service.position()).isEqualTo(Position.of(5));
-        }
-    }
-
-    /** An in-memory log whose first page from the start is empty and ends at {@code gapEnd}. */
-    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements EventLog {
-        @Override
-        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
-            return after.equals(Position.START)
-                    ? new GlobalSlice(List.of(), gapEnd)
-                    : log.readAll(after, limit, filter);
-        }
-
-        @Override
-        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
-            return log.append(aggregateId, expected, events);
-        }
-
-        @Override
-        public List<RecordedEvent> readAggregate(
-                String aggregateId, long fromVersion, int limit, ReadDirection direction) {
-            return log.readAggregate(aggregateId, fromVersion, limit, direction);
-        }
-
-        @Override
-        public long aggregateVersion(String aggregateId) {
-            return log.aggregateVersion(aggregateId);
-        }
-
-        @Override
-        public Position head() {
-            return log.head();
-        }
-
-        @Override
-        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
-            return log.awaitAfter(after, timeout);
-        }
-
-        @Override
-        public void close() {
-            log.close();
         }
     }
 }

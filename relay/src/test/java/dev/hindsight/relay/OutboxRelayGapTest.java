@@ -2,19 +2,15 @@ package dev.hindsight.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
-import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
-import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
-import dev.hindsight.core.spi.ProposedEvent;
+import dev.hindsight.testkit.GapAfterStartLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +35,7 @@ class OutboxRelayGapTest {
         for (int i = 0; i < 5; i++) {
             store.append("a-" + i, ExpectedVersion.ANY, EventData.of("E", "{}"));
         }
-        EventLog log = new GapAfterStart(memory, Position.of(3)); // positions 1-3 read as a gap, as deleted ones
+        EventLog log = new GapAfterStartLog(memory, Position.of(3)); // positions 1-3 read as a gap, as deleted ones
         List<RecordedEvent> published = new CopyOnWriteArrayList<>();
         RelaySink.Factory sinks = () -> new RelaySink() {
             @Override
@@ -69,47 +65,6 @@ class OutboxRelayGapTest {
                 Thread.sleep(20);
             }
             assertThat(relay.status().published()).isEqualTo(Position.of(5));
-        }
-    }
-
-    /** An in-memory log whose first page from the start is empty and ends at {@code gapEnd}. */
-    private record GapAfterStart(InMemoryEventLog log, Position gapEnd) implements EventLog {
-        @Override
-        public GlobalSlice readAll(Position after, int limit, EventFilter filter) {
-            return after.equals(Position.START)
-                    ? new GlobalSlice(List.of(), gapEnd)
-                    : log.readAll(after, limit, filter);
-        }
-
-        @Override
-        public AppendResult append(String aggregateId, ExpectedVersion expected, List<ProposedEvent> events) {
-            return log.append(aggregateId, expected, events);
-        }
-
-        @Override
-        public List<RecordedEvent> readAggregate(
-                String aggregateId, long fromVersion, int limit, ReadDirection direction) {
-            return log.readAggregate(aggregateId, fromVersion, limit, direction);
-        }
-
-        @Override
-        public long aggregateVersion(String aggregateId) {
-            return log.aggregateVersion(aggregateId);
-        }
-
-        @Override
-        public Position head() {
-            return log.head();
-        }
-
-        @Override
-        public boolean awaitAfter(Position after, Duration timeout) throws InterruptedException {
-            return log.awaitAfter(after, timeout);
-        }
-
-        @Override
-        public void close() {
-            log.close();
         }
     }
 
