@@ -10,7 +10,6 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.core.memory.InMemorySnapshotStore;
 import dev.hindsight.core.privacy.Shredder;
-import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.Snapshot;
 import dev.hindsight.orders.command.AdjustItems;
 import dev.hindsight.orders.command.CancelOrder;
@@ -19,6 +18,7 @@ import dev.hindsight.orders.command.DeliverOrder;
 import dev.hindsight.orders.command.PayOrder;
 import dev.hindsight.orders.command.ShipOrder;
 import dev.hindsight.testkit.GapAfterStartLog;
+import dev.hindsight.testkit.InMemoryCheckpointStore;
 import dev.hindsight.testkit.clock.SettableClock;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -26,10 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,28 +43,6 @@ class OrderSnapshotServiceTest {
     private final OrderService writer = new OrderService(store, null, clock);
 
     /** A checkpoint store in memory. */
-    private static final class Checkpoints implements CheckpointStore {
-        private final Map<String, Position> saved = new ConcurrentHashMap<>();
-
-        @Override
-        public Optional<Position> load(String name) {
-            return Optional.ofNullable(saved.get(name));
-        }
-
-        @Override
-        public void save(String name, Position position) {
-            saved.put(name, position);
-        }
-
-        @Override
-        public Map<String, Position> all() {
-            return Map.copyOf(saved);
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @Test
     void snapshotsOfInterleavedOrders_equalTheReplayAtTheirVersions() throws Exception {
         Random random = new Random(7);
@@ -107,7 +82,7 @@ class OrderSnapshotServiceTest {
 
         InMemorySnapshotStore snapshots = new InMemorySnapshotStore(100);
         try (OrderSnapshotService service =
-                OrderSnapshotService.start(store, snapshots, new Checkpoints(), clock, lag -> {})) {
+                OrderSnapshotService.start(store, snapshots, new InMemoryCheckpointStore(), clock, lag -> {})) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!service.position().covers(store.head())) {
                 assertThat(System.nanoTime()).as("caught up").isLessThan(deadline);
@@ -149,7 +124,7 @@ class OrderSnapshotServiceTest {
             gapped.append("x-" + i, ExpectedVersion.ANY, EventData.of("Noted", "{}"));
         }
         try (OrderSnapshotService service = OrderSnapshotService.start(
-                gapped, new InMemorySnapshotStore(10), new Checkpoints(), clock, lag -> {})) {
+                gapped, new InMemorySnapshotStore(10), new InMemoryCheckpointStore(), clock, lag -> {})) {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!service.position().covers(gapped.head()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);

@@ -8,16 +8,13 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.memory.InMemoryEventLog;
-import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.testkit.GapAfterStartLog;
+import dev.hindsight.testkit.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
@@ -53,7 +50,7 @@ class OutboxRelayGapTest {
             @Override
             public void close() {}
         };
-        Checkpoints checkpoints = new Checkpoints();
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
         try (OutboxRelay relay = OutboxRelay.start(
                 log, checkpoints, RelayTarget.parse("kafka://127.0.0.1:9/t"), sinks, Clock.systemUTC(), ms -> {})) {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -66,27 +63,5 @@ class OutboxRelayGapTest {
             }
             assertThat(relay.status().published()).isEqualTo(Position.of(5));
         }
-    }
-
-    private static final class Checkpoints implements CheckpointStore {
-        private final Map<String, Position> saved = new ConcurrentHashMap<>();
-
-        @Override
-        public Optional<Position> load(String name) {
-            return Optional.ofNullable(saved.get(name));
-        }
-
-        @Override
-        public void save(String name, Position position) {
-            saved.put(name, position);
-        }
-
-        @Override
-        public Map<String, Position> all() {
-            return Map.copyOf(saved);
-        }
-
-        @Override
-        public void close() {}
     }
 }

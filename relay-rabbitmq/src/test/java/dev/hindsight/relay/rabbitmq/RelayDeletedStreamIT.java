@@ -10,18 +10,16 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.memory.InMemoryEventLog;
-import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.relay.OutboxRelay;
 import dev.hindsight.relay.RelaySink;
 import dev.hindsight.relay.RelayTarget;
+import dev.hindsight.testkit.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -37,29 +35,6 @@ import org.junit.jupiter.api.Test;
 class RelayDeletedStreamIT {
     private static final String HOST = "127.0.0.1";
     private final List<String> streams = new ArrayList<>();
-
-    /** Checkpoints in memory. */
-    private static final class Checkpoints implements CheckpointStore {
-        private final Map<String, Position> saved = new ConcurrentHashMap<>();
-
-        @Override
-        public Optional<Position> load(String name) {
-            return Optional.ofNullable(saved.get(name));
-        }
-
-        @Override
-        public void save(String name, Position position) {
-            saved.put(name, position);
-        }
-
-        @Override
-        public Map<String, Position> all() {
-            return Map.copyOf(saved);
-        }
-
-        @Override
-        public void close() {}
-    }
 
     @AfterEach
     void deleteStreams() throws Exception {
@@ -88,8 +63,8 @@ class RelayDeletedStreamIT {
     private void deleteWhileRunning(RelayTarget target, RelaySink.Factory sinks, String stream) throws Exception {
         InMemoryEventLog log = new InMemoryEventLog();
         EventStore store = EventStore.of(log);
-        try (OutboxRelay relay =
-                OutboxRelay.start(log, new Checkpoints(), target, sinks, Clock.systemUTC(), latency -> {})) {
+        try (OutboxRelay relay = OutboxRelay.start(
+                log, new InMemoryCheckpointStore(), target, sinks, Clock.systemUTC(), latency -> {})) {
             append(store, "a", 3);
             await("the first events published", () -> relay.status().published().equals(log.head()));
             assertThat(messages(stream)).isEqualTo(3);
