@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestPlan;
 
 /**
  * An in-process KRaft cluster for tests on free ports: a {@link KafkaDevCluster} (the launcher behind
@@ -29,12 +31,19 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     private static @Nullable KafkaTestCluster shared;
+    private static @Nullable Path sharedDir;
+    private static @Nullable Thread sharedHook;
 
     /**
-     * One 1-broker cluster for every test class of this JVM that only needs a broker: started by the first caller,
-     * closed and deleted when the JVM exits; never close it. A cluster's start and controlled shutdown cost seconds per
-     * class; each class keeps to topics (and so groups and transactional ids) of its own names. Tests that stop, kill
-     * or resize brokers, or need other broker settings, {@link #start} their own.
+     * One 1-broker cluster for every test class of this JVM that only needs a broker: started by the first caller and
+     * closed by {@link #closeShared} when the test plan has run ({@link CloseSharedAtEnd}, registered as a JUnit
+     * Platform listener in this module's test jar); never close it yourself. A cluster's start and controlled shutdown
+     * cost seconds per class; each class keeps to topics (and so groups and transactional ids) of its own names. Tests
+     * that stop, kill or resize brokers, or need other broker settings, {@link #start} their own.
+     *
+     * <p>The cluster is not closed in a JVM shutdown hook: a controlled shutdown can outlast the test fork's exit
+     * timeout, and a fork killed while exiting fails the build after every test passed (CI, stop 31). The shutdown hook
+     * left in place only deletes the directory if the listener never ran.
      *
      * @throws Exception if the cluster cannot be started
      */
@@ -42,17 +51,64 @@ public final class KafkaTestCluster implements AutoCloseable {
         if (shared == null) {
             Path dir = Files.createTempDirectory("hindsight-shared-kafka");
             KafkaTestCluster started = start(dir, 1);
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
-                started.close();
-                try {
-                    deleteTree(dir);
-                } catch (IOException e) {
-                    System.err.println("KafkaTestCluster.shared: could not delete " + dir + ": " + e);
-                }
-            }));
+            Thread hook = Thread.ofPlatform().unstarted(() -> deleteQuietly(dir));
+            Runtime.getRuntime().addShutdownHook(hook);
             shared = started;
+            sharedDir = dir;
+            sharedHook = hook;
         }
         return shared;
+    }
+
+    /**
+     * Closes the {@link #shared} cluster, if one was started, and deletes its directory; a later {@link #shared} call
+     * starts a new one. Bounded like {@link #close}.
+     */
+    public static synchronized void closeShared() {
+        KafkaTestCluster closing = shared;
+        Path dir = sharedDir;
+        Thread hook = sharedHook;
+        shared = null;
+        sharedDir = null;
+        sharedHook = null;
+        if (closing == null || dir == null) {
+            return;
+        }
+        long began = System.nanoTime();
+        boolean stopped = closing.closeWithin(CLOSE_WAIT);
+        System.err.println("KafkaTestCluster.closeShared: shared cluster " + (stopped ? "stopped" : "still stopping")
+                + " after " + (System.nanoTime() - began) / 1_000_000 + " ms");
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                return; // the JVM is already exiting: the hook deletes the directory
+            }
+        }
+        if (stopped) {
+            deleteQuietly(dir);
+        } else if (hook != null) {
+            Runtime.getRuntime().addShutdownHook(hook); // nodes still running: delete when the JVM exits
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            System.err.println("KafkaTestCluster.shared: could not delete " + dir + ": " + e);
+        }
+    }
+
+    /**
+     * The JUnit Platform listener that closes the {@link #shared} cluster when a test plan has run, inside the test
+     * run rather than in the JVM's exit (registered through {@code META-INF/services}).
+     */
+    public static final class CloseSharedAtEnd implements TestExecutionListener {
+        @Override
+        public void testPlanExecutionFinished(TestPlan testPlan) {
+            closeShared();
+        }
     }
 
     /** Bootstrap servers, {@code 127.0.0.1:port} of every node, comma-separated. */
@@ -92,19 +148,26 @@ public final class KafkaTestCluster implements AutoCloseable {
      */
     @Override
     public void close() {
+        closeWithin(CLOSE_WAIT);
+    }
+
+    /** Shuts every running node down in parallel, waiting at most {@code wait}; true if they all stopped in time. */
+    private boolean closeWithin(java.time.Duration wait) {
         Thread stopping = Thread.ofPlatform()
                 .daemon(true)
                 .name("kafka-test-cluster-close")
                 .start(cluster::close);
         try {
-            stopping.join(CLOSE_WAIT);
+            stopping.join(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (stopping.isAlive()) {
-            System.err.println("KafkaTestCluster: nodes still shutting down after " + CLOSE_WAIT
+            System.err.println("KafkaTestCluster: nodes still shutting down after " + wait
                     + "; leaving them to the end of the test JVM");
+            return false;
         }
+        return true;
     }
 
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(45);
