@@ -44,8 +44,10 @@ final class RelayPlugin implements ServerPlugin {
                  "description": "Committed events not yet acknowledged (counted up to 10,000)"},
                "lag_ms": {"type": "integer",
                  "description": "Age of the oldest committed event not yet acknowledged; 0 when caught up"},
-               "last_error": {"type": ["string", "null"], "description": "The last failure, until a batch succeeds"}},
-               "required": ["target", "published_position", "published_events", "lag_events", "lag_ms"]}}}}
+               "last_error": {"type": ["string", "null"], "description": "The last failure, until a batch succeeds"},
+               "failures": {"type": "integer",
+                 "description": "Failed attempts since this server started (each retried from the checkpoint a second later)"}},
+               "required": ["target", "published_position", "published_events", "lag_events", "lag_ms", "failures"]}}}}
             """;
 
     private final EventLog log;
@@ -119,6 +121,9 @@ final class RelayPlugin implements ServerPlugin {
                         "hindsight.relay.published", started, r -> r.status().publishedEvents())
                 .description("Events relayed and acknowledged since this server started")
                 .register(registry);
+        FunctionCounter.builder("hindsight.relay.failures", started, r -> r.failures())
+                .description("Failed relay attempts since this server started (each retried from the checkpoint)")
+                .register(registry);
         routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
     }
 
@@ -148,6 +153,7 @@ final class RelayPlugin implements ServerPlugin {
         } else {
             o.put("last_error", s.lastError());
         }
+        o.put("failures", s.failures());
         return o.toString();
     }
 

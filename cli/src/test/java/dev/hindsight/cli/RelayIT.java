@@ -142,8 +142,13 @@ class RelayIT {
         assertThat(status.get("target").asText()).isEqualTo("kafka://" + cluster.bootstrapServers() + "/" + topic);
         assertThat(status.get("lag_ms").asLong()).isZero();
         assertThat(status.get("last_error").isNull()).isTrue();
+        assertThat(status.get("failures").asLong()).isZero();
         String metrics = HttpGet.text(url + "/metrics");
-        assertThat(metrics).contains("hindsight_relay_lag_events 0.0", "hindsight_relay_published_total 5.0");
+        assertThat(metrics)
+                .contains(
+                        "hindsight_relay_lag_events 0.0",
+                        "hindsight_relay_published_total 5.0",
+                        "hindsight_relay_failures_total 0.0");
         assertThat(metrics).contains("hindsight_relay_publish_latency_seconds");
         assertThat(HttpGet.text(url + "/api/openapi.json")).contains("/api/relay", "RelayStatus");
         server.stop();

@@ -55,6 +55,7 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile Position published;
     private volatile long publishedEvents;
     private volatile @Nullable String lastError;
+    private volatile long failures;
     private final RelaySink.Factory sinks;
     private @Nullable RelaySink sink; // publisher thread only
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // publisher thread only
@@ -112,6 +113,8 @@ public final class OutboxRelay implements AutoCloseable {
      * @param lagEvents committed events not yet acknowledged, at most {@value #LAG_COUNT_CAP}
      * @param lagMillis age of the oldest committed event not yet acknowledged, 0 when caught up
      * @param lastError the last failure, until a batch succeeds again
+     * @param failures failed attempts since this process started (each one is retried from the checkpoint a second
+     *     later), for an alert that does not depend on sampling {@code lastError} while it is set
      */
     public record Status(
             RelayTarget target,
@@ -119,7 +122,8 @@ public final class OutboxRelay implements AutoCloseable {
             long publishedEvents,
             long lagEvents,
             long lagMillis,
-            @Nullable String lastError) {}
+            @Nullable String lastError,
+            long failures) {}
 
     /**
      * The current status. Counting the lag reads the unpublished events (positions of some engines, PostgreSQL's, are
@@ -138,7 +142,12 @@ public final class OutboxRelay implements AutoCloseable {
                         0, clock.millis() - pending.getFirst().recordedAt().toEpochMilli());
             }
         }
-        return new Status(target, p, publishedEvents, lagEvents, lagMillis, lastError);
+        return new Status(target, p, publishedEvents, lagEvents, lagMillis, lastError, failures);
+    }
+
+    /** Failed attempts since this process started, without {@link #status()}'s read of the unpublished events. */
+    public long failures() {
+        return failures;
     }
 
     private void run() {
@@ -159,6 +168,7 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                 lastError = cause.toString();
+                failures++; // this thread alone writes it
                 LOG.warn(
                         "relay to {} failed, retrying from the last acknowledged position: {}",
                         target,

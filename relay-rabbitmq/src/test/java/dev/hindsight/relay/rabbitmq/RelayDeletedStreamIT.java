@@ -83,10 +83,12 @@ class RelayDeletedStreamIT {
             assertThat(failing.lastError()).as("the status names the stream").contains(stream);
             assertThat(failing.published()).as("nothing counted as published").isEqualTo(before);
             assertThat(failing.lagEvents()).isEqualTo(2);
+            assertThat(failing.failures()).as("failures counted").isPositive();
             assertThat(failedAfterMillis).as("reported within seconds").isLessThan(10_000);
             Thread.sleep(3_000); // several retries: still failing, still not counted, the stream not re-created
             assertThat(relay.status().published()).isEqualTo(before);
             assertThat(relay.status().lastError()).contains(stream);
+            assertThat(relay.failures()).as("each retry fails again").isGreaterThan(failing.failures());
             System.out.printf("%s: after 3 s: %s%n", target, relay.status().lastError());
 
             try (Connection c = factory().newConnection("hindsight-deleted-stream-it");
