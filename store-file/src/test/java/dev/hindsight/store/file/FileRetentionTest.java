@@ -11,15 +11,22 @@ import dev.hindsight.core.InvalidRequestException;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.retention.RetentionPolicy;
 import dev.hindsight.core.retention.RetentionRule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,11 +50,19 @@ class FileRetentionTest {
 
     /** 10 carts (created, 20 views, checked out; cart_9 ends with a view), 5 orders with views, then filler. */
     private static void fill(FileEventLog log) {
+        fill(log, "");
+    }
+
+    /** {@link #fill(FileEventLog)} with {@code pad} in every view's data (big views spread over several segments). */
+    private static void fill(FileEventLog log, String pad) {
         EventStore es = EventStore.of(log);
         for (int c = 0; c < 10; c++) {
             es.append("cart_" + c, ExpectedVersion.NO_STREAM, EventData.of("CartCreated", "{}"));
             for (int v = 0; v < 20; v++) {
-                es.append("cart_" + c, ExpectedVersion.ANY, EventData.of("CartViewed", "{\"page\":" + v + "}"));
+                es.append(
+                        "cart_" + c,
+                        ExpectedVersion.ANY,
+                        EventData.of("CartViewed", "{\"page\":" + v + ",\"pad\":\"" + pad + "\"}"));
             }
             if (c != 9) {
                 es.append("cart_" + c, ExpectedVersion.ANY, EventData.of("CartCheckedOut", "{}"));
@@ -141,6 +156,66 @@ class FileRetentionTest {
         assertThat(log.aggregateVersion("cart_3")).isEqualTo(22);
         assertThat(log.readAggregate("ord_2", 1, 100, ReadDirection.FORWARD)).hasSize(2); // ord_:keep comes first
         assertThat(log.storage().events()).isEqualTo(before.size());
+    }
+
+    /**
+     * A run that fails on a later segment has reported what the segments before it deleted, and exactly that is gone:
+     * after the first segment's rewrite is durable, every other segment's temporary rewrite file is made impossible
+     * (a non-empty directory in its place), so the next rewrite fails with an I/O error. A second run, once the disk
+     * is fine again, deletes and reports the rest.
+     */
+    @Test
+    void deleteExpired_failingOnALaterSegment_reportsWhatTheEarlierSegmentsDeleted() throws Exception {
+        Path segments = dir.resolve("segments");
+        try (FileEventLog log = FileEventLog.open(options(3))) {
+            fill(log, "v".repeat(1000)); // 200 KiB of views: several 64-KiB segments
+            log.awaitCompaction();
+            List<RecordedEvent> before = FileLogTestSupport.readWholeLog(log);
+            Map<String, Long> last = before.stream()
+                    .collect(Collectors.toMap(RecordedEvent::aggregateId, RecordedEvent::version, Math::max));
+            Set<Position> deleted = before.stream()
+                    .filter(e -> expired(e, last))
+                    .map(RecordedEvent::position)
+                    .collect(Collectors.toSet());
+            Map<RetentionRule, Long> reported = new LinkedHashMap<>();
+            List<Path> blocked = new ArrayList<>();
+            assertThatThrownBy(() -> log.deleteExpired(POLICY, LATER, log.head(), (rule, n) -> {
+                        reported.merge(rule, n, Long::sum);
+                        if (blocked.isEmpty()) {
+                            blockRewrites(segments, blocked);
+                        }
+                    }))
+                    .isInstanceOf(StoreUnavailableException.class);
+            assertThat(blocked)
+                    .as("rewrites were blocked after the first segment")
+                    .isNotEmpty();
+            long first = reported.get(VIEWED);
+            assertThat(first).as("the first segment's deletions").isPositive().isLessThan(deleted.size());
+            assertThat(FileLogTestSupport.readWholeLog(log))
+                    .as("what was reported is exactly what is gone")
+                    .hasSize(before.size() - (int) first);
+
+            for (Path b : blocked) {
+                Files.delete(b.resolve("blocked"));
+                Files.deleteIfExists(b);
+            }
+            assertThat(log.deleteExpired(POLICY, LATER, log.head())).isEqualTo(Map.of(VIEWED, deleted.size() - first));
+            checkAfterDeletion(log, before, deleted);
+        }
+    }
+
+    /** Puts a non-empty directory where each segment's next rewrite would write its temporary file. */
+    private static void blockRewrites(Path segments, List<Path> blocked) {
+        try (Stream<Path> files = Files.list(segments)) {
+            for (Path z : files.filter(f -> f.getFileName().toString().endsWith(".zlog"))
+                    .toList()) {
+                Path tmp = segments.resolve(z.getFileName() + ".tmp");
+                Files.createDirectories(tmp.resolve("blocked"));
+                blocked.add(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
