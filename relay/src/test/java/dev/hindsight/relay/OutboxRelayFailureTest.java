@@ -11,11 +11,6 @@ import dev.hindsight.core.memory.InMemoryEventLog;
 import dev.hindsight.testkit.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -32,30 +27,8 @@ class OutboxRelayFailureTest {
         for (int i = 0; i < 3; i++) {
             store.append("a-" + i, ExpectedVersion.ANY, EventData.of("E", "{}"));
         }
-        AtomicInteger opened = new AtomicInteger();
-        List<RecordedEvent> published = new CopyOnWriteArrayList<>();
         // the relay closes its sink after a failure and opens a new one for the retry: the first two refuse everything
-        RelaySink.Factory sinks = () -> new RelaySink() {
-            private final boolean refuses = opened.incrementAndGet() <= 2;
-
-            @Override
-            public void prepare() {}
-
-            @Override
-            public Future<?> send(RecordedEvent event) {
-                if (refuses) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("broker refused"));
-                }
-                published.add(event);
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        RecordingSinks sinks = new RecordingSinks(2);
         try (OutboxRelay relay = OutboxRelay.start(
                 log,
                 new InMemoryCheckpointStore(),
@@ -68,7 +41,7 @@ class OutboxRelayFailureTest {
             assertThat(status.lastError()).as("cleared by the successful batch").isNull();
             assertThat(status.failures()).as("each failed attempt counted once").isEqualTo(2);
             assertThat(relay.failures()).isEqualTo(2);
-            assertThat(published)
+            assertThat(sinks.published())
                     .extracting(RecordedEvent::position)
                     .containsExactlyElementsOf(log.readAll(log.start(), 10, EventFilter.ALL).events().stream()
                             .map(RecordedEvent::position)

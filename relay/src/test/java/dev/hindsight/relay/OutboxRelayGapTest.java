@@ -14,9 +14,6 @@ import dev.hindsight.testkit.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,23 +30,8 @@ class OutboxRelayGapTest {
             store.append("a-" + i, ExpectedVersion.ANY, EventData.of("E", "{}"));
         }
         EventLog log = new GapAfterStartLog(memory, Position.of(3)); // positions 1-3 read as a gap, as deleted ones
-        List<RecordedEvent> published = new CopyOnWriteArrayList<>();
-        RelaySink.Factory sinks = () -> new RelaySink() {
-            @Override
-            public void prepare() {}
-
-            @Override
-            public Future<?> send(RecordedEvent event) {
-                published.add(event);
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        RecordingSinks sinks = new RecordingSinks(0);
+        List<RecordedEvent> published = sinks.published();
         InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
         try (OutboxRelay relay = OutboxRelay.start(
                 log, checkpoints, RelayTarget.parse("kafka://127.0.0.1:9/t"), sinks, Clock.systemUTC(), ms -> {})) {
