@@ -46,12 +46,16 @@ final class ShreddingChecks {
         return hits;
     }
 
+    /** Bytes {@link #grep} reads at a time. */
+    static final int CHUNK = 1 << 20;
+
     /**
-     * Occurrences of {@code needle} in every byte of the file, read 1 MiB at a time: the file engine's active segment is
-     * preallocated (sparse) to 256 MiB, and reading it whole into one array for each grep cost about a second.
+     * Occurrences of {@code needle} in every byte of the file, read {@link #CHUNK} bytes at a time: the file engine's
+     * active segment is preallocated (sparse) to 256 MiB, and reading it whole into one array for each grep cost about
+     * a second.
      */
     private static int count(Path file, byte[] needle) throws IOException {
-        byte[] buf = new byte[(1 << 20) + needle.length];
+        byte[] buf = new byte[Math.max(CHUNK, 2 * needle.length)];
         int c = 0;
         int kept = 0; // the previous chunk's last needle.length - 1 bytes: an occurrence may span two chunks
         try (InputStream in = Files.newInputStream(file)) {
