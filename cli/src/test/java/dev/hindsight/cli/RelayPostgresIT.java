@@ -37,7 +37,6 @@ class RelayPostgresIT {
     @TempDir
     Path dir;
 
-    private KafkaTestCluster cluster;
     private HindsightServer server;
 
     @AfterEach
@@ -45,14 +44,12 @@ class RelayPostgresIT {
         if (server != null) {
             server.stop();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
         PgTestDb.dropStoreSchemas(schema);
     }
 
-    private String serve(String topic) {
-        server = PgTestDb.serve(schema, "--publish", "kafka://" + cluster.bootstrapServers() + "/" + topic);
+    private String serve(String topic) throws Exception {
+        server = PgTestDb.serve(
+                schema, "--publish", "kafka://" + KafkaTestCluster.shared().bootstrapServers() + "/" + topic);
         return "http://127.0.0.1:" + server.port();
     }
 
@@ -63,8 +60,9 @@ class RelayPostgresIT {
 
     @Test
     void publish_postgres_inOrder_checkpointInTheTable_resumedByTheNextServer() throws Exception {
-        cluster = KafkaTestCluster.start(dir.resolve("kafka"), 1);
-        String topic = "relay-pg";
+        // the shared 1-broker cluster (closed at the end of the test plan); a topic of this test's own
+        KafkaTestCluster cluster = KafkaTestCluster.shared();
+        String topic = "relay-pg-" + schema;
         String url = serve(topic);
         for (int i = 1; i <= 10; i++) {
             append(url, "order-" + (i % 3), i);

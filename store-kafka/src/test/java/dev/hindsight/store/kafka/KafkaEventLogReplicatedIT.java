@@ -4,19 +4,19 @@ import dev.hindsight.core.spi.EventLog;
 import dev.hindsight.testkit.EventLogTck;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The whole conformance suite on the seed's production shape: a real 3-broker KRaft cluster, every topic replicated
  * 3 times with {@code min.insync.replicas=2} and {@code acks=all}, so that each append is acknowledged only once two
- * brokers hold it. A fresh topic (3 partitions) and index directory per test; the engine owns all partitions.
+ * brokers hold it. A fresh topic (3 partitions, created while the test before runs: {@link NextTopics}) and index
+ * directory per test; the engine owns all partitions.
  */
 class KafkaEventLogReplicatedIT extends EventLogTck {
-    private static final AtomicInteger TOPICS = new AtomicInteger();
     private static Path dir;
     private static KafkaTestCluster cluster;
+    private static NextTopics topics;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -24,12 +24,17 @@ class KafkaEventLogReplicatedIT extends EventLogTck {
         System.setProperty(WORK_SCALE_PROPERTY, "4");
         dir = Files.createTempDirectory("hindsight-kafka-tck3");
         cluster = KafkaTestCluster.start(dir.resolve("cluster"), 3);
+        topics = new NextTopics(
+                "tck3-",
+                topic -> KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("index"))
+                        .withTopicLayout(3, 3, 2));
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
         System.clearProperty(WORK_SCALE_PROPERTY);
         try {
+            topics.close();
             cluster.close();
         } finally {
             KafkaTestCluster.deleteTree(dir);
@@ -37,9 +42,7 @@ class KafkaEventLogReplicatedIT extends EventLogTck {
     }
 
     @Override
-    protected EventLog openEmptyLog() {
-        String topic = "tck3-" + TOPICS.incrementAndGet();
-        return KafkaEventLog.open(KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("index"))
-                .withTopicLayout(3, 3, 2));
+    protected EventLog openEmptyLog() throws Exception {
+        return KafkaEventLog.open(topics.take());
     }
 }
