@@ -6,7 +6,8 @@
 # The jars: copies of cli/target/hindsight.jar of the builds to compare (copies, so a rebuild cannot change them
 # mid-run), named A, B, C ... in the output; each round runs them in order, the next round in reverse order.
 # loadgen runs from A.jar (LOADGEN=own: from each side's own jar, for comparing loadgen builds too). Per run it also
-# prints the CPU that serve and all PostgreSQL processes used per event while loadgen ran (/proc, clock ticks) and
+# prints the CPU that serve and all PostgreSQL processes used per event while loadgen ran (/proc, clock ticks), serve's
+# CPU per event by thread over the whole loadgen run and over its measured phase alone (JIT warm-up mostly left out), and
 # serve's GC pauses over its whole run (-Xlog:gc: count, sum, max, and the collector threads' CPU against the pauses'
 # wall time). Env: HINDSIGHT_PG_URL/_USER/_PASSWORD (the database to use; keep other work out of it, the sampler
 # sees every backend of the database), ROUNDS (default 3), OUT (raw output, default
@@ -129,10 +130,16 @@ one() { # side jar
     xacts0=$(xacts)
     cpu0=$(cpu_ticks "$pid")
     thread_ticks "$pid" > "$WORK/threads0"
+    # the measured phase alone (loadgen's JVM start and warm-up left out): serve's threads and the events so far, 2 s
+    # after the warm-up should have ended
+    (sleep "$((warm + 2))" && thread_ticks "$pid" > "$WORK/threadsM"
+        "${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" > "$WORK/eventsM" 2> /dev/null) &
+    local snap=$!
     "${JAVA[@]}" -jar "$lgjar" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
         --out "$WORK/lg.json" --quiet > "$WORK/lg.txt" 2>&1
     wait "$sampler"
+    wait "$snap"
     sed -n '1,14p' "$WORK/lg.txt" | tee -a "$OUT"
     grep '^PROBLEM' "$WORK/lg.txt" | cut -c1-200 | tee -a "$OUT"
     # the floor "no 5-s window below 990 events/s after warm-up": the measured phase's per-second counts, the last
@@ -151,6 +158,11 @@ for p in json.load(open(sys.argv[1]))["phases"]:
     say "CPU per event while loadgen ran (warm-up included; µs): serve $(per_event "${cpu0% *}" "${cpu1% *}" "${events:-1}")," \
         "PostgreSQL (all its processes) $(per_event "${cpu0#* }" "${cpu1#* }" "${events:-1}")"
     say "$(thread_summary "$WORK/threads0" "$WORK/threads1" "${events:-1}")"
+    local eventsM
+    eventsM=$(cat "$WORK/eventsM" 2> /dev/null)
+    [[ -n $eventsM && -n $events ]] && ((events > eventsM)) \
+        && say "measured phase only ($((events - eventsM)) events from $((warm + 2)) s after loadgen's start):" \
+            "$(thread_summary "$WORK/threadsM" "$WORK/threads1" "$((events - eventsM))")"
     say "serve GC: $(gc_summary "$WORK/gc-$1.log" "$WORK/gccpu-$1.log")"
     say "PostgreSQL transactions in the database (each auto-committed statement is one) during loadgen:" \
         "$((xacts1 - xacts0)) for ${events:-?} events = $(awk "BEGIN{printf \"%.2f\", $((xacts1 - xacts0)) / ${events:-1}}") per event"
