@@ -225,8 +225,13 @@ public final class HindsightServer implements AutoCloseable {
             server.insertHandler(new MinimumDataRateHandler(options.minBodyRate, 0));
             server.insertHandler(slowClients);
             // Outermost: the handler tree is non-blocking to Jetty, so the selector serves the single appends that
-            // never block itself (no thread per request) and hands everything else to a virtual thread.
-            server.insertHandler(new SelectorDispatch(virtual, appends::servesWithoutBlocking));
+            // never block itself (no thread per request) and hands everything else to a virtual thread. Only on a
+            // store whose asynchronous append never blocks: on the others (PostgreSQL, Kafka) nothing is served on
+            // the selector, and parsing every request there before handing it on cost Jetty's threads ~30 us per
+            // event more under serve --store postgres (docs/benchmarks.md, session 22, h70's window B).
+            if (store.appendAsyncNeverBlocks()) {
+                server.insertHandler(new SelectorDispatch(virtual, appends::servesWithoutBlocking));
+            }
             server.setStopTimeout(options.shutdownTimeout.toMillis());
         });
         add(cfg, "POST", events, api::append);
