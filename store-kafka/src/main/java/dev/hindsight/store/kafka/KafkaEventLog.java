@@ -379,6 +379,13 @@ public final class KafkaEventLog implements EventLog {
         if (w == null) {
             throw new ReadOnlyStoreException(options.topic());
         }
+        // a node whose indexer or ownership thread died serves no write: it would answer "not the owner" (the group
+        // keeps its partitions until its poll interval runs out) or check appends against an index that no longer
+        // follows the topic; the reason is the one GET /health answers 503 with
+        Optional<String> stopped = stoppedReason();
+        if (stopped.isPresent()) {
+            throw new StoreUnavailableException(stopped.get());
+        }
         int p = partitionOf(aggregateId);
         if (!w.assigned(p)) {
             throw new NotPartitionOwnerException(options.topic(), p, owners.ownerOf(p));
