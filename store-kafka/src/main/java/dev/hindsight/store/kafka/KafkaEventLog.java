@@ -457,7 +457,8 @@ public final class KafkaEventLog implements EventLog {
     /**
      * Why this node stopped serving for good, if it did: its indexer failed (it indexes nothing more, so its reads
      * lag for ever and it cannot take partitions over) or its ownership thread did (it writes nothing more). Only a
-     * reopen recovers; {@code GET /health} then answers 503 so that a supervisor restarts the process.
+     * reopen recovers; {@code GET /health} then answers 503 so that a supervisor restarts the process, and
+     * {@link #append} fails with this reason ({@link StoreUnavailableException}).
      */
     @Override
     public Optional<String> stoppedReason() {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code initTransactions()} on each, which fences the previous owner's producers and ends their open transactions;
  * then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
- * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
+ * event before the first check (a takeover that timed out only there keeps its producers for the retry). Appends are group-committed: each is checked (idempotency, expected version) against
  * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
  * the writer adds its events to this node's index itself and returns.
  *
