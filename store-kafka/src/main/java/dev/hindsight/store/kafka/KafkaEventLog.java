@@ -379,6 +379,13 @@ public final class KafkaEventLog implements EventLog {
         if (w == null) {
             throw new ReadOnlyStoreException(options.topic());
         }
+        // a node whose indexer or ownership thread died serves no write: it would answer "not the owner" (the group
+        // keeps its partitions until its poll interval runs out) or check appends against an index that no longer
+        // follows the topic; the reason is the one GET /health answers 503 with
+        Optional<String> stopped = stoppedReason();
+        if (stopped.isPresent()) {
+            throw new StoreUnavailableException(stopped.get());
+        }
         int p = partitionOf(aggregateId);
         if (!w.assigned(p)) {
             throw new NotPartitionOwnerException(options.topic(), p, owners.ownerOf(p));
@@ -450,7 +457,8 @@ public final class KafkaEventLog implements EventLog {
     /**
      * Why this node stopped serving for good, if it did: its indexer failed (it indexes nothing more, so its reads
      * lag for ever and it cannot take partitions over) or its ownership thread did (it writes nothing more). Only a
-     * reopen recovers; {@code GET /health} then answers 503 so that a supervisor restarts the process.
+     * reopen recovers; {@code GET /health} then answers 503 so that a supervisor restarts the process, and
+     * {@link #append} fails with this reason ({@link StoreUnavailableException}).
      */
     @Override
     public Optional<String> stoppedReason() {

@@ -8,29 +8,16 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.StoreUnavailableException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two engine instances on one topic. The owner is frozen (its ownership thread stalls, as a paused or partitioned node
  * would), the second takes its partitions over and fences its producers: the frozen owner's late appends fail and
  * store nothing, while writers that retry on whichever node answers lose and duplicate nothing.
  */
-class KafkaFencingIT {
-    @TempDir
-    static Path dir;
-
-    private static KafkaTestCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.shared();
-    }
-
+class KafkaFencingIT extends SharedKafkaCluster {
     private static KafkaOptions options(String topic, String node) {
         return KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve(node))
                 .withTopicLayout(2, 1, 1)

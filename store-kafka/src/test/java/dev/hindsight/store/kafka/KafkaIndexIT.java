@@ -18,26 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The per-aggregate and event-id index on disk: with a memtable of 5 events, most lookups go through index runs
  * (hash hits verified against records); after a reopen the node resumes from its runs instead of re-reading the topic,
  * and answers the same.
  */
-class KafkaIndexIT {
-    @TempDir
-    static Path dir;
-
-    private static KafkaTestCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.shared();
-    }
-
+class KafkaIndexIT extends SharedKafkaCluster {
     @Test
     void smallMemtable_readsAndChecksGoThroughRuns_andSurviveReopen() throws Exception {
         KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), "indexed", dir.resolve("node"))

@@ -11,28 +11,15 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreLockedException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link KafkaEventLog#openReader}: a read-only node beside a writing one reads what the writer appends, takes no
  * partition from it (the writer keeps all of them), and refuses appends.
  */
-class KafkaReaderIT {
-    @TempDir
-    static Path dir;
-
-    private static KafkaTestCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = KafkaTestCluster.shared();
-    }
-
+class KafkaReaderIT extends SharedKafkaCluster {
     private static KafkaOptions options(String node) {
         return KafkaOptions.defaults(cluster.bootstrapServers(), "reader-topic", dir.resolve(node))
                 .withTopicLayout(3, 1, 1);

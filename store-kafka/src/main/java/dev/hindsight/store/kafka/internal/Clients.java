@@ -97,6 +97,7 @@ public final class Clients {
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+        WriterStats.producerCreated();
         return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }
 

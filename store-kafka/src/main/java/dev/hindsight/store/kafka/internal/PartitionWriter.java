@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code initTransactions()} on each, which fences the previous owner's producers and ends their open transactions;
  * then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
- * event before the first check. Appends are group-committed: each is checked (idempotency, expected version) against
+ * event before the first check (a takeover that timed out only there keeps its producers for the retry). Appends are group-committed: each is checked (idempotency, expected version) against
  * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
  * the writer adds its events to this node's index itself and returns.
  *
@@ -70,6 +70,11 @@ public final class PartitionWriter implements AutoCloseable {
     private final ConcurrentLinkedQueue<AppendRequest> pending = new ConcurrentLinkedQueue<>();
     // guarded by lock
     private @Nullable List<KafkaProducer<byte[], byte[]>> producers;
+    /**
+     * Whether the last {@link #acquire} initialized {@code producers} (fencing the previous owner) but timed out in the
+     * index catch-up: the next one re-uses them; guarded by lock.
+     */
+    private boolean catchUpPending;
     /** Slot of the producer that writes the next batch; guarded by lock. */
     private int nextSlot;
     // guarded by lock (volatile for the unlocked reads of isReady)
@@ -111,23 +116,37 @@ public final class PartitionWriter implements AutoCloseable {
             if (state == State.CLOSED) {
                 return;
             }
-            closeProducer();
-            state = State.ACQUIRING;
-            List<KafkaProducer<byte[], byte[]>> ps = new ArrayList<>(SLOTS);
-            producers = ps;
-            for (int slot = 0; slot < SLOTS; slot++) {
-                KafkaProducer<byte[], byte[]> p =
-                        Clients.writer(options, partition, slot, clientId + "-p" + partition + "-t" + slot);
-                ps.add(p);
-                p.initTransactions(); // fences the previous owner's producer of this slot, ends its transaction
+            // producers kept after a takeover that failed only in its catch-up (below) have fenced the previous
+            // owner and hold no transaction: the retry re-uses them and only waits for the index again. Any other
+            // producers are replaced; after a failed transaction (closed by fail) new ones end that transaction.
+            if (!catchUpPending) {
+                closeProducer();
             }
+            state = State.ACQUIRING;
+            if (producers == null) {
+                List<KafkaProducer<byte[], byte[]>> ps = new ArrayList<>(SLOTS);
+                producers = ps;
+                for (int slot = 0; slot < SLOTS; slot++) {
+                    KafkaProducer<byte[], byte[]> p =
+                            Clients.writer(options, partition, slot, clientId + "-p" + partition + "-t" + slot);
+                    ps.add(p);
+                    p.initTransactions(); // fences the previous owner's producer of this slot, ends its transaction
+                }
+            }
+            catchUpPending = false;
             long stable = fetcher.stableEnds(List.of(partition)).get(partition);
             // on (or joined by) the ownership thread, which must poll within max.poll.interval or lose every partition
             // of this node: an index that has not caught up by half of it is waited for again on the next poll
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             if (!indexer.awaitFetched(partition, stable, left)) {
-                throw new StoreUnavailableException("the index of partition " + partition + " did not reach offset "
-                        + stable + " within half of max.poll.interval (retried on the next poll)");
+                LOG.info(
+                        "the index of partition {} did not reach offset {} within half of max.poll.interval; the"
+                                + " takeover is retried on the next poll with the same producers",
+                        partition,
+                        stable);
+                state = State.FAILED;
+                catchUpPending = true;
+                return;
             }
             state = State.READY;
             LOG.debug("owner of partition {} (stable offset {})", partition, stable);
@@ -228,6 +247,7 @@ public final class PartitionWriter implements AutoCloseable {
     private void closeProducer() {
         List<KafkaProducer<byte[], byte[]>> ps = producers;
         producers = null;
+        catchUpPending = false;
         nextSlot = 0;
         if (ps != null) {
             for (KafkaProducer<byte[], byte[]> p : ps) {

@@ -13,6 +13,8 @@ public final class WriterStats {
     private static final LongAdder EVENTS = new LongAdder();
     private static final LongAdder SEND_NANOS = new LongAdder();
     private static final LongAdder COMMIT_NANOS = new LongAdder();
+    /** Transactional producers created (each then initializes its transactions: a round trip, an epoch bump). */
+    private static final LongAdder PRODUCERS = new LongAdder();
 
     private WriterStats() {}
 
@@ -22,6 +24,15 @@ public final class WriterStats {
         EVENTS.add(events);
         SEND_NANOS.add(sendNanos);
         COMMIT_NANOS.add(commitNanos);
+    }
+
+    static void producerCreated() {
+        PRODUCERS.increment();
+    }
+
+    /** Transactional producers the writers (and fencers) of this process have created, since it started. */
+    public static long producersCreated() {
+        return PRODUCERS.sum();
     }
 
     /** Counters since the last reset: transactions, appends, events, send ms, commit ms. */
