@@ -144,7 +144,9 @@ public abstract class GlobalLogTck extends TckFixture {
         GlobalSlice first = store.readAll(log.start(), 1000, EventFilter.ALL);
 
         assertThat(first.events()).isNotEmpty().hasSizeLessThan(BIG_EVENTS);
-        assertThat(pageBytes(first)).isLessThan(PageBudget.BYTES + BIG_EVENT_CHARS + 1000).isLessThan(total / 2);
+        assertThat(pageBytes(first))
+                .isLessThan(PageBudget.BYTES + BIG_EVENT_CHARS + 1000)
+                .isLessThan(total / 2);
         List<RecordedEvent> paged = readPagedBig(EventFilter.ALL);
         assertThat(ids(paged)).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(appended);
         assertThat(paged).isEqualTo(readWholeLog(store));
@@ -192,9 +194,13 @@ public abstract class GlobalLogTck extends TckFixture {
             assertThat(pageBytes(slice)).isLessThan(PageBudget.BYTES + BIG_EVENT_CHARS + 1000);
             if (!slice.events().isEmpty()) {
                 Position last = slice.events().getLast().position();
-                assertThat(slice.next().covers(last)).as("next %s covers %s", slice.next(), last).isTrue();
+                assertThat(slice.next().covers(last))
+                        .as("next %s covers %s", slice.next(), last)
+                        .isTrue();
                 if (log.totallyOrdered() && pageBytes(slice) >= PageBudget.BYTES) {
-                    assertThat(slice.next()).as("next of a page the budget stopped").isEqualTo(last);
+                    assertThat(slice.next())
+                            .as("next of a page the budget stopped")
+                            .isEqualTo(last);
                 }
             }
             paged.addAll(slice.events());

@@ -34,6 +34,7 @@ public final class GlobalMerge {
     private final int quota;
     /** Bytes of fetched records each partition may buffer: the page's budget over the open partitions. */
     private final long byteShare;
+    /** Bytes of fetched records buffered, per partition. */
     private final long[] bufferedBytes;
     private final List<ArrayDeque<Entry>> buffered;
     private final boolean[] stopped;
