@@ -302,6 +302,31 @@ class EventsApiTest {
     }
 
     @Test
+    void globalLog_bigEvents_pageStopsAtTheByteBudgetAndNextContinuesAfterIt() {
+        // 12 events of 512 KiB (6 MiB): the engine stops a page once it holds 4 MiB, whatever the limit
+        String pad = "x".repeat(512 * 1024);
+        for (int i = 1; i <= 12; i++) {
+            t.store.append(
+                    "big-" + (i % 2),
+                    dev.hindsight.core.ExpectedVersion.ANY,
+                    dev.hindsight.core.EventData.of("Big", "{\"i\":" + i + ",\"pad\":\"" + pad + "\"}"));
+        }
+
+        var first = t.get("/api/events?limit=10000").json();
+        var second = t.get("/api/events?limit=10000&after=" + first.get("next").asText())
+                .json();
+        var end = t.get("/api/events?limit=10000&after=" + second.get("next").asText())
+                .json();
+
+        assertThat(positions(first)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+        assertThat(first.get("next").asText()).isEqualTo("8");
+        assertThat(positions(second)).containsExactly("9", "10", "11", "12");
+        assertThat(second.get("next").asText()).isEqualTo("12");
+        assertThat(positions(end)).isEmpty();
+        assertThat(end.get("next").asText()).isEqualTo("12");
+    }
+
+    @Test
     void health_reportsHead() {
         t.post("/api/aggregates/a/events", event("E", "{}"));
 

@@ -15,6 +15,7 @@ import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.PageBudget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,11 +24,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The global log: {@code readAll} pages in position order, its {@code next} cursor resumes without duplicates or
- * gaps (also past filtered-out events), and {@code head()} follows appends. Positions are strictly increasing across
- * aggregates for engines that declare {@link dev.hindsight.core.spi.EventLog#totallyOrdered() a total order}; for the
- * others, per aggregate.
+ * gaps (also past filtered-out events), pages stop at the {@link PageBudget} in bytes, and {@code head()} follows
+ * appends. Positions are strictly increasing across aggregates for engines that declare
+ * {@link dev.hindsight.core.spi.EventLog#totallyOrdered() a total order}; for the others, per aggregate.
  */
 public abstract class GlobalLogTck extends TckFixture {
+    /** Big events appended by the byte budget tests: 12 MiB, three budgets. */
+    private static final int BIG_EVENTS = 24;
+    /** Half a MiB: below the largest event every engine stores (1 MiB with Kafka's default request size). */
+    private static final int BIG_EVENT_CHARS = 512 * 1024;
 
     @Test
     void readAll_emptyLog_returnsNothingAndHeadIsStart() {
@@ -129,6 +134,86 @@ public abstract class GlobalLogTck extends TckFixture {
         assertThat(paidB).isNotEmpty();
         assertThat(readWholeLog(store, new EventFilter(Set.of("OrderPaid"), "order-b")))
                 .isEqualTo(paidB);
+    }
+
+    @Test
+    void readAll_bigEvents_pagesStopAtTheByteBudgetAndNextResumesRightAfterTheirLastEvent() {
+        List<UUID> appended = appendBig(BIG_EVENTS);
+        long total = readWholeLog(store).stream().mapToLong(PageBudget::bytes).sum();
+
+        GlobalSlice first = store.readAll(log.start(), 1000, EventFilter.ALL);
+
+        assertThat(first.events()).isNotEmpty().hasSizeLessThan(BIG_EVENTS);
+        assertThat(pageBytes(first))
+                .isLessThan(PageBudget.BYTES + BIG_EVENT_CHARS + 1000)
+                .isLessThan(total / 2);
+        List<RecordedEvent> paged = readPagedBig(EventFilter.ALL);
+        assertThat(ids(paged)).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(appended);
+        assertThat(paged).isEqualTo(readWholeLog(store));
+        if (log.totallyOrdered()) {
+            assertThat(ids(paged)).containsExactlyElementsOf(appended);
+        }
+    }
+
+    @Test
+    void readAll_bigEventsFiltered_shortPagesResumeWithoutSkippingMatches() {
+        appendBig(BIG_EVENTS);
+        EventFilter even = new EventFilter(Set.of("BigEven"), "");
+        List<RecordedEvent> expected = readWholeLog(store).stream()
+                .filter(e -> e.eventType().equals("BigEven"))
+                .toList();
+
+        List<RecordedEvent> paged = readPagedBig(even);
+
+        assertThat(expected).hasSize(BIG_EVENTS / 2);
+        assertThat(paged).isEqualTo(expected);
+    }
+
+    /** {@code n} big events over three aggregates, alternately of type {@code BigEven} and {@code BigOdd}. */
+    private List<UUID> appendBig(int n) {
+        String pad = "x".repeat(BIG_EVENT_CHARS - 20);
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            EventData e = event(i % 2 == 0 ? "BigEven" : "BigOdd", "{\"i\":" + i + ",\"pad\":\"" + pad + "\"}");
+            store.append("big-" + (i % 3), ExpectedVersion.ANY, e);
+            ids.add(e.eventId());
+        }
+        return ids;
+    }
+
+    /**
+     * Pages the whole log with a large limit, as the page contract says (until an empty page leaves {@code next} where
+     * it was), checking that each page stays within the budget and that its {@code next} covers its last event, and is
+     * right after it when the budget stopped the page on a totally ordered engine (that event's position).
+     */
+    private List<RecordedEvent> readPagedBig(EventFilter filter) {
+        List<RecordedEvent> paged = new ArrayList<>();
+        Position cursor = log.start();
+        for (int pages = 0; pages < 1000; pages++) {
+            GlobalSlice slice = store.readAll(cursor, 1000, filter);
+            assertThat(pageBytes(slice)).isLessThan(PageBudget.BYTES + BIG_EVENT_CHARS + 1000);
+            if (!slice.events().isEmpty()) {
+                Position last = slice.events().getLast().position();
+                assertThat(slice.next().covers(last))
+                        .as("next %s covers %s", slice.next(), last)
+                        .isTrue();
+                if (log.totallyOrdered() && pageBytes(slice) >= PageBudget.BYTES) {
+                    assertThat(slice.next())
+                            .as("next of a page the budget stopped")
+                            .isEqualTo(last);
+                }
+            }
+            paged.addAll(slice.events());
+            if (slice.events().isEmpty() && slice.next().equals(cursor)) {
+                return paged;
+            }
+            cursor = slice.next();
+        }
+        throw new AssertionError("paging never reached the end of the log");
+    }
+
+    private static long pageBytes(GlobalSlice slice) {
+        return slice.events().stream().mapToLong(PageBudget::bytes).sum();
     }
 
     @Test

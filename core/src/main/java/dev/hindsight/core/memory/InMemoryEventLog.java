@@ -10,6 +10,7 @@ import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreClosedException;
 import dev.hindsight.core.spi.AppendChecks;
 import dev.hindsight.core.spi.EventLog;
+import dev.hindsight.core.spi.PageBudget;
 import dev.hindsight.core.spi.ProposedEvent;
 import dev.hindsight.core.spi.StorageUse;
 import java.time.Clock;
@@ -121,10 +122,12 @@ public final class InMemoryEventLog implements EventLog {
         try {
             List<RecordedEvent> out = new ArrayList<>();
             long next = from;
-            for (long p = from + 1; p <= all.size() && out.size() < limit; p++) {
+            long bytes = 0;
+            for (long p = from + 1; p <= all.size() && out.size() < limit && bytes < PageBudget.BYTES; p++) {
                 RecordedEvent e = all.get((int) p - 1);
                 if (filter.test(e)) {
                     out.add(e);
+                    bytes += PageBudget.bytes(e);
                 }
                 next = p;
             }

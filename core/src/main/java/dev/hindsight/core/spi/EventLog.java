@@ -99,7 +99,9 @@ public interface EventLog extends AutoCloseable {
     long aggregateVersion(String aggregateId);
 
     /**
-     * Reads the global log.
+     * Reads the global log. A page may be short, even empty, while the log goes on (callers read on from
+     * {@code next}); in particular it stops once its events hold {@link PageBudget#BYTES} (at least one event is
+     * returned when one follows {@code after}), and {@code next} is then right after its last event.
      *
      * @param after cursor: return events after it ({@link Position#START} for all)
      * @param limit maximum number of events returned, ≥ 1

@@ -6,6 +6,7 @@ import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.PageBudget;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -96,8 +97,9 @@ public final class FileLogReader {
         List<RecordedEvent> out = new ArrayList<>(Math.min(limit, Math.clamp(head - after, 0, Integer.MAX_VALUE)));
         long p = after;
         int scanned = 0;
+        long bytes = 0;
         boolean all = filter.isAll();
-        while (p < head && out.size() < limit && scanned < MAX_SCAN) {
+        while (p < head && out.size() < limit && scanned < MAX_SCAN && bytes < PageBudget.BYTES) {
             p++;
             if (all || state.matches(p, filter.aggregatePrefix(), filter.eventTypes())) {
                 LogState.Stored r = state.readRecord(p);
@@ -105,6 +107,7 @@ public final class FileLogReader {
                     scanned++; // a gap: retention deleted it (ADR 0017)
                 } else {
                     out.add(r.event());
+                    bytes += PageBudget.bytes(r.event());
                 }
             } else {
                 scanned++;

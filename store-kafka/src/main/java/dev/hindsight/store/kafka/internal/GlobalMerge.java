@@ -4,6 +4,7 @@ import dev.hindsight.core.EventFilter;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.PageBudget;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,16 +20,22 @@ import org.jspecify.annotations.Nullable;
  * read did not equal a whole read.
  *
  * <p>Each partition contributes at most a quota of buffered records to a page (about twice the page size over the
- * partitions still open, so a page reads about twice what it returns); when a partition that has more runs out of
- * buffered records the page ends early, short but in order. Partitions whose range the {@link RecordCache}'s tail
- * holds whole are buffered from memory (the common case for subscribers near the head); only the others are fetched
- * from Kafka, so a read at the head costs no fetch. Both sources buffer the same records with the same timestamps, so
- * the page is the same either way. Not thread-safe: one per read.
+ * partitions still open, so a page reads about twice what it returns), and records fetched from Kafka at most a share
+ * of the {@link PageBudget} in bytes (at least one record each); when a partition that has more runs out of buffered
+ * records the page ends early, short but in order. The page itself stops at the budget too. Partitions whose range
+ * the {@link RecordCache}'s tail holds whole are buffered from memory (the common case for subscribers near the head;
+ * those events are on the heap already); only the others are fetched from Kafka, so a read at the head costs no
+ * fetch. Both sources buffer the same records with the same timestamps, so a page is the same sequence either way,
+ * though the byte shares may end a fetched one sooner. Not thread-safe: one per read.
  */
 public final class GlobalMerge {
     private final long[] from;
     private final long[] head;
     private final int quota;
+    /** Bytes of fetched records each partition may buffer: the page's budget over the open partitions. */
+    private final long byteShare;
+    /** Bytes of fetched records buffered, per partition. */
+    private final long[] bufferedBytes;
     private final List<ArrayDeque<Entry>> buffered;
     private final boolean[] stopped;
 
@@ -47,6 +54,8 @@ public final class GlobalMerge {
             open += from[p] < head[p] ? 1 : 0;
         }
         this.quota = Math.max(16, (int) Math.min(Integer.MAX_VALUE, 2L * limit / Math.max(1, open) + 1));
+        this.byteShare = PageBudget.BYTES / Math.max(1, open);
+        this.bufferedBytes = new long[from.length];
         this.buffered = new ArrayList<>(from.length);
         for (int p = 0; p < from.length; p++) {
             buffered.add(new ArrayDeque<>());
@@ -82,25 +91,29 @@ public final class GlobalMerge {
             }
         }
         fetcher.readRanges(fetchFrom, fetchTo, r -> {
-            ArrayDeque<Entry> q = buffered.get(r.partition());
-            if (q.size() >= quota) {
-                stopped[r.partition()] = true;
+            int p = r.partition();
+            ArrayDeque<Entry> q = buffered.get(p);
+            if (q.size() >= quota || bufferedBytes[p] >= byteShare) {
+                stopped[p] = true;
                 return false;
             }
             q.add(new Entry(r.offset(), r.timestamp(), null, r));
+            bufferedBytes[p] += Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
             return true;
         });
         return this;
     }
 
     /**
-     * Merges the buffered records into a page of at most {@code limit} events that pass {@code filter}; the cursor
-     * moves past every merged record, kept or skipped (records that are not events are skipped too).
+     * Merges the buffered records into a page of at most {@code limit} events that pass {@code filter}, stopping once
+     * the events in it hold the {@link PageBudget}; the cursor moves past every merged record, kept or skipped
+     * (records that are not events are skipped too), and no further.
      */
     public GlobalSlice page(int limit, EventFilter filter, int partitions) {
         long[] next = from.clone();
         List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
-        while (out.size() < limit) {
+        long bytes = 0;
+        while (out.size() < limit && bytes < PageBudget.BYTES) {
             int best = -1;
             boolean blocked = false;
             for (int p = 0; p < next.length; p++) {
@@ -134,6 +147,7 @@ public final class GlobalMerge {
             }
             if (filter.test(e)) {
                 out.add(e);
+                bytes += PageBudget.bytes(e);
             }
         }
         return new GlobalSlice(out, new Position.Vector(next));

@@ -8,6 +8,7 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.core.spi.PageBudget;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -84,7 +85,8 @@ public final class ArchivedEvents {
 
     /**
      * A page of the global log after {@code after}: archived positions from the objects, the rest from the table.
-     * Filters apply to both.
+     * Filters apply to both. Each part stops at the {@link PageBudget} on its own: a page that crosses from the archive
+     * into the table holds at most twice the budget (and an event).
      */
     public GlobalSlice readAll(long after, int limit, EventFilter filter) throws SQLException {
         List<RecordedEvent> out = new ArrayList<>();
@@ -93,7 +95,7 @@ public final class ArchivedEvents {
             long upTo = knownUpTo;
             if (cursor < upTo) {
                 cursor = scan(cursor, upTo, limit - out.size(), filter, out);
-                if (out.size() == limit) {
+                if (out.size() == limit || bytes(out) >= PageBudget.BYTES) {
                     return new GlobalSlice(out, out.getLast().position());
                 }
                 cursor = Math.max(cursor, upTo);
@@ -113,13 +115,15 @@ public final class ArchivedEvents {
 
     /**
      * Adds to {@code out} the archived events after {@code after} and at or below {@code upTo} that pass
-     * {@code filter}, until it holds {@code limit} more; returns the last position looked at.
+     * {@code filter}, until it holds {@code limit} more or its events the {@link PageBudget}; returns the last position
+     * looked at.
      */
     private long scan(long after, long upTo, int limit, EventFilter filter, List<RecordedEvent> out)
             throws SQLException {
         int wanted = out.size() + limit;
+        long bytes = bytes(out);
         long cursor = after;
-        while (out.size() < wanted && cursor < upTo) {
+        while (out.size() < wanted && bytes < PageBudget.BYTES && cursor < upTo) {
             BlockCache.Segment s = segmentAfter(cursor);
             if (s == null) {
                 throw new StoreUnavailableException("events up to position " + upTo + " are archived, but the archive"
@@ -138,7 +142,8 @@ public final class ArchivedEvents {
                     cursor = p;
                     if (filter.test(e)) {
                         out.add(e);
-                        if (out.size() == wanted) {
+                        bytes += PageBudget.bytes(e);
+                        if (out.size() == wanted || bytes >= PageBudget.BYTES) {
                             return cursor;
                         }
                     }
@@ -147,6 +152,14 @@ public final class ArchivedEvents {
             cursor = Math.max(cursor, s.row().last());
         }
         return cursor;
+    }
+
+    private static long bytes(List<RecordedEvent> events) {
+        long sum = 0;
+        for (RecordedEvent e : events) {
+            sum += PageBudget.bytes(e);
+        }
+        return sum;
     }
 
     private BlockCache.@Nullable Segment segmentAfter(long position) throws SQLException {
