@@ -7,6 +7,7 @@ import static dev.hindsight.testkit.TckSupport.isAfter;
 import static dev.hindsight.testkit.TckSupport.readWholeLog;
 import static dev.hindsight.testkit.TckSupport.versions;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hindsight.core.AppendResult;
 import dev.hindsight.core.EventData;
@@ -33,6 +34,11 @@ public abstract class GlobalLogTck extends TckFixture {
     private static final int BIG_EVENTS = 24;
     /** Half a MiB: below the largest event every engine stores (1 MiB with Kafka's default request size). */
     private static final int BIG_EVENT_CHARS = 512 * 1024;
+
+    /** The largest event (characters of data) the engine under test stores ({@link EventLogTck#largestEventChars}). */
+    protected int largestEventChars() {
+        return Integer.MAX_VALUE;
+    }
 
     @Test
     void readAll_emptyLog_returnsNothingAndHeadIsStart() {
@@ -171,6 +177,9 @@ public abstract class GlobalLogTck extends TckFixture {
 
     /** {@code n} big events over three aggregates, alternately of type {@code BigEven} and {@code BigOdd}. */
     private List<UUID> appendBig(int n) {
+        assumeTrue(
+                largestEventChars() >= BIG_EVENT_CHARS,
+                "the engine under test is configured for events of at most " + largestEventChars() + " characters");
         String pad = "x".repeat(BIG_EVENT_CHARS - 20);
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {

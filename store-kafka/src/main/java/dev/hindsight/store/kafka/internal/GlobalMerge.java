@@ -36,6 +36,7 @@ public final class GlobalMerge {
     private final long byteShare;
     /** Bytes of fetched records buffered, per partition. */
     private final long[] bufferedBytes;
+
     private final List<ArrayDeque<Entry>> buffered;
     private final boolean[] stopped;
 
