@@ -42,8 +42,8 @@ public abstract class EventLogTck {
 
     /**
      * The largest event (characters of data) the engine under test, as {@link #openEmptyLog} configures it, can store;
-     * the global log's byte-budget tests, which append events of half a MiB, are skipped below that. Default: no limit
-     * short of the store's own 1 MiB.
+     * the global log's byte-budget tests append events of half a MiB, or of this size and more of them where it is
+     * smaller. Default: no limit short of the store's own 1 MiB.
      */
     protected int largestEventChars() {
         return Integer.MAX_VALUE;

@@ -25,7 +25,7 @@ class CompressedFileEventLogTckTest extends EventLogTck {
                         .withBlockCacheBytes(128 * 1024));
     }
 
-    /** An append must fit in a 64 KiB segment: the byte-budget tests run on the plain file suite instead. */
+    /** An append must fit in a 64 KiB segment: the byte-budget tests append more, smaller events here. */
     @Override
     protected int largestEventChars() {
         return 60 * 1024;
