@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.store.kafka.internal.RecordCodec;
 import dev.hindsight.store.kafka.internal.WriterStats;
 import java.lang.reflect.Field;
 import java.time.Duration;
@@ -63,21 +62,5 @@ class KafkaCatchUpRetryIT extends SharedKafkaCluster {
                     .isEqualTo(SLOTS);
             EventStore.of(a).append(aggregateIn(bPart), ExpectedVersion.exact(2), EventData.of("Withdrawn", "{}"));
         }
-    }
-
-    private static String aggregateIn(int partition) {
-        for (int i = 0; ; i++) {
-            if (RecordCodec.partitionOf("acct-" + i, 2) == partition) {
-                return "acct-" + i;
-            }
-        }
-    }
-
-    private static void awaitOwned(KafkaEventLog node, int n) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (node.ownedPartitions().size() != n && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-        assertThat(node.ownedPartitions()).hasSize(n);
     }
 }

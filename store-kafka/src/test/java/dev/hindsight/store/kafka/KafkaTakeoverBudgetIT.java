@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
-import dev.hindsight.store.kafka.internal.RecordCodec;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,21 +90,5 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
             }
             Thread.sleep(10);
         }
-    }
-
-    private static String aggregateIn(int partition) {
-        for (int i = 0; ; i++) {
-            if (RecordCodec.partitionOf("acct-" + i, 2) == partition) {
-                return "acct-" + i;
-            }
-        }
-    }
-
-    private static void awaitOwned(KafkaEventLog node, int n) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (node.ownedPartitions().size() != n && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-        assertThat(node.ownedPartitions()).hasSize(n);
     }
 }

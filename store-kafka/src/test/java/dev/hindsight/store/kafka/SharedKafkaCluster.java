@@ -1,6 +1,10 @@
 package dev.hindsight.store.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hindsight.store.kafka.internal.RecordCodec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,5 +40,23 @@ abstract class SharedKafkaCluster {
                 System.setProperty(key, before);
             }
         }
+    }
+
+    /** An aggregate id ({@code acct-N}) that a 2-partition topic puts in {@code partition}. */
+    static String aggregateIn(int partition) {
+        for (int i = 0; ; i++) {
+            if (RecordCodec.partitionOf("acct-" + i, 2) == partition) {
+                return "acct-" + i;
+            }
+        }
+    }
+
+    /** Waits up to 20 s until {@code node} owns {@code n} partitions, then asserts it. */
+    static void awaitOwned(KafkaEventLog node, int n) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (node.ownedPartitions().size() != n && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(node.ownedPartitions()).hasSize(n);
     }
 }
