@@ -101,6 +101,56 @@ class PageLingerTest {
         }
     }
 
+    /**
+     * A page the byte budget cut short is followed by events already visible: the runner reads on at once. Lingering
+     * after it, as after a page that held all that was visible, cost a linger per 4 MiB of big events. Measured against
+     * the same run without a linger, so that the time the pages themselves take does not count.
+     */
+    @Test
+    void liveRunner_withLinger_readsOnAtOnceAfterAPageTheByteBudgetCut() throws Exception {
+        Duration without = bigPagesSpread("0", dir.resolve("a"));
+        Duration with = bigPagesSpread("50", dir.resolve("b"));
+        assertThat(with)
+                .as(
+                        "seven pages with a 50 ms linger (%s) against none (%s): six lingers would add >= 300 ms",
+                        with, without)
+                .isLessThan(without.plusMillis(150));
+    }
+
+    /** From the first to the last of 30 events of ~900 KiB (seven pages of five) applied by a live runner. */
+    private static Duration bigPagesSpread(String lingerMillis, Path where) throws Exception {
+        System.setProperty(PROPERTY, lingerMillis);
+        Timed timed = new Timed();
+        String big = "{\"s\":\"" + "x".repeat(900 * 1024) + "\"}";
+        int events = 30;
+        try (EventStore store = EventStore.of(
+                FileEventLog.open(FileLogOptions.defaults(where.resolve("log")).withFsync(FsyncPolicy.NEVER)))) {
+            try (ReadModelDatabase db = ReadModelDatabase.sqlite(where.resolve("rm.db"));
+                    ProjectionEngine engine = ProjectionEngine.builder(store, db)
+                            .add(timed)
+                            .build()
+                            .start()) {
+                AppendResult first = store.append("warm", ExpectedVersion.ANY, EventData.of("E", "{}"));
+                assertThat(engine.awaitPosition("timed", first.position(), Duration.ofSeconds(10)))
+                        .isTrue();
+            }
+            // Appended while no runner runs; the next engine's live runner (built already) reads them page by page.
+            AppendResult last = null;
+            for (int i = 0; i < events; i++) {
+                last = store.append("big" + i, ExpectedVersion.ANY, EventData.of("E", big));
+            }
+            try (ReadModelDatabase db = ReadModelDatabase.sqlite(where.resolve("rm.db"));
+                    ProjectionEngine engine = ProjectionEngine.builder(store, db)
+                            .add(timed)
+                            .build()
+                            .start()) {
+                assertThat(engine.awaitPosition("timed", last.position(), Duration.ofSeconds(30)))
+                        .isTrue();
+            }
+        }
+        return Duration.ofNanos(timed.applied.get("big" + (events - 1)) - timed.applied.get("big0"));
+    }
+
     @Test
     void pageLinger_byDatabaseAndProperty_defaultsOnPostgresOnlyAndIsBounded() {
         assertThat(Switches.pageLingerMillis(Dialect.POSTGRES)).isEqualTo(5);

@@ -228,8 +228,11 @@ public final class HindsightServer implements AutoCloseable {
             // never block itself (no thread per request) and hands everything else to a virtual thread. Only on a
             // store whose asynchronous append never blocks: on the others (PostgreSQL, Kafka) nothing is served on
             // the selector, and parsing every request there before handing it on cost Jetty's threads ~30 us per
-            // event more under serve --store postgres (docs/benchmarks.md, session 22, h70's window B).
-            if (store.appendAsyncNeverBlocks()) {
+            // event more under serve --store postgres (docs/benchmarks.md, session 22, h70's window B). Nor over TLS:
+            // a non-blocking tree makes the selector run each connection's TLS handshake (a signature, about a
+            // millisecond of CPU) while every other connection waits; with a blocking tree Jetty runs it on a virtual
+            // thread.
+            if (store.appendAsyncNeverBlocks() && options.tlsKeyStore == null) {
                 server.insertHandler(new SelectorDispatch(virtual, appends::servesWithoutBlocking));
             }
             server.setStopTimeout(options.shutdownTimeout.toMillis());

@@ -9,6 +9,7 @@ import dev.hindsight.store.file.FileEventLog;
 import dev.hindsight.store.file.FileLogOptions;
 import dev.hindsight.store.file.FsyncPolicy;
 import dev.hindsight.testkit.ForwardingEventLog;
+import dev.hindsight.testkit.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -196,19 +198,44 @@ class SelectorDispatchTest {
                 + "Content-Length: " + length + "\r\n\r\n";
     }
 
+    /**
+     * Over TLS nothing is served on the selector: the selector would also run each connection's handshake (a
+     * signature, about a millisecond of CPU) while every other connection waits. A single append whose body came in
+     * the same TLS record as its header is handed over by a virtual thread.
+     */
+    @Test
+    void tls_singleAppendWithItsBody_handedOverByAVirtualThread() throws Exception {
+        TestCertificates.Pems pems = TestCertificates.selfSigned(dir.resolve("tls"), "EC");
+        RecordingFileLog log = new RecordingFileLog(file());
+        try (TestServer t = new TestServer(log, b -> b.tls(pems.cert(), pems.key()));
+                Socket s = Tls.trusting(pems.cert()).getSocketFactory().createSocket("127.0.0.1", t.server.port())) {
+            ((SSLSocket) s).startHandshake();
+            // header and body in one write: one TLS record
+            assertThat(exchange(s, "/api/aggregates/secure/events", "", EVENT)).startsWith("HTTP/1.1 201 Created\r\n");
+            assertThat(log.threads.get("secure").isVirtual())
+                    .as("not on Jetty's selector under TLS")
+                    .isTrue();
+        }
+    }
+
     /** One request on a new connection; the answer with its {@code Date} masked. */
     private static String exchange(int port, String path, String headers, String body) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(5_000);
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ByteArrayOutputStream request = new ByteArrayOutputStream();
-            request.write(head(path, bytes.length, headers).getBytes(StandardCharsets.ISO_8859_1));
-            request.write(bytes);
-            // in one write: the body comes with its header
-            s.getOutputStream().write(request.toByteArray());
-            s.getOutputStream().flush();
-            return readAnswer(s.getInputStream()).replaceAll("Date: [^\r\n]*", "Date: -");
+            return exchange(s, path, headers, body);
         }
+    }
+
+    /** One request on {@code s}; the answer with its {@code Date} masked. */
+    private static String exchange(Socket s, String path, String headers, String body) throws IOException {
+        s.setSoTimeout(5_000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.write(head(path, bytes.length, headers).getBytes(StandardCharsets.ISO_8859_1));
+        request.write(bytes);
+        // in one write: the body comes with its header
+        s.getOutputStream().write(request.toByteArray());
+        s.getOutputStream().flush();
+        return readAnswer(s.getInputStream()).replaceAll("Date: [^\r\n]*", "Date: -");
     }
 
     private static String statusAndHeaders(String answer) {

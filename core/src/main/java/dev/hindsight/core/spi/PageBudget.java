@@ -28,4 +28,19 @@ public final class PageBudget {
     public static long bytes(RecordedEvent event) {
         return (long) event.eventData().length() + event.metadata().length();
     }
+
+    /**
+     * Whether {@code page} holds the budget: a page that does may have stopped short of its limit because of the
+     * budget, not because nothing more was visible, so a reader should read on at once rather than wait for commits.
+     */
+    public static boolean filled(java.util.List<RecordedEvent> page) {
+        long sum = 0;
+        for (RecordedEvent e : page) {
+            sum += bytes(e);
+            if (sum >= BYTES) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -6,6 +6,7 @@ import dev.hindsight.core.EventStore;
 import dev.hindsight.core.GlobalSlice;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
+import dev.hindsight.core.spi.PageBudget;
 import dev.hindsight.projection.PartitionReader;
 import dev.hindsight.projection.Projection;
 import dev.hindsight.projection.ProjectionOptions;
@@ -362,9 +363,11 @@ public final class Runner {
             if (lingerMillis > 0
                     && slice.events().size() < batchSize
                     && onCaughtUp == null
-                    && partitionReader == null) {
+                    && partitionReader == null
+                    && !PageBudget.filled(slice.events())) {
                 // A short page held all that was visible: linger before the next read, so that it carries what
-                // commits meanwhile (if nothing does, that read is empty and the runner waits for a commit).
+                // commits meanwhile (if nothing does, that read is empty and the runner waits for a commit). A page
+                // that the byte budget cut short is followed by more events already: read on at once.
                 interruptibly(() -> Thread.sleep(lingerMillis));
             }
         }
