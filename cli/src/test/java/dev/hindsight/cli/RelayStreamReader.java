@@ -16,23 +16,36 @@ import java.util.concurrent.TimeoutException;
  * id is the {@code message_id}). Not thread-safe.
  */
 public final class RelayStreamReader extends RelayReader {
-    private final Connection connection;
-    private final Channel channel;
+    /**
+     * How long a consume may keep failing after the stream is declared: RabbitMQ declares a stream before its member
+     * process runs, and a consume in between fails with {@code stream_not_found}, which closes the connection
+     * (INTERNAL_ERROR 541; seen on a node whose stream plugin had just been enabled).
+     */
+    private static final long CONSUME_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final ConnectionFactory factory;
+    private Connection connection;
+    private Channel channel;
     private final String stream;
+    private long firstConsumeFailure;
     private final LinkedBlockingQueue<Seen> arrived = new LinkedBlockingQueue<>();
     private boolean consuming;
 
     RelayStreamReader(String host, int port, String stream) {
         this.stream = stream;
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(host);
-        f.setPort(port);
+        factory = new ConnectionFactory();
+        factory.setHost(host);
+        factory.setPort(port);
+        connect();
+    }
+
+    private void connect() {
         try {
-            connection = f.newConnection("hindsight-relay-test-reader");
+            connection = factory.newConnection("hindsight-relay-test-reader");
             channel = connection.createChannel();
             channel.basicQos(500);
         } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("RabbitMQ at " + host + ":" + port, e);
+            throw new IllegalStateException("RabbitMQ at " + factory.getHost() + ":" + factory.getPort(), e);
         }
     }
 
@@ -64,21 +77,20 @@ public final class RelayStreamReader extends RelayReader {
                         probe.close();
                     }
                 }
-                channel.basicConsume(
-                        stream,
-                        false,
-                        Map.of("x-stream-offset", "first"),
-                        (tag, d) -> {
-                            Map<String, Object> h = d.getProperties().getHeaders();
-                            arrived.add(new Seen(
-                                    String.valueOf(h.get("aggregate_id")),
-                                    Long.parseLong(String.valueOf(h.get("version"))),
-                                    d.getProperties().getMessageId(),
-                                    String.valueOf(h.get("event_type")),
-                                    new String(d.getBody(), StandardCharsets.UTF_8)));
-                            channel.basicAck(d.getEnvelope().getDeliveryTag(), false);
-                        },
-                        tag -> {});
+                try {
+                    consume();
+                } catch (IOException e) { // declared, but its stream not running yet: on a new connection, again
+                    long now = System.nanoTime();
+                    if (firstConsumeFailure == 0) {
+                        firstConsumeFailure = now;
+                    } else if (now - firstConsumeFailure > CONSUME_RETRY_NANOS) {
+                        throw e;
+                    }
+                    connection.abort();
+                    connect();
+                    sleep();
+                    return;
+                }
                 consuming = true;
             }
             Seen s = arrived.poll(200, TimeUnit.MILLISECONDS);
@@ -93,6 +105,25 @@ public final class RelayStreamReader extends RelayReader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void consume() throws IOException {
+        Channel ch = channel;
+        ch.basicConsume(
+                stream,
+                false,
+                Map.of("x-stream-offset", "first"),
+                (tag, d) -> {
+                    Map<String, Object> h = d.getProperties().getHeaders();
+                    arrived.add(new Seen(
+                            String.valueOf(h.get("aggregate_id")),
+                            Long.parseLong(String.valueOf(h.get("version"))),
+                            d.getProperties().getMessageId(),
+                            String.valueOf(h.get("event_type")),
+                            new String(d.getBody(), StandardCharsets.UTF_8)));
+                    ch.basicAck(d.getEnvelope().getDeliveryTag(), false);
+                },
+                tag -> {});
     }
 
     @Override
