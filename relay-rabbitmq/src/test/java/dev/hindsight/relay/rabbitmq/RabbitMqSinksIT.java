@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.relay.RelaySink;
@@ -32,17 +31,12 @@ import org.junit.jupiter.api.Test;
  * 0-9-1 reach an ordinary AMQP 0-9-1 consumer as the same messages, in order.
  */
 class RabbitMqSinksIT {
-    private static final String HOST = "127.0.0.1";
-    private final List<String> streams = new ArrayList<>();
+    private static final String HOST = LocalRabbitMq.HOST;
+    private final LocalRabbitMq rabbit = new LocalRabbitMq("hindsight-sinks-it");
 
     @AfterEach
     void deleteStreams() throws Exception {
-        try (Connection c = factory().newConnection("hindsight-sinks-it-cleanup");
-                Channel ch = c.createChannel()) {
-            for (String s : streams) {
-                ch.queueDelete(s);
-            }
-        }
+        rabbit.deleteStreams();
     }
 
     @Test
@@ -79,7 +73,7 @@ class RabbitMqSinksIT {
     @Test
     void prepare_streamExists_keepsItsMessages() throws Exception {
         RecordedEvent e = event("order-2", 1, "OrderPlaced", "{}", "2026-12-06T20:42:00Z");
-        String stream = stream();
+        String stream = rabbit.stream();
         RelayTarget target = RelayTarget.parse("rabbitmq-stream://" + HOST + ":5552/" + stream);
         for (int i = 0; i < 2; i++) {
             try (RelaySink sink = RabbitStreamSink.factory(target).open()) {
@@ -94,7 +88,7 @@ class RabbitMqSinksIT {
     void send_streamMissing_failsInsteadOfCountingAsPublished() throws Exception {
         // the broker confirms a message no queue took (deleted stream, failed declare): it is stored nowhere
         RecordedEvent e = event("order-3", 1, "OrderPlaced", "{}", "2026-12-06T20:43:00Z");
-        RelayTarget target = RelayTarget.parse("rabbitmq://" + HOST + ":5672/" + stream());
+        RelayTarget target = RelayTarget.parse("rabbitmq://" + HOST + ":5672/" + rabbit.stream());
         try (RelaySink sink = RabbitMqSink.factory(target).open()) {
             Future<?> ack = sink.send(e); // no prepare(): the stream does not exist
             assertThatThrownBy(() -> ack.get(30, TimeUnit.SECONDS))
@@ -114,7 +108,7 @@ class RabbitMqSinksIT {
             String body) {}
 
     private List<Delivered> publishAndRead(String targetPrefix, List<RecordedEvent> events) throws Exception {
-        String stream = stream();
+        String stream = rabbit.stream();
         RelayTarget target = RelayTarget.parse(targetPrefix + stream);
         RelaySink.Factory sinks = target.kind() == RelayTarget.Kind.RABBITMQ
                 ? RabbitMqSink.factory(target)
@@ -133,16 +127,10 @@ class RabbitMqSinksIT {
         return read(stream, events.size());
     }
 
-    private String stream() {
-        String s = "hindsight-sinks-it-" + UUID.randomUUID();
-        streams.add(s);
-        return s;
-    }
-
     /** Reads {@code n} messages from the start of {@code stream} with an AMQP 0-9-1 stream consumer. */
     private static List<Delivered> read(String stream, int n) throws Exception {
         BlockingQueue<Delivered> arrived = new LinkedBlockingQueue<>();
-        try (Connection c = factory().newConnection("hindsight-sinks-it-reader");
+        try (Connection c = LocalRabbitMq.factory().newConnection("hindsight-sinks-it-reader");
                 Channel ch = c.createChannel()) {
             ch.basicQos(100);
             ch.basicConsume(
@@ -197,12 +185,5 @@ class RabbitMqSinksIT {
                 Position.of(version),
                 t,
                 t);
-    }
-
-    private static ConnectionFactory factory() {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(HOST);
-        f.setPort(5672);
-        return f;
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
@@ -16,10 +15,7 @@ import dev.hindsight.relay.RelayTarget;
 import dev.hindsight.testkit.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -33,29 +29,24 @@ import org.junit.jupiter.api.Test;
  * AMQP, and 20 ms to 5 s over the stream protocol (when the client notices the deletion).
  */
 class RelayDeletedStreamIT {
-    private static final String HOST = "127.0.0.1";
-    private final List<String> streams = new ArrayList<>();
+    private static final String HOST = LocalRabbitMq.HOST;
+    private final LocalRabbitMq rabbit = new LocalRabbitMq("hindsight-deleted-stream-it");
 
     @AfterEach
     void deleteStreams() throws Exception {
-        try (Connection c = factory().newConnection("hindsight-deleted-stream-it-cleanup");
-                Channel ch = c.createChannel()) {
-            for (String s : streams) {
-                ch.queueDelete(s);
-            }
-        }
+        rabbit.deleteStreams();
     }
 
     @Test
     void streamProtocol_streamDeletedWhileRunning_failsLoudlyThenResumesWhenItExistsAgain() throws Exception {
-        String stream = stream();
+        String stream = rabbit.stream();
         RelayTarget target = RelayTarget.parse("rabbitmq-stream://" + HOST + ":5552/" + stream);
         deleteWhileRunning(target, RabbitStreamSink.factory(target), stream);
     }
 
     @Test
     void amqp_streamDeletedWhileRunning_failsLoudlyThenResumesWhenItExistsAgain() throws Exception {
-        String stream = stream();
+        String stream = rabbit.stream();
         RelayTarget target = RelayTarget.parse("rabbitmq://" + HOST + ":5672/" + stream);
         deleteWhileRunning(target, RabbitMqSink.factory(target), stream);
     }
@@ -69,7 +60,7 @@ class RelayDeletedStreamIT {
             await("the first events published", () -> relay.status().published().equals(log.head()));
             assertThat(messages(stream)).isEqualTo(3);
 
-            try (Connection c = factory().newConnection("hindsight-deleted-stream-it");
+            try (Connection c = LocalRabbitMq.factory().newConnection("hindsight-deleted-stream-it");
                     Channel ch = c.createChannel()) {
                 ch.queueDelete(stream);
             }
@@ -91,7 +82,7 @@ class RelayDeletedStreamIT {
             assertThat(relay.failures()).as("each retry fails again").isGreaterThan(failing.failures());
             System.out.printf("%s: after 3 s: %s%n", target, relay.status().lastError());
 
-            try (Connection c = factory().newConnection("hindsight-deleted-stream-it");
+            try (Connection c = LocalRabbitMq.factory().newConnection("hindsight-deleted-stream-it");
                     Channel ch = c.createChannel()) {
                 ch.queueDeclare(stream, true, false, false, Map.of("x-queue-type", "stream"));
             }
@@ -120,7 +111,7 @@ class RelayDeletedStreamIT {
     /** Messages in the stream (its committed offsets), from an AMQP 0-9-1 consumer at its first offset. */
     private static int messages(String stream) throws Exception {
         java.util.concurrent.BlockingQueue<Object> arrived = new java.util.concurrent.LinkedBlockingQueue<>();
-        try (Connection c = factory().newConnection("hindsight-deleted-stream-it-reader");
+        try (Connection c = LocalRabbitMq.factory().newConnection("hindsight-deleted-stream-it-reader");
                 Channel ch = c.createChannel()) {
             ch.basicQos(100);
             ch.basicConsume(
@@ -138,18 +129,5 @@ class RelayDeletedStreamIT {
             }
             return n;
         }
-    }
-
-    private String stream() {
-        String s = "hindsight-deleted-stream-it-" + UUID.randomUUID();
-        streams.add(s);
-        return s;
-    }
-
-    private static ConnectionFactory factory() {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(HOST);
-        f.setPort(5672);
-        return f;
     }
 }
