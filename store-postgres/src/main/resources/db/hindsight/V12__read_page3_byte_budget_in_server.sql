@@ -7,16 +7,21 @@
 -- never read, not even from TOAST. The closing row (position NULL) carries the archived position as read_page2's does,
 -- and "stopped": true when the budget ended the page (its reader resumes right after its last event, not at the head).
 -- Why a loop and not one windowed query (read_page3 of session 22, dropped, docs/benchmarks.md): that query's running
--- sums and sort, with enable_sort = off, cost about 10^10, above every JIT threshold, so each call JIT-compiled it
--- (~300 ms); a loop keeps read_page2's plan (its plpgsql FOR fetches ten rows at a time). jit = off all the same: a
--- page's plan never gains from JIT, and a generic plan over a large table can be costed above its threshold.
--- Why not in one statement (a LANGUAGE sql function): the rows must be read by a statement after visible_bound()'s
--- (V1), which needs a variable between two statements. read_page and read_page2 stay for processes of earlier
--- versions during an upgrade.
+-- sums and sort, with enable_sort = off, were costed at about 10^10, above every JIT threshold, so each call
+-- JIT-compiled it (~300 ms); a loop keeps read_page2's plan (plpgsql's FOR fetches ten rows at a time). jit = off all
+-- the same: a page's plan never gains from JIT, and a generic plan over a large table can be costed above the
+-- threshold. The loop fetches whole rows of read_page3_row (RETURN NEXT of the record copies it as it is): about 10%
+-- more server CPU than read_page2 for a page of 1,000 small events, against about 30% with eleven OUT variables
+-- (docs/benchmarks.md, session 23, h74). Why not in one statement (a LANGUAGE sql function): the rows must be read by a
+-- statement after visible_bound()'s (V1), which needs a variable between two statements. read_page and read_page2 stay
+-- for processes of earlier versions during an upgrade.
+CREATE TYPE ${schema}.read_page3_row AS (
+    head bigint, "position" bigint, aggregate_id text, version bigint, event_id uuid, event_type text,
+    schema_version int, event_data json, metadata json, ts timestamptz, ts_nanos smallint, recorded_at timestamptz,
+    archived bigint, stopped boolean);
+
 CREATE FUNCTION ${schema}.read_page3(p_after bigint, p_limit int, p_types text[], p_prefix text, p_budget bigint)
-RETURNS TABLE (head bigint, "position" bigint, aggregate_id text, version bigint, event_id uuid, event_type text,
-               schema_version int, event_data json, metadata json, ts timestamptz, ts_nanos smallint,
-               recorded_at timestamptz, archived bigint, stopped boolean)
+RETURNS SETOF ${schema}.read_page3_row
 LANGUAGE plpgsql VOLATILE
 SET enable_bitmapscan = off
 SET enable_sort = off
@@ -24,16 +29,17 @@ SET jit = off
 AS $fn$
 DECLARE
     bound bigint := ${schema}.visible_bound();
+    h     bigint;
+    r     ${schema}.read_page3_row;
     used  bigint := 0;
     spent boolean := false;
 BEGIN
     IF p_types IS NOT NULL OR p_prefix IS NOT NULL THEN
-        head := coalesce((SELECT max(e.position) FROM ${schema}.events e WHERE e.position < bound), 0);
+        h := coalesce((SELECT max(e.position) FROM ${schema}.events e WHERE e.position < bound), 0);
     END IF;
-    FOR "position", aggregate_id, version, event_id, event_type, schema_version, event_data, metadata, ts, ts_nanos,
-        recorded_at IN
-        SELECT e.position, e.aggregate_id, e.version, e.event_id, e.event_type, e.schema_version, e.event_data,
-               e.metadata, e.ts, e.ts_nanos, e.recorded_at
+    FOR r IN
+        SELECT h, e.position, e.aggregate_id, e.version, e.event_id, e.event_type, e.schema_version, e.event_data,
+               e.metadata, e.ts, e.ts_nanos, e.recorded_at, NULL::bigint, NULL::boolean
           FROM ${schema}.events e
          WHERE e.position > p_after AND e.position < bound
            AND (p_types IS NULL OR e.event_type = ANY (p_types))
@@ -41,26 +47,16 @@ BEGIN
          ORDER BY e.position
          LIMIT p_limit
     LOOP
-        RETURN NEXT;
-        used := used + octet_length(event_data::text) + octet_length(metadata::text);
+        RETURN NEXT r;
+        used := used + octet_length(r.event_data::text) + octet_length(r.metadata::text);
         IF used >= p_budget THEN
             spent := true;
             EXIT;
         END IF;
     END LOOP;
-    "position" := NULL;
-    aggregate_id := NULL;
-    version := NULL;
-    event_id := NULL;
-    event_type := NULL;
-    schema_version := NULL;
-    event_data := NULL;
-    metadata := NULL;
-    ts := NULL;
-    ts_nanos := NULL;
-    recorded_at := NULL;
-    archived := coalesce((SELECT c.position::bigint FROM ${schema}.checkpoints c WHERE c.name = '$archive'), 0);
-    stopped := spent;
-    RETURN NEXT;
+    -- read after the page's rows, so with a snapshot at least as new (V9)
+    RETURN NEXT ROW(h, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                    coalesce((SELECT c.position::bigint FROM ${schema}.checkpoints c WHERE c.name = '$archive'), 0),
+                    spent)::${schema}.read_page3_row;
 END
 $fn$;
