@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -111,20 +113,59 @@ final class RelayPlugin implements ServerPlugin {
                 Clock.systemUTC(),
                 ms -> latency.record(Duration.ofMillis(ms)));
         relay = started;
-        Gauge.builder("hindsight.relay.lag.events", started, r -> r.status().lagEvents())
+        meters(registry, new StatusPerScrape(started::status, System::nanoTime), started::failures);
+        routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
+    }
+
+    /**
+     * The relay's meters. The three that need the status share one read of it per scrape ({@code status}): a status
+     * reads up to {@value OutboxRelay#LAG_COUNT_CAP} unpublished events.
+     */
+    static void meters(MeterRegistry registry, StatusPerScrape status, LongSupplier failures) {
+        Gauge.builder("hindsight.relay.lag.events", status, s -> s.get().lagEvents())
                 .description("Committed events the relay has not yet had acknowledged by the broker")
                 .register(registry);
-        Gauge.builder("hindsight.relay.lag.ms", started, r -> r.status().lagMillis())
+        Gauge.builder("hindsight.relay.lag.ms", status, s -> s.get().lagMillis())
                 .description("Age of the oldest committed event not yet acknowledged by the broker; 0 when caught up")
                 .register(registry);
         FunctionCounter.builder(
-                        "hindsight.relay.published", started, r -> r.status().publishedEvents())
+                        "hindsight.relay.published", status, s -> s.get().publishedEvents())
                 .description("Events relayed and acknowledged since this server started")
                 .register(registry);
-        FunctionCounter.builder("hindsight.relay.failures", started, r -> r.failures())
+        FunctionCounter.builder("hindsight.relay.failures", failures, LongSupplier::getAsLong)
                 .description("Failed relay attempts since this server started (each retried from the checkpoint)")
                 .register(registry);
-        routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
+    }
+
+    /**
+     * The relay's status as the meters see it: read once and kept for {@link #FRESH} (a scrape reads every meter
+     * within it), so one scrape reads the unpublished events once, not once per meter. {@code /api/relay} reads its
+     * own. Thread-safe.
+     */
+    static final class StatusPerScrape {
+        /** How long one read serves: far below any scrape interval, far above one scrape's reads of the meters. */
+        static final Duration FRESH = Duration.ofSeconds(1);
+
+        private final Supplier<OutboxRelay.Status> source;
+        private final LongSupplier nanoTime;
+        private OutboxRelay.@Nullable Status last;
+        private long readAt;
+
+        StatusPerScrape(Supplier<OutboxRelay.Status> source, LongSupplier nanoTime) {
+            this.source = source;
+            this.nanoTime = nanoTime;
+        }
+
+        synchronized OutboxRelay.Status get() {
+            long now = nanoTime.getAsLong();
+            OutboxRelay.Status s = last;
+            if (s == null || now - readAt >= FRESH.toNanos()) {
+                s = source.get();
+                last = s;
+                readAt = now;
+            }
+            return s;
+        }
     }
 
     /** The relay's checkpoint (wire form): every event up to it is published; "0" before it starts. */
