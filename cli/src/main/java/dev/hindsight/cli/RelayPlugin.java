@@ -56,6 +56,8 @@ final class RelayPlugin implements ServerPlugin {
     private final CheckpointStore checkpoints;
     private final RelayTarget target;
     private @Nullable OutboxRelay relay;
+    /** What the relay's meters read (held here: the meters hold it weakly). */
+    private @Nullable StatusPerScrape meterStatus;
 
     /**
      * Parses {@code --publish kafka://HOST:PORT/TOPIC}, {@code rabbitmq-stream://HOST:PORT/STREAM} or
@@ -113,15 +115,17 @@ final class RelayPlugin implements ServerPlugin {
                 Clock.systemUTC(),
                 ms -> latency.record(Duration.ofMillis(ms)));
         relay = started;
-        meters(registry, new StatusPerScrape(started::status, System::nanoTime), started::failures);
+        meterStatus = new StatusPerScrape(started::status, started::failures, System::nanoTime);
+        meters(registry, meterStatus);
         routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
     }
 
     /**
-     * The relay's meters. The three that need the status share one read of it per scrape ({@code status}): a status
-     * reads up to {@value OutboxRelay#LAG_COUNT_CAP} unpublished events.
+     * The relay's meters, all read from {@code status}: the three that need the relay's status share one read of it
+     * per scrape (a status reads up to {@value OutboxRelay#LAG_COUNT_CAP} unpublished events). Micrometer holds
+     * {@code status} weakly: the caller must keep it (else the meters read NaN after a garbage collection).
      */
-    static void meters(MeterRegistry registry, StatusPerScrape status, LongSupplier failures) {
+    static void meters(MeterRegistry registry, StatusPerScrape status) {
         Gauge.builder("hindsight.relay.lag.events", status, s -> s.get().lagEvents())
                 .description("Committed events the relay has not yet had acknowledged by the broker")
                 .register(registry);
@@ -132,7 +136,7 @@ final class RelayPlugin implements ServerPlugin {
                         "hindsight.relay.published", status, s -> s.get().publishedEvents())
                 .description("Events relayed and acknowledged since this server started")
                 .register(registry);
-        FunctionCounter.builder("hindsight.relay.failures", failures, LongSupplier::getAsLong)
+        FunctionCounter.builder("hindsight.relay.failures", status, StatusPerScrape::failures)
                 .description("Failed relay attempts since this server started (each retried from the checkpoint)")
                 .register(registry);
     }
@@ -147,13 +151,24 @@ final class RelayPlugin implements ServerPlugin {
         static final Duration FRESH = Duration.ofSeconds(1);
 
         private final Supplier<OutboxRelay.Status> source;
+        private final LongSupplier failures;
         private final LongSupplier nanoTime;
         private OutboxRelay.@Nullable Status last;
         private long readAt;
 
-        StatusPerScrape(Supplier<OutboxRelay.Status> source, LongSupplier nanoTime) {
+        /**
+         * @param source reads the status
+         * @param failures the failed attempts, read without a status (for every scrape)
+         * @param nanoTime the clock
+         */
+        StatusPerScrape(Supplier<OutboxRelay.Status> source, LongSupplier failures, LongSupplier nanoTime) {
             this.source = source;
+            this.failures = failures;
             this.nanoTime = nanoTime;
+        }
+
+        long failures() {
+            return failures.getAsLong();
         }
 
         synchronized OutboxRelay.Status get() {

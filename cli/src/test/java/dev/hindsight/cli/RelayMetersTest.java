@@ -7,6 +7,7 @@ import dev.hindsight.relay.OutboxRelay;
 import dev.hindsight.relay.RelayTarget;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -23,16 +24,16 @@ class RelayMetersTest {
         OutboxRelay.Status status = new OutboxRelay.Status(
                 RelayTarget.parse("kafka://127.0.0.1:1/events"), Position.of(3), 5, 7, 250, null, 1);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RelayPlugin.meters(
-                registry,
-                new RelayPlugin.StatusPerScrape(
-                        () -> {
-                            reads.incrementAndGet();
-                            return status;
-                        },
-                        nanos::get),
-                () -> 2);
+        RelayPlugin.StatusPerScrape meterStatus = new RelayPlugin.StatusPerScrape(
+                () -> {
+                    reads.incrementAndGet();
+                    return status;
+                },
+                () -> 2,
+                nanos::get);
+        RelayPlugin.meters(registry, meterStatus);
 
+        System.gc(); // the meters hold meterStatus weakly: its holder keeps it (below), as RelayPlugin does
         String scrape = registry.scrape();
 
         assertThat(reads).as("status reads in one scrape").hasValue(1);
@@ -45,5 +46,6 @@ class RelayMetersTest {
         nanos.addAndGet(RelayPlugin.StatusPerScrape.FRESH.toNanos()); // the next scrape, a scrape interval later
         registry.scrape();
         assertThat(reads).as("status reads after two scrapes").hasValue(2);
+        Reference.reachabilityFence(meterStatus);
     }
 }
