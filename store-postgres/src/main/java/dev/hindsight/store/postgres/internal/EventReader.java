@@ -26,10 +26,11 @@ import org.jspecify.annotations.Nullable;
  * The engine's queries: global pages (through the {@code read_all} function, gap-free), aggregate pages, versions, the
  * head, and event lookups by id. Every method borrows a pooled connection for one statement.
  *
- * <p>Unfiltered global reads read ahead: a page of {@value #READ_AHEAD} events is fetched and kept (the last
- * {@value #CHUNKS} such chunks), and the following small pages of a subscriber catching up are cut from it. That is
- * safe because a chunk is everything in its position range: the rows below the visible bound are final and events are
- * immutable. Thread-safe: {@code chunks} is guarded by the instance lock.
+ * <p>Unfiltered global reads read ahead: a page of {@value #READ_AHEAD} events (fewer where the byte budget stops it)
+ * is fetched and kept (the last {@value #CHUNKS} such chunks), and the following small pages of a subscriber catching
+ * up are cut from it, each stopped at the budget too. That is safe because a chunk is everything in its position
+ * range: the rows below the visible bound are final and events are immutable. Thread-safe: {@code chunks} is guarded
+ * by the instance lock.
  */
 public final class EventReader {
     static final int READ_AHEAD = 4096;
