@@ -10,8 +10,8 @@
 -- sums and sort, with enable_sort = off, were costed at about 10^10, above every JIT threshold, so each call
 -- JIT-compiled it (~300 ms); a loop keeps read_page2's plan (plpgsql's FOR fetches ten rows at a time). jit = off all
 -- the same: a page's plan never gains from JIT, and a generic plan over a large table can be costed above the
--- threshold. The loop fetches whole rows of read_page3_row (RETURN NEXT of the record copies it as it is): about 10%
--- more server CPU than read_page2 for a page of 1,000 small events, against about 30% with eleven OUT variables
+-- threshold. The loop fetches whole rows of read_page3_row (RETURN NEXT of the record copies it as it is): 11-15%
+-- more server CPU than read_page2 for a page of small events, against about 30% with eleven OUT variables
 -- (docs/benchmarks.md, session 23, h74). Why not in one statement (a LANGUAGE sql function): the rows must be read by a
 -- statement after visible_bound()'s (V1), which needs a variable between two statements. read_page and read_page2 stay
 -- for processes of earlier versions during an upgrade.
