@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -54,6 +56,8 @@ final class RelayPlugin implements ServerPlugin {
     private final CheckpointStore checkpoints;
     private final RelayTarget target;
     private @Nullable OutboxRelay relay;
+    /** What the relay's meters read (held here: the meters hold it weakly). */
+    private @Nullable StatusPerScrape meterStatus;
 
     /**
      * Parses {@code --publish kafka://HOST:PORT/TOPIC}, {@code rabbitmq-stream://HOST:PORT/STREAM} or
@@ -111,20 +115,72 @@ final class RelayPlugin implements ServerPlugin {
                 Clock.systemUTC(),
                 ms -> latency.record(Duration.ofMillis(ms)));
         relay = started;
-        Gauge.builder("hindsight.relay.lag.events", started, r -> r.status().lagEvents())
+        meterStatus = new StatusPerScrape(started::status, started::failures, System::nanoTime);
+        meters(registry, meterStatus);
+        routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
+    }
+
+    /**
+     * The relay's meters, all read from {@code status}: the three that need the relay's status share one read of it
+     * per scrape (a status reads up to {@value OutboxRelay#LAG_COUNT_CAP} unpublished events). Micrometer holds
+     * {@code status} weakly: the caller must keep it (else the meters read NaN after a garbage collection).
+     */
+    static void meters(MeterRegistry registry, StatusPerScrape status) {
+        Gauge.builder("hindsight.relay.lag.events", status, s -> s.get().lagEvents())
                 .description("Committed events the relay has not yet had acknowledged by the broker")
                 .register(registry);
-        Gauge.builder("hindsight.relay.lag.ms", started, r -> r.status().lagMillis())
+        Gauge.builder("hindsight.relay.lag.ms", status, s -> s.get().lagMillis())
                 .description("Age of the oldest committed event not yet acknowledged by the broker; 0 when caught up")
                 .register(registry);
         FunctionCounter.builder(
-                        "hindsight.relay.published", started, r -> r.status().publishedEvents())
+                        "hindsight.relay.published", status, s -> s.get().publishedEvents())
                 .description("Events relayed and acknowledged since this server started")
                 .register(registry);
-        FunctionCounter.builder("hindsight.relay.failures", started, r -> r.failures())
+        FunctionCounter.builder("hindsight.relay.failures", status, StatusPerScrape::failures)
                 .description("Failed relay attempts since this server started (each retried from the checkpoint)")
                 .register(registry);
-        routes.get("/api/relay", ctx -> ctx.contentType("application/json").result(json(started.status())));
+    }
+
+    /**
+     * The relay's status as the meters see it: read once and kept for {@link #FRESH} (a scrape reads every meter
+     * within it), so one scrape reads the unpublished events once, not once per meter. {@code /api/relay} reads its
+     * own. Thread-safe.
+     */
+    static final class StatusPerScrape {
+        /** How long one read serves: far below any scrape interval, far above one scrape's reads of the meters. */
+        static final Duration FRESH = Duration.ofSeconds(1);
+
+        private final Supplier<OutboxRelay.Status> source;
+        private final LongSupplier failures;
+        private final LongSupplier nanoTime;
+        private OutboxRelay.@Nullable Status last;
+        private long readAt;
+
+        /**
+         * @param source reads the status
+         * @param failures the failed attempts, read without a status (for every scrape)
+         * @param nanoTime the clock
+         */
+        StatusPerScrape(Supplier<OutboxRelay.Status> source, LongSupplier failures, LongSupplier nanoTime) {
+            this.source = source;
+            this.failures = failures;
+            this.nanoTime = nanoTime;
+        }
+
+        long failures() {
+            return failures.getAsLong();
+        }
+
+        synchronized OutboxRelay.Status get() {
+            long now = nanoTime.getAsLong();
+            OutboxRelay.Status s = last;
+            if (s == null || now - readAt >= FRESH.toNanos()) {
+                s = source.get();
+                last = s;
+                readAt = now;
+            }
+            return s;
+        }
     }
 
     /** The relay's checkpoint (wire form): every event up to it is published; "0" before it starts. */

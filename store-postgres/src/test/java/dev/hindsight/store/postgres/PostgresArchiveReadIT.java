@@ -14,6 +14,7 @@ import dev.hindsight.core.ReadDirection;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.StoreUnavailableException;
 import dev.hindsight.core.spi.ObjectStore;
+import dev.hindsight.core.spi.PageBudget;
 import dev.hindsight.store.postgres.internal.ArchivedEvents;
 import dev.hindsight.store.postgres.internal.EventReader;
 import java.nio.file.Path;
@@ -107,6 +108,32 @@ class PostgresArchiveReadIT {
                 .distinct()
                 .sorted()
                 .toList();
+    }
+
+    @Test
+    void aPageFromTheArchiveIntoTheTable_holdsAtMostOneBudgetAndOneEvent() {
+        int chars = 512 * 1024;
+        String pad = "x".repeat(chars - 20);
+        for (int i = 0; i < 12; i++) {
+            store.append(
+                    "big-" + (i % 3),
+                    ExpectedVersion.ANY,
+                    EventData.of("Big", "{\"i\":" + i + ",\"p\":\"" + pad + "\"}"));
+        }
+        List<RecordedEvent> before = all(1000, EventFilter.ALL);
+        var run = log.archiveNow(archive, Duration.ZERO, SOON, before.get(5).position(), 3);
+        assertThat(run.error()).isNull();
+        assertThat(run.segments()).isEqualTo(2);
+
+        // six archived events are 3 MiB: the table part gets the 1 MiB left of the budget, not a budget of its own
+        var page = log.readAll(Position.START, 1000, EventFilter.ALL);
+        long bytes = page.events().stream().mapToLong(PageBudget::bytes).sum();
+        assertThat(page.events())
+                .hasSizeGreaterThan(6)
+                .isEqualTo(before.subList(0, page.events().size()));
+        assertThat(bytes).isGreaterThanOrEqualTo(PageBudget.BYTES).isLessThan(PageBudget.BYTES + chars + 100);
+        assertThat(page.next()).isEqualTo(page.events().getLast().position());
+        assertThat(all(1000, EventFilter.ALL)).isEqualTo(before);
     }
 
     @Test

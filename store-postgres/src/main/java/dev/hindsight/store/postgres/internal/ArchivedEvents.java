@@ -85,8 +85,9 @@ public final class ArchivedEvents {
 
     /**
      * A page of the global log after {@code after}: archived positions from the objects, the rest from the table.
-     * Filters apply to both. Each part stops at the {@link PageBudget} on its own: a page that crosses from the archive
-     * into the table holds at most twice the budget (and an event).
+     * Filters apply to both. The page stops at the {@link PageBudget}: the table's part gets what the archived part left
+     * of it (the server stops there, {@code read_page3}), so a page that crosses from the archive into the table holds
+     * at most the budget and one event too.
      */
     public GlobalSlice readAll(long after, int limit, EventFilter filter) throws SQLException {
         List<RecordedEvent> out = new ArrayList<>();
@@ -100,7 +101,7 @@ public final class ArchivedEvents {
                 }
                 cursor = Math.max(cursor, upTo);
             }
-            EventReader.Page page = reader.readPage(cursor, limit - out.size(), filter);
+            EventReader.Page page = reader.readPage(cursor, limit - out.size(), filter, PageBudget.BYTES - bytes(out));
             if (cursor < page.archivedUpTo()) { // archived meanwhile (by this or another process): read it there
                 archivedUpTo(page.archivedUpTo());
                 continue;

@@ -26,10 +26,11 @@ import org.jspecify.annotations.Nullable;
  * The engine's queries: global pages (through the {@code read_all} function, gap-free), aggregate pages, versions, the
  * head, and event lookups by id. Every method borrows a pooled connection for one statement.
  *
- * <p>Unfiltered global reads read ahead: a page of {@value #READ_AHEAD} events is fetched and kept (the last
- * {@value #CHUNKS} such chunks), and the following small pages of a subscriber catching up are cut from it. That is
- * safe because a chunk is everything in its position range: the rows below the visible bound are final and events are
- * immutable. Thread-safe: {@code chunks} is guarded by the instance lock.
+ * <p>Unfiltered global reads read ahead: a page of {@value #READ_AHEAD} events (fewer where the byte budget stops it)
+ * is fetched and kept (the last {@value #CHUNKS} such chunks), and the following small pages of a subscriber catching
+ * up are cut from it, each stopped at the budget too. That is safe because a chunk is everything in its position
+ * range: the rows below the visible bound are final and events are immutable. Thread-safe: {@code chunks} is guarded
+ * by the instance lock.
  */
 public final class EventReader {
     static final int READ_AHEAD = 4096;
@@ -41,7 +42,8 @@ public final class EventReader {
             return after <= position && position < last;
         }
 
-        GlobalSlice slice(long from, int limit) {
+        /** The events after {@code from}: at most {@code limit}, stopped at {@code budget} as {@link PageBudget}. */
+        GlobalSlice slice(long from, int limit, long budget) {
             int lo = 0;
             int hi = events.size();
             while (lo < hi) {
@@ -52,15 +54,22 @@ public final class EventReader {
                     hi = mid;
                 }
             }
-            List<RecordedEvent> page = events.subList(lo, Math.min(events.size(), lo + limit));
+            int end = lo;
+            int max = Math.min(events.size(), lo + limit);
+            for (long bytes = 0; end < max && bytes < budget; end++) {
+                bytes += PageBudget.bytes(events.get(end));
+            }
+            List<RecordedEvent> page = events.subList(lo, end);
             return new GlobalSlice(page, page.getLast().position());
         }
     }
 
     private final Chunk[] chunks = new Chunk[CHUNKS];
     private int nextChunk;
-    /** The {@code archived} column of {@code read_page2}: after {@code head} and the {@link #COLUMNS}. */
+    /** The {@code archived} column of {@code read_page3}: after {@code head} and the {@link #COLUMNS}. */
     private static final int ARCHIVED_COLUMN = 13;
+    /** The {@code stopped} column of {@code read_page3}: the byte budget ended the page. */
+    private static final int STOPPED_COLUMN = 14;
 
     private static final String COLUMNS = "position, aggregate_id, version, event_id, event_type, schema_version,"
             + " event_data, metadata, ts, ts_nanos, recorded_at";
@@ -80,8 +89,9 @@ public final class EventReader {
                 + ".event_ids i WHERE i.event_id = ANY (?) AND NOT EXISTS"
                 + " (SELECT 1 FROM " + schema + ".events e WHERE e.aggregate_id = i.aggregate_id"
                 + " AND e.version = i.version)";
-        // read_page2 (schema 11): read_page without the head of unfiltered pages, which the reader does not need
-        this.readAll = "SELECT head, " + COLUMNS + ", archived FROM " + schema + ".read_page2(?, ?, ?, ?)";
+        // read_page3 (schema 12): read_page2 (no head for unfiltered pages) that stops at the byte budget in the
+        // server, so that no more than the budget and one event is ever sent to the driver, which holds a whole result
+        this.readAll = "SELECT head, " + COLUMNS + ", archived, stopped FROM " + schema + ".read_page3(?, ?, ?, ?, ?)";
         this.head = "SELECT " + schema + ".head()";
         this.forward = "SELECT " + COLUMNS + " FROM " + schema + ".events WHERE aggregate_id = ? AND version >= ?"
                 + " ORDER BY version LIMIT ?";
@@ -115,27 +125,37 @@ public final class EventReader {
      * deletes the page missed has moved the position the caller sees.
      */
     public Page readPage(long after, int limit, EventFilter filter) throws SQLException {
+        return readPage(after, limit, filter, PageBudget.BYTES);
+    }
+
+    /**
+     * {@link #readPage(long, int, EventFilter)} stopped once its events hold {@code budget} bytes ({@code <=}
+     * {@link PageBudget#BYTES}; what is left of the budget when part of a page came from elsewhere): at least one
+     * event, at most the budget and one event.
+     */
+    public Page readPage(long after, int limit, EventFilter filter, long budget) throws SQLException {
         if (!filter.isAll() || limit >= READ_AHEAD) {
-            return query(after, limit, filter);
+            return query(after, limit, filter, budget);
         }
         Chunk cached = cached(after);
         if (cached != null) {
-            return new Page(cached.slice(after, limit), -1);
+            return new Page(cached.slice(after, limit, budget), -1);
         }
-        Page ahead = query(after, READ_AHEAD, filter);
+        // the read-ahead stops at the whole budget, so a page cut from it is never more than a page read directly
+        Page ahead = query(after, READ_AHEAD, filter, PageBudget.BYTES);
         List<RecordedEvent> events = ahead.slice().events();
-        if (events.size() <= limit) {
+        if (events.isEmpty()) {
             return ahead;
         }
-        if (after < ahead.archivedUpTo()) { // archived events are missing from it: never kept
-            return new Page(
-                    new GlobalSlice(
-                            events.subList(0, limit), events.get(limit - 1).position()),
-                    ahead.archivedUpTo());
-        }
         Chunk chunk = new Chunk(after, value(events.getLast()), events);
-        remember(chunk);
-        return new Page(chunk.slice(after, limit), ahead.archivedUpTo());
+        GlobalSlice page = chunk.slice(after, limit, budget);
+        if (page.events().size() == events.size()) {
+            return ahead; // all of it, with the next the server's answer gave
+        }
+        if (after >= ahead.archivedUpTo()) { // else archived events are missing from it: never kept
+            remember(chunk);
+        }
+        return new Page(page, ahead.archivedUpTo());
     }
 
     private synchronized @Nullable Chunk cached(long after) {
@@ -161,7 +181,7 @@ public final class EventReader {
         return ((Position.Sequence) e.position()).value();
     }
 
-    private Page query(long after, int limit, EventFilter filter) throws SQLException {
+    private Page query(long after, int limit, EventFilter filter, long budget) throws SQLException {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(readAll)) {
             ps.setLong(1, after);
@@ -176,33 +196,29 @@ public final class EventReader {
             } else {
                 ps.setString(4, filter.aggregatePrefix());
             }
+            ps.setLong(5, budget);
             List<RecordedEvent> events = new ArrayList<>(Math.min(limit, 1024));
             long headValue = 0;
             long archived = 0;
-            long bytes = 0;
-            boolean cut = false;
-            // read_page2: the page's rows, then one row (no position) with the archived position read after them
+            boolean stopped = false;
+            // read_page3: the page's rows, at most the byte budget and one event (the server stops there), then one
+            // row (no position) with the archived position read after them and whether the budget stopped the page
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     headValue = rs.getLong(1);
                     rs.getLong(2);
                     if (rs.wasNull()) {
                         archived = rs.getLong(ARCHIVED_COLUMN);
-                    } else if (bytes < PageBudget.BYTES) {
-                        // the byte budget: rows past it are dropped here (the driver has read them: read_page2
-                        // cannot stop early yet; a SQL-side budget, V12 read_page3, measured 100x slower)
-                        RecordedEvent e = event(rs, 2);
-                        events.add(e);
-                        bytes += PageBudget.bytes(e);
+                        stopped = rs.getBoolean(STOPPED_COLUMN);
                     } else {
-                        cut = true;
+                        events.add(event(rs, 2));
                     }
                 }
             }
             boolean unfiltered =
                     filter.eventTypes().isEmpty() && filter.aggregatePrefix().isEmpty();
             long next;
-            if (events.size() >= limit || cut) {
+            if (events.size() >= limit || stopped) {
                 // full, or stopped by the byte budget: more may follow its last event, unread
                 next = value(events.getLast());
             } else if (unfiltered) {
