@@ -5,18 +5,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
+import dev.hindsight.store.kafka.internal.Clients;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 /**
  * A takeover runs on the ownership thread, which must poll again within {@code max.poll.interval} or the group drops
  * the member and takes every partition of the node away. A takeover whose index catch-up is slow (here: this node's
  * indexer is held up) must therefore give up within its share of the interval and try again on the next poll, not
- * wait for the request timeout: the node's other partitions, ready all along, must stay ready.
+ * wait for the request timeout: the node's other partitions, ready all along, must stay ready. The same holds for
+ * each blocking call of a takeover (the last two tests): with the leader of the partition taken over down, asking it
+ * for its open transactions or its end offset waited the whole request timeout.
  */
 class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
     private static final String TOPIC = "takeover-budget";
@@ -75,6 +83,109 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
                     .isFalse();
             awaitOwned(a, 2);
         }
+    }
+
+    @Test
+    void leaderOfATakenOverPartitionDown_keepsTheNodesOtherPartitions_nodeWriter() throws Exception {
+        leaderDown("node");
+    }
+
+    @Test
+    void leaderOfATakenOverPartitionDown_keepsTheNodesOtherPartitions_partitionWriter() throws Exception {
+        leaderDown("partition");
+    }
+
+    /**
+     * Node a takes over node b's partition while that partition's only replica is on a stopped broker: every request
+     * to its leader (the node writer's {@code describeProducers}, the partition writer's end offset) is retried until
+     * its timeout, the request timeout (8 s, twice {@code max.poll.interval}) unless the takeover passes what is
+     * left of its budget. The partition is taken over once its broker is back.
+     */
+    private static void leaderDown(String writer) throws Exception {
+        String topic = TOPIC + "-leader-down-" + writer;
+        try (KafkaTestCluster three = KafkaTestCluster.start(dir.resolve("cluster-" + writer), 3)) {
+            KafkaOptions oa = options(three, topic, writer + "-down-a");
+            // the two partitions on the two brokers that do not coordinate the ownership group, so that stopping one
+            // leaves the group's coordinator (and a's membership) alone
+            int coordinator;
+            try (Admin admin = Admin.create(three.clientConfig())) {
+                coordinator = offsetsLeader(admin, Clients.ownerGroup(oa));
+                List<Integer> others =
+                        List.of(0, 1, 2).stream().filter(n -> n != coordinator).toList();
+                admin.createTopics(List.of(
+                                new NewTopic(topic, Map.of(0, List.of(others.get(0)), 1, List.of(others.get(1))))
+                                        .configs(Map.of("min.insync.replicas", "1"))))
+                        .all()
+                        .get();
+                try (KafkaEventLog a =
+                        withProperty(KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(oa))) {
+                    awaitOwned(a, 2);
+                    KafkaEventLog b = withProperty(
+                            KafkaEventLog.WRITER_PROPERTY,
+                            writer,
+                            () -> KafkaEventLog.open(options(three, topic, writer + "-down-b")));
+                    int aPart;
+                    int bPart;
+                    try {
+                        awaitOwned(b, 1);
+                        awaitOwned(a, 1);
+                        aPart = a.ownedPartitions().getFirst();
+                        bPart = b.ownedPartitions().getFirst();
+                    } catch (Throwable e) {
+                        b.close();
+                        throw e;
+                    }
+                    int broker = others.get(bPart);
+                    AtomicBoolean dropped = new AtomicBoolean();
+                    List<List<Integer>> seen = new ArrayList<>();
+                    try {
+                        three.stopNode(broker); // b's partition has no leader now
+                    } finally {
+                        b.close(); // a is assigned b's partition
+                    }
+                    watch(a, aPart, Duration.ofSeconds(12), dropped, seen);
+                    System.out.println(writer + " writer, leader of " + bPart + " down: a owned, in turn: " + seen);
+                    assertThat(dropped)
+                            .as("partition " + aPart + " left node a while it took " + bPart + " over")
+                            .isFalse();
+                    assertThat(a.ownedPartitions()).containsExactly(aPart);
+                    three.restartNode(broker);
+                    awaitOwned(a, 2);
+                }
+            }
+        }
+    }
+
+    /** The broker leading the {@code __consumer_offsets} partition of {@code group}: the group's coordinator. */
+    private static int offsetsLeader(Admin admin, String group) throws Exception {
+        int partition = Utils.abs(group.hashCode()) % 3; // offsets.topic.num.partitions of KafkaDevCluster
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                admin.listConsumerGroupOffsets(group).all().get(); // finds the coordinator: creates the topic
+                org.apache.kafka.common.Node leader = admin.describeTopics(List.of("__consumer_offsets"))
+                        .allTopicNames()
+                        .get()
+                        .get("__consumer_offsets")
+                        .partitions()
+                        .get(partition)
+                        .leader();
+                if (leader != null) {
+                    return leader.id();
+                }
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > until) {
+                    throw e;
+                }
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static KafkaOptions options(KafkaTestCluster on, String topic, String node) {
+        return KafkaOptions.defaults(on.bootstrapServers(), topic, dir.resolve(node))
+                .withTopicLayout(2, 1, 1)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8));
     }
 
     private static void watch(KafkaEventLog a, int part, Duration d, AtomicBoolean dropped, List<List<Integer>> seen)

@@ -156,11 +156,12 @@ public final class NodeWriter implements Writers {
                 System.nanoTime() + options.maxPollInterval().dividedBy(2).toNanos();
         try {
             settle(partitions, stableOffsets, deadline);
-            Map<Integer, Long> stable = fetcher.stableEnds(partitions);
+            // each blocking call gets what is left of the budget: one slow answer (a partition's leader slow or
+            // gone) must not keep the thread past it, as the request timeout (by default max.poll.interval) did
+            Map<Integer, Long> stable = fetcher.stableEnds(partitions, left(deadline));
             List<Integer> behind = new ArrayList<>();
             for (int p : partitions) {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                if (indexer.awaitFetched(p, stable.get(p), left)) {
+                if (indexer.awaitFetched(p, stable.get(p), left(deadline))) {
                     ready.add(p);
                 } else {
                     behind.add(p);
@@ -194,17 +195,24 @@ public final class NodeWriter implements Writers {
         Duration budget = options.maxPollInterval().dividedBy(2);
         Duration stale = STALE.compareTo(budget.dividedBy(2)) < 0 ? STALE : budget.dividedBy(2);
         while (true) {
-            boolean offsetsStable = stableOffsets.await(partitions, OFFSETS_WAIT);
-            if (offsetsStable && hanging.openOn(partitions).isEmpty()) {
+            Duration left = left(deadline);
+            boolean offsetsStable =
+                    stableOffsets.await(partitions, left.compareTo(OFFSETS_WAIT) < 0 ? left : OFFSETS_WAIT);
+            if (offsetsStable && hanging.openOn(partitions, left(deadline)).isEmpty()) {
                 return;
             }
             if (System.nanoTime() > deadline) {
                 throw new StoreUnavailableException("an earlier owner's transaction on partitions " + partitions
                         + " did not end within " + budget + " (retried on the next poll)");
             }
-            hanging.abortOlderThan(stale, ownIdPrefix, partitions);
+            hanging.abortOlderThan(stale, ownIdPrefix, partitions, deadline);
             Thread.sleep(50);
         }
+    }
+
+    /** The time left until {@code deadline} ({@link System#nanoTime()}), zero once it has passed. */
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     @Override
