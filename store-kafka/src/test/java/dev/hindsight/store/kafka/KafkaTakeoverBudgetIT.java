@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.utils.Utils;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,43 +105,42 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
      */
     private static void leaderDown(String writer) throws Exception {
         String topic = TOPIC + "-leader-down-" + writer;
-        try (KafkaTestCluster three = KafkaTestCluster.start(dir.resolve("cluster-" + writer), 3)) {
-            KafkaOptions oa = options(three, topic, writer + "-down-a");
-            // the two partitions on the two brokers that do not coordinate the ownership group, so that stopping one
-            // leaves the group's coordinator (and a's membership) alone
-            int coordinator;
-            try (Admin admin = Admin.create(three.clientConfig())) {
-                coordinator = offsetsLeader(admin, Clients.ownerGroup(oa));
-                List<Integer> others =
-                        List.of(0, 1, 2).stream().filter(n -> n != coordinator).toList();
-                admin.createTopics(List.of(
-                                new NewTopic(topic, Map.of(0, List.of(others.get(0)), 1, List.of(others.get(1))))
-                                        .configs(Map.of("min.insync.replicas", "1"))))
-                        .all()
-                        .get();
-                try (KafkaEventLog a =
-                        withProperty(KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(oa))) {
-                    awaitOwned(a, 2);
-                    KafkaEventLog b = withProperty(
-                            KafkaEventLog.WRITER_PROPERTY,
-                            writer,
-                            () -> KafkaEventLog.open(options(three, topic, writer + "-down-b")));
-                    int aPart;
-                    int bPart;
+        KafkaTestCluster cluster3 = three();
+        KafkaOptions oa = options(cluster3, topic, writer + "-down-a");
+        // the two partitions on the two brokers that do not coordinate the ownership group, so that stopping one
+        // leaves the group's coordinator (and a's membership) alone
+        int coordinator;
+        try (Admin admin = Admin.create(cluster3.clientConfig())) {
+            coordinator = offsetsLeader(admin, Clients.ownerGroup(oa));
+            List<Integer> others =
+                    List.of(0, 1, 2).stream().filter(n -> n != coordinator).toList();
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(others.get(0)), 1, List.of(others.get(1))))
+                            .configs(Map.of("min.insync.replicas", "1"))))
+                    .all()
+                    .get();
+            try (KafkaEventLog a = withProperty(KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(oa))) {
+                awaitOwned(a, 2);
+                KafkaEventLog b = withProperty(
+                        KafkaEventLog.WRITER_PROPERTY,
+                        writer,
+                        () -> KafkaEventLog.open(options(cluster3, topic, writer + "-down-b")));
+                int aPart;
+                int bPart;
+                try {
+                    awaitOwned(b, 1);
+                    awaitOwned(a, 1);
+                    aPart = a.ownedPartitions().getFirst();
+                    bPart = b.ownedPartitions().getFirst();
+                } catch (Throwable e) {
+                    b.close();
+                    throw e;
+                }
+                int broker = others.get(bPart);
+                AtomicBoolean dropped = new AtomicBoolean();
+                List<List<Integer>> seen = new ArrayList<>();
+                try {
                     try {
-                        awaitOwned(b, 1);
-                        awaitOwned(a, 1);
-                        aPart = a.ownedPartitions().getFirst();
-                        bPart = b.ownedPartitions().getFirst();
-                    } catch (Throwable e) {
-                        b.close();
-                        throw e;
-                    }
-                    int broker = others.get(bPart);
-                    AtomicBoolean dropped = new AtomicBoolean();
-                    List<List<Integer>> seen = new ArrayList<>();
-                    try {
-                        three.stopNode(broker); // b's partition has no leader now
+                        cluster3.stopNode(broker); // b's partition has no leader now
                     } finally {
                         b.close(); // a is assigned b's partition
                     }
@@ -149,9 +150,10 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
                             .as("partition " + aPart + " left node a while it took " + bPart + " over")
                             .isFalse();
                     assertThat(a.ownedPartitions()).containsExactly(aPart);
-                    three.restartNode(broker);
-                    awaitOwned(a, 2);
+                } finally {
+                    cluster3.restartNode(broker); // whole again for the next test
                 }
+                awaitOwned(a, 2);
             }
         }
     }
@@ -179,6 +181,24 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
                 }
             }
             Thread.sleep(200);
+        }
+    }
+
+    private static @Nullable KafkaTestCluster three;
+
+    /** A 3-node cluster for the tests that stop a broker, started by the first (each restarts what it stopped). */
+    private static KafkaTestCluster three() throws Exception {
+        if (three == null) {
+            three = KafkaTestCluster.start(dir.resolve("three"), 3);
+        }
+        return three;
+    }
+
+    @AfterAll
+    static void closeThree() {
+        if (three != null) {
+            three.close();
+            three = null;
         }
     }
 
