@@ -152,7 +152,7 @@ public final class KafkaTestCluster implements AutoCloseable {
         closeWithin(CLOSE_WAIT);
     }
 
-    /** Shuts every running node down in parallel, waiting at most {@code wait}; true if they all stopped in time. */
+    /** {@link #close}, waiting at most {@code wait}; true if every node stopped in time. */
     private boolean closeWithin(java.time.Duration wait) {
         Thread stopping = Thread.ofPlatform()
                 .daemon(true)
@@ -173,7 +173,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(45);
 
-    /** Shuts every running node down in parallel; {@link #restartNode} starts them again. */
+    /** Shuts every running node down ({@link KafkaDevCluster#stopAll}); {@link #restartNode} starts them again. */
     public void stopAll() {
         cluster.stopAll();
     }

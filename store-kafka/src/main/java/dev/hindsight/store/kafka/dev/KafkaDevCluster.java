@@ -272,7 +272,7 @@ public final class KafkaDevCluster implements AutoCloseable {
         return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     }
 
-    /** Shuts every running node down in parallel and deletes nothing (the data directory keeps the cluster). */
+    /** Shuts every running node down ({@link #stopAll}) and deletes nothing (the data directory keeps the cluster). */
     @Override
     public void close() {
         stopAll();
