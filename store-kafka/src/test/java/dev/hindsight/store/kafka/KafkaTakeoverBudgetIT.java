@@ -107,54 +107,96 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
         String topic = TOPIC + "-leader-down-" + writer;
         KafkaTestCluster cluster3 = three();
         KafkaOptions oa = options(cluster3, topic, writer + "-down-a");
-        // the two partitions on the two brokers that do not coordinate the ownership group, so that stopping one
-        // leaves the group's coordinator (and a's membership) alone
-        int coordinator;
-        try (Admin admin = Admin.create(cluster3.clientConfig())) {
-            coordinator = offsetsLeader(admin, Clients.ownerGroup(oa));
+        List<Integer> others = createAwayFromCoordinator(cluster3, oa);
+        try (KafkaEventLog a = withProperty(KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(oa))) {
+            awaitOwned(a, 2);
+            KafkaEventLog b = withProperty(
+                    KafkaEventLog.WRITER_PROPERTY,
+                    writer,
+                    () -> KafkaEventLog.open(options(cluster3, topic, writer + "-down-b")));
+            int aPart;
+            int bPart;
+            try {
+                awaitOwned(b, 1);
+                awaitOwned(a, 1);
+                aPart = a.ownedPartitions().getFirst();
+                bPart = b.ownedPartitions().getFirst();
+            } catch (Throwable e) {
+                b.close();
+                throw e;
+            }
+            int broker = others.get(bPart);
+            AtomicBoolean dropped = new AtomicBoolean();
+            List<List<Integer>> seen = new ArrayList<>();
+            try {
+                try {
+                    cluster3.stopNode(broker); // b's partition has no leader now
+                } finally {
+                    b.close(); // a is assigned b's partition
+                }
+                watch(a, aPart, Duration.ofSeconds(12), dropped, seen);
+                System.out.println(writer + " writer, leader of " + bPart + " down: a owned, in turn: " + seen);
+                assertThat(dropped)
+                        .as("partition " + aPart + " left node a while it took " + bPart + " over")
+                        .isFalse();
+                assertThat(a.ownedPartitions()).containsExactly(aPart);
+            } finally {
+                cluster3.restartNode(broker); // whole again for the next test
+            }
+            awaitOwned(a, 2);
+        }
+    }
+
+    /**
+     * The node writer takes the partitions of one assignment over together: one whose leader is down must not keep the
+     * others from becoming ready (its producers could not be described, which failed the whole takeover). Node a owns
+     * both partitions, the leader of one goes down, and a is dropped from the group (its ownership thread stalls past
+     * {@code max.poll.interval}); taken over again in one assignment, the other partition must become ready.
+     */
+    @Test
+    void leaderOfOnePartitionDown_theOtherOfTheSameTakeoverBecomesReady_nodeWriter() throws Exception {
+        String topic = TOPIC + "-one-down";
+        KafkaTestCluster cluster3 = three();
+        KafkaOptions oa = options(cluster3, topic, "one-down-a");
+        List<Integer> brokers = createAwayFromCoordinator(cluster3, oa);
+        try (KafkaEventLog a = withProperty(KafkaEventLog.WRITER_PROPERTY, "node", () -> KafkaEventLog.open(oa))) {
+            awaitOwned(a, 2);
+            cluster3.stopNode(brokers.get(1)); // partition 1 has no leader now
+            try {
+                a.freezeOwnership();
+                Thread.sleep(5_000); // past max.poll.interval (4 s): the group drops a
+                a.thawOwnership(); // a loses both partitions and is assigned both again, in one takeover
+                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!a.ownedPartitions().equals(List.of(0)) && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                assertThat(a.ownedPartitions())
+                        .as("partitions ready while partition 1 has no leader")
+                        .containsExactly(0);
+            } finally {
+                cluster3.restartNode(brokers.get(1));
+            }
+            awaitOwned(a, 2);
+        }
+    }
+
+    /**
+     * Creates {@code o}'s 2-partition topic with one replica per partition, on the two brokers that do not coordinate
+     * its ownership group (so that stopping one leaves the group, and the members' membership, alone).
+     *
+     * @return the broker of partition 0, then that of partition 1
+     */
+    private static List<Integer> createAwayFromCoordinator(KafkaTestCluster on, KafkaOptions o) throws Exception {
+        try (Admin admin = Admin.create(on.clientConfig())) {
+            int coordinator = offsetsLeader(admin, Clients.ownerGroup(o));
             List<Integer> others =
                     List.of(0, 1, 2).stream().filter(n -> n != coordinator).toList();
-            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(others.get(0)), 1, List.of(others.get(1))))
-                            .configs(Map.of("min.insync.replicas", "1"))))
+            admin.createTopics(List.of(
+                            new NewTopic(o.topic(), Map.of(0, List.of(others.get(0)), 1, List.of(others.get(1))))
+                                    .configs(Map.of("min.insync.replicas", "1"))))
                     .all()
                     .get();
-            try (KafkaEventLog a = withProperty(KafkaEventLog.WRITER_PROPERTY, writer, () -> KafkaEventLog.open(oa))) {
-                awaitOwned(a, 2);
-                KafkaEventLog b = withProperty(
-                        KafkaEventLog.WRITER_PROPERTY,
-                        writer,
-                        () -> KafkaEventLog.open(options(cluster3, topic, writer + "-down-b")));
-                int aPart;
-                int bPart;
-                try {
-                    awaitOwned(b, 1);
-                    awaitOwned(a, 1);
-                    aPart = a.ownedPartitions().getFirst();
-                    bPart = b.ownedPartitions().getFirst();
-                } catch (Throwable e) {
-                    b.close();
-                    throw e;
-                }
-                int broker = others.get(bPart);
-                AtomicBoolean dropped = new AtomicBoolean();
-                List<List<Integer>> seen = new ArrayList<>();
-                try {
-                    try {
-                        cluster3.stopNode(broker); // b's partition has no leader now
-                    } finally {
-                        b.close(); // a is assigned b's partition
-                    }
-                    watch(a, aPart, Duration.ofSeconds(12), dropped, seen);
-                    System.out.println(writer + " writer, leader of " + bPart + " down: a owned, in turn: " + seen);
-                    assertThat(dropped)
-                            .as("partition " + aPart + " left node a while it took " + bPart + " over")
-                            .isFalse();
-                    assertThat(a.ownedPartitions()).containsExactly(aPart);
-                } finally {
-                    cluster3.restartNode(broker); // whole again for the next test
-                }
-                awaitOwned(a, 2);
-            }
+            return others;
         }
     }
 

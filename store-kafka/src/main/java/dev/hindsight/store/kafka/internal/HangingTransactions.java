@@ -4,6 +4,7 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersOptions;
-import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeTransactionsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -50,35 +51,37 @@ final class HangingTransactions implements AutoCloseable {
     }
 
     /**
-     * Producer ids holding a transaction open on any of {@code partitions}, asked within {@code timeout} (what is left
-     * of a takeover's budget; the partitions' leaders may be slow or gone).
-     *
-     * @throws KafkaException if the answer did not come in time or Kafka failed
+     * For each of {@code partitions} whose leader answered within {@code timeout}: the producer ids holding a
+     * transaction open on it. A partition whose leader did not answer in time (slow, gone) or failed is left out, so
+     * that it does not hold up the others of the same takeover.
      */
-    List<Long> openOn(Collection<Integer> partitions, Duration timeout) {
+    Map<Integer, List<Long>> openOn(Collection<Integer> partitions, Duration timeout) {
         List<TopicPartition> tps = partitions.stream()
                 .map(p -> new TopicPartition(options.topic(), p))
                 .toList();
-        try {
-            Map<TopicPartition, PartitionProducerState> states = admin().describeProducers(
-                            tps, new DescribeProducersOptions().timeoutMs(millis(timeout)))
-                    .all()
-                    .get();
-            List<Long> open = new ArrayList<>();
-            for (PartitionProducerState s : states.values()) {
-                for (ProducerState p : s.activeProducers()) {
+        DescribeProducersResult result =
+                admin().describeProducers(tps, new DescribeProducersOptions().timeoutMs(millis(timeout)));
+        Map<Integer, List<Long>> open = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            try {
+                List<Long> ids = new ArrayList<>();
+                for (ProducerState p : result.partitionResult(tp).get().activeProducers()) {
                     if (p.currentTransactionStartOffset().isPresent()) {
-                        open.add(p.producerId());
+                        ids.add(p.producerId());
                     }
                 }
+                open.put(tp.partition(), ids);
+            } catch (ExecutionException e) {
+                LOG.info(
+                        "describing the producers of {} failed: {}",
+                        tp,
+                        e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted", e);
             }
-            return open;
-        } catch (ExecutionException e) {
-            throw new KafkaException("describing the producers of " + partitions, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted", e);
         }
+        return open;
     }
 
     /**
