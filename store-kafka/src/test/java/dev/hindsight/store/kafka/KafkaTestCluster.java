@@ -141,17 +141,18 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     /**
-     * Shuts every running node down in parallel and deletes nothing (the caller owns {@code dir}). Gives up after
-     * {@link #CLOSE_WAIT}: a node's controlled shutdown can wait up to five minutes for a controller that is itself
-     * stopping (seen once in CI's store-kafka run); the test is over by then, so the nodes are left to die with the
-     * test JVM instead of holding the suite's time budget.
+     * Shuts every running node down ({@link KafkaDevCluster#stopAll}: brokers, then controllers) and deletes nothing
+     * (the caller owns {@code dir}). Gives up after {@link #CLOSE_WAIT}, a safety bound: a broker's controlled
+     * shutdown once waited here for a controller that was itself stopping (49 s of {@code KafkaTestClusterIT} in CI);
+     * {@code KafkaDevCluster} now bounds that wait itself ({@link KafkaDevCluster#APPROVAL_WAIT}). Past the bound the
+     * nodes are left to die with the test JVM instead of holding the suite's time budget.
      */
     @Override
     public void close() {
         closeWithin(CLOSE_WAIT);
     }
 
-    /** Shuts every running node down in parallel, waiting at most {@code wait}; true if they all stopped in time. */
+    /** {@link #close}, waiting at most {@code wait}; true if every node stopped in time. */
     private boolean closeWithin(java.time.Duration wait) {
         Thread stopping = Thread.ofPlatform()
                 .daemon(true)
@@ -172,7 +173,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(45);
 
-    /** Shuts every running node down in parallel; {@link #restartNode} starts them again. */
+    /** Shuts every running node down ({@link KafkaDevCluster#stopAll}); {@link #restartNode} starts them again. */
     public void stopAll() {
         cluster.stopAll();
     }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import kafka.server.BrokerServer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -42,8 +45,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A local KRaft cluster in this JVM: {@code n} combined broker+controller nodes on 127.0.0.1, formatted with
- * {@code kafka.tools.StorageTool} and started as {@link KafkaRaftServer}s. Nodes start and shut down in parallel (one
- * by one, a 3-node shutdown takes minutes: each waits for the others' controlled shutdown). Internal topics are sized
+ * {@code kafka.tools.StorageTool} and started as {@link KafkaRaftServer}s. Nodes start in parallel; {@link #stopAll}
+ * shuts every broker down first (controlled, in parallel) and then the controllers, and a broker waits at most
+ * {@link #APPROVAL_WAIT} for the controllers' approval of its controlled shutdown, none if a majority of them has
+ * stopped already (see {@link #stopNode}). Internal topics are sized
  * for one machine (few partitions, replication {@code min(3, n)}, {@code min.insync.replicas} {@code min(2, n)});
  * groups join without the initial rebalance delay and allow 1 s session timeouts; topics are never auto-created.
  *
@@ -67,12 +72,21 @@ public final class KafkaDevCluster implements AutoCloseable {
 
     private static final Duration READY = Duration.ofSeconds(60);
 
+    /**
+     * How long a broker's controlled shutdown waits for the controllers' approval before the broker shuts down
+     * without it (Kafka's own wait is 5 minutes). With a controller quorum running the approval comes within a few
+     * heartbeats (about a second here); without one it never comes.
+     */
+    public static final Duration APPROVAL_WAIT = Duration.ofSeconds(10);
+
     private final Path dir;
     private final int size;
     private final String clusterId;
     private final int[] brokerPorts;
     private final int[] controllerPorts;
     private final @Nullable KafkaRaftServer[] nodes;
+    /** Whether this object runs every node ({@link #start}), not one node of a cluster of processes. */
+    private boolean wholeCluster = true;
 
     private KafkaDevCluster(Path dir, int size, String clusterId, int[] brokerPorts, int[] controllerPorts) {
         this.dir = dir;
@@ -164,6 +178,7 @@ public final class KafkaDevCluster implements AutoCloseable {
                 clusterId = state.getProperty("cluster.id");
             }
             cluster = new KafkaDevCluster(dir, size, clusterId, consecutive(firstPort, size), controllers);
+            cluster.wholeCluster = false;
             cluster.checkPortsFree(node);
             cluster.format(List.of(node));
             lock.release();
@@ -194,13 +209,46 @@ public final class KafkaDevCluster implements AutoCloseable {
         return dir;
     }
 
-    /** Shuts node {@code i} down (controlled) and waits until it has stopped. */
+    /**
+     * Shuts node {@code i} down and waits until it has stopped: its broker first, controlled (its leaderships move to
+     * the other brokers), then its controller. The controlled shutdown waits at most {@link #APPROVAL_WAIT} for the
+     * controllers' approval, and not at all when this object runs every node and a majority of them has stopped
+     * already (no quorum is left to approve it: nodes 1 and 2 of 3 stopped, then node 0). A node of a cluster of
+     * processes ({@link #startOne}) cannot tell, so it waits up to the bound.
+     */
     public void stopNode(int i) {
         KafkaRaftServer node = nodes[i];
         if (node != null) {
-            node.shutdown();
+            stopBroker(node, quorumRunning() ? APPROVAL_WAIT : Duration.ZERO);
+            node.shutdown(); // the controller (and the broker, if stopBroker could not reach it)
             node.awaitShutdown();
             nodes[i] = null;
+        }
+    }
+
+    /** Whether a majority of the controllers runs, as far as this object knows (true for one node of processes). */
+    private boolean quorumRunning() {
+        return !wholeCluster || Stream.of(nodes).filter(Objects::nonNull).count() > size / 2;
+    }
+
+    /**
+     * Shuts the broker of {@code node} down, waiting at most {@code approvalWait} for a controlled shutdown's
+     * approval ({@code BrokerServer.shutdown(Duration)}; {@code KafkaRaftServer.shutdown()} waits 5 minutes). The
+     * broker is a private field of {@link KafkaRaftServer}; if another Kafka version hides it otherwise, nothing is
+     * done here and {@code KafkaRaftServer.shutdown()} stops the broker with Kafka's own wait
+     * ({@code KafkaTestClusterIT} fails then).
+     */
+    private static void stopBroker(KafkaRaftServer node, Duration approvalWait) {
+        Object broker;
+        try {
+            Field f = KafkaRaftServer.class.getDeclaredField("broker");
+            f.setAccessible(true);
+            broker = f.get(node);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return;
+        }
+        if (broker instanceof scala.Option<?> o && o.isDefined() && o.get() instanceof BrokerServer b) {
+            b.shutdown(approvalWait); // returns at once if it is already shut down
         }
     }
 
@@ -224,16 +272,31 @@ public final class KafkaDevCluster implements AutoCloseable {
         return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     }
 
-    /** Shuts every running node down in parallel and deletes nothing (the data directory keeps the cluster). */
+    /** Shuts every running node down ({@link #stopAll}) and deletes nothing (the data directory keeps the cluster). */
     @Override
     public void close() {
         stopAll();
     }
 
-    /** Shuts every running node down in parallel; {@link #restartNode} starts them again. */
+    /**
+     * Shuts every running node down; {@link #restartNode} starts them again. Every broker first, in parallel, while
+     * all controllers still run, then the controllers: shut down node by node (broker, then controller), in parallel,
+     * the first node whose controller stopped could take the quorum with it (two of three nodes running: any one) while
+     * another node's broker still waited for the approval of its controlled shutdown, which then never came.
+     */
     public void stopAll() {
+        List<Integer> running =
+                IntStream.range(0, size).filter(i -> nodes[i] != null).boxed().toList();
+        Duration approvalWait = quorumRunning() ? APPROVAL_WAIT : Duration.ZERO;
         try {
-            parallel(IntStream.range(0, size).boxed().toList(), i -> {
+            parallel(running, i -> {
+                KafkaRaftServer node = nodes[i];
+                if (node != null) {
+                    stopBroker(node, approvalWait);
+                }
+                return null;
+            });
+            parallel(running, i -> {
                 stopNode(i);
                 return null;
             });

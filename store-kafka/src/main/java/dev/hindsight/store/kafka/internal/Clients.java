@@ -1,6 +1,7 @@
 package dev.hindsight.store.kafka.internal;
 
 import dev.hindsight.store.kafka.KafkaOptions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -80,6 +81,21 @@ public final class Clients {
      * transaction ({@link HangingTransactions}).
      */
     public static KafkaProducer<byte[], byte[]> nodeWriter(KafkaOptions o, String transactionalId, String clientId) {
+        return transactional(o, transactionalId, clientId, o.requestTimeout());
+    }
+
+    /**
+     * A producer that only initializes another writer's {@code transactional.id} to end its transaction
+     * ({@link HangingTransactions}), its {@code initTransactions()} bounded by {@code maxBlock} (what is left of a
+     * takeover's budget) instead of the request timeout.
+     */
+    public static KafkaProducer<byte[], byte[]> fencer(
+            KafkaOptions o, String transactionalId, String clientId, Duration maxBlock) {
+        return transactional(o, transactionalId, clientId, maxBlock);
+    }
+
+    private static KafkaProducer<byte[], byte[]> transactional(
+            KafkaOptions o, String transactionalId, String clientId, Duration maxBlock) {
         Map<String, Object> c = common(o, clientId);
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -94,7 +110,7 @@ public final class Clients {
         // and keep those retries short: the exponential backoff's 1 s ceiling made a busy transaction wait for a second
         c.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
         int timeout = (int) o.requestTimeout().toMillis();
-        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(1, Math.min(timeout, maxBlock.toMillis())));
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         WriterStats.producerCreated();

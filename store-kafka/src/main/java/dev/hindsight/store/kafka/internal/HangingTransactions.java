@@ -4,6 +4,7 @@ import dev.hindsight.store.kafka.KafkaOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.DescribeProducersOptions;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
+import org.apache.kafka.clients.admin.DescribeTransactionsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
@@ -47,29 +50,38 @@ final class HangingTransactions implements AutoCloseable {
         this.idPrefix = idPrefix;
     }
 
-    /** Producer ids holding a transaction open on any of {@code partitions}. */
-    List<Long> openOn(Collection<Integer> partitions) {
+    /**
+     * For each of {@code partitions} whose leader answered within {@code timeout}: the producer ids holding a
+     * transaction open on it. A partition whose leader did not answer in time (slow, gone) or failed is left out, so
+     * that it does not hold up the others of the same takeover.
+     */
+    Map<Integer, List<Long>> openOn(Collection<Integer> partitions, Duration timeout) {
         List<TopicPartition> tps = partitions.stream()
                 .map(p -> new TopicPartition(options.topic(), p))
                 .toList();
-        try {
-            Map<TopicPartition, PartitionProducerState> states =
-                    admin().describeProducers(tps).all().get();
-            List<Long> open = new ArrayList<>();
-            for (PartitionProducerState s : states.values()) {
-                for (ProducerState p : s.activeProducers()) {
+        DescribeProducersResult result =
+                admin().describeProducers(tps, new DescribeProducersOptions().timeoutMs(millis(timeout)));
+        Map<Integer, List<Long>> open = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            try {
+                List<Long> ids = new ArrayList<>();
+                for (ProducerState p : result.partitionResult(tp).get().activeProducers()) {
                     if (p.currentTransactionStartOffset().isPresent()) {
-                        open.add(p.producerId());
+                        ids.add(p.producerId());
                     }
                 }
+                open.put(tp.partition(), ids);
+            } catch (ExecutionException e) {
+                LOG.info(
+                        "describing the producers of {} failed: {}",
+                        tp,
+                        e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted", e);
             }
-            return open;
-        } catch (ExecutionException e) {
-            throw new KafkaException("describing the producers of " + partitions, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted", e);
         }
+        return open;
     }
 
     /**
@@ -79,15 +91,19 @@ final class HangingTransactions implements AutoCloseable {
      * what keeps the partitions' offsets unstable). Another node's transaction on its own partitions, however long it
      * has been open (a big batch, a slow broker), is left alone: aborting it would fail that node's appends, and
      * fencing its producer would fail its next batch too.
+     *
+     * <p>Every request, each abort included, is bounded by what is left until {@code deadline} ({@link System#nanoTime()},
+     * the takeover's budget); what is not done by then is left to the caller's next attempt.
      */
-    void abortOlderThan(Duration age, String ownIdPrefix, Collection<Integer> partitions) {
+    void abortOlderThan(Duration age, String ownIdPrefix, Collection<Integer> partitions, long deadline) {
         List<String> candidates = new ArrayList<>();
         Map<String, TransactionDescription> described;
         try {
             Collection<TransactionListing> listed = admin().listTransactions(new ListTransactionsOptions()
                             .filterStates(List.of(TransactionState.ONGOING))
                             .filterOnDuration(age.toMillis())
-                            .filterOnTransactionalIdPattern(Pattern.quote(idPrefix) + ".*"))
+                            .filterOnTransactionalIdPattern(Pattern.quote(idPrefix) + ".*")
+                            .timeoutMs(millis(left(deadline))))
                     .all()
                     .get();
             for (TransactionListing t : listed) {
@@ -98,7 +114,10 @@ final class HangingTransactions implements AutoCloseable {
             if (candidates.isEmpty()) {
                 return;
             }
-            described = admin().describeTransactions(candidates).all().get();
+            described = admin().describeTransactions(
+                            candidates, new DescribeTransactionsOptions().timeoutMs(millis(left(deadline))))
+                    .all()
+                    .get();
         } catch (ExecutionException e) {
             LOG.warn("listing open transactions failed: {}", e.getCause().toString());
             return;
@@ -117,13 +136,30 @@ final class HangingTransactions implements AutoCloseable {
                 continue;
             }
             String id = e.getKey();
+            Duration left = left(deadline);
+            if (left.isZero()) {
+                LOG.info("not aborting transaction {} now: the takeover's time is up (retried)", id);
+                continue;
+            }
             LOG.info("aborting transaction {}: open longer than {} on a partition this node takes over", id, age);
-            try (KafkaProducer<byte[], byte[]> fencer = Clients.nodeWriter(options, id, clientId + "-fencer")) {
+            KafkaProducer<byte[], byte[]> fencer = Clients.fencer(options, id, clientId + "-fencer", left);
+            try {
                 fencer.initTransactions();
             } catch (KafkaException ex) {
                 LOG.warn("aborting transaction {} failed: {}", id, ex.toString());
+            } finally {
+                fencer.close(Duration.ZERO); // nothing to send; an initialization still under way is given up
             }
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /** A request timeout in milliseconds for an admin call: at least 1 (0 would not send it at all). */
+    private static int millis(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     }
 
     private synchronized Admin admin() {

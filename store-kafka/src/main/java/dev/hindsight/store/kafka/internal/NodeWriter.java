@@ -155,12 +155,14 @@ public final class NodeWriter implements Writers {
         long deadline =
                 System.nanoTime() + options.maxPollInterval().dividedBy(2).toNanos();
         try {
-            settle(partitions, stableOffsets, deadline);
-            Map<Integer, Long> stable = fetcher.stableEnds(partitions);
-            List<Integer> behind = new ArrayList<>();
-            for (int p : partitions) {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                if (indexer.awaitFetched(p, stable.get(p), left)) {
+            List<Integer> settled = settle(partitions, stableOffsets, deadline);
+            // each blocking call gets what is left of the budget: one slow answer (a partition's leader slow or
+            // gone) must not keep the thread past it, as the request timeout (by default max.poll.interval) did
+            Map<Integer, Long> stable = fetcher.stableEnds(settled, left(deadline));
+            List<Integer> behind = new ArrayList<>(
+                    partitions.stream().filter(p -> !settled.contains(p)).toList());
+            for (int p : settled) {
+                if (indexer.awaitFetched(p, stable.get(p), left(deadline))) {
                     ready.add(p);
                 } else {
                     behind.add(p);
@@ -168,8 +170,8 @@ public final class NodeWriter implements Writers {
             }
             if (!behind.isEmpty()) {
                 LOG.info(
-                        "the index of partitions {} has not caught up yet (stable offsets {}); their takeover is"
-                                + " retried on the next poll",
+                        "partitions {} are not taken over yet (a leader not answering, or the index behind the stable"
+                                + " offsets {}); their takeover is retried on the next poll",
                         behind,
                         stable);
             } else {
@@ -185,26 +187,41 @@ public final class NodeWriter implements Writers {
     /**
      * Waits until no earlier writer's transaction can still change {@code partitions}: no pending transactional offset
      * commit (a transaction that passed the generation check and may still commit) and no open transaction holding
-     * records on them. Aborts the ones open longer than {@link #STALE}.
+     * records on them. Aborts the ones open longer than {@link #STALE}. A partition whose leader does not answer
+     * (slow, gone) is left out, so that it does not keep the others from being taken over: each question gets at
+     * most a quarter of the budget, and the others are settled without it.
      *
      * @param deadline {@link System#nanoTime()} by which the takeover must return to the ownership thread's poll
+     * @return the partitions settled (at least one)
      */
-    private void settle(List<Integer> partitions, StableOffsets stableOffsets, long deadline)
+    private List<Integer> settle(List<Integer> partitions, StableOffsets stableOffsets, long deadline)
             throws InterruptedException {
         Duration budget = options.maxPollInterval().dividedBy(2);
         Duration stale = STALE.compareTo(budget.dividedBy(2)) < 0 ? STALE : budget.dividedBy(2);
         while (true) {
-            boolean offsetsStable = stableOffsets.await(partitions, OFFSETS_WAIT);
-            if (offsetsStable && hanging.openOn(partitions).isEmpty()) {
-                return;
+            Duration left = left(deadline);
+            boolean offsetsStable =
+                    stableOffsets.await(partitions, left.compareTo(OFFSETS_WAIT) < 0 ? left : OFFSETS_WAIT);
+            if (offsetsStable) {
+                Duration quarter = budget.dividedBy(4);
+                Duration ask = left(deadline).compareTo(quarter) < 0 ? left(deadline) : quarter;
+                Map<Integer, List<Long>> open = hanging.openOn(partitions, ask);
+                if (!open.isEmpty() && open.values().stream().allMatch(List::isEmpty)) {
+                    return partitions.stream().filter(open::containsKey).toList();
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new StoreUnavailableException("an earlier owner's transaction on partitions " + partitions
                         + " did not end within " + budget + " (retried on the next poll)");
             }
-            hanging.abortOlderThan(stale, ownIdPrefix, partitions);
+            hanging.abortOlderThan(stale, ownIdPrefix, partitions, deadline);
             Thread.sleep(50);
         }
+    }
+
+    /** The time left until {@code deadline} ({@link System#nanoTime()}), zero once it has passed. */
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     @Override

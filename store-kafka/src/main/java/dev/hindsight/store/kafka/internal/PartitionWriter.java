@@ -11,15 +11,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code initTransactions()} on each, which fences the previous owner's producers and ends their open transactions;
  * then it waits
  * until the {@link Indexer} has read the partition up to its last stable offset, so the index knows every committed
- * event before the first check (a takeover that timed out only there keeps its producers for the retry). Appends are group-committed: each is checked (idempotency, expected version) against
+ * event before the first check. The whole takeover has half of {@code max.poll.interval}, each blocking step what is
+ * left of it; one that runs out of time keeps its producers (initialized or still initializing) for the retry. Appends are group-committed: each is checked (idempotency, expected version) against
  * the index and the requests before it in its batch, the batch is written in one transaction, and after the commit
  * the writer adds its events to this node's index itself and returns.
  *
@@ -71,10 +75,16 @@ public final class PartitionWriter implements AutoCloseable {
     // guarded by lock
     private @Nullable List<KafkaProducer<byte[], byte[]>> producers;
     /**
-     * Whether the last {@link #acquire} initialized {@code producers} (fencing the previous owner) but timed out in the
-     * index catch-up: the next one re-uses them; guarded by lock.
+     * Whether the last {@link #acquire} ran out of its budget after creating {@code producers}: while they were being
+     * initialized ({@code initializing} still running), or after (fencing the previous owner) in the end-offset lookup
+     * or the index catch-up. The next one re-uses them; guarded by lock.
      */
-    private boolean catchUpPending;
+    private boolean keepProducers;
+    /**
+     * The initialization of {@code producers} ({@code initTransactions()} on each, on a thread of its own), while an
+     * acquire that gave up waiting for it has not seen it end; guarded by lock.
+     */
+    private @Nullable CompletableFuture<Void> initializing;
     /** Slot of the producer that writes the next batch; guarded by lock. */
     private int nextSlot;
     // guarded by lock (volatile for the unlocked reads of isReady)
@@ -116,36 +126,52 @@ public final class PartitionWriter implements AutoCloseable {
             if (state == State.CLOSED) {
                 return;
             }
-            // producers kept after a takeover that failed only in its catch-up (below) have fenced the previous
-            // owner and hold no transaction: the retry re-uses them and only waits for the index again. Any other
-            // producers are replaced; after a failed transaction (closed by fail) new ones end that transaction.
-            if (!catchUpPending) {
+            // producers kept after a takeover that ran out of time (below) are being or have been initialized (which
+            // fenced the previous owner) and hold no transaction: the retry re-uses them and waits for what is left.
+            // Any other producers are replaced; after a failed transaction (closed by fail) new ones end that
+            // transaction.
+            if (!keepProducers) {
                 closeProducer();
             }
+            keepProducers = false;
             state = State.ACQUIRING;
             if (producers == null) {
                 List<KafkaProducer<byte[], byte[]>> ps = new ArrayList<>(SLOTS);
                 producers = ps;
                 for (int slot = 0; slot < SLOTS; slot++) {
-                    KafkaProducer<byte[], byte[]> p =
-                            Clients.writer(options, partition, slot, clientId + "-p" + partition + "-t" + slot);
-                    ps.add(p);
-                    p.initTransactions(); // fences the previous owner's producer of this slot, ends its transaction
+                    ps.add(Clients.writer(options, partition, slot, clientId + "-p" + partition + "-t" + slot));
                 }
+                initializing = initialize(ps);
             }
-            catchUpPending = false;
-            long stable = fetcher.stableEnds(List.of(partition)).get(partition);
             // on (or joined by) the ownership thread, which must poll within max.poll.interval or lose every partition
-            // of this node: an index that has not caught up by half of it is waited for again on the next poll
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            if (!indexer.awaitFetched(partition, stable, left)) {
-                LOG.info(
-                        "the index of partition {} did not reach offset {} within half of max.poll.interval; the"
-                                + " takeover is retried on the next poll with the same producers",
-                        partition,
-                        stable);
-                state = State.FAILED;
-                catchUpPending = true;
+            // of this node: each step below gets what is left of half of it (initTransactions and the end offset
+            // wait up to the request timeout for a slow or absent leader), and what did not finish by then is
+            // waited for again on the next poll
+            CompletableFuture<Void> init = initializing;
+            if (init != null) {
+                try {
+                    init.get(left(deadline).toNanos(), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    retryLater("the producers are not initialized yet");
+                    return;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new KafkaException(e.getCause());
+                }
+                initializing = null;
+            }
+            long stable;
+            try {
+                stable = fetcher.stableEnds(List.of(partition), left(deadline)).get(partition);
+            } catch (StoreUnavailableException e) {
+                if (!(e.getCause() instanceof TimeoutException)
+                        && !left(deadline).isZero()) {
+                    throw e;
+                }
+                retryLater("its end offset is not known yet (" + e.getMessage() + ")");
+                return;
+            }
+            if (!indexer.awaitFetched(partition, stable, left(deadline))) {
+                retryLater("the index did not reach offset " + stable);
                 return;
             }
             state = State.READY;
@@ -230,6 +256,42 @@ public final class PartitionWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends an {@link #acquire} that ran out of its budget: the partition is not ready, and the next acquire (on the
+     * next poll) re-uses the producers. Caller holds {@code lock}.
+     */
+    private void retryLater(String why) {
+        LOG.info(
+                "partition {} is not taken over within half of max.poll.interval: {}; retried on the next poll with"
+                        + " the same producers",
+                partition,
+                why);
+        state = State.FAILED;
+        keepProducers = true;
+    }
+
+    /**
+     * Runs {@code initTransactions()} on each of {@code ps} in turn on a thread of its own, so that an acquire can stop
+     * waiting for it at its budget's end (the producer API has no timeout but {@code max.block.ms}, which also bounds
+     * every commit). Each fences the previous owner's producer of its slot and ends its transaction.
+     */
+    private CompletableFuture<Void> initialize(List<KafkaProducer<byte[], byte[]>> ps) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofVirtual().name("hindsight-kafka-init-" + partition).start(() -> {
+            try {
+                ps.forEach(KafkaProducer::initTransactions);
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        return done;
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
     /** Stops accepting appends; the next {@link #acquire} starts over. Caller holds {@code lock}. */
     private void fail(String why, Exception cause) {
         LOG.warn("writer of partition {} stops: {}: {}", partition, why, cause.toString());
@@ -247,7 +309,8 @@ public final class PartitionWriter implements AutoCloseable {
     private void closeProducer() {
         List<KafkaProducer<byte[], byte[]>> ps = producers;
         producers = null;
-        catchUpPending = false;
+        keepProducers = false;
+        initializing = null; // an initialization still running fails or ends with its closed producers
         nextSlot = 0;
         if (ps != null) {
             for (KafkaProducer<byte[], byte[]> p : ps) {

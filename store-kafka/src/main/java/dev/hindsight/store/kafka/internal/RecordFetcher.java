@@ -12,12 +12,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads committed records by offset and by range with a small pool of {@code read_committed} consumers (a consumer is
@@ -52,8 +54,17 @@ public final class RecordFetcher implements AutoCloseable {
 
     /** Runs {@code body} with a consumer of the pool, assigned nothing on entry. */
     public <T> T with(WithConsumer<T> body) {
+        return with(null, body);
+    }
+
+    /** {@link #with(WithConsumer)}, waiting at most {@code permitWait} for a free reader (null: as long as it takes). */
+    private <T> T with(@Nullable Duration permitWait, WithConsumer<T> body) {
         try {
-            permits.acquire();
+            if (permitWait == null) {
+                permits.acquire();
+            } else if (!permits.tryAcquire(permitWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new StoreUnavailableException("no Kafka reader was free within " + permitWait);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("interrupted while waiting for a Kafka reader", e);
@@ -176,12 +187,25 @@ public final class RecordFetcher implements AutoCloseable {
 
     /** The last stable offset (end for {@code read_committed}) of every partition in {@code partitions}. */
     public Map<Integer, Long> stableEnds(Collection<Integer> partitions) {
+        return stableEnds(partitions, options.requestTimeout());
+    }
+
+    /**
+     * {@link #stableEnds(Collection)} within {@code timeout}, the wait for a free reader included (a takeover passes
+     * what is left of its budget: the partitions' leaders may be slow or gone).
+     *
+     * @throws StoreUnavailableException if the offsets are not known in time (caused by Kafka's
+     *     {@link org.apache.kafka.common.errors.TimeoutException} when the request timed out) or Kafka failed
+     */
+    public Map<Integer, Long> stableEnds(Collection<Integer> partitions, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<TopicPartition> tps = partitions.stream()
                 .map(p -> new TopicPartition(options.topic(), p))
                 .toList();
-        return with(c -> {
+        return with(timeout, c -> {
             Map<Integer, Long> out = new HashMap<>();
-            c.endOffsets(tps).forEach((tp, off) -> out.put(tp.partition(), off));
+            c.endOffsets(tps, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+                    .forEach((tp, off) -> out.put(tp.partition(), off));
             return out;
         });
     }
