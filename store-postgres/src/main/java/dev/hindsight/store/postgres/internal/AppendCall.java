@@ -76,15 +76,15 @@ public final class AppendCall {
         String s = schema + ".";
         this.lock = "SELECT " + SingleAppend.PLAN_SETTINGS + ", (SELECT count(pg_advisory_xact_lock(k)) FROM"
                 + " (SELECT hashtextextended(x, 1752066404) AS k FROM unnest(?::text[]) x ORDER BY 1) l)";
-        // r: each append with its aggregate's last event, or version 0 and no timestamp (last_event, schema 13: a
-        // static query of the one partition that holds the aggregate, not a run-time choice among all); b: those that
-        // pass their checks; k: the store's appender lock, taken (once: MATERIALIZED, never inlined) when o is first
-        // read, before e writes anything; o: the first versions and offsets in the transaction of the appends that
-        // pass.
+        // r: each append with its aggregate's last event (by the primary key, one partition per lookup), or version 0
+        // and no timestamp; b: those that pass their checks; k: the store's appender lock, taken (once: MATERIALIZED,
+        // never inlined) when o is first read, before e writes anything; o: the first versions and offsets in the
+        // transaction of the appends that pass.
         this.sql = "WITH a AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::bigint[], ?::int[],"
                 + " ?::int[]) WITH ORDINALITY AS a(agg, exp, n, fsec, fnano, eoff, i)),\n"
-                + "r AS (SELECT a.*, coalesce(l.version, 0) AS v, l.ts, l.ts_nanos AS tn FROM a LEFT JOIN LATERAL "
-                + s + "last_event(a.agg) l ON true),\n"
+                + "r AS (SELECT a.*, coalesce(l.version, 0) AS v, l.ts, l.ts_nanos AS tn FROM a LEFT JOIN LATERAL"
+                + " (SELECT e.version, e.ts, e.ts_nanos FROM " + s + "events e WHERE e.aggregate_id = a.agg"
+                + " ORDER BY e.version DESC LIMIT 1) l ON true),\n"
                 + "b AS (SELECT r.* FROM r WHERE (r.exp = -1 OR (r.exp = -2 AND r.v > 0) OR r.v = r.exp)"
                 + " AND (r.ts IS NULL OR (r.ts, r.tn) <= (" + SingleAppend.timestamp("r.fsec", "r.fnano")
                 + ", (r.fnano % 1000)::smallint))),\n"
