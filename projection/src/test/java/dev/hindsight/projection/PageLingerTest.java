@@ -103,7 +103,7 @@ class PageLingerTest {
 
     @Test
     void pageLinger_byDatabaseAndProperty_defaultsOnPostgresOnlyAndIsBounded() {
-        assertThat(Switches.pageLingerMillis(Dialect.POSTGRES)).isEqualTo(20);
+        assertThat(Switches.pageLingerMillis(Dialect.POSTGRES)).isEqualTo(5);
         assertThat(Switches.pageLingerMillis(Dialect.SQLITE)).isZero();
         System.setProperty(PROPERTY, "0");
         assertThat(Switches.pageLingerMillis(Dialect.POSTGRES)).isZero();

@@ -16,16 +16,14 @@ public final class Switches {
 
     /**
      * How long a live runner waits after a wake-up before it reads ({@code hindsight.projection.pageLingerMs}, 0 to 50;
-     * default 20 on a PostgreSQL read model, 0 on SQLite). On PostgreSQL each page costs a read of the log, a
-     * read-model transaction and a look at the head, whatever its size; at the seed's rate a runner woken per commit
-     * read one or two events per page (docs/benchmarks.md, session 17), and 20 ms instead of 5 cut serve's and
-     * PostgreSQL's CPU per event by ~15 % in all at 1,000 events/s (session 23). The linger adds at most its length
-     * to the lag.
+     * default 5 on a PostgreSQL read model, 0 on SQLite). On PostgreSQL each page costs a read of the log, a read-model
+     * transaction and a look at the head, whatever its size; at the seed's rate a runner woken per commit read one
+     * or two events per page (docs/benchmarks.md, session 17). The linger adds at most its length to the lag.
      */
     public static long pageLingerMillis(dev.hindsight.projection.Dialect dialect) {
         String v = System.getProperty("hindsight.projection.pageLingerMs");
         if (v == null || v.isBlank()) {
-            return dialect == dev.hindsight.projection.Dialect.POSTGRES ? 20 : 0;
+            return dialect == dev.hindsight.projection.Dialect.POSTGRES ? 5 : 0;
         }
         try {
             return Math.clamp(Long.parseLong(v.trim()), 0, 50);
