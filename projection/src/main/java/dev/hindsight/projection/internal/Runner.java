@@ -60,6 +60,8 @@ public final class Runner {
     private final EventFilter filter;
     /** Wait after a wake-up before reading, for a bigger page ({@link Switches#pageLingerMillis}); 0: none. */
     private final long lingerMillis;
+    /** On a PostgreSQL read model: its tables' statistics kept current as they grow; otherwise null. */
+    private final @Nullable TableStatistics statistics;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progressed = lock.newCondition();
@@ -110,6 +112,7 @@ public final class Runner {
         this.tables = Set.copyOf(projection.tables());
         this.filter = new EventFilter(projection.eventTypes(), "");
         this.lingerMillis = Switches.pageLingerMillis(db.dialect());
+        this.statistics = db.dialect() == dev.hindsight.projection.Dialect.POSTGRES ? new TableStatistics() : null;
         this.position = start;
         this.batchSize = batchSize;
         this.state = state;
@@ -576,6 +579,12 @@ public final class Runner {
             }
         });
         advance(next, applied[0]);
+        if (statistics != null && applied[0] > 0) {
+            statistics.maybeAnalyze(
+                    c,
+                    processed.get(),
+                    projection.tables().stream().map(session::table).toList());
+        }
     }
 
     /**
