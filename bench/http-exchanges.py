@@ -108,10 +108,50 @@ def common(prefix):
     show("201 bulk", [post("/api/appends", body=b'{"appends":[{"aggregate_id":"' + prefix.encode()
                            + b'8","events":[' + EVENT + b']},{"aggregate_id":"' + prefix.encode()
                            + b'8","expected_version":"no_stream","events":[' + EVENT + b']}]}')])
+    bulk_exchanges(prefix)
     show("GET an aggregate", [b"GET " + (a + "1/events").encode() + b" HTTP/1.1\r\nHost: x\r\n" + auth(READER or TOKEN)
                               + b"\r\n"])
     show("404 unknown path", [post("/api/nothing")])
     show("405 GET of the bulk route", [b"GET /api/appends HTTP/1.1\r\nHost: x\r\n" + auth() + b"\r\n"])
+
+
+def bulk(entries, extra=b""):
+    return post("/api/appends", body=b'{"appends":[' + b",".join(entries) + b"]" + extra + b"}")
+
+
+def bulk_exchanges(prefix):
+    """The bulk route's answers (session 23, h72: its usual bodies are read without the JSON parser, the rest with it)."""
+    p = prefix.encode()
+    ev = (b'{"event_type":"OrderCreated","event_data":{"user_id":"u1","items":[{"sku":"b-1","quantity":2,'
+          b'"unit_price":19.99}],"total":39.98,"ok":true,"none":null,"s":"a\\"b\\n"},"metadata":{"c":"r1"}}')
+    show("200 bulk, the usual spelling", [bulk([
+        b'{"aggregate_id":"' + p + b'b1","expected_version":"no_stream","events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b2","events":[' + ev + b',' + ev + b']}',
+        b'{"aggregate_id":"' + p + b'b1","expected_version":1,"events":' + ev + b'}'])])
+    show("200 bulk, spaces, ordered false, event id, schema version, timestamp", [post("/api/appends", body=(
+        b' {\n "ordered" : false ,\t"appends" : [ { "events" : [ {"schema_version":3,"event_id":'
+        b'"3f2b6c1e-8a4d-4f7e-9c1a-2b3c4d5e6f70","event_type":"T","event_data":{"a":[1,-2,0.5]},'
+        b'"metadata":{"timestamp":"2026-12-08T00:00:00Z"}} ] , "aggregate_id" : "' + p + b'b3" } ] } '))])
+    show("200 bulk, conflicts and bad entries beside good ones", [bulk([
+        b'{"aggregate_id":"' + p + b'b1","expected_version":"no_stream","events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b4","events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b5"}',
+        b'{"aggregate_id":"' + p + b'b6","expected_version":"sometime","events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b7","events":' + ev + b',"extra":1}',
+        b'{"aggregate_id":"' + p + b'b8","events":{"event_type":"T","event_data":{"a":1e3}}}',
+        b'{"aggregate_id":"' + p + b'b9","events":{"event_type":"bad type","event_data":{}}}',
+        b'{"aggregate_id":"' + p + b'b\u00e9","events":{"event_type":"T","event_data":{"x":"\u00e9"}}}',
+        b'{"aggregate_id":"' + p + b'b\xc3\xa9","events":' + ev + b'}',
+        b'{"aggregate_id":"x' + p + b'b10","events":' + ev + b'}'])])
+    show("200 bulk ordered, stops at the first failure", [bulk([
+        b'{"aggregate_id":"' + p + b'b11","events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b11","expected_version":5,"events":' + ev + b'}',
+        b'{"aggregate_id":"' + p + b'b12","events":' + ev + b'}'], extra=b',"ordered":true')])
+    show("400 bulk, a duplicate key in a payload", [bulk([
+        b'{"aggregate_id":"' + p + b'b13","events":{"event_type":"T","event_data":{"a":1,"a":2}}}'])])
+    show("400 bulk, malformed", [post("/api/appends", body=b'{"appends":[{"aggregate_id":"' + p + b'b14"')])
+    show("400 bulk, no entries", [bulk([])])
+    show("400 bulk, not an envelope", [post("/api/appends", body=b'[' + ev + b']')])
 
 
 if TOKEN is None:
