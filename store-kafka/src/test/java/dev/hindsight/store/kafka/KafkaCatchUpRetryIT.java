@@ -6,7 +6,6 @@ import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.store.kafka.internal.WriterStats;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -44,9 +43,7 @@ class KafkaCatchUpRetryIT extends SharedKafkaCluster {
                 throw e;
             }
             // a's indexer stops at b's next record: it records every event in a's record cache, under its monitor
-            Field f = KafkaEventLog.class.getDeclaredField("cache");
-            f.setAccessible(true);
-            Object cache = f.get(a);
+            Object cache = recordCache(a);
             long before;
             synchronized (cache) {
                 EventStore.of(b).append(aggregateIn(bPart), ExpectedVersion.ANY, EventData.of("Deposited", "{}"));

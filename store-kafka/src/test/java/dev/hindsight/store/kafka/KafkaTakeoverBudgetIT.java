@@ -6,7 +6,6 @@ import dev.hindsight.core.EventData;
 import dev.hindsight.core.EventStore;
 import dev.hindsight.core.ExpectedVersion;
 import dev.hindsight.store.kafka.internal.Clients;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,9 +67,7 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
                 throw e;
             }
             // a's indexer stops at b's next record: it records every event in a's record cache, under its monitor
-            Field f = KafkaEventLog.class.getDeclaredField("cache");
-            f.setAccessible(true);
-            Object cache = f.get(a);
+            Object cache = recordCache(a);
             AtomicBoolean dropped = new AtomicBoolean();
             List<List<Integer>> seen = new ArrayList<>();
             synchronized (cache) {

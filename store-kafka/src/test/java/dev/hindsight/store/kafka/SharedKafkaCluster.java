@@ -59,4 +59,14 @@ abstract class SharedKafkaCluster {
         }
         assertThat(node.ownedPartitions()).hasSize(n);
     }
+
+    /**
+     * {@code node}'s record cache, whose monitor its indexer takes for every event it records: a test that holds it
+     * stops the indexer at the next record.
+     */
+    static Object recordCache(KafkaEventLog node) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = KafkaEventLog.class.getDeclaredField("cache");
+        f.setAccessible(true);
+        return f.get(node);
+    }
 }
