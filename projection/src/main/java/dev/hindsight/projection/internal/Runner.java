@@ -583,7 +583,7 @@ public final class Runner {
             statistics.maybeAnalyze(
                     c,
                     processed.get(),
-                    projection.tables().stream().map(session::table).toList());
+                    () -> projection.tables().stream().map(session::table).toList());
         }
     }
 

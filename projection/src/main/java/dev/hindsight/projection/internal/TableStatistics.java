@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +31,18 @@ final class TableStatistics {
     private long next = FIRST;
 
     /**
-     * Analyzes {@code tables} (physical names) on {@code c}, outside any transaction, if the runner's applied count has
+     * Analyzes the tables (physical names, asked for only then) on {@code c}, outside any transaction, if the runner's applied count has
      * reached the next mark since the last time. A failure (a role that does not own the tables) is logged, not thrown:
      * statistics only make plans better.
      *
      * @return whether it ran
      */
-    boolean maybeAnalyze(Connection c, long applied, List<String> tables) {
-        if (applied < next || tables.isEmpty()) {
+    boolean maybeAnalyze(Connection c, long applied, Supplier<List<String>> physicalTables) {
+        if (applied < next) {
+            return false;
+        }
+        List<String> tables = physicalTables.get();
+        if (tables.isEmpty()) {
             return false;
         }
         while (next <= applied) {
