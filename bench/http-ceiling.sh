@@ -80,10 +80,29 @@ stop() {
     wait "$pid" 2> /dev/null
 }
 
+# The answer to one new aggregate's first append, as bytes with the Date header's value masked: the same for every
+# target (a fresh store: position 1), or the run says which one differs.
+answer() {
+    curl -s -i -X POST -H 'Content-Type: application/json' -H 'Expected-Version: no_stream' \
+        --data-binary '{"event_type":"OrderCreated","event_data":{"total_amount":39.98}}' "$URL/api/aggregates/check-1/events" |
+        sed -E 's/^Date: .*\r$/Date: (masked)\r/' | od -c | md5sum | cut -c1-12
+}
+
 # One target: warm-up, then 10 s measured; appends "target req/s" to $W/round-$round.
 measure() {
-    local target=$1 out reqs ticks0 ticks1 t0 t1 wrk_us server_us by_thread
+    local target=$1 out reqs ticks0 ticks1 t0 t1 wrk_us server_us by_thread sum
     start "$target"
+    sum=$(answer)
+    if [[ -z ${FIRST_ANSWER:-} ]]; then
+        FIRST_ANSWER=$sum
+        say "$target answers a first append with bytes $sum (Date masked):"
+        curl -s -i -X POST -H 'Content-Type: application/json' -H 'Expected-Version: no_stream' \
+            --data-binary '{"event_type":"OrderCreated","event_data":{"total_amount":39.98}}' \
+            "$URL/api/aggregates/check-2/events" | sed -E 's/^Date: .*\r$/Date: (masked)\r/' | cat -A | sed 's/^/    /'
+        echo
+    elif [[ $sum != "$FIRST_ANSWER" ]]; then
+        say "$target answers with OTHER bytes than the first target ($sum, not $FIRST_ANSWER)"
+    fi
     wrk -t2 -c64 -d"${WARMUP}s" -s "$WRK/append.lua" "$URL/" > /dev/null
     t0=$(threads)
     ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
