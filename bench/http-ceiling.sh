@@ -5,7 +5,7 @@
 # without a codec), each with no store (answering at once) and with the file engine behind it (the body parsed by the
 # server's parser, EventStore.appendAsync, answered when durable), then the Java API at 64 virtual-thread appenders as
 # bench/http-ab.sh runs it. Each target gets a fresh process and data directory, WARMUP seconds of wrk, then 10 s
-# measured: requests/s, the server's and wrk's CPU per request, non-2xx answers, and the server's CPU per request by
+# measured: requests/s, the server's CPU per request (and its share in the kernel) and wrk's, non-2xx answers, and the server's CPU per request by
 # thread (names with their numbers cut off), from /proc. Each round ends with every target's rate against that round's
 # Java API rate. Build first (./mvnw install -DskipTests -DskipITs: ./hindsight's jar and bench/target/hindsight-bench.jar).
 #   bench/http-ceiling.sh          Env: ROUNDS (2), WARMUP (10), PORT (8271), W (/tmp/http-ceiling), TARGETS, PERF
@@ -90,7 +90,7 @@ answer() {
 
 # One target: warm-up, then 10 s measured; appends "target req/s" to $W/round-$round.
 measure() {
-    local target=$1 out reqs ticks0 ticks1 t0 t1 wrk_us server_us by_thread sum
+    local target=$1 out reqs ticks0 ticks1 sys0 sys1 t0 t1 wrk_us server_us sys_us by_thread sum
     start "$target"
     sum=$(answer)
     if [[ -z ${FIRST_ANSWER:-} ]]; then
@@ -106,6 +106,7 @@ measure() {
     wrk -t2 -c64 -d"${WARMUP}s" -s "$WRK/append.lua" "$URL/" > /dev/null
     t0=$(threads)
     ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    sys0=$(awk '{print $15}' "/proc/$pid/stat")
     local perf_pid=""
     if [[ ${PERF:-0} == 1 ]]; then
         perf stat -x, -o "$W/perf.txt" -e "$SYSCALLS" -p "$pid" &
@@ -114,6 +115,7 @@ measure() {
     out=$(/usr/bin/time -f 'wrk-cpu %U %S' wrk -t2 -c64 -d10s -s "$WRK/append.lua" "$URL/" 2>&1)
     [[ -n $perf_pid ]] && kill -INT "$perf_pid" && wait "$perf_pid"
     ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    sys1=$(awk '{print $15}' "/proc/$pid/stat")
     t1=$(threads)
     stop
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -121,11 +123,12 @@ measure() {
     ((reqs > 0)) || reqs=1
     wrk_us=$(echo "$out" | awk -v r="$reqs" '/^wrk-cpu/ {printf "%.1f", ($2 + $3) * 1e6 / r}')
     server_us=$(awk -v a="$ticks0" -v b="$ticks1" -v r="$reqs" -v k="$TCK" 'BEGIN {printf "%.1f", (b - a) * 1e6 / k / r}')
+    sys_us=$(awk -v a="$sys0" -v b="$sys1" -v r="$reqs" -v k="$TCK" 'BEGIN {printf "%.1f", (b - a) * 1e6 / k / r}')
     # per thread group: ticks of each tid after minus before (0 for a thread that started in between), top 8
     by_thread=$(awk -v r="$reqs" -v k="$TCK" 'NR == FNR {before[$1] = $3; next} {g[$2] += $3 - before[$1]}
         END {for (n in g) if (g[n] > 0) printf "%s %.1f\n", n, g[n] * 1e6 / k / r}' \
         <(echo "$t0") <(echo "$t1") | sort -k2 -nr | head -8 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
-    say "$target: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ' | tr -s ' ')server CPU $server_us µs/request, wrk CPU $wrk_us µs/request; by thread (µs/request): $by_thread"
+    say "$target: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ' | tr -s ' ')server CPU $server_us µs/request ($sys_us in the kernel), wrk CPU $wrk_us µs/request; by thread (µs/request): $by_thread"
     if [[ -n $perf_pid ]]; then
         say "$target per request: $(awk -F, -v r="$reqs" '$1 ~ /^[0-9]+$/ && $1 > 0 {n = $3; sub(/.*sys_enter_/, "", n);
             printf "%s %.2f, ", n, $1 / r}' "$W/perf.txt")"
