@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Issue 11's HTTP single-append floor (>= 40 % of the Java API's rate at 64 appenders), asked of any HTTP server on
 # this machine: in one run, `serve` of this checkout (file engine) and the bench's reference servers
-# (`hindsight-bench http-ref`: bare Jetty 12 with one non-blocking handler, Netty 4.2 on epoll with its HTTP codec, Netty
-# without a codec), each with no store (answering at once) and with the file engine behind it (the body parsed by the
-# server's parser, EventStore.appendAsync, answered when durable), then the Java API at 64 virtual-thread appenders as
-# bench/http-ab.sh runs it. Each target gets a fresh process and data directory, WARMUP seconds of wrk, then 10 s
-# measured: requests/s, the server's CPU per request (and its share in the kernel) and wrk's, non-2xx answers, and the server's CPU per request by
-# thread (names with their numbers cut off), from /proc. Each round ends with every target's rate against that round's
-# Java API rate. Build first (./mvnw install -DskipTests -DskipITs: ./hindsight's jar and bench/target/hindsight-bench.jar).
+# (`hindsight-bench http-ref`: bare Jetty 12 with one non-blocking handler, Netty 4.2 on epoll with its HTTP codec,
+# Netty without a codec), each with no store (answering at once) and with the file engine behind it (the body parsed by
+# the server's parser, EventStore.appendAsync, answered when durable), then the Java API at 64 virtual-thread appenders
+# as bench/http-ab.sh runs it. Each target gets a fresh process and data directory, its answer to a first append is
+# checked against the first target's (Date masked), then WARMUP seconds of wrk and 10 s measured: requests/s, the
+# server's CPU per request (and its share in the kernel) and wrk's, non-2xx answers, and the server's CPU per request
+# by thread (names with their numbers cut off; "k": in the kernel), from /proc. Each round ends with every target's
+# rate against that round's Java API rate. Build first (./mvnw install -DskipTests -DskipITs: ./hindsight's jar and
+# bench/target/hindsight-bench.jar).
 #   bench/http-ceiling.sh          Env: ROUNDS (2), WARMUP (10), PORT (8271), W (/tmp/http-ceiling), TARGETS, PERF
 # PERF=1 also counts the server's system calls and context switches per request over the measured 10 s (`perf stat`
 # on syscall tracepoints, as root: a little overhead per call, so keep it out of the runs whose rates count).
@@ -40,12 +42,12 @@ done
 
 say() { echo "[$(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*"; }
 
-# "tid group ticks" for each thread of $pid: the group is the thread's name with digits, '#' and '-' cut off its end.
+# "tid group ticks kernel-ticks" for each thread of $pid: the group is the thread's name with digits, '#' and '-' cut off its end.
 threads() {
     local t
     for t in /proc/"$pid"/task/*; do
         printf '%s %s %s\n' "${t##*/}" "$(sed -E 's/[-#0-9 ]+$//; s/ /_/g' "$t/comm" 2> /dev/null)" \
-            "$(sed 's/.*) //' "$t/stat" 2> /dev/null | awk '{print $12 + $13}')"
+            "$(sed 's/.*) //' "$t/stat" 2> /dev/null | awk '{print $12 + $13, $13}')"
     done
 }
 
@@ -124,10 +126,12 @@ measure() {
     wrk_us=$(echo "$out" | awk -v r="$reqs" '/^wrk-cpu/ {printf "%.1f", ($2 + $3) * 1e6 / r}')
     server_us=$(awk -v a="$ticks0" -v b="$ticks1" -v r="$reqs" -v k="$TCK" 'BEGIN {printf "%.1f", (b - a) * 1e6 / k / r}')
     sys_us=$(awk -v a="$sys0" -v b="$sys1" -v r="$reqs" -v k="$TCK" 'BEGIN {printf "%.1f", (b - a) * 1e6 / k / r}')
-    # per thread group: ticks of each tid after minus before (0 for a thread that started in between), top 8
-    by_thread=$(awk -v r="$reqs" -v k="$TCK" 'NR == FNR {before[$1] = $3; next} {g[$2] += $3 - before[$1]}
-        END {for (n in g) if (g[n] > 0) printf "%s %.1f\n", n, g[n] * 1e6 / k / r}' \
-        <(echo "$t0") <(echo "$t1") | sort -k2 -nr | head -8 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
+    # per thread group: ticks of each tid after minus before (0 for a thread that started in between), top 8, each
+    # with its kernel share
+    by_thread=$(awk -v r="$reqs" -v k="$TCK" 'NR == FNR {before[$1] = $3; bk[$1] = $4; next}
+        {g[$2] += $3 - before[$1]; gk[$2] += $4 - bk[$1]}
+        END {for (n in g) if (g[n] > 0) printf "%s %.1f %.1f\n", n, g[n] * 1e6 / k / r, gk[n] * 1e6 / k / r}' \
+        <(echo "$t0") <(echo "$t1") | sort -k2 -nr | head -8 | awk '{printf "%s%s %s (k %s)", (NR > 1 ? ", " : ""), $1, $2, $3}')
     say "$target: $(echo "$out" | grep -E 'Requests/sec|Non-2xx' | tr '\n' ' ' | tr -s ' ')server CPU $server_us µs/request ($sys_us in the kernel), wrk CPU $wrk_us µs/request; by thread (µs/request): $by_thread"
     if [[ -n $perf_pid ]]; then
         say "$target per request: $(awk -F, -v r="$reqs" '$1 ~ /^[0-9]+$/ && $1 > 0 {n = $3; sub(/.*sys_enter_/, "", n);
