@@ -141,10 +141,13 @@ measure() {
 }
 
 java_api() {
-    local rate
-    rate=$("$JAVA_HOME/bin/java" -jar "$BENCH" append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 \
-        --random-at 0 --threads virtual --read-events 0 2>&1 | grep '64 × 1 event' | tail -1)
-    say "Java API 64 appenders: $(echo "$rate" | cut -d'|' -f2-3)"
+    local out rate
+    out=$("$JAVA_HOME/bin/java" -jar "$BENCH" append --appenders 64 --batch 1 --seconds 8 --warmup-seconds 3 --rounds 1 \
+        --random-at 0 --threads virtual --read-events 0 2>&1)
+    rate=$(echo "$out" | grep '64 × 1 event' | tail -1)
+    # the cell's row under its table's header: the process's CPU per event and the events per fsync beside the rate
+    say "Java API 64 appenders: $(echo "$rate" | cut -d'|' -f2-3)|$(echo "$out" | awk -F'|' '/^\| cell \|/ {for (i = 1; i <= NF; i++) col[i] = $i; next}
+        /^\| 64 × 1 event/ {for (i = 1; i <= NF; i++) if (col[i] ~ /CPU µs\/event|events\/fsync|^ CPU % $/) printf "%s:%s ", col[i], $i}')"
     echo "java-api $(echo "$rate" | cut -d'|' -f3 | tr -dc '0-9.') 0 0" >> "$W/round-$round"
 }
 
