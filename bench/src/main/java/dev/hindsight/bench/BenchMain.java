@@ -26,6 +26,7 @@ import picocli.CommandLine.Unmatched;
             StateCommand.class,
             ProjectionBenchCommand.class,
             PeersCommand.class,
+            dev.hindsight.bench.httpref.HttpRefCommand.class,
             dev.hindsight.bench.growth.GrowthCommand.class,
             BenchMain.Jmh.class
         })
