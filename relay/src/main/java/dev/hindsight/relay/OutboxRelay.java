@@ -6,6 +6,7 @@ import dev.hindsight.core.Position;
 import dev.hindsight.core.RecordedEvent;
 import dev.hindsight.core.spi.CheckpointStore;
 import dev.hindsight.core.spi.EventLog;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link CheckpointStore}) moves past a batch only once the broker acknowledged every event of it and of the batches
  * before it. A crash between the acknowledgement and the checkpoint re-publishes that batch: consumers de-duplicate by
  * the event id. After a failure the relay closes its sink, waits, and resumes after the last acknowledged batch (where
- * the checkpoint is or is about to be) with a new one.
+ * the checkpoint is or is about to be) with a new one. A batch the broker has not acknowledged in full within 30 s is
+ * such a failure (its error names the target and the first event still unacknowledged), and so is a sink telling,
+ * while the relay waits, that its acknowledgements will never come ({@link RelaySink#verify}).
  *
  * <p>Thread-safe: one background thread publishes; {@link #status()} may be called from any thread.
  */
@@ -44,11 +47,16 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Duration CHECKPOINT_EVERY = Duration.ofMillis(50);
     private static final Duration RETRY_WAIT = Duration.ofSeconds(1);
+    /** How long the relay waits for the broker to acknowledge the oldest batch in flight before it fails over. */
+    static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+    /** How often, while waiting for an acknowledgement, the relay asks the sink whether it can still come. */
+    private static final Duration VERIFY_EVERY = Duration.ofSeconds(1);
 
     private final EventLog log;
     private final RelayTarget target;
     private final Clock clock;
     private final LongConsumer publishLatencyMillis;
+    private final Duration ackTimeout;
     private final String checkpointName;
     private final Thread thread;
     private volatile boolean running = true;
@@ -68,8 +76,10 @@ public final class OutboxRelay implements AutoCloseable {
             RelayTarget target,
             RelaySink.Factory sinks,
             Clock clock,
-            LongConsumer latency) {
+            LongConsumer latency,
+            Duration ackTimeout) {
         this.sinks = sinks;
+        this.ackTimeout = ackTimeout;
         this.log = log;
         this.target = target;
         this.clock = clock;
@@ -95,11 +105,23 @@ public final class OutboxRelay implements AutoCloseable {
             RelaySink.Factory sinks,
             Clock clock,
             LongConsumer publishLatencyMillis) {
+        return start(log, checkpoints, target, sinks, clock, publishLatencyMillis, ACK_TIMEOUT);
+    }
+
+    /** As {@link #start(EventLog, CheckpointStore, RelayTarget, RelaySink.Factory, Clock, LongConsumer)}, for tests. */
+    static OutboxRelay start(
+            EventLog log,
+            CheckpointStore checkpoints,
+            RelayTarget target,
+            RelaySink.Factory sinks,
+            Clock clock,
+            LongConsumer publishLatencyMillis,
+            Duration ackTimeout) {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(checkpoints, "checkpoints");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(sinks, "sinks");
-        OutboxRelay relay = new OutboxRelay(log, checkpoints, target, sinks, clock, publishLatencyMillis);
+        OutboxRelay relay = new OutboxRelay(log, checkpoints, target, sinks, clock, publishLatencyMillis, ackTimeout);
         relay.thread.start();
         return relay;
     }
@@ -162,7 +184,7 @@ public final class OutboxRelay implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            } catch (RuntimeException | IOException | ExecutionException | TimeoutException e) {
                 if (!running) {
                     break;
                 }
@@ -195,7 +217,7 @@ public final class OutboxRelay implements AutoCloseable {
      * One step: sends the next batch while earlier ones are in flight (at most {@value #MAX_IN_FLIGHT}), or waits for
      * the oldest one, or for new events; then moves the checkpoint past every batch acknowledged in full, in order.
      */
-    private void publishOnce() throws InterruptedException, ExecutionException, TimeoutException {
+    private void publishOnce() throws InterruptedException, IOException, ExecutionException, TimeoutException {
         if (inFlight.size() >= MAX_IN_FLIGHT) {
             awaitOldest();
         } else {
@@ -225,14 +247,51 @@ public final class OutboxRelay implements AutoCloseable {
         completeAcknowledged();
     }
 
-    private void awaitOldest() throws InterruptedException, ExecutionException, TimeoutException {
+    /**
+     * Waits until the broker acknowledged every event of the oldest batch in flight, at most {@code ackTimeout} in all;
+     * after each second of waiting the sink may say that the acknowledgements will never come ({@link
+     * RelaySink#verify}).
+     *
+     * @throws TimeoutException naming the target, the first unacknowledged event and how long the relay waited
+     */
+    private void awaitOldest() throws InterruptedException, IOException, ExecutionException, TimeoutException {
         InFlight oldest = inFlight.peekFirst();
-        if (oldest != null) {
-            sink().flush();
-            for (Future<?> f : oldest.acks()) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+        if (oldest == null) {
+            return;
         }
+        RelaySink s = sink();
+        s.flush();
+        long deadline = System.nanoTime() + ackTimeout.toNanos();
+        List<Future<?>> acks = oldest.acks();
+        for (int i = 0; i < acks.size(); i++) {
+            Future<?> ack = acks.get(i);
+            while (!ack.isDone()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException(unacknowledged(oldest, i));
+                }
+                try {
+                    ack.get(Math.min(left, VERIFY_EVERY.toNanos()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    s.verify();
+                }
+            }
+            ack.get(); // throws if the broker refused it
+        }
+    }
+
+    /** What the relay waited for in vain: the target, the first unacknowledged event of a batch, how long. */
+    private String unacknowledged(InFlight batch, int first) {
+        RecordedEvent e = batch.events().get(first);
+        long pending = batch.acks().stream().filter(f -> !f.isDone()).count();
+        return "no acknowledgement from " + target + " within " + human(ackTimeout) + " for the event " + e.eventId()
+                + " (position " + e.position() + ", aggregate " + e.aggregateId() + " version " + e.version() + "; "
+                + pending + " of the " + batch.events().size() + " events of its batch unacknowledged); retrying from"
+                + " the last acknowledged position " + published;
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** Moves the checkpoint past the leading batches whose every record is acknowledged. */

@@ -1,6 +1,7 @@
 package dev.hindsight.relay;
 
 import dev.hindsight.core.RecordedEvent;
+import java.io.IOException;
 import java.util.concurrent.Future;
 
 /**
@@ -21,6 +22,17 @@ public interface RelaySink extends AutoCloseable {
 
     /** Pushes out whatever the sink buffers, so that the acknowledgements of sent events can arrive. */
     void flush();
+
+    /**
+     * Called about once a second while the relay has waited a second or more for an acknowledgement: throws when the
+     * sink knows that acknowledgements it still owes will never come (the destination is gone and the client does not
+     * report it for every message), so that the relay fails over at once instead of waiting out its acknowledgement
+     * timeout. Throws only what it knows; a question it cannot ask now (the broker unreachable) is no reason. The
+     * default knows nothing.
+     *
+     * @throws IOException naming the destination and why nothing more will be acknowledged
+     */
+    default void verify() throws IOException {}
 
     /** Closes the connection; unacknowledged events are published again from the checkpoint by the next sink. */
     @Override
