@@ -58,7 +58,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /**
      * One 3-node cluster for every test class of this JVM that needs three brokers (replication, a broker stopped while
-     * the others serve), shared like {@link #shared}: its start costs ~3 s and its close ~6 s, ~5 s of which is the
+     * the others serve), shared like {@link #shared}: its start costs 2-4 s and its close 5-6 s, 5 s of which is the
      * last controller's Raft client waiting out its graceful shutdown (Kafka's fixed 5,000 ms: a voter's graceful
      * shutdown ends at once only if another voter leads, which the last one standing never sees). A class may stop nodes and start
      * them again; {@link #restoreStopped} (in its {@code @AfterEach}) starts whatever a failed test left stopped, so
@@ -171,7 +171,7 @@ public final class KafkaTestCluster implements AutoCloseable {
     /**
      * Starts every node that {@link #stopNode} or {@link #stopAll} stopped and no restart started again, and waits until
      * every broker is registered: a {@link #sharedThree shared} cluster whole again for the next test, whatever the
-     * last one left. Nothing is done if no node is stopped (the registration is still awaited, ~10 ms).
+     * last one left. With no node stopped it only checks the registration (one describe).
      *
      * @throws Exception if a node cannot be started or the brokers do not register in time
      */
