@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Durability on a 3-broker cluster with the seed's topic settings (replication 3, {@code min.insync.replicas=2},
  * {@code acks=all}): a broker stops while writers append, appends continue, and nothing acknowledged is lost — read
- * back by a node that rebuilds its index from the topic, and again after the whole cluster restarted.
+ * back by a node that rebuilds its index from the topic, and again after the whole cluster restarted. The cluster is
+ * the {@link KafkaTestCluster#sharedThree shared} one, left whole.
  */
 class KafkaDurabilityIT {
     @TempDir
@@ -20,7 +21,8 @@ class KafkaDurabilityIT {
 
     @Test
     void brokerStopsUnderLoad_appendsContinueAndNothingAcknowledgedIsLost() throws Exception {
-        try (KafkaTestCluster cluster = KafkaTestCluster.start(dir.resolve("cluster"), 3)) {
+        KafkaTestCluster cluster = KafkaTestCluster.sharedThree();
+        try {
             KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), "durable", dir.resolve("node"))
                     .withTopicLayout(3, 3, 2)
                     .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(30), Duration.ofSeconds(30));
@@ -60,6 +62,8 @@ class KafkaDurabilityIT {
                 writers.assertLogHoldsExactlyTheAcknowledged(reopened);
             }
             System.out.printf("%d acknowledged events verified%n", writers.acknowledgedCount());
+        } finally {
+            cluster.restoreStopped(); // whole and registered for the next class, whatever failed
         }
     }
 }

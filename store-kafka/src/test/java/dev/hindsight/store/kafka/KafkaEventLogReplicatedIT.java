@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The whole conformance suite on the seed's production shape: a real 3-broker KRaft cluster, every topic replicated
  * 3 times with {@code min.insync.replicas=2} and {@code acks=all}, so that each append is acknowledged only once two
- * brokers hold it. A fresh topic (3 partitions, created while the test before runs: {@link NextTopics}) and index
+ * brokers hold it. The cluster is the {@link KafkaTestCluster#sharedThree shared} one. A fresh topic (3 partitions, created while the test before runs: {@link NextTopics}) and index
  * directory per test; the engine owns all partitions.
  */
 class KafkaEventLogReplicatedIT extends EventLogTck {
@@ -23,7 +23,7 @@ class KafkaEventLogReplicatedIT extends EventLogTck {
         // 16 writers on one aggregate are 2,400 replicated transactions on one partition, one after another
         System.setProperty(WORK_SCALE_PROPERTY, "4");
         dir = Files.createTempDirectory("hindsight-kafka-tck3");
-        cluster = KafkaTestCluster.start(dir.resolve("cluster"), 3);
+        cluster = KafkaTestCluster.sharedThree();
         topics = new NextTopics(
                 "tck3-",
                 topic -> KafkaOptions.defaults(cluster.bootstrapServers(), topic, dir.resolve("index"))
@@ -35,7 +35,7 @@ class KafkaEventLogReplicatedIT extends EventLogTck {
         System.clearProperty(WORK_SCALE_PROPERTY);
         try {
             topics.close();
-            cluster.close();
+            cluster.deleteTopics("tck3-"); // ~250 partitions the classes after this one need not move on a broker stop
         } finally {
             KafkaTestCluster.deleteTree(dir);
         }

@@ -41,22 +41,18 @@ class KafkaNodeKillIT {
 
     @Test
     void owningNodeKilled_survivorTakesOverAndNothingAcknowledgedIsLost() throws Exception {
-        try (KafkaTestCluster cluster = KafkaTestCluster.start(dir.resolve("cluster"), 1)) {
-            Process child = startChild(cluster);
-            try {
-                assertThat(ready.await(60, TimeUnit.SECONDS))
-                        .as("child node ready")
-                        .isTrue();
-                KafkaOptions options = KafkaOptions.defaults(
-                                cluster.bootstrapServers(), "killed", dir.resolve("survivor"))
-                        .withTopicLayout(PARTITIONS, 1, 1)
-                        .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(6), Duration.ofSeconds(30));
-                try (KafkaEventLog survivor = KafkaEventLog.open(options)) {
-                    killWhileAppending(child, survivor);
-                }
-            } finally {
-                child.destroyForcibly();
+        KafkaTestCluster cluster = KafkaTestCluster.shared(); // a node is killed here, not a broker
+        Process child = startChild(cluster);
+        try {
+            assertThat(ready.await(60, TimeUnit.SECONDS)).as("child node ready").isTrue();
+            KafkaOptions options = KafkaOptions.defaults(cluster.bootstrapServers(), "killed", dir.resolve("survivor"))
+                    .withTopicLayout(PARTITIONS, 1, 1)
+                    .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(6), Duration.ofSeconds(30));
+            try (KafkaEventLog survivor = KafkaEventLog.open(options)) {
+                killWhileAppending(child, survivor);
             }
+        } finally {
+            child.destroyForcibly();
         }
     }
 

@@ -15,8 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.utils.Utils;
-import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -223,21 +222,19 @@ class KafkaTakeoverBudgetIT extends SharedKafkaCluster {
         }
     }
 
-    private static @Nullable KafkaTestCluster three;
-
-    /** A 3-node cluster for the tests that stop a broker, started by the first (each restarts what it stopped). */
+    /** The shared 3-node cluster, for the tests that stop a broker (each starts it again). */
     private static KafkaTestCluster three() throws Exception {
-        if (three == null) {
-            three = KafkaTestCluster.start(dir.resolve("three"), 3);
-        }
-        return three;
+        usedThree = true;
+        return KafkaTestCluster.sharedThree();
     }
 
-    @AfterAll
-    static void closeThree() {
-        if (three != null) {
-            three.close();
-            three = null;
+    private static boolean usedThree;
+
+    /** Starts what a failed test left stopped: the next test, and the next class, need three brokers. */
+    @AfterEach
+    void restoreThree() throws Exception {
+        if (usedThree) {
+            KafkaTestCluster.sharedThree().restoreStopped();
         }
     }
 
