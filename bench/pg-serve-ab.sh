@@ -14,13 +14,16 @@
 # /tmp/pg-serve-ab-<time>.txt), DURATION (default 40s), WARMUP (default 10s), RATE (events/s, default 1000), VERIFY (orders checked after each
 # run, default 200), PORT (default 8195), SERVE_OPTS (JVM options of every serve), SERVE_OPTS_A, SERVE_OPTS_B, ... (of
 # one side's serve only; the same jar may be given twice with different options), SERVE_ARGS_A, SERVE_ARGS_B, ... (extra
-# serve arguments of one side, e.g. SERVE_ARGS_C="--pg-group-commit-linger-us 0").
+# serve arguments of one side, e.g. SERVE_ARGS_C="--pg-group-commit-linger-us 0"), STATEMENTS=1 (per run, the
+# database's pg_stat_statements over the measured phase, statements inside functions included: calls per event, mean
+# executor µs per call, rows per call; needs pg_stat_statements in the database and root, for `su postgres`; the
+# reset and the setting touch this database only).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
 source "$ROOT/scripts/jdk.sh"
 hindsight_select_jdk
-JARS=("$@") A=$1 ROUNDS=${ROUNDS:-3} OUT=${OUT:-/tmp/pg-serve-ab-$(date +%H%M).txt}
+JARS=("$@") A=$1 ROUNDS=${ROUNDS:-3} STATEMENTS=${STATEMENTS:-} OUT=${OUT:-/tmp/pg-serve-ab-$(date +%H%M).txt}
 # shellcheck source=pg-lib.sh
 source "$ROOT/bench/pg-lib.sh"
 DURATION=${DURATION:-40s} WARMUP=${WARMUP:-10s} PORT=${PORT:-8195}
@@ -91,6 +94,22 @@ print("serve CPU per event by thread (µs; threads alive at the end): user %.0f,
 PY
 }
 
+pg_super() { su postgres -c "psql -qAt -d $DB"; }
+
+statements() { # events file -> the database's statements since the reset, by executor time (top 14)
+    pg_super << SQL > "$WORK/statements"
+SELECT s.calls, round(s.total_exec_time::numeric, 1), s.rows, regexp_replace(s.query, '\s+', ' ', 'g')
+  FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+ WHERE d.datname = '$DB' ORDER BY s.total_exec_time DESC
+SQL
+    awk -F'|' -v n="$1" '{ c[NR] = $1; t[NR] = $2; r[NR] = $3; q[NR] = $4; sum += $2 }
+        END { printf "statements over the measured phase (%d events): summed executor time %.0f µs per event\n", n, sum * 1000 / n
+            print "calls/event  µs/call  rows/call  share  statement"
+            for (i = 1; i <= NR && i <= 14; i++) if (c[i] > 0)
+            printf "%11.4f %8.0f %10.1f %5.1f%%  %s\n", c[i] / n, t[i] * 1000 / c[i], r[i] / c[i],
+                100 * t[i] / sum, substr(q[i], 1, 150) }' "$WORK/statements"
+}
+
 per_event() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b - a) / hz * 1e6 / n}'; }
 
 gc_summary() { # gc log, gc+cpu log -> pauses, their sum and max (ms), and the pauses' User/Real CPU
@@ -133,7 +152,9 @@ one() { # side jar
     # the measured phase alone (loadgen's JVM start and warm-up left out): serve's threads and the events so far, 2 s
     # after the warm-up should have ended
     (sleep "$((warm + 2))" && thread_ticks "$pid" > "$WORK/threadsM"
-        "${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" > "$WORK/eventsM" 2> /dev/null) &
+        "${PSQL[@]}" -c "SELECT count(*) FROM $schema.events" > "$WORK/eventsM" 2> /dev/null
+        [[ -n $STATEMENTS ]] && echo "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = '$DB'), 0)" \
+            | pg_super > /dev/null) &
     local snap=$!
     "${JAVA[@]}" -jar "$lgjar" loadgen --url "http://127.0.0.1:$PORT" --duration "$DURATION" --warmup "$WARMUP" \
         --rate "${RATE:-1000}" --verify-orders "${VERIFY:-200}" \
@@ -163,6 +184,8 @@ for p in json.load(open(sys.argv[1]))["phases"]:
     [[ -n $eventsM && -n $events ]] && ((events > eventsM)) \
         && say "measured phase only ($((events - eventsM)) events from $((warm + 2)) s after loadgen's start):" \
             "$(thread_summary "$WORK/threadsM" "$WORK/threads1" "$((events - eventsM))")"
+    [[ -n $STATEMENTS && -n $eventsM && -n $events ]] && ((events > eventsM)) \
+        && statements "$((events - eventsM))" | tee -a "$OUT"
     say "serve GC: $(gc_summary "$WORK/gc-$1.log" "$WORK/gccpu-$1.log")"
     say "PostgreSQL transactions in the database (each auto-committed statement is one) during loadgen:" \
         "$((xacts1 - xacts0)) for ${events:-?} events = $(awk "BEGIN{printf \"%.2f\", $((xacts1 - xacts0)) / ${events:-1}}") per event"
@@ -174,6 +197,8 @@ for p in json.load(open(sys.argv[1]))["phases"]:
 }
 
 say "pg-serve-ab: ${JARS[*]} rounds=$ROUNDS duration=$DURATION warmup=$WARMUP rate=${RATE:-1000} db=$DB"
+[[ -n $STATEMENTS ]] && echo "ALTER DATABASE $DB SET pg_stat_statements.track = 'all'" | pg_super
+trap '[[ -n $STATEMENTS ]] && echo "ALTER DATABASE $DB RESET pg_stat_statements.track" | pg_super' EXIT
 NAMES=(A B C D E F)
 for r in $(seq 1 "$ROUNDS"); do
     order=$(seq 0 $((${#JARS[@]} - 1)))
